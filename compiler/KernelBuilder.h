@@ -1,0 +1,27 @@
+//===- KernelBuilder.h - kiln IR for one kernel signature -------*- C++ -*-===//
+#ifndef KILN_COMPILER_KERNELBUILDER_H
+#define KILN_COMPILER_KERNELBUILDER_H
+
+#include "compiler/KernelSignature.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace kiln {
+namespace compiler {
+
+/// Builds a module with one destination-passing kernel function named
+/// `functionName`: inputs, then outputs as writable tensor arguments, every
+/// extent dynamic. Throws kiln::Error for a primitive the builder does not
+/// know or argument types that do not fit it.
+mlir::OwningOpRef<mlir::ModuleOp>
+buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
+                  const std::string &functionName);
+
+/// The MLIR element type for `dtype`.
+mlir::Type elementTypeFor(mlir::MLIRContext &context, DType dtype);
+
+} // namespace compiler
+} // namespace kiln
+
+#endif // KILN_COMPILER_KERNELBUILDER_H

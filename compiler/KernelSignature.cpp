@@ -1,0 +1,29 @@
+//===- KernelSignature.cpp ------------------------------------------------===//
+#include "compiler/KernelSignature.h"
+
+namespace kiln {
+namespace compiler {
+namespace {
+
+void appendArguments(std::string &key, const std::vector<ArgumentType> &args) {
+  key += "(";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i)
+      key += ",";
+    key += dtypeName(args[i].dtype) + "[" + std::to_string(args[i].rank) + "]";
+  }
+  key += ")";
+}
+
+} // namespace
+
+std::string KernelSignature::key() const {
+  std::string key = primitive;
+  appendArguments(key, inputs);
+  key += "->";
+  appendArguments(key, outputs);
+  return key;
+}
+
+} // namespace compiler
+} // namespace kiln

@@ -1,0 +1,153 @@
+//===- JitCompiler.cpp - LLVM dialect to callable host code ---------------===//
+#include "compiler/cpu/JitCompiler.h"
+
+#include "runtime/Error.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+namespace kiln {
+namespace compiler {
+namespace {
+
+std::string describe(llvm::Error error) {
+  return llvm::toString(std::move(error));
+}
+
+void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+/// Adds `void <entryName>(void **descriptors)` that loads one descriptor
+/// pointer per parameter of `wrapped` and calls it: the kernel ABI's entry.
+void addPackedEntry(llvm::Module &module, llvm::Function &wrapped,
+                    const std::string &entryName) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Type *pointer = llvm::PointerType::getUnqual(context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context),
+                                       {pointer}, /*isVarArg=*/false);
+  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                                       entryName, module);
+  llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", entry));
+  llvm::SmallVector<llvm::Value *> arguments;
+  for (unsigned i = 0; i < wrapped.arg_size(); ++i) {
+    llvm::Value *slot = builder.CreateConstGEP1_64(pointer, entry->getArg(0), i);
+    arguments.push_back(builder.CreateLoad(pointer, slot));
+  }
+  builder.CreateCall(&wrapped, arguments);
+  builder.CreateRetVoid();
+}
+
+} // namespace
+
+struct JitCompiler::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
+  std::string targetDescription;
+  std::mutex mutex;
+};
+
+JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {
+  initializeNativeTarget();
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    throw Error("JIT: cannot detect the host CPU: " +
+                describe(machineBuilder.takeError()));
+  machineBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto targetMachine = machineBuilder->createTargetMachine();
+  if (!targetMachine)
+    throw Error("JIT: cannot create a target machine: " +
+                describe(targetMachine.takeError()));
+  impl_->targetMachine = std::move(*targetMachine);
+  impl_->targetDescription = machineBuilder->getTargetTriple().str() + " " +
+                             machineBuilder->getCPU() + " " +
+                             machineBuilder->getFeatures().getString();
+
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(std::move(*machineBuilder))
+                 .create();
+  if (!jit)
+    throw Error("JIT: cannot create LLJIT: " + describe(jit.takeError()));
+  impl_->jit = std::move(*jit);
+  // Kernels may call libm and the C library (expf, memcpy, ...).
+  auto processSymbols =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+          impl_->jit->getDataLayout().getGlobalPrefix());
+  if (!processSymbols)
+    throw Error("JIT: cannot expose process symbols: " +
+                describe(processSymbols.takeError()));
+  impl_->jit->getMainJITDylib().addGenerator(std::move(*processSymbols));
+}
+
+JitCompiler::~JitCompiler() = default;
+
+const std::string &JitCompiler::targetDescription() const {
+  return impl_->targetDescription;
+}
+
+KernelEntryFn JitCompiler::compile(mlir::ModuleOp module,
+                                   const std::string &functionName) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto context = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, *context, functionName);
+  if (!llvmModule)
+    throw Error("JIT: cannot translate " + functionName + " to LLVM IR");
+  llvmModule->setDataLayout(impl_->targetMachine->createDataLayout());
+  llvmModule->setTargetTriple(impl_->targetMachine->getTargetTriple().str());
+
+  llvm::Function *wrapped =
+      llvmModule->getFunction("_mlir_ciface_" + functionName);
+  if (!wrapped)
+    throw Error("JIT: " + functionName + " has no C interface wrapper");
+  const std::string entryName = functionName + "_entry";
+  addPackedEntry(*llvmModule, *wrapped, entryName);
+
+  // Vectorization and unrolling need the target's cost model, hence the
+  // target machine in the pass builder.
+  llvm::LoopAnalysisManager loopAnalyses;
+  llvm::FunctionAnalysisManager functionAnalyses;
+  llvm::CGSCCAnalysisManager cgsccAnalyses;
+  llvm::ModuleAnalysisManager moduleAnalyses;
+  llvm::PassBuilder passBuilder(impl_->targetMachine.get());
+  passBuilder.registerModuleAnalyses(moduleAnalyses);
+  passBuilder.registerCGSCCAnalyses(cgsccAnalyses);
+  passBuilder.registerFunctionAnalyses(functionAnalyses);
+  passBuilder.registerLoopAnalyses(loopAnalyses);
+  passBuilder.crossRegisterProxies(loopAnalyses, functionAnalyses,
+                                   cgsccAnalyses, moduleAnalyses);
+  llvm::ModulePassManager passes =
+      passBuilder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  passes.run(*llvmModule, moduleAnalyses);
+
+  if (llvm::Error error = impl_->jit->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(llvmModule),
+                                      std::move(context))))
+    throw Error("JIT: cannot add " + functionName + ": " +
+                describe(std::move(error)));
+  auto address = impl_->jit->lookup(entryName);
+  if (!address)
+    throw Error("JIT: cannot compile " + functionName + ": " +
+                describe(address.takeError()));
+  return address->toPtr<KernelEntryFn>();
+}
+
+} // namespace compiler
+} // namespace kiln

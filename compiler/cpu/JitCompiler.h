@@ -1,0 +1,43 @@
+//===- JitCompiler.h - LLVM dialect to callable host code -------*- C++ -*-===//
+#ifndef KILN_COMPILER_CPU_JITCOMPILER_H
+#define KILN_COMPILER_CPU_JITCOMPILER_H
+
+#include "runtime/KernelAbi.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir {
+class ModuleOp;
+}
+
+namespace kiln {
+namespace compiler {
+
+/// Compiles modules in the LLVM dialect for the host CPU (its exact features:
+/// AVX-512 where present) with LLVM's O3 pipeline, and keeps the code alive
+/// for the life of the process.
+class JitCompiler {
+public:
+  JitCompiler();
+  ~JitCompiler();
+
+  /// Translates `module` to LLVM IR, adds a packed entry point for the
+  /// function `functionName` (which must have an `llvm.emit_c_interface`
+  /// wrapper), optimizes, compiles and returns that entry. Throws kiln::Error
+  /// on failure.
+  KernelEntryFn compile(mlir::ModuleOp module, const std::string &functionName);
+
+  /// "x86_64-unknown-linux-gnu skylake-avx512 +avx512f,...": what the code is
+  /// specialized for; part of any persistent cache key.
+  const std::string &targetDescription() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace compiler
+} // namespace kiln
+
+#endif // KILN_COMPILER_CPU_JITCOMPILER_H

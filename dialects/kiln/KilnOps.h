@@ -1,0 +1,15 @@
+//===- KilnOps.h - kiln primitive operations --------------------*- C++ -*-===//
+#ifndef KILN_DIALECTS_KILN_KILNOPS_H
+#define KILN_DIALECTS_KILN_KILNOPS_H
+
+#include "dialects/kiln/KilnDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialects/kiln/KilnOps.h.inc"
+
+#endif // KILN_DIALECTS_KILN_KILNOPS_H

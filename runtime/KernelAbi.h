@@ -1,0 +1,45 @@
+//===- KernelAbi.h - how the runtime calls compiled kernels -----*- C++ -*-===//
+//
+// The one contract between compiler/ and runtime/: every compiled kernel,
+// JIT'd now or loaded from an artifact later, is a C function taking an array
+// of pointers, one per tensor argument (inputs first, then outputs), each to
+// an MLIR strided memref descriptor:
+//
+//   { void *allocated, void *aligned, int64 offset,
+//     int64 sizes[rank], int64 strides[rank] }     (offset/strides in elements)
+//
+// Sizes and strides are runtime values, so one kernel serves every shape of
+// its rank.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_KERNELABI_H
+#define KILN_RUNTIME_KERNELABI_H
+
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln {
+
+extern "C" {
+typedef void (*KernelEntryFn)(void **memrefDescriptors);
+}
+
+/// The descriptor of one tensor argument, laid out as MLIR expects.
+class MemRefDescriptor {
+public:
+  explicit MemRefDescriptor(const Tensor &tensor);
+  void *get() { return words_.data(); }
+
+private:
+  // Every field is 8 bytes wide, so the struct is an array of words.
+  std::vector<int64_t> words_;
+};
+
+/// Calls `entry` on `arguments` (inputs then outputs).
+void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments);
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_KERNELABI_H

@@ -1,0 +1,40 @@
+//===- Storage.h - a block of device memory ---------------------*- C++ -*-===//
+#ifndef KILN_RUNTIME_STORAGE_H
+#define KILN_RUNTIME_STORAGE_H
+
+#include "runtime/Device.h"
+
+#include <cstddef>
+#include <memory>
+
+namespace kiln {
+
+class PooledAllocator;
+
+/// Owns one allocation; returns it to its allocator's pool when the last
+/// reference (tensor, view or pending engine op) lets go.
+class Storage {
+public:
+  static std::shared_ptr<Storage> allocate(size_t bytes,
+                                           Device device = Device::cpu());
+  ~Storage();
+  Storage(const Storage &) = delete;
+  Storage &operator=(const Storage &) = delete;
+
+  void *data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+private:
+  Storage(void *data, size_t bytes, Device device, PooledAllocator &allocator)
+      : data_(data), bytes_(bytes), device_(device), allocator_(allocator) {}
+
+  void *data_;
+  size_t bytes_;
+  Device device_;
+  PooledAllocator &allocator_;
+};
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_STORAGE_H

@@ -1,0 +1,73 @@
+//===- Tensor.cpp ---------------------------------------------------------===//
+#include "runtime/Tensor.h"
+
+#include "runtime/Error.h"
+
+namespace kiln {
+
+std::string shapeToString(const Shape &shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1)
+    text += ",";
+  return text + ")";
+}
+
+Shape contiguousStrides(const Shape &shape) {
+  Shape strides(shape.size());
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+int64_t numElements(const Shape &shape) {
+  int64_t count = 1;
+  for (int64_t extent : shape)
+    count *= extent;
+  return count;
+}
+
+Tensor Tensor::empty(const Shape &shape, DType dtype, Device device) {
+  for (int64_t extent : shape)
+    if (extent < 0)
+      throw Error(formatMessage("invalid shape ", shapeToString(shape),
+                                ": extents must be >= 0"));
+  Tensor tensor;
+  tensor.storage_ = Storage::allocate(
+      static_cast<size_t>(kiln::numElements(shape)) * dtypeSize(dtype), device);
+  tensor.shape_ = shape;
+  tensor.strides_ = contiguousStrides(shape);
+  tensor.dtype_ = dtype;
+  return tensor;
+}
+
+bool Tensor::isContiguous() const {
+  return strides_ == contiguousStrides(shape_);
+}
+
+void *Tensor::data() const {
+  return static_cast<char *>(storage_->data()) +
+         offset_ * static_cast<int64_t>(dtypeSize(dtype_));
+}
+
+Tensor Tensor::reshaped(const Shape &shape) const {
+  if (kiln::numElements(shape) != numElements())
+    throw Error(formatMessage("reshape: cannot view shape ",
+                              shapeToString(shape_), " as ",
+                              shapeToString(shape)));
+  if (!isContiguous())
+    throw Error("reshape: the view is not contiguous");
+  Tensor view = *this;
+  view.shape_ = shape;
+  view.strides_ = contiguousStrides(shape);
+  return view;
+}
+
+} // namespace kiln

@@ -1,0 +1,61 @@
+//===- Tensor.h - a typed, strided view of Storage --------------*- C++ -*-===//
+#ifndef KILN_RUNTIME_TENSOR_H
+#define KILN_RUNTIME_TENSOR_H
+
+#include "runtime/DType.h"
+#include "runtime/Storage.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+using Shape = std::vector<int64_t>;
+
+/// "(2, 3)": numpy's spelling, used in every error message about shapes.
+std::string shapeToString(const Shape &shape);
+
+/// Row-major strides, in elements, for `shape`.
+Shape contiguousStrides(const Shape &shape);
+
+int64_t numElements(const Shape &shape);
+
+/// A view: storage plus shape, strides and offset, all in elements. Copying a
+/// Tensor copies the view, never the data.
+class Tensor {
+public:
+  Tensor() = default;
+
+  /// A new, uninitialized, contiguous tensor from the device's pool.
+  static Tensor empty(const Shape &shape, DType dtype,
+                      Device device = Device::cpu());
+
+  const Shape &shape() const { return shape_; }
+  const Shape &strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
+  DType dtype() const { return dtype_; }
+  Device device() const { return storage_->device(); }
+  int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t numElements() const { return kiln::numElements(shape_); }
+  bool isContiguous() const;
+
+  const std::shared_ptr<Storage> &storage() const { return storage_; }
+  /// Address of element 0 of the view.
+  void *data() const;
+
+  /// The same data seen with another shape; needs a contiguous view.
+  Tensor reshaped(const Shape &shape) const;
+
+private:
+  std::shared_ptr<Storage> storage_;
+  Shape shape_;
+  Shape strides_;
+  int64_t offset_ = 0;
+  DType dtype_ = DType::Float32;
+};
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_TENSOR_H
