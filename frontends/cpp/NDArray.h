@@ -1,0 +1,60 @@
+//===- NDArray.h - MXNet's NDArray in C++ -----------------------*- C++ -*-===//
+//
+// An NDArray is a tensor plus the engine variable that orders every operation
+// on it. Operations return at once; reading the data (waitToRead, copyTo)
+// waits for the pending writes and rethrows their errors.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_NDARRAY_H
+#define KILN_FRONTENDS_CPP_NDARRAY_H
+
+#include "runtime/Engine.h"
+#include "runtime/Tensor.h"
+
+#include <memory>
+
+namespace kiln {
+
+class NDArray {
+public:
+  /// An NDArray with no data; most methods throw on it.
+  NDArray() = default;
+
+  /// Uninitialized storage from the pool.
+  static NDArray empty(const Shape &shape, DType dtype = DType::Float32,
+                       Device device = Device::cpu());
+  /// A new array holding a copy of `numElements(shape)` contiguous elements.
+  static NDArray fromData(const void *data, const Shape &shape, DType dtype,
+                          Device device = Device::cpu());
+
+  bool isNone() const { return !chunk_; }
+  const Shape &shape() const { return checked().tensor.shape(); }
+  DType dtype() const { return checked().tensor.dtype(); }
+  Device device() const { return checked().tensor.device(); }
+  int64_t size() const { return checked().tensor.numElements(); }
+
+  const Tensor &tensor() const { return checked().tensor; }
+  const VarPtr &var() const { return checked().var; }
+
+  /// Blocks until every pending write is done; rethrows an error raised by
+  /// one of them.
+  void waitToRead() const;
+  /// Waits, then copies the elements, row-major, to `destination`.
+  void copyTo(void *destination) const;
+
+  /// Same-shape elementwise sum (MXNet's elemwise_add).
+  NDArray operator+(const NDArray &other) const;
+
+private:
+  struct Chunk {
+    Tensor tensor;
+    VarPtr var;
+  };
+  const Chunk &checked() const;
+
+  std::shared_ptr<Chunk> chunk_;
+};
+
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_NDARRAY_H

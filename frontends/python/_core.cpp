@@ -1,0 +1,112 @@
+//===- _core.cpp - the kiln._core Python extension ------------------------===//
+//
+// Thin pybind11 bindings over frontends/cpp. Python-level behaviour (default
+// dtypes, MXNet's function signatures) lives in the kiln package; this module
+// only moves data and calls into C++.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/NDArray.h"
+#include "frontends/cpp/Operators.h"
+#include "runtime/Error.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+using namespace kiln;
+
+namespace {
+
+DType dtypeFromNumpy(const py::dtype &dtype) {
+  const char kind = dtype.kind();
+  const auto size = dtype.itemsize();
+  if (kind == 'f' && size == 4)
+    return DType::Float32;
+  if (kind == 'f' && size == 8)
+    return DType::Float64;
+  if (kind == 'f' && size == 2)
+    return DType::Float16;
+  if (kind == 'i' && size == 1)
+    return DType::Int8;
+  if (kind == 'i' && size == 4)
+    return DType::Int32;
+  if (kind == 'i' && size == 8)
+    return DType::Int64;
+  if (kind == 'u' && size == 1)
+    return DType::UInt8;
+  if (kind == 'b')
+    return DType::Bool;
+  throw Error(formatMessage("array: unsupported dtype ",
+                            py::str(static_cast<const py::object &>(dtype))
+                                .cast<std::string>(),
+                            "; expected one of float16, float32, float64, "
+                            "uint8, int8, int32, int64, bool"));
+}
+
+NDArray fromNumpy(const py::array &source) {
+  // The caller (kiln.ndarray.array) passes a C-contiguous array.
+  if (!(source.flags() & py::array::c_style))
+    throw Error("array: expected a C-contiguous numpy array");
+  Shape shape(source.shape(), source.shape() + source.ndim());
+  return NDArray::fromData(source.data(), shape,
+                           dtypeFromNumpy(source.dtype()));
+}
+
+py::array toNumpy(const NDArray &array) {
+  py::dtype dtype(dtypeName(array.dtype()));
+  py::array result(dtype, array.shape());
+  {
+    // Waiting may take a while; let other Python threads run.
+    py::gil_scoped_release release;
+    array.copyTo(result.mutable_data());
+  }
+  return result;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "kiln's C++ core: NDArray, operators, engine";
+
+  // kiln::Error surfaces as kiln.base.MXNetError (defined here, re-exported
+  // there), a RuntimeError as in Apache MXNet.
+  py::register_exception<Error>(m, "MXNetError", PyExc_RuntimeError);
+
+  py::class_<NDArray>(m, "NDArray")
+      .def_static("from_numpy", &fromNumpy, py::arg("source"),
+                  "A new array holding a copy of a C-contiguous numpy array.")
+      .def_property_readonly(
+          "shape",
+          [](const NDArray &self) {
+            py::tuple shape(self.shape().size());
+            for (size_t i = 0; i < self.shape().size(); ++i)
+              shape[i] = self.shape()[i];
+            return shape;
+          })
+      .def_property_readonly("dtype",
+                             [](const NDArray &self) {
+                               return py::dtype(dtypeName(self.dtype()));
+                             })
+      .def_property_readonly("size", &NDArray::size)
+      .def_property_readonly(
+          "ndim", [](const NDArray &self) { return self.shape().size(); })
+      .def("asnumpy", &toNumpy,
+           "Waits for pending writes and returns a numpy copy.")
+      .def("wait_to_read", &NDArray::waitToRead,
+           py::call_guard<py::gil_scoped_release>())
+      .def("__add__",
+           [](const NDArray &self, const NDArray &other) {
+             return op::elemwiseAdd(self, other);
+           })
+      .def("__add__", [](const NDArray &, const py::object &) {
+        return py::object(py::reinterpret_borrow<py::object>(
+            Py_NotImplemented));
+      });
+
+  m.def("elemwise_add", &op::elemwiseAdd, py::arg("lhs"), py::arg("rhs"));
+  m.def(
+      "waitall", [] { Engine::global().waitAll(); },
+      py::call_guard<py::gil_scoped_release>(),
+      "Blocks until all pushed work is done; rethrows a pending error.");
+}
