@@ -70,4 +70,38 @@ Tensor Tensor::reshaped(const Shape &shape) const {
   return view;
 }
 
+Tensor Tensor::strided(const Shape &shape, const Shape &strides,
+                       int64_t offset) const {
+  if (shape.size() != strides.size())
+    throw Error(formatMessage("view: shape ", shapeToString(shape), " and strides ",
+                              shapeToString(strides), " differ in rank"));
+  const int64_t capacity = static_cast<int64_t>(storage_->bytes() /
+                                                dtypeSize(dtype_));
+  int64_t lowest = offset, highest = offset;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] < 0)
+      throw Error(formatMessage("view: invalid shape ", shapeToString(shape)));
+    if (shape[i] == 0)
+      return Tensor::withLayout(*this, shape, strides, offset);
+    const int64_t reach = (shape[i] - 1) * strides[i];
+    (reach < 0 ? lowest : highest) += reach;
+  }
+  if (lowest < 0 || highest >= capacity)
+    throw Error(formatMessage("view: shape ", shapeToString(shape),
+                              " with strides ", shapeToString(strides),
+                              " and offset ", offset, " reaches elements [",
+                              lowest, ", ", highest, "] outside the storage's ",
+                              capacity));
+  return Tensor::withLayout(*this, shape, strides, offset);
+}
+
+Tensor Tensor::withLayout(const Tensor &base, const Shape &shape,
+                        const Shape &strides, int64_t offset) {
+  Tensor view = base;
+  view.shape_ = shape;
+  view.strides_ = strides;
+  view.offset_ = offset;
+  return view;
+}
+
 } // namespace kiln

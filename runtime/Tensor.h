@@ -48,7 +48,16 @@ public:
   /// The same data seen with another shape; needs a contiguous view.
   Tensor reshaped(const Shape &shape) const;
 
+  /// Another view of the same storage (transpose, slice, broadcast with
+  /// stride 0). Throws kiln::Error if the view reaches outside the storage.
+  Tensor strided(const Shape &shape, const Shape &strides,
+                 int64_t offset) const;
+
 private:
+  /// `base`'s storage and dtype with the given layout, unchecked.
+  static Tensor withLayout(const Tensor &base, const Shape &shape,
+                           const Shape &strides, int64_t offset);
+
   std::shared_ptr<Storage> storage_;
   Shape shape_;
   Shape strides_;

@@ -7,6 +7,10 @@
 #include "compiler/Passes.h"
 #include "compiler/Registration.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -15,8 +19,13 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::kiln::registerCompilerDialects(registry);
   mlir::kiln::registerKilnPassesAndPipelines();
-  // Canonicalize, CSE and friends, for composing pipelines by hand.
+  // Every upstream pass kiln-lower-to-llvm is made of, so each stage can be
+  // run and FileCheck'ed on its own, plus canonicalize, CSE and friends.
   mlir::registerTransformsPasses();
+  mlir::registerConversionPasses();
+  mlir::bufferization::registerBufferizationPasses();
+  mlir::registerLinalgPasses();
+  mlir::memref::registerMemRefPasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "kiln optimizer driver: runs kiln passes on .mlir files\n",
       registry));

@@ -37,7 +37,8 @@ def array(source_array, ctx=None, dtype=None):
         source_array = source_array.asnumpy()
     if dtype is None:
         dtype = source_array.dtype if isinstance(source_array, _np.ndarray) else _DEFAULT_DTYPE
-    source = _np.ascontiguousarray(_np.asarray(source_array, dtype=dtype))
+    # order="C" rather than ascontiguousarray, which turns 0-d into 1-d.
+    source = _np.asarray(source_array, dtype=dtype, order="C")
     return NDArray.from_numpy(source)
 
 

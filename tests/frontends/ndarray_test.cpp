@@ -1,0 +1,73 @@
+#include "frontends/cpp/NDArray.h"
+#include "frontends/cpp/Operators.h"
+#include "runtime/Error.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace kiln {
+namespace {
+
+std::vector<float> values(const NDArray &array) {
+  std::vector<float> result(array.size());
+  array.copyTo(result.data());
+  return result;
+}
+
+TEST(NDArray, AddProducesTheSum) {
+  std::vector<float> data = {1, 2, 3};
+  NDArray a = NDArray::fromData(data.data(), {3}, DType::Float32);
+  NDArray sum = a + a;
+  EXPECT_EQ(sum.shape(), (Shape{3}));
+  EXPECT_EQ(sum.dtype(), DType::Float32);
+  EXPECT_EQ(values(sum), (std::vector<float>{2, 4, 6}));
+}
+
+TEST(NDArray, ChainedOpsSeeEachOthersResults) {
+  std::vector<float> data(1000, 1.0f);
+  NDArray total = NDArray::fromData(data.data(), {10, 100}, DType::Float32);
+  NDArray one = total;
+  for (int i = 0; i < 50; ++i)
+    total = total + one;
+  EXPECT_EQ(values(total), std::vector<float>(1000, 51.0f));
+}
+
+TEST(NDArray, DifferentShapesAreAnErrorNamingOpAndShapes) {
+  std::vector<float> data(6, 1.0f);
+  NDArray a = NDArray::fromData(data.data(), {2, 3}, DType::Float32);
+  NDArray b = NDArray::fromData(data.data(), {3, 2}, DType::Float32);
+  try {
+    a + b;
+    FAIL() << "expected kiln::Error";
+  } catch (const Error &error) {
+    EXPECT_STREQ(error.what(), "elemwise_add: operands must have the same "
+                               "shape, got lhs (2, 3) and rhs (3, 2)");
+  }
+}
+
+TEST(NDArray, DifferentDTypesAreAnError) {
+  std::vector<double> data(3, 1.0);
+  std::vector<float> floats(3, 1.0f);
+  NDArray a = NDArray::fromData(data.data(), {3}, DType::Float64);
+  NDArray b = NDArray::fromData(floats.data(), {3}, DType::Float32);
+  try {
+    a + b;
+    FAIL() << "expected kiln::Error";
+  } catch (const Error &error) {
+    EXPECT_STREQ(error.what(), "elemwise_add: operands must have the same "
+                               "dtype, got lhs float64 and rhs float32");
+  }
+}
+
+TEST(NDArray, DefaultConstructedIsAnErrorNotACrash) {
+  NDArray none;
+  EXPECT_TRUE(none.isNone());
+  EXPECT_THROW(none.shape(), Error);
+  std::vector<float> data(3, 1.0f);
+  NDArray a = NDArray::fromData(data.data(), {3}, DType::Float32);
+  EXPECT_THROW(a + none, Error);
+}
+
+} // namespace
+} // namespace kiln

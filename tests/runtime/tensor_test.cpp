@@ -1,0 +1,90 @@
+#include "runtime/Error.h"
+#include "runtime/Tensor.h"
+
+#include <gtest/gtest.h>
+
+namespace kiln {
+namespace {
+
+TEST(Shape, PrintsLikeNumpy) {
+  EXPECT_EQ(shapeToString({}), "()");
+  EXPECT_EQ(shapeToString({3}), "(3,)");
+  EXPECT_EQ(shapeToString({2, 3}), "(2, 3)");
+}
+
+TEST(Shape, ContiguousStridesAreRowMajor) {
+  EXPECT_EQ(contiguousStrides({2, 3, 4}), (Shape{12, 4, 1}));
+  EXPECT_EQ(contiguousStrides({}), Shape{});
+  EXPECT_EQ(numElements({2, 3, 4}), 24);
+  EXPECT_EQ(numElements({}), 1);
+  EXPECT_EQ(numElements({5, 0}), 0);
+}
+
+TEST(Tensor, EmptyIsContiguousAndSized) {
+  Tensor tensor = Tensor::empty({2, 3}, DType::Float64);
+  EXPECT_EQ(tensor.shape(), (Shape{2, 3}));
+  EXPECT_EQ(tensor.strides(), (Shape{3, 1}));
+  EXPECT_TRUE(tensor.isContiguous());
+  EXPECT_EQ(tensor.numElements(), 6);
+  EXPECT_GE(tensor.storage()->bytes(), 6 * sizeof(double));
+  EXPECT_EQ(tensor.device(), Device::cpu());
+}
+
+TEST(Tensor, ReshapedSharesStorage) {
+  Tensor tensor = Tensor::empty({2, 3}, DType::Float32);
+  Tensor view = tensor.reshaped({3, 2});
+  EXPECT_EQ(view.storage(), tensor.storage());
+  EXPECT_EQ(view.strides(), (Shape{2, 1}));
+}
+
+TEST(Tensor, ReshapeToAnotherSizeIsAnError) {
+  Tensor tensor = Tensor::empty({2, 3}, DType::Float32);
+  try {
+    tensor.reshaped({4, 2});
+    FAIL() << "expected kiln::Error";
+  } catch (const Error &error) {
+    EXPECT_STREQ(error.what(), "reshape: cannot view shape (2, 3) as (4, 2)");
+  }
+}
+
+TEST(Tensor, NegativeExtentIsAnError) {
+  EXPECT_THROW(Tensor::empty({2, -1}, DType::Float32), Error);
+}
+
+TEST(DType, SizesAndNames) {
+  EXPECT_EQ(dtypeSize(DType::Float32), 4u);
+  EXPECT_EQ(dtypeSize(DType::BFloat16), 2u);
+  EXPECT_EQ(dtypeSize(DType::Int64), 8u);
+  EXPECT_EQ(dtypeName(DType::UInt8), "uint8");
+  EXPECT_EQ(Device::cpu().toString(), "cpu(0)");
+}
+
+} // namespace
+} // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(Tensor, StridedViewSharesStorage) {
+  Tensor tensor = Tensor::empty({2, 3}, DType::Float32);
+  Tensor transposed = tensor.strided({3, 2}, {1, 3}, 0);
+  EXPECT_EQ(transposed.storage(), tensor.storage());
+  EXPECT_FALSE(transposed.isContiguous());
+  Tensor lastRow = tensor.strided({3}, {1}, 3);
+  EXPECT_EQ(lastRow.data(), static_cast<float *>(tensor.data()) + 3);
+  Tensor broadcast = tensor.strided({4, 3}, {0, 1}, 0);
+  EXPECT_EQ(broadcast.numElements(), 12);
+  EXPECT_EQ(tensor.strided({0, 5}, {100, 100}, 0).numElements(), 0);
+}
+
+TEST(Tensor, StridedViewOutsideTheStorageIsAnError) {
+  Tensor tensor = Tensor::empty({2, 3}, DType::Float32);
+  // The storage holds 6 floats: elements 0..5.
+  EXPECT_THROW(tensor.strided({2, 3}, {3, 1}, 1), Error);
+  EXPECT_THROW(tensor.strided({2}, {8}, 9), Error);
+  EXPECT_THROW(tensor.strided({2}, {-1}, 0), Error);
+  EXPECT_THROW(tensor.strided({2, 2}, {1}, 0), Error);
+}
+
+} // namespace
+} // namespace kiln

@@ -1,3 +1,0 @@
-#!/bin/sh
-# Debian's interpreter, where python3-numpy and python3-pytest install.
-exec /usr/bin/python3 "$@"
