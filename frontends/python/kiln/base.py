@@ -1,4 +1,7 @@
 """Shared definitions: the error type every kiln failure raises."""
-from ._core import MXNetError  # noqa: F401  (a RuntimeError, as in MXNet)
+from ._core import MXNetError  # a RuntimeError, as in MXNet
+
+# Tracebacks name it where users import it from.
+MXNetError.__module__ = __name__
 
 __all__ = ["MXNetError"]
