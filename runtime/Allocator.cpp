@@ -2,9 +2,11 @@
 #include "runtime/Allocator.h"
 
 #include "runtime/Error.h"
+#include "runtime/Profiler.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 namespace kiln {
 namespace {
@@ -19,10 +21,39 @@ bool poolingFromEnvironment() {
   return !(value && std::strcmp(value, "0") == 0);
 }
 
+using MemoryFactory = std::function<std::unique_ptr<DeviceMemory>(int)>;
+
+/// Device backends and the allocators made from them. Leaked, like the host
+/// allocator, so that late releases still find their pool.
+struct DeviceAllocators {
+  std::mutex mutex;
+  std::map<DeviceType, MemoryFactory> backends;
+  std::map<std::pair<DeviceType, int>, PooledAllocator *> allocators;
+
+  static DeviceAllocators &get() {
+    static DeviceAllocators *registry = new DeviceAllocators();
+    return *registry;
+  }
+};
+
 } // namespace
 
+void *HostMemory::allocate(size_t bytes, size_t alignment) {
+  // aligned_alloc wants a size that is a multiple of the alignment; size
+  // classes are.
+  return std::aligned_alloc(alignment, bytes);
+}
+
+void HostMemory::free(void *block, size_t) { std::free(block); }
+
 PooledAllocator::PooledAllocator(bool pooling)
-    : pooling_(pooling), freeLists_(kNumClasses) {}
+    : PooledAllocator(Device::cpu(), std::make_unique<HostMemory>(), pooling) {}
+
+PooledAllocator::PooledAllocator(Device device,
+                                 std::unique_ptr<DeviceMemory> memory,
+                                 bool pooling)
+    : device_(device), memory_(std::move(memory)), pooling_(pooling),
+      freeLists_(kNumClasses) {}
 
 PooledAllocator::~PooledAllocator() { trim(); }
 
@@ -32,6 +63,42 @@ PooledAllocator &PooledAllocator::host() {
   static PooledAllocator *allocator =
       new PooledAllocator(poolingFromEnvironment());
   return *allocator;
+}
+
+PooledAllocator &PooledAllocator::forDevice(Device device) {
+  if (device.type == DeviceType::CPU)
+    return host();
+  DeviceAllocators &registry = DeviceAllocators::get();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  auto key = std::make_pair(device.type, device.id);
+  auto found = registry.allocators.find(key);
+  if (found != registry.allocators.end())
+    return *found->second;
+  auto backend = registry.backends.find(device.type);
+  if (backend == registry.backends.end())
+    throw Error(formatMessage("cannot allocate on ", device.toString(),
+                              ": this build of kiln has no backend for it "
+                              "(built without CUDA?)"));
+  auto *allocator = new PooledAllocator(device, backend->second(device.id),
+                                        poolingFromEnvironment());
+  registry.allocators.emplace(key, allocator);
+  return *allocator;
+}
+
+void PooledAllocator::registerBackend(DeviceType type,
+                                      MemoryFactory makeMemory) {
+  if (type == DeviceType::CPU)
+    throw Error("registerBackend: cpu memory is built in");
+  DeviceAllocators &registry = DeviceAllocators::get();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  registry.backends[type] = std::move(makeMemory);
+}
+
+void PooledAllocator::reportUsage(size_t bytesInUse) const {
+  Profiler &profiler = Profiler::global();
+  if (profiler.recordingMemory())
+    profiler.recordCounter("Memory: " + device_.toString(), device_,
+                           static_cast<int64_t>(bytesInUse));
 }
 
 int PooledAllocator::sizeClassIndex(size_t bytes) {
@@ -47,8 +114,8 @@ size_t PooledAllocator::sizeClassBytes(size_t bytes) {
 
 void *PooledAllocator::allocate(size_t bytes) {
   if (bytes > (size_t{1} << 62))
-    throw Error(formatMessage("out of memory: cannot allocate ", bytes,
-                              " bytes"));
+    throw Error(formatMessage("out of memory on ", device_.toString(),
+                              ": cannot allocate ", bytes, " bytes"));
   const int index = sizeClassIndex(bytes);
   const size_t classBytes = size_t{1} << (index + kMinClassLog2);
   {
@@ -63,22 +130,25 @@ void *PooledAllocator::allocate(size_t bytes) {
       stats_.bytesInUse += classBytes;
       if (stats_.bytesInUse > stats_.peakBytesInUse)
         stats_.peakBytesInUse = stats_.bytesInUse;
+      reportUsage(stats_.bytesInUse);
       return block;
     }
   }
-  void *block = std::aligned_alloc(kAlignment, classBytes);
+  void *block = memory_->allocate(classBytes, kAlignment);
   if (!block) {
     // Pooled blocks of other sizes may be what stands in the way.
     trim();
-    block = std::aligned_alloc(kAlignment, classBytes);
+    block = memory_->allocate(classBytes, kAlignment);
   }
   if (!block)
-    throw Error(formatMessage("out of memory: cannot allocate ", bytes,
+    throw Error(formatMessage("out of memory on ", device_.toString(),
+                              ": cannot allocate ", bytes,
                               " bytes (size class ", classBytes, ")"));
   std::lock_guard<std::mutex> lock(mutex_);
   stats_.bytesInUse += classBytes;
   if (stats_.bytesInUse > stats_.peakBytesInUse)
     stats_.peakBytesInUse = stats_.bytesInUse;
+  reportUsage(stats_.bytesInUse);
   return block;
 }
 
@@ -90,27 +160,29 @@ void PooledAllocator::release(void *block, size_t bytes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.bytesInUse -= classBytes;
+    reportUsage(stats_.bytesInUse);
     if (pooling_) {
       freeLists_[index].push_back(block);
       stats_.bytesPooled += classBytes;
       return;
     }
   }
-  std::free(block);
+  memory_->free(block, classBytes);
 }
 
 void PooledAllocator::trim() {
-  std::vector<void *> blocks;
+  std::vector<std::pair<void *, size_t>> blocks;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto &freeList : freeLists_) {
-      blocks.insert(blocks.end(), freeList.begin(), freeList.end());
-      freeList.clear();
+    for (size_t index = 0; index < freeLists_.size(); ++index) {
+      for (void *block : freeLists_[index])
+        blocks.emplace_back(block, size_t{1} << (index + kMinClassLog2));
+      freeLists_[index].clear();
     }
     stats_.bytesPooled = 0;
   }
-  for (void *block : blocks)
-    std::free(block);
+  for (auto &[block, classBytes] : blocks)
+    memory_->free(block, classBytes);
 }
 
 AllocatorStats PooledAllocator::stats() const {

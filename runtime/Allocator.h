@@ -8,19 +8,40 @@
 #ifndef KILN_RUNTIME_ALLOCATOR_H
 #define KILN_RUNTIME_ALLOCATOR_H
 
+#include "runtime/Device.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 namespace kiln {
 
+/// Where a pooled allocator gets its blocks: host memory here; a CUDA backend
+/// registers device and pinned memory with PooledAllocator::registerBackend.
+class DeviceMemory {
+public:
+  virtual ~DeviceMemory() = default;
+  /// Returns `bytes` bytes aligned to `alignment`, or null when out of memory.
+  virtual void *allocate(size_t bytes, size_t alignment) = 0;
+  virtual void free(void *block, size_t bytes) = 0;
+};
+
+/// malloc'd host memory.
+class HostMemory : public DeviceMemory {
+public:
+  void *allocate(size_t bytes, size_t alignment) override;
+  void free(void *block, size_t bytes) override;
+};
+
 struct AllocatorStats {
-  size_t bytesInUse = 0;   // Handed out and not yet released (size-class bytes).
+  size_t bytesInUse = 0; // Handed out and not yet released (size-class bytes).
   size_t peakBytesInUse = 0;
-  size_t bytesPooled = 0;  // Released and waiting in free lists.
+  size_t bytesPooled = 0; // Released and waiting in free lists.
   uint64_t allocations = 0;
-  uint64_t poolHits = 0;   // Allocations served from a free list.
+  uint64_t poolHits = 0; // Allocations served from a free list.
 };
 
 class PooledAllocator {
@@ -31,12 +52,25 @@ public:
 
   /// `pooling` false sends every release straight back to the system.
   explicit PooledAllocator(bool pooling = true);
+  /// A pool over `memory`'s blocks on `device`.
+  PooledAllocator(Device device, std::unique_ptr<DeviceMemory> memory,
+                  bool pooling);
   ~PooledAllocator();
   PooledAllocator(const PooledAllocator &) = delete;
   PooledAllocator &operator=(const PooledAllocator &) = delete;
 
   /// The process-wide host allocator; pooling is off when KILN_MEMORY_POOL=0.
   static PooledAllocator &host();
+
+  /// The process-wide allocator of `device`: every CPU id shares host(); other
+  /// device types need a registered backend, else this throws kiln::Error.
+  static PooledAllocator &forDevice(Device device);
+
+  /// Makes forDevice() serve devices of `type`, creating each device's memory
+  /// with `makeMemory(id)` on first use. For device backends (CUDA).
+  static void
+  registerBackend(DeviceType type,
+                  std::function<std::unique_ptr<DeviceMemory>(int)> makeMemory);
 
   /// Returns a block of at least `bytes` bytes, or throws kiln::Error when the
   /// system has no memory left.
@@ -49,13 +83,18 @@ public:
 
   AllocatorStats stats() const;
   bool pooling() const { return pooling_; }
+  Device device() const { return device_; }
 
   /// The size class a request of `bytes` is served from.
   static size_t sizeClassBytes(size_t bytes);
 
 private:
   static int sizeClassIndex(size_t bytes);
+  /// Reports bytes in use to the profiler when it records memory.
+  void reportUsage(size_t bytesInUse) const;
 
+  const Device device_;
+  const std::unique_ptr<DeviceMemory> memory_;
   const bool pooling_;
   mutable std::mutex mutex_;
   std::vector<std::vector<void *>> freeLists_;

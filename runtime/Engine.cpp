@@ -1,9 +1,16 @@
 //===- Engine.cpp - the asynchronous dependency engine --------------------===//
 #include "runtime/Engine.h"
 
+#include "runtime/Error.h"
+#include "runtime/Profiler.h"
+#include "runtime/ThreadPool.h"
+
 #include <algorithm>
+#include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 namespace kiln {
 
@@ -12,11 +19,40 @@ struct EngineOp {
   std::vector<VarPtr> reads;
   std::vector<VarPtr> writes;
   std::string name;
+  Device device;
+  int priority = 0;
+  uint64_t sequence = 0;
+  WorkerPool *pool = nullptr; // Null when the op runs inline.
   // Variables whose turn has not come yet; the op is ready at zero.
   size_t unmetDependencies = 0;
+  // Waits and deletions run even when their variables carry an error.
+  bool runsDespiteErrors = false;
+};
+
+/// The workers of one (device, queue) and the ops ready for them, ordered by
+/// priority, then by push order. Guarded by the engine's mutex.
+struct WorkerPool {
+  Device device;
+  QueueKind queue = QueueKind::Compute;
+  int size = 1;
+  std::vector<EngineOp *> ready; // A heap: see higherFirst.
+  std::condition_variable wake;
+  int idleWorkers = 0;
+  std::vector<std::thread> threads;
+
+  /// Heap order: the top is the highest priority, earliest pushed op.
+  static bool higherFirst(const EngineOp *a, const EngineOp *b) {
+    if (a->priority != b->priority)
+      return a->priority < b->priority;
+    return a->sequence > b->sequence;
+  }
 };
 
 namespace {
+
+/// Set while the calling thread runs an op: waiting from there would wait on
+/// the op itself.
+thread_local int opsRunningOnThisThread = 0;
 
 bool naiveFromEnvironment() {
   const char *kiln = std::getenv("KILN_ENGINE");
@@ -26,58 +62,129 @@ bool naiveFromEnvironment() {
   return mxnet && std::strcmp(mxnet, "NaiveEngine") == 0;
 }
 
-/// Removes duplicates, and reads that are also writes.
+int cpuWorkersFromEnvironment() {
+  for (const char *name :
+       {"KILN_CPU_WORKER_NTHREADS", "MXNET_CPU_WORKER_NTHREADS"}) {
+    const char *text = std::getenv(name);
+    if (!text || !*text)
+      continue;
+    char *end = nullptr;
+    long value = std::strtol(text, &end, 10);
+    if (*end == '\0' && value > 0 && value <= 1024)
+      return static_cast<int>(value);
+    std::fprintf(stderr, "kiln: ignoring %s=%s: expected a positive integer\n",
+                 name, text);
+  }
+  return 0;
+}
+
+/// Removes duplicates, and reads that are also writes. Op lists are short:
+/// quadratic scans beat sorting, and keep the caller's order.
 void normalize(std::vector<VarPtr> &reads, std::vector<VarPtr> &writes) {
-  auto dedupe = [](std::vector<VarPtr> &vars) {
-    std::sort(vars.begin(), vars.end());
-    vars.erase(std::unique(vars.begin(), vars.end()), vars.end());
+  auto contains = [](const std::vector<VarPtr> &vars, size_t end,
+                     const VarPtr &var) {
+    return std::find(vars.begin(), vars.begin() + end, var) !=
+           vars.begin() + end;
   };
-  dedupe(writes);
-  dedupe(reads);
-  reads.erase(std::remove_if(reads.begin(), reads.end(),
-                             [&](const VarPtr &var) {
-                               return std::binary_search(writes.begin(),
-                                                         writes.end(), var);
-                             }),
-              reads.end());
+  size_t kept = 0;
+  for (size_t i = 0; i < writes.size(); ++i)
+    if (writes[i] && !contains(writes, kept, writes[i]))
+      writes[kept++] = std::move(writes[i]);
+  writes.resize(kept);
+  kept = 0;
+  for (size_t i = 0; i < reads.size(); ++i)
+    if (reads[i] && !contains(reads, kept, reads[i]) &&
+        !contains(writes, writes.size(), reads[i]))
+      reads[kept++] = std::move(reads[i]);
+  reads.resize(kept);
+}
+
+const char *queueName(QueueKind queue) {
+  return queue == QueueKind::Copy ? "copy" : "compute";
 }
 
 } // namespace
 
-Engine::Engine(Mode mode, int numWorkers) : mode_(mode) {
-  if (mode_ == Mode::Naive)
-    return;
-  if (numWorkers <= 0)
-    numWorkers = std::max(1u, std::thread::hardware_concurrency());
-  for (int i = 0; i < numWorkers; ++i)
-    workers_.emplace_back([this] { workerLoop(); });
-}
+Engine::Engine(Options options)
+    : mode_(options.mode),
+      cpuWorkers_(options.cpuWorkers > 0 ? options.cpuWorkers
+                                         : ThreadPool::globalBudget().cores()),
+      streamsPerDevice_(std::max(1, options.streamsPerDevice)) {}
 
-Engine::~Engine() {
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    doneCondition_.wait(lock, [this] { return opsInFlight_ == 0; });
-    stopping_ = true;
-  }
-  readyCondition_.notify_all();
-  for (std::thread &worker : workers_)
-    worker.join();
-}
+Engine::~Engine() { shutdown(); }
 
 Engine &Engine::global() {
   // Leaked on purpose: arrays owned by Python or by static objects may push
   // work during interpreter or static teardown, after a static engine would be
-  // destroyed. The workers end with the process.
-  static Engine *engine =
-      new Engine(naiveFromEnvironment() ? Mode::Naive : Mode::Threaded);
+  // destroyed. At exit the workers are stopped and joined, and pushes after
+  // that run inline.
+  static Engine *engine = [] {
+    Options options;
+    options.mode = naiveFromEnvironment() ? Mode::Naive : Mode::Threaded;
+    options.cpuWorkers = cpuWorkersFromEnvironment();
+    auto *created = new Engine(options);
+    std::atexit([] { Engine::global().shutdown(); });
+    return created;
+  }();
   return *engine;
 }
 
-void Engine::push(std::function<void()> fn, const std::vector<VarPtr> &reads,
-                  const std::vector<VarPtr> &writes, std::string name) {
-  auto *op = new EngineOp{std::move(fn), reads, writes, std::move(name)};
+WorkerPool &Engine::poolLocked(Device device, QueueKind queue) {
+  for (const std::unique_ptr<WorkerPool> &pool : pools_)
+    if (pool->device == device && pool->queue == queue)
+      return *pool;
+  auto pool = std::make_unique<WorkerPool>();
+  pool->device = device;
+  pool->queue = queue;
+  if (queue == QueueKind::Copy)
+    pool->size = 1;
+  else if (device.type == DeviceType::CPU)
+    pool->size = cpuWorkers_;
+  else
+    pool->size = streamsPerDevice_;
+  pools_.push_back(std::move(pool));
+  startWorkersLocked(*pools_.back());
+  return *pools_.back();
+}
+
+void Engine::startWorkersLocked(WorkerPool &pool) {
+  for (int i = 0; i < pool.size; ++i)
+    pool.threads.emplace_back([this, &pool, i] { workerLoop(pool, i); });
+}
+
+void Engine::push(std::function<void()> fn, Device device,
+                  const std::vector<VarPtr> &reads,
+                  const std::vector<VarPtr> &writes, int priority,
+                  std::string name, QueueKind queue) {
+  auto *op = new EngineOp{std::move(fn),   reads,  writes,
+                          std::move(name), device, priority};
   normalize(op->reads, op->writes);
   std::unique_lock<std::mutex> lock(mutex_);
+  ErrorCell error = submitLocked(op, queue, lock);
+  if (mode_ != Mode::Naive || !error)
+    return;
+  // Naive mode is for debugging: the error surfaces at the op that raised it,
+  // like a plain function call, and is not left behind on the variables.
+  std::exception_ptr exception = takeErrorLocked(error);
+  lock.unlock();
+  std::rethrow_exception(exception);
+}
+
+void Engine::deleteVariable(std::function<void()> onDelete, Device device,
+                            const VarPtr &var) {
+  auto *op =
+      new EngineOp{std::move(onDelete), {}, {var}, "DeleteVariable", device};
+  op->runsDespiteErrors = true;
+  std::unique_lock<std::mutex> lock(mutex_);
+  submitLocked(op, QueueKind::Compute, lock);
+}
+
+ErrorCell Engine::submitLocked(EngineOp *op, QueueKind queue,
+                               std::unique_lock<std::mutex> &lock) {
+  const bool runInline = mode_ == Mode::Naive || stopped_;
+  if (!runInline)
+    op->pool = &poolLocked(op->device, queue);
+  op->sequence = nextSequence_++;
   ++opsInFlight_;
   // One dependency per variable, plus one held until every variable has been
   // queued, so the op cannot start half-registered.
@@ -91,21 +198,7 @@ void Engine::push(std::function<void()> fn, const std::vector<VarPtr> &reads,
     grantLocked(*var);
   }
   markDependencyMetLocked(op);
-  if (mode_ != Mode::Naive)
-    return;
-  // Naive mode: everything runs here, in order. Ops pushed from inside an op
-  // (none today) would run when their turn comes in this loop.
-  while (!ready_.empty()) {
-    EngineOp *next = ready_.front();
-    ready_.pop_front();
-    lock.unlock();
-    execute(next);
-    lock.lock();
-    completeLocked(next);
-    lock.unlock();
-    delete next;
-    lock.lock();
-  }
+  return runInline ? runReadyInline(lock) : nullptr;
 }
 
 void Engine::grantLocked(Var &var) {
@@ -132,73 +225,149 @@ void Engine::grantLocked(Var &var) {
 void Engine::markDependencyMetLocked(EngineOp *op) {
   if (--op->unmetDependencies != 0)
     return;
-  ready_.push_back(op);
-  if (mode_ == Mode::Threaded)
-    readyCondition_.notify_one();
+  WorkerPool *pool = op->pool;
+  if (!pool) {
+    inlineReady_.push_back(op);
+    return;
+  }
+  pool->ready.push_back(op);
+  std::push_heap(pool->ready.begin(), pool->ready.end(),
+                 WorkerPool::higherFirst);
+  // Waking a sleeping worker is a system call; a busy one finds the op when
+  // it comes back for more.
+  if (pool->idleWorkers > 0)
+    pool->wake.notify_one();
 }
 
-void Engine::execute(EngineOp *op) {
-  // Inputs that carry an error poison the outputs: the op is skipped rather
-  // than run on garbage. Reading var->error_ is safe without the lock: it is
-  // only written by the variable's writer, and this op holds read access.
-  std::exception_ptr error;
-  for (const VarPtr &var : op->reads)
-    if (var->error_) {
-      error = var->error_;
-      break;
-    }
-  if (!error) {
-    try {
-      op->fn();
-    } catch (...) {
-      error = std::current_exception();
-    }
-  }
-  // This op holds write access to its outputs.
-  for (const VarPtr &var : op->writes)
-    var->error_ = error;
-  if (error) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!unobservedError_)
-      unobservedError_ = error;
-  }
+ErrorCell Engine::inheritedErrorLocked(const EngineOp &op) const {
+  if (op.runsDespiteErrors)
+    return nullptr;
+  for (const std::vector<VarPtr> *vars : {&op.reads, &op.writes})
+    for (const VarPtr &var : *vars)
+      if (var->error_ && *var->error_)
+        return var->error_;
+  return nullptr;
 }
 
-void Engine::completeLocked(EngineOp *op) {
+ErrorCell Engine::execute(EngineOp &op, ErrorCell inherited) {
+  // An op whose inputs (or outputs) carry an error is skipped rather than run
+  // on garbage, and passes the error on.
+  if (inherited)
+    return inherited;
+  Profiler &profiler = Profiler::global();
+  const bool profiled = profiler.recordingOps();
+  const int64_t start = profiled ? Profiler::nowNs() : 0;
+  ErrorCell error;
+  ++opsRunningOnThisThread;
+  try {
+    op.fn();
+  } catch (...) {
+    error = std::make_shared<std::exception_ptr>(std::current_exception());
+  }
+  --opsRunningOnThisThread;
+  if (profiled)
+    profiler.recordOp(op.name.empty() ? "unnamed" : op.name, op.device, start,
+                      Profiler::nowNs());
+  return error;
+}
+
+void Engine::completeLocked(EngineOp *op, const ErrorCell &error) {
   for (const VarPtr &var : op->reads) {
     --var->activeReaders_;
     grantLocked(*var);
   }
   for (const VarPtr &var : op->writes) {
+    var->error_ = error;
     var->activeWriter_ = false;
     grantLocked(*var);
   }
-  --opsInFlight_;
-  doneCondition_.notify_all();
+  if (--opsInFlight_ == 0)
+    doneCondition_.notify_all();
 }
 
-void Engine::workerLoop() {
+ErrorCell Engine::runReadyInline(std::unique_lock<std::mutex> &lock) {
+  ErrorCell firstNewError;
+  while (!inlineReady_.empty()) {
+    EngineOp *op = inlineReady_.front();
+    inlineReady_.pop_front();
+    ErrorCell inherited = inheritedErrorLocked(*op);
+    lock.unlock();
+    ErrorCell error = execute(*op, inherited);
+    lock.lock();
+    if (error && error != inherited) {
+      unobservedErrors_.push_back(error);
+      if (!firstNewError)
+        firstNewError = error;
+    }
+    completeLocked(op, error);
+    lock.unlock();
+    delete op; // Outside the lock: captured resources may push on release.
+    lock.lock();
+  }
+  return firstNewError;
+}
+
+void Engine::workerLoop(WorkerPool &pool, int index) {
+  Profiler::global().setThreadName(pool.device.toString() + " " +
+                                   queueName(pool.queue) + " worker " +
+                                   std::to_string(index));
+  // CPU compute workers hold a core of the shared budget while they run an
+  // op, so intra-op parallelism only uses the cores left over.
+  CoreBudget *budget =
+      pool.device.type == DeviceType::CPU && pool.queue == QueueKind::Compute
+          ? &ThreadPool::globalBudget()
+          : nullptr;
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    readyCondition_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
-    if (ready_.empty())
+    while (pool.ready.empty() && !stopping_) {
+      ++pool.idleWorkers;
+      pool.wake.wait(lock);
+      --pool.idleWorkers;
+    }
+    if (pool.ready.empty())
       return; // Stopping, and nothing left to run.
-    EngineOp *op = ready_.front();
-    ready_.pop_front();
+    std::pop_heap(pool.ready.begin(), pool.ready.end(),
+                  WorkerPool::higherFirst);
+    EngineOp *op = pool.ready.back();
+    pool.ready.pop_back();
+    ErrorCell inherited = inheritedErrorLocked(*op);
     lock.unlock();
-    execute(op);
+    if (budget)
+      budget->takeOne();
+    ErrorCell error = execute(*op, inherited);
+    if (budget)
+      budget->give(1);
     lock.lock();
-    completeLocked(op);
+    if (error && error != inherited)
+      unobservedErrors_.push_back(error);
+    completeLocked(op, error);
     lock.unlock();
-    delete op; // Drops the op's references to its variables.
+    delete op; // Outside the lock: captured resources may push on release.
     lock.lock();
   }
 }
 
 void Engine::waitForVar(const VarPtr &var) {
-  // Pushed as a write, the waiter runs after everything pushed before it on
-  // `var`, and holds the variable alone: it may take the stored error, and on
-  // retiring it leaves the variable clean, so it can be written again.
+  if (opsRunningOnThisThread > 0)
+    throw Error("waitForVar: called from inside an engine op, which would "
+                "wait for itself; wait outside the op instead");
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const bool writePending =
+        var->activeWriter_ ||
+        std::any_of(
+            var->queue_.begin(), var->queue_.end(),
+            [](const Var::Pending &pending) { return pending.isWrite; });
+    if (!writePending) {
+      std::exception_ptr error = takeErrorLocked(var->error_);
+      lock.unlock();
+      if (error)
+        std::rethrow_exception(error);
+      return;
+    }
+  }
+  // Pushed as a read, the waiter runs after every write pushed before it on
+  // `var`; it runs even when `var` carries an error, to collect it.
   struct WaitState {
     std::mutex mutex;
     std::condition_variable signal;
@@ -206,37 +375,114 @@ void Engine::waitForVar(const VarPtr &var) {
     std::exception_ptr error;
   };
   auto state = std::make_shared<WaitState>();
-  Var *raw = var.get();
-  push(
-      [this, state, raw] {
-        std::exception_ptr error = raw->error_;
-        if (error) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          if (unobservedError_ == error)
-            unobservedError_ = nullptr;
-        }
-        std::lock_guard<std::mutex> lock(state->mutex);
-        state->error = error;
-        state->done = true;
-        state->signal.notify_all();
-      },
-      {}, {var}, "WaitForVar");
+  auto *op = new EngineOp{[this, state, raw = var.get()] {
+                            std::exception_ptr taken;
+                            {
+                              std::lock_guard<std::mutex> lock(mutex_);
+                              taken = takeErrorLocked(raw->error_);
+                            }
+                            std::lock_guard<std::mutex> lock(state->mutex);
+                            state->error = taken;
+                            state->done = true;
+                            state->signal.notify_all();
+                          },
+                          {var},
+                          {},
+                          "WaitForVar",
+                          Device::cpu(),
+                          INT_MAX};
+  op->runsDespiteErrors = true;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    submitLocked(op, QueueKind::Compute, lock);
+  }
   std::unique_lock<std::mutex> lock(state->mutex);
   state->signal.wait(lock, [&] { return state->done; });
   if (state->error)
     std::rethrow_exception(state->error);
 }
 
+std::exception_ptr Engine::takeErrorLocked(const ErrorCell &cell) {
+  if (!cell || !*cell)
+    return nullptr;
+  std::exception_ptr exception = *cell;
+  *cell = nullptr; // Cleared on every variable it reached.
+  unobservedErrors_.erase(
+      std::remove(unobservedErrors_.begin(), unobservedErrors_.end(), cell),
+      unobservedErrors_.end());
+  return exception;
+}
+
 void Engine::waitAll() {
-  std::exception_ptr error;
+  if (opsRunningOnThisThread > 0)
+    throw Error("waitAll: called from inside an engine op, which would wait "
+                "for itself; wait outside the op instead");
+  std::exception_ptr first;
   {
     std::unique_lock<std::mutex> lock(mutex_);
     doneCondition_.wait(lock, [this] { return opsInFlight_ == 0; });
-    error = unobservedError_;
-    unobservedError_ = nullptr;
+    for (const ErrorCell &cell : unobservedErrors_) {
+      if (*cell && !first)
+        first = *cell;
+      // Cleared on every variable it reached: a wait after waitAll does not
+      // throw the same error again.
+      *cell = nullptr;
+    }
+    unobservedErrors_.clear();
   }
-  if (error)
-    std::rethrow_exception(error);
+  if (first)
+    std::rethrow_exception(first);
+}
+
+void Engine::shutdown() {
+  std::vector<std::thread> threads;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopped_)
+      return;
+    if (opsRunningOnThisThread == 0)
+      doneCondition_.wait(lock, [this] { return opsInFlight_ == 0; });
+    stopped_ = true;
+    stopping_ = true;
+    size_t unobserved = 0;
+    std::string firstMessage;
+    for (const ErrorCell &cell : unobservedErrors_) {
+      if (!*cell)
+        continue;
+      if (unobserved++ == 0) {
+        try {
+          std::rethrow_exception(*cell);
+        } catch (const std::exception &error) {
+          firstMessage = error.what();
+        } catch (...) {
+          firstMessage = "(not a std::exception)";
+        }
+      }
+    }
+    if (unobserved > 0)
+      std::fprintf(stderr,
+                   "kiln: %zu engine error(s) were never waited for; the "
+                   "first: %s\n",
+                   unobserved, firstMessage.c_str());
+    for (const std::unique_ptr<WorkerPool> &pool : pools_) {
+      pool->wake.notify_all();
+      for (std::thread &thread : pool->threads)
+        threads.push_back(std::move(thread));
+      pool->threads.clear();
+    }
+  }
+  for (std::thread &thread : threads) {
+    // exit() called from inside an op: that worker cannot join itself.
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach();
+    else
+      thread.join();
+  }
+}
+
+size_t Engine::pendingOps() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return opsInFlight_;
 }
 
 } // namespace kiln

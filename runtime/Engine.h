@@ -4,30 +4,41 @@
 // variable; push() hands the engine a function with the variables it reads and
 // writes and returns at once. The engine runs the function once every earlier
 // write to what it reads, and every earlier read and write of what it writes,
-// is done. Functions on disjoint variables run concurrently on worker threads.
+// is done. Functions on disjoint variables run concurrently: each device has
+// its own workers, and copies have a queue of their own so that they overlap
+// with compute. Among ready functions, higher priority runs first.
 //
-// An exception thrown by a function is stored on the variables it writes;
-// functions that read those variables are skipped and inherit the error, and
-// the error is rethrown at the next wait on any of them (or waitAll).
+// Errors: an exception thrown by a function is stored on the variables it
+// writes. Later functions that read or write those variables are skipped and
+// pass the same error on. It is rethrown by the next waitForVar on any variable
+// holding it, or by waitAll; once rethrown it is cleared everywhere, and the
+// variables can be used again.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_ENGINE_H
 #define KILN_RUNTIME_ENGINE_H
 
+#include "runtime/Device.h"
+
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace kiln {
 
 class Engine;
 struct EngineOp;
+struct WorkerPool;
+
+/// An error shared by every variable it has reached: clearing it once (when it
+/// is rethrown) clears it on all of them.
+using ErrorCell = std::shared_ptr<std::exception_ptr>;
 
 /// The engine's handle on one array or resource. Held by shared_ptr: an op in
 /// flight keeps its variables alive, so dropping the last user reference while
@@ -48,65 +59,119 @@ private:
   std::deque<Pending> queue_;
   int activeReaders_ = 0;
   bool activeWriter_ = false;
-  std::exception_ptr error_;
+  ErrorCell error_;
 };
 
 using VarPtr = std::shared_ptr<Var>;
+
+/// Which of a device's queues an op goes to.
+enum class QueueKind {
+  Compute, // Kernels: as many workers as the device runs concurrently.
+  Copy,    // Transfers between devices: one worker per device, so a copy
+           // never waits behind compute it does not depend on.
+};
 
 class Engine {
 public:
   enum class Mode {
     Threaded, // Ops run on worker threads as their dependencies allow.
-    Naive,    // Ops run inline inside push(), for debugging.
+    Naive,    // Ops run inline inside push(), and their errors throw there.
   };
 
-  /// `numWorkers` 0 means one per hardware thread.
-  explicit Engine(Mode mode = Mode::Threaded, int numWorkers = 0);
+  struct Options {
+    Mode mode = Mode::Threaded;
+    /// Compute workers per CPU device; 0 means the thread budget's size
+    /// (KILN_CPU_WORKER_NTHREADS / MXNET_CPU_WORKER_NTHREADS override it).
+    int cpuWorkers = 0;
+    /// Compute workers per non-CPU device: one per stream.
+    int streamsPerDevice = 1;
+  };
+
+  explicit Engine(Options options);
+  explicit Engine(Mode mode = Mode::Threaded, int cpuWorkers = 0)
+      : Engine(Options{mode, cpuWorkers, 1}) {}
   /// Waits for all pushed work, then stops the workers.
   ~Engine();
   Engine(const Engine &) = delete;
   Engine &operator=(const Engine &) = delete;
 
   /// The process-wide engine. KILN_ENGINE=naive or
-  /// MXNET_ENGINE_TYPE=NaiveEngine selects the naive mode.
+  /// MXNET_ENGINE_TYPE=NaiveEngine selects the naive mode. At process exit it
+  /// finishes pending work and stops its workers; ops pushed after that run
+  /// inline.
   static Engine &global();
 
   static VarPtr newVar() { return std::make_shared<Var>(); }
 
-  /// Schedules `fn`. A variable listed in both `reads` and `writes` counts as
-  /// written; duplicates are ignored. Returns before `fn` runs.
-  void push(std::function<void()> fn, const std::vector<VarPtr> &reads,
-            const std::vector<VarPtr> &writes, std::string name = "");
+  /// Schedules `fn` on `device`'s `queue`. A variable listed in both `reads`
+  /// and `writes` counts as written; duplicates are ignored. Returns before
+  /// `fn` runs (in naive mode, after it ran; its exception is thrown here).
+  void push(std::function<void()> fn, Device device,
+            const std::vector<VarPtr> &reads, const std::vector<VarPtr> &writes,
+            int priority = 0, std::string name = "",
+            QueueKind queue = QueueKind::Compute);
+
+  /// Runs `onDelete` once every op pushed so far on `var` is done: the point
+  /// where the resource behind `var` may be freed (MXNet's DeleteVariable).
+  void deleteVariable(std::function<void()> onDelete, Device device,
+                      const VarPtr &var);
 
   /// Blocks until every op pushed so far that writes `var` is done, then
-  /// rethrows (and clears) an error stored on `var`.
+  /// rethrows an error stored on `var` and clears it. Must not be called from
+  /// inside an op (that would wait on itself): that throws kiln::Error.
   void waitForVar(const VarPtr &var);
 
   /// Blocks until every op pushed so far is done, then rethrows the first
-  /// error raised since the last waitAll, if it was not already rethrown.
+  /// error raised since the last waitAll that was not rethrown yet, and clears
+  /// all of them. Throws kiln::Error when called from inside an op.
   void waitAll();
 
+  /// Finishes all pending work and stops the workers; later pushes run inline.
+  /// Errors nobody observed are reported on stderr. Idempotent.
+  void shutdown();
+
   Mode mode() const { return mode_; }
-  int numWorkers() const { return static_cast<int>(workers_.size()); }
+  /// Compute workers of each CPU device.
+  int cpuWorkers() const { return cpuWorkers_; }
+  /// Ops pushed and not yet retired.
+  size_t pendingOps() const;
 
 private:
-  void workerLoop();
-  /// Grants queued ops on `var` that may now run; those with no remaining
-  /// dependency are appended to the ready queue. Caller holds mutex_.
+  /// Queues `op` on its variables and its pool; in naive mode and after
+  /// shutdown, runs it (and whatever it unblocks) inline and returns the first
+  /// new error. Holds `lock`.
+  ErrorCell submitLocked(EngineOp *op, QueueKind queue,
+                         std::unique_lock<std::mutex> &lock);
+  WorkerPool &poolLocked(Device device, QueueKind queue);
+  void startWorkersLocked(WorkerPool &pool);
+  void workerLoop(WorkerPool &pool, int index);
+  /// Grants queued ops on `var` that may now run. Caller holds mutex_.
   void grantLocked(Var &var);
   void markDependencyMetLocked(EngineOp *op);
-  void execute(EngineOp *op);
-  void completeLocked(EngineOp *op);
+  /// The error `op` must inherit instead of running, if any. Holds mutex_.
+  ErrorCell inheritedErrorLocked(const EngineOp &op) const;
+  /// Takes the exception out of `cell` (clearing it on every variable that
+  /// holds it) and forgets it as unobserved. Holds mutex_.
+  std::exception_ptr takeErrorLocked(const ErrorCell &cell);
+  /// Runs `op` (unless `inherited`) and returns the error it ends with.
+  ErrorCell execute(EngineOp &op, ErrorCell inherited);
+  void completeLocked(EngineOp *op, const ErrorCell &error);
+  /// Runs ready ops on the calling thread until none are left (naive mode,
+  /// and after shutdown). Returns the first new error. Holds `lock`.
+  ErrorCell runReadyInline(std::unique_lock<std::mutex> &lock);
 
-  const Mode mode_;
-  std::mutex mutex_;
-  std::condition_variable readyCondition_;   // Workers wait for ready ops.
-  std::condition_variable doneCondition_;    // Waiters wait for completions.
-  std::deque<EngineOp *> ready_;
-  std::vector<std::thread> workers_;
+  Mode mode_;
+  const int cpuWorkers_;
+  const int streamsPerDevice_;
+  mutable std::mutex mutex_;
+  std::condition_variable doneCondition_; // Waiters wait for completions.
+  std::vector<std::unique_ptr<WorkerPool>> pools_;
+  std::deque<EngineOp *> inlineReady_; // Ready ops once workers are gone.
   size_t opsInFlight_ = 0;
+  uint64_t nextSequence_ = 0;
   bool stopping_ = false;
-  std::exception_ptr unobservedError_;
+  bool stopped_ = false;
+  std::vector<ErrorCell> unobservedErrors_;
 };
 
 } // namespace kiln

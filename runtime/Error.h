@@ -1,7 +1,7 @@
 //===- Error.h - kiln's user-facing error type ------------------*- C++ -*-===//
 //
-// Every mistake a user can make (wrong shapes, bad attributes, out of memory) is
-// reported by throwing kiln::Error. The Python layer maps it to MXNetError.
+// Every mistake a user can make (wrong shapes, bad attributes, out of memory)
+// is reported by throwing kiln::Error. The Python layer maps it to MXNetError.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_ERROR_H

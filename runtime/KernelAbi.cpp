@@ -11,8 +11,7 @@ MemRefDescriptor::MemRefDescriptor(const Tensor &tensor) {
   words_.push_back(base); // aligned
   words_.push_back(tensor.offset());
   words_.insert(words_.end(), tensor.shape().begin(), tensor.shape().end());
-  words_.insert(words_.end(), tensor.strides().begin(),
-                tensor.strides().end());
+  words_.insert(words_.end(), tensor.strides().begin(), tensor.strides().end());
 }
 
 void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments) {

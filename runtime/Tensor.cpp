@@ -73,10 +73,11 @@ Tensor Tensor::reshaped(const Shape &shape) const {
 Tensor Tensor::strided(const Shape &shape, const Shape &strides,
                        int64_t offset) const {
   if (shape.size() != strides.size())
-    throw Error(formatMessage("view: shape ", shapeToString(shape), " and strides ",
-                              shapeToString(strides), " differ in rank"));
-  const int64_t capacity = static_cast<int64_t>(storage_->bytes() /
-                                                dtypeSize(dtype_));
+    throw Error(formatMessage("view: shape ", shapeToString(shape),
+                              " and strides ", shapeToString(strides),
+                              " differ in rank"));
+  const int64_t capacity =
+      static_cast<int64_t>(storage_->bytes() / dtypeSize(dtype_));
   int64_t lowest = offset, highest = offset;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] < 0)
@@ -87,16 +88,15 @@ Tensor Tensor::strided(const Shape &shape, const Shape &strides,
     (reach < 0 ? lowest : highest) += reach;
   }
   if (lowest < 0 || highest >= capacity)
-    throw Error(formatMessage("view: shape ", shapeToString(shape),
-                              " with strides ", shapeToString(strides),
-                              " and offset ", offset, " reaches elements [",
-                              lowest, ", ", highest, "] outside the storage's ",
-                              capacity));
+    throw Error(formatMessage(
+        "view: shape ", shapeToString(shape), " with strides ",
+        shapeToString(strides), " and offset ", offset, " reaches elements [",
+        lowest, ", ", highest, "] outside the storage's ", capacity));
   return Tensor::withLayout(*this, shape, strides, offset);
 }
 
 Tensor Tensor::withLayout(const Tensor &base, const Shape &shape,
-                        const Shape &strides, int64_t offset) {
+                          const Shape &strides, int64_t offset) {
   Tensor view = base;
   view.shape_ = shape;
   view.strides_ = strides;

@@ -19,6 +19,7 @@ void pushKernel(const char *name, KernelEntryFn kernel,
                 const std::vector<NDArray> &outputs) {
   std::vector<Tensor> arguments;
   std::vector<VarPtr> reads, writes;
+  const Device device = outputs.front().device();
   for (const NDArray &input : inputs) {
     arguments.push_back(input.tensor());
     reads.push_back(input.var());
@@ -32,7 +33,7 @@ void pushKernel(const char *name, KernelEntryFn kernel,
       [kernel, arguments = std::move(arguments)] {
         invokeKernel(kernel, arguments);
       },
-      reads, writes, name);
+      device, reads, writes, /*priority=*/0, name);
 }
 
 } // namespace

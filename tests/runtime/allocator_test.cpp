@@ -1,10 +1,14 @@
 #include "runtime/Allocator.h"
 #include "runtime/Error.h"
+#include "runtime/Storage.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 namespace kiln {
 namespace {
@@ -20,8 +24,8 @@ TEST(PooledAllocator, SizeClassesArePowersOfTwoFrom64Bytes) {
 
 TEST(PooledAllocator, BlocksAreAlignedAndWritable) {
   PooledAllocator allocator;
-  for (size_t bytes : {size_t{0}, size_t{1}, size_t{63}, size_t{4096},
-                       size_t{1} << 20}) {
+  for (size_t bytes :
+       {size_t{0}, size_t{1}, size_t{63}, size_t{4096}, size_t{1} << 20}) {
     void *block = allocator.allocate(bytes);
     ASSERT_NE(block, nullptr);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % PooledAllocator::kAlignment,
@@ -78,6 +82,80 @@ TEST(PooledAllocator, ImpossibleRequestIsAnErrorNotACrash) {
               std::string::npos)
         << error.what();
   }
+}
+
+TEST(PooledAllocator, EveryCpuSharesTheHostPool) {
+  EXPECT_EQ(&PooledAllocator::forDevice(Device::cpu(0)),
+            &PooledAllocator::host());
+  EXPECT_EQ(&PooledAllocator::forDevice(Device::cpu(3)),
+            &PooledAllocator::host());
+}
+
+TEST(PooledAllocator, DeviceWithoutABackendIsAnError) {
+  try {
+    PooledAllocator::forDevice(Device::cpuPinned(0));
+    FAIL() << "expected kiln::Error";
+  } catch (const Error &error) {
+    EXPECT_NE(std::string(error.what()).find("cpu_pinned(0)"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+/// Stands in for a device's memory: counts what the pool asks of it.
+class CountingMemory : public DeviceMemory {
+public:
+  explicit CountingMemory(int *liveBlocks) : liveBlocks_(liveBlocks) {}
+  void *allocate(size_t bytes, size_t alignment) override {
+    ++*liveBlocks_;
+    return std::aligned_alloc(alignment, bytes);
+  }
+  void free(void *block, size_t) override {
+    --*liveBlocks_;
+    std::free(block);
+  }
+
+private:
+  int *liveBlocks_;
+};
+
+TEST(PooledAllocator, RegisteredBackendServesItsDevices) {
+  // The registry outlives the test: what the factory touches must too.
+  static int liveBlocks = 0;
+  static std::vector<int> created;
+  PooledAllocator::registerBackend(DeviceType::GPU, [](int id) {
+    created.push_back(id);
+    return std::make_unique<CountingMemory>(&liveBlocks);
+  });
+  PooledAllocator &gpu1 = PooledAllocator::forDevice(Device::gpu(1));
+  EXPECT_EQ(&PooledAllocator::forDevice(Device::gpu(1)), &gpu1);
+  EXPECT_EQ(gpu1.device(), Device::gpu(1));
+  EXPECT_EQ(created, std::vector<int>{1});
+
+  auto storage = Storage::allocate(1000, Device::gpu(1));
+  EXPECT_EQ(storage->device(), Device::gpu(1));
+  EXPECT_EQ(liveBlocks, 1);
+  EXPECT_EQ(gpu1.stats().bytesInUse, 1024u);
+  storage.reset();
+  EXPECT_EQ(gpu1.stats().bytesPooled, 1024u);
+  gpu1.trim();
+  EXPECT_EQ(liveBlocks, 0);
+  EXPECT_THROW(PooledAllocator::registerBackend(DeviceType::CPU, nullptr),
+               Error);
+}
+
+TEST(PooledAllocator, SystemOutOfMemoryIsAnError) {
+  // Large enough that no machine has it, small enough to reach the system.
+  PooledAllocator allocator;
+  try {
+    allocator.allocate(size_t{1} << 58);
+    FAIL() << "expected kiln::Error";
+  } catch (const Error &error) {
+    EXPECT_NE(std::string(error.what()).find("out of memory on cpu(0)"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(allocator.stats().bytesInUse, 0u);
 }
 
 } // namespace

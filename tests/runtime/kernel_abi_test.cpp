@@ -25,10 +25,10 @@ TEST(KernelAbi, DescriptorHasMlirLayout) {
   auto *words = static_cast<int64_t *>(descriptor.get());
   EXPECT_EQ(reinterpret_cast<void *>(words[0]), tensor.storage()->data());
   EXPECT_EQ(reinterpret_cast<void *>(words[1]), tensor.storage()->data());
-  EXPECT_EQ(words[2], 0);                    // offset
-  EXPECT_EQ(words[3], 2);                    // sizes
+  EXPECT_EQ(words[2], 0); // offset
+  EXPECT_EQ(words[3], 2); // sizes
   EXPECT_EQ(words[4], 3);
-  EXPECT_EQ(words[5], 3);                    // strides
+  EXPECT_EQ(words[5], 3); // strides
   EXPECT_EQ(words[6], 1);
 }
 
