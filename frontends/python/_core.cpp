@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/NDArray.h"
 #include "frontends/cpp/Operators.h"
+#include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
 
 #include <pybind11/numpy.h>
@@ -37,11 +38,11 @@ DType dtypeFromNumpy(const py::dtype &dtype) {
     return DType::UInt8;
   if (kind == 'b')
     return DType::Bool;
-  throw Error(formatMessage("array: unsupported dtype ",
-                            py::str(static_cast<const py::object &>(dtype))
-                                .cast<std::string>(),
-                            "; expected one of float16, float32, float64, "
-                            "uint8, int8, int32, int64, bool"));
+  throw Error(formatMessage(
+      "array: unsupported dtype ",
+      py::str(static_cast<const py::object &>(dtype)).cast<std::string>(),
+      "; expected one of float16, float32, float64, "
+      "uint8, int8, int32, int64, bool"));
 }
 
 NDArray fromNumpy(const py::array &source) {
@@ -76,14 +77,13 @@ PYBIND11_MODULE(_core, m) {
   py::class_<NDArray>(m, "NDArray")
       .def_static("from_numpy", &fromNumpy, py::arg("source"),
                   "A new array holding a copy of a C-contiguous numpy array.")
-      .def_property_readonly(
-          "shape",
-          [](const NDArray &self) {
-            py::tuple shape(self.shape().size());
-            for (size_t i = 0; i < self.shape().size(); ++i)
-              shape[i] = self.shape()[i];
-            return shape;
-          })
+      .def_property_readonly("shape",
+                             [](const NDArray &self) {
+                               py::tuple shape(self.shape().size());
+                               for (size_t i = 0; i < self.shape().size(); ++i)
+                                 shape[i] = self.shape()[i];
+                               return shape;
+                             })
       .def_property_readonly("dtype",
                              [](const NDArray &self) {
                                return py::dtype(dtypeName(self.dtype()));
@@ -100,8 +100,8 @@ PYBIND11_MODULE(_core, m) {
              return op::elemwiseAdd(self, other);
            })
       .def("__add__", [](const NDArray &, const py::object &) {
-        return py::object(py::reinterpret_borrow<py::object>(
-            Py_NotImplemented));
+        return py::object(
+            py::reinterpret_borrow<py::object>(Py_NotImplemented));
       });
 
   m.def("elemwise_add", &op::elemwiseAdd, py::arg("lhs"), py::arg("rhs"));
@@ -109,4 +109,6 @@ PYBIND11_MODULE(_core, m) {
       "waitall", [] { Engine::global().waitAll(); },
       py::call_guard<py::gil_scoped_release>(),
       "Blocks until all pushed work is done; rethrows a pending error.");
+
+  bindProfiler(m);
 }

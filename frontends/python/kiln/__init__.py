@@ -10,7 +10,9 @@ from . import context
 from .context import Context, cpu, current_context
 from . import ndarray
 from . import ndarray as nd
+from . import profiler
 
 __version__ = "0.1.0"
 
-__all__ = ["MXNetError", "Context", "cpu", "current_context", "nd", "ndarray"]
+__all__ = ["MXNetError", "Context", "cpu", "current_context", "nd", "ndarray",
+           "profiler"]

@@ -1,0 +1,14 @@
+//===- Bindings.h - the parts of the kiln._core module ----------*- C++ -*-===//
+#ifndef KILN_FRONTENDS_PYTHON_BINDINGS_H
+#define KILN_FRONTENDS_PYTHON_BINDINGS_H
+
+#include <pybind11/pybind11.h>
+
+namespace kiln {
+
+/// kiln._core.profiler: the runtime profiler and runtime facts.
+void bindProfiler(pybind11::module_ &parent);
+
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_PYTHON_BINDINGS_H
