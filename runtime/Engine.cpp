@@ -6,6 +6,8 @@
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +40,11 @@ struct WorkerPool {
   std::vector<EngineOp *> ready; // A heap: see higherFirst.
   std::condition_variable wake;
   int idleWorkers = 0;
+  // A worker that ran out of ops polls `readyCount` briefly (50 us) before
+  // sleeping: in a stream of short ops that saves the pusher a wake-up system
+  // call per op. One spinner per pool at most, so idle pools burn little CPU.
+  int spinningWorkers = 0;
+  std::atomic<size_t> readyCount{0};
   std::vector<std::thread> threads;
 
   /// Heap order: the top is the highest priority, earliest pushed op.
@@ -233,9 +240,10 @@ void Engine::markDependencyMetLocked(EngineOp *op) {
   pool->ready.push_back(op);
   std::push_heap(pool->ready.begin(), pool->ready.end(),
                  WorkerPool::higherFirst);
-  // Waking a sleeping worker is a system call; a busy one finds the op when
-  // it comes back for more.
-  if (pool->idleWorkers > 0)
+  pool->readyCount.store(pool->ready.size(), std::memory_order_release);
+  // Waking a sleeping worker is a system call; a busy or spinning one finds
+  // the op when it looks for more.
+  if (pool->idleWorkers > 0 && pool->spinningWorkers == 0)
     pool->wake.notify_one();
 }
 
@@ -331,6 +339,17 @@ void Engine::workerLoop(WorkerPool &pool, int index) {
       lock.lock();
       continue;
     }
+    if (pool.ready.empty() && !stopping_ && pool.spinningWorkers == 0) {
+      ++pool.spinningWorkers;
+      lock.unlock();
+      auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      while (pool.readyCount.load(std::memory_order_acquire) == 0 &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+      lock.lock();
+      --pool.spinningWorkers;
+    }
     while (pool.ready.empty() && !stopping_) {
       ++pool.idleWorkers;
       pool.wake.wait(lock);
@@ -342,6 +361,7 @@ void Engine::workerLoop(WorkerPool &pool, int index) {
                   WorkerPool::higherFirst);
     EngineOp *op = pool.ready.back();
     pool.ready.pop_back();
+    pool.readyCount.store(pool.ready.size(), std::memory_order_release);
     ErrorCell inherited = inheritedErrorLocked(*op);
     lock.unlock();
     delete retired;
