@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 
 #include <functional>
@@ -17,33 +18,98 @@ namespace kiln {
 namespace compiler {
 namespace {
 
-using PrimitiveBuilder = std::function<mlir::SmallVector<mlir::Value>(
-    mlir::OpBuilder &, mlir::Location, mlir::ValueRange inputs)>;
+using PrimitiveBuilder = std::function<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange inputs,
+    mlir::Type outputElement)>;
 
 struct PrimitiveInfo {
   size_t numInputs;
-  size_t numOutputs;
   PrimitiveBuilder build;
 };
 
-/// The primitives a single-primitive kernel can be built from.
+template <typename OpTy> PrimitiveInfo unary() {
+  return {1,
+          [](mlir::OpBuilder &builder, mlir::Location loc,
+             mlir::ValueRange inputs, mlir::Type) -> mlir::Value {
+            return builder.create<OpTy>(loc, inputs[0]);
+          }};
+}
+
+template <typename OpTy> PrimitiveInfo binary() {
+  return {2,
+          [](mlir::OpBuilder &builder, mlir::Location loc,
+             mlir::ValueRange inputs, mlir::Type) -> mlir::Value {
+            return builder.create<OpTy>(loc, inputs[0], inputs[1]);
+          }};
+}
+
+/// The primitives a single-primitive kernel can be built from, by the name
+/// kernel signatures use (the op's mnemonic).
 const std::map<std::string, PrimitiveInfo> &primitiveTable() {
+  using namespace mlir::kiln;
   static const std::map<std::string, PrimitiveInfo> table = {
-      {"add",
-       {2, 1,
+      {"neg", unary<NegOp>()},
+      {"abs", unary<AbsOp>()},
+      {"sign", unary<SignOp>()},
+      {"square", unary<SquareOp>()},
+      {"relu", unary<ReluOp>()},
+      {"exp", unary<ExpOp>()},
+      {"expm1", unary<Expm1Op>()},
+      {"log", unary<LogOp>()},
+      {"log1p", unary<Log1pOp>()},
+      {"sqrt", unary<SqrtOp>()},
+      {"rsqrt", unary<RsqrtOp>()},
+      {"tanh", unary<TanhOp>()},
+      {"sigmoid", unary<SigmoidOp>()},
+      {"erf", unary<ErfOp>()},
+      {"sin", unary<SinOp>()},
+      {"cos", unary<CosOp>()},
+      {"floor", unary<FloorOp>()},
+      {"ceil", unary<CeilOp>()},
+      {"round", unary<RoundOp>()},
+      {"reciprocal", unary<ReciprocalOp>()},
+      {"logical_not", unary<LogicalNotOp>()},
+      {"add", binary<AddOp>()},
+      {"sub", binary<SubOp>()},
+      {"mul", binary<MulOp>()},
+      {"div", binary<DivOp>()},
+      {"pow", binary<PowOp>()},
+      {"maximum", binary<MaximumOp>()},
+      {"minimum", binary<MinimumOp>()},
+      {"mod", binary<ModOp>()},
+      {"eq", binary<EqOp>()},
+      {"ne", binary<NeOp>()},
+      {"lt", binary<LtOp>()},
+      {"le", binary<LeOp>()},
+      {"gt", binary<GtOp>()},
+      {"ge", binary<GeOp>()},
+      {"logical_and", binary<LogicalAndOp>()},
+      {"logical_or", binary<LogicalOrOp>()},
+      {"logical_xor", binary<LogicalXorOp>()},
+      {"select",
+       {3,
         [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs) {
-          return mlir::SmallVector<mlir::Value>{
-              builder.create<mlir::kiln::AddOp>(loc, inputs[0], inputs[1])
-                  .getResult()};
+           mlir::ValueRange inputs, mlir::Type) -> mlir::Value {
+          return builder.create<SelectOp>(loc, inputs[0], inputs[1], inputs[2]);
+        }}},
+      {"cast",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Type outputElement) -> mlir::Value {
+          auto input = mlir::cast<mlir::RankedTensorType>(inputs[0].getType());
+          return builder.create<CastOp>(loc, input.clone(outputElement),
+                                        inputs[0]);
         }}},
   };
   return table;
 }
 
-mlir::RankedTensorType dynamicTensorType(mlir::MLIRContext &context,
-                                         const ArgumentType &argument) {
-  mlir::SmallVector<int64_t> shape(argument.rank, mlir::ShapedType::kDynamic);
+/// Every extent dynamic except the unit (broadcast) dimensions.
+mlir::RankedTensorType argumentTensorType(mlir::MLIRContext &context,
+                                          const ArgumentType &argument) {
+  mlir::SmallVector<int64_t> shape;
+  for (int64_t dim = 0; dim < argument.rank; ++dim)
+    shape.push_back(argument.isUnitDim(dim) ? 1 : mlir::ShapedType::kDynamic);
   return mlir::RankedTensorType::get(shape,
                                      elementTypeFor(context, argument.dtype));
 }
@@ -84,22 +150,36 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                               signature.primitive, "'"));
   const PrimitiveInfo &info = found->second;
   if (signature.inputs.size() != info.numInputs ||
-      signature.outputs.size() != info.numOutputs)
+      signature.outputs.size() != 1)
     throw Error(formatMessage("compiler: primitive '", signature.primitive,
-                              "' takes ", info.numInputs, " inputs and ",
-                              info.numOutputs, " outputs, got ",
-                              signature.key()));
+                              "' takes ", info.numInputs,
+                              " inputs and 1 output, got ", signature.key()));
+  for (const std::vector<ArgumentType> *arguments :
+       {&signature.inputs, &signature.outputs})
+    for (const ArgumentType &argument : *arguments)
+      if (argument.rank < 0 || argument.rank > kMaxKernelRank)
+        throw Error(formatMessage("compiler: ", signature.key(),
+                                  ": ranks must be 0 to ", kMaxKernelRank));
+
+  // Verifier failures (a primitive given element types it does not take)
+  // become the error's message instead of going to stderr.
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    diagnostics += "\n  " + d.str();
+    return mlir::success();
+  });
 
   mlir::OpBuilder builder(&context);
-  mlir::Location loc = mlir::NameLoc::get(builder.getStringAttr(signature.key()));
+  mlir::Location loc =
+      mlir::NameLoc::get(builder.getStringAttr(signature.key()));
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
 
   mlir::SmallVector<mlir::Type> argumentTypes;
   for (const ArgumentType &input : signature.inputs)
-    argumentTypes.push_back(dynamicTensorType(context, input));
+    argumentTypes.push_back(argumentTensorType(context, input));
   mlir::SmallVector<mlir::Type> outputTypes;
   for (const ArgumentType &output : signature.outputs)
-    outputTypes.push_back(dynamicTensorType(context, output));
+    outputTypes.push_back(argumentTensorType(context, output));
   argumentTypes.append(outputTypes.begin(), outputTypes.end());
 
   builder.setInsertionPointToEnd(module->getBody());
@@ -116,8 +196,10 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
   mlir::Block *entry = function.addEntryBlock();
   builder.setInsertionPointToStart(entry);
   mlir::ValueRange arguments = entry->getArguments();
-  mlir::SmallVector<mlir::Value> results =
-      info.build(builder, loc, arguments.take_front(numInputs));
+  mlir::Value result =
+      info.build(builder, loc, arguments.take_front(numInputs),
+                 elementTypeFor(context, signature.outputs.front().dtype));
+  mlir::SmallVector<mlir::Value> results{result};
 
   mlir::SmallVector<mlir::Value> written;
   for (size_t i = 0; i < results.size(); ++i) {
@@ -134,8 +216,8 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
   builder.create<mlir::func::ReturnOp>(loc, written);
 
   if (mlir::failed(mlir::verify(*module)))
-    throw Error(formatMessage("compiler: kernel for ", signature.key(),
-                              " failed to verify"));
+    throw Error(formatMessage("compiler: invalid kernel ", signature.key(), ":",
+                              diagnostics));
   return module;
 }
 

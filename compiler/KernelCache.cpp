@@ -19,7 +19,8 @@ namespace compiler {
 /// cache's mutex only.
 class KernelCache::Compiler {
 public:
-  Compiler() : context_(makeRegistry(), mlir::MLIRContext::Threading::DISABLED) {
+  Compiler()
+      : context_(makeRegistry(), mlir::MLIRContext::Threading::DISABLED) {
     context_.loadAllAvailableDialects();
   }
 

@@ -10,7 +10,15 @@ void appendArguments(std::string &key, const std::vector<ArgumentType> &args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (i)
       key += ",";
-    key += dtypeName(args[i].dtype) + "[" + std::to_string(args[i].rank) + "]";
+    key += dtypeName(args[i].dtype) + "[";
+    if (args[i].unitDims == 0) {
+      key += std::to_string(args[i].rank);
+    } else {
+      for (int64_t dim = 0; dim < args[i].rank; ++dim)
+        key +=
+            std::string(dim ? "," : "") + (args[i].isUnitDim(dim) ? "1" : "?");
+    }
+    key += "]";
   }
   key += ")";
 }

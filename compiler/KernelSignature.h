@@ -11,22 +11,31 @@
 namespace kiln {
 namespace compiler {
 
-/// The type of one kernel argument: element type and rank. Extents are not
-/// part of it: kernels are shape-polymorphic, sizes and strides arrive at run
-/// time.
+/// Kernels are compiled for ranks 0 to this.
+constexpr int64_t kMaxKernelRank = 16;
+
+/// The type of one kernel argument: element type, rank and which dimensions
+/// are unit (extent 1: the ones an elementwise operand broadcasts along).
+/// Other extents are not part of it: kernels are shape-polymorphic, sizes and
+/// strides arrive at run time.
 struct ArgumentType {
   DType dtype;
   int64_t rank;
+  uint32_t unitDims = 0; // Bit d set: dimension d has extent 1.
+
+  bool isUnitDim(int64_t dim) const { return (unitDims >> dim) & 1u; }
 };
 
 /// Everything a compiled kernel depends on. Two calls with equal signatures
 /// share one compiled kernel.
 struct KernelSignature {
-  std::string primitive;            // "add"
+  std::string primitive; // "add"
   std::vector<ArgumentType> inputs;
   std::vector<ArgumentType> outputs;
 
-  /// A stable, readable key: "add(float32[2],float32[2])->(float32[2])".
+  /// A stable, readable key: "add(float32[2],float32[2])->(float32[2])";
+  /// with unit dimensions the shape pattern replaces the rank:
+  /// "add(float32[?,?],float32[1,?])->(float32[2])".
   std::string key() const;
 };
 

@@ -9,14 +9,39 @@ def ConvertKilnToLinalg : Pass<"convert-kiln-to-linalg", "ModuleOp"> {
   let description = [{
     Rewrites every kiln primitive into linalg structured ops (plus tensor and
     arith ops) with value semantics, ready for fusion and bufferization.
-    Elementwise primitives become one `linalg.generic` with identity maps whose
-    init is a `tensor.empty` of the result's shape. A kiln op left over is an
-    error: every primitive must have a lowering.
+    Elementwise primitives become one `linalg.generic` whose init is a
+    `tensor.empty` of the result's shape: operands align at the right, and a
+    dimension an operand broadcasts (static extent 1) is indexed by the
+    constant 0. The body is the primitive's scalar arith/math computation;
+    f16 and bf16 compute in f32. A kiln op left over is an error: every
+    primitive must have a lowering.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def KilnLowerMath : Pass<"kiln-lower-math", "ModuleOp"> {
+  let summary = "Lower math ops: f32 polynomials, f64 libm, the rest LLVM";
+  let description = [{
+    f32 transcendentals (exp, expm1, log, log1p, tanh, erf) become MLIR's
+    polynomial approximations: plain arithmetic that LLVM vectorizes. f32 sin
+    and cos are computed in f64 instead (the approximations lose accuracy
+    away from 0).
+    f64 transcendentals become calls to the C library, which is accurate to
+    an ulp. Integer powers expand to loops (math.ipowi). What is left (sqrt,
+    floor, rounding, ...) is for `convert-math-to-llvm`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

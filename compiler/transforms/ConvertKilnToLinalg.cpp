@@ -1,9 +1,11 @@
 //===- ConvertKilnToLinalg.cpp - kiln primitives to linalg ----------------===//
 #include "compiler/Passes.h"
+#include "compiler/transforms/ScalarLowering.h"
 #include "dialects/kiln/KilnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -19,83 +21,103 @@ using namespace mlir::kiln;
 
 namespace {
 
-/// A `tensor.empty` of `type`, taking each dynamic extent from `like`.
-Value createEmptyLike(OpBuilder &builder, Location loc, RankedTensorType type,
-                      Value like) {
-  SmallVector<Value> dynamicExtents;
-  for (int64_t dim = 0; dim < type.getRank(); ++dim)
-    if (type.isDynamicDim(dim))
-      dynamicExtents.push_back(
-          builder.create<tensor::DimOp>(loc, like, dim).getResult());
-  return builder.create<tensor::EmptyOp>(loc, type, dynamicExtents);
+/// The indexing map of an operand of type `operand` in an elementwise op whose
+/// result has type `result`: aligned at the right, and constant 0 along the
+/// dimensions it broadcasts (static extent 1 where the result's is not).
+AffineMap broadcastingMap(RankedTensorType operand, RankedTensorType result,
+                          MLIRContext *context) {
+  const int64_t offset = result.getRank() - operand.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t dim = 0; dim < operand.getRank(); ++dim) {
+    const bool broadcast =
+        operand.getDimSize(dim) == 1 && result.getDimSize(offset + dim) != 1;
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, context)
+                              : getAffineDimExpr(offset + dim, context));
+  }
+  return AffineMap::get(result.getRank(), 0, exprs, context);
 }
 
-/// Lowers a same-shape elementwise binary primitive to a `linalg.generic`
-/// whose body is `buildScalar(lhs, rhs)`.
-template <typename SourceOp>
-struct ElementwiseBinaryToLinalg : public OpConversionPattern<SourceOp> {
-  using OpConversionPattern<SourceOp>::OpConversionPattern;
-  using Adaptor = typename OpConversionPattern<SourceOp>::OpAdaptor;
+/// A `tensor.empty` of `type`, each dynamic extent read from an operand that
+/// has it (one must: only a dynamic operand extent gives a dynamic result).
+FailureOr<Value> createEmptyResult(OpBuilder &builder, Location loc,
+                                   RankedTensorType type, ValueRange operands) {
+  SmallVector<Value> dynamicExtents;
+  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+    if (!type.isDynamicDim(dim))
+      continue;
+    Value extent;
+    for (Value operand : operands) {
+      auto operandType = cast<RankedTensorType>(operand.getType());
+      const int64_t operandDim = dim - (type.getRank() - operandType.getRank());
+      if (operandDim >= 0 && operandType.isDynamicDim(operandDim)) {
+        extent = builder.create<tensor::DimOp>(loc, operand, operandDim);
+        break;
+      }
+    }
+    if (!extent)
+      return failure();
+    dynamicExtents.push_back(extent);
+  }
+  return builder.create<tensor::EmptyOp>(loc, type, dynamicExtents).getResult();
+}
+
+/// Lowers any elementwise primitive, broadcasting included, to one
+/// `linalg.generic` whose body is the primitive's scalar computation.
+struct ElementwiseToLinalg : public ConversionPattern {
+  explicit ElementwiseToLinalg(MLIRContext *context)
+      : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
 
   LogicalResult
-  matchAndRewrite(SourceOp op, Adaptor adaptor,
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    Value init = createEmptyLike(rewriter, loc, resultType, adaptor.getLhs());
-    SmallVector<AffineMap> maps(
-        3, rewriter.getMultiDimIdentityMap(resultType.getRank()));
+    if (!isElementwisePrimitive(op))
+      return rewriter.notifyMatchFailure(op, "not an elementwise primitive");
+    Location loc = op->getLoc();
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    FailureOr<Value> init =
+        createEmptyResult(rewriter, loc, resultType, operands);
+    if (failed(init))
+      return rewriter.notifyMatchFailure(op, "no operand gives a dynamic "
+                                             "result extent");
+    SmallVector<AffineMap> maps;
+    for (Value operand : operands)
+      maps.push_back(broadcastingMap(cast<RankedTensorType>(operand.getType()),
+                                     resultType, rewriter.getContext()));
+    maps.push_back(rewriter.getMultiDimIdentityMap(resultType.getRank()));
     SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                                utils::IteratorType::parallel);
     bool scalarBuilt = true;
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, resultType, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        ValueRange{init}, maps, iterators,
+        loc, resultType, operands, ValueRange{*init}, maps, iterators,
         [&](OpBuilder &body, Location bodyLoc, ValueRange args) {
-          Value scalar = buildScalar(body, bodyLoc, args[0], args[1]);
+          Value scalar = buildElementwiseScalar(
+              body, bodyLoc, op, args.drop_back(), resultType.getElementType());
           scalarBuilt = static_cast<bool>(scalar);
-          body.create<linalg::YieldOp>(bodyLoc,
-                                       scalar ? scalar : args[0]);
+          body.create<linalg::YieldOp>(bodyLoc, scalar ? scalar : args.back());
         });
     if (!scalarBuilt) {
       rewriter.eraseOp(generic);
-      return rewriter.notifyMatchFailure(
-          op, "element type has no scalar lowering");
+      return rewriter.notifyMatchFailure(op,
+                                         "element type has no scalar lowering");
     }
     rewriter.replaceOp(op, generic.getResults());
     return success();
   }
-
-  static Value buildScalar(OpBuilder &builder, Location loc, Value lhs,
-                           Value rhs);
 };
 
-template <>
-Value ElementwiseBinaryToLinalg<AddOp>::buildScalar(OpBuilder &builder,
-                                                    Location loc, Value lhs,
-                                                    Value rhs) {
-  Type type = lhs.getType();
-  if (isa<FloatType>(type))
-    return builder.create<arith::AddFOp>(loc, lhs, rhs);
-  if (type.isInteger(1))
-    return builder.create<arith::OrIOp>(loc, lhs, rhs); // bool: numpy's or
-  if (isa<IntegerType>(type))
-    return builder.create<arith::AddIOp>(loc, lhs, rhs);
-  return {};
-}
-
 struct ConvertKilnToLinalgPass
-    : public mlir::kiln::impl::ConvertKilnToLinalgBase<ConvertKilnToLinalgPass> {
+    : public mlir::kiln::impl::ConvertKilnToLinalgBase<
+          ConvertKilnToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     ConversionTarget target(*context);
     target.addIllegalDialect<KilnDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           tensor::TensorDialect>();
+                           math::MathDialect, tensor::TensorDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 
     RewritePatternSet patterns(context);
-    patterns.add<ElementwiseBinaryToLinalg<AddOp>>(context);
+    patterns.add<ElementwiseToLinalg>(context);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

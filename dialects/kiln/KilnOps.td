@@ -1,4 +1,17 @@
 //===- KilnOps.td - kiln primitive operations --------------*- tablegen -*-===//
+//
+// Conventions shared by the elementwise primitives:
+// * Operands of a binary (or ternary) primitive broadcast as in numpy: shapes
+//   align at the right, a missing leading dimension or a dimension of static
+//   extent 1 stretches to the other operand's extent. Only a *static* 1
+//   broadcasts: a dynamic extent must equal the other operand's at run time.
+//   Kernel signatures therefore carry which dimensions are unit (the
+//   broadcast pattern), and one kernel serves every shape with that pattern.
+// * Operands have one element type; mixed types are cast by the frontend
+//   first, following MXNet's promotion rules.
+// * Floating-point math on f16 and bf16 is computed in f32 and rounded once.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_OPS_TD
 #define KILN_OPS_TD
 
@@ -6,41 +19,229 @@ include "dialects/kiln/KilnDialect.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+def Kiln_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
+def Kiln_NumericTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, I32, I64]>;
+def Kiln_BoolTensor : RankedTensorOf<[I1]>;
+
 //===----------------------------------------------------------------------===//
-// Elementwise binary operations
+// Elementwise unary operations
 //===----------------------------------------------------------------------===//
 
-// Two operands of one element type and compatible shapes; the result has the
-// operands' element type and the most static shape the two agree on.
-class Kiln_ElementwiseBinaryOp<string mnemonic, list<Trait> traits = []>
+class Kiln_UnaryOp<string mnemonic, Type operandType, string formula>
+    : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let arguments = (ins operandType:$operand);
+  let results = (outs operandType:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand)";
+  let description = "Elementwise `" # formula # "`; the result has the "
+                    # "operand's type.";
+}
+
+def Kiln_NegOp : Kiln_UnaryOp<"neg", Kiln_NumericTensor, "-x"> {
+  let summary = "elementwise negation";
+}
+def Kiln_AbsOp : Kiln_UnaryOp<"abs", Kiln_NumericTensor, "|x|"> {
+  let summary = "elementwise absolute value";
+}
+def Kiln_SignOp : Kiln_UnaryOp<"sign", Kiln_NumericTensor,
+                               "x > 0 ? 1 : x < 0 ? -1 : 0 (NaN gives 0, as in MXNet)"> {
+  let summary = "elementwise sign";
+}
+def Kiln_SquareOp : Kiln_UnaryOp<"square", Kiln_NumericTensor, "x * x"> {
+  let summary = "elementwise square";
+}
+def Kiln_ReluOp : Kiln_UnaryOp<"relu", Kiln_NumericTensor,
+                               "x > 0 ? x : 0 (NaN gives 0, as in MXNet)"> {
+  let summary = "rectified linear unit";
+}
+def Kiln_ExpOp : Kiln_UnaryOp<"exp", Kiln_FloatTensor, "e^x"> {
+  let summary = "elementwise exponential";
+}
+def Kiln_Expm1Op : Kiln_UnaryOp<"expm1", Kiln_FloatTensor, "e^x - 1, exact near 0"> {
+  let summary = "elementwise exp(x) - 1";
+}
+def Kiln_LogOp : Kiln_UnaryOp<"log", Kiln_FloatTensor, "ln x"> {
+  let summary = "elementwise natural logarithm";
+}
+def Kiln_Log1pOp : Kiln_UnaryOp<"log1p", Kiln_FloatTensor, "ln(1 + x), exact near 0"> {
+  let summary = "elementwise log(1 + x)";
+}
+def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", Kiln_FloatTensor, "sqrt(x)"> {
+  let summary = "elementwise square root";
+}
+def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", Kiln_FloatTensor, "1 / sqrt(x)"> {
+  let summary = "elementwise reciprocal square root";
+}
+def Kiln_TanhOp : Kiln_UnaryOp<"tanh", Kiln_FloatTensor, "tanh(x)"> {
+  let summary = "elementwise hyperbolic tangent";
+}
+def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", Kiln_FloatTensor, "1 / (1 + e^-x)"> {
+  let summary = "elementwise logistic sigmoid";
+}
+def Kiln_ErfOp : Kiln_UnaryOp<"erf", Kiln_FloatTensor, "erf(x)"> {
+  let summary = "elementwise Gauss error function";
+}
+def Kiln_SinOp : Kiln_UnaryOp<"sin", Kiln_FloatTensor, "sin(x)"> {
+  let summary = "elementwise sine";
+}
+def Kiln_CosOp : Kiln_UnaryOp<"cos", Kiln_FloatTensor, "cos(x)"> {
+  let summary = "elementwise cosine";
+}
+def Kiln_FloorOp : Kiln_UnaryOp<"floor", Kiln_FloatTensor, "floor(x)"> {
+  let summary = "elementwise floor";
+}
+def Kiln_CeilOp : Kiln_UnaryOp<"ceil", Kiln_FloatTensor, "ceil(x)"> {
+  let summary = "elementwise ceiling";
+}
+def Kiln_RoundOp : Kiln_UnaryOp<"round", Kiln_FloatTensor,
+                                "round(x), halves away from zero, as in MXNet"> {
+  let summary = "elementwise rounding to the nearest integer";
+}
+def Kiln_ReciprocalOp : Kiln_UnaryOp<"reciprocal", Kiln_FloatTensor, "1 / x"> {
+  let summary = "elementwise reciprocal";
+}
+def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", Kiln_Tensor,
+                                     "x == 0 ? 1 : 0, in x's type (MXNet's)"> {
+  let summary = "elementwise logical not";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary operations with broadcasting
+//===----------------------------------------------------------------------===//
+
+// `booleanResult`: comparisons and logical ops produce i1; the others the
+// operands' element type.
+class Kiln_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
+                             bit booleanResult = 0, list<Trait> traits = []>
     : Kiln_Op<mnemonic, !listconcat(traits, [
-        Pure, SameOperandsAndResultElementType,
-        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
-  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+        Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
   }];
   let hasVerifier = 1;
-  // Dynamic and static extents that agree are compatible result types.
+  let description = "Elementwise `" # formula # "` with numpy broadcasting."
+      # !if(booleanResult, " The result is i1.",
+            " The result has the operands' element type.");
+  let extraClassDeclaration = [{
+    static constexpr bool kBooleanResult = }] # !if(booleanResult, "true", "false") # [{;
+    // Dynamic and static extents that agree are compatible result types.
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_AddOp : Kiln_BroadcastBinaryOp<"add", Kiln_Tensor,
+                                        "x + y (or, for i1)", 0, [Commutative]> {
+  let summary = "elementwise addition";
+}
+def Kiln_SubOp : Kiln_BroadcastBinaryOp<"sub", Kiln_NumericTensor, "x - y"> {
+  let summary = "elementwise subtraction";
+}
+def Kiln_MulOp : Kiln_BroadcastBinaryOp<"mul", Kiln_Tensor,
+                                        "x * y (and, for i1)", 0, [Commutative]> {
+  let summary = "elementwise multiplication";
+}
+def Kiln_DivOp : Kiln_BroadcastBinaryOp<"div", Kiln_NumericTensor,
+    "x / y; integers truncate, and x / 0 is 0 rather than a trap"> {
+  let summary = "elementwise division";
+}
+def Kiln_PowOp : Kiln_BroadcastBinaryOp<"pow", Kiln_NumericTensor,
+    "x ^ y; for integers a negative y gives 1 / x^-y truncated"> {
+  let summary = "elementwise power";
+}
+def Kiln_MaximumOp : Kiln_BroadcastBinaryOp<"maximum", Kiln_Tensor,
+    "max(x, y), NaN if either is NaN", 0, [Commutative]> {
+  let summary = "elementwise maximum";
+}
+def Kiln_MinimumOp : Kiln_BroadcastBinaryOp<"minimum", Kiln_Tensor,
+    "min(x, y), NaN if either is NaN", 0, [Commutative]> {
+  let summary = "elementwise minimum";
+}
+def Kiln_ModOp : Kiln_BroadcastBinaryOp<"mod", Kiln_NumericTensor,
+    "x mod y with the sign of y (Python's and MXNet's), and x mod 0 = 0"> {
+  let summary = "elementwise modulo";
+}
+def Kiln_EqOp : Kiln_BroadcastBinaryOp<"eq", Kiln_Tensor, "x == y", 1,
+                                       [Commutative]> {
+  let summary = "elementwise equality";
+}
+def Kiln_NeOp : Kiln_BroadcastBinaryOp<"ne", Kiln_Tensor,
+                                       "x != y (true for NaN)", 1, [Commutative]> {
+  let summary = "elementwise inequality";
+}
+def Kiln_LtOp : Kiln_BroadcastBinaryOp<"lt", Kiln_Tensor, "x < y", 1> {
+  let summary = "elementwise less-than";
+}
+def Kiln_LeOp : Kiln_BroadcastBinaryOp<"le", Kiln_Tensor, "x <= y", 1> {
+  let summary = "elementwise less-or-equal";
+}
+def Kiln_GtOp : Kiln_BroadcastBinaryOp<"gt", Kiln_Tensor, "x > y", 1> {
+  let summary = "elementwise greater-than";
+}
+def Kiln_GeOp : Kiln_BroadcastBinaryOp<"ge", Kiln_Tensor, "x >= y", 1> {
+  let summary = "elementwise greater-or-equal";
+}
+def Kiln_LogicalAndOp : Kiln_BroadcastBinaryOp<"logical_and", Kiln_Tensor,
+    "x != 0 and y != 0", 1, [Commutative]> {
+  let summary = "elementwise logical and";
+}
+def Kiln_LogicalOrOp : Kiln_BroadcastBinaryOp<"logical_or", Kiln_Tensor,
+    "x != 0 or y != 0", 1, [Commutative]> {
+  let summary = "elementwise logical or";
+}
+def Kiln_LogicalXorOp : Kiln_BroadcastBinaryOp<"logical_xor", Kiln_Tensor,
+    "(x != 0) != (y != 0)", 1, [Commutative]> {
+  let summary = "elementwise logical exclusive or";
+}
+
+//===----------------------------------------------------------------------===//
+// Selection and conversion
+//===----------------------------------------------------------------------===//
+
+def Kiln_SelectOp : Kiln_Op<"select", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "elementwise choice between two tensors";
+  let description = [{
+    `condition ? on_true : on_false`, elementwise, with the three operands
+    broadcast together as in numpy. The result has the element type of
+    `on_true` and `on_false`, which must agree.
+
+    ```mlir
+    %r = kiln.select %mask, %a, %b : tensor<4x1xi1>, tensor<4x3xf32>, tensor<3xf32>
+    // %r : tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_BoolTensor:$condition, Kiln_Tensor:$on_true,
+                   Kiln_Tensor:$on_false);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:` type($condition) `,`
+    type($on_true) `,` type($on_false)
+  }];
+  let hasVerifier = 1;
   let extraClassDeclaration = [{
     static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                         ::mlir::TypeRange actual);
   }];
 }
 
-def Kiln_AddOp : Kiln_ElementwiseBinaryOp<"add", [Commutative]> {
-  let summary = "elementwise addition";
+def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
+  let summary = "elementwise conversion to another element type";
   let description = [{
-    `result[i] = lhs[i] + rhs[i]` over tensors of the same shape. Dynamic
-    extents are allowed; where one operand's extent is static, the result's is
-    too.
+    Converts each element to the result's element type as numpy's `astype`
+    does: floats to integers truncate toward zero (out-of-range values are
+    unspecified, as in C), to i1 is `x != 0`, from i1 gives 0 or 1. The shape
+    is unchanged.
 
     ```mlir
-    %sum = kiln.add %a, %b : tensor<?x4xf32>, tensor<3x4xf32>
-    // %sum : tensor<3x4xf32>
+    %i = kiln.cast %x : tensor<?x3xf32> to tensor<?x3xi32>
     ```
   }];
+  let arguments = (ins Kiln_Tensor:$operand);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `to` type($result)";
+  let hasVerifier = 1;
 }
 
 #endif // KILN_OPS_TD

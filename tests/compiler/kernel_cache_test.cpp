@@ -15,16 +15,15 @@ template <typename T> T *elements(const Tensor &tensor) {
   return static_cast<T *>(tensor.storage()->data()) + tensor.offset();
 }
 
-template <typename T> Tensor filledTensor(const Shape &shape, DType dtype,
-                                          int seed) {
+template <typename T>
+Tensor filledTensor(const Shape &shape, DType dtype, int seed) {
   Tensor tensor = Tensor::empty(shape, dtype);
   std::mt19937 random(seed);
   T *data = elements<T>(tensor);
   for (int64_t i = 0; i < tensor.numElements(); ++i)
     data[i] = static_cast<T>(static_cast<int>(random() % 1000) - 500) /
-              static_cast<T>(dtype == DType::Float32 || dtype == DType::Float64
-                                 ? 8
-                                 : 1);
+              static_cast<T>(
+                  dtype == DType::Float32 || dtype == DType::Float64 ? 8 : 1);
   return tensor;
 }
 
@@ -72,7 +71,7 @@ TEST(KernelCache, AddComputesSumsForEveryDTypeAndRank) {
   KernelCache cache;
   checkAdd<float>(cache, DType::Float32, {1000});
   checkAdd<float>(cache, DType::Float32, {7, 33});
-  checkAdd<float>(cache, DType::Float32, {}); // rank 0
+  checkAdd<float>(cache, DType::Float32, {});                 // rank 0
   checkAdd<float>(cache, DType::Float32, {2, 1, 3, 1, 2, 5}); // rank 6
   checkAdd<double>(cache, DType::Float64, {5, 4});
   checkAdd<int32_t>(cache, DType::Int32, {129});
@@ -130,7 +129,8 @@ TEST(KernelCache, UnknownPrimitiveIsAnError) {
 
 TEST(KernelCache, WrongArityIsAnError) {
   KernelCache cache;
-  KernelSignature signature{"add", {{DType::Float32, 1}}, {{DType::Float32, 1}}};
+  KernelSignature signature{
+      "add", {{DType::Float32, 1}}, {{DType::Float32, 1}}};
   EXPECT_THROW(cache.get(signature), Error);
 }
 

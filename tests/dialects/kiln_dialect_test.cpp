@@ -61,36 +61,51 @@ TEST_F(KilnDialectTest, AddBuiltFromValuesInfersItsType) {
       builder.getUnknownLoc(), "f", builder.getFunctionType({type, type}, {}));
   Block *entry = function.addEntryBlock();
   builder.setInsertionPointToStart(entry);
-  auto add = builder.create<kiln::AddOp>(builder.getUnknownLoc(),
-                                         entry->getArgument(0),
-                                         entry->getArgument(1));
+  auto add = builder.create<kiln::AddOp>(
+      builder.getUnknownLoc(), entry->getArgument(0), entry->getArgument(1));
   builder.create<func::ReturnOp>(builder.getUnknownLoc());
   EXPECT_EQ(add.getType(), type);
   EXPECT_TRUE(succeeded(verify(*module)));
 }
 
-TEST_F(KilnDialectTest, AddRejectsDifferentShapes) {
+TEST_F(KilnDialectTest, AddRejectsShapesThatDoNotBroadcast) {
   auto module = parse(R"mlir(
     func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>) {
       %c = kiln.add %a, %b : tensor<2x3xf32>, tensor<3x2xf32>
       return
     })mlir");
   EXPECT_FALSE(module);
-  EXPECT_NE(diagnostics.find("operand shapes differ: tensor<2x3xf32> vs "
-                             "tensor<3x2xf32>"),
+  EXPECT_NE(diagnostics.find("operand shapes do not broadcast: "
+                             "tensor<2x3xf32> vs tensor<3x2xf32>"),
             std::string::npos)
       << diagnostics;
 }
 
-TEST_F(KilnDialectTest, AddRejectsDifferentRanks) {
+TEST_F(KilnDialectTest, BinaryOpsBroadcastLikeNumpy) {
   auto module = parse(R"mlir(
-    func.func @f(%a: tensor<3xf32>, %b: tensor<1x3xf32>) {
-      %c = kiln.add %a, %b : tensor<3xf32>, tensor<1x3xf32>
+    func.func @f(%a: tensor<4x1x3xf32>, %b: tensor<5x1xf32>, %c: tensor<?x3xf32>,
+                 %d: tensor<1x?xf32>) {
+      %0 = kiln.sub %a, %b : tensor<4x1x3xf32>, tensor<5x1xf32>
+      %1 = kiln.lt %c, %d : tensor<?x3xf32>, tensor<1x?xf32>
+      %2 = kiln.mul %a, %c : tensor<4x1x3xf32>, tensor<?x3xf32>
       return
     })mlir");
-  EXPECT_FALSE(module);
-  EXPECT_NE(diagnostics.find("operand shapes differ"), std::string::npos)
-      << diagnostics;
+  ASSERT_TRUE(module) << diagnostics;
+  auto function = *module->getOps<func::FuncOp>().begin();
+  std::vector<std::string> types;
+  function.walk([&](Operation *op) {
+    if (op->getNumResults() == 1) {
+      std::string text;
+      llvm::raw_string_ostream stream(text);
+      stream << op->getResult(0).getType();
+      types.push_back(text);
+    }
+  });
+  // A static 1 stretches; a dynamic extent takes the other's static one;
+  // comparisons give i1.
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"tensor<4x5x3xf32>", "tensor<?x3xi1>",
+                                      "tensor<4x?x3xf32>"}));
 }
 
 TEST_F(KilnDialectTest, AddRejectsMixedElementTypes) {

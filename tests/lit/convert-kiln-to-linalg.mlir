@@ -56,3 +56,79 @@ func.func @add_rank0(%a: tensor<f64>, %b: tensor<f64>) -> tensor<f64> {
   %0 = kiln.add %a, %b : tensor<f64>, tensor<f64>
   return %0 : tensor<f64>
 }
+
+// -----
+
+// Broadcasting: operands align at the right; a static 1 is indexed by the
+// constant 0, a missing leading dimension is dropped from the map; dynamic
+// result extents come from an operand that has them.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2) -> (d1, 0)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @sub_broadcast
+// CHECK-SAME: (%[[A:.*]]: tensor<?x1x3xf32>, %[[B:.*]]: tensor<?x1xf32>)
+// CHECK-DAG: %[[D0:.*]] = tensor.dim %[[A]], %c0
+// CHECK-DAG: %[[D1:.*]] = tensor.dim %[[B]], %c0
+// CHECK: tensor.empty(%[[D0]], %[[D1]]) : tensor<?x?x3xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]]
+// CHECK: arith.subf
+func.func @sub_broadcast(%a: tensor<?x1x3xf32>, %b: tensor<?x1xf32>) -> tensor<?x?x3xf32> {
+  %0 = kiln.sub %a, %b : tensor<?x1x3xf32>, tensor<?x1xf32>
+  return %0 : tensor<?x?x3xf32>
+}
+
+// -----
+
+// Comparisons produce i1; select picks per element.
+// CHECK-LABEL: func.func @compare_and_select
+// CHECK: linalg.generic
+// CHECK: %[[C:.*]] = arith.cmpf ogt
+// CHECK: linalg.yield %[[C]] : i1
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[P:.*]]: i1, %[[X:.*]]: f32, %[[Y:.*]]: f32, %{{.*}}: f32):
+// CHECK: arith.select %[[P]], %[[X]], %[[Y]] : f32
+func.func @compare_and_select(%a: tensor<?xf32>, %b: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = kiln.gt %a, %b : tensor<?xf32>, tensor<?xf32>
+  %1 = kiln.select %0, %a, %b : tensor<?xi1>, tensor<?xf32>, tensor<?xf32>
+  return %1 : tensor<?xf32>
+}
+
+// -----
+
+// f16 math computes in f32 and rounds once.
+// CHECK-LABEL: func.func @tanh_f16
+// CHECK: ^bb0(%[[X:.*]]: f16, %{{.*}}: f16):
+// CHECK: %[[W:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK: %[[T:.*]] = math.tanh %[[W]] : f32
+// CHECK: %[[N:.*]] = arith.truncf %[[T]] : f32 to f16
+// CHECK: linalg.yield %[[N]] : f16
+func.func @tanh_f16(%a: tensor<?xf16>) -> tensor<?xf16> {
+  %0 = kiln.tanh %a : tensor<?xf16>
+  return %0 : tensor<?xf16>
+}
+
+// -----
+
+// Integer division guards the divisor: no trap on 0 or INT_MIN / -1.
+// CHECK-LABEL: func.func @div_i32
+// CHECK: arith.cmpi eq
+// CHECK: arith.cmpi eq
+// CHECK: %[[SAFE:.*]] = arith.select
+// CHECK: arith.divsi %{{.*}}, %[[SAFE]] : i32
+func.func @div_i32(%a: tensor<?xi32>, %b: tensor<?xi32>) -> tensor<?xi32> {
+  %0 = kiln.div %a, %b : tensor<?xi32>, tensor<?xi32>
+  return %0 : tensor<?xi32>
+}
+
+// -----
+
+// Casts: float to integer truncates (fptosi); to bool compares with 0.
+// CHECK-LABEL: func.func @casts
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+// CHECK: arith.cmpf une
+func.func @casts(%a: tensor<?xf32>) -> (tensor<?xi32>, tensor<?xi1>) {
+  %0 = kiln.cast %a : tensor<?xf32> to tensor<?xi32>
+  %1 = kiln.cast %a : tensor<?xf32> to tensor<?xi1>
+  return %0, %1 : tensor<?xi32>, tensor<?xi1>
+}

@@ -1,17 +1,65 @@
 // RUN: kiln-opt %s -split-input-file -verify-diagnostics
 // Malformed IR is a diagnostic at the op's location, never a crash.
 
-func.func @shapes_differ(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>) {
-  // expected-error@+1 {{operand shapes differ: tensor<2x3xf32> vs tensor<3x2xf32>}}
+func.func @shapes_do_not_broadcast(%a: tensor<2x3xf32>, %b: tensor<3x2xf32>) {
+  // expected-error@+1 {{operand shapes do not broadcast: tensor<2x3xf32> vs tensor<3x2xf32>}}
   %0 = kiln.add %a, %b : tensor<2x3xf32>, tensor<3x2xf32>
   return
 }
 
 // -----
 
-func.func @ranks_differ(%a: tensor<3xf32>, %b: tensor<1x3xf32>) {
-  // expected-error@+1 {{operand shapes differ}}
-  %0 = kiln.add %a, %b : tensor<3xf32>, tensor<1x3xf32>
+func.func @ranks_differ_and_do_not_broadcast(%a: tensor<2x3xf32>, %b: tensor<4x5x3xf32>) {
+  // expected-error@+1 {{operand shapes do not broadcast}}
+  %0 = kiln.mul %a, %b : tensor<2x3xf32>, tensor<4x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @exp_of_integers(%a: tensor<3xi32>) {
+  // expected-error@+1 {{'kiln.exp' op operand #0 must be ranked tensor of 16-bit float or bfloat16 type or 32-bit float or 64-bit float values, but got 'tensor<3xi32>'}}
+  %0 = kiln.exp %a : tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @sub_of_booleans(%a: tensor<3xi1>) {
+  // expected-error@+1 {{'kiln.sub' op operand #0 must be ranked tensor of}}
+  %0 = kiln.sub %a, %a : tensor<3xi1>, tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @select_needs_a_bool_condition(%c: tensor<3xf32>, %a: tensor<3xf32>) {
+  // expected-error@+1 {{'kiln.select' op operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = kiln.select %c, %a, %a : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @select_branches_differ(%c: tensor<3xi1>, %a: tensor<3xf32>, %b: tensor<3xf64>) {
+  // expected-error@+1 {{on_true and on_false element types differ: tensor<3xf32> vs tensor<3xf64>}}
+  %0 = kiln.select %c, %a, %b : tensor<3xi1>, tensor<3xf32>, tensor<3xf64>
+  return
+}
+
+// -----
+
+func.func @cast_changes_shape(%a: tensor<3xf32>) {
+  // expected-error@+1 {{result shape must match the operand's: 'tensor<3xf32>' to 'tensor<4xi32>'}}
+  %0 = kiln.cast %a : tensor<3xf32> to tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @comparison_declared_as_float(%a: tensor<3xf32>) {
+  // expected-error@+1 {{result type 'tensor<3xf32>' is incompatible with the inferred 'tensor<3xi1>'}}
+  %0 = "kiln.eq"(%a, %a) : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
   return
 }
 
