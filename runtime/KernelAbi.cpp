@@ -1,6 +1,10 @@
 //===- KernelAbi.cpp ------------------------------------------------------===//
 #include "runtime/KernelAbi.h"
 
+#include "runtime/ThreadPool.h"
+
+#include <algorithm>
+
 namespace kiln {
 
 MemRefDescriptor::MemRefDescriptor(const Tensor &tensor) {
@@ -24,6 +28,41 @@ void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments) {
     pointers.push_back(descriptors.back().get());
   }
   entry(pointers.data());
+}
+
+void invokeElementwiseKernel(KernelEntryFn entry,
+                             const std::vector<Tensor> &arguments) {
+  const Tensor &output = arguments.back();
+  const int64_t total = output.numElements();
+  if (output.rank() == 0 || total < kParallelElementwiseThreshold ||
+      output.shape()[0] < 2) {
+    invokeKernel(entry, arguments);
+    return;
+  }
+  const int64_t rows = output.shape()[0];
+  const int64_t rowElements = total / rows;
+  // Chunks of at least the threshold's worth of elements.
+  const int64_t grain =
+      std::max<int64_t>(1, kParallelElementwiseThreshold / rowElements);
+  ThreadPool::global().parallelFor(
+      0, rows, grain, [&](int64_t begin, int64_t end) {
+        std::vector<Tensor> slices;
+        slices.reserve(arguments.size());
+        for (const Tensor &argument : arguments) {
+          // The argument's dimension aligned with the output's first one.
+          const int64_t dim = argument.rank() - output.rank();
+          if (dim < 0 || argument.shape()[dim] != rows) {
+            slices.push_back(argument); // Missing or broadcast: whole.
+            continue;
+          }
+          Shape shape = argument.shape();
+          shape[dim] = end - begin;
+          slices.push_back(argument.strided(
+              shape, argument.strides(),
+              argument.offset() + begin * argument.strides()[dim]));
+        }
+        invokeKernel(entry, slices);
+      });
 }
 
 } // namespace kiln

@@ -40,6 +40,18 @@ private:
 /// Calls `entry` on `arguments` (inputs then outputs).
 void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments);
 
+/// Calls an elementwise kernel (each output element depends only on the
+/// inputs at the same index, after broadcasting) on slices of the arguments
+/// along the output's first dimension, in parallel on the global thread pool
+/// when the output is large enough to be worth it. The last argument is the
+/// output; inputs align with it at the right, and an input dimension of extent
+/// 1 where the output's is not broadcasts (it is not sliced).
+void invokeElementwiseKernel(KernelEntryFn entry,
+                             const std::vector<Tensor> &arguments);
+
+/// Output elements below which invokeElementwiseKernel runs on one thread.
+constexpr int64_t kParallelElementwiseThreshold = int64_t{1} << 16;
+
 } // namespace kiln
 
 #endif // KILN_RUNTIME_KERNELABI_H

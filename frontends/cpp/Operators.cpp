@@ -13,7 +13,8 @@ compiler::ArgumentType argumentTypeOf(const NDArray &array) {
   return {array.dtype(), static_cast<int64_t>(array.shape().size())};
 }
 
-/// Queues `kernel` over `inputs` then `outputs` on the global engine.
+/// Queues elementwise `kernel` over `inputs` then `outputs` on the global
+/// engine; large outputs are computed in slices on the thread pool.
 void pushKernel(const char *name, KernelEntryFn kernel,
                 const std::vector<NDArray> &inputs,
                 const std::vector<NDArray> &outputs) {
@@ -31,7 +32,7 @@ void pushKernel(const char *name, KernelEntryFn kernel,
   // The captured tensors keep their storage alive until the kernel has run.
   Engine::global().push(
       [kernel, arguments = std::move(arguments)] {
-        invokeKernel(kernel, arguments);
+        invokeElementwiseKernel(kernel, arguments);
       },
       device, reads, writes, /*priority=*/0, name);
 }
@@ -41,20 +42,24 @@ void pushKernel(const char *name, KernelEntryFn kernel,
 NDArray elemwiseAdd(const NDArray &lhs, const NDArray &rhs) {
   const char *name = "elemwise_add";
   if (lhs.isNone() || rhs.isNone())
-    throw Error(formatMessage(name, ": an argument is an empty NDArray handle"));
+    throw Error(
+        formatMessage(name, ": an argument is an empty NDArray handle"));
   if (lhs.shape() != rhs.shape())
-    throw Error(formatMessage(name, ": operands must have the same shape, got "
-                                    "lhs ",
+    throw Error(formatMessage(name,
+                              ": operands must have the same shape, got "
+                              "lhs ",
                               shapeToString(lhs.shape()), " and rhs ",
                               shapeToString(rhs.shape())));
   if (lhs.dtype() != rhs.dtype())
-    throw Error(formatMessage(name, ": operands must have the same dtype, got "
-                                    "lhs ",
+    throw Error(formatMessage(name,
+                              ": operands must have the same dtype, got "
+                              "lhs ",
                               dtypeName(lhs.dtype()), " and rhs ",
                               dtypeName(rhs.dtype())));
   if (lhs.device() != rhs.device())
-    throw Error(formatMessage(name, ": operands must be on the same device, "
-                                    "got lhs ",
+    throw Error(formatMessage(name,
+                              ": operands must be on the same device, "
+                              "got lhs ",
                               lhs.device().toString(), " and rhs ",
                               rhs.device().toString()));
 

@@ -444,7 +444,7 @@ void runCase(const Case &c, KernelCache &cache) {
       {c.outputType, static_cast<int64_t>(outShape.size())});
   std::vector<Tensor> arguments = inputs;
   arguments.push_back(out);
-  invokeKernel(cache.get(signature), arguments);
+  invokeElementwiseKernel(cache.get(signature), arguments);
 
   const Reference &reference = references().at(c.op);
   const DType computeType = c.inputTypes.back();
@@ -554,6 +554,23 @@ TEST(Elementwise, BinaryOtherDTypes) {
               cache);
   for (const std::string &op : kBoolBinary)
     runCase({op, {DType::Bool, DType::Bool}, DType::Bool, shapes}, cache);
+}
+
+TEST(Elementwise, LargeOutputsComputedInParallelSlices) {
+  KernelCache cache;
+  // Above kParallelElementwiseThreshold: sliced along the first dimension,
+  // with a broadcast operand and a transposed one.
+  for (const char *op : {"exp", "sub", "maximum"}) {
+    const bool unary = std::string(op) == "exp";
+    std::vector<Shape> shapes = {{600, 130}};
+    std::vector<DType> types = {DType::Float32};
+    if (!unary) {
+      shapes.push_back({130});
+      types.push_back(DType::Float32);
+    }
+    runCase({op, types, DType::Float32, shapes, /*transposeFirst=*/true},
+            cache);
+  }
 }
 
 TEST(Elementwise, SelectBroadcastsAllThree) {

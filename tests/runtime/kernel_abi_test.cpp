@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace kiln {
@@ -42,6 +43,56 @@ TEST(KernelAbi, InvokePassesInputsThenOutputs) {
   auto *outData = static_cast<float *>(out.data());
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(outData[i], static_cast<float>(i) + 1.0f);
+}
+
+// A rank-2 elementwise kernel with broadcasting: out[i][j] = lhs[i][j] +
+// rhs[j], where rhs is rank 1 (a missing leading dimension). Counts calls.
+std::atomic<int> addRowCalls{0};
+extern "C" void addRowKernel(void **descriptors) {
+  ++addRowCalls;
+  auto *lhs = static_cast<int64_t *>(descriptors[0]);
+  auto *rhs = static_cast<int64_t *>(descriptors[1]);
+  auto *out = static_cast<int64_t *>(descriptors[2]);
+  auto *l = reinterpret_cast<float *>(lhs[1]) + lhs[2];
+  auto *r = reinterpret_cast<float *>(rhs[1]) + rhs[2];
+  auto *o = reinterpret_cast<float *>(out[1]) + out[2];
+  for (int64_t i = 0; i < out[3]; ++i)
+    for (int64_t j = 0; j < out[4]; ++j)
+      o[i * out[5] + j * out[6]] = l[i * lhs[5] + j * lhs[6]] + r[j * rhs[4]];
+}
+
+TEST(KernelAbi, ElementwiseKernelsRunInSlicesWithBroadcastInputsWhole) {
+  const int64_t rows = 1000, columns = 300; // Above the parallel threshold.
+  ASSERT_GE(rows * columns, kParallelElementwiseThreshold);
+  // lhs is a transposed view, to check that slices keep strides.
+  Tensor base = Tensor::empty({columns, rows}, DType::Float32);
+  Tensor lhs = base.strided({rows, columns}, {1, rows}, 0);
+  Tensor rhs = Tensor::empty({columns}, DType::Float32);
+  Tensor out = Tensor::empty({rows, columns}, DType::Float32);
+  auto *b = static_cast<float *>(base.data());
+  for (int64_t k = 0; k < rows * columns; ++k)
+    b[k] = static_cast<float>(k % 977);
+  auto *r = static_cast<float *>(rhs.data());
+  for (int64_t j = 0; j < columns; ++j)
+    r[j] = static_cast<float>(j) * 0.5f;
+  addRowCalls = 0;
+  invokeElementwiseKernel(&addRowKernel, {lhs, rhs, out});
+  EXPECT_GT(addRowCalls.load(), 1) << "a large output should be split";
+  auto *o = static_cast<float *>(out.data());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < columns; ++j)
+      ASSERT_EQ(o[i * columns + j],
+                static_cast<float>((j * rows + i) % 977) + j * 0.5f)
+          << i << "," << j;
+}
+
+TEST(KernelAbi, SmallElementwiseKernelsRunOnce) {
+  Tensor lhs = Tensor::empty({4, 3}, DType::Float32);
+  Tensor rhs = Tensor::empty({3}, DType::Float32);
+  Tensor out = Tensor::empty({4, 3}, DType::Float32);
+  addRowCalls = 0;
+  invokeElementwiseKernel(&addRowKernel, {lhs, rhs, out});
+  EXPECT_EQ(addRowCalls.load(), 1);
 }
 
 } // namespace

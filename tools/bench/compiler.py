@@ -1,0 +1,82 @@
+"""The compiler's benchmarks: compiled kernels (timed by kernel_bench, the C++
+binary) against numpy on the same data, one JSON line each.
+
+    /usr/bin/python3 tools/bench/compiler.py KERNEL_BENCH NAME...
+
+NAME: transcendental (exp, tanh, log over 2^24 f32), elementwise (add over
+2^24 f32, and a plain copy of the same bytes), compile (one-primitive kernel
+compile latency).
+"""
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+N = 1 << 24
+
+
+def kiln_ms(binary, *args):
+    return float(subprocess.check_output([binary, *map(str, args)]).decode())
+
+
+def numpy_ms(function, repeats=11):
+    function()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return sorted(samples)[len(samples) // 2]
+
+
+def emit(bench, kiln, baseline, baseline_name, unit="ms", lower_is_better=True):
+    ratio = baseline / kiln if lower_is_better else kiln / baseline
+    print(json.dumps({"bench": bench, "kiln": round(kiln, 4),
+                      "baseline": round(baseline, 4),
+                      "baseline_name": baseline_name, "unit": unit,
+                      "ratio": round(ratio, 3)}), flush=True)
+
+
+def inputs():
+    # The values kernel_bench uses: 0.5 + (i % 1000) * 1e-3.
+    index = np.arange(N, dtype=np.int64) % 1000
+    x = (0.5 + index * 1e-3).astype(np.float32)
+    return x, (x + 1.0).astype(np.float32), np.empty_like(x)
+
+
+def transcendental(binary):
+    x, _, out = inputs()
+    for op in ("exp", "tanh", "log"):
+        function = getattr(np, op)
+        emit("transcendental_" + op, kiln_ms(binary, "unary", op, N),
+             numpy_ms(lambda: function(x, out=out)),
+             "numpy %s np.%s, float32 2^24" % (np.__version__, op))
+
+
+def elementwise(binary):
+    x, y, out = inputs()
+    emit("elementwise_add", kiln_ms(binary, "binary", "add", N),
+         numpy_ms(lambda: np.add(x, y, out=out)),
+         "numpy %s np.add, float32 2^24" % np.__version__)
+    # The bandwidth limit: kiln's add moves 3 arrays, a copy 2.
+    add_ms = kiln_ms(binary, "binary", "add", N)
+    copy_ms = kiln_ms(binary, "copy", N)
+    emit("elementwise_add_bandwidth", 3 * 4 * N / add_ms / 1e6,
+         2 * 4 * N / copy_ms / 1e6, "memcpy of 2^24 float32 on all cores",
+         unit="GB/s", lower_is_better=False)
+
+
+def compile_latency(binary):
+    emit("compile", kiln_ms(binary, "compile"), 50.0,
+         "the 50 ms target for a one-primitive kernel")
+
+
+BENCHES = {"transcendental": transcendental, "elementwise": elementwise,
+           "compile": compile_latency}
+
+if __name__ == "__main__":
+    binary = sys.argv[1]
+    for name in sys.argv[2:] or list(BENCHES):
+        BENCHES[name](binary)

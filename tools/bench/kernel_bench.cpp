@@ -1,0 +1,115 @@
+//===- kernel_bench.cpp - timings of compiled kernels ---------------------===//
+//
+//   kernel_bench unary OP N     median ms of OP over N contiguous f32
+//   kernel_bench binary OP N    median ms of OP over two N-element f32 arrays
+//   kernel_bench copy N         median ms of copying N f32 (memcpy, all cores)
+//   kernel_bench compile        median ms to compile a one-primitive kernel
+//
+// Prints one number (milliseconds) per invocation; tools/bench/compiler.py
+// turns the numbers into JSON lines next to numpy's.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/KernelCache.h"
+#include "runtime/KernelAbi.h"
+#include "runtime/Tensor.h"
+#include "runtime/ThreadPool.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double medianMs(int repeats, const std::function<void()> &body) {
+  body(); // warm up: page faults, caches
+  std::vector<double> samples;
+  for (int i = 0; i < repeats; ++i) {
+    auto start = Clock::now();
+    body();
+    samples.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - start)
+            .count());
+  }
+  std::sort(samples.begin(), samples.end());
+  return samples[samples.size() / 2];
+}
+
+kiln::Tensor filled(int64_t n, float value) {
+  kiln::Tensor tensor = kiln::Tensor::empty({n}, kiln::DType::Float32);
+  float *data = static_cast<float *>(tensor.data());
+  for (int64_t i = 0; i < n; ++i)
+    data[i] = value + static_cast<float>(i % 1000) * 1e-3f;
+  return tensor;
+}
+
+int usage() {
+  std::fprintf(stderr, "usage: kernel_bench unary OP N | binary OP N | copy N "
+                       "| compile\n");
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  using namespace kiln;
+  if (argc < 2)
+    return usage();
+  const std::string mode = argv[1];
+  compiler::KernelCache &cache = compiler::KernelCache::global();
+  if ((mode == "unary" || mode == "binary") && argc == 4) {
+    const std::string op = argv[2];
+    const int64_t n = std::atoll(argv[3]);
+    const bool binary = mode == "binary";
+    std::vector<Tensor> arguments = {filled(n, 0.5f)};
+    compiler::KernelSignature signature{
+        op, {{DType::Float32, 1}}, {{DType::Float32, 1}}};
+    if (binary) {
+      arguments.push_back(filled(n, 1.5f));
+      signature.inputs.push_back({DType::Float32, 1});
+    }
+    arguments.push_back(Tensor::empty({n}, DType::Float32));
+    KernelEntryFn kernel = cache.get(signature);
+    const bool serial = std::getenv("KILN_BENCH_SERIAL") != nullptr;
+    std::printf("%.4f\n", medianMs(11, [&] {
+                  if (serial)
+                    invokeKernel(kernel, arguments);
+                  else
+                    invokeElementwiseKernel(kernel, arguments);
+                }));
+    return 0;
+  }
+  if (mode == "copy" && argc == 3) {
+    const int64_t n = std::atoll(argv[2]);
+    Tensor from = filled(n, 1.0f), to = Tensor::empty({n}, DType::Float32);
+    // On every core, like the kernels: the machine's bandwidth limit.
+    auto *source = static_cast<const char *>(from.data());
+    auto *target = static_cast<char *>(to.data());
+    std::printf("%.4f\n", medianMs(11, [&] {
+                  ThreadPool::global().parallelFor(
+                      0, n * 4, 1 << 20, [&](int64_t begin, int64_t end) {
+                        std::memcpy(target + begin, source + begin,
+                                    end - begin);
+                      });
+                }));
+    return 0;
+  }
+  if (mode == "compile" && argc == 2) {
+    // A fresh cache each time: every get() compiles.
+    int rank = 1;
+    std::printf("%.4f\n", medianMs(21, [&] {
+                  compiler::KernelCache fresh;
+                  fresh.get({"add",
+                             {{DType::Float32, rank}, {DType::Float32, rank}},
+                             {{DType::Float32, rank}}});
+                }));
+    return 0;
+  }
+  return usage();
+}
