@@ -1,6 +1,7 @@
 //===- KernelCache.cpp - compiled kernels by signature --------------------===//
 #include "compiler/KernelCache.h"
 
+#include "compiler/DiskCache.h"
 #include "compiler/KernelBuilder.h"
 #include "compiler/Passes.h"
 #include "compiler/Registration.h"
@@ -12,51 +13,106 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/SHA256.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cstdio>
+
 namespace kiln {
 namespace compiler {
 
-/// Owns the MLIR context, the lowering pipeline and the JIT. Used under the
-/// cache's mutex only.
+namespace {
+
+/// Identifies this build of the compiler: the path, size and modification
+/// time of the binary holding this code. Any rebuild changes it, so kernels
+/// compiled by an older kiln are never loaded. Empty if it cannot be told.
+std::string buildIdentity() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&buildIdentity), &info) ||
+      !info.dli_fname)
+    return "";
+  struct stat file;
+  if (::stat(info.dli_fname, &file) != 0)
+    return "";
+  return std::string(info.dli_fname) + ":" + std::to_string(file.st_size) +
+         ":" + std::to_string(file.st_mtim.tv_sec) + "." +
+         std::to_string(file.st_mtim.tv_nsec);
+}
+
+std::string sha256Hex(const std::string &text) {
+  llvm::SHA256 hasher;
+  hasher.update(text);
+  std::array<uint8_t, 32> digest = hasher.final();
+  return llvm::toHex(digest, /*LowerCase=*/true);
+}
+
+} // namespace
+
+/// Owns the JIT and, from the first compilation on, the MLIR context and the
+/// lowering pipeline. Used under the cache's mutex only.
 class KernelCache::Compiler {
 public:
-  Compiler()
-      : context_(makeRegistry(), mlir::MLIRContext::Threading::DISABLED) {
-    context_.loadAllAvailableDialects();
-  }
+  JitCompiler jit;
 
-  KernelEntryFn compile(const KernelSignature &signature) {
-    const std::string name = "kiln_kernel_" + std::to_string(counter_++);
+  /// Optimized object code for `signature`'s kernel, named `functionName`.
+  std::string emit(const KernelSignature &signature,
+                   const std::string &functionName) {
+    mlir::MLIRContext &context = mlirContext();
     mlir::OwningOpRef<mlir::ModuleOp> module =
-        buildKernelModule(context_, signature, name);
+        buildKernelModule(context, signature, functionName);
 
     // Pipeline failures are compiler bugs, but still errors, not aborts:
     // collect the diagnostics into the message.
     std::string diagnostics;
-    mlir::ScopedDiagnosticHandler handler(&context_, [&](mlir::Diagnostic &d) {
+    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
       diagnostics += "\n  " + d.str();
       return mlir::success();
     });
-    mlir::PassManager pipeline(&context_);
+    mlir::PassManager pipeline(&context);
     mlir::kiln::buildLowerToLLVMPipeline(pipeline);
     if (mlir::failed(pipeline.run(*module)))
       throw Error("compiler: lowering " + signature.key() +
                   " failed:" + diagnostics);
-    return jit_.compile(*module, name);
+    return jit.emitObject(*module, functionName);
+  }
+
+  /// What a disk entry's key depends on besides the signature.
+  const std::string &environment() {
+    if (environment_.empty())
+      environment_ = jit.targetDescription() +
+                     "|llvm " LLVM_VERSION_STRING "|" + buildIdentity();
+    return environment_;
   }
 
 private:
-  static mlir::DialectRegistry makeRegistry() {
-    mlir::DialectRegistry registry;
-    mlir::kiln::registerCompilerDialects(registry);
-    return registry;
+  mlir::MLIRContext &mlirContext() {
+    if (!context_) {
+      mlir::DialectRegistry registry;
+      mlir::kiln::registerCompilerDialects(registry);
+      context_ = std::make_unique<mlir::MLIRContext>(
+          registry, mlir::MLIRContext::Threading::DISABLED);
+      context_->loadAllAvailableDialects();
+    }
+    return *context_;
   }
 
-  mlir::MLIRContext context_;
-  JitCompiler jit_;
-  uint64_t counter_ = 0;
+  std::unique_ptr<mlir::MLIRContext> context_;
+  std::string environment_;
 };
 
-KernelCache::KernelCache() = default;
+KernelCache::KernelCache()
+    : KernelCache(DiskCache::directoryFromEnvironment()) {}
+
+KernelCache::KernelCache(std::string diskDirectory) {
+  if (!diskDirectory.empty())
+    disk_ = std::make_unique<DiskCache>(std::move(diskDirectory));
+}
+
 KernelCache::~KernelCache() = default;
 
 KernelCache &KernelCache::global() {
@@ -75,17 +131,53 @@ KernelEntryFn KernelCache::get(const KernelSignature &signature) {
     return found->second;
   }
   ++stats_.misses;
-  if (!compiler_)
-    compiler_ = std::make_unique<Compiler>();
-  KernelEntryFn kernel = compiler_->compile(signature);
+  KernelEntryFn kernel = loadOrCompile(signature, key);
   kernels_.emplace(key, kernel);
   stats_.entries = kernels_.size();
   return kernel;
 }
 
+KernelEntryFn KernelCache::loadOrCompile(const KernelSignature &signature,
+                                         const std::string &key) {
+  if (!compiler_)
+    compiler_ = std::make_unique<Compiler>();
+  const std::string &environment = compiler_->environment();
+  const std::string digest = sha256Hex(key + "|" + environment);
+  // Symbols named by the digest: objects from other processes never clash.
+  const std::string functionName = "kiln_" + digest.substr(0, 32);
+  const bool diskUsable =
+      disk_ && disk_->enabled() && environment.back() != '|';
+  if (diskUsable) {
+    if (std::optional<std::string> object = disk_->load(digest)) {
+      try {
+        KernelEntryFn kernel = compiler_->jit.loadObject(*object, functionName);
+        ++stats_.diskHits;
+        return kernel;
+      } catch (const Error &) {
+        // Unloadable despite a valid checksum: compile it afresh, under
+        // another name in case part of it was linked.
+        std::remove(disk_->pathFor(digest).c_str());
+        const std::string retryName = functionName + "_r";
+        std::string fresh = compiler_->emit(signature, retryName);
+        ++stats_.compilations;
+        return compiler_->jit.loadObject(fresh, retryName);
+      }
+    }
+  }
+  std::string object = compiler_->emit(signature, functionName);
+  ++stats_.compilations;
+  if (diskUsable)
+    disk_->store(digest, object);
+  return compiler_->jit.loadObject(object, functionName);
+}
+
 KernelCacheStats KernelCache::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stats_;
+}
+
+std::string KernelCache::diskDirectory() const {
+  return disk_ ? disk_->directory() : "";
 }
 
 } // namespace compiler

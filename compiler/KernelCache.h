@@ -21,14 +21,26 @@ namespace kiln {
 namespace compiler {
 
 struct KernelCacheStats {
-  uint64_t hits = 0;
-  uint64_t misses = 0; // Each one a compilation.
+  uint64_t hits = 0;         // Served from memory.
+  uint64_t misses = 0;       // Not in memory: loaded from disk or compiled.
+  uint64_t diskHits = 0;     // Misses loaded from the disk cache.
+  uint64_t compilations = 0; // Misses compiled.
   size_t entries = 0;
 };
 
+class DiskCache;
+
+/// Kernels by signature: in memory, then on disk (see DiskCache), then
+/// compiled. Disk entries are keyed by a SHA-256 of the signature (which
+/// determines the kernel's IR), the host CPU and its features, the LLVM
+/// version and the identity of the kiln build (the binary's path, size and
+/// modification time), so no stale or foreign code is ever loaded.
 class KernelCache {
 public:
+  /// A cache backed by DiskCache::directoryFromEnvironment().
   KernelCache();
+  /// A cache backed by `diskDirectory`; empty means memory only.
+  explicit KernelCache(std::string diskDirectory);
   ~KernelCache();
 
   /// The process-wide cache.
@@ -40,9 +52,16 @@ public:
 
   KernelCacheStats stats() const;
 
+  /// The disk cache's directory, empty when there is none.
+  std::string diskDirectory() const;
+
 private:
   class Compiler;
+  KernelEntryFn loadOrCompile(const KernelSignature &signature,
+                              const std::string &key);
+
   std::unique_ptr<Compiler> compiler_; // Created on first miss.
+  std::unique_ptr<DiskCache> disk_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, KernelEntryFn> kernels_;
   KernelCacheStats stats_;

@@ -11,8 +11,10 @@
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -48,7 +50,8 @@ void addPackedEntry(llvm::Module &module, llvm::Function &wrapped,
   llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", entry));
   llvm::SmallVector<llvm::Value *> arguments;
   for (unsigned i = 0; i < wrapped.arg_size(); ++i) {
-    llvm::Value *slot = builder.CreateConstGEP1_64(pointer, entry->getArg(0), i);
+    llvm::Value *slot =
+        builder.CreateConstGEP1_64(pointer, entry->getArg(0), i);
     arguments.push_back(builder.CreateLoad(pointer, slot));
   }
   builder.CreateCall(&wrapped, arguments);
@@ -71,6 +74,9 @@ JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {
     throw Error("JIT: cannot detect the host CPU: " +
                 describe(machineBuilder.takeError()));
   machineBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  // Objects may be cached on disk and linked anywhere in a later process.
+  machineBuilder->setRelocationModel(llvm::Reloc::PIC_);
+  machineBuilder->setCodeModel(llvm::CodeModel::Small);
   auto targetMachine = machineBuilder->createTargetMachine();
   if (!targetMachine)
     throw Error("JIT: cannot create a target machine: " +
@@ -102,12 +108,21 @@ const std::string &JitCompiler::targetDescription() const {
   return impl_->targetDescription;
 }
 
+std::string JitCompiler::entryName(const std::string &functionName) {
+  return functionName + "_entry";
+}
+
 KernelEntryFn JitCompiler::compile(mlir::ModuleOp module,
                                    const std::string &functionName) {
+  return loadObject(emitObject(module, functionName), functionName);
+}
+
+std::string JitCompiler::emitObject(mlir::ModuleOp module,
+                                    const std::string &functionName) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  auto context = std::make_unique<llvm::LLVMContext>();
+  llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule =
-      mlir::translateModuleToLLVMIR(module, *context, functionName);
+      mlir::translateModuleToLLVMIR(module, context, functionName);
   if (!llvmModule)
     throw Error("JIT: cannot translate " + functionName + " to LLVM IR");
   llvmModule->setDataLayout(impl_->targetMachine->createDataLayout());
@@ -117,8 +132,7 @@ KernelEntryFn JitCompiler::compile(mlir::ModuleOp module,
       llvmModule->getFunction("_mlir_ciface_" + functionName);
   if (!wrapped)
     throw Error("JIT: " + functionName + " has no C interface wrapper");
-  const std::string entryName = functionName + "_entry";
-  addPackedEntry(*llvmModule, *wrapped, entryName);
+  addPackedEntry(*llvmModule, *wrapped, entryName(functionName));
 
   // Vectorization and unrolling need the target's cost model, hence the
   // target machine in the pass builder.
@@ -137,14 +151,26 @@ KernelEntryFn JitCompiler::compile(mlir::ModuleOp module,
       passBuilder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   passes.run(*llvmModule, moduleAnalyses);
 
-  if (llvm::Error error = impl_->jit->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(llvmModule),
-                                      std::move(context))))
-    throw Error("JIT: cannot add " + functionName + ": " +
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream stream(buffer);
+  llvm::legacy::PassManager codegen;
+  if (impl_->targetMachine->addPassesToEmitFile(
+          codegen, stream, nullptr, llvm::CodeGenFileType::ObjectFile))
+    throw Error("JIT: the target cannot emit object files");
+  codegen.run(*llvmModule);
+  return std::string(buffer.data(), buffer.size());
+}
+
+KernelEntryFn JitCompiler::loadObject(const std::string &object,
+                                      const std::string &functionName) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, functionName);
+  if (llvm::Error error = impl_->jit->addObjectFile(std::move(buffer)))
+    throw Error("JIT: cannot load the object of " + functionName + ": " +
                 describe(std::move(error)));
-  auto address = impl_->jit->lookup(entryName);
+  auto address = impl_->jit->lookup(entryName(functionName));
   if (!address)
-    throw Error("JIT: cannot compile " + functionName + ": " +
+    throw Error("JIT: cannot link " + functionName + ": " +
                 describe(address.takeError()));
   return address->toPtr<KernelEntryFn>();
 }

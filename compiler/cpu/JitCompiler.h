@@ -28,6 +28,19 @@ public:
   /// on failure.
   KernelEntryFn compile(mlir::ModuleOp module, const std::string &functionName);
 
+  /// The first half of compile(): optimized object code (an ELF relocatable
+  /// file) defining the entry point of `functionName`.
+  std::string emitObject(mlir::ModuleOp module,
+                         const std::string &functionName);
+
+  /// The second half: links `object` (from emitObject, perhaps in another
+  /// process) into the JIT and returns the entry of `functionName`.
+  KernelEntryFn loadObject(const std::string &object,
+                           const std::string &functionName);
+
+  /// The name of the packed entry point emitObject adds for `functionName`.
+  static std::string entryName(const std::string &functionName);
+
   /// "x86_64-unknown-linux-gnu skylake-avx512 +avx512f,...": what the code is
   /// specialized for; part of any persistent cache key.
   const std::string &targetDescription() const;

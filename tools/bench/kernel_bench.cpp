@@ -4,6 +4,9 @@
 //   kernel_bench binary OP N    median ms of OP over two N-element f32 arrays
 //   kernel_bench copy N         median ms of copying N f32 (memcpy, all cores)
 //   kernel_bench compile        median ms to compile a one-primitive kernel
+//   kernel_bench first-call     ms of this process's first kernel request
+//                               (a disk cache hit when the cache is warm)
+//   kernel_bench hit            median us of a request served from memory
 //
 // Prints one number (milliseconds) per invocation; tools/bench/compiler.py
 // turns the numbers into JSON lines next to numpy's.
@@ -101,14 +104,36 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (mode == "compile" && argc == 2) {
-    // A fresh cache each time: every get() compiles.
+    // A fresh, memory-only cache each time: every get() compiles.
     int rank = 1;
     std::printf("%.4f\n", medianMs(21, [&] {
-                  compiler::KernelCache fresh;
+                  compiler::KernelCache fresh("");
                   fresh.get({"add",
                              {{DType::Float32, rank}, {DType::Float32, rank}},
                              {{DType::Float32, rank}}});
                 }));
+    return 0;
+  }
+  if (mode == "first-call" && argc == 2) {
+    auto start = Clock::now();
+    cache.get({"tanh", {{DType::Float32, 2}}, {{DType::Float32, 2}}});
+    std::printf("%.4f\n",
+                std::chrono::duration<double, std::milli>(Clock::now() - start)
+                    .count());
+    return 0;
+  }
+  if (mode == "hit" && argc == 2) {
+    compiler::KernelSignature signature{
+        "add",
+        {{DType::Float32, 2}, {DType::Float32, 2}},
+        {{DType::Float32, 2}}};
+    cache.get(signature);
+    constexpr int kCalls = 100000;
+    const double ms = medianMs(11, [&] {
+      for (int i = 0; i < kCalls; ++i)
+        cache.get(signature);
+    });
+    std::printf("%.4f\n", ms * 1000.0 / kCalls);
     return 0;
   }
   return usage();
