@@ -20,17 +20,90 @@ namespace {
 
 using PrimitiveBuilder = std::function<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::ValueRange inputs,
-    mlir::Type outputElement)>;
+    mlir::Type outputElement, const KernelSignature &signature)>;
+
+/// The attribute `name` of `signature`, which must be there.
+const std::vector<int64_t> &attribute(const KernelSignature &signature,
+                                      const std::string &name) {
+  auto found = signature.attributes.find(name);
+  if (found == signature.attributes.end())
+    throw Error(formatMessage("compiler: ", signature.key(),
+                              ": missing attribute '", name, "'"));
+  return found->second;
+}
+
+/// A boolean attribute: absent is false; else one 0 or 1.
+bool flagAttribute(const KernelSignature &signature, const std::string &name) {
+  auto found = signature.attributes.find(name);
+  if (found == signature.attributes.end())
+    return false;
+  if (found->second.size() != 1 || found->second[0] < 0 || found->second[0] > 1)
+    throw Error(formatMessage("compiler: ", signature.key(), ": attribute '",
+                              name, "' must be 0 or 1"));
+  return found->second[0] == 1;
+}
 
 struct PrimitiveInfo {
   size_t numInputs;
   PrimitiveBuilder build;
 };
 
+/// Thrown when an op's result type cannot be inferred from the signature's
+/// types; the diagnostics explain why.
+struct InferenceFailed {};
+
+/// Creates an op whose result type is inferred (InferTypeOpInterface). ODS's
+/// inferring builders abort the process when inference fails; this creates
+/// the op with a placeholder type, infers, and throws instead.
+template <typename OpTy, typename... Args>
+mlir::Value createInferred(mlir::OpBuilder &builder, mlir::Location loc,
+                           Args &&...args) {
+  auto placeholder = mlir::UnrankedTensorType::get(builder.getF32Type());
+  OpTy op = builder.create<OpTy>(loc, placeholder, std::forward<Args>(args)...);
+  mlir::SmallVector<mlir::Type, 1> types;
+  auto inference = llvm::cast<mlir::InferTypeOpInterface>(op.getOperation());
+  if (mlir::failed(inference.inferReturnTypes(
+          builder.getContext(), loc, op->getOperands(), op->getAttrDictionary(),
+          op->getPropertiesStorage(), op->getRegions(), types))) {
+    op->erase();
+    throw InferenceFailed{};
+  }
+  op->getResult(0).setType(types.front());
+  return op->getResult(0);
+}
+
+template <typename OpTy> PrimitiveInfo reduction() {
+  return {1,
+          [](mlir::OpBuilder &builder, mlir::Location loc,
+             mlir::ValueRange inputs, mlir::Type,
+             const KernelSignature &signature) -> mlir::Value {
+            return createInferred<OpTy>(
+                builder, loc, inputs[0],
+                builder.getDenseI64ArrayAttr(attribute(signature, "axes")),
+                builder.getBoolAttr(flagAttribute(signature, "keepdims")));
+          }};
+}
+
+template <typename OpTy> PrimitiveInfo argReduction() {
+  return {1,
+          [](mlir::OpBuilder &builder, mlir::Location loc,
+             mlir::ValueRange inputs, mlir::Type,
+             const KernelSignature &signature) -> mlir::Value {
+            const std::vector<int64_t> &axis = attribute(signature, "axis");
+            if (axis.size() != 1)
+              throw Error(formatMessage("compiler: ", signature.key(),
+                                        ": attribute 'axis' takes one value"));
+            return createInferred<OpTy>(
+                builder, loc, inputs[0], builder.getI64IntegerAttr(axis[0]),
+                builder.getBoolAttr(flagAttribute(signature, "keepdims")));
+          }};
+}
+
 template <typename OpTy> PrimitiveInfo unary() {
   return {1,
           [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Type) -> mlir::Value {
+             mlir::ValueRange inputs, mlir::Type,
+             const KernelSignature &) -> mlir::Value {
             return builder.create<OpTy>(loc, inputs[0]);
           }};
 }
@@ -38,8 +111,9 @@ template <typename OpTy> PrimitiveInfo unary() {
 template <typename OpTy> PrimitiveInfo binary() {
   return {2,
           [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Type) -> mlir::Value {
-            return builder.create<OpTy>(loc, inputs[0], inputs[1]);
+             mlir::ValueRange inputs, mlir::Type,
+             const KernelSignature &) -> mlir::Value {
+            return createInferred<OpTy>(builder, loc, inputs[0], inputs[1]);
           }};
 }
 
@@ -86,16 +160,26 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
       {"logical_and", binary<LogicalAndOp>()},
       {"logical_or", binary<LogicalOrOp>()},
       {"logical_xor", binary<LogicalXorOp>()},
+      {"reduce_sum", reduction<ReduceSumOp>()},
+      {"reduce_prod", reduction<ReduceProdOp>()},
+      {"reduce_mean", reduction<ReduceMeanOp>()},
+      {"reduce_max", reduction<ReduceMaxOp>()},
+      {"reduce_min", reduction<ReduceMinOp>()},
+      {"argmax", argReduction<ArgmaxOp>()},
+      {"argmin", argReduction<ArgminOp>()},
       {"select",
        {3,
         [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Type) -> mlir::Value {
-          return builder.create<SelectOp>(loc, inputs[0], inputs[1], inputs[2]);
+           mlir::ValueRange inputs, mlir::Type,
+           const KernelSignature &) -> mlir::Value {
+          return createInferred<SelectOp>(builder, loc, inputs[0], inputs[1],
+                                          inputs[2]);
         }}},
       {"cast",
        {1,
         [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Type outputElement) -> mlir::Value {
+           mlir::ValueRange inputs, mlir::Type outputElement,
+           const KernelSignature &) -> mlir::Value {
           auto input = mlir::cast<mlir::RankedTensorType>(inputs[0].getType());
           return builder.create<CastOp>(loc, input.clone(outputElement),
                                         inputs[0]);
@@ -196,9 +280,15 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
   mlir::Block *entry = function.addEntryBlock();
   builder.setInsertionPointToStart(entry);
   mlir::ValueRange arguments = entry->getArguments();
-  mlir::Value result =
-      info.build(builder, loc, arguments.take_front(numInputs),
-                 elementTypeFor(context, signature.outputs.front().dtype));
+  mlir::Value result;
+  try {
+    result = info.build(
+        builder, loc, arguments.take_front(numInputs),
+        elementTypeFor(context, signature.outputs.front().dtype), signature);
+  } catch (const InferenceFailed &) {
+    throw Error(formatMessage("compiler: invalid kernel ", signature.key(), ":",
+                              diagnostics));
+  }
   mlir::SmallVector<mlir::Value> results{result};
 
   mlir::SmallVector<mlir::Value> written;

@@ -30,6 +30,17 @@ std::string KernelSignature::key() const {
   appendArguments(key, inputs);
   key += "->";
   appendArguments(key, outputs);
+  if (!attributes.empty()) {
+    key += "{";
+    bool firstAttribute = true;
+    for (const auto &[name, values] : attributes) {
+      key += (firstAttribute ? "" : ";") + name + "=";
+      firstAttribute = false;
+      for (size_t i = 0; i < values.size(); ++i)
+        key += (i ? "," : "") + std::to_string(values[i]);
+    }
+    key += "}";
+  }
   return key;
 }
 

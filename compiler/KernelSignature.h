@@ -5,6 +5,7 @@
 #include "runtime/DType.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,14 @@ struct KernelSignature {
   std::string primitive; // "add"
   std::vector<ArgumentType> inputs;
   std::vector<ArgumentType> outputs;
+  /// The primitive's attributes, as named lists of integers: reductions'
+  /// "axes" and "keepdims" (0 or 1), argmax's "axis".
+  std::map<std::string, std::vector<int64_t>> attributes;
 
   /// A stable, readable key: "add(float32[2],float32[2])->(float32[2])";
   /// with unit dimensions the shape pattern replaces the rank:
-  /// "add(float32[?,?],float32[1,?])->(float32[2])".
+  /// "add(float32[?,?],float32[1,?])->(float32[2])"; attributes follow in
+  /// braces: "reduce_sum(float32[3])->(float32[1]){axes=0,2;keepdims=0}".
   std::string key() const;
 };
 

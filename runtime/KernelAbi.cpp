@@ -65,4 +65,42 @@ void invokeElementwiseKernel(KernelEntryFn entry,
       });
 }
 
+void invokeReductionKernel(KernelEntryFn entry, const Tensor &input,
+                           const Tensor &output,
+                           const std::vector<int64_t> &reducedAxes,
+                           bool keepdims) {
+  std::vector<bool> reduced(input.rank(), false);
+  for (int64_t axis : reducedAxes)
+    reduced[axis] = true;
+  int64_t splitAxis = -1, outputAxis = 0;
+  for (int64_t dim = 0; dim < input.rank(); ++dim) {
+    if (!reduced[dim] && input.shape()[dim] >= 2) {
+      splitAxis = dim;
+      break;
+    }
+    if (!reduced[dim] || keepdims)
+      ++outputAxis;
+  }
+  if (splitAxis < 0 || input.numElements() < kParallelElementwiseThreshold) {
+    invokeKernel(entry, {input, output});
+    return;
+  }
+  const int64_t extent = input.shape()[splitAxis];
+  const int64_t perIndex = input.numElements() / extent;
+  const int64_t grain =
+      std::max<int64_t>(1, kParallelElementwiseThreshold / perIndex);
+  auto slice = [](const Tensor &tensor, int64_t dim, int64_t begin,
+                  int64_t end) {
+    Shape shape = tensor.shape();
+    shape[dim] = end - begin;
+    return tensor.strided(shape, tensor.strides(),
+                          tensor.offset() + begin * tensor.strides()[dim]);
+  };
+  ThreadPool::global().parallelFor(
+      0, extent, grain, [&](int64_t begin, int64_t end) {
+        invokeKernel(entry, {slice(input, splitAxis, begin, end),
+                             slice(output, outputAxis, begin, end)});
+      });
+}
+
 } // namespace kiln

@@ -49,6 +49,15 @@ void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments);
 void invokeElementwiseKernel(KernelEntryFn entry,
                              const std::vector<Tensor> &arguments);
 
+/// Calls a reduction kernel (one input, one output) over `reducedAxes` of the
+/// input, in parallel slices along the first input axis that is not reduced
+/// (and the output dimension it becomes) when the input is large enough.
+/// `keepdims` says whether the output keeps reduced axes as 1s.
+void invokeReductionKernel(KernelEntryFn entry, const Tensor &input,
+                           const Tensor &output,
+                           const std::vector<int64_t> &reducedAxes,
+                           bool keepdims);
+
 /// Output elements below which invokeElementwiseKernel runs on one thread.
 constexpr int64_t kParallelElementwiseThreshold = int64_t{1} << 16;
 

@@ -1,5 +1,6 @@
 //===- ConvertKilnToLinalg.cpp - kiln primitives to linalg ----------------===//
 #include "compiler/Passes.h"
+#include "compiler/transforms/ReductionLowering.h"
 #include "compiler/transforms/ScalarLowering.h"
 #include "dialects/kiln/KilnOps.h"
 
@@ -118,6 +119,7 @@ struct ConvertKilnToLinalgPass
 
     RewritePatternSet patterns(context);
     patterns.add<ElementwiseToLinalg>(context);
+    populateReductionToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

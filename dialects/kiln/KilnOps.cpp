@@ -5,6 +5,7 @@
 #include "mlir/IR/OpImplementation.h"
 
 #include <algorithm>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::kiln;
@@ -143,49 +144,58 @@ LogicalResult verifyDeclaredResult(Operation *op, LogicalResult inference,
   return success();
 }
 
-} // namespace
-
 //===----------------------------------------------------------------------===//
 // Broadcasting binary operations
 //===----------------------------------------------------------------------===//
 
-#define KILN_DEFINE_BROADCAST_BINARY(Op)                                       \
+/// Result type inference for broadcasting binary ops.
+template <typename OpTy>
+LogicalResult inferBinaryOp(MLIRContext *, std::optional<Location> location,
+                            ValueRange operands, OpaqueProperties,
+                            SmallVectorImpl<Type> &inferred) {
+  return inferBroadcastBinary(location, operands, OpTy::kBooleanResult,
+                              inferred);
+}
+
+} // namespace
+
+/// The InferTypeOpInterface methods and the verifier of an op whose result
+/// type `infer<Op>` computes.
+#define KILN_DEFINE_INFERRED_OP(Op, infer)                                     \
   LogicalResult Op::inferReturnTypes(                                          \
-      MLIRContext *, std::optional<Location> location, ValueRange operands,    \
-      DictionaryAttr, OpaqueProperties, RegionRange,                           \
-      SmallVectorImpl<Type> &inferred) {                                       \
-    return inferBroadcastBinary(location, operands, Op::kBooleanResult,        \
-                                inferred);                                     \
+      MLIRContext *context, std::optional<Location> location,                  \
+      ValueRange operands, DictionaryAttr, OpaqueProperties properties,        \
+      RegionRange, SmallVectorImpl<Type> &inferred) {                          \
+    return infer<Op>(context, location, operands, properties, inferred);       \
   }                                                                            \
   bool Op::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {     \
     return compatibleTensorTypes(inferred, actual);                            \
   }                                                                            \
   LogicalResult Op::verify() {                                                 \
     SmallVector<Type, 1> inferred;                                             \
-    LogicalResult inference = inferBroadcastBinary(                            \
-        getLoc(), getOperation()->getOperands(), kBooleanResult, inferred);    \
+    LogicalResult inference =                                                  \
+        infer<Op>(getContext(), getLoc(), getOperation()->getOperands(),       \
+                  getOperation()->getPropertiesStorage(), inferred);           \
     return verifyDeclaredResult(*this, inference, inferred);                   \
   }
 
-KILN_DEFINE_BROADCAST_BINARY(AddOp)
-KILN_DEFINE_BROADCAST_BINARY(SubOp)
-KILN_DEFINE_BROADCAST_BINARY(MulOp)
-KILN_DEFINE_BROADCAST_BINARY(DivOp)
-KILN_DEFINE_BROADCAST_BINARY(PowOp)
-KILN_DEFINE_BROADCAST_BINARY(MaximumOp)
-KILN_DEFINE_BROADCAST_BINARY(MinimumOp)
-KILN_DEFINE_BROADCAST_BINARY(ModOp)
-KILN_DEFINE_BROADCAST_BINARY(EqOp)
-KILN_DEFINE_BROADCAST_BINARY(NeOp)
-KILN_DEFINE_BROADCAST_BINARY(LtOp)
-KILN_DEFINE_BROADCAST_BINARY(LeOp)
-KILN_DEFINE_BROADCAST_BINARY(GtOp)
-KILN_DEFINE_BROADCAST_BINARY(GeOp)
-KILN_DEFINE_BROADCAST_BINARY(LogicalAndOp)
-KILN_DEFINE_BROADCAST_BINARY(LogicalOrOp)
-KILN_DEFINE_BROADCAST_BINARY(LogicalXorOp)
-
-#undef KILN_DEFINE_BROADCAST_BINARY
+KILN_DEFINE_INFERRED_OP(AddOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(SubOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(MulOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(DivOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(PowOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(MaximumOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(MinimumOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(ModOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(EqOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(NeOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(LtOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(LeOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(GtOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(GeOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(LogicalAndOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(LogicalOrOp, inferBinaryOp)
+KILN_DEFINE_INFERRED_OP(LogicalXorOp, inferBinaryOp)
 
 //===----------------------------------------------------------------------===//
 // SelectOp
@@ -193,8 +203,10 @@ KILN_DEFINE_BROADCAST_BINARY(LogicalXorOp)
 
 namespace {
 
-LogicalResult inferSelect(std::optional<Location> location, ValueRange operands,
-                          SmallVectorImpl<Type> &inferred) {
+template <typename OpTy>
+LogicalResult inferSelectOp(MLIRContext *, std::optional<Location> location,
+                            ValueRange operands, OpaqueProperties,
+                            SmallVectorImpl<Type> &inferred) {
   auto types = rankedOperandTypes(location, operands, 3);
   if (failed(types))
     return failure();
@@ -213,24 +225,7 @@ LogicalResult inferSelect(std::optional<Location> location, ValueRange operands,
 
 } // namespace
 
-LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> location,
-                                         ValueRange operands, DictionaryAttr,
-                                         OpaqueProperties, RegionRange,
-                                         SmallVectorImpl<Type> &inferred) {
-  return inferSelect(location, operands, inferred);
-}
-
-bool SelectOp::isCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
-  return compatibleTensorTypes(inferred, actual);
-}
-
-LogicalResult SelectOp::verify() {
-  SmallVector<Type, 1> inferred;
-  LogicalResult inference =
-      inferSelect(getLoc(), getOperation()->getOperands(), inferred);
-  return verifyDeclaredResult(*this, inference, inferred);
-}
+KILN_DEFINE_INFERRED_OP(SelectOp, inferSelectOp)
 
 //===----------------------------------------------------------------------===//
 // CastOp
@@ -244,6 +239,96 @@ LogicalResult CastOp::verify() {
            << operand << " to " << result;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The shape left after reducing `axes` of `shape`, or an error if an axis is
+/// out of range or repeated.
+FailureOr<SmallVector<int64_t>> reducedShape(std::optional<Location> location,
+                                             ArrayRef<int64_t> shape,
+                                             ArrayRef<int64_t> axes,
+                                             bool keepdims) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t axis : axes) {
+    if (axis < 0 || axis >= rank) {
+      (void)emitOptionalError(location, "axis ", axis,
+                              " is out of range for rank ", rank);
+      return failure();
+    }
+    if (reduced[axis]) {
+      (void)emitOptionalError(location, "axis ", axis, " is repeated");
+      return failure();
+    }
+    reduced[axis] = true;
+  }
+  SmallVector<int64_t> result;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    if (!reduced[dim])
+      result.push_back(shape[dim]);
+    else if (keepdims)
+      result.push_back(1);
+  }
+  return result;
+}
+
+LogicalResult inferReduction(std::optional<Location> location,
+                             ValueRange operands, ArrayRef<int64_t> axes,
+                             bool keepdims, Type resultElement,
+                             SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 1);
+  if (failed(types))
+    return failure();
+  RankedTensorType operand = (*types)[0];
+  FailureOr<SmallVector<int64_t>> shape =
+      reducedShape(location, operand.getShape(), axes, keepdims);
+  if (failed(shape))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      *shape, resultElement ? resultElement : operand.getElementType()));
+  return success();
+}
+
+/// Result type inference for every reduction op, from its properties.
+template <typename OpTy>
+LogicalResult inferReductionOp(MLIRContext *context,
+                               std::optional<Location> location,
+                               ValueRange operands, OpaqueProperties properties,
+                               SmallVectorImpl<Type> &inferred) {
+  constexpr bool isArgReduction =
+      std::is_same_v<OpTy, ArgmaxOp> || std::is_same_v<OpTy, ArgminOp>;
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  if (!props)
+    return emitOptionalError(location, "missing properties");
+  const bool keepdims = props->keepdims && props->keepdims.getValue();
+  if constexpr (isArgReduction) {
+    if (!props->axis)
+      return emitOptionalError(location, "missing axis");
+    return inferReduction(location, operands, {props->axis.getInt()}, keepdims,
+                          IntegerType::get(context, 64), inferred);
+  } else {
+    if (!props->axes)
+      return emitOptionalError(location, "missing axes");
+    return inferReduction(location, operands, props->axes.asArrayRef(),
+                          keepdims, Type(), inferred);
+  }
+}
+
+} // namespace
+
+KILN_DEFINE_INFERRED_OP(ReduceSumOp, inferReductionOp)
+KILN_DEFINE_INFERRED_OP(ReduceProdOp, inferReductionOp)
+KILN_DEFINE_INFERRED_OP(ReduceMeanOp, inferReductionOp)
+KILN_DEFINE_INFERRED_OP(ReduceMaxOp, inferReductionOp)
+KILN_DEFINE_INFERRED_OP(ReduceMinOp, inferReductionOp)
+KILN_DEFINE_INFERRED_OP(ArgmaxOp, inferReductionOp)
+KILN_DEFINE_INFERRED_OP(ArgminOp, inferReductionOp)
+
+#undef KILN_DEFINE_INFERRED_OP
 
 #define GET_OP_CLASSES
 #include "dialects/kiln/KilnOps.cpp.inc"

@@ -244,4 +244,76 @@ def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Kiln_ReduceOp<string mnemonic, Type operandType, string what>
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let arguments = (ins operandType:$operand, DenseI64ArrayAttr:$axes,
+                   DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $operand attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let description = "The " # what # [{ of the operand's elements along
+    `axes` (distinct, in [0, rank), any order; empty reduces nothing). The
+    reduced dimensions are dropped, or kept with extent 1 when `keepdims`.
+    Floating-point accumulation may be reassociated (vectorized); f16 and
+    bf16 accumulate in f32.
+  }];
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum", Kiln_NumericTensor, "sum"> {
+  let summary = "sum along axes";
+}
+def Kiln_ReduceProdOp : Kiln_ReduceOp<"reduce_prod", Kiln_NumericTensor,
+                                      "product"> {
+  let summary = "product along axes";
+}
+def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean", Kiln_FloatTensor,
+    "mean (the sum divided by the number of reduced elements; NaN when there are none)"> {
+  let summary = "mean along axes";
+}
+def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max", Kiln_NumericTensor,
+    "maximum (NaN if any element is NaN; the type's lowest value when nothing is reduced)"> {
+  let summary = "maximum along axes";
+}
+def Kiln_ReduceMinOp : Kiln_ReduceOp<"reduce_min", Kiln_NumericTensor,
+    "minimum (NaN if any element is NaN; the type's highest value when nothing is reduced)"> {
+  let summary = "minimum along axes";
+}
+
+class Kiln_ArgReduceOp<string mnemonic, string what>
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let arguments = (ins Kiln_NumericTensor:$operand, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $operand attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let description = "The index (i64) of the " # what # [{ along `axis`;
+    the first one on ties. The axis is dropped, or kept with extent 1 when
+    `keepdims`. NaN compares false, so a NaN is never chosen over a number
+    seen before it.
+  }];
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_ArgmaxOp : Kiln_ArgReduceOp<"argmax", "largest element"> {
+  let summary = "index of the maximum along an axis";
+}
+def Kiln_ArgminOp : Kiln_ArgReduceOp<"argmin", "smallest element"> {
+  let summary = "index of the minimum along an axis";
+}
+
 #endif // KILN_OPS_TD

@@ -132,3 +132,50 @@ func.func @casts(%a: tensor<?xf32>) -> (tensor<?xi32>, tensor<?xi1>) {
   %1 = kiln.cast %a : tensor<?xf32> to tensor<?xi1>
   return %0, %1 : tensor<?xi32>, tensor<?xi1>
 }
+
+// -----
+
+// A reduction: reduction iterators over the axes, a filled accumulator of
+// the kept dimensions, reassociable adds (so LLVM vectorizes them).
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ACC:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-LABEL: func.func @sum_outer_axes
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%[[ZERO]] : f32)
+// CHECK: linalg.generic
+// CHECK-SAME: indexing_maps = [#[[IN]], #[[ACC]]]
+// CHECK-SAME: iterator_types = ["reduction", "parallel", "reduction"]
+// CHECK-SAME: outs(%[[FILL]] : tensor<?xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} fastmath<reassoc> : f32
+func.func @sum_outer_axes(%a: tensor<?x?x?xf32>) -> tensor<?xf32> {
+  %0 = kiln.reduce_sum %a {axes = array<i64: 0, 2>} : tensor<?x?x?xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+// Mean of f16 with keepdims: f32 accumulation, a division by the element
+// count, rounding back, and the unit dimensions restored.
+// CHECK-LABEL: func.func @mean_keepdims_f16
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.sitofp %{{.*}} : i64 to f32
+// CHECK: arith.divf
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] {{.*}} : tensor<?xf16> into tensor<?x1xf16>
+func.func @mean_keepdims_f16(%a: tensor<?x?xf16>) -> tensor<?x1xf16> {
+  %0 = kiln.reduce_mean %a {axes = array<i64: 1>, keepdims = true} : tensor<?x?xf16> -> tensor<?x1xf16>
+  return %0 : tensor<?x1xf16>
+}
+
+// -----
+
+// argmax: two accumulators (best value, its index from linalg.index).
+// CHECK-LABEL: func.func @argmax_rows
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xi64>)
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.index 1 : index
+func.func @argmax_rows(%a: tensor<?x?xf32>) -> tensor<?xi64> {
+  %0 = kiln.argmax %a {axis = 1 : i64} : tensor<?x?xf32> -> tensor<?xi64>
+  return %0 : tensor<?xi64>
+}

@@ -86,3 +86,35 @@ func.func @unranked(%a: tensor<*xf32>, %b: tensor<*xf32>) {
   %0 = "kiln.add"(%a, %b) : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
   return
 }
+
+// -----
+
+func.func @axis_out_of_range(%a: tensor<3x4xf32>) {
+  // expected-error@+1 {{axis 2 is out of range for rank 2}}
+  %0 = kiln.reduce_sum %a {axes = array<i64: 2>} : tensor<3x4xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @axis_repeated(%a: tensor<3x4xf32>) {
+  // expected-error@+1 {{axis 0 is repeated}}
+  %0 = kiln.reduce_max %a {axes = array<i64: 0, 0>} : tensor<3x4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @keepdims_result_disagrees(%a: tensor<3x4xf32>) {
+  // expected-error@+1 {{result type 'tensor<3xf32>' is incompatible with the inferred 'tensor<3x1xf32>'}}
+  %0 = kiln.reduce_sum %a {axes = array<i64: 1>, keepdims = true} : tensor<3x4xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @argmax_result_is_i64(%a: tensor<3x4xf32>) {
+  // expected-error@+1 {{result #0 must be ranked tensor of 64-bit signless integer values}}
+  %0 = kiln.argmax %a {axis = 0 : i64} : tensor<3x4xf32> -> tensor<4xf32>
+  return
+}

@@ -86,6 +86,42 @@ TEST(KernelAbi, ElementwiseKernelsRunInSlicesWithBroadcastInputsWhole) {
           << i << "," << j;
 }
 
+// Sums a rank-2 f32 input over axis `reducedAxis` into a rank-1 output.
+template <int reducedAxis> void sumKernel(void **descriptors) {
+  auto *in = static_cast<int64_t *>(descriptors[0]);
+  auto *out = static_cast<int64_t *>(descriptors[1]);
+  auto *i = reinterpret_cast<float *>(in[1]) + in[2];
+  auto *o = reinterpret_cast<float *>(out[1]) + out[2];
+  const int64_t kept = reducedAxis == 0 ? 1 : 0;
+  for (int64_t k = 0; k < in[3 + kept]; ++k) {
+    float sum = 0;
+    for (int64_t r = 0; r < in[3 + reducedAxis]; ++r)
+      sum += i[k * in[5 + kept] + r * in[5 + reducedAxis]];
+    o[k * out[4]] = sum;
+  }
+}
+
+TEST(KernelAbi, ReductionKernelsSplitAlongAKeptAxis) {
+  const int64_t rows = 700, columns = 300;
+  Tensor in = Tensor::empty({rows, columns}, DType::Float32);
+  auto *data = static_cast<float *>(in.data());
+  for (int64_t k = 0; k < rows * columns; ++k)
+    data[k] = static_cast<float>(k % 13);
+  for (int axis : {0, 1}) {
+    const int64_t kept = axis == 0 ? columns : rows;
+    Tensor out = Tensor::empty({kept}, DType::Float32);
+    invokeReductionKernel(axis == 0 ? &sumKernel<0> : &sumKernel<1>, in, out,
+                          {axis}, /*keepdims=*/false);
+    auto *o = static_cast<float *>(out.data());
+    for (int64_t k = 0; k < kept; ++k) {
+      float expected = 0;
+      for (int64_t r = 0; r < (axis == 0 ? rows : columns); ++r)
+        expected += axis == 0 ? data[r * columns + k] : data[k * columns + r];
+      ASSERT_EQ(o[k], expected) << "axis " << axis << " index " << k;
+    }
+  }
+}
+
 TEST(KernelAbi, SmallElementwiseKernelsRunOnce) {
   Tensor lhs = Tensor::empty({4, 3}, DType::Float32);
   Tensor rhs = Tensor::empty({3}, DType::Float32);

@@ -70,6 +70,17 @@ def elementwise(binary):
          unit="GB/s", lower_is_better=False)
 
 
+def reduce(binary):
+    n = 4096
+    copy_gbs = 2 * 4 * n * n / kiln_ms(binary, "copy", n * n) / 1e6
+    for axis, name in ((1, "last"), (0, "first")):
+        # A reduction reads its input once: bytes read / time.
+        gbs = 4 * n * n / kiln_ms(binary, "reduce", axis, n) / 1e6
+        emit("reduce_sum_%s_axis" % name, gbs, copy_gbs,
+             "memcpy of the same 4096x4096 float32 on all cores (read+write)",
+             unit="GB/s", lower_is_better=False)
+
+
 def compile_latency(binary):
     emit("compile", kiln_ms(binary, "compile"), 50.0,
          "the 50 ms target for a one-primitive kernel")
@@ -88,7 +99,7 @@ def compile_latency(binary):
 
 
 BENCHES = {"transcendental": transcendental, "elementwise": elementwise,
-           "compile": compile_latency}
+           "reduce": reduce, "compile": compile_latency}
 
 if __name__ == "__main__":
     binary = sys.argv[1]

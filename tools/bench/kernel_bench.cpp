@@ -3,6 +3,7 @@
 //   kernel_bench unary OP N     median ms of OP over N contiguous f32
 //   kernel_bench binary OP N    median ms of OP over two N-element f32 arrays
 //   kernel_bench copy N         median ms of copying N f32 (memcpy, all cores)
+//   kernel_bench reduce AXIS N  median ms of summing an NxN f32 over AXIS
 //   kernel_bench compile        median ms to compile a one-primitive kernel
 //   kernel_bench first-call     ms of this process's first kernel request
 //                               (a disk cache hit when the cache is warm)
@@ -111,6 +112,20 @@ int main(int argc, char **argv) {
                   fresh.get({"add",
                              {{DType::Float32, rank}, {DType::Float32, rank}},
                              {{DType::Float32, rank}}});
+                }));
+    return 0;
+  }
+  if (mode == "reduce" && argc == 4) {
+    // Sum over one axis of a square f32 matrix.
+    const int64_t axis = std::atoll(argv[2]), n = std::atoll(argv[3]);
+    Tensor in = filled(n * n, 0.5f).reshaped({n, n});
+    Tensor out = Tensor::empty({n}, DType::Float32);
+    compiler::KernelSignature signature{
+        "reduce_sum", {{DType::Float32, 2}}, {{DType::Float32, 1}}};
+    signature.attributes["axes"] = {axis};
+    KernelEntryFn kernel = cache.get(signature);
+    std::printf("%.4f\n", medianMs(11, [&] {
+                  invokeReductionKernel(kernel, in, out, {axis}, false);
                 }));
     return 0;
   }
