@@ -65,13 +65,79 @@ void invokeElementwiseKernel(KernelEntryFn entry,
       });
 }
 
+namespace {
+
+/// `tensor` restricted to [begin, end) along `dim`.
+Tensor sliceAlong(const Tensor &tensor, int64_t dim, int64_t begin,
+                  int64_t end) {
+  Shape shape = tensor.shape();
+  shape[dim] = end - begin;
+  return tensor.strided(shape, tensor.strides(),
+                        tensor.offset() + begin * tensor.strides()[dim]);
+}
+
+/// `tensor` without the dimensions in `dropped` (all of extent 1).
+Tensor dropUnitDims(const Tensor &tensor, const std::vector<bool> &dropped) {
+  Shape shape, strides;
+  for (int64_t dim = 0; dim < tensor.rank(); ++dim)
+    if (!dropped[dim]) {
+      shape.push_back(tensor.shape()[dim]);
+      strides.push_back(tensor.strides()[dim]);
+    }
+  return tensor.strided(shape, strides, tensor.offset());
+}
+
+} // namespace
+
 void invokeReductionKernel(KernelEntryFn entry, const Tensor &input,
                            const Tensor &output,
                            const std::vector<int64_t> &reducedAxes,
-                           bool keepdims) {
+                           bool keepdims, bool associative) {
   std::vector<bool> reduced(input.rank(), false);
   for (int64_t axis : reducedAxes)
     reduced[axis] = true;
+  ThreadPool &pool = ThreadPool::global();
+  if (input.numElements() < kParallelElementwiseThreshold ||
+      pool.numThreads() < 2) {
+    invokeKernel(entry, {input, output});
+    return;
+  }
+  // The outermost axis with more than one element decides the split.
+  int64_t outer = 0;
+  while (outer < input.rank() && input.shape()[outer] < 2)
+    ++outer;
+  if (outer == input.rank()) {
+    invokeKernel(entry, {input, output});
+    return;
+  }
+
+  if (reduced[outer] && associative) {
+    // Partials: the input's shape with every reduced axis 1 except `outer`,
+    // which has one entry per chunk; the same kernel reduces them at the end.
+    const int64_t extent = input.shape()[outer];
+    const int64_t chunks = std::min<int64_t>(extent, pool.numThreads());
+    Shape partialShape = input.shape();
+    for (int64_t dim = 0; dim < input.rank(); ++dim)
+      if (reduced[dim])
+        partialShape[dim] = dim == outer ? chunks : 1;
+    Tensor partials = Tensor::empty(partialShape, output.dtype());
+    std::vector<bool> dropped =
+        keepdims ? std::vector<bool>(input.rank()) : reduced;
+    pool.parallelFor(0, chunks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t chunk = first; chunk < last; ++chunk) {
+        const int64_t begin = extent * chunk / chunks;
+        const int64_t end = extent * (chunk + 1) / chunks;
+        invokeKernel(
+            entry, {sliceAlong(input, outer, begin, end),
+                    dropUnitDims(sliceAlong(partials, outer, chunk, chunk + 1),
+                                 dropped)});
+      }
+    });
+    invokeKernel(entry, {partials, output});
+    return;
+  }
+
+  // Split along the first kept axis, and the output dimension it becomes.
   int64_t splitAxis = -1, outputAxis = 0;
   for (int64_t dim = 0; dim < input.rank(); ++dim) {
     if (!reduced[dim] && input.shape()[dim] >= 2) {
@@ -81,7 +147,7 @@ void invokeReductionKernel(KernelEntryFn entry, const Tensor &input,
     if (!reduced[dim] || keepdims)
       ++outputAxis;
   }
-  if (splitAxis < 0 || input.numElements() < kParallelElementwiseThreshold) {
+  if (splitAxis < 0) {
     invokeKernel(entry, {input, output});
     return;
   }
@@ -89,18 +155,10 @@ void invokeReductionKernel(KernelEntryFn entry, const Tensor &input,
   const int64_t perIndex = input.numElements() / extent;
   const int64_t grain =
       std::max<int64_t>(1, kParallelElementwiseThreshold / perIndex);
-  auto slice = [](const Tensor &tensor, int64_t dim, int64_t begin,
-                  int64_t end) {
-    Shape shape = tensor.shape();
-    shape[dim] = end - begin;
-    return tensor.strided(shape, tensor.strides(),
-                          tensor.offset() + begin * tensor.strides()[dim]);
-  };
-  ThreadPool::global().parallelFor(
-      0, extent, grain, [&](int64_t begin, int64_t end) {
-        invokeKernel(entry, {slice(input, splitAxis, begin, end),
-                             slice(output, outputAxis, begin, end)});
-      });
+  pool.parallelFor(0, extent, grain, [&](int64_t begin, int64_t end) {
+    invokeKernel(entry, {sliceAlong(input, splitAxis, begin, end),
+                         sliceAlong(output, outputAxis, begin, end)});
+  });
 }
 
 } // namespace kiln

@@ -50,13 +50,16 @@ void invokeElementwiseKernel(KernelEntryFn entry,
                              const std::vector<Tensor> &arguments);
 
 /// Calls a reduction kernel (one input, one output) over `reducedAxes` of the
-/// input, in parallel slices along the first input axis that is not reduced
-/// (and the output dimension it becomes) when the input is large enough.
-/// `keepdims` says whether the output keeps reduced axes as 1s.
+/// input, in parallel when the input is large enough. `keepdims` says whether
+/// the output keeps reduced axes as 1s. When the outermost axis is kept, the
+/// work is split along it. Otherwise, for an `associative` reduction (sum,
+/// prod, max, min), the outermost reduced axis is split: each thread reduces
+/// its rows into a partial result, and the same kernel reduces the partials.
+/// Other reductions split along the first kept axis, if any.
 void invokeReductionKernel(KernelEntryFn entry, const Tensor &input,
                            const Tensor &output,
                            const std::vector<int64_t> &reducedAxes,
-                           bool keepdims);
+                           bool keepdims, bool associative);
 
 /// Output elements below which invokeElementwiseKernel runs on one thread.
 constexpr int64_t kParallelElementwiseThreshold = int64_t{1} << 16;

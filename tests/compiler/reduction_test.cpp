@@ -88,7 +88,10 @@ void checkReduction(KernelCache &cache, const std::string &op, DType dtype,
   else
     signature.attributes["axes"] = axes;
   signature.attributes["keepdims"] = {keepdims ? 1 : 0};
-  invokeKernel(cache.get(signature), {input, out});
+  const bool associative = op == "reduce_sum" || op == "reduce_prod" ||
+                           op == "reduce_max" || op == "reduce_min";
+  invokeReductionKernel(cache.get(signature), input, out, axes, keepdims,
+                        associative);
 
   // Reference: walk every input element, accumulate into its output cell.
   const int64_t outCount = out.numElements();
@@ -205,10 +208,22 @@ TEST(Reduction, RankZeroRankOneAndEmpty) {
   }
 }
 
-TEST(Reduction, LargeSumsStayAccurate) {
+// Large enough to run in parallel: split along a kept axis, or into partial
+// results along the outermost reduced axis that the kernel then combines.
+TEST(Reduction, LargeReductionsInParallel) {
   KernelCache cache("");
   checkReduction(cache, "reduce_sum", DType::Float32, {3, 100000}, {1}, false);
-  checkReduction(cache, "reduce_sum", DType::Float32, {1000, 77}, {0}, false);
+  for (const char *op :
+       {"reduce_sum", "reduce_max", "reduce_min", "reduce_mean", "argmax"})
+    for (bool keepdims : {false, true}) {
+      checkReduction(cache, op, DType::Float32, {1000, 77}, {0}, keepdims);
+      checkReduction(cache, op, DType::Float32, {2, 1000, 77}, {1}, keepdims);
+    }
+  for (bool keepdims : {false, true})
+    checkReduction(cache, "reduce_sum", DType::Float32, {500, 300}, {0, 1},
+                   keepdims);
+  checkReduction(cache, "reduce_max", DType::Int32, {400, 3, 200}, {0, 2}, true,
+                 /*transpose=*/true);
 }
 
 TEST(Reduction, ArgmaxAndArgmin) {

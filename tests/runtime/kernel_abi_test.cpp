@@ -111,7 +111,7 @@ TEST(KernelAbi, ReductionKernelsSplitAlongAKeptAxis) {
     const int64_t kept = axis == 0 ? columns : rows;
     Tensor out = Tensor::empty({kept}, DType::Float32);
     invokeReductionKernel(axis == 0 ? &sumKernel<0> : &sumKernel<1>, in, out,
-                          {axis}, /*keepdims=*/false);
+                          {axis}, /*keepdims=*/false, /*associative=*/true);
     auto *o = static_cast<float *>(out.data());
     for (int64_t k = 0; k < kept; ++k) {
       float expected = 0;
