@@ -167,6 +167,7 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
       {"reduce_min", reduction<ReduceMinOp>()},
       {"argmax", argReduction<ArgmaxOp>()},
       {"argmin", argReduction<ArgminOp>()},
+      {"matmul", binary<MatmulOp>()},
       {"select",
        {3,
         [](mlir::OpBuilder &builder, mlir::Location loc,

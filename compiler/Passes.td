@@ -45,4 +45,19 @@ def KilnLowerMath : Pass<"kiln-lower-math", "ModuleOp"> {
   ];
 }
 
+def KilnMatmulToDnnl : Pass<"kiln-matmul-to-dnnl", "ModuleOp"> {
+  let summary = "Hand bufferized f32 matmuls to oneDNN";
+  let description = [{
+    Replaces each bufferized `linalg.generic` marked `kiln.matmul` whose
+    operands are f32 memrefs with a call to `kiln_dnnl_matmul_f32` (C
+    interface, unranked descriptors), which the runtime implements on
+    oneDNN's matmul primitive. The zero fill of the output before it is
+    dropped (oneDNN overwrites). Other element types stay loops.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // KILN_COMPILER_PASSES_TD

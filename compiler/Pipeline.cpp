@@ -46,6 +46,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnMatmulToDnnl());
 
   // Loops; math as vectorizable polynomials (f32) or libm calls (f64); then
   // LLVM.

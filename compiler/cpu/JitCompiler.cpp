@@ -2,10 +2,12 @@
 #include "compiler/cpu/JitCompiler.h"
 
 #include "runtime/Error.h"
+#include "runtime/cpu/DnnlMatmul.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -100,6 +102,15 @@ JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {
     throw Error("JIT: cannot expose process symbols: " +
                 describe(processSymbols.takeError()));
   impl_->jit->getMainJITDylib().addGenerator(std::move(*processSymbols));
+  // The runtime's kernels that compiled code calls by name.
+  llvm::orc::SymbolMap runtimeSymbols;
+  runtimeSymbols[impl_->jit->mangleAndIntern(kDnnlMatmulSymbol)] = {
+      llvm::orc::ExecutorAddr::fromPtr(&kiln_dnnl_matmul_f32),
+      llvm::JITSymbolFlags::Exported};
+  if (llvm::Error error = impl_->jit->getMainJITDylib().define(
+          llvm::orc::absoluteSymbols(std::move(runtimeSymbols))))
+    throw Error("JIT: cannot define runtime symbols: " +
+                describe(std::move(error)));
 }
 
 JitCompiler::~JitCompiler() = default;

@@ -1,5 +1,6 @@
 //===- ConvertKilnToLinalg.cpp - kiln primitives to linalg ----------------===//
 #include "compiler/Passes.h"
+#include "compiler/transforms/ContractionLowering.h"
 #include "compiler/transforms/ReductionLowering.h"
 #include "compiler/transforms/ScalarLowering.h"
 #include "dialects/kiln/KilnOps.h"
@@ -120,6 +121,7 @@ struct ConvertKilnToLinalgPass
     RewritePatternSet patterns(context);
     patterns.add<ElementwiseToLinalg>(context);
     populateReductionToLinalgPatterns(patterns);
+    populateContractionToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -328,6 +328,52 @@ KILN_DEFINE_INFERRED_OP(ReduceMinOp, inferReductionOp)
 KILN_DEFINE_INFERRED_OP(ArgmaxOp, inferReductionOp)
 KILN_DEFINE_INFERRED_OP(ArgminOp, inferReductionOp)
 
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+template <typename OpTy>
+LogicalResult inferMatmulOp(MLIRContext *, std::optional<Location> location,
+                            ValueRange operands, OpaqueProperties,
+                            SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 2);
+  if (failed(types))
+    return failure();
+  RankedTensorType lhs = (*types)[0], rhs = (*types)[1];
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(
+        location, "operands must have rank 2 or more: ", describeTypes(*types));
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(location,
+                             "element types differ: ", describeTypes(*types));
+  const int64_t lhsK = lhs.getShape().back();
+  const int64_t rhsK = rhs.getShape()[rhs.getRank() - 2];
+  if (!ShapedType::isDynamic(lhsK) && !ShapedType::isDynamic(rhsK) &&
+      lhsK != rhsK)
+    return emitOptionalError(location, "contraction extents differ (", lhsK,
+                             " vs ", rhsK, "): ", describeTypes(*types));
+  // Batch dimensions broadcast; the matrices do not.
+  auto batchOf = [](RankedTensorType type) {
+    return RankedTensorType::get(type.getShape().drop_back(2),
+                                 type.getElementType());
+  };
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes({batchOf(lhs), batchOf(rhs)});
+  if (failed(shape))
+    return emitOptionalError(
+        location, "batch dimensions do not broadcast: ", describeTypes(*types));
+  shape->push_back(lhs.getShape()[lhs.getRank() - 2]);
+  shape->push_back(rhs.getShape().back());
+  inferred.push_back(RankedTensorType::get(*shape, lhs.getElementType()));
+  return success();
+}
+
+} // namespace
+
+KILN_DEFINE_INFERRED_OP(MatmulOp, inferMatmulOp)
+
 #undef KILN_DEFINE_INFERRED_OP
 
 #define GET_OP_CLASSES

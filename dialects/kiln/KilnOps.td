@@ -316,4 +316,34 @@ def Kiln_ArgminOp : Kiln_ArgReduceOp<"argmin", "smallest element"> {
   let summary = "index of the minimum along an axis";
 }
 
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+def Kiln_MatmulOp : Kiln_Op<"matmul", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "(batched) matrix product";
+  let description = [{
+    numpy's `matmul` for operands of rank 2 or more: the last two dimensions
+    are matrices, `lhs` M x K and `rhs` K x N, giving M x N; the leading
+    (batch) dimensions broadcast as in numpy. f32 runs on oneDNN; other float
+    types accumulate in f32 (f64 in f64) in compiled loops.
+
+    ```mlir
+    %c = kiln.matmul %a, %b : tensor<8x1x?x64xf32>, tensor<4x64x32xf32>
+    // %c : tensor<8x4x?x32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$lhs, Kiln_FloatTensor:$rhs);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
 #endif // KILN_OPS_TD

@@ -179,3 +179,23 @@ func.func @argmax_rows(%a: tensor<?x?xf32>) -> tensor<?xi64> {
   %0 = kiln.argmax %a {axis = 1 : i64} : tensor<?x?xf32> -> tensor<?xi64>
   return %0 : tensor<?xi64>
 }
+
+// -----
+
+// matmul: (batch, m, n, k) iteration with k a reduction; a broadcast batch
+// dimension of the lhs is indexed by 0; marked for the oneDNN rewrite.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (0, d1, d3)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @batched_matmul
+// CHECK: linalg.fill
+// CHECK: linalg.generic
+// CHECK-SAME: indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: attrs = {kiln.matmul}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @batched_matmul(%a: tensor<1x?x?xf32>, %b: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  %0 = kiln.matmul %a, %b : tensor<1x?x?xf32>, tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
+}

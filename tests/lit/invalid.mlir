@@ -118,3 +118,27 @@ func.func @argmax_result_is_i64(%a: tensor<3x4xf32>) {
   %0 = kiln.argmax %a {axis = 0 : i64} : tensor<3x4xf32> -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @matmul_contraction_mismatch(%a: tensor<3x4xf32>, %b: tensor<5x6xf32>) {
+  // expected-error@+1 {{contraction extents differ (4 vs 5)}}
+  %0 = kiln.matmul %a, %b : tensor<3x4xf32>, tensor<5x6xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batches_do_not_broadcast(%a: tensor<2x3x4xf32>, %b: tensor<5x4x6xf32>) {
+  // expected-error@+1 {{batch dimensions do not broadcast}}
+  %0 = kiln.matmul %a, %b : tensor<2x3x4xf32>, tensor<5x4x6xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_of_vectors(%a: tensor<4xf32>, %b: tensor<4x6xf32>) {
+  // expected-error@+1 {{operands must have rank 2 or more}}
+  %0 = kiln.matmul %a, %b : tensor<4xf32>, tensor<4x6xf32>
+  return
+}

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -167,9 +169,19 @@ TEST(ThreadPool, SizeComesFromTheEnvironment) {
   setenv("KILN_NUM_THREADS", saved.c_str(), 1);
 }
 
-TEST(ThreadPool, OpenMPIsOnlyConfiguredWhenLoaded) {
-  // This test binary does not load an OpenMP runtime.
-  EXPECT_FALSE(setOpenMPThreadsForThisThread(2));
+TEST(ThreadPool, OpenMPIsConfiguredWhenLoaded) {
+  // The runtime links oneDNN, which brings libgomp; without it the call is a
+  // no-op that says so.
+  using GetThreads = int (*)();
+  auto getThreads =
+      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+  const bool loaded = getThreads != nullptr;
+  EXPECT_EQ(setOpenMPThreadsForThisThread(3), loaded);
+  if (loaded) {
+    EXPECT_EQ(getThreads(), 3);
+    setOpenMPThreadsForThisThread(0); // Clamped to 1.
+    EXPECT_EQ(getThreads(), 1);
+  }
 }
 
 // Two engine workers busy on a 2-core budget leave no core for intra-op

@@ -81,6 +81,19 @@ def reduce(binary):
              unit="GB/s", lower_is_better=False)
 
 
+def matmul(binary):
+    n = 1024
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    b = np.random.default_rng(1).random((n, n), dtype=np.float32)
+    out = np.empty_like(a)
+    flops = 2.0 * n ** 3
+    kiln = flops / kiln_ms(binary, "matmul", n) / 1e6
+    baseline = flops / numpy_ms(lambda: np.matmul(a, b, out=out)) / 1e6
+    emit("matmul_f32_1024", kiln, baseline,
+         "numpy %s np.matmul (its BLAS), float32 1024^3" % np.__version__,
+         unit="GFLOP/s", lower_is_better=False)
+
+
 def compile_latency(binary):
     emit("compile", kiln_ms(binary, "compile"), 50.0,
          "the 50 ms target for a one-primitive kernel")
@@ -99,7 +112,7 @@ def compile_latency(binary):
 
 
 BENCHES = {"transcendental": transcendental, "elementwise": elementwise,
-           "reduce": reduce, "compile": compile_latency}
+           "reduce": reduce, "matmul": matmul, "compile": compile_latency}
 
 if __name__ == "__main__":
     binary = sys.argv[1]

@@ -4,6 +4,7 @@
 //   kernel_bench binary OP N    median ms of OP over two N-element f32 arrays
 //   kernel_bench copy N         median ms of copying N f32 (memcpy, all cores)
 //   kernel_bench reduce AXIS N  median ms of summing an NxN f32 over AXIS
+//   kernel_bench matmul N       median ms of an NxN by NxN f32 product
 //   kernel_bench compile        median ms to compile a one-primitive kernel
 //   kernel_bench first-call     ms of this process's first kernel request
 //                               (a disk cache hit when the cache is warm)
@@ -126,6 +127,20 @@ int main(int argc, char **argv) {
     KernelEntryFn kernel = cache.get(signature);
     std::printf("%.4f\n", medianMs(11, [&] {
                   invokeReductionKernel(kernel, in, out, {axis}, false, true);
+                }));
+    return 0;
+  }
+  if (mode == "matmul" && argc == 3) {
+    const int64_t n = std::atoll(argv[2]);
+    Tensor a = filled(n * n, 0.5f).reshaped({n, n});
+    Tensor b = filled(n * n, 0.25f).reshaped({n, n});
+    Tensor c = Tensor::empty({n, n}, DType::Float32);
+    KernelEntryFn kernel =
+        cache.get({"matmul",
+                   {{DType::Float32, 2}, {DType::Float32, 2}},
+                   {{DType::Float32, 2}}});
+    std::printf("%.4f\n", medianMs(11, [&] {
+                  invokeKernel(kernel, {a, b, c});
                 }));
     return 0;
   }
