@@ -18,6 +18,15 @@ mlir::OwningOpRef<mlir::ModuleOp>
 buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                   const std::string &functionName);
 
+/// Builds a kernel module from `source`: MLIR text with one func.func of
+/// kiln ops on ranked tensors, arguments then results (a whole graph, as
+/// hybridize and the ahead-of-time compiler produce). The function is renamed
+/// `functionName` and turned into destination-passing style. Throws
+/// kiln::Error with the parser's or verifier's diagnostics.
+mlir::OwningOpRef<mlir::ModuleOp>
+buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
+                       const std::string &functionName);
+
 /// The MLIR element type for `dtype`.
 mlir::Type elementTypeFor(mlir::MLIRContext &context, DType dtype);
 

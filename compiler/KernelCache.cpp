@@ -62,10 +62,21 @@ public:
   /// Optimized object code for `signature`'s kernel, named `functionName`.
   std::string emit(const KernelSignature &signature,
                    const std::string &functionName) {
-    mlir::MLIRContext &context = mlirContext();
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        buildKernelModule(context, signature, functionName);
+    return lower(buildKernelModule(mlirContext(), signature, functionName),
+                 signature.key(), functionName);
+  }
 
+  /// Optimized object code for a graph's kernel, named `functionName`.
+  std::string emitGraph(const std::string &source,
+                        const std::string &functionName) {
+    return lower(buildGraphKernelModule(mlirContext(), source, functionName),
+                 "graph " + functionName, functionName);
+  }
+
+private:
+  std::string lower(mlir::OwningOpRef<mlir::ModuleOp> module,
+                    const std::string &what, const std::string &functionName) {
+    mlir::MLIRContext &context = mlirContext();
     // Pipeline failures are compiler bugs, but still errors, not aborts:
     // collect the diagnostics into the message.
     std::string diagnostics;
@@ -76,11 +87,11 @@ public:
     mlir::PassManager pipeline(&context);
     mlir::kiln::buildLowerToLLVMPipeline(pipeline);
     if (mlir::failed(pipeline.run(*module)))
-      throw Error("compiler: lowering " + signature.key() +
-                  " failed:" + diagnostics);
+      throw Error("compiler: lowering " + what + " failed:" + diagnostics);
     return jit.emitObject(*module, functionName);
   }
 
+public:
   /// What a disk entry's key depends on besides the signature.
   const std::string &environment() {
     if (environment_.empty())
@@ -123,7 +134,21 @@ KernelCache &KernelCache::global() {
 }
 
 KernelEntryFn KernelCache::get(const KernelSignature &signature) {
-  const std::string key = signature.key();
+  return lookup(signature.key(),
+                [&](Compiler &compiler, const std::string &functionName) {
+                  return compiler.emit(signature, functionName);
+                });
+}
+
+KernelEntryFn KernelCache::getGraph(const std::string &source) {
+  return lookup("graph:" + source,
+                [&](Compiler &compiler, const std::string &functionName) {
+                  return compiler.emitGraph(source, functionName);
+                });
+}
+
+KernelEntryFn KernelCache::lookup(const std::string &key,
+                                  const ModuleSource &emit) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = kernels_.find(key);
   if (found != kernels_.end()) {
@@ -131,14 +156,14 @@ KernelEntryFn KernelCache::get(const KernelSignature &signature) {
     return found->second;
   }
   ++stats_.misses;
-  KernelEntryFn kernel = loadOrCompile(signature, key);
+  KernelEntryFn kernel = loadOrCompile(key, emit);
   kernels_.emplace(key, kernel);
   stats_.entries = kernels_.size();
   return kernel;
 }
 
-KernelEntryFn KernelCache::loadOrCompile(const KernelSignature &signature,
-                                         const std::string &key) {
+KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
+                                         const ModuleSource &emit) {
   if (!compiler_)
     compiler_ = std::make_unique<Compiler>();
   const std::string &environment = compiler_->environment();
@@ -158,13 +183,13 @@ KernelEntryFn KernelCache::loadOrCompile(const KernelSignature &signature,
         // another name in case part of it was linked.
         std::remove(disk_->pathFor(digest).c_str());
         const std::string retryName = functionName + "_r";
-        std::string fresh = compiler_->emit(signature, retryName);
+        std::string fresh = emit(*compiler_, retryName);
         ++stats_.compilations;
         return compiler_->jit.loadObject(fresh, retryName);
       }
     }
   }
-  std::string object = compiler_->emit(signature, functionName);
+  std::string object = emit(*compiler_, functionName);
   ++stats_.compilations;
   if (diskUsable)
     disk_->store(digest, object);

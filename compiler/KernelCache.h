@@ -12,6 +12,7 @@
 #include "runtime/KernelAbi.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +51,12 @@ public:
   /// Throws kiln::Error if it cannot be built or compiled.
   KernelEntryFn get(const KernelSignature &signature);
 
+  /// The kernel for a whole graph: `source` is MLIR text with one func.func
+  /// of kiln ops on ranked tensors (see buildGraphKernelModule); its entry
+  /// takes the function's arguments, then one output per result. Cached like
+  /// primitives, keyed by the text. Throws kiln::Error for invalid graphs.
+  KernelEntryFn getGraph(const std::string &source);
+
   KernelCacheStats stats() const;
 
   /// The disk cache's directory, empty when there is none.
@@ -57,8 +64,11 @@ public:
 
 private:
   class Compiler;
-  KernelEntryFn loadOrCompile(const KernelSignature &signature,
-                              const std::string &key);
+  /// Builds the kiln module of a kernel, given its function name.
+  using ModuleSource =
+      std::function<std::string(Compiler &, const std::string &)>;
+  KernelEntryFn lookup(const std::string &key, const ModuleSource &emit);
+  KernelEntryFn loadOrCompile(const std::string &key, const ModuleSource &emit);
 
   std::unique_ptr<Compiler> compiler_; // Created on first miss.
   std::unique_ptr<DiskCache> disk_;

@@ -45,6 +45,24 @@ def KilnLowerMath : Pass<"kiln-lower-math", "ModuleOp"> {
   ];
 }
 
+def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "ModuleOp"> {
+  let summary = "Fuse chains of elementwise linalg ops into one kernel";
+  let description = [{
+    Fuses each `linalg.generic` producer (elementwise, broadcasting) into
+    its consumers, which may be elementwise ops or reductions, so that a
+    chain becomes one loop nest reading every input once; splat constants
+    fold into the body. A producer used by several consumers is duplicated
+    into each only when its body is cheap (at most 8 arith ops, no math
+    calls, no divisions); an expensive one (say, an exp feeding two
+    consumers) stays its own kernel so it is computed once.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def KilnMatmulToDnnl : Pass<"kiln-matmul-to-dnnl", "ModuleOp"> {
   let summary = "Hand bufferized f32 matmuls to oneDNN";
   let description = [{

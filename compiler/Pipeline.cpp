@@ -27,6 +27,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   // Value semantics: kiln -> linalg on tensors.
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createKilnFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
 
   // Buffers. Outputs are written in place: empty-tensor elimination makes each
   // result's tensor.empty init the destination argument itself. Arguments get

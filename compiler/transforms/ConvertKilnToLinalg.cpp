@@ -107,6 +107,20 @@ struct ElementwiseToLinalg : public ConversionPattern {
   }
 };
 
+/// Constants become arith constants: fusion folds splats into kernel bodies.
+struct ConstantToArith : public OpConversionPattern<ConstantOp> {
+  using OpConversionPattern<ConstantOp>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
 struct ConvertKilnToLinalgPass
     : public mlir::kiln::impl::ConvertKilnToLinalgBase<
           ConvertKilnToLinalgPass> {
@@ -119,7 +133,7 @@ struct ConvertKilnToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 
     RewritePatternSet patterns(context);
-    patterns.add<ElementwiseToLinalg>(context);
+    patterns.add<ElementwiseToLinalg, ConstantToArith>(context);
     populateReductionToLinalgPatterns(patterns);
     populateContractionToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -14,3 +14,11 @@ void KilnDialect::initialize() {
 #include "dialects/kiln/KilnOps.cpp.inc"
       >();
 }
+
+Operation *KilnDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}

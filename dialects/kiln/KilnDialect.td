@@ -21,6 +21,7 @@ def Kiln_Dialect : Dialect {
     MXNet's names (FullyConnected, broadcast_add, ...) are decompositions into
     these primitives and never appear in the IR.
   }];
+  let hasConstantMaterializer = 1;
 }
 
 // Element types kiln tensors may hold. Integers are signless, as arith wants;

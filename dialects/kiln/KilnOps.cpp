@@ -228,6 +228,12 @@ LogicalResult inferSelectOp(MLIRContext *, std::optional<Location> location,
 KILN_DEFINE_INFERRED_OP(SelectOp, inferSelectOp)
 
 //===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
 // CastOp
 //===----------------------------------------------------------------------===//
 

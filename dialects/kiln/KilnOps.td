@@ -196,6 +196,28 @@ def Kiln_LogicalXorOp : Kiln_BroadcastBinaryOp<"logical_xor", Kiln_Tensor,
 }
 
 //===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Kiln_ConstantOp : Kiln_Op<"constant", [
+    Pure, ConstantLike, AllTypesMatch<["value", "result"]>]> {
+  let summary = "a constant tensor";
+  let description = [{
+    A tensor given by its elements attribute; scalars in MXNet programs
+    (`x * 2`) become rank-0 constants that the elementwise ops broadcast,
+    and fusion folds them into the fused kernel's body.
+
+    ```mlir
+    %two = kiln.constant dense<2.0> : tensor<f32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Selection and conversion
 //===----------------------------------------------------------------------===//
 

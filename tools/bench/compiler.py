@@ -70,6 +70,24 @@ def elementwise(binary):
          unit="GB/s", lower_is_better=False)
 
 
+def fusion(binary):
+    chain = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "fusion_chain.mlir")
+    x, _, out = inputs()
+    kiln = kiln_ms(binary, "graph", chain, N)
+    # The same expression as a numpy user writes it.
+    baseline = numpy_ms(lambda: np.maximum(
+        ((x * np.float32(0.75) - np.float32(0.25)) * x + np.float32(1.0))
+        * np.float32(0.5), np.float32(0.0)) * x + x * x)
+    emit("fusion_chain8", kiln, baseline,
+         "numpy %s, the same 8-op expression, float32 2^24" % np.__version__)
+    # One read and one write of 2^24 floats, like a copy.
+    copy_ms = kiln_ms(binary, "copy", N)
+    emit("fusion_chain8_bandwidth", 2 * 4 * N / kiln / 1e6,
+         2 * 4 * N / copy_ms / 1e6, "memcpy of 2^24 float32 on all cores",
+         unit="GB/s", lower_is_better=False)
+
+
 def reduce(binary):
     n = 4096
     copy_gbs = 2 * 4 * n * n / kiln_ms(binary, "copy", n * n) / 1e6
@@ -111,7 +129,8 @@ def compile_latency(binary):
          "(compiling it took %.1f ms)" % first)
 
 
-BENCHES = {"transcendental": transcendental, "elementwise": elementwise,
+BENCHES = {"fusion": fusion, "transcendental": transcendental,
+           "elementwise": elementwise,
            "reduce": reduce, "matmul": matmul, "compile": compile_latency}
 
 if __name__ == "__main__":

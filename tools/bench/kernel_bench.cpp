@@ -5,6 +5,8 @@
 //   kernel_bench copy N         median ms of copying N f32 (memcpy, all cores)
 //   kernel_bench reduce AXIS N  median ms of summing an NxN f32 over AXIS
 //   kernel_bench matmul N       median ms of an NxN by NxN f32 product
+//   kernel_bench graph FILE N   median ms of the one-input elementwise graph
+//                               in FILE over N f32
 //   kernel_bench compile        median ms to compile a one-primitive kernel
 //   kernel_bench first-call     ms of this process's first kernel request
 //                               (a disk cache hit when the cache is warm)
@@ -24,7 +26,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -127,6 +131,20 @@ int main(int argc, char **argv) {
     KernelEntryFn kernel = cache.get(signature);
     std::printf("%.4f\n", medianMs(11, [&] {
                   invokeReductionKernel(kernel, in, out, {axis}, false, true);
+                }));
+    return 0;
+  }
+  if (mode == "graph" && argc == 4) {
+    // An elementwise graph (MLIR text in a file) over N f32.
+    std::ifstream file(argv[2]);
+    std::stringstream source;
+    source << file.rdbuf();
+    const int64_t n = std::atoll(argv[3]);
+    std::vector<Tensor> arguments = {filled(n, 0.5f),
+                                     Tensor::empty({n}, DType::Float32)};
+    KernelEntryFn kernel = cache.getGraph(source.str());
+    std::printf("%.4f\n", medianMs(11, [&] {
+                  invokeElementwiseKernel(kernel, arguments);
                 }));
     return 0;
   }

@@ -1,0 +1,84 @@
+//===- GraphKernelBuilder.cpp - kernels from whole kiln functions ---------===//
+#include "compiler/KernelBuilder.h"
+
+#include "runtime/Error.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+
+namespace kiln {
+namespace compiler {
+
+mlir::OwningOpRef<mlir::ModuleOp>
+buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
+                       const std::string &functionName) {
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    diagnostics += "\n  " + d.str();
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module)
+    throw Error("compiler: cannot parse the graph:" + diagnostics);
+
+  auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
+  if (functions.size() != 1 || functions.front().isExternal())
+    throw Error(formatMessage("compiler: a graph kernel is one function with "
+                              "a body; got ",
+                              functions.size(), " functions"));
+  mlir::func::FuncOp function = functions.front();
+  mlir::FunctionType type = function.getFunctionType();
+  for (mlir::Type argument : type.getInputs())
+    if (!mlir::isa<mlir::RankedTensorType>(argument))
+      throw Error("compiler: graph arguments must be ranked tensors");
+  for (mlir::Type result : type.getResults())
+    if (!mlir::isa<mlir::RankedTensorType>(result))
+      throw Error("compiler: graph results must be ranked tensors");
+  if (type.getNumResults() == 0)
+    throw Error("compiler: a graph kernel must return at least one tensor");
+
+  // Destination-passing style, as the kernel ABI wants: one writable output
+  // argument per result, written with materialize_in_destination.
+  mlir::OpBuilder builder(&context);
+  mlir::Block &entry = function.getBody().front();
+  const unsigned numInputs = type.getNumInputs();
+  mlir::SmallVector<mlir::Type> argumentTypes(type.getInputs());
+  for (mlir::Type result : type.getResults()) {
+    argumentTypes.push_back(result);
+    entry.addArgument(result, function.getLoc());
+  }
+  function.setFunctionType(
+      builder.getFunctionType(argumentTypes, type.getResults()));
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    function.setArgAttr(numInputs + i, "bufferization.writable",
+                        builder.getBoolAttr(true));
+  function.setSymName(functionName);
+  function.setPublic();
+  function->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
+
+  function.walk([&](mlir::func::ReturnOp ret) {
+    builder.setInsertionPoint(ret);
+    mlir::SmallVector<mlir::Value> written;
+    for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+      mlir::Value destination = entry.getArgument(numInputs + i);
+      written.push_back(
+          builder
+              .create<mlir::bufferization::MaterializeInDestinationOp>(
+                  ret.getLoc(), value, destination)
+              .getResult());
+    }
+    ret->setOperands(written);
+  });
+  if (mlir::failed(mlir::verify(*module)))
+    throw Error("compiler: invalid graph:" + diagnostics);
+  return module;
+}
+
+} // namespace compiler
+} // namespace kiln

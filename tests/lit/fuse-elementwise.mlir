@@ -1,0 +1,88 @@
+// RUN: kiln-opt %s --convert-kiln-to-linalg --canonicalize --kiln-fuse-elementwise --canonicalize --split-input-file | FileCheck %s
+
+// A chain of elementwise ops with scalar constants: one generic, the
+// constants folded into its body, the input read once.
+// CHECK-LABEL: func.func @chain
+// CHECK-DAG: %[[A:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK-DAG: %[[B:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}} : tensor<?xf32>)
+// CHECK: ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[T1:.*]] = arith.mulf %[[X]], %[[A]]
+// CHECK: %[[T2:.*]] = arith.addf %[[T1]], %[[B]]
+// CHECK: %[[T3:.*]] = arith.mulf %[[T2]], %[[X]]
+// CHECK: math.exp %[[T3]]
+// CHECK-NOT: linalg.generic
+func.func @chain(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %a = kiln.constant dense<1.5> : tensor<f32>
+  %b = kiln.constant dense<0.5> : tensor<f32>
+  %t1 = kiln.mul %x, %a : tensor<?xf32>, tensor<f32>
+  %t2 = kiln.add %t1, %b : tensor<?xf32>, tensor<f32>
+  %t3 = kiln.mul %t2, %x : tensor<?xf32>, tensor<?xf32>
+  %t4 = kiln.exp %t3 : tensor<?xf32>
+  return %t4 : tensor<?xf32>
+}
+
+// -----
+
+// Softmax's denominator: the max is its own reduction; subtracting it
+// (broadcast), exp and the sum fuse into the second reduction.
+// CHECK-LABEL: func.func @softmax_denominator
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+func.func @softmax_denominator(%x: tensor<?x?xf32>) -> tensor<?xf32> {
+  %m = kiln.reduce_max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x?xf32> -> tensor<?x1xf32>
+  %d = kiln.sub %x, %m : tensor<?x?xf32>, tensor<?x1xf32>
+  %e = kiln.exp %d : tensor<?x?xf32>
+  %s = kiln.reduce_sum %e {axes = array<i64: 1>} : tensor<?x?xf32> -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+
+// -----
+
+// An exp feeding two consumers must not be recomputed in each: it stays a
+// kernel of its own, computed once.
+// CHECK-LABEL: func.func @expensive_value_used_twice
+// CHECK: %[[E:.*]] = linalg.generic
+// CHECK: math.exp
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[E]], %{{.*}} :
+// CHECK-NOT: math.exp
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[E]], %{{.*}} :
+// CHECK-NOT: math.exp
+// CHECK: arith.mulf
+func.func @expensive_value_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %e = kiln.exp %x : tensor<?xf32>
+  %a = kiln.add %e, %x : tensor<?xf32>, tensor<?xf32>
+  %b = kiln.mul %e, %x : tensor<?xf32>, tensor<?xf32>
+  return %a, %b : tensor<?xf32>, tensor<?xf32>
+}
+
+// -----
+
+// A cheap value feeding two consumers is recomputed in each: two kernels,
+// no intermediate tensor.
+// CHECK-LABEL: func.func @cheap_value_used_twice
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X:[^ ]*]] : tensor<?xf32>)
+// CHECK: arith.addf
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X]] : tensor<?xf32>)
+// CHECK: arith.addf
+// CHECK: arith.mulf
+func.func @cheap_value_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %e = kiln.add %x, %x : tensor<?xf32>, tensor<?xf32>
+  %a = kiln.add %e, %x : tensor<?xf32>, tensor<?xf32>
+  %b = kiln.mul %e, %x : tensor<?xf32>, tensor<?xf32>
+  return %a, %b : tensor<?xf32>, tensor<?xf32>
+}
