@@ -18,9 +18,14 @@ namespace kiln {
 namespace compiler {
 namespace {
 
+/// Builds a primitive's op from the kernel's input arguments; `output` is
+/// the destination argument (its type, and its extents for generators).
 using PrimitiveBuilder = std::function<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::ValueRange inputs,
-    mlir::Type outputElement, const KernelSignature &signature)>;
+    mlir::Value output, const KernelSignature &signature)>;
+
+/// PrimitiveInfo::numInputs of primitives taking one or more inputs.
+constexpr size_t kVariadic = static_cast<size_t>(-1);
 
 /// The attribute `name` of `signature`, which must be there.
 const std::vector<int64_t> &attribute(const KernelSignature &signature,
@@ -75,7 +80,7 @@ mlir::Value createInferred(mlir::OpBuilder &builder, mlir::Location loc,
 template <typename OpTy> PrimitiveInfo reduction() {
   return {1,
           [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Type,
+             mlir::ValueRange inputs, mlir::Value,
              const KernelSignature &signature) -> mlir::Value {
             return createInferred<OpTy>(
                 builder, loc, inputs[0],
@@ -87,7 +92,7 @@ template <typename OpTy> PrimitiveInfo reduction() {
 template <typename OpTy> PrimitiveInfo argReduction() {
   return {1,
           [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Type,
+             mlir::ValueRange inputs, mlir::Value,
              const KernelSignature &signature) -> mlir::Value {
             const std::vector<int64_t> &axis = attribute(signature, "axis");
             if (axis.size() != 1)
@@ -99,10 +104,58 @@ template <typename OpTy> PrimitiveInfo argReduction() {
           }};
 }
 
+/// A float attribute of `signature` with one value, which must be there.
+double floatAttribute(const KernelSignature &signature,
+                      const std::string &name) {
+  auto found = signature.floatAttributes.find(name);
+  if (found == signature.floatAttributes.end() || found->second.size() != 1)
+    throw Error(formatMessage("compiler: ", signature.key(),
+                              ": needs one value for float attribute '", name,
+                              "'"));
+  return found->second[0];
+}
+
+/// The integer attribute `name` with exactly one value.
+int64_t scalarAttribute(const KernelSignature &signature,
+                        const std::string &name) {
+  const std::vector<int64_t> &values = attribute(signature, name);
+  if (values.size() != 1)
+    throw Error(formatMessage("compiler: ", signature.key(), ": attribute '",
+                              name, "' takes one value"));
+  return values[0];
+}
+
+/// The extents of `output`'s dynamic dimensions, read from the destination
+/// argument: generators take their shape from where they write.
+mlir::SmallVector<mlir::Value> dynamicExtentsOf(mlir::OpBuilder &builder,
+                                                mlir::Location loc,
+                                                mlir::Value output) {
+  auto type = mlir::cast<mlir::RankedTensorType>(output.getType());
+  mlir::SmallVector<mlir::Value> extents;
+  for (int64_t dim = 0; dim < type.getRank(); ++dim)
+    if (type.isDynamicDim(dim))
+      extents.push_back(builder.create<mlir::tensor::DimOp>(loc, output, dim));
+  return extents;
+}
+
+template <typename OpTy>
+PrimitiveInfo randomGenerator(const char *first, const char *second) {
+  return {0,
+          [first, second](mlir::OpBuilder &builder, mlir::Location loc,
+                          mlir::ValueRange, mlir::Value output,
+                          const KernelSignature &signature) -> mlir::Value {
+            return builder.create<OpTy>(
+                loc, output.getType(), dynamicExtentsOf(builder, loc, output),
+                builder.getI64IntegerAttr(scalarAttribute(signature, "seed")),
+                builder.getF64FloatAttr(floatAttribute(signature, first)),
+                builder.getF64FloatAttr(floatAttribute(signature, second)));
+          }};
+}
+
 template <typename OpTy> PrimitiveInfo unary() {
   return {1,
           [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Type,
+             mlir::ValueRange inputs, mlir::Value,
              const KernelSignature &) -> mlir::Value {
             return builder.create<OpTy>(loc, inputs[0]);
           }};
@@ -111,7 +164,7 @@ template <typename OpTy> PrimitiveInfo unary() {
 template <typename OpTy> PrimitiveInfo binary() {
   return {2,
           [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Type,
+             mlir::ValueRange inputs, mlir::Value,
              const KernelSignature &) -> mlir::Value {
             return createInferred<OpTy>(builder, loc, inputs[0], inputs[1]);
           }};
@@ -168,10 +221,74 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
       {"argmax", argReduction<ArgmaxOp>()},
       {"argmin", argReduction<ArgminOp>()},
       {"matmul", binary<MatmulOp>()},
+      {"transpose",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          return createInferred<TransposeOp>(
+              builder, loc, inputs[0],
+              builder.getDenseI64ArrayAttr(
+                  attribute(signature, "permutation")));
+        }}},
+      {"broadcast_to",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value output,
+           const KernelSignature &) -> mlir::Value {
+          return builder.create<BroadcastToOp>(
+              loc, output.getType(), inputs[0],
+              dynamicExtentsOf(builder, loc, output));
+        }}},
+      {"iota",
+       {0,
+        [](mlir::OpBuilder &builder, mlir::Location loc, mlir::ValueRange,
+           mlir::Value output,
+           const KernelSignature &signature) -> mlir::Value {
+          return builder.create<IotaOp>(
+              loc, output.getType(), dynamicExtentsOf(builder, loc, output),
+              builder.getI64IntegerAttr(
+                  scalarAttribute(signature, "dimension")));
+        }}},
+      {"slice",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          return createInferred<SliceOp>(
+              builder, loc, inputs[0],
+              builder.getDenseI64ArrayAttr(attribute(signature, "begin")),
+              builder.getDenseI64ArrayAttr(attribute(signature, "end")),
+              builder.getDenseI64ArrayAttr(attribute(signature, "step")));
+        }}},
+      {"concat",
+       {kVariadic,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          return createInferred<ConcatOp>(
+              builder, loc, inputs,
+              builder.getI64IntegerAttr(scalarAttribute(signature, "axis")));
+        }}},
+      {"take",
+       {2,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          // mode: 0 clips out-of-range indices, 1 wraps them.
+          const bool wrap = signature.attributes.count("mode") &&
+                            scalarAttribute(signature, "mode") == 1;
+          return createInferred<TakeOp>(
+              builder, loc, inputs[0], inputs[1],
+              builder.getI64IntegerAttr(scalarAttribute(signature, "axis")),
+              builder.getStringAttr(wrap ? "wrap" : "clip"));
+        }}},
+      {"random_uniform", randomGenerator<RandomUniformOp>("low", "high")},
+      {"random_normal", randomGenerator<RandomNormalOp>("mean", "stddev")},
       {"select",
        {3,
         [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Type,
+           mlir::ValueRange inputs, mlir::Value,
            const KernelSignature &) -> mlir::Value {
           return createInferred<SelectOp>(builder, loc, inputs[0], inputs[1],
                                           inputs[2]);
@@ -179,9 +296,12 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
       {"cast",
        {1,
         [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Type outputElement,
+           mlir::ValueRange inputs, mlir::Value output,
            const KernelSignature &) -> mlir::Value {
           auto input = mlir::cast<mlir::RankedTensorType>(inputs[0].getType());
+          mlir::Type outputElement =
+              mlir::cast<mlir::RankedTensorType>(output.getType())
+                  .getElementType();
           return builder.create<CastOp>(loc, input.clone(outputElement),
                                         inputs[0]);
         }}},
@@ -234,11 +354,15 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
     throw Error(formatMessage("compiler: no kernel builder for primitive '",
                               signature.primitive, "'"));
   const PrimitiveInfo &info = found->second;
-  if (signature.inputs.size() != info.numInputs ||
-      signature.outputs.size() != 1)
-    throw Error(formatMessage("compiler: primitive '", signature.primitive,
-                              "' takes ", info.numInputs,
-                              " inputs and 1 output, got ", signature.key()));
+  const bool arityMatches = info.numInputs == kVariadic
+                                ? !signature.inputs.empty()
+                                : signature.inputs.size() == info.numInputs;
+  if (!arityMatches || signature.outputs.size() != 1)
+    throw Error(formatMessage(
+        "compiler: primitive '", signature.primitive, "' takes ",
+        info.numInputs == kVariadic ? std::string("one or more")
+                                    : std::to_string(info.numInputs),
+        " inputs and 1 output, got ", signature.key()));
   for (const std::vector<ArgumentType> *arguments :
        {&signature.inputs, &signature.outputs})
     for (const ArgumentType &argument : *arguments)
@@ -283,9 +407,8 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
   mlir::ValueRange arguments = entry->getArguments();
   mlir::Value result;
   try {
-    result = info.build(
-        builder, loc, arguments.take_front(numInputs),
-        elementTypeFor(context, signature.outputs.front().dtype), signature);
+    result = info.build(builder, loc, arguments.take_front(numInputs),
+                        arguments[numInputs], signature);
   } catch (const InferenceFailed &) {
     throw Error(formatMessage("compiler: invalid kernel ", signature.key(), ":",
                               diagnostics));

@@ -1,6 +1,9 @@
 //===- KernelSignature.cpp ------------------------------------------------===//
 #include "compiler/KernelSignature.h"
 
+#include <cstdio>
+#include <type_traits>
+
 namespace kiln {
 namespace compiler {
 namespace {
@@ -30,15 +33,27 @@ std::string KernelSignature::key() const {
   appendArguments(key, inputs);
   key += "->";
   appendArguments(key, outputs);
-  if (!attributes.empty()) {
+  if (!attributes.empty() || !floatAttributes.empty()) {
     key += "{";
     bool firstAttribute = true;
-    for (const auto &[name, values] : attributes) {
+    auto append = [&](const std::string &name, const auto &values) {
       key += (firstAttribute ? "" : ";") + name + "=";
       firstAttribute = false;
-      for (size_t i = 0; i < values.size(); ++i)
-        key += (i ? "," : "") + std::to_string(values[i]);
-    }
+      for (size_t i = 0; i < values.size(); ++i) {
+        char text[32];
+        if constexpr (std::is_floating_point_v<
+                          std::decay_t<decltype(values[i])>>)
+          std::snprintf(text, sizeof text, "%.17g", values[i]);
+        else
+          std::snprintf(text, sizeof text, "%lld",
+                        static_cast<long long>(values[i]));
+        key += (i ? "," : "") + std::string(text);
+      }
+    };
+    for (const auto &[name, values] : attributes)
+      append(name, values);
+    for (const auto &[name, values] : floatAttributes)
+      append(name, values);
     key += "}";
   }
   return key;

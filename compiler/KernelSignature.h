@@ -36,6 +36,8 @@ struct KernelSignature {
   /// The primitive's attributes, as named lists of integers: reductions'
   /// "axes" and "keepdims" (0 or 1), argmax's "axis".
   std::map<std::string, std::vector<int64_t>> attributes;
+  /// Floating-point attributes: the random generators' bounds.
+  std::map<std::string, std::vector<double>> floatAttributes;
 
   /// A stable, readable key: "add(float32[2],float32[2])->(float32[2])";
   /// with unit dimensions the shape pattern replaces the rank:

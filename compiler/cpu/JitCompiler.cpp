@@ -5,6 +5,7 @@
 #include "runtime/cpu/DnnlMatmul.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
@@ -132,10 +133,19 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
                                     const std::string &functionName) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule =
-      mlir::translateModuleToLLVMIR(module, context, functionName);
+  std::string diagnostics;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    mlir::ScopedDiagnosticHandler handler(
+        module.getContext(), [&](mlir::Diagnostic &diagnostic) {
+          diagnostics += "\n  " + diagnostic.str();
+          return mlir::success();
+        });
+    llvmModule = mlir::translateModuleToLLVMIR(module, context, functionName);
+  }
   if (!llvmModule)
-    throw Error("JIT: cannot translate " + functionName + " to LLVM IR");
+    throw Error("JIT: cannot translate " + functionName +
+                " to LLVM IR:" + diagnostics);
   llvmModule->setDataLayout(impl_->targetMachine->createDataLayout());
   llvmModule->setTargetTriple(impl_->targetMachine->getTargetTriple().str());
 

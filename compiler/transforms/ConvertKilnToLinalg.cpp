@@ -1,6 +1,7 @@
 //===- ConvertKilnToLinalg.cpp - kiln primitives to linalg ----------------===//
 #include "compiler/Passes.h"
 #include "compiler/transforms/ContractionLowering.h"
+#include "compiler/transforms/DataMovementLowering.h"
 #include "compiler/transforms/ReductionLowering.h"
 #include "compiler/transforms/ScalarLowering.h"
 #include "dialects/kiln/KilnOps.h"
@@ -136,6 +137,7 @@ struct ConvertKilnToLinalgPass
     patterns.add<ElementwiseToLinalg, ConstantToArith>(context);
     populateReductionToLinalgPatterns(patterns);
     populateContractionToLinalgPatterns(patterns);
+    populateDataMovementToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

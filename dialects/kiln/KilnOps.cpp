@@ -5,6 +5,7 @@
 #include "mlir/IR/OpImplementation.h"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 
 using namespace mlir;
@@ -379,6 +380,245 @@ LogicalResult inferMatmulOp(MLIRContext *, std::optional<Location> location,
 } // namespace
 
 KILN_DEFINE_INFERRED_OP(MatmulOp, inferMatmulOp)
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Marks "no bound" in slice begin/end (Python's None).
+constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::min();
+
+/// The `axis` attribute of a concat or take: present and in [0, rank).
+FailureOr<int64_t> checkedAxis(std::optional<Location> location,
+                               IntegerAttr axis, int64_t rank) {
+  if (!axis) {
+    (void)emitOptionalError(location, "missing axis");
+    return failure();
+  }
+  const int64_t value = axis.getInt();
+  if (value < 0 || value >= rank) {
+    (void)emitOptionalError(location, "axis ", value,
+                            " is out of range for rank ", rank);
+    return failure();
+  }
+  return value;
+}
+
+template <typename OpTy>
+LogicalResult inferTransposeOp(MLIRContext *, std::optional<Location> location,
+                               ValueRange operands, OpaqueProperties properties,
+                               SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 1);
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  if (!props || !props->permutation)
+    return emitOptionalError(location, "missing permutation");
+  RankedTensorType operand = (*types)[0];
+  ArrayRef<int64_t> permutation = props->permutation.asArrayRef();
+  if (static_cast<int64_t>(permutation.size()) != operand.getRank())
+    return emitOptionalError(location, "permutation has ", permutation.size(),
+                             " entries for rank ", operand.getRank());
+  SmallVector<bool> seen(operand.getRank(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t dim : permutation) {
+    if (dim < 0 || dim >= operand.getRank() || seen[dim])
+      return emitOptionalError(location,
+                               "permutation is not a permutation "
+                               "of 0..",
+                               operand.getRank() - 1);
+    seen[dim] = true;
+    shape.push_back(operand.getDimSize(dim));
+  }
+  inferred.push_back(RankedTensorType::get(shape, operand.getElementType()));
+  return success();
+}
+
+/// The extent of x[begin:end:step] along a dimension of static `extent`.
+int64_t sliceExtent(int64_t extent, int64_t begin, int64_t end, int64_t step) {
+  auto clamp = [extent](int64_t index, int64_t unbounded) {
+    if (index == kUnbounded)
+      return unbounded;
+    if (index < 0)
+      index += extent;
+    return std::min(std::max<int64_t>(index, 0), extent);
+  };
+  const int64_t first = clamp(begin, 0), last = clamp(end, extent);
+  return last <= first ? 0 : (last - first + step - 1) / step;
+}
+
+template <typename OpTy>
+LogicalResult inferSliceOp(MLIRContext *, std::optional<Location> location,
+                           ValueRange operands, OpaqueProperties properties,
+                           SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 1);
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  if (!props || !props->begin || !props->end || !props->step)
+    return emitOptionalError(location, "missing begin, end or step");
+  RankedTensorType operand = (*types)[0];
+  ArrayRef<int64_t> begin = props->begin.asArrayRef(),
+                    end = props->end.asArrayRef(),
+                    step = props->step.asArrayRef();
+  const auto rank = static_cast<size_t>(operand.getRank());
+  if (begin.size() != rank || end.size() != rank || step.size() != rank)
+    return emitOptionalError(location, "begin, end and step need ", rank,
+                             " entries each");
+  SmallVector<int64_t> shape;
+  for (size_t dim = 0; dim < rank; ++dim) {
+    if (step[dim] <= 0)
+      return emitOptionalError(location, "step must be positive, got ",
+                               step[dim], " for dimension ", dim);
+    const int64_t extent = operand.getDimSize(dim);
+    shape.push_back(ShapedType::isDynamic(extent)
+                        ? ShapedType::kDynamic
+                        : sliceExtent(extent, begin[dim], end[dim], step[dim]));
+  }
+  inferred.push_back(RankedTensorType::get(shape, operand.getElementType()));
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult inferConcatOp(MLIRContext *, std::optional<Location> location,
+                            ValueRange operands, OpaqueProperties properties,
+                            SmallVectorImpl<Type> &inferred) {
+  if (operands.empty())
+    return emitOptionalError(location, "needs at least one operand");
+  auto types = rankedOperandTypes(location, operands, operands.size());
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  RankedTensorType first = (*types)[0];
+  FailureOr<int64_t> checked = checkedAxis(
+      location, props ? props->axis : IntegerAttr(), first.getRank());
+  if (failed(checked))
+    return failure();
+  const int64_t axis = *checked;
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (RankedTensorType type : *types) {
+    if (type.getRank() != first.getRank() ||
+        type.getElementType() != first.getElementType())
+      return emitOptionalError(location,
+                               "operands differ in rank or element "
+                               "type: ",
+                               describeTypes(*types));
+    for (int64_t dim = 0; dim < first.getRank(); ++dim) {
+      const int64_t extent = type.getDimSize(dim);
+      if (dim == axis) {
+        shape[dim] =
+            ShapedType::isDynamic(shape[dim]) || ShapedType::isDynamic(extent)
+                ? ShapedType::kDynamic
+                : shape[dim] + extent;
+        continue;
+      }
+      if (!ShapedType::isDynamic(extent) &&
+          !ShapedType::isDynamic(shape[dim]) && extent != shape[dim])
+        return emitOptionalError(
+            location, "operands differ off the axis: ", describeTypes(*types));
+      if (ShapedType::isDynamic(shape[dim]))
+        shape[dim] = extent;
+    }
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult inferTakeOp(MLIRContext *, std::optional<Location> location,
+                          ValueRange operands, OpaqueProperties properties,
+                          SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 2);
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  RankedTensorType operand = (*types)[0], indices = (*types)[1];
+  FailureOr<int64_t> checked = checkedAxis(
+      location, props ? props->axis : IntegerAttr(), operand.getRank());
+  if (failed(checked))
+    return failure();
+  const int64_t axis = *checked;
+  if (props->mode && props->mode.getValue() != "clip" &&
+      props->mode.getValue() != "wrap")
+    return emitOptionalError(location,
+                             "mode must be \"clip\" or \"wrap\", "
+                             "got \"",
+                             props->mode.getValue(), "\"");
+  SmallVector<int64_t> shape(operand.getShape().take_front(axis));
+  shape.append(indices.getShape().begin(), indices.getShape().end());
+  shape.append(operand.getShape().begin() + axis + 1, operand.getShape().end());
+  inferred.push_back(RankedTensorType::get(shape, operand.getElementType()));
+  return success();
+}
+
+/// Generators and broadcast_to take one index operand per dynamic extent.
+LogicalResult verifyDynamicExtents(Operation *op, ValueRange extents) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  if (static_cast<int64_t>(extents.size()) != result.getNumDynamicDims())
+    return op->emitOpError("needs one index operand per dynamic result "
+                           "extent: ")
+           << result.getNumDynamicDims() << ", got " << extents.size();
+  return success();
+}
+
+} // namespace
+
+KILN_DEFINE_INFERRED_OP(TransposeOp, inferTransposeOp)
+KILN_DEFINE_INFERRED_OP(SliceOp, inferSliceOp)
+KILN_DEFINE_INFERRED_OP(ConcatOp, inferConcatOp)
+KILN_DEFINE_INFERRED_OP(TakeOp, inferTakeOp)
+
+LogicalResult BroadcastToOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  auto operand = cast<RankedTensorType>(getOperand().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (operand.getElementType() != result.getElementType())
+    return emitOpError("element types differ: ") << operand << " to " << result;
+  const int64_t offset = result.getRank() - operand.getRank();
+  if (offset < 0)
+    return emitOpError("cannot broadcast ")
+           << operand << " to lower rank " << result;
+  for (int64_t dim = 0; dim < operand.getRank(); ++dim) {
+    const int64_t from = operand.getDimSize(dim),
+                  to = result.getDimSize(offset + dim);
+    if (from == 1 || ShapedType::isDynamic(from) || ShapedType::isDynamic(to) ||
+        from == to)
+      continue;
+    return emitOpError("cannot broadcast ") << operand << " to " << result;
+  }
+  return success();
+}
+
+LogicalResult IotaOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  auto result = cast<RankedTensorType>(getType());
+  if (getDimension() < 0 || getDimension() >= result.getRank())
+    return emitOpError("dimension ")
+           << getDimension() << " is out of range for rank "
+           << result.getRank();
+  return success();
+}
+
+LogicalResult RandomUniformOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  if (!(getLow().convertToDouble() < getHigh().convertToDouble()))
+    return emitOpError("needs low < high");
+  return success();
+}
+
+LogicalResult RandomNormalOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  if (!(getStddev().convertToDouble() >= 0))
+    return emitOpError("needs stddev >= 0");
+  return success();
+}
 
 #undef KILN_DEFINE_INFERRED_OP
 

@@ -339,6 +339,146 @@ def Kiln_ArgminOp : Kiln_ArgReduceOp<"argmin", "smallest element"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Data movement and generators
+//===----------------------------------------------------------------------===//
+
+def Kiln_TransposeOp : Kiln_Op<"transpose", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "permutation of dimensions";
+  let description = [{
+    `result[i_p0, ..., i_pn] = operand[i_0, ..., i_n]` where `permutation`
+    lists, for each result dimension, the operand dimension it comes from
+    (numpy's `transpose(axes)`).
+  }];
+  let arguments = (ins Kiln_Tensor:$operand, DenseI64ArrayAttr:$permutation);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Pure]> {
+  let summary = "numpy's broadcast_to";
+  let description = [{
+    Stretches the operand to the result's shape by numpy's rules (aligned at
+    the right; only static 1s and missing leading dimensions stretch). Each
+    dynamic result extent is an index operand, in order.
+
+    ```mlir
+    %b = kiln.broadcast_to %x, %n : tensor<1x3xf32> -> tensor<?x3xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$operand, Variadic<Index>:$dynamic_extents);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $operand (`,` $dynamic_extents^)? attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_IotaOp : Kiln_Op<"iota", [Pure]> {
+  let summary = "indices along a dimension";
+  let description = [{
+    `result[i_0, ..., i_n] = i_dimension`, converted to the element type.
+    Each dynamic result extent is an index operand, in order.
+  }];
+  let arguments = (ins Variadic<Index>:$dynamic_extents, I64Attr:$dimension);
+  let results = (outs Kiln_NumericTensor:$result);
+  let assemblyFormat = "($dynamic_extents^)? attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SliceOp : Kiln_Op<"slice", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "strided slice, as x[begin:end:step] per dimension";
+  let description = [{
+    Python slicing on every dimension: negative `begin`/`end` count from the
+    end, out-of-range bounds clamp, `step` is positive. `begin`, `end` and
+    `step` have one entry per dimension; INT64_MIN in `begin` or `end` means
+    "from the start" / "to the end" (Python's None).
+  }];
+  let arguments = (ins Kiln_Tensor:$operand, DenseI64ArrayAttr:$begin,
+                   DenseI64ArrayAttr:$end, DenseI64ArrayAttr:$step);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_ConcatOp : Kiln_Op<"concat", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "concatenation along an axis";
+  let description = [{
+    The operands, of one element type and rank and equal extents except
+    along `axis`, one after another along `axis`.
+  }];
+  let arguments = (ins Variadic<Kiln_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_TakeOp : Kiln_Op<"take", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "gather along an axis (numpy's take)";
+  let description = [{
+    `result[a..., i..., b...] = operand[a..., indices[i...], b...]` with the
+    indices along `axis`: the result's shape is the operand's with `axis`
+    replaced by the indices' shape. Out-of-range indices are clipped to the
+    ends (`mode = "clip"`, MXNet's default) or wrapped (`"wrap"`); never an
+    out-of-bounds read.
+  }];
+  let arguments = (ins Kiln_Tensor:$operand, RankedTensorOf<[I32, I64]>:$indices,
+                   I64Attr:$axis, DefaultValuedAttr<StrAttr, "\"clip\"">:$mode);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` $indices attr-dict `:` type($operand) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+class Kiln_RandomOp<string mnemonic, string distribution>
+    : Kiln_Op<mnemonic, [Pure]> {
+  let description = "Samples from " # distribution # [{, element by element
+    from a counter-based generator (Philox 4x32-10 keyed by `seed`, the
+    counter being the element's linear index), so a seed gives the same
+    tensor whatever the threading or the kernel's split. Each dynamic result
+    extent is an index operand, in order.
+  }];
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "($dynamic_extents^)? attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kiln_RandomUniformOp : Kiln_RandomOp<"random_uniform",
+                                         "the uniform distribution on [low, high)"> {
+  let summary = "uniform random numbers";
+  let arguments = (ins Variadic<Index>:$dynamic_extents, I64Attr:$seed,
+                   F64Attr:$low, F64Attr:$high);
+}
+
+def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal",
+    "the normal distribution with `mean` and `stddev` (Box-Muller)"> {
+  let summary = "normal random numbers";
+  let arguments = (ins Variadic<Index>:$dynamic_extents, I64Attr:$seed,
+                   F64Attr:$mean, F64Attr:$stddev);
+}
+
+//===----------------------------------------------------------------------===//
 // Contractions
 //===----------------------------------------------------------------------===//
 

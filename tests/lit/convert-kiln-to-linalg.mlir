@@ -199,3 +199,51 @@ func.func @batched_matmul(%a: tensor<1x?x?xf32>, %b: tensor<?x?x?xf32>) -> tenso
   %0 = kiln.matmul %a, %b : tensor<1x?x?xf32>, tensor<?x?x?xf32>
   return %0 : tensor<?x?x?xf32>
 }
+
+// -----
+
+// transpose: a generic reading the operand through the inverse permutation.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2) -> (d1, d2, d0)>
+// CHECK-LABEL: func.func @transpose
+// CHECK: linalg.generic
+// CHECK-SAME: indexing_maps = [#[[IN]], #{{.*}}]
+func.func @transpose(%x: tensor<2x3x4xf32>) -> tensor<4x2x3xf32> {
+  %0 = kiln.transpose %x {permutation = array<i64: 2, 0, 1>} : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+  return %0 : tensor<4x2x3xf32>
+}
+
+// -----
+
+// slice: Python bounds computed at run time, then one extract_slice.
+// CHECK-LABEL: func.func @slice
+// CHECK: arith.ceildivsi
+// CHECK: tensor.extract_slice
+func.func @slice(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = kiln.slice %x {begin = array<i64: 1>, end = array<i64: -1>, step = array<i64: 2>} : tensor<?xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+// take: a generic over the result reading the operand at the clipped index.
+// CHECK-LABEL: func.func @take
+// CHECK: linalg.generic
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: tensor.extract
+func.func @take(%x: tensor<?x?xf32>, %i: tensor<?xi32>) -> tensor<?x?xf32> {
+  %0 = kiln.take %x, %i {axis = 0 : i64} : tensor<?x?xf32>, tensor<?xi32> -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// random: Philox rounds (extended multiplies) on the element's linear index.
+// CHECK-LABEL: func.func @random
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: arith.mului_extended
+func.func @random(%n: index) -> tensor<?xf32> {
+  %0 = kiln.random_uniform %n {seed = 3 : i64, low = 0.0 : f64, high = 1.0 : f64} : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}

@@ -142,3 +142,51 @@ func.func @matmul_of_vectors(%a: tensor<4xf32>, %b: tensor<4x6xf32>) {
   %0 = kiln.matmul %a, %b : tensor<4xf32>, tensor<4x6xf32>
   return
 }
+
+// -----
+
+func.func @transpose_not_a_permutation(%x: tensor<2x3xf32>) {
+  // expected-error@+1 {{permutation is not a permutation of 0..1}}
+  %0 = kiln.transpose %x {permutation = array<i64: 1, 1>} : tensor<2x3xf32> -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_to_incompatible(%x: tensor<3xf32>) {
+  // expected-error@+1 {{cannot broadcast 'tensor<3xf32>' to 'tensor<2x4xf32>'}}
+  %0 = kiln.broadcast_to %x : tensor<3xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @iota_missing_extent() {
+  // expected-error@+1 {{needs one index operand per dynamic result extent: 1, got 0}}
+  %0 = kiln.iota {dimension = 0 : i64} : tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @concat_off_axis_mismatch(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error@+1 {{operands differ off the axis}}
+  %0 = kiln.concat %a, %b {axis = 0 : i64} : tensor<2x3xf32>, tensor<2x4xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @take_bad_mode(%x: tensor<4xf32>, %i: tensor<2xi64>) {
+  // expected-error@+1 {{mode must be "clip" or "wrap", got "raise"}}
+  %0 = kiln.take %x, %i {axis = 0 : i64, mode = "raise"} : tensor<4xf32>, tensor<2xi64> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @random_bad_range() {
+  // expected-error@+1 {{needs low < high}}
+  %0 = kiln.random_uniform {seed = 1 : i64, low = 2.0 : f64, high = 1.0 : f64} : tensor<4xf32>
+  return
+}
