@@ -55,6 +55,10 @@ buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
   }
   function.setFunctionType(
       builder.getFunctionType(argumentTypes, type.getResults()));
+  // Inputs are read-only; outputs are written in place.
+  for (unsigned i = 0; i < numInputs; ++i)
+    function.setArgAttr(i, "bufferization.writable",
+                        builder.getBoolAttr(false));
   for (unsigned i = 0; i < type.getNumResults(); ++i)
     function.setArgAttr(numInputs + i, "bufferization.writable",
                         builder.getBoolAttr(true));

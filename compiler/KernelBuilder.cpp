@@ -283,6 +283,40 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
               builder.getI64IntegerAttr(scalarAttribute(signature, "axis")),
               builder.getStringAttr(wrap ? "wrap" : "clip"));
         }}},
+      {"reshape",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value output,
+           const KernelSignature &) -> mlir::Value {
+          return builder.create<ReshapeOp>(
+              loc, output.getType(), inputs[0],
+              dynamicExtentsOf(builder, loc, output));
+        }}},
+      {"pad",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          return createInferred<PadOp>(
+              builder, loc, inputs[0],
+              builder.getDenseI64ArrayAttr(attribute(signature, "low")),
+              builder.getDenseI64ArrayAttr(attribute(signature, "high")),
+              builder.getF64FloatAttr(signature.floatAttributes.count("value")
+                                          ? floatAttribute(signature, "value")
+                                          : 0.0));
+        }}},
+      {"scatter_add",
+       {3,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          const bool wrap = signature.attributes.count("mode") &&
+                            scalarAttribute(signature, "mode") == 1;
+          return createInferred<ScatterAddOp>(
+              builder, loc, inputs[0], inputs[1], inputs[2],
+              builder.getI64IntegerAttr(scalarAttribute(signature, "axis")),
+              builder.getStringAttr(wrap ? "wrap" : "clip"));
+        }}},
       {"random_uniform", randomGenerator<RandomUniformOp>("low", "high")},
       {"random_normal", randomGenerator<RandomNormalOp>("mean", "stddev")},
       {"select",
@@ -398,6 +432,11 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
   // runtime's kernel ABI.
   function->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
   const size_t numInputs = signature.inputs.size();
+  // Inputs are read-only: bufferization must never write into them (a
+  // scatter_add would otherwise update its dest argument in place).
+  for (size_t i = 0; i < numInputs; ++i)
+    function.setArgAttr(i, "bufferization.writable",
+                        builder.getBoolAttr(false));
   for (size_t i = 0; i < outputTypes.size(); ++i)
     function.setArgAttr(numInputs + i, "bufferization.writable",
                         builder.getBoolAttr(true));

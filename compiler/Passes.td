@@ -20,6 +20,7 @@ def ConvertKilnToLinalg : Pass<"convert-kiln-to-linalg", "ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }

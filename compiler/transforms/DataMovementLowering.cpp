@@ -3,7 +3,8 @@
 // transpose, broadcast_to, iota, take and the random generators become
 // linalg.generic ops (fusable with their consumers); slice becomes a
 // tensor.extract_slice with bounds computed at run time; concat a chain of
-// tensor.insert_slice ops.
+// tensor.insert_slice ops; reshape tensor.reshape; pad tensor.pad;
+// scatter_add a sequential loop nest of extract/insert on the accumulator.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/transforms/DataMovementLowering.h"
@@ -13,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -233,6 +235,25 @@ struct ConcatToTensor : public OpConversionPattern<ConcatOp> {
   }
 };
 
+/// The index `raw` (any integer type) clipped to [0, extent - 1] or wrapped
+/// modulo extent.
+Value boundedIndex(OpBuilder &b, Location loc, Value raw, Value extent,
+                   bool wrap) {
+  Value index = b.create<arith::IndexCastOp>(loc, b.getIndexType(), raw);
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  if (wrap) {
+    // ((i mod n) + n) mod n, with n >= 1 for the division.
+    Value n = b.create<arith::MaxSIOp>(loc, extent, one);
+    Value r = b.create<arith::RemSIOp>(loc, index, n);
+    r = b.create<arith::AddIOp>(loc, r, n);
+    return b.create<arith::RemSIOp>(loc, r, n);
+  }
+  Value last = b.create<arith::SubIOp>(loc, extent, one);
+  last = b.create<arith::MaxSIOp>(loc, last, zero);
+  index = b.create<arith::MaxSIOp>(loc, index, zero);
+  return b.create<arith::MinSIOp>(loc, index, last);
+}
+
 struct TakeToLinalg : public OpConversionPattern<TakeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -272,22 +293,7 @@ struct TakeToLinalg : public OpConversionPattern<TakeOp> {
         op, parallelGeneric(
                 rewriter, loc, resultType, dynamic, indices, indicesMap,
                 [&](OpBuilder &b, Location bodyLoc, ValueRange args) {
-                  Value index = b.create<arith::IndexCastOp>(
-                      bodyLoc, b.getIndexType(), args[0]);
-                  Value zero = indexConstant(b, bodyLoc, 0);
-                  Value one = indexConstant(b, bodyLoc, 1);
-                  if (wrap) {
-                    // ((i mod n) + n) mod n, with n >= 1 for the division.
-                    Value n = b.create<arith::MaxSIOp>(bodyLoc, extent, one);
-                    Value r = b.create<arith::RemSIOp>(bodyLoc, index, n);
-                    r = b.create<arith::AddIOp>(bodyLoc, r, n);
-                    index = b.create<arith::RemSIOp>(bodyLoc, r, n);
-                  } else {
-                    Value last = b.create<arith::SubIOp>(bodyLoc, extent, one);
-                    last = b.create<arith::MaxSIOp>(bodyLoc, last, zero);
-                    index = b.create<arith::MaxSIOp>(bodyLoc, index, zero);
-                    index = b.create<arith::MinSIOp>(bodyLoc, index, last);
-                  }
+                  Value index = boundedIndex(b, bodyLoc, args[0], extent, wrap);
                   SmallVector<Value> coordinates;
                   for (int64_t dim = 0; dim < operandType.getRank(); ++dim) {
                     if (dim == axis)
@@ -299,6 +305,128 @@ struct TakeToLinalg : public OpConversionPattern<TakeOp> {
                   return b.create<tensor::ExtractOp>(bodyLoc, operand,
                                                      coordinates);
                 }));
+    return success();
+  }
+};
+
+struct ReshapeToTensor : public OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> extents;
+    auto dynamic = adaptor.getDynamicExtents().begin();
+    for (int64_t dim = 0; dim < resultType.getRank(); ++dim)
+      extents.push_back(
+          resultType.isDynamicDim(dim)
+              ? *dynamic++
+              : indexConstant(rewriter, loc, resultType.getDimSize(dim)));
+    Value shape = rewriter.create<tensor::FromElementsOp>(loc, extents);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, resultType,
+                                                   adaptor.getOperand(), shape);
+    return success();
+  }
+};
+
+/// A float constant converted to `type` (floats, or integers truncating).
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(floatType, value));
+  return b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+}
+
+struct PadToTensor : public OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // A filled tensor of the padded shape with the operand inserted: MLIR
+    // 19's tensor.pad bufferization mishandles dynamic extents.
+    Location loc = op.getLoc();
+    Value operand = adaptor.getOperand();
+    auto operandType = cast<RankedTensorType>(operand.getType());
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynamic;
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t dim = 0; dim < resultType.getRank(); ++dim) {
+      const int64_t low = op.getLow()[dim], high = op.getHigh()[dim];
+      Value extent;
+      if (operandType.isDynamicDim(dim)) {
+        extent = rewriter.create<tensor::DimOp>(loc, operand, dim);
+        sizes.push_back(extent);
+      } else {
+        sizes.push_back(rewriter.getIndexAttr(operandType.getDimSize(dim)));
+      }
+      if (resultType.isDynamicDim(dim))
+        dynamic.push_back(rewriter.create<arith::AddIOp>(
+            loc, extent, indexConstant(rewriter, loc, low + high)));
+      offsets.push_back(rewriter.getIndexAttr(low));
+      strides.push_back(rewriter.getIndexAttr(1));
+    }
+    Value value = scalarConstant(rewriter, loc, resultType.getElementType(),
+                                 op.getValue().convertToDouble());
+    Value filled =
+        rewriter
+            .create<linalg::FillOp>(
+                loc, value,
+                rewriter.create<tensor::EmptyOp>(loc, resultType, dynamic)
+                    .getResult())
+            .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(op, operand, filled,
+                                                       offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct ScatterAddToLoops : public OpConversionPattern<ScatterAddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterAddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value dest = adaptor.getDest(), indices = adaptor.getIndices(),
+          updates = adaptor.getUpdates();
+    auto updatesType = cast<RankedTensorType>(updates.getType());
+    const int64_t axis = op.getAxis();
+    const int64_t indexRank =
+        cast<RankedTensorType>(indices.getType()).getRank();
+    const bool wrap = op.getMode() == "wrap";
+    const int64_t destRank = cast<RankedTensorType>(dest.getType()).getRank();
+    Value extent = rewriter.create<tensor::DimOp>(loc, dest, axis);
+    // Sequential loops over the updates: repeated indices accumulate.
+    SmallVector<Value> lower, upper, steps;
+    for (int64_t dim = 0; dim < updatesType.getRank(); ++dim) {
+      lower.push_back(indexConstant(rewriter, loc, 0));
+      upper.push_back(rewriter.create<tensor::DimOp>(loc, updates, dim));
+      steps.push_back(indexConstant(rewriter, loc, 1));
+    }
+    scf::LoopNest nest = scf::buildLoopNest(
+        rewriter, loc, lower, upper, steps, ValueRange{dest},
+        [&](OpBuilder &b, Location bodyLoc, ValueRange ivs,
+            ValueRange accumulated) -> scf::ValueVector {
+          Value raw = b.create<tensor::ExtractOp>(bodyLoc, indices,
+                                                  ivs.slice(axis, indexRank));
+          Value index = boundedIndex(b, bodyLoc, raw, extent, wrap);
+          SmallVector<Value> coordinates;
+          for (int64_t dim = 0; dim < destRank; ++dim)
+            coordinates.push_back(dim < axis    ? ivs[dim]
+                                  : dim == axis ? index
+                                                : ivs[dim + indexRank - 1]);
+          Value old =
+              b.create<tensor::ExtractOp>(bodyLoc, accumulated[0], coordinates);
+          Value update = b.create<tensor::ExtractOp>(bodyLoc, updates, ivs);
+          Value sum =
+              isa<FloatType>(old.getType())
+                  ? b.create<arith::AddFOp>(bodyLoc, old, update).getResult()
+                  : b.create<arith::AddIOp>(bodyLoc, old, update).getResult();
+          return {b.create<tensor::InsertOp>(bodyLoc, sum, accumulated[0],
+                                             coordinates)};
+        });
+    Value result = nest.results.empty() ? dest : nest.results.front();
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -453,7 +581,7 @@ struct RandomToLinalg : public OpConversionPattern<OpTy> {
 void mlir::kiln::populateDataMovementToLinalgPatterns(
     RewritePatternSet &patterns) {
   patterns.add<TransposeToLinalg, BroadcastToToLinalg, IotaToLinalg,
-               SliceToTensor, ConcatToTensor, TakeToLinalg,
-               RandomToLinalg<RandomUniformOp>, RandomToLinalg<RandomNormalOp>>(
-      patterns.getContext());
+               SliceToTensor, ConcatToTensor, TakeToLinalg, ReshapeToTensor,
+               PadToTensor, ScatterAddToLoops, RandomToLinalg<RandomUniformOp>,
+               RandomToLinalg<RandomNormalOp>>(patterns.getContext());
 }

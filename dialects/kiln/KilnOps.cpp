@@ -554,6 +554,76 @@ LogicalResult inferTakeOp(MLIRContext *, std::optional<Location> location,
   return success();
 }
 
+template <typename OpTy>
+LogicalResult inferPadOp(MLIRContext *, std::optional<Location> location,
+                         ValueRange operands, OpaqueProperties properties,
+                         SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 1);
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  if (!props || !props->low || !props->high)
+    return emitOptionalError(location, "missing low or high");
+  RankedTensorType operand = (*types)[0];
+  ArrayRef<int64_t> low = props->low.asArrayRef(),
+                    high = props->high.asArrayRef();
+  if (static_cast<int64_t>(low.size()) != operand.getRank() ||
+      static_cast<int64_t>(high.size()) != operand.getRank())
+    return emitOptionalError(location, "low and high need ", operand.getRank(),
+                             " entries each");
+  SmallVector<int64_t> shape;
+  for (int64_t dim = 0; dim < operand.getRank(); ++dim) {
+    if (low[dim] < 0 || high[dim] < 0)
+      return emitOptionalError(location, "pads must be non-negative");
+    const int64_t extent = operand.getDimSize(dim);
+    shape.push_back(ShapedType::isDynamic(extent)
+                        ? ShapedType::kDynamic
+                        : extent + low[dim] + high[dim]);
+  }
+  inferred.push_back(RankedTensorType::get(shape, operand.getElementType()));
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult inferScatterAddOp(MLIRContext *, std::optional<Location> location,
+                                ValueRange operands,
+                                OpaqueProperties properties,
+                                SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 3);
+  if (failed(types))
+    return failure();
+  RankedTensorType dest = (*types)[0], updates = (*types)[2];
+  if (dest.getElementType() != updates.getElementType())
+    return emitOptionalError(location,
+                             "dest and updates element types "
+                             "differ: ",
+                             describeTypes(*types));
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  FailureOr<int64_t> checked = checkedAxis(
+      location, props ? props->axis : IntegerAttr(), dest.getRank());
+  if (failed(checked))
+    return failure();
+  if (props->mode && props->mode.getValue() != "clip" &&
+      props->mode.getValue() != "wrap")
+    return emitOptionalError(location,
+                             "mode must be \"clip\" or \"wrap\", "
+                             "got \"",
+                             props->mode.getValue(), "\"");
+  // updates must have take's result shape for (dest, indices).
+  RankedTensorType indices = (*types)[1];
+  SmallVector<int64_t> expected(dest.getShape().take_front(*checked));
+  expected.append(indices.getShape().begin(), indices.getShape().end());
+  expected.append(dest.getShape().begin() + *checked + 1,
+                  dest.getShape().end());
+  if (failed(joinShapes(expected, updates.getShape())))
+    return emitOptionalError(
+        location, "updates must have shape ",
+        describeType(RankedTensorType::get(expected, dest.getElementType())),
+        ", got ", describeType(updates));
+  inferred.push_back(dest);
+  return success();
+}
+
 /// Generators and broadcast_to take one index operand per dynamic extent.
 LogicalResult verifyDynamicExtents(Operation *op, ValueRange extents) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
@@ -570,6 +640,22 @@ KILN_DEFINE_INFERRED_OP(TransposeOp, inferTransposeOp)
 KILN_DEFINE_INFERRED_OP(SliceOp, inferSliceOp)
 KILN_DEFINE_INFERRED_OP(ConcatOp, inferConcatOp)
 KILN_DEFINE_INFERRED_OP(TakeOp, inferTakeOp)
+KILN_DEFINE_INFERRED_OP(PadOp, inferPadOp)
+KILN_DEFINE_INFERRED_OP(ScatterAddOp, inferScatterAddOp)
+
+LogicalResult ReshapeOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  auto operand = cast<RankedTensorType>(getOperand().getType());
+  auto result = cast<RankedTensorType>(getType());
+  if (operand.getElementType() != result.getElementType())
+    return emitOpError("element types differ: ") << operand << " to " << result;
+  if (operand.hasStaticShape() && result.hasStaticShape() &&
+      operand.getNumElements() != result.getNumElements())
+    return emitOpError("element counts differ: ")
+           << operand << " to " << result;
+  return success();
+}
 
 LogicalResult BroadcastToOp::verify() {
   if (failed(verifyDynamicExtents(*this, getDynamicExtents())))

@@ -451,6 +451,66 @@ def Kiln_TakeOp : Kiln_Op<"take", [
   }];
 }
 
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
+  let summary = "the same elements in another shape (row-major)";
+  let description = [{
+    The operand's elements, in row-major order, seen with the result's shape;
+    the element counts must agree (the frontend checks shapes it knows only
+    at run time). Each dynamic result extent is an index operand, in order.
+  }];
+  let arguments = (ins Kiln_Tensor:$operand, Variadic<Index>:$dynamic_extents);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = [{
+    $operand (`,` $dynamic_extents^)? attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_PadOp : Kiln_Op<"pad", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "constant padding";
+  let description = [{
+    The operand surrounded by `low[d]` elements before and `high[d]` after
+    along each dimension d, all equal to `value` (converted to the element
+    type). Pads are non-negative.
+  }];
+  let arguments = (ins Kiln_Tensor:$operand, DenseI64ArrayAttr:$low,
+                   DenseI64ArrayAttr:$high,
+                   DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs Kiln_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "adds updates into a tensor at indices along an axis";
+  let description = [{
+    The inverse of `take` (and its gradient): the result is `dest` with
+    `updates[a..., i..., b...]` added at `[a..., indices[i...], b...]`;
+    repeated indices accumulate. `updates` has take's result shape for
+    `dest` and `indices`. Out-of-range indices are clipped or wrapped like
+    take's `mode`.
+  }];
+  let arguments = (ins Kiln_NumericTensor:$dest,
+                   RankedTensorOf<[I32, I64]>:$indices,
+                   Kiln_NumericTensor:$updates, I64Attr:$axis,
+                   DefaultValuedAttr<StrAttr, "\"clip\"">:$mode);
+  let results = (outs Kiln_NumericTensor:$result);
+  let assemblyFormat = [{
+    $dest `,` $indices `,` $updates attr-dict `:` type($dest) `,` type($indices) `,` type($updates) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
 class Kiln_RandomOp<string mnemonic, string distribution>
     : Kiln_Op<mnemonic, [Pure]> {
   let description = "Samples from " # distribution # [{, element by element

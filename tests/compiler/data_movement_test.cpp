@@ -194,6 +194,86 @@ TEST(DataMovement, TakeClipsOrWraps) {
   EXPECT_THROW(cache.get(bad), Error) << "axis out of range";
 }
 
+TEST(DataMovement, ReshapeKeepsRowMajorOrder) {
+  KernelCache cache("");
+  Tensor x = counting({3, 4});
+  // Contiguous, and a transposed view (which the kernel copies first).
+  for (bool transposed : {false, true}) {
+    Tensor input = x;
+    if (transposed) {
+      Tensor storage = counting({4, 3});
+      input = storage.strided({3, 4}, {1, 3}, 0);
+    }
+    Tensor out = Tensor::empty({2, 6}, DType::Float32);
+    invokeKernel(cache.get(signatureFor("reshape", {input}, out.shape(),
+                                        DType::Float32)),
+                 {input, out});
+    Shape index(2, 0);
+    int64_t n = 0;
+    do {
+      const double expected =
+          transposed ? index[1] * 3 + index[0] : index[0] * 4 + index[1];
+      ASSERT_EQ(load(out, n++), expected);
+    } while (nextIndex(index, input.shape()));
+  }
+}
+
+TEST(DataMovement, PadWithAConstant) {
+  KernelCache cache("");
+  Tensor x = counting({2, 3});
+  Tensor out = Tensor::empty({3, 6}, DType::Float32);
+  KernelSignature signature =
+      signatureFor("pad", {x}, out.shape(), DType::Float32);
+  signature.attributes["low"] = {1, 2};
+  signature.attributes["high"] = {0, 1};
+  signature.floatAttributes["value"] = {-1.5};
+  invokeKernel(cache.get(signature), {x, out});
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 6; ++j) {
+      const bool inside = i >= 1 && j >= 2 && j < 5;
+      ASSERT_EQ(load(out, i * 6 + j), inside ? (i - 1) * 3 + (j - 2) : -1.5)
+          << i << "," << j;
+    }
+  signature.attributes["low"] = {-1, 0};
+  EXPECT_THROW(cache.get(signature), Error) << "negative pad";
+}
+
+TEST(DataMovement, ScatterAddAccumulatesRepeatedIndices) {
+  KernelCache cache("");
+  for (DType dtype : {DType::Float32, DType::Int32}) {
+    Tensor dest = Tensor::empty({4, 2}, dtype);
+    for (int64_t i = 0; i < 8; ++i)
+      store(dest, i, 100);
+    Tensor indices = Tensor::empty({5}, DType::Int32);
+    const int32_t values[] = {1, 3, 1, 9, -2};
+    for (int i = 0; i < 5; ++i)
+      store(indices, i, values[i]);
+    Tensor updates = Tensor::empty({5, 2}, dtype);
+    for (int64_t i = 0; i < 10; ++i)
+      store(updates, i, i + 1);
+    for (int64_t mode : {0, 1}) {
+      Tensor out = Tensor::empty({4, 2}, dtype);
+      KernelSignature signature = signatureFor(
+          "scatter_add", {dest, indices, updates}, out.shape(), dtype);
+      signature.attributes["axis"] = {0};
+      signature.attributes["mode"] = {mode};
+      invokeKernel(cache.get(signature), {dest, indices, updates, out});
+      std::vector<double> expected(8, 100);
+      for (int i = 0; i < 5; ++i) {
+        int64_t row = values[i];
+        row = mode == 0 ? std::min<int64_t>(std::max<int64_t>(row, 0), 3)
+                        : ((row % 4) + 4) % 4;
+        for (int64_t c = 0; c < 2; ++c)
+          expected[row * 2 + c] += i * 2 + c + 1;
+      }
+      for (int64_t i = 0; i < 8; ++i)
+        ASSERT_EQ(load(out, i), expected[i])
+            << dtypeName(dtype) << " mode " << mode << " at " << i;
+      EXPECT_EQ(load(dest, 0), 100) << "dest must not change";
+    }
+  }
+}
+
 TEST(DataMovement, RandomNumbersAreReproducibleAndDistributed) {
   KernelCache cache("");
   const int64_t n = 200000;

@@ -247,3 +247,18 @@ func.func @random(%n: index) -> tensor<?xf32> {
   %0 = kiln.random_uniform %n {seed = 3 : i64, low = 0.0 : f64, high = 1.0 : f64} : tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+// scatter_add: sequential loops carrying the accumulator, repeated indices
+// accumulate.
+// CHECK-LABEL: func.func @scatter_add
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: tensor.extract
+// CHECK: arith.addf
+// CHECK: tensor.insert
+func.func @scatter_add(%d: tensor<?x?xf32>, %i: tensor<?xi64>, %u: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64} : tensor<?x?xf32>, tensor<?xi64>, tensor<?x?xf32> -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

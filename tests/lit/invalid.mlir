@@ -190,3 +190,27 @@ func.func @random_bad_range() {
   %0 = kiln.random_uniform {seed = 1 : i64, low = 2.0 : f64, high = 1.0 : f64} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @reshape_counts_differ(%x: tensor<2x3xf32>) {
+  // expected-error@+1 {{element counts differ}}
+  %0 = kiln.reshape %x : tensor<2x3xf32> -> tensor<7xf32>
+  return
+}
+
+// -----
+
+func.func @pad_negative(%x: tensor<2xf32>) {
+  // expected-error@+1 {{pads must be non-negative}}
+  %0 = kiln.pad %x {low = array<i64: -1>, high = array<i64: 0>} : tensor<2xf32> -> tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_updates_shape(%d: tensor<4x2xf32>, %i: tensor<3xi64>, %u: tensor<3x5xf32>) {
+  // expected-error@+1 {{updates must have shape tensor<3x2xf32>, got tensor<3x5xf32>}}
+  %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64} : tensor<4x2xf32>, tensor<3xi64>, tensor<3x5xf32> -> tensor<4x2xf32>
+  return
+}
