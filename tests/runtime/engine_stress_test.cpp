@@ -173,8 +173,9 @@ void runAndCheck(Engine &engine, const Program &program, int programIndex) {
 
   for (int id = 0; id < numOps; ++id) {
     ASSERT_EQ(ran[id].load(), static_cast<bool>(ref.ran[id])) << "op " << id;
-    if (ref.ran[id])
+    if (ref.ran[id]) {
       ASSERT_EQ(seen[id], ref.seen[id]) << "op " << id << " saw another state";
+    }
   }
   for (int v = 0; v < program.numVars; ++v) {
     if (ref.errorOf[v] < 0) {
