@@ -374,7 +374,7 @@ mlir::Type elementTypeFor(mlir::MLIRContext &context, DType dtype) {
   case DType::Bool:
     return mlir::IntegerType::get(&context, 1);
   case DType::UInt8:
-    break;
+    return mlir::IntegerType::get(&context, 8, mlir::IntegerType::Unsigned);
   }
   throw Error(formatMessage("the compiler does not support dtype ",
                             dtypeName(dtype), " yet"));

@@ -4,6 +4,7 @@
 #include "compiler/transforms/DataMovementLowering.h"
 #include "compiler/transforms/ReductionLowering.h"
 #include "compiler/transforms/ScalarLowering.h"
+#include "compiler/transforms/Signedness.h"
 #include "dialects/kiln/KilnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -128,6 +129,7 @@ struct ConvertKilnToLinalgPass
           ConvertKilnToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    stripUnsignedTypes(getOperation());
     ConversionTarget target(*context);
     target.addIllegalDialect<KilnDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/transforms/ReductionLowering.h"
 
+#include "compiler/transforms/Signedness.h"
 #include "dialects/kiln/KilnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -35,8 +36,9 @@ Value constantOf(OpBuilder &b, Location loc, Type type, double floatValue,
   return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, intValue));
 }
 
-/// The identity of `combine` in `type`.
-Value identityOf(OpBuilder &b, Location loc, Combine combine, Type type) {
+/// The identity of `combine` in `type` (uint8 when `isUnsigned`).
+Value identityOf(OpBuilder &b, Location loc, Combine combine, Type type,
+                 bool isUnsigned) {
   const unsigned width = type.getIntOrFloatBitWidth();
   const double inf = std::numeric_limits<double>::infinity();
   switch (combine) {
@@ -45,15 +47,23 @@ Value identityOf(OpBuilder &b, Location loc, Combine combine, Type type) {
   case Combine::Prod:
     return constantOf(b, loc, type, 1, APInt(width, 1));
   case Combine::Max:
-    return constantOf(b, loc, type, -inf, APInt::getSignedMinValue(width));
+    return constantOf(b, loc, type, -inf,
+                      isUnsigned ? APInt::getMinValue(width)
+                                 : APInt::getSignedMinValue(width));
   case Combine::Min:
     break;
   }
-  return constantOf(b, loc, type, inf, APInt::getSignedMaxValue(width));
+  return constantOf(b, loc, type, inf,
+                    isUnsigned ? APInt::getMaxValue(width)
+                               : APInt::getSignedMaxValue(width));
 }
 
 Value combineValues(OpBuilder &b, Location loc, Combine combine, Value acc,
-                    Value x) {
+                    Value x, bool isUnsigned) {
+  if (isUnsigned && combine == Combine::Max)
+    return b.create<arith::MaxUIOp>(loc, acc, x);
+  if (isUnsigned && combine == Combine::Min)
+    return b.create<arith::MinUIOp>(loc, acc, x);
   // Reassociation lets LLVM vectorize the accumulation.
   auto reassoc = arith::FastMathFlagsAttr::get(b.getContext(),
                                                arith::FastMathFlags::reassoc);
@@ -190,8 +200,10 @@ struct ReduceToLinalg : public OpConversionPattern<OpTy> {
     Type element = frame.input.getElementType();
     Type accumulator = isNarrowFloat(element) ? rewriter.getF32Type() : element;
 
-    Value init = frame.filled(rewriter, loc, accumulator,
-                              identityOf(rewriter, loc, combine, accumulator));
+    const bool isUnsigned = op->hasAttr(kUnsignedAttr);
+    Value init = frame.filled(
+        rewriter, loc, accumulator,
+        identityOf(rewriter, loc, combine, accumulator, isUnsigned));
     Value reducedValue =
         rewriter
             .create<linalg::GenericOp>(
@@ -201,7 +213,8 @@ struct ReduceToLinalg : public OpConversionPattern<OpTy> {
                   if (x.getType() != accumulator)
                     x = b.create<arith::ExtFOp>(bodyLoc, accumulator, x);
                   b.create<linalg::YieldOp>(
-                      bodyLoc, combineValues(b, bodyLoc, combine, args[1], x));
+                      bodyLoc, combineValues(b, bodyLoc, combine, args[1], x,
+                                             isUnsigned));
                 })
             .getResult(0);
 
@@ -250,10 +263,11 @@ struct ArgReduceToLinalg : public OpConversionPattern<OpTy> {
     Type compare = isNarrowFloat(element) ? rewriter.getF32Type() : element;
     Type i64 = rewriter.getI64Type();
 
-    Value bestInit =
-        frame.filled(rewriter, loc, compare,
-                     identityOf(rewriter, loc,
-                                isMax ? Combine::Max : Combine::Min, compare));
+    const bool isUnsigned = op->hasAttr(kUnsignedAttr);
+    Value bestInit = frame.filled(
+        rewriter, loc, compare,
+        identityOf(rewriter, loc, isMax ? Combine::Max : Combine::Min, compare,
+                   isUnsigned));
     Value indexInit = frame.filled(
         rewriter, loc, i64,
         rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(0)));
@@ -273,10 +287,13 @@ struct ArgReduceToLinalg : public OpConversionPattern<OpTy> {
                                                    : arith::CmpFPredicate::OLT,
                                              x, args[1]);
           else
-            better = b.create<arith::CmpIOp>(bodyLoc,
-                                             isMax ? arith::CmpIPredicate::sgt
-                                                   : arith::CmpIPredicate::slt,
-                                             x, args[1]);
+            better = b.create<arith::CmpIOp>(
+                bodyLoc,
+                isUnsigned ? (isMax ? arith::CmpIPredicate::ugt
+                                    : arith::CmpIPredicate::ult)
+                           : (isMax ? arith::CmpIPredicate::sgt
+                                    : arith::CmpIPredicate::slt),
+                x, args[1]);
           Value position = b.create<arith::IndexCastOp>(
               bodyLoc, i64, b.create<linalg::IndexOp>(bodyLoc, axis));
           // The first element always counts as seen, so an all-NaN or

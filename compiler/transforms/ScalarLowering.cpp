@@ -1,6 +1,7 @@
 //===- ScalarLowering.cpp - one element of an elementwise primitive -------===//
 #include "compiler/transforms/ScalarLowering.h"
 
+#include "compiler/transforms/Signedness.h"
 #include "dialects/kiln/KilnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -102,8 +103,15 @@ Value buildFloatUnary(Scalars &s, Operation *op, Value x) {
       .Default([](Operation *) { return Value(); });
 }
 
-Value buildIntegerUnary(Scalars &s, Operation *op, Value x) {
+Value buildIntegerUnary(Scalars &s, Operation *op, Value x, bool isUnsigned) {
   Type t = x.getType();
+  if (isUnsigned) {
+    // uint8: |x| = x, relu(x) = x, sign(x) = x != 0; negation wraps.
+    if (isa<AbsOp, ReluOp>(op))
+      return x;
+    if (isa<SignOp>(op))
+      return s.oneIf(s.truth(x), t);
+  }
   if (t.isInteger(1)) {
     if (isa<LogicalNotOp>(op))
       return s.op<arith::XOrIOp>({x, s.constant(t, 1)});
@@ -188,13 +196,57 @@ Value buildFloatBinary(Scalars &s, Operation *op, Value x, Value y) {
       .Default([](Operation *) { return Value(); });
 }
 
-Value buildIntegerBinary(Scalars &s, Operation *op, Value x, Value y) {
+/// uint8 division, remainder, power, maximum and minimum.
+Value buildUnsignedBinary(Scalars &s, Operation *op, Value x, Value y) {
+  Type t = x.getType();
+  using P = arith::CmpIPredicate;
+  auto zero = [&] { return s.constant(t, 0); };
+  auto safe = [&](Value &byZero) {
+    byZero = s.cmpi(P::eq, y, zero());
+    return s.select(byZero, s.constant(t, 1), y);
+  };
+  return TypeSwitch<Operation *, Value>(op)
+      .Case([&](MaximumOp) {
+        return s.op<arith::MaxUIOp>({x, y});
+      })
+      .Case([&](MinimumOp) {
+        return s.op<arith::MinUIOp>({x, y});
+      })
+      .Case([&](DivOp) {
+        Value byZero;
+        Value quotient = s.op<arith::DivUIOp>({x, safe(byZero)});
+        return s.select(byZero, zero(), quotient);
+      })
+      .Case([&](ModOp) {
+        Value byZero;
+        Value remainder = s.op<arith::RemUIOp>({x, safe(byZero)});
+        return s.select(byZero, zero(), remainder);
+      })
+      .Case([&](PowOp) {
+        // In i32 so that exponents >= 128 are not read as negative; the
+        // product wraps to the same 8 bits.
+        Type i32 = s.b.getI32Type();
+        Value wideX = s.b.create<arith::ExtUIOp>(s.loc, i32, x);
+        Value wideY = s.b.create<arith::ExtUIOp>(s.loc, i32, y);
+        Value power = s.b.create<math::IPowIOp>(s.loc, wideX, wideY);
+        return s.b.create<arith::TruncIOp>(s.loc, t, power);
+      })
+      .Default([](Operation *) { return Value(); });
+}
+
+Value buildIntegerBinary(Scalars &s, Operation *op, Value x, Value y,
+                         bool isUnsigned) {
   Type t = x.getType();
   const bool isBool = t.isInteger(1);
-  // i1 compares as unsigned: false < true.
+  // i1 and uint8 compare as unsigned (for i1: false < true).
   using P = arith::CmpIPredicate;
-  P lt = isBool ? P::ult : P::slt, le = isBool ? P::ule : P::sle;
-  P gt = isBool ? P::ugt : P::sgt, ge = isBool ? P::uge : P::sge;
+  const bool unsignedCompare = isBool || isUnsigned;
+  P lt = unsignedCompare ? P::ult : P::slt,
+    le = unsignedCompare ? P::ule : P::sle;
+  P gt = unsignedCompare ? P::ugt : P::sgt,
+    ge = unsignedCompare ? P::uge : P::sge;
+  if (isUnsigned && isa<MaximumOp, MinimumOp, DivOp, ModOp, PowOp>(op))
+    return buildUnsignedBinary(s, op, x, y);
   // Division and remainder by 0, and INT_MIN / -1, trap on x86: divide by a
   // safe divisor and patch those cases afterwards.
   auto safeDivisor = [&](Value &byZero, Value &byMinusOne) {
@@ -318,15 +370,18 @@ Value truncF64ToBF16(Scalars &s, Value x) {
   return b.create<arith::TruncFOp>(s.loc, b.getBF16Type(), f32Odd);
 }
 
-/// numpy's astype between any two element types.
-Value buildCast(Scalars &s, Value x, Type to) {
+/// numpy's astype between any two element types; `fromUnsigned` and
+/// `toUnsigned` say which integers are uint8.
+Value buildCast(Scalars &s, Value x, Type to, bool fromUnsigned = false,
+                bool toUnsigned = false) {
   Type from = x.getType();
   if (from == to)
     return x;
   if (to.isBF16() && !from.isF32() && !from.isInteger(1)) {
     // Through f64 (exact for every f16 and integer up to 2^53), then one
     // correct rounding.
-    Value wide = from.isF64() ? x : buildCast(s, x, s.b.getF64Type());
+    Value wide =
+        from.isF64() ? x : buildCast(s, x, s.b.getF64Type(), fromUnsigned);
     return truncF64ToBF16(s, wide);
   }
   if (to.isInteger(1))
@@ -337,17 +392,25 @@ Value buildCast(Scalars &s, Value x, Type to) {
       return fromFloat.getWidth() < toFloat.getWidth()
                  ? s.b.create<arith::ExtFOp>(s.loc, to, x).getResult()
                  : s.b.create<arith::TruncFOp>(s.loc, to, x).getResult();
+    if (toUnsigned) {
+      // Through i32 and truncation: negative values wrap as numpy's do on
+      // x86, where fptoui of a negative would be undefined.
+      Value wide = s.b.create<arith::FPToSIOp>(s.loc, s.b.getI32Type(), x);
+      return s.b.create<arith::TruncIOp>(s.loc, to, wide);
+    }
     return s.b.create<arith::FPToSIOp>(s.loc, to, x);
   }
   if (toFloat)
-    return from.isInteger(1)
+    return from.isInteger(1) || fromUnsigned
                ? s.b.create<arith::UIToFPOp>(s.loc, to, x).getResult()
                : s.b.create<arith::SIToFPOp>(s.loc, to, x).getResult();
   const unsigned fromWidth = from.getIntOrFloatBitWidth();
   const unsigned toWidth = to.getIntOrFloatBitWidth();
   if (fromWidth > toWidth)
     return s.b.create<arith::TruncIOp>(s.loc, to, x);
-  return from.isInteger(1)
+  if (fromWidth == toWidth)
+    return x; // int8 <-> uint8: the same bits.
+  return from.isInteger(1) || fromUnsigned
              ? s.b.create<arith::ExtUIOp>(s.loc, to, x).getResult()
              : s.b.create<arith::ExtSIOp>(s.loc, to, x).getResult();
 }
@@ -369,6 +432,7 @@ Value mlir::kiln::buildElementwiseScalar(OpBuilder &builder, Location loc,
   Scalars s(builder, loc);
   if (isa<SelectOp>(op))
     return s.select(scalars[0], scalars[1], scalars[2]);
+  const bool isUnsigned = op->hasAttr(kUnsignedAttr);
 
   // f16 and bf16 compute in f32 and round once at the end.
   Type f32 = builder.getF32Type();
@@ -380,17 +444,24 @@ Value mlir::kiln::buildElementwiseScalar(OpBuilder &builder, Location loc,
       return x;
     return buildCast(s, x, resultElement);
   };
-  if (isa<CastOp>(op))
-    return narrow(widen(scalars[0]));
+  if (isa<CastOp>(op)) {
+    Value x = widen(scalars[0]);
+    return x.getType() == resultElement
+               ? x
+               : buildCast(s, x, resultElement, isUnsigned,
+                           op->hasAttr(kUnsignedResultAttr));
+  }
 
   if (scalars.size() == 1) {
     Value x = widen(scalars[0]);
-    return narrow(isa<FloatType>(x.getType()) ? buildFloatUnary(s, op, x)
-                                              : buildIntegerUnary(s, op, x));
+    return narrow(isa<FloatType>(x.getType())
+                      ? buildFloatUnary(s, op, x)
+                      : buildIntegerUnary(s, op, x, isUnsigned));
   }
   Value x = widen(scalars[0]), y = widen(scalars[1]);
   if (isa<LogicalAndOp, LogicalOrOp, LogicalXorOp>(op))
     return buildLogical(s, op, x, y);
-  return narrow(isa<FloatType>(x.getType()) ? buildFloatBinary(s, op, x, y)
-                                            : buildIntegerBinary(s, op, x, y));
+  return narrow(isa<FloatType>(x.getType())
+                    ? buildFloatBinary(s, op, x, y)
+                    : buildIntegerBinary(s, op, x, y, isUnsigned));
 }

@@ -24,9 +24,10 @@ def Kiln_Dialect : Dialect {
   let hasConstantMaterializer = 1;
 }
 
-// Element types kiln tensors may hold. Integers are signless, as arith wants;
-// unsigned types (uint8) arrive with the primitives that need the distinction.
-def Kiln_ElementType : AnyTypeOf<[F16, BF16, F32, F64, I1, I8, I32, I64]>;
+// Element types kiln tensors may hold. Integers are signless, as arith wants,
+// except uint8 (ui8): the lowering records which ops work on unsigned values
+// and then makes every type signless.
+def Kiln_ElementType : AnyTypeOf<[F16, BF16, F32, F64, I1, I8, UI8, I32, I64]>;
 def Kiln_Tensor : RankedTensorOf<[Kiln_ElementType]>;
 
 class Kiln_Op<string mnemonic, list<Trait> traits = []>

@@ -20,7 +20,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Kiln_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
-def Kiln_NumericTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, I32, I64]>;
+def Kiln_NumericTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, UI8, I32, I64]>;
 def Kiln_BoolTensor : RankedTensorOf<[I1]>;
 
 //===----------------------------------------------------------------------===//

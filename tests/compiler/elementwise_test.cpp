@@ -45,10 +45,14 @@ double integerPower(double base, double exponent) {
   int64_t b = static_cast<int64_t>(base), e = static_cast<int64_t>(exponent);
   if (e < 0)
     return b == 1 ? 1 : b == -1 ? ((e & 1) ? -1 : 1) : 0;
-  int64_t result = 1;
+  // Wrapping, like the kernel: the low bits of the exact power.
+  uint64_t result = 1;
   for (int64_t i = 0; i < e; ++i)
-    result *= b; // Wraps like the kernel (small inputs here).
-  return static_cast<double>(result);
+    result *= static_cast<uint64_t>(b);
+  // The low 32 bits, exactly representable as a double: enough for every
+  // dtype the tests raise to powers (int64 inputs stay small).
+  return static_cast<double>(
+      static_cast<int32_t>(static_cast<uint32_t>(result)));
 }
 
 using Reference = std::function<double(const std::vector<double> &, DType)>;
@@ -353,7 +357,7 @@ TEST(Elementwise, UnaryOtherDTypes) {
   for (DType dtype : {DType::Float64, DType::Float16, DType::BFloat16})
     for (const std::string &op : kFloatUnary)
       runCase({op, {dtype}, dtype, {{5, 41}}, /*transposeFirst=*/true}, cache);
-  for (DType dtype : {DType::Int8, DType::Int32, DType::Int64})
+  for (DType dtype : {DType::Int8, DType::UInt8, DType::Int32, DType::Int64})
     for (const std::string &op : kIntegerUnary)
       runCase({op, {dtype}, dtype, {{5, 41}}, true}, cache);
   runCase({"logical_not", {DType::Bool}, DType::Bool, {{64}}}, cache);
@@ -374,7 +378,7 @@ TEST(Elementwise, BinaryOtherDTypes) {
   KernelCache cache;
   const std::vector<Shape> shapes = {{6, 1, 7}, {6, 5, 7}};
   for (DType dtype : {DType::Float64, DType::Float16, DType::BFloat16,
-                      DType::Int8, DType::Int32, DType::Int64})
+                      DType::Int8, DType::UInt8, DType::Int32, DType::Int64})
     for (const std::string &op : kBinary)
       runCase({op, {dtype, dtype}, binaryResultType(op, dtype), shapes, true},
               cache);

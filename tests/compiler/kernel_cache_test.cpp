@@ -134,9 +134,10 @@ TEST(KernelCache, WrongArityIsAnError) {
   EXPECT_THROW(cache.get(signature), Error);
 }
 
-TEST(KernelCache, UnsupportedDTypeIsAnError) {
-  KernelCache cache;
-  EXPECT_THROW(cache.get(addSignature(DType::UInt8, 1)), Error);
+TEST(KernelCache, DTypeThePrimitiveDoesNotTakeIsAnError) {
+  KernelCache cache("");
+  EXPECT_THROW(cache.get({"exp", {{DType::UInt8, 1}}, {{DType::UInt8, 1}}}),
+               Error);
 }
 
 TEST(KernelSignature, KeyNamesPrimitiveTypesAndRanks) {

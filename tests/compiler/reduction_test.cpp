@@ -100,15 +100,20 @@ void checkReduction(KernelCache &cache, const std::string &op, DType dtype,
   std::vector<double> magnitude(outCount, 0);
   std::vector<int64_t> count(outCount, 0), bestIndex(outCount, 0);
   const double inf = std::numeric_limits<double>::infinity();
-  const double intMax =
-      std::ldexp(1.0, static_cast<int>(dtypeSize(dtype)) * 8 - 1);
+  // The type's lowest and highest values: the identities of max and min.
+  const double bits = static_cast<double>(dtypeSize(dtype)) * 8;
+  const double lowest = isFloat(dtype)          ? -inf
+                        : dtype == DType::UInt8 ? 0
+                                                : -std::ldexp(1.0, bits - 1);
+  const double highest = isFloat(dtype) ? inf
+                         : dtype == DType::UInt8
+                             ? 255
+                             : std::ldexp(1.0, bits - 1) - 1;
   for (double &value : accumulated)
-    value = op == "reduce_prod" ? 1
-            : op == "reduce_max" || op == "argmax"
-                ? (isFloat(dtype) ? -inf : -intMax)
-            : op == "reduce_min" || op == "argmin"
-                ? (isFloat(dtype) ? inf : intMax - 1)
-                : 0;
+    value = op == "reduce_prod"                    ? 1
+            : op == "reduce_max" || op == "argmax" ? lowest
+            : op == "reduce_min" || op == "argmin" ? highest
+                                                   : 0;
   Shape outContiguous = contiguousStrides(outShape);
   Shape index(shape.size(), 0);
   if (input.numElements() > 0) {
@@ -184,7 +189,7 @@ TEST(Reduction, EveryOpOverEveryAxisSetFloat32) {
 TEST(Reduction, OtherDTypes) {
   KernelCache cache("");
   for (DType dtype : {DType::Float64, DType::Float16, DType::BFloat16,
-                      DType::Int8, DType::Int32, DType::Int64})
+                      DType::Int8, DType::UInt8, DType::Int32, DType::Int64})
     for (const char *op : {"reduce_sum", "reduce_prod", "reduce_mean",
                            "reduce_max", "reduce_min"}) {
       if (std::string(op) == "reduce_mean" && !isFloat(dtype))
@@ -231,7 +236,8 @@ TEST(Reduction, ArgmaxAndArgmin) {
   for (const char *op : {"argmax", "argmin"})
     for (int64_t axis : {0, 1, 2})
       for (bool keepdims : {false, true})
-        for (DType dtype : {DType::Float32, DType::Int32, DType::Float16})
+        for (DType dtype :
+             {DType::Float32, DType::Int32, DType::Float16, DType::UInt8})
           checkReduction(cache, op, dtype, {4, 6, 5}, {axis}, keepdims,
                          /*transpose=*/axis == 1);
   // Ties go to the first index: integers in [-20, 20] over 1000 elements.

@@ -262,3 +262,19 @@ func.func @scatter_add(%d: tensor<?x?xf32>, %i: tensor<?xi64>, %u: tensor<?x?xf3
   %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64} : tensor<?x?xf32>, tensor<?xi64>, tensor<?x?xf32> -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// uint8: types become signless i8 and the marked ops pick unsigned
+// division, maximum and comparison.
+// CHECK-LABEL: func.func @uint8_ops
+// CHECK-SAME: (%{{.*}}: tensor<?xi8>, %{{.*}}: tensor<?xi8>) -> (tensor<?xi8>, tensor<?xi8>, tensor<?xi1>)
+// CHECK: arith.divui
+// CHECK: arith.maxui
+// CHECK: arith.cmpi ult
+func.func @uint8_ops(%a: tensor<?xui8>, %b: tensor<?xui8>) -> (tensor<?xui8>, tensor<?xui8>, tensor<?xi1>) {
+  %0 = kiln.div %a, %b : tensor<?xui8>, tensor<?xui8>
+  %1 = kiln.maximum %a, %b : tensor<?xui8>, tensor<?xui8>
+  %2 = kiln.lt %a, %b : tensor<?xui8>, tensor<?xui8>
+  return %0, %1, %2 : tensor<?xui8>, tensor<?xui8>, tensor<?xi1>
+}
