@@ -25,6 +25,14 @@ NDArray NDArray::fromData(const void *data, const Shape &shape, DType dtype,
   return array;
 }
 
+NDArray NDArray::view(const Tensor &tensor) const {
+  if (tensor.storage() != this->tensor().storage())
+    throw Error("NDArray.view: the view must share the array's storage");
+  NDArray array;
+  array.chunk_ = std::make_shared<Chunk>(Chunk{tensor, var()});
+  return array;
+}
+
 const NDArray::Chunk &NDArray::checked() const {
   if (!chunk_)
     throw Error("NDArray: the array is empty (default-constructed)");

@@ -27,6 +27,10 @@ public:
   static NDArray fromData(const void *data, const Shape &shape, DType dtype,
                           Device device = Device::cpu());
 
+  /// Another view of this array's data (reshape, transpose, slice): it
+  /// shares the engine variable, so operations on either stay ordered.
+  NDArray view(const Tensor &tensor) const;
+
   bool isNone() const { return !chunk_; }
   const Shape &shape() const { return checked().tensor.shape(); }
   DType dtype() const { return checked().tensor.dtype(); }

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/NDArray.h"
+#include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/Operators.h"
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
@@ -13,6 +14,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+
+#include <map>
+#include <optional>
 
 namespace py = pybind11;
 using namespace kiln;
@@ -109,6 +113,30 @@ PYBIND11_MODULE(_core, m) {
       "waitall", [] { Engine::global().waitAll(); },
       py::call_guard<py::gil_scoped_release>(),
       "Blocks until all pushed work is done; rethrows a pending error.");
+
+  // The operator registry: Python generates mx.nd.<op> from list_ops() and
+  // calls invoke(name, inputs, attrs, out).
+  m.def(
+      "invoke",
+      [](const std::string &name, const std::vector<NDArray> &inputs,
+         const std::map<std::string, std::string> &attrs,
+         std::optional<NDArray> out) {
+        return invokeOp(name, inputs, attrs, out ? *out : NDArray());
+      },
+      py::arg("name"), py::arg("inputs"), py::arg("attrs"),
+      py::arg("out") = py::none());
+  m.def("list_ops", [] {
+    py::list ops;
+    for (const OpSpec *spec : OpRegistry::global().all()) {
+      py::list attrs;
+      for (const AttrSpec &attr : spec->attrs)
+        attrs.append(py::make_tuple(
+            attr.name, attr.defaultValue ? py::cast(*attr.defaultValue)
+                                         : py::object(py::none())));
+      ops.append(py::make_tuple(spec->name, spec->inputs, attrs, spec->doc));
+    }
+    return ops;
+  });
 
   bindProfiler(m);
 }

@@ -3,12 +3,19 @@
 Operations return at once; the dependency engine runs them in the background.
 Reading values (``asnumpy``, ``wait_to_read``) waits for them.
 """
+import numbers as _numbers
+
 import numpy as _np
 
 from . import _core
+from . import _op_gen
 from .context import Context, cpu
 
 NDArray = _core.NDArray
+
+# mx.nd.<op> for every operator in the C++ registry (broadcast_add, sum, dot,
+# exp, ...), with MXNet's names and attributes.
+_OPERATORS = _op_gen.generate(globals())
 
 # MXNet's default element type for data that does not carry one.
 _DEFAULT_DTYPE = _np.float32
@@ -42,9 +49,93 @@ def array(source_array, ctx=None, dtype=None):
     return NDArray.from_numpy(source)
 
 
-def elemwise_add(lhs, rhs):
-    """``lhs + rhs`` for arrays of one shape and dtype."""
-    return _core.elemwise_add(lhs, rhs)
+def _binary(array_op, scalar_op, reversed_scalar_op=None):
+    """An NDArray operator method: array (op) array broadcasts, array (op)
+    number uses the scalar operator, as MXNet's NDArray does."""
+    def method(self, other):
+        if isinstance(other, NDArray):
+            return array_op(self, other)
+        if isinstance(other, (_numbers.Number, _np.generic)):
+            return scalar_op(self, scalar=float(other))
+        return NotImplemented
+
+    def reflected(self, other):
+        if isinstance(other, (_numbers.Number, _np.generic)):
+            return (reversed_scalar_op or scalar_op)(self, scalar=float(other))
+        return NotImplemented
+
+    return method, reflected
+
+
+def _inplace(array_op, scalar_op):
+    """``a op= b``: the result written into a's own storage (out=a)."""
+    def method(self, other):
+        if isinstance(other, NDArray):
+            array_op(self, other, out=self)
+        elif isinstance(other, (_numbers.Number, _np.generic)):
+            scalar_op(self, scalar=float(other), out=self)
+        else:
+            return NotImplemented
+        return self  # The same object, as MXNet's in-place operators.
+    return method
+
+
+_BINARY = {
+    "add": (broadcast_add, _plus_scalar, None),
+    "sub": (broadcast_sub, _minus_scalar, _rminus_scalar),
+    "mul": (broadcast_mul, _mul_scalar, None),
+    "truediv": (broadcast_div, _div_scalar, _rdiv_scalar),
+    "mod": (broadcast_mod, _mod_scalar, _rmod_scalar),
+    "pow": (broadcast_power, _power_scalar, _rpower_scalar),
+}
+for _name, (_array_op, _scalar_op, _reversed) in _BINARY.items():
+    _method, _reflected = _binary(_array_op, _scalar_op, _reversed)
+    setattr(NDArray, "__%s__" % _name, _method)
+    setattr(NDArray, "__r%s__" % _name, _reflected)
+    setattr(NDArray, "__i%s__" % _name, _inplace(_array_op, _scalar_op))
+NDArray.__div__ = NDArray.__truediv__
+
+_COMPARISONS = {
+    "eq": (broadcast_equal, _equal_scalar),
+    "ne": (broadcast_not_equal, _not_equal_scalar),
+    "gt": (broadcast_greater, _greater_scalar),
+    "ge": (broadcast_greater_equal, _greater_equal_scalar),
+    "lt": (broadcast_lesser, _lesser_scalar),
+    "le": (broadcast_lesser_equal, _lesser_equal_scalar),
+}
+for _name, (_array_op, _scalar_op) in _COMPARISONS.items():
+    setattr(NDArray, "__%s__" % _name, _binary(_array_op, _scalar_op)[0])
+# Arrays stay hashable by identity, as in MXNet.
+NDArray.__hash__ = object.__hash__
+NDArray.__neg__ = lambda self: negative(self)
+NDArray.__abs__ = lambda self: abs(self)
+NDArray.__pos__ = lambda self: self
+
+
+def _method(operator):
+    def method(self, *args, **kwargs):
+        return operator(self, *args, **kwargs)
+    method.__name__ = operator.__name__
+    method.__doc__ = operator.__doc__
+    return method
+
+
+for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
+              "sign", "square", "sqrt", "rsqrt", "exp", "expm1", "log",
+              "log1p", "tanh", "sigmoid", "relu", "sin", "cos", "floor",
+              "ceil", "round", "reciprocal"):
+    setattr(NDArray, _name, _method(globals()[_name]))
+
+
+def _astype(self, dtype, copy=True):
+    """The array converted to `dtype`; the array itself when it already has
+    that dtype and copy is False."""
+    if not copy and _np.dtype(dtype) == self.dtype:
+        return self
+    return cast(self, dtype=_np.dtype(dtype).name)
+
+
+NDArray.astype = _astype
 
 
 def waitall():
@@ -52,4 +143,4 @@ def waitall():
     _core.waitall()
 
 
-__all__ = ["NDArray", "array", "elemwise_add", "waitall"]
+__all__ = ["NDArray", "array", "waitall"] + _OPERATORS

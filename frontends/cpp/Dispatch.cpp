@@ -1,0 +1,222 @@
+//===- Dispatch.cpp - from NDArrays to queued kernels ---------------------===//
+#include "frontends/cpp/Dispatch.h"
+
+#include "compiler/KernelCache.h"
+#include "runtime/Error.h"
+#include "runtime/KernelAbi.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kiln {
+namespace dispatch {
+namespace {
+
+uint32_t unitDimsOf(const Shape &shape) {
+  uint32_t mask = 0;
+  for (size_t dim = 0; dim < shape.size(); ++dim)
+    if (shape[dim] == 1)
+      mask |= 1u << dim;
+  return mask;
+}
+
+enum class Invocation { Elementwise, Reduction, Whole };
+
+/// Pushes `kernel` over inputs then `output` on the global engine.
+void push(const char *name, KernelEntryFn kernel,
+          const std::vector<NDArray> &inputs, const NDArray &output,
+          Invocation invocation, std::vector<int64_t> axes = {},
+          bool keepdims = false, bool associative = false) {
+  std::vector<Tensor> arguments;
+  std::vector<VarPtr> reads;
+  for (const NDArray &input : inputs) {
+    arguments.push_back(input.tensor());
+    reads.push_back(input.var());
+  }
+  arguments.push_back(output.tensor());
+  // The captured tensors keep their storage alive until the kernel has run.
+  Engine::global().push(
+      [kernel, arguments = std::move(arguments), invocation,
+       axes = std::move(axes), keepdims, associative] {
+        switch (invocation) {
+        case Invocation::Elementwise:
+          invokeElementwiseKernel(kernel, arguments);
+          break;
+        case Invocation::Reduction:
+          invokeReductionKernel(kernel, arguments[0], arguments[1], axes,
+                                keepdims, associative);
+          break;
+        case Invocation::Whole:
+          invokeKernel(kernel, arguments);
+          break;
+        }
+      },
+      output.device(), reads, {output.var()}, /*priority=*/0, name);
+}
+
+/// `out` if given (after checking it fits), else a new array.
+NDArray outputFor(const std::string &op, const NDArray &out, const Shape &shape,
+                  DType dtype, Device device) {
+  if (out.isNone())
+    return NDArray::empty(shape, dtype, device);
+  if (out.shape() != shape)
+    throw Error(formatMessage(op, ": out has shape ",
+                              shapeToString(out.shape()), ", expected ",
+                              shapeToString(shape)));
+  if (out.dtype() != dtype)
+    throw Error(formatMessage(op, ": out has dtype ", dtypeName(out.dtype()),
+                              ", expected ", dtypeName(dtype)));
+  return out;
+}
+
+} // namespace
+
+Shape broadcastShapes(const std::string &op, const std::vector<Shape> &shapes) {
+  size_t rank = 0;
+  for (const Shape &shape : shapes)
+    rank = std::max(rank, shape.size());
+  Shape result(rank, 1);
+  for (const Shape &shape : shapes)
+    for (size_t dim = 0; dim < shape.size(); ++dim) {
+      int64_t &extent = result[rank - shape.size() + dim];
+      const int64_t other = shape[dim];
+      if (other == extent || other == 1)
+        continue;
+      if (extent != 1) {
+        std::string listed;
+        for (size_t i = 0; i < shapes.size(); ++i)
+          listed += (i ? " and " : "") + shapeToString(shapes[i]);
+        throw Error(formatMessage(op,
+                                  ": operands could not be broadcast "
+                                  "together with shapes ",
+                                  listed));
+      }
+      extent = other;
+    }
+  return result;
+}
+
+NDArray elementwise(const std::string &op, const std::string &primitive,
+                    const std::vector<NDArray> &inputs, DType outType,
+                    const NDArray &out) {
+  std::vector<Shape> shapes;
+  for (const NDArray &input : inputs)
+    shapes.push_back(input.shape());
+  const Shape shape = broadcastShapes(op, shapes);
+  if (static_cast<int64_t>(shape.size()) > compiler::kMaxKernelRank)
+    throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
+                              compiler::kMaxKernelRank, " supported"));
+  NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
+  compiler::KernelSignature signature{primitive, {}, {}};
+  for (const NDArray &input : inputs) {
+    // A unit dimension broadcasts only where the output's extent is not 1;
+    // marking the others too would make needless kernel variants.
+    uint32_t unit = unitDimsOf(input.shape());
+    const size_t lead = shape.size() - input.shape().size();
+    for (size_t dim = 0; dim < input.shape().size(); ++dim)
+      if (shape[lead + dim] == 1)
+        unit &= ~(1u << dim);
+    signature.inputs.push_back(
+        {input.dtype(), static_cast<int64_t>(input.shape().size()), unit});
+  }
+  signature.outputs.push_back({outType, static_cast<int64_t>(shape.size())});
+  KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
+  push(op.c_str(), kernel, inputs, output, Invocation::Elementwise);
+  return output;
+}
+
+NDArray reduction(const std::string &primitive, const NDArray &input,
+                  const std::vector<int64_t> &axes, bool keepdims,
+                  DType outType) {
+  const Shape &shape = input.shape();
+  Shape outShape;
+  for (int64_t dim = 0; dim < static_cast<int64_t>(shape.size()); ++dim) {
+    const bool reduced = std::binary_search(axes.begin(), axes.end(), dim);
+    if (!reduced)
+      outShape.push_back(shape[dim]);
+    else if (keepdims)
+      outShape.push_back(1);
+  }
+  NDArray output = NDArray::empty(outShape, outType, input.device());
+  compiler::KernelSignature signature{
+      primitive,
+      {{input.dtype(), static_cast<int64_t>(shape.size())}},
+      {{outType, static_cast<int64_t>(outShape.size())}}};
+  const bool isArg = primitive == "argmax" || primitive == "argmin";
+  signature.attributes[isArg ? "axis" : "axes"] = axes;
+  signature.attributes["keepdims"] = {keepdims ? 1 : 0};
+  KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
+  const bool associative =
+      primitive == "reduce_sum" || primitive == "reduce_prod" ||
+      primitive == "reduce_max" || primitive == "reduce_min";
+  push(primitive.c_str(), kernel, {input}, output, Invocation::Reduction, axes,
+       keepdims, associative);
+  return output;
+}
+
+NDArray matmul(const NDArray &lhs, const NDArray &rhs) {
+  Shape lhsBatch(lhs.shape().begin(), lhs.shape().end() - 2);
+  Shape rhsBatch(rhs.shape().begin(), rhs.shape().end() - 2);
+  Shape shape = broadcastShapes("dot", {lhsBatch, rhsBatch});
+  shape.push_back(lhs.shape()[lhs.shape().size() - 2]);
+  shape.push_back(rhs.shape().back());
+  NDArray output = NDArray::empty(shape, lhs.dtype(), lhs.device());
+  compiler::KernelSignature signature{
+      "matmul",
+      {{lhs.dtype(), static_cast<int64_t>(lhs.shape().size()),
+        unitDimsOf(lhsBatch)},
+       {rhs.dtype(), static_cast<int64_t>(rhs.shape().size()),
+        unitDimsOf(rhsBatch)}},
+      {{lhs.dtype(), static_cast<int64_t>(shape.size())}}};
+  KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
+  push("dot", kernel, {lhs, rhs}, output, Invocation::Whole);
+  return output;
+}
+
+NDArray scalar(double value, DType dtype) {
+  NDArray array = NDArray::empty({}, dtype);
+  void *data = array.tensor().data();
+  switch (dtype) {
+  case DType::Float32: {
+    float v = static_cast<float>(value);
+    std::memcpy(data, &v, 4);
+    break;
+  }
+  case DType::Float64:
+    std::memcpy(data, &value, 8);
+    break;
+  case DType::Int8:
+    *static_cast<int8_t *>(data) = static_cast<int8_t>(value);
+    break;
+  case DType::UInt8:
+    *static_cast<uint8_t *>(data) =
+        static_cast<uint8_t>(static_cast<int64_t>(value));
+    break;
+  case DType::Int32: {
+    int32_t v = static_cast<int32_t>(value);
+    std::memcpy(data, &v, 4);
+    break;
+  }
+  case DType::Int64: {
+    int64_t v = static_cast<int64_t>(value);
+    std::memcpy(data, &v, 8);
+    break;
+  }
+  case DType::Bool:
+    *static_cast<uint8_t *>(data) = value != 0;
+    break;
+  case DType::Float16:
+  case DType::BFloat16: {
+    // Through a float32 scalar and a cast kernel: rounding as the kernels do.
+    return cast(scalar(value, DType::Float32), dtype);
+  }
+  }
+  return array;
+}
+
+NDArray cast(const NDArray &input, DType dtype, const NDArray &out) {
+  return elementwise("cast", "cast", {input}, dtype, out);
+}
+
+} // namespace dispatch
+} // namespace kiln

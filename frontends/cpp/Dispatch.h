@@ -1,0 +1,52 @@
+//===- Dispatch.h - from NDArrays to queued kernels -------------*- C++ -*-===//
+//
+// What every eager op does after checking its arguments: work out the
+// kernel signature (primitive, dtypes, ranks, broadcast pattern), fetch the
+// compiled kernel from the cache, allocate the output (or use the caller's
+// `out`) and push the kernel to the engine with the right reads and writes.
+// Shape inference and error messages stay with the ops.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_DISPATCH_H
+#define KILN_FRONTENDS_CPP_DISPATCH_H
+
+#include "compiler/KernelSignature.h"
+#include "frontends/cpp/NDArray.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+namespace dispatch {
+
+/// numpy's broadcast of `shapes`; throws kiln::Error naming `op` when they
+/// do not broadcast.
+Shape broadcastShapes(const std::string &op, const std::vector<Shape> &shapes);
+
+/// An elementwise primitive over `inputs` (broadcasting), writing an output
+/// of the broadcast shape and `outType`, into `out` when given (whose shape
+/// and dtype must match). Large outputs run in parallel slices.
+NDArray elementwise(const std::string &op, const std::string &primitive,
+                    const std::vector<NDArray> &inputs, DType outType,
+                    const NDArray &out = NDArray());
+
+/// A reduction primitive ("reduce_sum", ..., "argmax") over `axes`
+/// (normalized, sorted) of `input`.
+NDArray reduction(const std::string &primitive, const NDArray &input,
+                  const std::vector<int64_t> &axes, bool keepdims,
+                  DType outType);
+
+/// Batched matrix product of two float arrays (rank >= 2).
+NDArray matmul(const NDArray &lhs, const NDArray &rhs);
+
+/// A rank-0 array of `dtype` holding `value` converted as C does
+/// (MXNet's scalar operands).
+NDArray scalar(double value, DType dtype);
+
+/// `input` converted to `dtype` (a copy even when the dtype is the same).
+NDArray cast(const NDArray &input, DType dtype, const NDArray &out = NDArray());
+
+} // namespace dispatch
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_DISPATCH_H

@@ -1,0 +1,201 @@
+//===- OpRegistry.cpp - MXNet's operators, defined once -------------------===//
+#include "frontends/cpp/OpRegistry.h"
+
+#include "frontends/cpp/ops/Ops.h"
+#include "runtime/Error.h"
+
+#include <cctype>
+#include <cstdlib>
+
+namespace kiln {
+namespace {
+
+std::string trim(const std::string &text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin])))
+    ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1])))
+    --end;
+  return text.substr(begin, end - begin);
+}
+
+bool parseInt(const std::string &text, int64_t &value) {
+  const std::string t = trim(text);
+  if (t.empty())
+    return false;
+  char *end = nullptr;
+  value = std::strtoll(t.c_str(), &end, 10);
+  return *end == '\0';
+}
+
+} // namespace
+
+Attrs::Attrs(const std::string &op, const std::vector<AttrSpec> &specs,
+             const AttrMap &given)
+    : op_(op) {
+  for (const auto &[name, value] : given) {
+    bool known = false;
+    for (const AttrSpec &spec : specs)
+      known |= spec.name == name;
+    if (!known) {
+      std::string names;
+      for (const AttrSpec &spec : specs)
+        names += (names.empty() ? "" : ", ") + spec.name;
+      throw Error(formatMessage(
+          op, ": unknown argument '", name,
+          "'; expected one of: ", names.empty() ? "(none)" : names));
+    }
+  }
+  for (const AttrSpec &spec : specs) {
+    auto found = given.find(spec.name);
+    if (found != given.end())
+      values_[spec.name] = found->second;
+    else if (spec.defaultValue)
+      values_[spec.name] = *spec.defaultValue;
+    else
+      throw Error(
+          formatMessage(op, ": missing required argument '", spec.name, "'"));
+  }
+}
+
+const std::string &Attrs::raw(const std::string &name) const {
+  auto found = values_.find(name);
+  if (found == values_.end())
+    throw Error(formatMessage(op_, ": no argument '", name, "'"));
+  return found->second;
+}
+
+void Attrs::fail(const std::string &name, const char *expected) const {
+  throw Error(formatMessage(op_, ": argument '", name, "' expected ", expected,
+                            ", got '", raw(name), "'"));
+}
+
+int64_t Attrs::getInt(const std::string &name) const {
+  int64_t value;
+  if (!parseInt(raw(name), value))
+    fail(name, "an integer");
+  return value;
+}
+
+double Attrs::getFloat(const std::string &name) const {
+  const std::string t = trim(raw(name));
+  char *end = nullptr;
+  double value = std::strtod(t.c_str(), &end);
+  if (t.empty() || *end != '\0')
+    fail(name, "a number");
+  return value;
+}
+
+bool Attrs::getBool(const std::string &name) const {
+  const std::string t = trim(raw(name));
+  if (t == "True" || t == "true" || t == "1")
+    return true;
+  if (t == "False" || t == "false" || t == "0")
+    return false;
+  fail(name, "a boolean");
+}
+
+std::vector<int64_t> Attrs::getIntTuple(const std::string &name) const {
+  std::string t = trim(raw(name));
+  // "(0, 1)", "[0,1]", "(0,)", "0" and "()" all parse.
+  if (!t.empty() && (t.front() == '(' || t.front() == '[')) {
+    if (t.size() < 2 || (t.back() != ')' && t.back() != ']'))
+      fail(name, "a tuple of integers");
+    t = t.substr(1, t.size() - 2);
+  }
+  std::vector<int64_t> values;
+  size_t start = 0;
+  while (start <= t.size()) {
+    size_t comma = t.find(',', start);
+    std::string piece = trim(t.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (!piece.empty()) {
+      int64_t value;
+      if (!parseInt(piece, value))
+        fail(name, "a tuple of integers");
+      values.push_back(value);
+    } else if (comma != std::string::npos && !values.empty() &&
+               comma + 1 < t.size()) {
+      fail(name, "a tuple of integers");
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return values;
+}
+
+std::optional<std::vector<int64_t>>
+Attrs::getOptionalIntTuple(const std::string &name) const {
+  if (trim(raw(name)) == "None")
+    return std::nullopt;
+  return getIntTuple(name);
+}
+
+std::optional<int64_t> Attrs::getOptionalInt(const std::string &name) const {
+  if (trim(raw(name)) == "None")
+    return std::nullopt;
+  return getInt(name);
+}
+
+DType Attrs::getDType(const std::string &name) const {
+  const std::string t = trim(raw(name));
+  for (DType dtype :
+       {DType::Float32, DType::Float64, DType::Float16, DType::UInt8,
+        DType::Int32, DType::Int8, DType::Int64, DType::Bool, DType::BFloat16})
+    if (t == dtypeName(dtype))
+      return dtype;
+  fail(name, "a dtype name (float32, float64, float16, bfloat16, uint8, int8, "
+             "int32, int64, bool)");
+}
+
+OpRegistry &OpRegistry::global() {
+  // Leaked, like the engine: arrays may run ops during static teardown.
+  static OpRegistry *registry = [] {
+    auto *created = new OpRegistry();
+    ops::registerElementwiseOps(*created);
+    ops::registerReductionOps(*created);
+    ops::registerLinalgOps(*created);
+    return created;
+  }();
+  return *registry;
+}
+
+void OpRegistry::add(OpSpec spec, const std::vector<std::string> &aliases) {
+  for (const std::string &alias : aliases) {
+    OpSpec copy = spec;
+    copy.name = alias;
+    ops_[alias] = std::move(copy);
+  }
+  const std::string name = spec.name;
+  ops_[name] = std::move(spec);
+}
+
+const OpSpec *OpRegistry::find(const std::string &name) const {
+  auto found = ops_.find(name);
+  return found == ops_.end() ? nullptr : &found->second;
+}
+
+std::vector<const OpSpec *> OpRegistry::all() const {
+  std::vector<const OpSpec *> specs;
+  for (const auto &[name, spec] : ops_)
+    specs.push_back(&spec);
+  return specs;
+}
+
+NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
+                 const AttrMap &attrs, const NDArray &out) {
+  const OpSpec *spec = OpRegistry::global().find(name);
+  if (!spec)
+    throw Error(formatMessage("unknown operator '", name, "'"));
+  if (inputs.size() != spec->inputs.size())
+    throw Error(formatMessage(name, ": expected ", spec->inputs.size(),
+                              " input arrays, got ", inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].isNone())
+      throw Error(formatMessage(name, ": input '", spec->inputs[i],
+                                "' is an empty NDArray handle"));
+  return spec->compute(inputs, Attrs(name, spec->attrs, attrs), out);
+}
+
+} // namespace kiln

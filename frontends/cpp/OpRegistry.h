@@ -1,0 +1,99 @@
+//===- OpRegistry.h - MXNet's operators, defined once -----------*- C++ -*-===//
+//
+// Every frontend operator is registered here once, under its MXNet name,
+// with its inputs, its attribute schema (names, kinds and defaults, given in
+// MXNet's string forms) and the function that checks its arguments eagerly
+// and queues its kernels. The Python package generates mx.nd.<op> from this
+// table, so C++ and Python share one definition.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_OPREGISTRY_H
+#define KILN_FRONTENDS_CPP_OPREGISTRY_H
+
+#include "frontends/cpp/NDArray.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// Attribute values as MXNet writes them: "3", "(0, 1)", "True", "float32".
+using AttrMap = std::map<std::string, std::string>;
+
+struct AttrSpec {
+  enum class Kind {
+    Int,
+    Float,
+    Bool,
+    IntTuple,
+    OptionalIntTuple,
+    OptionalInt,
+    DType
+  };
+  std::string name;
+  Kind kind;
+  /// The default in MXNet's string form; nullopt makes the attribute required.
+  std::optional<std::string> defaultValue;
+};
+
+/// Typed access to an op's attributes, parsed from their string forms; every
+/// bad value is a kiln::Error naming the op, the attribute, expected and got.
+class Attrs {
+public:
+  Attrs(const std::string &op, const std::vector<AttrSpec> &specs,
+        const AttrMap &given);
+
+  int64_t getInt(const std::string &name) const;
+  double getFloat(const std::string &name) const;
+  bool getBool(const std::string &name) const;
+  std::vector<int64_t> getIntTuple(const std::string &name) const;
+  /// Empty when the value is "None".
+  std::optional<std::vector<int64_t>>
+  getOptionalIntTuple(const std::string &name) const;
+  std::optional<int64_t> getOptionalInt(const std::string &name) const;
+  DType getDType(const std::string &name) const;
+
+private:
+  const std::string &raw(const std::string &name) const;
+  [[noreturn]] void fail(const std::string &name, const char *expected) const;
+
+  std::string op_;
+  AttrMap values_;
+};
+
+struct OpSpec {
+  std::string name;
+  std::vector<std::string> inputs;
+  std::vector<AttrSpec> attrs;
+  std::string doc;
+  /// Checks, queues the kernels, returns the result (written into `out` when
+  /// that is not none).
+  std::function<NDArray(const std::vector<NDArray> &inputs, const Attrs &attrs,
+                        const NDArray &out)>
+      compute;
+};
+
+class OpRegistry {
+public:
+  static OpRegistry &global();
+
+  /// Registers `spec` (and the same op under each of `aliases`).
+  void add(OpSpec spec, const std::vector<std::string> &aliases = {});
+  /// The op named `name`, or null.
+  const OpSpec *find(const std::string &name) const;
+  std::vector<const OpSpec *> all() const;
+
+private:
+  std::map<std::string, OpSpec> ops_;
+};
+
+/// Runs the op `name` (kiln::Error if unknown, or on bad inputs/attributes).
+NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
+                 const AttrMap &attrs, const NDArray &out = NDArray());
+
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_OPREGISTRY_H

@@ -1,0 +1,99 @@
+//===- LinalgOps.cpp - dot and cast ---------------------------------------===//
+#include "frontends/cpp/ops/Ops.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+
+namespace kiln {
+namespace ops {
+namespace {
+
+/// `x` with its last two dimensions swapped (a view).
+NDArray swapLastTwo(const NDArray &x) {
+  Shape shape = x.shape(), strides = x.tensor().strides();
+  const size_t rank = shape.size();
+  std::swap(shape[rank - 1], shape[rank - 2]);
+  std::swap(strides[rank - 1], strides[rank - 2]);
+  return x.view(x.tensor().strided(shape, strides, x.tensor().offset()));
+}
+
+/// A contiguous view of `x` reshaped to `shape`, copying `x` first if its
+/// layout does not allow the view.
+NDArray reshaped(const NDArray &x, const Shape &shape) {
+  NDArray contiguous =
+      x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
+  return contiguous.view(contiguous.tensor().reshaped(shape));
+}
+
+NDArray dot(const NDArray &lhs, const NDArray &rhs, bool transposeA,
+            bool transposeB) {
+  requireFloat("dot", lhs);
+  if (lhs.dtype() != rhs.dtype())
+    throw Error(formatMessage("dot: operands must have the same dtype, got ",
+                              dtypeName(lhs.dtype()), " and ",
+                              dtypeName(rhs.dtype())));
+  const size_t lhsRank = lhs.shape().size(), rhsRank = rhs.shape().size();
+  if (lhsRank == 0 || rhsRank == 0)
+    throw Error("dot: operands must have rank 1 or more");
+  if ((transposeA && lhsRank > 2) || (transposeB && rhsRank > 2))
+    throw Error("dot: transpose_a/transpose_b are supported for rank 1 and 2 "
+                "operands only");
+  // As matrices: lhs (M, K) from all but its last axis, rhs (K, N) from all
+  // but its first (MXNet's dot contracts those two axes).
+  NDArray a = lhsRank == 1 ? reshaped(lhs, {1, lhs.shape()[0]}) : lhs;
+  NDArray b = rhsRank == 1 ? reshaped(rhs, {rhs.shape()[0], 1}) : rhs;
+  if (transposeA && lhsRank == 2)
+    a = swapLastTwo(a);
+  if (transposeB && rhsRank == 2)
+    b = swapLastTwo(b);
+  Shape outShape(a.shape().begin(), a.shape().end() - 1);
+  outShape.insert(outShape.end(), b.shape().begin() + 1, b.shape().end());
+  const int64_t k = a.shape().back();
+  if (b.shape().front() != k)
+    throw Error(formatMessage("dot: shapes ", shapeToString(lhs.shape()),
+                              " and ", shapeToString(rhs.shape()),
+                              " do not align (", k, " vs ", b.shape().front(),
+                              ")"));
+  if (a.shape().size() > 2)
+    a = reshaped(a, {a.size() / k, k});
+  if (b.shape().size() > 2)
+    b = reshaped(b, {k, b.size() / k});
+  NDArray product = dispatch::matmul(a, b);
+  if (lhsRank == 1 && rhsRank == 1)
+    return product.view(product.tensor().reshaped({1}));
+  if (lhsRank == 1)
+    outShape.erase(outShape.begin());
+  if (rhsRank == 1)
+    outShape.pop_back();
+  return product.view(product.tensor().reshaped(outShape));
+}
+
+} // namespace
+
+void registerLinalgOps(OpRegistry &registry) {
+  registry.add({"dot",
+                {"lhs", "rhs"},
+                {{"transpose_a", AttrSpec::Kind::Bool, "False"},
+                 {"transpose_b", AttrSpec::Kind::Bool, "False"}},
+                "MXNet's dot: contracts the last axis of lhs with the first "
+                "of rhs; f32 runs on oneDNN.",
+                [](const std::vector<NDArray> &in, const Attrs &attrs,
+                   const NDArray &out) {
+                  if (!out.isNone())
+                    throw Error("dot: out= is not supported yet");
+                  return dot(in[0], in[1], attrs.getBool("transpose_a"),
+                             attrs.getBool("transpose_b"));
+                }});
+  registry.add({"cast",
+                {"data"},
+                {{"dtype", AttrSpec::Kind::DType, std::nullopt}},
+                "The array converted to dtype.",
+                [](const std::vector<NDArray> &in, const Attrs &attrs,
+                   const NDArray &out) {
+                  return dispatch::cast(in[0], attrs.getDType("dtype"), out);
+                }},
+               {"Cast"});
+}
+
+} // namespace ops
+} // namespace kiln

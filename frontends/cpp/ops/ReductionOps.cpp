@@ -1,0 +1,148 @@
+//===- ReductionOps.cpp - MXNet's reductions ------------------------------===//
+#include "frontends/cpp/ops/Ops.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+
+#include <algorithm>
+
+namespace kiln {
+namespace ops {
+namespace {
+
+/// The axes to reduce: MXNet's `axis` (None: all), negative from the end,
+/// `exclude` reducing every other axis. Sorted; errors name the op.
+std::vector<int64_t> reducedAxes(const std::string &op, const NDArray &x,
+                                 const Attrs &attrs) {
+  const int64_t rank = static_cast<int64_t>(x.shape().size());
+  std::optional<std::vector<int64_t>> given = attrs.getOptionalIntTuple("axis");
+  std::vector<int64_t> axes;
+  if (!given) {
+    for (int64_t dim = 0; dim < rank; ++dim)
+      axes.push_back(dim);
+    return axes;
+  }
+  for (int64_t axis : *given) {
+    const int64_t normalized = axis < 0 ? axis + rank : axis;
+    if (normalized < 0 || normalized >= rank)
+      throw Error(formatMessage(
+          op, ": axis ", axis, " is out of range for an array of rank ", rank));
+    if (std::find(axes.begin(), axes.end(), normalized) != axes.end())
+      throw Error(formatMessage(op, ": axis ", axis, " is repeated"));
+    axes.push_back(normalized);
+  }
+  if (attrs.getBool("exclude")) {
+    std::vector<int64_t> complement;
+    for (int64_t dim = 0; dim < rank; ++dim)
+      if (std::find(axes.begin(), axes.end(), dim) == axes.end())
+        complement.push_back(dim);
+    axes = complement;
+  }
+  std::sort(axes.begin(), axes.end());
+  return axes;
+}
+
+/// MXNet's legacy NDArray has no rank 0: a reduction to a scalar gives (1,).
+NDArray atLeastRankOne(const NDArray &result) {
+  if (!result.shape().empty())
+    return result;
+  return result.view(result.tensor().reshaped({1}));
+}
+
+const std::vector<AttrSpec> kReduceAttrs = {
+    {"axis", AttrSpec::Kind::OptionalIntTuple, "None"},
+    {"keepdims", AttrSpec::Kind::Bool, "False"},
+    {"exclude", AttrSpec::Kind::Bool, "False"}};
+
+} // namespace
+
+void registerReductionOps(OpRegistry &registry) {
+  const std::vector<std::pair<std::string, std::string>> reductions = {
+      {"sum", "reduce_sum"},
+      {"prod", "reduce_prod"},
+      {"max", "reduce_max"},
+      {"min", "reduce_min"},
+      {"mean", "reduce_mean"}};
+  for (const auto &[name, primitive] : reductions)
+    registry.add(
+        {name,
+         {"data"},
+         kReduceAttrs,
+         "The " + name + " over axis (all by default), as MXNet's " + name +
+             ".",
+         [name = name, primitive = primitive](const std::vector<NDArray> &in,
+                                              const Attrs &attrs,
+                                              const NDArray &out) {
+           const NDArray &x = in[0];
+           if (!out.isNone())
+             throw Error(formatMessage(name, ": out= is not supported yet"));
+           if (x.dtype() == DType::Bool)
+             throw Error(formatMessage(name, ": bool arrays are not supported; "
+                                             "cast them first"));
+           std::vector<int64_t> axes = reducedAxes(name, x, attrs);
+           const bool keepdims = attrs.getBool("keepdims");
+           if (primitive != "reduce_mean" || isFloatDType(x.dtype()))
+             return atLeastRankOne(
+                 dispatch::reduction(primitive, x, axes, keepdims, x.dtype()));
+           // Integer mean, as MXNet: the sum divided by the count, truncated.
+           int64_t count = 1;
+           for (int64_t axis : axes)
+             count *= x.shape()[axis];
+           NDArray sum =
+               dispatch::reduction("reduce_sum", x, axes, keepdims, x.dtype());
+           NDArray result = dispatch::elementwise(
+               name, "div",
+               {sum, dispatch::scalar(static_cast<double>(count), x.dtype())},
+               x.dtype());
+           return atLeastRankOne(result);
+         }},
+        name == "sum" ? std::vector<std::string>{"sum_axis"}
+                      : std::vector<std::string>{});
+
+  for (const std::string name : {"argmax", "argmin"})
+    registry.add(
+        {name,
+         {"data"},
+         {{"axis", AttrSpec::Kind::OptionalInt, "None"},
+          {"keepdims", AttrSpec::Kind::Bool, "False"}},
+         "Indices of the " +
+             std::string(name == "argmax" ? "largest" : "smallest") +
+             " elements along axis (of the flattened array by default), "
+             "as float32 like MXNet.",
+         [name](const std::vector<NDArray> &in, const Attrs &attrs,
+                const NDArray &out) {
+           if (!out.isNone())
+             throw Error(formatMessage(name, ": out= is not supported yet"));
+           NDArray x = in[0];
+           if (x.dtype() == DType::Bool)
+             throw Error(
+                 formatMessage(name, ": bool arrays are not supported"));
+           std::optional<int64_t> axis = attrs.getOptionalInt("axis");
+           const bool keepdims = attrs.getBool("keepdims");
+           const int64_t rank = static_cast<int64_t>(x.shape().size());
+           if (!axis) {
+             // Over the flattened array.
+             if (!x.tensor().isContiguous())
+               x = dispatch::cast(x, x.dtype());
+             x = x.view(x.tensor().reshaped({x.size()}));
+             axis = 0;
+           } else {
+             if (*axis < -rank || *axis >= rank)
+               throw Error(formatMessage(name, ": axis ", *axis,
+                                         " is out of range for an array of "
+                                         "rank ",
+                                         rank));
+             if (*axis < 0)
+               *axis += rank;
+           }
+           if (x.shape()[*axis] == 0)
+             throw Error(formatMessage(name, ": cannot reduce an empty axis"));
+           NDArray indices = dispatch::reduction(
+               name, x, {*axis}, keepdims && attrs.getOptionalInt("axis"),
+               DType::Int64);
+           return atLeastRankOne(dispatch::cast(indices, DType::Float32));
+         }});
+}
+
+} // namespace ops
+} // namespace kiln

@@ -1,0 +1,72 @@
+"""Generates MXNet-style operator functions from kiln's C++ operator registry.
+
+Each registered operator becomes ``f(*inputs, out=None, name=None, **attrs)``
+with MXNet's name; attributes are passed in MXNet's string forms ("(0, 1)",
+"True", "float32"), parsed and checked in C++.
+"""
+import numbers
+
+import numpy as _np
+
+from . import _core
+from .base import MXNetError
+
+
+def attr_string(value):
+    """An attribute value in MXNet's string form."""
+    if value is None:
+        return "None"
+    if isinstance(value, (bool, _np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(attr_string(v) for v in value) + ")"
+    if isinstance(value, _np.dtype):
+        return value.name
+    if isinstance(value, type) and issubclass(value, _np.generic):
+        return _np.dtype(value).name
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    return str(value)
+
+
+def make_operator(name, input_names, attr_specs, doc):
+    """The Python function for one registered operator."""
+    attr_names = [attr for attr, _ in attr_specs]
+    signature = ", ".join(list(input_names) + [
+        "%s=%s" % (attr, default) if default is not None else attr
+        for attr, default in attr_specs] + ["out=None", "name=None"])
+
+    def operator(*args, out=None, name=None, **kwargs):
+        inputs = list(args)
+        for input_name in input_names[len(inputs):]:
+            if input_name not in kwargs:
+                raise MXNetError("%s: missing input '%s'" % (operator.__name__,
+                                                             input_name))
+            inputs.append(kwargs.pop(input_name))
+        if len(inputs) != len(input_names):
+            raise MXNetError("%s: expected %d input arrays, got %d"
+                             % (operator.__name__, len(input_names), len(inputs)))
+        for index, array in enumerate(inputs):
+            if not isinstance(array, _core.NDArray):
+                raise MXNetError("%s: input '%s' expected an NDArray, got %s"
+                                 % (operator.__name__, input_names[index],
+                                    type(array).__name__))
+        attrs = {key: attr_string(value) for key, value in kwargs.items()}
+        return _core.invoke(operator.__name__, inputs, attrs, out)
+
+    operator.__name__ = name
+    operator.__qualname__ = name
+    operator.__doc__ = "%s(%s)\n\n%s\n\nAttributes: %s" % (
+        name, signature, doc, ", ".join(attr_names) or "none")
+    return operator
+
+
+def generate(namespace):
+    """Adds every registered operator to `namespace` (a module dict)."""
+    names = []
+    for name, input_names, attr_specs, doc in _core.list_ops():
+        namespace[name] = make_operator(name, input_names, attr_specs, doc)
+        names.append(name)
+    return names

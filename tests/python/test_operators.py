@@ -1,0 +1,216 @@
+"""mx.nd operators from the C++ registry: results against numpy, MXNet's
+semantics where they differ from numpy, and the errors bad calls raise."""
+import numpy as np
+import pytest
+
+import kiln as mx
+
+RNG = np.random.default_rng(7)
+
+
+def rand(shape, dtype=np.float32, low=-5, high=5):
+    if np.dtype(dtype).kind == "f":
+        return RNG.uniform(low, high, size=shape).astype(dtype)
+    return RNG.integers(low, high, size=shape).astype(dtype)
+
+
+BROADCAST_SHAPES = [((3, 4), (3, 4)), ((2, 1, 4), (3, 1)), ((5,), ()),
+                    ((0, 3), (1, 3)), ((2, 3, 1, 2), (3, 4, 1))]
+
+
+@pytest.mark.parametrize("lhs_shape, rhs_shape", BROADCAST_SHAPES)
+@pytest.mark.parametrize("name, reference", [
+    ("broadcast_add", np.add), ("broadcast_sub", np.subtract),
+    ("broadcast_mul", np.multiply), ("broadcast_maximum", np.maximum),
+    ("broadcast_minimum", np.minimum)])
+def test_broadcast_arithmetic(name, reference, lhs_shape, rhs_shape):
+    x, y = rand(lhs_shape), rand(rhs_shape)
+    result = getattr(mx.nd, name)(mx.nd.array(x), mx.nd.array(y))
+    np.testing.assert_allclose(result.asnumpy(), reference(x, y), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64,
+                                   np.int8, np.uint8])
+def test_operators_follow_mxnet(dtype):
+    x = rand((4, 5), dtype, 1, 9)
+    y = rand((5,), dtype, 1, 9)
+    a, b = mx.nd.array(x, dtype=dtype), mx.nd.array(y, dtype=dtype)
+    np.testing.assert_array_equal((a + b).asnumpy(), x + y)
+    np.testing.assert_array_equal((a - b).asnumpy(), (x - y).astype(dtype))
+    np.testing.assert_array_equal((a * b).asnumpy(), (x * y).astype(dtype))
+    if np.dtype(dtype).kind == "f":
+        np.testing.assert_allclose((a / b).asnumpy(), x / y, rtol=1e-6)
+    else:
+        # MXNet divides integers truncating toward zero.
+        np.testing.assert_array_equal((a / b).asnumpy(),
+                                      np.trunc(x / y).astype(dtype))
+    # Comparisons give 1/0 in the operands' dtype, not bool.
+    greater = (a > b).asnumpy()
+    assert greater.dtype == dtype
+    np.testing.assert_array_equal(greater, (x > y).astype(dtype))
+    assert (a == a).asnumpy().all()
+
+
+def test_scalar_operators_and_reflections():
+    x = rand((3, 4), low=1, high=5)
+    a = mx.nd.array(x)
+    cases = [(a + 2, x + 2), (2 + a, 2 + x), (a - 1.5, x - 1.5),
+             (1.5 - a, 1.5 - x), (a * 3, x * 3), (3 * a, 3 * x),
+             (a / 4, x / 4), (4 / a, 4 / x), (a ** 2, x ** 2),
+             (2 ** a, 2 ** x), (a % 1.5, np.mod(x, 1.5)),
+             (7 % a, np.mod(7, x)), (-a, -x), (abs(-a), x),
+             (a > 2.5, (x > 2.5).astype(np.float32)),
+             (a == a, np.ones_like(x))]
+    for got, expected in cases:
+        np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-5)
+
+
+def test_integer_scalars_take_the_array_dtype():
+    a = mx.nd.array([7, -7, 5], dtype="int32")
+    # MXNet converts the scalar to the array's type: 2.9 acts as 2.
+    np.testing.assert_array_equal((a / 2.9).asnumpy(), [3, -3, 2])
+    np.testing.assert_array_equal((a % 3).asnumpy(), [1, 2, 2])  # Python's sign
+
+
+def test_inplace_operators_write_into_the_array():
+    x = rand((3, 4))
+    a = mx.nd.array(x)
+    alias = a
+    a += 1
+    a *= mx.nd.array(np.full((4,), 2, dtype=np.float32))
+    assert a is alias
+    np.testing.assert_allclose(a.asnumpy(), (x + 1) * 2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid",
+                                  "abs", "square", "relu", "sign", "floor",
+                                  "ceil", "reciprocal", "expm1", "log1p",
+                                  "sin", "cos", "rsqrt", "negative"])
+def test_unary_math(name):
+    x = rand((4, 7), low=0.1, high=4)
+    reference = {
+        "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0),
+        "rsqrt": lambda v: 1 / np.sqrt(v), "negative": np.negative,
+        "reciprocal": np.reciprocal}.get(name, getattr(np, name, None))
+    got = getattr(mx.nd, name)(mx.nd.array(x)).asnumpy()
+    np.testing.assert_allclose(got, reference(x), rtol=2e-6, atol=1e-7)
+
+
+def test_float_math_on_integers_truncates_like_mxnet():
+    a = mx.nd.array([4, 5, 10], dtype="int32")
+    result = mx.nd.sqrt(a)
+    assert result.dtype == np.int32
+    np.testing.assert_array_equal(result.asnumpy(), [2, 2, 3])
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (1, 2, 0)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions(name, axis, keepdims):
+    x = rand((3, 4, 5), low=0.5, high=1.5)
+    result = getattr(mx.nd, name)(mx.nd.array(x), axis=axis, keepdims=keepdims)
+    expected = getattr(np, name)(x, axis=axis, keepdims=keepdims)
+    if np.ndim(expected) == 0:
+        expected = np.reshape(expected, (1,))  # MXNet has no rank 0 here
+    assert result.shape == expected.shape
+    np.testing.assert_allclose(result.asnumpy(), expected, rtol=1e-5)
+
+
+def test_reduction_exclude_and_methods():
+    x = rand((3, 4, 5))
+    a = mx.nd.array(x)
+    np.testing.assert_allclose(mx.nd.sum(a, axis=1, exclude=True).asnumpy(),
+                               x.sum(axis=(0, 2)), rtol=1e-5)
+    np.testing.assert_allclose(a.mean(axis=(0, 1)).asnumpy(),
+                               x.mean(axis=(0, 1)), rtol=1e-5)
+    np.testing.assert_array_equal(
+        mx.nd.mean(mx.nd.array([1, 2, 4], dtype="int32")).asnumpy(), [2])
+
+
+def test_argmax_gives_float32_indices():
+    x = rand((4, 6))
+    a = mx.nd.array(x)
+    result = a.argmax(axis=1)
+    assert result.dtype == np.float32
+    np.testing.assert_array_equal(result.asnumpy(), x.argmax(axis=1))
+    np.testing.assert_array_equal(mx.nd.argmin(a, axis=0).asnumpy(),
+                                  x.argmin(axis=0))
+    flat = mx.nd.argmax(a)
+    assert flat.shape == (1,)
+    assert flat.asnumpy()[0] == x.argmax()
+
+
+@pytest.mark.parametrize("lhs_shape, rhs_shape, ta, tb", [
+    ((3, 4), (4, 5), False, False), ((4, 3), (4, 5), True, False),
+    ((3, 4), (5, 4), False, True), ((4,), (4,), False, False),
+    ((4,), (4, 2), False, False), ((3, 4), (4,), False, False),
+    ((2, 3, 4), (4, 5), False, False), ((2, 3, 4), (4, 5, 2), False, False)])
+def test_dot(lhs_shape, rhs_shape, ta, tb):
+    x, y = rand(lhs_shape), rand(rhs_shape)
+    result = mx.nd.dot(mx.nd.array(x), mx.nd.array(y), transpose_a=ta,
+                       transpose_b=tb)
+    left = x.T if ta else x
+    right = y.T if tb else y
+    expected = np.tensordot(left, right, axes=([left.ndim - 1], [0]))
+    if np.ndim(expected) == 0:
+        expected = np.reshape(expected, (1,))
+    assert result.shape == expected.shape
+    np.testing.assert_allclose(result.asnumpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_astype_and_cast():
+    a = mx.nd.array([1.7, -2.5, 300.0])
+    np.testing.assert_array_equal(a.astype("int32").asnumpy(), [1, -2, 300])
+    assert a.astype(np.float64).dtype == np.float64
+    assert a.astype("float32", copy=False) is a
+    np.testing.assert_array_equal(mx.nd.cast(a, dtype="uint8").asnumpy(),
+                                  np.array([1, -2, 300]).astype(np.uint8))
+
+
+def test_out_argument():
+    x, y = rand((3, 4)), rand((3, 4))
+    out = mx.nd.array(np.zeros((3, 4), dtype=np.float32))
+    returned = mx.nd.broadcast_add(mx.nd.array(x), mx.nd.array(y), out=out)
+    np.testing.assert_allclose(out.asnumpy(), x + y, rtol=1e-6)
+    np.testing.assert_allclose(returned.asnumpy(), x + y, rtol=1e-6)
+
+
+def test_generated_functions_have_mxnet_signatures():
+    doc = mx.nd.sum.__doc__
+    assert doc.startswith("sum(data, axis=None, keepdims=False, exclude=False, out=None, name=None)")
+    import mxnet
+    assert mxnet.nd.broadcast_add is mx.nd.broadcast_add
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mx.nd.array([[1, 2]]) + mx.nd.array([1, 2, 3]),
+     r"broadcast_add: operands could not be broadcast together with shapes \(1, 2\) and \(3,\)"),
+    (lambda: mx.nd.array([1.0]) + mx.nd.array([1], dtype="int32"),
+     "broadcast_add: operands must have the same dtype, got float32 and int32"),
+    (lambda: mx.nd.sum(mx.nd.array([[1.0]]), axis=2),
+     "sum: axis 2 is out of range for an array of rank 2"),
+    (lambda: mx.nd.sum(mx.nd.array([[1.0]]), axis=(0, 0)),
+     "sum: axis 0 is repeated"),
+    (lambda: mx.nd.sum(mx.nd.array([1.0]), axes=0),
+     "sum: unknown argument 'axes'; expected one of: axis, keepdims, exclude"),
+    (lambda: mx.nd.sum(mx.nd.array([1.0]), keepdims="maybe"),
+     "sum: argument 'keepdims' expected a boolean, got 'maybe'"),
+    (lambda: mx.nd.cast(mx.nd.array([1.0]), dtype="complex64"),
+     "cast: argument 'dtype' expected a dtype name"),
+    (lambda: mx.nd.cast(mx.nd.array([1.0])), "cast: missing required argument 'dtype'"),
+    (lambda: mx.nd.dot(mx.nd.array([[1.0, 2.0]]), mx.nd.array([[1.0, 2.0]])),
+     r"dot: shapes \(1, 2\) and \(1, 2\) do not align"),
+    (lambda: mx.nd.dot(mx.nd.array([1], dtype="int32"), mx.nd.array([1], dtype="int32")),
+     "dot: expected a floating-point array, got int32"),
+    (lambda: mx.nd.elemwise_add(mx.nd.array([1.0]), mx.nd.array([1.0, 2.0])),
+     "elemwise_add: operands must have the same shape"),
+    (lambda: mx.nd.broadcast_add(mx.nd.array([1.0]), 2),
+     "broadcast_add: input 'rhs' expected an NDArray, got int"),
+    (lambda: mx.nd.exp(), "exp: missing input 'data'"),
+    (lambda: mx.nd.broadcast_add(mx.nd.array([1.0, 2.0]), mx.nd.array([1.0, 2.0]),
+                                 out=mx.nd.array([0.0])),
+     r"broadcast_add: out has shape \(1,\), expected \(2,\)"),
+])
+def test_bad_calls_raise_mxnet_error(call, message):
+    with pytest.raises(mx.MXNetError, match=message):
+        call()
