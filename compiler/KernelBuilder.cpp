@@ -140,13 +140,14 @@ mlir::SmallVector<mlir::Value> dynamicExtentsOf(mlir::OpBuilder &builder,
 
 template <typename OpTy>
 PrimitiveInfo randomGenerator(const char *first, const char *second) {
-  return {0,
+  // One input: the seed, a rank-0 int64 tensor read at run time.
+  return {1,
           [first, second](mlir::OpBuilder &builder, mlir::Location loc,
-                          mlir::ValueRange, mlir::Value output,
+                          mlir::ValueRange inputs, mlir::Value output,
                           const KernelSignature &signature) -> mlir::Value {
             return builder.create<OpTy>(
-                loc, output.getType(), dynamicExtentsOf(builder, loc, output),
-                builder.getI64IntegerAttr(scalarAttribute(signature, "seed")),
+                loc, output.getType(), inputs[0],
+                dynamicExtentsOf(builder, loc, output),
                 builder.getF64FloatAttr(floatAttribute(signature, first)),
                 builder.getF64FloatAttr(floatAttribute(signature, second)));
           }};

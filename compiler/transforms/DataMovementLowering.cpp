@@ -501,7 +501,9 @@ struct RandomToLinalg : public OpConversionPattern<OpTy> {
       strides[dim] = stride;
       stride = rewriter.create<arith::MulIOp>(loc, stride, extents[dim]);
     }
-    const uint64_t seed = static_cast<uint64_t>(op.getSeed());
+    // The seed, read once per kernel call.
+    Value seed = rewriter.create<tensor::ExtractOp>(loc, adaptor.getSeed(),
+                                                    ValueRange{});
     const bool normal = std::is_same_v<OpTy, RandomNormalOp>;
     const double a =
         normal
@@ -535,10 +537,14 @@ struct RandomToLinalg : public OpConversionPattern<OpTy> {
                                                   b.getI64IntegerAttr(32))));
               Value zero32 =
                   b.create<arith::ConstantOp>(bodyLoc, b.getI32IntegerAttr(0));
-              auto key = [&](unsigned shift) {
-                return b.create<arith::ConstantOp>(
-                    bodyLoc,
-                    b.getI32IntegerAttr(static_cast<int32_t>(seed >> shift)));
+              auto key = [&](int64_t shift) -> Value {
+                Value shifted = seed;
+                if (shift != 0)
+                  shifted = b.create<arith::ShRUIOp>(
+                      bodyLoc, seed,
+                      b.create<arith::ConstantOp>(bodyLoc,
+                                                  b.getI64IntegerAttr(shift)));
+                return b.create<arith::TruncIOp>(bodyLoc, i32, shifted);
               };
               SmallVector<Value> bits = philox(
                   b, bodyLoc, {low, high, zero32, zero32}, key(0), key(32));

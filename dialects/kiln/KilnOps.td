@@ -514,27 +514,29 @@ def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
 class Kiln_RandomOp<string mnemonic, string distribution>
     : Kiln_Op<mnemonic, [Pure]> {
   let description = "Samples from " # distribution # [{, element by element
-    from a counter-based generator (Philox 4x32-10 keyed by `seed`, the
-    counter being the element's linear index), so a seed gives the same
-    tensor whatever the threading or the kernel's split. Each dynamic result
-    extent is an index operand, in order.
+    from a counter-based generator (Philox 4x32-10 keyed by `seed`, a rank-0
+    i64 tensor read at run time so one kernel serves every seed; the counter
+    is the element's linear index), so a seed gives the same tensor whatever
+    the threading. Each dynamic result extent is an index operand, in order.
   }];
   let results = (outs Kiln_FloatTensor:$result);
-  let assemblyFormat = "($dynamic_extents^)? attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $seed (`,` $dynamic_extents^)? attr-dict `:` type($seed) `->` type($result)
+  }];
   let hasVerifier = 1;
 }
 
 def Kiln_RandomUniformOp : Kiln_RandomOp<"random_uniform",
                                          "the uniform distribution on [low, high)"> {
   let summary = "uniform random numbers";
-  let arguments = (ins Variadic<Index>:$dynamic_extents, I64Attr:$seed,
+  let arguments = (ins 0DTensorOf<[I64]>:$seed, Variadic<Index>:$dynamic_extents,
                    F64Attr:$low, F64Attr:$high);
 }
 
 def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal",
     "the normal distribution with `mean` and `stddev` (Box-Muller)"> {
   let summary = "normal random numbers";
-  let arguments = (ins Variadic<Index>:$dynamic_extents, I64Attr:$seed,
+  let arguments = (ins 0DTensorOf<[I64]>:$seed, Variadic<Index>:$dynamic_extents,
                    F64Attr:$mean, F64Attr:$stddev);
 }
 

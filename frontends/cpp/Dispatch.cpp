@@ -154,6 +154,28 @@ NDArray reduction(const std::string &primitive, const NDArray &input,
   return output;
 }
 
+NDArray generate(const std::string &op, compiler::KernelSignature signature,
+                 const std::vector<NDArray> &inputs, const Shape &shape,
+                 DType outType, const NDArray &out) {
+  if (static_cast<int64_t>(shape.size()) > compiler::kMaxKernelRank)
+    throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
+                              compiler::kMaxKernelRank, " supported"));
+  for (int64_t extent : shape)
+    if (extent < 0)
+      throw Error(formatMessage(op, ": shape ", shapeToString(shape),
+                                " has a negative extent"));
+  NDArray output = outputFor(op, out, shape, outType, Device::cpu());
+  signature.inputs.clear();
+  for (const NDArray &input : inputs)
+    signature.inputs.push_back({input.dtype(),
+                                static_cast<int64_t>(input.shape().size()),
+                                unitDimsOf(input.shape())});
+  signature.outputs = {{outType, static_cast<int64_t>(shape.size())}};
+  KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
+  push(op.c_str(), kernel, inputs, output, Invocation::Whole);
+  return output;
+}
+
 NDArray matmul(const NDArray &lhs, const NDArray &rhs) {
   Shape lhsBatch(lhs.shape().begin(), lhs.shape().end() - 2);
   Shape rhsBatch(rhs.shape().begin(), rhs.shape().end() - 2);

@@ -36,6 +36,13 @@ NDArray reduction(const std::string &primitive, const NDArray &input,
                   const std::vector<int64_t> &axes, bool keepdims,
                   DType outType);
 
+/// A primitive with a given output shape (generators, broadcast_to), run as
+/// one kernel call (random generators must not be split: their numbers
+/// depend on each element's position in the whole output).
+NDArray generate(const std::string &op, compiler::KernelSignature signature,
+                 const std::vector<NDArray> &inputs, const Shape &shape,
+                 DType outType, const NDArray &out = NDArray());
+
 /// Batched matrix product of two float arrays (rank >= 2).
 NDArray matmul(const NDArray &lhs, const NDArray &rhs);
 

@@ -149,6 +149,10 @@ DType Attrs::getDType(const std::string &name) const {
              "int32, int64, bool)");
 }
 
+bool Attrs::isNone(const std::string &name) const {
+  return trim(raw(name)) == "None";
+}
+
 OpRegistry &OpRegistry::global() {
   // Leaked, like the engine: arrays may run ops during static teardown.
   static OpRegistry *registry = [] {
@@ -156,6 +160,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerElementwiseOps(*created);
     ops::registerReductionOps(*created);
     ops::registerLinalgOps(*created);
+    ops::registerCreationOps(*created);
     return created;
   }();
   return *registry;

@@ -55,6 +55,8 @@ public:
   getOptionalIntTuple(const std::string &name) const;
   std::optional<int64_t> getOptionalInt(const std::string &name) const;
   DType getDType(const std::string &name) const;
+  /// Whether the value is "None".
+  bool isNone(const std::string &name) const;
 
 private:
   const std::string &raw(const std::string &name) const;

@@ -5,9 +5,11 @@
 // only moves data and calls into C++.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/KernelCache.h"
 #include "frontends/cpp/NDArray.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/Operators.h"
+#include "frontends/cpp/ops/Ops.h"
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
 
@@ -125,6 +127,18 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("name"), py::arg("inputs"), py::arg("attrs"),
       py::arg("out") = py::none());
+  m.def("kernel_cache_stats", [] {
+    compiler::KernelCacheStats stats = compiler::KernelCache::global().stats();
+    py::dict info;
+    info["hits"] = stats.hits;
+    info["misses"] = stats.misses;
+    info["disk_hits"] = stats.diskHits;
+    info["compilations"] = stats.compilations;
+    info["entries"] = stats.entries;
+    return info;
+  });
+  m.def("random_seed", &ops::setRandomSeed, py::arg("seed"),
+        "Seeds the random operators (mx.random.seed).");
   m.def("list_ops", [] {
     py::list ops;
     for (const OpSpec *spec : OpRegistry::global().all()) {

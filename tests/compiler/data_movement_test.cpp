@@ -280,12 +280,14 @@ TEST(DataMovement, RandomNumbersAreReproducibleAndDistributed) {
   auto sample = [&](const char *op, int64_t seed, double a, double b,
                     DType dtype) {
     Tensor out = Tensor::empty({n}, dtype);
-    KernelSignature signature = signatureFor(op, {}, out.shape(), dtype);
-    signature.attributes["seed"] = {seed};
+    Tensor seedTensor = Tensor::empty({}, DType::Int64);
+    store(seedTensor, 0, static_cast<double>(seed));
+    KernelSignature signature =
+        signatureFor(op, {seedTensor}, out.shape(), dtype);
     const bool normal = std::string(op) == "random_normal";
     signature.floatAttributes[normal ? "mean" : "low"] = {a};
     signature.floatAttributes[normal ? "stddev" : "high"] = {b};
-    invokeKernel(cache.get(signature), {out});
+    invokeKernel(cache.get(signature), {seedTensor, out});
     std::vector<double> values(n);
     for (int64_t i = 0; i < n; ++i)
       values[i] = load(out, i);
@@ -310,6 +312,8 @@ TEST(DataMovement, RandomNumbersAreReproducibleAndDistributed) {
   EXPECT_EQ(uniform, sample("random_uniform", 7, -2.0, 3.0, DType::Float32))
       << "a seed must give the same numbers";
   EXPECT_NE(uniform, sample("random_uniform", 8, -2.0, 3.0, DType::Float32));
+  EXPECT_EQ(cache.stats().compilations, 1u)
+      << "the seed is read at run time: one kernel for every seed";
 
   for (DType dtype : {DType::Float32, DType::Float64}) {
     std::vector<double> normal = sample("random_normal", 11, 1.0, 2.0, dtype);
@@ -319,8 +323,8 @@ TEST(DataMovement, RandomNumbersAreReproducibleAndDistributed) {
     for (double v : normal)
       ASSERT_TRUE(std::isfinite(v));
   }
-  KernelSignature bad = signatureFor("random_uniform", {}, {4}, DType::Float32);
-  bad.attributes["seed"] = {1};
+  KernelSignature bad = signatureFor(
+      "random_uniform", {Tensor::empty({}, DType::Int64)}, {4}, DType::Float32);
   bad.floatAttributes["low"] = {1.0};
   bad.floatAttributes["high"] = {1.0};
   EXPECT_THROW(cache.get(bad), Error) << "empty range";

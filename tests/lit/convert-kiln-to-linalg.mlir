@@ -243,8 +243,8 @@ func.func @take(%x: tensor<?x?xf32>, %i: tensor<?xi32>) -> tensor<?x?xf32> {
 // CHECK: linalg.generic
 // CHECK: linalg.index 0
 // CHECK: arith.mului_extended
-func.func @random(%n: index) -> tensor<?xf32> {
-  %0 = kiln.random_uniform %n {seed = 3 : i64, low = 0.0 : f64, high = 1.0 : f64} : tensor<?xf32>
+func.func @random(%seed: tensor<i64>, %n: index) -> tensor<?xf32> {
+  %0 = kiln.random_uniform %seed, %n {low = 0.0 : f64, high = 1.0 : f64} : tensor<i64> -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
 

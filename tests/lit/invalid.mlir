@@ -185,9 +185,9 @@ func.func @take_bad_mode(%x: tensor<4xf32>, %i: tensor<2xi64>) {
 
 // -----
 
-func.func @random_bad_range() {
+func.func @random_bad_range(%seed: tensor<i64>) {
   // expected-error@+1 {{needs low < high}}
-  %0 = kiln.random_uniform {seed = 1 : i64, low = 2.0 : f64, high = 1.0 : f64} : tensor<4xf32>
+  %0 = kiln.random_uniform %seed {low = 2.0 : f64, high = 1.0 : f64} : tensor<i64> -> tensor<4xf32>
   return
 }
 

@@ -76,6 +76,12 @@ bool isFloatDType(DType dtype) {
          dtype == DType::Float16 || dtype == DType::BFloat16;
 }
 
+void requireFloatDType(const std::string &op, DType dtype) {
+  if (!isFloatDType(dtype))
+    throw Error(formatMessage(
+        op, ": dtype expected a floating-point type, got ", dtypeName(dtype)));
+}
+
 void requireFloat(const std::string &op, const NDArray &array) {
   if (!isFloatDType(array.dtype()))
     throw Error(formatMessage(op, ": expected a floating-point array, got ",

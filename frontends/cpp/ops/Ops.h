@@ -13,10 +13,18 @@ void registerElementwiseOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 /// dot and cast.
 void registerLinalgOps(OpRegistry &registry);
+/// _zeros, _ones, _full, _arange, _random_uniform, _random_normal.
+void registerCreationOps(OpRegistry &registry);
+
+/// Seeds the random operators (mx.random.seed): the same seed gives the
+/// same sequence of random arrays.
+void setRandomSeed(int64_t seed);
 
 /// `op: the dtype expected ... got ...` when `array` is not floating point.
 void requireFloat(const std::string &op, const NDArray &array);
 bool isFloatDType(DType dtype);
+/// `op: dtype expected a floating-point type, got ...`.
+void requireFloatDType(const std::string &op, DType dtype);
 
 } // namespace ops
 } // namespace kiln

@@ -11,8 +11,9 @@ from .context import Context, cpu, current_context
 from . import ndarray
 from . import ndarray as nd
 from . import profiler
+from . import random
 
 __version__ = "0.1.0"
 
 __all__ = ["MXNetError", "Context", "cpu", "current_context", "nd", "ndarray",
-           "profiler"]
+           "profiler", "random"]

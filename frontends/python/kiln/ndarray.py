@@ -138,9 +138,58 @@ def _astype(self, dtype, copy=True):
 NDArray.astype = _astype
 
 
+def _shape(shape):
+    if isinstance(shape, (int, _np.integer)):
+        return (int(shape),)
+    return tuple(int(extent) for extent in shape)
+
+
+def _dtype_name(dtype):
+    return "float32" if dtype is None else _np.dtype(dtype).name
+
+
+def zeros(shape, ctx=None, dtype=None, **kwargs):
+    """An array of zeros (float32 unless dtype says otherwise)."""
+    return _zeros(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
+
+
+def ones(shape, ctx=None, dtype=None, **kwargs):
+    """An array of ones."""
+    return _ones(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
+
+
+def full(shape, val, ctx=None, dtype=None, out=None):
+    """An array filled with `val`."""
+    return _full(shape=_shape(shape), value=val, dtype=_dtype_name(dtype),
+                 out=out)
+
+
+def empty(shape, ctx=None, dtype=None):
+    """An array to be overwritten (kiln gives zeros)."""
+    return zeros(shape, ctx, dtype)
+
+
+def zeros_like(data):
+    return zeros(data.shape, dtype=data.dtype)
+
+
+def ones_like(data):
+    return ones(data.shape, dtype=data.dtype)
+
+
+def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
+    """Evenly spaced values in [start, stop), as MXNet's arange."""
+    return _arange(start=start, stop=stop, step=step, repeat=repeat,
+                   dtype=_dtype_name(dtype))
+
+
+from . import _nd_random as random  # noqa: E402  (mx.nd.random.*)
+
+
 def waitall():
     """Waits for all pending operations; raises the first pending error."""
     _core.waitall()
 
 
-__all__ = ["NDArray", "array", "waitall"] + _OPERATORS
+__all__ = ["NDArray", "array", "waitall", "zeros", "ones", "full", "empty",
+           "zeros_like", "ones_like", "arange", "random"] + _OPERATORS

@@ -1,0 +1,167 @@
+//===- CreationOps.cpp - arrays made from nothing -------------------------===//
+//
+// MXNet's _zeros, _ones, _full, _arange and the random samplers. Random
+// numbers come from the counter-based random primitives; each call draws a
+// fresh key from the process's seed (mx.random.seed), so a seed reproduces
+// the whole sequence of calls.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/ops/Ops.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+
+#include <atomic>
+#include <cmath>
+
+namespace kiln {
+namespace ops {
+namespace {
+
+std::atomic<uint64_t> randomSeed{0};
+std::atomic<uint64_t> randomCalls{0};
+
+/// A key for the next random call: the seed mixed with a call counter
+/// (SplitMix64's finalizer), so consecutive calls differ.
+int64_t nextRandomKey() {
+  uint64_t z = randomSeed.load() * 0x9e3779b97f4a7c15ull + randomCalls++;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return static_cast<int64_t>(z ^ (z >> 31));
+}
+
+Shape shapeOf(const std::string &op, const Attrs &attrs) {
+  std::vector<int64_t> shape = attrs.getIntTuple("shape");
+  for (int64_t extent : shape)
+    if (extent < 0)
+      throw Error(formatMessage(op, ": shape ", shapeToString(shape),
+                                " has a negative extent"));
+  return shape;
+}
+
+NDArray filled(const std::string &op, const Shape &shape, DType dtype,
+               double value, const NDArray &out) {
+  NDArray scalar = dispatch::scalar(value, dtype);
+  return dispatch::generate(op, {"broadcast_to", {}, {}}, {scalar}, shape,
+                            dtype, out);
+}
+
+const AttrSpec kShape{"shape", AttrSpec::Kind::IntTuple, "()"};
+const AttrSpec kDType{"dtype", AttrSpec::Kind::DType, "float32"};
+
+} // namespace
+
+void setRandomSeed(int64_t seed) {
+  randomSeed = static_cast<uint64_t>(seed);
+  randomCalls = 0;
+}
+
+void registerCreationOps(OpRegistry &registry) {
+  registry.add({"_zeros",
+                {},
+                {kShape, kDType},
+                "An array of zeros.",
+                [](const std::vector<NDArray> &, const Attrs &attrs,
+                   const NDArray &out) {
+                  return filled("zeros", shapeOf("zeros", attrs),
+                                attrs.getDType("dtype"), 0, out);
+                }});
+  registry.add({"_ones",
+                {},
+                {kShape, kDType},
+                "An array of ones.",
+                [](const std::vector<NDArray> &, const Attrs &attrs,
+                   const NDArray &out) {
+                  return filled("ones", shapeOf("ones", attrs),
+                                attrs.getDType("dtype"), 1, out);
+                }});
+  registry.add(
+      {"_full",
+       {},
+       {kShape, kDType, {"value", AttrSpec::Kind::Float, std::nullopt}},
+       "An array filled with value.",
+       [](const std::vector<NDArray> &, const Attrs &attrs,
+          const NDArray &out) {
+         return filled("full", shapeOf("full", attrs), attrs.getDType("dtype"),
+                       attrs.getFloat("value"), out);
+       }});
+  registry.add(
+      {"_arange",
+       {},
+       {{"start", AttrSpec::Kind::Float, std::nullopt},
+        {"stop", AttrSpec::Kind::Float, "None"},
+        {"step", AttrSpec::Kind::Float, "1.0"},
+        {"repeat", AttrSpec::Kind::Int, "1"},
+        kDType},
+       "Evenly spaced values in [start, stop) (numpy's arange; stop None "
+       "counts from 0 to start), each repeated `repeat` times.",
+       [](const std::vector<NDArray> &, const Attrs &attrs, const NDArray &) {
+         double start = attrs.getFloat("start");
+         double stop = start;
+         // stop None: arange(n) means [0, n).
+         if (attrs.isNone("stop"))
+           start = 0;
+         else
+           stop = attrs.getFloat("stop");
+         const double step = attrs.getFloat("step");
+         const int64_t repeat = attrs.getInt("repeat");
+         if (step == 0)
+           throw Error("arange: step must not be 0");
+         if (repeat < 1)
+           throw Error(formatMessage("arange: repeat must be at least 1, got ",
+                                     repeat));
+         const DType dtype = attrs.getDType("dtype");
+         const int64_t count = std::max<int64_t>(
+             0, static_cast<int64_t>(std::ceil((stop - start) / step)));
+         // iota over (count, repeat) along dimension 0, then start + i * step.
+         compiler::KernelSignature iota{"iota", {}, {}};
+         iota.attributes["dimension"] = {0};
+         NDArray indices = dispatch::generate("arange", iota, {},
+                                              {count, repeat}, DType::Float64);
+         NDArray scaled = dispatch::elementwise(
+             "arange", "mul", {indices, dispatch::scalar(step, DType::Float64)},
+             DType::Float64);
+         NDArray shifted = dispatch::elementwise(
+             "arange", "add", {scaled, dispatch::scalar(start, DType::Float64)},
+             DType::Float64);
+         NDArray result = dispatch::cast(shifted, dtype);
+         return result.view(result.tensor().reshaped({count * repeat}));
+       }});
+  for (const bool normal : {false, true}) {
+    const std::string name = normal ? "_random_normal" : "_random_uniform";
+    const char *first = normal ? "loc" : "low";
+    const char *second = normal ? "scale" : "high";
+    registry.add(
+        {name,
+         {},
+         {{first, AttrSpec::Kind::Float, "0"},
+          {second, AttrSpec::Kind::Float, "1"},
+          kShape,
+          kDType},
+         normal ? "Samples of N(loc, scale^2)." : "Samples of U[low, high).",
+         [name, normal, first, second](const std::vector<NDArray> &,
+                                       const Attrs &attrs, const NDArray &out) {
+           const DType dtype = attrs.getDType("dtype");
+           requireFloatDType(name, dtype);
+           const double a = attrs.getFloat(first), b = attrs.getFloat(second);
+           if (!normal && !(a < b))
+             throw Error(formatMessage(name, ": low must be below high, got ",
+                                       a, " and ", b));
+           if (normal && b < 0)
+             throw Error(formatMessage(name, ": scale must be >= 0, got ", b));
+           compiler::KernelSignature signature{
+               normal ? "random_normal" : "random_uniform", {}, {}};
+           signature.floatAttributes[normal ? "mean" : "low"] = {a};
+           signature.floatAttributes[normal ? "stddev" : "high"] = {b};
+           // The key is an input, so one kernel serves every call.
+           NDArray key = dispatch::scalar(
+               static_cast<double>(nextRandomKey() & 0xffffffffffffll),
+               DType::Int64);
+           return dispatch::generate(name, signature, {key},
+                                     shapeOf(name, attrs), dtype, out);
+         }});
+  }
+}
+
+} // namespace ops
+} // namespace kiln
