@@ -44,12 +44,33 @@ void NDArray::waitToRead() const { Engine::global().waitForVar(var()); }
 void NDArray::copyTo(void *destination) const {
   waitToRead();
   const Tensor &source = tensor();
-  if (!source.isContiguous())
-    throw Error("NDArray.copyTo: non-contiguous arrays are not supported yet");
-  const size_t bytes =
-      static_cast<size_t>(source.numElements()) * dtypeSize(source.dtype());
-  if (bytes)
-    std::memcpy(destination, source.data(), bytes);
+  const size_t elementSize = dtypeSize(source.dtype());
+  if (source.isContiguous()) {
+    const size_t bytes =
+        static_cast<size_t>(source.numElements()) * elementSize;
+    if (bytes)
+      std::memcpy(destination, source.data(), bytes);
+    return;
+  }
+  // A view (transpose, slice): gather it row-major, element by element.
+  const Shape &shape = source.shape();
+  const Shape &strides = source.strides();
+  const int64_t count = source.numElements();
+  const auto *base = static_cast<const char *>(source.data());
+  auto *out = static_cast<char *>(destination);
+  Shape index(shape.size(), 0);
+  for (int64_t n = 0; n < count; ++n) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      offset += index[d] * strides[d];
+    std::memcpy(out + n * elementSize, base + offset * elementSize,
+                elementSize);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
 }
 
 NDArray NDArray::operator+(const NDArray &other) const {

@@ -161,6 +161,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerReductionOps(*created);
     ops::registerLinalgOps(*created);
     ops::registerCreationOps(*created);
+    ops::registerShapeOps(*created);
     return created;
   }();
   return *registry;

@@ -214,3 +214,52 @@ def test_generated_functions_have_mxnet_signatures():
 def test_bad_calls_raise_mxnet_error(call, message):
     with pytest.raises(mx.MXNetError, match=message):
         call()
+
+
+@pytest.mark.parametrize("codes, reverse, expected", [
+    ((0, -1), False, (2, 12)), ((-3, 4), False, (6, 4)),
+    ((-4, 1, 2, -2), False, (1, 2, 3, 4)), ((6, -1), False, (6, 4)),
+    ((-1,), False, (24,)), ((-1, 4), True, (6, 4)), ((4, -1), True, (4, 6)),
+    ((2, -2), False, (2, 3, 4)), ((-4, -1, 1, 0, 0), False, (2, 1, 3, 4))])
+def test_reshape_codes_follow_mxnet(codes, reverse, expected):
+    # Expected shapes from Apache MXNet 1.9.1.
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    result = mx.nd.array(x).reshape(codes, reverse=reverse)
+    assert result.shape == expected
+    np.testing.assert_array_equal(result.asnumpy(), x.reshape(expected))
+
+
+def test_views_read_and_compute_like_numpy():
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    a = mx.nd.array(x)
+    np.testing.assert_array_equal(a.T.asnumpy(), x.T)
+    np.testing.assert_array_equal(a.transpose((1, 0, 2)).asnumpy(), x.transpose(1, 0, 2))
+    np.testing.assert_array_equal((a.T + 1).asnumpy(), x.T + 1)
+    np.testing.assert_array_equal(a.T.reshape((4, 6)).asnumpy(), x.T.reshape(4, 6))
+    np.testing.assert_array_equal(a.swapaxes(0, 2).asnumpy(), x.swapaxes(0, 2))
+    assert a.expand_dims(1).shape == (2, 1, 3, 4)
+    assert a.expand_dims(-1).shape == (2, 3, 4, 1)
+    assert mx.nd.ones((1, 3, 1)).squeeze().shape == (3,)
+    assert mx.nd.ones((1, 3, 1)).squeeze(axis=0).shape == (3, 1)
+    assert mx.nd.ones((1, 1)).squeeze().shape == (1,)  # MXNet keeps one axis
+    np.testing.assert_array_equal(a.flatten().asnumpy(), x.reshape(2, 12))
+
+
+def test_views_share_data_with_their_array():
+    a = mx.nd.zeros((2, 3))
+    view = a.reshape((3, 2))
+    view += 1  # writes through to a
+    np.testing.assert_array_equal(a.asnumpy(), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mx.nd.ones((2, 3)).reshape((4, -1)), "reshape: cannot reshape"),
+    (lambda: mx.nd.ones((2, 3)).reshape((-1, -1)), "more than one -1"),
+    (lambda: mx.nd.ones((2, 3)).transpose((0, 0)), "transpose: axis 0 is repeated"),
+    (lambda: mx.nd.ones((2, 3)).transpose((0,)), "must list each of the 2 axes once"),
+    (lambda: mx.nd.ones((2, 3)).squeeze(axis=1), "squeeze: axis 1 has extent 3, not 1"),
+    (lambda: mx.nd.ones((2, 3)).expand_dims(5), "expand_dims: axis 5 is out of range"),
+])
+def test_bad_shape_calls(call, message):
+    with pytest.raises(mx.MXNetError, match=message):
+        call()

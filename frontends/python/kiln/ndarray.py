@@ -127,6 +127,26 @@ for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
     setattr(NDArray, _name, _method(globals()[_name]))
 
 
+def _reshape(self, *shape, **kwargs):
+    """MXNet's NDArray.reshape: a shape tuple or the extents as arguments,
+    with the special codes 0, -1, -2, -3, -4 and reverse=."""
+    if "shape" in kwargs:
+        shape = kwargs.pop("shape")
+    elif len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return reshape(self, shape=tuple(shape), **kwargs)
+
+
+NDArray.reshape = _reshape
+NDArray.T = property(lambda self: transpose(self))
+NDArray.transpose = lambda self, *axes: transpose(
+    self, axes=tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes)
+NDArray.expand_dims = lambda self, axis: expand_dims(self, axis=axis)
+NDArray.squeeze = lambda self, axis=None: squeeze(self, axis=axis)
+NDArray.flatten = lambda self: flatten(self)
+NDArray.swapaxes = lambda self, dim1, dim2: swapaxes(self, dim1=dim1, dim2=dim2)
+
+
 def _astype(self, dtype, copy=True):
     """The array converted to `dtype`; the array itself when it already has
     that dtype and copy is False."""
