@@ -43,6 +43,20 @@ NDArray generate(const std::string &op, compiler::KernelSignature signature,
                  const std::vector<NDArray> &inputs, const Shape &shape,
                  DType outType, const NDArray &out = NDArray());
 
+/// A graph kernel (MLIR text of one kiln function, see
+/// KernelCache::getGraph) over `inputs`, writing one output of `shape` and
+/// `outType`. `splitRows` runs it in parallel slices along dimension 0, for
+/// graphs whose rows are independent.
+NDArray graph(const std::string &op, const std::string &source,
+              const std::vector<NDArray> &inputs, const Shape &shape,
+              DType outType, bool splitRows);
+
+/// The MLIR element type name of `dtype` ("f32", "i64", ...).
+std::string mlirElementType(DType dtype);
+/// "tensor<?x?xf32>" for an array of `rank` and `dtype`, with `unitAxis`
+/// (if any) a static 1.
+std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis = -1);
+
 /// Batched matrix product of two float arrays (rank >= 2).
 NDArray matmul(const NDArray &lhs, const NDArray &rhs);
 

@@ -149,6 +149,14 @@ DType Attrs::getDType(const std::string &name) const {
              "int32, int64, bool)");
 }
 
+std::string Attrs::getString(const std::string &name) const {
+  std::string t = trim(raw(name));
+  if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') &&
+      t.back() == t.front())
+    t = t.substr(1, t.size() - 2);
+  return t;
+}
+
 bool Attrs::isNone(const std::string &name) const {
   return trim(raw(name)) == "None";
 }
@@ -162,6 +170,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerLinalgOps(*created);
     ops::registerCreationOps(*created);
     ops::registerShapeOps(*created);
+    ops::registerNeuralOps(*created);
     return created;
   }();
   return *registry;

@@ -31,7 +31,8 @@ struct AttrSpec {
     IntTuple,
     OptionalIntTuple,
     OptionalInt,
-    DType
+    DType,
+    String
   };
   std::string name;
   Kind kind;
@@ -55,6 +56,8 @@ public:
   getOptionalIntTuple(const std::string &name) const;
   std::optional<int64_t> getOptionalInt(const std::string &name) const;
   DType getDType(const std::string &name) const;
+  /// The value as given, quotes removed.
+  std::string getString(const std::string &name) const;
   /// Whether the value is "None".
   bool isNone(const std::string &name) const;
 

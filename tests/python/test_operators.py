@@ -263,3 +263,55 @@ def test_views_share_data_with_their_array():
 def test_bad_shape_calls(call, message):
     with pytest.raises(mx.MXNetError, match=message):
         call()
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("shape, axis", [((4, 5), -1), ((4, 5), 0),
+                                         ((2, 3, 6), 1), ((7,), 0),
+                                         ((300, 257), -1)])
+def test_softmax_and_log_softmax(shape, axis):
+    x = rand(shape)
+    a = mx.nd.array(x)
+    np.testing.assert_allclose(mx.nd.softmax(a, axis=axis).asnumpy(),
+                               _softmax(x, axis), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(mx.nd.log_softmax(a, axis=axis).asnumpy(),
+                               np.log(_softmax(x, axis)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        mx.nd.softmax(a, axis=axis, temperature=2.0).asnumpy(),
+        _softmax(x / 2.0, axis), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_where_take():
+    x = rand((4, 5))
+    a = mx.nd.array(x)
+    np.testing.assert_array_equal(mx.nd.clip(a, -0.5, 0.5).asnumpy(),
+                                  np.clip(x, -0.5, 0.5))
+    np.testing.assert_array_equal(mx.nd.where(a > 0, a, -a).asnumpy(), np.abs(x))
+    rows = mx.nd.array([1, 0, 1, 0])  # MXNet's 1-D condition picks rows
+    np.testing.assert_array_equal(mx.nd.where(rows, a, -a).asnumpy(),
+                                  np.where(np.array([1, 0, 1, 0])[:, None] != 0, x, -x))
+    np.testing.assert_array_equal(mx.nd.take(a, mx.nd.array([0, 3, 7])).asnumpy(),
+                                  x[[0, 3, 3]])  # clipped
+    wrapped = mx.nd.take(a, mx.nd.array([[1, -1]]), axis=1, mode="wrap")
+    assert wrapped.shape == (4, 1, 2)
+    np.testing.assert_array_equal(wrapped.asnumpy()[:, 0, :], x[:, [1, 4]])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mx.nd.softmax(mx.nd.array([[1.0]]), axis=2), "softmax: axis 2 is out of range"),
+    (lambda: mx.nd.softmax(mx.nd.array([1], dtype="int32")), "softmax: expected a floating-point array"),
+    (lambda: mx.nd.softmax(mx.nd.array([1.0]), temperature=0), "temperature must be positive"),
+    (lambda: mx.nd.clip(mx.nd.array([1.0]), 2, 1), r"clip: a_min \(2\) must not exceed a_max \(1\)"),
+    (lambda: mx.nd.where(mx.nd.array([1.0, 0.0]), mx.nd.array([1.0]), mx.nd.array([1.0])),
+     "where: condition must have x's shape"),
+    (lambda: mx.nd.take(mx.nd.array([1.0]), mx.nd.array([0.0]), mode="raise"),
+     "take: mode expected 'clip' or 'wrap', got 'raise'"),
+    (lambda: mx.nd.clip(mx.nd.array([1.0]), 0, 1, 2), "clip: too many positional arguments"),
+])
+def test_bad_neural_calls(call, message):
+    with pytest.raises(mx.MXNetError, match=message):
+        call()

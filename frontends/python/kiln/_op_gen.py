@@ -39,7 +39,17 @@ def make_operator(name, input_names, attr_specs, doc):
         for attr, default in attr_specs] + ["out=None", "name=None"])
 
     def operator(*args, out=None, name=None, **kwargs):
-        inputs = list(args)
+        # Positional values past the inputs are attributes, in order, as in
+        # MXNet (clip(x, 0, 1)).
+        inputs = list(args[:len(input_names)])
+        for attr, value in zip(attr_names, args[len(input_names):]):
+            if attr in kwargs:
+                raise MXNetError("%s: argument '%s' given twice"
+                                 % (operator.__name__, attr))
+            kwargs[attr] = value
+        if len(args) > len(input_names) + len(attr_names):
+            raise MXNetError("%s: too many positional arguments (%d)"
+                             % (operator.__name__, len(args)))
         for input_name in input_names[len(inputs):]:
             if input_name not in kwargs:
                 raise MXNetError("%s: missing input '%s'" % (operator.__name__,
