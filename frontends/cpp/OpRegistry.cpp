@@ -171,6 +171,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerCreationOps(*created);
     ops::registerShapeOps(*created);
     ops::registerNeuralOps(*created);
+    ops::registerJoinOps(*created);
     return created;
   }();
   return *registry;
@@ -203,12 +204,18 @@ NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
   const OpSpec *spec = OpRegistry::global().find(name);
   if (!spec)
     throw Error(formatMessage("unknown operator '", name, "'"));
-  if (inputs.size() != spec->inputs.size())
-    throw Error(formatMessage(name, ": expected ", spec->inputs.size(),
+  // A single input named "*data" takes one or more arrays (concat, stack).
+  const bool variadic =
+      spec->inputs.size() == 1 && spec->inputs[0].front() == '*';
+  if (variadic ? inputs.empty() : inputs.size() != spec->inputs.size())
+    throw Error(formatMessage(name, ": expected ",
+                              variadic ? std::string("one or more")
+                                       : std::to_string(spec->inputs.size()),
                               " input arrays, got ", inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].isNone())
-      throw Error(formatMessage(name, ": input '", spec->inputs[i],
+      throw Error(formatMessage(name, ": input '",
+                                spec->inputs[variadic ? 0 : i],
                                 "' is an empty NDArray handle"));
   return spec->compute(inputs, Attrs(name, spec->attrs, attrs), out);
 }

@@ -315,3 +315,47 @@ def test_clip_where_take():
 def test_bad_neural_calls(call, message):
     with pytest.raises(mx.MXNetError, match=message):
         call()
+
+
+def test_concat_stack_one_hot():
+    x, y = rand((2, 3)), rand((4, 3))
+    np.testing.assert_array_equal(
+        mx.nd.concat(mx.nd.array(x), mx.nd.array(y), dim=0).asnumpy(),
+        np.concatenate([x, y], axis=0))
+    np.testing.assert_array_equal(
+        mx.nd.concat(mx.nd.array(x), mx.nd.array(x), num_args=2).asnumpy(),
+        np.concatenate([x, x], axis=1))
+    # A transposed view joins like any array.
+    np.testing.assert_array_equal(
+        mx.nd.concat(mx.nd.array(y).T, mx.nd.array(x.T), dim=1).asnumpy(),
+        np.concatenate([y.T, x.T], axis=1))
+    for axis in (0, 1, 2, -1):
+        np.testing.assert_array_equal(
+            mx.nd.stack(mx.nd.array(x), mx.nd.array(x * 2), axis=axis).asnumpy(),
+            np.stack([x, x * 2], axis=axis))
+    indices = np.array([1, 0, 5, 2, -1], dtype=np.float32)
+    expected = np.zeros((5, 3), dtype=np.float32)
+    for row, index in enumerate(indices.astype(int)):
+        if 0 <= index < 3:
+            expected[row, index] = 1
+    np.testing.assert_array_equal(mx.nd.one_hot(mx.nd.array(indices), 3).asnumpy(),
+                                  expected)
+    typed = mx.nd.one_hot(mx.nd.array([[1], [2]]), depth=4, on_value=7,
+                          off_value=-1, dtype="int32")
+    assert typed.shape == (2, 1, 4) and typed.dtype == np.int32
+    np.testing.assert_array_equal(typed.asnumpy()[:, 0, :],
+                                  [[-1, 7, -1, -1], [-1, -1, 7, -1]])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: mx.nd.concat(mx.nd.ones((2, 3)), mx.nd.ones((3, 3)), dim=1),
+     r"concat: array 1 has shape \(3, 3\), which does not match \(2, 3\) off dimension 1"),
+    (lambda: mx.nd.concat(mx.nd.ones(2), mx.nd.ones(2, dtype="int32"), dim=0),
+     "concat: array 1 has dtype int32, expected float32"),
+    (lambda: mx.nd.concat(), "concat: expected one or more input arrays, got 0"),
+    (lambda: mx.nd.stack(mx.nd.ones(2), mx.nd.ones(3)), r"stack: array 1 has shape \(3,\)"),
+    (lambda: mx.nd.one_hot(mx.nd.array([1.0]), 0), "one_hot: depth must be positive"),
+])
+def test_bad_join_calls(call, message):
+    with pytest.raises(mx.MXNetError, match=message):
+        call()

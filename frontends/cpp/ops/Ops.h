@@ -13,6 +13,8 @@ void registerElementwiseOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 /// dot and cast.
 void registerLinalgOps(OpRegistry &registry);
+/// Concat, stack, one_hot.
+void registerJoinOps(OpRegistry &registry);
 /// softmax, log_softmax, clip, where, take.
 void registerNeuralOps(OpRegistry &registry);
 /// Reshape, transpose, SwapAxis, expand_dims, squeeze, Flatten (views).

@@ -38,7 +38,21 @@ def make_operator(name, input_names, attr_specs, doc):
         "%s=%s" % (attr, default) if default is not None else attr
         for attr, default in attr_specs] + ["out=None", "name=None"])
 
+    variadic = len(input_names) == 1 and input_names[0].startswith("*")
+
+    def variadic_operator(*args, out=None, name=None, **kwargs):
+        # concat(*data, dim=1): every positional argument is an input.
+        kwargs.pop("num_args", None)  # MXNet's count of the inputs
+        for index, array in enumerate(args):
+            if not isinstance(array, _core.NDArray):
+                raise MXNetError("%s: input %d expected an NDArray, got %s"
+                                 % (operator.__name__, index, type(array).__name__))
+        attrs = {key: attr_string(value) for key, value in kwargs.items()}
+        return _core.invoke(operator.__name__, list(args), attrs, out)
+
     def operator(*args, out=None, name=None, **kwargs):
+        if variadic:
+            return variadic_operator(*args, out=out, name=name, **kwargs)
         # Positional values past the inputs are attributes, in order, as in
         # MXNet (clip(x, 0, 1)).
         inputs = list(args[:len(input_names)])
