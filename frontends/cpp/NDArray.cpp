@@ -33,6 +33,18 @@ NDArray NDArray::view(const Tensor &tensor) const {
   return array;
 }
 
+void NDArray::setAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
+  checked();
+  chunk_->autograd = std::move(entry);
+}
+
+NDArray
+NDArray::withAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
+  NDArray array = view(tensor());
+  array.chunk_->autograd = std::move(entry);
+  return array;
+}
+
 const NDArray::Chunk &NDArray::checked() const {
   if (!chunk_)
     throw Error("NDArray: the array is empty (default-constructed)");

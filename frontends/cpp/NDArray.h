@@ -15,6 +15,10 @@
 
 namespace kiln {
 
+namespace autograd {
+struct Entry;
+} // namespace autograd
+
 class NDArray {
 public:
   /// An NDArray with no data; most methods throw on it.
@@ -46,6 +50,16 @@ public:
   /// Waits, then copies the elements, row-major, to `destination`.
   void copyTo(void *destination) const;
 
+  /// This array's place in the autograd graph (null when it has none):
+  /// set by attach_grad and by recorded operations.
+  const std::shared_ptr<autograd::Entry> &autogradEntry() const {
+    return checked().autograd;
+  }
+  void setAutogradEntry(std::shared_ptr<autograd::Entry> entry) const;
+  /// The same data and engine variable with `entry` as its autograd place
+  /// (null: detached, as MXNet's detach()).
+  NDArray withAutogradEntry(std::shared_ptr<autograd::Entry> entry) const;
+
   /// Same-shape elementwise sum (MXNet's elemwise_add).
   NDArray operator+(const NDArray &other) const;
 
@@ -53,6 +67,7 @@ private:
   struct Chunk {
     Tensor tensor;
     VarPtr var;
+    std::shared_ptr<autograd::Entry> autograd;
   };
   const Chunk &checked() const;
 

@@ -1,6 +1,8 @@
 //===- OpRegistry.cpp - MXNet's operators, defined once -------------------===//
 #include "frontends/cpp/OpRegistry.h"
 
+#include "frontends/cpp/Autograd.h"
+#include "frontends/cpp/Dispatch.h"
 #include "frontends/cpp/ops/Ops.h"
 #include "runtime/Error.h"
 
@@ -138,6 +140,34 @@ std::optional<int64_t> Attrs::getOptionalInt(const std::string &name) const {
   return getInt(name);
 }
 
+std::vector<std::optional<int64_t>>
+Attrs::getOptionalIntList(const std::string &name) const {
+  std::string t = trim(raw(name));
+  if (!t.empty() && (t.front() == '(' || t.front() == '[')) {
+    if (t.size() < 2 || (t.back() != ')' && t.back() != ']'))
+      fail(name, "a tuple of integers or None");
+    t = t.substr(1, t.size() - 2);
+  }
+  std::vector<std::optional<int64_t>> values;
+  size_t start = 0;
+  while (start < t.size()) {
+    size_t comma = t.find(',', start);
+    std::string piece = trim(t.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start));
+    int64_t value;
+    if (piece == "None")
+      values.push_back(std::nullopt);
+    else if (parseInt(piece, value))
+      values.push_back(value);
+    else if (!(piece.empty() && comma == std::string::npos))
+      fail(name, "a tuple of integers or None");
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return values;
+}
+
 DType Attrs::getDType(const std::string &name) const {
   const std::string t = trim(raw(name));
   for (DType dtype :
@@ -172,6 +202,8 @@ OpRegistry &OpRegistry::global() {
     ops::registerShapeOps(*created);
     ops::registerNeuralOps(*created);
     ops::registerJoinOps(*created);
+    ops::registerIndexingOps(*created);
+    ops::registerGradients(*created);
     return created;
   }();
   return *registry;
@@ -182,9 +214,20 @@ void OpRegistry::add(OpSpec spec, const std::vector<std::string> &aliases) {
     OpSpec copy = spec;
     copy.name = alias;
     ops_[alias] = std::move(copy);
+    aliasOf_[alias] = spec.name;
   }
   const std::string name = spec.name;
   ops_[name] = std::move(spec);
+}
+
+void OpRegistry::setGradient(const std::string &name, GradientFn gradient) {
+  auto found = ops_.find(name);
+  if (found == ops_.end())
+    throw Error(formatMessage("setGradient: unknown operator '", name, "'"));
+  for (const auto &[alias, canonical] : aliasOf_)
+    if (canonical == name)
+      ops_[alias].gradient = gradient;
+  found->second.gradient = std::move(gradient);
 }
 
 const OpSpec *OpRegistry::find(const std::string &name) const {
@@ -217,7 +260,23 @@ NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
       throw Error(formatMessage(name, ": input '",
                                 spec->inputs[variadic ? 0 : i],
                                 "' is an empty NDArray handle"));
-  return spec->compute(inputs, Attrs(name, spec->attrs, attrs), out);
+  Attrs parsed(name, spec->attrs, attrs);
+  const bool record = spec->gradient && autograd::isRecording() &&
+                      autograd::anyTakesGradient(inputs);
+  if (record && !out.isNone())
+    autograd::checkInPlaceWhileRecording(name, out);
+  NDArray result = spec->compute(inputs, parsed, out);
+  if (!out.isNone() && result.var() != out.var()) {
+    // An op that made a new array (or a view): copy it into out.
+    if (result.shape() != out.shape())
+      throw Error(formatMessage(name, ": out has shape ",
+                                shapeToString(out.shape()), ", expected ",
+                                shapeToString(result.shape())));
+    result = dispatch::cast(result, out.dtype(), out);
+  }
+  if (record)
+    autograd::recordOp(*spec, parsed, inputs, result);
+  return result;
 }
 
 } // namespace kiln

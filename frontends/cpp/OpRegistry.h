@@ -31,6 +31,8 @@ struct AttrSpec {
     IntTuple,
     OptionalIntTuple,
     OptionalInt,
+    /// A tuple whose items may be None: slice's begin/end "(None, 2)".
+    OptionalIntList,
     DType,
     String
   };
@@ -55,6 +57,8 @@ public:
   std::optional<std::vector<int64_t>>
   getOptionalIntTuple(const std::string &name) const;
   std::optional<int64_t> getOptionalInt(const std::string &name) const;
+  std::vector<std::optional<int64_t>>
+  getOptionalIntList(const std::string &name) const;
   DType getDType(const std::string &name) const;
   /// The value as given, quotes removed.
   std::string getString(const std::string &name) const;
@@ -69,6 +73,22 @@ private:
   AttrMap values_;
 };
 
+/// What an op's gradient rule sees: the recorded inputs and output (carrying
+/// their autograd places, so rules built from ops differentiate again) and
+/// the gradient flowing into the output.
+struct GradientArgs {
+  const std::vector<NDArray> &inputs;
+  const NDArray &output;
+  const NDArray &outputGrad;
+  const Attrs &attrs;
+};
+
+/// An op's gradient rule: one gradient per input, each of that input's shape
+/// and dtype (a none NDArray for inputs that take none, such as indices).
+/// Rules are written with invokeOp, so backward runs through the same ops and
+/// kernel cache, and is itself recorded for higher-order gradients.
+using GradientFn = std::function<std::vector<NDArray>(const GradientArgs &)>;
+
 struct OpSpec {
   std::string name;
   std::vector<std::string> inputs;
@@ -79,6 +99,9 @@ struct OpSpec {
   std::function<NDArray(const std::vector<NDArray> &inputs, const Attrs &attrs,
                         const NDArray &out)>
       compute;
+  /// Empty for ops whose output is constant to autograd (comparisons,
+  /// argmax, creation): recording then leaves the output out of the graph.
+  GradientFn gradient = nullptr;
 };
 
 class OpRegistry {
@@ -87,15 +110,22 @@ public:
 
   /// Registers `spec` (and the same op under each of `aliases`).
   void add(OpSpec spec, const std::vector<std::string> &aliases = {});
+  /// Gives the op `name` (and its aliases' entries, looked up by the same
+  /// name) a gradient rule; kiln::Error if no op has that name.
+  void setGradient(const std::string &name, GradientFn gradient);
   /// The op named `name`, or null.
   const OpSpec *find(const std::string &name) const;
   std::vector<const OpSpec *> all() const;
 
 private:
   std::map<std::string, OpSpec> ops_;
+  /// Each alias's canonical name.
+  std::map<std::string, std::string> aliasOf_;
 };
 
 /// Runs the op `name` (kiln::Error if unknown, or on bad inputs/attributes).
+/// While autograd records and an input takes a gradient, the call is
+/// recorded with the op's gradient rule.
 NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
                  const AttrMap &attrs, const NDArray &out = NDArray());
 

@@ -9,6 +9,10 @@ namespace kiln {
 /// kiln._core.profiler: the runtime profiler and runtime facts.
 void bindProfiler(pybind11::module_ &parent);
 
+/// kiln._core.autograd_*: recording flags, variables, backward, grad and
+/// custom functions.
+void bindAutograd(pybind11::module_ &m);
+
 } // namespace kiln
 
 #endif // KILN_FRONTENDS_PYTHON_BINDINGS_H

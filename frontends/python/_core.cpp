@@ -6,9 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/KernelCache.h"
+#include "frontends/cpp/Autograd.h"
+#include "frontends/cpp/Dispatch.h"
 #include "frontends/cpp/NDArray.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/Operators.h"
+#include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
@@ -99,6 +102,31 @@ PYBIND11_MODULE(_core, m) {
           "ndim", [](const NDArray &self) { return self.shape().size(); })
       .def("asnumpy", &toNumpy,
            "Waits for pending writes and returns a numpy copy.")
+      .def(
+          "attach_grad",
+          [](const NDArray &self, const std::string &gradReq,
+             const py::object &) {
+            autograd::attachGrad(
+                self, autograd::parseGradReq("attach_grad", gradReq));
+          },
+          py::arg("grad_req") = "write", py::arg("stype") = py::none(),
+          "Gives the array a zero gradient buffer; recorded operations on "
+          "it are differentiated into that buffer.")
+      .def_property_readonly("grad",
+                             [](const NDArray &self) -> py::object {
+                               NDArray grad = autograd::gradBuffer(self);
+                               return grad.isNone() ? py::object(py::none())
+                                                    : py::cast(grad);
+                             })
+      .def(
+          "detach",
+          [](const NDArray &self) { return self.withAutogradEntry(nullptr); },
+          "The same data, outside the autograd graph.")
+      .def("_same_data",
+           [](const NDArray &self, const NDArray &other) {
+             return self.var() == other.var() &&
+                    self.tensor().data() == other.tensor().data();
+           })
       .def("wait_to_read", &NDArray::waitToRead,
            py::call_guard<py::gil_scoped_release>())
       .def("__add__",
@@ -110,6 +138,21 @@ PYBIND11_MODULE(_core, m) {
             py::reinterpret_borrow<py::object>(Py_NotImplemented));
       });
 
+  m.def(
+      "assign",
+      [](const NDArray &destination, const NDArray &source) {
+        // x[key] = value: value broadcast to the region, converted to its
+        // dtype, written through the view (ordered by the shared variable).
+        NDArray value = source;
+        if (value.shape() != destination.shape()) {
+          dispatch::broadcastShapes("__setitem__",
+                                    {value.shape(), destination.shape()});
+          value = invokeOp("broadcast_to", {value},
+                           {{"shape", ops::shapeAttr(destination.shape())}});
+        }
+        dispatch::cast(value, destination.dtype(), destination);
+      },
+      py::arg("destination"), py::arg("source"));
   m.def("elemwise_add", &op::elemwiseAdd, py::arg("lhs"), py::arg("rhs"));
   m.def(
       "waitall", [] { Engine::global().waitAll(); },
@@ -139,6 +182,13 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("random_seed", &ops::setRandomSeed, py::arg("seed"),
         "Seeds the random operators (mx.random.seed).");
+  m.def("differentiable_ops", [] {
+    std::vector<std::string> names;
+    for (const OpSpec *spec : OpRegistry::global().all())
+      if (spec->gradient)
+        names.push_back(spec->name);
+    return names;
+  });
   m.def("list_ops", [] {
     py::list ops;
     for (const OpSpec *spec : OpRegistry::global().all()) {
@@ -153,4 +203,5 @@ PYBIND11_MODULE(_core, m) {
   });
 
   bindProfiler(m);
+  bindAutograd(m);
 }

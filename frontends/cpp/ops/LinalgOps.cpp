@@ -4,6 +4,8 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
+
 namespace kiln {
 namespace ops {
 namespace {
@@ -84,6 +86,37 @@ void registerLinalgOps(OpRegistry &registry) {
                   return dot(in[0], in[1], attrs.getBool("transpose_a"),
                              attrs.getBool("transpose_b"));
                 }});
+  registry.add(
+      {"batch_dot",
+       {"lhs", "rhs"},
+       {{"transpose_a", AttrSpec::Kind::Bool, "False"},
+        {"transpose_b", AttrSpec::Kind::Bool, "False"}},
+       "Matrix products of matching batches: (B, M, K) x (B, K, N) -> "
+       "(B, M, N), the last two axes transposed first when asked.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         requireFloat("batch_dot", in[0]);
+         if (in[0].dtype() != in[1].dtype())
+           throw Error(formatMessage(
+               "batch_dot: operands must have the same dtype, got ",
+               dtypeName(in[0].dtype()), " and ", dtypeName(in[1].dtype())));
+         if (in[0].shape().size() < 3 ||
+             in[0].shape().size() != in[1].shape().size())
+           throw Error(formatMessage(
+               "batch_dot: expected two arrays of one rank >= 3, got ",
+               shapeToString(in[0].shape()), " and ",
+               shapeToString(in[1].shape())));
+         NDArray a = attrs.getBool("transpose_a") ? swapLastTwo(in[0]) : in[0];
+         NDArray b = attrs.getBool("transpose_b") ? swapLastTwo(in[1]) : in[1];
+         const Shape &as = a.shape(), &bs = b.shape();
+         const size_t rank = as.size();
+         if (!std::equal(as.begin(), as.end() - 2, bs.begin()) ||
+             as[rank - 1] != bs[rank - 2])
+           throw Error(
+               formatMessage("batch_dot: shapes ", shapeToString(in[0].shape()),
+                             " and ", shapeToString(in[1].shape()),
+                             " do not match (after transpose_a/transpose_b)"));
+         return dispatch::matmul(a, b);
+       }});
   registry.add({"cast",
                 {"data"},
                 {{"dtype", AttrSpec::Kind::DType, std::nullopt}},

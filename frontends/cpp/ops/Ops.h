@@ -22,6 +22,18 @@ void registerShapeOps(OpRegistry &registry);
 /// _zeros, _ones, _full, _arange, _random_uniform, _random_normal.
 void registerCreationOps(OpRegistry &registry);
 
+/// indexing: slice, slice_axis, reverse/flip, broadcast_to/like,
+/// zeros_like, ones_like, reshape_like, pick, tile, repeat.
+void registerIndexingOps(OpRegistry &registry);
+/// Gives the differentiable ops their gradient rules (after all are added).
+void registerGradients(OpRegistry &registry);
+
+/// The axes a reduction (sum, mean, ...) reduces: MXNet's `axis` (None:
+/// all), negative from the end, `exclude` reducing every other axis. Sorted;
+/// errors name the op.
+std::vector<int64_t> reducedAxes(const std::string &op, const NDArray &x,
+                                 const Attrs &attrs);
+
 /// Seeds the random operators (mx.random.seed): the same seed gives the
 /// same sequence of random arrays.
 void setRandomSeed(int64_t seed);

@@ -1,4 +1,5 @@
 //===- ReductionOps.cpp - MXNet's reductions ------------------------------===//
+#include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
 #include "frontends/cpp/Dispatch.h"
@@ -8,10 +9,6 @@
 
 namespace kiln {
 namespace ops {
-namespace {
-
-/// The axes to reduce: MXNet's `axis` (None: all), negative from the end,
-/// `exclude` reducing every other axis. Sorted; errors name the op.
 std::vector<int64_t> reducedAxes(const std::string &op, const NDArray &x,
                                  const Attrs &attrs) {
   const int64_t rank = static_cast<int64_t>(x.shape().size());
@@ -41,6 +38,8 @@ std::vector<int64_t> reducedAxes(const std::string &op, const NDArray &x,
   std::sort(axes.begin(), axes.end());
   return axes;
 }
+
+namespace {
 
 /// MXNet's legacy NDArray has no rank 0: a reduction to a scalar gives (1,).
 NDArray atLeastRankOne(const NDArray &result) {
@@ -99,6 +98,29 @@ void registerReductionOps(OpRegistry &registry) {
         name == "sum" ? std::vector<std::string>{"sum_axis"}
                       : std::vector<std::string>{});
 
+  registry.add(
+      {"norm",
+       {"data"},
+       {{"ord", AttrSpec::Kind::Int, "2"},
+        {"axis", AttrSpec::Kind::OptionalIntTuple, "None"},
+        {"keepdims", AttrSpec::Kind::Bool, "False"}},
+       "The L2 (ord=2) or L1 (ord=1) norm over axis (all axes by default).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         requireFloat("norm", in[0]);
+         const int64_t ord = attrs.getInt("ord");
+         if (ord != 1 && ord != 2)
+           throw Error(formatMessage("norm: ord expected 1 or 2, got ", ord));
+         AttrMap sumAttrs = {
+             {"axis", attrs.isNone("axis")
+                          ? "None"
+                          : shapeAttr(*attrs.getOptionalIntTuple("axis"))},
+             {"keepdims", attrs.getBool("keepdims") ? "True" : "False"}};
+         // Composed of recorded ops, so autograd differentiates it.
+         if (ord == 1)
+           return call("sum", {call("abs", {in[0]})}, sumAttrs);
+         return call("sqrt",
+                     {call("sum", {call("square", {in[0]})}, sumAttrs)});
+       }});
   for (const std::string name : {"argmax", "argmin"})
     registry.add(
         {name,

@@ -11,9 +11,11 @@ from .context import Context, cpu, current_context
 from . import ndarray
 from . import ndarray as nd
 from . import profiler
+from . import autograd
+from . import test_utils
 from . import random
 
 __version__ = "0.1.0"
 
 __all__ = ["MXNetError", "Context", "cpu", "current_context", "nd", "ndarray",
-           "profiler", "random"]
+           "autograd", "test_utils", "profiler", "random"]

@@ -3,6 +3,7 @@
 Operations return at once; the dependency engine runs them in the background.
 Reading values (``asnumpy``, ``wait_to_read``) waits for them.
 """
+import builtins as _builtins
 import numbers as _numbers
 
 import numpy as _np
@@ -123,7 +124,11 @@ def _method(operator):
 for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
               "sign", "square", "sqrt", "rsqrt", "exp", "expm1", "log",
               "log1p", "tanh", "sigmoid", "relu", "sin", "cos", "floor",
-              "ceil", "round", "reciprocal"):
+              "ceil", "round", "reciprocal", "norm", "clip", "softmax",
+              "log_softmax", "flip", "tile", "repeat", "pick", "take",
+              "one_hot", "reshape_like", "broadcast_to", "broadcast_like",
+              "zeros_like", "ones_like", "slice", "slice_axis", "dot",
+              "batch_dot"):
     setattr(NDArray, _name, _method(globals()[_name]))
 
 
@@ -158,6 +163,221 @@ def _astype(self, dtype, copy=True):
 NDArray.astype = _astype
 
 
+def _asscalar(self):
+    """The single element as a numpy scalar (MXNetError unless size is 1)."""
+    if self.size != 1:
+        from .base import MXNetError
+        raise MXNetError("asscalar: the array has shape %s, expected exactly one "
+                         "element" % (self.shape,))
+    return self.asnumpy().reshape(-1)[0]
+
+
+def _copyto(self, other):
+    """Copies into `other` (an NDArray of the same shape) or to a new array on
+    the context `other`."""
+    if isinstance(other, NDArray):
+        if other._same_data(self):
+            return other
+        _core.assign(other, self)
+        return other
+    Context(other)  # validates
+    return _copy(self)
+
+
+def _copy(self):
+    """A new array with the same values."""
+    return cast(self, dtype=self.dtype.name)
+
+
+def _as_in_context(self, context):
+    Context(context)
+    return self
+
+
+NDArray.asscalar = _asscalar
+NDArray.copy = _copy
+NDArray.copyto = _copyto
+NDArray.as_in_context = _as_in_context
+NDArray.as_in_ctx = _as_in_context
+NDArray.stype = property(lambda self: "default")
+NDArray.__len__ = lambda self: self.shape[0] if self.shape else 0
+NDArray.__array__ = lambda self, dtype=None: (
+    self.asnumpy() if dtype is None else self.asnumpy().astype(dtype))
+NDArray.__reduce__ = lambda self: (array, (self.asnumpy(), None, self.dtype))
+NDArray.split = lambda self, *args, **kwargs: split(self, *args, **kwargs)
+
+
+def _bool(self):
+    if self.size == 1:
+        return bool(self.asscalar())
+    if self.size == 0:
+        return False
+    raise ValueError("The truth value of an NDArray with more than one "
+                     "element is ambiguous.")
+
+
+NDArray.__bool__ = _bool
+
+
+def _iter(self):
+    for index in range(len(self)):
+        yield self[index]
+
+
+NDArray.__iter__ = _iter
+
+
+def _index_list(key, shape):
+    """Basic indexing: (begin, end, step) per leading axis and the integer
+    axes to drop, from ints, slices, Ellipsis and None (new axes)."""
+    from .base import MXNetError
+    if not isinstance(key, tuple):
+        key = (key,)
+    if _builtins.sum(1 for item in key if item is Ellipsis) > 1:
+        raise MXNetError("__getitem__: an index can have only one Ellipsis")
+    concrete = _builtins.sum(1 for item in key if item is not None and item is not Ellipsis)
+    if concrete > len(shape):
+        raise MXNetError("__getitem__: too many indices (%d) for an array of "
+                         "rank %d" % (concrete, len(shape)))
+    begin, end, step, dropped, new_axes = [], [], [], [], []
+    axis = 0
+    for item in key:
+        if item is Ellipsis:
+            for _ in range(len(shape) - concrete):
+                begin.append(None), end.append(None), step.append(None)
+                axis += 1
+        elif item is None:
+            new_axes.append(axis + len(new_axes))
+        elif isinstance(item, (int, _np.integer)):
+            index = int(item)
+            extent = shape[axis]
+            if not -extent <= index < extent:
+                raise IndexError("index %d is out of bounds for axis %d with "
+                                 "size %d" % (index, axis, extent))
+            index += extent if index < 0 else 0
+            begin.append(index), end.append(index + 1), step.append(None)
+            dropped.append(axis)
+            axis += 1
+        elif isinstance(item, _builtins.slice):
+            begin.append(item.start), end.append(item.stop), step.append(item.step)
+            axis += 1
+        else:
+            raise MXNetError("__getitem__: index item of type %s is not "
+                             "supported; expected int, slice, None, Ellipsis "
+                             "or an NDArray/list of indices"
+                             % type(item).__name__)
+    return begin, end, step, dropped, new_axes
+
+
+def _is_advanced(key):
+    return isinstance(key, (NDArray, list, _np.ndarray)) and not (
+        isinstance(key, _np.ndarray) and key.ndim == 0)
+
+
+def _basic_view(self, key):
+    begin, end, step, dropped, new_axes = _index_list(key, self.shape)
+    result = self
+    if begin:
+        result = slice(self, begin=tuple(begin), end=tuple(end),
+                       step=tuple(1 if s is None else s for s in step))
+    return result, dropped, new_axes
+
+
+def _getitem(self, key):
+    """MXNet's indexing: ints, slices (views), Ellipsis, None, and an array
+    or list of indices along the first axis (a copy, as take)."""
+    if _is_advanced(key):
+        indices = key if isinstance(key, NDArray) else array(key, dtype="int64")
+        return take(self, indices, axis=0)
+    result, dropped, new_axes = _basic_view(self, key)
+    if dropped:
+        shape = [extent for axis, extent in enumerate(result.shape)
+                 if axis not in dropped]
+        # MXNet's legacy arrays have no rank 0: x[i] of a vector is (1,).
+        result = reshape(result, shape=tuple(shape) if shape else (1,))
+    for axis in new_axes:
+        result = expand_dims(result, axis=_builtins.min(axis, result.ndim))
+    return result
+
+
+def _value_shape(value):
+    return getattr(value, "shape", _np.shape(value))
+
+
+def _setitem(self, key, value):
+    """x[key] = value: writes value (broadcast, converted to x's dtype)
+    into the region key selects."""
+    from .base import MXNetError
+    if _is_advanced(key):
+        raise MXNetError("__setitem__: assignment through an index array is "
+                         "not supported yet; use basic indexing (ints, "
+                         "slices)")
+    region, dropped, _ = _basic_view(self, key)
+    if isinstance(value, NDArray):
+        source = value
+    elif isinstance(value, (_numbers.Number, _np.generic)):
+        source = full((1,), value, dtype=self.dtype)
+    else:
+        source = array(value, dtype=self.dtype)
+    if region.size == 0:
+        return
+    if dropped:
+        # The value is shaped like the indexed result (integer axes gone).
+        squeezed = tuple(extent for axis, extent in enumerate(region.shape)
+                         if axis not in dropped)
+        if source.shape != squeezed and squeezed:
+            source = broadcast_to(source, shape=squeezed)
+        if source.size != region.size:
+            raise MXNetError("__setitem__: cannot assign a value of shape %s "
+                             "to a region of shape %s" % (_value_shape(value), squeezed))
+        source = reshape(source, shape=region.shape)
+    _core.assign(region, source)
+
+
+NDArray.__getitem__ = _getitem
+NDArray.__setitem__ = _setitem
+
+
+def split(data, num_outputs, axis=1, squeeze_axis=False):
+    """data cut into num_outputs equal parts along axis (a list, or the
+    array itself when num_outputs is 1), as MXNet's split/SliceChannel."""
+    from .base import MXNetError
+    rank = data.ndim
+    if not -rank <= axis < rank:
+        raise MXNetError("split: axis %d is out of range for an array of rank %d"
+                         % (axis, rank))
+    axis %= rank
+    extent = data.shape[axis]
+    if num_outputs < 1 or extent % num_outputs:
+        raise MXNetError("split: axis %d of extent %d does not split into %d "
+                         "equal parts" % (axis, extent, num_outputs))
+    step = extent // num_outputs
+    if squeeze_axis and step != 1:
+        raise MXNetError("split: squeeze_axis needs parts of extent 1, got %d"
+                         % step)
+    parts = []
+    for index in range(num_outputs):
+        part = slice_axis(data, axis=axis, begin=index * step,
+                          end=(index + 1) * step)
+        if squeeze_axis:
+            part = squeeze(part, axis=axis)
+        parts.append(part)
+    return parts[0] if num_outputs == 1 else parts
+
+
+SliceChannel = split
+
+
+def concatenate(arrays, axis=0, always_copy=True):
+    return concat(*arrays, dim=axis)
+
+
+def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
+    """An N x M (M=N when 0) array with ones on diagonal k."""
+    columns = M or N
+    return array(_np.eye(N, columns, k), dtype=_dtype_name(dtype))
+
+
 def _shape(shape):
     if isinstance(shape, (int, _np.integer)):
         return (int(shape),)
@@ -189,14 +409,6 @@ def empty(shape, ctx=None, dtype=None):
     return zeros(shape, ctx, dtype)
 
 
-def zeros_like(data):
-    return zeros(data.shape, dtype=data.dtype)
-
-
-def ones_like(data):
-    return ones(data.shape, dtype=data.dtype)
-
-
 def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
     """Evenly spaced values in [start, stop), as MXNet's arange."""
     return _arange(start=start, stop=stop, step=step, repeat=repeat,
@@ -212,4 +424,5 @@ def waitall():
 
 
 __all__ = ["NDArray", "array", "waitall", "zeros", "ones", "full", "empty",
-           "zeros_like", "ones_like", "arange", "random"] + _OPERATORS
+           "arange", "eye", "split", "SliceChannel", "concatenate",
+           "random"] + _OPERATORS

@@ -1,0 +1,362 @@
+//===- Autograd.cpp - recording and backpropagation -----------------------===//
+#include "frontends/cpp/Autograd.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/OpRegistry.h"
+#include "runtime/Error.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace kiln {
+namespace autograd {
+
+/// One recorded call. Inputs are kept with the autograd places they had when
+/// recorded (a later in-place write to an input does not rewire the graph);
+/// outputs are kept as plain values plus weak links to their places, so an
+/// output and its node do not keep each other alive.
+struct Node {
+  std::string name;
+  std::vector<NDArray> inputs;
+  std::vector<NDArray> outputValues;
+  std::vector<std::weak_ptr<Entry>> outputEntries;
+  BackwardFn backward;
+  bool freed = false;
+};
+
+namespace {
+
+thread_local bool recordingFlag = false;
+thread_local bool trainingFlag = false;
+
+bool takesGradient(const std::shared_ptr<Entry> &entry) {
+  return entry && (entry->node ||
+                   (entry->isVariable && entry->gradReq != GradReq::Null));
+}
+
+std::string shapeAttr(const Shape &shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+NDArray filled(const NDArray &like, const char *op) {
+  return invokeOp(
+      op, {},
+      {{"shape", shapeAttr(like.shape())}, {"dtype", dtypeName(like.dtype())}});
+}
+
+NDArray sumOf(std::vector<NDArray> &terms) {
+  NDArray total = terms.front();
+  for (size_t i = 1; i < terms.size(); ++i)
+    total = invokeOp("elemwise_add", {total, terms[i]}, {});
+  return total;
+}
+
+void recordNode(const std::string &name, const std::vector<NDArray> &inputs,
+                const std::vector<NDArray> &outputs, BackwardFn backward) {
+  auto node = std::make_shared<Node>();
+  node->name = name;
+  node->backward = std::move(backward);
+  for (const NDArray &input : inputs)
+    node->inputs.push_back(input.withAutogradEntry(input.autogradEntry()));
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto entry = std::make_shared<Entry>();
+    entry->node = node;
+    entry->outputIndex = i;
+    node->outputValues.push_back(outputs[i].withAutogradEntry(nullptr));
+    node->outputEntries.push_back(entry);
+    outputs[i].setAutogradEntry(std::move(entry));
+  }
+}
+
+/// The backward pass shared by backward() and grad(): returns each entry's
+/// summed gradient.
+class BackwardPass {
+public:
+  BackwardPass(const char *api, bool retainGraph)
+      : api_(api), retainGraph_(retainGraph) {}
+
+  void run(const std::vector<NDArray> &heads,
+           const std::vector<NDArray> &headGrads) {
+    if (!headGrads.empty() && headGrads.size() != heads.size())
+      throw Error(formatMessage(api_, ": got ", headGrads.size(),
+                                " head gradients for ", heads.size(),
+                                " heads"));
+    for (size_t i = 0; i < heads.size(); ++i) {
+      const NDArray &head = heads[i];
+      if (head.isNone())
+        throw Error(formatMessage(api_, ": head ", i, " is an empty array"));
+      const std::shared_ptr<Entry> &entry = head.autogradEntry();
+      if (!takesGradient(entry))
+        throw Error(formatMessage(
+            api_, ": cannot differentiate head ", i,
+            ": it was not computed from arrays with attached gradients "
+            "while recording (use attach_grad() and autograd.record())"));
+      NDArray seed;
+      if (i < headGrads.size() && !headGrads[i].isNone()) {
+        seed = headGrads[i];
+        if (seed.shape() != head.shape())
+          throw Error(formatMessage(api_, ": head gradient ", i, " has shape ",
+                                    shapeToString(seed.shape()),
+                                    ", expected the head's shape ",
+                                    shapeToString(head.shape())));
+        if (seed.dtype() != head.dtype())
+          seed = dispatch::cast(seed, head.dtype());
+      } else {
+        seed = filled(head, "_ones");
+      }
+      addGradient(entry, seed);
+      visit(entry);
+    }
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it)
+      runNode(**it);
+    if (!retainGraph_)
+      for (Node *node : order_) {
+        node->freed = true;
+        node->inputs.clear();
+        node->outputValues.clear();
+        node->backward = nullptr;
+      }
+  }
+
+  /// The summed gradient of `entry`, or none when nothing reached it.
+  NDArray gradientOf(const std::shared_ptr<Entry> &entry) {
+    auto found = pending_.find(entry.get());
+    if (found == pending_.end() || found->second.empty())
+      return NDArray();
+    if (found->second.size() > 1)
+      found->second = {sumOf(found->second)};
+    return found->second.front();
+  }
+
+  const std::vector<std::shared_ptr<Entry>> &variables() const {
+    return variables_;
+  }
+
+private:
+  void addGradient(const std::shared_ptr<Entry> &entry, const NDArray &grad) {
+    pending_[entry.get()].push_back(grad);
+    alive_.insert(entry);
+  }
+
+  /// Depth-first from `root`, leaving the nodes in post-order.
+  void visit(const std::shared_ptr<Entry> &root) {
+    std::vector<std::pair<Node *, size_t>> stack;
+    auto enter = [&](const std::shared_ptr<Entry> &entry) {
+      if (entry->isVariable) {
+        if (seenVariables_.insert(entry.get()).second)
+          variables_.push_back(entry);
+        return;
+      }
+      Node *node = entry->node.get();
+      if (!seenNodes_.insert(node).second)
+        return;
+      if (node->freed)
+        throw Error(formatMessage(
+            api_, ": the graph through '", node->name,
+            "' was freed by an earlier backward; pass retain_graph=True to "
+            "that backward to differentiate the same graph again"));
+      stack.push_back({node, 0});
+    };
+    enter(root);
+    while (!stack.empty()) {
+      auto &[node, next] = stack.back();
+      if (next < node->inputs.size()) {
+        const std::shared_ptr<Entry> &entry =
+            node->inputs[next++].autogradEntry();
+        if (takesGradient(entry))
+          enter(entry);
+        continue;
+      }
+      order_.push_back(node);
+      stack.pop_back();
+    }
+  }
+
+  void runNode(Node &node) {
+    std::vector<NDArray> outputs, outputGrads;
+    bool any = false;
+    for (size_t k = 0; k < node.outputValues.size(); ++k) {
+      std::shared_ptr<Entry> entry = node.outputEntries[k].lock();
+      NDArray grad = entry ? gradientOf(entry) : NDArray();
+      any |= !grad.isNone();
+      outputGrads.push_back(grad);
+      outputs.push_back(node.outputValues[k].withAutogradEntry(entry));
+    }
+    if (!any)
+      return;
+    for (size_t k = 0; k < outputGrads.size(); ++k)
+      if (outputGrads[k].isNone())
+        outputGrads[k] = filled(outputs[k], "_zeros");
+    std::vector<NDArray> inputGrads =
+        node.backward(node.inputs, outputs, outputGrads);
+    if (inputGrads.size() != node.inputs.size())
+      throw Error(formatMessage(
+          api_, ": the gradient of '", node.name, "' returned ",
+          inputGrads.size(), " gradients for ", node.inputs.size(), " inputs"));
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const NDArray &input = node.inputs[i];
+      const std::shared_ptr<Entry> &entry = input.autogradEntry();
+      if (!takesGradient(entry) || inputGrads[i].isNone())
+        continue;
+      if (inputGrads[i].shape() != input.shape())
+        throw Error(formatMessage(api_, ": the gradient of '", node.name,
+                                  "' for input ", i, " has shape ",
+                                  shapeToString(inputGrads[i].shape()),
+                                  ", expected ", shapeToString(input.shape())));
+      NDArray grad = inputGrads[i];
+      if (grad.dtype() != input.dtype())
+        grad = dispatch::cast(grad, input.dtype());
+      addGradient(entry, grad);
+    }
+  }
+
+  const char *api_;
+  bool retainGraph_;
+  std::unordered_map<Entry *, std::vector<NDArray>> pending_;
+  std::unordered_set<std::shared_ptr<Entry>> alive_;
+  std::unordered_set<Node *> seenNodes_;
+  std::unordered_set<Entry *> seenVariables_;
+  std::vector<std::shared_ptr<Entry>> variables_;
+  std::vector<Node *> order_;
+};
+
+} // namespace
+
+GradReq parseGradReq(const std::string &op, const std::string &name) {
+  if (name == "write" || name == "inplace")
+    return GradReq::Write;
+  if (name == "add")
+    return GradReq::Add;
+  if (name == "null")
+    return GradReq::Null;
+  throw Error(formatMessage(op,
+                            ": grad_req expected 'write', 'add' or "
+                            "'null', got '",
+                            name, "'"));
+}
+
+bool isRecording() { return recordingFlag; }
+bool setRecording(bool recording) {
+  const bool previous = recordingFlag;
+  recordingFlag = recording;
+  return previous;
+}
+bool isTraining() { return trainingFlag; }
+bool setTraining(bool training) {
+  const bool previous = trainingFlag;
+  trainingFlag = training;
+  return previous;
+}
+
+bool anyTakesGradient(const std::vector<NDArray> &inputs) {
+  for (const NDArray &input : inputs)
+    if (takesGradient(input.autogradEntry()))
+      return true;
+  return false;
+}
+
+void checkInPlaceWhileRecording(const std::string &op, const NDArray &out) {
+  const std::shared_ptr<Entry> &entry = out.autogradEntry();
+  if (entry && entry->isVariable)
+    throw Error(formatMessage(
+        op, ": in-place operations (+=, x[:] =, out=) on an array with an "
+            "attached gradient are not supported while recording"));
+}
+
+void markVariables(const std::vector<NDArray> &variables,
+                   const std::vector<NDArray> &gradBuffers,
+                   const std::vector<GradReq> &requests) {
+  if (gradBuffers.size() != variables.size() ||
+      requests.size() != variables.size())
+    throw Error(formatMessage("mark_variables: got ", variables.size(),
+                              " variables, ", gradBuffers.size(),
+                              " gradients and ", requests.size(),
+                              " grad_reqs; expected as many of each"));
+  for (size_t i = 0; i < variables.size(); ++i) {
+    if (gradBuffers[i].shape() != variables[i].shape())
+      throw Error(formatMessage("mark_variables: gradient ", i, " has shape ",
+                                shapeToString(gradBuffers[i].shape()),
+                                ", expected the variable's ",
+                                shapeToString(variables[i].shape())));
+    auto entry = std::make_shared<Entry>();
+    entry->isVariable = true;
+    entry->gradReq = requests[i];
+    entry->gradBuffer = gradBuffers[i];
+    variables[i].setAutogradEntry(std::move(entry));
+  }
+}
+
+void attachGrad(const NDArray &array, GradReq request) {
+  RecordingScope paused(false);
+  markVariables({array}, {filled(array, "_zeros")}, {request});
+}
+
+NDArray gradBuffer(const NDArray &array) {
+  const std::shared_ptr<Entry> &entry = array.autogradEntry();
+  return entry && entry->isVariable ? entry->gradBuffer : NDArray();
+}
+
+void recordOp(const OpSpec &spec, const Attrs &attrs,
+              const std::vector<NDArray> &inputs, const NDArray &output) {
+  const OpSpec *op = &spec; // Registry entries live for the whole process.
+  recordNode(spec.name, inputs, {output},
+             [op, attrs](const std::vector<NDArray> &in,
+                         const std::vector<NDArray> &outputs,
+                         const std::vector<NDArray> &outputGrads) {
+               return op->gradient(
+                   GradientArgs{in, outputs[0], outputGrads[0], attrs});
+             });
+}
+
+void recordFunction(const std::string &name, const std::vector<NDArray> &inputs,
+                    const std::vector<NDArray> &outputs, BackwardFn backward) {
+  recordNode(name, inputs, outputs, std::move(backward));
+}
+
+void backward(const std::vector<NDArray> &heads,
+              const std::vector<NDArray> &headGrads, bool retainGraph,
+              bool trainMode) {
+  RecordingScope paused(false);
+  TrainingScope training(trainMode);
+  BackwardPass pass("backward", retainGraph);
+  pass.run(heads, headGrads);
+  for (const std::shared_ptr<Entry> &variable : pass.variables()) {
+    NDArray grad = pass.gradientOf(variable);
+    if (grad.isNone())
+      continue;
+    NDArray &buffer = variable->gradBuffer;
+    if (variable->gradReq == GradReq::Add)
+      invokeOp("elemwise_add", {buffer, grad}, {}, buffer);
+    else
+      dispatch::cast(grad, buffer.dtype(), buffer);
+  }
+}
+
+std::vector<NDArray> grad(const std::vector<NDArray> &heads,
+                          const std::vector<NDArray> &variables,
+                          const std::vector<NDArray> &headGrads,
+                          bool retainGraph, bool createGraph, bool trainMode) {
+  for (size_t i = 0; i < variables.size(); ++i) {
+    const std::shared_ptr<Entry> &entry = variables[i].autogradEntry();
+    if (!entry || !entry->isVariable)
+      throw Error(formatMessage("grad: variable ", i,
+                                " has no attached gradient (call "
+                                "attach_grad() before recording)"));
+  }
+  RecordingScope recording(createGraph);
+  TrainingScope training(trainMode);
+  BackwardPass pass("grad", retainGraph);
+  pass.run(heads, headGrads);
+  std::vector<NDArray> grads;
+  for (const NDArray &variable : variables) {
+    NDArray grad = pass.gradientOf(variable.autogradEntry());
+    grads.push_back(grad.isNone() ? filled(variable, "_zeros") : grad);
+  }
+  return grads;
+}
+
+} // namespace autograd
+} // namespace kiln

@@ -1,0 +1,115 @@
+//===- Autograd.h - MXNet's imperative autograd -----------------*- C++ -*-===//
+//
+// While recording, every op that reads an array taking a gradient adds a node
+// to a graph hanging off its output: the node keeps the op's inputs, output
+// and gradient rule. backward() walks that graph from the heads in reverse
+// topological order, calling each rule (itself made of ops, so backward runs
+// through the kernel cache and, with create_graph, is recorded again for
+// higher-order gradients), and writes or adds the sums into the variables'
+// gradient buffers. Recording and training flags are per thread, as in MXNet.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_AUTOGRAD_H
+#define KILN_FRONTENDS_CPP_AUTOGRAD_H
+
+#include "frontends/cpp/NDArray.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln {
+struct OpSpec;
+class Attrs;
+
+namespace autograd {
+
+enum class GradReq { Null, Write, Add };
+
+/// "null", "write" or "add" (MXNet's names; "inplace" means write);
+/// kiln::Error naming `op` otherwise.
+GradReq parseGradReq(const std::string &op, const std::string &name);
+
+/// A node's gradient function: the input gradients (none where an input
+/// takes none) from its inputs, outputs and output gradients.
+using BackwardFn = std::function<std::vector<NDArray>(
+    const std::vector<NDArray> &inputs, const std::vector<NDArray> &outputs,
+    const std::vector<NDArray> &outputGrads)>;
+
+struct Node;
+
+/// An array's place in the graph: a variable (marked, with a gradient
+/// buffer) or output `outputIndex` of a recorded node.
+struct Entry {
+  std::shared_ptr<Node> node;
+  size_t outputIndex = 0;
+  // Variables only.
+  bool isVariable = false;
+  GradReq gradReq = GradReq::Null;
+  NDArray gradBuffer;
+};
+
+bool isRecording();
+/// Returns the previous state.
+bool setRecording(bool recording);
+bool isTraining();
+bool setTraining(bool training);
+
+/// Whether an op reading `inputs` must be recorded.
+bool anyTakesGradient(const std::vector<NDArray> &inputs);
+/// Throws when `out` is a variable: writing a recorded result into it would
+/// lose its gradient (MXNet forbids it too).
+void checkInPlaceWhileRecording(const std::string &op, const NDArray &out);
+
+/// Marks `variables` as variables with `gradBuffers` and requests.
+void markVariables(const std::vector<NDArray> &variables,
+                   const std::vector<NDArray> &gradBuffers,
+                   const std::vector<GradReq> &requests);
+/// attach_grad: a zero buffer of the array's shape and dtype.
+void attachGrad(const NDArray &array, GradReq request);
+/// The variable's gradient buffer (none when it has none).
+NDArray gradBuffer(const NDArray &array);
+
+/// Records a registry op's call (invokeOp does this).
+void recordOp(const OpSpec &spec, const Attrs &attrs,
+              const std::vector<NDArray> &inputs, const NDArray &output);
+/// Records a custom function (autograd.Function) whose outputs get entries.
+void recordFunction(const std::string &name, const std::vector<NDArray> &inputs,
+                    const std::vector<NDArray> &outputs, BackwardFn backward);
+
+/// Backpropagates from `heads` (gradients `headGrads`, ones where none),
+/// writing or adding into the variables' buffers by their requests.
+void backward(const std::vector<NDArray> &heads,
+              const std::vector<NDArray> &headGrads, bool retainGraph,
+              bool trainMode);
+
+/// The gradients of `heads` with respect to `variables`, returned rather
+/// than stored; with `createGraph` they are recorded and differentiable.
+std::vector<NDArray> grad(const std::vector<NDArray> &heads,
+                          const std::vector<NDArray> &variables,
+                          const std::vector<NDArray> &headGrads,
+                          bool retainGraph, bool createGraph, bool trainMode);
+
+/// Sets the recording (or training) flag for a scope, restoring it after.
+class RecordingScope {
+public:
+  RecordingScope(bool recording) : previous_(setRecording(recording)) {}
+  ~RecordingScope() { setRecording(previous_); }
+
+private:
+  bool previous_;
+};
+class TrainingScope {
+public:
+  TrainingScope(bool training) : previous_(setTraining(training)) {}
+  ~TrainingScope() { setTraining(previous_); }
+
+private:
+  bool previous_;
+};
+
+} // namespace autograd
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_AUTOGRAD_H

@@ -1,0 +1,42 @@
+//===- Calls.h - ops calling ops --------------------------------*- C++ -*-===//
+//
+// Gradient rules and composite ops (pick, tile, norm, ...) are written as
+// calls to registered ops through invokeOp, so that autograd records them:
+// a composite needs no rule of its own, and every rule is differentiable
+// again.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_OPS_CALLS_H
+#define KILN_FRONTENDS_CPP_OPS_CALLS_H
+
+#include "frontends/cpp/OpRegistry.h"
+
+namespace kiln {
+namespace ops {
+
+/// A shape as MXNet writes it: "(2, 3)", "(5,)", "()".
+std::string shapeAttr(const Shape &shape);
+/// A number written so that parsing it gives back the same double.
+std::string floatAttr(double value);
+
+inline NDArray call(const std::string &op, const std::vector<NDArray> &inputs,
+                    const AttrMap &attrs = {}) {
+  return invokeOp(op, inputs, attrs);
+}
+inline NDArray callScalar(const std::string &op, const NDArray &x,
+                          double scalar) {
+  return invokeOp(op, {x}, {{"scalar", floatAttr(scalar)}});
+}
+
+/// `x` broadcast to `shape` (numpy rules).
+NDArray broadcastTo(const NDArray &x, const Shape &shape);
+/// `grad` summed over the axes along which `shape` was broadcast to
+/// grad's shape, then given `shape` (the gradient of a broadcast).
+NDArray sumToShape(const NDArray &grad, const Shape &shape);
+/// `x` reshaped (a view when possible).
+NDArray reshapeTo(const NDArray &x, const Shape &shape);
+
+} // namespace ops
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_OPS_CALLS_H

@@ -1,0 +1,363 @@
+"""mx.autograd: numeric gradient checks for every differentiable operator,
+MXNet's recording semantics, higher-order gradients, custom Functions and
+the errors misuse raises."""
+import numpy as np
+import pytest
+
+import kiln as mx
+from kiln import _core
+from kiln.test_utils import assert_almost_equal, check_numeric_gradient
+
+nd = mx.nd
+RNG = np.random.default_rng(11)
+
+
+def rand(*shape, low=-2.0, high=2.0):
+    return RNG.uniform(low, high, size=shape)
+
+
+def positive(*shape):
+    return rand(*shape, low=0.5, high=2.0)
+
+
+def apart(*shape):
+    """Values at least 0.1 apart, so max/min/relu-like kinks are not crossed
+    by the finite differences."""
+    values = RNG.permutation(np.prod(shape, dtype=int)) * 0.3 - 1.0
+    return values.reshape(shape) + 0.05
+
+
+# (operator name, function of the inputs, inputs). Every operator with a
+# gradient rule must appear here (test_every_rule_is_checked).
+CASES = [
+    ("broadcast_add", lambda a, b: nd.broadcast_add(a, b), [rand(2, 3), rand(1, 3)]),
+    ("broadcast_sub", lambda a, b: nd.broadcast_sub(a, b), [rand(2, 3), rand(2, 1)]),
+    ("broadcast_minus", lambda a, b: nd.broadcast_minus(a, b), [rand(2, 3), rand(3)]),
+    ("broadcast_mul", lambda a, b: nd.broadcast_mul(a, b), [rand(2, 3), rand(2, 1)]),
+    ("broadcast_div", lambda a, b: nd.broadcast_div(a, b), [rand(2, 3), positive(3)]),
+    ("broadcast_mod", lambda a, b: nd.broadcast_mod(a, b), [positive(3) + 2.05, positive(3)]),
+    ("broadcast_power", lambda a, b: nd.broadcast_power(a, b), [positive(2, 3), rand(3)]),
+    ("broadcast_maximum", lambda a, b: nd.broadcast_maximum(a, b), [apart(2, 3), apart(3) + 0.1]),
+    ("broadcast_minimum", lambda a, b: nd.broadcast_minimum(a, b), [apart(2, 3), apart(3) + 0.1]),
+    ("elemwise_add", lambda a, b: nd.elemwise_add(a, b), [rand(2, 3), rand(2, 3)]),
+    ("elemwise_sub", lambda a, b: nd.elemwise_sub(a, b), [rand(2, 3), rand(2, 3)]),
+    ("elemwise_mul", lambda a, b: nd.elemwise_mul(a, b), [rand(2, 3), rand(2, 3)]),
+    ("elemwise_div", lambda a, b: nd.elemwise_div(a, b), [rand(2, 3), positive(2, 3)]),
+    ("_plus_scalar", lambda a: a + 3, [rand(4)]),
+    ("_minus_scalar", lambda a: a - 3, [rand(4)]),
+    ("_rminus_scalar", lambda a: 3 - a, [rand(4)]),
+    ("_mul_scalar", lambda a: a * 3, [rand(4)]),
+    ("_div_scalar", lambda a: a / 3, [rand(4)]),
+    ("_rdiv_scalar", lambda a: 3 / a, [positive(4)]),
+    ("_mod_scalar", lambda a: a % 1.5, [apart(4) + 2.0]),
+    ("_rmod_scalar", lambda a: 5.0 % a, [positive(4) + 0.03]),
+    ("_power_scalar", lambda a: a ** 3, [rand(4)]),
+    ("_rpower_scalar", lambda a: 2 ** a, [rand(4)]),
+    ("_maximum_scalar", lambda a: nd._maximum_scalar(a, scalar=0.02), [apart(6)]),
+    ("_minimum_scalar", lambda a: nd._minimum_scalar(a, scalar=0.02), [apart(6)]),
+    ("negative", lambda a: -a, [rand(4)]),
+    ("abs", lambda a: nd.abs(a), [apart(6)]),
+    ("square", lambda a: nd.square(a), [rand(4)]),
+    ("relu", lambda a: nd.relu(a), [apart(6)]),
+    ("sigmoid", lambda a: nd.sigmoid(a), [rand(4)]),
+    ("exp", lambda a: nd.exp(a), [rand(4)]),
+    ("expm1", lambda a: nd.expm1(a), [rand(4)]),
+    ("log", lambda a: nd.log(a), [positive(4)]),
+    ("log1p", lambda a: nd.log1p(a), [positive(4)]),
+    ("sqrt", lambda a: nd.sqrt(a), [positive(4)]),
+    ("rsqrt", lambda a: nd.rsqrt(a), [positive(4)]),
+    ("tanh", lambda a: nd.tanh(a), [rand(4)]),
+    ("sin", lambda a: nd.sin(a), [rand(4)]),
+    ("cos", lambda a: nd.cos(a), [rand(4)]),
+    ("reciprocal", lambda a: nd.reciprocal(a), [positive(4)]),
+    ("erf", lambda a: nd.erf(a), [rand(4)]),
+    ("cast", lambda a: nd.cast(a, dtype="float32").astype("float64"), [rand(4)], "float32"),
+    ("Cast", lambda a: nd.Cast(a, dtype="float32"), [rand(4)], "float32"),
+    ("clip", lambda a: nd.clip(a, -0.5, 0.5), [apart(8)]),
+    ("sum", lambda a: nd.sum(a, axis=1), [rand(2, 3, 2)]),
+    ("sum_axis", lambda a: nd.sum_axis(a, axis=0), [rand(2, 3)]),
+    ("mean", lambda a: nd.mean(a, axis=(0, 2), keepdims=True), [rand(2, 3, 2)]),
+    ("max", lambda a: nd.max(a, axis=1, exclude=True), [apart(2, 3, 2)]),
+    ("min", lambda a: nd.min(a), [apart(2, 3)]),
+    ("prod", lambda a: nd.prod(a, axis=0), [positive(3, 2)]),
+    ("norm", lambda a: nd.norm(a, axis=1), [rand(3, 4)]),
+    ("Reshape", lambda a: nd.Reshape(a, shape=(-1, 2)), [rand(2, 3, 2)]),
+    ("reshape", lambda a: nd.reshape(a, shape=(0, -3)), [rand(2, 3, 2)]),
+    ("Flatten", lambda a: nd.Flatten(a), [rand(2, 3, 2)]),
+    ("flatten", lambda a: nd.flatten(a), [rand(2, 3, 2)]),
+    ("expand_dims", lambda a: nd.expand_dims(a, axis=1) * nd.array([[1.0], [2.0]], dtype="float64"), [rand(2, 3)]),
+    ("squeeze", lambda a: nd.squeeze(a), [rand(2, 1, 3)]),
+    ("broadcast_to", lambda a: nd.broadcast_to(a, shape=(2, 3, 4)), [rand(3, 1)]),
+    ("broadcast_like", lambda a, b: nd.broadcast_like(a, b), [rand(1, 3), rand(4, 3)]),
+    ("transpose", lambda a: nd.transpose(a, axes=(1, 2, 0)), [rand(2, 3, 4)]),
+    ("SwapAxis", lambda a: nd.SwapAxis(a, dim1=0, dim2=2), [rand(2, 3, 4)]),
+    ("swapaxes", lambda a: nd.swapaxes(a, dim1=0, dim2=1), [rand(2, 3)]),
+    ("slice", lambda a: nd.slice(a, begin=(None, 1), end=(None, None), step=(-1, 2)), [rand(3, 5)]),
+    ("crop", lambda a: nd.crop(a, begin=(1,), end=(3,)), [rand(4, 2)]),
+    ("slice_axis", lambda a: nd.slice_axis(a, axis=1, begin=1, end=-1), [rand(2, 5)]),
+    ("_slice_scatter", lambda a: nd._slice_scatter(a, shape=(4, 3), begin=(1,), end=(3,)), [rand(2, 3)]),
+    ("reverse", lambda a: nd.reverse(a, axis=(0,)), [rand(3, 2)]),
+    ("flip", lambda a: nd.flip(a, axis=1), [rand(3, 2)]),
+    ("dot", lambda a, b: nd.dot(a, b), [rand(3, 4), rand(4, 2)]),
+    ("batch_dot", lambda a, b: nd.batch_dot(a, b, transpose_b=True), [rand(2, 3, 4), rand(2, 5, 4)]),
+    ("softmax", lambda a: nd.softmax(a, axis=0, temperature=2.0), [rand(3, 4)]),
+    ("log_softmax", lambda a: nd.log_softmax(a), [rand(3, 4)]),
+    ("where", lambda c, a, b: nd.where(c, a, b), [np.array([[1, 0, 1], [0, 0, 1]]), rand(2, 3), rand(2, 3)]),
+    ("take", lambda a: nd.take(a, nd.array([[2, 0], [2, 1]])), [rand(3, 2)]),
+    ("Concat", lambda a, b: nd.Concat(a, b, dim=1), [rand(2, 3), rand(2, 1)]),
+    ("concat", lambda a, b: nd.concat(a, b, dim=0), [rand(2, 3), rand(1, 3)]),
+    ("stack", lambda a, b: nd.stack(a, b, axis=1), [rand(2, 3), rand(2, 3)]),
+    # Composites: differentiated through their parts.
+    ("pick", lambda a: nd.pick(a, nd.array([0, 2, 1]), axis=1), [rand(3, 4)]),
+    ("tile", lambda a: nd.tile(a, reps=(2, 1, 2)), [rand(2, 3)]),
+    ("repeat", lambda a: nd.repeat(a, repeats=2, axis=0), [rand(2, 3)]),
+    ("reshape_like", lambda a, b: nd.reshape_like(a, b), [rand(2, 3), rand(3, 2)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_numeric_gradient(case):
+    name, function, inputs = case[:3]
+    grad_nodes = [1, 2] if name == "where" else None
+    # In float64, except where the op itself rounds to float32.
+    tolerance = (dict(numeric_eps=1e-2, rtol=1e-3, atol=1e-4) if case[3:]
+                 else dict(numeric_eps=1e-5, rtol=1e-4, atol=1e-6))
+    check_numeric_gradient(function, [np.array(x, dtype=np.float64) for x in inputs],
+                           grad_nodes=grad_nodes, dtype=np.float64, **tolerance)
+
+
+def test_every_rule_is_checked():
+    checked = {case[0] for case in CASES}
+    missing = sorted(set(_core.differentiable_ops()) - checked)
+    assert not missing, "gradient rules without a numeric check: %s" % missing
+
+
+def test_float32_mlp_gradient_matches_numeric():
+    def mlp(x, w1, b1, w2):
+        hidden = nd.relu(nd.dot(x, w1) + b1)
+        return nd.log_softmax(nd.dot(hidden, w2))
+    check_numeric_gradient(mlp, [rand(4, 5), rand(5, 6), rand(6), rand(6, 3)],
+                           grad_nodes=[1, 2, 3], numeric_eps=1e-2, rtol=5e-2,
+                           atol=5e-3)
+
+
+def test_backward_writes_and_default_head_gradient():
+    x = nd.array([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * x + 2 * x
+    y.backward()
+    assert_almost_equal(x.grad, [4.0, 6.0, 8.0])
+    with mx.autograd.record():
+        y = x * x
+    y.backward(nd.array([1.0, 0.0, 2.0]))
+    assert_almost_equal(x.grad, [2.0, 0.0, 12.0])  # written, not added
+
+
+def test_grad_req_add_accumulates_and_null_skips():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad(grad_req="add")
+    z = nd.array([5.0, 6.0])
+    z.attach_grad(grad_req="null")
+    for _ in range(3):
+        with mx.autograd.record():
+            y = x * 3 + z
+        y.backward()
+    assert_almost_equal(x.grad, [9.0, 9.0])
+    assert_almost_equal(z.grad, [0.0, 0.0])
+
+
+def test_grad_buffer_is_stable_and_reused_across_steps():
+    w = nd.array([[1.0, 2.0]])
+    w.attach_grad()
+    buffer = w.grad
+    with mx.autograd.record():
+        (w * 2).sum().backward()
+    assert_almost_equal(buffer, [[2.0, 2.0]])
+
+
+def test_variable_used_twice_sums_its_gradients():
+    x = nd.array([2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * x * x + nd.exp(x) * x
+    y.backward()
+    expected = 3 * 4 + np.exp(2.0) * 3
+    assert_almost_equal(x.grad, [expected], rtol=1e-5)
+
+
+def test_multiple_heads_and_autograd_backward():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        a = x * 2
+        b = x * x
+    mx.autograd.backward([a, b], [nd.ones((2,)), nd.array([1.0, 10.0])])
+    assert_almost_equal(x.grad, [2 + 2, 2 + 40.0])
+
+
+def test_recording_flags_and_scopes():
+    assert not mx.autograd.is_recording() and not mx.autograd.is_training()
+    with mx.autograd.record():
+        assert mx.autograd.is_recording() and mx.autograd.is_training()
+        with mx.autograd.pause():
+            assert not mx.autograd.is_recording()
+            assert not mx.autograd.is_training()
+        with mx.autograd.predict_mode():
+            assert mx.autograd.is_recording() and not mx.autograd.is_training()
+    with mx.autograd.record(train_mode=False):
+        assert not mx.autograd.is_training()
+    with mx.autograd.train_mode():
+        assert mx.autograd.is_training() and not mx.autograd.is_recording()
+    assert mx.autograd.set_recording(True) is False
+    assert mx.autograd.set_recording(False) is True
+
+
+def test_paused_and_detached_operations_are_constants():
+    x = nd.array([3.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        with mx.autograd.pause():
+            constant = x * 10
+        y = x * constant + x.detach() * x
+    y.backward()
+    assert_almost_equal(x.grad, [30.0 + 3.0])
+
+
+def test_grad_returns_without_writing_buffers():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (x ** 2).sum()
+    g = mx.autograd.grad(y, x)
+    assert isinstance(g, nd.NDArray)
+    assert_almost_equal(g, [2.0, 4.0])
+    assert_almost_equal(x.grad, [0.0, 0.0])
+    with mx.autograd.record():
+        y = x * 5
+    gs = mx.autograd.grad([y], [x])
+    assert isinstance(gs, list) and len(gs) == 1
+    assert_almost_equal(gs[0], [5.0, 5.0])
+
+
+def test_second_and_third_order_gradients():
+    x = nd.array([0.5, 1.5])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = nd.sin(x) * x
+        dy = mx.autograd.grad(y, x, create_graph=True)
+        d2y = mx.autograd.grad(dy, x, create_graph=True)
+    d2y.backward()
+    v = np.array([0.5, 1.5])
+    assert_almost_equal(dy, np.cos(v) * v + np.sin(v), rtol=1e-5)
+    assert_almost_equal(d2y, -np.sin(v) * v + 2 * np.cos(v), rtol=1e-5)
+    assert_almost_equal(x.grad, -np.cos(v) * v - 3 * np.sin(v), rtol=1e-5)
+
+
+def test_retain_graph_and_freed_graph_error():
+    x = nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert_almost_equal(x.grad, [2.0, 4.0])
+    with pytest.raises(mx.MXNetError, match="retain_graph"):
+        y.backward()
+
+
+def test_mark_variables():
+    x = nd.array([1.0, 2.0])
+    g = nd.zeros((2,))
+    mx.autograd.mark_variables([x], [g])
+    with mx.autograd.record():
+        y = x * 4
+    y.backward()
+    assert_almost_equal(g, [4.0, 4.0])
+    assert x.grad is not None
+
+
+def test_custom_function():
+    class Sigmoid(mx.autograd.Function):
+        def forward(self, x):
+            y = 1 / (1 + nd.exp(-x))
+            self.save_for_backward(y)
+            return y
+
+        def backward(self, dy):
+            y, = self.saved_tensors
+            return dy * y * (1 - y)
+
+    x = nd.array([-1.0, 0.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        z = Sigmoid()(x) * 2
+    z.backward()
+    s = 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0])))
+    assert_almost_equal(z, 2 * s)
+    assert_almost_equal(x.grad, 2 * s * (1 - s), rtol=1e-5)
+
+
+def test_custom_function_with_two_outputs_and_reuse_error():
+    class SplitScale(mx.autograd.Function):
+        def forward(self, x):
+            return x * 2, x * 3
+
+        def backward(self, da, db):
+            return da * 2 + db * 3
+
+    x = nd.array([1.0])
+    x.attach_grad()
+    f = SplitScale()
+    with mx.autograd.record():
+        a, b = f(x)
+        y = a + b * b
+    y.backward()
+    assert_almost_equal(x.grad, [2 + 2 * 3.0 * 3])  # y = 2x + (3x)^2
+    with pytest.raises(mx.MXNetError, match="called once"):
+        f(x)
+
+
+def test_errors():
+    x = nd.array([1.0, 2.0])
+    with pytest.raises(mx.MXNetError, match="cannot differentiate"):
+        (x * 2).backward()
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x * 2
+    with pytest.raises(mx.MXNetError, match="shape"):
+        y.backward(nd.ones((3,)))
+    with pytest.raises(mx.MXNetError, match="grad_req"):
+        x.attach_grad(grad_req="sometimes")
+    with pytest.raises(mx.MXNetError, match="in-place"):
+        with mx.autograd.record():
+            x += 1
+    with pytest.raises(mx.MXNetError, match="attach_grad"):
+        mx.autograd.grad(y, nd.array([1.0]))
+    with pytest.raises(mx.MXNetError, match="Symbol"):
+        check_numeric_gradient("not a function", [np.ones(2)])
+
+
+def test_update_outside_record_keeps_variable():
+    w = nd.array([1.0, 1.0])
+    w.attach_grad()
+    for _ in range(2):
+        with mx.autograd.record():
+            loss = (w * w).sum()
+        loss.backward()
+        w -= 0.25 * w.grad
+    assert_almost_equal(w, [0.25, 0.25])
+    assert_almost_equal(w.grad, [1.0, 1.0])
+
+
+def test_indexing_is_differentiable():
+    x = nd.array(np.arange(12.0).reshape(3, 4))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x[1:, ::2].sum() + x[0, 3] * 2 + x[[2, 2]].sum()
+    y.backward()
+    expected = np.zeros((3, 4))
+    expected[1:, ::2] += 1
+    expected[0, 3] += 2
+    expected[2] += 2
+    assert_almost_equal(x.grad, expected)
