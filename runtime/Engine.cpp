@@ -177,6 +177,44 @@ void Engine::push(std::function<void()> fn, Device device,
   std::rethrow_exception(exception);
 }
 
+void Engine::pushOrRunInline(std::function<void()> fn, Device device,
+                             const std::vector<VarPtr> &reads,
+                             const std::vector<VarPtr> &writes,
+                             std::string name) {
+  auto *op =
+      new EngineOp{std::move(fn), reads, writes, std::move(name), device, 0};
+  normalize(op->reads, op->writes);
+  std::unique_lock<std::mutex> lock(mutex_);
+  bool idle = mode_ == Mode::Threaded && !stopped_;
+  for (const VarPtr &var : op->reads)
+    idle = idle && var->queue_.empty() && !var->activeWriter_ && !var->error_;
+  for (const VarPtr &var : op->writes)
+    idle = idle && var->queue_.empty() && !var->activeWriter_ &&
+           var->activeReaders_ == 0 && !var->error_;
+  if (!idle) {
+    lock.unlock();
+    push(std::move(op->fn), op->device, op->reads, op->writes, 0,
+         std::move(op->name));
+    delete op;
+    return;
+  }
+  // Hold the variables as a running op does, so later pushes order after it.
+  op->sequence = nextSequence_++;
+  ++opsInFlight_;
+  for (const VarPtr &var : op->reads)
+    ++var->activeReaders_;
+  for (const VarPtr &var : op->writes)
+    var->activeWriter_ = true;
+  lock.unlock();
+  ErrorCell error = execute(*op, nullptr);
+  lock.lock();
+  if (error)
+    unobservedErrors_.push_back(error);
+  completeLocked(op, error);
+  lock.unlock();
+  delete op; // Outside the lock: captured resources may push on release.
+}
+
 void Engine::deleteVariable(std::function<void()> onDelete, Device device,
                             const VarPtr &var) {
   auto *op =

@@ -111,6 +111,16 @@ public:
             int priority = 0, std::string name = "",
             QueueKind queue = QueueKind::Compute);
 
+  /// Like push, but when no op is queued on or running with any of the
+  /// variables and none holds an error, runs `fn` at once on the calling
+  /// thread: for tiny kernels, where handing over to a worker costs more than
+  /// the work. Ordering and error semantics are push's (an error is stored on
+  /// the written variables, not thrown here).
+  void pushOrRunInline(std::function<void()> fn, Device device,
+                       const std::vector<VarPtr> &reads,
+                       const std::vector<VarPtr> &writes,
+                       std::string name = "");
+
   /// Runs `onDelete` once every op pushed so far on `var` is done: the point
   /// where the resource behind `var` may be freed (MXNet's DeleteVariable).
   void deleteVariable(std::function<void()> onDelete, Device device,

@@ -22,6 +22,9 @@ uint32_t unitDimsOf(const Shape &shape) {
 
 enum class Invocation { Elementwise, Reduction, Whole };
 
+/// Outputs up to this many elements take the engine's inline path.
+constexpr int64_t kInlineElements = 4096;
+
 /// Pushes `kernel` over inputs then `output` on the global engine.
 void push(const char *name, KernelEntryFn kernel,
           const std::vector<NDArray> &inputs, const NDArray &output,
@@ -29,29 +32,36 @@ void push(const char *name, KernelEntryFn kernel,
           bool keepdims = false, bool associative = false) {
   std::vector<Tensor> arguments;
   std::vector<VarPtr> reads;
+  int64_t largest = output.size();
   for (const NDArray &input : inputs) {
     arguments.push_back(input.tensor());
     reads.push_back(input.var());
+    largest = std::max(largest, input.size());
   }
   arguments.push_back(output.tensor());
   // The captured tensors keep their storage alive until the kernel has run.
-  Engine::global().push(
-      [kernel, arguments = std::move(arguments), invocation,
-       axes = std::move(axes), keepdims, associative] {
-        switch (invocation) {
-        case Invocation::Elementwise:
-          invokeElementwiseKernel(kernel, arguments);
-          break;
-        case Invocation::Reduction:
-          invokeReductionKernel(kernel, arguments[0], arguments[1], axes,
-                                keepdims, associative);
-          break;
-        case Invocation::Whole:
-          invokeKernel(kernel, arguments);
-          break;
-        }
-      },
-      output.device(), reads, {output.var()}, /*priority=*/0, name);
+  auto run = [kernel, arguments = std::move(arguments), invocation,
+              axes = std::move(axes), keepdims, associative] {
+    switch (invocation) {
+    case Invocation::Elementwise:
+      invokeElementwiseKernel(kernel, arguments);
+      break;
+    case Invocation::Reduction:
+      invokeReductionKernel(kernel, arguments[0], arguments[1], axes, keepdims,
+                            associative);
+      break;
+    case Invocation::Whole:
+      invokeKernel(kernel, arguments);
+      break;
+    }
+  };
+  // A tiny kernel on idle arrays runs at once: cheaper than a worker handoff.
+  if (largest <= kInlineElements)
+    Engine::global().pushOrRunInline(std::move(run), output.device(), reads,
+                                     {output.var()}, name);
+  else
+    Engine::global().push(std::move(run), output.device(), reads,
+                          {output.var()}, /*priority=*/0, name);
 }
 
 /// `out` if given (after checking it fits), else a new array.

@@ -22,8 +22,10 @@ def trace_file(tmp_path):
     _core.profiler.clear()
 
 
-def run_adds(count):
-    a = mx.nd.array([1.0, 2.0, 3.0])
+def run_adds(count, size=3):
+    """count additions: tiny ones run inline on the calling thread, large
+    ones (over 4096 elements) on the engine's workers."""
+    a = mx.nd.ones((size,))
     total = a
     for _ in range(count):
         total = total + a
@@ -34,7 +36,8 @@ def run_adds(count):
 def test_chrome_trace_has_every_op(trace_file):
     mx.profiler.set_state("run")
     assert mx.profiler.state() == "run"
-    run_adds(5)
+    run_adds(2)
+    run_adds(3, size=10000)
     mx.profiler.set_state("stop")
     mx.profiler.dump()
 

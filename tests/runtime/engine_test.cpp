@@ -395,6 +395,54 @@ TEST(Engine, NullVariablesAreIgnored) {
 
 // The process-wide engine finishes pending work when the process exits, even
 // when nobody waited for it.
+TEST(Engine, PushOrRunInlineRunsAtOnceOnIdleVariables) {
+  Engine engine(Engine::Mode::Threaded, 2);
+  VarPtr input = Engine::newVar(), output = Engine::newVar();
+  std::thread::id ranOn;
+  engine.pushOrRunInline([&] { ranOn = std::this_thread::get_id(); }, kCpu,
+                         {input}, {output});
+  EXPECT_EQ(ranOn, std::this_thread::get_id());
+}
+
+TEST(Engine, PushOrRunInlineQueuesBehindPendingWork) {
+  Engine engine(Engine::Mode::Threaded, 2);
+  VarPtr var = Engine::newVar(), other = Engine::newVar();
+  std::atomic<bool> release{false};
+  std::vector<int> order;
+  engine.push(
+      [&] {
+        waitFor(release, 10s);
+        order.push_back(1);
+      },
+      kCpu, {}, {var});
+  bool ranInline = false;
+  engine.pushOrRunInline(
+      [&] {
+        ranInline = true;
+        order.push_back(2);
+      },
+      kCpu, {var}, {other});
+  EXPECT_FALSE(ranInline); // It reads a variable still being written.
+  release = true;
+  engine.waitForVar(other);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(Engine, PushOrRunInlineStoresErrorsForTheNextWait) {
+  Engine engine(Engine::Mode::Threaded, 2);
+  VarPtr var = Engine::newVar(), reader = Engine::newVar();
+  engine.pushOrRunInline([] { throw std::runtime_error("inline failure"); },
+                         kCpu, {}, {var});
+  // A reader of the failed variable inherits the error instead of running.
+  bool ran = false;
+  engine.pushOrRunInline([&] { ran = true; }, kCpu, {var}, {reader});
+  EXPECT_THROW(engine.waitForVar(reader), std::runtime_error);
+  EXPECT_FALSE(ran);
+  // Rethrown once: the shared error is cleared on the writer's variable too.
+  EXPECT_NO_THROW(engine.waitForVar(var));
+  EXPECT_NO_THROW(engine.waitAll());
+}
+
 TEST(EngineDeathTest, ExitWithPendingWorkFinishesIt) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
