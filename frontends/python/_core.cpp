@@ -11,6 +11,7 @@
 #include "frontends/cpp/NDArray.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/Operators.h"
+#include "frontends/cpp/Serialization.h"
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 #include "frontends/python/Bindings.h"
@@ -182,6 +183,33 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("random_seed", &ops::setRandomSeed, py::arg("seed"),
         "Seeds the random operators (mx.random.seed).");
+  // mx.nd.save / load in MXNet's format (see frontends/cpp/Serialization.h).
+  auto toPython = [](const NamedArrays &contents) {
+    py::list arrays;
+    for (const NDArray &array : contents.arrays)
+      arrays.append(array.isNone() ? py::object(py::none()) : py::cast(array));
+    return py::make_tuple(arrays, contents.names);
+  };
+  m.def(
+      "save_ndarrays",
+      [](const std::string &path, const std::vector<NDArray> &arrays,
+         const std::vector<std::string> &names) {
+        py::gil_scoped_release release;
+        saveNDArrays(path, {arrays, names});
+      },
+      py::arg("path"), py::arg("arrays"), py::arg("names"));
+  m.def(
+      "load_ndarrays",
+      [toPython](const std::string &path) {
+        return toPython(loadNDArrays(path));
+      },
+      py::arg("path"));
+  m.def(
+      "load_ndarrays_from_buffer",
+      [toPython](const py::bytes &buffer) {
+        return toPython(deserializeNDArrays(std::string(buffer)));
+      },
+      py::arg("buffer"));
   m.def("differentiable_ops", [] {
     std::vector<std::string> names;
     for (const OpSpec *spec : OpRegistry::global().all())

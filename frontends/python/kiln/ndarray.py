@@ -418,11 +418,54 @@ def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
 from . import _nd_random as random  # noqa: E402  (mx.nd.random.*)
 
 
+def save(fname, data):
+    """Writes arrays to `fname` in MXNet's binary format: an NDArray, a list
+    of them, or a dict of name -> NDArray (Gluon's .params files)."""
+    from .base import MXNetError
+    if isinstance(data, NDArray):
+        arrays, names = [data], []
+    elif isinstance(data, dict):
+        names = list(data.keys())
+        arrays = list(data.values())
+        for name in names:
+            if not isinstance(name, str):
+                raise MXNetError("save: dict keys must be strings, got %s"
+                                 % type(name).__name__)
+    elif isinstance(data, (list, tuple)):
+        arrays, names = list(data), []
+    else:
+        raise MXNetError("save: data expected an NDArray, a list or a dict of "
+                         "NDArrays, got %s" % type(data).__name__)
+    for index, value in enumerate(arrays):
+        if not isinstance(value, NDArray):
+            raise MXNetError("save: item %s expected an NDArray, got %s"
+                             % (names[index] if names else index,
+                                type(value).__name__))
+    _core.save_ndarrays(str(fname), arrays, names)
+
+
+def _loaded(arrays, names):
+    if names:
+        return dict(zip(names, arrays))
+    return arrays
+
+
+def load(fname):
+    """Reads a file written by save (or by Apache MXNet): a list, or a dict
+    when the file has names."""
+    return _loaded(*_core.load_ndarrays(str(fname)))
+
+
+def load_frombuffer(buf):
+    """load() from the bytes of such a file."""
+    return _loaded(*_core.load_ndarrays_from_buffer(bytes(buf)))
+
+
 def waitall():
     """Waits for all pending operations; raises the first pending error."""
     _core.waitall()
 
 
 __all__ = ["NDArray", "array", "waitall", "zeros", "ones", "full", "empty",
-           "arange", "eye", "split", "SliceChannel", "concatenate",
+           "arange", "eye", "save", "load", "load_frombuffer", "split", "SliceChannel", "concatenate",
            "random"] + _OPERATORS
