@@ -9,9 +9,21 @@ namespace kiln {
 std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
   PooledAllocator &allocator = PooledAllocator::forDevice(device);
   void *data = allocator.allocate(bytes);
-  return std::shared_ptr<Storage>(new Storage(data, bytes, device, allocator));
+  return std::shared_ptr<Storage>(
+      new Storage(data, bytes, device, &allocator, nullptr));
 }
 
-Storage::~Storage() { allocator_.release(data_, bytes_); }
+std::shared_ptr<Storage> Storage::wrap(void *data, size_t bytes, Device device,
+                                       std::function<void()> release) {
+  return std::shared_ptr<Storage>(
+      new Storage(data, bytes, device, nullptr, std::move(release)));
+}
+
+Storage::~Storage() {
+  if (allocator_)
+    allocator_->release(data_, bytes_);
+  else if (release_)
+    release_();
+}
 
 } // namespace kiln

@@ -5,6 +5,7 @@
 #include "runtime/Device.h"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace kiln {
@@ -17,6 +18,10 @@ class Storage {
 public:
   static std::shared_ptr<Storage> allocate(size_t bytes,
                                            Device device = Device::cpu());
+  /// Memory owned elsewhere (DLPack, another framework): `release` runs
+  /// when the last reference lets go.
+  static std::shared_ptr<Storage> wrap(void *data, size_t bytes, Device device,
+                                       std::function<void()> release);
   ~Storage();
   Storage(const Storage &) = delete;
   Storage &operator=(const Storage &) = delete;
@@ -26,13 +31,16 @@ public:
   Device device() const { return device_; }
 
 private:
-  Storage(void *data, size_t bytes, Device device, PooledAllocator &allocator)
-      : data_(data), bytes_(bytes), device_(device), allocator_(allocator) {}
+  Storage(void *data, size_t bytes, Device device, PooledAllocator *allocator,
+          std::function<void()> release)
+      : data_(data), bytes_(bytes), device_(device), allocator_(allocator),
+        release_(std::move(release)) {}
 
   void *data_;
   size_t bytes_;
   Device device_;
-  PooledAllocator &allocator_;
+  PooledAllocator *allocator_; // Null for wrapped memory.
+  std::function<void()> release_;
 };
 
 } // namespace kiln

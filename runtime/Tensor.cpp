@@ -95,6 +95,15 @@ Tensor Tensor::strided(const Shape &shape, const Shape &strides,
   return Tensor::withLayout(*this, shape, strides, offset);
 }
 
+Tensor Tensor::overStorage(std::shared_ptr<Storage> storage, DType dtype,
+                           const Shape &shape, const Shape &strides,
+                           int64_t offset) {
+  Tensor base;
+  base.storage_ = std::move(storage);
+  base.dtype_ = dtype;
+  return base.strided(shape, strides, offset);
+}
+
 Tensor Tensor::withLayout(const Tensor &base, const Shape &shape,
                           const Shape &strides, int64_t offset) {
   Tensor view = base;

@@ -32,6 +32,12 @@ public:
   static Tensor empty(const Shape &shape, DType dtype,
                       Device device = Device::cpu());
 
+  /// A view of `dtype` elements of existing `storage`; throws kiln::Error
+  /// if it reaches outside the storage.
+  static Tensor overStorage(std::shared_ptr<Storage> storage, DType dtype,
+                            const Shape &shape, const Shape &strides,
+                            int64_t offset);
+
   const Shape &shape() const { return shape_; }
   const Shape &strides() const { return strides_; }
   int64_t offset() const { return offset_; }

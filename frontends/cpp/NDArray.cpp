@@ -25,6 +25,12 @@ NDArray NDArray::fromData(const void *data, const Shape &shape, DType dtype,
   return array;
 }
 
+NDArray NDArray::fromTensor(const Tensor &tensor) {
+  NDArray array;
+  array.chunk_ = std::make_shared<Chunk>(Chunk{tensor, Engine::newVar()});
+  return array;
+}
+
 NDArray NDArray::view(const Tensor &tensor) const {
   if (tensor.storage() != this->tensor().storage())
     throw Error("NDArray.view: the view must share the array's storage");
@@ -52,6 +58,12 @@ const NDArray::Chunk &NDArray::checked() const {
 }
 
 void NDArray::waitToRead() const { Engine::global().waitForVar(var()); }
+
+void NDArray::waitToWrite() const {
+  // A no-op writer runs only after every earlier reader and writer.
+  Engine::global().push([] {}, device(), {}, {var()}, 0, "WaitToWrite");
+  Engine::global().waitForVar(var());
+}
 
 void NDArray::copyTo(void *destination) const {
   waitToRead();

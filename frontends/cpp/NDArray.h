@@ -31,6 +31,10 @@ public:
   static NDArray fromData(const void *data, const Shape &shape, DType dtype,
                           Device device = Device::cpu());
 
+  /// A new array (with its own engine variable) over an existing tensor,
+  /// such as memory wrapped from DLPack.
+  static NDArray fromTensor(const Tensor &tensor);
+
   /// Another view of this array's data (reshape, transpose, slice): it
   /// shares the engine variable, so operations on either stay ordered.
   NDArray view(const Tensor &tensor) const;
@@ -47,6 +51,9 @@ public:
   /// Blocks until every pending write is done; rethrows an error raised by
   /// one of them.
   void waitToRead() const;
+  /// Blocks until every pending read and write is done (before handing the
+  /// memory to a writer outside the engine, as DLPack's for-write export).
+  void waitToWrite() const;
   /// Waits, then copies the elements, row-major, to `destination`.
   void copyTo(void *destination) const;
 

@@ -2,6 +2,8 @@
 #ifndef KILN_FRONTENDS_PYTHON_BINDINGS_H
 #define KILN_FRONTENDS_PYTHON_BINDINGS_H
 
+#include "frontends/cpp/NDArray.h"
+
 #include <pybind11/pybind11.h>
 
 namespace kiln {
@@ -12,6 +14,9 @@ void bindProfiler(pybind11::module_ &parent);
 /// kiln._core.autograd_*: recording flags, variables, backward, grad and
 /// custom functions.
 void bindAutograd(pybind11::module_ &m);
+
+/// NDArray.to_dlpack_for_read/_write, __dlpack__, and kiln._core.from_dlpack.
+void bindDLPack(pybind11::module_ &m, pybind11::class_<NDArray> &ndarray);
 
 } // namespace kiln
 

@@ -84,7 +84,8 @@ PYBIND11_MODULE(_core, m) {
   // there), a RuntimeError as in Apache MXNet.
   py::register_exception<Error>(m, "MXNetError", PyExc_RuntimeError);
 
-  py::class_<NDArray>(m, "NDArray")
+  py::class_<NDArray> ndarray(m, "NDArray");
+  ndarray
       .def_static("from_numpy", &fromNumpy, py::arg("source"),
                   "A new array holding a copy of a C-contiguous numpy array.")
       .def_property_readonly("shape",
@@ -232,4 +233,5 @@ PYBIND11_MODULE(_core, m) {
 
   bindProfiler(m);
   bindAutograd(m);
+  bindDLPack(m, ndarray);
 }

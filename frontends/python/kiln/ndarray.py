@@ -418,6 +418,22 @@ def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
 from . import _nd_random as random  # noqa: E402  (mx.nd.random.*)
 
 
+def from_dlpack(dlpack):
+    """An NDArray sharing memory with a DLPack capsule, or with any object
+    that has __dlpack__ (numpy arrays, torch tensors): no copy."""
+    return _core.from_dlpack(dlpack)
+
+
+def to_dlpack_for_read(data):
+    """A DLPack capsule of data's memory, once its pending writes are done."""
+    return data.to_dlpack_for_read()
+
+
+def to_dlpack_for_write(data):
+    """A DLPack capsule of data's memory, once all its pending work is done."""
+    return data.to_dlpack_for_write()
+
+
 def save(fname, data):
     """Writes arrays to `fname` in MXNet's binary format: an NDArray, a list
     of them, or a dict of name -> NDArray (Gluon's .params files)."""
@@ -467,5 +483,6 @@ def waitall():
 
 
 __all__ = ["NDArray", "array", "waitall", "zeros", "ones", "full", "empty",
-           "arange", "eye", "save", "load", "load_frombuffer", "split", "SliceChannel", "concatenate",
+           "arange", "eye", "save", "load", "load_frombuffer",
+           "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write", "split", "SliceChannel", "concatenate",
            "random"] + _OPERATORS
