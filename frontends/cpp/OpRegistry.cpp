@@ -203,6 +203,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerNeuralOps(*created);
     ops::registerJoinOps(*created);
     ops::registerIndexingOps(*created);
+    ops::registerSortOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

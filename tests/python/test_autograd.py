@@ -112,6 +112,13 @@ CASES = [
     ("tile", lambda a: nd.tile(a, reps=(2, 1, 2)), [rand(2, 3)]),
     ("repeat", lambda a: nd.repeat(a, repeats=2, axis=0), [rand(2, 3)]),
     ("reshape_like", lambda a, b: nd.reshape_like(a, b), [rand(2, 3), rand(3, 2)]),
+    ("gather_nd", lambda a: nd.gather_nd(a, nd.array([[1, 0, 1], [2, 2, 0]])), [rand(2, 3, 2)]),
+    ("scatter_nd", lambda a: nd.scatter_nd(a, nd.array([[1, 0], [2, 2]]), shape=(2, 3, 2)),
+     [rand(2, 2)]),
+    ("pad_constant", lambda a: nd.pad(a, mode="constant", pad_width=(0, 0, 1, 2), constant_value=3),
+     [rand(2, 3)]),
+    ("pad_edge", lambda a: nd.pad(a, mode="edge", pad_width=(1, 0, 2, 1)), [rand(2, 3)]),
+    ("pad_reflect", lambda a: nd.pad(a, mode="reflect", pad_width=(1, 1, 2, 1)), [rand(3, 4)]),
 ]
 
 

@@ -21,7 +21,7 @@ def test_add_every_dtype_and_rank(dtype, shape):
     rng = np.random.default_rng(0)
     x = rng.integers(-50, 50, size=shape).astype(dtype)
     y = rng.integers(-50, 50, size=shape).astype(dtype)
-    result = (mx.nd.array(x) + mx.nd.array(y)).asnumpy()
+    result = (mx.nd.array(x, dtype=dtype) + mx.nd.array(y, dtype=dtype)).asnumpy()
     assert result.dtype == dtype
     assert result.shape == shape
     np.testing.assert_array_equal(result, x + y)
@@ -29,7 +29,10 @@ def test_add_every_dtype_and_rank(dtype, shape):
 
 def test_default_dtypes_follow_mxnet():
     assert mx.nd.array([1, 2, 3]).dtype == np.float32  # lists: float32
-    assert mx.nd.array(np.arange(3)).dtype == np.int64  # numpy keeps its dtype
+    # MXNet 1.x: numpy sources become float32 too, NDArray sources keep theirs.
+    assert mx.nd.array(np.arange(3)).dtype == np.float32
+    assert mx.nd.array(np.ones(2, dtype=np.float64)).dtype == np.float32
+    assert mx.nd.array(mx.nd.array([1], dtype="int32")).dtype == np.int32
     assert mx.nd.array(np.arange(3), dtype="float64").dtype == np.float64
 
 

@@ -14,6 +14,7 @@
 #include "runtime/Error.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace kiln {
 namespace ops {
@@ -103,6 +104,16 @@ const std::vector<AttrSpec> kSliceAttrs = {
     {"end", AttrSpec::Kind::OptionalIntList, std::nullopt},
     {"step", AttrSpec::Kind::OptionalIntList, "()"}};
 
+/// Row `i` of `x`'s first axis, without that axis.
+NDArray sliceAlongFirst(const NDArray &x, int64_t i) {
+  NDArray row = call("slice_axis", {x},
+                     {{"axis", "0"},
+                      {"begin", std::to_string(i)},
+                      {"end", std::to_string(i + 1)}});
+  Shape shape(x.shape().begin() + 1, x.shape().end());
+  return reshapeTo(row, shape);
+}
+
 NDArray zerosOf(const Shape &shape, DType dtype) {
   return call("_zeros", {},
               {{"shape", shapeAttr(shape)}, {"dtype", dtypeName(dtype)}});
@@ -141,6 +152,84 @@ NDArray runBroadcast(const std::string &op, const NDArray &x,
   }
   compiler::KernelSignature signature{"broadcast_to", {}, {}};
   return dispatch::generate(op, signature, {input}, target, x.dtype());
+}
+
+/// gather_nd's and scatter_nd's positions as row numbers of the first M
+/// axes of `shape`: (linear indices, the number of such rows, the rest of
+/// the shape).
+std::tuple<NDArray, int64_t, Shape>
+linearIndex(const std::string &op, const NDArray &indices, const Shape &shape) {
+  if (indices.shape().empty())
+    throw Error(formatMessage(op, ": indices must have rank 1 or more"));
+  const int64_t depth = indices.shape()[0];
+  if (depth < 1 || depth > static_cast<int64_t>(shape.size()))
+    throw Error(formatMessage(op, ": indices.shape[0] is ", depth,
+                              ", expected 1 to ", shape.size(),
+                              " (the data's rank)"));
+  NDArray positions = call("cast", {indices}, {{"dtype", "int64"}});
+  // Row-major: sum over i of indices[i] * prod(shape[i+1:depth]).
+  NDArray linear;
+  int64_t stride = 1;
+  for (int64_t i = depth - 1; i >= 0; --i) {
+    NDArray term = callScalar("_mul_scalar", sliceAlongFirst(positions, i),
+                              static_cast<double>(stride));
+    linear = linear.isNone() ? term : call("broadcast_add", {linear, term});
+    stride *= shape[i];
+  }
+  return {linear, stride, Shape(shape.begin() + depth, shape.end())};
+}
+
+NDArray padConstant(const NDArray &data, const Shape &widths, double value) {
+  Shape shape;
+  std::string begin = "(", end = "(";
+  for (size_t d = 0; d < data.shape().size(); ++d) {
+    shape.push_back(data.shape()[d] + widths[2 * d] + widths[2 * d + 1]);
+    begin += std::to_string(widths[2 * d]) + ", ";
+    end += std::to_string(widths[2 * d] + data.shape()[d]) + ", ";
+  }
+  // Differentiable: the scatter's gradient is the slice back.
+  NDArray shifted =
+      value == 0 ? data : callScalar("_minus_scalar", data, value);
+  NDArray placed = call("_slice_scatter", {shifted},
+                        {{"shape", shapeAttr(shape)},
+                         {"begin", begin + ")"},
+                         {"end", end + ")"}});
+  return value == 0 ? placed : callScalar("_plus_scalar", placed, value);
+}
+
+/// `x` padded along `axis` by repeating its edge, or mirroring (reflect).
+NDArray padAxis(const NDArray &x, int64_t axis, int64_t before, int64_t after,
+                bool reflect) {
+  if (before == 0 && after == 0)
+    return x;
+  const int64_t extent = x.shape()[axis];
+  if (extent == 0 || (reflect && (before >= extent || after >= extent)))
+    throw Error(formatMessage("pad: axis ", axis, " of extent ", extent,
+                              " cannot be padded by (", before, ", ", after,
+                              ")", reflect ? " in reflect mode" : ""));
+  auto piece = [&](int64_t begin, int64_t end) {
+    return call("slice_axis", {x},
+                {{"axis", std::to_string(axis)},
+                 {"begin", std::to_string(begin)},
+                 {"end", std::to_string(end)}});
+  };
+  auto edge = [&](int64_t at, int64_t count) {
+    Shape shape = x.shape();
+    shape[axis] = count;
+    return broadcastTo(piece(at, at + 1), shape);
+  };
+  std::vector<NDArray> parts;
+  if (before)
+    parts.push_back(reflect ? call("reverse", {piece(1, before + 1)},
+                                   {{"axis", std::to_string(axis)}})
+                            : edge(0, before));
+  parts.push_back(x);
+  if (after)
+    parts.push_back(reflect ? call("reverse",
+                                   {piece(extent - 1 - after, extent - 1)},
+                                   {{"axis", std::to_string(axis)}})
+                            : edge(extent - 1, after));
+  return invokeOp("Concat", parts, {{"dim", std::to_string(axis)}});
 }
 
 } // namespace
@@ -335,6 +424,85 @@ void registerIndexingOps(OpRegistry &registry) {
                   {{"axis", std::to_string(axis)},
                    {"keepdims", attrs.getBool("keepdims") ? "True" : "False"}});
          return picked;
+       }});
+  registry.add(
+      {"gather_nd",
+       {"data", "indices"},
+       {},
+       "data at the positions indices lists: indices (M, ...) picks along "
+       "data's first M axes; the result is indices.shape[1:] + "
+       "data.shape[M:].",
+       [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
+         const NDArray &data = in[0];
+         auto [linear, rows, rest] =
+             linearIndex("gather_nd", in[1], data.shape());
+         // Rows of data viewed as (positions, rest): take is differentiable.
+         NDArray table = reshapeTo(data, {rows, numElements(rest)});
+         NDArray picked = call("take", {table, linear}, {{"mode", "clip"}});
+         Shape shape(in[1].shape().begin() + 1, in[1].shape().end());
+         shape.insert(shape.end(), rest.begin(), rest.end());
+         return reshapeTo(picked, shape);
+       }});
+  registry.add(
+      {"scatter_nd",
+       {"data", "indices"},
+       {{"shape", AttrSpec::Kind::IntTuple, std::nullopt}},
+       "Zeros of shape with data written at the positions indices lists "
+       "(the inverse of gather_nd; repeated positions add up).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         const NDArray &data = in[0];
+         const Shape shape = attrs.getIntTuple("shape");
+         auto [linear, rows, rest] = linearIndex("scatter_nd", in[1], shape);
+         Shape expected(in[1].shape().begin() + 1, in[1].shape().end());
+         expected.insert(expected.end(), rest.begin(), rest.end());
+         if (data.shape() != expected)
+           throw Error(formatMessage("scatter_nd: data has shape ",
+                                     shapeToString(data.shape()), ", expected ",
+                                     shapeToString(expected)));
+         requireFloat("scatter_nd", data);
+         // One-hot rows (positions x rows) times data: the sum of scatters,
+         // differentiable with respect to data.
+         NDArray hot = call("one_hot", {linear},
+                            {{"depth", std::to_string(rows)},
+                             {"dtype", dtypeName(data.dtype())}});
+         NDArray values = reshapeTo(data, {linear.size(), numElements(rest)});
+         NDArray scattered =
+             call("dot", {hot, values}, {{"transpose_a", "True"}});
+         return reshapeTo(scattered, shape);
+       }});
+  registry.add(
+      {"pad",
+       {"data"},
+       {{"mode", AttrSpec::Kind::String, "constant"},
+        {"pad_width", AttrSpec::Kind::IntTuple, std::nullopt},
+        {"constant_value", AttrSpec::Kind::Float, "0"}},
+       "data padded by pad_width (before, after per axis): with "
+       "constant_value, or repeating the edge ('edge'), or mirrored "
+       "without the edge ('reflect').",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         const NDArray &data = in[0];
+         const Shape widths = attrs.getIntTuple("pad_width");
+         const size_t rank = data.shape().size();
+         if (widths.size() != 2 * rank)
+           throw Error(formatMessage("pad: pad_width has ", widths.size(),
+                                     " values, expected 2 per axis (", 2 * rank,
+                                     ")"));
+         for (int64_t width : widths)
+           if (width < 0)
+             throw Error(formatMessage("pad: pad_width ", shapeToString(widths),
+                                       " must not be negative"));
+         const std::string mode = attrs.getString("mode");
+         if (mode != "constant" && mode != "edge" && mode != "reflect")
+           throw Error(formatMessage("pad: mode expected 'constant', 'edge' "
+                                     "or 'reflect', got '",
+                                     mode, "'"));
+         if (mode == "constant")
+           return padConstant(data, widths, attrs.getFloat("constant_value"));
+         NDArray result = data;
+         for (size_t d = 0; d < rank; ++d)
+           result = padAxis(result, d, widths[2 * d], widths[2 * d + 1],
+                            mode == "reflect");
+         return result;
        }});
   registry.add(
       {"tile",

@@ -30,9 +30,48 @@ def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
                           dtype=_dtype(dtype), out=out, **kwargs)
 
 
+def randn(*shape, **kwargs):
+    """Standard-normal samples of the given shape (loc/scale as keywords)."""
+    return normal(kwargs.pop("loc", 0), kwargs.pop("scale", 1), shape=shape or None,
+                  **kwargs)
+
+
+def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Integers drawn uniformly from [low, high) (int32 by default)."""
+    from .ndarray import floor, cast
+    from .base import MXNetError
+    if not low < high:
+        raise MXNetError("randint: low must be below high, got %s and %s" % (low, high))
+    samples = uniform(low, high, shape=shape, dtype="float64", **kwargs)
+    result = cast(floor(samples), dtype=_np.dtype(dtype or "int32").name)
+    if out is not None:
+        out[:] = result
+        return out
+    return result
+
+
+def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
+    """Samples of the exponential distribution with mean `scale`."""
+    from .ndarray import log1p
+    samples = uniform(0, 1, shape=shape, dtype=dtype, **kwargs)
+    result = log1p(-samples) * (-float(scale))
+    if out is not None:
+        out[:] = result
+        return out
+    return result
+
+
+def shuffle(data, **kwargs):
+    """data with its first axis in random order (a new array)."""
+    from .ndarray import argsort, take
+    keys = uniform(0, 1, shape=(data.shape[0],), dtype="float64")
+    return take(data, argsort(keys, dtype="int64"))
+
+
 def seed(seed_state, ctx="all"):
     """Seeds the random operators: the same seed, the same arrays."""
     _core.random_seed(int(seed_state))
 
 
-__all__ = ["uniform", "normal", "seed"]
+__all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
+           "seed"]

@@ -35,16 +35,20 @@ NDArray.ctx = NDArray.context
 def array(source_array, ctx=None, dtype=None):
     """Creates an array from any array-like (list, tuple, numpy array, NDArray).
 
-    As in MXNet, the dtype is `dtype` if given, else the source's dtype when the
-    source is a numpy array or NDArray, else float32.
+    As in MXNet 1.x, the dtype is `dtype` if given, else the source's dtype when
+    the source is an NDArray, else float32 (numpy arrays included).
     """
     if ctx is not None and Context(ctx) != cpu():
         from .base import MXNetError
         raise MXNetError("array: ctx %s is not available; kiln runs on cpu(0)" % ctx)
+    if isinstance(source_array, _np.ndarray) and source_array.dtype.kind == "c":
+        from .base import MXNetError
+        raise MXNetError("array: unsupported dtype %s; expected a real or "
+                         "boolean array" % source_array.dtype)
+    if dtype is None:
+        dtype = source_array.dtype if isinstance(source_array, NDArray) else _DEFAULT_DTYPE
     if isinstance(source_array, NDArray):
         source_array = source_array.asnumpy()
-    if dtype is None:
-        dtype = source_array.dtype if isinstance(source_array, _np.ndarray) else _DEFAULT_DTYPE
     # order="C" rather than ascontiguousarray, which turns 0-d into 1-d.
     source = _np.asarray(source_array, dtype=dtype, order="C")
     return NDArray.from_numpy(source)
@@ -128,7 +132,7 @@ for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
               "log_softmax", "flip", "tile", "repeat", "pick", "take",
               "one_hot", "reshape_like", "broadcast_to", "broadcast_like",
               "zeros_like", "ones_like", "slice", "slice_axis", "dot",
-              "batch_dot"):
+              "batch_dot", "sort", "argsort", "topk", "pad"):
     setattr(NDArray, _name, _method(globals()[_name]))
 
 
@@ -336,6 +340,24 @@ def _setitem(self, key, value):
 
 NDArray.__getitem__ = _getitem
 NDArray.__setitem__ = _setitem
+
+
+_topk_one = topk
+
+
+def topk(data, axis=-1, k=1, ret_typ="indices", is_ascend=False,
+         dtype="float32", out=None, name=None):
+    """The k largest (or smallest) along axis; ret_typ 'both' gives
+    [values, indices] as MXNet's."""
+    if ret_typ == "both":
+        return [_topk_one(data, axis=axis, k=k, ret_typ="value", is_ascend=is_ascend),
+                _topk_one(data, axis=axis, k=k, ret_typ="indices",
+                          is_ascend=is_ascend, dtype=dtype)]
+    return _topk_one(data, axis=axis, k=k, ret_typ=ret_typ, is_ascend=is_ascend,
+                     dtype=dtype, out=out)
+
+
+NDArray.topk = _method(topk)
 
 
 def split(data, num_outputs, axis=1, squeeze_axis=False):

@@ -1,0 +1,180 @@
+//===- SortOps.cpp - sort, argsort, topk, shuffle -------------------------===//
+//
+// Sorting runs the runtime's CPU sort kernel (runtime/cpu/Sort.h) over the
+// rows of a contiguous copy with the sorted axis last. The results are
+// constant to autograd.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/ops/Calls.h"
+#include "frontends/cpp/ops/Ops.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+#include "runtime/cpu/Sort.h"
+
+namespace kiln {
+namespace ops {
+namespace {
+
+struct Sorted {
+  NDArray values;
+  NDArray indices; // int64
+};
+
+/// The first k of each line along `axis` of `data` in sorted order.
+Sorted sortAlong(const std::string &op, const NDArray &data, int64_t axis,
+                 int64_t k, bool ascending, bool wantValues, bool wantIndices) {
+  const int64_t rank = data.shape().size();
+  // The sorted axis last, in a contiguous copy.
+  std::vector<int64_t> order;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      order.push_back(d);
+  order.push_back(axis);
+  Shape movedShape, movedStrides;
+  for (int64_t d : order) {
+    movedShape.push_back(data.shape()[d]);
+    movedStrides.push_back(data.tensor().strides()[d]);
+  }
+  NDArray moved = data.view(
+      data.tensor().strided(movedShape, movedStrides, data.tensor().offset()));
+  NDArray input = dispatch::cast(moved, data.dtype());
+  Shape outShape = movedShape;
+  outShape.back() = k;
+  Sorted result;
+  std::vector<VarPtr> writes;
+  if (wantValues) {
+    result.values = NDArray::empty(outShape, data.dtype());
+    writes.push_back(result.values.var());
+  }
+  if (wantIndices) {
+    result.indices = NDArray::empty(outShape, DType::Int64);
+    writes.push_back(result.indices.var());
+  }
+  Tensor in = input.tensor();
+  Tensor values = wantValues ? result.values.tensor() : Tensor();
+  Tensor indices = wantIndices ? result.indices.tensor() : Tensor();
+  Engine::global().push(
+      [in, values, indices, k, ascending] {
+        sortRows(in, k, ascending, values, indices);
+      },
+      data.device(), {input.var()}, writes, 0, op);
+  // Back to the original axis order, as views.
+  Shape inverse(rank);
+  for (int64_t i = 0; i < rank; ++i)
+    inverse[order[i]] = i;
+  auto restore = [&](const NDArray &array) {
+    if (array.isNone())
+      return array;
+    Shape shape, strides;
+    for (int64_t d = 0; d < rank; ++d) {
+      shape.push_back(array.shape()[inverse[d]]);
+      strides.push_back(array.tensor().strides()[inverse[d]]);
+    }
+    return array.view(array.tensor().strided(shape, strides, 0));
+  };
+  result.values = restore(result.values);
+  result.indices = restore(result.indices);
+  return result;
+}
+
+/// `data` and the axis to sort: None flattens.
+std::pair<NDArray, int64_t> axisOf(const std::string &op, const NDArray &data,
+                                   std::optional<int64_t> axis) {
+  if (data.dtype() == DType::Float16 || data.dtype() == DType::BFloat16)
+    throw Error(formatMessage(op, ": dtype ", dtypeName(data.dtype()),
+                              " is not supported"));
+  if (!axis)
+    return {reshapeTo(data, {data.size()}), 0};
+  const int64_t rank = data.shape().size();
+  if (rank == 0 || *axis < -rank || *axis >= rank)
+    throw Error(formatMessage(op, ": axis ", *axis,
+                              " is out of range for an array of rank ", rank));
+  return {data, *axis < 0 ? *axis + rank : *axis};
+}
+
+} // namespace
+
+void registerSortOps(OpRegistry &registry) {
+  registry.add(
+      {"sort",
+       {"data"},
+       {{"axis", AttrSpec::Kind::OptionalInt, "-1"},
+        {"is_ascend", AttrSpec::Kind::Bool, "True"}},
+       "The values sorted along axis (flattened when None).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         auto [data, axis] =
+             axisOf("sort", in[0], attrs.getOptionalInt("axis"));
+         return sortAlong("sort", data, axis, data.shape()[axis],
+                          attrs.getBool("is_ascend"), true, false)
+             .values;
+       }});
+  registry.add(
+      {"argsort",
+       {"data"},
+       {{"axis", AttrSpec::Kind::OptionalInt, "-1"},
+        {"is_ascend", AttrSpec::Kind::Bool, "True"},
+        {"dtype", AttrSpec::Kind::DType, "float32"}},
+       "The positions that sort data along axis (flattened when None).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         auto [data, axis] =
+             axisOf("argsort", in[0], attrs.getOptionalInt("axis"));
+         NDArray indices = sortAlong("argsort", data, axis, data.shape()[axis],
+                                     attrs.getBool("is_ascend"), false, true)
+                               .indices;
+         return dispatch::cast(indices, attrs.getDType("dtype"));
+       }});
+  registry.add(
+      {"topk",
+       {"data"},
+       {{"axis", AttrSpec::Kind::OptionalInt, "-1"},
+        {"k", AttrSpec::Kind::Int, "1"},
+        {"ret_typ", AttrSpec::Kind::String, "indices"},
+        {"is_ascend", AttrSpec::Kind::Bool, "False"},
+        {"dtype", AttrSpec::Kind::DType, "float32"}},
+       "The k largest (smallest with is_ascend) along axis: their 'value's, "
+       "'indices', or a 'mask' of data's shape.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         auto [data, axis] =
+             axisOf("topk", in[0], attrs.getOptionalInt("axis"));
+         const int64_t extent = data.shape()[axis];
+         int64_t k = attrs.getInt("k");
+         if (k <= 0)
+           k = extent; // MXNet: k < 1 means all.
+         if (k > extent)
+           throw Error(formatMessage("topk: k (", k,
+                                     ") exceeds the axis's extent ", extent));
+         const std::string kind = attrs.getString("ret_typ");
+         if (kind != "value" && kind != "indices" && kind != "mask")
+           throw Error(formatMessage("topk: ret_typ expected 'value', "
+                                     "'indices', 'mask' or 'both', got '",
+                                     kind, "'"));
+         Sorted top =
+             sortAlong("topk", data, axis, k, attrs.getBool("is_ascend"),
+                       kind == "value", kind != "value");
+         if (kind == "value")
+           return top.values;
+         if (kind == "indices")
+           return dispatch::cast(top.indices, attrs.getDType("dtype"));
+         // mask: one-hot rows of the chosen positions, summed over the k.
+         NDArray hot = call("one_hot", {top.indices},
+                            {{"depth", std::to_string(extent)},
+                             {"dtype", dtypeName(in[0].dtype())}});
+         NDArray mask = call("sum", {hot}, {{"axis", std::to_string(axis)}});
+         // one_hot put the positions last; move them back to `axis`.
+         const int64_t rank = data.shape().size();
+         if (axis != rank - 1) {
+           Shape axes;
+           for (int64_t d = 0; d < rank - 1; ++d) {
+             if (d == axis)
+               axes.push_back(rank - 1);
+             axes.push_back(d);
+           }
+           mask = call("transpose", {mask}, {{"axes", shapeAttr(axes)}});
+         }
+         return reshapeTo(mask, in[0].shape());
+       }});
+}
+
+} // namespace ops
+} // namespace kiln
