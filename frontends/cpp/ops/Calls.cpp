@@ -31,6 +31,19 @@ NDArray reshapeTo(const NDArray &x, const Shape &shape) {
   return call("Reshape", {x}, {{"shape", shapeAttr(shape)}});
 }
 
+NDArray moveLastAxisTo(const NDArray &x, int64_t axis) {
+  const int64_t rank = x.shape().size();
+  if (axis == rank - 1)
+    return x;
+  Shape axes;
+  for (int64_t d = 0; d < rank - 1; ++d) {
+    if (d == axis)
+      axes.push_back(rank - 1);
+    axes.push_back(d);
+  }
+  return call("transpose", {x}, {{"axes", shapeAttr(axes)}});
+}
+
 NDArray sumToShape(const NDArray &grad, const Shape &shape) {
   if (grad.shape() == shape)
     return grad;

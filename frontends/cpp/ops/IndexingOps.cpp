@@ -410,15 +410,7 @@ void registerIndexingOps(OpRegistry &registry) {
          NDArray mask = call("one_hot", {index},
                              {{"depth", std::to_string(depth)},
                               {"dtype", dtypeName(data.dtype())}});
-         if (axis != rank - 1) {
-           Shape axes;
-           for (int64_t d = 0; d < rank - 1; ++d) {
-             if (d == axis)
-               axes.push_back(rank - 1);
-             axes.push_back(d);
-           }
-           mask = call("transpose", {mask}, {{"axes", shapeAttr(axes)}});
-         }
+         mask = moveLastAxisTo(mask, axis);
          NDArray picked =
              call("sum", {call("broadcast_mul", {data, mask})},
                   {{"axis", std::to_string(axis)},

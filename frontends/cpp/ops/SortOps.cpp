@@ -162,17 +162,7 @@ void registerSortOps(OpRegistry &registry) {
                              {"dtype", dtypeName(in[0].dtype())}});
          NDArray mask = call("sum", {hot}, {{"axis", std::to_string(axis)}});
          // one_hot put the positions last; move them back to `axis`.
-         const int64_t rank = data.shape().size();
-         if (axis != rank - 1) {
-           Shape axes;
-           for (int64_t d = 0; d < rank - 1; ++d) {
-             if (d == axis)
-               axes.push_back(rank - 1);
-             axes.push_back(d);
-           }
-           mask = call("transpose", {mask}, {{"axes", shapeAttr(axes)}});
-         }
-         return reshapeTo(mask, in[0].shape());
+         return reshapeTo(moveLastAxisTo(mask, axis), in[0].shape());
        }});
 }
 
