@@ -181,38 +181,65 @@ void Engine::pushOrRunInline(std::function<void()> fn, Device device,
                              const std::vector<VarPtr> &reads,
                              const std::vector<VarPtr> &writes,
                              std::string name) {
-  auto *op =
-      new EngineOp{std::move(fn), reads, writes, std::move(name), device, 0};
-  normalize(op->reads, op->writes);
+  constexpr size_t kMaxInlineVars = 16;
+  if (reads.size() <= kMaxInlineVars && writes.size() <= kMaxInlineVars) {
+    Var *readVars[kMaxInlineVars], *writeVars[kMaxInlineVars];
+    size_t readCount = 0, writeCount = 0;
+    for (const VarPtr &var : reads)
+      if (var)
+        readVars[readCount++] = var.get();
+    for (const VarPtr &var : writes)
+      if (var)
+        writeVars[writeCount++] = var.get();
+    if (runInlineIfIdle(fn, device, readVars, readCount, writeVars, writeCount,
+                        name.c_str()))
+      return;
+  }
+  push(std::move(fn), device, reads, writes, 0, std::move(name));
+}
+
+bool Engine::runInlineIfIdle(const std::function<void()> &fn, Device device,
+                             Var *const *reads, size_t readCount,
+                             Var *const *writes, size_t writeCount,
+                             const char *name) {
   std::unique_lock<std::mutex> lock(mutex_);
-  bool idle = mode_ == Mode::Threaded && !stopped_;
-  for (const VarPtr &var : op->reads)
-    idle = idle && var->queue_.empty() && !var->activeWriter_ && !var->error_;
-  for (const VarPtr &var : op->writes)
-    idle = idle && var->queue_.empty() && !var->activeWriter_ &&
-           var->activeReaders_ == 0 && !var->error_;
-  if (!idle) {
-    lock.unlock();
-    push(std::move(op->fn), op->device, op->reads, op->writes, 0,
-         std::move(op->name));
-    delete op;
-    return;
+  if (mode_ != Mode::Threaded || stopped_)
+    return false;
+  for (size_t i = 0; i < readCount; ++i) {
+    const Var &var = *reads[i];
+    if (!var.queue_.empty() || var.activeWriter_ || var.error_)
+      return false;
+  }
+  for (size_t i = 0; i < writeCount; ++i) {
+    const Var &var = *writes[i];
+    if (!var.queue_.empty() || var.activeWriter_ || var.activeReaders_ ||
+        var.error_)
+      return false;
   }
   // Hold the variables as a running op does, so later pushes order after it.
-  op->sequence = nextSequence_++;
+  ++nextSequence_;
   ++opsInFlight_;
-  for (const VarPtr &var : op->reads)
-    ++var->activeReaders_;
-  for (const VarPtr &var : op->writes)
-    var->activeWriter_ = true;
+  for (size_t i = 0; i < readCount; ++i)
+    ++reads[i]->activeReaders_;
+  for (size_t i = 0; i < writeCount; ++i)
+    writes[i]->activeWriter_ = true;
   lock.unlock();
-  ErrorCell error = execute(*op, nullptr);
+  ErrorCell error = run(fn, name, device);
   lock.lock();
   if (error)
     unobservedErrors_.push_back(error);
-  completeLocked(op, error);
-  lock.unlock();
-  delete op; // Outside the lock: captured resources may push on release.
+  for (size_t i = 0; i < readCount; ++i) {
+    --reads[i]->activeReaders_;
+    grantLocked(*reads[i]);
+  }
+  for (size_t i = 0; i < writeCount; ++i) {
+    writes[i]->error_ = error;
+    writes[i]->activeWriter_ = false;
+    grantLocked(*writes[i]);
+  }
+  if (--opsInFlight_ == 0)
+    doneCondition_.notify_all();
+  return true;
 }
 
 void Engine::deleteVariable(std::function<void()> onDelete, Device device,
@@ -300,19 +327,24 @@ ErrorCell Engine::execute(EngineOp &op, ErrorCell inherited) {
   // on garbage, and passes the error on.
   if (inherited)
     return inherited;
+  return run(op.fn, op.name.empty() ? "unnamed" : op.name.c_str(), op.device);
+}
+
+ErrorCell Engine::run(const std::function<void()> &fn, const char *name,
+                      Device device) {
   Profiler &profiler = Profiler::global();
   const bool profiled = profiler.recordingOps();
   const int64_t start = profiled ? Profiler::nowNs() : 0;
   ErrorCell error;
   ++opsRunningOnThisThread;
   try {
-    op.fn();
+    fn();
   } catch (...) {
     error = std::make_shared<std::exception_ptr>(std::current_exception());
   }
   --opsRunningOnThisThread;
   if (profiled)
-    profiler.recordOp(op.name.empty() ? "unnamed" : op.name, op.device, start,
+    profiler.recordOp(*name ? name : "unnamed", device, start,
                       Profiler::nowNs());
   return error;
 }

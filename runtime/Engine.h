@@ -121,6 +121,14 @@ public:
                        const std::vector<VarPtr> &writes,
                        std::string name = "");
 
+  /// The inline half of pushOrRunInline, for callers that build an owning
+  /// closure only when needed: runs `fn` now and returns true when the
+  /// variables are idle (as above); otherwise does nothing and returns false.
+  /// The caller keeps the variables alive during the call.
+  bool runInlineIfIdle(const std::function<void()> &fn, Device device,
+                       Var *const *reads, size_t readCount, Var *const *writes,
+                       size_t writeCount, const char *name);
+
   /// Runs `onDelete` once every op pushed so far on `var` is done: the point
   /// where the resource behind `var` may be freed (MXNet's DeleteVariable).
   void deleteVariable(std::function<void()> onDelete, Device device,
@@ -165,6 +173,9 @@ private:
   std::exception_ptr takeErrorLocked(const ErrorCell &cell);
   /// Runs `op` (unless `inherited`) and returns the error it ends with.
   ErrorCell execute(EngineOp &op, ErrorCell inherited);
+  /// Runs `fn` as an op named `name` (profiled when the profiler records).
+  static ErrorCell run(const std::function<void()> &fn, const char *name,
+                       Device device);
   void completeLocked(EngineOp *op, const ErrorCell &error);
   /// Runs ready ops on the calling thread until none are left (naive mode,
   /// and after shutdown). Returns the first new error. Holds `lock`.

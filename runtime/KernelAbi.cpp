@@ -18,6 +18,51 @@ MemRefDescriptor::MemRefDescriptor(const Tensor &tensor) {
   words_.insert(words_.end(), tensor.strides().begin(), tensor.strides().end());
 }
 
+void invokeKernel(KernelEntryFn entry, const Tensor *const *arguments,
+                  size_t count) {
+  constexpr size_t kStackArguments = 8;
+  constexpr int64_t kStackRank = 8;
+  bool small = count <= kStackArguments;
+  for (size_t i = 0; small && i < count; ++i)
+    small = arguments[i]->rank() <= kStackRank;
+  if (!small) {
+    std::vector<Tensor> copies;
+    for (size_t i = 0; i < count; ++i)
+      copies.push_back(*arguments[i]);
+    invokeKernel(entry, copies);
+    return;
+  }
+  int64_t words[kStackArguments][3 + 2 * kStackRank];
+  void *pointers[kStackArguments];
+  for (size_t i = 0; i < count; ++i) {
+    const Tensor &tensor = *arguments[i];
+    int64_t *word = words[i];
+    const auto base = reinterpret_cast<int64_t>(tensor.storage()->data());
+    *word++ = base; // allocated
+    *word++ = base; // aligned
+    *word++ = tensor.offset();
+    word = std::copy(tensor.shape().begin(), tensor.shape().end(), word);
+    std::copy(tensor.strides().begin(), tensor.strides().end(), word);
+    pointers[i] = words[i];
+  }
+  entry(pointers);
+}
+
+void invokeElementwiseKernel(KernelEntryFn entry,
+                             const Tensor *const *arguments, size_t count) {
+  const Tensor &output = *arguments[count - 1];
+  if (output.rank() == 0 ||
+      output.numElements() < kParallelElementwiseThreshold ||
+      output.shape()[0] < 2) {
+    invokeKernel(entry, arguments, count);
+    return;
+  }
+  std::vector<Tensor> copies;
+  for (size_t i = 0; i < count; ++i)
+    copies.push_back(*arguments[i]);
+  invokeElementwiseKernel(entry, copies);
+}
+
 void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments) {
   std::vector<MemRefDescriptor> descriptors;
   descriptors.reserve(arguments.size());

@@ -39,6 +39,10 @@ private:
 
 /// Calls `entry` on `arguments` (inputs then outputs).
 void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments);
+/// The same over `count` tensors; builds the descriptors on the stack when
+/// there are few arguments of small rank (the per-op fast path).
+void invokeKernel(KernelEntryFn entry, const Tensor *const *arguments,
+                  size_t count);
 
 /// Calls an elementwise kernel (each output element depends only on the
 /// inputs at the same index, after broadcasting) on slices of the arguments
@@ -48,6 +52,8 @@ void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments);
 /// 1 where the output's is not broadcasts (it is not sliced).
 void invokeElementwiseKernel(KernelEntryFn entry,
                              const std::vector<Tensor> &arguments);
+void invokeElementwiseKernel(KernelEntryFn entry,
+                             const Tensor *const *arguments, size_t count);
 
 /// Calls a reduction kernel (one input, one output) over `reducedAxes` of the
 /// input, in parallel when the input is large enough. `keepdims` says whether

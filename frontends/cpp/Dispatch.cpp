@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 namespace kiln {
 namespace dispatch {
@@ -22,46 +23,146 @@ uint32_t unitDimsOf(const Shape &shape) {
 
 enum class Invocation { Elementwise, Reduction, Whole };
 
+/// An elementwise kernel's signature as plain bytes, for a per-thread memo
+/// in front of the kernel cache: it skips building the cache's string key
+/// and taking its lock on every call (kernels are never evicted).
+struct ElementwiseKernelKey {
+  static constexpr size_t kMaxInputs = 8;
+  char primitive[24];
+  uint8_t inputCount, outType, outRank;
+  uint8_t dtypes[kMaxInputs];
+  uint8_t ranks[kMaxInputs];
+  uint32_t units[kMaxInputs];
+
+  ElementwiseKernelKey() { std::memset(this, 0, sizeof(*this)); }
+  /// False when the signature does not fit (then it is not memoized).
+  bool set(const std::string &name, size_t inputs, DType out, size_t rank) {
+    if (name.size() >= sizeof(primitive) || inputs > kMaxInputs)
+      return false;
+    std::memcpy(primitive, name.data(), name.size());
+    inputCount = static_cast<uint8_t>(inputs);
+    outType = static_cast<uint8_t>(out);
+    outRank = static_cast<uint8_t>(rank);
+    return true;
+  }
+  void setInput(size_t i, DType dtype, int64_t rank, uint32_t unit) {
+    dtypes[i] = static_cast<uint8_t>(dtype);
+    ranks[i] = static_cast<uint8_t>(rank);
+    units[i] = unit;
+  }
+  bool operator==(const ElementwiseKernelKey &other) const {
+    return std::memcmp(this, &other, sizeof(*this)) == 0;
+  }
+};
+
+struct ElementwiseKernelKeyHash {
+  size_t operator()(const ElementwiseKernelKey &key) const {
+    // Word by word (padding is zeroed by the constructor).
+    const auto *bytes = reinterpret_cast<const unsigned char *>(&key);
+    uint64_t hash = 0x9E3779B97F4A7C15ull;
+    size_t i = 0;
+    for (; i + 8 <= sizeof(key); i += 8) {
+      uint64_t word;
+      std::memcpy(&word, bytes + i, 8);
+      hash = (hash ^ word) * 0xFF51AFD7ED558CCDull;
+      hash ^= hash >> 32;
+    }
+    for (; i < sizeof(key); ++i)
+      hash = (hash ^ bytes[i]) * 0x100000001B3ull;
+    return hash;
+  }
+};
+
+using KernelMemo = std::unordered_map<ElementwiseKernelKey, KernelEntryFn,
+                                      ElementwiseKernelKeyHash>;
+
+KernelMemo &kernelMemo() {
+  thread_local KernelMemo memo;
+  return memo;
+}
+
+KernelEntryFn memoizedKernel(const ElementwiseKernelKey &key) {
+  auto found = kernelMemo().find(key);
+  return found == kernelMemo().end() ? nullptr : found->second;
+}
+
+void memoize(const ElementwiseKernelKey &key, KernelEntryFn kernel) {
+  kernelMemo().emplace(key, kernel);
+}
+
 /// Outputs up to this many elements take the engine's inline path.
 constexpr int64_t kInlineElements = 4096;
+
+/// Runs `kernel` at once when the work is tiny and its arrays are idle,
+/// without copying tensors or building an owning closure; false otherwise.
+bool runTinyInline(const char *name, KernelEntryFn kernel,
+                   const std::vector<NDArray> &inputs, const NDArray &output,
+                   Invocation invocation) {
+  constexpr size_t kMaxInputs = 7;
+  // A small reduction is one kernel call too (see invokeReductionKernel).
+  if (inputs.size() > kMaxInputs || output.size() > kInlineElements)
+    return false;
+  const Tensor *tensors[kMaxInputs + 1];
+  Var *reads[kMaxInputs];
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].size() > kInlineElements)
+      return false;
+    tensors[i] = &inputs[i].tensor();
+    reads[i] = inputs[i].var().get();
+  }
+  tensors[inputs.size()] = &output.tensor();
+  Var *write = output.var().get();
+  struct Call {
+    KernelEntryFn kernel;
+    const Tensor *const *tensors;
+    size_t count;
+    Invocation invocation;
+  } call{kernel, tensors, inputs.size() + 1, invocation};
+  // Captures one pointer, so std::function does not allocate.
+  return Engine::global().runInlineIfIdle(
+      [&call] {
+        if (call.invocation == Invocation::Elementwise)
+          invokeElementwiseKernel(call.kernel, call.tensors, call.count);
+        else
+          invokeKernel(call.kernel, call.tensors, call.count);
+      },
+      output.device(), reads, inputs.size(), &write, 1, name);
+}
 
 /// Pushes `kernel` over inputs then `output` on the global engine.
 void push(const char *name, KernelEntryFn kernel,
           const std::vector<NDArray> &inputs, const NDArray &output,
           Invocation invocation, std::vector<int64_t> axes = {},
           bool keepdims = false, bool associative = false) {
+  if (runTinyInline(name, kernel, inputs, output, invocation))
+    return;
   std::vector<Tensor> arguments;
   std::vector<VarPtr> reads;
-  int64_t largest = output.size();
+  arguments.reserve(inputs.size() + 1);
+  reads.reserve(inputs.size());
   for (const NDArray &input : inputs) {
     arguments.push_back(input.tensor());
     reads.push_back(input.var());
-    largest = std::max(largest, input.size());
   }
   arguments.push_back(output.tensor());
   // The captured tensors keep their storage alive until the kernel has run.
-  auto run = [kernel, arguments = std::move(arguments), invocation,
-              axes = std::move(axes), keepdims, associative] {
-    switch (invocation) {
-    case Invocation::Elementwise:
-      invokeElementwiseKernel(kernel, arguments);
-      break;
-    case Invocation::Reduction:
-      invokeReductionKernel(kernel, arguments[0], arguments[1], axes, keepdims,
-                            associative);
-      break;
-    case Invocation::Whole:
-      invokeKernel(kernel, arguments);
-      break;
-    }
-  };
-  // A tiny kernel on idle arrays runs at once: cheaper than a worker handoff.
-  if (largest <= kInlineElements)
-    Engine::global().pushOrRunInline(std::move(run), output.device(), reads,
-                                     {output.var()}, name);
-  else
-    Engine::global().push(std::move(run), output.device(), reads,
-                          {output.var()}, /*priority=*/0, name);
+  Engine::global().push(
+      [kernel, arguments = std::move(arguments), invocation,
+       axes = std::move(axes), keepdims, associative] {
+        switch (invocation) {
+        case Invocation::Elementwise:
+          invokeElementwiseKernel(kernel, arguments);
+          break;
+        case Invocation::Reduction:
+          invokeReductionKernel(kernel, arguments[0], arguments[1], axes,
+                                keepdims, associative);
+          break;
+        case Invocation::Whole:
+          invokeKernel(kernel, arguments);
+          break;
+        }
+      },
+      output.device(), reads, {output.var()}, /*priority=*/0, name);
 }
 
 /// `out` if given (after checking it fits), else a new array.
@@ -109,16 +210,26 @@ Shape broadcastShapes(const std::string &op, const std::vector<Shape> &shapes) {
 NDArray elementwise(const std::string &op, const std::string &primitive,
                     const std::vector<NDArray> &inputs, DType outType,
                     const NDArray &out) {
-  std::vector<Shape> shapes;
-  for (const NDArray &input : inputs)
-    shapes.push_back(input.shape());
-  const Shape shape = broadcastShapes(op, shapes);
+  Shape shape;
+  if (inputs.size() == 1 ||
+      (inputs.size() == 2 && inputs[0].shape() == inputs[1].shape())) {
+    shape = inputs[0].shape(); // The common case, without building a list.
+  } else {
+    std::vector<Shape> shapes;
+    for (const NDArray &input : inputs)
+      shapes.push_back(input.shape());
+    shape = broadcastShapes(op, shapes);
+  }
   if (static_cast<int64_t>(shape.size()) > compiler::kMaxKernelRank)
     throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
                               compiler::kMaxKernelRank, " supported"));
   NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
-  compiler::KernelSignature signature{primitive, {}, {}};
-  for (const NDArray &input : inputs) {
+  ElementwiseKernelKey key;
+  const bool memoizable =
+      key.set(primitive, inputs.size(), outType, shape.size());
+  std::vector<compiler::ArgumentType> arguments;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const NDArray &input = inputs[i];
     // A unit dimension broadcasts only where the output's extent is not 1;
     // marking the others too would make needless kernel variants.
     uint32_t unit = unitDimsOf(input.shape());
@@ -126,11 +237,26 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
     for (size_t dim = 0; dim < input.shape().size(); ++dim)
       if (shape[lead + dim] == 1)
         unit &= ~(1u << dim);
-    signature.inputs.push_back(
-        {input.dtype(), static_cast<int64_t>(input.shape().size()), unit});
+    const int64_t rank = input.shape().size();
+    if (memoizable)
+      key.setInput(i, input.dtype(), rank, unit);
+    else
+      arguments.push_back({input.dtype(), rank, unit});
   }
-  signature.outputs.push_back({outType, static_cast<int64_t>(shape.size())});
-  KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
+  KernelEntryFn kernel = memoizable ? memoizedKernel(key) : nullptr;
+  if (!kernel) {
+    compiler::KernelSignature signature{primitive, {}, {}};
+    if (memoizable)
+      for (size_t i = 0; i < inputs.size(); ++i)
+        signature.inputs.push_back(
+            {static_cast<DType>(key.dtypes[i]), key.ranks[i], key.units[i]});
+    else
+      signature.inputs = std::move(arguments);
+    signature.outputs.push_back({outType, static_cast<int64_t>(shape.size())});
+    kernel = compiler::KernelCache::global().get(signature);
+    if (memoizable)
+      memoize(key, kernel);
+  }
   push(op.c_str(), kernel, inputs, output, Invocation::Elementwise);
   return output;
 }

@@ -248,6 +248,13 @@ NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
   const OpSpec *spec = OpRegistry::global().find(name);
   if (!spec)
     throw Error(formatMessage("unknown operator '", name, "'"));
+  return invokeOp(*spec, inputs, attrs, out);
+}
+
+NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
+                 const AttrMap &attrs, const NDArray &out) {
+  const OpSpec *spec = &op;
+  const std::string &name = op.name;
   // A single input named "*data" takes one or more arrays (concat, stack).
   const bool variadic =
       spec->inputs.size() == 1 && spec->inputs[0].front() == '*';

@@ -128,6 +128,9 @@ private:
 /// recorded with the op's gradient rule.
 NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
                  const AttrMap &attrs, const NDArray &out = NDArray());
+/// The same for an op already looked up (callers on hot paths keep it).
+NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
+                 const AttrMap &attrs, const NDArray &out = NDArray());
 
 } // namespace kiln
 

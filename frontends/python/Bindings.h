@@ -18,6 +18,10 @@ void bindAutograd(pybind11::module_ &m);
 /// NDArray.to_dlpack_for_read/_write, __dlpack__, and kiln._core.from_dlpack.
 void bindDLPack(pybind11::module_ &m, pybind11::class_<NDArray> &ndarray);
 
+/// NDArray's arithmetic operators (+, -, *, /, %, ** and their reflected
+/// and in-place forms), bound straight to the registry ops.
+void bindOperators(pybind11::class_<NDArray> &ndarray);
+
 } // namespace kiln
 
 #endif // KILN_FRONTENDS_PYTHON_BINDINGS_H

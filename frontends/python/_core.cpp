@@ -130,15 +130,7 @@ PYBIND11_MODULE(_core, m) {
                     self.tensor().data() == other.tensor().data();
            })
       .def("wait_to_read", &NDArray::waitToRead,
-           py::call_guard<py::gil_scoped_release>())
-      .def("__add__",
-           [](const NDArray &self, const NDArray &other) {
-             return op::elemwiseAdd(self, other);
-           })
-      .def("__add__", [](const NDArray &, const py::object &) {
-        return py::object(
-            py::reinterpret_borrow<py::object>(Py_NotImplemented));
-      });
+           py::call_guard<py::gil_scoped_release>());
 
   m.def(
       "assign",
@@ -234,4 +226,5 @@ PYBIND11_MODULE(_core, m) {
   bindProfiler(m);
   bindAutograd(m);
   bindDLPack(m, ndarray);
+  bindOperators(ndarray);
 }

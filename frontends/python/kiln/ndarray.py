@@ -85,20 +85,8 @@ def _inplace(array_op, scalar_op):
     return method
 
 
-_BINARY = {
-    "add": (broadcast_add, _plus_scalar, None),
-    "sub": (broadcast_sub, _minus_scalar, _rminus_scalar),
-    "mul": (broadcast_mul, _mul_scalar, None),
-    "truediv": (broadcast_div, _div_scalar, _rdiv_scalar),
-    "mod": (broadcast_mod, _mod_scalar, _rmod_scalar),
-    "pow": (broadcast_power, _power_scalar, _rpower_scalar),
-}
-for _name, (_array_op, _scalar_op, _reversed) in _BINARY.items():
-    _method, _reflected = _binary(_array_op, _scalar_op, _reversed)
-    setattr(NDArray, "__%s__" % _name, _method)
-    setattr(NDArray, "__r%s__" % _name, _reflected)
-    setattr(NDArray, "__i%s__" % _name, _inplace(_array_op, _scalar_op))
-NDArray.__div__ = NDArray.__truediv__
+# +, -, *, /, %, ** (and their reflected and in-place forms) are bound in
+# C++ (frontends/python/OperatorBindings.cpp), straight to the registry ops.
 
 _COMPARISONS = {
     "eq": (broadcast_equal, _equal_scalar),

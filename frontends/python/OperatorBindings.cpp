@@ -1,0 +1,143 @@
+//===- OperatorBindings.cpp - NDArray's arithmetic operators in C++ -------===//
+//
+// a + b, a * 2, a -= b, ...: the hottest calls in user code, bound straight
+// to the registry ops (looked up once) so that they skip the generated
+// Python wrappers: MXNet's semantics (array op array broadcasts, array op
+// number uses the _*_scalar op, in-place forms write into the left operand
+// and return it).
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/OpRegistry.h"
+#include "frontends/cpp/ops/Calls.h"
+#include "frontends/python/Bindings.h"
+#include "runtime/Error.h"
+
+#include <string>
+
+namespace py = pybind11;
+
+namespace kiln {
+namespace {
+
+struct BinaryOperator {
+  const char *dunder;           // "add": __add__, __radd__, __iadd__
+  const char *arrayOp;          // with an NDArray
+  const char *scalarOp;         // with a number on the right
+  const char *reversedScalarOp; // with a number on the left
+};
+
+const BinaryOperator kOperators[] = {
+    {"add", "broadcast_add", "_plus_scalar", "_plus_scalar"},
+    {"sub", "broadcast_sub", "_minus_scalar", "_rminus_scalar"},
+    {"mul", "broadcast_mul", "_mul_scalar", "_mul_scalar"},
+    {"truediv", "broadcast_div", "_div_scalar", "_rdiv_scalar"},
+    {"div", "broadcast_div", "_div_scalar", "_rdiv_scalar"},
+    {"mod", "broadcast_mod", "_mod_scalar", "_rmod_scalar"},
+    {"pow", "broadcast_power", "_power_scalar", "_rpower_scalar"},
+};
+
+const OpSpec &lookup(const char *name) {
+  const OpSpec *spec = OpRegistry::global().find(name);
+  if (!spec)
+    throw Error(formatMessage("unknown operator '", name, "'"));
+  return *spec;
+}
+
+/// A Python int, float, bool or numpy scalar as a double; false otherwise.
+bool asNumber(py::handle value, double &number) {
+  PyObject *object = value.ptr();
+  if (PyFloat_Check(object)) {
+    number = PyFloat_AS_DOUBLE(object);
+    return true;
+  }
+  if (PyLong_Check(object)) {
+    number = PyLong_AsDouble(object);
+    return !(number == -1.0 && PyErr_Occurred());
+  }
+  // numpy scalars (np.float32(2), np.int64(3)) are numbers too.
+  static PyObject *numpyGeneric = [] {
+    py::object numpy = py::module_::import("numpy");
+    return py::object(numpy.attr("generic")).release().ptr();
+  }();
+  if (PyObject_IsInstance(object, numpyGeneric) == 1) {
+    number = py::float_(py::reinterpret_borrow<py::object>(value));
+    return true;
+  }
+  return false;
+}
+
+/// The NDArray inside a Python object of kiln's NDArray type, or null: a
+/// type check and a pointer read, cheaper than pybind11's general casts.
+const NDArray *asNDArray(py::handle object) {
+  static PyTypeObject *type =
+      reinterpret_cast<PyTypeObject *>(py::type::of<NDArray>().ptr());
+  if (!PyObject_TypeCheck(object.ptr(), type))
+    return nullptr;
+  auto *instance = reinterpret_cast<py::detail::instance *>(object.ptr());
+  void *value = instance->simple_layout
+                    ? instance->simple_value_holder[0]
+                    : instance->get_value_and_holder().value_ptr();
+  return static_cast<const NDArray *>(value);
+}
+
+py::object notImplemented() {
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+} // namespace
+
+void bindOperators(py::class_<NDArray> &ndarray) {
+  for (const BinaryOperator &op : kOperators) {
+    const OpSpec *arrayOp = &lookup(op.arrayOp);
+    const OpSpec *scalarOp = &lookup(op.scalarOp);
+    const OpSpec *reversedOp = &lookup(op.reversedScalarOp);
+    const std::string name = op.dunder;
+    ndarray.def(("__" + name + "__").c_str(),
+                [arrayOp, scalarOp](py::handle selfObject,
+                                    py::handle other) -> py::object {
+                  const NDArray *self = asNDArray(selfObject);
+                  if (!self)
+                    return notImplemented();
+                  double number;
+                  if (const NDArray *array = asNDArray(other))
+                    return py::cast(invokeOp(*arrayOp, {*self, *array}, {}));
+                  if (asNumber(other, number))
+                    return py::cast(
+                        invokeOp(*scalarOp, {*self},
+                                 {{"scalar", ops::floatAttr(number)}}));
+                  return notImplemented();
+                },
+                py::is_operator());
+    ndarray.def(
+        ("__r" + name + "__").c_str(),
+        [reversedOp](py::handle selfObject, py::handle other) -> py::object {
+          const NDArray *self = asNDArray(selfObject);
+          double number;
+          if (self && asNumber(other, number))
+            return py::cast(invokeOp(*reversedOp, {*self},
+                                     {{"scalar", ops::floatAttr(number)}}));
+          return notImplemented();
+        },
+        py::is_operator());
+    ndarray.def(
+        ("__i" + name + "__").c_str(),
+        [arrayOp, scalarOp](py::object selfObject,
+                            py::handle other) -> py::object {
+          const NDArray *self = asNDArray(selfObject);
+          if (!self)
+            return notImplemented();
+          double number;
+          if (const NDArray *array = asNDArray(other))
+            invokeOp(*arrayOp, {*self, *array}, {}, *self);
+          else if (asNumber(other, number))
+            invokeOp(*scalarOp, {*self}, {{"scalar", ops::floatAttr(number)}},
+                     *self);
+          else
+            return notImplemented();
+          return selfObject; // The same object, as MXNet's in-place operators.
+        },
+        py::is_operator());
+  }
+}
+
+} // namespace kiln
