@@ -30,6 +30,24 @@ def test_advanced_getitem_takes_rows():
     a = nd.array(BASE)
     np.testing.assert_array_equal(a[[2, 0, 2]].asnumpy(), BASE[[2, 0, 2]])
     np.testing.assert_array_equal(a[nd.array([1, 1])].asnumpy(), BASE[[1, 1]])
+    np.testing.assert_array_equal(a[[-1]].asnumpy(), BASE[[-1]])
+
+
+@pytest.mark.parametrize("key", [
+    (slice(None), [3, 0]), (slice(None), slice(None), np.array([4, -1, 0])),
+    ([1, 0], [2, 1]), (np.array([2, 0]), [3, 3], [4, 0]), ([[0, 1], [1, 2]], [[1, 1], [0, 3]])])
+def test_advanced_getitem_matches_numpy(key):
+    np.testing.assert_array_equal(nd.array(BASE)[key].asnumpy(), BASE[key])
+
+
+def test_advanced_setitem_writes_rows():
+    a = nd.zeros((4, 2))
+    a[[3, 1]] = nd.array([[1, 2], [3, 4]])
+    a[np.array([0])] = 9
+    a[nd.array([2])] = [[5, 6]]
+    np.testing.assert_array_equal(a.asnumpy(), [[9, 9], [3, 4], [5, 6], [1, 2]])
+    a[[1, 1]] = nd.array([[7, 7], [8, 8]])  # the last write wins
+    np.testing.assert_array_equal(a.asnumpy()[1], [8, 8])
 
 
 @pytest.mark.parametrize("key, value", [
@@ -163,5 +181,19 @@ def test_indexing_errors():
         nd.batch_dot(nd.ones((2, 3, 4)), nd.ones((2, 3, 4)))
     with pytest.raises(mx.MXNetError, match="asscalar"):
         nd.ones((2,)).asscalar()
-    with pytest.raises(mx.MXNetError, match="index array"):
-        a[[0]] = 1
+    with pytest.raises(mx.MXNetError, match="index arrays"):
+        a[[0], [1]] = 1
+    with pytest.raises(IndexError):
+        a[[3]]
+    with pytest.raises(IndexError):
+        a[[0, -4]] = 1
+    with pytest.raises(mx.MXNetError, match="mix of index arrays"):
+        a[1:, [0]]
+    with pytest.raises(mx.MXNetError, match="integers"):
+        a[[0.5]]
+    with pytest.raises(mx.MXNetError, match="one shape"):
+        a[[0, 1], [0]]
+    b = nd.zeros((3,))
+    b[nd.array([5])] = 1  # checked in the kernel: raised at the next read
+    with pytest.raises(mx.MXNetError, match="out of bounds"):
+        b.asnumpy()

@@ -14,6 +14,7 @@
 #include "runtime/Error.h"
 
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 namespace kiln {
@@ -495,6 +496,56 @@ void registerIndexingOps(OpRegistry &registry) {
            result = padAxis(result, d, widths[2 * d], widths[2 * d + 1],
                             mode == "reflect");
          return result;
+       }});
+  registry.add(
+      {"_set_rows",
+       {"data", "indices", "value"},
+       {},
+       "data[indices] = value along the first axis, in place (out must be "
+       "data; with repeated indices the last write wins).",
+       [](const std::vector<NDArray> &in, const Attrs &, const NDArray &out) {
+         const NDArray &data = in[0];
+         if (out.isNone() || out.var() != data.var())
+           throw Error("_set_rows: out must be data (it writes in place)");
+         if (data.shape().empty())
+           throw Error("__setitem__: cannot index a rank-0 array");
+         if (!data.tensor().isContiguous())
+           throw Error("__setitem__: assignment through an index array needs "
+                       "a contiguous array, not a view");
+         NDArray indices = dispatch::cast(in[1], DType::Int64);
+         indices = reshapeTo(indices, {indices.size()});
+         Shape rowsShape = data.shape();
+         rowsShape[0] = indices.size();
+         Shape valueShape = in[2].shape();
+         NDArray value = broadcastTo(
+             in[2], broadcastTarget("__setitem__", valueShape, rowsShape));
+         value = dispatch::cast(value, data.dtype());
+         const Tensor target = data.tensor(), rows = value.tensor(),
+                      positions = indices.tensor();
+         const int64_t extent = data.shape()[0];
+         Engine::global().push(
+             [target, rows, positions, extent] {
+               const size_t rowBytes =
+                   static_cast<size_t>(target.numElements() /
+                                       std::max<int64_t>(extent, 1)) *
+                   dtypeSize(target.dtype());
+               const auto *index =
+                   static_cast<const int64_t *>(positions.data());
+               auto *base = static_cast<char *>(target.data());
+               const auto *source = static_cast<const char *>(rows.data());
+               for (int64_t i = 0; i < positions.numElements(); ++i) {
+                 int64_t row = index[i] < 0 ? index[i] + extent : index[i];
+                 if (row < 0 || row >= extent)
+                   throw Error(formatMessage(
+                       "__setitem__: index ", index[i],
+                       " is out of bounds for axis 0 with size ", extent));
+                 std::memcpy(base + row * rowBytes, source + i * rowBytes,
+                             rowBytes);
+               }
+             },
+             data.device(), {indices.var(), value.var()}, {data.var()}, 0,
+             "_set_rows");
+         return data;
        }});
   registry.add(
       {"tile",

@@ -261,9 +261,63 @@ def _index_list(key, shape):
     return begin, end, step, dropped, new_axes
 
 
+def _is_index_array(item):
+    return isinstance(item, (NDArray, list)) or (
+        isinstance(item, _np.ndarray) and item.ndim > 0)
+
+
 def _is_advanced(key):
-    return isinstance(key, (NDArray, list, _np.ndarray)) and not (
-        isinstance(key, _np.ndarray) and key.ndim == 0)
+    if isinstance(key, tuple):
+        return any(_is_index_array(item) for item in key)
+    return _is_index_array(key)
+
+
+def _index_array(item, extent=None):
+    """An index list/array as an int64 NDArray; host-side values are
+    bounds-checked at once (IndexError, as numpy)."""
+    if isinstance(item, NDArray):
+        return item
+    values = _np.asarray(item)
+    if values.dtype.kind not in "iu":
+        from .base import MXNetError
+        raise MXNetError("__getitem__: index arrays must hold integers, got "
+                         "dtype %s" % values.dtype)
+    if extent is not None and values.size and (
+            values.max() >= extent or values.min() < -extent):
+        bad = values.max() if values.max() >= extent else values.min()
+        raise IndexError("index %d is out of bounds for axis with size %d"
+                         % (bad, extent))
+    return array(_np.where(values < 0, values + (extent or 0), values),
+                 dtype="int64")
+
+
+def _advanced_getitem(self, key):
+    """Index arrays: one array (along axis 0, or along one axis with every
+    other item a full slice) takes; a tuple of arrays gathers (gather_nd)."""
+    from .base import MXNetError
+    items = key if isinstance(key, tuple) else (key,)
+    if all(_is_index_array(item) for item in items):
+        if len(items) == 1:
+            return take(self, _index_array(items[0], self.shape[0]), axis=0)
+        if len(items) > self.ndim:
+            raise MXNetError("__getitem__: too many indices (%d) for an array of "
+                             "rank %d" % (len(items), self.ndim))
+        arrays = [_index_array(item, self.shape[axis]).astype("int64")
+                  for axis, item in enumerate(items)]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) != 1:
+            raise MXNetError("__getitem__: index arrays must have one shape, got "
+                             "%s" % sorted(shapes))
+        return gather_nd(self, stack(*arrays, axis=0))
+    arrays = [axis for axis, item in enumerate(items) if _is_index_array(item)]
+    full = all(isinstance(item, _builtins.slice) and item == _builtins.slice(None)
+               for axis, item in enumerate(items) if axis not in arrays)
+    if len(arrays) == 1 and full:
+        axis = arrays[0]
+        return take(self, _index_array(items[axis], self.shape[axis]), axis=axis)
+    raise MXNetError("__getitem__: this mix of index arrays and slices is not "
+                     "supported; use one index array with full slices (x[:, idx]) "
+                     "or a tuple of index arrays")
 
 
 def _basic_view(self, key):
@@ -279,8 +333,7 @@ def _getitem(self, key):
     """MXNet's indexing: ints, slices (views), Ellipsis, None, and an array
     or list of indices along the first axis (a copy, as take)."""
     if _is_advanced(key):
-        indices = key if isinstance(key, NDArray) else array(key, dtype="int64")
-        return take(self, indices, axis=0)
+        return _advanced_getitem(self, key)
     result, dropped, new_axes = _basic_view(self, key)
     if dropped:
         shape = [extent for axis, extent in enumerate(result.shape)
@@ -301,9 +354,14 @@ def _setitem(self, key, value):
     into the region key selects."""
     from .base import MXNetError
     if _is_advanced(key):
-        raise MXNetError("__setitem__: assignment through an index array is "
-                         "not supported yet; use basic indexing (ints, "
-                         "slices)")
+        if isinstance(key, tuple):
+            raise MXNetError("__setitem__: assignment through index arrays "
+                             "supports one array along the first axis "
+                             "(x[idx] = value)")
+        source = value if isinstance(value, NDArray) else array(value, dtype=self.dtype)
+        _set_rows(self, _index_array(key, self.shape[0] if self.ndim else None),
+                  source, out=self)
+        return
     region, dropped, _ = _basic_view(self, key)
     if isinstance(value, NDArray):
         source = value
