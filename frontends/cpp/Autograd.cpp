@@ -5,6 +5,8 @@
 #include "frontends/cpp/OpRegistry.h"
 #include "runtime/Error.h"
 
+#include <mutex>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -223,7 +225,121 @@ private:
   std::vector<Node *> order_;
 };
 
+std::mutex recordedMutex;
+std::set<std::string> &recordedNames() {
+  static auto *names = new std::set<std::string>();
+  return *names;
+}
+
+void noteRecorded(const std::string &name) {
+  std::lock_guard<std::mutex> lock(recordedMutex);
+  recordedNames().insert(name);
+}
+
+/// A strided layout over some storage, in elements.
+struct Layout {
+  Shape shape, strides;
+  int64_t offset;
+  static Layout of(const Tensor &tensor) {
+    return {tensor.shape(), tensor.strides(), tensor.offset()};
+  }
+};
+
+/// How a view sits in its base's storage, for the view primitive's rules.
+struct ViewGeometry {
+  Layout base, view;
+  int64_t capacity; // Elements in the storage.
+  bool baseContiguous;
+  DType dtype;
+};
+
+NDArray zerosOf(const Shape &shape, DType dtype) {
+  return invokeOp("_zeros", {},
+                  {{"shape", shapeAttr(shape)}, {"dtype", dtypeName(dtype)}});
+}
+
+NDArray contiguous(const NDArray &x) {
+  return x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
+}
+
+/// The view primitive's two directions: `grad` shaped like the view moved
+/// into zeros shaped like the base (the view's gradient, toBase), or
+/// `grad` shaped like the base restricted to the view (the gradient of that).
+/// Each is recorded with the other as its rule, for higher orders.
+NDArray throughView(const NDArray &grad, const ViewGeometry &geometry,
+                    bool toBase) {
+  const Layout &from = toBase ? geometry.view : geometry.base;
+  const Layout &to = toBase ? geometry.base : geometry.view;
+  NDArray result;
+  {
+    RecordingScope paused(false);
+    if (geometry.baseContiguous && toBase) {
+      // The base's layout is that of fresh zeros, shifted by its offset.
+      result = zerosOf(geometry.base.shape, geometry.dtype);
+      dispatch::cast(
+          grad, geometry.dtype,
+          result.view(result.tensor().strided(
+              from.shape, from.strides, from.offset - geometry.base.offset)));
+    } else if (geometry.baseContiguous) {
+      NDArray source = contiguous(grad);
+      const Tensor &t = source.tensor();
+      result = source.view(t.strided(
+          to.shape, to.strides, t.offset() + to.offset - geometry.base.offset));
+    } else {
+      // A storage-sized buffer: write through one layout, read the other.
+      NDArray buffer = zerosOf({geometry.capacity}, geometry.dtype);
+      const Tensor &t = buffer.tensor();
+      dispatch::cast(
+          grad, geometry.dtype,
+          buffer.view(t.strided(from.shape, from.strides, from.offset)));
+      result = dispatch::cast(
+          buffer.view(t.strided(to.shape, to.strides, to.offset)),
+          geometry.dtype);
+    }
+  }
+  if (isRecording())
+    recordPrimitive(toBase ? "view_scatter" : "view", {grad}, result,
+                    [geometry, toBase](const std::vector<NDArray> &,
+                                       const std::vector<NDArray> &,
+                                       const std::vector<NDArray> &grads) {
+                      return std::vector<NDArray>{
+                          throughView(grads[0], geometry, !toBase)};
+                    });
+  return result;
+}
+
 } // namespace
+
+void recordPrimitive(const std::string &name,
+                     const std::vector<NDArray> &inputs, const NDArray &output,
+                     BackwardFn backward) {
+  if (!backward || !anyTakesGradient(inputs))
+    return;
+  noteRecorded(name);
+  recordNode(name, inputs, {output}, std::move(backward));
+}
+
+void recordView(const NDArray &input, const NDArray &view) {
+  if (!takesGradient(input.autogradEntry()))
+    return;
+  const Tensor &base = input.tensor();
+  ViewGeometry geometry{
+      Layout::of(base), Layout::of(view.tensor()),
+      static_cast<int64_t>(base.storage()->bytes() / dtypeSize(base.dtype())),
+      base.isContiguous(), base.dtype()};
+  recordPrimitive("view", {input}, view,
+                  [geometry](const std::vector<NDArray> &,
+                             const std::vector<NDArray> &,
+                             const std::vector<NDArray> &grads) {
+                    return std::vector<NDArray>{
+                        throughView(grads[0], geometry, /*toBase=*/true)};
+                  });
+}
+
+std::vector<std::string> recordedPrimitives() {
+  std::lock_guard<std::mutex> lock(recordedMutex);
+  return {recordedNames().begin(), recordedNames().end()};
+}
 
 GradReq parseGradReq(const std::string &op, const std::string &name) {
   if (name == "write" || name == "inplace")

@@ -71,7 +71,20 @@ void attachGrad(const NDArray &array, GradReq request);
 /// The variable's gradient buffer (none when it has none).
 NDArray gradBuffer(const NDArray &array);
 
-/// Records a registry op's call (invokeOp does this).
+/// Records a primitive's call (the dispatch layer does this) when recording
+/// and an input takes a gradient.
+void recordPrimitive(const std::string &name,
+                     const std::vector<NDArray> &inputs, const NDArray &output,
+                     BackwardFn backward);
+/// Records `view`, a view of `input`'s storage (reshape, transpose, slice,
+/// ...), as the "view" primitive: its gradient writes the output gradient
+/// through the same layout into zeros of the input's shape.
+void recordView(const NDArray &input, const NDArray &view);
+/// The names of the primitives recorded so far in this process.
+std::vector<std::string> recordedPrimitives();
+
+/// Records a registry op's call, for ops that override their primitives'
+/// gradients (invokeOp does this).
 void recordOp(const OpSpec &spec, const Attrs &attrs,
               const std::vector<NDArray> &inputs, const NDArray &output);
 /// Records a custom function (autograd.Function) whose outputs get entries.

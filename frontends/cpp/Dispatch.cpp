@@ -2,6 +2,7 @@
 #include "frontends/cpp/Dispatch.h"
 
 #include "compiler/KernelCache.h"
+#include "frontends/cpp/PrimitiveGradients.h"
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
 
@@ -88,6 +89,11 @@ KernelEntryFn memoizedKernel(const ElementwiseKernelKey &key) {
 
 void memoize(const ElementwiseKernelKey &key, KernelEntryFn kernel) {
   kernelMemo().emplace(key, kernel);
+}
+
+bool isFloat(DType dtype) {
+  return dtype == DType::Float32 || dtype == DType::Float64 ||
+         dtype == DType::Float16 || dtype == DType::BFloat16;
 }
 
 /// Outputs up to this many elements take the engine's inline path.
@@ -258,6 +264,10 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
       memoize(key, kernel);
   }
   push(op.c_str(), kernel, inputs, output, Invocation::Elementwise);
+  if (autograd::isRecording() && isFloat(outType) &&
+      (primitive != "cast" || isFloat(inputs[0].dtype())))
+    autograd::recordPrimitive(primitive, inputs, output,
+                              autograd::elementwiseGradient(primitive));
   return output;
 }
 
@@ -287,6 +297,9 @@ NDArray reduction(const std::string &primitive, const NDArray &input,
       primitive == "reduce_max" || primitive == "reduce_min";
   push(primitive.c_str(), kernel, {input}, output, Invocation::Reduction, axes,
        keepdims, associative);
+  if (autograd::isRecording() && isFloat(outType))
+    autograd::recordPrimitive(primitive, {input}, output,
+                              autograd::reductionGradient(primitive, axes));
   return output;
 }
 
@@ -309,6 +322,9 @@ NDArray generate(const std::string &op, compiler::KernelSignature signature,
   signature.outputs = {{outType, static_cast<int64_t>(shape.size())}};
   KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
   push(op.c_str(), kernel, inputs, output, Invocation::Whole);
+  if (autograd::isRecording() && isFloat(outType))
+    autograd::recordPrimitive(signature.primitive, inputs, output,
+                              autograd::generatedGradient(signature));
   return output;
 }
 
@@ -353,6 +369,14 @@ std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis) {
   return type + mlirElementType(dtype) + ">";
 }
 
+NDArray swapLastTwo(const NDArray &x) {
+  Shape shape = x.shape(), strides = x.tensor().strides();
+  const size_t rank = shape.size();
+  std::swap(shape[rank - 1], shape[rank - 2]);
+  std::swap(strides[rank - 1], strides[rank - 2]);
+  return x.view(x.tensor().strided(shape, strides, x.tensor().offset()));
+}
+
 NDArray matmul(const NDArray &lhs, const NDArray &rhs) {
   Shape lhsBatch(lhs.shape().begin(), lhs.shape().end() - 2);
   Shape rhsBatch(rhs.shape().begin(), rhs.shape().end() - 2);
@@ -369,6 +393,9 @@ NDArray matmul(const NDArray &lhs, const NDArray &rhs) {
       {{lhs.dtype(), static_cast<int64_t>(shape.size())}}};
   KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
   push("dot", kernel, {lhs, rhs}, output, Invocation::Whole);
+  if (autograd::isRecording())
+    autograd::recordPrimitive("matmul", {lhs, rhs}, output,
+                              autograd::matmulGradient());
   return output;
 }
 

@@ -57,6 +57,9 @@ std::string mlirElementType(DType dtype);
 /// (if any) a static 1.
 std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis = -1);
 
+/// `x` with its last two dimensions swapped (a view).
+NDArray swapLastTwo(const NDArray &x);
+
 /// Batched matrix product of two float arrays (rank >= 2).
 NDArray matmul(const NDArray &lhs, const NDArray &rhs);
 

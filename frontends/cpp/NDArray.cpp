@@ -1,6 +1,7 @@
 //===- NDArray.cpp --------------------------------------------------------===//
 #include "frontends/cpp/NDArray.h"
 
+#include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Operators.h"
 #include "runtime/Error.h"
 
@@ -36,6 +37,9 @@ NDArray NDArray::view(const Tensor &tensor) const {
     throw Error("NDArray.view: the view must share the array's storage");
   NDArray array;
   array.chunk_ = std::make_shared<Chunk>(Chunk{tensor, var()});
+  // Views are a primitive to autograd (reshape, transpose, slice, ...).
+  if (autograd::isRecording())
+    autograd::recordView(*this, array);
   return array;
 }
 
@@ -46,8 +50,9 @@ void NDArray::setAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
 
 NDArray
 NDArray::withAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
-  NDArray array = view(tensor());
-  array.chunk_->autograd = std::move(entry);
+  NDArray array;
+  array.chunk_ =
+      std::make_shared<Chunk>(Chunk{tensor(), var(), std::move(entry)});
   return array;
 }
 

@@ -269,20 +269,28 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
                                 spec->inputs[variadic ? 0 : i],
                                 "' is an empty NDArray handle"));
   Attrs parsed(name, spec->attrs, attrs);
-  const bool record = spec->gradient && autograd::isRecording() &&
-                      autograd::anyTakesGradient(inputs);
-  if (record && !out.isNone())
+  // Gradients come from the primitives the op dispatches, which record
+  // themselves; an op with a rule of its own (OpSpec::gradient) runs them
+  // unrecorded and is recorded whole instead.
+  const bool takesGradient =
+      autograd::isRecording() && autograd::anyTakesGradient(inputs);
+  if (takesGradient && !out.isNone())
     autograd::checkInPlaceWhileRecording(name, out);
-  NDArray result = spec->compute(inputs, parsed, out);
-  if (!out.isNone() && result.var() != out.var()) {
-    // An op that made a new array (or a view): copy it into out.
-    if (result.shape() != out.shape())
-      throw Error(formatMessage(name, ": out has shape ",
-                                shapeToString(out.shape()), ", expected ",
-                                shapeToString(result.shape())));
-    result = dispatch::cast(result, out.dtype(), out);
+  const bool recordWhole = takesGradient && spec->gradient;
+  NDArray result;
+  {
+    autograd::RecordingScope recording(autograd::isRecording() && !recordWhole);
+    result = spec->compute(inputs, parsed, out);
+    if (!out.isNone() && result.var() != out.var()) {
+      // An op that made a new array (or a view): copy it into out.
+      if (result.shape() != out.shape())
+        throw Error(formatMessage(name, ": out has shape ",
+                                  shapeToString(out.shape()), ", expected ",
+                                  shapeToString(result.shape())));
+      result = dispatch::cast(result, out.dtype(), out);
+    }
   }
-  if (record)
+  if (recordWhole)
     autograd::recordOp(*spec, parsed, inputs, result);
   return result;
 }

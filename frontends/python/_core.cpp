@@ -11,6 +11,7 @@
 #include "frontends/cpp/NDArray.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/Operators.h"
+#include "frontends/cpp/PrimitiveGradients.h"
 #include "frontends/cpp/Serialization.h"
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
@@ -203,6 +204,8 @@ PYBIND11_MODULE(_core, m) {
         return toPython(deserializeNDArrays(std::string(buffer)));
       },
       py::arg("buffer"));
+  m.def("differentiable_primitives", &autograd::differentiablePrimitives);
+  m.def("recorded_primitives", &autograd::recordedPrimitives);
   m.def("differentiable_ops", [] {
     std::vector<std::string> names;
     for (const OpSpec *spec : OpRegistry::global().all())

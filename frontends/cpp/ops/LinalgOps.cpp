@@ -10,15 +10,6 @@ namespace kiln {
 namespace ops {
 namespace {
 
-/// `x` with its last two dimensions swapped (a view).
-NDArray swapLastTwo(const NDArray &x) {
-  Shape shape = x.shape(), strides = x.tensor().strides();
-  const size_t rank = shape.size();
-  std::swap(shape[rank - 1], shape[rank - 2]);
-  std::swap(strides[rank - 1], strides[rank - 2]);
-  return x.view(x.tensor().strided(shape, strides, x.tensor().offset()));
-}
-
 /// A contiguous view of `x` reshaped to `shape`, copying `x` first if its
 /// layout does not allow the view.
 NDArray reshaped(const NDArray &x, const Shape &shape) {
@@ -45,9 +36,9 @@ NDArray dot(const NDArray &lhs, const NDArray &rhs, bool transposeA,
   NDArray a = lhsRank == 1 ? reshaped(lhs, {1, lhs.shape()[0]}) : lhs;
   NDArray b = rhsRank == 1 ? reshaped(rhs, {rhs.shape()[0], 1}) : rhs;
   if (transposeA && lhsRank == 2)
-    a = swapLastTwo(a);
+    a = dispatch::swapLastTwo(a);
   if (transposeB && rhsRank == 2)
-    b = swapLastTwo(b);
+    b = dispatch::swapLastTwo(b);
   Shape outShape(a.shape().begin(), a.shape().end() - 1);
   outShape.insert(outShape.end(), b.shape().begin() + 1, b.shape().end());
   const int64_t k = a.shape().back();
@@ -105,8 +96,10 @@ void registerLinalgOps(OpRegistry &registry) {
                "batch_dot: expected two arrays of one rank >= 3, got ",
                shapeToString(in[0].shape()), " and ",
                shapeToString(in[1].shape())));
-         NDArray a = attrs.getBool("transpose_a") ? swapLastTwo(in[0]) : in[0];
-         NDArray b = attrs.getBool("transpose_b") ? swapLastTwo(in[1]) : in[1];
+         NDArray a = attrs.getBool("transpose_a") ? dispatch::swapLastTwo(in[0])
+                                                  : in[0];
+         NDArray b = attrs.getBool("transpose_b") ? dispatch::swapLastTwo(in[1])
+                                                  : in[1];
          const Shape &as = a.shape(), &bs = b.shape();
          const size_t rank = as.size();
          if (!std::equal(as.begin(), as.end() - 2, bs.begin()) ||

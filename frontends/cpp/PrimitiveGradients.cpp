@@ -1,0 +1,289 @@
+//===- PrimitiveGradients.cpp ---------------------------------------------===//
+#include "frontends/cpp/PrimitiveGradients.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+namespace kiln {
+namespace autograd {
+namespace {
+
+using Grads = std::vector<NDArray>;
+const char *const kOp = "backward";
+
+NDArray ew(const char *primitive, const std::vector<NDArray> &inputs) {
+  return dispatch::elementwise(kOp, primitive, inputs, inputs[0].dtype());
+}
+NDArray constant(double value, const NDArray &like) {
+  return dispatch::scalar(value, like.dtype());
+}
+NDArray mul(const NDArray &a, const NDArray &b) { return ew("mul", {a, b}); }
+NDArray div(const NDArray &a, const NDArray &b) { return ew("div", {a, b}); }
+NDArray neg(const NDArray &a) { return ew("neg", {a}); }
+NDArray scaled(const NDArray &a, double factor) {
+  return mul(a, constant(factor, a));
+}
+/// 1 where `comparison` holds, else 0, in a's dtype.
+NDArray where(const char *comparison, const NDArray &a, const NDArray &b) {
+  return dispatch::cast(
+      dispatch::elementwise(kOp, comparison, {a, b}, DType::Bool), a.dtype());
+}
+
+/// `x` as `shape` (a recorded view; a copy first when x is not contiguous).
+NDArray reshapeTo(const NDArray &x, const Shape &shape) {
+  if (x.shape() == shape)
+    return x;
+  NDArray contiguous =
+      x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
+  return contiguous.view(contiguous.tensor().reshaped(shape));
+}
+
+NDArray broadcastTo(const NDArray &x, const Shape &shape) {
+  if (x.shape() == shape)
+    return x;
+  Shape padded(shape.size() - x.shape().size(), 1);
+  padded.insert(padded.end(), x.shape().begin(), x.shape().end());
+  compiler::KernelSignature signature{"broadcast_to", {}, {}};
+  return dispatch::generate(kOp, signature, {reshapeTo(x, padded)}, shape,
+                            x.dtype());
+}
+
+/// The gradient of a broadcast from `shape`: summed over the broadcast
+/// axes.
+NDArray sumTo(const NDArray &grad, const Shape &shape) {
+  if (grad.shape() == shape)
+    return grad;
+  const Shape &from = grad.shape();
+  const size_t lead = from.size() - shape.size();
+  std::vector<int64_t> axes;
+  for (size_t d = 0; d < from.size(); ++d)
+    if (d < lead || (shape[d - lead] == 1 && from[d] != 1))
+      axes.push_back(static_cast<int64_t>(d));
+  NDArray summed =
+      dispatch::reduction("reduce_sum", grad, axes, true, grad.dtype());
+  return reshapeTo(summed, shape);
+}
+
+using Partials =
+    std::function<Grads(const Grads &in, const NDArray &out, const NDArray &g)>;
+using Slope = std::function<NDArray(const NDArray &x, const NDArray &out)>;
+
+/// Rules of broadcasting primitives: partials, then summed to each input's
+/// shape.
+BackwardFn broadcasting(Partials partials) {
+  return [partials](const Grads &in, const Grads &out, const Grads &grads) {
+    Grads result = partials(in, out[0], grads[0]);
+    for (size_t i = 0; i < in.size(); ++i)
+      if (!result[i].isNone())
+        result[i] = sumTo(result[i], in[i].shape());
+    return result;
+  };
+}
+
+BackwardFn unary(Slope slope) {
+  return [slope](const Grads &in, const Grads &out, const Grads &grads) {
+    return Grads{mul(grads[0], slope(in[0], out[0]))};
+  };
+}
+
+const std::map<std::string, BackwardFn> &elementwiseRules() {
+  static const auto *rules = new std::map<std::string, BackwardFn>{
+      {"add", broadcasting([](auto &, auto &, auto &g) {
+         return Grads{g, g};
+       })},
+      {"sub", broadcasting([](auto &, auto &, auto &g) {
+         return Grads{g, neg(g)};
+       })},
+      {"mul", broadcasting([](auto &in, auto &, auto &g) {
+         return Grads{mul(g, in[1]), mul(g, in[0])};
+       })},
+      {"div", broadcasting([](auto &in, auto &out, auto &g) {
+         NDArray ga = div(g, in[1]);
+         return Grads{ga, neg(mul(ga, out))};
+       })},
+      {"pow", broadcasting([](auto &in, auto &out, auto &g) {
+         NDArray lower =
+             ew("pow", {in[0], ew("sub", {in[1], constant(1, in[1])})});
+         return Grads{mul(g, mul(in[1], lower)),
+                      mul(g, mul(out, ew("log", {in[0]})))};
+       })},
+      {"maximum", broadcasting([](auto &in, auto &, auto &g) {
+         return Grads{mul(g, where("ge", in[0], in[1])),
+                      mul(g, where("lt", in[0], in[1]))};
+       })},
+      {"minimum", broadcasting([](auto &in, auto &, auto &g) {
+         return Grads{mul(g, where("le", in[0], in[1])),
+                      mul(g, where("gt", in[0], in[1]))};
+       })},
+      {"mod", broadcasting([](auto &in, auto &, auto &g) {
+         return Grads{g, neg(mul(g, ew("floor", {div(in[0], in[1])})))};
+       })},
+      {"select", broadcasting([](auto &in, auto &, auto &g) {
+         NDArray zero = constant(0, g);
+         auto select = [&](const NDArray &x, const NDArray &y) {
+           return dispatch::elementwise(kOp, "select", {in[0], x, y},
+                                        g.dtype());
+         };
+         return Grads{NDArray(), select(g, zero), select(zero, g)};
+       })},
+      {"neg", [](auto &, auto &, auto &grads) { return Grads{neg(grads[0])}; }},
+      {"abs", unary([](auto &x, auto &) { return ew("sign", {x}); })},
+      {"square", unary([](auto &x, auto &) { return scaled(x, 2); })},
+      {"relu",
+       unary([](auto &x, auto &) { return where("gt", x, constant(0, x)); })},
+      {"sigmoid", unary([](auto &, auto &out) {
+         return mul(out, ew("sub", {constant(1, out), out}));
+       })},
+      {"exp", unary([](auto &, auto &out) { return out; })},
+      {"expm1", unary([](auto &, auto &out) {
+         return ew("add", {out, constant(1, out)});
+       })},
+      {"log", unary([](auto &x, auto &) { return ew("reciprocal", {x}); })},
+      {"log1p", unary([](auto &x, auto &) {
+         return ew("reciprocal", {ew("add", {x, constant(1, x)})});
+       })},
+      {"sqrt",
+       unary([](auto &, auto &out) { return div(constant(0.5, out), out); })},
+      {"rsqrt", unary([](auto &, auto &out) {
+         return scaled(mul(out, mul(out, out)), -0.5);
+       })},
+      {"tanh", unary([](auto &, auto &out) {
+         return ew("sub", {constant(1, out), mul(out, out)});
+       })},
+      {"sin", unary([](auto &x, auto &) { return ew("cos", {x}); })},
+      {"cos", unary([](auto &x, auto &) { return neg(ew("sin", {x})); })},
+      {"reciprocal",
+       unary([](auto &, auto &out) { return neg(mul(out, out)); })},
+      {"erf", unary([](auto &x, auto &) {
+         return scaled(ew("exp", {neg(mul(x, x))}), 2 / std::sqrt(M_PI));
+       })},
+      {"cast",
+       [](auto &in, auto &,
+          auto &
+              grads) { return Grads{dispatch::cast(grads[0], in[0].dtype())}; }},
+  };
+  return *rules;
+}
+
+/// The reduced axes given back (as extent 1) and broadcast to `shape`.
+NDArray expandReduced(const NDArray &x, const Shape &shape,
+                      const std::vector<int64_t> &axes) {
+  Shape kept = shape;
+  for (int64_t axis : axes)
+    kept[axis] = 1;
+  return broadcastTo(reshapeTo(x, kept), shape);
+}
+
+} // namespace
+
+BackwardFn elementwiseGradient(const std::string &primitive) {
+  auto found = elementwiseRules().find(primitive);
+  return found == elementwiseRules().end() ? nullptr : found->second;
+}
+
+BackwardFn reductionGradient(const std::string &primitive,
+                             const std::vector<int64_t> &axes) {
+  if (primitive != "reduce_sum" && primitive != "reduce_mean" &&
+      primitive != "reduce_max" && primitive != "reduce_min" &&
+      primitive != "reduce_prod")
+    return nullptr;
+  return [primitive, axes](const Grads &in, const Grads &out,
+                           const Grads &grads) -> Grads {
+    const NDArray &x = in[0];
+    NDArray grad = expandReduced(grads[0], x.shape(), axes);
+    if (primitive == "reduce_sum")
+      return {grad};
+    if (primitive == "reduce_mean") {
+      int64_t count = 1;
+      for (int64_t axis : axes)
+        count *= x.shape()[axis];
+      return {scaled(grad, 1.0 / std::max<int64_t>(count, 1))};
+    }
+    NDArray result = expandReduced(out[0], x.shape(), axes);
+    if (primitive == "reduce_prod")
+      return {mul(grad, div(result, x))};
+    // max/min: every position equal to the extreme takes the gradient.
+    return {mul(grad, where("eq", x, result))};
+  };
+}
+
+BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
+  const std::string &primitive = signature.primitive;
+  auto scalarAttribute = [&](const char *name) {
+    auto found = signature.attributes.find(name);
+    return found == signature.attributes.end() || found->second.empty()
+               ? int64_t{0}
+               : found->second.front();
+  };
+  if (primitive == "broadcast_to")
+    return [](const Grads &in, const Grads &, const Grads &grads) {
+      return Grads{sumTo(grads[0], in[0].shape())};
+    };
+  if (primitive == "concat") {
+    const int64_t axis = scalarAttribute("axis");
+    return [axis](const Grads &in, const Grads &, const Grads &grads) {
+      const Tensor &g = grads[0].tensor();
+      Grads result;
+      int64_t begin = 0;
+      for (const NDArray &input : in) {
+        Shape shape = g.shape();
+        shape[axis] = input.shape()[axis];
+        result.push_back(grads[0].view(g.strided(
+            shape, g.strides(), g.offset() + begin * g.strides()[axis])));
+        begin += shape[axis];
+      }
+      return result;
+    };
+  }
+  if (primitive == "take" || primitive == "scatter_add") {
+    compiler::KernelSignature take{"take", {}, {}};
+    take.attributes["axis"] = {scalarAttribute("axis")};
+    take.attributes["mode"] = {scalarAttribute("mode")};
+    compiler::KernelSignature scatter = take;
+    scatter.primitive = "scatter_add";
+    if (primitive == "take")
+      return [scatter](const Grads &in, const Grads &, const Grads &grads) {
+        const NDArray &a = in[0];
+        NDArray zeros =
+            dispatch::cast(broadcastTo(constant(0, a), a.shape()), a.dtype());
+        return Grads{dispatch::generate(kOp, scatter, {zeros, in[1], grads[0]},
+                                        a.shape(), a.dtype()),
+                     NDArray()};
+      };
+    return [take](const Grads &in, const Grads &, const Grads &grads) {
+      const NDArray &updates = in[2];
+      return Grads{grads[0], NDArray(),
+                   dispatch::generate(kOp, take, {grads[0], in[1]},
+                                      updates.shape(), updates.dtype())};
+    };
+  }
+  return nullptr;
+}
+
+BackwardFn matmulGradient() {
+  return [](const Grads &in, const Grads &, const Grads &grads) {
+    const NDArray &a = in[0], &b = in[1], &g = grads[0];
+    return Grads{
+        sumTo(dispatch::matmul(g, dispatch::swapLastTwo(b)), a.shape()),
+        sumTo(dispatch::matmul(dispatch::swapLastTwo(a), g), b.shape())};
+  };
+}
+
+std::vector<std::string> differentiablePrimitives() {
+  std::vector<std::string> names;
+  for (const auto &[name, rule] : elementwiseRules())
+    names.push_back(name);
+  for (const char *name :
+       {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+        "broadcast_to", "concat", "take", "scatter_add", "matmul", "view",
+        "view_scatter"})
+    names.push_back(name);
+  return names;
+}
+
+} // namespace autograd
+} // namespace kiln
