@@ -206,13 +206,6 @@ PYBIND11_MODULE(_core, m) {
       py::arg("buffer"));
   m.def("differentiable_primitives", &autograd::differentiablePrimitives);
   m.def("recorded_primitives", &autograd::recordedPrimitives);
-  m.def("differentiable_ops", [] {
-    std::vector<std::string> names;
-    for (const OpSpec *spec : OpRegistry::global().all())
-      if (spec->gradient)
-        names.push_back(spec->name);
-    return names;
-  });
   m.def("list_ops", [] {
     py::list ops;
     for (const OpSpec *spec : OpRegistry::global().all()) {
