@@ -111,6 +111,10 @@ CASES = [
     ("concat", lambda a, b: nd.concat(a, b, dim=0), [rand(2, 3), rand(1, 3)]),
     ("stack", lambda a, b: nd.stack(a, b, axis=1), [rand(2, 3), rand(2, 3)]),
     # Composites: differentiated through their parts.
+    ("sort", lambda a: nd.sort(a, axis=0, is_ascend=False) * nd.array([[1.0], [2.0], [3.0]], dtype="float64"),
+     [apart(3, 2)]),
+    ("topk", lambda a: nd.topk(a, k=2, ret_typ="value") * nd.array([1.0, 3.0], dtype="float64"),
+     [apart(2, 4)]),
     ("pick", lambda a: nd.pick(a, nd.array([0, 2, 1]), axis=1), [rand(3, 4)]),
     ("tile", lambda a: nd.tile(a, reps=(2, 1, 2)), [rand(2, 3)]),
     ("repeat", lambda a: nd.repeat(a, repeats=2, axis=0), [rand(2, 3)]),

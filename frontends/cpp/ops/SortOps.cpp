@@ -8,6 +8,7 @@
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
+#include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 #include "runtime/cpu/Sort.h"
@@ -93,6 +94,39 @@ std::pair<NDArray, int64_t> axisOf(const std::string &op, const NDArray &data,
   return {data, *axis < 0 ? *axis + rank : *axis};
 }
 
+/// The first k sorted values along `axis`. While recording for autograd they
+/// are gathered (take) by the sorted positions, so the gradient flows back
+/// to where each value came from; otherwise the sort kernel writes them.
+NDArray sortedValues(const std::string &op, const NDArray &data, int64_t axis,
+                     int64_t k, bool ascending) {
+  if (!(autograd::isRecording() && autograd::anyTakesGradient({data})))
+    return sortAlong(op, data, axis, k, ascending, true, false).values;
+  const int64_t rank = data.shape().size();
+  Shape order;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      order.push_back(d);
+  order.push_back(axis);
+  NDArray moved = call("transpose", {data}, {{"axes", shapeAttr(order)}});
+  const int64_t n = data.shape()[axis];
+  const int64_t rows = n ? data.size() / n : 0;
+  NDArray positions =
+      sortAlong(op, moved, rank - 1, k, ascending, false, true).indices;
+  // Row r's positions offset by r * n index the flattened rows.
+  NDArray starts = callScalar(
+      "_mul_scalar",
+      call(
+          "_arange", {},
+          {{"start", "0"}, {"stop", std::to_string(rows)}, {"dtype", "int64"}}),
+      static_cast<double>(n));
+  NDArray linear = call("broadcast_add", {reshapeTo(positions, {rows, k}),
+                                          reshapeTo(starts, {rows, 1})});
+  NDArray values = call("take", {reshapeTo(moved, {rows * n}), linear});
+  Shape movedShape = moved.shape();
+  movedShape.back() = k;
+  return moveLastAxisTo(reshapeTo(values, movedShape), axis);
+}
+
 } // namespace
 
 void registerSortOps(OpRegistry &registry) {
@@ -105,9 +139,8 @@ void registerSortOps(OpRegistry &registry) {
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          auto [data, axis] =
              axisOf("sort", in[0], attrs.getOptionalInt("axis"));
-         return sortAlong("sort", data, axis, data.shape()[axis],
-                          attrs.getBool("is_ascend"), true, false)
-             .values;
+         return sortedValues("sort", data, axis, data.shape()[axis],
+                             attrs.getBool("is_ascend"));
        }});
   registry.add(
       {"argsort",
@@ -149,11 +182,11 @@ void registerSortOps(OpRegistry &registry) {
            throw Error(formatMessage("topk: ret_typ expected 'value', "
                                      "'indices', 'mask' or 'both', got '",
                                      kind, "'"));
-         Sorted top =
-             sortAlong("topk", data, axis, k, attrs.getBool("is_ascend"),
-                       kind == "value", kind != "value");
          if (kind == "value")
-           return top.values;
+           return sortedValues("topk", data, axis, k,
+                               attrs.getBool("is_ascend"));
+         Sorted top = sortAlong("topk", data, axis, k,
+                                attrs.getBool("is_ascend"), false, true);
          if (kind == "indices")
            return dispatch::cast(top.indices, attrs.getDType("dtype"));
          // mask: one-hot rows of the chosen positions, summed over the k.
