@@ -367,6 +367,10 @@ bool setTraining(bool training) {
   return previous;
 }
 
+bool takesGradient(const NDArray &array) {
+  return takesGradient(array.autogradEntry());
+}
+
 bool anyTakesGradient(const std::vector<NDArray> &inputs) {
   for (const NDArray &input : inputs)
     if (takesGradient(input.autogradEntry()))

@@ -56,6 +56,9 @@ bool setRecording(bool recording);
 bool isTraining();
 bool setTraining(bool training);
 
+/// Whether `array` takes a gradient (a variable, or computed from one while
+/// recording): rules skip the gradients of inputs that do not.
+bool takesGradient(const NDArray &array);
 /// Whether an op reading `inputs` must be recorded.
 bool anyTakesGradient(const std::vector<NDArray> &inputs);
 /// Throws when `out` is a variable: writing a recorded result into it would

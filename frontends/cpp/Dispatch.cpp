@@ -338,6 +338,30 @@ NDArray graph(const std::string &op, const std::string &source,
   return output;
 }
 
+void graphInto(const std::string &op, const std::string &source,
+               const std::vector<NDArray> &inputs,
+               const std::vector<NDArray> &outputs, bool splitRows) {
+  KernelEntryFn kernel = compiler::KernelCache::global().getGraph(source);
+  std::vector<Tensor> arguments;
+  std::vector<VarPtr> reads, writes;
+  for (const NDArray &input : inputs) {
+    arguments.push_back(input.tensor());
+    reads.push_back(input.var());
+  }
+  for (const NDArray &output : outputs) {
+    arguments.push_back(output.tensor());
+    writes.push_back(output.var());
+  }
+  Engine::global().push(
+      [kernel, arguments = std::move(arguments), splitRows] {
+        if (splitRows)
+          invokeElementwiseKernel(kernel, arguments);
+        else
+          invokeKernel(kernel, arguments);
+      },
+      outputs.front().device(), reads, writes, /*priority=*/0, op);
+}
+
 std::string mlirElementType(DType dtype) {
   switch (dtype) {
   case DType::Float32:

@@ -51,6 +51,12 @@ NDArray graph(const std::string &op, const std::string &source,
               const std::vector<NDArray> &inputs, const Shape &shape,
               DType outType, bool splitRows);
 
+/// A graph kernel with several results written into `outputs` (which may
+/// be among the inputs: elementwise graphs can update arrays in place).
+void graphInto(const std::string &op, const std::string &source,
+               const std::vector<NDArray> &inputs,
+               const std::vector<NDArray> &outputs, bool splitRows);
+
 /// The MLIR element type name of `dtype` ("f32", "i64", ...).
 std::string mlirElementType(DType dtype);
 /// "tensor<?x?xf32>" for an array of `rank` and `dtype`, with `unitAxis`

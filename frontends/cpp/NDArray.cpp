@@ -56,10 +56,8 @@ NDArray::withAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
   return array;
 }
 
-const NDArray::Chunk &NDArray::checked() const {
-  if (!chunk_)
-    throw Error("NDArray: the array is empty (default-constructed)");
-  return *chunk_;
+void NDArray::throwEmpty() {
+  throw Error("NDArray: the array is empty (default-constructed)");
 }
 
 void NDArray::waitToRead() const { Engine::global().waitForVar(var()); }

@@ -76,7 +76,12 @@ private:
     VarPtr var;
     std::shared_ptr<autograd::Entry> autograd;
   };
-  const Chunk &checked() const;
+  const Chunk &checked() const {
+    if (!chunk_)
+      throwEmpty();
+    return *chunk_;
+  }
+  [[noreturn]] static void throwEmpty();
 
   std::shared_ptr<Chunk> chunk_;
 };

@@ -204,6 +204,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerJoinOps(*created);
     ops::registerIndexingOps(*created);
     ops::registerSortOps(*created);
+    ops::registerOptimizerOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

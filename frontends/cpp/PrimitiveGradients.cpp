@@ -68,15 +68,21 @@ NDArray sumTo(const NDArray &grad, const Shape &shape) {
   return reshapeTo(summed, shape);
 }
 
+/// A broadcasting primitive's partials; `need[i]` says whether input i takes
+/// a gradient (the others may be left none).
 using Partials =
-    std::function<Grads(const Grads &in, const NDArray &out, const NDArray &g)>;
+    std::function<Grads(const Grads &in, const NDArray &out, const NDArray &g,
+                        const std::vector<bool> &need)>;
 using Slope = std::function<NDArray(const NDArray &x, const NDArray &out)>;
 
 /// Rules of broadcasting primitives: partials, then summed to each input's
 /// shape.
 BackwardFn broadcasting(Partials partials) {
   return [partials](const Grads &in, const Grads &out, const Grads &grads) {
-    Grads result = partials(in, out[0], grads[0]);
+    std::vector<bool> need;
+    for (const NDArray &input : in)
+      need.push_back(takesGradient(input));
+    Grads result = partials(in, out[0], grads[0], need);
     for (size_t i = 0; i < in.size(); ++i)
       if (!result[i].isNone())
         result[i] = sumTo(result[i], in[i].shape());
@@ -92,43 +98,51 @@ BackwardFn unary(Slope slope) {
 
 const std::map<std::string, BackwardFn> &elementwiseRules() {
   static const auto *rules = new std::map<std::string, BackwardFn>{
-      {"add", broadcasting([](auto &, auto &, auto &g) {
+      {"add", broadcasting([](auto &, auto &, auto &g, auto &) {
          return Grads{g, g};
        })},
-      {"sub", broadcasting([](auto &, auto &, auto &g) {
-         return Grads{g, neg(g)};
+      {"sub", broadcasting([](auto &, auto &, auto &g, auto &need) {
+         return Grads{g, need[1] ? neg(g) : NDArray()};
        })},
-      {"mul", broadcasting([](auto &in, auto &, auto &g) {
-         return Grads{mul(g, in[1]), mul(g, in[0])};
+      {"mul", broadcasting([](auto &in, auto &, auto &g, auto &need) {
+         return Grads{need[0] ? mul(g, in[1]) : NDArray(),
+                      need[1] ? mul(g, in[0]) : NDArray()};
        })},
-      {"div", broadcasting([](auto &in, auto &out, auto &g) {
+      {"div", broadcasting([](auto &in, auto &out, auto &g, auto &need) {
          NDArray ga = div(g, in[1]);
-         return Grads{ga, neg(mul(ga, out))};
+         return Grads{ga, need[1] ? neg(mul(ga, out)) : NDArray()};
        })},
-      {"pow", broadcasting([](auto &in, auto &out, auto &g) {
-         NDArray lower =
-             ew("pow", {in[0], ew("sub", {in[1], constant(1, in[1])})});
-         return Grads{mul(g, mul(in[1], lower)),
-                      mul(g, mul(out, ew("log", {in[0]})))};
+      {"pow", broadcasting([](auto &in, auto &out, auto &g, auto &need) {
+         Grads result(2);
+         if (need[0])
+           result[0] = mul(
+               g,
+               mul(in[1],
+                   ew("pow", {in[0], ew("sub", {in[1], constant(1, in[1])})})));
+         if (need[1])
+           result[1] = mul(g, mul(out, ew("log", {in[0]})));
+         return result;
        })},
-      {"maximum", broadcasting([](auto &in, auto &, auto &g) {
-         return Grads{mul(g, where("ge", in[0], in[1])),
-                      mul(g, where("lt", in[0], in[1]))};
+      {"maximum", broadcasting([](auto &in, auto &, auto &g, auto &need) {
+         return Grads{need[0] ? mul(g, where("ge", in[0], in[1])) : NDArray(),
+                      need[1] ? mul(g, where("lt", in[0], in[1])) : NDArray()};
        })},
-      {"minimum", broadcasting([](auto &in, auto &, auto &g) {
-         return Grads{mul(g, where("le", in[0], in[1])),
-                      mul(g, where("gt", in[0], in[1]))};
+      {"minimum", broadcasting([](auto &in, auto &, auto &g, auto &need) {
+         return Grads{need[0] ? mul(g, where("le", in[0], in[1])) : NDArray(),
+                      need[1] ? mul(g, where("gt", in[0], in[1])) : NDArray()};
        })},
-      {"mod", broadcasting([](auto &in, auto &, auto &g) {
-         return Grads{g, neg(mul(g, ew("floor", {div(in[0], in[1])})))};
+      {"mod", broadcasting([](auto &in, auto &, auto &g, auto &need) {
+         return Grads{g, need[1] ? neg(mul(g, ew("floor", {div(in[0], in[1])})))
+                                 : NDArray()};
        })},
-      {"select", broadcasting([](auto &in, auto &, auto &g) {
+      {"select", broadcasting([](auto &in, auto &, auto &g, auto &need) {
          NDArray zero = constant(0, g);
          auto select = [&](const NDArray &x, const NDArray &y) {
            return dispatch::elementwise(kOp, "select", {in[0], x, y},
                                         g.dtype());
          };
-         return Grads{NDArray(), select(g, zero), select(zero, g)};
+         return Grads{NDArray(), need[1] ? select(g, zero) : NDArray(),
+                      need[2] ? select(zero, g) : NDArray()};
        })},
       {"neg", [](auto &, auto &, auto &grads) { return Grads{neg(grads[0])}; }},
       {"abs", unary([](auto &x, auto &) { return ew("sign", {x}); })},
@@ -267,9 +281,15 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
 BackwardFn matmulGradient() {
   return [](const Grads &in, const Grads &, const Grads &grads) {
     const NDArray &a = in[0], &b = in[1], &g = grads[0];
-    return Grads{
-        sumTo(dispatch::matmul(g, dispatch::swapLastTwo(b)), a.shape()),
-        sumTo(dispatch::matmul(dispatch::swapLastTwo(a), g), b.shape())};
+    // Only the gradients wanted: a network's input takes none.
+    Grads result(2);
+    if (takesGradient(a))
+      result[0] =
+          sumTo(dispatch::matmul(g, dispatch::swapLastTwo(b)), a.shape());
+    if (takesGradient(b))
+      result[1] =
+          sumTo(dispatch::matmul(dispatch::swapLastTwo(a), g), b.shape());
+    return result;
   };
 }
 

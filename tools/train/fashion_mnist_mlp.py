@@ -73,18 +73,17 @@ class MLP:
         return x
 
     def step(self, learning_rate, beta1=0.9, beta2=0.999, epsilon=1e-8):
-        """Adam, in place: m and v are running moments of the gradient."""
+        """Adam, as MXNet's optimizer runs it: the bias correction folded
+        into the rate, then one fused adam_update per parameter (the moments
+        are updated in place)."""
         self.steps += 1
         corrected = learning_rate * (1 - beta2 ** self.steps) ** 0.5 / (
             1 - beta1 ** self.steps)
         for param, mean, variance in zip(self.params, self.means,
                                          self.variances):
-            grad = param.grad
-            mean *= beta1
-            mean += (1 - beta1) * grad
-            variance *= beta2
-            variance += (1 - beta2) * mx.nd.square(grad)
-            param -= corrected * mean / (mx.nd.sqrt(variance) + epsilon)
+            mx.nd.adam_update(param, param.grad, mean, variance, out=param,
+                              lr=corrected, beta1=beta1, beta2=beta2,
+                              epsilon=epsilon)
 
 
 def cross_entropy(logits, labels):

@@ -25,6 +25,8 @@ void registerCreationOps(OpRegistry &registry);
 /// indexing: slice, slice_axis, reverse/flip, broadcast_to/like,
 /// zeros_like, ones_like, reshape_like, pick, tile, repeat.
 void registerIndexingOps(OpRegistry &registry);
+/// sgd_update, sgd_mom_update, adam_update (fused, in place).
+void registerOptimizerOps(OpRegistry &registry);
 /// sort, argsort, topk (on the runtime's CPU sort).
 void registerSortOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).

@@ -1,0 +1,81 @@
+"""MXNet's fused optimizer updates (sgd_update, sgd_mom_update, adam_update)
+against their formulas as Apache MXNet 1.9.1 applies them (checked against
+the real package: weight decay joins the gradient before Adam's clip, after
+SGD's), in place, with every option."""
+import numpy as np
+import pytest
+
+import kiln as mx
+
+nd = mx.nd
+RNG = np.random.default_rng(2)
+
+
+def arrays(*shape):
+    w = RNG.standard_normal(shape)
+    g = RNG.standard_normal(shape) * 3
+    m = RNG.random(shape)
+    v = RNG.random(shape)
+    return w, g, m, v
+
+
+@pytest.mark.parametrize("clip", [-1.0, 0.3])
+@pytest.mark.parametrize("shape", [(3, 4), (70000,), (5, 1, 3)])
+def test_adam_update(clip, shape):
+    w0, g0, m0, v0 = arrays(*shape)
+    w, g, m, v = (nd.array(a, dtype="float64") for a in (w0, g0, m0, v0))
+    lr, wd, rescale, b1, b2, eps = 0.01, 0.1, 0.5, 0.8, 0.99, 1e-6
+    result = nd.adam_update(w, g, m, v, out=w, lr=lr, wd=wd, rescale_grad=rescale,
+                            clip_gradient=clip, beta1=b1, beta2=b2, epsilon=eps)
+    assert result is w or result._same_data(w)
+    grad = rescale * g0 + wd * w0
+    if clip >= 0:
+        grad = np.clip(grad, -clip, clip)
+    mean = b1 * m0 + (1 - b1) * grad
+    var = b2 * v0 + (1 - b2) * grad * grad
+    np.testing.assert_allclose(m.asnumpy(), mean, rtol=1e-12)
+    np.testing.assert_allclose(v.asnumpy(), var, rtol=1e-12)
+    np.testing.assert_allclose(w.asnumpy(), w0 - lr * mean / (np.sqrt(var) + eps), rtol=1e-12)
+
+
+@pytest.mark.parametrize("clip", [-1.0, 0.3])
+def test_sgd_and_momentum_updates(clip):
+    w0, g0, m0, _ = arrays(4, 5)
+    grad = rescaled = 0.5 * g0
+    if clip >= 0:
+        rescaled = np.clip(rescaled, -clip, clip)
+    grad = rescaled + 0.01 * w0
+    w, mom = nd.array(w0, dtype="float64"), nd.array(m0, dtype="float64")
+    nd.sgd_mom_update(w, nd.array(g0, dtype="float64"), mom, out=w, lr=0.1, momentum=0.9,
+                      wd=0.01, rescale_grad=0.5, clip_gradient=clip)
+    expected_mom = 0.9 * m0 - 0.1 * grad
+    np.testing.assert_allclose(mom.asnumpy(), expected_mom, rtol=1e-12)
+    np.testing.assert_allclose(w.asnumpy(), w0 + expected_mom, rtol=1e-12)
+    w = nd.array(w0, dtype="float64")
+    fresh = nd.sgd_update(w, nd.array(g0, dtype="float64"), lr=0.1, wd=0.01,
+                          rescale_grad=0.5, clip_gradient=clip)
+    np.testing.assert_allclose(fresh.asnumpy(), w0 - 0.1 * grad, rtol=1e-12)
+    np.testing.assert_array_equal(w.asnumpy(), w0)  # without out=, w is kept
+
+
+def test_one_kernel_serves_a_learning_rate_schedule():
+    w, g, m, v = (nd.array(a) for a in arrays(8))
+    nd.adam_update(w, g, m, v, out=w, lr=0.1)
+    nd.waitall()
+    before = mx._core.kernel_cache_stats()["compilations"]
+    for step in range(1, 5):
+        nd.adam_update(w, g, m, v, out=w, lr=0.1 / step, wd=0.01 * step)
+    nd.waitall()
+    assert mx._core.kernel_cache_stats()["compilations"] == before
+
+
+def test_errors():
+    w = nd.ones((2, 3))
+    with pytest.raises(mx.MXNetError, match="grad has shape"):
+        nd.sgd_update(w, nd.ones((3, 2)), lr=0.1)
+    with pytest.raises(mx.MXNetError, match="mean has dtype"):
+        nd.adam_update(w, w, nd.ones((2, 3), dtype="float64"), w, lr=0.1)
+    with pytest.raises(mx.MXNetError, match="missing required argument 'lr'"):
+        nd.sgd_update(w, w)
+    with pytest.raises(mx.MXNetError, match="floating-point"):
+        nd.sgd_update(nd.ones((2,), dtype="int32"), nd.ones((2,), dtype="int32"), lr=1)
