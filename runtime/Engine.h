@@ -55,8 +55,36 @@ private:
     EngineOp *op;
     bool isWrite;
   };
+  /// A FIFO that allocates nothing until used: most variables never queue
+  /// anything (their ops run inline or find them idle), and arrays are made
+  /// per operation, so an empty std::deque's allocations would show.
+  class PendingQueue {
+  public:
+    bool empty() const { return head_ == items_.size(); }
+    Pending &front() { return items_[head_]; }
+    void push_back(const Pending &pending) { items_.push_back(pending); }
+    void pop_front() {
+      if (++head_ == items_.size()) {
+        items_.clear();
+        head_ = 0;
+      } else if (head_ >= 64 && 2 * head_ >= items_.size()) {
+        // A queue that never drains: drop the consumed prefix.
+        items_.erase(items_.begin(),
+                     items_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+    }
+    std::vector<Pending>::const_iterator begin() const {
+      return items_.begin() + static_cast<std::ptrdiff_t>(head_);
+    }
+    std::vector<Pending>::const_iterator end() const { return items_.end(); }
+
+  private:
+    std::vector<Pending> items_;
+    size_t head_ = 0;
+  };
   // All guarded by the engine's mutex.
-  std::deque<Pending> queue_;
+  PendingQueue queue_;
   int activeReaders_ = 0;
   bool activeWriter_ = false;
   ErrorCell error_;

@@ -9,8 +9,8 @@ namespace kiln {
 std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
   PooledAllocator &allocator = PooledAllocator::forDevice(device);
   void *data = allocator.allocate(bytes);
-  return std::shared_ptr<Storage>(
-      new Storage(data, bytes, device, &allocator, nullptr));
+  return std::make_shared<Storage>(Key(), data, bytes, device, &allocator,
+                                   nullptr);
 }
 
 std::shared_ptr<Storage> Storage::wrap(void *data, size_t bytes, Device device,

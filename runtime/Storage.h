@@ -23,6 +23,14 @@ public:
   static std::shared_ptr<Storage> wrap(void *data, size_t bytes, Device device,
                                        std::function<void()> release);
   ~Storage();
+  /// For make_shared only (one allocation for the storage and its count);
+  /// use allocate or wrap.
+  struct Key {
+    explicit Key() = default;
+  };
+  Storage(Key, void *data, size_t bytes, Device device,
+          PooledAllocator *allocator, std::function<void()> release)
+      : Storage(data, bytes, device, allocator, std::move(release)) {}
   Storage(const Storage &) = delete;
   Storage &operator=(const Storage &) = delete;
 
