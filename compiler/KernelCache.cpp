@@ -63,7 +63,8 @@ public:
   std::string emit(const KernelSignature &signature,
                    const std::string &functionName) {
     return lower(buildKernelModule(mlirContext(), signature, functionName),
-                 signature.key(), functionName);
+                 signature.key(), functionName,
+                 signature.attributes.count("streaming") > 0);
   }
 
   /// Optimized object code for a graph's kernel, named `functionName`.
@@ -75,7 +76,8 @@ public:
 
 private:
   std::string lower(mlir::OwningOpRef<mlir::ModuleOp> module,
-                    const std::string &what, const std::string &functionName) {
+                    const std::string &what, const std::string &functionName,
+                    bool streaming = false) {
     mlir::MLIRContext &context = mlirContext();
     // Pipeline failures are compiler bugs, but still errors, not aborts:
     // collect the diagnostics into the message.
@@ -85,10 +87,10 @@ private:
       return mlir::success();
     });
     mlir::PassManager pipeline(&context);
-    mlir::kiln::buildLowerToLLVMPipeline(pipeline);
+    mlir::kiln::buildLowerToLLVMPipeline(pipeline, streaming);
     if (mlir::failed(pipeline.run(*module)))
       throw Error("compiler: lowering " + what + " failed:" + diagnostics);
-    return jit.emitObject(*module, functionName);
+    return jit.emitObject(*module, functionName, streaming);
   }
 
 public:

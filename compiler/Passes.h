@@ -16,7 +16,10 @@ namespace kiln {
 ///   kiln -> linalg on tensors -> bufferized linalg -> loops -> LLVM.
 /// Kernel functions take their outputs as `bufferization.writable` tensor
 /// arguments and write them with `bufferization.materialize_in_destination`.
-void buildLowerToLLVMPipeline(OpPassManager &pm);
+/// With `identityLayouts`, function arguments get the identity layout
+/// (contiguous, offset 0) instead of fully dynamic strides: the variant for
+/// streaming kernels over contiguous arrays.
+void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts = false);
 
 /// Registers every kiln pass and pipeline with the global registry, for
 /// kiln-opt.

@@ -24,7 +24,7 @@
 namespace mlir {
 namespace kiln {
 
-void buildLowerToLLVMPipeline(OpPassManager &pm) {
+void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   // Value semantics: kiln -> linalg on tensors.
   pm.addPass(createConvertKilnToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -38,7 +38,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::FullyDynamicLayoutMap);
+      identityLayouts ? bufferization::LayoutMapOption::IdentityLayoutMap
+                      : bufferization::LayoutMapOption::FullyDynamicLayoutMap);
   // Copies as linalg.copy, which becomes loops like everything else, rather
   // than memref.copy, which would call into MLIR's runtime library.
   bufferization.memCpyFn = [](OpBuilder &builder, Location loc, Value from,
@@ -76,7 +77,7 @@ void registerKilnPassesAndPipelines() {
       "kiln-lower-to-llvm",
       "Lower kiln kernel functions to the LLVM dialect (kiln -> linalg -> "
       "buffers -> loops -> LLVM)",
-      buildLowerToLLVMPipeline);
+      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
 }
 
 } // namespace kiln

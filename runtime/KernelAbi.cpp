@@ -63,6 +63,42 @@ void invokeElementwiseKernel(KernelEntryFn entry,
   invokeElementwiseKernel(entry, copies);
 }
 
+void invokeStreamingKernel(KernelEntryFn entry,
+                           const std::vector<Tensor> &arguments) {
+  const Tensor &output = arguments.back();
+  const int64_t total = output.numElements();
+  const int64_t alignment = std::max<int64_t>(
+      1, 64 / static_cast<int64_t>(dtypeSize(output.dtype())));
+  // Each rank-1 argument sliced and rebased: aligned pointer at the slice,
+  // offset 0, stride 1 (the kernel assumes the identity layout).
+  auto run = [&](int64_t begin, int64_t end) {
+    constexpr size_t kMaxArguments = 16;
+    int64_t words[kMaxArguments][5];
+    void *pointers[kMaxArguments];
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      const Tensor &argument = arguments[i];
+      auto *base = static_cast<char *>(argument.data());
+      if (argument.rank() == 1)
+        base += begin * static_cast<int64_t>(dtypeSize(argument.dtype()));
+      const auto start = reinterpret_cast<int64_t>(base);
+      words[i][0] = start;
+      words[i][1] = start;
+      words[i][2] = 0;
+      words[i][3] = end - begin;
+      words[i][4] = 1;
+      pointers[i] = words[i];
+    }
+    entry(pointers);
+  };
+  const int64_t blocks = (total + alignment - 1) / alignment;
+  ThreadPool::global().parallelFor(
+      0, blocks,
+      std::max<int64_t>(1, kParallelElementwiseThreshold / alignment),
+      [&](int64_t first, int64_t last) {
+        run(first * alignment, std::min(total, last * alignment));
+      });
+}
+
 void invokeKernel(KernelEntryFn entry, const std::vector<Tensor> &arguments) {
   std::vector<MemRefDescriptor> descriptors;
   descriptors.reserve(arguments.size());

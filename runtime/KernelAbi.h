@@ -55,6 +55,19 @@ void invokeElementwiseKernel(KernelEntryFn entry,
 void invokeElementwiseKernel(KernelEntryFn entry,
                              const Tensor *const *arguments, size_t count);
 
+/// Calls a streaming elementwise kernel (compiled with identity layouts,
+/// assuming a 64-byte-aligned output): the output is rank 1, contiguous and
+/// starts 64-byte aligned; inputs are rank 1 of the same extent, contiguous,
+/// or rank 0. Slices split at 64-byte boundaries of the output and are
+/// passed rebased (offset 0), so every slice keeps the alignment.
+void invokeStreamingKernel(KernelEntryFn entry,
+                           const std::vector<Tensor> &arguments);
+
+/// Bytes of output from which contiguous elementwise kernels stream their
+/// stores: smaller outputs are likely read again soon, from the cache that
+/// non-temporal stores bypass.
+constexpr int64_t kStreamingOutputBytes = int64_t{1} << 23;
+
 /// Calls a reduction kernel (one input, one output) over `reducedAxes` of the
 /// input, in parallel when the input is large enough. `keepdims` says whether
 /// the output keeps reduced axes as 1s. When the outermost axis is kept, the

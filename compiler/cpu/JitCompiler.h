@@ -30,8 +30,12 @@ public:
 
   /// The first half of compile(): optimized object code (an ELF relocatable
   /// file) defining the entry point of `functionName`.
+  /// With `streaming` (an elementwise kernel whose rank-1 output the runtime
+  /// passes 64-byte aligned), the output's alignment is asserted and the
+  /// vector stores LLVM then proves aligned become non-temporal.
   std::string emitObject(mlir::ModuleOp module,
-                         const std::string &functionName);
+                         const std::string &functionName,
+                         bool streaming = false);
 
   /// The second half: links `object` (from emitObject, perhaps in another
   /// process) into the JIT and returns the entry of `functionName`.

@@ -22,7 +22,7 @@ uint32_t unitDimsOf(const Shape &shape) {
   return mask;
 }
 
-enum class Invocation { Elementwise, Reduction, Whole };
+enum class Invocation { Elementwise, Reduction, Whole, Streaming };
 
 /// An elementwise kernel's signature as plain bytes, for a per-thread memo
 /// in front of the kernel cache: it skips building the cache's string key
@@ -30,7 +30,7 @@ enum class Invocation { Elementwise, Reduction, Whole };
 struct ElementwiseKernelKey {
   static constexpr size_t kMaxInputs = 8;
   char primitive[24];
-  uint8_t inputCount, outType, outRank;
+  uint8_t inputCount, outType, outRank, streaming;
   uint8_t dtypes[kMaxInputs];
   uint8_t ranks[kMaxInputs];
   uint32_t units[kMaxInputs];
@@ -166,6 +166,9 @@ void push(const char *name, KernelEntryFn kernel,
         case Invocation::Whole:
           invokeKernel(kernel, arguments);
           break;
+        case Invocation::Streaming:
+          invokeStreamingKernel(kernel, arguments);
+          break;
         }
       },
       output.device(), reads, {output.var()}, /*priority=*/0, name);
@@ -213,6 +216,59 @@ Shape broadcastShapes(const std::string &op, const std::vector<Shape> &shapes) {
   return result;
 }
 
+namespace {
+
+/// Whether an elementwise kernel should stream its output (see
+/// invokeStreamingKernel): a large, contiguous, 64-byte-aligned output of 4-
+/// or 8-byte elements, and inputs that are contiguous with its shape or
+/// scalars.
+bool streamable(const std::vector<NDArray> &inputs, const NDArray &output) {
+  const Tensor &out = output.tensor();
+  const int64_t elementBytes = static_cast<int64_t>(dtypeSize(out.dtype()));
+  if ((elementBytes != 4 && elementBytes != 8) || !out.isContiguous() ||
+      out.numElements() * elementBytes < kStreamingOutputBytes ||
+      reinterpret_cast<uintptr_t>(out.data()) % 64 != 0 ||
+      inputs.size() > ElementwiseKernelKey::kMaxInputs)
+    return false;
+  for (const NDArray &input : inputs)
+    if (!input.shape().empty() &&
+        (input.shape() != output.shape() || !input.tensor().isContiguous()))
+      return false;
+  return true;
+}
+
+/// The streaming variant: every array as rank 1 (scalars stay rank 0).
+void pushStreaming(const std::string &op, const std::string &primitive,
+                   const std::vector<NDArray> &inputs, const NDArray &output) {
+  const int64_t count = output.size();
+  ElementwiseKernelKey key;
+  key.set(primitive, inputs.size(), output.dtype(), 1);
+  key.streaming = 1;
+  std::vector<NDArray> flat;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const bool scalar = inputs[i].shape().empty();
+    key.setInput(i, inputs[i].dtype(), scalar ? 0 : 1, 0);
+    flat.push_back(scalar
+                       ? inputs[i]
+                       : inputs[i].view(inputs[i].tensor().reshaped({count})));
+  }
+  KernelEntryFn kernel = memoizedKernel(key);
+  if (!kernel) {
+    compiler::KernelSignature signature{primitive, {}, {}};
+    for (size_t i = 0; i < inputs.size(); ++i)
+      signature.inputs.push_back(
+          {inputs[i].dtype(), inputs[i].shape().empty() ? 0 : 1, 0});
+    signature.outputs.push_back({output.dtype(), 1});
+    signature.attributes["streaming"] = {1};
+    kernel = compiler::KernelCache::global().get(signature);
+    memoize(key, kernel);
+  }
+  push(op.c_str(), kernel, flat, output.view(output.tensor().reshaped({count})),
+       Invocation::Streaming);
+}
+
+} // namespace
+
 NDArray elementwise(const std::string &op, const std::string &primitive,
                     const std::vector<NDArray> &inputs, DType outType,
                     const NDArray &out) {
@@ -230,6 +286,10 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
     throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
                               compiler::kMaxKernelRank, " supported"));
   NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
+  if (streamable(inputs, output)) {
+    pushStreaming(op, primitive, inputs, output);
+    return output;
+  }
   ElementwiseKernelKey key;
   const bool memoizable =
       key.set(primitive, inputs.size(), outType, shape.size());

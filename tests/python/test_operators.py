@@ -359,3 +359,28 @@ def test_concat_stack_one_hot():
 def test_bad_join_calls(call, message):
     with pytest.raises(mx.MXNetError, match=message):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_contiguous_kernels_stream_correctly(dtype):
+    # Over 8 MB of output: the streaming variant (rank 1, non-temporal
+    # stores, 64-byte-aligned slices); odd sizes leave a ragged last slice.
+    n = (1 << 21) + 13
+    x = (RNG.random(n) + 0.5).astype(dtype)
+    y = RNG.random(n).astype(dtype)
+    a, b = mx.nd.array(x, dtype=dtype), mx.nd.array(y, dtype=dtype)
+    np.testing.assert_allclose(mx.nd.exp(a).asnumpy(), np.exp(x), rtol=1e-6)
+    np.testing.assert_allclose(mx.nd.log(a).asnumpy(), np.log(x), rtol=1e-6)
+    np.testing.assert_allclose((a * b + 2).asnumpy(), x * y + 2, rtol=1e-6)
+    a2 = a.reshape((n,))
+    a2 += b  # in place: reads and streams back the same memory
+    np.testing.assert_allclose(a2.asnumpy(), x + y, rtol=1e-6)
+    # A misaligned output (a view one element in) takes the general kernel.
+    big = mx.nd.zeros((n + 1,), dtype=dtype)
+    mx.nd.exp(b, out=big[1:])
+    np.testing.assert_allclose(big.asnumpy()[1:], np.exp(y), rtol=1e-6)
+    assert big.asnumpy()[0] == 0
+    # 2-D contiguous arrays stream as rank 1 too.
+    m = mx.nd.array(x[: 1 << 21].reshape(1024, 2048), dtype=dtype)
+    np.testing.assert_allclose(mx.nd.sqrt(m).asnumpy(), np.sqrt(x[: 1 << 21]).reshape(1024, 2048),
+                               rtol=1e-6)

@@ -84,11 +84,21 @@ int main(int argc, char **argv) {
       signature.inputs.push_back({DType::Float32, 1});
     }
     arguments.push_back(Tensor::empty({n}, DType::Float32));
+    // As mx.nd dispatches: large contiguous outputs take the streaming
+    // variant (non-temporal stores); KILN_BENCH_NO_STREAMING measures the
+    // general kernel.
+    const bool streaming =
+        n * 4 >= kStreamingOutputBytes &&
+        std::getenv("KILN_BENCH_NO_STREAMING") == nullptr;
+    if (streaming)
+      signature.attributes["streaming"] = {1};
     KernelEntryFn kernel = cache.get(signature);
     const bool serial = std::getenv("KILN_BENCH_SERIAL") != nullptr;
     std::printf("%.4f\n", medianMs(11, [&] {
                   if (serial)
                     invokeKernel(kernel, arguments);
+                  else if (streaming)
+                    invokeStreamingKernel(kernel, arguments);
                   else
                     invokeElementwiseKernel(kernel, arguments);
                 }));
