@@ -12,6 +12,10 @@
 //                               (a disk cache hit when the cache is warm)
 //   kernel_bench hit            median us of a request served from memory
 //
+// unary/binary use the streaming variant for outputs of 8 MB or more, as
+// mx.nd does (KILN_BENCH_NO_STREAMING=1: never; KILN_BENCH_FORCE_STREAMING=1:
+// always); KILN_BENCH_SERIAL=1 runs on one thread.
+//
 // Prints one number (milliseconds) per invocation; tools/bench/compiler.py
 // turns the numbers into JSON lines next to numpy's.
 //
@@ -87,9 +91,9 @@ int main(int argc, char **argv) {
     // As mx.nd dispatches: large contiguous outputs take the streaming
     // variant (non-temporal stores); KILN_BENCH_NO_STREAMING measures the
     // general kernel.
-    const bool streaming =
-        n * 4 >= kStreamingOutputBytes &&
-        std::getenv("KILN_BENCH_NO_STREAMING") == nullptr;
+    const bool streaming = (n * 4 >= kStreamingOutputBytes ||
+                            std::getenv("KILN_BENCH_FORCE_STREAMING")) &&
+                           std::getenv("KILN_BENCH_NO_STREAMING") == nullptr;
     if (streaming)
       signature.attributes["streaming"] = {1};
     KernelEntryFn kernel = cache.get(signature);
