@@ -131,5 +131,44 @@ TEST(KernelAbi, SmallElementwiseKernelsRunOnce) {
   EXPECT_EQ(addRowCalls.load(), 1);
 }
 
+// A streaming kernel's view of its arguments: rank-1 identity layouts
+// (offset 0, stride 1), the output 64-byte aligned. Writes in[i] * scale,
+// where scale is a rank-0 input, and checks the layout it is promised.
+std::atomic<int> streamingCalls{0};
+std::atomic<bool> streamingLayoutOk{true};
+extern "C" void scaleStreamingKernel(void **descriptors) {
+  ++streamingCalls;
+  auto *in = static_cast<int64_t *>(descriptors[0]);
+  auto *scale = static_cast<int64_t *>(descriptors[1]);
+  auto *out = static_cast<int64_t *>(descriptors[2]);
+  if (in[2] != 0 || out[2] != 0 || scale[2] != 0 || in[4] != 1 || out[4] != 1 ||
+      in[3] != out[3] || out[1] % 64 != 0)
+    streamingLayoutOk = false;
+  const float *x = reinterpret_cast<const float *>(in[1]);
+  const float factor = *reinterpret_cast<const float *>(scale[1]);
+  float *y = reinterpret_cast<float *>(out[1]);
+  for (int64_t i = 0; i < out[3]; ++i)
+    y[i] = x[i] * factor;
+}
+
+TEST(KernelAbi, StreamingSlicesAreAlignedRebasedAndCoverEverything) {
+  const int64_t n = (int64_t{1} << 20) + 7; // a ragged last slice
+  Tensor in = Tensor::empty({n}, DType::Float32);
+  Tensor scale = Tensor::empty({}, DType::Float32);
+  Tensor out = Tensor::empty({n}, DType::Float32);
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(out.data()) % 64, 0u);
+  auto *x = static_cast<float *>(in.data());
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = static_cast<float>(i % 1000);
+  *static_cast<float *>(scale.data()) = 2.0f;
+  streamingCalls = 0;
+  invokeStreamingKernel(&scaleStreamingKernel, {in, scale, out});
+  EXPECT_TRUE(streamingLayoutOk);
+  EXPECT_GE(streamingCalls.load(), 1);
+  const auto *y = static_cast<const float *>(out.data());
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(y[i], 2.0f * static_cast<float>(i % 1000)) << i;
+}
+
 } // namespace
 } // namespace kiln
