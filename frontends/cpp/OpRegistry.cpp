@@ -202,7 +202,9 @@ OpRegistry &OpRegistry::global() {
     ops::registerShapeOps(*created);
     ops::registerNeuralOps(*created);
     ops::registerJoinOps(*created);
-    ops::registerIndexingOps(*created);
+    ops::registerSliceOps(*created);
+    ops::registerGatherOps(*created);
+    ops::registerBroadcastOps(*created);
     ops::registerSortOps(*created);
     ops::registerOptimizerOps(*created);
     ops::registerGradients(*created);

@@ -1,6 +1,8 @@
 //===- Calls.cpp ----------------------------------------------------------===//
 #include "frontends/cpp/ops/Calls.h"
 
+#include "runtime/Error.h"
+
 #include <cstdio>
 
 namespace kiln {
@@ -17,6 +19,37 @@ std::string floatAttr(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.17g", value);
   return buffer;
+}
+
+int64_t checkedAxis(const std::string &op, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    throw Error(formatMessage(op, ": axis ", axis,
+                              " is out of range for an array of rank ", rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+NDArray zerosOf(const Shape &shape, DType dtype) {
+  return call("_zeros", {},
+              {{"shape", shapeAttr(shape)}, {"dtype", dtypeName(dtype)}});
+}
+
+Shape broadcastTarget(const std::string &op, const Shape &input,
+                      const Shape &given) {
+  if (given.size() < input.size())
+    throw Error(formatMessage(op, ": shape ", shapeToString(given),
+                              " has fewer dimensions than the input ",
+                              shapeToString(input)));
+  Shape target = given;
+  const size_t lead = given.size() - input.size();
+  for (size_t d = 0; d < given.size(); ++d) {
+    const int64_t have = d < lead ? 1 : input[d - lead];
+    if (target[d] == 0)
+      target[d] = have;
+    if (have != 1 && have != target[d])
+      throw Error(formatMessage(op, ": cannot broadcast ", shapeToString(input),
+                                " to ", shapeToString(given)));
+  }
+  return target;
 }
 
 NDArray broadcastTo(const NDArray &x, const Shape &shape) {

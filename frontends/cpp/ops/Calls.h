@@ -28,6 +28,16 @@ inline NDArray callScalar(const std::string &op, const NDArray &x,
   return invokeOp(op, {x}, {{"scalar", floatAttr(scalar)}});
 }
 
+/// `axis` in [-rank, rank) made non-negative; kiln::Error naming `op`
+/// otherwise.
+int64_t checkedAxis(const std::string &op, int64_t axis, int64_t rank);
+/// Zeros of `shape` and `dtype` (the _zeros op).
+NDArray zerosOf(const Shape &shape, DType dtype);
+/// MXNet's broadcast_to target for `input` given `shape` (0 keeps an
+/// extent); kiln::Error naming `op` when it does not broadcast.
+Shape broadcastTarget(const std::string &op, const Shape &input,
+                      const Shape &shape);
+
 /// `x` broadcast to `shape` (numpy rules).
 NDArray broadcastTo(const NDArray &x, const Shape &shape);
 /// `grad` summed over the axes along which `shape` was broadcast to

@@ -22,9 +22,12 @@ void registerShapeOps(OpRegistry &registry);
 /// _zeros, _ones, _full, _arange, _random_uniform, _random_normal.
 void registerCreationOps(OpRegistry &registry);
 
-/// indexing: slice, slice_axis, reverse/flip, broadcast_to/like,
-/// zeros_like, ones_like, reshape_like, pick, tile, repeat.
-void registerIndexingOps(OpRegistry &registry);
+/// slice, slice_axis, reverse/flip (views), _slice_scatter, _set_rows.
+void registerSliceOps(OpRegistry &registry);
+/// pick, gather_nd, scatter_nd.
+void registerGatherOps(OpRegistry &registry);
+/// broadcast_to/like, zeros_like, ones_like, reshape_like, pad, tile, repeat.
+void registerBroadcastOps(OpRegistry &registry);
 /// sgd_update, sgd_mom_update, adam_update (fused, in place).
 void registerOptimizerOps(OpRegistry &registry);
 /// sort, argsort, topk (on the runtime's CPU sort).

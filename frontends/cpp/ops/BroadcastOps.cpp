@@ -1,0 +1,229 @@
+//===- BroadcastOps.cpp - broadcasting, tiling, padding -------------------===//
+//
+// broadcast_to and broadcast_like run the broadcast_to primitive; tile,
+// repeat, pad, reshape_like and the *_like creators are composites of other
+// ops, so autograd differentiates them through their parts.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/ops/Calls.h"
+#include "frontends/cpp/ops/Ops.h"
+
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+
+namespace kiln {
+namespace ops {
+namespace {
+
+NDArray runBroadcast(const std::string &op, const NDArray &x,
+                     const Shape &target) {
+  // The primitive broadcasts unit dimensions of an input of the same rank.
+  Shape padded(target.size() - x.shape().size(), 1);
+  padded.insert(padded.end(), x.shape().begin(), x.shape().end());
+  NDArray input = x;
+  if (padded != x.shape()) {
+    NDArray contiguous =
+        x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
+    input = contiguous.view(contiguous.tensor().reshaped(padded));
+  }
+  compiler::KernelSignature signature{"broadcast_to", {}, {}};
+  return dispatch::generate(op, signature, {input}, target, x.dtype());
+}
+
+NDArray padConstant(const NDArray &data, const Shape &widths, double value) {
+  Shape shape;
+  std::string begin = "(", end = "(";
+  for (size_t d = 0; d < data.shape().size(); ++d) {
+    shape.push_back(data.shape()[d] + widths[2 * d] + widths[2 * d + 1]);
+    begin += std::to_string(widths[2 * d]) + ", ";
+    end += std::to_string(widths[2 * d] + data.shape()[d]) + ", ";
+  }
+  // Differentiable: the scatter's gradient is the slice back.
+  NDArray shifted =
+      value == 0 ? data : callScalar("_minus_scalar", data, value);
+  NDArray placed = call("_slice_scatter", {shifted},
+                        {{"shape", shapeAttr(shape)},
+                         {"begin", begin + ")"},
+                         {"end", end + ")"}});
+  return value == 0 ? placed : callScalar("_plus_scalar", placed, value);
+}
+
+/// `x` padded along `axis` by repeating its edge, or mirroring (reflect).
+NDArray padAxis(const NDArray &x, int64_t axis, int64_t before, int64_t after,
+                bool reflect) {
+  if (before == 0 && after == 0)
+    return x;
+  const int64_t extent = x.shape()[axis];
+  if (extent == 0 || (reflect && (before >= extent || after >= extent)))
+    throw Error(formatMessage("pad: axis ", axis, " of extent ", extent,
+                              " cannot be padded by (", before, ", ", after,
+                              ")", reflect ? " in reflect mode" : ""));
+  auto piece = [&](int64_t begin, int64_t end) {
+    return call("slice_axis", {x},
+                {{"axis", std::to_string(axis)},
+                 {"begin", std::to_string(begin)},
+                 {"end", std::to_string(end)}});
+  };
+  auto edge = [&](int64_t at, int64_t count) {
+    Shape shape = x.shape();
+    shape[axis] = count;
+    return broadcastTo(piece(at, at + 1), shape);
+  };
+  std::vector<NDArray> parts;
+  if (before)
+    parts.push_back(reflect ? call("reverse", {piece(1, before + 1)},
+                                   {{"axis", std::to_string(axis)}})
+                            : edge(0, before));
+  parts.push_back(x);
+  if (after)
+    parts.push_back(reflect ? call("reverse",
+                                   {piece(extent - 1 - after, extent - 1)},
+                                   {{"axis", std::to_string(axis)}})
+                            : edge(extent - 1, after));
+  return invokeOp("Concat", parts, {{"dim", std::to_string(axis)}});
+}
+
+} // namespace
+
+void registerBroadcastOps(OpRegistry &registry) {
+  registry.add(
+      {"broadcast_to",
+       {"data"},
+       {{"shape", AttrSpec::Kind::IntTuple, std::nullopt}},
+       "data broadcast to shape (0 keeps an extent).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         const Shape target = broadcastTarget("broadcast_to", in[0].shape(),
+                                              attrs.getIntTuple("shape"));
+         return runBroadcast("broadcast_to", in[0], target);
+       }});
+  registry.add(
+      {"broadcast_like",
+       {"lhs", "rhs"},
+       {},
+       "lhs broadcast to rhs's shape.",
+       [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
+         return broadcastTo(
+             in[0],
+             broadcastTarget("broadcast_like", in[0].shape(), in[1].shape()));
+       }});
+  registry.add(
+      {"zeros_like",
+       {"data"},
+       {},
+       "Zeros of data's shape and dtype.",
+       [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
+         return zerosOf(in[0].shape(), in[0].dtype());
+       }});
+  registry.add(
+      {"ones_like",
+       {"data"},
+       {},
+       "Ones of data's shape and dtype.",
+       [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
+         return call("_ones", {},
+                     {{"shape", shapeAttr(in[0].shape())},
+                      {"dtype", dtypeName(in[0].dtype())}});
+       }});
+  registry.add(
+      {"reshape_like",
+       {"lhs", "rhs"},
+       {},
+       "lhs reshaped to rhs's shape.",
+       [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
+         if (in[0].size() != in[1].size())
+           throw Error(formatMessage(
+               "reshape_like: cannot reshape ", shapeToString(in[0].shape()),
+               " like ", shapeToString(in[1].shape()), ": the sizes differ"));
+         return reshapeTo(in[0], in[1].shape());
+       }});
+  registry.add(
+      {"pad",
+       {"data"},
+       {{"mode", AttrSpec::Kind::String, "constant"},
+        {"pad_width", AttrSpec::Kind::IntTuple, std::nullopt},
+        {"constant_value", AttrSpec::Kind::Float, "0"}},
+       "data padded by pad_width (before, after per axis): with "
+       "constant_value, or repeating the edge ('edge'), or mirrored "
+       "without the edge ('reflect').",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         const NDArray &data = in[0];
+         const Shape widths = attrs.getIntTuple("pad_width");
+         const size_t rank = data.shape().size();
+         if (widths.size() != 2 * rank)
+           throw Error(formatMessage("pad: pad_width has ", widths.size(),
+                                     " values, expected 2 per axis (", 2 * rank,
+                                     ")"));
+         for (int64_t width : widths)
+           if (width < 0)
+             throw Error(formatMessage("pad: pad_width ", shapeToString(widths),
+                                       " must not be negative"));
+         const std::string mode = attrs.getString("mode");
+         if (mode != "constant" && mode != "edge" && mode != "reflect")
+           throw Error(formatMessage("pad: mode expected 'constant', 'edge' "
+                                     "or 'reflect', got '",
+                                     mode, "'"));
+         if (mode == "constant")
+           return padConstant(data, widths, attrs.getFloat("constant_value"));
+         NDArray result = data;
+         for (size_t d = 0; d < rank; ++d)
+           result = padAxis(result, d, widths[2 * d], widths[2 * d + 1],
+                            mode == "reflect");
+         return result;
+       }});
+  registry.add(
+      {"tile",
+       {"data"},
+       {{"reps", AttrSpec::Kind::IntTuple, std::nullopt}},
+       "data repeated reps times along each axis.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         Shape reps = attrs.getIntTuple("reps");
+         Shape shape = in[0].shape();
+         for (int64_t r : reps)
+           if (r < 0)
+             throw Error(formatMessage("tile: reps ", shapeToString(reps),
+                                       " must not be negative"));
+         while (reps.size() < shape.size())
+           reps.insert(reps.begin(), 1);
+         while (shape.size() < reps.size())
+           shape.insert(shape.begin(), 1);
+         // (r0, d0, r1, d1, ...) by broadcasting (1, d0, 1, d1, ...).
+         Shape interleaved, broadcast, result;
+         for (size_t d = 0; d < shape.size(); ++d) {
+           interleaved.insert(interleaved.end(), {1, shape[d]});
+           broadcast.insert(broadcast.end(), {reps[d], shape[d]});
+           result.push_back(reps[d] * shape[d]);
+         }
+         return reshapeTo(broadcastTo(reshapeTo(in[0], interleaved), broadcast),
+                          result);
+       }});
+  registry.add(
+      {"repeat",
+       {"data"},
+       {{"repeats", AttrSpec::Kind::Int, std::nullopt},
+        {"axis", AttrSpec::Kind::OptionalInt, "None"}},
+       "Each element repeated `repeats` times along axis (flattened when "
+       "None).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         const int64_t repeats = attrs.getInt("repeats");
+         if (repeats < 0)
+           throw Error(formatMessage("repeat: repeats must not be negative, "
+                                     "got ",
+                                     repeats));
+         NDArray data = in[0];
+         int64_t axis = 0;
+         if (auto given = attrs.getOptionalInt("axis"))
+           axis = checkedAxis("repeat", *given, data.shape().size());
+         else
+           data = reshapeTo(data, {data.size()});
+         Shape expanded = data.shape(), broadcast = data.shape(),
+               result = data.shape();
+         expanded.insert(expanded.begin() + axis + 1, 1);
+         broadcast.insert(broadcast.begin() + axis + 1, repeats);
+         result[axis] *= repeats;
+         return reshapeTo(broadcastTo(reshapeTo(data, expanded), broadcast),
+                          result);
+       }});
+}
+
+} // namespace ops
+} // namespace kiln
