@@ -3,7 +3,6 @@
 Operations return at once; the dependency engine runs them in the background.
 Reading values (``asnumpy``, ``wait_to_read``) waits for them.
 """
-import builtins as _builtins
 import numbers as _numbers
 
 import numpy as _np
@@ -54,34 +53,15 @@ def array(source_array, ctx=None, dtype=None):
     return NDArray.from_numpy(source)
 
 
-def _binary(array_op, scalar_op, reversed_scalar_op=None):
-    """An NDArray operator method: array (op) array broadcasts, array (op)
-    number uses the scalar operator, as MXNet's NDArray does."""
+def _comparison(array_op, scalar_op):
+    """A comparison operator: array (op) array broadcasts, array (op) number
+    uses the scalar operator, as MXNet's NDArray does."""
     def method(self, other):
         if isinstance(other, NDArray):
             return array_op(self, other)
         if isinstance(other, (_numbers.Number, _np.generic)):
             return scalar_op(self, scalar=float(other))
         return NotImplemented
-
-    def reflected(self, other):
-        if isinstance(other, (_numbers.Number, _np.generic)):
-            return (reversed_scalar_op or scalar_op)(self, scalar=float(other))
-        return NotImplemented
-
-    return method, reflected
-
-
-def _inplace(array_op, scalar_op):
-    """``a op= b``: the result written into a's own storage (out=a)."""
-    def method(self, other):
-        if isinstance(other, NDArray):
-            array_op(self, other, out=self)
-        elif isinstance(other, (_numbers.Number, _np.generic)):
-            scalar_op(self, scalar=float(other), out=self)
-        else:
-            return NotImplemented
-        return self  # The same object, as MXNet's in-place operators.
     return method
 
 
@@ -97,7 +77,7 @@ _COMPARISONS = {
     "le": (broadcast_lesser_equal, _lesser_equal_scalar),
 }
 for _name, (_array_op, _scalar_op) in _COMPARISONS.items():
-    setattr(NDArray, "__%s__" % _name, _binary(_array_op, _scalar_op)[0])
+    setattr(NDArray, "__%s__" % _name, _comparison(_array_op, _scalar_op))
 # Arrays stay hashable by identity, as in MXNet.
 NDArray.__hash__ = object.__hash__
 NDArray.__neg__ = lambda self: negative(self)
@@ -219,173 +199,11 @@ def _iter(self):
 NDArray.__iter__ = _iter
 
 
-def _index_list(key, shape):
-    """Basic indexing: (begin, end, step) per leading axis and the integer
-    axes to drop, from ints, slices, Ellipsis and None (new axes)."""
-    from .base import MXNetError
-    if not isinstance(key, tuple):
-        key = (key,)
-    if _builtins.sum(1 for item in key if item is Ellipsis) > 1:
-        raise MXNetError("__getitem__: an index can have only one Ellipsis")
-    concrete = _builtins.sum(1 for item in key if item is not None and item is not Ellipsis)
-    if concrete > len(shape):
-        raise MXNetError("__getitem__: too many indices (%d) for an array of "
-                         "rank %d" % (concrete, len(shape)))
-    begin, end, step, dropped, new_axes = [], [], [], [], []
-    axis = 0
-    for item in key:
-        if item is Ellipsis:
-            for _ in range(len(shape) - concrete):
-                begin.append(None), end.append(None), step.append(None)
-                axis += 1
-        elif item is None:
-            new_axes.append(axis + len(new_axes))
-        elif isinstance(item, (int, _np.integer)):
-            index = int(item)
-            extent = shape[axis]
-            if not -extent <= index < extent:
-                raise IndexError("index %d is out of bounds for axis %d with "
-                                 "size %d" % (index, axis, extent))
-            index += extent if index < 0 else 0
-            begin.append(index), end.append(index + 1), step.append(None)
-            dropped.append(axis)
-            axis += 1
-        elif isinstance(item, _builtins.slice):
-            begin.append(item.start), end.append(item.stop), step.append(item.step)
-            axis += 1
-        else:
-            raise MXNetError("__getitem__: index item of type %s is not "
-                             "supported; expected int, slice, None, Ellipsis "
-                             "or an NDArray/list of indices"
-                             % type(item).__name__)
-    return begin, end, step, dropped, new_axes
+# Indexing (x[key], x[key] = value) lives in _indexing.py.
+from . import _indexing  # noqa: E402
 
-
-def _is_index_array(item):
-    return isinstance(item, (NDArray, list)) or (
-        isinstance(item, _np.ndarray) and item.ndim > 0)
-
-
-def _is_advanced(key):
-    if isinstance(key, tuple):
-        return any(_is_index_array(item) for item in key)
-    return _is_index_array(key)
-
-
-def _index_array(item, extent=None):
-    """An index list/array as an int64 NDArray; host-side values are
-    bounds-checked at once (IndexError, as numpy)."""
-    if isinstance(item, NDArray):
-        return item
-    values = _np.asarray(item)
-    if values.dtype.kind not in "iu":
-        from .base import MXNetError
-        raise MXNetError("__getitem__: index arrays must hold integers, got "
-                         "dtype %s" % values.dtype)
-    if extent is not None and values.size and (
-            values.max() >= extent or values.min() < -extent):
-        bad = values.max() if values.max() >= extent else values.min()
-        raise IndexError("index %d is out of bounds for axis with size %d"
-                         % (bad, extent))
-    return array(_np.where(values < 0, values + (extent or 0), values),
-                 dtype="int64")
-
-
-def _advanced_getitem(self, key):
-    """Index arrays: one array (along axis 0, or along one axis with every
-    other item a full slice) takes; a tuple of arrays gathers (gather_nd)."""
-    from .base import MXNetError
-    items = key if isinstance(key, tuple) else (key,)
-    if all(_is_index_array(item) for item in items):
-        if len(items) == 1:
-            return take(self, _index_array(items[0], self.shape[0]), axis=0)
-        if len(items) > self.ndim:
-            raise MXNetError("__getitem__: too many indices (%d) for an array of "
-                             "rank %d" % (len(items), self.ndim))
-        arrays = [_index_array(item, self.shape[axis]).astype("int64")
-                  for axis, item in enumerate(items)]
-        shapes = {a.shape for a in arrays}
-        if len(shapes) != 1:
-            raise MXNetError("__getitem__: index arrays must have one shape, got "
-                             "%s" % sorted(shapes))
-        return gather_nd(self, stack(*arrays, axis=0))
-    arrays = [axis for axis, item in enumerate(items) if _is_index_array(item)]
-    full = all(isinstance(item, _builtins.slice) and item == _builtins.slice(None)
-               for axis, item in enumerate(items) if axis not in arrays)
-    if len(arrays) == 1 and full:
-        axis = arrays[0]
-        return take(self, _index_array(items[axis], self.shape[axis]), axis=axis)
-    raise MXNetError("__getitem__: this mix of index arrays and slices is not "
-                     "supported; use one index array with full slices (x[:, idx]) "
-                     "or a tuple of index arrays")
-
-
-def _basic_view(self, key):
-    begin, end, step, dropped, new_axes = _index_list(key, self.shape)
-    result = self
-    if begin:
-        result = slice(self, begin=tuple(begin), end=tuple(end),
-                       step=tuple(1 if s is None else s for s in step))
-    return result, dropped, new_axes
-
-
-def _getitem(self, key):
-    """MXNet's indexing: ints, slices (views), Ellipsis, None, and an array
-    or list of indices along the first axis (a copy, as take)."""
-    if _is_advanced(key):
-        return _advanced_getitem(self, key)
-    result, dropped, new_axes = _basic_view(self, key)
-    if dropped:
-        shape = [extent for axis, extent in enumerate(result.shape)
-                 if axis not in dropped]
-        # MXNet's legacy arrays have no rank 0: x[i] of a vector is (1,).
-        result = reshape(result, shape=tuple(shape) if shape else (1,))
-    for axis in new_axes:
-        result = expand_dims(result, axis=_builtins.min(axis, result.ndim))
-    return result
-
-
-def _value_shape(value):
-    return getattr(value, "shape", _np.shape(value))
-
-
-def _setitem(self, key, value):
-    """x[key] = value: writes value (broadcast, converted to x's dtype)
-    into the region key selects."""
-    from .base import MXNetError
-    if _is_advanced(key):
-        if isinstance(key, tuple):
-            raise MXNetError("__setitem__: assignment through index arrays "
-                             "supports one array along the first axis "
-                             "(x[idx] = value)")
-        source = value if isinstance(value, NDArray) else array(value, dtype=self.dtype)
-        _set_rows(self, _index_array(key, self.shape[0] if self.ndim else None),
-                  source, out=self)
-        return
-    region, dropped, _ = _basic_view(self, key)
-    if isinstance(value, NDArray):
-        source = value
-    elif isinstance(value, (_numbers.Number, _np.generic)):
-        source = full((1,), value, dtype=self.dtype)
-    else:
-        source = array(value, dtype=self.dtype)
-    if region.size == 0:
-        return
-    if dropped:
-        # The value is shaped like the indexed result (integer axes gone).
-        squeezed = tuple(extent for axis, extent in enumerate(region.shape)
-                         if axis not in dropped)
-        if source.shape != squeezed and squeezed:
-            source = broadcast_to(source, shape=squeezed)
-        if source.size != region.size:
-            raise MXNetError("__setitem__: cannot assign a value of shape %s "
-                             "to a region of shape %s" % (_value_shape(value), squeezed))
-        source = reshape(source, shape=region.shape)
-    _core.assign(region, source)
-
-
-NDArray.__getitem__ = _getitem
-NDArray.__setitem__ = _setitem
+NDArray.__getitem__ = _indexing.getitem
+NDArray.__setitem__ = _indexing.setitem
 
 
 _topk_one = topk

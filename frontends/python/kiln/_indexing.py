@@ -1,0 +1,175 @@
+"""NDArray indexing, as MXNet's: ints, slices (views, negative steps too),
+Ellipsis and None; index arrays along one axis (take) or as a tuple
+(gather_nd); and assignment through basic indexing or one index array along
+the first axis."""
+import builtins as _builtins
+import numbers as _numbers
+
+import numpy as _np
+
+from . import _core
+from . import ndarray as _nd
+from .base import MXNetError
+
+
+def _index_list(key, shape):
+    """Basic indexing: (begin, end, step) per leading axis and the integer
+    axes to drop, from ints, slices, Ellipsis and None (new axes)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    if _builtins.sum(1 for item in key if item is Ellipsis) > 1:
+        raise MXNetError("__getitem__: an index can have only one Ellipsis")
+    concrete = _builtins.sum(1 for item in key if item is not None and item is not Ellipsis)
+    if concrete > len(shape):
+        raise MXNetError("__getitem__: too many indices (%d) for an array of "
+                         "rank %d" % (concrete, len(shape)))
+    begin, end, step, dropped, new_axes = [], [], [], [], []
+    axis = 0
+    for item in key:
+        if item is Ellipsis:
+            for _ in range(len(shape) - concrete):
+                begin.append(None), end.append(None), step.append(None)
+                axis += 1
+        elif item is None:
+            new_axes.append(axis + len(new_axes))
+        elif isinstance(item, (int, _np.integer)):
+            index = int(item)
+            extent = shape[axis]
+            if not -extent <= index < extent:
+                raise IndexError("index %d is out of bounds for axis %d with "
+                                 "size %d" % (index, axis, extent))
+            index += extent if index < 0 else 0
+            begin.append(index), end.append(index + 1), step.append(None)
+            dropped.append(axis)
+            axis += 1
+        elif isinstance(item, _builtins.slice):
+            begin.append(item.start), end.append(item.stop), step.append(item.step)
+            axis += 1
+        else:
+            raise MXNetError("__getitem__: index item of type %s is not "
+                             "supported; expected int, slice, None, Ellipsis "
+                             "or an NDArray/list of indices"
+                             % type(item).__name__)
+    return begin, end, step, dropped, new_axes
+
+
+def _is_index_array(item):
+    return isinstance(item, (_nd.NDArray, list)) or (
+        isinstance(item, _np.ndarray) and item.ndim > 0)
+
+
+def _is_advanced(key):
+    if isinstance(key, tuple):
+        return any(_is_index_array(item) for item in key)
+    return _is_index_array(key)
+
+
+def _index_array(item, extent=None):
+    """An index list/array as an int64 NDArray; host-side values are
+    bounds-checked at once (IndexError, as numpy)."""
+    if isinstance(item, _nd.NDArray):
+        return item
+    values = _np.asarray(item)
+    if values.dtype.kind not in "iu":
+            raise MXNetError("__getitem__: index arrays must hold integers, got "
+                         "dtype %s" % values.dtype)
+    if extent is not None and values.size and (
+            values.max() >= extent or values.min() < -extent):
+        bad = values.max() if values.max() >= extent else values.min()
+        raise IndexError("index %d is out of bounds for axis with size %d"
+                         % (bad, extent))
+    return _nd.array(_np.where(values < 0, values + (extent or 0), values),
+                 dtype="int64")
+
+
+def _advanced_getitem(self, key):
+    """Index arrays: one array (along axis 0, or along one axis with every
+    other item a full slice) takes; a tuple of arrays gathers (gather_nd)."""
+    items = key if isinstance(key, tuple) else (key,)
+    if all(_is_index_array(item) for item in items):
+        if len(items) == 1:
+            return _nd.take(self, _index_array(items[0], self.shape[0]), axis=0)
+        if len(items) > self.ndim:
+            raise MXNetError("__getitem__: too many indices (%d) for an array of "
+                             "rank %d" % (len(items), self.ndim))
+        arrays = [_index_array(item, self.shape[axis]).astype("int64")
+                  for axis, item in enumerate(items)]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) != 1:
+            raise MXNetError("__getitem__: index arrays must have one shape, got "
+                             "%s" % sorted(shapes))
+        return _nd.gather_nd(self, _nd.stack(*arrays, axis=0))
+    arrays = [axis for axis, item in enumerate(items) if _is_index_array(item)]
+    full = all(isinstance(item, _builtins.slice) and item == _builtins.slice(None)
+               for axis, item in enumerate(items) if axis not in arrays)
+    if len(arrays) == 1 and full:
+        axis = arrays[0]
+        return _nd.take(self, _index_array(items[axis], self.shape[axis]), axis=axis)
+    raise MXNetError("__getitem__: this mix of index arrays and slices is not "
+                     "supported; use one index array with full slices (x[:, idx]) "
+                     "or a tuple of index arrays")
+
+
+def _basic_view(self, key):
+    begin, end, step, dropped, new_axes = _index_list(key, self.shape)
+    result = self
+    if begin:
+        result = _nd.slice(self, begin=tuple(begin), end=tuple(end),
+                       step=tuple(1 if s is None else s for s in step))
+    return result, dropped, new_axes
+
+
+def getitem(self, key):
+    """MXNet's indexing: ints, slices (views), Ellipsis, None, and an array
+    or list of indices along the first axis (a copy, as take)."""
+    if _is_advanced(key):
+        return _advanced_getitem(self, key)
+    result, dropped, new_axes = _basic_view(self, key)
+    if dropped:
+        shape = [extent for axis, extent in enumerate(result.shape)
+                 if axis not in dropped]
+        # MXNet's legacy arrays have no rank 0: x[i] of a vector is (1,).
+        result = _nd.reshape(result, shape=tuple(shape) if shape else (1,))
+    for axis in new_axes:
+        result = _nd.expand_dims(result, axis=_builtins.min(axis, result.ndim))
+    return result
+
+
+def _value_shape(value):
+    return getattr(value, "shape", _np.shape(value))
+
+
+def setitem(self, key, value):
+    """x[key] = value: writes value (broadcast, converted to x's dtype)
+    into the region key selects."""
+    if _is_advanced(key):
+        if isinstance(key, tuple):
+            raise MXNetError("__setitem__: assignment through index arrays "
+                             "supports one array along the first axis "
+                             "(x[idx] = value)")
+        source = value if isinstance(value, _nd.NDArray) else _nd.array(value, dtype=self.dtype)
+        _nd._set_rows(self, _index_array(key, self.shape[0] if self.ndim else None),
+                  source, out=self)
+        return
+    region, dropped, _ = _basic_view(self, key)
+    if isinstance(value, _nd.NDArray):
+        source = value
+    elif isinstance(value, (_numbers.Number, _np.generic)):
+        source = _nd.full((1,), value, dtype=self.dtype)
+    else:
+        source = _nd.array(value, dtype=self.dtype)
+    if region.size == 0:
+        return
+    if dropped:
+        # The value is shaped like the indexed result (integer axes gone).
+        squeezed = tuple(extent for axis, extent in enumerate(region.shape)
+                         if axis not in dropped)
+        if source.shape != squeezed and squeezed:
+            source = _nd.broadcast_to(source, shape=squeezed)
+        if source.size != region.size:
+            raise MXNetError("__setitem__: cannot assign a value of shape %s "
+                             "to a region of shape %s" % (_value_shape(value), squeezed))
+        source = _nd.reshape(source, shape=region.shape)
+    _core.assign(region, source)
+
+
