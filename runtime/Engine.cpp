@@ -224,6 +224,13 @@ bool Engine::runInlineIfIdle(const std::function<void()> &fn, Device device,
   for (size_t i = 0; i < writeCount; ++i)
     writes[i]->activeWriter_ = true;
   lock.unlock();
+  // Traces show inline ops on the thread that pushed them; name it once.
+  thread_local bool named = false;
+  if (!named && Profiler::global().recordingOps()) {
+    Profiler::global().setThreadName(device.toString() +
+                                     " inline (calling thread)");
+    named = true;
+  }
   ErrorCell error = run(fn, name, device);
   lock.lock();
   if (error)

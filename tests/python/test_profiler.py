@@ -53,6 +53,8 @@ def test_chrome_trace_has_every_op(trace_file):
     threads = {e["args"]["name"] for e in events
                if e["ph"] == "M" and e["name"] == "thread_name"}
     assert any("cpu(0) compute worker" in name for name in threads), threads
+    # Tiny ops ran inline, on the thread that pushed them.
+    assert "cpu(0) inline (calling thread)" in threads, threads
     # profile_all includes memory: bytes in use as counter events.
     counters = [e for e in events if e["ph"] == "C"]
     assert counters and all("bytes in use" in e["args"] for e in counters)
