@@ -197,3 +197,23 @@ def test_indexing_errors():
     b[nd.array([5])] = 1  # checked in the kernel: raised at the next read
     with pytest.raises(mx.MXNetError, match="out of bounds"):
         b.asnumpy()
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda a, out: nd.dot(a, a.T, out=out), lambda x: x @ x.T),
+    (lambda a, out: nd.softmax(a, out=out), lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)),
+    (lambda a, out: nd.transpose(nd.transpose(a), out=out), lambda x: x),
+    (lambda a, out: nd.concat(a[:, :1], a[:, 1:], dim=1, out=out), lambda x: x),
+    (lambda a, out: nd.slice_axis(a, axis=0, begin=0, end=None, out=out), lambda x: x),
+])
+def test_out_for_every_kind_of_op(call, expected):
+    x = np.arange(9, dtype=np.float32).reshape(3, 3) / 10
+    out = nd.zeros((3, 3))
+    result = call(nd.array(x), out)
+    np.testing.assert_allclose(out.asnumpy(), expected(x), rtol=1e-6)
+    np.testing.assert_allclose(result.asnumpy(), out.asnumpy())
+    total = nd.zeros((1,))
+    nd.sum(nd.array(x), out=total)
+    assert abs(total.asscalar() - x.sum()) < 1e-5
+    with pytest.raises(mx.MXNetError, match="out has shape"):
+        nd.dot(nd.array(x), nd.array(x), out=nd.zeros((2, 2)))

@@ -51,8 +51,6 @@ void registerJoinOps(OpRegistry &registry) {
                 "The arrays joined along dim.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  if (!out.isNone())
-                    throw Error("concat: out= is not supported yet");
                   return concat("concat", in, attrs.getInt("dim"));
                 }},
                {"concat"});
@@ -63,8 +61,6 @@ void registerJoinOps(OpRegistry &registry) {
        "The arrays, all of one shape, joined along a new axis.",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         if (!out.isNone())
-           throw Error("stack: out= is not supported yet");
          const int64_t rank = in.front().shape().size();
          int64_t axis = attrs.getInt("axis");
          if (axis < -(rank + 1) || axis > rank)

@@ -72,8 +72,6 @@ void registerLinalgOps(OpRegistry &registry) {
                 "of rhs; f32 runs on oneDNN.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  if (!out.isNone())
-                    throw Error("dot: out= is not supported yet");
                   return dot(in[0], in[1], attrs.getBool("transpose_a"),
                              attrs.getBool("transpose_b"));
                 }});

@@ -83,8 +83,6 @@ void registerNeuralOps(OpRegistry &registry) {
                 "kernel after the max.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  if (!out.isNone())
-                    throw Error("softmax: out= is not supported yet");
                   return softmax("softmax", in[0], attrs, false);
                 }});
   registry.add({"log_softmax",
@@ -93,8 +91,6 @@ void registerNeuralOps(OpRegistry &registry) {
                 "x - max - log(sum(exp(x - max))) along axis.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  if (!out.isNone())
-                    throw Error("log_softmax: out= is not supported yet");
                   return softmax("log_softmax", in[0], attrs, true);
                 }});
   registry.add(
@@ -167,8 +163,6 @@ void registerNeuralOps(OpRegistry &registry) {
        "out-of-range indices clip (mode 'clip') or wrap ('wrap').",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         if (!out.isNone())
-           throw Error("take: out= is not supported yet");
          const NDArray &a = in[0];
          const int64_t rank = a.shape().size();
          int64_t axis = attrs.getInt("axis");

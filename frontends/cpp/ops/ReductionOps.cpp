@@ -73,8 +73,6 @@ void registerReductionOps(OpRegistry &registry) {
                                               const Attrs &attrs,
                                               const NDArray &out) {
            const NDArray &x = in[0];
-           if (!out.isNone())
-             throw Error(formatMessage(name, ": out= is not supported yet"));
            if (x.dtype() == DType::Bool)
              throw Error(formatMessage(name, ": bool arrays are not supported; "
                                              "cast them first"));
@@ -133,8 +131,6 @@ void registerReductionOps(OpRegistry &registry) {
              "as float32 like MXNet.",
          [name](const std::vector<NDArray> &in, const Attrs &attrs,
                 const NDArray &out) {
-           if (!out.isNone())
-             throw Error(formatMessage(name, ": out= is not supported yet"));
            NDArray x = in[0];
            if (x.dtype() == DType::Bool)
              throw Error(

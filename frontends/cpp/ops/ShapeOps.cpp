@@ -107,12 +107,6 @@ int64_t normalizedAxis(const std::string &op, int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-void noOut(const std::string &op, const NDArray &out) {
-  if (!out.isNone())
-    throw Error(formatMessage(op, ": out= is not supported (the result is a "
-                                  "view)"));
-}
-
 } // namespace
 
 void registerShapeOps(OpRegistry &registry) {
@@ -125,7 +119,6 @@ void registerShapeOps(OpRegistry &registry) {
        "apply (right to left with reverse).",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         noOut("reshape", out);
          std::vector<int64_t> codes = attrs.getIntTuple("shape");
          Shape input = in[0].shape();
          Shape shape;
@@ -150,7 +143,6 @@ void registerShapeOps(OpRegistry &registry) {
                 "The axes permuted (reversed by default), as a view.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  noOut("transpose", out);
                   const int64_t rank = in[0].shape().size();
                   std::vector<int64_t> axes = attrs.getIntTuple("axes");
                   if (axes.empty())
@@ -177,7 +169,6 @@ void registerShapeOps(OpRegistry &registry) {
        "Two axes exchanged, as a view.",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         noOut("swapaxes", out);
          const int64_t rank = in[0].shape().size();
          std::vector<int64_t> axes(rank);
          for (int64_t d = 0; d < rank; ++d)
@@ -195,7 +186,6 @@ void registerShapeOps(OpRegistry &registry) {
        "A new axis of extent 1 at axis, as a view.",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         noOut("expand_dims", out);
          const NDArray &x = in[0];
          const int64_t rank = x.shape().size();
          const int64_t axis =
@@ -212,7 +202,6 @@ void registerShapeOps(OpRegistry &registry) {
        "The axes of extent 1 removed (all of them by default), as a view.",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         noOut("squeeze", out);
          const NDArray &x = in[0];
          const int64_t rank = x.shape().size();
          std::vector<bool> dropped(rank, false);
@@ -247,7 +236,6 @@ void registerShapeOps(OpRegistry &registry) {
        {},
        "The array as 2-D: the first axis kept, the rest merged.",
        [](const std::vector<NDArray> &in, const Attrs &, const NDArray &out) {
-         noOut("flatten", out);
          const NDArray &x = in[0];
          if (x.shape().empty())
            throw Error("flatten: expected an array of rank 1 or more");

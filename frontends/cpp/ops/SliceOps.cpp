@@ -105,9 +105,6 @@ void registerSliceOps(OpRegistry &registry) {
                 "whole axis), as a view.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  if (!out.isNone())
-                    throw Error("slice: out= is not supported (the result is "
-                                "a view)");
                   return sliceView(in[0],
                                    slicesOf("slice", in[0].shape(), attrs));
                 }},
@@ -121,9 +118,6 @@ void registerSliceOps(OpRegistry &registry) {
        "data[begin:end] along one axis, as a view.",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         if (!out.isNone())
-           throw Error("slice_axis: out= is not supported (the result is a "
-                       "view)");
          const Shape &shape = in[0].shape();
          const int64_t axis =
              checkedAxis("slice_axis", attrs.getInt("axis"), shape.size());
@@ -163,9 +157,6 @@ void registerSliceOps(OpRegistry &registry) {
                 "The elements in reverse order along the axes, as a view.",
                 [](const std::vector<NDArray> &in, const Attrs &attrs,
                    const NDArray &out) {
-                  if (!out.isNone())
-                    throw Error(
-                        "flip: out= is not supported (the result is a view)");
                   const Shape &shape = in[0].shape();
                   std::vector<AxisSlice> slices;
                   for (int64_t extent : shape)
