@@ -379,11 +379,14 @@ bool anyTakesGradient(const std::vector<NDArray> &inputs) {
 }
 
 void checkInPlaceWhileRecording(const std::string &op, const NDArray &out) {
-  const std::shared_ptr<Entry> &entry = out.autogradEntry();
-  if (entry && entry->isVariable)
+  // Overwriting an array the graph holds (a variable, or a recorded result
+  // some node may read in backward) would corrupt the gradients, as MXNet
+  // warns; results of unrecorded work may be overwritten freely.
+  if (takesGradient(out.autogradEntry()))
     throw Error(formatMessage(
-        op, ": in-place operations (+=, x[:] =, out=) on an array with an "
-            "attached gradient are not supported while recording"));
+        op, ": in-place operations (+=, x[:] =, out=) on an array that is "
+            "part of the recorded graph are not supported while recording; "
+            "write to a new array, or run backward first"));
 }
 
 void markVariables(const std::vector<NDArray> &variables,

@@ -61,8 +61,8 @@ bool setTraining(bool training);
 bool takesGradient(const NDArray &array);
 /// Whether an op reading `inputs` must be recorded.
 bool anyTakesGradient(const std::vector<NDArray> &inputs);
-/// Throws when `out` is a variable: writing a recorded result into it would
-/// lose its gradient (MXNet forbids it too).
+/// Throws when `out` is part of the recorded graph (a variable or a
+/// recorded result): overwriting it would corrupt the gradients.
 void checkInPlaceWhileRecording(const std::string &op, const NDArray &out);
 
 /// Marks `variables` as variables with `gradBuffers` and requests.

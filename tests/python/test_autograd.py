@@ -379,6 +379,10 @@ def test_errors():
     with pytest.raises(mx.MXNetError, match="in-place"):
         with mx.autograd.record():
             x += 1
+    with pytest.raises(mx.MXNetError, match="part of the recorded graph"):
+        with mx.autograd.record():
+            h = x * 2
+            nd.square(h, out=h)  # backward would read the overwritten h
     with pytest.raises(mx.MXNetError, match="attach_grad"):
         mx.autograd.grad(y, nd.array([1.0]))
     with pytest.raises(mx.MXNetError, match="Symbol"):
