@@ -110,3 +110,21 @@ def test_errors():
         nd.pad(x, mode="reflect", pad_width=(0, 0, 3, 0))
     with pytest.raises(mx.MXNetError, match="randint: low"):
         nd.random.randint(3, 3, shape=(2,))
+
+
+def test_multinomial_samples_follow_the_probabilities():
+    mx.random.seed(11)
+    probabilities = nd.array([[0.1, 0.6, 0.3], [0.5, 0.0, 0.5]])
+    samples = nd.random.multinomial(probabilities, shape=20000)
+    assert samples.shape == (2, 20000) and samples.dtype == np.int32
+    for row, expected in zip(samples.asnumpy(), probabilities.asnumpy()):
+        frequencies = np.bincount(row, minlength=3) / row.size
+        np.testing.assert_allclose(frequencies, expected, atol=0.015)
+    assert nd.random.multinomial(nd.array([0.2, 0.8])).shape == (1,)  # as MXNet
+    drawn, log_probability = nd.random.multinomial(probabilities, get_prob=True)
+    assert drawn.shape == (2,) and log_probability.shape == (2,)
+    np.testing.assert_allclose(
+        log_probability.asnumpy(),
+        np.log(probabilities.asnumpy()[np.arange(2), drawn.asnumpy()]), rtol=1e-6)
+    with pytest.raises(mx.MXNetError, match="rank 1 or more"):
+        nd.random.multinomial(nd.array(np.array(1.0)).reshape(()))

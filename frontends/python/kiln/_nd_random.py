@@ -68,10 +68,43 @@ def shuffle(data, **kwargs):
     return take(data, argsort(keys, dtype="int64"))
 
 
+def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwargs):
+    """Samples from the categorical distributions in data's last axis (each
+    row sums to 1): one sample per row, or `shape` samples per row appended
+    to the batch shape. With get_prob, also the samples' log-probabilities."""
+    from . import ndarray as nd
+    from .base import MXNetError
+    if data.ndim < 1:
+        raise MXNetError("multinomial: data must have rank 1 or more")
+    categories = data.shape[-1]
+    batch_shape = data.shape[:-1]
+    sample_shape = () if shape is None else _shape(shape)
+    rows = int(_np.prod(batch_shape, dtype=_np.int64)) if batch_shape else 1
+    count = int(_np.prod(sample_shape, dtype=_np.int64)) if sample_shape else 1
+    probabilities = data.reshape((rows, 1, categories))
+    # Cumulative sums by a triangular matmul; a sample is the number of
+    # cumulative sums at or below its uniform draw.
+    upper = nd.array(_np.triu(_np.ones((categories, categories))), dtype=data.dtype)
+    cumulative = nd.dot(probabilities.reshape((rows, categories)), upper)
+    draws = uniform(0, 1, shape=(rows, count), dtype=data.dtype.name)
+    below = nd.broadcast_lesser_equal(cumulative.reshape((rows, 1, categories)),
+                                      draws.reshape((rows, count, 1)))
+    index = nd.clip(nd.sum(below, axis=2), 0, categories - 1)
+    result = index.astype(_np.dtype(dtype).name).reshape(batch_shape + sample_shape or (1,))
+    if out is not None:
+        out[:] = result
+        result = out
+    if not get_prob:
+        return result
+    picked = nd.pick(nd.broadcast_to(probabilities, shape=(rows, count, categories)),
+                     index, axis=2)
+    return [result, nd.log(picked).reshape(batch_shape + sample_shape or (1,))]
+
+
 def seed(seed_state, ctx="all"):
     """Seeds the random operators: the same seed, the same arrays."""
     _core.random_seed(int(seed_state))
 
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
-           "seed"]
+           "multinomial", "seed"]
