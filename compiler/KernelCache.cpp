@@ -62,9 +62,10 @@ public:
   /// Optimized object code for `signature`'s kernel, named `functionName`.
   std::string emit(const KernelSignature &signature,
                    const std::string &functionName) {
+    const bool streaming = signature.attributes.count("streaming") > 0;
+    const bool flat = streaming || signature.attributes.count("flat") > 0;
     return lower(buildKernelModule(mlirContext(), signature, functionName),
-                 signature.key(), functionName,
-                 signature.attributes.count("streaming") > 0);
+                 signature.key(), functionName, flat, streaming);
   }
 
   /// Optimized object code for a graph's kernel, named `functionName`.
@@ -77,7 +78,7 @@ public:
 private:
   std::string lower(mlir::OwningOpRef<mlir::ModuleOp> module,
                     const std::string &what, const std::string &functionName,
-                    bool streaming = false) {
+                    bool identityLayouts = false, bool streaming = false) {
     mlir::MLIRContext &context = mlirContext();
     // Pipeline failures are compiler bugs, but still errors, not aborts:
     // collect the diagnostics into the message.
@@ -87,7 +88,7 @@ private:
       return mlir::success();
     });
     mlir::PassManager pipeline(&context);
-    mlir::kiln::buildLowerToLLVMPipeline(pipeline, streaming);
+    mlir::kiln::buildLowerToLLVMPipeline(pipeline, identityLayouts);
     if (mlir::failed(pipeline.run(*module)))
       throw Error("compiler: lowering " + what + " failed:" + diagnostics);
     return jit.emitObject(*module, functionName, streaming);

@@ -63,8 +63,8 @@ void invokeElementwiseKernel(KernelEntryFn entry,
   invokeElementwiseKernel(entry, copies);
 }
 
-void invokeStreamingKernel(KernelEntryFn entry,
-                           const std::vector<Tensor> &arguments) {
+void invokeFlatKernel(KernelEntryFn entry,
+                      const std::vector<Tensor> &arguments) {
   const Tensor &output = arguments.back();
   const int64_t total = output.numElements();
   const int64_t alignment = std::max<int64_t>(

@@ -55,13 +55,14 @@ void invokeElementwiseKernel(KernelEntryFn entry,
 void invokeElementwiseKernel(KernelEntryFn entry,
                              const Tensor *const *arguments, size_t count);
 
-/// Calls a streaming elementwise kernel (compiled with identity layouts,
-/// assuming a 64-byte-aligned output): the output is rank 1, contiguous and
-/// starts 64-byte aligned; inputs are rank 1 of the same extent, contiguous,
-/// or rank 0. Slices split at 64-byte boundaries of the output and are
-/// passed rebased (offset 0), so every slice keeps the alignment.
-void invokeStreamingKernel(KernelEntryFn entry,
-                           const std::vector<Tensor> &arguments);
+/// Calls a flat elementwise kernel (compiled for rank-1 arrays with identity
+/// layouts: offset 0, stride 1): the output is rank 1 and contiguous; inputs
+/// are rank 1 of the same extent and contiguous, or rank 0. Slices split at
+/// 64-byte boundaries of the output and are passed rebased (offset 0), so a
+/// streaming kernel, which assumes its output 64-byte aligned, keeps that
+/// alignment in every slice when the whole output starts aligned.
+void invokeFlatKernel(KernelEntryFn entry,
+                      const std::vector<Tensor> &arguments);
 
 /// Bytes of output from which contiguous elementwise kernels stream their
 /// stores: smaller outputs are likely read again soon, from the cache that

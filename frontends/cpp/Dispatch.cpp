@@ -22,7 +22,7 @@ uint32_t unitDimsOf(const Shape &shape) {
   return mask;
 }
 
-enum class Invocation { Elementwise, Reduction, Whole, Streaming };
+enum class Invocation { Elementwise, Reduction, Whole, Flat };
 
 /// An elementwise kernel's signature as plain bytes, for a per-thread memo
 /// in front of the kernel cache: it skips building the cache's string key
@@ -30,7 +30,8 @@ enum class Invocation { Elementwise, Reduction, Whole, Streaming };
 struct ElementwiseKernelKey {
   static constexpr size_t kMaxInputs = 8;
   char primitive[24];
-  uint8_t inputCount, outType, outRank, streaming;
+  uint8_t inputCount, outType, outRank;
+  uint8_t variant; // 0 general, 1 flat, 2 flat and streaming
   uint8_t dtypes[kMaxInputs];
   uint8_t ranks[kMaxInputs];
   uint32_t units[kMaxInputs];
@@ -106,7 +107,9 @@ bool runTinyInline(const char *name, KernelEntryFn kernel,
                    Invocation invocation) {
   constexpr size_t kMaxInputs = 7;
   // A small reduction is one kernel call too (see invokeReductionKernel).
-  if (inputs.size() > kMaxInputs || output.size() > kInlineElements)
+  // Flat kernels need their rebased slices (invokeFlatKernel).
+  if (invocation == Invocation::Flat || inputs.size() > kMaxInputs ||
+      output.size() > kInlineElements)
     return false;
   const Tensor *tensors[kMaxInputs + 1];
   Var *reads[kMaxInputs];
@@ -166,8 +169,8 @@ void push(const char *name, KernelEntryFn kernel,
         case Invocation::Whole:
           invokeKernel(kernel, arguments);
           break;
-        case Invocation::Streaming:
-          invokeStreamingKernel(kernel, arguments);
+        case Invocation::Flat:
+          invokeFlatKernel(kernel, arguments);
           break;
         }
       },
@@ -218,16 +221,12 @@ Shape broadcastShapes(const std::string &op, const std::vector<Shape> &shapes) {
 
 namespace {
 
-/// Whether an elementwise kernel should stream its output (see
-/// invokeStreamingKernel): a large, contiguous, 64-byte-aligned output of 4-
-/// or 8-byte elements, and inputs that are contiguous with its shape or
-/// scalars.
-bool streamable(const std::vector<NDArray> &inputs, const NDArray &output) {
-  const Tensor &out = output.tensor();
-  const int64_t elementBytes = static_cast<int64_t>(dtypeSize(out.dtype()));
-  if ((elementBytes != 4 && elementBytes != 8) || !out.isContiguous() ||
-      out.numElements() * elementBytes < kStreamingOutputBytes ||
-      reinterpret_cast<uintptr_t>(out.data()) % 64 != 0 ||
+/// Whether an elementwise kernel can run flat (see invokeFlatKernel): more
+/// than a tiny output, contiguous, and inputs contiguous with its shape or
+/// scalars. Flat kernels index with offset 0 and stride 1, which vectorizes
+/// better than the general strided code.
+bool flattenable(const std::vector<NDArray> &inputs, const NDArray &output) {
+  if (output.size() <= kInlineElements || !output.tensor().isContiguous() ||
       inputs.size() > ElementwiseKernelKey::kMaxInputs)
     return false;
   for (const NDArray &input : inputs)
@@ -237,13 +236,24 @@ bool streamable(const std::vector<NDArray> &inputs, const NDArray &output) {
   return true;
 }
 
-/// The streaming variant: every array as rank 1 (scalars stay rank 0).
-void pushStreaming(const std::string &op, const std::string &primitive,
-                   const std::vector<NDArray> &inputs, const NDArray &output) {
+/// Whether a flat kernel should also stream its output with non-temporal
+/// stores: large (kStreamingOutputBytes), 64-byte aligned, 4- or 8-byte
+/// elements.
+bool streams(const NDArray &output) {
+  const int64_t elementBytes = static_cast<int64_t>(dtypeSize(output.dtype()));
+  return (elementBytes == 4 || elementBytes == 8) &&
+         output.size() * elementBytes >= kStreamingOutputBytes &&
+         reinterpret_cast<uintptr_t>(output.tensor().data()) % 64 == 0;
+}
+
+/// The flat variant: every array as rank 1 (scalars stay rank 0).
+void pushFlat(const std::string &op, const std::string &primitive,
+              const std::vector<NDArray> &inputs, const NDArray &output) {
   const int64_t count = output.size();
+  const bool streaming = streams(output);
   ElementwiseKernelKey key;
   key.set(primitive, inputs.size(), output.dtype(), 1);
-  key.streaming = 1;
+  key.variant = streaming ? 2 : 1;
   std::vector<NDArray> flat;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const bool scalar = inputs[i].shape().empty();
@@ -259,37 +269,23 @@ void pushStreaming(const std::string &op, const std::string &primitive,
       signature.inputs.push_back(
           {inputs[i].dtype(), inputs[i].shape().empty() ? 0 : 1, 0});
     signature.outputs.push_back({output.dtype(), 1});
-    signature.attributes["streaming"] = {1};
+    signature.attributes[streaming ? "streaming" : "flat"] = {1};
     kernel = compiler::KernelCache::global().get(signature);
     memoize(key, kernel);
   }
   push(op.c_str(), kernel, flat, output.view(output.tensor().reshaped({count})),
-       Invocation::Streaming);
+       Invocation::Flat);
 }
 
 } // namespace
 
-NDArray elementwise(const std::string &op, const std::string &primitive,
-                    const std::vector<NDArray> &inputs, DType outType,
-                    const NDArray &out) {
-  Shape shape;
-  if (inputs.size() == 1 ||
-      (inputs.size() == 2 && inputs[0].shape() == inputs[1].shape())) {
-    shape = inputs[0].shape(); // The common case, without building a list.
-  } else {
-    std::vector<Shape> shapes;
-    for (const NDArray &input : inputs)
-      shapes.push_back(input.shape());
-    shape = broadcastShapes(op, shapes);
-  }
-  if (static_cast<int64_t>(shape.size()) > compiler::kMaxKernelRank)
-    throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
-                              compiler::kMaxKernelRank, " supported"));
-  NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
-  if (streamable(inputs, output)) {
-    pushStreaming(op, primitive, inputs, output);
-    return output;
-  }
+namespace {
+
+/// The general variant: strided arrays of the output's rank, broadcasting.
+void pushGeneral(const std::string &op, const std::string &primitive,
+                 const std::vector<NDArray> &inputs, const NDArray &output,
+                 const Shape &shape) {
+  const DType outType = output.dtype();
   ElementwiseKernelKey key;
   const bool memoizable =
       key.set(primitive, inputs.size(), outType, shape.size());
@@ -324,6 +320,31 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
       memoize(key, kernel);
   }
   push(op.c_str(), kernel, inputs, output, Invocation::Elementwise);
+}
+
+} // namespace
+
+NDArray elementwise(const std::string &op, const std::string &primitive,
+                    const std::vector<NDArray> &inputs, DType outType,
+                    const NDArray &out) {
+  Shape shape;
+  if (inputs.size() == 1 ||
+      (inputs.size() == 2 && inputs[0].shape() == inputs[1].shape())) {
+    shape = inputs[0].shape(); // The common case, without building a list.
+  } else {
+    std::vector<Shape> shapes;
+    for (const NDArray &input : inputs)
+      shapes.push_back(input.shape());
+    shape = broadcastShapes(op, shapes);
+  }
+  if (static_cast<int64_t>(shape.size()) > compiler::kMaxKernelRank)
+    throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
+                              compiler::kMaxKernelRank, " supported"));
+  NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
+  if (flattenable(inputs, output))
+    pushFlat(op, primitive, inputs, output);
+  else
+    pushGeneral(op, primitive, inputs, output, shape);
   if (autograd::isRecording() && isFloat(outType) &&
       (primitive != "cast" || isFloat(inputs[0].dtype())))
     autograd::recordPrimitive(primitive, inputs, output,

@@ -412,3 +412,16 @@ def test_indexing_is_differentiable():
     expected[0, 3] += 2
     expected[2] += 2
     assert_almost_equal(x.grad, expected)
+
+
+@pytest.mark.parametrize("n", [5000, (1 << 21) + 3])
+def test_gradients_through_flat_and_streaming_kernels(n):
+    # Mid-size contiguous arrays run flat kernels, 8 MB and more streaming
+    # ones: both must be recorded like the general kernels.
+    values = RNG.random(n).astype(np.float32)
+    x = nd.array(values)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (nd.exp(x) * x + 1).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), np.exp(values) * (1 + values), rtol=1e-5)

@@ -162,7 +162,7 @@ TEST(KernelAbi, StreamingSlicesAreAlignedRebasedAndCoverEverything) {
     x[i] = static_cast<float>(i % 1000);
   *static_cast<float *>(scale.data()) = 2.0f;
   streamingCalls = 0;
-  invokeStreamingKernel(&scaleStreamingKernel, {in, scale, out});
+  invokeFlatKernel(&scaleStreamingKernel, {in, scale, out});
   EXPECT_TRUE(streamingLayoutOk);
   EXPECT_GE(streamingCalls.load(), 1);
   const auto *y = static_cast<const float *>(out.data());

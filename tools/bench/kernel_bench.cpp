@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
                   if (serial)
                     invokeKernel(kernel, arguments);
                   else if (streaming)
-                    invokeStreamingKernel(kernel, arguments);
+                    invokeFlatKernel(kernel, arguments);
                   else
                     invokeElementwiseKernel(kernel, arguments);
                 }));
