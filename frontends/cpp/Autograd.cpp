@@ -3,6 +3,7 @@
 
 #include "frontends/cpp/Dispatch.h"
 #include "frontends/cpp/OpRegistry.h"
+#include "frontends/cpp/ops/Calls.h"
 #include "runtime/Error.h"
 
 #include <mutex>
@@ -36,17 +37,11 @@ bool takesGradient(const std::shared_ptr<Entry> &entry) {
                    (entry->isVariable && entry->gradReq != GradReq::Null));
 }
 
-std::string shapeAttr(const Shape &shape) {
-  std::string text = "(";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + (shape.size() == 1 ? ",)" : ")");
-}
-
+/// Ones (the default head gradient) or zeros shaped like `like`.
 NDArray filled(const NDArray &like, const char *op) {
-  return invokeOp(
-      op, {},
-      {{"shape", shapeAttr(like.shape())}, {"dtype", dtypeName(like.dtype())}});
+  return invokeOp(op, {},
+                  {{"shape", ops::shapeAttr(like.shape())},
+                   {"dtype", dtypeName(like.dtype())}});
 }
 
 NDArray sumOf(std::vector<NDArray> &terms) {
@@ -253,11 +248,6 @@ struct ViewGeometry {
   DType dtype;
 };
 
-NDArray zerosOf(const Shape &shape, DType dtype) {
-  return invokeOp("_zeros", {},
-                  {{"shape", shapeAttr(shape)}, {"dtype", dtypeName(dtype)}});
-}
-
 NDArray contiguous(const NDArray &x) {
   return x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
 }
@@ -275,7 +265,7 @@ NDArray throughView(const NDArray &grad, const ViewGeometry &geometry,
     RecordingScope paused(false);
     if (geometry.baseContiguous && toBase) {
       // The base's layout is that of fresh zeros, shifted by its offset.
-      result = zerosOf(geometry.base.shape, geometry.dtype);
+      result = ops::zerosOf(geometry.base.shape, geometry.dtype);
       dispatch::cast(
           grad, geometry.dtype,
           result.view(result.tensor().strided(
@@ -287,7 +277,7 @@ NDArray throughView(const NDArray &grad, const ViewGeometry &geometry,
           to.shape, to.strides, t.offset() + to.offset - geometry.base.offset));
     } else {
       // A storage-sized buffer: write through one layout, read the other.
-      NDArray buffer = zerosOf({geometry.capacity}, geometry.dtype);
+      NDArray buffer = ops::zerosOf({geometry.capacity}, geometry.dtype);
       const Tensor &t = buffer.tensor();
       dispatch::cast(
           grad, geometry.dtype,

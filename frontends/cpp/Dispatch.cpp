@@ -474,6 +474,24 @@ std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis) {
   return type + mlirElementType(dtype) + ">";
 }
 
+NDArray reshape(const NDArray &x, const Shape &shape) {
+  if (x.shape() == shape)
+    return x;
+  NDArray contiguous = x.tensor().isContiguous() ? x : cast(x, x.dtype());
+  return contiguous.view(contiguous.tensor().reshaped(shape));
+}
+
+NDArray broadcastTo(const NDArray &x, const Shape &shape,
+                    const std::string &op) {
+  if (x.shape() == shape)
+    return x;
+  // The primitive broadcasts unit dimensions of an input of the same rank.
+  Shape padded(shape.size() - x.shape().size(), 1);
+  padded.insert(padded.end(), x.shape().begin(), x.shape().end());
+  compiler::KernelSignature signature{"broadcast_to", {}, {}};
+  return generate(op, signature, {reshape(x, padded)}, shape, x.dtype());
+}
+
 NDArray swapLastTwo(const NDArray &x) {
   Shape shape = x.shape(), strides = x.tensor().strides();
   const size_t rank = shape.size();

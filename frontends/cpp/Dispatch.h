@@ -63,6 +63,15 @@ std::string mlirElementType(DType dtype);
 /// (if any) a static 1.
 std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis = -1);
 
+/// `x` as `shape` (the same size): a view, of a contiguous copy when x's
+/// layout does not allow one.
+NDArray reshape(const NDArray &x, const Shape &shape);
+
+/// `x` broadcast to `shape` (numpy's rules: aligned at the right) by the
+/// broadcast_to primitive; errors name `op`.
+NDArray broadcastTo(const NDArray &x, const Shape &shape,
+                    const std::string &op = "broadcast_to");
+
 /// `x` with its last two dimensions swapped (a view).
 NDArray swapLastTwo(const NDArray &x);
 

@@ -284,6 +284,13 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
   {
     autograd::RecordingScope recording(autograd::isRecording() && !recordWhole);
     result = spec->compute(inputs, parsed, out);
+    // An op that had nothing to do (a reshape to the same shape) still
+    // returns a handle of its own, as a view.
+    for (const NDArray &input : inputs)
+      if (&result.tensor() == &input.tensor()) {
+        result = result.view(result.tensor());
+        break;
+      }
     if (!out.isNone() && result.var() != out.var()) {
       // An op that made a new array (or a view): copy it into out.
       if (result.shape() != out.shape())

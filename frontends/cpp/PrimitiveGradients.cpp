@@ -33,24 +33,8 @@ NDArray where(const char *comparison, const NDArray &a, const NDArray &b) {
       dispatch::elementwise(kOp, comparison, {a, b}, DType::Bool), a.dtype());
 }
 
-/// `x` as `shape` (a recorded view; a copy first when x is not contiguous).
-NDArray reshapeTo(const NDArray &x, const Shape &shape) {
-  if (x.shape() == shape)
-    return x;
-  NDArray contiguous =
-      x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
-  return contiguous.view(contiguous.tensor().reshaped(shape));
-}
-
-NDArray broadcastTo(const NDArray &x, const Shape &shape) {
-  if (x.shape() == shape)
-    return x;
-  Shape padded(shape.size() - x.shape().size(), 1);
-  padded.insert(padded.end(), x.shape().begin(), x.shape().end());
-  compiler::KernelSignature signature{"broadcast_to", {}, {}};
-  return dispatch::generate(kOp, signature, {reshapeTo(x, padded)}, shape,
-                            x.dtype());
-}
+using dispatch::broadcastTo;
+using dispatch::reshape;
 
 /// The gradient of a broadcast from `shape`: summed over the broadcast
 /// axes.
@@ -65,7 +49,7 @@ NDArray sumTo(const NDArray &grad, const Shape &shape) {
       axes.push_back(static_cast<int64_t>(d));
   NDArray summed =
       dispatch::reduction("reduce_sum", grad, axes, true, grad.dtype());
-  return reshapeTo(summed, shape);
+  return reshape(summed, shape);
 }
 
 /// A broadcasting primitive's partials; `need[i]` says whether input i takes
@@ -189,7 +173,7 @@ NDArray expandReduced(const NDArray &x, const Shape &shape,
   Shape kept = shape;
   for (int64_t axis : axes)
     kept[axis] = 1;
-  return broadcastTo(reshapeTo(x, kept), shape);
+  return broadcastTo(reshape(x, kept), shape);
 }
 
 } // namespace

@@ -15,19 +15,11 @@ namespace kiln {
 namespace ops {
 namespace {
 
-NDArray runBroadcast(const std::string &op, const NDArray &x,
-                     const Shape &target) {
-  // The primitive broadcasts unit dimensions of an input of the same rank.
-  Shape padded(target.size() - x.shape().size(), 1);
-  padded.insert(padded.end(), x.shape().begin(), x.shape().end());
-  NDArray input = x;
-  if (padded != x.shape()) {
-    NDArray contiguous =
-        x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
-    input = contiguous.view(contiguous.tensor().reshaped(padded));
-  }
-  compiler::KernelSignature signature{"broadcast_to", {}, {}};
-  return dispatch::generate(op, signature, {input}, target, x.dtype());
+/// A new array of `target`'s shape: a copy when there is nothing to
+/// broadcast, as MXNet's broadcast ops never alias their input.
+NDArray broadcastCopy(const NDArray &x, const Shape &target) {
+  return x.shape() == target ? dispatch::cast(x, x.dtype())
+                             : dispatch::broadcastTo(x, target);
 }
 
 NDArray padConstant(const NDArray &data, const Shape &widths, double value) {
@@ -67,7 +59,7 @@ NDArray padAxis(const NDArray &x, int64_t axis, int64_t before, int64_t after,
   auto edge = [&](int64_t at, int64_t count) {
     Shape shape = x.shape();
     shape[axis] = count;
-    return broadcastTo(piece(at, at + 1), shape);
+    return dispatch::broadcastTo(piece(at, at + 1), shape);
   };
   std::vector<NDArray> parts;
   if (before)
@@ -94,7 +86,7 @@ void registerBroadcastOps(OpRegistry &registry) {
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          const Shape target = broadcastTarget("broadcast_to", in[0].shape(),
                                               attrs.getIntTuple("shape"));
-         return runBroadcast("broadcast_to", in[0], target);
+         return broadcastCopy(in[0], target);
        }});
   registry.add(
       {"broadcast_like",
@@ -102,7 +94,7 @@ void registerBroadcastOps(OpRegistry &registry) {
        {},
        "lhs broadcast to rhs's shape.",
        [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
-         return broadcastTo(
+         return broadcastCopy(
              in[0],
              broadcastTarget("broadcast_like", in[0].shape(), in[1].shape()));
        }});
@@ -134,7 +126,7 @@ void registerBroadcastOps(OpRegistry &registry) {
            throw Error(formatMessage(
                "reshape_like: cannot reshape ", shapeToString(in[0].shape()),
                " like ", shapeToString(in[1].shape()), ": the sizes differ"));
-         return reshapeTo(in[0], in[1].shape());
+         return dispatch::reshape(in[0], in[1].shape());
        }});
   registry.add(
       {"pad",
@@ -193,8 +185,10 @@ void registerBroadcastOps(OpRegistry &registry) {
            broadcast.insert(broadcast.end(), {reps[d], shape[d]});
            result.push_back(reps[d] * shape[d]);
          }
-         return reshapeTo(broadcastTo(reshapeTo(in[0], interleaved), broadcast),
-                          result);
+         return dispatch::reshape(
+             dispatch::broadcastTo(dispatch::reshape(in[0], interleaved),
+                                   broadcast),
+             result);
        }});
   registry.add(
       {"repeat",
@@ -214,14 +208,16 @@ void registerBroadcastOps(OpRegistry &registry) {
          if (auto given = attrs.getOptionalInt("axis"))
            axis = checkedAxis("repeat", *given, data.shape().size());
          else
-           data = reshapeTo(data, {data.size()});
+           data = dispatch::reshape(data, {data.size()});
          Shape expanded = data.shape(), broadcast = data.shape(),
                result = data.shape();
          expanded.insert(expanded.begin() + axis + 1, 1);
          broadcast.insert(broadcast.begin() + axis + 1, repeats);
          result[axis] *= repeats;
-         return reshapeTo(broadcastTo(reshapeTo(data, expanded), broadcast),
-                          result);
+         return dispatch::reshape(
+             dispatch::broadcastTo(dispatch::reshape(data, expanded),
+                                   broadcast),
+             result);
        }});
 }
 

@@ -38,15 +38,8 @@ NDArray zerosOf(const Shape &shape, DType dtype);
 Shape broadcastTarget(const std::string &op, const Shape &input,
                       const Shape &shape);
 
-/// `x` broadcast to `shape` (numpy rules).
-NDArray broadcastTo(const NDArray &x, const Shape &shape);
-/// `grad` summed over the axes along which `shape` was broadcast to
-/// grad's shape, then given `shape` (the gradient of a broadcast).
-NDArray sumToShape(const NDArray &grad, const Shape &shape);
 /// `x` with its last axis moved to position `axis` (a transposed view).
 NDArray moveLastAxisTo(const NDArray &x, int64_t axis);
-/// `x` reshaped (a view when possible).
-NDArray reshapeTo(const NDArray &x, const Shape &shape);
 
 } // namespace ops
 } // namespace kiln

@@ -23,7 +23,7 @@ NDArray sliceAlongFirst(const NDArray &x, int64_t i) {
                       {"begin", std::to_string(i)},
                       {"end", std::to_string(i + 1)}});
   Shape shape(x.shape().begin() + 1, x.shape().end());
-  return reshapeTo(row, shape);
+  return dispatch::reshape(row, shape);
 }
 
 /// gather_nd's and scatter_nd's positions as row numbers of the first M
@@ -86,7 +86,7 @@ void registerGatherOps(OpRegistry &registry) {
          // One-hot rows along the last axis, moved to `axis`, then a masked
          // sum: differentiable through its parts.
          const int64_t depth = shape[axis];
-         NDArray index = reshapeTo(in[1], expected);
+         NDArray index = dispatch::reshape(in[1], expected);
          index =
              mode == "clip"
                  ? call("clip", {index},
@@ -119,11 +119,11 @@ void registerGatherOps(OpRegistry &registry) {
          auto [linear, rows, rest] =
              linearIndex("gather_nd", in[1], data.shape());
          // Rows of data viewed as (positions, rest): take is differentiable.
-         NDArray table = reshapeTo(data, {rows, numElements(rest)});
+         NDArray table = dispatch::reshape(data, {rows, numElements(rest)});
          NDArray picked = call("take", {table, linear}, {{"mode", "clip"}});
          Shape shape(in[1].shape().begin() + 1, in[1].shape().end());
          shape.insert(shape.end(), rest.begin(), rest.end());
-         return reshapeTo(picked, shape);
+         return dispatch::reshape(picked, shape);
        }});
   registry.add(
       {"scatter_nd",
@@ -147,10 +147,11 @@ void registerGatherOps(OpRegistry &registry) {
          NDArray hot = call("one_hot", {linear},
                             {{"depth", std::to_string(rows)},
                              {"dtype", dtypeName(data.dtype())}});
-         NDArray values = reshapeTo(data, {linear.size(), numElements(rest)});
+         NDArray values =
+             dispatch::reshape(data, {linear.size(), numElements(rest)});
          NDArray scattered =
              call("dot", {hot, values}, {{"transpose_a", "True"}});
-         return reshapeTo(scattered, shape);
+         return dispatch::reshape(scattered, shape);
        }});
 }
 

@@ -10,14 +10,6 @@ namespace kiln {
 namespace ops {
 namespace {
 
-/// A contiguous view of `x` reshaped to `shape`, copying `x` first if its
-/// layout does not allow the view.
-NDArray reshaped(const NDArray &x, const Shape &shape) {
-  NDArray contiguous =
-      x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
-  return contiguous.view(contiguous.tensor().reshaped(shape));
-}
-
 NDArray dot(const NDArray &lhs, const NDArray &rhs, bool transposeA,
             bool transposeB) {
   requireFloat("dot", lhs);
@@ -33,8 +25,8 @@ NDArray dot(const NDArray &lhs, const NDArray &rhs, bool transposeA,
                 "operands only");
   // As matrices: lhs (M, K) from all but its last axis, rhs (K, N) from all
   // but its first (MXNet's dot contracts those two axes).
-  NDArray a = lhsRank == 1 ? reshaped(lhs, {1, lhs.shape()[0]}) : lhs;
-  NDArray b = rhsRank == 1 ? reshaped(rhs, {rhs.shape()[0], 1}) : rhs;
+  NDArray a = lhsRank == 1 ? dispatch::reshape(lhs, {1, lhs.shape()[0]}) : lhs;
+  NDArray b = rhsRank == 1 ? dispatch::reshape(rhs, {rhs.shape()[0], 1}) : rhs;
   if (transposeA && lhsRank == 2)
     a = dispatch::swapLastTwo(a);
   if (transposeB && rhsRank == 2)
@@ -48,9 +40,9 @@ NDArray dot(const NDArray &lhs, const NDArray &rhs, bool transposeA,
                               " do not align (", k, " vs ", b.shape().front(),
                               ")"));
   if (a.shape().size() > 2)
-    a = reshaped(a, {a.size() / k, k});
+    a = dispatch::reshape(a, {a.size() / k, k});
   if (b.shape().size() > 2)
-    b = reshaped(b, {k, b.size() / k});
+    b = dispatch::reshape(b, {k, b.size() / k});
   NDArray product = dispatch::matmul(a, b);
   if (lhsRank == 1 && rhsRank == 1)
     return product.view(product.tensor().reshaped({1}));

@@ -5,6 +5,7 @@
 // the data after the max.
 //
 //===----------------------------------------------------------------------===//
+#include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
 #include "frontends/cpp/Dispatch.h"
@@ -52,12 +53,7 @@ NDArray softmax(const std::string &op, const NDArray &x, const Attrs &attrs,
   const int64_t rank = x.shape().size();
   if (rank == 0)
     throw Error(formatMessage(op, ": expected an array of rank 1 or more"));
-  int64_t axis = attrs.getInt("axis");
-  if (axis < -rank || axis >= rank)
-    throw Error(formatMessage(op, ": axis ", axis,
-                              " is out of range for an array of rank ", rank));
-  if (axis < 0)
-    axis += rank;
+  const int64_t axis = checkedAxis(op, attrs.getInt("axis"), rank);
   const double temperature =
       attrs.isNone("temperature") ? 1.0 : attrs.getFloat("temperature");
   if (temperature <= 0)
@@ -165,13 +161,7 @@ void registerNeuralOps(OpRegistry &registry) {
           const NDArray &out) {
          const NDArray &a = in[0];
          const int64_t rank = a.shape().size();
-         int64_t axis = attrs.getInt("axis");
-         if (rank == 0 || axis < -rank || axis >= rank)
-           throw Error(formatMessage("take: axis ", axis,
-                                     " is out of range for an array of rank ",
-                                     rank));
-         if (axis < 0)
-           axis += rank;
+         const int64_t axis = checkedAxis("take", attrs.getInt("axis"), rank);
          if (a.shape()[axis] == 0 && in[1].size() > 0)
            throw Error("take: cannot take from an empty axis");
          const std::string modeName = attrs.getString("mode");

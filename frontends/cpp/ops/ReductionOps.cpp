@@ -140,18 +140,10 @@ void registerReductionOps(OpRegistry &registry) {
            const int64_t rank = static_cast<int64_t>(x.shape().size());
            if (!axis) {
              // Over the flattened array.
-             if (!x.tensor().isContiguous())
-               x = dispatch::cast(x, x.dtype());
-             x = x.view(x.tensor().reshaped({x.size()}));
+             x = dispatch::reshape(x, {x.size()});
              axis = 0;
            } else {
-             if (*axis < -rank || *axis >= rank)
-               throw Error(formatMessage(name, ": axis ", *axis,
-                                         " is out of range for an array of "
-                                         "rank ",
-                                         rank));
-             if (*axis < 0)
-               *axis += rank;
+             axis = checkedAxis(name, *axis, rank);
            }
            if (x.shape()[*axis] == 0)
              throw Error(formatMessage(name, ": cannot reduce an empty axis"));

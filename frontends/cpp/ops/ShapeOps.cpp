@@ -6,6 +6,7 @@
 // contiguous), and otherwise copy first.
 //
 //===----------------------------------------------------------------------===//
+#include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
 #include "frontends/cpp/Dispatch.h"
@@ -84,13 +85,6 @@ Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
   return output;
 }
 
-/// `x` as `shape`: a view when x is contiguous, else a contiguous copy's.
-NDArray reshapedView(const NDArray &x, const Shape &shape) {
-  NDArray contiguous =
-      x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
-  return contiguous.view(contiguous.tensor().reshaped(shape));
-}
-
 NDArray permuted(const NDArray &x, const std::vector<int64_t> &axes) {
   Shape shape, strides;
   for (int64_t axis : axes) {
@@ -98,13 +92,6 @@ NDArray permuted(const NDArray &x, const std::vector<int64_t> &axes) {
     strides.push_back(x.tensor().strides()[axis]);
   }
   return x.view(x.tensor().strided(shape, strides, x.tensor().offset()));
-}
-
-int64_t normalizedAxis(const std::string &op, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    throw Error(formatMessage(op, ": axis ", axis,
-                              " is out of range for an array of rank ", rank));
-  return axis < 0 ? axis + rank : axis;
 }
 
 } // namespace
@@ -134,7 +121,7 @@ void registerShapeOps(OpRegistry &registry) {
          } else {
            shape = inferReshape(input, codes);
          }
-         return reshapedView(in[0], shape);
+         return dispatch::reshape(in[0], shape);
        }},
       {"reshape"});
   registry.add({"transpose",
@@ -154,7 +141,7 @@ void registerShapeOps(OpRegistry &registry) {
                         " must list each of the ", rank, " axes once"));
                   std::vector<bool> seen(rank, false);
                   for (int64_t &axis : axes) {
-                    axis = normalizedAxis("transpose", axis, rank);
+                    axis = checkedAxis("transpose", axis, rank);
                     if (seen[axis])
                       throw Error(formatMessage("transpose: axis ", axis,
                                                 " is repeated"));
@@ -173,9 +160,8 @@ void registerShapeOps(OpRegistry &registry) {
          std::vector<int64_t> axes(rank);
          for (int64_t d = 0; d < rank; ++d)
            axes[d] = d;
-         std::swap(
-             axes[normalizedAxis("swapaxes", attrs.getInt("dim1"), rank)],
-             axes[normalizedAxis("swapaxes", attrs.getInt("dim2"), rank)]);
+         std::swap(axes[checkedAxis("swapaxes", attrs.getInt("dim1"), rank)],
+                   axes[checkedAxis("swapaxes", attrs.getInt("dim2"), rank)]);
          return permuted(in[0], axes);
        }},
       {"swapaxes"});
@@ -189,7 +175,7 @@ void registerShapeOps(OpRegistry &registry) {
          const NDArray &x = in[0];
          const int64_t rank = x.shape().size();
          const int64_t axis =
-             normalizedAxis("expand_dims", attrs.getInt("axis"), rank + 1);
+             checkedAxis("expand_dims", attrs.getInt("axis"), rank + 1);
          Shape shape = x.shape(), strides = x.tensor().strides();
          shape.insert(shape.begin() + axis, 1);
          strides.insert(strides.begin() + axis, 1);
@@ -207,7 +193,7 @@ void registerShapeOps(OpRegistry &registry) {
          std::vector<bool> dropped(rank, false);
          if (auto axes = attrs.getOptionalIntTuple("axis")) {
            for (int64_t axis : *axes) {
-             const int64_t d = normalizedAxis("squeeze", axis, rank);
+             const int64_t d = checkedAxis("squeeze", axis, rank);
              if (x.shape()[d] != 1)
                throw Error(formatMessage("squeeze: axis ", axis, " has extent ",
                                          x.shape()[d], ", not 1"));
@@ -243,7 +229,7 @@ void registerShapeOps(OpRegistry &registry) {
          int64_t columns = 1;
          for (size_t d = 1; d < x.shape().size(); ++d)
            columns *= x.shape()[d];
-         return reshapedView(x, {rows, columns});
+         return dispatch::reshape(x, {rows, columns});
        }},
       {"flatten"});
 }

@@ -184,11 +184,11 @@ void registerSliceOps(OpRegistry &registry) {
            throw Error("__setitem__: assignment through an index array needs "
                        "a contiguous array, not a view");
          NDArray indices = dispatch::cast(in[1], DType::Int64);
-         indices = reshapeTo(indices, {indices.size()});
+         indices = dispatch::reshape(indices, {indices.size()});
          Shape rowsShape = data.shape();
          rowsShape[0] = indices.size();
          Shape valueShape = in[2].shape();
-         NDArray value = broadcastTo(
+         NDArray value = dispatch::broadcastTo(
              in[2], broadcastTarget("__setitem__", valueShape, rowsShape));
          value = dispatch::cast(value, data.dtype());
          const Tensor target = data.tensor(), rows = value.tensor(),

@@ -86,12 +86,8 @@ std::pair<NDArray, int64_t> axisOf(const std::string &op, const NDArray &data,
     throw Error(formatMessage(op, ": dtype ", dtypeName(data.dtype()),
                               " is not supported"));
   if (!axis)
-    return {reshapeTo(data, {data.size()}), 0};
-  const int64_t rank = data.shape().size();
-  if (rank == 0 || *axis < -rank || *axis >= rank)
-    throw Error(formatMessage(op, ": axis ", *axis,
-                              " is out of range for an array of rank ", rank));
-  return {data, *axis < 0 ? *axis + rank : *axis};
+    return {dispatch::reshape(data, {data.size()}), 0};
+  return {data, checkedAxis(op, *axis, data.shape().size())};
 }
 
 /// The first k sorted values along `axis`. While recording for autograd they
@@ -119,12 +115,13 @@ NDArray sortedValues(const std::string &op, const NDArray &data, int64_t axis,
           "_arange", {},
           {{"start", "0"}, {"stop", std::to_string(rows)}, {"dtype", "int64"}}),
       static_cast<double>(n));
-  NDArray linear = call("broadcast_add", {reshapeTo(positions, {rows, k}),
-                                          reshapeTo(starts, {rows, 1})});
-  NDArray values = call("take", {reshapeTo(moved, {rows * n}), linear});
+  NDArray linear =
+      call("broadcast_add", {dispatch::reshape(positions, {rows, k}),
+                             dispatch::reshape(starts, {rows, 1})});
+  NDArray values = call("take", {dispatch::reshape(moved, {rows * n}), linear});
   Shape movedShape = moved.shape();
   movedShape.back() = k;
-  return moveLastAxisTo(reshapeTo(values, movedShape), axis);
+  return moveLastAxisTo(dispatch::reshape(values, movedShape), axis);
 }
 
 } // namespace
@@ -195,7 +192,7 @@ void registerSortOps(OpRegistry &registry) {
                              {"dtype", dtypeName(in[0].dtype())}});
          NDArray mask = call("sum", {hot}, {{"axis", std::to_string(axis)}});
          // one_hot put the positions last; move them back to `axis`.
-         return reshapeTo(moveLastAxisTo(mask, axis), in[0].shape());
+         return dispatch::reshape(moveLastAxisTo(mask, axis), in[0].shape());
        }});
 }
 
