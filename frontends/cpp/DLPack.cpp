@@ -20,61 +20,32 @@ struct ExportContext {
   DLManagedTensor managed;
 };
 
+/// kiln's dtypes and their DLPack codes (kDLInt 0, kDLUInt 1, kDLFloat 2,
+/// kDLBfloat 4, kDLBool 6) and widths: one table for both directions.
+struct DLPackType {
+  DType dtype;
+  uint8_t code, bits;
+};
+constexpr DLPackType kDLPackTypes[] = {
+    {DType::Float32, 2, 32},  {DType::Float64, 2, 64}, {DType::Float16, 2, 16},
+    {DType::BFloat16, 4, 16}, {DType::UInt8, 1, 8},    {DType::Int8, 0, 8},
+    {DType::Int32, 0, 32},    {DType::Int64, 0, 64},   {DType::Bool, 6, 8}};
+
 DLDataType toDLDataType(DType dtype) {
-  const uint8_t bits = static_cast<uint8_t>(dtypeSize(dtype) * 8);
-  switch (dtype) {
-  case DType::Float32:
-  case DType::Float64:
-  case DType::Float16:
-    return {2, bits, 1};
-  case DType::BFloat16:
-    return {4, 16, 1};
-  case DType::UInt8:
-    return {1, 8, 1};
-  case DType::Int8:
-  case DType::Int32:
-  case DType::Int64:
-    return {0, bits, 1};
-  case DType::Bool:
-    return {6, 8, 1};
-  }
-  return {2, 32, 1};
+  for (const DLPackType &type : kDLPackTypes)
+    if (type.dtype == dtype)
+      return {type.code, type.bits, 1};
+  throw Error(formatMessage("to_dlpack: dtype ", dtypeName(dtype),
+                            " has no DLPack code"));
 }
 
 DType fromDLDataType(DLDataType type) {
   if (type.lanes != 1)
     throw Error(formatMessage("from_dlpack: vector types (lanes ", type.lanes,
                               ") are not supported"));
-  switch (type.code) {
-  case 2:
-    if (type.bits == 32)
-      return DType::Float32;
-    if (type.bits == 64)
-      return DType::Float64;
-    if (type.bits == 16)
-      return DType::Float16;
-    break;
-  case 4:
-    if (type.bits == 16)
-      return DType::BFloat16;
-    break;
-  case 1:
-    if (type.bits == 8)
-      return DType::UInt8;
-    break;
-  case 0:
-    if (type.bits == 8)
-      return DType::Int8;
-    if (type.bits == 32)
-      return DType::Int32;
-    if (type.bits == 64)
-      return DType::Int64;
-    break;
-  case 6:
-    if (type.bits == 8)
-      return DType::Bool;
-    break;
-  }
+  for (const DLPackType &known : kDLPackTypes)
+    if (known.code == type.code && known.bits == type.bits)
+      return known.dtype;
   throw Error(formatMessage("from_dlpack: unsupported dtype (code ",
                             int(type.code), ", ", int(type.bits), " bits)"));
 }

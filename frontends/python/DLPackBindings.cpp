@@ -52,6 +52,19 @@ DLManagedTensor *withGilDeleter(DLManagedTensor *producer) {
   return wrapper;
 }
 
+/// A capsule of `array` once its pending writes (and, for a writer, its
+/// pending reads) are done; waits without the GIL.
+py::capsule exportCapsule(const NDArray &array, bool forWrite) {
+  {
+    py::gil_scoped_release release;
+    if (forWrite)
+      array.waitToWrite();
+    else
+      array.waitToRead();
+  }
+  return toCapsule(array);
+}
+
 NDArray fromCapsule(const py::object &object) {
   PyObject *capsule = object.ptr();
   if (!PyCapsule_CheckExact(capsule))
@@ -72,24 +85,12 @@ void bindDLPack(py::module_ &m, py::class_<NDArray> &ndarray) {
   ndarray
       .def(
           "to_dlpack_for_read",
-          [](const NDArray &self) {
-            {
-              py::gil_scoped_release release;
-              self.waitToRead();
-            }
-            return toCapsule(self);
-          },
+          [](const NDArray &self) { return exportCapsule(self, false); },
           "A DLPack capsule sharing this array's memory, after its pending "
           "writes.")
       .def(
           "to_dlpack_for_write",
-          [](const NDArray &self) {
-            {
-              py::gil_scoped_release release;
-              self.waitToWrite();
-            }
-            return toCapsule(self);
-          },
+          [](const NDArray &self) { return exportCapsule(self, true); },
           "A DLPack capsule sharing this array's memory, after all its "
           "pending reads and writes.")
       .def(
@@ -97,11 +98,7 @@ void bindDLPack(py::module_ &m, py::class_<NDArray> &ndarray) {
           [](const NDArray &self, const py::object &stream) {
             if (!stream.is_none())
               throw Error("__dlpack__: stream must be None for cpu arrays");
-            {
-              py::gil_scoped_release release;
-              self.waitToRead();
-            }
-            return toCapsule(self);
+            return exportCapsule(self, false);
           },
           py::arg("stream") = py::none())
       .def("__dlpack_device__", [](const NDArray &self) {

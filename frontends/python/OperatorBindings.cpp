@@ -12,6 +12,7 @@
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
 
+#include <optional>
 #include <string>
 
 namespace py = pybind11;
@@ -80,6 +81,20 @@ const NDArray *asNDArray(py::handle object) {
   return static_cast<const NDArray *>(value);
 }
 
+/// self (op) other: with an array, arrayOp (broadcasting); with a number,
+/// scalarOp. Written into `out` when given. Nothing for other operands.
+std::optional<NDArray> apply(const OpSpec &arrayOp, const OpSpec &scalarOp,
+                             const NDArray &self, py::handle other,
+                             const NDArray &out) {
+  double number;
+  if (const NDArray *array = asNDArray(other))
+    return invokeOp(arrayOp, {self, *array}, {}, out);
+  if (asNumber(other, number))
+    return invokeOp(scalarOp, {self}, {{"scalar", ops::floatAttr(number)}},
+                    out);
+  return std::nullopt;
+}
+
 py::object notImplemented() {
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
@@ -92,22 +107,17 @@ void bindOperators(py::class_<NDArray> &ndarray) {
     const OpSpec *scalarOp = &lookup(op.scalarOp);
     const OpSpec *reversedOp = &lookup(op.reversedScalarOp);
     const std::string name = op.dunder;
-    ndarray.def(("__" + name + "__").c_str(),
-                [arrayOp, scalarOp](py::handle selfObject,
-                                    py::handle other) -> py::object {
-                  const NDArray *self = asNDArray(selfObject);
-                  if (!self)
-                    return notImplemented();
-                  double number;
-                  if (const NDArray *array = asNDArray(other))
-                    return py::cast(invokeOp(*arrayOp, {*self, *array}, {}));
-                  if (asNumber(other, number))
-                    return py::cast(
-                        invokeOp(*scalarOp, {*self},
-                                 {{"scalar", ops::floatAttr(number)}}));
-                  return notImplemented();
-                },
-                py::is_operator());
+    ndarray.def(
+        ("__" + name + "__").c_str(),
+        [arrayOp, scalarOp](py::handle selfObject,
+                            py::handle other) -> py::object {
+          const NDArray *self = asNDArray(selfObject);
+          std::optional<NDArray> result;
+          if (self)
+            result = apply(*arrayOp, *scalarOp, *self, other, NDArray());
+          return result ? py::cast(std::move(*result)) : notImplemented();
+        },
+        py::is_operator());
     ndarray.def(
         ("__r" + name + "__").c_str(),
         [reversedOp](py::handle selfObject, py::handle other) -> py::object {
@@ -124,15 +134,7 @@ void bindOperators(py::class_<NDArray> &ndarray) {
         [arrayOp, scalarOp](py::object selfObject,
                             py::handle other) -> py::object {
           const NDArray *self = asNDArray(selfObject);
-          if (!self)
-            return notImplemented();
-          double number;
-          if (const NDArray *array = asNDArray(other))
-            invokeOp(*arrayOp, {*self, *array}, {}, *self);
-          else if (asNumber(other, number))
-            invokeOp(*scalarOp, {*self}, {{"scalar", ops::floatAttr(number)}},
-                     *self);
-          else
+          if (!self || !apply(*arrayOp, *scalarOp, *self, other, *self))
             return notImplemented();
           return selfObject; // The same object, as MXNet's in-place operators.
         },
