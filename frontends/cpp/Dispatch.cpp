@@ -413,34 +413,16 @@ NDArray graph(const std::string &op, const std::string &source,
               const std::vector<NDArray> &inputs, const Shape &shape,
               DType outType, bool splitRows) {
   NDArray output = NDArray::empty(shape, outType, inputs.front().device());
-  KernelEntryFn kernel = compiler::KernelCache::global().getGraph(source);
-  push(op.c_str(), kernel, inputs, output,
-       splitRows ? Invocation::Elementwise : Invocation::Whole);
+  graphInto(op, source, inputs, output, splitRows);
   return output;
 }
 
 void graphInto(const std::string &op, const std::string &source,
-               const std::vector<NDArray> &inputs,
-               const std::vector<NDArray> &outputs, bool splitRows) {
+               const std::vector<NDArray> &inputs, const NDArray &output,
+               bool splitRows) {
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(source);
-  std::vector<Tensor> arguments;
-  std::vector<VarPtr> reads, writes;
-  for (const NDArray &input : inputs) {
-    arguments.push_back(input.tensor());
-    reads.push_back(input.var());
-  }
-  for (const NDArray &output : outputs) {
-    arguments.push_back(output.tensor());
-    writes.push_back(output.var());
-  }
-  Engine::global().push(
-      [kernel, arguments = std::move(arguments), splitRows] {
-        if (splitRows)
-          invokeElementwiseKernel(kernel, arguments);
-        else
-          invokeKernel(kernel, arguments);
-      },
-      outputs.front().device(), reads, writes, /*priority=*/0, op);
+  push(op.c_str(), kernel, inputs, output,
+       splitRows ? Invocation::Elementwise : Invocation::Whole);
 }
 
 std::string mlirElementType(DType dtype) {

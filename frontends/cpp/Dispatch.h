@@ -51,11 +51,11 @@ NDArray graph(const std::string &op, const std::string &source,
               const std::vector<NDArray> &inputs, const Shape &shape,
               DType outType, bool splitRows);
 
-/// A graph kernel with several results written into `outputs` (which may
-/// be among the inputs: elementwise graphs can update arrays in place).
+/// The same, writing its one result into `output`, which may be among the
+/// inputs: an elementwise graph can update an array in place.
 void graphInto(const std::string &op, const std::string &source,
-               const std::vector<NDArray> &inputs,
-               const std::vector<NDArray> &outputs, bool splitRows);
+               const std::vector<NDArray> &inputs, const NDArray &output,
+               bool splitRows);
 
 /// The MLIR element type name of `dtype` ("f32", "i64", ...).
 std::string mlirElementType(DType dtype);

@@ -52,6 +52,18 @@ Shape broadcastTarget(const std::string &op, const Shape &input,
   return target;
 }
 
+NDArray moveAxisToLast(const NDArray &x, int64_t axis) {
+  const int64_t rank = x.shape().size();
+  if (axis == rank - 1)
+    return x;
+  Shape axes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis)
+      axes.push_back(d);
+  axes.push_back(axis);
+  return call("transpose", {x}, {{"axes", shapeAttr(axes)}});
+}
+
 NDArray moveLastAxisTo(const NDArray &x, int64_t axis) {
   const int64_t rank = x.shape().size();
   if (axis == rank - 1)

@@ -40,6 +40,8 @@ Shape broadcastTarget(const std::string &op, const Shape &input,
 
 /// `x` with its last axis moved to position `axis` (a transposed view).
 NDArray moveLastAxisTo(const NDArray &x, int64_t axis);
+/// The inverse: `x` with axis `axis` moved last (a transposed view).
+NDArray moveAxisToLast(const NDArray &x, int64_t axis);
 
 } // namespace ops
 } // namespace kiln

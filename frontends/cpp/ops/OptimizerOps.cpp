@@ -122,7 +122,7 @@ NDArray runUpdate(const std::string &op, Rule rule,
                  std::vector<NDArray> extra, const NDArray &target) {
     std::vector<NDArray> inputs = common;
     inputs.insert(inputs.end(), extra.begin(), extra.end());
-    dispatch::graphInto(op, function.source(value), inputs, {target},
+    dispatch::graphInto(op, function.source(value), inputs, target,
                         /*splitRows=*/rank > 0);
   };
   const NDArray lr = scalar(attrs.getFloat("lr"));
@@ -153,7 +153,7 @@ NDArray runUpdate(const std::string &op, Rule rule,
     step.array("w");
     step.array("mom");
     step.line("wn", "add", "w", "mom");
-    dispatch::graphInto(op, step.source("wn"), {result, in[2]}, {result},
+    dispatch::graphInto(op, step.source("wn"), {result, in[2]}, result,
                         rank > 0);
     return result;
   }
@@ -190,7 +190,7 @@ NDArray runUpdate(const std::string &op, Rule rule,
   step.line("wn", "sub", "w", "change");
   dispatch::graphInto(
       op, step.source("wn"),
-      {result, in[2], in[3], lr, scalar(attrs.getFloat("epsilon"))}, {result},
+      {result, in[2], in[3], lr, scalar(attrs.getFloat("epsilon"))}, result,
       rank > 0);
   return result;
 }

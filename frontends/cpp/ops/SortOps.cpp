@@ -25,22 +25,9 @@ struct Sorted {
 /// The first k of each line along `axis` of `data` in sorted order.
 Sorted sortAlong(const std::string &op, const NDArray &data, int64_t axis,
                  int64_t k, bool ascending, bool wantValues, bool wantIndices) {
-  const int64_t rank = data.shape().size();
   // The sorted axis last, in a contiguous copy.
-  std::vector<int64_t> order;
-  for (int64_t d = 0; d < rank; ++d)
-    if (d != axis)
-      order.push_back(d);
-  order.push_back(axis);
-  Shape movedShape, movedStrides;
-  for (int64_t d : order) {
-    movedShape.push_back(data.shape()[d]);
-    movedStrides.push_back(data.tensor().strides()[d]);
-  }
-  NDArray moved = data.view(
-      data.tensor().strided(movedShape, movedStrides, data.tensor().offset()));
-  NDArray input = dispatch::cast(moved, data.dtype());
-  Shape outShape = movedShape;
+  NDArray input = dispatch::cast(moveAxisToLast(data, axis), data.dtype());
+  Shape outShape = input.shape();
   outShape.back() = k;
   Sorted result;
   std::vector<VarPtr> writes;
@@ -61,21 +48,10 @@ Sorted sortAlong(const std::string &op, const NDArray &data, int64_t axis,
       },
       data.device(), {input.var()}, writes, 0, op);
   // Back to the original axis order, as views.
-  Shape inverse(rank);
-  for (int64_t i = 0; i < rank; ++i)
-    inverse[order[i]] = i;
-  auto restore = [&](const NDArray &array) {
-    if (array.isNone())
-      return array;
-    Shape shape, strides;
-    for (int64_t d = 0; d < rank; ++d) {
-      shape.push_back(array.shape()[inverse[d]]);
-      strides.push_back(array.tensor().strides()[inverse[d]]);
-    }
-    return array.view(array.tensor().strided(shape, strides, 0));
-  };
-  result.values = restore(result.values);
-  result.indices = restore(result.indices);
+  if (wantValues)
+    result.values = moveLastAxisTo(result.values, axis);
+  if (wantIndices)
+    result.indices = moveLastAxisTo(result.indices, axis);
   return result;
 }
 
@@ -98,12 +74,7 @@ NDArray sortedValues(const std::string &op, const NDArray &data, int64_t axis,
   if (!(autograd::isRecording() && autograd::anyTakesGradient({data})))
     return sortAlong(op, data, axis, k, ascending, true, false).values;
   const int64_t rank = data.shape().size();
-  Shape order;
-  for (int64_t d = 0; d < rank; ++d)
-    if (d != axis)
-      order.push_back(d);
-  order.push_back(axis);
-  NDArray moved = call("transpose", {data}, {{"axes", shapeAttr(order)}});
+  NDArray moved = moveAxisToLast(data, axis);
   const int64_t n = data.shape()[axis];
   const int64_t rows = n ? data.size() / n : 0;
   NDArray positions =
