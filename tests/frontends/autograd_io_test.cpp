@@ -6,18 +6,14 @@
 #include "frontends/cpp/Serialization.h"
 #include "runtime/Error.h"
 
+#include "tests/frontends/TestArrays.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 namespace kiln {
 namespace {
-
-std::vector<float> values(const NDArray &array) {
-  std::vector<float> result(array.size());
-  array.copyTo(result.data());
-  return result;
-}
 
 NDArray floats(std::vector<float> data, Shape shape) {
   return NDArray::fromData(data.data(), shape, DType::Float32);

@@ -2,18 +2,14 @@
 #include "frontends/cpp/Operators.h"
 #include "runtime/Error.h"
 
+#include "tests/frontends/TestArrays.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 namespace kiln {
 namespace {
-
-std::vector<float> values(const NDArray &array) {
-  std::vector<float> result(array.size());
-  array.copyTo(result.data());
-  return result;
-}
 
 TEST(NDArray, AddProducesTheSum) {
   std::vector<float> data = {1, 2, 3};
