@@ -2,6 +2,7 @@
 #include "frontends/cpp/Dispatch.h"
 
 #include "compiler/KernelCache.h"
+#include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/PrimitiveGradients.h"
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
@@ -90,6 +91,21 @@ KernelEntryFn memoizedKernel(const ElementwiseKernelKey &key) {
 
 void memoize(const ElementwiseKernelKey &key, KernelEntryFn kernel) {
   kernelMemo().emplace(key, kernel);
+}
+
+/// The kernel for `key` from the memo, else from the kernel cache by the
+/// signature `makeSignature()` builds (then memoized). A null key skips the
+/// memo.
+template <typename MakeSignature>
+KernelEntryFn memoizedOrCompiled(const ElementwiseKernelKey *key,
+                                 const MakeSignature &makeSignature) {
+  if (key)
+    if (KernelEntryFn kernel = memoizedKernel(*key))
+      return kernel;
+  KernelEntryFn kernel = compiler::KernelCache::global().get(makeSignature());
+  if (key)
+    memoize(*key, kernel);
+  return kernel;
 }
 
 bool isFloat(DType dtype) {
@@ -254,32 +270,27 @@ void pushFlat(const std::string &op, const std::string &primitive,
   ElementwiseKernelKey key;
   key.set(primitive, inputs.size(), output.dtype(), 1);
   key.variant = streaming ? 2 : 1;
+  // The rank-1 views are the kernel's business, not part of the recorded
+  // graph (elementwise() records the op on the arrays it was given).
+  autograd::RecordingScope paused(false);
   std::vector<NDArray> flat;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const bool scalar = inputs[i].shape().empty();
     key.setInput(i, inputs[i].dtype(), scalar ? 0 : 1, 0);
-    flat.push_back(scalar
-                       ? inputs[i]
-                       : inputs[i].view(inputs[i].tensor().reshaped({count})));
+    flat.push_back(scalar ? inputs[i] : reshape(inputs[i], {count}));
   }
-  KernelEntryFn kernel = memoizedKernel(key);
-  if (!kernel) {
+  KernelEntryFn kernel = memoizedOrCompiled(&key, [&] {
     compiler::KernelSignature signature{primitive, {}, {}};
     for (size_t i = 0; i < inputs.size(); ++i)
       signature.inputs.push_back(
           {inputs[i].dtype(), inputs[i].shape().empty() ? 0 : 1, 0});
     signature.outputs.push_back({output.dtype(), 1});
     signature.attributes[streaming ? "streaming" : "flat"] = {1};
-    kernel = compiler::KernelCache::global().get(signature);
-    memoize(key, kernel);
-  }
+    return signature;
+  });
   push(op.c_str(), kernel, flat, output.view(output.tensor().reshaped({count})),
        Invocation::Flat);
 }
-
-} // namespace
-
-namespace {
 
 /// The general variant: strided arrays of the output's rank, broadcasting.
 void pushGeneral(const std::string &op, const std::string &primitive,
@@ -305,8 +316,7 @@ void pushGeneral(const std::string &op, const std::string &primitive,
     else
       arguments.push_back({input.dtype(), rank, unit});
   }
-  KernelEntryFn kernel = memoizable ? memoizedKernel(key) : nullptr;
-  if (!kernel) {
+  KernelEntryFn kernel = memoizedOrCompiled(memoizable ? &key : nullptr, [&] {
     compiler::KernelSignature signature{primitive, {}, {}};
     if (memoizable)
       for (size_t i = 0; i < inputs.size(); ++i)
@@ -315,10 +325,8 @@ void pushGeneral(const std::string &op, const std::string &primitive,
     else
       signature.inputs = std::move(arguments);
     signature.outputs.push_back({outType, static_cast<int64_t>(shape.size())});
-    kernel = compiler::KernelCache::global().get(signature);
-    if (memoizable)
-      memoize(key, kernel);
-  }
+    return signature;
+  });
   push(op.c_str(), kernel, inputs, output, Invocation::Elementwise);
 }
 
