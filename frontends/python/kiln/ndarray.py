@@ -9,6 +9,7 @@ import numpy as _np
 
 from . import _core
 from . import _op_gen
+from .base import MXNetError
 from .context import Context, cpu
 
 NDArray = _core.NDArray
@@ -38,10 +39,8 @@ def array(source_array, ctx=None, dtype=None):
     the source is an NDArray, else float32 (numpy arrays included).
     """
     if ctx is not None and Context(ctx) != cpu():
-        from .base import MXNetError
         raise MXNetError("array: ctx %s is not available; kiln runs on cpu(0)" % ctx)
     if isinstance(source_array, _np.ndarray) and source_array.dtype.kind == "c":
-        from .base import MXNetError
         raise MXNetError("array: unsupported dtype %s; expected a real or "
                          "boolean array" % source_array.dtype)
     if dtype is None:
@@ -138,7 +137,6 @@ NDArray.astype = _astype
 def _asscalar(self):
     """The single element as a numpy scalar (MXNetError unless size is 1)."""
     if self.size != 1:
-        from .base import MXNetError
         raise MXNetError("asscalar: the array has shape %s, expected exactly one "
                          "element" % (self.shape,))
     return self.asnumpy().reshape(-1)[0]
@@ -227,7 +225,6 @@ NDArray.topk = _method(topk)
 def split(data, num_outputs, axis=1, squeeze_axis=False):
     """data cut into num_outputs equal parts along axis (a list, or the
     array itself when num_outputs is 1), as MXNet's split/SliceChannel."""
-    from .base import MXNetError
     rank = data.ndim
     if not -rank <= axis < rank:
         raise MXNetError("split: axis %d is out of range for an array of rank %d"
@@ -323,7 +320,6 @@ def to_dlpack_for_write(data):
 def save(fname, data):
     """Writes arrays to `fname` in MXNet's binary format: an NDArray, a list
     of them, or a dict of name -> NDArray (Gluon's .params files)."""
-    from .base import MXNetError
     if isinstance(data, NDArray):
         arrays, names = [data], []
     elif isinstance(data, dict):
