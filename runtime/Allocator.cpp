@@ -8,6 +8,8 @@
 #include <cstring>
 #include <map>
 
+#include <sys/mman.h>
+
 namespace kiln {
 namespace {
 
@@ -39,8 +41,19 @@ struct DeviceAllocators {
 } // namespace
 
 void *HostMemory::allocate(size_t bytes, size_t alignment) {
-  // aligned_alloc wants a size that is a multiple of the alignment; size
-  // classes are.
+  // Large blocks go on transparent huge pages, as numpy's do: streaming
+  // kernels over them take a TLB miss per 2 MB instead of per 4 KB (each one
+  // a two-level walk under a hypervisor).
+  if (bytes >= kHugePageThreshold && alignment <= kHugePageBytes) {
+    // aligned_alloc wants a multiple of the alignment (size classes of 4 MB
+    // and up are already).
+    const size_t rounded =
+        (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+    void *block = std::aligned_alloc(kHugePageBytes, rounded);
+    if (block)
+      madvise(block, rounded, MADV_HUGEPAGE); // advice only: may be refused
+    return block;
+  }
   return std::aligned_alloc(alignment, bytes);
 }
 

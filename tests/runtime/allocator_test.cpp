@@ -35,6 +35,26 @@ TEST(PooledAllocator, BlocksAreAlignedAndWritable) {
   }
 }
 
+TEST(HostMemory, LargeBlocksStartOnAHugePage) {
+  HostMemory memory;
+  for (size_t bytes :
+       {HostMemory::kHugePageThreshold, HostMemory::kHugePageThreshold + 4096,
+        size_t{64} << 20}) {
+    void *block = memory.allocate(bytes, PooledAllocator::kAlignment);
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % HostMemory::kHugePageBytes,
+              0u)
+        << bytes;
+    std::memset(block, 0xab, bytes);
+    memory.free(block, bytes);
+  }
+  // Small blocks are aligned as asked.
+  void *small = memory.allocate(4096, 64);
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
+  memory.free(small, 4096);
+}
+
 TEST(PooledAllocator, ReleasedBlockIsReusedForTheSameSizeClass) {
   PooledAllocator allocator;
   void *first = allocator.allocate(1000);
