@@ -13,6 +13,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -173,6 +174,40 @@ void streamAlignedStores(llvm::Module &module) {
       }
 }
 
+/// How far ahead of each vector load a streaming kernel prefetches. The
+/// hardware prefetchers alone leave the loop waiting on memory whenever the
+/// arithmetic per cache line is long (exp, tanh, log over 2^24 f32 took
+/// 2.7-4.6 ms); one page ahead into L1 hides it (2.5 ms, the memcpy floor).
+/// 1-16 KB all measured within noise of each other; 512 B was too close.
+constexpr int64_t kStreamingPrefetchBytes = 4096;
+
+/// Adds a prefetch of the address kStreamingPrefetchBytes past every vector
+/// load: the inputs of a streaming kernel are read front to back. Prefetches
+/// never fault, so those that run past an input's end are harmless.
+void prefetchVectorLoads(llvm::Module &module) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Type *byte = llvm::Type::getInt8Ty(context);
+  llvm::Function *prefetch =
+      llvm::Intrinsic::getDeclaration(&module, llvm::Intrinsic::prefetch,
+                                      {llvm::PointerType::getUnqual(context)});
+  std::vector<llvm::LoadInst *> loads;
+  for (llvm::Function &function : module)
+    for (llvm::BasicBlock &block : function)
+      for (llvm::Instruction &instruction : block)
+        if (auto *load = llvm::dyn_cast<llvm::LoadInst>(&instruction))
+          if (load->getType()->isVectorTy())
+            loads.push_back(load);
+  for (llvm::LoadInst *load : loads) {
+    llvm::IRBuilder<> builder(load);
+    llvm::Value *ahead = builder.CreateConstGEP1_64(
+        byte, load->getPointerOperand(), kStreamingPrefetchBytes);
+    // read, locality 3 (keep in all levels: it is read within the page),
+    // data cache
+    builder.CreateCall(prefetch, {ahead, builder.getInt32(0),
+                                  builder.getInt32(3), builder.getInt32(1)});
+  }
+}
+
 } // namespace
 
 std::string JitCompiler::emitObject(mlir::ModuleOp module,
@@ -228,8 +263,10 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
   llvm::ModulePassManager passes =
       passBuilder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   passes.run(*llvmModule, moduleAnalyses);
-  if (streaming)
+  if (streaming) {
     streamAlignedStores(*llvmModule);
+    prefetchVectorLoads(*llvmModule);
+  }
 
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream stream(buffer);

@@ -3,16 +3,12 @@
 #include "compiler/DiskCache.h"
 #include "compiler/KernelCache.h"
 #include "runtime/KernelAbi.h"
+#include "tests/compiler/TestFiles.h"
 
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -20,33 +16,10 @@ namespace kiln {
 namespace compiler {
 namespace {
 
-/// A fresh, empty directory under the test's temporary directory.
-std::string freshDirectory(const std::string &name) {
-  static int counter = 0;
-  std::string path = testing::TempDir() + "/" + name + "." +
-                     std::to_string(::getpid()) + "." +
-                     std::to_string(counter++);
-  std::string command = "rm -rf '" + path + "'";
-  EXPECT_EQ(std::system(command.c_str()), 0);
-  return path;
-}
-
-std::string readFile(const std::string &path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
-void writeFile(const std::string &path, const std::string &bytes) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << bytes;
-}
-
-bool exists(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0;
-}
+using testing_support::exists;
+using testing_support::freshDirectory;
+using testing_support::readFile;
+using testing_support::writeFile;
 
 TEST(DiskCache, StoresAndLoads) {
   DiskCache cache(freshDirectory("store"));
