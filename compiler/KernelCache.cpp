@@ -152,21 +152,42 @@ KernelEntryFn KernelCache::getGraph(const std::string &source) {
 
 KernelEntryFn KernelCache::lookup(const std::string &key,
                                   const ModuleSource &emit) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto found = kernels_.find(key);
-  if (found != kernels_.end()) {
-    ++stats_.hits;
-    return found->second;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = kernels_.find(key);
+    if (found != kernels_.end()) {
+      ++stats_.hits;
+      return found->second;
+    }
   }
-  ++stats_.misses;
-  KernelEntryFn kernel = loadOrCompile(key, emit);
+  // Compilations take tens of milliseconds and run one at a time (one MLIR
+  // context); hits on other threads go on meanwhile under mutex_ alone.
+  std::lock_guard<std::mutex> compiling(compileMutex_);
+  {
+    // Another thread may have built this kernel while this one waited.
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = kernels_.find(key);
+    if (found != kernels_.end()) {
+      ++stats_.hits;
+      return found->second;
+    }
+    ++stats_.misses;
+  }
+  Source source = Source::Compiled;
+  KernelEntryFn kernel = loadOrCompile(key, emit, source);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (source == Source::Disk)
+    ++stats_.diskHits;
+  else
+    ++stats_.compilations;
   kernels_.emplace(key, kernel);
   stats_.entries = kernels_.size();
   return kernel;
 }
 
 KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
-                                         const ModuleSource &emit) {
+                                         const ModuleSource &emit,
+                                         Source &source) {
   if (!compiler_)
     compiler_ = std::make_unique<Compiler>();
   const std::string &environment = compiler_->environment();
@@ -175,11 +196,12 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
   const std::string functionName = "kiln_" + digest.substr(0, 32);
   const bool diskUsable =
       disk_ && disk_->enabled() && environment.back() != '|';
+  source = Source::Compiled;
   if (diskUsable) {
     if (std::optional<std::string> object = disk_->load(digest)) {
       try {
         KernelEntryFn kernel = compiler_->jit.loadObject(*object, functionName);
-        ++stats_.diskHits;
+        source = Source::Disk;
         return kernel;
       } catch (const Error &) {
         // Unloadable despite a valid checksum: compile it afresh, under
@@ -187,13 +209,11 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
         std::remove(disk_->pathFor(digest).c_str());
         const std::string retryName = functionName + "_r";
         std::string fresh = emit(*compiler_, retryName);
-        ++stats_.compilations;
         return compiler_->jit.loadObject(fresh, retryName);
       }
     }
   }
   std::string object = emit(*compiler_, functionName);
-  ++stats_.compilations;
   if (diskUsable)
     disk_->store(digest, object);
   return compiler_->jit.loadObject(object, functionName);

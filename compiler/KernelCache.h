@@ -47,8 +47,10 @@ public:
   /// The process-wide cache.
   static KernelCache &global();
 
-  /// The kernel for `signature`, compiled on first request. Thread-safe.
-  /// Throws kiln::Error if it cannot be built or compiled.
+  /// The kernel for `signature`, compiled on first request. Thread-safe:
+  /// compilations run one at a time, and requests for kernels already in
+  /// memory never wait for them. Throws kiln::Error if it cannot be built or
+  /// compiled.
   KernelEntryFn get(const KernelSignature &signature);
 
   /// The kernel for a whole graph: `source` is MLIR text with one func.func
@@ -67,11 +69,17 @@ private:
   /// Builds the kiln module of a kernel, given its function name.
   using ModuleSource =
       std::function<std::string(Compiler &, const std::string &)>;
+  enum class Source { Disk, Compiled };
   KernelEntryFn lookup(const std::string &key, const ModuleSource &emit);
-  KernelEntryFn loadOrCompile(const std::string &key, const ModuleSource &emit);
+  /// Under compileMutex_; says in `source` where the kernel came from.
+  KernelEntryFn loadOrCompile(const std::string &key, const ModuleSource &emit,
+                              Source &source);
 
+  // Under compileMutex_, which serializes misses (one MLIR context):
+  std::mutex compileMutex_;
   std::unique_ptr<Compiler> compiler_; // Created on first miss.
   std::unique_ptr<DiskCache> disk_;
+  // Under mutex_, held only briefly, so hits never wait for a compilation:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, KernelEntryFn> kernels_;
   KernelCacheStats stats_;

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <random>
+#include <thread>
+#include <vector>
 
 namespace kiln {
 namespace compiler {
@@ -112,6 +116,58 @@ TEST(KernelCache, StridedViewsAreReadWithoutACopy) {
   Tensor out = wide.strided({4, 3}, {6, 2}, 1);
   invokeKernel(cache.get(addSignature(DType::Float32, 2)), {lhs, rhs, out});
   expectSum<float>(lhs, rhs, out);
+}
+
+TEST(KernelCache, HitsDoNotWaitForAnotherThreadsCompilation) {
+  using Clock = std::chrono::steady_clock;
+  KernelCache cache(""); // memory only: every miss compiles
+  const KernelEntryFn cached = cache.get(addSignature(DType::Float32, 1));
+  // A compilation takes tens of milliseconds; a hit that starts during one
+  // must not last until it ends.
+  for (int rank = 2; rank <= 6; ++rank) {
+    std::atomic<bool> started{false};
+    Clock::time_point compiled;
+    std::thread compiling([&] {
+      started = true;
+      cache.get(addSignature(DType::Float64, rank));
+      compiled = Clock::now();
+    });
+    while (!started)
+      std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    const Clock::time_point hitStart = Clock::now();
+    EXPECT_EQ(cache.get(addSignature(DType::Float32, 1)), cached);
+    const Clock::time_point hitEnd = Clock::now();
+    compiling.join();
+    if (compiled <= hitStart)
+      continue; // that compilation was over before the hit began
+    // Waiting on the compilation would end the hit as it ends (within
+    // microseconds); a hit that does not wait is over long before.
+    const double marginMs =
+        std::chrono::duration<double, std::milli>(compiled - hitEnd).count();
+    EXPECT_GT(marginMs, 5.0)
+        << "a memory hit waited for another thread's compilation";
+    EXPECT_EQ(cache.stats().compilations, static_cast<uint64_t>(rank));
+    return;
+  }
+  ADD_FAILURE() << "no compilation lasted past 3 ms: nothing was observed";
+}
+
+TEST(KernelCache, ConcurrentRequestsForOneNewKernelCompileItOnce) {
+  KernelCache cache("");
+  std::vector<KernelEntryFn> kernels(4, nullptr);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < kernels.size(); ++i)
+    threads.emplace_back(
+        [&, i] { kernels[i] = cache.get(addSignature(DType::Int32, 3)); });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (KernelEntryFn kernel : kernels)
+    EXPECT_EQ(kernel, kernels[0]);
+  KernelCacheStats stats = cache.stats();
+  EXPECT_EQ(stats.compilations, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.hits, 3u);
 }
 
 TEST(KernelCache, UnknownPrimitiveIsAnError) {
