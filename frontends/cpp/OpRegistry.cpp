@@ -187,6 +187,24 @@ std::string Attrs::getString(const std::string &name) const {
   return t;
 }
 
+std::string
+Attrs::getChoice(const std::string &name,
+                 std::initializer_list<const char *> choices) const {
+  const std::string value = getString(name);
+  std::string expected;
+  size_t index = 0;
+  for (const char *choice : choices) {
+    if (value == choice)
+      return value;
+    if (index > 0)
+      expected += index + 1 == choices.size() ? " or " : ", ";
+    expected += std::string("'") + choice + "'";
+    ++index;
+  }
+  throw Error(formatMessage(op_, ": ", name, " expected ", expected, ", got '",
+                            value, "'"));
+}
+
 bool Attrs::isNone(const std::string &name) const {
   return trim(raw(name)) == "None";
 }

@@ -13,6 +13,7 @@
 #include "frontends/cpp/NDArray.h"
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,10 @@ public:
   DType getDType(const std::string &name) const;
   /// The value as given, quotes removed.
   std::string getString(const std::string &name) const;
+  /// getString(name), which must be one of `choices`; else the error
+  /// "op: name expected 'a', 'b' or 'c', got 'value'".
+  std::string getChoice(const std::string &name,
+                        std::initializer_list<const char *> choices) const;
   /// Whether the value is "None".
   bool isNone(const std::string &name) const;
 

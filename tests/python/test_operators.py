@@ -317,6 +317,17 @@ def test_bad_neural_calls(call, message):
         call()
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda: mx.nd.pick(mx.nd.array([[1.0]]), mx.nd.array([0.0]), mode="raise"),
+     "pick: mode expected 'clip' or 'wrap', got 'raise'"),
+    (lambda: mx.nd.pad(mx.nd.ones((1, 1, 2, 2)), mode="wrap", pad_width=(0, 0, 0, 0, 1, 1, 1, 1)),
+     "pad: mode expected 'constant', 'edge' or 'reflect', got 'wrap'"),
+])
+def test_attributes_outside_their_choices(call, message):
+    with pytest.raises(mx.MXNetError, match=message):
+        call()
+
+
 def test_concat_stack_one_hot():
     x, y = rand((2, 3)), rand((4, 3))
     np.testing.assert_array_equal(

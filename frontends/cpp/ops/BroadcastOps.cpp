@@ -149,11 +149,8 @@ void registerBroadcastOps(OpRegistry &registry) {
            if (width < 0)
              throw Error(formatMessage("pad: pad_width ", shapeToString(widths),
                                        " must not be negative"));
-         const std::string mode = attrs.getString("mode");
-         if (mode != "constant" && mode != "edge" && mode != "reflect")
-           throw Error(formatMessage("pad: mode expected 'constant', 'edge' "
-                                     "or 'reflect', got '",
-                                     mode, "'"));
+         const std::string mode =
+             attrs.getChoice("mode", {"constant", "edge", "reflect"});
          if (mode == "constant")
            return padConstant(data, widths, attrs.getFloat("constant_value"));
          NDArray result = data;

@@ -79,10 +79,7 @@ void registerGatherOps(OpRegistry &registry) {
                "pick: index has shape ", shapeToString(in[1].shape()),
                ", expected ", shapeToString(expected), " for data ",
                shapeToString(shape), " and axis ", axis));
-         const std::string mode = attrs.getString("mode");
-         if (mode != "clip" && mode != "wrap")
-           throw Error(formatMessage(
-               "pick: mode expected 'clip' or 'wrap', got '", mode, "'"));
+         const std::string mode = attrs.getChoice("mode", {"clip", "wrap"});
          // One-hot rows along the last axis, moved to `axis`, then a masked
          // sum: differentiable through its parts.
          const int64_t depth = shape[axis];

@@ -164,11 +164,7 @@ void registerNeuralOps(OpRegistry &registry) {
          const int64_t axis = checkedAxis("take", attrs.getInt("axis"), rank);
          if (a.shape()[axis] == 0 && in[1].size() > 0)
            throw Error("take: cannot take from an empty axis");
-         const std::string modeName = attrs.getString("mode");
-         if (modeName != "clip" && modeName != "wrap")
-           throw Error(formatMessage("take: mode expected 'clip' or 'wrap', "
-                                     "got '",
-                                     modeName, "'"));
+         const std::string modeName = attrs.getChoice("mode", {"clip", "wrap"});
          const int64_t mode = modeName == "wrap" ? 1 : 0;
          NDArray indices =
              in[1].dtype() == DType::Int64 || in[1].dtype() == DType::Int32

@@ -145,6 +145,8 @@ void registerSortOps(OpRegistry &registry) {
          if (k > extent)
            throw Error(formatMessage("topk: k (", k,
                                      ") exceeds the axis's extent ", extent));
+         // Not getChoice: the message names 'both' too, which mx.nd.topk
+         // serves by calling this op twice.
          const std::string kind = attrs.getString("ret_typ");
          if (kind != "value" && kind != "indices" && kind != "mask")
            throw Error(formatMessage("topk: ret_typ expected 'value', "
