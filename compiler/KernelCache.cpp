@@ -152,27 +152,27 @@ KernelEntryFn KernelCache::getGraph(const std::string &source) {
 
 KernelEntryFn KernelCache::lookup(const std::string &key,
                                   const ModuleSource &emit) {
-  {
+  // The kernel if memory has it (a hit), else null; under mutex_. The last
+  // look before loading or compiling counts its miss, whether that succeeds
+  // or throws.
+  auto inMemory = [&](bool lastLook) -> KernelEntryFn {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = kernels_.find(key);
-    if (found != kernels_.end()) {
-      ++stats_.hits;
-      return found->second;
+    if (found == kernels_.end()) {
+      stats_.misses += lastLook ? 1 : 0;
+      return nullptr;
     }
-  }
+    ++stats_.hits;
+    return found->second;
+  };
+  if (KernelEntryFn kernel = inMemory(false))
+    return kernel;
   // Compilations take tens of milliseconds and run one at a time (one MLIR
   // context); hits on other threads go on meanwhile under mutex_ alone.
   std::lock_guard<std::mutex> compiling(compileMutex_);
-  {
-    // Another thread may have built this kernel while this one waited.
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = kernels_.find(key);
-    if (found != kernels_.end()) {
-      ++stats_.hits;
-      return found->second;
-    }
-    ++stats_.misses;
-  }
+  // Another thread may have built this kernel while this one waited.
+  if (KernelEntryFn kernel = inMemory(true))
+    return kernel;
   Source source = Source::Compiled;
   KernelEntryFn kernel = loadOrCompile(key, emit, source);
   std::lock_guard<std::mutex> lock(mutex_);
