@@ -393,8 +393,6 @@ TEST(Engine, NullVariablesAreIgnored) {
   EXPECT_TRUE(ran);
 }
 
-// The process-wide engine finishes pending work when the process exits, even
-// when nobody waited for it.
 TEST(Engine, PushOrRunInlineRunsAtOnceOnIdleVariables) {
   Engine engine(Engine::Mode::Threaded, 2);
   VarPtr input = Engine::newVar(), output = Engine::newVar();
@@ -443,6 +441,8 @@ TEST(Engine, PushOrRunInlineStoresErrorsForTheNextWait) {
   EXPECT_NO_THROW(engine.waitAll());
 }
 
+// The process-wide engine finishes pending work when the process exits, even
+// when nobody waited for it.
 TEST(EngineDeathTest, ExitWithPendingWorkFinishesIt) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
