@@ -15,7 +15,20 @@ namespace kiln {
 
 class Error : public std::runtime_error {
 public:
-  explicit Error(const std::string &message) : std::runtime_error(message) {}
+  /// Which Python exception the mistake is, where MXNet raises a builtin
+  /// one rather than MXNetError: ValueError for a reshape to a size that
+  /// does not match, IndexError for an index out of bounds, TypeError for a
+  /// value of the wrong type. Python raises a class that is both MXNetError
+  /// and that builtin, so either `except` catches it.
+  enum class Kind { Generic, Value, Index, Type };
+
+  explicit Error(const std::string &message, Kind kind = Kind::Generic)
+      : std::runtime_error(message), kind_(kind) {}
+
+  Kind kind() const { return kind_; }
+
+private:
+  Kind kind_;
 };
 
 /// Builds an error message from streamable parts:

@@ -34,11 +34,36 @@ int64_t numElements(const Shape &shape) {
   return count;
 }
 
-Tensor Tensor::empty(const Shape &shape, DType dtype, Device device) {
+int64_t checkedExtentProduct(const std::string &what, int64_t a, int64_t b) {
+  int64_t product;
+  if (__builtin_mul_overflow(a, b, &product))
+    throw Error(formatMessage(what, ": ", a, " x ", b,
+                              " elements overflow a 64-bit count"));
+  return product;
+}
+
+int64_t checkedNumElements(const std::string &what, const Shape &shape,
+                           DType dtype) {
+  int64_t count = 1;
   for (int64_t extent : shape)
     if (extent < 0)
-      throw Error(formatMessage("invalid shape ", shapeToString(shape),
+      throw Error(formatMessage(what, ": invalid shape ", shapeToString(shape),
                                 ": extents must be >= 0"));
+  for (int64_t extent : shape)
+    if (__builtin_mul_overflow(count, extent, &count))
+      throw Error(formatMessage(what, ": shape ", shapeToString(shape),
+                                " has more elements than a 64-bit count holds"));
+  int64_t bytes;
+  if (__builtin_mul_overflow(count, static_cast<int64_t>(dtypeSize(dtype)),
+                             &bytes))
+    throw Error(formatMessage(what, ": shape ", shapeToString(shape), " of ",
+                              dtypeName(dtype), " needs ", count,
+                              " elements, more bytes than memory can address"));
+  return count;
+}
+
+Tensor Tensor::empty(const Shape &shape, DType dtype, Device device) {
+  checkedNumElements("array", shape, dtype);
   Tensor tensor;
   tensor.storage_ = Storage::allocate(
       static_cast<size_t>(kiln::numElements(shape)) * dtypeSize(dtype), device);
@@ -49,7 +74,18 @@ Tensor Tensor::empty(const Shape &shape, DType dtype, Device device) {
 }
 
 bool Tensor::isContiguous() const {
-  return strides_ == contiguousStrides(shape_);
+  // Row-major without gaps; the stride of an extent-1 axis is never used,
+  // so x[1, 2:4] of a (4, 5) array, strides (5, 1), is contiguous.
+  for (int64_t extent : shape_)
+    if (extent == 0)
+      return true; // no elements, no gaps
+  int64_t expected = 1;
+  for (size_t i = shape_.size(); i-- > 0;) {
+    if (shape_[i] != 1 && strides_[i] != expected)
+      return false;
+    expected *= shape_[i];
+  }
+  return true;
 }
 
 void *Tensor::data() const {
@@ -58,7 +94,7 @@ void *Tensor::data() const {
 }
 
 Tensor Tensor::reshaped(const Shape &shape) const {
-  if (kiln::numElements(shape) != numElements())
+  if (checkedNumElements("reshape", shape, dtype_) != numElements())
     throw Error(formatMessage("reshape: cannot view shape ",
                               shapeToString(shape_), " as ",
                               shapeToString(shape)));
@@ -84,8 +120,13 @@ Tensor Tensor::strided(const Shape &shape, const Shape &strides,
       throw Error(formatMessage("view: invalid shape ", shapeToString(shape)));
     if (shape[i] == 0)
       return Tensor::withLayout(*this, shape, strides, offset);
-    const int64_t reach = (shape[i] - 1) * strides[i];
-    (reach < 0 ? lowest : highest) += reach;
+    int64_t reach;
+    if (__builtin_mul_overflow(shape[i] - 1, strides[i], &reach) ||
+        __builtin_add_overflow(reach < 0 ? lowest : highest, reach,
+                               reach < 0 ? &lowest : &highest))
+      throw Error(formatMessage("view: shape ", shapeToString(shape),
+                                " with strides ", shapeToString(strides),
+                                " overflows a 64-bit element offset"));
   }
   if (lowest < 0 || highest >= capacity)
     throw Error(formatMessage(

@@ -20,7 +20,18 @@ std::string shapeToString(const Shape &shape);
 /// Row-major strides, in elements, for `shape`.
 Shape contiguousStrides(const Shape &shape);
 
+/// The product of the extents, unchecked: for shapes of tensors that exist,
+/// which checkedNumElements validated when they were made.
 int64_t numElements(const Shape &shape);
+
+/// The element count of `shape`, which comes from a user (op attributes, a
+/// loaded file, DLPack): kiln::Error naming `what` when an extent is
+/// negative or the count, or its size in bytes for `dtype`, overflows.
+int64_t checkedNumElements(const std::string &what, const Shape &shape,
+                           DType dtype);
+
+/// a * b for extents (both >= 0); kiln::Error naming `what` on overflow.
+int64_t checkedExtentProduct(const std::string &what, int64_t a, int64_t b);
 
 /// A view: storage plus shape, strides and offset, all in elements. Copying a
 /// Tensor copies the view, never the data.

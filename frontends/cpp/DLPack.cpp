@@ -104,11 +104,15 @@ NDArray fromDLPack(DLManagedTensor *managed) {
       if (shape[d] < 0)
         throw Error("from_dlpack: negative extent");
       empty |= shape[d] == 0;
-      const int64_t reach = (shape[d] - 1) * strides[d];
-      (reach < 0 ? lowest : highest) += reach;
+      int64_t reach;
+      if (__builtin_mul_overflow(shape[d] - 1, strides[d], &reach) ||
+          __builtin_add_overflow(reach < 0 ? lowest : highest, reach,
+                                 reach < 0 ? &lowest : &highest))
+        throw Error("from_dlpack: shape and strides overflow a 64-bit offset");
     }
     if (empty)
       lowest = highest = 0;
+    checkedNumElements("from_dlpack", shape, dtype);
     const size_t element = dtypeSize(dtype);
     char *first = static_cast<char *>(dl.data) + dl.byte_offset;
     auto storage = Storage::wrap(first + lowest * static_cast<int64_t>(element),

@@ -301,7 +301,16 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
   NDArray result;
   {
     autograd::RecordingScope recording(autograd::isRecording() && !recordWhole);
-    result = spec->compute(inputs, parsed, out);
+    try {
+      result = spec->compute(inputs, parsed, out);
+    } catch (const Error &error) {
+      // A mistake found below the op (an allocation too large, an op it is
+      // made of) still names the op the user called.
+      const std::string message = error.what();
+      if (message.compare(0, name.size() + 1, name + ":") == 0)
+        throw;
+      throw Error(name + ": " + message, error.kind());
+    }
     // An op that had nothing to do (a reshape to the same shape) still
     // returns a handle of its own, as a view.
     for (const NDArray &input : inputs)

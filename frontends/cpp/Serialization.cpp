@@ -102,8 +102,12 @@ NDArray readArray(Reader &reader, size_t index) {
     throw Error(formatMessage("load: array ", index, " has type flag ", flag,
                               ", which kiln does not support"));
   const DType dtype = static_cast<DType>(flag);
-  const size_t bytes =
-      static_cast<size_t>(numElements(shape)) * dtypeSize(dtype);
+  // The count is checked before it sizes the read: a file declaring
+  // (2**62 + 1, 4) must not wrap around to 4 elements.
+  const size_t bytes = static_cast<size_t>(checkedNumElements(
+                           "load: array " + std::to_string(index), shape,
+                           dtype)) *
+                       dtypeSize(dtype);
   const char *data = reader.take(bytes, "an array's data");
   return NDArray::fromData(data, shape, dtype);
 }

@@ -59,8 +59,6 @@ TEST(DType, SizesAndNames) {
   EXPECT_EQ(Device::cpu().toString(), "cpu(0)");
 }
 
-} // namespace
-} // namespace kiln
 
 namespace kiln {
 namespace {
@@ -84,6 +82,51 @@ TEST(Tensor, StridedViewOutsideTheStorageIsAnError) {
   EXPECT_THROW(tensor.strided({2}, {8}, 9), Error);
   EXPECT_THROW(tensor.strided({2}, {-1}, 0), Error);
   EXPECT_THROW(tensor.strided({2, 2}, {1}, 0), Error);
+}
+
+} // namespace
+} // namespace kiln
+
+TEST(Tensor, ContiguityIgnoresTheStridesOfExtentOneAxes) {
+  Tensor tensor = Tensor::empty({4, 5}, DType::Float32);
+  // x[1, 2:4]: shape (1, 2), strides (5, 1): two neighbouring elements.
+  EXPECT_TRUE(tensor.strided({1, 2}, {5, 1}, 7).isContiguous());
+  // x[1:3, 2:4]: two rows with a gap between them.
+  EXPECT_FALSE(tensor.strided({2, 2}, {5, 1}, 7).isContiguous());
+  // x[:, 1]: a column.
+  EXPECT_FALSE(tensor.strided({4}, {5}, 1).isContiguous());
+  EXPECT_TRUE(tensor.strided({0, 3}, {1, 7}, 0).isContiguous());
+}
+
+TEST(Tensor, ElementCountsThatOverflowAreErrors) {
+  const int64_t big = int64_t{1} << 32;
+  EXPECT_THROW(Tensor::empty({big, big}, DType::Float32), Error);
+  // 2**62 elements fit in the count but not, as float32, in bytes.
+  EXPECT_THROW(Tensor::empty({int64_t{1} << 62}, DType::Float32), Error);
+  EXPECT_THROW(checkedNumElements("op", {big, big}, DType::UInt8), Error);
+  EXPECT_EQ(checkedNumElements("op", {big, 2}, DType::UInt8), 2 * big);
+  EXPECT_EQ(checkedNumElements("op", {0, big, big, big}, DType::UInt8), 0);
+  EXPECT_THROW(checkedNumElements("op", {-1, 2}, DType::Float32), Error);
+  EXPECT_THROW(checkedExtentProduct("tile", big, big), Error);
+  EXPECT_EQ(checkedExtentProduct("tile", big, 4), 4 * big);
+  try {
+    Tensor::empty({big, big}, DType::Float32);
+  } catch (const Error &error) {
+    EXPECT_NE(std::string(error.what()).find("(4294967296, 4294967296)"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(Tensor, StridedViewsWhoseOffsetsOverflowAreErrors) {
+  Tensor tensor = Tensor::empty({4}, DType::Float32);
+  EXPECT_THROW(tensor.strided({int64_t{1} << 40}, {int64_t{1} << 40}, 0),
+               Error);
+}
+
+TEST(Error, CarriesTheKindOfMistake) {
+  EXPECT_EQ(Error("x").kind(), Error::Kind::Generic);
+  EXPECT_EQ(Error("x", Error::Kind::Value).kind(), Error::Kind::Value);
 }
 
 } // namespace

@@ -180,7 +180,7 @@ void registerBroadcastOps(OpRegistry &registry) {
          for (size_t d = 0; d < shape.size(); ++d) {
            interleaved.insert(interleaved.end(), {1, shape[d]});
            broadcast.insert(broadcast.end(), {reps[d], shape[d]});
-           result.push_back(reps[d] * shape[d]);
+           result.push_back(checkedExtentProduct("tile", reps[d], shape[d]));
          }
          return dispatch::reshape(
              dispatch::broadcastTo(dispatch::reshape(in[0], interleaved),
@@ -210,7 +210,7 @@ void registerBroadcastOps(OpRegistry &registry) {
                result = data.shape();
          expanded.insert(expanded.begin() + axis + 1, 1);
          broadcast.insert(broadcast.begin() + axis + 1, repeats);
-         result[axis] *= repeats;
+         result[axis] = checkedExtentProduct("repeat", result[axis], repeats);
          return dispatch::reshape(
              dispatch::broadcastTo(dispatch::reshape(data, expanded),
                                    broadcast),

@@ -111,8 +111,15 @@ void registerCreationOps(OpRegistry &registry) {
            throw Error(formatMessage("arange: repeat must be at least 1, got ",
                                      repeat));
          const DType dtype = attrs.getDType("dtype");
-         const int64_t count = std::max<int64_t>(
-             0, static_cast<int64_t>(std::ceil((stop - start) / step)));
+         const double steps = std::ceil((stop - start) / step);
+         // Checked as a double first: converting one past int64's range is
+         // undefined, and the product with repeat must not wrap.
+         if (!(steps < 9.2e18))
+           throw Error(formatMessage("arange: [", start, ", ", stop,
+                                     ") in steps of ", step,
+                                     " has too many elements"));
+         const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
+         checkedExtentProduct("arange", count, repeat);
          // iota over (count, repeat) along dimension 0, then start + i * step.
          compiler::KernelSignature iota{"iota", {}, {}};
          iota.attributes["dimension"] = {0};

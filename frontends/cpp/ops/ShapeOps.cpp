@@ -21,9 +21,11 @@ namespace {
 /// MXNet's reshape codes: 0 copies a dimension, -1 infers one, -2 copies the
 /// rest, -3 merges two, -4 splits one into the next two values.
 Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
+  // ValueError, as MXNet's NDArray.reshape raises for these mistakes.
   auto fail = [&](const std::string &why) -> Shape {
     throw Error(formatMessage("reshape: cannot reshape ", shapeToString(input),
-                              " with shape ", shapeToString(codes), ": ", why));
+                              " with shape ", shapeToString(codes), ": ", why),
+                Error::Kind::Value);
   };
   Shape output;
   int64_t inferred = -1;
@@ -49,7 +51,7 @@ Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
     } else if (code == -3) {
       if (in + 1 >= input.size())
         return fail("-3 needs two input dimensions");
-      output.push_back(input[in] * input[in + 1]);
+      output.push_back(checkedExtentProduct("reshape", input[in], input[in + 1]));
       in += 2;
     } else if (code == -4) {
       if (i + 2 >= codes.size() || in >= input.size())
@@ -60,7 +62,8 @@ Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
         first = extent / second;
       else if (second == -1 && first > 0 && extent % first == 0)
         second = extent / first;
-      if (first <= 0 || second <= 0 || first * second != extent)
+      if (first <= 0 || second <= 0 || extent % first != 0 ||
+          extent / first != second)
         return fail("-4's two values must split the dimension");
       output.push_back(first);
       output.push_back(second);
@@ -74,14 +77,14 @@ Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
     int64_t known = 1;
     for (size_t d = 0; d < output.size(); ++d)
       if (static_cast<int64_t>(d) != inferred)
-        known *= output[d];
+        known = checkedExtentProduct("reshape", known, output[d]);
     if (known == 0 || total % known != 0)
       return fail("the size does not divide");
     output[inferred] = total / known;
   }
-  if (numElements(output) != total)
-    return fail(formatMessage("the sizes differ (", total, " vs ",
-                              numElements(output), ")"));
+  const int64_t count = checkedNumElements("reshape", output, DType::UInt8);
+  if (count != total)
+    return fail(formatMessage("the sizes differ (", total, " vs ", count, ")"));
   return output;
 }
 
