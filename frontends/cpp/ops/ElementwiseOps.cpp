@@ -48,26 +48,81 @@ const std::vector<std::pair<std::string, std::string>> kBinary = {
     {"logical_or", "logical_or"},
     {"logical_xor", "logical_xor"}};
 
-/// MXNet's unary ops and their primitives; `floatOnly` ones run on a
-/// float32 copy of integer arrays and are cast back (MXNet computes them in
-/// the array's own type, truncating).
+/// How a unary op treats integer arrays.
+enum class OnIntegers {
+  /// The primitive runs on the integers themselves (abs, sign, square).
+  Native,
+  /// Computed in floating point and cast back, truncating, as MXNet does
+  /// (sqrt of int32 9 is 3). int32/int64 go through float64, whose 53-bit
+  /// mantissa holds every int32 and far more int64 values than float32's 24.
+  ViaFloat,
+  /// Rounding: integers are already whole, so the op is the identity
+  /// (MXNet's floor of int32 50000001 is 50000001).
+  Identity
+};
+
+/// MXNet's unary ops and their primitives.
 struct UnaryOp {
   const char *name;
   const char *primitive;
-  bool floatOnly;
+  OnIntegers onIntegers;
 };
 const UnaryOp kUnary[] = {
-    {"negative", "neg", false},   {"abs", "abs", false},
-    {"sign", "sign", false},      {"square", "square", false},
-    {"relu", "relu", false},      {"logical_not", "logical_not", false},
-    {"sigmoid", "sigmoid", true}, {"exp", "exp", true},
-    {"expm1", "expm1", true},     {"log", "log", true},
-    {"log1p", "log1p", true},     {"sqrt", "sqrt", true},
-    {"rsqrt", "rsqrt", true},     {"tanh", "tanh", true},
-    {"sin", "sin", true},         {"cos", "cos", true},
-    {"floor", "floor", true},     {"ceil", "ceil", true},
-    {"round", "round", true},     {"reciprocal", "reciprocal", true},
-    {"erf", "erf", true}};
+    {"negative", "neg", OnIntegers::Native},
+    {"abs", "abs", OnIntegers::Native},
+    {"sign", "sign", OnIntegers::Native},
+    {"square", "square", OnIntegers::Native},
+    {"relu", "relu", OnIntegers::Native},
+    {"logical_not", "logical_not", OnIntegers::Native},
+    {"sigmoid", "sigmoid", OnIntegers::ViaFloat},
+    {"exp", "exp", OnIntegers::ViaFloat},
+    {"expm1", "expm1", OnIntegers::ViaFloat},
+    {"log", "log", OnIntegers::ViaFloat},
+    {"log1p", "log1p", OnIntegers::ViaFloat},
+    {"sqrt", "sqrt", OnIntegers::ViaFloat},
+    {"rsqrt", "rsqrt", OnIntegers::ViaFloat},
+    {"tanh", "tanh", OnIntegers::ViaFloat},
+    {"sin", "sin", OnIntegers::ViaFloat},
+    {"cos", "cos", OnIntegers::ViaFloat},
+    {"reciprocal", "reciprocal", OnIntegers::ViaFloat},
+    {"erf", "erf", OnIntegers::ViaFloat},
+    {"floor", "floor", OnIntegers::Identity},
+    {"ceil", "ceil", OnIntegers::Identity},
+    {"round", "round", OnIntegers::Identity}};
+
+/// The floating-point type integer arrays of `dtype` are computed in.
+DType computeFloatType(DType dtype) {
+  return dtype == DType::Int32 || dtype == DType::Int64 ? DType::Float64
+                                                        : DType::Float32;
+}
+
+/// `x` copied into `out` (or a new array): the identity of integer rounding.
+NDArray copyOf(const NDArray &x, const NDArray &out) {
+  return dispatch::cast(x, x.dtype(), out);
+}
+
+NDArray truncateTowardZero(const NDArray &x, const NDArray &out) {
+  // where(x < 0, ceil(x), floor(x)): one fused kernel.
+  NDArray zero = dispatch::scalar(0, x.dtype());
+  NDArray negative = dispatch::elementwise("trunc", "lt", {x, zero}, DType::Bool);
+  NDArray up = dispatch::elementwise("trunc", "ceil", {x}, x.dtype());
+  NDArray down = dispatch::elementwise("trunc", "floor", {x}, x.dtype());
+  return dispatch::elementwise("trunc", "select", {negative, up, down},
+                               x.dtype(), out);
+}
+
+NDArray roundHalfDown(const NDArray &x, const NDArray &out) {
+  // MXNet's rint: the nearer of floor(x) and ceil(x), floor at a tie (2.5 ->
+  // 2, -2.5 -> -3), unlike numpy's half-to-even.
+  const DType dtype = x.dtype();
+  NDArray down = dispatch::elementwise("rint", "floor", {x}, dtype);
+  NDArray fraction = dispatch::elementwise("rint", "sub", {x, down}, dtype);
+  NDArray takeFloor = dispatch::elementwise(
+      "rint", "le", {fraction, dispatch::scalar(0.5, dtype)}, DType::Bool);
+  NDArray up = dispatch::elementwise("rint", "ceil", {x}, dtype);
+  return dispatch::elementwise("rint", "select", {takeFloor, down, up}, dtype,
+                               out);
+}
 
 } // namespace
 
@@ -164,23 +219,47 @@ void registerElementwiseOps(OpRegistry &registry) {
   for (const UnaryOp &unary : kUnary) {
     const std::string name = unary.name;
     const std::string primitive = unary.primitive;
-    const bool floatOnly = unary.floatOnly;
+    const OnIntegers onIntegers = unary.onIntegers;
     registry.add(
         {name,
          {"data"},
          {},
          "Elementwise " + name + ".",
-         [name, primitive, floatOnly](const std::vector<NDArray> &in,
-                                      const Attrs &, const NDArray &out) {
+         [name, primitive, onIntegers](const std::vector<NDArray> &in,
+                                       const Attrs &, const NDArray &out) {
            const NDArray &x = in[0];
-           if (!floatOnly || isFloatDType(x.dtype()))
+           if (onIntegers == OnIntegers::Native || isFloatDType(x.dtype()))
              return dispatch::elementwise(name, primitive, {x}, x.dtype(), out);
-           NDArray asFloat = dispatch::cast(x, DType::Float32);
-           NDArray result = dispatch::elementwise(name, primitive, {asFloat},
-                                                  DType::Float32);
+           if (onIntegers == OnIntegers::Identity)
+             return copyOf(x, out);
+           const DType computeType = computeFloatType(x.dtype());
+           NDArray asFloat = dispatch::cast(x, computeType);
+           NDArray result =
+               dispatch::elementwise(name, primitive, {asFloat}, computeType);
            return dispatch::cast(result, x.dtype(), out);
          }});
   }
+
+  // Rounding toward zero (trunc; fix is MXNet's other name for it) and to
+  // the nearest integer, ties down (rint), as decompositions the fusion pass
+  // turns into one kernel. The identity on integers, as MXNet.
+  const std::pair<const char *, NDArray (*)(const NDArray &, const NDArray &)>
+      kDecomposedRounding[] = {{"trunc", truncateTowardZero},
+                               {"fix", truncateTowardZero},
+                               {"rint", roundHalfDown}};
+  for (const auto &[name, compute] : kDecomposedRounding)
+    registry.add({name,
+                  {"data"},
+                  {},
+                  std::string("Elementwise ") + name +
+                      ": rounding of floats; integers are returned as they "
+                      "are.",
+                  [compute = compute](const std::vector<NDArray> &in,
+                                      const Attrs &, const NDArray &out) {
+                    if (!isFloatDType(in[0].dtype()))
+                      return copyOf(in[0], out);
+                    return compute(in[0], out);
+                  }});
 }
 
 } // namespace ops

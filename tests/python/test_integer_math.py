@@ -1,0 +1,77 @@
+"""Integer arrays through the unary ops, as MXNet 1.9.1 computes them.
+
+Rounding (floor, ceil, round, rint, trunc, fix) is the identity on integers:
+no trip through float32, which holds integers exactly only up to 2**24. Other
+math ops compute integers in floating point and truncate back (int32/int64
+through float64). Expected values were measured with mxnet==1.9.1.
+"""
+import numpy as np
+import pytest
+
+import kiln as mx
+
+ROUNDING = ["floor", "ceil", "round", "rint", "trunc", "fix"]
+
+
+@pytest.mark.parametrize("op", ROUNDING)
+@pytest.mark.parametrize("dtype", ["int32", "int64", "int8", "uint8"])
+def test_rounding_is_the_identity_on_integers(op, dtype):
+    values = {"int32": [50000001, -7, 3, 2**31 - 1],
+              "int64": [2**53 + 1, -(2**40) - 3, 7, 50000001],
+              "int8": [-128, 127, 5, -3], "uint8": [255, 0, 17, 129]}[dtype]
+    x = mx.nd.array(values, dtype=dtype)
+    result = getattr(mx.nd, op)(x)
+    assert result.dtype == np.dtype(dtype).type
+    np.testing.assert_array_equal(result.asnumpy(), np.array(values, dtype=dtype))
+
+
+@pytest.mark.parametrize("op", ROUNDING)
+def test_rounding_of_integers_writes_into_out(op):
+    x = mx.nd.array([50000001, -7], dtype="int32")
+    out = mx.nd.zeros((2,), dtype="int32")
+    getattr(mx.nd, op)(x, out=out)
+    np.testing.assert_array_equal(out.asnumpy(), [50000001, -7])
+
+
+def test_rounding_of_floats_follows_mxnet():
+    x = mx.nd.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6, 3.0])
+    # MXNet's rint takes floor at a tie (not numpy's half-to-even);
+    # round takes halves away from zero; trunc and fix go toward zero.
+    np.testing.assert_array_equal(mx.nd.rint(x).asnumpy(),
+                                  [0, 1, 2, -1, -2, -3, 2, -3, 3])
+    np.testing.assert_array_equal(mx.nd.round(x).asnumpy(),
+                                  [1, 2, 3, -1, -2, -3, 2, -3, 3])
+    np.testing.assert_array_equal(mx.nd.trunc(x).asnumpy(),
+                                  [0, 1, 2, 0, -1, -2, 2, -2, 3])
+    np.testing.assert_array_equal(mx.nd.fix(x).asnumpy(),
+                                  mx.nd.trunc(x).asnumpy())
+
+
+def test_rounding_of_float64_keeps_large_values():
+    x = mx.nd.array([2.0**51 + 1.5, -(2.0**40) - 0.25], dtype="float64")
+    np.testing.assert_array_equal(mx.nd.trunc(x).asnumpy(), [2.0**51 + 1, -(2.0**40)])
+
+
+def test_rounding_has_zero_gradient():
+    x = mx.nd.array([0.3, 1.7, -2.2])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = (mx.nd.rint(x) + mx.nd.trunc(x) * 2 + x).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [1, 1, 1])
+
+
+def test_math_on_int64_goes_through_float64():
+    # float32 would turn 2**40 + 1 into 2**40 before the square root; MXNet
+    # gives 1048576 either way, but log2-sized values show the difference.
+    x = mx.nd.array([2**53 - 1, 9, 50000001], dtype="int64")
+    np.testing.assert_array_equal(mx.nd.sqrt(x).asnumpy(),
+                                  [94906265, 3, 7071])
+    assert mx.nd.sqrt(x).dtype == np.int64
+
+
+def test_math_on_int32_truncates_as_mxnet():
+    x = mx.nd.array([50000001, 9, 3], dtype="int32")
+    np.testing.assert_array_equal(mx.nd.sqrt(x).asnumpy(), [7071, 3, 1])
+    np.testing.assert_array_equal(mx.nd.log(x).asnumpy(), [17, 2, 1])
+    np.testing.assert_array_equal(mx.nd.sigmoid(x).asnumpy(), [1, 0, 0])
