@@ -76,6 +76,16 @@ py::array toNumpy(const NDArray &array) {
   return result;
 }
 
+/// Whether `result` is a view of the storage of one of `inputs`.
+bool sharesMemoryWithAny(const NDArray &result,
+                         const std::vector<NDArray> &inputs) {
+  for (const NDArray &input : inputs)
+    if (!input.isNone() &&
+        input.tensor().storage() == result.tensor().storage())
+      return true;
+  return false;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -83,7 +93,50 @@ PYBIND11_MODULE(_core, m) {
 
   // kiln::Error surfaces as kiln.base.MXNetError (defined here, re-exported
   // there), a RuntimeError as in Apache MXNet.
-  py::register_exception<Error>(m, "MXNetError", PyExc_RuntimeError);
+  static py::exception<Error> mxnetError(m, "MXNetError", PyExc_RuntimeError);
+  // Where MXNet raises a builtin (ValueError, IndexError, TypeError), kiln
+  // raises a class derived from both it and MXNetError, so code catching
+  // either keeps working.
+  // Kept for the life of the process (never destroyed after the
+  // interpreter is gone).
+  static PyObject *valueError, *indexError, *typeError;
+  py::object makeType = py::module::import("builtins").attr("type");
+  auto derived = [&](const char *name, PyObject *builtin) {
+    py::dict namespace_;
+    namespace_["__module__"] = "kiln.base";
+    namespace_["__doc__"] = std::string("MXNetError that is also Python's ") +
+                            name + ", as MXNet raises it.";
+    py::object type = makeType(
+        name, py::make_tuple(mxnetError, py::handle(builtin)), namespace_);
+    m.attr(("MXNet" + std::string(name)).c_str()) = type;
+    return type.release().ptr();
+  };
+  valueError = derived("ValueError", PyExc_ValueError);
+  indexError = derived("IndexError", PyExc_IndexError);
+  typeError = derived("TypeError", PyExc_TypeError);
+  py::register_exception_translator([](std::exception_ptr pending) {
+    if (!pending)
+      return;
+    try {
+      std::rethrow_exception(pending);
+    } catch (const Error &error) {
+      PyObject *type = mxnetError.ptr();
+      switch (error.kind()) {
+      case Error::Kind::Value:
+        type = valueError;
+        break;
+      case Error::Kind::Index:
+        type = indexError;
+        break;
+      case Error::Kind::Type:
+        type = typeError;
+        break;
+      case Error::Kind::Generic:
+        break;
+      }
+      PyErr_SetString(type, error.what());
+    }
+  });
 
   py::class_<NDArray> ndarray(m, "NDArray");
   ndarray
@@ -96,9 +149,12 @@ PYBIND11_MODULE(_core, m) {
                                  shape[i] = self.shape()[i];
                                return shape;
                              })
+      // numpy's scalar type (numpy.float32), not a numpy.dtype, as in
+      // MXNet: user code indexes dicts by it and reads dtype.__name__.
       .def_property_readonly("dtype",
-                             [](const NDArray &self) {
-                               return py::dtype(dtypeName(self.dtype()));
+                             [](const NDArray &self) -> py::object {
+                               return py::dtype(dtypeName(self.dtype()))
+                                   .attr("type");
                              })
       .def_property_readonly("size", &NDArray::size)
       .def_property_readonly(
@@ -125,6 +181,11 @@ PYBIND11_MODULE(_core, m) {
           "detach",
           [](const NDArray &self) { return self.withAutogradEntry(nullptr); },
           "The same data, outside the autograd graph.")
+      .def_property_readonly(
+          "_is_contiguous",
+          [](const NDArray &self) { return self.tensor().isContiguous(); },
+          "Whether the elements are laid out row-major without gaps (basic "
+          "indexing shares memory only then, as MXNet).")
       .def("_same_data",
            [](const NDArray &self, const NDArray &other) {
              return self.var() == other.var() &&
@@ -160,11 +221,21 @@ PYBIND11_MODULE(_core, m) {
       "invoke",
       [](const std::string &name, const std::vector<NDArray> &inputs,
          const std::map<std::string, std::string> &attrs,
-         std::optional<NDArray> out) {
-        return invokeOp(name, inputs, attrs, out ? *out : NDArray());
+         std::optional<NDArray> out, bool shareMemory) {
+        NDArray result = invokeOp(name, inputs, attrs, out ? *out : NDArray());
+        // C++ callers keep zero-copy views (transpose, slice, ...); what
+        // Python users see follows MXNet, whose operators return arrays of
+        // their own: writes into the input must not show in the result, nor
+        // the other way round. Only NDArray.reshape and contiguous basic
+        // indexing ask to share (shareMemory).
+        if (!out && !shareMemory && sharesMemoryWithAny(result, inputs))
+          return dispatch::cast(result, result.dtype());
+        return result;
       },
       py::arg("name"), py::arg("inputs"), py::arg("attrs"),
-      py::arg("out") = py::none());
+      py::arg("out") = py::none(), py::arg("share_memory") = false,
+      "Runs the registered operator `name`; share_memory=True lets the result "
+      "be a view of an input (MXNet's NDArray.reshape and basic slicing).");
   m.def("kernel_cache_stats", [] {
     compiler::KernelCacheStats stats = compiler::KernelCache::global().stats();
     py::dict info;

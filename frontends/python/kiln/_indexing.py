@@ -8,6 +8,7 @@ import numbers as _numbers
 import numpy as _np
 
 from . import _core
+from . import _op_gen
 from . import ndarray as _nd
 from .base import MXNetError
 
@@ -110,28 +111,42 @@ def _advanced_getitem(self, key):
                      "or a tuple of index arrays")
 
 
+def _view(op, array, **attrs):
+    """The operator's result as a view of `array` (shared memory)."""
+    return _core.invoke(op, [array], {name: _op_gen.attr_string(value)
+                                      for name, value in attrs.items()},
+                        share_memory=True)
+
+
 def _basic_view(self, key):
     begin, end, step, dropped, new_axes = _index_list(key, self.shape)
     result = self
     if begin:
-        result = _nd.slice(self, begin=tuple(begin), end=tuple(end),
+        result = _view("slice", self, begin=tuple(begin), end=tuple(end),
                        step=tuple(1 if s is None else s for s in step))
     return result, dropped, new_axes
 
 
 def getitem(self, key):
-    """MXNet's indexing: ints, slices (views), Ellipsis, None, and an array
-    or list of indices along the first axis (a copy, as take)."""
+    """MXNet's indexing: ints, slices, Ellipsis, None, and an array or list
+    of indices along the first axis (a copy, as take).
+
+    As in MXNet, the result shares memory with `self` when the region is
+    contiguous (x[1], x[1:3], x[1, 2:4]) and is a copy otherwise (x[::2],
+    x[:, 1]): writes into either then never show in the other."""
     if _is_advanced(key):
         return _advanced_getitem(self, key)
     result, dropped, new_axes = _basic_view(self, key)
+    if result is not self and not result._is_contiguous:
+        result = result.copy()
     if dropped:
         shape = [extent for axis, extent in enumerate(result.shape)
                  if axis not in dropped]
         # MXNet's legacy arrays have no rank 0: x[i] of a vector is (1,).
-        result = _nd.reshape(result, shape=tuple(shape) if shape else (1,))
+        result = _view("reshape", result, shape=tuple(shape) if shape else (1,))
     for axis in new_axes:
-        result = _nd.expand_dims(result, axis=_builtins.min(axis, result.ndim))
+        result = _view("expand_dims", result,
+                       axis=_builtins.min(axis, result.ndim))
     return result
 
 
@@ -169,7 +184,7 @@ def setitem(self, key, value):
         if source.size != region.size:
             raise MXNetError("__setitem__: cannot assign a value of shape %s "
                              "to a region of shape %s" % (_value_shape(value), squeezed))
-        source = _nd.reshape(source, shape=region.shape)
+        source = source.reshape(region.shape)
     _core.assign(region, source)
 
 
