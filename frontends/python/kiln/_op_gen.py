@@ -3,6 +3,12 @@
 Each registered operator becomes ``f(*inputs, out=None, name=None, **attrs)``
 with MXNet's name; attributes are passed in MXNet's string forms ("(0, 1)",
 "True", "float32"), parsed and checked in C++.
+
+Operators are sorted into MXNet's modules by name, as MXNet does:
+``_linalg_X``, ``_contrib_X``, ``_image_X``, ``_sparse_X`` become ``X`` in
+mx.nd.linalg, .contrib, .image, .sparse; ``_random_X_like`` becomes
+``X_like`` in mx.nd.random; every other name starting with ``_`` (the
+``_random_`` samplers included) goes to mx.nd._internal, the rest to mx.nd.op.
 """
 import numbers
 
@@ -31,8 +37,11 @@ def attr_string(value):
     return str(value)
 
 
-def make_operator(name, input_names, attr_specs, doc):
-    """The Python function for one registered operator."""
+def make_operator(name, input_names, attr_specs, doc, func_name=None,
+                  module=None):
+    """The Python function for one registered operator `name`, called
+    `func_name` (default: `name`) and defined in `module`."""
+    op_name = name  # the registry's name; `name` is also MXNet's keyword
     attr_names = [attr for attr, _ in attr_specs]
     signature = ", ".join(list(input_names) + [
         "%s=%s" % (attr, default) if default is not None else attr
@@ -46,9 +55,9 @@ def make_operator(name, input_names, attr_specs, doc):
         for index, array in enumerate(args):
             if not isinstance(array, _core.NDArray):
                 raise MXNetError("%s: input %d expected an NDArray, got %s"
-                                 % (operator.__name__, index, type(array).__name__))
+                                 % (op_name, index, type(array).__name__))
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        return _core.invoke(operator.__name__, list(args), attrs, out)
+        return _core.invoke(op_name, list(args), attrs, out)
 
     def operator(*args, out=None, name=None, **kwargs):
         if variadic:
@@ -59,38 +68,67 @@ def make_operator(name, input_names, attr_specs, doc):
         for attr, value in zip(attr_names, args[len(input_names):]):
             if attr in kwargs:
                 raise MXNetError("%s: argument '%s' given twice"
-                                 % (operator.__name__, attr))
+                                 % (op_name, attr))
             kwargs[attr] = value
         if len(args) > len(input_names) + len(attr_names):
             raise MXNetError("%s: too many positional arguments (%d)"
-                             % (operator.__name__, len(args)))
+                             % (op_name, len(args)))
         for input_name in input_names[len(inputs):]:
             if input_name not in kwargs:
-                raise MXNetError("%s: missing input '%s'" % (operator.__name__,
+                raise MXNetError("%s: missing input '%s'" % (op_name,
                                                              input_name))
             inputs.append(kwargs.pop(input_name))
         if len(inputs) != len(input_names):
             raise MXNetError("%s: expected %d input arrays, got %d"
-                             % (operator.__name__, len(input_names), len(inputs)))
+                             % (op_name, len(input_names), len(inputs)))
         for index, array in enumerate(inputs):
             if not isinstance(array, _core.NDArray):
                 raise MXNetError("%s: input '%s' expected an NDArray, got %s"
-                                 % (operator.__name__, input_names[index],
+                                 % (op_name, input_names[index],
                                     type(array).__name__))
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        return _core.invoke(operator.__name__, inputs, attrs, out)
+        return _core.invoke(op_name, inputs, attrs, out)
 
-    operator.__name__ = name
-    operator.__qualname__ = name
+    func_name = func_name or op_name
+    operator.__name__ = operator.__qualname__ = func_name
     operator.__doc__ = "%s(%s)\n\n%s\n\nAttributes: %s" % (
-        name, signature, doc, ", ".join(attr_names) or "none")
+        func_name, signature, doc, ", ".join(attr_names) or "none")
+    if module is not None:
+        operator.__module__ = module
     return operator
 
 
-def generate(namespace):
-    """Adds every registered operator to `namespace` (a module dict)."""
+# Registry prefixes that name a submodule of mx.nd, as in MXNet.
+_PREFIXES = {"_contrib_": "contrib", "_linalg_": "linalg", "_image_": "image",
+             "_sparse_": "sparse", "_random_": "random"}
+
+
+def module_of(op_name):
+    """(submodule of mx.nd, function name) for a registry operator name:
+    ("op", "dot"), ("_internal", "_plus_scalar"), ("linalg", "gemm")."""
+    for prefix, submodule in _PREFIXES.items():
+        if op_name.startswith(prefix):
+            # MXNet keeps the _random_ samplers internal (mx.nd.random wraps
+            # them by hand) and exposes only the *_like ones by short name.
+            if prefix == "_random_" and not op_name.endswith("_like"):
+                return "_internal", op_name
+            return submodule, op_name[len(prefix):]
+    if op_name.startswith("_"):
+        return "_internal", op_name
+    return "op", op_name
+
+
+def populate(namespace, submodule):
+    """Defines in `namespace` (a module's globals()) every registered
+    operator that module_of puts in `submodule` ("op", "_internal",
+    "linalg", ...); returns their function names."""
     names = []
     for name, input_names, attr_specs, doc in _core.list_ops():
-        namespace[name] = make_operator(name, input_names, attr_specs, doc)
-        names.append(name)
+        where, func_name = module_of(name)
+        if where != submodule:
+            continue
+        namespace[func_name] = make_operator(
+            name, input_names, attr_specs, doc, func_name=func_name,
+            module=namespace.get("__name__"))
+        names.append(func_name)
     return names

@@ -1,25 +1,38 @@
-"""mx.nd: imperative arrays.
+"""mx.nd.ndarray: the NDArray class's Python side and the dense functions
+of MXNet's mxnet/ndarray/ndarray.py (array, zeros, arange, add, maximum,
+equal, moveaxis, waitall, DLPack, ...).
 
 Operations return at once; the dependency engine runs them in the background.
-Reading values (``asnumpy``, ``wait_to_read``) waits for them.
+Reading values (``asnumpy``, ``wait_to_read``) waits for them. The registry's
+operators live in op.py and _internal.py; this module binds the ones
+NDArray's methods and operators need.
 """
 import numbers as _numbers
+import weakref as _weakref
 
 import numpy as _np
 
-from . import _core
-from . import _op_gen
-from .base import MXNetError
-from .context import Context, cpu
+from .. import _core
+from .. import _op_gen
+from ..base import MXNetError, numeric_types
+from ..context import Context, cpu, current_context
+from . import _internal
+from . import op
 
 NDArray = _core.NDArray
 
-# mx.nd.<op> for every operator in the C++ registry (broadcast_add, sum, dot,
-# exp, ...), with MXNet's names and attributes.
-_OPERATORS = _op_gen.generate(globals())
-
 # MXNet's default element type for data that does not carry one.
 _DEFAULT_DTYPE = _np.float32
+
+
+def _check_context(ctx, where):
+    """The context an array would be made on (ctx, else the current one);
+    MXNetError unless it is host memory, the only place kiln keeps arrays."""
+    context = current_context() if ctx is None else Context(ctx)
+    if context.device_type not in ("cpu", "cpu_pinned", "cpu_shared"):
+        raise MXNetError("%s: ctx %s is not available; kiln runs on the CPU "
+                         "(mx.cpu())" % (where, context))
+    return context
 
 
 def _ndarray_repr(self):
@@ -33,13 +46,14 @@ NDArray.ctx = NDArray.context
 
 
 def array(source_array, ctx=None, dtype=None):
-    """Creates an array from any array-like (list, tuple, numpy array, NDArray).
+    """Creates a dense array from any array-like (list, tuple, numpy array,
+    NDArray): a copy of its values.
 
-    As in MXNet 1.x, the dtype is `dtype` if given, else the source's dtype when
-    the source is an NDArray, else float32 (numpy arrays included).
+    As in MXNet 1.x, the dtype is `dtype` if given, else the source's dtype
+    when the source is an NDArray, else float32 (numpy arrays included).
+    Raises MXNetError for complex data or a GPU ctx.
     """
-    if ctx is not None and Context(ctx) != cpu():
-        raise MXNetError("array: ctx %s is not available; kiln runs on cpu(0)" % ctx)
+    _check_context(ctx, "array")
     if isinstance(source_array, _np.ndarray) and source_array.dtype.kind == "c":
         raise MXNetError("array: unsupported dtype %s; expected a real or "
                          "boolean array" % source_array.dtype)
@@ -68,19 +82,19 @@ def _comparison(array_op, scalar_op):
 # C++ (frontends/python/OperatorBindings.cpp), straight to the registry ops.
 
 _COMPARISONS = {
-    "eq": (broadcast_equal, _equal_scalar),
-    "ne": (broadcast_not_equal, _not_equal_scalar),
-    "gt": (broadcast_greater, _greater_scalar),
-    "ge": (broadcast_greater_equal, _greater_equal_scalar),
-    "lt": (broadcast_lesser, _lesser_scalar),
-    "le": (broadcast_lesser_equal, _lesser_equal_scalar),
+    "eq": (op.broadcast_equal, _internal._equal_scalar),
+    "ne": (op.broadcast_not_equal, _internal._not_equal_scalar),
+    "gt": (op.broadcast_greater, _internal._greater_scalar),
+    "ge": (op.broadcast_greater_equal, _internal._greater_equal_scalar),
+    "lt": (op.broadcast_lesser, _internal._lesser_scalar),
+    "le": (op.broadcast_lesser_equal, _internal._lesser_equal_scalar),
 }
 for _name, (_array_op, _scalar_op) in _COMPARISONS.items():
     setattr(NDArray, "__%s__" % _name, _comparison(_array_op, _scalar_op))
 # Arrays stay hashable by identity, as in MXNet.
 NDArray.__hash__ = object.__hash__
-NDArray.__neg__ = lambda self: negative(self)
-NDArray.__abs__ = lambda self: abs(self)
+NDArray.__neg__ = lambda self: op.negative(self)
+NDArray.__abs__ = lambda self: op.abs(self)
 NDArray.__pos__ = lambda self: self
 
 
@@ -92,15 +106,18 @@ def _method(operator):
     return method
 
 
+# NDArray methods that are the operator of the same name applied to self, as
+# in MXNet (x.sum(axis=1) is mx.nd.sum(x, axis=1)).
 for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
               "sign", "square", "sqrt", "rsqrt", "exp", "expm1", "log",
               "log1p", "tanh", "sigmoid", "relu", "sin", "cos", "floor",
-              "ceil", "round", "reciprocal", "norm", "clip", "softmax",
-              "log_softmax", "flip", "tile", "repeat", "pick", "take",
-              "one_hot", "reshape_like", "broadcast_to", "broadcast_like",
-              "zeros_like", "ones_like", "slice", "slice_axis", "dot",
-              "batch_dot", "sort", "argsort", "topk", "pad"):
-    setattr(NDArray, _name, _method(globals()[_name]))
+              "ceil", "round", "rint", "fix", "trunc", "reciprocal", "norm",
+              "clip", "softmax", "log_softmax", "flip", "tile", "repeat",
+              "pick", "take", "one_hot", "reshape_like", "broadcast_to",
+              "broadcast_like", "zeros_like", "ones_like", "slice",
+              "slice_axis", "dot", "batch_dot", "sort", "argsort", "topk",
+              "pad"):
+    setattr(NDArray, _name, _method(getattr(op, _name)))
 
 
 def _reshape(self, *shape, **kwargs):
@@ -110,17 +127,26 @@ def _reshape(self, *shape, **kwargs):
         shape = kwargs.pop("shape")
     elif len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return reshape(self, shape=tuple(shape), **kwargs)
+    reverse = kwargs.pop("reverse", False)
+    if kwargs:
+        raise TypeError("Got unknown keywords in reshape: %s. Accepted "
+                        "keyword argument is 'reverse'." % ", ".join(kwargs))
+    # The method, unlike the reshape operator, shares memory with self, as
+    # MXNet's does (ValueError when the sizes differ).
+    return _core.invoke("reshape", [self],
+                        {"shape": _op_gen.attr_string(tuple(shape)),
+                         "reverse": _op_gen.attr_string(reverse)},
+                        share_memory=True)
 
 
 NDArray.reshape = _reshape
-NDArray.T = property(lambda self: transpose(self))
-NDArray.transpose = lambda self, *axes: transpose(
+NDArray.T = property(lambda self: op.transpose(self))
+NDArray.transpose = lambda self, *axes: op.transpose(
     self, axes=tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes)
-NDArray.expand_dims = lambda self, axis: expand_dims(self, axis=axis)
-NDArray.squeeze = lambda self, axis=None: squeeze(self, axis=axis)
-NDArray.flatten = lambda self: flatten(self)
-NDArray.swapaxes = lambda self, dim1, dim2: swapaxes(self, dim1=dim1, dim2=dim2)
+NDArray.expand_dims = lambda self, axis: op.expand_dims(self, axis=axis)
+NDArray.squeeze = lambda self, axis=None: op.squeeze(self, axis=axis)
+NDArray.flatten = lambda self: op.flatten(self)
+NDArray.swapaxes = lambda self, dim1, dim2: op.swapaxes(self, dim1=dim1, dim2=dim2)
 
 
 def _astype(self, dtype, copy=True):
@@ -128,7 +154,7 @@ def _astype(self, dtype, copy=True):
     that dtype and copy is False."""
     if not copy and _np.dtype(dtype) == self.dtype:
         return self
-    return cast(self, dtype=_np.dtype(dtype).name)
+    return op.cast(self, dtype=_np.dtype(dtype).name)
 
 
 NDArray.astype = _astype
@@ -150,31 +176,128 @@ def _copyto(self, other):
             return other
         _core.assign(other, self)
         return other
-    Context(other)  # validates
+    _check_context(other, "copyto")
     return _copy(self)
 
 
 def _copy(self):
     """A new array with the same values."""
-    return cast(self, dtype=self.dtype.name)
+    return op.cast(self, dtype=_np.dtype(self.dtype).name)
 
 
 def _as_in_context(self, context):
-    Context(context)
+    """self on `context`: self itself for a CPU context; MXNetError for a
+    GPU one."""
+    _check_context(context, "as_in_context")
     return self
 
+
+def _tostype(self, stype):
+    """A dense copy for stype 'default'; MXNetError for 'csr' and
+    'row_sparse' (kiln has no sparse storage yet)."""
+    from .sparse import cast_storage
+    return cast_storage(self, stype=stype)
+
+
+def _attach_grad(self, grad_req="write", stype=None):
+    """Gives the array a zero gradient buffer (grad_req 'write', 'add' or
+    'null'); MXNetError for a sparse stype."""
+    if stype not in (None, "default"):
+        from .sparse import _unsupported
+        _unsupported("attach_grad(stype=%r)" % (stype,))
+    _core_attach_grad(self, grad_req)
+
+
+_core_attach_grad = NDArray.attach_grad
 
 NDArray.asscalar = _asscalar
 NDArray.copy = _copy
 NDArray.copyto = _copyto
 NDArray.as_in_context = _as_in_context
 NDArray.as_in_ctx = _as_in_context
+NDArray.tostype = _tostype
+NDArray.attach_grad = _attach_grad
 NDArray.stype = property(lambda self: "default")
+NDArray.writable = property(lambda self: True)
+NDArray.as_nd_ndarray = lambda self: self
+
+
+def _as_np_ndarray(self):
+    """MXNetError: mx.np arrays (numpy mode) are not supported by kiln."""
+    raise MXNetError("as_np_ndarray: numpy mode (mx.np) is not supported; "
+                     "kiln runs MXNet 1.x's mx.nd semantics")
+
+
+NDArray.as_np_ndarray = _as_np_ndarray
 NDArray.__len__ = lambda self: self.shape[0] if self.shape else 0
 NDArray.__array__ = lambda self, dtype=None: (
     self.asnumpy() if dtype is None else self.asnumpy().astype(dtype))
 NDArray.__reduce__ = lambda self: (array, (self.asnumpy(), None, self.dtype))
-NDArray.split = lambda self, *args, **kwargs: split(self, *args, **kwargs)
+NDArray.split = lambda self, *args, **kwargs: op.split(self, *args, **kwargs)
+
+
+def _setstate(self, state):
+    """Restores values pickled by MXNet ({'handle': the array's bytes}) into
+    self. kiln arrays cannot change shape or dtype in place, so self must
+    already have the pickled shape and dtype (else MXNetError); kiln's own
+    pickles go through __reduce__ and never call this."""
+    from .utils import _load_raw_bytes
+    handle = state.get("handle") if isinstance(state, dict) else None
+    if handle is None:
+        raise MXNetError("__setstate__: expected a dict with the array's "
+                         "bytes under 'handle'")
+    source = _load_raw_bytes(handle)
+    if source.shape != self.shape or source.dtype != self.dtype:
+        raise MXNetError("__setstate__: the pickled array is %s %s, this one %s "
+                         "%s; kiln arrays cannot change shape or dtype in place"
+                         % (source.shape, _np.dtype(source.dtype).name,
+                            self.shape, _np.dtype(self.dtype).name))
+    _core.assign(self, source)
+
+
+NDArray.__setstate__ = _setstate
+
+# _fresh_grad: MXNet's flag that backward has written the gradient since the
+# optimizer last read it. kiln keeps it beside the array (by identity, since
+# NDArray's == is elementwise); backward does not set it yet.
+_FRESH_GRAD = {}
+
+
+def _get_fresh_grad(self):
+    return _FRESH_GRAD.get(id(self), False)
+
+
+def _set_fresh_grad(self, state):
+    key = id(self)
+    if key not in _FRESH_GRAD:
+        _weakref.finalize(self, _FRESH_GRAD.pop, key, None)
+    _FRESH_GRAD[key] = bool(state)
+
+
+NDArray._fresh_grad = property(_get_fresh_grad, _set_fresh_grad)
+
+
+def _slice_region(shape, begin, end, step):
+    """The basic-indexing key for MXNet's slice_assign arguments (None in
+    begin/end/step means the whole extent)."""
+    step = step or (None,) * len(begin)
+    return tuple(slice(b, e, s) for b, e, s in zip(begin, end, step))
+
+
+def _slice_assign(self, rhs, begin, end, step):
+    """self[begin:end:step] = rhs (an NDArray), in place; returns self."""
+    self[_slice_region(self.shape, begin, end, step)] = rhs
+    return self
+
+
+def _slice_assign_scalar(self, value, begin, end, step):
+    """self[begin:end:step] = value (a number), in place; returns self."""
+    self[_slice_region(self.shape, begin, end, step)] = float(value)
+    return self
+
+
+NDArray.slice_assign = _slice_assign
+NDArray.slice_assign_scalar = _slice_assign_scalar
 
 
 def _bool(self):
@@ -198,67 +321,12 @@ NDArray.__iter__ = _iter
 
 
 # Indexing (x[key], x[key] = value) lives in _indexing.py.
-from . import _indexing  # noqa: E402
+from .. import _indexing  # noqa: E402
 
 NDArray.__getitem__ = _indexing.getitem
 NDArray.__setitem__ = _indexing.setitem
 
-
-_topk_one = topk
-
-
-def topk(data, axis=-1, k=1, ret_typ="indices", is_ascend=False,
-         dtype="float32", out=None, name=None):
-    """The k largest (or smallest) along axis; ret_typ 'both' gives
-    [values, indices] as MXNet's."""
-    if ret_typ == "both":
-        return [_topk_one(data, axis=axis, k=k, ret_typ="value", is_ascend=is_ascend),
-                _topk_one(data, axis=axis, k=k, ret_typ="indices",
-                          is_ascend=is_ascend, dtype=dtype)]
-    return _topk_one(data, axis=axis, k=k, ret_typ=ret_typ, is_ascend=is_ascend,
-                     dtype=dtype, out=out)
-
-
-NDArray.topk = _method(topk)
-
-
-def split(data, num_outputs, axis=1, squeeze_axis=False):
-    """data cut into num_outputs equal parts along axis (a list, or the
-    array itself when num_outputs is 1), as MXNet's split/SliceChannel."""
-    rank = data.ndim
-    if not -rank <= axis < rank:
-        raise MXNetError("split: axis %d is out of range for an array of rank %d"
-                         % (axis, rank))
-    axis %= rank
-    extent = data.shape[axis]
-    if num_outputs < 1 or extent % num_outputs:
-        raise MXNetError("split: axis %d of extent %d does not split into %d "
-                         "equal parts" % (axis, extent, num_outputs))
-    step = extent // num_outputs
-    if squeeze_axis and step != 1:
-        raise MXNetError("split: squeeze_axis needs parts of extent 1, got %d"
-                         % step)
-    parts = []
-    for index in range(num_outputs):
-        part = slice_axis(data, axis=axis, begin=index * step,
-                          end=(index + 1) * step)
-        if squeeze_axis:
-            part = squeeze(part, axis=axis)
-        parts.append(part)
-    return parts[0] if num_outputs == 1 else parts
-
-
-SliceChannel = split
-
-
-def concatenate(arrays, axis=0, always_copy=True):
-    return concat(*arrays, dim=axis)
-
-
-def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
-    """An N x M (M=N when 0) array with ones on diagonal k."""
-    columns = M or N
-    return array(_np.eye(N, columns, k), dtype=_dtype_name(dtype))
+NDArray.topk = _method(op.topk)
 
 
 def _shape(shape):
@@ -271,34 +339,280 @@ def _dtype_name(dtype):
     return "float32" if dtype is None else _np.dtype(dtype).name
 
 
+def concatenate(arrays, axis=0, always_copy=True):
+    """The arrays joined along `axis` (their other extents must match)."""
+    return op.concat(*arrays, dim=axis)
+
+
+def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
+    """An N x M (M=N when 0) array with ones on diagonal k, float32 unless
+    dtype says otherwise."""
+    _check_context(ctx, "eye")
+    columns = M or N
+    return array(_np.eye(N, columns, k), dtype=_dtype_name(dtype))
+
+
 def zeros(shape, ctx=None, dtype=None, **kwargs):
-    """An array of zeros (float32 unless dtype says otherwise)."""
-    return _zeros(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
+    """A dense array of zeros (float32 unless dtype says otherwise)."""
+    _check_context(ctx, "zeros")
+    return _internal._zeros(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
 
 
 def ones(shape, ctx=None, dtype=None, **kwargs):
-    """An array of ones."""
-    return _ones(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
+    """A dense array of ones (float32 unless dtype says otherwise)."""
+    _check_context(ctx, "ones")
+    return _internal._ones(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
 
 
 def full(shape, val, ctx=None, dtype=None, out=None):
-    """An array filled with `val`."""
-    return _full(shape=_shape(shape), value=val, dtype=_dtype_name(dtype),
-                 out=out)
+    """A dense array filled with `val` (float32 unless dtype says)."""
+    _check_context(ctx, "full")
+    return _internal._full(shape=_shape(shape), value=val,
+                           dtype=_dtype_name(dtype), out=out)
 
 
 def empty(shape, ctx=None, dtype=None):
-    """An array to be overwritten (kiln gives zeros)."""
+    """A dense array to be overwritten (kiln gives zeros)."""
     return zeros(shape, ctx, dtype)
 
 
-def arange(start, stop=None, step=1.0, repeat=1, ctx=None, dtype=None):
-    """Evenly spaced values in [start, stop), as MXNet's arange."""
-    return _arange(start=start, stop=stop, step=step, repeat=repeat,
-                   dtype=_dtype_name(dtype))
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
+           dtype=None):
+    """Evenly spaced values in [start, stop) (or [0, start) without stop),
+    each repeated `repeat` times; float32 unless dtype says otherwise."""
+    _check_context(ctx, "arange")
+    return _internal._arange(start=start, stop=stop, step=step, repeat=repeat,
+                             dtype=_dtype_name(dtype))
 
 
-from . import _nd_random as random  # noqa: E402  (mx.nd.random.*)
+def linspace(start, stop, num, endpoint=True, ctx=None, dtype=_np.float32):
+    """`num` evenly spaced values from start to stop (stop included unless
+    endpoint=False), float32 by default."""
+    _check_context(ctx, "linspace")
+    return array(_np.linspace(start, stop, num, endpoint=endpoint), dtype=dtype)
+
+
+def moveaxis(tensor, source, destination):
+    """tensor with axis `source` moved to position `destination` (a
+    transpose). Raises ValueError for an axis out of range."""
+    rank = tensor.ndim
+    for name, axis in (("source", source), ("destination", destination)):
+        if not -rank <= axis < rank:
+            raise ValueError("moveaxis: %s axis %d is out of range for an "
+                             "array of rank %d" % (name, axis, rank))
+    axes = list(range(rank))
+    axes.pop(source % rank)
+    axes.insert(destination % rank, source % rank)
+    return op.transpose(tensor, axes=tuple(axes))
+
+
+def onehot_encode(indices, out):
+    """Writes the one-hot rows of `indices` (shape (n,)) into `out` (shape
+    (n, depth)) and returns out."""
+    encoded = op.one_hot(indices, depth=out.shape[1],
+                         dtype=_np.dtype(out.dtype).name)
+    _core.assign(out, encoded)
+    return out
+
+
+def from_numpy(ndarray, zero_copy=True, array_cls=NDArray):
+    """An NDArray of a numpy array's values: sharing its memory when
+    zero_copy (the numpy array must then be C-contiguous, else ValueError,
+    and must not be written while the NDArray lives), else a copy with the
+    same dtype."""
+    if not zero_copy:
+        return array(ndarray, dtype=ndarray.dtype)
+    if not ndarray.flags["C_CONTIGUOUS"]:
+        raise ValueError("from_numpy: zero_copy needs a C-contiguous numpy "
+                         "array; pass zero_copy=False to copy it")
+    return _core.from_dlpack(ndarray)
+
+
+def _ufunc_helper(lhs, rhs, fn_array, fn_scalar, lfn_scalar, rfn_scalar=None):
+    """lhs (op) rhs for any mix of NDArrays and numbers, as MXNet's: numbers
+    compute in Python, array-number uses the scalar operator (rfn_scalar
+    when the number is on the left of a non-commutative op), arrays
+    broadcast."""
+    if isinstance(lhs, numeric_types):
+        if isinstance(rhs, numeric_types):
+            return fn_scalar(lhs, rhs)
+        if rfn_scalar is None:  # commutative
+            return lfn_scalar(rhs, float(lhs))
+        return rfn_scalar(rhs, float(lhs))
+    if isinstance(rhs, numeric_types):
+        return lfn_scalar(lhs, float(rhs))
+    if isinstance(rhs, NDArray):
+        return fn_array(lhs, rhs)
+    raise TypeError("type %s not supported" % type(rhs).__name__)
+
+
+def _scalar(operator):
+    """The registry's `operator(array, scalar=...)` as f(array, number)."""
+    return lambda data, value: operator(data, scalar=value)
+
+
+def _with_filled(operator):
+    """f(array, number) for a broadcast operator that has no scalar form:
+    the number becomes an array of data's rank and dtype."""
+    def apply(data, value):
+        filled = full((1,) * max(data.ndim, 1), value, dtype=data.dtype)
+        return operator(data, filled)
+    return apply
+
+
+def _python_comparison(compare):
+    return lambda x, y: 1 if compare(x, y) else 0
+
+
+def add(lhs, rhs):
+    """lhs + rhs with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_add, lambda x, y: x + y,
+                         _scalar(_internal._plus_scalar))
+
+
+def subtract(lhs, rhs):
+    """lhs - rhs with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_sub, lambda x, y: x - y,
+                         _scalar(_internal._minus_scalar),
+                         _scalar(_internal._rminus_scalar))
+
+
+def multiply(lhs, rhs):
+    """lhs * rhs with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_mul, lambda x, y: x * y,
+                         _scalar(_internal._mul_scalar))
+
+
+def divide(lhs, rhs):
+    """lhs / rhs with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_div, lambda x, y: x / y,
+                         _scalar(_internal._div_scalar),
+                         _scalar(_internal._rdiv_scalar))
+
+
+true_divide = divide
+
+
+def modulo(lhs, rhs):
+    """lhs % rhs with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_mod, lambda x, y: x % y,
+                         _scalar(_internal._mod_scalar),
+                         _scalar(_internal._rmod_scalar))
+
+
+def power(base, exp):
+    """base ** exp with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(base, exp, op.broadcast_power, lambda x, y: x ** y,
+                         _scalar(_internal._power_scalar),
+                         _scalar(_internal._rpower_scalar))
+
+
+def maximum(lhs, rhs):
+    """The elementwise maximum with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_maximum,
+                         lambda x, y: x if x > y else y,
+                         _scalar(_internal._maximum_scalar))
+
+
+def minimum(lhs, rhs):
+    """The elementwise minimum with broadcasting (NDArrays or numbers)."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_minimum,
+                         lambda x, y: x if x < y else y,
+                         _scalar(_internal._minimum_scalar))
+
+
+def equal(lhs, rhs):
+    """1 where lhs == rhs, else 0 (lhs's dtype), with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_equal,
+                         _python_comparison(lambda x, y: x == y),
+                         _scalar(_internal._equal_scalar))
+
+
+def not_equal(lhs, rhs):
+    """1 where lhs != rhs, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_not_equal,
+                         _python_comparison(lambda x, y: x != y),
+                         _scalar(_internal._not_equal_scalar))
+
+
+def greater(lhs, rhs):
+    """1 where lhs > rhs, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_greater,
+                         _python_comparison(lambda x, y: x > y),
+                         _scalar(_internal._greater_scalar),
+                         _scalar(_internal._lesser_scalar))
+
+
+def greater_equal(lhs, rhs):
+    """1 where lhs >= rhs, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_greater_equal,
+                         _python_comparison(lambda x, y: x >= y),
+                         _scalar(_internal._greater_equal_scalar),
+                         _scalar(_internal._lesser_equal_scalar))
+
+
+def lesser(lhs, rhs):
+    """1 where lhs < rhs, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_lesser,
+                         _python_comparison(lambda x, y: x < y),
+                         _scalar(_internal._lesser_scalar),
+                         _scalar(_internal._greater_scalar))
+
+
+def lesser_equal(lhs, rhs):
+    """1 where lhs <= rhs, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_lesser_equal,
+                         _python_comparison(lambda x, y: x <= y),
+                         _scalar(_internal._lesser_equal_scalar),
+                         _scalar(_internal._greater_equal_scalar))
+
+
+def logical_and(lhs, rhs):
+    """1 where both are non-zero, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_logical_and,
+                         _python_comparison(lambda x, y: x and y),
+                         _with_filled(op.broadcast_logical_and))
+
+
+def logical_or(lhs, rhs):
+    """1 where either is non-zero, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_logical_or,
+                         _python_comparison(lambda x, y: x or y),
+                         _with_filled(op.broadcast_logical_or))
+
+
+def logical_xor(lhs, rhs):
+    """1 where exactly one is non-zero, else 0, with broadcasting."""
+    return _ufunc_helper(lhs, rhs, op.broadcast_logical_xor,
+                         _python_comparison(lambda x, y: bool(x) != bool(y)),
+                         _with_filled(op.broadcast_logical_xor))
+
+
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """ary cut along axis into `indices_or_sections` equal parts (an int:
+    the extent must divide, else ValueError) or at the given indices (a
+    tuple): a list of arrays, or the one array when there is one part."""
+    extent = ary.shape[axis]
+    if isinstance(indices_or_sections, (int, _np.integer)):
+        sections = int(indices_or_sections)
+        if sections < 1 or extent % sections:
+            raise ValueError("split_v2: axis %d of extent %d does not split "
+                             "into %d equal parts" % (axis, extent, sections))
+        step = extent // sections
+        bounds = [index * step for index in range(sections)] + [extent]
+    elif isinstance(indices_or_sections, (tuple, list)):
+        bounds = [0] + [int(index) for index in indices_or_sections] + [extent]
+    else:
+        raise ValueError("split_v2: indices_or_sections must be an int or a "
+                         "tuple of ints, got %s" % type(indices_or_sections).__name__)
+    parts = []
+    for begin, end in zip(bounds[:-1], bounds[1:]):
+        part = op.slice_axis(ary, axis=axis, begin=begin, end=end)
+        parts.append(op.squeeze(part, axis=axis) if squeeze_axis else part)
+    return parts[0] if len(parts) == 1 else parts
+
+
+NDArray.split_v2 = _method(split_v2)
 
 
 def from_dlpack(dlpack):
@@ -317,54 +631,16 @@ def to_dlpack_for_write(data):
     return data.to_dlpack_for_write()
 
 
-def save(fname, data):
-    """Writes arrays to `fname` in MXNet's binary format: an NDArray, a list
-    of them, or a dict of name -> NDArray (Gluon's .params files)."""
-    if isinstance(data, NDArray):
-        arrays, names = [data], []
-    elif isinstance(data, dict):
-        names = list(data.keys())
-        arrays = list(data.values())
-        for name in names:
-            if not isinstance(name, str):
-                raise MXNetError("save: dict keys must be strings, got %s"
-                                 % type(name).__name__)
-    elif isinstance(data, (list, tuple)):
-        arrays, names = list(data), []
-    else:
-        raise MXNetError("save: data expected an NDArray, a list or a dict of "
-                         "NDArrays, got %s" % type(data).__name__)
-    for index, value in enumerate(arrays):
-        if not isinstance(value, NDArray):
-            raise MXNetError("save: item %s expected an NDArray, got %s"
-                             % (names[index] if names else index,
-                                type(value).__name__))
-    _core.save_ndarrays(str(fname), arrays, names)
-
-
-def _loaded(arrays, names):
-    if names:
-        return dict(zip(names, arrays))
-    return arrays
-
-
-def load(fname):
-    """Reads a file written by save (or by Apache MXNet): a list, or a dict
-    when the file has names."""
-    return _loaded(*_core.load_ndarrays(str(fname)))
-
-
-def load_frombuffer(buf):
-    """load() from the bytes of such a file."""
-    return _loaded(*_core.load_ndarrays_from_buffer(bytes(buf)))
-
-
 def waitall():
     """Waits for all pending operations; raises the first pending error."""
     _core.waitall()
 
 
-__all__ = ["NDArray", "array", "waitall", "zeros", "ones", "full", "empty",
-           "arange", "eye", "save", "load", "load_frombuffer",
-           "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write", "split", "SliceChannel", "concatenate",
-           "random"] + _OPERATORS
+__all__ = ["NDArray", "array", "concatenate", "eye", "zeros", "ones", "full",
+           "empty", "arange", "linspace", "moveaxis", "onehot_encode",
+           "from_numpy", "add", "subtract", "multiply", "divide",
+           "true_divide", "modulo", "power", "maximum", "minimum", "equal",
+           "not_equal", "greater", "greater_equal", "lesser", "lesser_equal",
+           "logical_and", "logical_or", "logical_xor", "split_v2",
+           "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
+           "waitall"]

@@ -1,7 +1,10 @@
-"""mx.nd.random: sampling operators (MXNet's signatures)."""
+"""mx.nd.random: sampling operators (MXNet's signatures), written over the
+registry's _random_uniform and _random_normal (mx.nd._internal), plus any
+_random_*_like operator of the registry under its short name, as MXNet."""
 import numpy as _np
 
-from . import _core
+from .. import _core
+from .. import _op_gen
 
 
 def _shape(shape):
@@ -18,14 +21,14 @@ def _dtype(dtype):
 
 def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from U[low, high)."""
-    from .ndarray import _random_uniform
+    from ._internal import _random_uniform
     return _random_uniform(low=low, high=high, shape=_shape(shape),
                            dtype=_dtype(dtype), out=out, **kwargs)
 
 
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples from N(loc, scale^2)."""
-    from .ndarray import _random_normal
+    from ._internal import _random_normal
     return _random_normal(loc=loc, scale=scale, shape=_shape(shape),
                           dtype=_dtype(dtype), out=out, **kwargs)
 
@@ -38,8 +41,8 @@ def randn(*shape, **kwargs):
 
 def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Integers drawn uniformly from [low, high) (int32 by default)."""
-    from .ndarray import floor, cast
-    from .base import MXNetError
+    from .op import floor, cast
+    from ..base import MXNetError
     if not low < high:
         raise MXNetError("randint: low must be below high, got %s and %s" % (low, high))
     samples = uniform(low, high, shape=shape, dtype="float64", **kwargs)
@@ -52,7 +55,7 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Samples of the exponential distribution with mean `scale`."""
-    from .ndarray import log1p
+    from .op import log1p
     samples = uniform(0, 1, shape=shape, dtype=dtype, **kwargs)
     result = log1p(-samples) * (-float(scale))
     if out is not None:
@@ -63,7 +66,7 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 def shuffle(data, **kwargs):
     """data with its first axis in random order (a new array)."""
-    from .ndarray import argsort, take
+    from .op import argsort, take
     keys = uniform(0, 1, shape=(data.shape[0],), dtype="float64")
     return take(data, argsort(keys, dtype="int64"))
 
@@ -72,8 +75,8 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwa
     """Samples from the categorical distributions in data's last axis (each
     row sums to 1): one sample per row, or `shape` samples per row appended
     to the batch shape. With get_prob, also the samples' log-probabilities."""
-    from . import ndarray as nd
-    from .base import MXNetError
+    from .. import ndarray as nd
+    from ..base import MXNetError
     if data.ndim < 1:
         raise MXNetError("multinomial: data must have rank 1 or more")
     categories = data.shape[-1]
@@ -86,7 +89,7 @@ def multinomial(data, shape=None, get_prob=False, out=None, dtype="int32", **kwa
     # cumulative sums at or below its uniform draw.
     upper = nd.array(_np.triu(_np.ones((categories, categories))), dtype=data.dtype)
     cumulative = nd.dot(probabilities.reshape((rows, categories)), upper)
-    draws = uniform(0, 1, shape=(rows, count), dtype=data.dtype.name)
+    draws = uniform(0, 1, shape=(rows, count), dtype=_np.dtype(data.dtype).name)
     below = nd.broadcast_lesser_equal(cumulative.reshape((rows, 1, categories)),
                                       draws.reshape((rows, count, 1)))
     index = nd.clip(nd.sum(below, axis=2), 0, categories - 1)
@@ -107,4 +110,4 @@ def seed(seed_state, ctx="all"):
 
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
-           "multinomial", "seed"]
+           "multinomial", "seed"] + _op_gen.populate(globals(), "random")

@@ -1,0 +1,25 @@
+"""mx.nd: imperative arrays, laid out as MXNet 1.9.1's mxnet.ndarray package.
+
+    ndarray   NDArray and the dense functions (array, zeros, add, waitall, ...)
+    op        the registry's public operators (broadcast_add, sum, dot, ...)
+    _internal the registry's '_' operators (_plus_scalar, _zeros, ...)
+    random    samplers (uniform, normal, randint, ...)
+    linalg, contrib, image   the registry's _linalg_/_contrib_/_image_ operators
+    utils     zeros/empty/array with stype, save/load
+    sparse    csr/row_sparse: MXNetError until kiln stores them
+
+mx.nd.<name> re-exports them as MXNet's does: op, then ndarray, then utils.
+"""
+from . import _internal, op, ndarray, random, linalg, contrib, image, sparse, utils
+from .op import *  # noqa: F401,F403
+from .ndarray import *  # noqa: F401,F403
+from .utils import load, load_frombuffer, save, zeros, empty, array  # noqa: F401
+from .sparse import cast_storage  # noqa: F401
+from .ndarray import _DEFAULT_DTYPE  # noqa: F401
+
+# kiln has always offered the registry's '_' operators as mx.nd._name too
+# (mx.nd._plus_scalar); MXNet code spells them mx.nd._internal._name.
+globals().update({_name: getattr(_internal, _name) for _name in _internal.__all__})
+
+__all__ = (op.__all__ + ndarray.__all__ + utils.__all__
+           + ["cast_storage", "contrib", "linalg", "random", "sparse", "image"])
