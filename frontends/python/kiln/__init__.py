@@ -1,21 +1,39 @@
-"""kiln: MXNet 1.x's API on a JIT-compiling graph compiler.
+"""kiln: MXNet's API on a JIT-compiling graph compiler.
 
     import kiln as mx          # or, unchanged: import mxnet as mx
     a = mx.nd.array([1, 2, 3])
     print((a + a).asnumpy())   # [2. 4. 6.]
+
+The package is laid out as MXNet 1.9.1's (mxnet.ndarray.ndarray,
+mxnet.base, mxnet.context, ...), so every import path MXNet code writes
+resolves; the top-level names below are those of MXNet's mxnet/__init__.py
+that kiln has.
 """
 from . import base
 from .base import MXNetError
 from . import context
-from .context import Context, cpu, current_context
+from .context import Context, cpu, cpu_pinned, current_context, gpu
+from . import engine
+from . import util
+from .util import (is_np_array, is_np_shape, np_array, np_shape, set_np_shape,
+                   use_np, use_np_array, use_np_shape)
 from . import ndarray
 from . import ndarray as nd
+from . import name
+from . import attribute
+from .attribute import AttrScope
+from . import random
+from . import random as rnd
+from . import runtime
 from . import profiler
 from . import autograd
 from . import test_utils
-from . import random
 
 __version__ = "0.1.0"
 
-__all__ = ["MXNetError", "Context", "cpu", "current_context", "nd", "ndarray",
-           "autograd", "test_utils", "profiler", "random"]
+__all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
+           "current_context", "AttrScope", "is_np_array", "is_np_shape",
+           "np_array", "np_shape", "set_np_shape", "use_np", "use_np_array",
+           "use_np_shape", "base", "context", "engine", "util", "nd",
+           "ndarray", "name", "attribute", "random", "rnd", "runtime",
+           "profiler", "autograd", "test_utils"]
