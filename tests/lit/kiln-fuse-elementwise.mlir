@@ -86,3 +86,92 @@ func.func @cheap_value_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?
   %b = kiln.mul %e, %x : tensor<?xf32>, tensor<?xf32>
   return %a, %b : tensor<?xf32>, tensor<?xf32>
 }
+
+// -----
+
+// A division is expensive too: used twice, it is computed once.
+// CHECK-LABEL: func.func @division_used_twice
+// CHECK: %[[Q:.*]] = linalg.generic
+// CHECK: arith.divf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[Q]], %{{.*}} :
+// CHECK-NOT: arith.divf
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[Q]], %{{.*}} :
+// CHECK-NOT: arith.divf
+// CHECK: arith.mulf
+func.func @division_used_twice(%x: tensor<?xf32>, %y: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %q = kiln.div %x, %y : tensor<?xf32>, tensor<?xf32>
+  %a = kiln.add %q, %x : tensor<?xf32>, tensor<?xf32>
+  %b = kiln.mul %q, %x : tensor<?xf32>, tensor<?xf32>
+  return %a, %b : tensor<?xf32>, tensor<?xf32>
+}
+
+// -----
+
+// Plain arithmetic is cheap up to 8 ops: a producer of 8 feeding two
+// consumers is recomputed in each, one of 9 is computed once.
+// CHECK-LABEL: func.func @eight_ops_used_twice
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X:[^ ]*]] : tensor<?xf32>)
+// CHECK-COUNT-9: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X]] : tensor<?xf32>)
+// CHECK-COUNT-8: arith.addf
+// CHECK: arith.mulf
+// CHECK-LABEL: func.func @nine_ops_used_twice
+// CHECK: %[[P:.*]] = linalg.generic
+// CHECK-COUNT-9: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[P]], %{{.*}} :
+// CHECK-NOT: arith.addf
+// CHECK: arith.subf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[P]], %{{.*}} :
+// CHECK-NOT: arith.addf
+// CHECK: arith.mulf
+#id = affine_map<(d0) -> (d0)>
+func.func @eight_ops_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf32>
+  %init = tensor.empty(%n) : tensor<?xf32>
+  %p = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %0 = arith.addf %v, %v : f32
+    %1 = arith.addf %0, %v : f32
+    %2 = arith.addf %1, %v : f32
+    %3 = arith.addf %2, %v : f32
+    %4 = arith.addf %3, %v : f32
+    %5 = arith.addf %4, %v : f32
+    %6 = arith.addf %5, %v : f32
+    %7 = arith.addf %6, %v : f32
+    linalg.yield %7 : f32
+  } -> tensor<?xf32>
+  %a = kiln.add %p, %x : tensor<?xf32>, tensor<?xf32>
+  %b = kiln.mul %p, %x : tensor<?xf32>, tensor<?xf32>
+  return %a, %b : tensor<?xf32>, tensor<?xf32>
+}
+func.func @nine_ops_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?xf32>
+  %init = tensor.empty(%n) : tensor<?xf32>
+  %p = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<?xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %0 = arith.addf %v, %v : f32
+    %1 = arith.addf %0, %v : f32
+    %2 = arith.addf %1, %v : f32
+    %3 = arith.addf %2, %v : f32
+    %4 = arith.addf %3, %v : f32
+    %5 = arith.addf %4, %v : f32
+    %6 = arith.addf %5, %v : f32
+    %7 = arith.addf %6, %v : f32
+    %8 = arith.addf %7, %v : f32
+    linalg.yield %8 : f32
+  } -> tensor<?xf32>
+  %a = kiln.sub %p, %x : tensor<?xf32>, tensor<?xf32>
+  %b = kiln.mul %p, %x : tensor<?xf32>, tensor<?xf32>
+  return %a, %b : tensor<?xf32>, tensor<?xf32>
+}
