@@ -127,6 +127,32 @@ std::vector<int64_t> Attrs::getIntTuple(const std::string &name) const {
   return values;
 }
 
+std::vector<double> Attrs::getFloatTuple(const std::string &name) const {
+  std::string t = trim(raw(name));
+  if (!t.empty() && (t.front() == '(' || t.front() == '[')) {
+    if (t.size() < 2 || (t.back() != ')' && t.back() != ']'))
+      fail(name, "a tuple of numbers");
+    t = t.substr(1, t.size() - 2);
+  }
+  std::vector<double> values;
+  size_t start = 0;
+  while (start < t.size()) {
+    size_t comma = t.find(',', start);
+    std::string piece = trim(t.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start));
+    char *end = nullptr;
+    const double value = std::strtod(piece.c_str(), &end);
+    if (!piece.empty() && *end == '\0')
+      values.push_back(value);
+    else if (!(piece.empty() && comma == std::string::npos))
+      fail(name, "a tuple of numbers");
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return values;
+}
+
 std::optional<std::vector<int64_t>>
 Attrs::getOptionalIntTuple(const std::string &name) const {
   if (trim(raw(name)) == "None")
@@ -225,6 +251,8 @@ OpRegistry &OpRegistry::global() {
     ops::registerBroadcastOps(*created);
     ops::registerSortOps(*created);
     ops::registerOptimizerOps(*created);
+    ops::registerAdaptiveOptimizerOps(*created);
+    ops::registerMultiTensorOptimizerOps(*created);
     ops::registerGradients(*created);
     return created;
   }();
@@ -272,23 +300,68 @@ NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
   return invokeOp(*spec, inputs, attrs, out);
 }
 
+namespace {
+
+/// The op's count of inputs ("*data" takes one or more: concat, stack).
+void checkInputs(const OpSpec &spec, const std::vector<NDArray> &inputs) {
+  const bool variadic =
+      spec.inputs.size() == 1 && spec.inputs[0].front() == '*';
+  if (variadic ? inputs.empty() : inputs.size() != spec.inputs.size())
+    throw Error(formatMessage(spec.name, ": expected ",
+                              variadic ? std::string("one or more")
+                                       : std::to_string(spec.inputs.size()),
+                              " input arrays, got ", inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i].isNone())
+      throw Error(formatMessage(spec.name, ": input '",
+                                spec.inputs[variadic ? 0 : i],
+                                "' is an empty NDArray handle"));
+}
+
+/// A mistake found below the op (an allocation too large, an op it is made
+/// of) still names the op the user called.
+[[noreturn]] void rethrowNamed(const std::string &name, const Error &error) {
+  const std::string message = error.what();
+  if (message.compare(0, name.size() + 1, name + ":") == 0)
+    throw error;
+  throw Error(name + ": " + message, error.kind());
+}
+
+} // namespace
+
+std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
+                                     const std::vector<NDArray> &inputs,
+                                     const AttrMap &attrs,
+                                     const std::vector<NDArray> &outs) {
+  if (!op.computeOutputs) {
+    if (outs.size() > 1)
+      throw Error(formatMessage(op.name, ": out has ", outs.size(),
+                                " arrays, expected 1"));
+    return {invokeOp(op, inputs, attrs, outs.empty() ? NDArray() : outs[0])};
+  }
+  checkInputs(op, inputs);
+  for (const NDArray &out : outs)
+    if (out.isNone())
+      throw Error(formatMessage(op.name, ": out holds an empty NDArray "
+                                         "handle"));
+  Attrs parsed(op.name, op.attrs, attrs);
+  autograd::RecordingScope recording(false);
+  try {
+    std::vector<NDArray> results = op.computeOutputs(inputs, parsed, outs);
+    if (!outs.empty() && results.size() != outs.size())
+      throw Error(formatMessage(op.name, ": out has ", outs.size(),
+                                " arrays, expected ", results.size()));
+    return results;
+  } catch (const Error &error) {
+    rethrowNamed(op.name, error);
+  }
+}
+
 NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
                  const AttrMap &attrs, const NDArray &out) {
   const OpSpec *spec = &op;
   const std::string &name = op.name;
-  // A single input named "*data" takes one or more arrays (concat, stack).
-  const bool variadic =
-      spec->inputs.size() == 1 && spec->inputs[0].front() == '*';
-  if (variadic ? inputs.empty() : inputs.size() != spec->inputs.size())
-    throw Error(formatMessage(name, ": expected ",
-                              variadic ? std::string("one or more")
-                                       : std::to_string(spec->inputs.size()),
-                              " input arrays, got ", inputs.size()));
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i].isNone())
-      throw Error(formatMessage(name, ": input '",
-                                spec->inputs[variadic ? 0 : i],
-                                "' is an empty NDArray handle"));
+  checkInputs(op, inputs);
   Attrs parsed(name, spec->attrs, attrs);
   // Gradients come from the primitives the op dispatches, which record
   // themselves; an op with a rule of its own (OpSpec::gradient) runs them
@@ -304,12 +377,7 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
     try {
       result = spec->compute(inputs, parsed, out);
     } catch (const Error &error) {
-      // A mistake found below the op (an allocation too large, an op it is
-      // made of) still names the op the user called.
-      const std::string message = error.what();
-      if (message.compare(0, name.size() + 1, name + ":") == 0)
-        throw;
-      throw Error(name + ": " + message, error.kind());
+      rethrowNamed(name, error);
     }
     // An op that had nothing to do (a reshape to the same shape) still
     // returns a handle of its own, as a view.

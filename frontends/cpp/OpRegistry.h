@@ -30,6 +30,8 @@ struct AttrSpec {
     Float,
     Bool,
     IntTuple,
+    /// MXNet's tuple of <float>: "(0.1, 0.2)" (multi_sgd_update's lrs).
+    FloatTuple,
     OptionalIntTuple,
     OptionalInt,
     /// A tuple whose items may be None: slice's begin/end "(None, 2)".
@@ -54,6 +56,7 @@ public:
   double getFloat(const std::string &name) const;
   bool getBool(const std::string &name) const;
   std::vector<int64_t> getIntTuple(const std::string &name) const;
+  std::vector<double> getFloatTuple(const std::string &name) const;
   /// Empty when the value is "None".
   std::optional<std::vector<int64_t>>
   getOptionalIntTuple(const std::string &name) const;
@@ -104,6 +107,14 @@ struct OpSpec {
   std::function<NDArray(const std::vector<NDArray> &inputs, const Attrs &attrs,
                         const NDArray &out)>
       compute;
+  /// Ops with several outputs (the multi-tensor optimizer updates) give
+  /// this instead of `compute`: it returns every output, written into
+  /// `outs` when that is not empty (then one array per output). They are
+  /// never recorded by autograd.
+  std::function<std::vector<NDArray>(const std::vector<NDArray> &inputs,
+                                     const Attrs &attrs,
+                                     const std::vector<NDArray> &outs)>
+      computeOutputs = nullptr;
   /// Empty for ops whose output is constant to autograd (comparisons,
   /// argmax, creation): recording then leaves the output out of the graph.
   GradientFn gradient = nullptr;
@@ -136,6 +147,13 @@ NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
 /// The same for an op already looked up (callers on hot paths keep it).
 NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
                  const AttrMap &attrs, const NDArray &out = NDArray());
+
+/// Runs an op and returns all its outputs (one for ops with `compute`),
+/// written into `outs` when that is not empty.
+std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
+                                     const std::vector<NDArray> &inputs,
+                                     const AttrMap &attrs,
+                                     const std::vector<NDArray> &outs = {});
 
 } // namespace kiln
 

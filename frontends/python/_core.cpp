@@ -220,17 +220,39 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "invoke",
       [](const std::string &name, const std::vector<NDArray> &inputs,
-         const std::map<std::string, std::string> &attrs,
-         std::optional<NDArray> out, bool shareMemory) {
-        NDArray result = invokeOp(name, inputs, attrs, out ? *out : NDArray());
+         const std::map<std::string, std::string> &attrs, py::object out,
+         bool shareMemory) -> py::object {
+        const OpSpec *spec = OpRegistry::global().find(name);
+        if (spec && (spec->computeOutputs || py::isinstance<py::list>(out) ||
+                     py::isinstance<py::tuple>(out))) {
+          // Several outputs (multi_sgd_update, ...), or out= a list: as
+          // MXNet, the result is `out` itself when given, else the one
+          // output or a list of them.
+          std::vector<NDArray> outs;
+          if (py::isinstance<NDArray>(out))
+            outs.push_back(out.cast<NDArray>());
+          else if (!out.is_none())
+            outs = out.cast<std::vector<NDArray>>();
+          std::vector<NDArray> results =
+              invokeOpOutputs(*spec, inputs, attrs, outs);
+          if (!out.is_none())
+            return out;
+          if (results.size() == 1)
+            return py::cast(results[0]);
+          return py::cast(results);
+        }
+        NDArray result =
+            invokeOp(name, inputs, attrs,
+                     out.is_none() ? NDArray() : out.cast<NDArray>());
         // C++ callers keep zero-copy views (transpose, slice, ...); what
         // Python users see follows MXNet, whose operators return arrays of
         // their own: writes into the input must not show in the result, nor
         // the other way round. Only NDArray.reshape and contiguous basic
         // indexing ask to share (shareMemory).
-        if (!out && !shareMemory && sharesMemoryWithAny(result, inputs))
-          return dispatch::cast(result, result.dtype());
-        return result;
+        if (out.is_none() && !shareMemory &&
+            sharesMemoryWithAny(result, inputs))
+          return py::cast(dispatch::cast(result, result.dtype()));
+        return py::cast(result);
       },
       py::arg("name"), py::arg("inputs"), py::arg("attrs"),
       py::arg("out") = py::none(), py::arg("share_memory") = false,

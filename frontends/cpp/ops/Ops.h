@@ -28,8 +28,14 @@ void registerSliceOps(OpRegistry &registry);
 void registerGatherOps(OpRegistry &registry);
 /// broadcast_to/like, zeros_like, ones_like, reshape_like, pad, tile, repeat.
 void registerBroadcastOps(OpRegistry &registry);
-/// sgd_update, sgd_mom_update, adam_update (fused, in place).
+/// sgd_update, sgd_mom_update, nag, signsgd, signum, adam_update and the
+/// mp_ forms (fused, in place).
 void registerOptimizerOps(OpRegistry &registry);
+/// rmsprop, rmspropalex, ftml, ftrl, _adamw_update, lamb_update_phase1/2.
+void registerAdaptiveOptimizerOps(OpRegistry &registry);
+/// multi_*/preloaded_multi_* SGD, _multi_adamw/_multi_lamb, multi_sum_sq,
+/// multi_lars.
+void registerMultiTensorOptimizerOps(OpRegistry &registry);
 /// sort, argsort, topk (on the runtime's CPU sort).
 void registerSortOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).

@@ -1,13 +1,19 @@
-//===- OptimizerOps.cpp - MXNet's fused optimizer updates -----------------===//
+//===- OptimizerOps.cpp - MXNet's SGD-family updates ----------------------===//
 //
-// sgd_update, sgd_mom_update and adam_update, as MXNet's optimizers call
-// them: each is one fused graph kernel that reads the weight, gradient and
-// states once and writes the new weight and states in place. The
-// hyperparameters are kernel inputs (rank-0 tensors), so one compiled
-// kernel serves every step of a learning-rate schedule.
+// sgd_update, sgd_mom_update, mp_sgd_update, mp_sgd_mom_update,
+// nag_mom_update, mp_nag_mom_update, signsgd_update, signum_update and
+// adam_update, as MXNet 1.9.1's optimizers call them: each array an update
+// writes (states first, then the weight) is one fused kernel
+// (UpdateKernel.h) with the hyperparameters as run-time inputs. The new
+// weight goes to `out` (the weight itself when the optimizer passes
+// out=weight), else to a new array; states are updated in place. The mp_
+// forms keep a float32 master copy (weight32, updated in place) of a
+// float16 weight and write the weight as its rounding.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/ops/Ops.h"
+#include "frontends/cpp/ops/OptimizerSteps.h"
+#include "frontends/cpp/ops/UpdateKernel.h"
 
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
@@ -16,232 +22,302 @@ namespace kiln {
 namespace ops {
 namespace {
 
-enum class Rule { Sgd, SgdMomentum, Adam };
-
-/// Builds one single-result kiln function over named array and scalar
-/// arguments. Each kernel writes one array in place; reading and writing
-/// the same element in one elementwise pass is safe, while a kernel with
-/// several in-place results is not (its results may be computed in separate
-/// loops that reread an already updated input).
-class UpdateFunction {
-public:
-  UpdateFunction(int64_t rank, DType dtype)
-      : t_(dispatch::mlirTensorType(rank, dtype)),
-        s_("tensor<" + dispatch::mlirElementType(dtype) + ">") {}
-
-  void array(const std::string &name) { arguments_.push_back({name, t_}); }
-  void scalar(const std::string &name) { arguments_.push_back({name, s_}); }
-  /// %result = kiln.op %a[, %b]; b is a scalar argument when `scalarB`.
-  void line(const std::string &result, const std::string &op,
-            const std::string &a, const std::string &b = "",
-            bool scalarB = false) {
-    body_ += "  %" + result + " = kiln." + op + " %" + a +
-             (b.empty() ? " : " + t_
-                        : ", %" + b + " : " + t_ + ", " + (scalarB ? s_ : t_)) +
-             "\n";
-  }
-  /// The clipped, rescaled gradient (with weight decay before or after the
-  /// clip, as MXNet's rules differ), named "gt".
-  void gradient(bool clip, bool decayBeforeClip) {
-    line("gs", "mul", "g", "rescale", true);
-    std::string grad = "gs";
-    if (decayBeforeClip) {
-      line("decay", "mul", "w", "wd", true);
-      line("gd", "add", "gs", "decay");
-      grad = "gd";
-    }
-    if (clip) {
-      body_ += "  %lo = kiln.neg %clip : " + s_ + "\n";
-      line("gl", "maximum", grad, "lo", true);
-      line("gc", "minimum", "gl", "clip", true);
-      grad = "gc";
-    }
-    if (!decayBeforeClip) {
-      line("decay", "mul", "w", "wd", true);
-      line("gt", "add", grad, "decay");
-    } else {
-      line("gt", "add", grad, "zero", true);
-    }
-  }
-  std::string source(const std::string &result) const {
-    std::string text = "func.func @update(";
-    for (size_t i = 0; i < arguments_.size(); ++i)
-      text +=
-          (i ? ", %" : "%") + arguments_[i].first + ": " + arguments_[i].second;
-    return text + ") -> " + t_ + " {\n" + body_ + "  return %" + result +
-           " : " + t_ + "\n}\n";
-  }
-
-private:
-  std::string t_, s_, body_;
-  std::vector<std::pair<std::string, std::string>> arguments_;
-};
-
-/// The scalars every rule's gradient takes, in argument order.
-void gradientArguments(UpdateFunction &function) {
-  for (const char *name : {"w", "g"})
-    function.array(name);
-  for (const char *name : {"wd", "rescale", "clip", "zero"})
-    function.scalar(name);
-}
-
-NDArray runUpdate(const std::string &op, Rule rule,
-                  const std::vector<NDArray> &in, const Attrs &attrs,
-                  const NDArray &out) {
-  const NDArray &weight = in[0];
+/// The weight's rank and shape checks every single-weight update starts
+/// with; `states` are checked against the weight's shape and dtype
+/// (`stateDType` for mixed precision's float32 states).
+void checkArrays(const std::string &op, const NDArray &weight,
+                 const std::vector<std::pair<const char *, NDArray>> &arrays,
+                 DType stateDType) {
   requireFloat(op, weight);
-  const char *names[] = {"weight", "grad", rule == Rule::Adam ? "mean" : "mom",
-                         "var"};
-  for (size_t i = 1; i < in.size(); ++i) {
-    if (in[i].shape() != weight.shape())
-      throw Error(formatMessage(
-          op, ": ", names[i], " has shape ", shapeToString(in[i].shape()),
-          ", expected the weight's ", shapeToString(weight.shape())));
-    if (in[i].dtype() != weight.dtype())
-      throw Error(formatMessage(op, ": ", names[i], " has dtype ",
-                                dtypeName(in[i].dtype()), ", expected ",
-                                dtypeName(weight.dtype())));
+  for (const auto &[name, array] : arrays) {
+    if (array.isNone())
+      continue;
+    const bool state = std::string(name).compare(0, 4, "grad") != 0;
+    requireLike(op, name, array, weight.shape(),
+                state ? stateDType : weight.dtype());
   }
-  NDArray result = out.isNone() ? dispatch::cast(weight, weight.dtype()) : out;
-  if (result.shape() != weight.shape() || result.dtype() != weight.dtype())
-    throw Error(formatMessage(op, ": out must match the weight's shape and "
-                                  "dtype"));
-  if (result.var() != weight.var())
-    dispatch::cast(weight, weight.dtype(), result); // Update a copy.
-  const DType dtype = weight.dtype();
-  const int64_t rank = weight.shape().size();
-  const bool clip = attrs.getFloat("clip_gradient") >= 0;
-  auto scalar = [&](double value) { return dispatch::scalar(value, dtype); };
-  const std::vector<NDArray> common = {result,
-                                       in[1],
-                                       scalar(attrs.getFloat("wd")),
-                                       scalar(attrs.getFloat("rescale_grad")),
-                                       scalar(attrs.getFloat("clip_gradient")),
-                                       scalar(0)};
-  auto run = [&](const UpdateFunction &function, const std::string &value,
-                 std::vector<NDArray> extra, const NDArray &target) {
-    std::vector<NDArray> inputs = common;
-    inputs.insert(inputs.end(), extra.begin(), extra.end());
-    dispatch::graphInto(op, function.source(value), inputs, target,
-                        /*splitRows=*/rank > 0);
-  };
-  const NDArray lr = scalar(attrs.getFloat("lr"));
-  if (rule == Rule::Sgd) {
-    UpdateFunction step(rank, dtype);
-    gradientArguments(step);
-    step.scalar("lr");
-    step.gradient(clip, false);
-    step.line("change", "mul", "gt", "lr", true);
-    step.line("wn", "sub", "w", "change");
-    run(step, "wn", {lr}, result);
-    return result;
-  }
-  if (rule == Rule::SgdMomentum) {
-    // mom = momentum * mom - lr * gradient, then weight += mom.
-    UpdateFunction velocity(rank, dtype);
-    gradientArguments(velocity);
-    velocity.array("mom");
-    velocity.scalar("lr");
-    velocity.scalar("momentum");
-    velocity.gradient(clip, false);
-    velocity.line("kept", "mul", "mom", "momentum", true);
-    velocity.line("change", "mul", "gt", "lr", true);
-    velocity.line("momn", "sub", "kept", "change");
-    run(velocity, "momn", {in[2], lr, scalar(attrs.getFloat("momentum"))},
-        in[2]);
-    UpdateFunction step(rank, dtype);
-    step.array("w");
-    step.array("mom");
-    step.line("wn", "add", "w", "mom");
-    dispatch::graphInto(op, step.source("wn"), {result, in[2]}, result,
-                        rank > 0);
-    return result;
-  }
-  // Adam: the moments, then the weight from the new moments.
-  const double beta1 = attrs.getFloat("beta1"), beta2 = attrs.getFloat("beta2");
-  for (int moment = 0; moment < 2; ++moment) {
-    UpdateFunction update(rank, dtype);
-    gradientArguments(update);
-    update.array("state");
-    update.scalar("beta");
-    update.scalar("rest");
-    update.gradient(clip, /*decayBeforeClip=*/true);
-    update.line("kept", "mul", "state", "beta", true);
-    if (moment == 1) {
-      update.line("gsq", "square", "gt");
-      update.line("added", "mul", "gsq", "rest", true);
-    } else {
-      update.line("added", "mul", "gt", "rest", true);
-    }
-    update.line("staten", "add", "kept", "added");
-    const double beta = moment == 0 ? beta1 : beta2;
-    run(update, "staten", {in[2 + moment], scalar(beta), scalar(1 - beta)},
-        in[2 + moment]);
-  }
-  UpdateFunction step(rank, dtype);
-  for (const char *name : {"w", "m", "v"})
-    step.array(name);
-  step.scalar("lr");
-  step.scalar("eps");
-  step.line("root", "sqrt", "v");
-  step.line("den", "add", "root", "eps", true);
-  step.line("ratio", "div", "m", "den");
-  step.line("change", "mul", "ratio", "lr", true);
-  step.line("wn", "sub", "w", "change");
-  dispatch::graphInto(
-      op, step.source("wn"),
-      {result, in[2], in[3], lr, scalar(attrs.getFloat("epsilon"))}, result,
-      rank > 0);
-  return result;
 }
 
-const std::vector<AttrSpec> kCommonAttrs = {
-    {"lr", AttrSpec::Kind::Float, std::nullopt},
-    {"wd", AttrSpec::Kind::Float, "0"},
-    {"rescale_grad", AttrSpec::Kind::Float, "1"},
-    {"clip_gradient", AttrSpec::Kind::Float, "-1"},
-    {"lazy_update", AttrSpec::Kind::Bool, "True"}};
+/// The float32 master copy's dtype when mixed precision, else the weight's.
+DType computeDType(const NDArray &weight, const NDArray &weight32) {
+  return weight32.isNone() ? weight.dtype() : DType::Float32;
+}
 
-std::vector<AttrSpec> withCommon(std::vector<AttrSpec> specific) {
-  specific.insert(specific.begin(), kCommonAttrs.begin(), kCommonAttrs.end());
-  return specific;
+NDArray numberArray(double value, DType dtype) {
+  return dispatch::scalar(value, dtype);
+}
+
+/// weight32 = new value, then the weight (target) = its rounding; or the
+/// weight alone.
+void writeWeight(UpdateKernel &kernel, const KValue &value,
+                 const NDArray &weight32, const NDArray &target,
+                 const std::string &op) {
+  if (weight32.isNone()) {
+    kernel.into(value, target);
+    return;
+  }
+  kernel.into(value, weight32);
+  UpdateKernel round(op, target.shape().size());
+  round.into(round.cast(round.input(weight32), target.dtype()), target);
 }
 
 } // namespace
 
+AttrSpec floatSpec(const char *name, const char *defaultValue) {
+  return {name, AttrSpec::Kind::Float,
+          defaultValue ? std::optional<std::string>(defaultValue)
+                       : std::nullopt};
+}
+
+std::vector<AttrSpec> decayAndClip(std::vector<AttrSpec> before,
+                                   std::vector<AttrSpec> after) {
+  for (AttrSpec spec : {floatSpec("wd", "0"), floatSpec("rescale_grad", "1"),
+                        floatSpec("clip_gradient", "-1")})
+    before.push_back(spec);
+  before.insert(before.end(), after.begin(), after.end());
+  return before;
+}
+
+void sgdStep(const std::string &op, const std::string &suffix,
+             const NDArray &weight, const NDArray &grad, const NDArray &mom,
+             const NDArray &weight32, const NDArray &target,
+             const SgdParams &params) {
+  const DType dtype = computeDType(weight, weight32);
+  checkArrays(op, weight,
+              {{("grad" + suffix).c_str(), grad},
+               {("mom" + suffix).c_str(), mom},
+               {("weight32" + suffix).c_str(), weight32}},
+              dtype);
+  const int64_t rank = weight.shape().size();
+  const NDArray &master = weight32.isNone() ? weight : weight32;
+  auto gradient = [&](UpdateKernel &k) {
+    KValue w = k.input(master);
+    KValue g = clipTo(k.input(grad, dtype) * params.rescale, params.clip);
+    return std::make_pair(w, g + k.input(params.wd, dtype) * w);
+  };
+  if (!params.hasMomentum) {
+    UpdateKernel step(op, rank);
+    auto [w, g] = gradient(step);
+    writeWeight(step, w - step.input(params.lr, dtype) * g, weight32, target,
+                op);
+    return;
+  }
+  UpdateKernel velocity(op, rank);
+  auto [w, g] = gradient(velocity);
+  velocity.into(velocity.input(mom) * params.momentum -
+                    velocity.input(params.lr, dtype) * g,
+                mom);
+  UpdateKernel step(op, rank);
+  writeWeight(step, step.input(master) + step.input(mom), weight32, target, op);
+}
+
+namespace {
+
+NDArray sgdFamily(const std::string &op, const std::vector<NDArray> &in,
+                  const Attrs &attrs, const NDArray &out, bool momentum,
+                  bool mixed) {
+  const NDArray &weight = in[0];
+  SgdParams params;
+  const DType dtype = mixed ? DType::Float32 : weight.dtype();
+  params.lr = numberArray(attrs.getFloat("lr"), dtype);
+  params.wd = numberArray(attrs.getFloat("wd"), dtype);
+  params.rescale = attrs.getFloat("rescale_grad");
+  params.clip = attrs.getFloat("clip_gradient");
+  params.hasMomentum = momentum;
+  if (momentum)
+    params.momentum = attrs.getFloat("momentum");
+  NDArray target = updateTarget(op, out, weight.shape(), weight.dtype());
+  sgdStep(op, "", weight, in[1], momentum ? in[2] : NDArray(),
+          mixed ? in[momentum ? 3 : 2] : NDArray(), target, params);
+  return target;
+}
+
+/// NAG: weight += momentum * mom' - lr * grad with mom' = momentum * mom -
+/// lr * grad, grad = clip(rescale * g) + wd * weight. As in MXNet, mom is
+/// written after the weight and reads it again: with out=weight (or the
+/// master copy, for mp_) its decay term sees the new weight.
+NDArray nag(const std::string &op, const std::vector<NDArray> &in,
+            const Attrs &attrs, const NDArray &out, bool mixed) {
+  const NDArray &weight = in[0], &grad = in[1], &mom = in[2];
+  const NDArray weight32 = mixed ? in[3] : NDArray();
+  const DType dtype = computeDType(weight, weight32);
+  checkArrays(op, weight,
+              {{"grad", grad}, {"mom", mom}, {"weight32", weight32}}, dtype);
+  const int64_t rank = weight.shape().size();
+  const NDArray &master = mixed ? weight32 : weight;
+  const double momentum = attrs.getFloat("momentum"), lr = attrs.getFloat("lr"),
+               wd = attrs.getFloat("wd"),
+               rescale = attrs.getFloat("rescale_grad"),
+               clip = attrs.getFloat("clip_gradient");
+  NDArray target = updateTarget(op, out, weight.shape(), weight.dtype());
+  auto gradient = [&](UpdateKernel &k, const KValue &w) {
+    return clipTo(k.input(grad, dtype) * rescale, clip) + w * wd;
+  };
+  UpdateKernel step(op, rank);
+  KValue w = step.input(master);
+  KValue g = gradient(step, w);
+  KValue velocity = step.input(mom) * momentum - g * lr;
+  writeWeight(step, w + velocity * momentum - g * lr, weight32, target, op);
+  UpdateKernel update(op, rank);
+  update.into(update.input(mom) * momentum -
+                  gradient(update, update.input(master)) * lr,
+              mom);
+  return target;
+}
+
+/// signsgd: weight = (1 - lr * wd) * weight - lr * sign(clip(rescale * g)).
+/// signum: mom = momentum * mom - (1 - momentum) * (wd * weight +
+/// clip(rescale * g)); weight = (1 - lr * wd_lh) * weight + lr * sign(mom).
+NDArray signFamily(const std::string &op, const std::vector<NDArray> &in,
+                   const Attrs &attrs, const NDArray &out, bool momentum) {
+  const NDArray &weight = in[0], &grad = in[1];
+  const NDArray mom = momentum ? in[2] : NDArray();
+  checkArrays(op, weight, {{"grad", grad}, {"mom", mom}}, weight.dtype());
+  const int64_t rank = weight.shape().size();
+  const double lr = attrs.getFloat("lr"), wd = attrs.getFloat("wd");
+  const double rescale = attrs.getFloat("rescale_grad"),
+               clip = attrs.getFloat("clip_gradient");
+  NDArray target = updateTarget(op, out, weight.shape(), weight.dtype());
+  if (!momentum) {
+    UpdateKernel step(op, rank);
+    KValue w = step.input(weight);
+    KValue g = clipTo(step.input(grad) * rescale, clip);
+    step.into(w * (1 - lr * wd) - sign(g) * lr, target);
+    return target;
+  }
+  const double beta = attrs.getFloat("momentum");
+  UpdateKernel velocity(op, rank);
+  KValue g = clipTo(velocity.input(grad) * rescale, clip);
+  velocity.into(velocity.input(mom) * beta -
+                    (velocity.input(weight) * wd + g) * (1 - beta),
+                mom);
+  UpdateKernel step(op, rank);
+  step.into(step.input(weight) * (1 - lr * attrs.getFloat("wd_lh")) +
+                sign(step.input(mom)) * lr,
+            target);
+  return target;
+}
+
+/// Adam without bias correction (the caller folds it into lr): the decay
+/// joins the gradient before the clip.
+NDArray adam(const std::vector<NDArray> &in, const Attrs &attrs,
+             const NDArray &out) {
+  const std::string op = "adam_update";
+  const NDArray &weight = in[0], &grad = in[1], &mean = in[2], &var = in[3];
+  checkArrays(op, weight, {{"grad", grad}, {"mean", mean}, {"var", var}},
+              weight.dtype());
+  const int64_t rank = weight.shape().size();
+  const double beta1 = attrs.getFloat("beta1"), beta2 = attrs.getFloat("beta2");
+  auto gradient = [&](UpdateKernel &k) {
+    return clipTo(k.input(grad) * attrs.getFloat("rescale_grad") +
+                      k.input(weight) * attrs.getFloat("wd"),
+                  attrs.getFloat("clip_gradient"));
+  };
+  UpdateKernel first(op, rank);
+  first.into(first.input(mean) * beta1 + gradient(first) * (1 - beta1), mean);
+  UpdateKernel second(op, rank);
+  second.into(
+      second.input(var) * beta2 + square(gradient(second)) * (1 - beta2), var);
+  NDArray target = updateTarget(op, out, weight.shape(), weight.dtype());
+  UpdateKernel step(op, rank);
+  step.into(step.input(weight) -
+                step.input(mean) * attrs.getFloat("lr") /
+                    (sqrt(step.input(var)) + attrs.getFloat("epsilon")),
+            target);
+  return target;
+}
+
+using Compute = std::function<NDArray(const std::vector<NDArray> &,
+                                      const Attrs &, const NDArray &)>;
+
+const AttrSpec kLr = floatSpec("lr");
+const AttrSpec kMomentum = floatSpec("momentum", "0");
+const AttrSpec kLazyUpdate = {"lazy_update", AttrSpec::Kind::Bool, "True"};
+
+} // namespace
+
 void registerOptimizerOps(OpRegistry &registry) {
+  auto sgd = [](const char *name, bool momentum, bool mixed) -> Compute {
+    return [=](const std::vector<NDArray> &in, const Attrs &attrs,
+               const NDArray &out) {
+      return sgdFamily(name, in, attrs, out, momentum, mixed);
+    };
+  };
   registry.add({"sgd_update",
                 {"weight", "grad"},
-                withCommon({}),
-                "weight -= lr * (rescale_grad * clip(grad) + wd * weight), "
-                "as one kernel.",
-                [](const std::vector<NDArray> &in, const Attrs &attrs,
-                   const NDArray &out) {
-                  return runUpdate("sgd_update", Rule::Sgd, in, attrs, out);
-                }});
+                decayAndClip({kLr}, {kLazyUpdate}),
+                "weight -= lr * (clip(rescale_grad * grad) + wd * weight).",
+                sgd("sgd_update", false, false)});
+  registry.add({"sgd_mom_update",
+                {"weight", "grad", "mom"},
+                decayAndClip({kLr, kMomentum}, {kLazyUpdate}),
+                "mom = momentum * mom - lr * (clip(rescale_grad * grad) + wd "
+                "* weight) (in place); weight += mom.",
+                sgd("sgd_mom_update", true, false)});
+  registry.add({"mp_sgd_update",
+                {"weight", "grad", "weight32"},
+                decayAndClip({kLr}, {kLazyUpdate}),
+                "sgd_update on the float32 master copy weight32 (updated in "
+                "place); the weight is its rounding.",
+                sgd("mp_sgd_update", false, true)});
+  registry.add({"mp_sgd_mom_update",
+                {"weight", "grad", "mom", "weight32"},
+                decayAndClip({kLr, kMomentum}, {kLazyUpdate}),
+                "sgd_mom_update on the float32 master copy weight32 (mom and "
+                "weight32 updated in place); the weight is its rounding.",
+                sgd("mp_sgd_mom_update", true, true)});
   registry.add(
-      {"sgd_mom_update",
+      {"nag_mom_update",
        {"weight", "grad", "mom"},
-       withCommon({{"momentum", AttrSpec::Kind::Float, "0"}}),
-       "mom = momentum * mom - lr * gradient; weight += mom (mom updated in "
-       "place), as one kernel.",
+       decayAndClip({kLr, kMomentum}),
+       "Nesterov momentum: g = clip(rescale_grad * grad) + wd * weight; "
+       "weight += momentum * (momentum * mom - lr * g) - lr * g; then mom = "
+       "momentum * mom - lr * g (in place, reading the weight again).",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         return runUpdate("sgd_mom_update", Rule::SgdMomentum, in, attrs, out);
+         return nag("nag_mom_update", in, attrs, out, false);
        }});
   registry.add(
-      {"adam_update",
-       {"weight", "grad", "mean", "var"},
-       withCommon({{"beta1", AttrSpec::Kind::Float, "0.9"},
-                   {"beta2", AttrSpec::Kind::Float, "0.999"},
-                   {"epsilon", AttrSpec::Kind::Float, "1e-08"}}),
-       "Adam's step (without bias correction, which the caller folds into "
-       "lr): mean and var updated in place, the new weight written to out, "
-       "as one kernel.",
+      {"mp_nag_mom_update",
+       {"weight", "grad", "mom", "weight32"},
+       decayAndClip({kLr, kMomentum}),
+       "nag_mom_update on the float32 master copy weight32 (mom and weight32 "
+       "updated in place); the weight is its rounding.",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
-         return runUpdate("adam_update", Rule::Adam, in, attrs, out);
+         return nag("mp_nag_mom_update", in, attrs, out, true);
        }});
+  registry.add(
+      {"signsgd_update",
+       {"weight", "grad"},
+       decayAndClip({kLr}),
+       "weight = (1 - lr * wd) * weight - lr * sign(clip(rescale_grad * "
+       "grad)).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs,
+          const NDArray &out) {
+         return signFamily("signsgd_update", in, attrs, out, false);
+       }});
+  registry.add(
+      {"signum_update",
+       {"weight", "grad", "mom"},
+       decayAndClip({kLr, kMomentum}, {floatSpec("wd_lh", "0")}),
+       "mom = momentum * mom - (1 - momentum) * (wd * weight + "
+       "clip(rescale_grad * grad)) (in place); weight = (1 - lr * wd_lh) * "
+       "weight + lr * sign(mom).",
+       [](const std::vector<NDArray> &in, const Attrs &attrs,
+          const NDArray &out) {
+         return signFamily("signum_update", in, attrs, out, true);
+       }});
+  registry.add({"adam_update",
+                {"weight", "grad", "mean", "var"},
+                decayAndClip({kLr, floatSpec("beta1", "0.9"),
+                              floatSpec("beta2", "0.999"),
+                              floatSpec("epsilon", "1e-08")},
+                             {kLazyUpdate}),
+                "Adam's step (without bias correction, which the caller "
+                "folds into lr): mean and var updated in place, the new "
+                "weight written to out.",
+                adam});
 }
 
 } // namespace ops
