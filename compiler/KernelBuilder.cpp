@@ -153,67 +153,42 @@ PrimitiveInfo randomGenerator(const char *first, const char *second) {
           }};
 }
 
-template <typename OpTy> PrimitiveInfo unary() {
-  return {1,
-          [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Value,
-             const KernelSignature &) -> mlir::Value {
-            return builder.create<OpTy>(loc, inputs[0]);
-          }};
+/// Builds the elementwise primitive `name` (any op with
+/// ElementwiseOpInterface) over `inputs`: no table entry needed. Its result
+/// type is inferred (InferTypeOpInterface), the operands' type (unary ops),
+/// or, for cast, the operand's shape with the output's element type.
+mlir::Value buildElementwise(mlir::OpBuilder &builder, mlir::Location loc,
+                             mlir::RegisteredOperationName name,
+                             mlir::ValueRange inputs, mlir::Value output) {
+  auto input = mlir::cast<mlir::RankedTensorType>(inputs[0].getType());
+  mlir::Type resultType = input;
+  if (name.getStringRef() == mlir::kiln::CastOp::getOperationName())
+    resultType = input.clone(
+        mlir::cast<mlir::RankedTensorType>(output.getType()).getElementType());
+  mlir::OperationState state(loc, name);
+  state.addOperands(inputs);
+  state.addTypes(resultType);
+  mlir::Operation *op = builder.create(state);
+  if (auto inference = llvm::dyn_cast<mlir::InferTypeOpInterface>(op)) {
+    mlir::SmallVector<mlir::Type, 1> types;
+    if (mlir::failed(inference.inferReturnTypes(
+            builder.getContext(), loc, op->getOperands(),
+            op->getAttrDictionary(), op->getPropertiesStorage(),
+            op->getRegions(), types))) {
+      op->erase();
+      throw InferenceFailed{};
+    }
+    op->getResult(0).setType(types.front());
+  }
+  return op->getResult(0);
 }
 
-template <typename OpTy> PrimitiveInfo binary() {
-  return {2,
-          [](mlir::OpBuilder &builder, mlir::Location loc,
-             mlir::ValueRange inputs, mlir::Value,
-             const KernelSignature &) -> mlir::Value {
-            return createInferred<OpTy>(builder, loc, inputs[0], inputs[1]);
-          }};
-}
-
-/// The primitives a single-primitive kernel can be built from, by the name
-/// kernel signatures use (the op's mnemonic).
+/// The primitives other than the elementwise ones that a single-primitive
+/// kernel can be built from, by the name kernel signatures use (the op's
+/// mnemonic), with how their attributes come from the signature.
 const std::map<std::string, PrimitiveInfo> &primitiveTable() {
   using namespace mlir::kiln;
   static const std::map<std::string, PrimitiveInfo> table = {
-      {"neg", unary<NegOp>()},
-      {"abs", unary<AbsOp>()},
-      {"sign", unary<SignOp>()},
-      {"square", unary<SquareOp>()},
-      {"relu", unary<ReluOp>()},
-      {"exp", unary<ExpOp>()},
-      {"expm1", unary<Expm1Op>()},
-      {"log", unary<LogOp>()},
-      {"log1p", unary<Log1pOp>()},
-      {"sqrt", unary<SqrtOp>()},
-      {"rsqrt", unary<RsqrtOp>()},
-      {"tanh", unary<TanhOp>()},
-      {"sigmoid", unary<SigmoidOp>()},
-      {"erf", unary<ErfOp>()},
-      {"sin", unary<SinOp>()},
-      {"cos", unary<CosOp>()},
-      {"floor", unary<FloorOp>()},
-      {"ceil", unary<CeilOp>()},
-      {"round", unary<RoundOp>()},
-      {"reciprocal", unary<ReciprocalOp>()},
-      {"logical_not", unary<LogicalNotOp>()},
-      {"add", binary<AddOp>()},
-      {"sub", binary<SubOp>()},
-      {"mul", binary<MulOp>()},
-      {"div", binary<DivOp>()},
-      {"pow", binary<PowOp>()},
-      {"maximum", binary<MaximumOp>()},
-      {"minimum", binary<MinimumOp>()},
-      {"mod", binary<ModOp>()},
-      {"eq", binary<EqOp>()},
-      {"ne", binary<NeOp>()},
-      {"lt", binary<LtOp>()},
-      {"le", binary<LeOp>()},
-      {"gt", binary<GtOp>()},
-      {"ge", binary<GeOp>()},
-      {"logical_and", binary<LogicalAndOp>()},
-      {"logical_or", binary<LogicalOrOp>()},
-      {"logical_xor", binary<LogicalXorOp>()},
       {"reduce_sum", reduction<ReduceSumOp>()},
       {"reduce_prod", reduction<ReduceProdOp>()},
       {"reduce_mean", reduction<ReduceMeanOp>()},
@@ -221,7 +196,13 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
       {"reduce_min", reduction<ReduceMinOp>()},
       {"argmax", argReduction<ArgmaxOp>()},
       {"argmin", argReduction<ArgminOp>()},
-      {"matmul", binary<MatmulOp>()},
+      {"matmul",
+       {2,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &) -> mlir::Value {
+          return createInferred<MatmulOp>(builder, loc, inputs[0], inputs[1]);
+        }}},
       {"transpose",
        {1,
         [](mlir::OpBuilder &builder, mlir::Location loc,
@@ -320,26 +301,6 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
         }}},
       {"random_uniform", randomGenerator<RandomUniformOp>("low", "high")},
       {"random_normal", randomGenerator<RandomNormalOp>("mean", "stddev")},
-      {"select",
-       {3,
-        [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Value,
-           const KernelSignature &) -> mlir::Value {
-          return createInferred<SelectOp>(builder, loc, inputs[0], inputs[1],
-                                          inputs[2]);
-        }}},
-      {"cast",
-       {1,
-        [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Value output,
-           const KernelSignature &) -> mlir::Value {
-          auto input = mlir::cast<mlir::RankedTensorType>(inputs[0].getType());
-          mlir::Type outputElement =
-              mlir::cast<mlir::RankedTensorType>(output.getType())
-                  .getElementType();
-          return builder.create<CastOp>(loc, input.clone(outputElement),
-                                        inputs[0]);
-        }}},
   };
   return table;
 }
@@ -381,14 +342,37 @@ mlir::Type elementTypeFor(mlir::MLIRContext &context, DType dtype) {
                             dtypeName(dtype), " yet"));
 }
 
+bool hasKernelBuilder(mlir::MLIRContext &context, const std::string &primitive) {
+  if (primitiveTable().count(primitive))
+    return true;
+  auto op = mlir::RegisteredOperationName::lookup("kiln." + primitive, &context);
+  return op && op->hasInterface<mlir::kiln::ElementwiseOpInterface>();
+}
+
 mlir::OwningOpRef<mlir::ModuleOp>
 buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                   const std::string &functionName) {
-  auto found = primitiveTable().find(signature.primitive);
-  if (found == primitiveTable().end())
-    throw Error(formatMessage("compiler: no kernel builder for primitive '",
-                              signature.primitive, "'"));
-  const PrimitiveInfo &info = found->second;
+  // Elementwise primitives build from their ODS definition alone.
+  std::optional<mlir::RegisteredOperationName> elementwiseOp =
+      mlir::RegisteredOperationName::lookup("kiln." + signature.primitive,
+                                            &context);
+  if (elementwiseOp &&
+      !elementwiseOp->hasInterface<mlir::kiln::ElementwiseOpInterface>())
+    elementwiseOp.reset();
+  PrimitiveInfo info{kVariadic, nullptr};
+  if (elementwiseOp) {
+    info.build = [&](mlir::OpBuilder &builder, mlir::Location loc,
+                     mlir::ValueRange inputs, mlir::Value output,
+                     const KernelSignature &) {
+      return buildElementwise(builder, loc, *elementwiseOp, inputs, output);
+    };
+  } else {
+    auto found = primitiveTable().find(signature.primitive);
+    if (found == primitiveTable().end())
+      throw Error(formatMessage("compiler: no kernel builder for primitive '",
+                                signature.primitive, "'"));
+    info = found->second;
+  }
   const bool arityMatches = info.numInputs == kVariadic
                                 ? !signature.inputs.empty()
                                 : signature.inputs.size() == info.numInputs;

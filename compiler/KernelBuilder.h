@@ -27,6 +27,12 @@ mlir::OwningOpRef<mlir::ModuleOp>
 buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
                        const std::string &functionName);
 
+/// Whether buildKernelModule can build a kernel of `primitive` (a kiln op's
+/// mnemonic): every elementwise primitive can, from its ODS definition; the
+/// others need an entry in KernelBuilder.cpp's table (kernel_builder_test
+/// checks every op of the dialect).
+bool hasKernelBuilder(mlir::MLIRContext &context, const std::string &primitive);
+
 /// The MLIR element type for `dtype`.
 mlir::Type elementTypeFor(mlir::MLIRContext &context, DType dtype);
 

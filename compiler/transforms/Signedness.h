@@ -10,15 +10,13 @@
 #ifndef KILN_COMPILER_TRANSFORMS_SIGNEDNESS_H
 #define KILN_COMPILER_TRANSFORMS_SIGNEDNESS_H
 
+#include "dialects/kiln/KilnDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace mlir {
 namespace kiln {
 
-/// On a kiln op whose operands (for a cast: whose source) are unsigned.
-inline constexpr const char kUnsignedAttr[] = "kiln.unsigned";
-/// On a kiln.cast whose result is unsigned.
-inline constexpr const char kUnsignedResultAttr[] = "kiln.unsigned_result";
+// The marks are kUnsignedAttr and kUnsignedResultAttr (KilnDialect.h).
 
 /// Marks kiln ops on unsigned values, then makes every type signless.
 void stripUnsignedTypes(ModuleOp module);

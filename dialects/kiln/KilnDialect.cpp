@@ -7,6 +7,7 @@ using namespace mlir;
 using namespace mlir::kiln;
 
 #include "dialects/kiln/KilnOpsDialect.cpp.inc"
+#include "dialects/kiln/KilnInterfaces.cpp.inc"
 
 void KilnDialect::initialize() {
   addOperations<

@@ -154,8 +154,9 @@ template <typename OpTy>
 LogicalResult inferBinaryOp(MLIRContext *, std::optional<Location> location,
                             ValueRange operands, OpaqueProperties,
                             SmallVectorImpl<Type> &inferred) {
-  return inferBroadcastBinary(location, operands, OpTy::kBooleanResult,
-                              inferred);
+  return inferBroadcastBinary(
+      location, operands,
+      OpTy::template hasTrait<mlir::kiln::OpTrait::BooleanResult>(), inferred);
 }
 
 } // namespace

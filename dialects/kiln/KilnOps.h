@@ -3,11 +3,15 @@
 #define KILN_DIALECTS_KILN_KILNOPS_H
 
 #include "dialects/kiln/KilnDialect.h"
+#include "dialects/kiln/KilnTraits.h"
+#include "dialects/kiln/ScalarBuilder.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/kiln/KilnInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/kiln/KilnOps.h.inc"

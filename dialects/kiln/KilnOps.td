@@ -16,6 +16,7 @@
 #define KILN_OPS_TD
 
 include "dialects/kiln/KilnDialect.td"
+include "dialects/kiln/KilnInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -27,8 +28,14 @@ def Kiln_BoolTensor : RankedTensorOf<[I1]>;
 // Elementwise unary operations
 //===----------------------------------------------------------------------===//
 
-class Kiln_UnaryOp<string mnemonic, Type operandType, string formula>
-    : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+// `traits` adds to the family's: Kiln_NoGradient for ops whose result is
+// piecewise constant (sign, rounding, logical not).
+class Kiln_UnaryOp<string mnemonic, Type operandType, string formula,
+                   list<Trait> traits = []>
+    : Kiln_Op<mnemonic, !listconcat(traits,
+        !if(!eq(operandType, Kiln_FloatTensor), [Kiln_FloatOperands], []), [
+        Pure, SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>])> {
   let arguments = (ins operandType:$operand);
   let results = (outs operandType:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand)";
@@ -43,7 +50,7 @@ def Kiln_AbsOp : Kiln_UnaryOp<"abs", Kiln_NumericTensor, "|x|"> {
   let summary = "elementwise absolute value";
 }
 def Kiln_SignOp : Kiln_UnaryOp<"sign", Kiln_NumericTensor,
-                               "x > 0 ? 1 : x < 0 ? -1 : 0 (NaN gives 0, as in MXNet)"> {
+    "x > 0 ? 1 : x < 0 ? -1 : 0 (NaN gives 0, as in MXNet)", [Kiln_NoGradient]> {
   let summary = "elementwise sign";
 }
 def Kiln_SquareOp : Kiln_UnaryOp<"square", Kiln_NumericTensor, "x * x"> {
@@ -86,21 +93,25 @@ def Kiln_SinOp : Kiln_UnaryOp<"sin", Kiln_FloatTensor, "sin(x)"> {
 def Kiln_CosOp : Kiln_UnaryOp<"cos", Kiln_FloatTensor, "cos(x)"> {
   let summary = "elementwise cosine";
 }
-def Kiln_FloorOp : Kiln_UnaryOp<"floor", Kiln_FloatTensor, "floor(x)"> {
+def Kiln_FloorOp : Kiln_UnaryOp<"floor", Kiln_FloatTensor, "floor(x)",
+    [Kiln_NoGradient]> {
   let summary = "elementwise floor";
 }
-def Kiln_CeilOp : Kiln_UnaryOp<"ceil", Kiln_FloatTensor, "ceil(x)"> {
+def Kiln_CeilOp : Kiln_UnaryOp<"ceil", Kiln_FloatTensor, "ceil(x)",
+    [Kiln_NoGradient]> {
   let summary = "elementwise ceiling";
 }
 def Kiln_RoundOp : Kiln_UnaryOp<"round", Kiln_FloatTensor,
-                                "round(x), halves away from zero, as in MXNet"> {
+                                "round(x), halves away from zero, as in MXNet",
+    [Kiln_NoGradient]> {
   let summary = "elementwise rounding to the nearest integer";
 }
 def Kiln_ReciprocalOp : Kiln_UnaryOp<"reciprocal", Kiln_FloatTensor, "1 / x"> {
   let summary = "elementwise reciprocal";
 }
 def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", Kiln_Tensor,
-                                     "x == 0 ? 1 : 0, in x's type (MXNet's)"> {
+                                     "x == 0 ? 1 : 0, in x's type (MXNet's)",
+    [Kiln_NoGradient]> {
   let summary = "elementwise logical not";
 }
 
@@ -112,8 +123,11 @@ def Kiln_LogicalNotOp : Kiln_UnaryOp<"logical_not", Kiln_Tensor,
 // operands' element type.
 class Kiln_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
                              bit booleanResult = 0, list<Trait> traits = []>
-    : Kiln_Op<mnemonic, !listconcat(traits, [
-        Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+    : Kiln_Op<mnemonic, !listconcat(traits,
+        // A truth value has no gradient.
+        !if(booleanResult, [Kiln_BooleanResult, Kiln_NoGradient], []), [
+        Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+        DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>])> {
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
@@ -124,7 +138,6 @@ class Kiln_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
       # !if(booleanResult, " The result is i1.",
             " The result has the operands' element type.");
   let extraClassDeclaration = [{
-    static constexpr bool kBooleanResult = }] # !if(booleanResult, "true", "false") # [{;
     // Dynamic and static extents that agree are compatible result types.
     static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                         ::mlir::TypeRange actual);
@@ -200,7 +213,7 @@ def Kiln_LogicalXorOp : Kiln_BroadcastBinaryOp<"logical_xor", Kiln_Tensor,
 //===----------------------------------------------------------------------===//
 
 def Kiln_ConstantOp : Kiln_Op<"constant", [
-    Pure, ConstantLike, AllTypesMatch<["value", "result"]>]> {
+    Pure, ConstantLike, AllTypesMatch<["value", "result"]>, Kiln_NoGradient]> {
   let summary = "a constant tensor";
   let description = [{
     A tensor given by its elements attribute; scalars in MXNet programs
@@ -222,7 +235,8 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [
 //===----------------------------------------------------------------------===//
 
 def Kiln_SelectOp : Kiln_Op<"select", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>]> {
   let summary = "elementwise choice between two tensors";
   let description = [{
     `condition ? on_true : on_false`, elementwise, with the three operands
@@ -248,7 +262,8 @@ def Kiln_SelectOp : Kiln_Op<"select", [
   }];
 }
 
-def Kiln_CastOp : Kiln_Op<"cast", [Pure]> {
+def Kiln_CastOp : Kiln_Op<"cast", [
+    Pure, DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>]> {
   let summary = "elementwise conversion to another element type";
   let description = [{
     Converts each element to the result's element type as numpy's `astype`
@@ -312,7 +327,8 @@ def Kiln_ReduceMinOp : Kiln_ReduceOp<"reduce_min", Kiln_NumericTensor,
 }
 
 class Kiln_ArgReduceOp<string mnemonic, string what>
-    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                         Kiln_NoGradient]> {
   let arguments = (ins Kiln_NumericTensor:$operand, I64Attr:$axis,
                    DefaultValuedAttr<BoolAttr, "false">:$keepdims);
   let results = (outs RankedTensorOf<[I64]>:$result);
@@ -379,7 +395,7 @@ def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Kiln_IotaOp : Kiln_Op<"iota", [Pure]> {
+def Kiln_IotaOp : Kiln_Op<"iota", [Pure, Kiln_NoGradient]> {
   let summary = "indices along a dimension";
   let description = [{
     `result[i_0, ..., i_n] = i_dimension`, converted to the element type.
@@ -512,7 +528,7 @@ def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
 }
 
 class Kiln_RandomOp<string mnemonic, string distribution>
-    : Kiln_Op<mnemonic, [Pure]> {
+    : Kiln_Op<mnemonic, [Pure, Kiln_NoGradient]> {
   let description = "Samples from " # distribution # [{, element by element
     from a counter-based generator (Philox 4x32-10 keyed by `seed`, a rank-0
     i64 tensor read at run time so one kernel serves every seed; the counter

@@ -4,8 +4,10 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 
 namespace kiln {
@@ -237,6 +239,67 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
       return result;
     };
   }
+  auto listAttribute = [&](const char *name) {
+    auto found = signature.attributes.find(name);
+    return found == signature.attributes.end() ? std::vector<int64_t>{}
+                                               : found->second;
+  };
+  if (primitive == "transpose") {
+    // The inverse permutation, as a view of the gradient.
+    const std::vector<int64_t> permutation = listAttribute("permutation");
+    return [permutation](const Grads &, const Grads &, const Grads &grads) {
+      const Tensor &g = grads[0].tensor();
+      Shape shape(permutation.size()), strides(permutation.size());
+      for (size_t d = 0; d < permutation.size(); ++d) {
+        shape[permutation[d]] = g.shape()[d];
+        strides[permutation[d]] = g.strides()[d];
+      }
+      return Grads{grads[0].view(g.strided(shape, strides, g.offset()))};
+    };
+  }
+  if (primitive == "reshape")
+    return [](const Grads &in, const Grads &, const Grads &grads) {
+      return Grads{reshape(grads[0], in[0].shape())};
+    };
+  if (primitive == "pad") {
+    // The gradient's interior: a view that drops the padding.
+    const std::vector<int64_t> low = listAttribute("low");
+    return [low](const Grads &in, const Grads &, const Grads &grads) {
+      const Tensor &g = grads[0].tensor();
+      int64_t offset = g.offset();
+      for (size_t d = 0; d < low.size(); ++d)
+        offset += low[d] * g.strides()[d];
+      return Grads{
+          grads[0].view(g.strided(in[0].shape(), g.strides(), offset))};
+    };
+  }
+  if (primitive == "slice") {
+    // Zeros of the input's shape with the gradient written at the sliced
+    // positions (begin and end as Python's, INT64_MIN for none).
+    const std::vector<int64_t> begin = listAttribute("begin"),
+                               step = listAttribute("step");
+    return [begin, step](const Grads &in, const Grads &, const Grads &grads) {
+      const NDArray &x = in[0];
+      NDArray zeros =
+          dispatch::cast(broadcastTo(constant(0, x), x.shape()), x.dtype());
+      const Tensor &z = zeros.tensor();
+      Shape strides(z.rank());
+      int64_t offset = z.offset();
+      for (int64_t d = 0; d < z.rank(); ++d) {
+        const int64_t extent = x.shape()[d];
+        int64_t first = begin[d] == std::numeric_limits<int64_t>::min()
+                            ? 0
+                            : begin[d] < 0 ? begin[d] + extent : begin[d];
+        first = std::min(std::max<int64_t>(first, 0), extent);
+        offset += first * z.strides()[d];
+        strides[d] = z.strides()[d] * step[d];
+      }
+      NDArray region = zeros.view(
+          z.strided(grads[0].shape(), strides, offset));
+      dispatch::cast(grads[0], x.dtype(), region);
+      return Grads{zeros};
+    };
+  }
   if (primitive == "take" || primitive == "scatter_add") {
     compiler::KernelSignature take{"take", {}, {}};
     take.attributes["axis"] = {scalarAttribute("axis")};
@@ -283,8 +346,8 @@ std::vector<std::string> differentiablePrimitives() {
     names.push_back(name);
   for (const char *name :
        {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
-        "broadcast_to", "concat", "take", "scatter_add", "matmul", "view",
-        "view_scatter"})
+        "broadcast_to", "concat", "take", "scatter_add", "transpose",
+        "reshape", "pad", "slice", "matmul", "view", "view_scatter"})
     names.push_back(name);
   return names;
 }

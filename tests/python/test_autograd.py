@@ -175,7 +175,11 @@ def test_every_primitive_rule_is_exercised():
     total.backward()
     assert_almost_equal(g, [2.0, 0.0, 12.0])
     assert_almost_equal(v.grad, [2.0, 0.0, 4.0])
-    missing = sorted(set(_core.differentiable_primitives()) - set(_core.recorded_primitives()))
+    # No mx.nd op dispatches these kernel primitives (the frontends make
+    # them as views); tests/frontends:primitive_gradient_test runs their rules.
+    kernel_only = {"transpose", "reshape", "pad", "slice"}
+    missing = sorted(set(_core.differentiable_primitives()) - kernel_only
+                     - set(_core.recorded_primitives()))
     assert not missing, "primitive gradient rules no test case runs: %s" % missing
 
 

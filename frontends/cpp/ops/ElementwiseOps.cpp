@@ -1,6 +1,7 @@
 //===- ElementwiseOps.cpp - MXNet's elementwise operators -----------------===//
 #include "frontends/cpp/ops/Ops.h"
 
+#include "compiler/Primitives.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
@@ -8,11 +9,9 @@ namespace kiln {
 namespace ops {
 namespace {
 
+/// Comparisons and logical ops: the dialect says which give i1.
 bool isComparisonOrLogical(const std::string &primitive) {
-  return primitive == "eq" || primitive == "ne" || primitive == "lt" ||
-         primitive == "le" || primitive == "gt" || primitive == "ge" ||
-         primitive == "logical_and" || primitive == "logical_or" ||
-         primitive == "logical_xor";
+  return compiler::primitive(primitive).booleanResult;
 }
 
 /// A binary primitive on two arrays of one dtype. Comparisons and logical
