@@ -302,20 +302,32 @@ NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
 
 namespace {
 
-/// The op's count of inputs ("*data" takes one or more: concat, stack).
+/// The op's count of inputs: "*data" takes one or more (concat, stack);
+/// trailing names ending in '?' may be left out (SequenceMask's
+/// "sequence_length?").
 void checkInputs(const OpSpec &spec, const std::vector<NDArray> &inputs) {
   const bool variadic =
       spec.inputs.size() == 1 && spec.inputs[0].front() == '*';
-  if (variadic ? inputs.empty() : inputs.size() != spec.inputs.size())
-    throw Error(formatMessage(spec.name, ": expected ",
-                              variadic ? std::string("one or more")
-                                       : std::to_string(spec.inputs.size()),
-                              " input arrays, got ", inputs.size()));
+  size_t required = spec.inputs.size();
+  while (required > 0 && spec.inputs[required - 1].back() == '?')
+    --required;
+  if (variadic ? inputs.empty()
+               : inputs.size() < required || inputs.size() > spec.inputs.size())
+    throw Error(
+        formatMessage(spec.name, ": expected ",
+                      variadic ? std::string("one or more")
+                      : required == spec.inputs.size()
+                          ? std::to_string(required)
+                          : formatMessage(required, " to ", spec.inputs.size()),
+                      " input arrays, got ", inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i].isNone())
-      throw Error(formatMessage(spec.name, ": input '",
-                                spec.inputs[variadic ? 0 : i],
+    if (inputs[i].isNone()) {
+      std::string input = spec.inputs[variadic ? 0 : i];
+      if (input.back() == '?')
+        input.pop_back();
+      throw Error(formatMessage(spec.name, ": input '", input,
                                 "' is an empty NDArray handle"));
+    }
 }
 
 /// A mistake found below the op (an allocation too large, an op it is made

@@ -99,6 +99,10 @@ using GradientFn = std::function<std::vector<NDArray>(const GradientArgs &)>;
 
 struct OpSpec {
   std::string name;
+  /// MXNet's input names. A single "*data" takes one or more arrays
+  /// (concat); names ending in '?', last in the list, are optional inputs
+  /// the caller may leave out (SequenceMask's "sequence_length?"): compute
+  /// then gets fewer arrays.
   std::vector<std::string> inputs;
   std::vector<AttrSpec> attrs;
   std::string doc;
