@@ -253,6 +253,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerOptimizerOps(*created);
     ops::registerAdaptiveOptimizerOps(*created);
     ops::registerMultiTensorOptimizerOps(*created);
+    ops::registerMathOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

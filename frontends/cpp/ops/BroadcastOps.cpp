@@ -89,6 +89,41 @@ void registerBroadcastOps(OpRegistry &registry) {
          return broadcastCopy(in[0], target);
        }});
   registry.add(
+      {"broadcast_axis",
+       {"data"},
+       {{"axis", AttrSpec::Kind::IntTuple, "()"},
+        {"size", AttrSpec::Kind::IntTuple, "()"}},
+       "data with each axis in `axis` (extent 1) broadcast to the matching "
+       "extent in `size`, as MXNet 1.9.1's broadcast_axis (also "
+       "broadcast_axes).\n\naxis, size: tuples of one length (default (), "
+       "a copy); axes may be negative. Errors: lengths that differ, an axis "
+       "out of range, or one whose extent is not 1.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         const NDArray &x = in[0];
+         const std::vector<int64_t> axes = attrs.getIntTuple("axis");
+         const std::vector<int64_t> sizes = attrs.getIntTuple("size");
+         if (axes.size() != sizes.size())
+           throw Error(formatMessage(
+               "broadcast_axis: axis and size expected the same length, got ",
+               shapeToString(axes), " and ", shapeToString(sizes)));
+         Shape target = x.shape();
+         for (size_t i = 0; i < axes.size(); ++i) {
+           const int64_t axis =
+               checkedAxis("broadcast_axis", axes[i], target.size());
+           if (x.shape()[axis] != 1)
+             throw Error(formatMessage("broadcast_axis: axis ", axes[i],
+                                       " expected extent 1, got ",
+                                       x.shape()[axis]));
+           if (sizes[i] < 0)
+             throw Error(formatMessage(
+                 "broadcast_axis: size expected non-negative extents, got ",
+                 shapeToString(sizes)));
+           target[axis] = sizes[i];
+         }
+         return broadcastCopy(x, target);
+       }},
+      {"broadcast_axes"});
+  registry.add(
       {"broadcast_like",
        {"lhs", "rhs"},
        {},

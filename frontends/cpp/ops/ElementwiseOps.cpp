@@ -154,53 +154,85 @@ void registerElementwiseOps(OpRegistry &registry) {
                                           const Attrs &, const NDArray &out) {
                     return binary(broadcastName, primitive, in[0], in[1], out);
                   }},
-                 suffix == "sub" ? std::vector<std::string>{"broadcast_minus"}
-                                 : std::vector<std::string>{});
-    // The same-shape elemwise_* forms.
-    if (suffix == "add" || suffix == "sub" || suffix == "mul" ||
-        suffix == "div") {
-      const std::string name = "elemwise_" + suffix;
-      registry.add(
-          {name,
-           {"lhs", "rhs"},
-           {},
-           "Elementwise " + suffix + " of two arrays of one shape.",
-           [name, primitive = primitive](const std::vector<NDArray> &in,
-                                         const Attrs &, const NDArray &out) {
-             if (in[0].shape() != in[1].shape())
-               throw Error(
-                   formatMessage(name,
-                                 ": operands must have the same shape, got "
-                                 "lhs ",
-                                 shapeToString(in[0].shape()), " and rhs ",
-                                 shapeToString(in[1].shape())));
-             return binary(name, primitive, in[0], in[1], out);
-           }});
-    }
+                 suffix == "sub"   ? std::vector<std::string>{"broadcast_minus"}
+                 : suffix == "add" ? std::vector<std::string>{"broadcast_plus"}
+                                   : std::vector<std::string>{});
   }
+
+  // The same-shape forms (no broadcasting), under MXNet's names and old
+  // aliases: elemwise_add is also _add, _plus, _Plus and _grad_add; _mod is
+  // _Mod; ...
+  const std::vector<std::tuple<std::string, std::string,
+                               std::vector<std::string>>>
+      sameShapeOps = {
+          {"elemwise_add", "add", {"_add", "_plus", "_Plus", "_grad_add"}},
+          {"elemwise_sub", "sub", {"_sub", "_minus", "_Minus"}},
+          {"elemwise_mul", "mul", {"_mul", "_Mul"}},
+          {"elemwise_div", "div", {"_div", "_Div"}},
+          {"_mod", "mod", {"_Mod"}},
+          {"_power", "pow", {"_Power"}},
+          {"_maximum", "maximum", {"_Maximum"}},
+          {"_minimum", "minimum", {"_Minimum"}},
+          {"_equal", "eq", {"_Equal"}},
+          {"_not_equal", "ne", {"_Not_Equal"}},
+          {"_greater", "gt", {"_Greater"}},
+          {"_greater_equal", "ge", {"_Greater_Equal"}},
+          {"_lesser", "lt", {"_Lesser"}},
+          {"_lesser_equal", "le", {"_Lesser_Equal"}},
+          {"_logical_and", "logical_and", {"_Logical_And"}},
+          {"_logical_or", "logical_or", {"_Logical_Or"}},
+          {"_logical_xor", "logical_xor", {"_Logical_Xor"}}};
+  for (const auto &[name, primitive, aliases] : sameShapeOps)
+    registry.add(
+        {name,
+         {"lhs", "rhs"},
+         {},
+         "Elementwise " + primitive +
+             " of two arrays of one shape and dtype (no broadcasting), as "
+             "MXNet 1.9.1's " +
+             name + ". Comparisons and logical ops give 1/0 in the operands' "
+                    "dtype. Errors: operands of different shapes or dtypes.",
+         [name = name, primitive = primitive](const std::vector<NDArray> &in,
+                                              const Attrs &,
+                                              const NDArray &out) {
+           if (in[0].shape() != in[1].shape())
+             throw Error(formatMessage(name,
+                                       ": operands must have the same shape, "
+                                       "got lhs ",
+                                       shapeToString(in[0].shape()),
+                                       " and rhs ",
+                                       shapeToString(in[1].shape())));
+           return binary(name, primitive, in[0], in[1], out);
+         }},
+        aliases);
 
   // Scalar forms: `x op scalar` and, for the non-commutative ones, the
   // reversed `scalar op x`. The scalar takes the array's dtype.
-  const std::vector<std::tuple<std::string, std::string, bool>> scalarOps = {
-      {"_plus_scalar", "add", false},
-      {"_minus_scalar", "sub", false},
-      {"_rminus_scalar", "sub", true},
-      {"_mul_scalar", "mul", false},
-      {"_div_scalar", "div", false},
-      {"_rdiv_scalar", "div", true},
-      {"_mod_scalar", "mod", false},
-      {"_rmod_scalar", "mod", true},
-      {"_power_scalar", "pow", false},
-      {"_rpower_scalar", "pow", true},
-      {"_maximum_scalar", "maximum", false},
-      {"_minimum_scalar", "minimum", false},
-      {"_equal_scalar", "eq", false},
-      {"_not_equal_scalar", "ne", false},
-      {"_greater_scalar", "gt", false},
-      {"_greater_equal_scalar", "ge", false},
-      {"_lesser_scalar", "lt", false},
-      {"_lesser_equal_scalar", "le", false}};
-  for (const auto &[name, primitive, reversed] : scalarOps)
+  // MXNet's old CamelCase names are aliases.
+  const std::vector<std::tuple<std::string, std::string, bool, std::string>>
+      scalarOps = {
+          {"_plus_scalar", "add", false, "_PlusScalar"},
+          {"_minus_scalar", "sub", false, "_MinusScalar"},
+          {"_rminus_scalar", "sub", true, "_RMinusScalar"},
+          {"_mul_scalar", "mul", false, "_MulScalar"},
+          {"_div_scalar", "div", false, "_DivScalar"},
+          {"_rdiv_scalar", "div", true, "_RDivScalar"},
+          {"_mod_scalar", "mod", false, "_ModScalar"},
+          {"_rmod_scalar", "mod", true, "_RModScalar"},
+          {"_power_scalar", "pow", false, "_PowerScalar"},
+          {"_rpower_scalar", "pow", true, "_RPowerScalar"},
+          {"_maximum_scalar", "maximum", false, "_MaximumScalar"},
+          {"_minimum_scalar", "minimum", false, "_MinimumScalar"},
+          {"_equal_scalar", "eq", false, "_EqualScalar"},
+          {"_not_equal_scalar", "ne", false, "_NotEqualScalar"},
+          {"_greater_scalar", "gt", false, "_GreaterScalar"},
+          {"_greater_equal_scalar", "ge", false, "_GreaterEqualScalar"},
+          {"_lesser_scalar", "lt", false, "_LesserScalar"},
+          {"_lesser_equal_scalar", "le", false, "_LesserEqualScalar"},
+          {"_logical_and_scalar", "logical_and", false, "_LogicalAndScalar"},
+          {"_logical_or_scalar", "logical_or", false, "_LogicalOrScalar"},
+          {"_logical_xor_scalar", "logical_xor", false, "_LogicalXorScalar"}};
+  for (const auto &[name, primitive, reversed, alias] : scalarOps)
     registry.add({name,
                   {"data"},
                   {{"scalar", AttrSpec::Kind::Float, "1"}},
@@ -213,7 +245,8 @@ void registerElementwiseOps(OpRegistry &registry) {
                     return reversed
                                ? binary(name, primitive, value, in[0], out)
                                : binary(name, primitive, in[0], value, out);
-                  }});
+                  }},
+                 {alias});
 
   for (const UnaryOp &unary : kUnary) {
     const std::string name = unary.name;

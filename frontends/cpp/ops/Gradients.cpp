@@ -3,8 +3,9 @@
 // Most ops need no gradient rule: autograd differentiates the primitives
 // they dispatch (frontends/cpp/PrimitiveGradients.cpp). The exceptions,
 // recorded whole: softmax and log_softmax, which run one fused graph kernel,
-// and _slice_scatter, which writes through an internal view. Their rules are
-// made of ops, so they differentiate again.
+// _slice_scatter, which writes through an internal view, and stop_gradient
+// (BlockGrad), whose gradient is zero by definition. Their rules are made of
+// ops, so they differentiate again.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/ops/Calls.h"
@@ -38,6 +39,10 @@ void registerGradients(OpRegistry &registry) {
                       ? grad
                       : callScalar("_mul_scalar", grad, 1 / temperature)};
         });
+  registry.setGradient(
+      "stop_gradient", [](const GradientArgs &args) -> std::vector<NDArray> {
+        return {call("zeros_like", {args.inputs[0]})};
+      });
   registry.setGradient(
       "_slice_scatter", [](const GradientArgs &args) -> std::vector<NDArray> {
         return {call("slice", {args.outputGrad},

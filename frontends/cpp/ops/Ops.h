@@ -38,6 +38,11 @@ void registerAdaptiveOptimizerOps(OpRegistry &registry);
 void registerMultiTensorOptimizerOps(OpRegistry &registry);
 /// sort, argsort, topk (on the runtime's CPU sort).
 void registerSortOps(OpRegistry &registry);
+/// MXNet's math beyond the primitives, as decompositions: sinh ... erfinv,
+/// hypot, softsign, hard_sigmoid, smooth_l1, softmin; identity,
+/// stop_gradient, add_n, nansum/nanprod, moments, cumsum, all_finite,
+/// amp_cast/amp_multicast, reset_arrays.
+void registerMathOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 

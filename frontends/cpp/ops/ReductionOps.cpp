@@ -93,8 +93,10 @@ void registerReductionOps(OpRegistry &registry) {
                x.dtype());
            return atLeastRankOne(result);
          }},
-        name == "sum" ? std::vector<std::string>{"sum_axis"}
-                      : std::vector<std::string>{});
+        // MXNet's old names: sum_axis, max_axis, min_axis.
+        name == "sum" || name == "max" || name == "min"
+            ? std::vector<std::string>{name + "_axis"}
+            : std::vector<std::string>{});
 
   registry.add(
       {"norm",
