@@ -253,6 +253,9 @@ OpRegistry &OpRegistry::global() {
     ops::registerOptimizerOps(*created);
     ops::registerAdaptiveOptimizerOps(*created);
     ops::registerMultiTensorOptimizerOps(*created);
+    ops::registerIndexOps(*created);
+    ops::registerSequenceOps(*created);
+    ops::registerContribOps(*created);
     ops::registerMathOps(*created);
     ops::registerGradients(*created);
     return created;

@@ -103,7 +103,9 @@ void registerGatherOps(OpRegistry &registry) {
                   {{"axis", std::to_string(axis)},
                    {"keepdims", attrs.getBool("keepdims") ? "True" : "False"}});
          return picked;
-       }});
+       }},
+      // MXNet 1.9.1 registers pick under this name too.
+      {"choose_element_0index"});
   registry.add(
       {"gather_nd",
        {"data", "indices"},

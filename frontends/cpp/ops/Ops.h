@@ -38,6 +38,16 @@ void registerAdaptiveOptimizerOps(OpRegistry &registry);
 void registerMultiTensorOptimizerOps(OpRegistry &registry);
 /// sort, argsort, topk (on the runtime's CPU sort).
 void registerSortOps(OpRegistry &registry);
+/// slice_like, shape_array, size_array, diag, depth_to_space,
+/// space_to_depth, _ravel_multi_index, _unravel_index, khatri_rao,
+/// fill_element_0index, batch_take, argmax_channel, Crop, _histogram.
+void registerIndexOps(OpRegistry &registry);
+/// SequenceMask, SequenceLast, SequenceReverse.
+void registerSequenceOps(OpRegistry &registry);
+/// _contrib_boolean_mask, _contrib_index_copy, _contrib_index_array,
+/// _contrib_arange_like, _contrib_div_sqrt_dim, _contrib_allclose,
+/// _contrib_round_ste, _contrib_sign_ste, _contrib_gradientmultiplier.
+void registerContribOps(OpRegistry &registry);
 /// MXNet's math beyond the primitives, as decompositions: sinh ... erfinv,
 /// hypot, softsign, hard_sigmoid, smooth_l1, softmin; identity,
 /// stop_gradient, add_n, nansum/nanprod, moments, cumsum, all_finite,
