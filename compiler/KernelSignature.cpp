@@ -13,14 +13,12 @@ void appendArguments(std::string &key, const std::vector<ArgumentType> &args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (i)
       key += ",";
+    // One mark per dimension, "1" (broadcast) or "?": a rank-1 argument
+    // with extent 1 ([1]) and one of any extent ([?]) must not share a key,
+    // nor a kernel.
     key += dtypeName(args[i].dtype) + "[";
-    if (args[i].unitDims == 0) {
-      key += std::to_string(args[i].rank);
-    } else {
-      for (int64_t dim = 0; dim < args[i].rank; ++dim)
-        key +=
-            std::string(dim ? "," : "") + (args[i].isUnitDim(dim) ? "1" : "?");
-    }
+    for (int64_t dim = 0; dim < args[i].rank; ++dim)
+      key += std::string(dim ? "," : "") + (args[i].isUnitDim(dim) ? "1" : "?");
     key += "]";
   }
   key += ")";

@@ -282,13 +282,24 @@ KernelEntryFn JitCompiler::loadObject(const std::string &object,
                                       const std::string &functionName) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, functionName);
-  if (llvm::Error error = impl_->jit->addObjectFile(std::move(buffer)))
+  // Each object under a tracker of its own: one that fails to link (an
+  // unresolved symbol) is removed whole, so its definitions do not clash
+  // with the next kernel's.
+  llvm::orc::ResourceTrackerSP tracker =
+      impl_->jit->getMainJITDylib().createResourceTracker();
+  auto discard = [&] { llvm::consumeError(tracker->remove()); };
+  if (llvm::Error error =
+          impl_->jit->addObjectFile(tracker, std::move(buffer))) {
+    discard();
     throw Error("JIT: cannot load the object of " + functionName + ": " +
                 describe(std::move(error)));
+  }
   auto address = impl_->jit->lookup(entryName(functionName));
-  if (!address)
-    throw Error("JIT: cannot link " + functionName + ": " +
-                describe(address.takeError()));
+  if (!address) {
+    std::string why = describe(address.takeError());
+    discard();
+    throw Error("JIT: cannot link " + functionName + ": " + why);
+  }
   return address->toPtr<KernelEntryFn>();
 }
 

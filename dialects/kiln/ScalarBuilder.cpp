@@ -26,11 +26,12 @@ Value ScalarBuilder::widen(Value x) {
   return isNarrowFloat(x.getType()) ? cast(x, b.getF32Type()) : x;
 }
 
-/// f64 to bf16, correctly rounded. There is no library routine for it here
-/// (GCC 12's libgcc lacks __truncdfbf2), and going through f32 would round
-/// twice. So: round to f32 *to odd* (toward zero, then set the last bit if
-/// anything was lost), which makes the second rounding exact.
-Value ScalarBuilder::truncF64ToBF16(Value x) {
+/// f64 to bf16 or f16, correctly rounded. There is no library routine for
+/// either here (GCC 12's libgcc lacks __truncdfbf2 and __truncdfhf2), and
+/// going through f32 would round twice. So: round to f32 *to odd* (toward
+/// zero, then set the last bit if anything was lost), which makes the second
+/// rounding exact (f32 keeps more than two bits beyond either's mantissa).
+Value ScalarBuilder::truncF64ToNarrow(Value x, Type to) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   Value nearest = b.create<arith::TruncFOp>(loc, f32, x);
   Value back = b.create<arith::ExtFOp>(loc, b.getF64Type(), nearest);
@@ -44,7 +45,7 @@ Value ScalarBuilder::truncF64ToBF16(Value x) {
   Value odd = select(inexact, op<arith::OrIOp>({towardZero, constant(i32, 1)}),
                      towardZero);
   Value f32Odd = b.create<arith::BitcastOp>(loc, f32, odd);
-  return b.create<arith::TruncFOp>(loc, b.getBF16Type(), f32Odd);
+  return b.create<arith::TruncFOp>(loc, to, f32Odd);
 }
 
 Value ScalarBuilder::cast(Value x, Type to, bool fromUnsigned,
@@ -52,11 +53,11 @@ Value ScalarBuilder::cast(Value x, Type to, bool fromUnsigned,
   Type from = x.getType();
   if (from == to)
     return x;
-  if (to.isBF16() && !from.isF32() && !from.isInteger(1)) {
-    // Through f64 (exact for every f16 and integer up to 2^53), then one
-    // correct rounding.
+  if (isNarrowFloat(to) && !from.isF32() && !from.isInteger(1)) {
+    // Through f64 (exact for every narrow float and integer up to 2^53),
+    // then one correct rounding.
     Value wide = from.isF64() ? x : cast(x, b.getF64Type(), fromUnsigned);
-    return truncF64ToBF16(wide);
+    return truncF64ToNarrow(wide, to);
   }
   if (to.isInteger(1))
     return truth(x);

@@ -53,7 +53,7 @@ public:
   Location loc;
 
 private:
-  Value truncF64ToBF16(Value x);
+  Value truncF64ToNarrow(Value x, Type to);
 };
 
 } // namespace kiln

@@ -506,8 +506,37 @@ TEST(Elementwise, BroadcastPatternIsPartOfTheSignature) {
       "add", {{DType::Float32, 2}, {DType::Float32, 2}}, {{DType::Float32, 2}}};
   KernelSignature broadcast = plain;
   broadcast.inputs[1].unitDims = 0b01;
-  EXPECT_EQ(plain.key(), "add(float32[2],float32[2])->(float32[2])");
-  EXPECT_EQ(broadcast.key(), "add(float32[2],float32[1,?])->(float32[2])");
+  EXPECT_EQ(plain.key(), "add(float32[?,?],float32[?,?])->(float32[?,?])");
+  EXPECT_EQ(broadcast.key(),
+            "add(float32[?,?],float32[1,?])->(float32[?,?])");
+}
+
+// A rank-1 operand of extent 1 broadcasts; one of another extent does not.
+// Their keys once were both float32[1], so the cache handed x - [1, 2, 3]
+// the kernel compiled for x - [1].
+TEST(Elementwise, RankOneBroadcastAndPlainHaveDistinctKernels) {
+  KernelSignature plain{
+      "sub", {{DType::Float32, 1}, {DType::Float32, 1}}, {{DType::Float32, 1}}};
+  KernelSignature broadcast = plain;
+  broadcast.inputs[1].unitDims = 0b1;
+  EXPECT_NE(plain.key(), broadcast.key());
+  KernelCache &cache = KernelCache::global();
+  KernelEntryFn broadcastKernel = cache.get(broadcast);
+  KernelEntryFn plainKernel = cache.get(plain);
+  EXPECT_NE(broadcastKernel, plainKernel);
+  auto filled = [](std::vector<float> values) {
+    Tensor tensor = Tensor::empty({static_cast<int64_t>(values.size())},
+                                  DType::Float32);
+    std::memcpy(tensor.data(), values.data(), values.size() * sizeof(float));
+    return tensor;
+  };
+  Tensor x = filled({5, 7, 9}), one = filled({1}), y = filled({1, 2, 3});
+  Tensor out = Tensor::empty({3}, DType::Float32);
+  invokeElementwiseKernel(broadcastKernel, {x, one, out});
+  const float *result = static_cast<const float *>(out.data());
+  EXPECT_EQ(std::vector<float>(result, result + 3), (std::vector<float>{4, 6, 8}));
+  invokeElementwiseKernel(plainKernel, {x, y, out});
+  EXPECT_EQ(std::vector<float>(result, result + 3), (std::vector<float>{4, 5, 6}));
 }
 
 } // namespace

@@ -395,3 +395,28 @@ def test_large_contiguous_kernels_stream_correctly(dtype):
     m = mx.nd.array(x[: 1 << 21].reshape(1024, 2048), dtype=dtype)
     np.testing.assert_allclose(mx.nd.sqrt(m).asnumpy(), np.sqrt(x[: 1 << 21]).reshape(1024, 2048),
                                rtol=1e-6)
+
+
+@pytest.mark.parametrize("source", ["float64", "int64", "int32", "float32", "bool"])
+@pytest.mark.parametrize("count", [3, 5000, 3000000])
+def test_cast_to_float16_rounds_once_at_every_size(source, count):
+    # float64 -> float16 once needed a libgcc routine the JIT could not find
+    # (__truncdfhf2), and the failed kernel then broke every later compile.
+    if source == "bool":
+        values = np.arange(count) % 2
+    else:
+        values = np.linspace(-70000, 70000, count)
+    x = mx.nd.array(values, dtype=source)
+    with np.errstate(over="ignore"):
+        expected = x.asnumpy().astype(np.float16)
+    np.testing.assert_array_equal(x.astype("float16").asnumpy(), expected)
+
+
+def test_rank_one_broadcast_and_plain_operands_use_their_own_kernels():
+    # Their kernel signatures once had one key: x - [1, 2, 3] ran the kernel
+    # compiled for x - [1].
+    x = mx.nd.array([5.0, 7.0, 9.0])
+    np.testing.assert_array_equal((x - mx.nd.array([1.0])).asnumpy(), [4, 6, 8])
+    np.testing.assert_array_equal((x - mx.nd.array([1.0, 2.0, 3.0])).asnumpy(), [4, 5, 6])
+    np.testing.assert_array_equal((mx.nd.array([1.0, 2.0]) <= mx.nd.array([1.0, 2.1])).asnumpy(),
+                                  [1, 1])
