@@ -263,7 +263,9 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
           return createInferred<TakeOp>(
               builder, loc, inputs[0], inputs[1],
               builder.getI64IntegerAttr(scalarAttribute(signature, "axis")),
-              builder.getStringAttr(wrap ? "wrap" : "clip"));
+              mlir::kiln::IndexModeAttr::get(
+                  builder.getContext(), wrap ? mlir::kiln::IndexMode::wrap
+                                             : mlir::kiln::IndexMode::clip));
         }}},
       {"reshape",
        {1,
@@ -297,7 +299,9 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
           return createInferred<ScatterAddOp>(
               builder, loc, inputs[0], inputs[1], inputs[2],
               builder.getI64IntegerAttr(scalarAttribute(signature, "axis")),
-              builder.getStringAttr(wrap ? "wrap" : "clip"));
+              mlir::kiln::IndexModeAttr::get(
+                  builder.getContext(), wrap ? mlir::kiln::IndexMode::wrap
+                                             : mlir::kiln::IndexMode::clip));
         }}},
       {"random_uniform", randomGenerator<RandomUniformOp>("low", "high")},
       {"random_normal", randomGenerator<RandomNormalOp>("mean", "stddev")},

@@ -266,7 +266,7 @@ struct TakeToLinalg : public OpConversionPattern<TakeOp> {
     auto resultType = cast<RankedTensorType>(op.getType());
     const int64_t axis = op.getAxis();
     const int64_t indexRank = indicesType.getRank();
-    const bool wrap = op.getMode() == "wrap";
+    const bool wrap = op.getMode() == IndexMode::wrap;
 
     // Dynamic result extents: leading and trailing from the operand, the
     // middle from the indices.
@@ -393,7 +393,7 @@ struct ScatterAddToLoops : public OpConversionPattern<ScatterAddOp> {
     const int64_t axis = op.getAxis();
     const int64_t indexRank =
         cast<RankedTensorType>(indices.getType()).getRank();
-    const bool wrap = op.getMode() == "wrap";
+    const bool wrap = op.getMode() == IndexMode::wrap;
     const int64_t destRank = cast<RankedTensorType>(dest.getType()).getRank();
     Value extent = rewriter.create<tensor::DimOp>(loc, dest, axis);
     // Sequential loops over the updates: repeated indices accumulate.

@@ -22,6 +22,7 @@ def Kiln_Dialect : Dialect {
     these primitives and never appear in the IR.
   }];
   let hasConstantMaterializer = 1;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 // Element types kiln tensors may hold. Integers are signless, as arith wants,

@@ -542,12 +542,6 @@ LogicalResult inferTakeOp(MLIRContext *, std::optional<Location> location,
   if (failed(checked))
     return failure();
   const int64_t axis = *checked;
-  if (props->mode && props->mode.getValue() != "clip" &&
-      props->mode.getValue() != "wrap")
-    return emitOptionalError(location,
-                             "mode must be \"clip\" or \"wrap\", "
-                             "got \"",
-                             props->mode.getValue(), "\"");
   SmallVector<int64_t> shape(operand.getShape().take_front(axis));
   shape.append(indices.getShape().begin(), indices.getShape().end());
   shape.append(operand.getShape().begin() + axis + 1, operand.getShape().end());
@@ -604,12 +598,6 @@ LogicalResult inferScatterAddOp(MLIRContext *, std::optional<Location> location,
       location, props ? props->axis : IntegerAttr(), dest.getRank());
   if (failed(checked))
     return failure();
-  if (props->mode && props->mode.getValue() != "clip" &&
-      props->mode.getValue() != "wrap")
-    return emitOptionalError(location,
-                             "mode must be \"clip\" or \"wrap\", "
-                             "got \"",
-                             props->mode.getValue(), "\"");
   // updates must have take's result shape for (dest, indices).
   RankedTensorType indices = (*types)[1];
   SmallVector<int64_t> expected(dest.getShape().take_front(*checked));

@@ -11,6 +11,9 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/kiln/KilnEnums.h.inc"
+#define GET_ATTRDEF_CLASSES
+#include "dialects/kiln/KilnAttributes.h.inc"
 #include "dialects/kiln/KilnInterfaces.h.inc"
 
 #define GET_OP_CLASSES

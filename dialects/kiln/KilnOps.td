@@ -16,6 +16,7 @@
 #define KILN_OPS_TD
 
 include "dialects/kiln/KilnDialect.td"
+include "dialects/kiln/KilnAttributes.td"
 include "dialects/kiln/KilnInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -451,11 +452,12 @@ def Kiln_TakeOp : Kiln_Op<"take", [
     `result[a..., i..., b...] = operand[a..., indices[i...], b...]` with the
     indices along `axis`: the result's shape is the operand's with `axis`
     replaced by the indices' shape. Out-of-range indices are clipped to the
-    ends (`mode = "clip"`, MXNet's default) or wrapped (`"wrap"`); never an
-    out-of-bounds read.
+    ends (`clip`, MXNet's default) or wrapped (`#kiln<index_mode wrap>`);
+    never an out-of-bounds read.
   }];
   let arguments = (ins Kiln_Tensor:$operand, RankedTensorOf<[I32, I64]>:$indices,
-                   I64Attr:$axis, DefaultValuedAttr<StrAttr, "\"clip\"">:$mode);
+                   I64Attr:$axis, DefaultValuedAttr<Kiln_IndexModeAttr,
+                                     "::mlir::kiln::IndexMode::clip">:$mode);
   let results = (outs Kiln_Tensor:$result);
   let assemblyFormat = [{
     $operand `,` $indices attr-dict `:` type($operand) `,` type($indices) `->` type($result)
@@ -515,7 +517,8 @@ def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
   let arguments = (ins Kiln_NumericTensor:$dest,
                    RankedTensorOf<[I32, I64]>:$indices,
                    Kiln_NumericTensor:$updates, I64Attr:$axis,
-                   DefaultValuedAttr<StrAttr, "\"clip\"">:$mode);
+                   DefaultValuedAttr<Kiln_IndexModeAttr,
+                                     "::mlir::kiln::IndexMode::clip">:$mode);
   let results = (outs Kiln_NumericTensor:$result);
   let assemblyFormat = [{
     $dest `,` $indices `,` $updates attr-dict `:` type($dest) `,` type($indices) `,` type($updates) `->` type($result)

@@ -1381,7 +1381,7 @@ func.func @pad(%x: tensor<?x3xi32>) -> tensor<?x4xi32> {
 // CHECK: %[[ROW:.*]] = linalg.index 0 : index
 // CHECK: tensor.extract %[[X]][%[[ROW]], %[[W]]] : tensor<3x?xf32>
 func.func @take_wrap(%x: tensor<3x?xf32>, %i: tensor<2x4xi64>) -> tensor<3x2x4xf32> {
-  %0 = kiln.take %x, %i {axis = 1 : i64, mode = "wrap"} : tensor<3x?xf32>, tensor<2x4xi64> -> tensor<3x2x4xf32>
+  %0 = kiln.take %x, %i {axis = 1 : i64, mode = #kiln<index_mode wrap>} : tensor<3x?xf32>, tensor<2x4xi64> -> tensor<3x2x4xf32>
   return %0 : tensor<3x2x4xf32>
 }
 
@@ -1402,7 +1402,7 @@ func.func @take_wrap(%x: tensor<3x?xf32>, %i: tensor<2x4xi64>) -> tensor<3x2x4xf
 // CHECK: scf.yield %[[NEW]] : tensor<?xi32>
 // CHECK: return %[[RESULT]]
 func.func @scatter_add_wrap(%d: tensor<?xi32>, %i: tensor<?xi32>, %u: tensor<?xi32>) -> tensor<?xi32> {
-  %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64, mode = "wrap"} : tensor<?xi32>, tensor<?xi32>, tensor<?xi32> -> tensor<?xi32>
+  %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64, mode = #kiln<index_mode wrap>} : tensor<?xi32>, tensor<?xi32>, tensor<?xi32> -> tensor<?xi32>
   return %0 : tensor<?xi32>
 }
 

@@ -474,9 +474,11 @@ func.func @take_axis_out_of_range(%x: tensor<4xf32>, %i: tensor<2xi64>) {
 
 // -----
 
+// Modes are an enum: another spelling does not parse.
 func.func @take_bad_mode(%x: tensor<4xf32>, %i: tensor<2xi64>) {
-  // expected-error@+1 {{mode must be "clip" or "wrap", got "raise"}}
-  %0 = kiln.take %x, %i {axis = 0 : i64, mode = "raise"} : tensor<4xf32>, tensor<2xi64> -> tensor<2xf32>
+  // expected-error@+2 {{expected ::mlir::kiln::IndexMode to be one of: clip, wrap}}
+  // expected-error@+1 {{failed to parse Kiln_IndexModeAttr parameter 'value' which is to be a `::mlir::kiln::IndexMode`}}
+  %0 = kiln.take %x, %i {axis = 0 : i64, mode = #kiln<index_mode raise>} : tensor<4xf32>, tensor<2xi64> -> tensor<2xf32>
   return
 }
 
@@ -562,8 +564,9 @@ func.func @scatter_axis_out_of_range(%d: tensor<4xf32>, %i: tensor<2xi64>, %u: t
 
 // -----
 
+// ... and a string is not a mode.
 func.func @scatter_bad_mode(%d: tensor<4xf32>, %i: tensor<2xi64>, %u: tensor<2xf32>) {
-  // expected-error@+1 {{mode must be "clip" or "wrap", got "drop"}}
+  // expected-error@+1 {{attribute 'mode' failed to satisfy constraint: what an out-of-range index means}}
   %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64, mode = "drop"} : tensor<4xf32>, tensor<2xi64>, tensor<2xf32> -> tensor<4xf32>
   return
 }

@@ -1219,15 +1219,15 @@ func.func @concat(%a: tensor<2x3xf32>, %b: tensor<?x5xf32>, %c: tensor<?xi1>, %d
 // "clip" is the default and is not printed.
 // CHECK-LABEL: func.func @take(
 // CHECK: kiln.take %arg0, %arg1 {axis = 0 : i64} : tensor<5x3xf32>, tensor<2x4xi64> -> tensor<2x4x3xf32>
-// CHECK: kiln.take %arg0, %arg2 {axis = 1 : i64, mode = "wrap"} : tensor<5x3xf32>, tensor<?xi32> -> tensor<5x?xf32>
+// CHECK: kiln.take %arg0, %arg2 {axis = 1 : i64, mode = #kiln<index_mode wrap>} : tensor<5x3xf32>, tensor<?xi32> -> tensor<5x?xf32>
 // CHECK: kiln.take %arg0, %arg3 {axis = 1 : i64} : tensor<5x3xf32>, tensor<i32> -> tensor<5xf32>
-// CHECK: kiln.take %arg4, %arg2 {axis = 0 : i64, mode = "wrap"} : tensor<?xi1>, tensor<?xi32> -> tensor<?xi1>
+// CHECK: kiln.take %arg4, %arg2 {axis = 0 : i64, mode = #kiln<index_mode wrap>} : tensor<?xi1>, tensor<?xi32> -> tensor<?xi1>
 // CHECK: kiln.take %arg5, %arg3 {axis = 0 : i64} : tensor<3xui8>, tensor<i32> -> tensor<ui8>
 func.func @take(%a: tensor<5x3xf32>, %i: tensor<2x4xi64>, %j: tensor<?xi32>, %k: tensor<i32>, %b: tensor<?xi1>, %c: tensor<3xui8>) {
   %0 = kiln.take %a, %i {axis = 0 : i64} : tensor<5x3xf32>, tensor<2x4xi64> -> tensor<2x4x3xf32>
-  %1 = kiln.take %a, %j {axis = 1 : i64, mode = "wrap"} : tensor<5x3xf32>, tensor<?xi32> -> tensor<5x?xf32>
-  %2 = kiln.take %a, %k {axis = 1 : i64, mode = "clip"} : tensor<5x3xf32>, tensor<i32> -> tensor<5xf32>
-  %3 = kiln.take %b, %j {axis = 0 : i64, mode = "wrap"} : tensor<?xi1>, tensor<?xi32> -> tensor<?xi1>
+  %1 = kiln.take %a, %j {axis = 1 : i64, mode = #kiln<index_mode wrap>} : tensor<5x3xf32>, tensor<?xi32> -> tensor<5x?xf32>
+  %2 = kiln.take %a, %k {axis = 1 : i64, mode = #kiln<index_mode clip>} : tensor<5x3xf32>, tensor<i32> -> tensor<5xf32>
+  %3 = kiln.take %b, %j {axis = 0 : i64, mode = #kiln<index_mode wrap>} : tensor<?xi1>, tensor<?xi32> -> tensor<?xi1>
   %4 = kiln.take %c, %k {axis = 0 : i64} : tensor<3xui8>, tensor<i32> -> tensor<ui8>
   return
 }
@@ -1269,7 +1269,7 @@ func.func @pad(%a: tensor<2x3xf32>, %b: tensor<?xi32>, %c: tensor<f16>, %d: tens
 // updates have take's result shape for (dest, indices); the result is dest's.
 // CHECK-LABEL: func.func @scatter_add(
 // CHECK: kiln.scatter_add %arg0, %arg1, %arg2 {axis = 0 : i64} : tensor<4x2xf32>, tensor<3xi64>, tensor<3x2xf32> -> tensor<4x2xf32>
-// CHECK: kiln.scatter_add %arg3, %arg4, %arg5 {axis = 1 : i64, mode = "wrap"} : tensor<?x?xi32>, tensor<2x2xi32>, tensor<?x2x2xi32> -> tensor<?x?xi32>
+// CHECK: kiln.scatter_add %arg3, %arg4, %arg5 {axis = 1 : i64, mode = #kiln<index_mode wrap>} : tensor<?x?xi32>, tensor<2x2xi32>, tensor<?x2x2xi32> -> tensor<?x?xi32>
 // CHECK: kiln.scatter_add %arg6, %arg7, %arg6 {axis = 0 : i64} : tensor<5xui8>, tensor<5xi32>, tensor<5xui8> -> tensor<5xui8>
 // CHECK: kiln.scatter_add %arg8, %arg9, %arg10 {axis = 0 : i64} : tensor<3xbf16>, tensor<i64>, tensor<bf16> -> tensor<3xbf16>
 func.func @scatter_add(%d0: tensor<4x2xf32>, %i0: tensor<3xi64>, %u0: tensor<3x2xf32>,
@@ -1277,8 +1277,8 @@ func.func @scatter_add(%d0: tensor<4x2xf32>, %i0: tensor<3xi64>, %u0: tensor<3x2
     %d2: tensor<5xui8>, %i2: tensor<5xi32>,
     %d3: tensor<3xbf16>, %i3: tensor<i64>, %u3: tensor<bf16>) {
   %0 = kiln.scatter_add %d0, %i0, %u0 {axis = 0 : i64} : tensor<4x2xf32>, tensor<3xi64>, tensor<3x2xf32> -> tensor<4x2xf32>
-  %1 = kiln.scatter_add %d1, %i1, %u1 {axis = 1 : i64, mode = "wrap"} : tensor<?x?xi32>, tensor<2x2xi32>, tensor<?x2x2xi32> -> tensor<?x?xi32>
-  %2 = kiln.scatter_add %d2, %i2, %d2 {axis = 0 : i64, mode = "clip"} : tensor<5xui8>, tensor<5xi32>, tensor<5xui8> -> tensor<5xui8>
+  %1 = kiln.scatter_add %d1, %i1, %u1 {axis = 1 : i64, mode = #kiln<index_mode wrap>} : tensor<?x?xi32>, tensor<2x2xi32>, tensor<?x2x2xi32> -> tensor<?x?xi32>
+  %2 = kiln.scatter_add %d2, %i2, %d2 {axis = 0 : i64, mode = #kiln<index_mode clip>} : tensor<5xui8>, tensor<5xi32>, tensor<5xui8> -> tensor<5xui8>
   %3 = kiln.scatter_add %d3, %i3, %u3 {axis = 0 : i64} : tensor<3xbf16>, tensor<i64>, tensor<bf16> -> tensor<3xbf16>
   return
 }
