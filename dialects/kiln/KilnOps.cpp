@@ -30,6 +30,20 @@ FailureOr<SmallVector<int64_t>> joinShapes(ArrayRef<int64_t> lhs,
   return joined;
 }
 
+/// Whether `declared` keeps every static extent of `inferred`: equal ranks,
+/// and where inference knows an extent the declaration states the same one
+/// (it may state one inference leaves dynamic). A declaration less static
+/// than inference would leave lowerings no operand to read the extent from.
+bool keepsStaticExtents(ArrayRef<int64_t> inferred,
+                        ArrayRef<int64_t> declared) {
+  if (inferred.size() != declared.size())
+    return false;
+  for (auto [known, stated] : llvm::zip_equal(inferred, declared))
+    if (!ShapedType::isDynamic(known) && known != stated)
+      return false;
+  return true;
+}
+
 std::string describeType(Type type) {
   std::string text;
   llvm::raw_string_ostream stream(text);
@@ -126,7 +140,7 @@ bool compatibleTensorTypes(TypeRange inferred, TypeRange actual) {
     auto left = dyn_cast<RankedTensorType>(a);
     auto right = dyn_cast<RankedTensorType>(b);
     if (!left || !right || left.getElementType() != right.getElementType() ||
-        failed(joinShapes(left.getShape(), right.getShape())))
+        !keepsStaticExtents(left.getShape(), right.getShape()))
       return false;
   }
   return true;
@@ -242,7 +256,7 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 LogicalResult CastOp::verify() {
   auto operand = cast<RankedTensorType>(getOperand().getType());
   auto result = cast<RankedTensorType>(getResult().getType());
-  if (failed(joinShapes(operand.getShape(), result.getShape())))
+  if (!keepsStaticExtents(operand.getShape(), result.getShape()))
     return emitOpError("result shape must match the operand's: ")
            << operand << " to " << result;
   return success();
@@ -447,7 +461,9 @@ int64_t sliceExtent(int64_t extent, int64_t begin, int64_t end, int64_t step) {
     return std::min(std::max<int64_t>(index, 0), extent);
   };
   const int64_t first = clamp(begin, 0), last = clamp(end, extent);
-  return last <= first ? 0 : (last - first + step - 1) / step;
+  // (last - first - 1) / step + 1, which cannot overflow as
+  // (last - first + step - 1) / step did for a step near INT64_MAX.
+  return last <= first ? 0 : (last - first - 1) / step + 1;
 }
 
 template <typename OpTy>
@@ -570,10 +586,17 @@ LogicalResult inferPadOp(MLIRContext *, std::optional<Location> location,
   for (int64_t dim = 0; dim < operand.getRank(); ++dim) {
     if (low[dim] < 0 || high[dim] < 0)
       return emitOptionalError(location, "pads must be non-negative");
+    int64_t pads, padded = ShapedType::kDynamic;
+    if (__builtin_add_overflow(low[dim], high[dim], &pads))
+      return emitOptionalError(location, "pads of dimension ", dim,
+                               " overflow a 64-bit extent");
     const int64_t extent = operand.getDimSize(dim);
-    shape.push_back(ShapedType::isDynamic(extent)
-                        ? ShapedType::kDynamic
-                        : extent + low[dim] + high[dim]);
+    if (!ShapedType::isDynamic(extent) &&
+        (__builtin_add_overflow(extent, pads, &padded) ||
+         ShapedType::isDynamic(padded)))
+      return emitOptionalError(location, "padded dimension ", dim,
+                               " overflows a 64-bit extent");
+    shape.push_back(padded);
   }
   inferred.push_back(RankedTensorType::get(shape, operand.getElementType()));
   return success();

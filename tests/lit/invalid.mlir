@@ -686,3 +686,69 @@ func.func @matmul_declared_result_disagrees(%a: tensor<3x4xf32>, %b: tensor<4x5x
   %0 = "kiln.matmul"(%a, %b) : (tensor<3x4xf32>, tensor<4x5xf32>) -> tensor<3x4xf32>
   return
 }
+
+// -----
+
+// A declared result may not be less static than inference: the lowering
+// would have no operand to read the extent from.
+func.func @add_result_less_static(%a: tensor<3xf32>, %b: tensor<3xf32>) {
+  // expected-error@+1 {{'kiln.add' op result type 'tensor<?xf32>' is incompatible with the inferred 'tensor<3xf32>'}}
+  %0 = "kiln.add"(%a, %b) : (tensor<3xf32>, tensor<3xf32>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @cast_result_less_static(%a: tensor<3xf32>) {
+  // expected-error@+1 {{result shape must match the operand's}}
+  %0 = kiln.cast %a : tensor<3xf32> to tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @pad_result_less_static(%a: tensor<3xf32>) {
+  // expected-error@+1 {{incompatible with the inferred 'tensor<5xf32>'}}
+  %0 = kiln.pad %a {low = array<i64: 1>, high = array<i64: 1>} : tensor<3xf32> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_result_less_static(%a: tensor<3x4xf32>) {
+  // expected-error@+1 {{incompatible with the inferred 'tensor<3x1xf32>'}}
+  %0 = kiln.reduce_sum %a {axes = array<i64: 1>, keepdims = true} : tensor<3x4xf32> -> tensor<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @argmax_result_less_static(%a: tensor<3x4xf32>) {
+  // expected-error@+1 {{incompatible with the inferred 'tensor<3x1xi64>'}}
+  %0 = kiln.argmax %a {axis = 1 : i64, keepdims = true} : tensor<3x4xf32> -> tensor<?x1xi64>
+  return
+}
+
+// -----
+
+func.func @scatter_result_less_static(%d: tensor<4xf32>, %i: tensor<3xi64>, %u: tensor<3xf32>) {
+  // expected-error@+1 {{incompatible with the inferred 'tensor<4xf32>'}}
+  %0 = kiln.scatter_add %d, %i, %u {axis = 0 : i64} : tensor<4xf32>, tensor<3xi64>, tensor<3xf32> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @pad_overflows(%a: tensor<4xf32>) {
+  // expected-error@+1 {{padded dimension 0 overflows a 64-bit extent}}
+  %0 = kiln.pad %a {low = array<i64: 9223372036854775800>, high = array<i64: 5>} : tensor<4xf32> -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @pads_overflow(%a: tensor<?xf32>) {
+  // expected-error@+1 {{pads of dimension 0 overflow a 64-bit extent}}
+  %0 = kiln.pad %a {low = array<i64: 9223372036854775807>, high = array<i64: 1>} : tensor<?xf32> -> tensor<?xf32>
+  return
+}

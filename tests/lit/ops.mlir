@@ -976,11 +976,11 @@ func.func @select(
   return %0, %1, %2, %3, %4, %5 : tensor<4x3xf32>, tensor<?x2xbf16>, tensor<f64>, tensor<?xi32>, tensor<2xui8>, tensor<3x3xi1>
 }
 
-// Between any two element types; the shapes agree, a dynamic extent agreeing
-// with a static one.
+// Between any two element types; the shapes agree: the result may state an
+// extent the operand leaves dynamic, never the other way round.
 // CHECK-LABEL: func.func @cast(
 // CHECK: kiln.cast %arg0 : tensor<?x3xf32> to tensor<?x3xi32>
-// CHECK: kiln.cast %arg0 : tensor<?x3xf32> to tensor<2x?xf16>
+// CHECK: kiln.cast %arg0 : tensor<?x3xf32> to tensor<2x3xf16>
 // CHECK: kiln.cast %arg0 : tensor<?x3xf32> to tensor<?x3xi1>
 // CHECK: kiln.cast %arg1 : tensor<4xi32> to tensor<4xbf16>
 // CHECK: kiln.cast %arg1 : tensor<4xi32> to tensor<4xui8>
@@ -991,7 +991,7 @@ func.func @select(
 // CHECK: kiln.cast %arg4 : tensor<f16> to tensor<f16>
 func.func @cast(%a: tensor<?x3xf32>, %b: tensor<4xi32>, %c: tensor<ui8>, %d: tensor<2xi1>, %e: tensor<f16>) {
   %0 = kiln.cast %a : tensor<?x3xf32> to tensor<?x3xi32>
-  %1 = kiln.cast %a : tensor<?x3xf32> to tensor<2x?xf16>
+  %1 = kiln.cast %a : tensor<?x3xf32> to tensor<2x3xf16>
   %2 = kiln.cast %a : tensor<?x3xf32> to tensor<?x3xi1>
   %3 = kiln.cast %b : tensor<4xi32> to tensor<4xbf16>
   %4 = kiln.cast %b : tensor<4xi32> to tensor<4xui8>
@@ -1038,13 +1038,13 @@ func.func @reduce_sum(%a: tensor<?x4x?xf32>, %b: tensor<f16>, %c: tensor<2x3xbf1
 
 // The declared result type may be less static than the inferred one.
 // CHECK-LABEL: func.func @reduce_prod(
-// CHECK: kiln.reduce_prod %arg0 {axes = array<i64: 0>} : tensor<3x4xf32> -> tensor<?xf32>
+// CHECK: kiln.reduce_prod %arg0 {axes = array<i64: 0>} : tensor<3x4xf32> -> tensor<4xf32>
 // CHECK: kiln.reduce_prod %arg1 {axes = array<i64: 1>, keepdims = true} : tensor<2x?xf16> -> tensor<2x1xf16>
 // CHECK: kiln.reduce_prod %arg2 {axes = array<i64>} : tensor<bf16> -> tensor<bf16>
 // CHECK: kiln.reduce_prod %arg3 {axes = array<i64: 0>} : tensor<?xi32> -> tensor<i32>
 // CHECK: kiln.reduce_prod %arg4 {axes = array<i64: 1>} : tensor<2x2xui8> -> tensor<2xui8>
 func.func @reduce_prod(%a: tensor<3x4xf32>, %b: tensor<2x?xf16>, %c: tensor<bf16>, %d: tensor<?xi32>, %e: tensor<2x2xui8>) {
-  %0 = kiln.reduce_prod %a {axes = array<i64: 0>} : tensor<3x4xf32> -> tensor<?xf32>
+  %0 = kiln.reduce_prod %a {axes = array<i64: 0>} : tensor<3x4xf32> -> tensor<4xf32>
   %1 = kiln.reduce_prod %b {axes = array<i64: 1>, keepdims = true} : tensor<2x?xf16> -> tensor<2x1xf16>
   %2 = kiln.reduce_prod %c {axes = array<i64>} : tensor<bf16> -> tensor<bf16>
   %3 = kiln.reduce_prod %d {axes = array<i64: 0>} : tensor<?xi32> -> tensor<i32>
@@ -1336,4 +1336,13 @@ func.func @matmul(
   %3 = kiln.matmul %a3, %b3 : tensor<2x2x3xbf16>, tensor<3x2xbf16>
   %4 = kiln.matmul %a4, %b4 : tensor<?x?x4xf64>, tensor<2x4x3xf64>
   return %0, %1, %2, %3, %4 : tensor<3x5xf32>, tensor<8x4x?x32xf32>, tensor<?x?xf16>, tensor<2x2x2xbf16>, tensor<2x?x3xf64>
+}
+
+// A step near INT64_MAX takes the first element only (the extent once
+// overflowed to 0).
+// CHECK-LABEL: func.func @slice_huge_step
+// CHECK: kiln.slice %arg0 {begin = array<i64: 0>, end = array<i64: 4>, step = array<i64: 9223372036854775807>} : tensor<4xf32> -> tensor<1xf32>
+func.func @slice_huge_step(%a: tensor<4xf32>) -> tensor<1xf32> {
+  %0 = kiln.slice %a {begin = array<i64: 0>, end = array<i64: 4>, step = array<i64: 9223372036854775807>} : tensor<4xf32> -> tensor<1xf32>
+  return %0 : tensor<1xf32>
 }
