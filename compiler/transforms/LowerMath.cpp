@@ -23,11 +23,12 @@ using namespace mlir;
 
 namespace {
 
-/// f64 ops that LLVM has no accurate lowering for: its intrinsics lack tanh
-/// and erf, and MLIR's LLVM lowering of expm1 and log1p loses the precision
-/// near 0 that is their reason to exist.
+/// f64 ops that LLVM has no accurate lowering for: its intrinsics lack tanh,
+/// erf and the inverse trigonometric functions, and MLIR's LLVM lowering of
+/// expm1 and log1p loses the precision near 0 that is their reason to exist.
 bool needsLibm(Operation *op) {
-  if (!isa<math::TanhOp, math::ErfOp, math::ExpM1Op, math::Log1pOp>(op))
+  if (!isa<math::TanhOp, math::ErfOp, math::ExpM1Op, math::Log1pOp,
+           math::AsinOp, math::AcosOp, math::AtanOp>(op))
     return false;
   Type type = getElementTypeOrSelf(op->getResult(0).getType());
   return type.isF64();
@@ -58,8 +59,11 @@ struct KilnLowerMathPass
     MLIRContext *context = &getContext();
 
     RewritePatternSet approximations(context);
-    approximations.add<ComputeInF64<math::SinOp>, ComputeInF64<math::CosOp>>(
-        context, /*benefit=*/2);
+    // asin, acos and atan too: libm's f64 rounded once is correctly rounded
+    // f32, which a polynomial is not guaranteed to be.
+    approximations.add<ComputeInF64<math::SinOp>, ComputeInF64<math::CosOp>,
+                       ComputeInF64<math::AsinOp>, ComputeInF64<math::AcosOp>,
+                       ComputeInF64<math::AtanOp>>(context, /*benefit=*/2);
     populateMathPolynomialApproximationPatterns(approximations);
     if (failed(applyPatternsAndFoldGreedily(module, std::move(approximations))))
       return signalPassFailure();

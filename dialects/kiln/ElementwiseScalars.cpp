@@ -164,6 +164,15 @@ Value SinOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
 Value CosOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
   return floatOnly<math::CosOp>(s, x);
 }
+Value AsinOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
+  return floatOnly<math::AsinOp>(s, x);
+}
+Value AcosOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
+  return floatOnly<math::AcosOp>(s, x);
+}
+Value AtanOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
+  return floatOnly<math::AtanOp>(s, x);
+}
 Value FloorOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
   return floatOnly<math::FloorOp>(s, x);
 }

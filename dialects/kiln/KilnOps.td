@@ -94,6 +94,18 @@ def Kiln_SinOp : Kiln_UnaryOp<"sin", Kiln_FloatTensor, "sin(x)"> {
 def Kiln_CosOp : Kiln_UnaryOp<"cos", Kiln_FloatTensor, "cos(x)"> {
   let summary = "elementwise cosine";
 }
+def Kiln_AsinOp : Kiln_UnaryOp<"asin", Kiln_FloatTensor,
+    "arcsin(x) in [-pi/2, pi/2]; NaN outside [-1, 1]"> {
+  let summary = "elementwise inverse sine";
+}
+def Kiln_AcosOp : Kiln_UnaryOp<"acos", Kiln_FloatTensor,
+    "arccos(x) in [0, pi]; NaN outside [-1, 1]"> {
+  let summary = "elementwise inverse cosine";
+}
+def Kiln_AtanOp : Kiln_UnaryOp<"atan", Kiln_FloatTensor,
+    "arctan(x) in (-pi/2, pi/2)"> {
+  let summary = "elementwise inverse tangent";
+}
 def Kiln_FloorOp : Kiln_UnaryOp<"floor", Kiln_FloatTensor, "floor(x)",
     [Kiln_NoGradient]> {
   let summary = "elementwise floor";

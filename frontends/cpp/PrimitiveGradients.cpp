@@ -155,6 +155,16 @@ const std::map<std::string, BackwardFn> &elementwiseRules() {
          return ew("sub", {constant(1, out), mul(out, out)});
        })},
       {"sin", unary([](auto &x, auto &) { return ew("cos", {x}); })},
+      // asin' = 1 / sqrt(1 - x^2), acos' = -asin', atan' = 1 / (1 + x^2).
+      {"asin", unary([](auto &x, auto &) {
+         return ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})});
+       })},
+      {"acos", unary([](auto &x, auto &) {
+         return neg(ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})}));
+       })},
+      {"atan", unary([](auto &x, auto &) {
+         return ew("reciprocal", {ew("add", {constant(1, x), mul(x, x)})});
+       })},
       {"cos", unary([](auto &x, auto &) { return neg(ew("sin", {x})); })},
       {"reciprocal",
        unary([](auto &, auto &out) { return neg(mul(out, out)); })},

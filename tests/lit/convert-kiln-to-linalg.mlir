@@ -512,6 +512,36 @@ func.func @cos(%x0: tensor<?xf32>)
   return %0 : tensor<?xf32>
 }
 
+// CHECK-LABEL: func.func @asin(
+// CHECK: ^bb0(%{{.*}}: f32
+// CHECK: math.asin
+// CHECK: linalg.yield
+func.func @asin(%x0: tensor<?xf32>)
+    -> (tensor<?xf32>) {
+  %0 = kiln.asin %x0 : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// CHECK-LABEL: func.func @acos(
+// CHECK: ^bb0(%{{.*}}: f32
+// CHECK: math.acos
+// CHECK: linalg.yield
+func.func @acos(%x0: tensor<?xf32>)
+    -> (tensor<?xf32>) {
+  %0 = kiln.acos %x0 : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// CHECK-LABEL: func.func @atan(
+// CHECK: ^bb0(%{{.*}}: f32
+// CHECK: math.atan
+// CHECK: linalg.yield
+func.func @atan(%x0: tensor<?xf32>)
+    -> (tensor<?xf32>) {
+  %0 = kiln.atan %x0 : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
 // CHECK-LABEL: func.func @floor(
 // CHECK: ^bb0(%{{.*}}: f32
 // CHECK: math.floor

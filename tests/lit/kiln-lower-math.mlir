@@ -98,3 +98,23 @@ func.func @f64_libm_and_the_rest(%x: f64, %y: f32, %i: i32) -> (f64, f64, f64, f
   %5 = math.ipowi %i, %i : i32
   return %0, %1, %2, %3, %4, %5 : f64, f64, f64, f64, f32, i32
 }
+
+// -----
+
+// f32 asin, acos and atan are computed in f64 through the C library and
+// rounded once (correctly rounded f32, unlike a polynomial).
+// CHECK-LABEL: func.func @inverse_trigonometry
+// CHECK: arith.extf %{{.*}} : f32 to f64
+// CHECK: call @asin(%{{.*}}) : (f64) -> f64
+// CHECK: arith.truncf
+// CHECK: call @acos(%{{.*}}) : (f64) -> f64
+// CHECK: call @atan(%{{.*}}) : (f64) -> f64
+// CHECK: call @atan(%{{.*}}) : (f64) -> f64
+func.func @inverse_trigonometry(%x: f32, %y: f64) -> (f32, f32, f32, f64) {
+  %0 = math.asin %x : f32
+  %1 = math.acos %x : f32
+  %2 = math.atan %x : f32
+  %3 = math.atan %y : f64
+  return %0, %1, %2, %3 : f32, f32, f32, f64
+}
+

@@ -268,6 +268,45 @@ func.func @cos(%x0: tensor<?x3xf32>, %x1: tensor<2xf16>, %x2: tensor<bf16>, %x3:
   return
 }
 
+// CHECK-LABEL: func.func @asin(
+// CHECK: kiln.asin %arg0 : tensor<?x3xf32>
+// CHECK: kiln.asin %arg1 : tensor<2xf16>
+// CHECK: kiln.asin %arg2 : tensor<bf16>
+// CHECK: kiln.asin %arg3 : tensor<4x?xf64>
+func.func @asin(%x0: tensor<?x3xf32>, %x1: tensor<2xf16>, %x2: tensor<bf16>, %x3: tensor<4x?xf64>) {
+  %0 = kiln.asin %x0 : tensor<?x3xf32>
+  %1 = kiln.asin %x1 : tensor<2xf16>
+  %2 = kiln.asin %x2 : tensor<bf16>
+  %3 = kiln.asin %x3 : tensor<4x?xf64>
+  return
+}
+
+// CHECK-LABEL: func.func @acos(
+// CHECK: kiln.acos %arg0 : tensor<?x3xf32>
+// CHECK: kiln.acos %arg1 : tensor<2xf16>
+// CHECK: kiln.acos %arg2 : tensor<bf16>
+// CHECK: kiln.acos %arg3 : tensor<4x?xf64>
+func.func @acos(%x0: tensor<?x3xf32>, %x1: tensor<2xf16>, %x2: tensor<bf16>, %x3: tensor<4x?xf64>) {
+  %0 = kiln.acos %x0 : tensor<?x3xf32>
+  %1 = kiln.acos %x1 : tensor<2xf16>
+  %2 = kiln.acos %x2 : tensor<bf16>
+  %3 = kiln.acos %x3 : tensor<4x?xf64>
+  return
+}
+
+// CHECK-LABEL: func.func @atan(
+// CHECK: kiln.atan %arg0 : tensor<?x3xf32>
+// CHECK: kiln.atan %arg1 : tensor<2xf16>
+// CHECK: kiln.atan %arg2 : tensor<bf16>
+// CHECK: kiln.atan %arg3 : tensor<4x?xf64>
+func.func @atan(%x0: tensor<?x3xf32>, %x1: tensor<2xf16>, %x2: tensor<bf16>, %x3: tensor<4x?xf64>) {
+  %0 = kiln.atan %x0 : tensor<?x3xf32>
+  %1 = kiln.atan %x1 : tensor<2xf16>
+  %2 = kiln.atan %x2 : tensor<bf16>
+  %3 = kiln.atan %x3 : tensor<4x?xf64>
+  return
+}
+
 // CHECK-LABEL: func.func @floor(
 // CHECK: kiln.floor %arg0 : tensor<?x3xf32>
 // CHECK: kiln.floor %arg1 : tensor<2xf16>

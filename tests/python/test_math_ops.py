@@ -665,3 +665,41 @@ def test_docs_name_mxnet_and_defaults():
         assert "MXNet 1.9.1" in doc, op
     assert "alpha=0.2" in nd.hard_sigmoid.__doc__
     assert "beta=0.5" in nd.hard_sigmoid.__doc__
+
+
+# arcsin, arccos, arctan: primitives of their own (kiln.asin, kiln.acos,
+# kiln.atan), computed through libm's float64 and rounded once.
+@pytest.mark.parametrize("name, reference", [("arcsin", np.arcsin),
+                                             ("arccos", np.arccos),
+                                             ("arctan", np.arctan)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_inverse_trigonometry_matches_numpy(name, reference, dtype):
+    values = np.linspace(-0.999, 0.999, 5001).astype(dtype)
+    if name == "arctan":
+        values = values * 50
+    result = getattr(mx.nd, name)(mx.nd.array(values, dtype=dtype)).asnumpy()
+    expected = reference(values.astype(np.float64)).astype(dtype)
+    # Within two units in the last place (libm and numpy may differ by one,
+    # and float16 rounds through float32).
+    np.testing.assert_allclose(result, expected, rtol=2 * np.finfo(dtype).eps, atol=0)
+    assert getattr(mx.nd.array(values[:3], dtype=dtype), name)().shape == (3,)
+
+
+def test_inverse_trigonometry_outside_the_domain_is_nan():
+    assert np.isnan(mx.nd.arcsin(mx.nd.array([1.5])).asnumpy()).all()
+    assert np.isnan(mx.nd.arccos(mx.nd.array([-1.5])).asnumpy()).all()
+
+
+def test_inverse_trigonometry_on_integers_truncates_as_mxnet():
+    # Measured with mxnet==1.9.1.
+    np.testing.assert_array_equal(
+        mx.nd.arctan(mx.nd.array([1, 100], dtype="int32")).asnumpy(), [0, 1])
+    np.testing.assert_array_equal(
+        mx.nd.arcsin(mx.nd.array([1, 0], dtype="int32")).asnumpy(), [1, 0])
+
+
+@pytest.mark.parametrize("name", ["arcsin", "arccos", "arctan"])
+def test_inverse_trigonometry_gradients(name):
+    check_numeric_gradient(getattr(mx.nd, name),
+                           [np.array([-0.7, -0.2, 0.3, 0.6], dtype=np.float64)],
+                           dtype=np.float64, numeric_eps=1e-6, rtol=1e-5, atol=1e-7)

@@ -60,34 +60,35 @@ enum class OnIntegers {
   Identity
 };
 
-/// MXNet's unary ops and their primitives.
+/// MXNet's unary ops and their primitives; `rounds` marks the rounding
+/// ops, the identity on integers. The others run on integers natively
+/// unless the dialect says the primitive takes floats only
+/// (Kiln_FloatOperands): see onIntegers().
 struct UnaryOp {
   const char *name;
   const char *primitive;
-  OnIntegers onIntegers;
+  bool rounds = false;
 };
 const UnaryOp kUnary[] = {
-    {"negative", "neg", OnIntegers::Native},
-    {"abs", "abs", OnIntegers::Native},
-    {"sign", "sign", OnIntegers::Native},
-    {"square", "square", OnIntegers::Native},
-    {"relu", "relu", OnIntegers::Native},
-    {"logical_not", "logical_not", OnIntegers::Native},
-    {"sigmoid", "sigmoid", OnIntegers::ViaFloat},
-    {"exp", "exp", OnIntegers::ViaFloat},
-    {"expm1", "expm1", OnIntegers::ViaFloat},
-    {"log", "log", OnIntegers::ViaFloat},
-    {"log1p", "log1p", OnIntegers::ViaFloat},
-    {"sqrt", "sqrt", OnIntegers::ViaFloat},
-    {"rsqrt", "rsqrt", OnIntegers::ViaFloat},
-    {"tanh", "tanh", OnIntegers::ViaFloat},
-    {"sin", "sin", OnIntegers::ViaFloat},
-    {"cos", "cos", OnIntegers::ViaFloat},
-    {"reciprocal", "reciprocal", OnIntegers::ViaFloat},
-    {"erf", "erf", OnIntegers::ViaFloat},
-    {"floor", "floor", OnIntegers::Identity},
-    {"ceil", "ceil", OnIntegers::Identity},
-    {"round", "round", OnIntegers::Identity}};
+    {"negative", "neg"},   {"abs", "abs"},
+    {"sign", "sign"},      {"square", "square"},
+    {"relu", "relu"},      {"logical_not", "logical_not"},
+    {"sigmoid", "sigmoid"}, {"exp", "exp"},
+    {"expm1", "expm1"},    {"log", "log"},
+    {"log1p", "log1p"},    {"sqrt", "sqrt"},
+    {"rsqrt", "rsqrt"},    {"tanh", "tanh"},
+    {"sin", "sin"},        {"cos", "cos"},
+    {"reciprocal", "reciprocal"}, {"erf", "erf"},
+    {"arcsin", "asin"},    {"arccos", "acos"},
+    {"arctan", "atan"},    {"floor", "floor", true},
+    {"ceil", "ceil", true}, {"round", "round", true}};
+
+OnIntegers onIntegers(const UnaryOp &op) {
+  if (op.rounds)
+    return OnIntegers::Identity;
+  return compiler::primitive(op.primitive).floatOperands ? OnIntegers::ViaFloat
+                                                         : OnIntegers::Native;
+}
 
 /// The floating-point type integer arrays of `dtype` are computed in.
 DType computeFloatType(DType dtype) {
@@ -251,7 +252,7 @@ void registerElementwiseOps(OpRegistry &registry) {
   for (const UnaryOp &unary : kUnary) {
     const std::string name = unary.name;
     const std::string primitive = unary.primitive;
-    const OnIntegers onIntegers = unary.onIntegers;
+    const OnIntegers onIntegers = ops::onIntegers(unary);
     registry.add(
         {name,
          {"data"},
