@@ -506,18 +506,31 @@ def test_sequence_errors():
 
 def test_optional_inputs_through_mx_nd():
     """SequenceMask(data) and _histogram(data, bin_cnt=, range=) leave an
-    optional input out; mx.nd takes that once kiln._op_gen treats input
-    names ending in '?' (OpSpec::inputs) as optional."""
-    try:
-        got = nd.SequenceMask(nd.array(SEQ))
-    except MXNetError as error:
-        if "sequence_length?" not in str(error):
-            raise
-        pytest.xfail("kiln._op_gen does not know optional inputs yet")
+    optional input out (its OpSpec::inputs name ends in '?')."""
+    got = nd.SequenceMask(nd.array(SEQ))
     np.testing.assert_array_equal(got.asnumpy(), SEQ)
+    np.testing.assert_array_equal(nd.SequenceMask(nd.array(SEQ), None).asnumpy(), SEQ)
+    with pytest.raises(MXNetError, match="missing input 'data'"):
+        nd.SequenceMask(sequence_length=nd.array([1, 1]))
     got = nd.SequenceMask(data=nd.array(SEQ), sequence_length=nd.array([1, 1]),
                           use_sequence_length=True)
     assert got.asnumpy()[1:].sum() == 0
     counts, _ = nd._internal._histogram(nd.array(DATA), bin_cnt=4,
                                         range=(1, 4))
     assert counts.asnumpy().tolist() == [2, 1, 2, 2]
+
+
+def test_histogram_wrapper_as_mxnet():
+    # Measured with mxnet==1.9.1.
+    a = nd.array([1, 2, 2, 3, 4, 4, 4, 5.5])
+    counts, edges = nd.histogram(a, bins=4, range=(1, 5))
+    assert counts.asnumpy().tolist() == [1, 2, 1, 3] and counts.dtype == np.int64
+    assert edges.asnumpy().tolist() == [1, 2, 3, 4, 5]
+    counts, edges = nd.histogram(a, bins=nd.array([0, 2, 4, 6]))
+    assert counts.asnumpy().tolist() == [1, 3, 4]
+    with pytest.warns(UserWarning, match="range is not specified"):
+        counts, edges = nd.histogram(a, bins=3)
+    assert counts.asnumpy().tolist() == [3, 1, 4] and counts.dtype == np.float32
+    assert edges.asnumpy().tolist() == [1, 2.5, 4, 5.5]
+    with pytest.raises(ValueError, match="bins argument"):
+        nd.histogram(a, bins=2.5)

@@ -43,7 +43,13 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
     `func_name` (default: `name`) and defined in `module`."""
     op_name = name  # the registry's name; `name` is also MXNet's keyword
     attr_names = [attr for attr, _ in attr_specs]
-    signature = ", ".join(list(input_names) + [
+    # Inputs whose registry name ends in "?" are optional and trailing
+    # (SequenceMask's sequence_length): None or absent leaves them out.
+    optional = {input_name[:-1] for input_name in input_names
+                if input_name.endswith("?")}
+    input_names = [input_name.rstrip("?") for input_name in input_names]
+    signature = ", ".join(
+        ["%s=None" % n if n in optional else n for n in input_names] + [
         "%s=%s" % (attr, default) if default is not None else attr
         for attr, default in attr_specs] + ["out=None", "name=None"])
 
@@ -74,14 +80,20 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
             raise MXNetError("%s: too many positional arguments (%d)"
                              % (op_name, len(args)))
         for input_name in input_names[len(inputs):]:
-            if input_name not in kwargs:
+            if input_name not in kwargs and input_name not in optional:
                 raise MXNetError("%s: missing input '%s'" % (op_name,
                                                              input_name))
-            inputs.append(kwargs.pop(input_name))
+            inputs.append(kwargs.pop(input_name, None))
         if len(inputs) != len(input_names):
             raise MXNetError("%s: expected %d input arrays, got %d"
                              % (op_name, len(input_names), len(inputs)))
+        while inputs and inputs[-1] is None and input_names[len(inputs) - 1] in optional:
+            inputs.pop()
         for index, array in enumerate(inputs):
+            if array is None and input_names[index] in optional:
+                raise MXNetError("%s: input '%s' may be left out only with "
+                                 "every input after it" % (op_name,
+                                                           input_names[index]))
             if not isinstance(array, _core.NDArray):
                 raise MXNetError("%s: input '%s' expected an NDArray, got %s"
                                  % (op_name, input_names[index],

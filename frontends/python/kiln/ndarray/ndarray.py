@@ -8,6 +8,7 @@ operators live in op.py and _internal.py; this module binds the ones
 NDArray's methods and operators need.
 """
 import numbers as _numbers
+import warnings as _warnings
 import weakref as _weakref
 
 import numpy as _np
@@ -116,7 +117,12 @@ for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
               "pick", "take", "one_hot", "reshape_like", "broadcast_to",
               "broadcast_like", "zeros_like", "ones_like", "slice",
               "slice_axis", "dot", "batch_dot", "sort", "argsort", "topk",
-              "pad"):
+              "pad", "arcsin", "arccos", "arctan", "arcsinh", "arccosh",
+              "arctanh", "sinh", "cosh", "tan", "log2", "log10", "cbrt",
+              "rcbrt", "degrees", "radians", "nansum", "nanprod", "softmin",
+              "diag", "slice_like", "shape_array", "size_array",
+              "depth_to_space", "space_to_depth", "argmax_channel",
+              "broadcast_axes"):
     setattr(NDArray, _name, _method(getattr(op, _name)))
 
 
@@ -636,7 +642,30 @@ def waitall():
     _core.waitall()
 
 
-__all__ = ["NDArray", "array", "concatenate", "eye", "zeros", "ones", "full",
+def histogram(a, bins=10, range=None):  # noqa: A002 (MXNet's name)
+    """Counts of `a`'s elements in bins, as MXNet's mx.nd.histogram.
+
+    bins: an int (that many equal bins over `range`, a (min, max) pair) or
+    an NDArray of increasing bin edges. Returns (counts as int64, edges in
+    a's dtype). With an int and no range, numpy computes the result and
+    both come back float32 (as MXNet does, with a warning). Raises ValueError when bins is
+    neither an int nor an NDArray.
+    """
+    if isinstance(bins, NDArray):
+        return _internal._histogram(a, bins)
+    if isinstance(bins, _numbers.Integral) and not isinstance(bins, bool):
+        if range is None:
+            # As MXNet: numpy's result, converted as mx.nd.array converts
+            # (float32 counts and edges), with MXNet's warning.
+            _warnings.warn("range is not specified, using numpy's result to "
+                           "ensure consistency with numpy")
+            counts, edges = _np.histogram(a.asnumpy(), bins=int(bins))
+            return array(counts), array(edges)
+        return _internal._histogram(a, bin_cnt=int(bins), range=tuple(range))
+    raise ValueError("bins argument should be either an integer or an NDArray")
+
+
+__all__ = ["NDArray", "array", "histogram", "concatenate", "eye", "zeros", "ones", "full",
            "empty", "arange", "linspace", "moveaxis", "onehot_encode",
            "from_numpy", "add", "subtract", "multiply", "divide",
            "true_divide", "modulo", "power", "maximum", "minimum", "equal",
