@@ -41,7 +41,8 @@ class Kiln_UnaryOp<string mnemonic, Type operandType, string formula,
   let results = (outs operandType:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand)";
   let description = "Elementwise `" # formula # "`; the result has the "
-                    # "operand's type.";
+      # "operand's type.\n\nExample:\n\n```mlir\n%r = kiln." # mnemonic
+      # " %x : tensor<?x4xf32>\n```";
 }
 
 def Kiln_NegOp : Kiln_UnaryOp<"neg", Kiln_NumericTensor, "-x"> {
@@ -149,7 +150,10 @@ class Kiln_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
   let hasVerifier = 1;
   let description = "Elementwise `" # formula # "` with numpy broadcasting."
       # !if(booleanResult, " The result is i1.",
-            " The result has the operands' element type.");
+            " The result has the operands' element type.")
+      # "\n\nExample:\n\n```mlir\n%r = kiln." # mnemonic
+      # " %x, %y : tensor<?x4xf32>, tensor<1x4xf32>\n// %r : tensor<?x4x"
+      # !if(booleanResult, "i1", "f32") # ">\n```";
   let extraClassDeclaration = [{
     // Dynamic and static extents that agree are compatible result types.
     static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
@@ -312,7 +316,10 @@ class Kiln_ReduceOp<string mnemonic, Type operandType, string what>
     reduced dimensions are dropped, or kept with extent 1 when `keepdims`.
     Floating-point accumulation may be reassociated (vectorized); f16 and
     bf16 accumulate in f32.
-  }];
+  }] # "\n\nExample:\n\n```mlir\n%r = kiln." # mnemonic
+     # " %x {axes = array<i64: 1>} : tensor<?x4xf32> -> tensor<?xf32>\n"
+     # "%k = kiln." # mnemonic # " %x {axes = array<i64: 1>, keepdims = true}"
+     # " : tensor<?x4xf32> -> tensor<?x1xf32>\n```";
   let extraClassDeclaration = [{
     static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                         ::mlir::TypeRange actual);
@@ -353,7 +360,8 @@ class Kiln_ArgReduceOp<string mnemonic, string what>
     the first one on ties. The axis is dropped, or kept with extent 1 when
     `keepdims`. NaN compares false, so a NaN is never chosen over a number
     seen before it.
-  }];
+  }] # "\n\nExample:\n\n```mlir\n%i = kiln." # mnemonic
+     # " %x {axis = 1 : i64} : tensor<?x4xf32> -> tensor<?xi64>\n```";
   let extraClassDeclaration = [{
     static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                         ::mlir::TypeRange actual);
@@ -378,6 +386,12 @@ def Kiln_TransposeOp : Kiln_Op<"transpose", [
     `result[i_p0, ..., i_pn] = operand[i_0, ..., i_n]` where `permutation`
     lists, for each result dimension, the operand dimension it comes from
     (numpy's `transpose(axes)`).
+
+    Example:
+
+    ```mlir
+    %t = kiln.transpose %x {permutation = array<i64: 2, 0, 1>} : tensor<2x?x4xf32> -> tensor<4x2x?xf32>
+    ```
   }];
   let arguments = (ins Kiln_Tensor:$operand, DenseI64ArrayAttr:$permutation);
   let results = (outs Kiln_Tensor:$result);
@@ -413,6 +427,13 @@ def Kiln_IotaOp : Kiln_Op<"iota", [Pure, Kiln_NoGradient]> {
   let description = [{
     `result[i_0, ..., i_n] = i_dimension`, converted to the element type.
     Each dynamic result extent is an index operand, in order.
+
+    Example:
+
+    ```mlir
+    %i = kiln.iota {dimension = 0 : i64} : tensor<5xi32>
+    // [0, 1, 2, 3, 4]
+    ```
   }];
   let arguments = (ins Variadic<Index>:$dynamic_extents, I64Attr:$dimension);
   let results = (outs Kiln_NumericTensor:$result);
@@ -428,6 +449,13 @@ def Kiln_SliceOp : Kiln_Op<"slice", [
     end, out-of-range bounds clamp, `step` is positive. `begin`, `end` and
     `step` have one entry per dimension; INT64_MIN in `begin` or `end` means
     "from the start" / "to the end" (Python's None).
+
+    Example:
+
+    ```mlir
+    // x[1:-1:2, ::3] of a 10x8 tensor
+    %s = kiln.slice %x {begin = array<i64: 1, 0>, end = array<i64: -1, 8>, step = array<i64: 2, 3>} : tensor<10x8xf32> -> tensor<4x3xf32>
+    ```
   }];
   let arguments = (ins Kiln_Tensor:$operand, DenseI64ArrayAttr:$begin,
                    DenseI64ArrayAttr:$end, DenseI64ArrayAttr:$step);
@@ -446,6 +474,12 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [
   let description = [{
     The operands, of one element type and rank and equal extents except
     along `axis`, one after another along `axis`.
+
+    Example:
+
+    ```mlir
+    %c = kiln.concat %a, %b {axis = 1 : i64} : tensor<2x3xf32>, tensor<2x?xf32> -> tensor<2x?xf32>
+    ```
   }];
   let arguments = (ins Variadic<Kiln_Tensor>:$inputs, I64Attr:$axis);
   let results = (outs Kiln_Tensor:$result);
@@ -466,6 +500,13 @@ def Kiln_TakeOp : Kiln_Op<"take", [
     replaced by the indices' shape. Out-of-range indices are clipped to the
     ends (`clip`, MXNet's default) or wrapped (`#kiln<index_mode wrap>`);
     never an out-of-bounds read.
+
+    Example:
+
+    ```mlir
+    %g = kiln.take %x, %i {axis = 0 : i64} : tensor<5x3xf32>, tensor<2x4xi64> -> tensor<2x4x3xf32>
+    %w = kiln.take %x, %i {axis = 0 : i64, mode = #kiln<index_mode wrap>} : tensor<5x3xf32>, tensor<2x4xi64> -> tensor<2x4x3xf32>
+    ```
   }];
   let arguments = (ins Kiln_Tensor:$operand, RankedTensorOf<[I32, I64]>:$indices,
                    I64Attr:$axis, DefaultValuedAttr<Kiln_IndexModeAttr,
@@ -487,6 +528,13 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
     The operand's elements, in row-major order, seen with the result's shape;
     the element counts must agree (the frontend checks shapes it knows only
     at run time). Each dynamic result extent is an index operand, in order.
+
+    Example:
+
+    ```mlir
+    %r = kiln.reshape %x : tensor<2x3xf32> -> tensor<3x2xf32>
+    %d = kiln.reshape %y, %n : tensor<?x3xf32> -> tensor<?xf32>
+    ```
   }];
   let arguments = (ins Kiln_Tensor:$operand, Variadic<Index>:$dynamic_extents);
   let results = (outs Kiln_Tensor:$result);
@@ -503,6 +551,12 @@ def Kiln_PadOp : Kiln_Op<"pad", [
     The operand surrounded by `low[d]` elements before and `high[d]` after
     along each dimension d, all equal to `value` (converted to the element
     type). Pads are non-negative.
+
+    Example:
+
+    ```mlir
+    %p = kiln.pad %x {low = array<i64: 1, 0>, high = array<i64: 0, 2>, value = 0.0} : tensor<2x3xf32> -> tensor<3x5xf32>
+    ```
   }];
   let arguments = (ins Kiln_Tensor:$operand, DenseI64ArrayAttr:$low,
                    DenseI64ArrayAttr:$high,
@@ -525,6 +579,12 @@ def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
     repeated indices accumulate. `updates` has take's result shape for
     `dest` and `indices`. Out-of-range indices are clipped or wrapped like
     take's `mode`.
+
+    Example:
+
+    ```mlir
+    %s = kiln.scatter_add %dest, %i, %u {axis = 0 : i64} : tensor<4x2xf32>, tensor<3xi64>, tensor<3x2xf32> -> tensor<4x2xf32>
+    ```
   }];
   let arguments = (ins Kiln_NumericTensor:$dest,
                    RankedTensorOf<[I32, I64]>:$indices,
@@ -542,14 +602,14 @@ def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
   }];
 }
 
-class Kiln_RandomOp<string mnemonic, string distribution>
+class Kiln_RandomOp<string mnemonic, string distribution, string example>
     : Kiln_Op<mnemonic, [Pure, Kiln_NoGradient]> {
   let description = "Samples from " # distribution # [{, element by element
     from a counter-based generator (Philox 4x32-10 keyed by `seed`, a rank-0
     i64 tensor read at run time so one kernel serves every seed; the counter
     is the element's linear index), so a seed gives the same tensor whatever
     the threading. Each dynamic result extent is an index operand, in order.
-  }];
+  }] # "\n\nExample:\n\n```mlir\n" # example # "\n```";
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = [{
     $seed (`,` $dynamic_extents^)? attr-dict `:` type($seed) `->` type($result)
@@ -558,14 +618,16 @@ class Kiln_RandomOp<string mnemonic, string distribution>
 }
 
 def Kiln_RandomUniformOp : Kiln_RandomOp<"random_uniform",
-                                         "the uniform distribution on [low, high)"> {
+                                         "the uniform distribution on [low, high)",
+    "%u = kiln.random_uniform %seed {low = 0.0, high = 1.0} : tensor<i64> -> tensor<4x3xf32>"> {
   let summary = "uniform random numbers";
   let arguments = (ins 0DTensorOf<[I64]>:$seed, Variadic<Index>:$dynamic_extents,
                    F64Attr:$low, F64Attr:$high);
 }
 
 def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal",
-    "the normal distribution with `mean` and `stddev` (Box-Muller)"> {
+    "the normal distribution with `mean` and `stddev` (Box-Muller)",
+    "%n = kiln.random_normal %seed, %count {mean = 0.0, stddev = 1.0} : tensor<i64> -> tensor<?xf32>"> {
   let summary = "normal random numbers";
   let arguments = (ins 0DTensorOf<[I64]>:$seed, Variadic<Index>:$dynamic_extents,
                    F64Attr:$mean, F64Attr:$stddev);
