@@ -97,6 +97,17 @@ struct GradientArgs {
 /// kernel cache, and is itself recorded for higher-order gradients.
 using GradientFn = std::function<std::vector<NDArray>(const GradientArgs &)>;
 
+/// The same for an op with several outputs (gelqf, syevd, slogdet): every
+/// output and the gradient flowing into each (zeros where none flows).
+struct OutputsGradientArgs {
+  const std::vector<NDArray> &inputs;
+  const std::vector<NDArray> &outputs;
+  const std::vector<NDArray> &outputGrads;
+  const Attrs &attrs;
+};
+using OutputsGradientFn =
+    std::function<std::vector<NDArray>(const OutputsGradientArgs &)>;
+
 struct OpSpec {
   std::string name;
   /// MXNet's input names. A single "*data" takes one or more arrays
@@ -113,8 +124,9 @@ struct OpSpec {
       compute;
   /// Ops with several outputs (the multi-tensor optimizer updates) give
   /// this instead of `compute`: it returns every output, written into
-  /// `outs` when that is not empty (then one array per output). They are
-  /// never recorded by autograd.
+  /// `outs` when that is not empty (then one array per output). They run
+  /// unrecorded; autograd records them whole when they give
+  /// `outputsGradient`, and not at all otherwise.
   std::function<std::vector<NDArray>(const std::vector<NDArray> &inputs,
                                      const Attrs &attrs,
                                      const std::vector<NDArray> &outs)>
@@ -122,6 +134,8 @@ struct OpSpec {
   /// Empty for ops whose output is constant to autograd (comparisons,
   /// argmax, creation): recording then leaves the output out of the graph.
   GradientFn gradient = nullptr;
+  /// The gradient rule of an op with `computeOutputs`.
+  OutputsGradientFn outputsGradient = nullptr;
 };
 
 class OpRegistry {
