@@ -257,6 +257,8 @@ OpRegistry &OpRegistry::global() {
     ops::registerSequenceOps(*created);
     ops::registerContribOps(*created);
     ops::registerMathOps(*created);
+    ops::registerMatrixOps(*created);
+    ops::registerLapackOps(*created);
     ops::registerImageOps(*created);
     ops::registerGradients(*created);
     return created;
@@ -362,16 +364,35 @@ std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
       throw Error(formatMessage(op.name, ": out holds an empty NDArray "
                                          "handle"));
   Attrs parsed(op.name, op.attrs, attrs);
-  autograd::RecordingScope recording(false);
-  try {
-    std::vector<NDArray> results = op.computeOutputs(inputs, parsed, outs);
-    if (!outs.empty() && results.size() != outs.size())
-      throw Error(formatMessage(op.name, ": out has ", outs.size(),
-                                " arrays, expected ", results.size()));
-    return results;
-  } catch (const Error &error) {
-    rethrowNamed(op.name, error);
+  const bool record = op.outputsGradient && autograd::isRecording() &&
+                      autograd::anyTakesGradient(inputs);
+  if (record)
+    for (const NDArray &out : outs)
+      autograd::checkInPlaceWhileRecording(op.name, out);
+  std::vector<NDArray> results;
+  {
+    autograd::RecordingScope recording(false);
+    try {
+      results = op.computeOutputs(inputs, parsed, outs);
+      if (!outs.empty() && results.size() != outs.size())
+        throw Error(formatMessage(op.name, ": out has ", outs.size(),
+                                  " arrays, expected ", results.size()));
+    } catch (const Error &error) {
+      rethrowNamed(op.name, error);
+    }
   }
+  if (record) {
+    const OpSpec *spec = &op; // Registry entries live for the whole process.
+    autograd::recordFunction(
+        op.name, inputs, results,
+        [spec, parsed](const std::vector<NDArray> &in,
+                       const std::vector<NDArray> &outputs,
+                       const std::vector<NDArray> &outputGrads) {
+          return spec->outputsGradient(
+              OutputsGradientArgs{in, outputs, outputGrads, parsed});
+        });
+  }
+  return results;
 }
 
 NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,

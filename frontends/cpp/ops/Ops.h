@@ -53,6 +53,13 @@ void registerContribOps(OpRegistry &registry);
 /// stop_gradient, add_n, nansum/nanprod, moments, cumsum, all_finite,
 /// amp_cast/amp_multicast, reset_arrays.
 void registerMathOps(OpRegistry &registry);
+/// mx.nd.linalg's products and data movement as compositions: gemm, gemm2,
+/// syrk, trmm, sumlogdiag, extractdiag, makediag, extracttrian, maketrian
+/// (each also as linalg_<name>).
+void registerMatrixOps(OpRegistry &registry);
+/// mx.nd.linalg's factorizations on LAPACK, with their gradients: potrf,
+/// potri, trsm, gelqf, syevd, inverse, det, slogdet.
+void registerLapackOps(OpRegistry &registry);
 /// mx.nd.image: _image_to_tensor, _image_normalize, _image_crop,
 /// _image_resize, the flips, the random colour ops and the lighting noise.
 void registerImageOps(OpRegistry &registry);
