@@ -8,9 +8,12 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <functional>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 // LAPACK's and BLAS's Fortran ABI (LP64: 32-bit integers). Character
@@ -60,6 +63,28 @@ void dgetri_(const int *n, double *a, const int *lda, const int *ipiv,
 namespace kiln {
 namespace lapack {
 namespace {
+
+/// OpenBLAS (what Debian's alternatives load by default) runs each call on
+/// a thread per core, unaware of kiln's core budget: with the engine's
+/// workers and the thread pool busy, its threads oversubscribe the cores
+/// (measured on 2 loaded cores: potrf of a 256 x 256 float32 matrix 0.24 ms
+/// on one thread, 8-12 ms on two; syevd of 1000 8 x 8 matrices 3 ms against
+/// 110 ms). kiln parallelizes over a batch on its own pool instead, so
+/// OpenBLAS is asked for one thread, once, unless the user set
+/// OPENBLAS_NUM_THREADS. The setting is OpenBLAS's, process-wide: numpy,
+/// when it uses the same library, runs on one thread after it too. Other
+/// LAPACKs lack the symbol and are left alone.
+void useOneBlasThread() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("OPENBLAS_NUM_THREADS"))
+      return;
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(
+            dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+      set(1);
+  });
+}
 
 /// The routines of one precision, under one name.
 template <typename T> struct Routines;
@@ -461,6 +486,7 @@ void determinantTyped(const std::string &op, const Tensor &a, const Tensor &det,
 
 template <typename Fn>
 void byDType(const std::string &op, DType dtype, Fn &&fn) {
+  useOneBlasThread();
   if (dtype == DType::Float32)
     fn(float());
   else if (dtype == DType::Float64)
