@@ -463,6 +463,18 @@ std::vector<NDArray> grad(const std::vector<NDArray> &heads,
   TrainingScope training(trainMode);
   BackwardPass pass("grad", retainGraph);
   pass.run(heads, headGrads);
+  // As MXNet, a variable the heads were not computed from is a mistake
+  // (one they were computed from but whose gradient is nothing is zeros).
+  for (size_t i = 0; i < variables.size(); ++i) {
+    const std::shared_ptr<Entry> &entry = variables[i].autogradEntry();
+    bool reachable = false;
+    for (const std::shared_ptr<Entry> &seen : pass.variables())
+      reachable |= seen == entry;
+    if (!reachable)
+      throw Error(formatMessage("grad: cannot differentiate with respect to "
+                                "variable ",
+                                i, ": it is unreachable from the heads"));
+  }
   std::vector<NDArray> grads;
   for (const NDArray &variable : variables) {
     NDArray grad = pass.gradientOf(variable.autogradEntry());

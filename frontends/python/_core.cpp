@@ -222,9 +222,24 @@ PYBIND11_MODULE(_core, m) {
       [](const std::string &name, const std::vector<NDArray> &inputs,
          const std::map<std::string, std::string> &attrs, py::object out,
          bool shareMemory) -> py::object {
+        // TypeError for an out= that is no array, as MXNet's Python raises.
+        auto badOut = [&name](py::handle value) {
+          return Error(formatMessage(name, ": out expected an NDArray or a "
+                                           "list of NDArrays, got ",
+                                     std::string(py::str(
+                                         value.get_type().attr("__name__")))),
+                       Error::Kind::Type);
+        };
+        const bool outIsList =
+            py::isinstance<py::list>(out) || py::isinstance<py::tuple>(out);
+        if (!out.is_none() && !outIsList && !py::isinstance<NDArray>(out))
+          throw badOut(out);
+        if (outIsList)
+          for (py::handle item : out)
+            if (!py::isinstance<NDArray>(item))
+              throw badOut(item);
         const OpSpec *spec = OpRegistry::global().find(name);
-        if (spec && (spec->computeOutputs || py::isinstance<py::list>(out) ||
-                     py::isinstance<py::tuple>(out))) {
+        if (spec && (spec->computeOutputs || outIsList)) {
           // Several outputs (multi_sgd_update, ...), or out= a list: as
           // MXNet, the result is `out` itself when given, else the one
           // output or a list of them.

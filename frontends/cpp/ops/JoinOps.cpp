@@ -1,5 +1,6 @@
 //===- JoinOps.cpp - concat, stack, one_hot -------------------------------===//
 #include "frontends/cpp/ops/Ops.h"
+#include "frontends/cpp/ops/Calls.h"
 
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
@@ -96,10 +97,16 @@ void registerJoinOps(OpRegistry &registry) {
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
          const int64_t depth = attrs.getInt("depth");
-         if (depth <= 0)
-           throw Error(
-               formatMessage("one_hot: depth must be positive, got ", depth));
+         if (depth < 0)
+           throw Error(formatMessage(
+               "one_hot: depth must not be negative, got ", depth));
          const DType dtype = attrs.getDType("dtype");
+         if (depth == 0) {
+           // As MXNet: rows of length 0.
+           Shape shape = in[0].shape();
+           shape.push_back(0);
+           return zerosOf(shape, dtype);
+         }
          NDArray indices = dispatch::cast(in[0], DType::Int64);
          Shape column = indices.shape();
          column.push_back(1);

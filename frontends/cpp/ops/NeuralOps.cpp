@@ -156,7 +156,8 @@ void registerNeuralOps(OpRegistry &registry) {
        {{"axis", AttrSpec::Kind::Int, "0"},
         {"mode", AttrSpec::Kind::String, "clip"}},
        "Slices of a along axis at the indices (float indices truncate); "
-       "out-of-range indices clip (mode 'clip') or wrap ('wrap').",
+       "out-of-range indices clip (mode 'clip'), wrap ('wrap') or are an "
+       "error ('raise').",
        [](const std::vector<NDArray> &in, const Attrs &attrs,
           const NDArray &out) {
          const NDArray &a = in[0];
@@ -164,12 +165,26 @@ void registerNeuralOps(OpRegistry &registry) {
          const int64_t axis = checkedAxis("take", attrs.getInt("axis"), rank);
          if (a.shape()[axis] == 0 && in[1].size() > 0)
            throw Error("take: cannot take from an empty axis");
-         const std::string modeName = attrs.getChoice("mode", {"clip", "wrap"});
+         const std::string modeName =
+             attrs.getChoice("mode", {"clip", "wrap", "raise"});
          const int64_t mode = modeName == "wrap" ? 1 : 0;
          NDArray indices =
              in[1].dtype() == DType::Int64 || in[1].dtype() == DType::Int32
                  ? in[1]
                  : dispatch::cast(in[1], DType::Int64);
+         if (modeName == "raise") {
+           // As MXNet: every index must be in [0, extent); this waits for
+           // the indices to read them.
+           NDArray wide = dispatch::cast(indices, DType::Int64);
+           std::vector<int64_t> values(static_cast<size_t>(wide.size()));
+           wide.copyTo(values.data());
+           const int64_t extent = a.shape()[axis];
+           for (int64_t value : values)
+             if (value < 0 || value >= extent)
+               throw Error(formatMessage(
+                   "take: index ", value, " is out of bounds for axis ", axis,
+                   " with size ", extent, " (mode 'raise')"));
+         }
          Shape shape(a.shape().begin(), a.shape().begin() + axis);
          shape.insert(shape.end(), indices.shape().begin(),
                       indices.shape().end());

@@ -21,11 +21,15 @@ namespace {
 /// MXNet's reshape codes: 0 copies a dimension, -1 infers one, -2 copies the
 /// rest, -3 merges two, -4 splits one into the next two values.
 Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
-  // ValueError, as MXNet's NDArray.reshape raises for these mistakes.
-  auto fail = [&](const std::string &why) -> Shape {
+  // As MXNet's NDArray.reshape: a misused code, or a target larger than
+  // the input, is MXNetError (its C++ checks); a target smaller than the
+  // input (a -1 that does not divide included) is ValueError (its Python
+  // check of the sizes).
+  auto fail = [&](const std::string &why,
+                  Error::Kind kind = Error::Kind::Generic) -> Shape {
     throw Error(formatMessage("reshape: cannot reshape ", shapeToString(input),
                               " with shape ", shapeToString(codes), ": ", why),
-                Error::Kind::Value);
+                kind);
   };
   Shape output;
   int64_t inferred = -1;
@@ -79,12 +83,14 @@ Shape inferReshape(const Shape &input, const std::vector<int64_t> &codes) {
       if (static_cast<int64_t>(d) != inferred)
         known = checkedExtentProduct("reshape", known, output[d]);
     if (known == 0 || total % known != 0)
-      return fail("the size does not divide");
+      return fail("the size does not divide", Error::Kind::Value);
     output[inferred] = total / known;
   }
   const int64_t count = checkedNumElements("reshape", output, DType::UInt8);
   if (count != total)
-    return fail(formatMessage("the sizes differ (", total, " vs ", count, ")"));
+    return fail(formatMessage("the sizes differ (", total, " vs ", count, ")"),
+                count < total && !codes.empty() ? Error::Kind::Value
+                                                : Error::Kind::Generic);
   return output;
 }
 
