@@ -85,9 +85,10 @@ def test_bad_files_raise(tmp_path):
     unknown[24:28] = (0x12345678).to_bytes(4, "little")
     with pytest.raises(mx.MXNetError, match="unknown format"):
         mx.nd.load_frombuffer(bytes(unknown))
-    with pytest.raises(mx.MXNetError, match="expected an NDArray"):
+    # TypeError for values or keys of the wrong type, as mxnet==1.9.1.
+    with pytest.raises(TypeError, match="save only accept"):
         mx.nd.save(str(tmp_path / "x"), [np.ones(2)])
-    with pytest.raises(mx.MXNetError, match="keys must be strings"):
+    with pytest.raises(TypeError, match="save only accept"):
         mx.nd.save(str(tmp_path / "x"), {1: mx.nd.ones((1,))})
     with pytest.raises(mx.MXNetError, match="cannot open"):
         mx.nd.save(str(tmp_path / "no" / "dir" / "x"), [mx.nd.ones((1,))])

@@ -19,11 +19,14 @@ def _index_list(key, shape):
     if not isinstance(key, tuple):
         key = (key,)
     if _builtins.sum(1 for item in key if item is Ellipsis) > 1:
-        raise MXNetError("__getitem__: an index can have only one Ellipsis")
+        raise IndexError("Cannot use more than one ellipsis (`...`) for "
+                         "indexing")
+    for item in key:
+        _check_item(item)
     concrete = _builtins.sum(1 for item in key if item is not None and item is not Ellipsis)
     if concrete > len(shape):
-        raise MXNetError("__getitem__: too many indices (%d) for an array of "
-                         "rank %d" % (concrete, len(shape)))
+        raise IndexError("too many indices (%d) for array with %d dimensions"
+                         % (concrete, len(shape)))
     begin, end, step, dropped, new_axes = [], [], [], [], []
     axis = 0
     for item in key:
@@ -46,12 +49,26 @@ def _index_list(key, shape):
         elif isinstance(item, _builtins.slice):
             begin.append(item.start), end.append(item.stop), step.append(item.step)
             axis += 1
-        else:
-            raise MXNetError("__getitem__: index item of type %s is not "
-                             "supported; expected int, slice, None, Ellipsis "
-                             "or an NDArray/list of indices"
-                             % type(item).__name__)
     return begin, end, step, dropped, new_axes
+
+
+def _check_item(item):
+    """The exception MXNet raises for an index item of the wrong kind:
+    ValueError for a key type it does not index with (float, str),
+    TypeError for a slice bound that is no integer, ValueError for a slice
+    step of 0."""
+    if isinstance(item, _builtins.slice):
+        for bound in (item.start, item.stop, item.step):
+            if bound is not None and not isinstance(bound, (int, _np.integer)):
+                raise TypeError("slice indices must be integers or None, got "
+                                "%r of type %s" % (bound, type(bound).__name__))
+        if item.step == 0:
+            raise ValueError("slice step cannot be zero")
+    elif not (item is None or item is Ellipsis or
+              isinstance(item, (int, _np.integer)) or _is_index_array(item)):
+        raise ValueError("NDArray does not support slicing with key %r of "
+                         "type %s; expected int, slice, None, Ellipsis or an "
+                         "NDArray/list of indices" % (item, type(item)))
 
 
 def _is_index_array(item):
@@ -65,20 +82,33 @@ def _is_advanced(key):
     return _is_index_array(key)
 
 
-def _index_array(item, extent=None):
-    """An index list/array as an int64 NDArray; host-side values are
-    bounds-checked at once (IndexError, as numpy)."""
+def _index_array(item, extent=None, axis=0):
+    """An index list/array as an int64 NDArray, bounds-checked at once
+    (IndexError, as MXNet and numpy; an NDArray of indices is read back to
+    check it, as MXNet does). As MXNet, float and bool indices are taken as
+    integers (True is 1); others (str, object) are TypeError."""
     if isinstance(item, _nd.NDArray):
-        return item
-    values = _np.asarray(item)
-    if values.dtype.kind not in "iu":
-            raise MXNetError("__getitem__: index arrays must hold integers, got "
-                         "dtype %s" % values.dtype)
+        if extent is None:
+            return item
+        values = item.asnumpy()
+    else:
+        try:
+            values = _np.asarray(item)
+        except ValueError:  # ragged lists
+            raise TypeError("index arrays must be array like objects of "
+                            "integers, got %r" % (item,))
+    if values.dtype.kind not in "iufb":
+        raise TypeError("index arrays must hold numbers, got dtype %s"
+                        % values.dtype)
+    if values.dtype.kind != "i":
+        values = values.astype(_np.int64)
     if extent is not None and values.size and (
             values.max() >= extent or values.min() < -extent):
         bad = values.max() if values.max() >= extent else values.min()
-        raise IndexError("index %d is out of bounds for axis with size %d"
-                         % (bad, extent))
+        raise IndexError("index %d is out of bounds for axis %d with size %d"
+                         % (bad, axis, extent))
+    if isinstance(item, _nd.NDArray) and values.min(initial=0) >= 0:
+        return item
     return _nd.array(_np.where(values < 0, values + (extent or 0), values),
                  dtype="int64")
 
@@ -91,21 +121,26 @@ def _advanced_getitem(self, key):
         if len(items) == 1:
             return _nd.take(self, _index_array(items[0], self.shape[0]), axis=0)
         if len(items) > self.ndim:
-            raise MXNetError("__getitem__: too many indices (%d) for an array of "
-                             "rank %d" % (len(items), self.ndim))
-        arrays = [_index_array(item, self.shape[axis]).astype("int64")
+            raise IndexError("too many indices (%d) for array with %d "
+                             "dimensions" % (len(items), self.ndim))
+        arrays = [_index_array(item, self.shape[axis], axis).astype("int64")
                   for axis, item in enumerate(items)]
-        shapes = {a.shape for a in arrays}
-        if len(shapes) != 1:
-            raise MXNetError("__getitem__: index arrays must have one shape, got "
-                             "%s" % sorted(shapes))
+        shapes = [a.shape for a in arrays]
+        try:
+            shape = _np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ValueError("__getitem__: index arrays of shapes %s cannot be "
+                             "broadcast together" % ", ".join(map(str, shapes)))
+        arrays = [a if a.shape == shape else _nd.broadcast_to(a, shape=shape)
+                  for a in arrays]
         return _nd.gather_nd(self, _nd.stack(*arrays, axis=0))
     arrays = [axis for axis, item in enumerate(items) if _is_index_array(item)]
     full = all(isinstance(item, _builtins.slice) and item == _builtins.slice(None)
                for axis, item in enumerate(items) if axis not in arrays)
     if len(arrays) == 1 and full:
         axis = arrays[0]
-        return _nd.take(self, _index_array(items[axis], self.shape[axis]), axis=axis)
+        return _nd.take(self, _index_array(items[axis], self.shape[axis], axis),
+                        axis=axis)
     raise MXNetError("__getitem__: this mix of index arrays and slices is not "
                      "supported; use one index array with full slices (x[:, idx]) "
                      "or a tuple of index arrays")
@@ -154,6 +189,26 @@ def _value_shape(value):
     return getattr(value, "shape", _np.shape(value))
 
 
+def _broadcast_value(source, shape):
+    """source (an NDArray) broadcast to `shape` for x[key] = source: ValueError,
+    as MXNet, when it cannot be (leading extents of 1 beyond shape's rank
+    are dropped, as numpy does)."""
+    extents = tuple(source.shape)
+    while len(extents) > len(shape) and extents[0] == 1:
+        extents = extents[1:]
+    shape = tuple(shape)
+    if len(extents) > len(shape) or any(
+            v not in (1, t) for v, t in zip(extents[::-1], shape[::-1])):
+        raise ValueError("operands could not be broadcast together with "
+                         "remapped shapes [original->remapped]: %s and "
+                         "requested shape %s" % (tuple(source.shape), shape))
+    if extents != tuple(source.shape):
+        source = source.reshape(extents if extents else (1,))
+    if source.shape != shape and shape:
+        source = _nd.broadcast_to(source, shape=shape)
+    return source
+
+
 def setitem(self, key, value):
     """x[key] = value: writes value (broadcast, converted to x's dtype)
     into the region key selects."""
@@ -163,28 +218,31 @@ def setitem(self, key, value):
                              "supports one array along the first axis "
                              "(x[idx] = value)")
         source = value if isinstance(value, _nd.NDArray) else _nd.array(value, dtype=self.dtype)
-        _nd._set_rows(self, _index_array(key, self.shape[0] if self.ndim else None),
-                  source, out=self)
+        rows = _index_array(key, self.shape[0] if self.ndim else None)
+        source = _broadcast_value(source, tuple(rows.shape) + tuple(self.shape[1:]))
+        _nd._set_rows(self, rows, source, out=self)
         return
     region, dropped, _ = _basic_view(self, key)
     if isinstance(value, _nd.NDArray):
         source = value
     elif isinstance(value, (_numbers.Number, _np.generic)):
         source = _nd.full((1,), value, dtype=self.dtype)
-    else:
+    elif isinstance(value, (_np.ndarray, list, tuple)) or value is None:
         source = _nd.array(value, dtype=self.dtype)
+    else:
+        raise TypeError("NDArray does not support assignment with "
+                        "non-array-like object %r of type %s"
+                        % (value, type(value)))
     if region.size == 0:
         return
     if dropped:
         # The value is shaped like the indexed result (integer axes gone).
         squeezed = tuple(extent for axis, extent in enumerate(region.shape)
                          if axis not in dropped)
-        if source.shape != squeezed and squeezed:
-            source = _nd.broadcast_to(source, shape=squeezed)
-        if source.size != region.size:
-            raise MXNetError("__setitem__: cannot assign a value of shape %s "
-                             "to a region of shape %s" % (_value_shape(value), squeezed))
+        source = _broadcast_value(source, squeezed)
         source = source.reshape(region.shape)
+    else:
+        source = _broadcast_value(source, region.shape)
     _core.assign(region, source)
 
 

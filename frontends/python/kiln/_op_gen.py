@@ -37,6 +37,16 @@ def attr_string(value):
     return str(value)
 
 
+def _dtype_names(kwargs):
+    """kwargs' dtype as numpy names it, as MXNet's generated functions pass
+    it (TypeError from numpy for a name it does not know)."""
+    dtype = kwargs.get("dtype")
+    if dtype is not None and not (isinstance(dtype, str) and dtype in (
+            "bfloat16", "None")):  # numpy has no bfloat16
+        dtype = _np.dtype(dtype)
+        kwargs["dtype"] = dtype.names[0] if dtype.names else dtype.name
+
+
 def make_operator(name, input_names, attr_specs, doc, func_name=None,
                   module=None):
     """The Python function for one registered operator `name`, called
@@ -60,25 +70,35 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
         kwargs.pop("num_args", None)  # MXNet's count of the inputs
         for index, array in enumerate(args):
             if not isinstance(array, _core.NDArray):
-                raise MXNetError("%s: input %d expected an NDArray, got %s"
-                                 % (op_name, index, type(array).__name__))
+                # AssertionError, as MXNet's generated functions assert it.
+                raise AssertionError(
+                    "%s: positional arguments must have NDArray type, but "
+                    "input %d is %s" % (op_name, index, type(array).__name__))
+        _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
         return _core.invoke(op_name, list(args), attrs, out)
 
     def operator(*args, out=None, name=None, **kwargs):
         if variadic:
             return variadic_operator(*args, out=out, name=name, **kwargs)
-        # Positional values past the inputs are attributes, in order, as in
-        # MXNet (clip(x, 0, 1)).
+        # Positional values past the inputs are attributes, in order, then
+        # out and name, as in MXNet (clip(x, 0, 1); relu(x, y) writes y).
         inputs = list(args[:len(input_names)])
         for attr, value in zip(attr_names, args[len(input_names):]):
             if attr in kwargs:
-                raise MXNetError("%s: argument '%s' given twice"
-                                 % (op_name, attr))
+                raise TypeError("%s() got multiple values for argument '%s'"
+                                % (op_name, attr))
             kwargs[attr] = value
-        if len(args) > len(input_names) + len(attr_names):
-            raise MXNetError("%s: too many positional arguments (%d)"
-                             % (op_name, len(args)))
+        extra = args[len(input_names) + len(attr_names):]
+        if len(extra) > 2:
+            raise TypeError("%s() takes at most %d positional arguments (%d "
+                            "given)" % (op_name, len(input_names) +
+                                        len(attr_names) + 2, len(args)))
+        if extra:
+            if out is not None:
+                raise TypeError("%s() got multiple values for argument 'out'"
+                                % op_name)
+            out = extra[0]
         for input_name in input_names[len(inputs):]:
             if input_name not in kwargs and input_name not in optional:
                 raise MXNetError("%s: missing input '%s'" % (op_name,
@@ -95,9 +115,15 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                                  "every input after it" % (op_name,
                                                            input_names[index]))
             if not isinstance(array, _core.NDArray):
-                raise MXNetError("%s: input '%s' expected an NDArray, got %s"
-                                 % (op_name, input_names[index],
-                                    type(array).__name__))
+                # AssertionError, as MXNet's generated functions assert it.
+                raise AssertionError(
+                    "%s: argument %s must have NDArray type, but got %s"
+                    % (op_name, input_names[index], type(array).__name__))
+        if not attr_names and kwargs:
+            # MXNet's operators without parameters ignore unknown keywords
+            # (relu(x, foo=1) is relu(x)); those with parameters reject them.
+            kwargs = {}
+        _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
         return _core.invoke(op_name, inputs, attrs, out)
 

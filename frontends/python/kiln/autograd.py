@@ -82,11 +82,12 @@ def _as_list(arrays, what):
     if isinstance(arrays, (list, tuple)):
         for index, array in enumerate(arrays):
             if not isinstance(array, NDArray):
-                raise MXNetError("%s: item %d expected an NDArray, got %s"
-                                 % (what, index, type(array).__name__))
+                # AttributeError, as MXNet's (it reads the item's .handle).
+                raise AttributeError("%s: item %d expected an NDArray, got %s"
+                                     % (what, index, type(array).__name__))
         return list(arrays)
-    raise MXNetError("%s: expected an NDArray or a list of NDArrays, got %s"
-                     % (what, type(arrays).__name__))
+    raise TypeError("%s: expected an NDArray or a list of NDArrays, got %s"
+                    % (what, type(arrays).__name__))
 
 
 def _head_grads(heads, head_grads):
@@ -115,6 +116,9 @@ def mark_variables(variables, gradients, grad_reqs="write"):
 def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Differentiates `heads` into the gradient buffers of their variables."""
     heads = _as_list(heads, "backward")
+    if not heads:
+        raise MXNetError("backward: there are no heads, so no inputs in the "
+                         "computation graph that require gradients")
     _core.autograd_backward(heads, _head_grads(heads, head_grads),
                             bool(retain_graph), bool(train_mode))
 

@@ -14,7 +14,7 @@ class Context(with_metaclass(_MXClassPropertyMetaClass, object)):
     """A device: ``Context('cpu', 0)``, or a copy of another Context.
 
     device_type is 'cpu', 'gpu', 'cpu_pinned' or 'cpu_shared' (else
-    MXNetError). ``with ctx:`` makes it the current context of the thread
+    KeyError, as MXNet). ``with ctx:`` makes it the current context of the thread
     for the block (what creation functions use when ctx is None).
     """
 
@@ -28,7 +28,8 @@ class Context(with_metaclass(_MXClassPropertyMetaClass, object)):
             self.device_id = device_type.device_id
         else:
             if device_type not in Context.devstr2type:
-                raise MXNetError(
+                # KeyError, as MXNet's lookup in devstr2type raises.
+                raise KeyError(
                     "Context: unknown device_type %r; expected one of %s"
                     % (device_type, sorted(Context.devstr2type)))
             self.device_typeid = Context.devstr2type[device_type]

@@ -8,6 +8,7 @@ operators live in op.py and _internal.py; this module binds the ones
 NDArray's methods and operators need.
 """
 import numbers as _numbers
+import re as _re
 import warnings as _warnings
 import weakref as _weakref
 
@@ -28,8 +29,20 @@ _DEFAULT_DTYPE = _np.float32
 
 def _check_context(ctx, where):
     """The context an array would be made on (ctx, else the current one);
-    MXNetError unless it is host memory, the only place kiln keeps arrays."""
-    context = current_context() if ctx is None else Context(ctx)
+    MXNetError unless it is host memory, the only place kiln keeps arrays.
+    A string names one as MXNet's operators parse it ("cpu(0)"; "cpu" too),
+    MXNetError for any other string."""
+    if ctx is None:
+        context = current_context()
+    elif isinstance(ctx, str):
+        match = _re.fullmatch(r"(cpu|gpu|cpu_pinned|cpu_shared)(?:\((\d+)\))?",
+                              ctx.strip())
+        if match is None:
+            raise MXNetError("%s: invalid context string %r; expected e.g. "
+                             "'cpu(0)'" % (where, ctx))
+        context = Context(match.group(1), int(match.group(2) or 0))
+    else:
+        context = Context(ctx)
     if context.device_type not in ("cpu", "cpu_pinned", "cpu_shared"):
         raise MXNetError("%s: ctx %s is not available; kiln runs on the CPU "
                          "(mx.cpu())" % (where, context))
@@ -52,8 +65,13 @@ def array(source_array, ctx=None, dtype=None):
 
     As in MXNet 1.x, the dtype is `dtype` if given, else the source's dtype
     when the source is an NDArray, else float32 (numpy arrays included).
-    Raises MXNetError for complex data or a GPU ctx.
+    As MXNet: TypeError for what is not array-like (ragged lists, strings)
+    or an unknown dtype, AttributeError for a ctx that is no Context,
+    MXNetError for complex data or a GPU ctx.
     """
+    if ctx is not None and not isinstance(ctx, Context):
+        raise AttributeError("array: ctx expected a Context (mx.cpu()), got %r "
+                             "of type %s" % (ctx, type(ctx).__name__))
     _check_context(ctx, "array")
     if isinstance(source_array, _np.ndarray) and source_array.dtype.kind == "c":
         raise MXNetError("array: unsupported dtype %s; expected a real or "
@@ -62,6 +80,12 @@ def array(source_array, ctx=None, dtype=None):
         dtype = source_array.dtype if isinstance(source_array, NDArray) else _DEFAULT_DTYPE
     if isinstance(source_array, NDArray):
         source_array = source_array.asnumpy()
+    elif not isinstance(source_array, _np.ndarray):
+        try:
+            source_array = _np.array(source_array, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            raise TypeError("source_array must be array like object: %s"
+                            % error) from None
     # order="C" rather than ascontiguousarray, which turns 0-d into 1-d.
     source = _np.asarray(source_array, dtype=dtype, order="C")
     return NDArray.from_numpy(source)
@@ -129,14 +153,26 @@ for _name in ("sum", "mean", "max", "min", "prod", "argmax", "argmin", "abs",
 def _reshape(self, *shape, **kwargs):
     """MXNet's NDArray.reshape: a shape tuple or the extents as arguments,
     with the special codes 0, -1, -2, -3, -4 and reverse=."""
-    if "shape" in kwargs:
-        shape = kwargs.pop("shape")
-    elif len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+        kwargs.pop("shape", None)
+    elif shape:
+        kwargs.pop("shape", None)
+    else:
+        shape = kwargs.pop("shape", None)
+        # AssertionError, as MXNet's method asserts it.
+        assert shape, "Shape must be provided."
     reverse = kwargs.pop("reverse", False)
     if kwargs:
         raise TypeError("Got unknown keywords in reshape: %s. Accepted "
-                        "keyword argument is 'reverse'." % ", ".join(kwargs))
+                        "keyword arguments are 'shape' and 'reverse'."
+                        % ", ".join(kwargs))
+    if isinstance(shape, (int, _np.integer)):
+        shape = (shape,)
+    for extent in shape:
+        if not isinstance(extent, (int, _np.integer)):
+            raise TypeError("reshape: shape extents must be integers, got %r "
+                            "of type %s" % (extent, type(extent).__name__))
     # The method, unlike the reshape operator, shares memory with self, as
     # MXNet's does (ValueError when the sizes differ).
     return _core.invoke("reshape", [self],
@@ -155,22 +191,41 @@ NDArray.flatten = lambda self: op.flatten(self)
 NDArray.swapaxes = lambda self, dim1, dim2: op.swapaxes(self, dim1=dim1, dim2=dim2)
 
 
+# The element types an NDArray may have, as MXNet's _DTYPE_NP_TO_MX lists.
+_NDARRAY_DTYPES = ("float32", "float64", "float16", "uint8", "int32", "int8",
+                   "int64", "bool")
+
+
+def _ndarray_dtype(dtype):
+    """numpy's name for `dtype` (float32 for None), as MXNet's NDArray
+    methods look it up: TypeError from numpy for a name it does not know,
+    KeyError for a numpy type NDArray cannot hold (complex64, object)."""
+    if dtype is None:
+        return "float32"
+    name = _np.dtype(dtype).name
+    if name not in _NDARRAY_DTYPES:
+        raise KeyError(_np.dtype(dtype).type)
+    return name
+
+
 def _astype(self, dtype, copy=True):
     """The array converted to `dtype`; the array itself when it already has
     that dtype and copy is False."""
     if not copy and _np.dtype(dtype) == self.dtype:
         return self
-    return op.cast(self, dtype=_np.dtype(dtype).name)
+    return op.cast(self, dtype=_ndarray_dtype(dtype))
 
 
 NDArray.astype = _astype
 
 
 def _asscalar(self):
-    """The single element as a numpy scalar (MXNetError unless size is 1)."""
+    """The single element as a numpy scalar (ValueError unless size is 1,
+    as MXNet)."""
     if self.size != 1:
-        raise MXNetError("asscalar: the array has shape %s, expected exactly one "
-                         "element" % (self.shape,))
+        raise ValueError("The current array is not a scalar: asscalar needs "
+                         "exactly one element, the array has shape %s"
+                         % (self.shape,))
     return self.asnumpy().reshape(-1)[0]
 
 
@@ -182,6 +237,9 @@ def _copyto(self, other):
             return other
         _core.assign(other, self)
         return other
+    if not isinstance(other, Context):
+        raise TypeError("copyto does not support type %s; expected an NDArray "
+                        "or a Context" % type(other))
     _check_context(other, "copyto")
     return _copy(self)
 
@@ -193,7 +251,10 @@ def _copy(self):
 
 def _as_in_context(self, context):
     """self on `context`: self itself for a CPU context; MXNetError for a
-    GPU one."""
+    GPU one, TypeError for anything but a Context (as MXNet's copyto)."""
+    if not isinstance(context, Context):
+        raise TypeError("copyto does not support type %s; as_in_context "
+                        "expects a Context" % type(context))
     _check_context(context, "as_in_context")
     return self
 
@@ -211,6 +272,10 @@ def _attach_grad(self, grad_req="write", stype=None):
     if stype not in (None, "default"):
         from .sparse import _unsupported
         _unsupported("attach_grad(stype=%r)" % (stype,))
+    if grad_req not in ("write", "add", "null"):
+        # KeyError, as MXNet's lookup in _GRAD_REQ_MAP raises.
+        raise KeyError("attach_grad: grad_req expected 'write', 'add' or "
+                       "'null', got %r" % (grad_req,))
     _core_attach_grad(self, grad_req)
 
 
@@ -335,10 +400,17 @@ NDArray.__setitem__ = _indexing.setitem
 NDArray.topk = _method(op.topk)
 
 
-def _shape(shape):
+def _shape(shape, where="zeros"):
+    """A creation function's shape as a tuple of ints: MXNetError for
+    anything else (None, a str, float extents), as MXNet's operators parse
+    their shape attribute."""
     if isinstance(shape, (int, _np.integer)):
         return (int(shape),)
-    return tuple(int(extent) for extent in shape)
+    if isinstance(shape, (tuple, list)) and all(
+            isinstance(extent, (int, _np.integer)) for extent in shape):
+        return tuple(int(extent) for extent in shape)
+    raise MXNetError("%s: invalid parameter format for shape: expected a tuple "
+                     "of integers, got %r" % (where, shape))
 
 
 def _dtype_name(dtype):
@@ -354,6 +426,10 @@ def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
     """An N x M (M=N when 0) array with ones on diagonal k, float32 unless
     dtype says otherwise."""
     _check_context(ctx, "eye")
+    for name, extent in (("N", N), ("M", M)):
+        if not isinstance(extent, (int, _np.integer)) or extent < 0:
+            raise MXNetError("eye: %s expected a non-negative integer, got %r"
+                             % (name, extent))
     columns = M or N
     return array(_np.eye(N, columns, k), dtype=_dtype_name(dtype))
 
@@ -367,19 +443,40 @@ def zeros(shape, ctx=None, dtype=None, **kwargs):
 def ones(shape, ctx=None, dtype=None, **kwargs):
     """A dense array of ones (float32 unless dtype says otherwise)."""
     _check_context(ctx, "ones")
-    return _internal._ones(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
+    return _internal._ones(shape=_shape(shape, "ones"), dtype=_dtype_name(dtype), **kwargs)
 
 
 def full(shape, val, ctx=None, dtype=None, out=None):
     """A dense array filled with `val` (float32 unless dtype says)."""
     _check_context(ctx, "full")
-    return _internal._full(shape=_shape(shape), value=val,
+    if not isinstance(val, (_numbers.Number, _np.generic)):
+        # As MXNet's full: val assigned into a new array (out[:] = val), so
+        # an array broadcasts and what is not array-like is TypeError.
+        result = zeros(shape, ctx, dtype) if out is None else out
+        result[:] = val
+        return result
+    return _internal._full(shape=_shape(shape, "full"), value=val,
                            dtype=_dtype_name(dtype), out=out)
 
 
 def empty(shape, ctx=None, dtype=None):
-    """A dense array to be overwritten (kiln gives zeros)."""
-    return zeros(shape, ctx, dtype)
+    """A dense array to be overwritten (kiln gives zeros). As MXNet's, which
+    passes the shape through ctypes: TypeError for extents that are no
+    integers, OverflowError for negative ones, KeyError for a dtype an
+    NDArray cannot hold, AttributeError for a ctx that is no Context."""
+    if isinstance(shape, (int, _np.integer)):
+        shape = (shape,)
+    for extent in shape:
+        if not isinstance(extent, (int, _np.integer)):
+            raise TypeError("empty: shape extents must be integers, got %r"
+                            % (extent,))
+        if extent < 0:
+            raise OverflowError("empty: can't convert negative extent %d of "
+                                "shape %s to unsigned int" % (extent, tuple(shape)))
+    if ctx is not None and not isinstance(ctx, Context):
+        raise AttributeError("empty: ctx expected a Context (mx.cpu()), got %r"
+                             % (ctx,))
+    return zeros(shape, ctx, _ndarray_dtype(dtype))
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,

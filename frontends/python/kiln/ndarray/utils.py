@@ -2,6 +2,7 @@
 type in MXNet (zeros, empty, array with stype or scipy sparse input) and
 save/load in MXNet's binary format. kiln stores arrays densely: a sparse
 request raises MXNetError (see sparse.py)."""
+import os as _os
 import struct as _struct
 
 from .. import _core
@@ -47,8 +48,14 @@ def array(source_array, ctx=None, dtype=None):
 
 def save(fname, data):
     """Writes arrays to `fname` in MXNet's binary format: an NDArray, a list
-    of them, or a dict of name -> NDArray (Gluon's .params files). Raises
-    MXNetError for anything else, or a dict key that is not a string."""
+    of them, or a dict of name -> NDArray (Gluon's .params files). As
+    MXNet: ValueError for other data, TypeError for a list or dict holding
+    other values or a dict key that is not a string, AttributeError for a
+    file name that is no string (an os.PathLike is taken too); MXNetError
+    when the file cannot be written."""
+    if not isinstance(fname, (str, _os.PathLike)):
+        raise AttributeError("save: fname expected a str, got %r of type %s"
+                             % (fname, type(fname).__name__))
     if isinstance(data, NDArray):
         arrays, names = [data], []
     elif isinstance(data, dict):
@@ -56,19 +63,22 @@ def save(fname, data):
         arrays = list(data.values())
         for name in names:
             if not isinstance(name, str):
-                raise MXNetError("save: dict keys must be strings, got %s"
-                                 % type(name).__name__)
+                raise TypeError("save only accept dict str->NDArray or list "
+                                "of NDArray: dict key %r is a %s"
+                                % (name, type(name).__name__))
     elif isinstance(data, (list, tuple)):
         arrays, names = list(data), []
     else:
-        raise MXNetError("save: data expected an NDArray, a list or a dict of "
-                         "NDArrays, got %s" % type(data).__name__)
+        raise ValueError("data needs to either be a NDArray, dict of str, "
+                         "NDArray pairs or a list of NDarrays; got %s"
+                         % type(data).__name__)
     for index, value in enumerate(arrays):
         if not isinstance(value, NDArray):
-            raise MXNetError("save: item %s expected an NDArray, got %s"
-                             % (names[index] if names else index,
-                                type(value).__name__))
-    _core.save_ndarrays(str(fname), arrays, names)
+            raise TypeError("save only accept dict str->NDArray or list of "
+                            "NDArray: item %s is a %s"
+                            % (names[index] if names else index,
+                               type(value).__name__))
+    _core.save_ndarrays(_os.fspath(fname), arrays, names)
 
 
 def _loaded(arrays, names):
@@ -79,8 +89,13 @@ def _loaded(arrays, names):
 
 def load(fname):
     """Reads a file written by save (or by Apache MXNet): a list of
-    NDArrays, or a dict of name -> NDArray when the file has names."""
-    return _loaded(*_core.load_ndarrays(str(fname)))
+    NDArrays, or a dict of name -> NDArray when the file has names.
+    TypeError for a file name that is no string (an os.PathLike is taken
+    too), as MXNet; MXNetError for a file missing or not in the format."""
+    if not isinstance(fname, (str, _os.PathLike)):
+        raise TypeError("fname required to be a string, got %r of type %s"
+                        % (fname, type(fname).__name__))
+    return _loaded(*_core.load_ndarrays(_os.fspath(fname)))
 
 
 def load_frombuffer(buf):
