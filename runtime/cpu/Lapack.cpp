@@ -69,22 +69,73 @@ namespace {
 /// workers and the thread pool busy, its threads oversubscribe the cores
 /// (measured on 2 loaded cores: potrf of a 256 x 256 float32 matrix 0.24 ms
 /// on one thread, 8-12 ms on two; syevd of 1000 8 x 8 matrices 3 ms against
-/// 110 ms). kiln parallelizes over a batch on its own pool instead, so
-/// OpenBLAS is asked for one thread, once, unless the user set
-/// OPENBLAS_NUM_THREADS. The setting is OpenBLAS's, process-wide: numpy,
-/// when it uses the same library, runs on one thread after it too. Other
-/// LAPACKs lack the symbol and are left alone.
-void useOneBlasThread() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (std::getenv("OPENBLAS_NUM_THREADS"))
+/// 110 ms). kiln parallelizes over a batch on its own pool instead, so while
+/// its LAPACK kernels run OpenBLAS is asked for one thread, and the count it
+/// had is put back when the last of them ends: numpy, when it uses the same
+/// library, keeps its threads. Left alone when the user set
+/// OPENBLAS_NUM_THREADS, and for other LAPACKs (they lack the symbols).
+class OneBlasThread {
+public:
+  OneBlasThread() {
+    if (!setThreads || !getThreads)
       return;
-    using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(
-            dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-      set(1);
-  });
-}
+    std::lock_guard<std::mutex> lock(mutex());
+    if (users()++ == 0) {
+      saved() = getThreads();
+      setThreads(1);
+    }
+  }
+  ~OneBlasThread() {
+    if (!setThreads || !getThreads)
+      return;
+    std::lock_guard<std::mutex> lock(mutex());
+    if (--users() == 0)
+      setThreads(saved());
+  }
+  OneBlasThread(const OneBlasThread &) = delete;
+  OneBlasThread &operator=(const OneBlasThread &) = delete;
+
+private:
+  using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  static std::mutex &mutex() {
+    static std::mutex instance;
+    return instance;
+  }
+  static int &users() {
+    static int count = 0;
+    return count;
+  }
+  static int &saved() {
+    static int count = 1;
+    return count;
+  }
+  struct Controls {
+    SetThreads set = nullptr;
+    GetThreads get = nullptr;
+  };
+  /// Looked up once: null when OPENBLAS_NUM_THREADS is set or the LAPACK
+  /// is not OpenBLAS.
+  static const Controls &controls() {
+    static const Controls found = [] {
+      Controls c;
+      if (std::getenv("OPENBLAS_NUM_THREADS"))
+        return c;
+      // The BLAS kiln links, already loaded: Python loads extensions
+      // RTLD_LOCAL, so RTLD_DEFAULT would not see OpenBLAS's symbols.
+      void *library = dlopen("libblas.so.3", RTLD_NOW | RTLD_NOLOAD);
+      void *scope = library ? library : RTLD_DEFAULT;
+      c.set = reinterpret_cast<SetThreads>(
+          dlsym(scope, "openblas_set_num_threads"));
+      c.get = reinterpret_cast<GetThreads>(
+          dlsym(scope, "openblas_get_num_threads"));
+      return c;
+    }();
+    return found;
+  }
+  const SetThreads setThreads = controls().get ? controls().set : nullptr;
+  const GetThreads getThreads = controls().set ? controls().get : nullptr;
+};
 
 /// The routines of one precision, under one name.
 template <typename T> struct Routines;
@@ -486,7 +537,7 @@ void determinantTyped(const std::string &op, const Tensor &a, const Tensor &det,
 
 template <typename Fn>
 void byDType(const std::string &op, DType dtype, Fn &&fn) {
-  useOneBlasThread();
+  OneBlasThread oneThread;
   if (dtype == DType::Float32)
     fn(float());
   else if (dtype == DType::Float64)

@@ -592,3 +592,26 @@ ERRORS = [
 def test_bad_arguments_raise_at_the_call(call, message):
     with pytest.raises(mx.MXNetError, match=message):
         call()
+
+
+def test_lapack_kernels_leave_openblas_threads_as_they_were():
+    # kiln's LAPACK kernels run OpenBLAS on one thread (kiln splits batches
+    # itself) and give the count back: numpy's products keep their threads.
+    import ctypes
+    try:
+        blas = ctypes.CDLL("libblas.so.3")  # what kiln links (and numpy)
+        get_threads = blas.openblas_get_num_threads
+        set_threads = blas.openblas_set_num_threads
+    except (OSError, AttributeError):
+        pytest.skip("the process's BLAS is not OpenBLAS")
+    set_threads(2)
+    a = mx.nd.array(np.eye(3) * 2 + 1, dtype="float64")
+    mx.nd.linalg.potrf(a).asnumpy()
+    mx.nd.linalg.inverse(a).asnumpy()
+    assert get_threads() == 2
+    # ... and during a kernel it was one: a kernel that records the count it
+    # sees is not available from Python, so check the restore is not a
+    # no-op by changing the count again.
+    set_threads(1)
+    mx.nd.linalg.potrf(a).asnumpy()
+    assert get_threads() == 1
