@@ -1,15 +1,21 @@
-"""The Python frontend's benchmarks, against Debian's PyTorch (and numpy) in
-the same process, one JSON line each.
+"""The Python frontend's benchmarks against PyTorch 2 and numpy, one JSON
+line each.
 
     /usr/bin/python3 tools/bench/frontend.py BAZEL_BIN NAME...
 
 NAME: dispatch (time per small op: `a + b` on 10 floats, and a 10-op
 expression, kiln vs PyTorch and numpy), mlp_step (one training step of the
 main job's MLP, batch 256, Adam, kiln vs the same model in PyTorch).
-kiln is the optimized build under BAZEL_BIN, staged beside its sources.
+kiln is the optimized build under BAZEL_BIN, staged beside its sources, run
+with Debian's python3 and numpy. PyTorch is the current PyTorch 2 from PyPI
+in its own venv (tools/setup/install-torch-baseline.sh; KILN_TORCH_PYTHON
+names its interpreter), run in a child process right after kiln's figures
+(`frontend.py --torch NAME` there), with every core; without it the
+PyTorch baselines are null.
 """
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,8 +33,10 @@ def stage_kiln(bazel_bin):
         source = os.path.join(TOP, "frontends", "python", package)
         os.mkdir(os.path.join(stage, package))
         for name in os.listdir(source):
-            if name.endswith(".py"):
-                os.symlink(os.path.join(source, name), os.path.join(stage, package, name))
+            # Modules and subpackages (kiln.ndarray is a package).
+            path = os.path.join(source, name)
+            if name.endswith(".py") or (os.path.isdir(path) and name != "__pycache__"):
+                os.symlink(path, os.path.join(stage, package, name))
     os.symlink(os.path.join(bazel_bin, "frontends", "python", "kiln", "_core.so"),
                os.path.join(stage, "kiln", "_core.so"))
     return stage
@@ -64,34 +72,94 @@ def expression(a, b, c):
     return (e * e + c) - (a * 0.5) + d
 
 
-def bench_dispatch(mx, torch):
-    x = np.random.rand(10).astype(np.float32)
-    y = np.random.rand(10).astype(np.float32) + 1
-    z = np.random.rand(10).astype(np.float32)
+def dispatch_inputs():
+    rng = np.random.default_rng(0)
+    return (rng.random(10, dtype=np.float32), rng.random(10, dtype=np.float32) + 1,
+            rng.random(10, dtype=np.float32))
+
+
+def torch_dispatch(torch):
+    ta, tb, tc = (torch.from_numpy(v.copy()) for v in dispatch_inputs())
+    return {"add": per_call_us(lambda: ta + tb, 20000),
+            "expr": per_call_us(lambda: expression(ta, tb, tc), 2000)}
+
+
+def mlp_inputs(batch=256):
+    rng = np.random.default_rng(0)
+    images = rng.random((batch, 784), dtype=np.float32)
+    labels = rng.integers(0, 10, size=batch).astype(np.float32)
+    return images, labels
+
+
+def torch_mlp_step(torch, steps=60):
+    images, labels = mlp_inputs()
+    torch.manual_seed(0)
+    layers = []
+    sizes = (784, 256, 128, 10)
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers.append(torch.nn.Linear(fan_in, fan_out))
+    model = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1],
+                                torch.nn.ReLU(), layers[2])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tx = torch.from_numpy(images)
+    ty = torch.from_numpy(labels.astype(np.int64))
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(tx), ty)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+
+    return {"ms": per_call_us(step, steps) / 1e3}
+
+
+TORCH_BENCHES = {"dispatch": torch_dispatch, "mlp_step": torch_mlp_step}
+
+
+def torch_figures(name):
+    """The PyTorch side of benchmark `name`, from the PyTorch venv in a child
+    process (its numpy and libraries stay out of kiln's process); None when
+    that venv is missing."""
+    python = os.environ.get("KILN_TORCH_PYTHON")
+    if not python:
+        venv = os.path.expanduser("~/.cache/kiln/venvs/torch")
+        python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        print("frontend.py: PyTorch 2 is unavailable (tools/setup/"
+              "install-torch-baseline.sh installs it); its baselines are null",
+              file=sys.stderr)
+        return None
+    done = subprocess.run([python, os.path.abspath(__file__), "--torch", name],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        print("frontend.py: the PyTorch baseline failed:\n" + done.stderr,
+              file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_dispatch(mx):
+    x, y, z = dispatch_inputs()
     ka, kb, kc = mx.nd.array(x), mx.nd.array(y), mx.nd.array(z)
     kiln_add = per_call_us(lambda: ka + kb, 20000, mx.nd.waitall)
     kiln_expr = per_call_us(lambda: expression(ka, kb, kc), 2000, mx.nd.waitall)
     numpy_add = per_call_us(lambda: x + y, 20000)
     numpy_expr = per_call_us(lambda: expression(x, y, z), 2000)
-    if torch is not None:
-        ta, tb, tc = (torch.from_numpy(v.copy()) for v in (x, y, z))
-        torch_add = per_call_us(lambda: ta + tb, 20000)
-        torch_expr = per_call_us(lambda: expression(ta, tb, tc), 2000)
-    else:
-        torch_add = torch_expr = None
+    torch = torch_figures("dispatch")
+    torch_add = torch and torch["add"]
+    torch_expr = torch and torch["expr"]
     emit("dispatch_add", kiln_add, torch_add, "pytorch", "us/op")
     emit("dispatch_expr10", kiln_expr, torch_expr, "pytorch", "us/expr")
     emit("dispatch_add_numpy", kiln_add, numpy_add, "numpy", "us/op")
     emit("dispatch_expr10_numpy", kiln_expr, numpy_expr, "numpy", "us/expr")
 
 
-def bench_mlp_step(mx, torch, batch=256, steps=60):
+def bench_mlp_step(mx, steps=60):
     sys.path.insert(0, os.path.join(TOP, "tools", "train"))
     import fashion_mnist_mlp as job
     job.mx = mx
-    rng = np.random.default_rng(0)
-    images = rng.random((batch, 784), dtype=np.float32)
-    labels = rng.integers(0, 10, size=batch).astype(np.float32)
+    images, labels = mlp_inputs()
     model = job.MLP()
     x, y = mx.nd.array(images), mx.nd.array(labels)
 
@@ -100,44 +168,23 @@ def bench_mlp_step(mx, torch, batch=256, steps=60):
         loss.asscalar()
 
     kiln_ms = per_call_us(kiln_step, steps) / 1e3
-    torch_ms = None
-    if torch is not None:
-        torch.manual_seed(0)
-        layers = []
-        sizes = (784, 256, 128, 10)
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            layers.append(torch.nn.Linear(fan_in, fan_out))
-        model_t = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1],
-                                      torch.nn.ReLU(), layers[2])
-        optimizer = torch.optim.Adam(model_t.parameters(), lr=1e-3)
-        tx = torch.from_numpy(images)
-        ty = torch.from_numpy(labels.astype(np.int64))
-
-        def torch_step():
-            optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model_t(tx), ty)
-            loss.backward()
-            optimizer.step()
-            loss.item()
-
-        torch_ms = per_call_us(torch_step, steps) / 1e3
+    torch = torch_figures("mlp_step")
+    torch_ms = torch and torch["ms"]
     emit("mlp_step", kiln_ms, torch_ms, "pytorch", "ms/step")
 
 
 def main():
+    if sys.argv[1] == "--torch":
+        # The child process: PyTorch's side only, with every core.
+        import torch
+        torch.set_num_threads(os.cpu_count())
+        print(json.dumps(TORCH_BENCHES[sys.argv[2]](torch)))
+        return
     bazel_bin, names = sys.argv[1], sys.argv[2:]
     sys.path.insert(0, stage_kiln(bazel_bin))
     import kiln as mx
-    try:
-        import torch
-        # Every core, as kiln uses (Debian's build may default to fewer).
-        torch.set_num_threads(os.cpu_count())
-    except ImportError:
-        torch = None
-        print("frontend.py: PyTorch is unavailable (apt-get install python3-torch); "
-              "its baselines are null", file=sys.stderr)
     for name in names:
-        {"dispatch": bench_dispatch, "mlp_step": bench_mlp_step}[name](mx, torch)
+        {"dispatch": bench_dispatch, "mlp_step": bench_mlp_step}[name](mx)
 
 
 if __name__ == "__main__":
