@@ -432,3 +432,13 @@ def test_rank_one_broadcast_and_plain_operands_use_their_own_kernels():
     np.testing.assert_array_equal((x - mx.nd.array([1.0, 2.0, 3.0])).asnumpy(), [4, 5, 6])
     np.testing.assert_array_equal((mx.nd.array([1.0, 2.0]) <= mx.nd.array([1.0, 2.1])).asnumpy(),
                                   [1, 1])
+
+
+def test_out_is_returned_itself_as_mxnet_does():
+    x = mx.nd.array([-1.0, 2.0])
+    out = mx.nd.zeros((2,))
+    assert mx.nd.relu(x, out=out) is out
+    assert mx.nd.concat(x, x, dim=0, out=mx.nd.zeros((4,))).shape == (4,)
+    both = mx.nd.zeros((4,))
+    assert mx.nd.concat(x, x, dim=0, out=both) is both
+    np.testing.assert_array_equal(out.asnumpy(), [0, 2])

@@ -76,7 +76,9 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                     "input %d is %s" % (op_name, index, type(array).__name__))
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        return _core.invoke(op_name, list(args), attrs, out)
+        result = _core.invoke(op_name, list(args), attrs, out)
+        # MXNet returns `out` itself (the same Python object).
+        return result if out is None else out
 
     def operator(*args, out=None, name=None, **kwargs):
         if variadic:
@@ -125,7 +127,8 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
             kwargs = {}
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        return _core.invoke(op_name, inputs, attrs, out)
+        result = _core.invoke(op_name, inputs, attrs, out)
+        return result if out is None else out
 
     func_name = func_name or op_name
     operator.__name__ = operator.__qualname__ = func_name
