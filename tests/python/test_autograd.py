@@ -432,3 +432,11 @@ def test_gradients_through_flat_and_streaming_kernels(n):
         y = (nd.exp(x) * x + 1).sum()
     y.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), np.exp(values) * (1 + values), rtol=1e-5)
+
+
+def test_numeric_gradient_of_non_contiguous_inputs():
+    # A transposed numpy input once gave all-zero numeric gradients (the
+    # perturbation went into a copy) and the check failed.
+    a = np.arange(6, dtype=np.float64).reshape(2, 3).T
+    check_numeric_gradient(lambda x: (x * x).sum(), [a], dtype=np.float64,
+                           numeric_eps=1e-6, rtol=1e-5, atol=1e-7)

@@ -677,7 +677,12 @@ def numeric_grad(executor, location, eps=1e-4, dtype=np.float32):
     if not callable(executor):
         _needs_symbol("numeric_grad with an executor")
     grads = []
-    for value in location:
+    for index, value in enumerate(location):
+        # A view of the array itself: reshape(-1) of a non-contiguous array
+        # (a transposed one) would be a copy, and perturbing it would change
+        # nothing (all-zero gradients).
+        if not value.flags.c_contiguous:
+            value = location[index] = np.ascontiguousarray(value)
         grad = np.zeros(value.shape, dtype=np.float64)
         flat = value.reshape(-1)
         for position in range(flat.size):
