@@ -243,6 +243,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerReductionOps(*created);
     ops::registerLinalgOps(*created);
     ops::registerCreationOps(*created);
+    ops::registerRandomOps(*created);
     ops::registerShapeOps(*created);
     ops::registerNeuralOps(*created);
     ops::registerJoinOps(*created);

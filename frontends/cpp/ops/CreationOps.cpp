@@ -1,9 +1,7 @@
 //===- CreationOps.cpp - arrays made from nothing -------------------------===//
 //
-// MXNet's _zeros, _ones, _full, _arange and the random samplers. Random
-// numbers come from the counter-based random primitives; each call draws a
-// fresh key from the process's seed (mx.random.seed), so a seed reproduces
-// the whole sequence of calls.
+// MXNet's _zeros, _ones, _full and _arange. The random samplers are in
+// RandomOps.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/ops/Ops.h"
@@ -11,24 +9,11 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
-#include <atomic>
 #include <cmath>
 
 namespace kiln {
 namespace ops {
 namespace {
-
-std::atomic<uint64_t> randomSeed{0};
-std::atomic<uint64_t> randomCalls{0};
-
-/// A key for the next random call: the seed mixed with a call counter
-/// (SplitMix64's finalizer), so consecutive calls differ.
-int64_t nextRandomKey() {
-  uint64_t z = randomSeed.load() * 0x9e3779b97f4a7c15ull + randomCalls++;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return static_cast<int64_t>(z ^ (z >> 31));
-}
 
 Shape shapeOf(const std::string &op, const Attrs &attrs) {
   std::vector<int64_t> shape = attrs.getIntTuple("shape");
@@ -50,11 +35,6 @@ const AttrSpec kShape{"shape", AttrSpec::Kind::IntTuple, "()"};
 const AttrSpec kDType{"dtype", AttrSpec::Kind::DType, "float32"};
 
 } // namespace
-
-void setRandomSeed(int64_t seed) {
-  randomSeed = static_cast<uint64_t>(seed);
-  randomCalls = 0;
-}
 
 void registerCreationOps(OpRegistry &registry) {
   registry.add({"_zeros",
@@ -134,40 +114,6 @@ void registerCreationOps(OpRegistry &registry) {
          NDArray result = dispatch::cast(shifted, dtype);
          return result.view(result.tensor().reshaped({count * repeat}));
        }});
-  for (const bool normal : {false, true}) {
-    const std::string name = normal ? "_random_normal" : "_random_uniform";
-    const char *first = normal ? "loc" : "low";
-    const char *second = normal ? "scale" : "high";
-    registry.add(
-        {name,
-         {},
-         {{first, AttrSpec::Kind::Float, "0"},
-          {second, AttrSpec::Kind::Float, "1"},
-          kShape,
-          kDType},
-         normal ? "Samples of N(loc, scale^2)." : "Samples of U[low, high).",
-         [name, normal, first, second](const std::vector<NDArray> &,
-                                       const Attrs &attrs, const NDArray &out) {
-           const DType dtype = attrs.getDType("dtype");
-           requireFloatDType(name, dtype);
-           const double a = attrs.getFloat(first), b = attrs.getFloat(second);
-           if (!normal && !(a < b))
-             throw Error(formatMessage(name, ": low must be below high, got ",
-                                       a, " and ", b));
-           if (normal && b < 0)
-             throw Error(formatMessage(name, ": scale must be >= 0, got ", b));
-           compiler::KernelSignature signature{
-               normal ? "random_normal" : "random_uniform", {}, {}};
-           signature.floatAttributes[normal ? "mean" : "low"] = {a};
-           signature.floatAttributes[normal ? "stddev" : "high"] = {b};
-           // The key is an input, so one kernel serves every call.
-           NDArray key = dispatch::scalar(
-               static_cast<double>(nextRandomKey() & 0xffffffffffffll),
-               DType::Int64);
-           return dispatch::generate(name, signature, {key},
-                                     shapeOf(name, attrs), dtype, out);
-         }});
-  }
 }
 
 } // namespace ops

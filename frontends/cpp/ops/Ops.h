@@ -19,8 +19,11 @@ void registerJoinOps(OpRegistry &registry);
 void registerNeuralOps(OpRegistry &registry);
 /// Reshape, transpose, SwapAxis, expand_dims, squeeze, Flatten (views).
 void registerShapeOps(OpRegistry &registry);
-/// _zeros, _ones, _full, _arange, _random_uniform, _random_normal.
+/// _zeros, _ones, _full, _arange.
 void registerCreationOps(OpRegistry &registry);
+/// MXNet's random samplers (_random_*, _random_*_like, _sample_*,
+/// _sample_multinomial, _shuffle) and densities (_random_pdf_*).
+void registerRandomOps(OpRegistry &registry);
 
 /// slice, slice_axis, reverse/flip (views), _slice_scatter, _set_rows.
 void registerSliceOps(OpRegistry &registry);
