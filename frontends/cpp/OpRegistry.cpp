@@ -244,6 +244,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerLinalgOps(*created);
     ops::registerCreationOps(*created);
     ops::registerRandomOps(*created);
+    ops::registerRandomDensityOps(*created);
     ops::registerShapeOps(*created);
     ops::registerNeuralOps(*created);
     ops::registerJoinOps(*created);

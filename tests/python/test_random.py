@@ -498,6 +498,8 @@ def test_shuffle_is_uniform_over_permutations():
      "_random_generalized_negative_binomial: mu expected >= 0, got -1"),
     (lambda: nd.random.generalized_negative_binomial(1, -0.5, shape=(2,)),
      "_random_generalized_negative_binomial: alpha expected >= 0, got -0.5"),
+    (lambda: nd.random.negative_binomial(2.5, 0.5, shape=(2,)),
+     "_random_negative_binomial: argument 'k' expected an integer, got '2.5'"),
     (lambda: nd.random.uniform(shape=(2, -1)), r"_random_uniform: shape \(2, -1\) has a negative"),
     (lambda: nd._internal._random_uniform(), "_random_uniform: shape expected a non-empty tuple"),
     (lambda: nd.random.gamma(2, 2, shape=(2,), dtype="int32"),

@@ -21,9 +21,11 @@ void registerNeuralOps(OpRegistry &registry);
 void registerShapeOps(OpRegistry &registry);
 /// _zeros, _ones, _full, _arange.
 void registerCreationOps(OpRegistry &registry);
-/// MXNet's random samplers (_random_*, _random_*_like, _sample_*,
-/// _sample_multinomial, _shuffle) and densities (_random_pdf_*).
+/// MXNet's random samplers: _random_*, _random_*_like, _sample_*,
+/// _sample_multinomial, _shuffle.
 void registerRandomOps(OpRegistry &registry);
+/// MXNet's densities _random_pdf_* (uniform ... dirichlet).
+void registerRandomDensityOps(OpRegistry &registry);
 
 /// slice, slice_axis, reverse/flip (views), _slice_scatter, _set_rows.
 void registerSliceOps(OpRegistry &registry);
