@@ -2,8 +2,10 @@
 mx.random names (mx.random.uniform is mx.nd.random.uniform)."""
 from .base import integer_types
 from .ndarray import random as _nd_random
-from .ndarray.random import (exponential, multinomial, normal, randint, randn,
-                             shuffle, uniform)
+from .ndarray.random import (exponential, gamma,
+                             generalized_negative_binomial, multinomial,
+                             negative_binomial, normal, poisson, randint,
+                             randn, shuffle, uniform)
 
 
 def seed(seed_state, ctx="all"):
@@ -16,4 +18,5 @@ def seed(seed_state, ctx="all"):
 
 
 __all__ = ["seed", "uniform", "normal", "randn", "randint", "exponential",
-           "shuffle", "multinomial"]
+           "gamma", "poisson", "negative_binomial",
+           "generalized_negative_binomial", "shuffle", "multinomial"]
