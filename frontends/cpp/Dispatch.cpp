@@ -512,6 +512,13 @@ NDArray matmul(const NDArray &lhs, const NDArray &rhs) {
   return output;
 }
 
+NDArray iota(const std::string &op, const Shape &shape, int64_t dimension,
+             DType dtype) {
+  compiler::KernelSignature signature{"iota", {}, {}};
+  signature.attributes["dimension"] = {dimension};
+  return generate(op, signature, {}, shape, dtype);
+}
+
 NDArray scalar(double value, DType dtype) {
   NDArray array = NDArray::empty({}, dtype);
   void *data = array.tensor().data();

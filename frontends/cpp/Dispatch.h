@@ -78,6 +78,11 @@ NDArray swapLastTwo(const NDArray &x);
 /// Batched matrix product of two float arrays (rank >= 2).
 NDArray matmul(const NDArray &lhs, const NDArray &rhs);
 
+/// 0, 1, 2, ... along `dimension` of a new array of `shape` and `dtype`
+/// (the iota primitive); errors name `op`.
+NDArray iota(const std::string &op, const Shape &shape, int64_t dimension,
+             DType dtype);
+
 /// A rank-0 array of `dtype` holding `value` converted as C does
 /// (MXNet's scalar operands).
 NDArray scalar(double value, DType dtype);

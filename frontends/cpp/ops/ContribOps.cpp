@@ -26,13 +26,6 @@ namespace {
 
 using Kind = AttrSpec::Kind;
 
-NDArray iotaOf(const std::string &op, const Shape &shape, int64_t dimension,
-               DType dtype) {
-  compiler::KernelSignature iota{"iota", {}, {}};
-  iota.attributes["dimension"] = {dimension};
-  return dispatch::generate(op, iota, {}, shape, dtype);
-}
-
 NDArray binary(const std::string &op, const std::string &primitive,
                const NDArray &a, const NDArray &b, DType dtype) {
   return dispatch::elementwise(op, primitive, {a, b}, dtype);
@@ -102,12 +95,13 @@ NDArray indexCopy(const std::vector<NDArray> &in) {
   NDArray indices = index.dtype() == DType::Int64
                         ? index
                         : dispatch::cast(index, DType::Int64);
-  NDArray match = binary(op, "eq", iotaOf(op, {rows, count}, 0, DType::Int64),
-                         dispatch::reshape(indices, {1, count}), DType::Bool);
+  NDArray match =
+      binary(op, "eq", dispatch::iota(op, {rows, count}, 0, DType::Int64),
+             dispatch::reshape(indices, {1, count}), DType::Bool);
   NDArray numbered = dispatch::elementwise(
       op, "select",
       {match,
-       binary(op, "add", iotaOf(op, {rows, count}, 1, DType::Int64),
+       binary(op, "add", dispatch::iota(op, {rows, count}, 1, DType::Int64),
               dispatch::scalar(1, DType::Int64), DType::Int64),
        dispatch::scalar(0, DType::Int64)},
       DType::Int64);
@@ -148,7 +142,7 @@ NDArray indexArray(const std::vector<NDArray> &in, const Attrs &attrs) {
   expanded.push_back(1);
   std::vector<NDArray> columns;
   for (int64_t axis : axes)
-    columns.push_back(iotaOf(op, expanded, axis, DType::Int64));
+    columns.push_back(dispatch::iota(op, expanded, axis, DType::Int64));
   if (columns.size() == 1)
     return columns[0];
   return call("Concat", columns, {{"dim", std::to_string(rank)}});
@@ -175,7 +169,7 @@ NDArray arangeLike(const std::vector<NDArray> &in, const Attrs &attrs) {
   int64_t count = 1;
   for (int64_t extent : shape)
     count *= extent;
-  NDArray i = iotaOf(op, {count}, 0, DType::Float64);
+  NDArray i = dispatch::iota(op, {count}, 0, DType::Float64);
   NDArray group =
       repeat == 1
           ? i

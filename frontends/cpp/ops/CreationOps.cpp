@@ -98,13 +98,12 @@ void registerCreationOps(OpRegistry &registry) {
            throw Error(formatMessage("arange: [", start, ", ", stop,
                                      ") in steps of ", step,
                                      " has too many elements"));
-         const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
+         const int64_t count =
+             std::max<int64_t>(0, static_cast<int64_t>(steps));
          checkedExtentProduct("arange", count, repeat);
          // iota over (count, repeat) along dimension 0, then start + i * step.
-         compiler::KernelSignature iota{"iota", {}, {}};
-         iota.attributes["dimension"] = {0};
-         NDArray indices = dispatch::generate("arange", iota, {},
-                                              {count, repeat}, DType::Float64);
+         NDArray indices =
+             dispatch::iota("arange", {count, repeat}, 0, DType::Float64);
          NDArray scaled = dispatch::elementwise(
              "arange", "mul", {indices, dispatch::scalar(step, DType::Float64)},
              DType::Float64);

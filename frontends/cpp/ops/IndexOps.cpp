@@ -23,14 +23,6 @@ namespace {
 
 using Kind = AttrSpec::Kind;
 
-/// iota of `shape` along `dimension`, in `dtype` (0, 1, 2, ... there).
-NDArray iotaOf(const std::string &op, const Shape &shape, int64_t dimension,
-               DType dtype) {
-  compiler::KernelSignature iota{"iota", {}, {}};
-  iota.attributes["dimension"] = {dimension};
-  return dispatch::generate(op, iota, {}, shape, dtype);
-}
-
 NDArray elementwise(const std::string &op, const std::string &primitive,
                     const std::vector<NDArray> &inputs, DType dtype) {
   return dispatch::elementwise(op, primitive, inputs, dtype);
@@ -146,10 +138,11 @@ NDArray diag(const std::vector<NDArray> &in, const Attrs &attrs) {
     // The matrix with data on diagonal k: data on the main diagonal of an
     // n x n block, then |k| rows and columns of zeros joined around it.
     const int64_t n = shape[0], q = std::abs(k);
-    NDArray mask = elementwise("diag", "eq",
-                               {iotaOf("diag", {n, n}, 0, DType::Int64),
-                                iotaOf("diag", {n, n}, 1, DType::Int64)},
-                               DType::Bool);
+    NDArray mask =
+        elementwise("diag", "eq",
+                    {dispatch::iota("diag", {n, n}, 0, DType::Int64),
+                     dispatch::iota("diag", {n, n}, 1, DType::Int64)},
+                    DType::Bool);
     NDArray block = elementwise("diag", "select",
                                 {mask, dispatch::reshape(data, {n, 1}),
                                  dispatch::scalar(0, data.dtype())},
@@ -285,7 +278,7 @@ NDArray fillElement0Index(const std::vector<NDArray> &in) {
   // changes nothing, as MXNet.
   const int64_t n = lhs.shape()[0], m = lhs.shape()[1];
   NDArray hit = elementwise(op, "eq",
-                            {iotaOf(op, {n, m}, 1, DType::Int64),
+                            {dispatch::iota(op, {n, m}, 1, DType::Int64),
                              dispatch::reshape(asIndices(rhs), {n, 1})},
                             DType::Bool);
   return elementwise(op, "select", {hit, dispatch::reshape(mhs, {n, 1}), lhs},
@@ -312,7 +305,7 @@ NDArray batchTake(const std::vector<NDArray> &in) {
   NDArray column = call("clip", {dispatch::reshape(asIndices(indices), {rows})},
                         {{"a_min", "0"}, {"a_max", std::to_string(width - 1)}});
   NDArray rowStart = elementwise(op, "mul",
-                                 {iotaOf(op, {rows}, 0, DType::Int64),
+                                 {dispatch::iota(op, {rows}, 0, DType::Int64),
                                   dispatch::scalar(width, DType::Int64)},
                                  DType::Int64);
   NDArray linear = elementwise(op, "add", {rowStart, column}, DType::Int64);

@@ -1,6 +1,6 @@
 //===- JoinOps.cpp - concat, stack, one_hot -------------------------------===//
-#include "frontends/cpp/ops/Ops.h"
 #include "frontends/cpp/ops/Calls.h"
+#include "frontends/cpp/ops/Ops.h"
 
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
@@ -111,10 +111,8 @@ void registerJoinOps(OpRegistry &registry) {
          Shape column = indices.shape();
          column.push_back(1);
          NDArray columnView = indices.view(indices.tensor().reshaped(column));
-         compiler::KernelSignature iota{"iota", {}, {}};
-         iota.attributes["dimension"] = {0};
          NDArray positions =
-             dispatch::generate("one_hot", iota, {}, {depth}, DType::Int64);
+             dispatch::iota("one_hot", {depth}, 0, DType::Int64);
          NDArray hot = dispatch::elementwise(
              "one_hot", "eq", {columnView, positions}, DType::Bool);
          return dispatch::elementwise(

@@ -86,13 +86,8 @@ NDArray transposed(const NDArray &x) { return dispatch::swapLastTwo(x); }
 
 NDArray triangle(const NDArray &x, bool lower, bool strict) {
   const int64_t rows = x.shape()[x.shape().size() - 2], cols = x.shape().back();
-  compiler::KernelSignature iota{"iota", {}, {}};
-  iota.attributes["dimension"] = {0};
-  NDArray r =
-      dispatch::generate("triangle", iota, {}, {rows, cols}, DType::Int64);
-  iota.attributes["dimension"] = {1};
-  NDArray c =
-      dispatch::generate("triangle", iota, {}, {rows, cols}, DType::Int64);
+  NDArray r = dispatch::iota("triangle", {rows, cols}, 0, DType::Int64);
+  NDArray c = dispatch::iota("triangle", {rows, cols}, 1, DType::Int64);
   const char *keep = lower ? (strict ? "gt" : "ge") : (strict ? "lt" : "le");
   NDArray mask = dispatch::elementwise("triangle", keep, {r, c}, DType::Bool);
   return dispatch::elementwise("triangle", "select",

@@ -60,9 +60,7 @@ Sequences sequences(const std::string &op, const std::vector<NDArray> &in,
 }
 
 NDArray iotaOf(const std::string &op, const Shape &shape, int64_t dimension) {
-  compiler::KernelSignature iota{"iota", {}, {}};
-  iota.attributes["dimension"] = {dimension};
-  return dispatch::generate(op, iota, {}, shape, DType::Int64);
+  return dispatch::iota(op, shape, dimension, DType::Int64);
 }
 
 /// (T, B) or (B, T) grids of time steps and of lengths, in data's layout.
