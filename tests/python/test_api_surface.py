@@ -65,6 +65,10 @@ def test_classification_sets_sparse_and_gpu_names_apart(tool):
     assert tool.classify("mxnet.ndarray.op", "IdentityAttachKLSparseReg") is None
     assert tool.classify("mxnet.context", "num_gpus") is None
     assert tool.classify("mxnet", "gpu") is None
+    # MXNet's executor-inserted gradient ops and oneDNN fusions are internal.
+    assert tool.classify("mxnet.ndarray._internal", "_backward_add")[0] == tool.INTERNAL
+    assert tool.classify("mxnet.ndarray._internal", "_sg_mkldnn_conv")[0] == tool.INTERNAL
+    assert tool.classify("mxnet.ndarray._internal", "_plus_scalar") is None
 
     [report] = tool.measure({"mxnet.ndarray.sparse": ["csr_matrix", "retain"]})
     assert report["total"] == 0 and report["missing"] == []
