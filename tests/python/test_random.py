@@ -712,3 +712,17 @@ def test_dirichlet_gradient_numerically():
 def test_bad_density_calls(call, message):
     with pytest.raises(mx.MXNetError, match=message):
         call()
+
+
+def test_new_uniform_and_normal_parameters_compile_nothing():
+    # The parameters are run-time scalars: after the first draw of each
+    # distribution, other (low, high) and (loc, scale) pairs reuse kernels.
+    mx.nd.random.uniform(-1, 1, shape=(4, 3)).asnumpy()
+    mx.nd.random.normal(0, 2, shape=(4, 3)).asnumpy()
+    before = mx._core.kernel_cache_stats()["misses"]
+    for k in range(1, 6):
+        u = mx.nd.random.uniform(-k, 2 * k, shape=(4, 3)).asnumpy()
+        n = mx.nd.random.normal(k, 0.5 * k, shape=(4, 3)).asnumpy()
+        assert (u >= -k).all() and (u < 2 * k).all()
+        assert np.isfinite(n).all()
+    assert mx._core.kernel_cache_stats()["misses"] == before

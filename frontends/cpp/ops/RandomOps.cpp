@@ -448,9 +448,23 @@ NDArray sampleFromNumbers(const std::string &op, const Distribution &dist,
     return dispatch::generate(op, {"broadcast_to", {}, {}},
                               {dispatch::scalar(*known[0], dtype)}, shape,
                               dtype, out);
-  if (name == "uniform" || name == "normal")
-    return primitiveDraw(op, name == "normal", *known[0], *known[1], shape,
-                         dtype, out);
+  if (name == "uniform" || name == "normal") {
+    // The primitives' parameters are compile-time attributes: always draw
+    // U[0, 1) or N(0, 1) (one kernel for every call) and scale and shift
+    // with run-time scalars, so an initializer with a new scale per layer
+    // compiles nothing.
+    const bool normal = name == "normal";
+    const double a = *known[0], b = *known[1];
+    const double scale = normal ? b : b - a;
+    if (a == 0 && scale == 1)
+      return primitiveDraw(op, normal, 0, 1, shape, dtype, out);
+    NDArray draw = primitiveDraw(op, normal, 0, 1, shape, dtype);
+    NDArray scaled = dispatch::elementwise(
+        op, "mul", {draw, dispatch::scalar(scale, dtype)}, dtype);
+    return dispatch::elementwise(op, "add",
+                                 {scaled, dispatch::scalar(a, dtype)}, dtype,
+                                 out);
+  }
   Ew e(op, kF64);
   return rounded(dist.sample(e, params, shape, known), dtype, out);
 }
