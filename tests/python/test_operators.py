@@ -127,6 +127,25 @@ def test_reduction_exclude_and_methods():
         mx.nd.mean(mx.nd.array([1, 2, 4], dtype="int32")).asnumpy(), [2])
 
 
+@pytest.mark.parametrize("dtype", ["int32", "float16", "float64", "int64", "uint8", "float32"])
+def test_argmax_indices_have_the_input_dtype(dtype):
+    # Measured with mxnet==1.9.1: argmax/argmin keep the input's dtype.
+    x = mx.nd.array([[1, 5, 2]], dtype=dtype)
+    assert mx.nd.argmax(x, axis=1).dtype == np.dtype(dtype).type
+    assert mx.nd.argmin(x).dtype == np.dtype(dtype).type
+    assert mx.nd.argmax(x, axis=1).asnumpy().tolist() == [1]
+
+
+def test_empty_axis_tuple_reduces_everything():
+    # Measured with mxnet==1.9.1: axis=() is every axis, exclude or not.
+    x = mx.nd.array([[1, 2, 3], [4, 5, 6]])
+    assert mx.nd.sum(x, axis=()).asnumpy().tolist() == [21]
+    assert mx.nd.max(x, axis=()).asnumpy().tolist() == [6]
+    assert mx.nd.mean(x, axis=()).asnumpy().tolist() == [3.5]
+    assert mx.nd.sum(x, axis=(), keepdims=True).shape == (1, 1)
+    assert mx.nd.sum(x, axis=(), exclude=True).asnumpy().tolist() == [21]
+
+
 def test_argmax_gives_float32_indices():
     x = rand((4, 6))
     a = mx.nd.array(x)
@@ -442,3 +461,52 @@ def test_out_is_returned_itself_as_mxnet_does():
     both = mx.nd.zeros((4,))
     assert mx.nd.concat(x, x, dim=0, out=both) is both
     np.testing.assert_array_equal(out.asnumpy(), [0, 2])
+
+
+def test_split_and_topk_both_write_into_out_as_mxnet():
+    # Measured with mxnet==1.9.1: the given arrays are filled and returned.
+    x = mx.nd.array([[1, 2], [3, 4], [5, 6], [7, 8]])
+    o1, o2 = mx.nd.zeros((2, 2)), mx.nd.zeros((2, 2))
+    parts = mx.nd.split(x, num_outputs=2, axis=0, out=[o1, o2])
+    assert parts[0] is o1 and parts[1] is o2
+    assert o2.asnumpy().tolist() == [[5, 6], [7, 8]]
+    values, indices = mx.nd.zeros((4, 1)), mx.nd.zeros((4, 1))
+    got = mx.nd.topk(x, k=1, ret_typ="both", out=[values, indices])
+    assert got[0] is values and got[1] is indices
+    assert values.asnumpy().ravel().tolist() == [2, 4, 6, 8]
+    assert indices.asnumpy().ravel().tolist() == [1, 1, 1, 1]
+    with pytest.raises(mx.MXNetError, match="split: out expected 2"):
+        mx.nd.split(x, num_outputs=2, axis=0, out=[o1])
+
+
+def test_transpose_method_takes_axes_as_keyword():
+    x = mx.nd.array(np.arange(6).reshape(2, 3))
+    assert x.transpose(axes=(1, 0)).shape == (3, 2)
+    assert x.transpose(1, 0).shape == (3, 2)
+    assert x.transpose((1, 0)).shape == (3, 2)
+    assert x.transpose().shape == (3, 2)
+
+
+def test_numpy_scalars_on_the_left_give_ndarrays_and_keep_gradients():
+    # Measured with mxnet==1.9.1: NDArray results, and x.grad = [3, 3].
+    x = mx.nd.array([1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.sum(np.float32(3.0) * x)
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [3, 3]
+    assert isinstance(np.float64(2) * x, mx.nd.NDArray)
+    assert isinstance(np.int64(1) + x, mx.nd.NDArray)
+    assert isinstance(np.float32(1) - x, mx.nd.NDArray)
+    assert (np.float32(6) / x).asnumpy().tolist() == [6, 3]
+    # A numpy array with an NDArray is a TypeError, as in MXNet.
+    with pytest.raises(TypeError):
+        x + np.array([1.0, 1.0])
+    with pytest.raises(TypeError):
+        np.array([1.0, 1.0]) + x
+    # ... while converting explicitly still works.
+    assert np.asarray(x).tolist() == [1, 2]
+
+
+def test_version_is_the_mxnet_api_version():
+    assert mx.__version__ == "1.9.1"

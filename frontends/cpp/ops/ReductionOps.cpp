@@ -14,7 +14,9 @@ std::vector<int64_t> reducedAxes(const std::string &op, const NDArray &x,
   const int64_t rank = static_cast<int64_t>(x.shape().size());
   std::optional<std::vector<int64_t>> given = attrs.getOptionalIntTuple("axis");
   std::vector<int64_t> axes;
-  if (!given) {
+  // No axis, or an empty tuple (MXNet's axis=()), reduces every axis, with
+  // or without exclude.
+  if (!given || given->empty()) {
     for (int64_t dim = 0; dim < rank; ++dim)
       axes.push_back(dim);
     return axes;
@@ -130,7 +132,7 @@ void registerReductionOps(OpRegistry &registry) {
          "Indices of the " +
              std::string(name == "argmax" ? "largest" : "smallest") +
              " elements along axis (of the flattened array by default), "
-             "as float32 like MXNet.",
+             "in the input's dtype, as MXNet's.",
          [name](const std::vector<NDArray> &in, const Attrs &attrs,
                 const NDArray &out) {
            NDArray x = in[0];
@@ -152,7 +154,9 @@ void registerReductionOps(OpRegistry &registry) {
            NDArray indices = dispatch::reduction(
                name, x, {*axis}, keepdims && attrs.getOptionalInt("axis"),
                DType::Int64);
-           return atLeastRankOne(dispatch::cast(indices, DType::Float32));
+           // Indices in the input's dtype, as MXNet's (float32 for float32
+           // input, int32 for int32, ...).
+           return atLeastRankOne(dispatch::cast(indices, in[0].dtype()));
          }});
 }
 

@@ -29,7 +29,11 @@ from . import profiler
 from . import autograd
 from . import test_utils
 
-__version__ = "0.1.0"
+# The MXNet API version kiln implements: MXNet programs test mx.__version__
+# (import mxnet gives this very module). kiln's own release is
+# __kiln_version__.
+__version__ = "1.9.1"
+__kiln_version__ = "0.1.0"
 
 __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "current_context", "AttrScope", "is_np_array", "is_np_shape",

@@ -183,8 +183,22 @@ def _reshape(self, *shape, **kwargs):
 
 NDArray.reshape = _reshape
 NDArray.T = property(lambda self: op.transpose(self))
-NDArray.transpose = lambda self, *axes: op.transpose(
-    self, axes=tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes)
+def _transpose_method(self, *axes, **kwargs):
+    """MXNet's NDArray.transpose: axes as arguments, as one tuple, or as
+    axes=; none reverses them."""
+    if "axes" in kwargs:
+        if axes:
+            raise TypeError("transpose() got axes both positionally and as "
+                            "a keyword")
+        axes = kwargs.pop("axes")
+    elif len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    if axes is None:
+        axes = ()
+    return op.transpose(self, axes=tuple(axes), **kwargs)
+
+
+NDArray.transpose = _transpose_method
 NDArray.expand_dims = lambda self, axis: op.expand_dims(self, axis=axis)
 NDArray.squeeze = lambda self, axis=None: op.squeeze(self, axis=axis)
 NDArray.flatten = lambda self: op.flatten(self)
@@ -303,6 +317,12 @@ NDArray.as_np_ndarray = _as_np_ndarray
 NDArray.__len__ = lambda self: self.shape[0] if self.shape else 0
 NDArray.__array__ = lambda self, dtype=None: (
     self.asnumpy() if dtype is None else self.asnumpy().astype(dtype))
+# np.asarray(x) works through __array__, but numpy's operators and ufuncs
+# must not take an NDArray over (np.float32(3) * x would give a numpy array
+# and fall out of autograd): they return NotImplemented, so Python calls the
+# NDArray's reflected operator, as with MXNet's NDArray, which numpy cannot
+# convert at all.
+NDArray.__array_ufunc__ = None
 NDArray.__reduce__ = lambda self: (array, (self.asnumpy(), None, self.dtype))
 NDArray.split = lambda self, *args, **kwargs: op.split(self, *args, **kwargs)
 

@@ -22,14 +22,24 @@ def topk(data, axis=-1, k=1, ret_typ="indices", is_ascend=False,
     'mask' (data's shape, 1 where chosen) or 'both' ([values, indices]).
     Raises MXNetError for an axis out of range or k above its extent."""
     if ret_typ == "both":
-        if out is not None:
-            raise MXNetError("topk: out= is not supported with ret_typ='both'")
+        values_out, indices_out = _two_outs("topk", out)
         return [_registry_topk(data, axis=axis, k=k, ret_typ="value",
-                               is_ascend=is_ascend),
+                               is_ascend=is_ascend, out=values_out),
                 _registry_topk(data, axis=axis, k=k, ret_typ="indices",
-                               is_ascend=is_ascend, dtype=dtype)]
+                               is_ascend=is_ascend, dtype=dtype,
+                               out=indices_out)]
     return _registry_topk(data, axis=axis, k=k, ret_typ=ret_typ,
                           is_ascend=is_ascend, dtype=dtype, out=out)
+
+
+def _two_outs(op, out):
+    """out= of an op with two results: None, or a list/tuple of two arrays."""
+    if out is None:
+        return None, None
+    if not isinstance(out, (list, tuple)) or len(out) != 2:
+        raise MXNetError("%s: out expected a list of 2 NDArrays, got %r"
+                         % (op, out))
+    return out[0], out[1]
 
 
 def split(data, num_outputs, axis=1, squeeze_axis=False, out=None, name=None):
@@ -52,12 +62,20 @@ def split(data, num_outputs, axis=1, squeeze_axis=False, out=None, name=None):
     if squeeze_axis and step != 1:
         raise MXNetError("split: squeeze_axis needs parts of extent 1, got %d"
                          % step)
+    if out is not None:
+        outs = [out] if not isinstance(out, (list, tuple)) else list(out)
+        if len(outs) != num_outputs:
+            raise MXNetError("split: out expected %d NDArrays, got %d"
+                             % (num_outputs, len(outs)))
     parts = []
     for index in range(num_outputs):
         part = slice_axis(data, axis=axis, begin=index * step,  # noqa: F821
                           end=(index + 1) * step)
         if squeeze_axis:
             part = squeeze(part, axis=axis)  # noqa: F821
+        if out is not None:
+            # Written into the given array, which is what comes back (MXNet).
+            part = identity(part, out=outs[index])  # noqa: F821
         parts.append(part)
     return parts[0] if num_outputs == 1 else parts
 
