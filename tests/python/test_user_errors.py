@@ -62,8 +62,10 @@ def test_operator_errors_stay_mxnet_errors():
     lambda: mx.nd.full((2**62 + 1, 4), 1.0),
     lambda: mx.nd.one_hot(mx.nd.ones((1, 2), dtype="int32"), depth=2**62),
     lambda: mx.nd.broadcast_to(mx.nd.ones((1, 1)), shape=(2**40, 2**40)),
-    lambda: mx.nd.tile(mx.nd.ones((2**31,)), reps=(2**40,)),
-    lambda: mx.nd.repeat(mx.nd.ones((2**31,)), repeats=2**40),
+    # Zero-size inputs with a long axis: the overflow comes from the
+    # attributes, without allocating anything first.
+    lambda: mx.nd.tile(mx.nd.ones((2**31, 0)), reps=(2**40, 1)),
+    lambda: mx.nd.repeat(mx.nd.ones((2**31, 0)), repeats=2**40, axis=0),
     lambda: mx.nd.random.uniform(shape=(2**40, 2**40)),
     lambda: mx.nd.arange(0, 1e30),
     lambda: mx.nd.ones((2, 3)).reshape((2**62, 2**62, 0)),
