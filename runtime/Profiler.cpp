@@ -134,6 +134,28 @@ void Profiler::setThreadName(const std::string &name) {
   threadNames_[threadIdLocked()] = name;
 }
 
+void Profiler::recordUserCounter(const std::string &name, int64_t value) {
+  const int64_t now = nowNs();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (recordOps_.load(std::memory_order_relaxed))
+    userCounters_.push_back({name, now, value});
+}
+
+void Profiler::recordMarker(const std::string &name, const std::string &scope) {
+  const char chromeScope = scope == "global"    ? 'g'
+                           : scope == "process" ? 'p'
+                           : scope == "thread"  ? 't'
+                                                : '\0';
+  if (!chromeScope)
+    throw Error(formatMessage("profiler.Marker.mark: scope expected "
+                              "'global', 'process' or 'thread', got '",
+                              scope, "'"));
+  const int64_t now = nowNs();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (recordOps_.load(std::memory_order_relaxed))
+    markers_.push_back({name, threadIdLocked(), now, chromeScope});
+}
+
 void Profiler::recordOp(const std::string &name, Device device, int64_t startNs,
                         int64_t endNs) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -194,6 +216,15 @@ std::string Profiler::chromeTraceJson() const {
   }
   for (const CounterEvent &event : counters_)
     noteDevice(event.device);
+  // User counters and markers belong to the host's process.
+  if (!userCounters_.empty() || !markers_.empty())
+    noteDevice(Device::cpu());
+  for (const MarkerEvent &event : markers_) {
+    std::pair<int, int> key{processId(Device::cpu()), event.threadId};
+    if (std::find(processThreads.begin(), processThreads.end(), key) ==
+        processThreads.end())
+      processThreads.push_back(key);
+  }
   for (Device device : devices) {
     separator();
     out << "{\"ph\": \"M\", \"name\": \"process_name\", \"pid\": "
@@ -223,6 +254,21 @@ std::string Profiler::chromeTraceJson() const {
         << ", \"ts\": " << micros(event.timeNs)
         << ", \"args\": {\"bytes in use\": " << event.value << "}}";
   }
+  for (const UserCounterEvent &event : userCounters_) {
+    separator();
+    out << "{\"ph\": \"C\", \"cat\": \"counter\", \"name\": \""
+        << jsonEscape(event.name) << "\", \"pid\": " << processId(Device::cpu())
+        << ", \"ts\": " << micros(event.timeNs) << ", \"args\": {\""
+        << jsonEscape(event.name) << "\": " << event.value << "}}";
+  }
+  for (const MarkerEvent &event : markers_) {
+    separator();
+    out << "{\"ph\": \"i\", \"cat\": \"marker\", \"name\": \""
+        << jsonEscape(event.name) << "\", \"pid\": " << processId(Device::cpu())
+        << ", \"tid\": " << event.threadId
+        << ", \"ts\": " << micros(event.timeNs) << ", \"s\": \"" << event.scope
+        << "\"}";
+  }
   out << "\n]\n}\n";
   return out.str();
 }
@@ -243,6 +289,8 @@ void Profiler::dump(bool finished) {
     std::lock_guard<std::mutex> lock(mutex_);
     ops_.clear();
     counters_.clear();
+    userCounters_.clear();
+    markers_.clear();
   }
 }
 
@@ -347,6 +395,8 @@ void Profiler::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   ops_.clear();
   counters_.clear();
+  userCounters_.clear();
+  markers_.clear();
   opTotals_.clear();
   memoryTotals_.clear();
 }

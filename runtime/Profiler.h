@@ -75,6 +75,12 @@ public:
   void recordOp(const std::string &name, Device device, int64_t startNs,
                 int64_t endNs);
   void recordCounter(const std::string &name, Device device, int64_t value);
+  /// A user's counter (MXNet's profiler.Counter) taking `value` now;
+  /// recorded while ops are.
+  void recordUserCounter(const std::string &name, int64_t value);
+  /// A user's instant marker (MXNet's profiler.Marker.mark) on the calling
+  /// thread; `scope` is "global", "process" or "thread".
+  void recordMarker(const std::string &name, const std::string &scope);
 
   /// Names the calling thread in traces ("cpu(0) compute worker 1").
   void setThreadName(const std::string &name);
@@ -123,6 +129,19 @@ private:
   std::atomic<bool> recordMemory_{false};
   std::vector<OpEvent> ops_;
   std::vector<CounterEvent> counters_;
+  struct UserCounterEvent {
+    std::string name;
+    int64_t timeNs;
+    int64_t value;
+  };
+  struct MarkerEvent {
+    std::string name;
+    int threadId;
+    int64_t timeNs;
+    char scope; // Chrome's instant-event scope: 'g', 'p' or 't'.
+  };
+  std::vector<UserCounterEvent> userCounters_;
+  std::vector<MarkerEvent> markers_;
   std::map<std::string, Totals> opTotals_;
   std::map<std::string, MemoryTotals> memoryTotals_;
   std::map<int, std::string> threadNames_;

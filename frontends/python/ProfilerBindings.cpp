@@ -79,6 +79,18 @@ void bindProfiler(py::module_ &parent) {
           profiler.recordOp(name, Device::cpu(), startNs, endNs);
       },
       py::arg("name"), py::arg("start_ns"), py::arg("end_ns"));
+  m.def(
+      "record_counter",
+      [](const std::string &name, int64_t value) {
+        Profiler::global().recordUserCounter(name, value);
+      },
+      py::arg("name"), py::arg("value"));
+  m.def(
+      "record_marker",
+      [](const std::string &name, const std::string &scope) {
+        Profiler::global().recordMarker(name, scope);
+      },
+      py::arg("name"), py::arg("scope"));
   m.def("clear", [] { Profiler::global().clear(); });
 
   // Facts about the runtime, for users and tests.

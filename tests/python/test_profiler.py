@@ -190,3 +190,39 @@ def test_exit_with_pending_work_is_clean():
         """)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_counters_and_markers_in_the_trace(trace_file):
+    domain = mx.profiler.Domain("app")
+    counter = domain.new_counter("batches", 5)  # before run: not recorded
+    marker = mx.profiler.Marker(domain, "epoch_end")
+    mx.profiler.set_state("run")
+    counter.increment()
+    counter += 3
+    counter.decrement(2)
+    counter.set_value(40)
+    marker.mark()
+    domain.new_marker("checkpoint").mark("global")
+    mx.profiler.Marker(None, "step").mark("thread")
+    mx.profiler.set_state("stop")
+    counter.increment()  # after stop: not recorded
+    mx.profiler.dump()
+    events = json.loads(trace_file.read_text())["traceEvents"]
+    values = [e["args"]["app::batches"] for e in events
+              if e["ph"] == "C" and e.get("cat") == "counter"]
+    assert values == [6, 9, 7, 40]
+    marks = {e["name"]: e["s"] for e in events if e["ph"] == "i"}
+    assert marks == {"app::epoch_end": "p", "app::checkpoint": "g", "step": "t"}
+    assert str(counter) == "app::batches"
+
+
+def test_counter_and_marker_errors():
+    counter = mx.profiler.Counter(None, "c")
+    with pytest.raises(TypeError, match="integer"):
+        counter.set_value(1.5)
+    with pytest.raises(TypeError, match="integer"):
+        counter.increment("2")
+    with pytest.raises(mx.MXNetError, match="scope expected"):
+        mx.profiler.Marker(None, "m").mark("everywhere")
+    with pytest.raises(mx.MXNetError, match="kvstore"):
+        mx.profiler.set_kvstore_handle(None)

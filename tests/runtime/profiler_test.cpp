@@ -110,6 +110,28 @@ TEST_F(ProfilerTest, ChromeTraceHasCompleteEventsAndNamedThreads) {
   EXPECT_TRUE(profiler.opEvents().empty()) << "finished dump keeps events";
 }
 
+TEST_F(ProfilerTest, UserCountersAndMarkersWhileRunning) {
+  Profiler &profiler = Profiler::global();
+  profiler.recordUserCounter("app::before", 1); // not running: dropped
+  profiler.setRunning(true);
+  profiler.recordUserCounter("app::batches", 7);
+  profiler.recordMarker("app::epoch", "global");
+  profiler.recordMarker("app::step", "thread");
+  EXPECT_THROW(profiler.recordMarker("bad", "everywhere"), Error);
+  profiler.setRunning(false);
+  const std::string json = profiler.chromeTraceJson();
+  EXPECT_EQ(json.find("app::before"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"cat\": \"counter\", \"name\": \"app::batches\""),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("{\"app::batches\": 7}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"name\": \"app::epoch\""), std::string::npos);
+  EXPECT_NE(json.find("\"s\": \"g\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"s\": \"t\""), std::string::npos) << json;
+  profiler.clear();
+  EXPECT_EQ(profiler.chromeTraceJson().find("app::batches"), std::string::npos);
+}
+
 TEST_F(ProfilerTest, DumpToAnUnwritablePathIsAnError) {
   Profiler &profiler = Profiler::global();
   ProfilerConfig config = profiler.config();

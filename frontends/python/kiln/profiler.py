@@ -15,11 +15,14 @@ counters. ``profile_api`` and ``continuous_dump`` are accepted for
 compatibility and have no effect yet: kiln has no separate C API layer to time,
 and dumps happen when asked.
 """
+import numbers as _numbers
+
 from . import _core
 from .base import MXNetError
 
 __all__ = ["set_config", "set_state", "dump", "dumps", "pause", "resume",
-           "Domain", "Task", "Frame", "Event",
+           "Domain", "Task", "Frame", "Event", "Counter", "Marker",
+           "set_kvstore_handle",
            "profiler_set_config", "profiler_set_state", "dump_profile"]
 
 # MXNet's ProfileConfigParam and its defaults.
@@ -145,6 +148,12 @@ class Domain:
     def new_frame(self, name):
         return Frame(self, name)
 
+    def new_counter(self, name, value=None):
+        return Counter(self, name, value)
+
+    def new_marker(self, name):
+        return Marker(self, name)
+
 
 class _Span:
     """A named interval recorded between start() and stop(), or as a
@@ -191,3 +200,77 @@ class Event(_Span):
 
     def __init__(self, name):
         super().__init__(None, name)
+
+
+def _qualified(domain, name):
+    return "%s::%s" % (domain, name) if domain else name
+
+
+class Counter:
+    """MXNet's profiler.Counter(domain, name, value=None): an integer shown
+    as a counter track in the trace; each set_value/increment/decrement
+    (also += and -=) records its new value while the profiler runs.
+
+    Raises TypeError for a value that is not an integer."""
+
+    def __init__(self, domain, name, value=None):
+        self.domain = domain
+        self.name = name
+        self._value = 0
+        if value is not None:
+            self.set_value(value)
+
+    @staticmethod
+    def _checked(value, what):
+        if isinstance(value, bool) or not isinstance(value, _numbers.Integral):
+            raise TypeError("profiler.Counter: %s expected an integer, got %r"
+                            % (what, value))
+        return int(value)
+
+    def set_value(self, value):
+        self._value = self._checked(value, "value")
+        _core.profiler.record_counter(_qualified(self.domain, self.name),
+                                      self._value)
+
+    def increment(self, delta=1):
+        self.set_value(self._value + self._checked(delta, "delta"))
+
+    def decrement(self, delta=1):
+        self.set_value(self._value - self._checked(delta, "delta"))
+
+    def __iadd__(self, delta):
+        self.increment(delta)
+        return self
+
+    def __isub__(self, delta):
+        self.decrement(delta)
+        return self
+
+    def __str__(self):
+        return _qualified(self.domain, self.name)
+
+
+class Marker:
+    """MXNet's profiler.Marker(domain, name): mark(scope) records an instant
+    event in the trace. scope: 'global', 'process' (default) or 'thread'
+    ('task' and 'marker', which MXNet also names, mark the thread); any other
+    value raises MXNetError."""
+
+    _SCOPES = {"global": "global", "process": "process", "thread": "thread",
+               "task": "thread", "marker": "thread"}
+
+    def __init__(self, domain, name):
+        self.domain = domain
+        self.name = name
+
+    def mark(self, scope="process"):
+        _core.profiler.record_marker(_qualified(self.domain, self.name),
+                                     self._SCOPES.get(scope, scope))
+
+
+def set_kvstore_handle(handle):
+    """MXNet's hook for profiling a distributed kvstore's servers; kiln has
+    no distributed kvstore yet, so it raises MXNetError."""
+    raise MXNetError("profiler.set_kvstore_handle: kiln has no distributed "
+                     "kvstore yet")
+
