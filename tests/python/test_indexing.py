@@ -188,8 +188,10 @@ def test_indexing_errors():
         a[[3]]
     with pytest.raises(IndexError):
         a[[0, -4]] = 1
-    with pytest.raises(mx.MXNetError, match="mix of index arrays"):
-        a[1:, [0]]
+    # A slice mixed with an index array works (numpy's rule, as MXNet).
+    np.testing.assert_array_equal(a[1:, [0]].asnumpy(), np.asarray(BASE, dtype=np.float32)[1:, [0]])
+    with pytest.raises(mx.MXNetError, match="Ellipsis or None"):
+        a[..., [0]]
     # As mxnet==1.9.1: float indices truncate, index arrays broadcast.
     np.testing.assert_array_equal(a[[0.5]].asnumpy(), a[[0]].asnumpy())
     np.testing.assert_array_equal(a[[0, 1], [0]].asnumpy(), a[[0, 1], [0, 0]].asnumpy())
@@ -218,3 +220,43 @@ def test_out_for_every_kind_of_op(call, expected):
     assert abs(total.asscalar() - x.sum()) < 1e-5
     with pytest.raises(mx.MXNetError, match="out has shape"):
         nd.dot(nd.array(x), nd.array(x), out=nd.zeros((2, 2)))
+
+
+MIXED_KEYS = [
+    (np.array([0, 1]), slice(None), np.array([1, 3])),
+    (slice(None), np.array([0, 2]), np.array([1, 3])),
+    (slice(None), np.array([0, 2]), 1),
+    (1, slice(None), np.array([[0, 1], [2, 3]])),
+    (np.array([1, 0]), slice(1, 3), np.array([0, 3]), slice(None, None, 2)),
+    (slice(None), np.array([[0], [2]]), np.array([1, 3])),
+    (np.array([-1, 0]), slice(None), slice(None), np.array([4, -5])),
+]
+
+
+@pytest.mark.parametrize("key", MIXED_KEYS, ids=[str(i) for i in range(len(MIXED_KEYS))])
+def test_index_arrays_mixed_with_slices_follow_numpy(key):
+    # MXNet 1.9.1 gives numpy's results for each of these (checked with it):
+    # broadcast index dimensions replace adjacent indexed axes, else lead.
+    data = np.arange(120, dtype=np.float32).reshape(2, 3, 4, 5)
+    np.testing.assert_array_equal(mx.nd.array(data)[key].asnumpy(), data[key])
+
+
+def test_mixed_indexing_gradient_scatters_back():
+    data = mx.nd.array(np.arange(24, dtype=np.float64).reshape(2, 3, 4), dtype="float64")
+    data.attach_grad()
+    with mx.autograd.record():
+        picked = data[np.array([0, 1, 1]), :, np.array([1, 3, 3])]
+        picked.sum().backward()
+    expected = np.zeros((2, 3, 4))
+    np.add.at(expected, (np.array([0, 1, 1]), slice(None), np.array([1, 3, 3])), 1)
+    np.testing.assert_array_equal(data.grad.asnumpy(), expected)
+
+
+def test_mixed_indexing_errors():
+    x = mx.nd.ones((2, 3, 4))
+    with pytest.raises(IndexError):
+        x[np.array([0, 2]), :, np.array([0, 1])]
+    with pytest.raises(IndexError):
+        x[np.array([0]), :, 7]
+    with pytest.raises(ValueError, match="broadcast"):
+        x[np.array([0, 1]), :, np.array([0, 1, 2])]

@@ -141,9 +141,63 @@ def _advanced_getitem(self, key):
         axis = arrays[0]
         return _nd.take(self, _index_array(items[axis], self.shape[axis], axis),
                         axis=axis)
-    raise MXNetError("__getitem__: this mix of index arrays and slices is not "
-                     "supported; use one index array with full slices (x[:, idx]) "
-                     "or a tuple of index arrays")
+    if all(isinstance(item, (_builtins.slice, int, _np.integer)) or _is_index_array(item)
+           for item in items):
+        return _mixed_getitem(self, items)
+    raise MXNetError("__getitem__: index arrays mixed with Ellipsis or None are "
+                     "not supported; spell out the slices (x[idx, :, :])")
+
+
+def _mixed_getitem(self, items):
+    """Index arrays and ints mixed with slices, as numpy (and MXNet) index:
+    the slices apply first; the arrays and ints, broadcast together, gather
+    along their axes; the gathered dimensions replace the indexed axes when
+    those are adjacent, and come first otherwise."""
+    if len(items) > self.ndim:
+        raise IndexError("too many indices (%d) for array with %d dimensions"
+                         % (len(items), self.ndim))
+    items = list(items) + [_builtins.slice(None)] * (self.ndim - len(items))
+    indexed = [axis for axis, item in enumerate(items)
+               if not isinstance(item, _builtins.slice)]
+    # 1. The slices (the indexed axes kept whole).
+    begin = tuple(item.start if isinstance(item, _builtins.slice) else None for item in items)
+    end = tuple(item.stop if isinstance(item, _builtins.slice) else None for item in items)
+    step = tuple((item.step or 1) if isinstance(item, _builtins.slice) else 1 for item in items)
+    sliced = _nd.slice(self, begin=begin, end=end, step=step)
+    # 2. Index arrays (ints as 0-d ones), bounds-checked, broadcast together.
+    arrays = []
+    for axis in indexed:
+        item = items[axis]
+        if isinstance(item, (int, _np.integer)):
+            extent = self.shape[axis]
+            if not -extent <= int(item) < extent:
+                raise IndexError("index %d is out of bounds for axis %d with "
+                                 "size %d" % (item, axis, extent))
+            item = [int(item) % extent]
+            arrays.append(_index_array(item, extent, axis).astype("int64").reshape(()))
+            continue
+        arrays.append(_index_array(item, self.shape[axis], axis).astype("int64"))
+    shapes = [a.shape for a in arrays]
+    try:
+        shape = _np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError("__getitem__: index arrays of shapes %s cannot be "
+                         "broadcast together" % ", ".join(map(str, shapes)))
+    arrays = [a if a.shape == shape else _nd.broadcast_to(a.reshape((1,) * (len(shape) - a.ndim) + a.shape), shape=shape)
+              for a in arrays]
+    # 3. Indexed axes first, gather.
+    rest = [axis for axis in range(self.ndim) if axis not in indexed]
+    moved = _nd.transpose(sliced, axes=tuple(indexed + rest))
+    gathered = _nd.gather_nd(moved, _nd.stack(*arrays, axis=0))
+    # 4. Adjacent indexed axes: their result dimensions go where they were.
+    adjacent = indexed == list(range(indexed[0], indexed[-1] + 1))
+    if adjacent and indexed[0] > 0 and rest:
+        before = len([axis for axis in rest if axis < indexed[0]])
+        count = len(shape)
+        order = (list(range(count, count + before)) + list(range(count))
+                 + list(range(count + before, count + len(rest))))
+        gathered = _nd.transpose(gathered, axes=tuple(order))
+    return gathered
 
 
 def _view(op, array, **attrs):
