@@ -701,3 +701,24 @@ def test_inverse_trigonometry_gradients(name):
     check_numeric_gradient(getattr(mx.nd, name),
                            [np.array([-0.7, -0.2, 0.3, 0.6], dtype=np.float64)],
                            dtype=np.float64, numeric_eps=1e-6, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("axes, keepdims", [((1,), False), ((0, 2), True), ((0, 1, 2), False)])
+def test_moments_gradient(axes, keepdims):
+    def loss(x):
+        mean, var = nd.moments(x, axes=axes, keepdims=keepdims)
+        return (mean * 3).sum() + (var * var).sum()
+    check_numeric_gradient(loss, [np.random.RandomState(0).randn(2, 3, 4)],
+                           dtype=np.float64, numeric_eps=1e-6, rtol=1e-5, atol=1e-7)
+
+
+def test_amp_multicast_gradient_is_cast_back():
+    a = nd.array([1.0, 2.0], dtype="float16")
+    b = nd.array([3.0, 4.0], dtype="float32")
+    a.attach_grad()
+    b.attach_grad()
+    with mx.autograd.record():
+        x, y = nd.amp_multicast(a, b, num_outputs=2)
+        (x * 2 + y * 5).sum().backward()
+    assert a.grad.dtype == np.float16 and a.grad.asnumpy().tolist() == [2, 2]
+    assert b.grad.asnumpy().tolist() == [5, 5]

@@ -870,6 +870,14 @@ void registerArrayUtilities(OpRegistry &registry) {
           outs.empty() ? NDArray() : outs[i]));
     return results;
   };
+  // Each output is a cast of its input: the gradient is cast back.
+  multicast.outputsGradient = [](const OutputsGradientArgs &args) {
+    std::vector<NDArray> grads;
+    for (size_t i = 0; i < args.inputs.size(); ++i)
+      grads.push_back(
+          dispatch::cast(args.outputGrads[i], args.inputs[i].dtype()));
+    return grads;
+  };
   registry.add(std::move(multicast));
 
   OpSpec moments{
@@ -914,6 +922,35 @@ void registerArrayUtilities(OpRegistry &registry) {
       var = invokeOp("identity", {var}, {}, outs[1]);
     }
     return std::vector<NDArray>{mean, var};
+  };
+  // d/dx of mean is g_mean / N; of var (ddof 0) g_var * 2 (x - mean) / N,
+  // N the number of elements reduced; both broadcast back over the axes.
+  moments.outputsGradient = [](const OutputsGradientArgs &args) {
+    const NDArray &x = args.inputs[0];
+    const std::vector<int64_t> given = *args.attrs.getOptionalIntTuple("axes");
+    std::vector<int64_t> axes;
+    for (int64_t axis : given)
+      axes.push_back(checkedAxis("moments", axis, x.shape().size()));
+    Shape kept = x.shape();
+    int64_t count = 1;
+    for (int64_t axis : axes) {
+      count *= kept[axis];
+      kept[axis] = 1;
+    }
+    auto keptShape = [&](const NDArray &g) {
+      return call("reshape", {g}, {{"shape", shapeAttr(kept)}});
+    };
+    const std::string axisAttr = shapeAttr(axes);
+    NDArray meanKept =
+        call("mean", {x}, {{"axis", axisAttr}, {"keepdims", "True"}});
+    NDArray deviation = call("broadcast_sub", {x, meanKept});
+    NDArray fromMean = callScalar("_div_scalar", keptShape(args.outputGrads[0]),
+                                  static_cast<double>(count));
+    NDArray fromVar = call(
+        "broadcast_mul",
+        {callScalar("_mul_scalar", deviation, 2.0 / static_cast<double>(count)),
+         keptShape(args.outputGrads[1])});
+    return std::vector<NDArray>{call("broadcast_add", {fromVar, fromMean})};
   };
   registry.add(std::move(moments));
 
