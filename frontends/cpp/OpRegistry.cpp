@@ -258,6 +258,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerIndexOps(*created);
     ops::registerSequenceOps(*created);
     ops::registerContribOps(*created);
+    ops::registerAttentionOps(*created);
     ops::registerMathOps(*created);
     ops::registerMatrixOps(*created);
     ops::registerLapackOps(*created);

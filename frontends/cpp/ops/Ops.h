@@ -53,6 +53,9 @@ void registerSequenceOps(OpRegistry &registry);
 /// _contrib_arange_like, _contrib_div_sqrt_dim, _contrib_allclose,
 /// _contrib_round_ste, _contrib_sign_ste, _contrib_gradientmultiplier.
 void registerContribOps(OpRegistry &registry);
+/// _contrib_interleaved_matmul_selfatt_qk/_valatt and
+/// _contrib_interleaved_matmul_encdec_qk/_valatt (multi-head attention).
+void registerAttentionOps(OpRegistry &registry);
 /// MXNet's math beyond the primitives, as decompositions: sinh ... erfinv,
 /// hypot, softsign, hard_sigmoid, smooth_l1, softmin; identity,
 /// stop_gradient, add_n, nansum/nanprod, moments, cumsum, all_finite,
