@@ -97,10 +97,6 @@ NDArray perMatrix(const NDArray &g, const NDArray &a) {
   return dispatch::reshape(g, shape);
 }
 
-std::vector<std::string> namesOf(const std::string &op) {
-  return {"_linalg_" + op, "linalg_" + op};
-}
-
 NDArray mul(const NDArray &a, const NDArray &b) {
   return call("broadcast_mul", {a, b});
 }

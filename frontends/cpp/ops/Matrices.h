@@ -29,6 +29,10 @@ void requireSquare(const std::string &op, const std::string &argument,
 void requireSameBatch(const std::string &op, const std::string &nameA,
                       const NDArray &a, const std::string &nameB,
                       const NDArray &b);
+/// The registry name and MXNet's top-level alias of each linalg op
+/// (_linalg_gemm, linalg_gemm); each gets a spec of its own so that errors
+/// name the one called.
+std::vector<std::string> namesOf(const std::string &op);
 /// The leading (batch) extents of a batch of matrices.
 Shape batchShape(const NDArray &x);
 

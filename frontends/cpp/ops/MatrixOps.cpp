@@ -78,6 +78,10 @@ void requireSameBatch(const std::string &op, const std::string &nameA,
         shapeToString(a.shape()), " and ", shapeToString(b.shape())));
 }
 
+std::vector<std::string> namesOf(const std::string &op) {
+  return {"_linalg_" + op, "linalg_" + op};
+}
+
 Shape batchShape(const NDArray &x) {
   return Shape(x.shape().begin(), x.shape().end() - 2);
 }
@@ -123,13 +127,6 @@ namespace {
 
 using Kind = AttrSpec::Kind;
 using namespace matrices;
-
-/// The registry name and MXNet's top-level alias of each linalg op
-/// (_linalg_gemm, linalg_gemm); each gets a spec of its own so that errors
-/// name the one called.
-std::vector<std::string> namesOf(const std::string &op) {
-  return {"_linalg_" + op, "linalg_" + op};
-}
 
 /// gemm's and gemm2's `axis`: the row axis, any but the last; the product
 /// runs with it swapped to the second to last.
