@@ -77,64 +77,57 @@ namespace {
 class OneBlasThread {
 public:
   OneBlasThread() {
-    if (!setThreads || !getThreads)
+    State &state = shared();
+    if (!state.set)
       return;
-    std::lock_guard<std::mutex> lock(mutex());
-    if (users()++ == 0) {
-      saved() = getThreads();
-      setThreads(1);
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (state.users++ == 0) {
+      state.saved = state.get();
+      state.set(1);
     }
   }
   ~OneBlasThread() {
-    if (!setThreads || !getThreads)
+    State &state = shared();
+    if (!state.set)
       return;
-    std::lock_guard<std::mutex> lock(mutex());
-    if (--users() == 0)
-      setThreads(saved());
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (--state.users == 0)
+      state.set(state.saved);
   }
   OneBlasThread(const OneBlasThread &) = delete;
   OneBlasThread &operator=(const OneBlasThread &) = delete;
 
 private:
-  using SetThreads = void (*)(int);
-  using GetThreads = int (*)();
-  static std::mutex &mutex() {
-    static std::mutex instance;
-    return instance;
-  }
-  static int &users() {
-    static int count = 0;
-    return count;
-  }
-  static int &saved() {
-    static int count = 1;
-    return count;
-  }
-  struct Controls {
-    SetThreads set = nullptr;
-    GetThreads get = nullptr;
+  struct State {
+    /// OpenBLAS's setter and getter; both null when OPENBLAS_NUM_THREADS
+    /// is set or the LAPACK is not OpenBLAS.
+    void (*set)(int) = nullptr;
+    int (*get)() = nullptr;
+    std::mutex mutex;
+    int users = 0; // kernels running now
+    int saved = 1; // the count to put back
   };
-  /// Looked up once: null when OPENBLAS_NUM_THREADS is set or the LAPACK
-  /// is not OpenBLAS.
-  static const Controls &controls() {
-    static const Controls found = [] {
-      Controls c;
+  static State &shared() {
+    static State state;
+    static std::once_flag lookedUp;
+    std::call_once(lookedUp, [] {
       if (std::getenv("OPENBLAS_NUM_THREADS"))
-        return c;
+        return;
       // The BLAS kiln links, already loaded: Python loads extensions
       // RTLD_LOCAL, so RTLD_DEFAULT would not see OpenBLAS's symbols.
       void *library = dlopen("libblas.so.3", RTLD_NOW | RTLD_NOLOAD);
       void *scope = library ? library : RTLD_DEFAULT;
-      c.set = reinterpret_cast<SetThreads>(
+      auto set = reinterpret_cast<void (*)(int)>(
           dlsym(scope, "openblas_set_num_threads"));
-      c.get = reinterpret_cast<GetThreads>(
-          dlsym(scope, "openblas_get_num_threads"));
-      return c;
-    }();
-    return found;
+      auto get =
+          reinterpret_cast<int (*)()>(dlsym(scope, "openblas_get_num_threads"));
+      if (set && get) {
+        state.set = set;
+        state.get = get;
+      }
+    });
+    return state;
   }
-  const SetThreads setThreads = controls().get ? controls().set : nullptr;
-  const GetThreads getThreads = controls().set ? controls().get : nullptr;
 };
 
 /// The routines of one precision, under one name.
