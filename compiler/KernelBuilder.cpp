@@ -346,23 +346,28 @@ mlir::Type elementTypeFor(mlir::MLIRContext &context, DType dtype) {
                             dtypeName(dtype), " yet"));
 }
 
-bool hasKernelBuilder(mlir::MLIRContext &context, const std::string &primitive) {
-  if (primitiveTable().count(primitive))
-    return true;
-  auto op = mlir::RegisteredOperationName::lookup("kiln." + primitive, &context);
-  return op && op->hasInterface<mlir::kiln::ElementwiseOpInterface>();
+/// The kiln op `primitive` when it is elementwise (ElementwiseOpInterface),
+/// which builds from its ODS definition alone; nullopt otherwise.
+static std::optional<mlir::RegisteredOperationName>
+elementwisePrimitive(mlir::MLIRContext &context, const std::string &primitive) {
+  auto op =
+      mlir::RegisteredOperationName::lookup("kiln." + primitive, &context);
+  if (op && op->hasInterface<mlir::kiln::ElementwiseOpInterface>())
+    return op;
+  return std::nullopt;
+}
+
+bool hasKernelBuilder(mlir::MLIRContext &context,
+                      const std::string &primitive) {
+  return primitiveTable().count(primitive) ||
+         elementwisePrimitive(context, primitive).has_value();
 }
 
 mlir::OwningOpRef<mlir::ModuleOp>
 buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                   const std::string &functionName) {
-  // Elementwise primitives build from their ODS definition alone.
   std::optional<mlir::RegisteredOperationName> elementwiseOp =
-      mlir::RegisteredOperationName::lookup("kiln." + signature.primitive,
-                                            &context);
-  if (elementwiseOp &&
-      !elementwiseOp->hasInterface<mlir::kiln::ElementwiseOpInterface>())
-    elementwiseOp.reset();
+      elementwisePrimitive(context, signature.primitive);
   PrimitiveInfo info{kVariadic, nullptr};
   if (elementwiseOp) {
     info.build = [&](mlir::OpBuilder &builder, mlir::Location loc,
