@@ -200,11 +200,7 @@ def _mixed_getitem(self, items):
     return gathered
 
 
-def _view(op, array, **attrs):
-    """The operator's result as a view of `array` (shared memory)."""
-    return _core.invoke(op, [array], {name: _op_gen.attr_string(value)
-                                      for name, value in attrs.items()},
-                        share_memory=True)
+_view = _op_gen.invoke_view
 
 
 def _basic_view(self, key):

@@ -47,6 +47,15 @@ def _dtype_names(kwargs):
         kwargs["dtype"] = dtype.names[0] if dtype.names else dtype.name
 
 
+def invoke_view(op_name, array, **attrs):
+    """The registry operator's result as a view of `array` (shared memory),
+    for the few places MXNet shares: NDArray.reshape and contiguous basic
+    indexing. Attributes in their Python form."""
+    return _core.invoke(op_name, [array],
+                        {name: attr_string(value) for name, value in attrs.items()},
+                        share_memory=True)
+
+
 def make_operator(name, input_names, attr_specs, doc, func_name=None,
                   module=None):
     """The Python function for one registered operator `name`, called

@@ -175,10 +175,8 @@ def _reshape(self, *shape, **kwargs):
                             "of type %s" % (extent, type(extent).__name__))
     # The method, unlike the reshape operator, shares memory with self, as
     # MXNet's does (ValueError when the sizes differ).
-    return _core.invoke("reshape", [self],
-                        {"shape": _op_gen.attr_string(tuple(shape)),
-                         "reverse": _op_gen.attr_string(reverse)},
-                        share_memory=True)
+    return _op_gen.invoke_view("reshape", self, shape=tuple(shape),
+                               reverse=reverse)
 
 
 NDArray.reshape = _reshape
