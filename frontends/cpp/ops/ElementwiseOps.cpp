@@ -69,19 +69,30 @@ struct UnaryOp {
   const char *primitive;
   bool rounds = false;
 };
-const UnaryOp kUnary[] = {
-    {"negative", "neg"},   {"abs", "abs"},
-    {"sign", "sign"},      {"square", "square"},
-    {"relu", "relu"},      {"logical_not", "logical_not"},
-    {"sigmoid", "sigmoid"}, {"exp", "exp"},
-    {"expm1", "expm1"},    {"log", "log"},
-    {"log1p", "log1p"},    {"sqrt", "sqrt"},
-    {"rsqrt", "rsqrt"},    {"tanh", "tanh"},
-    {"sin", "sin"},        {"cos", "cos"},
-    {"reciprocal", "reciprocal"}, {"erf", "erf"},
-    {"arcsin", "asin"},    {"arccos", "acos"},
-    {"arctan", "atan"},    {"floor", "floor", true},
-    {"ceil", "ceil", true}, {"round", "round", true}};
+const UnaryOp kUnary[] = {{"negative", "neg"},
+                          {"abs", "abs"},
+                          {"sign", "sign"},
+                          {"square", "square"},
+                          {"relu", "relu"},
+                          {"logical_not", "logical_not"},
+                          {"sigmoid", "sigmoid"},
+                          {"exp", "exp"},
+                          {"expm1", "expm1"},
+                          {"log", "log"},
+                          {"log1p", "log1p"},
+                          {"sqrt", "sqrt"},
+                          {"rsqrt", "rsqrt"},
+                          {"tanh", "tanh"},
+                          {"sin", "sin"},
+                          {"cos", "cos"},
+                          {"reciprocal", "reciprocal"},
+                          {"erf", "erf"},
+                          {"arcsin", "asin"},
+                          {"arccos", "acos"},
+                          {"arctan", "atan"},
+                          {"floor", "floor", true},
+                          {"ceil", "ceil", true},
+                          {"round", "round", true}};
 
 OnIntegers onIntegers(const UnaryOp &op) {
   if (op.rounds)
@@ -102,9 +113,11 @@ NDArray copyOf(const NDArray &x, const NDArray &out) {
 }
 
 NDArray truncateTowardZero(const NDArray &x, const NDArray &out) {
-  // where(x < 0, ceil(x), floor(x)): one fused kernel.
+  // where(x < 0, ceil(x), floor(x)): four small kernels eagerly, one when a
+  // whole graph is fused.
   NDArray zero = dispatch::scalar(0, x.dtype());
-  NDArray negative = dispatch::elementwise("trunc", "lt", {x, zero}, DType::Bool);
+  NDArray negative =
+      dispatch::elementwise("trunc", "lt", {x, zero}, DType::Bool);
   NDArray up = dispatch::elementwise("trunc", "ceil", {x}, x.dtype());
   NDArray down = dispatch::elementwise("trunc", "floor", {x}, x.dtype());
   return dispatch::elementwise("trunc", "select", {negative, up, down},
@@ -163,8 +176,8 @@ void registerElementwiseOps(OpRegistry &registry) {
   // The same-shape forms (no broadcasting), under MXNet's names and old
   // aliases: elemwise_add is also _add, _plus, _Plus and _grad_add; _mod is
   // _Mod; ...
-  const std::vector<std::tuple<std::string, std::string,
-                               std::vector<std::string>>>
+  const std::vector<
+      std::tuple<std::string, std::string, std::vector<std::string>>>
       sameShapeOps = {
           {"elemwise_add", "add", {"_add", "_plus", "_Plus", "_grad_add"}},
           {"elemwise_sub", "sub", {"_sub", "_minus", "_Minus"}},
@@ -191,8 +204,9 @@ void registerElementwiseOps(OpRegistry &registry) {
          "Elementwise " + primitive +
              " of two arrays of one shape and dtype (no broadcasting), as "
              "MXNet 1.9.1's " +
-             name + ". Comparisons and logical ops give 1/0 in the operands' "
-                    "dtype. Errors: operands of different shapes or dtypes.",
+             name +
+             ". Comparisons and logical ops give 1/0 in the operands' "
+             "dtype. Errors: operands of different shapes or dtypes.",
          [name = name, primitive = primitive](const std::vector<NDArray> &in,
                                               const Attrs &,
                                               const NDArray &out) {
@@ -274,8 +288,9 @@ void registerElementwiseOps(OpRegistry &registry) {
   }
 
   // Rounding toward zero (trunc; fix is MXNet's other name for it) and to
-  // the nearest integer, ties down (rint), as decompositions the fusion pass
-  // turns into one kernel. The identity on integers, as MXNet.
+  // the nearest integer, ties down (rint), as decompositions of primitives (the
+  // fusion pass makes each one kernel in a compiled graph). The identity on
+  // integers, as MXNet.
   const std::pair<const char *, NDArray (*)(const NDArray &, const NDArray &)>
       kDecomposedRounding[] = {{"trunc", truncateTowardZero},
                                {"fix", truncateTowardZero},
