@@ -183,6 +183,44 @@ mlir::Value buildElementwise(mlir::OpBuilder &builder, mlir::Location loc,
   return op->getResult(0);
 }
 
+/// A convolution primitive's attributes from its signature: "strides",
+/// "padding_low", "padding_high", "dilations" (one entry per spatial
+/// dimension) and "groups".
+struct ConvolutionAttributes {
+  mlir::DenseI64ArrayAttr strides, low, high, dilations;
+  mlir::IntegerAttr groups;
+  ConvolutionAttributes(mlir::OpBuilder &builder,
+                        const KernelSignature &signature)
+      : strides(builder.getDenseI64ArrayAttr(attribute(signature, "strides"))),
+        low(builder.getDenseI64ArrayAttr(attribute(signature, "padding_low"))),
+        high(
+            builder.getDenseI64ArrayAttr(attribute(signature, "padding_high"))),
+        dilations(
+            builder.getDenseI64ArrayAttr(attribute(signature, "dilations"))),
+        groups(
+            builder.getI64IntegerAttr(scalarAttribute(signature, "groups"))) {}
+};
+
+/// A pooling primitive's attributes: "kind" (0 max, 1 avg), "window",
+/// "strides", "padding_low", "padding_high", "count_include_pad" (0/1).
+struct PoolAttributes {
+  mlir::kiln::PoolKindAttr kind;
+  mlir::DenseI64ArrayAttr window, strides, low, high;
+  mlir::BoolAttr countIncludePad;
+  PoolAttributes(mlir::OpBuilder &builder, const KernelSignature &signature)
+      : kind(mlir::kiln::PoolKindAttr::get(
+            builder.getContext(), scalarAttribute(signature, "kind") == 0
+                                      ? mlir::kiln::PoolKind::max
+                                      : mlir::kiln::PoolKind::avg)),
+        window(builder.getDenseI64ArrayAttr(attribute(signature, "window"))),
+        strides(builder.getDenseI64ArrayAttr(attribute(signature, "strides"))),
+        low(builder.getDenseI64ArrayAttr(attribute(signature, "padding_low"))),
+        high(
+            builder.getDenseI64ArrayAttr(attribute(signature, "padding_high"))),
+        countIncludePad(builder.getBoolAttr(
+            flagAttribute(signature, "count_include_pad"))) {}
+};
+
 /// The primitives other than the elementwise ones that a single-primitive
 /// kernel can be built from, by the name kernel signatures use (the op's
 /// mnemonic), with how their attributes come from the signature.
@@ -202,6 +240,58 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
            mlir::ValueRange inputs, mlir::Value,
            const KernelSignature &) -> mlir::Value {
           return createInferred<MatmulOp>(builder, loc, inputs[0], inputs[1]);
+        }}},
+      {"convolution",
+       {2,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          ConvolutionAttributes a(builder, signature);
+          return createInferred<ConvolutionOp>(builder, loc, inputs[0],
+                                               inputs[1], a.strides, a.low,
+                                               a.high, a.dilations, a.groups);
+        }}},
+      {"convolution_backward_data",
+       {2,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value output,
+           const KernelSignature &signature) -> mlir::Value {
+          ConvolutionAttributes a(builder, signature);
+          return builder.create<ConvolutionBackwardDataOp>(
+              loc, output.getType(), inputs[0], inputs[1],
+              dynamicExtentsOf(builder, loc, output), a.strides, a.low, a.high,
+              a.dilations, a.groups);
+        }}},
+      {"convolution_backward_filter",
+       {2,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value output,
+           const KernelSignature &signature) -> mlir::Value {
+          ConvolutionAttributes a(builder, signature);
+          return builder.create<ConvolutionBackwardFilterOp>(
+              loc, output.getType(), inputs[0], inputs[1],
+              dynamicExtentsOf(builder, loc, output), a.strides, a.low, a.high,
+              a.dilations, a.groups);
+        }}},
+      {"pool",
+       {1,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          PoolAttributes a(builder, signature);
+          return createInferred<PoolOp>(builder, loc, inputs[0], a.kind,
+                                        a.window, a.strides, a.low, a.high,
+                                        a.countIncludePad);
+        }}},
+      {"pool_backward",
+       {2,
+        [](mlir::OpBuilder &builder, mlir::Location loc,
+           mlir::ValueRange inputs, mlir::Value,
+           const KernelSignature &signature) -> mlir::Value {
+          PoolAttributes a(builder, signature);
+          return createInferred<PoolBackwardOp>(
+              builder, loc, inputs[0], inputs[1], a.kind, a.window, a.strides,
+              a.low, a.high, a.countIncludePad);
         }}},
       {"transpose",
        {1,

@@ -79,4 +79,19 @@ def KilnMatmulToDnnl : Pass<"kiln-matmul-to-dnnl", "ModuleOp"> {
   ];
 }
 
+def KilnLibraryCallToFunc : Pass<"kiln-library-call-to-func", "ModuleOp"> {
+  let summary = "Turn bufferized kiln.library_call ops into runtime calls";
+  let description = [{
+    Replaces each kiln.library_call on buffers with a func.call of its
+    callee (declared private with `llvm.emit_c_interface`), passing every
+    buffer as an unranked memref and the call's `params` as a constant i64
+    buffer (a private memref.global) last. The runtime defines the callees
+    (runtime/cpu/LibraryCalls.h).
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // KILN_COMPILER_PASSES_TD

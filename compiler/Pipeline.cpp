@@ -51,6 +51,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnMatmulToDnnl());
+  pm.addPass(createKilnLibraryCallToFunc());
 
   // Loops; math as vectorizable polynomials (f32) or libm calls (f64); then
   // LLVM.

@@ -20,18 +20,16 @@ const std::vector<PrimitiveInfo> &primitives() {
     context.loadDialect<mlir::kiln::KilnDialect>();
     auto *list = new std::vector<PrimitiveInfo>;
     const std::string prefix = "kiln.";
-    for (mlir::RegisteredOperationName op :
-         context.getRegisteredOperations()) {
+    for (mlir::RegisteredOperationName op : context.getRegisteredOperations()) {
       std::string fullName = op.getStringRef().str();
-      if (fullName.compare(0, prefix.size(), prefix) != 0)
+      if (fullName.compare(0, prefix.size(), prefix) != 0 ||
+          op.hasTrait<mlir::kiln::OpTrait::LoweringStage>())
         continue;
       PrimitiveInfo info;
       info.name = fullName.substr(prefix.size());
       info.elementwise = op.hasInterface<mlir::kiln::ElementwiseOpInterface>();
-      info.floatOperands =
-          op.hasTrait<mlir::kiln::OpTrait::FloatOperands>();
-      info.booleanResult =
-          op.hasTrait<mlir::kiln::OpTrait::BooleanResult>();
+      info.floatOperands = op.hasTrait<mlir::kiln::OpTrait::FloatOperands>();
+      info.booleanResult = op.hasTrait<mlir::kiln::OpTrait::BooleanResult>();
       info.differentiable = !op.hasTrait<mlir::kiln::OpTrait::NoGradient>();
       info.buildable = hasKernelBuilder(context, info.name);
       list->push_back(std::move(info));
@@ -47,11 +45,11 @@ const std::vector<PrimitiveInfo> &primitives() {
 
 const PrimitiveInfo &primitive(const std::string &name) {
   const std::vector<PrimitiveInfo> &all = primitives();
-  auto found = std::lower_bound(
-      all.begin(), all.end(), name,
-      [](const PrimitiveInfo &info, const std::string &key) {
-        return info.name < key;
-      });
+  auto found =
+      std::lower_bound(all.begin(), all.end(), name,
+                       [](const PrimitiveInfo &info, const std::string &key) {
+                         return info.name < key;
+                       });
   if (found == all.end() || found->name != name)
     throw Error(formatMessage("compiler: the kiln dialect has no primitive '",
                               name, "'"));

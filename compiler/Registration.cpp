@@ -1,5 +1,6 @@
 //===- Registration.cpp ---------------------------------------------------===//
 #include "compiler/Registration.h"
+#include "compiler/transforms/LibraryLowering.h"
 
 #include "dialects/kiln/KilnDialect.h"
 
@@ -39,6 +40,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  registerLibraryCallBufferization(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }

@@ -2,7 +2,7 @@
 #include "compiler/cpu/JitCompiler.h"
 
 #include "runtime/Error.h"
-#include "runtime/cpu/DnnlMatmul.h"
+#include "runtime/cpu/LibraryCalls.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -110,9 +110,10 @@ JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {
   impl_->jit->getMainJITDylib().addGenerator(std::move(*processSymbols));
   // The runtime's kernels that compiled code calls by name.
   llvm::orc::SymbolMap runtimeSymbols;
-  runtimeSymbols[impl_->jit->mangleAndIntern(kDnnlMatmulSymbol)] = {
-      llvm::orc::ExecutorAddr::fromPtr(&kiln_dnnl_matmul_f32),
-      llvm::JITSymbolFlags::Exported};
+  for (const LibrarySymbol &symbol : librarySymbols())
+    runtimeSymbols[impl_->jit->mangleAndIntern(cifaceName(symbol.callee))] = {
+        llvm::orc::ExecutorAddr::fromPtr(symbol.address),
+        llvm::JITSymbolFlags::Exported};
   if (llvm::Error error = impl_->jit->getMainJITDylib().define(
           llvm::orc::absoluteSymbols(std::move(runtimeSymbols))))
     throw Error("JIT: cannot define runtime symbols: " +

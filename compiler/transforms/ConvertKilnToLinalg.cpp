@@ -2,6 +2,7 @@
 #include "compiler/Passes.h"
 #include "compiler/transforms/ContractionLowering.h"
 #include "compiler/transforms/DataMovementLowering.h"
+#include "compiler/transforms/LibraryLowering.h"
 #include "compiler/transforms/ReductionLowering.h"
 #include "compiler/transforms/ScalarLowering.h"
 #include "compiler/transforms/Signedness.h"
@@ -132,6 +133,7 @@ struct ConvertKilnToLinalgPass
     stripUnsignedTypes(getOperation());
     ConversionTarget target(*context);
     target.addIllegalDialect<KilnDialect>();
+    target.addLegalOp<LibraryCallOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
@@ -142,6 +144,7 @@ struct ConvertKilnToLinalgPass
     populateReductionToLinalgPatterns(patterns);
     populateContractionToLinalgPatterns(patterns);
     populateDataMovementToLinalgPatterns(patterns);
+    populateLibraryToCallPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -25,4 +25,19 @@ def Kiln_IndexMode : I32EnumAttr<"IndexMode",
 // Written `#kiln<index_mode wrap>`.
 def Kiln_IndexModeAttr : EnumAttr<Kiln_Dialect, Kiln_IndexMode, "index_mode">;
 
+def Kiln_PoolKindMax : I32EnumAttrCase<"max", 0>;
+def Kiln_PoolKindAvg : I32EnumAttrCase<"avg", 1>;
+
+// What kiln.pool computes over each window: its largest element, or its
+// mean (over the window's in-bounds elements, or over the whole window with
+// padding counted as zeros, by the op's count_include_pad).
+def Kiln_PoolKind : I32EnumAttr<"PoolKind", "what a pooling window computes",
+    [Kiln_PoolKindMax, Kiln_PoolKindAvg]> {
+  let cppNamespace = "::mlir::kiln";
+  let genSpecializedAttr = 0;
+}
+
+// Written `#kiln<pool_kind max>`.
+def Kiln_PoolKindAttr : EnumAttr<Kiln_Dialect, Kiln_PoolKind, "pool_kind">;
+
 #endif // KILN_ATTRIBUTES_TD

@@ -56,4 +56,10 @@ def Kiln_BooleanResult : NativeOpTrait<"BooleanResult"> {
   let cppNamespace = "::mlir::kiln::OpTrait";
 }
 
+// Not a primitive: an op that only lowerings create (kiln.library_call).
+// The primitive catalog (compiler/Primitives.h) leaves it out.
+def Kiln_LoweringStage : NativeOpTrait<"LoweringStage"> {
+  let cppNamespace = "::mlir::kiln::OpTrait";
+}
+
 #endif // KILN_INTERFACES_TD

@@ -718,6 +718,264 @@ LogicalResult RandomNormalOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The window attributes of a convolution or pooling op, one entry per
+/// spatial dimension.
+struct SpatialWindow {
+  ArrayRef<int64_t> window, strides, low, high, dilations;
+};
+
+/// Checks the attributes' lengths and ranges for `spatialRank` dimensions.
+LogicalResult checkSpatialWindow(std::optional<Location> location,
+                                 int64_t spatialRank,
+                                 const SpatialWindow &attrs) {
+  if (spatialRank < 1 || spatialRank > 3)
+    return emitOptionalError(location, "expected 1 to 3 spatial dimensions "
+                                       "(rank 3 to 5), got ",
+                             spatialRank);
+  auto check = [&](ArrayRef<int64_t> values, const char *name,
+                   int64_t least) -> LogicalResult {
+    if (static_cast<int64_t>(values.size()) != spatialRank)
+      return emitOptionalError(location, name, " needs ", spatialRank,
+                               " entries, got ", values.size());
+    for (int64_t value : values)
+      if (!ShapedType::isDynamic(value) && value < least)
+        return emitOptionalError(location, name, " entries must be >= ",
+                                 least, ", got ", value);
+    return success();
+  };
+  if (failed(check(attrs.window, "window", 1)))
+    return failure();
+  if (!attrs.dilations.empty() && failed(check(attrs.dilations, "dilations", 1)))
+    return failure();
+  if (failed(check(attrs.strides, "strides", 1)) ||
+      failed(check(attrs.low, "padding_low", 0)) ||
+      failed(check(attrs.high, "padding_high", 0)))
+    return failure();
+  return success();
+}
+
+/// The extent of a windowed dimension: `(extent + low + high - span) /
+/// stride + 1` with span the dilated window; dynamic for a dynamic extent.
+FailureOr<int64_t> windowedExtent(std::optional<Location> location,
+                                  int64_t extent, int64_t window,
+                                  int64_t dilation, int64_t stride,
+                                  int64_t low, int64_t high) {
+  if (ShapedType::isDynamic(extent) || ShapedType::isDynamic(window))
+    return ShapedType::kDynamic;
+  int64_t span, padded;
+  if (__builtin_mul_overflow(dilation, window - 1, &span) ||
+      __builtin_add_overflow(span, 1, &span) ||
+      __builtin_add_overflow(extent, low, &padded) ||
+      __builtin_add_overflow(padded, high, &padded)) {
+    (void)emitOptionalError(location, "window arithmetic overflows");
+    return failure();
+  }
+  if (padded < span) {
+    (void)emitOptionalError(location, "window of ", span,
+                            " is larger than the padded extent ", padded);
+    return failure();
+  }
+  return (padded - span) / stride + 1;
+}
+
+/// Whether two extents can be equal (either dynamic, or the same).
+bool extentsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Checks a convolution's three shapes against each other: input (N, C,
+/// spatial...), filter (O, C / groups, window...), output (N, O, out...).
+/// `output` may hold dynamic extents still to infer (an empty shape: infer
+/// all of it, returned in `inferred`).
+LogicalResult checkConvolution(std::optional<Location> location,
+                               RankedTensorType input, RankedTensorType filter,
+                               ArrayRef<int64_t> output, ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                               ArrayRef<int64_t> dilations, int64_t groups,
+                               SmallVectorImpl<int64_t> *inferred) {
+  if (input.getElementType() != filter.getElementType())
+    return emitOptionalError(location, "element types differ: ",
+                             describeType(input), " vs ", describeType(filter));
+  const int64_t rank = input.getRank();
+  if (filter.getRank() != rank || (!output.empty() &&
+                                   static_cast<int64_t>(output.size()) != rank))
+    return emitOptionalError(location, "input, filter and output need the "
+                                       "same rank, got ",
+                             describeType(input), " and ", describeType(filter));
+  if (failed(checkSpatialWindow(location, rank - 2,
+                                {filter.getShape().drop_front(2), strides, low,
+                                 high, dilations})))
+    return failure();
+  if (groups < 1)
+    return emitOptionalError(location, "groups must be >= 1, got ", groups);
+  const int64_t channels = input.getDimSize(1), perGroup = filter.getDimSize(1),
+                filters = filter.getDimSize(0);
+  if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(perGroup) &&
+      channels != perGroup * groups)
+    return emitOptionalError(location, "input has ", channels,
+                             " channels but the filter takes ", perGroup,
+                             " per group x ", groups, " groups");
+  if (!ShapedType::isDynamic(filters) && filters % groups != 0)
+    return emitOptionalError(location, "filter count ", filters,
+                             " is not divisible by groups ", groups);
+  SmallVector<int64_t> shape = {input.getDimSize(0), filters};
+  for (int64_t dim = 0; dim < rank - 2; ++dim) {
+    FailureOr<int64_t> extent = windowedExtent(
+        location, input.getDimSize(dim + 2), filter.getDimSize(dim + 2),
+        dilations[dim], strides[dim], low[dim], high[dim]);
+    if (failed(extent))
+      return failure();
+    shape.push_back(*extent);
+  }
+  if (!output.empty())
+    for (int64_t dim = 0; dim < rank; ++dim)
+      if (!extentsAgree(shape[dim], output[dim]))
+        return emitOptionalError(
+            location, "output extent ", output[dim], " of dimension ", dim,
+            " does not match the ", shape[dim], " the input and filter give");
+  if (inferred)
+    inferred->assign(shape.begin(), shape.end());
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult inferConvolutionOp(MLIRContext *, std::optional<Location> location,
+                                 ValueRange operands, OpaqueProperties properties,
+                                 SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperandTypes(location, operands, 2);
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  if (!props || !props->strides || !props->padding_low ||
+      !props->padding_high || !props->dilations || !props->groups)
+    return emitOptionalError(location, "missing convolution attributes");
+  SmallVector<int64_t> shape;
+  if (failed(checkConvolution(
+          location, (*types)[0], (*types)[1], {}, props->strides.asArrayRef(),
+          props->padding_low.asArrayRef(), props->padding_high.asArrayRef(),
+          props->dilations.asArrayRef(), props->groups.getInt(), &shape)))
+    return failure();
+  inferred.push_back(
+      RankedTensorType::get(shape, (*types)[0].getElementType()));
+  return success();
+}
+
+/// The pooled shape of `input`.
+LogicalResult inferPooledShape(std::optional<Location> location,
+                               RankedTensorType input, ArrayRef<int64_t> window,
+                               ArrayRef<int64_t> strides, ArrayRef<int64_t> low,
+                               ArrayRef<int64_t> high,
+                               SmallVectorImpl<int64_t> &shape) {
+  const int64_t rank = input.getRank();
+  if (failed(checkSpatialWindow(location, rank - 2,
+                                {window, strides, low, high, {}})))
+    return failure();
+  shape.assign({input.getDimSize(0), input.getDimSize(1)});
+  for (int64_t dim = 0; dim < rank - 2; ++dim) {
+    FailureOr<int64_t> extent =
+        windowedExtent(location, input.getDimSize(dim + 2), window[dim], 1,
+                       strides[dim], low[dim], high[dim]);
+    if (failed(extent))
+      return failure();
+    shape.push_back(*extent);
+  }
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult inferPoolingOp(MLIRContext *, std::optional<Location> location,
+                             ValueRange operands, OpaqueProperties properties,
+                             SmallVectorImpl<Type> &inferred) {
+  const size_t count = std::is_same_v<OpTy, PoolOp> ? 1 : 2;
+  auto types = rankedOperandTypes(location, operands, count);
+  if (failed(types))
+    return failure();
+  const auto *props = properties.as<typename OpTy::Properties *>();
+  if (!props || !props->window || !props->strides || !props->padding_low ||
+      !props->padding_high)
+    return emitOptionalError(location, "missing pooling attributes");
+  RankedTensorType input = (*types)[0];
+  SmallVector<int64_t> shape;
+  if (failed(inferPooledShape(location, input, props->window.asArrayRef(),
+                              props->strides.asArrayRef(),
+                              props->padding_low.asArrayRef(),
+                              props->padding_high.asArrayRef(), shape)))
+    return failure();
+  if (count == 1) {
+    inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+    return success();
+  }
+  // pool_backward: output_grad has the pooled shape; the result is input's.
+  RankedTensorType grad = (*types)[1];
+  if (grad.getElementType() != input.getElementType() ||
+      grad.getRank() != input.getRank())
+    return emitOptionalError(location, "output_grad ", describeType(grad),
+                             " does not fit input ", describeType(input));
+  for (int64_t dim = 0; dim < input.getRank(); ++dim)
+    if (!extentsAgree(shape[dim], grad.getDimSize(dim)))
+      return emitOptionalError(location, "output_grad extent ",
+                               grad.getDimSize(dim), " of dimension ", dim,
+                               " does not match the pooled ", shape[dim]);
+  inferred.push_back(input);
+  return success();
+}
+
+} // namespace
+
+KILN_DEFINE_INFERRED_OP(ConvolutionOp, inferConvolutionOp)
+KILN_DEFINE_INFERRED_OP(PoolOp, inferPoolingOp)
+KILN_DEFINE_INFERRED_OP(PoolBackwardOp, inferPoolingOp)
+
+LogicalResult ConvolutionBackwardDataOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  auto input = cast<RankedTensorType>(getType());
+  auto grad = cast<RankedTensorType>(getOutputGrad().getType());
+  if (grad.getElementType() != input.getElementType())
+    return emitOpError("element types differ: ") << grad << " vs " << input;
+  return checkConvolution(getLoc(), input,
+                          cast<RankedTensorType>(getFilter().getType()),
+                          grad.getShape(), getStrides(), getPaddingLow(),
+                          getPaddingHigh(), getDilations(), getGroups(),
+                          nullptr);
+}
+
+LogicalResult ConvolutionBackwardFilterOp::verify() {
+  if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
+    return failure();
+  auto grad = cast<RankedTensorType>(getOutputGrad().getType());
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (grad.getElementType() != input.getElementType())
+    return emitOpError("element types differ: ") << grad << " vs " << input;
+  return checkConvolution(getLoc(), input, cast<RankedTensorType>(getType()),
+                          grad.getShape(), getStrides(), getPaddingLow(),
+                          getPaddingHigh(), getDilations(), getGroups(),
+                          nullptr);
+}
+
+LogicalResult LibraryCallOp::verify() {
+  const bool onTensors = llvm::all_of(getOutputs().getTypes(), [](Type type) {
+    return isa<RankedTensorType>(type);
+  });
+  const bool onBuffers = llvm::all_of(getOutputs().getTypes(), [](Type type) {
+    return isa<MemRefType>(type);
+  });
+  if (!onTensors && !onBuffers)
+    return emitOpError("outputs must be all tensors or all buffers");
+  if (onBuffers && getNumResults() != 0)
+    return emitOpError("on buffers returns nothing, got ") << getNumResults()
+                                                           << " results";
+  if (onTensors && getResultTypes() != getOutputs().getTypes())
+    return emitOpError("results must have the outputs' types");
+  return success();
+}
+
 #undef KILN_DEFINE_INFERRED_OP
 
 #define GET_OP_CLASSES

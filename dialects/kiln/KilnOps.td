@@ -18,6 +18,7 @@
 include "dialects/kiln/KilnDialect.td"
 include "dialects/kiln/KilnAttributes.td"
 include "dialects/kiln/KilnInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -660,6 +661,238 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [
   let extraClassDeclaration = [{
     static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                         ::mlir::TypeRange actual);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Library-backed neural-network primitives
+//
+// Convolution and pooling over channel-first (N, C, spatial...) tensors with
+// 1 to 3 spatial dimensions, f32 (on oneDNN) or f64 (compiled loops in the
+// runtime). Their attributes hold one entry per spatial dimension. The
+// backward ops are primitives too, so gradient rules are calls of them and
+// a transposed convolution is a backward-data convolution.
+//===----------------------------------------------------------------------===//
+
+def Kiln_SpatialTensor : RankedTensorOf<[F32, F64]>;
+
+class Kiln_ConvolutionOp<string mnemonic, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, !listconcat([Pure], traits)> {
+  dag convolutionAttributes = (ins DenseI64ArrayAttr:$strides,
+                                   DenseI64ArrayAttr:$padding_low,
+                                   DenseI64ArrayAttr:$padding_high,
+                                   DenseI64ArrayAttr:$dilations,
+                                   I64Attr:$groups);
+}
+
+def Kiln_ConvolutionOp : Kiln_ConvolutionOp<"convolution", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "grouped, strided, dilated convolution (cross-correlation)";
+  let description = [{
+    `result[n, o, y...] = sum over c in o's group, k... of
+    input[n, c, y * stride + k * dilation - padding_low] * filter[o, c, k...]`
+    with zeros outside the input. `input` is (N, C, spatial...), `filter`
+    (O, C / groups, window...); each output extent is
+    `(extent + low + high - dilation * (window - 1) - 1) / stride + 1`.
+    MXNet's `Convolution` without its bias.
+
+    Example:
+
+    ```mlir
+    %y = kiln.convolution %x, %w {strides = array<i64: 1, 1>,
+        padding_low = array<i64: 1, 1>, padding_high = array<i64: 1, 1>,
+        dilations = array<i64: 1, 1>, groups = 1 : i64}
+        : tensor<?x64x56x56xf32>, tensor<64x64x3x3xf32> -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let arguments = !con((ins Kiln_SpatialTensor:$input,
+                            Kiln_SpatialTensor:$filter),
+                       convolutionAttributes);
+  let results = (outs Kiln_SpatialTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_ConvolutionBackwardDataOp
+    : Kiln_ConvolutionOp<"convolution_backward_data"> {
+  let summary = "gradient of a convolution with respect to its input";
+  let description = [{
+    The input-shaped result of `kiln.convolution`'s transpose: each
+    `output_grad` element, times the filter, added into the input positions
+    it was computed from. The result type gives the input's shape (strides
+    make it ambiguous); each dynamic extent is an index operand, in order.
+    This is also MXNet's `Deconvolution` (a transposed convolution).
+
+    Example:
+
+    ```mlir
+    %dx = kiln.convolution_backward_data %dy, %w, %n {strides = array<i64: 2>,
+        padding_low = array<i64: 0>, padding_high = array<i64: 0>,
+        dilations = array<i64: 1>, groups = 1 : i64}
+        : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x11xf32>
+    ```
+  }];
+  let arguments = !con((ins Kiln_SpatialTensor:$output_grad,
+                            Kiln_SpatialTensor:$filter,
+                            Variadic<Index>:$dynamic_extents),
+                       convolutionAttributes);
+  let results = (outs Kiln_SpatialTensor:$result);
+  let assemblyFormat = [{
+    $output_grad `,` $filter (`,` $dynamic_extents^)? attr-dict `:`
+    type($output_grad) `,` type($filter) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kiln_ConvolutionBackwardFilterOp
+    : Kiln_ConvolutionOp<"convolution_backward_filter"> {
+  let summary = "gradient of a convolution with respect to its filter";
+  let description = [{
+    `result[o, c, k...] = sum over n, y... of output_grad[n, o, y...] *
+    input[n, c', y * stride + k * dilation - padding_low]` (c' the input
+    channel of c in o's group). The result type gives the filter's shape;
+    each dynamic extent is an index operand, in order.
+
+    Example:
+
+    ```mlir
+    %dw = kiln.convolution_backward_filter %x, %dy {strides = array<i64: 1, 1>,
+        padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>,
+        dilations = array<i64: 1, 1>, groups = 1 : i64}
+        : tensor<?x1x28x28xf32>, tensor<?x20x24x24xf32> -> tensor<20x1x5x5xf32>
+    ```
+  }];
+  let arguments = !con((ins Kiln_SpatialTensor:$input,
+                            Kiln_SpatialTensor:$output_grad,
+                            Variadic<Index>:$dynamic_extents),
+                       convolutionAttributes);
+  let results = (outs Kiln_SpatialTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $output_grad (`,` $dynamic_extents^)? attr-dict `:`
+    type($input) `,` type($output_grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class Kiln_PoolingOp<string mnemonic, list<Trait> traits = []>
+    : Kiln_Op<mnemonic, !listconcat([Pure], traits)> {
+  dag poolingAttributes = (ins Kiln_PoolKindAttr:$kind,
+                               DenseI64ArrayAttr:$window,
+                               DenseI64ArrayAttr:$strides,
+                               DenseI64ArrayAttr:$padding_low,
+                               DenseI64ArrayAttr:$padding_high,
+                               BoolAttr:$count_include_pad);
+}
+
+def Kiln_PoolOp : Kiln_PoolingOp<"pool", [
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "max or average pooling over spatial windows";
+  let description = [{
+    Each output element is the max or the mean of one window of the input
+    (N, C, spatial...): window position `y * stride - padding_low`, extent
+    `(extent + low + high - window) / stride + 1`. Padding never wins a max;
+    an average divides by the whole window when `count_include_pad`, else by
+    the in-bounds elements. MXNet's `Pooling` (max/avg).
+
+    Example:
+
+    ```mlir
+    %p = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>,
+        strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>,
+        padding_high = array<i64: 0, 0>, count_include_pad = true}
+        : tensor<?x20x24x24xf32> -> tensor<?x20x12x12xf32>
+    ```
+  }];
+  let arguments = !con((ins Kiln_SpatialTensor:$input), poolingAttributes);
+  let results = (outs Kiln_SpatialTensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+def Kiln_PoolBackwardOp : Kiln_PoolingOp<"pool_backward", [
+    Kiln_NoGradient, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "gradient of kiln.pool with respect to its input";
+  let description = [{
+    Routes each `output_grad` element back over its window: to the window's
+    first largest input element (max), or spread evenly by the same divisor
+    as the forward (avg). `input` is the forward's input, which max pooling
+    needs to find the winners. Not differentiable again.
+
+    Example:
+
+    ```mlir
+    %dx = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind max>,
+        window = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+        padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>,
+        count_include_pad = true}
+        : tensor<?x20x24x24xf32>, tensor<?x20x12x12xf32> -> tensor<?x20x24x24xf32>
+    ```
+  }];
+  let arguments = !con((ins Kiln_SpatialTensor:$input,
+                            Kiln_SpatialTensor:$output_grad),
+                       poolingAttributes);
+  let results = (outs Kiln_SpatialTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $output_grad attr-dict `:` type($input) `,` type($output_grad)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange actual);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Lowering-stage ops
+//===----------------------------------------------------------------------===//
+
+def Kiln_LibraryCallOp : Kiln_Op<"library_call", [
+    AttrSizedOperandSegments, DestinationStyleOpInterface,
+    Kiln_LoweringStage]> {
+  let summary = "a call into the runtime's kernel library (lowering stage)";
+  let description = [{
+    Not a primitive: convert-kiln-to-linalg lowers the library-backed
+    primitives (convolution, pooling) to it. On tensors it writes `outputs`
+    (destination-passing style, so bufferization writes the result in place)
+    and returns them; on buffers it has no results, and
+    kiln-library-call-to-func turns it into a call of `callee` with every
+    buffer as an unranked memref and `params` as a constant i64 buffer last.
+
+    Example:
+
+    ```mlir
+    %y = kiln.library_call "kiln_pool_f32" ins(%x : tensor<?x?x?x?xf32>)
+        outs(%init : tensor<?x?x?x?xf32>) {params = array<i64: 0, 1, 2, 2>}
+        -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$callee, DenseI64ArrayAttr:$params,
+                       Variadic<AnyShaped>:$inputs,
+                       Variadic<AnyShaped>:$outputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $callee (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `outs` `(` $outputs `:` type($outputs) `)` attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputsMutable();
+    }
   }];
 }
 

@@ -29,6 +29,11 @@ template <typename ConcreteType>
 class BooleanResult
     : public ::mlir::OpTrait::TraitBase<ConcreteType, BooleanResult> {};
 
+/// Not a primitive: created by lowerings only (kiln.library_call).
+template <typename ConcreteType>
+class LoweringStage
+    : public ::mlir::OpTrait::TraitBase<ConcreteType, LoweringStage> {};
+
 } // namespace OpTrait
 } // namespace kiln
 } // namespace mlir

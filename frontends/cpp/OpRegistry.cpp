@@ -263,6 +263,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerMatrixOps(*created);
     ops::registerLapackOps(*created);
     ops::registerImageOps(*created);
+    ops::registerConvolutionOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

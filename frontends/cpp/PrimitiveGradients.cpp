@@ -310,6 +310,55 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
       return Grads{zeros};
     };
   }
+  if (primitive == "convolution" || primitive == "convolution_backward_data" ||
+      primitive == "convolution_backward_filter") {
+    // The three convolution primitives are each other's gradients: with
+    // x the input, w the filter and y the output, each computes one of
+    // y = conv(x, w), x = data(y, w), w = filter(x, y) from the other two.
+    auto as = [signature](const char *name) {
+      compiler::KernelSignature other{name, {}, {}};
+      other.attributes = signature.attributes;
+      return other;
+    };
+    const auto conv = as("convolution"), data = as("convolution_backward_data"),
+               filter = as("convolution_backward_filter");
+    const int which = primitive == "convolution"                 ? 0
+                      : primitive == "convolution_backward_data" ? 1
+                                                                 : 2;
+    return [=](const Grads &in, const Grads &, const Grads &grads) {
+      const NDArray &g = grads[0];
+      Grads result(2);
+      auto make = [&](const compiler::KernelSignature &s,
+                      std::vector<NDArray> operands, const NDArray &like) {
+        return dispatch::generate(kOp, s, operands, like.shape(), like.dtype());
+      };
+      if (which == 0) { // in: x, w
+        if (takesGradient(in[0]))
+          result[0] = make(data, {g, in[1]}, in[0]);
+        if (takesGradient(in[1]))
+          result[1] = make(filter, {in[0], g}, in[1]);
+      } else if (which == 1) { // in: y, w; out: x
+        if (takesGradient(in[0]))
+          result[0] = make(conv, {g, in[1]}, in[0]);
+        if (takesGradient(in[1]))
+          result[1] = make(filter, {g, in[0]}, in[1]);
+      } else { // in: x, y; out: w
+        if (takesGradient(in[0]))
+          result[0] = make(data, {in[1], g}, in[0]);
+        if (takesGradient(in[1]))
+          result[1] = make(conv, {in[0], g}, in[1]);
+      }
+      return result;
+    };
+  }
+  if (primitive == "pool") {
+    compiler::KernelSignature backward{"pool_backward", {}, {}};
+    backward.attributes = signature.attributes;
+    return [backward](const Grads &in, const Grads &, const Grads &grads) {
+      return Grads{dispatch::generate(kOp, backward, {in[0], grads[0]},
+                                      in[0].shape(), in[0].dtype())};
+    };
+  }
   if (primitive == "take" || primitive == "scatter_add") {
     compiler::KernelSignature take{"take", {}, {}};
     take.attributes["axis"] = {scalarAttribute("axis")};
@@ -357,7 +406,9 @@ std::vector<std::string> differentiablePrimitives() {
   for (const char *name :
        {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
         "broadcast_to", "concat", "take", "scatter_add", "transpose",
-        "reshape", "pad", "slice", "matmul", "view", "view_scatter"})
+        "reshape", "pad", "slice", "matmul", "view", "view_scatter",
+        "convolution", "convolution_backward_data",
+        "convolution_backward_filter", "pool"})
     names.push_back(name);
   return names;
 }

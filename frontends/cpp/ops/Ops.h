@@ -71,6 +71,9 @@ void registerLapackOps(OpRegistry &registry);
 /// mx.nd.image: _image_to_tensor, _image_normalize, _image_crop,
 /// _image_resize, the flips, the random colour ops and the lighting noise.
 void registerImageOps(OpRegistry &registry);
+/// Convolution, Deconvolution, Pooling (on the library-backed kiln.convolution
+/// and kiln.pool primitives).
+void registerConvolutionOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 

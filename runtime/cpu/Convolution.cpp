@@ -1,0 +1,356 @@
+//===- Convolution.cpp - convolution kernels for compiled code ------------===//
+#include "runtime/cpu/Convolution.h"
+
+#include "runtime/cpu/DnnlSupport.h"
+#include "runtime/cpu/StridedView.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace kiln {
+namespace {
+
+enum class ConvolutionKind { Forward, BackwardData, BackwardFilter };
+
+/// The attributes of one call, read from its params buffer.
+struct ConvolutionParams {
+  std::vector<int64_t> strides, low, high, dilations;
+  int64_t groups = 1;
+
+  ConvolutionParams(const std::vector<int64_t> &params, int64_t spatial) {
+    auto take = [&](int64_t which) {
+      return std::vector<int64_t>(params.begin() + which * spatial,
+                                  params.begin() + (which + 1) * spatial);
+    };
+    strides = take(0);
+    low = take(1);
+    high = take(2);
+    dilations = take(3);
+    groups = params[4 * spatial];
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Direct loops: f64, and f32 where oneDNN declines
+//===----------------------------------------------------------------------===//
+
+/// Calls visit(inputIndex, filterIndex, outputIndex) for every product term
+/// of the convolution whose input position is inside the input.
+template <typename Visit>
+void forEachTerm(const std::vector<int64_t> &input,
+                 const std::vector<int64_t> &filter,
+                 const std::vector<int64_t> &output, const ConvolutionParams &p,
+                 Visit visit) {
+  const int64_t rank = input.size(), spatial = rank - 2;
+  const int64_t perGroupIn = filter[1],
+                perGroupOut = filter[0] / std::max<int64_t>(p.groups, 1);
+  std::vector<int64_t> in(rank), fi(rank), out(rank);
+  // Odometer over output positions and window offsets.
+  std::vector<int64_t> position(spatial, 0), offset(spatial, 0);
+  for (int64_t n = 0; n < output[0]; ++n)
+    for (int64_t o = 0; o < output[1]; ++o) {
+      const int64_t group = o / perGroupOut;
+      std::fill(position.begin(), position.end(), 0);
+      bool outputsLeft = true;
+      for (int64_t d = 0; d < spatial; ++d)
+        outputsLeft &= output[d + 2] > 0;
+      while (outputsLeft) {
+        std::fill(offset.begin(), offset.end(), 0);
+        bool windowLeft = true;
+        for (int64_t d = 0; d < spatial; ++d)
+          windowLeft &= filter[d + 2] > 0;
+        while (windowLeft) {
+          bool inside = true;
+          for (int64_t d = 0; d < spatial && inside; ++d) {
+            const int64_t at = position[d] * p.strides[d] +
+                               offset[d] * p.dilations[d] - p.low[d];
+            inside = at >= 0 && at < input[d + 2];
+            in[d + 2] = at;
+            fi[d + 2] = offset[d];
+            out[d + 2] = position[d];
+          }
+          if (inside)
+            for (int64_t c = 0; c < perGroupIn; ++c) {
+              in[0] = n;
+              in[1] = group * perGroupIn + c;
+              fi[0] = o;
+              fi[1] = c;
+              out[0] = n;
+              out[1] = o;
+              visit(in.data(), fi.data(), out.data());
+            }
+          windowLeft = false;
+          for (int64_t d = spatial; d-- > 0;) {
+            if (++offset[d] < filter[d + 2]) {
+              windowLeft = true;
+              break;
+            }
+            offset[d] = 0;
+          }
+        }
+        outputsLeft = false;
+        for (int64_t d = spatial; d-- > 0;) {
+          if (++position[d] < output[d + 2]) {
+            outputsLeft = true;
+            break;
+          }
+          position[d] = 0;
+        }
+      }
+    }
+}
+
+template <typename T> void fillZero(const StridedView<T> &view) {
+  std::vector<int64_t> index(view.rank(), 0);
+  const int64_t count = view.count();
+  for (int64_t i = 0; i < count; ++i) {
+    view.at(index.data()) = T(0);
+    for (int64_t d = view.rank(); d-- > 0;) {
+      if (++index[d] < view.sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+template <typename T>
+void referenceConvolution(ConvolutionKind kind, const StridedView<T> &input,
+                          const StridedView<T> &filter,
+                          const StridedView<T> &output,
+                          const ConvolutionParams &p) {
+  // The view written to is zeroed, then every product term accumulates.
+  switch (kind) {
+  case ConvolutionKind::Forward:
+    fillZero(output);
+    forEachTerm(input.sizes, filter.sizes, output.sizes, p,
+                [&](const int64_t *i, const int64_t *f, const int64_t *o) {
+                  output.at(o) += input.at(i) * filter.at(f);
+                });
+    break;
+  case ConvolutionKind::BackwardData:
+    fillZero(input);
+    forEachTerm(input.sizes, filter.sizes, output.sizes, p,
+                [&](const int64_t *i, const int64_t *f, const int64_t *o) {
+                  input.at(i) += output.at(o) * filter.at(f);
+                });
+    break;
+  case ConvolutionKind::BackwardFilter:
+    fillZero(filter);
+    forEachTerm(input.sizes, filter.sizes, output.sizes, p,
+                [&](const int64_t *i, const int64_t *f, const int64_t *o) {
+                  filter.at(f) += output.at(o) * input.at(i);
+                });
+    break;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// oneDNN
+//===----------------------------------------------------------------------===//
+
+struct ConvolutionPlan {
+  dnnl::primitive primitive;
+  dnnl::memory::desc input, filter, output, scratchpad;
+};
+
+dnnl_support::PlanCache<ConvolutionPlan> &planCache() {
+  static auto *cache = new dnnl_support::PlanCache<ConvolutionPlan>();
+  return *cache;
+}
+
+/// The filter's user descriptor: grouped filters are (G, O/G, I/G, k...).
+dnnl::memory::desc filterDesc(const StridedView<float> &filter,
+                              int64_t groups) {
+  if (groups == 1)
+    return dnnl_support::plainDesc(filter.sizes, filter.strides);
+  std::vector<int64_t> sizes = {groups, filter.sizes[0] / groups},
+                       strides = {filter.strides[0] *
+                                      (filter.sizes[0] / groups),
+                                  filter.strides[0]};
+  sizes.insert(sizes.end(), filter.sizes.begin() + 1, filter.sizes.end());
+  strides.insert(strides.end(), filter.strides.begin() + 1,
+                 filter.strides.end());
+  return dnnl_support::plainDesc(sizes, strides);
+}
+
+std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
+                                            const dnnl::memory::desc &input,
+                                            const dnnl::memory::desc &filter,
+                                            const dnnl::memory::desc &output,
+                                            const ConvolutionParams &p) {
+  using Tag = dnnl::memory::format_tag;
+  using dt = dnnl::memory::data_type;
+  auto any = [](const dnnl::memory::desc &desc) {
+    return dnnl::memory::desc(desc.dims(), dt::f32, Tag::any);
+  };
+  const dnnl::memory::dims strides(p.strides.begin(), p.strides.end()),
+      low(p.low.begin(), p.low.end()), high(p.high.begin(), p.high.end());
+  // oneDNN counts dilation from 0 (1 means one gap), MXNet and kiln from 1.
+  dnnl::memory::dims dilations;
+  for (int64_t d : p.dilations)
+    dilations.push_back(d - 1);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::engine &engine = dnnl_support::cpuEngine();
+  const auto algorithm = dnnl::algorithm::convolution_direct;
+  auto plan = std::make_shared<ConvolutionPlan>();
+  auto forwardDesc = [&](dnnl::prop_kind prop) {
+    return dnnl::convolution_forward::desc(prop, algorithm, any(input),
+                                           any(filter), any(output), strides,
+                                           dilations, low, high);
+  };
+  switch (kind) {
+  case ConvolutionKind::Forward: {
+    dnnl::convolution_forward::primitive_desc pd(
+        forwardDesc(dnnl::prop_kind::forward_inference), attr, engine);
+    plan->primitive = dnnl::convolution_forward(pd);
+    plan->input = pd.src_desc();
+    plan->filter = pd.weights_desc();
+    plan->output = pd.dst_desc();
+    plan->scratchpad = pd.scratchpad_desc();
+    break;
+  }
+  case ConvolutionKind::BackwardData: {
+    dnnl::convolution_forward::primitive_desc hint(
+        forwardDesc(dnnl::prop_kind::forward_training), engine);
+    dnnl::convolution_backward_data::primitive_desc pd(
+        dnnl::convolution_backward_data::desc(algorithm, any(input),
+                                              any(filter), any(output), strides,
+                                              dilations, low, high),
+        attr, engine, hint);
+    plan->primitive = dnnl::convolution_backward_data(pd);
+    plan->input = pd.diff_src_desc();
+    plan->filter = pd.weights_desc();
+    plan->output = pd.diff_dst_desc();
+    plan->scratchpad = pd.scratchpad_desc();
+    break;
+  }
+  case ConvolutionKind::BackwardFilter: {
+    dnnl::convolution_forward::primitive_desc hint(
+        forwardDesc(dnnl::prop_kind::forward_training), engine);
+    dnnl::convolution_backward_weights::primitive_desc pd(
+        dnnl::convolution_backward_weights::desc(algorithm, any(input),
+                                                 any(filter), any(output),
+                                                 strides, dilations, low, high),
+        attr, engine, hint);
+    plan->primitive = dnnl::convolution_backward_weights(pd);
+    plan->input = pd.src_desc();
+    plan->filter = pd.diff_weights_desc();
+    plan->output = pd.diff_dst_desc();
+    plan->scratchpad = pd.scratchpad_desc();
+    break;
+  }
+  }
+  return plan;
+}
+
+bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
+                     const StridedView<float> &filter,
+                     const StridedView<float> &output,
+                     const ConvolutionParams &p) {
+  if (input.rank() > 5)
+    return false;
+  try {
+    const dnnl::memory::desc inputDesc =
+        dnnl_support::plainDesc(input.sizes, input.strides);
+    const dnnl::memory::desc filterUser = filterDesc(filter, p.groups);
+    const dnnl::memory::desc outputDesc =
+        dnnl_support::plainDesc(output.sizes, output.strides);
+    std::string key = std::to_string(static_cast<int>(kind)) + ':';
+    for (const auto *view : {&input, &filter, &output}) {
+      dnnl_support::appendKey(key, view->sizes);
+      dnnl_support::appendKey(key, view->strides);
+    }
+    for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
+      dnnl_support::appendKey(key, *values);
+    key += std::to_string(p.groups);
+    std::shared_ptr<ConvolutionPlan> plan = planCache().get(key, [&] {
+      return createPlan(kind, inputDesc, filterUser, outputDesc, p);
+    });
+    const bool forward = kind == ConvolutionKind::Forward;
+    const bool data = kind == ConvolutionKind::BackwardData;
+    const bool filterOut = kind == ConvolutionKind::BackwardFilter;
+    dnnl_support::OpenMPLease lease;
+    dnnl_support::execute(
+        plan->primitive,
+        {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, inputDesc, plan->input,
+          input.data, data},
+         {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, filterUser,
+          plan->filter, filter.data, filterOut},
+         {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST, outputDesc, plan->output,
+          output.data, forward}},
+        plan->scratchpad);
+    return true;
+  } catch (const dnnl::error &) {
+    return false;
+  }
+}
+
+template <typename T>
+void convolution(ConvolutionKind kind, UnrankedMemRef *inputMemRef,
+                 UnrankedMemRef *filterMemRef, UnrankedMemRef *outputMemRef,
+                 UnrankedMemRef *paramsMemRef) {
+  const StridedView<T> input(*inputMemRef), filter(*filterMemRef),
+      output(*outputMemRef);
+  const ConvolutionParams params(libraryParams(*paramsMemRef),
+                                 input.rank() - 2);
+  const StridedView<T> &written = kind == ConvolutionKind::Forward ? output
+                                  : kind == ConvolutionKind::BackwardData
+                                      ? input
+                                      : filter;
+  if (written.count() == 0)
+    return;
+  if (input.count() == 0 || output.count() == 0) {
+    fillZero(written); // Empty sums.
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (dnnlConvolution(kind, input, filter, output, params))
+      return;
+  }
+  referenceConvolution(kind, input, filter, output, params);
+}
+
+} // namespace
+
+extern "C" {
+void kiln_convolution_f32(UnrankedMemRef *input, UnrankedMemRef *filter,
+                          UnrankedMemRef *output, UnrankedMemRef *params) {
+  convolution<float>(ConvolutionKind::Forward, input, filter, output, params);
+}
+void kiln_convolution_f64(UnrankedMemRef *input, UnrankedMemRef *filter,
+                          UnrankedMemRef *output, UnrankedMemRef *params) {
+  convolution<double>(ConvolutionKind::Forward, input, filter, output, params);
+}
+void kiln_convolution_backward_data_f32(UnrankedMemRef *outputGrad,
+                                        UnrankedMemRef *filter,
+                                        UnrankedMemRef *inputGrad,
+                                        UnrankedMemRef *params) {
+  convolution<float>(ConvolutionKind::BackwardData, inputGrad, filter,
+                     outputGrad, params);
+}
+void kiln_convolution_backward_data_f64(UnrankedMemRef *outputGrad,
+                                        UnrankedMemRef *filter,
+                                        UnrankedMemRef *inputGrad,
+                                        UnrankedMemRef *params) {
+  convolution<double>(ConvolutionKind::BackwardData, inputGrad, filter,
+                      outputGrad, params);
+}
+void kiln_convolution_backward_filter_f32(UnrankedMemRef *input,
+                                          UnrankedMemRef *outputGrad,
+                                          UnrankedMemRef *filterGrad,
+                                          UnrankedMemRef *params) {
+  convolution<float>(ConvolutionKind::BackwardFilter, input, filterGrad,
+                     outputGrad, params);
+}
+void kiln_convolution_backward_filter_f64(UnrankedMemRef *input,
+                                          UnrankedMemRef *outputGrad,
+                                          UnrankedMemRef *filterGrad,
+                                          UnrankedMemRef *params) {
+  convolution<double>(ConvolutionKind::BackwardFilter, input, filterGrad,
+                      outputGrad, params);
+}
+}
+
+} // namespace kiln

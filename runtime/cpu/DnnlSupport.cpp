@@ -1,0 +1,94 @@
+//===- DnnlSupport.cpp - what kiln's oneDNN kernels share -----------------===//
+#include "runtime/cpu/DnnlSupport.h"
+
+#include <cstdlib>
+
+namespace kiln {
+namespace dnnl_support {
+
+dnnl::engine &cpuEngine() {
+  static dnnl::engine *engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  return *engine;
+}
+
+dnnl::memory::desc plainDesc(const std::vector<int64_t> &sizes,
+                             const std::vector<int64_t> &strides) {
+  dnnl::memory::dims dims(sizes.begin(), sizes.end());
+  dnnl::memory::dims steps(strides.begin(), strides.end());
+  // oneDNN wants a meaningful stride for unit dimensions too.
+  int64_t inner = 1;
+  for (size_t dim = dims.size(); dim-- > 0;) {
+    if (dims[dim] == 1)
+      steps[dim] = inner;
+    inner = std::max<int64_t>(inner, steps[dim] * dims[dim]);
+  }
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, steps);
+}
+
+void *threadScratch(int slot, size_t bytes) {
+  struct Buffer {
+    void *data = nullptr;
+    size_t bytes = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffers[8];
+  Buffer &buffer = buffers[slot];
+  if (buffer.bytes < bytes) {
+    std::free(buffer.data);
+    const size_t rounded = (bytes + 63) / 64 * 64;
+    buffer.data = std::aligned_alloc(64, rounded);
+    if (!buffer.data)
+      throw std::bad_alloc();
+    buffer.bytes = rounded;
+  }
+  return buffer.data;
+}
+
+void appendKey(std::string &key, const std::vector<int64_t> &values) {
+  for (int64_t value : values) {
+    key += std::to_string(value);
+    key += ',';
+  }
+  key += ';';
+}
+
+OpenMPLease::OpenMPLease()
+    : lease_(ThreadPool::globalBudget(),
+             ThreadPool::globalBudget().cores() - 1) {
+  setOpenMPThreadsForThisThread(lease_.threads());
+}
+
+void execute(const dnnl::primitive &primitive,
+             const std::vector<Argument> &arguments,
+             const dnnl::memory::desc &scratchpad) {
+  dnnl::engine &engine = cpuEngine();
+  dnnl::stream stream(engine);
+  std::unordered_map<int, dnnl::memory> args;
+  std::vector<std::pair<dnnl::memory, dnnl::memory>> writeBack;
+  int slot = 0;
+  for (const Argument &argument : arguments) {
+    dnnl::memory user(argument.user, engine, argument.data);
+    if (argument.user == argument.wanted) {
+      args.emplace(argument.id, user);
+      continue;
+    }
+    dnnl::memory converted(argument.wanted, engine,
+                           threadScratch(slot++, argument.wanted.get_size()));
+    if (argument.isOutput)
+      writeBack.emplace_back(converted, user);
+    else
+      dnnl::reorder(user, converted).execute(stream, user, converted);
+    args.emplace(argument.id, converted);
+  }
+  if (scratchpad.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD,
+                 dnnl::memory(scratchpad, engine,
+                              threadScratch(7, scratchpad.get_size())));
+  primitive.execute(stream, args);
+  for (auto &[from, to] : writeBack)
+    dnnl::reorder(from, to).execute(stream, from, to);
+  stream.wait();
+}
+
+} // namespace dnnl_support
+} // namespace kiln

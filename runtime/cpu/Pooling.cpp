@@ -1,0 +1,305 @@
+//===- Pooling.cpp - pooling kernels for compiled code --------------------===//
+#include "runtime/cpu/Pooling.h"
+
+#include "runtime/cpu/DnnlSupport.h"
+#include "runtime/cpu/StridedView.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace kiln {
+namespace {
+
+struct PoolParams {
+  bool max = true, countIncludePad = true;
+  std::vector<int64_t> window, strides, low, high;
+
+  PoolParams(const std::vector<int64_t> &params, int64_t spatial) {
+    max = params[0] == 0;
+    countIncludePad = params[1] != 0;
+    auto take = [&](int64_t which) {
+      return std::vector<int64_t>(params.begin() + 2 + which * spatial,
+                                  params.begin() + 2 + (which + 1) * spatial);
+    };
+    window = take(0);
+    strides = take(1);
+    low = take(2);
+    high = take(3);
+  }
+};
+
+/// Calls visit(outputIndex, inputIndices, divisor) for every output element
+/// with the full indices of its window's in-bounds input elements, in
+/// row-major order.
+template <typename Visit>
+void forEachWindow(const std::vector<int64_t> &input,
+                   const std::vector<int64_t> &output, const PoolParams &p,
+                   Visit visit) {
+  const int64_t rank = input.size(), spatial = rank - 2;
+  std::vector<int64_t> out(rank, 0), offset(spatial);
+  std::vector<std::vector<int64_t>> members;
+  int64_t count = 1;
+  for (int64_t extent : output)
+    count *= extent;
+  for (int64_t i = 0; i < count; ++i) {
+    members.clear();
+    std::fill(offset.begin(), offset.end(), 0);
+    int64_t padded = 1;
+    for (int64_t d = 0; d < spatial; ++d) {
+      // The window clipped to the padded input, as MXNet and oneDNN count it.
+      const int64_t start = out[d + 2] * p.strides[d] - p.low[d];
+      const int64_t end =
+          std::min(start + p.window[d], input[d + 2] + p.high[d]);
+      padded *= end - start;
+    }
+    for (bool more = true; more;) {
+      std::vector<int64_t> in(out);
+      bool inside = true;
+      for (int64_t d = 0; d < spatial; ++d) {
+        in[d + 2] = out[d + 2] * p.strides[d] - p.low[d] + offset[d];
+        inside &= in[d + 2] >= 0 && in[d + 2] < input[d + 2];
+      }
+      if (inside)
+        members.push_back(in);
+      more = false;
+      for (int64_t d = spatial; d-- > 0;) {
+        if (++offset[d] < p.window[d]) {
+          more = true;
+          break;
+        }
+        offset[d] = 0;
+      }
+    }
+    const int64_t divisor =
+        p.countIncludePad ? padded : static_cast<int64_t>(members.size());
+    visit(out.data(), members, divisor);
+    for (int64_t d = rank; d-- > 0;) {
+      if (++out[d] < output[d])
+        break;
+      out[d] = 0;
+    }
+  }
+}
+
+template <typename T>
+void referencePool(const StridedView<T> &input, const StridedView<T> &output,
+                   const PoolParams &p) {
+  forEachWindow(input.sizes, output.sizes, p,
+                [&](const int64_t *out,
+                    const std::vector<std::vector<int64_t>> &members,
+                    int64_t divisor) {
+                  T result;
+                  if (p.max) {
+                    result = -std::numeric_limits<T>::infinity();
+                    for (const auto &in : members)
+                      result = std::max(result, input.at(in.data()));
+                  } else {
+                    result = T(0);
+                    for (const auto &in : members)
+                      result += input.at(in.data());
+                    result = divisor > 0 ? result / T(divisor) : T(0);
+                  }
+                  output.at(out) = result;
+                });
+}
+
+template <typename T>
+void referencePoolBackward(const StridedView<T> &input,
+                           const StridedView<T> &outputGrad,
+                           const StridedView<T> &inputGrad,
+                           const PoolParams &p) {
+  std::vector<int64_t> index(inputGrad.rank(), 0);
+  for (int64_t i = 0, n = inputGrad.count(); i < n; ++i) {
+    inputGrad.at(index.data()) = T(0);
+    for (int64_t d = inputGrad.rank(); d-- > 0;) {
+      if (++index[d] < inputGrad.sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  forEachWindow(input.sizes, outputGrad.sizes, p,
+                [&](const int64_t *out,
+                    const std::vector<std::vector<int64_t>> &members,
+                    int64_t divisor) {
+                  if (members.empty())
+                    return;
+                  const T grad = outputGrad.at(out);
+                  if (p.max) {
+                    // The first largest element takes the whole gradient.
+                    const std::vector<int64_t> *winner = &members.front();
+                    for (const auto &in : members)
+                      if (input.at(in.data()) > input.at(winner->data()))
+                        winner = &in;
+                    inputGrad.at(winner->data()) += grad;
+                  } else {
+                    for (const auto &in : members)
+                      inputGrad.at(in.data()) += grad / T(divisor);
+                  }
+                });
+}
+
+struct PoolPlan {
+  dnnl::primitive forward, backward;
+  dnnl::memory::desc forwardScratchpad, backwardScratchpad, workspace, output;
+};
+
+dnnl_support::PlanCache<PoolPlan> &planCache() {
+  static auto *cache = new dnnl_support::PlanCache<PoolPlan>();
+  return *cache;
+}
+
+bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
+              const StridedView<float> *inputGrad, const PoolParams &p) {
+  if (input.rank() > 5)
+    return false;
+  // oneDNN's averages count the padding, or exclude it, over the same
+  // windows; its windows may not start inside padding_high alone.
+  try {
+    const dnnl::memory::desc inputDesc =
+        dnnl_support::plainDesc(input.sizes, input.strides);
+    const dnnl::memory::desc outputDesc =
+        dnnl_support::plainDesc(output.sizes, output.strides);
+    dnnl::memory::desc gradDesc;
+    if (inputGrad)
+      gradDesc = dnnl_support::plainDesc(inputGrad->sizes, inputGrad->strides);
+    std::string key = inputGrad ? "b:" : "f:";
+    dnnl_support::appendKey(key, input.sizes);
+    dnnl_support::appendKey(key, input.strides);
+    dnnl_support::appendKey(key, output.strides);
+    if (inputGrad)
+      dnnl_support::appendKey(key, inputGrad->strides);
+    for (const auto *values : {&p.window, &p.strides, &p.low, &p.high})
+      dnnl_support::appendKey(key, *values);
+    key += p.max ? "max" : p.countIncludePad ? "avg_in" : "avg_ex";
+    const auto algorithm = p.max ? dnnl::algorithm::pooling_max
+                           : p.countIncludePad
+                               ? dnnl::algorithm::pooling_avg_include_padding
+                               : dnnl::algorithm::pooling_avg_exclude_padding;
+    std::shared_ptr<PoolPlan> plan = planCache().get(key, [&] {
+      const dnnl::memory::dims strides(p.strides.begin(), p.strides.end()),
+          window(p.window.begin(), p.window.end()),
+          low(p.low.begin(), p.low.end()), high(p.high.begin(), p.high.end());
+      dnnl::primitive_attr attr;
+      attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+      dnnl::engine &engine = dnnl_support::cpuEngine();
+      auto result = std::make_shared<PoolPlan>();
+      // The backward's forward writes its output to scratch: the caller
+      // only wants the input gradient.
+      const dnnl::memory::desc forwardOutput =
+          inputGrad ? dnnl::memory::desc(outputDesc.dims(),
+                                         dnnl::memory::data_type::f32,
+                                         dnnl::memory::format_tag::any)
+                    : outputDesc;
+      dnnl::pooling_forward::primitive_desc forward(
+          dnnl::pooling_forward::desc(
+              inputGrad ? dnnl::prop_kind::forward_training
+                        : dnnl::prop_kind::forward_inference,
+              algorithm, inputDesc, forwardOutput, strides, window, low, high),
+          attr, engine);
+      result->forward = dnnl::pooling_forward(forward);
+      result->forwardScratchpad = forward.scratchpad_desc();
+      result->output = forward.dst_desc();
+      if (inputGrad) {
+        result->workspace = forward.workspace_desc();
+        dnnl::pooling_backward::primitive_desc backward(
+            dnnl::pooling_backward::desc(algorithm, gradDesc, outputDesc,
+                                         strides, window, low, high),
+            attr, engine, forward);
+        result->backward = dnnl::pooling_backward(backward);
+        result->backwardScratchpad = backward.scratchpad_desc();
+      }
+      return result;
+    });
+    dnnl_support::OpenMPLease lease;
+    dnnl::engine &engine = dnnl_support::cpuEngine();
+    dnnl::stream stream(engine);
+    auto scratch = [&](int slot, const dnnl::memory::desc &desc) {
+      return dnnl::memory(desc, engine,
+                          dnnl_support::threadScratch(slot, desc.get_size()));
+    };
+    dnnl::memory source(inputDesc, engine, input.data);
+    if (!inputGrad) {
+      dnnl::memory destination(outputDesc, engine, output.data);
+      plan->forward.execute(
+          stream, {{DNNL_ARG_SRC, source},
+                   {DNNL_ARG_DST, destination},
+                   {DNNL_ARG_SCRATCHPAD, scratch(0, plan->forwardScratchpad)}});
+      stream.wait();
+      return true;
+    }
+    dnnl::memory winners;
+    std::unordered_map<int, dnnl::memory> forwardArgs = {
+        {DNNL_ARG_SRC, source},
+        {DNNL_ARG_DST, scratch(1, plan->output)},
+        {DNNL_ARG_SCRATCHPAD, scratch(0, plan->forwardScratchpad)}};
+    std::unordered_map<int, dnnl::memory> backwardArgs = {
+        {DNNL_ARG_DIFF_DST, dnnl::memory(outputDesc, engine, output.data)},
+        {DNNL_ARG_DIFF_SRC, dnnl::memory(gradDesc, engine, inputGrad->data)},
+        {DNNL_ARG_SCRATCHPAD, scratch(3, plan->backwardScratchpad)}};
+    if (p.max) {
+      winners = scratch(2, plan->workspace);
+      forwardArgs.emplace(DNNL_ARG_WORKSPACE, winners);
+      backwardArgs.emplace(DNNL_ARG_WORKSPACE, winners);
+      plan->forward.execute(stream, forwardArgs);
+    }
+    plan->backward.execute(stream, backwardArgs);
+    stream.wait();
+    return true;
+  } catch (const dnnl::error &) {
+    return false;
+  }
+}
+
+template <typename T>
+void pool(UnrankedMemRef *inputMemRef, UnrankedMemRef *outputMemRef,
+          UnrankedMemRef *paramsMemRef) {
+  const StridedView<T> input(*inputMemRef), output(*outputMemRef);
+  const PoolParams params(libraryParams(*paramsMemRef), input.rank() - 2);
+  if (output.count() == 0)
+    return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (input.count() > 0 && dnnlPool(input, output, nullptr, params))
+      return;
+  }
+  referencePool(input, output, params);
+}
+
+template <typename T>
+void poolBackward(UnrankedMemRef *inputMemRef, UnrankedMemRef *gradMemRef,
+                  UnrankedMemRef *inputGradMemRef,
+                  UnrankedMemRef *paramsMemRef) {
+  const StridedView<T> input(*inputMemRef), outputGrad(*gradMemRef),
+      inputGrad(*inputGradMemRef);
+  const PoolParams params(libraryParams(*paramsMemRef), input.rank() - 2);
+  if (inputGrad.count() == 0)
+    return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (outputGrad.count() > 0 &&
+        dnnlPool(input, outputGrad, &inputGrad, params))
+      return;
+  }
+  referencePoolBackward(input, outputGrad, inputGrad, params);
+}
+
+} // namespace
+
+extern "C" {
+void kiln_pool_f32(UnrankedMemRef *input, UnrankedMemRef *output,
+                   UnrankedMemRef *params) {
+  pool<float>(input, output, params);
+}
+void kiln_pool_f64(UnrankedMemRef *input, UnrankedMemRef *output,
+                   UnrankedMemRef *params) {
+  pool<double>(input, output, params);
+}
+void kiln_pool_backward_f32(UnrankedMemRef *input, UnrankedMemRef *outputGrad,
+                            UnrankedMemRef *inputGrad, UnrankedMemRef *params) {
+  poolBackward<float>(input, outputGrad, inputGrad, params);
+}
+void kiln_pool_backward_f64(UnrankedMemRef *input, UnrankedMemRef *outputGrad,
+                            UnrankedMemRef *inputGrad, UnrankedMemRef *params) {
+  poolBackward<double>(input, outputGrad, inputGrad, params);
+}
+}
+
+} // namespace kiln
