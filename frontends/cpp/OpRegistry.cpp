@@ -264,6 +264,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerLapackOps(*created);
     ops::registerImageOps(*created);
     ops::registerConvolutionOps(*created);
+    ops::registerRnnOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

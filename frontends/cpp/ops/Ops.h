@@ -74,6 +74,8 @@ void registerImageOps(OpRegistry &registry);
 /// Convolution, Deconvolution, Pooling (on the library-backed kiln.convolution
 /// and kiln.pool primitives).
 void registerConvolutionOps(OpRegistry &registry);
+/// RNN: MXNet's fused recurrent layers (rnn_relu, rnn_tanh, lstm, gru).
+void registerRnnOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 
