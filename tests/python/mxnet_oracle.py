@@ -88,6 +88,94 @@ def run_mxnet(code, **arrays):
             return {k: data[k] for k in data.files}
 
 
+def run_both(code, kiln_mx, **arrays):
+    """Runs `code` under MXNet 1.9.1 and under kiln (the caller's `kiln_mx`)
+    with the same `inputs`; returns (kiln's outputs, MXNet's outputs), dicts
+    of numpy arrays to compare key by key (compare_outputs)."""
+    expected = run_mxnet(code, **arrays)
+    scope = {"mx": kiln_mx, "np": np, "inputs": dict(arrays), "outputs": {}}
+    exec(compile(textwrap.dedent(code), "<run_both>", "exec"), scope)
+    return {k: np.asarray(v) for k, v in scope["outputs"].items()}, expected
+
+
+def compare_outputs(got, expected, rtol=1e-4, atol=1e-5, tolerances=None):
+    """Asserts that kiln's and MXNet's outputs have the same keys and agree:
+    float64 arrays within rtol / 100 (atol / 1000), others within rtol and
+    atol, or within tolerances[key] = (rtol, atol) where given."""
+    assert sorted(got) == sorted(expected)
+    for key in sorted(expected):
+        want, have = expected[key], got[key]
+        assert have.shape == want.shape, (key, have.shape, want.shape)
+        assert have.dtype == want.dtype, (key, have.dtype, want.dtype)
+        if key in (tolerances or {}):
+            r, a = tolerances[key]
+        elif want.dtype == np.float64:
+            r, a = rtol / 100, atol / 1000
+        else:
+            r, a = rtol, atol
+        np.testing.assert_allclose(have.astype(np.float64),
+                                   want.astype(np.float64), rtol=r, atol=a,
+                                   err_msg=key)
+
+
+# Helpers for snippets that run_both runs under either framework.
+SNIPPET_HELPERS = """
+def head_like(y):
+    return np.cos(np.arange(y.size)).reshape(y.shape).astype(y.dtype)
+
+def record(name, f, arrays, wrt=None, train=True):
+    # f's outputs, then the gradients of arrays[i] for i in wrt (all by
+    # default) after backward from the first output with head_like's
+    # gradient, as outputs["name/outK"] and outputs["name/gradK"].
+    xs = [mx.nd.array(a, dtype=a.dtype) for a in arrays]
+    wrt = list(range(len(xs)) if wrt is None else wrt)
+    for i in wrt:
+        xs[i].attach_grad()
+    with mx.autograd.record(train_mode=train):
+        ys = f(*xs)
+        ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    if wrt:
+        ys[0].backward(mx.nd.array(head_like(ys[0]), dtype=ys[0].dtype))
+    for k, y in enumerate(ys):
+        outputs["%s/out%d" % (name, k)] = y.asnumpy()
+    for k, i in enumerate(wrt):
+        outputs["%s/grad%d" % (name, k)] = xs[i].grad.asnumpy()
+
+def raises(name, f):
+    # Whether f() (its results read back) raises, as outputs["raises/name"].
+    try:
+        r = f()
+        for v in (r if isinstance(r, (list, tuple)) else [r]):
+            v.asnumpy()
+        outputs["raises/" + name] = np.array(False)
+    except Exception:
+        outputs["raises/" + name] = np.array(True)
+"""
+
+
+def assert_raises_at_call(kiln_mx, prelude, expression, error, message):
+    """Asserts that `expression`, evaluated under kiln after `prelude`,
+    raises `error` matching `message` at the call (nothing read back)."""
+    scope = {"mx": kiln_mx, "np": np}
+    exec(textwrap.dedent(prelude), scope)
+    with pytest.raises(error, match=message):
+        eval(expression, scope)
+
+
+def assert_both_refuse(kiln_mx, prelude, cases):
+    """Asserts that each of `cases`, (name, expression) pairs evaluated
+    after `prelude` (which sees `mx` and `np`), raises under kiln and under
+    MXNet 1.9.1 (its results read back, where MXNet's errors show)."""
+    code = SNIPPET_HELPERS + prelude + "".join(
+        "\nraises(%r, lambda: %s)" % (name, expression)
+        for name, expression in cases)
+    got, expected = run_both(code, kiln_mx)
+    accepted = [k for k, v in expected.items() if not v]
+    assert not accepted, "MXNet 1.9.1 accepts %s" % accepted
+    accepted = [k for k, v in got.items() if not v]
+    assert not accepted, "kiln accepts %s" % accepted
+
+
 if __name__ == "__main__":
     print(run_mxnet("outputs['v'] = mx.nd.ones((2,)).asnumpy()"),
           file=sys.stderr)
