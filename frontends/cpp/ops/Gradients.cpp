@@ -2,9 +2,10 @@
 //
 // Most ops need no gradient rule: autograd differentiates the primitives
 // they dispatch (frontends/cpp/PrimitiveGradients.cpp). The exceptions,
-// recorded whole: softmax and log_softmax, which run one fused graph kernel,
-// _slice_scatter, which writes through an internal view, and stop_gradient
-// (BlockGrad), whose gradient is zero by definition. Their rules are made of
+// recorded whole: softmax and log_softmax, which run one fused graph kernel
+// (softmax may take a length, which takes no gradient), _slice_scatter,
+// which writes through an internal view, and stop_gradient (BlockGrad),
+// whose gradient is zero by definition. Their rules are made of
 // ops, so they differentiate again.
 //
 //===----------------------------------------------------------------------===//
@@ -35,9 +36,18 @@ void registerGradients(OpRegistry &registry) {
           else
             grad = mul(out, call("broadcast_sub",
                                  {g, call("sum", {mul(g, out)}, keep)}));
-          return {temperature == 1.0
-                      ? grad
-                      : callScalar("_mul_scalar", grad, 1 / temperature)};
+          if (temperature != 1.0)
+            grad = callScalar("_mul_scalar", grad, 1 / temperature);
+          // dtype= makes the output another dtype than the data; positions
+          // past softmax's length have output 0, so their gradient is 0
+          // already, and the length takes none.
+          const NDArray &data = args.inputs[0];
+          if (grad.dtype() != data.dtype())
+            grad = call("cast", {grad}, {{"dtype", dtypeName(data.dtype())}});
+          std::vector<NDArray> grads = {grad};
+          if (args.inputs.size() > 1)
+            grads.push_back(NDArray());
+          return grads;
         });
   registry.setGradient(
       "stop_gradient", [](const GradientArgs &args) -> std::vector<NDArray> {

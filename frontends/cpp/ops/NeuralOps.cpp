@@ -2,7 +2,8 @@
 //
 // softmax and log_softmax are built as whole kiln functions (graph kernels):
 // the compiler fuses the subtraction, exponential and sum into one pass over
-// the data after the max.
+// the data after the max. softmax's length (use_length) masks each row
+// inside the same kernel; dtype converts the result there too.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/ops/Calls.h"
@@ -15,14 +16,45 @@ namespace kiln {
 namespace ops {
 namespace {
 
-/// The kiln function of softmax (or log_softmax) along `axis`.
+/// "tensor<1x?x1xi64>": dynamic only along `axis`.
+std::string axisOnlyType(int64_t rank, int64_t axis, DType dtype) {
+  std::string type = "tensor<";
+  for (int64_t dim = 0; dim < rank; ++dim)
+    type += dim == axis ? "?x" : "1x";
+  return type + dispatch::mlirElementType(dtype) + ">";
+}
+
+/// The lowest finite value of a float dtype, as MLIR's hexadecimal literal.
+const char *lowestLiteral(DType dtype) {
+  switch (dtype) {
+  case DType::Float64:
+    return "0xFFEFFFFFFFFFFFFF";
+  case DType::Float16:
+    return "0xFBFF";
+  case DType::BFloat16:
+    return "0xFF7F";
+  default:
+    return "0xFF7FFFFF";
+  }
+}
+
+/// The kiln function of softmax (or log_softmax) along `axis`, its result
+/// converted to `outType`. `masked` (softmax's use_length) adds two inputs,
+/// the positions along the axis and each row's length (i64, extent 1 on the
+/// axis): positions at or past the length are left out and give 0.
 std::string softmaxSource(int64_t rank, int64_t axis, DType dtype,
-                          double temperature, bool logarithm) {
+                          double temperature, bool logarithm, bool masked,
+                          DType outType) {
   const std::string t = dispatch::mlirTensorType(rank, dtype);
   const std::string kept = dispatch::mlirTensorType(rank, dtype, axis);
   const std::string scalar = "tensor<" + dispatch::mlirElementType(dtype) + ">";
   const std::string axes = "array<i64: " + std::to_string(axis) + ">";
-  std::string text = "func.func @softmax(%x0: " + t + ") -> " + t + " {\n";
+  const std::string out = dispatch::mlirTensorType(rank, outType);
+  std::string text = "func.func @softmax(%x0: " + t;
+  if (masked)
+    text += ", %pos: " + axisOnlyType(rank, axis, DType::Int64) +
+            ", %len: " + dispatch::mlirTensorType(rank, DType::Int64, axis);
+  text += ") -> " + out + " {\n";
   std::string x = "%x0";
   if (temperature != 1.0) {
     char value[64];
@@ -32,23 +64,59 @@ std::string softmaxSource(int64_t rank, int64_t axis, DType dtype,
     text += "  %x = kiln.div %x0, %temperature : " + t + ", " + scalar + "\n";
     x = "%x";
   }
-  text += "  %m = kiln.reduce_max " + x + " {axes = " + axes +
+  std::string maxed = x, exps = "%e";
+  const std::string valid = dispatch::mlirTensorType(rank, DType::Bool);
+  if (masked) {
+    text += "  %valid = kiln.lt %pos, %len : " +
+            axisOnlyType(rank, axis, DType::Int64) + ", " +
+            dispatch::mlirTensorType(rank, DType::Int64, axis) + "\n";
+    text += "  %lowest = kiln.constant dense<" +
+            std::string(lowestLiteral(dtype)) + "> : " + scalar + "\n";
+    text += "  %zero = kiln.constant dense<0.0> : " + scalar + "\n";
+    text += "  %xm = kiln.select %valid, " + x + ", %lowest : " + valid + ", " +
+            t + ", " + scalar + "\n";
+    maxed = "%xm";
+    exps = "%em";
+  }
+  text += "  %m = kiln.reduce_max " + maxed + " {axes = " + axes +
           ", keepdims = true} : " + t + " -> " + kept + "\n";
   text += "  %d = kiln.sub " + x + ", %m : " + t + ", " + kept + "\n";
   text += "  %e = kiln.exp %d : " + t + "\n";
-  text += "  %s = kiln.reduce_sum %e {axes = " + axes +
+  if (masked)
+    text += "  %em = kiln.select %valid, %e, %zero : " + valid + ", " + t +
+            ", " + scalar + "\n";
+  text += "  %s = kiln.reduce_sum " + exps + " {axes = " + axes +
           ", keepdims = true} : " + t + " -> " + kept + "\n";
   if (logarithm) {
     text += "  %l = kiln.log %s : " + kept + "\n";
     text += "  %r = kiln.sub %d, %l : " + t + ", " + kept + "\n";
+  } else if (masked) {
+    // Rows of length 0 divide 0 by 0: the select keeps them 0.
+    text += "  %q = kiln.div %em, %s : " + t + ", " + kept + "\n";
+    text += "  %r = kiln.select %valid, %q, %zero : " + valid + ", " + t +
+            ", " + scalar + "\n";
   } else {
     text += "  %r = kiln.div %e, %s : " + t + ", " + kept + "\n";
   }
-  return text + "  return %r : " + t + "\n}\n";
+  std::string result = "%r";
+  if (outType != dtype) {
+    std::string from = t;
+    if (dtype == DType::Float64 &&
+        (outType == DType::Float16 || outType == DType::BFloat16)) {
+      // No float64 -> float16 conversion in the JIT: through float32.
+      from = dispatch::mlirTensorType(rank, DType::Float32);
+      text += "  %r32 = kiln.cast %r : " + t + " to " + from + "\n";
+      result = "%r32";
+    }
+    text += "  %out = kiln.cast " + result + " : " + from + " to " + out + "\n";
+    result = "%out";
+  }
+  return text + "  return " + result + " : " + out + "\n}\n";
 }
 
-NDArray softmax(const std::string &op, const NDArray &x, const Attrs &attrs,
-                bool logarithm) {
+NDArray softmax(const std::string &op, const std::vector<NDArray> &in,
+                const Attrs &attrs, bool logarithm) {
+  const NDArray &x = in[0];
   requireFloat(op, x);
   const int64_t rank = x.shape().size();
   if (rank == 0)
@@ -59,36 +127,95 @@ NDArray softmax(const std::string &op, const NDArray &x, const Attrs &attrs,
   if (temperature <= 0)
     throw Error(
         formatMessage(op, ": temperature must be positive, got ", temperature));
+  DType outType = x.dtype();
+  if (!attrs.isNone("dtype")) {
+    const std::string name =
+        attrs.getChoice("dtype", {"float16", "float32", "float64"});
+    outType = name == "float16"   ? DType::Float16
+              : name == "float64" ? DType::Float64
+                                  : DType::Float32;
+  }
+  const bool useLength = attrs.getBool("use_length");
+  const bool hasLength = in.size() > 1;
+  if (useLength && !hasLength)
+    throw Error(formatMessage(op, ": use_length=True needs the length input",
+                              logarithm ? ", which log_softmax does not take "
+                                          "(MXNet 1.9.1)"
+                                        : ""));
+  if (hasLength && !useLength)
+    throw Error(formatMessage(op, ": a length input needs use_length=True"));
+  std::vector<NDArray> inputs = {x};
+  if (useLength) {
+    const NDArray &length = in[1];
+    if (length.dtype() != DType::Int32 && length.dtype() != DType::Int64)
+      throw Error(formatMessage(op,
+                                ": length expected an int32 or int64 "
+                                "array, got ",
+                                dtypeName(length.dtype())));
+    Shape rows = x.shape();
+    rows.erase(rows.begin() + axis);
+    const bool matches =
+        length.shape() == rows ||
+        (rank == 1 && (length.shape() == Shape{1} || length.shape().empty()));
+    if (!matches)
+      throw Error(formatMessage(op, ": length expected shape ",
+                                shapeToString(rank == 1 ? Shape{1} : rows),
+                                " (data's shape without axis ", axis, "), got ",
+                                shapeToString(length.shape())));
+    Shape positions(rank, 1), kept = x.shape();
+    positions[axis] = x.shape()[axis];
+    kept[axis] = 1;
+    inputs.push_back(dispatch::iota(op, positions, axis, DType::Int64));
+    // Lengths past the axis's extent take the whole row, negative ones
+    // none (MXNet reads past the row or writes nothing there).
+    inputs.push_back(dispatch::reshape(
+        length.dtype() == DType::Int64 ? length
+                                       : dispatch::cast(length, DType::Int64),
+        kept));
+  }
   // Rows along dimension 0 are independent unless the softmax runs along it.
-  return dispatch::graph(
-      op, softmaxSource(rank, axis, x.dtype(), temperature, logarithm), {x},
-      x.shape(), x.dtype(), /*splitRows=*/axis != 0);
+  return dispatch::graph(op,
+                         softmaxSource(rank, axis, x.dtype(), temperature,
+                                       logarithm, useLength, outType),
+                         inputs, x.shape(), outType, /*splitRows=*/axis != 0);
 }
 
 const std::vector<AttrSpec> kSoftmaxAttrs = {
     {"axis", AttrSpec::Kind::Int, "-1"},
-    {"temperature", AttrSpec::Kind::Float, "None"}};
+    {"temperature", AttrSpec::Kind::Float, "None"},
+    {"dtype", AttrSpec::Kind::String, "None"},
+    {"use_length", AttrSpec::Kind::Bool, "False"}};
 
 } // namespace
 
 void registerNeuralOps(OpRegistry &registry) {
-  registry.add({"softmax",
-                {"data"},
-                kSoftmaxAttrs,
-                "exp(x - max) / sum(exp(x - max)) along axis, as one fused "
-                "kernel after the max.",
-                [](const std::vector<NDArray> &in, const Attrs &attrs,
-                   const NDArray &out) {
-                  return softmax("softmax", in[0], attrs, false);
-                }});
-  registry.add({"log_softmax",
-                {"data"},
-                kSoftmaxAttrs,
-                "x - max - log(sum(exp(x - max))) along axis.",
-                [](const std::vector<NDArray> &in, const Attrs &attrs,
-                   const NDArray &out) {
-                  return softmax("log_softmax", in[0], attrs, true);
-                }});
+  registry.add(
+      {"softmax",
+       {"data", "length?"},
+       kSoftmaxAttrs,
+       "exp(x - max) / sum(exp(x - max)) along axis (default -1), as one "
+       "fused kernel after the max, as MXNet 1.9.1's softmax. temperature "
+       "(None: 1) divides x first. dtype (None, float16, float32, float64) is "
+       "the output's, computed in data's dtype. use_length=True takes the "
+       "length input (int32 or int64, data's shape without the axis; (1,) "
+       "for 1-D data): each row uses its first `length` elements and gives 0 "
+       "past them (lengths past the axis take the whole row, negative ones "
+       "none); the length takes no gradient.\n\nErrors: integer data, rank "
+       "0, a temperature <= 0, use_length without a length or a length "
+       "without use_length, a length of another dtype or shape.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         return softmax("softmax", in, attrs, false);
+       }});
+  registry.add(
+      {"log_softmax",
+       {"data"},
+       kSoftmaxAttrs,
+       "x - max - log(sum(exp(x - max))) along axis, as MXNet 1.9.1's "
+       "log_softmax: temperature and dtype as softmax's. MXNet 1.9.1's "
+       "log_softmax takes no length input, so use_length=True is an error.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         return softmax("log_softmax", in, attrs, true);
+       }});
   registry.add(
       {"clip",
        {"data"},
