@@ -265,6 +265,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerImageOps(*created);
     ops::registerConvolutionOps(*created);
     ops::registerRnnOps(*created);
+    ops::registerActivationOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

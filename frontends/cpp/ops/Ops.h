@@ -76,6 +76,8 @@ void registerImageOps(OpRegistry &registry);
 void registerConvolutionOps(OpRegistry &registry);
 /// RNN: MXNet's fused recurrent layers (rnn_relu, rnn_tanh, lstm, gru).
 void registerRnnOps(OpRegistry &registry);
+/// Activation, LeakyReLU, SoftmaxActivation, Dropout, Embedding.
+void registerActivationOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 
