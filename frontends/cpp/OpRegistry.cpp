@@ -266,6 +266,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerConvolutionOps(*created);
     ops::registerRnnOps(*created);
     ops::registerActivationOps(*created);
+    ops::registerNormalizationOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

@@ -78,6 +78,8 @@ void registerConvolutionOps(OpRegistry &registry);
 void registerRnnOps(OpRegistry &registry);
 /// Activation, LeakyReLU, SoftmaxActivation, Dropout, Embedding.
 void registerActivationOps(OpRegistry &registry);
+/// LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN.
+void registerNormalizationOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 

@@ -1,0 +1,720 @@
+//===- BatchNormOps.cpp - BatchNorm, forward and backward -----------------===//
+//
+// MXNet 1.9.1's BatchNorm, with the semantics measured on it:
+//
+// * Forward, when training (autograd's train mode) and not use_global_stats:
+//   normalize with the batch mean and biased variance of each channel;
+//   otherwise with moving_mean and moving_var. The hidden outputs are the
+//   mean and the inverse standard deviation 1/sqrt(var + eps) that were
+//   used (batch or moving); output_mean_var shows them.
+// * fix_gamma writes 1 into gamma (in place, as MXNet does) and its
+//   gradient is 0.
+// * Backward, when training (backward's train_mode) and not
+//   use_global_stats: the batch-statistics gradient with the saved mean and
+//   inverse std, and only then moving_mean/moving_var are updated, in the
+//   backward pass:  moving = moving * momentum + stat * (1 - momentum), stat
+//   the saved mean and the variance 1/invstd^2 - eps. Otherwise the
+//   gradient is that of a fixed scale by the moving statistics.
+//
+// Speed: data is seen as (P, C, Q) around the channel axis (P the axes
+// before it, Q those after it, flattened; views, no copy) and cut into
+// blocks that fit in a core's cache, processed in parallel, so that the
+// passes over a block after the first read it from the cache. Where each
+// channel's elements come in runs of Q >= kMinChannelRun, a block is a
+// group of whole channels: forward, one graph kernel computes a block's
+// mean, then variance, and a second normalizes it; backward, one sums dy and
+// dy (x - mean) and a second computes dx. Where runs are short (channels
+// last, 2-D data), reading a channel at a time would stride through memory,
+// so a block is a group of rows: each block's partial statistics (its mean
+// and squared deviations, or its sums), combined across blocks by a small
+// kernel (Chan et al.'s formula for the variance), then the normalization
+// or dx by row blocks. Either way data is read from memory about twice and
+// written once per pass.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/ops/Calls.h"
+#include "frontends/cpp/ops/Ops.h"
+#include "frontends/cpp/ops/SavedForBackward.h"
+#include "frontends/cpp/ops/UpdateKernel.h"
+
+#include "compiler/KernelCache.h"
+#include "frontends/cpp/Autograd.h"
+#include "frontends/cpp/Dispatch.h"
+#include "runtime/Error.h"
+#include "runtime/KernelAbi.h"
+#include "runtime/ThreadPool.h"
+
+#include <algorithm>
+
+namespace kiln {
+namespace ops {
+namespace {
+
+const char *const kOp = "BatchNorm";
+
+//===----------------------------------------------------------------------===//
+// Graph kernels
+//===----------------------------------------------------------------------===//
+
+// Two layouts of the data (see Layout): blocks of whole channels, $T =
+// (c, P, Q) reduced over $AX = 1, 2; or blocks of rows, $T = (p, C) or
+// (p, C, Q) reduced over 0 (and 2). $K is a per-channel value of the block
+// ((c, 1, 1), or (1, C) / (1, C, 1)), $S a scalar. The rows layout adds
+// per-block partial results, $P ((blocks, C) or (blocks, C, 1)), and each
+// block's count of elements per channel, $N ((blocks, 1) or (blocks, 1,
+// 1)).
+
+/// A block's mean and squared deviations from it.
+const char *const kDeviations = R"mlir(
+  %mean = kiln.reduce_mean %x {axes = array<i64: $AX>, keepdims = true} : $T -> $K
+  %d = kiln.sub %x, %mean : $T, $K
+  %d2 = kiln.mul %d, %d : $T, $T)mlir";
+
+/// The forward coefficients from %mean and %var: mean, inverse std and
+/// gamma * invstd.
+const char *const kFromVariance = R"mlir(
+  %ve = kiln.add %var, %eps : $K, $S
+  %invstd = kiln.rsqrt %ve : $K
+  %scale = kiln.mul %gamma, %invstd : $K, $K
+  return %mean, %invstd, %scale : $K, $K, $K
+}
+)mlir";
+
+/// Channel blocks, forward: the statistics of whole channels.
+const std::string kStatsSource = std::string(R"mlir(
+func.func @batch_norm_stats(%x: $T, %gamma: $K, %eps: $S) -> ($K, $K, $K) {)mlir") +
+                                 kDeviations + R"mlir(
+  %var = kiln.reduce_mean %d2 {axes = array<i64: $AX>, keepdims = true} : $T -> $K)mlir" +
+                                 kFromVariance;
+
+/// Row blocks, forward: each block's mean and sum of squared deviations.
+const std::string kPartialStatsSource = std::string(R"mlir(
+func.func @batch_norm_partial_stats(%x: $T) -> ($K, $K) {)mlir") +
+                                        kDeviations + R"mlir(
+  %m2 = kiln.reduce_sum %d2 {axes = array<i64: $AX>, keepdims = true} : $T -> $K
+  return %mean, %m2 : $K, $K
+}
+)mlir";
+
+/// Row blocks, forward: the blocks' statistics combined (Chan et al.:
+/// M2 = sum of M2_b + n_b (mean_b - mean)^2).
+const std::string kCombineStatsSource = std::string(R"mlir(
+func.func @batch_norm_combine_stats(%means: $P, %m2s: $P, %counts: $N, %invn: $S, %gamma: $K, %eps: $S) -> ($K, $K, $K) {
+  %w = kiln.mul %means, %counts : $P, $N
+  %sw = kiln.reduce_sum %w {axes = array<i64: $AX>, keepdims = true} : $P -> $K
+  %mean = kiln.mul %sw, %invn : $K, $S
+  %d = kiln.sub %means, %mean : $P, $K
+  %d2 = kiln.mul %d, %d : $P, $P
+  %cd2 = kiln.mul %d2, %counts : $P, $N
+  %t = kiln.add %m2s, %cd2 : $P, $P
+  %m2 = kiln.reduce_sum %t {axes = array<i64: $AX>, keepdims = true} : $P -> $K
+  %var = kiln.mul %m2, %invn : $K, $S)mlir") +
+                                        kFromVariance;
+
+/// From the moving statistics (the mean output a copy of moving_mean).
+const std::string kMovingSource = std::string(R"mlir(
+func.func @batch_norm_moving(%gamma: $K, %moving_mean: $K, %var: $K, %eps: $S, %zero: $S) -> ($K, $K, $K) {
+  %mean = kiln.add %moving_mean, %zero : $K, $S)mlir") +
+                                  kFromVariance;
+
+/// y = (x - mean) * scale + beta.
+const char *const kNormalizeSource = R"mlir(
+func.func @batch_norm_normalize(%x: $T, %mean: $K, %scale: $K, %beta: $K) -> $T {
+  %d = kiln.sub %x, %mean : $T, $K
+  %t = kiln.mul %d, %scale : $T, $K
+  %y = kiln.add %t, %beta : $T, $K
+  return %y : $T
+}
+)mlir";
+
+// Backward: dx = a dy + b (x - mean) + c. With batch statistics (n
+// elements per channel, invn = 1/n, batch = 1):
+//   dx = gamma invstd (dy - mean(dy) - (x - mean) invstd^2 mean(dy (x - mean)))
+// With moving statistics (batch = 0): dx = gamma invstd dy.
+// dgamma = invstd sum(dy (x - mean)), dbeta = sum(dy).
+
+/// The coefficients from %sdy = sum(dy) and %sp = sum(dy (x - mean)).
+const char *const kCoefficients = R"mlir(
+  %dgamma = kiln.mul %sp, %invstd : $K, $K
+  %a = kiln.mul %gamma, %invstd : $K, $K
+  %i2 = kiln.mul %invstd, %invstd : $K, $K
+  %spn = kiln.mul %sp, %invn : $K, $S
+  %b0 = kiln.mul %spn, %i2 : $K, $K
+  %b1 = kiln.mul %b0, %a : $K, $K
+  %b2 = kiln.neg %b1 : $K
+  %b = kiln.mul %b2, %batch : $K, $S
+  %sdyn = kiln.mul %sdy, %invn : $K, $S
+  %c0 = kiln.mul %sdyn, %a : $K, $K
+  %c1 = kiln.neg %c0 : $K
+  %c = kiln.mul %c1, %batch : $K, $S
+  return %dgamma, %sdy, %a, %b, %c : $K, $K, $K, $K, $K
+}
+)mlir";
+
+/// Channel blocks, backward: the sums, then the coefficients.
+const std::string kGradStatsSource = std::string(R"mlir(
+func.func @batch_norm_grad_stats(%x: $T, %dy: $T, %mean: $K, %invstd: $K, %gamma: $K, %invn: $S, %batch: $S) -> ($K, $K, $K, $K, $K) {
+  %sdy = kiln.reduce_sum %dy {axes = array<i64: $AX>, keepdims = true} : $T -> $K
+  %d = kiln.sub %x, %mean : $T, $K
+  %p = kiln.mul %dy, %d : $T, $T
+  %sp = kiln.reduce_sum %p {axes = array<i64: $AX>, keepdims = true} : $T -> $K)mlir") +
+                                     kCoefficients;
+
+/// Row blocks, backward: each block's sums.
+const char *const kPartialGradSource = R"mlir(
+func.func @batch_norm_partial_grad(%x: $T, %dy: $T, %mean: $K) -> ($K, $K) {
+  %sdy = kiln.reduce_sum %dy {axes = array<i64: $AX>, keepdims = true} : $T -> $K
+  %d = kiln.sub %x, %mean : $T, $K
+  %p = kiln.mul %dy, %d : $T, $T
+  %sp = kiln.reduce_sum %p {axes = array<i64: $AX>, keepdims = true} : $T -> $K
+  return %sdy, %sp : $K, $K
+}
+)mlir";
+
+/// Row blocks, backward: the blocks' sums added, then the coefficients.
+const std::string kCombineGradSource = std::string(R"mlir(
+func.func @batch_norm_combine_grad(%sdys: $P, %sps: $P, %invstd: $K, %gamma: $K, %invn: $S, %batch: $S) -> ($K, $K, $K, $K, $K) {
+  %sdy = kiln.reduce_sum %sdys {axes = array<i64: $AX>, keepdims = true} : $P -> $K
+  %sp = kiln.reduce_sum %sps {axes = array<i64: $AX>, keepdims = true} : $P -> $K)mlir") +
+                                       kCoefficients;
+
+/// dx = a dy + b (x - mean) + c.
+const char *const kGradApplySource = R"mlir(
+func.func @batch_norm_grad_apply(%x: $T, %dy: $T, %mean: $K, %a: $K, %b: $K, %c: $K) -> $T {
+  %d = kiln.sub %x, %mean : $T, $K
+  %u = kiln.mul %d, %b : $T, $K
+  %v = kiln.mul %dy, %a : $T, $K
+  %w = kiln.add %u, %v : $T, $T
+  %dx = kiln.add %w, %c : $T, $K
+  return %dx : $T
+}
+)mlir";
+
+//===----------------------------------------------------------------------===//
+// Layouts and running kernels block by block
+//===----------------------------------------------------------------------===//
+
+/// Elements per block: a block's data stays in a core's cache between the
+/// passes its kernels make over it.
+constexpr int64_t kBlockElements = 1 << 15;
+/// Channels whose elements lie in contiguous runs at least this long are
+/// processed a channel block at a time; shorter runs (channels last, 2-D
+/// data) a block of rows at a time, so that memory is read in order.
+constexpr int64_t kMinChannelRun = 16;
+
+/// How one pass sees an argument of a blocked kernel: sliced to the block's
+/// range along dimension 0, to the block's index along dimension 0 (the
+/// partial results of a row block), or whole.
+enum class Slice { Range, Block, Whole };
+
+struct Argument {
+  Tensor tensor;
+  Slice slice;
+};
+
+struct Step {
+  KernelEntryFn kernel;
+  std::vector<Argument> arguments;
+};
+
+/// Steps run over [0, extent) in blocks of `perBlock` (in parallel), or
+/// once over whole arrays when `perBlock` is 0.
+struct Phase {
+  std::vector<Step> steps;
+  int64_t extent = 0, perBlock = 0;
+};
+
+/// Tensor `t` with dimension 0 narrowed to [begin, begin + count).
+Tensor narrowed(const Tensor &t, int64_t begin, int64_t count) {
+  Shape shape = t.shape();
+  shape[0] = count;
+  return t.strided(shape, t.strides(), t.offset() + begin * t.strides()[0]);
+}
+
+void runStep(const Step &step, int64_t block, int64_t begin, int64_t count) {
+  constexpr size_t kMaxArguments = 16;
+  Tensor sliced[kMaxArguments];
+  const Tensor *pointers[kMaxArguments];
+  const size_t n = step.arguments.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Argument &argument = step.arguments[i];
+    sliced[i] =
+        argument.slice == Slice::Range ? narrowed(argument.tensor, begin, count)
+        : argument.slice == Slice::Block ? narrowed(argument.tensor, block, 1)
+                                         : argument.tensor;
+    pointers[i] = &sliced[i];
+  }
+  invokeKernel(step.kernel, pointers, n);
+}
+
+/// Pushes `phases` as one engine op reading `reads` and writing `writes`.
+void pushPhases(std::vector<Phase> phases, std::vector<VarPtr> reads,
+                std::vector<VarPtr> writes) {
+  Engine::global().push(
+      [phases = std::move(phases)] {
+        for (const Phase &phase : phases) {
+          if (phase.perBlock == 0) {
+            for (const Step &step : phase.steps)
+              runStep(step, 0, 0, 0);
+            continue;
+          }
+          const int64_t blocks =
+              (phase.extent + phase.perBlock - 1) / phase.perBlock;
+          ThreadPool::global().parallelFor(
+              0, blocks, 1, [&](int64_t first, int64_t last) {
+                for (int64_t block = first; block < last; ++block) {
+                  const int64_t begin = block * phase.perBlock;
+                  const int64_t count =
+                      std::min(phase.perBlock, phase.extent - begin);
+                  for (const Step &step : phase.steps)
+                    runStep(step, block, begin, count);
+                }
+              });
+        }
+      },
+      Device::cpu(), reads, writes, /*priority=*/0, kOp);
+}
+
+/// The data's shape as (P, C, Q) around the channel axis, and which way it
+/// is cut into blocks.
+struct Layout {
+  int64_t channels = 0, outer = 1, inner = 1;
+  /// Blocks of rows (else of channels).
+  bool rows = false;
+  int64_t perBlock = 1, blocks = 0;
+  DType dtype = DType::Float32;
+
+  Layout(const Shape &shape, int64_t axis, DType type) : dtype(type) {
+    channels = shape[axis];
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d)
+      inner *= shape[d];
+    rows = inner < kMinChannelRun && outer > 1;
+    const int64_t blockWidth = rows ? channels * inner : outer * inner;
+    perBlock =
+        std::max<int64_t>(1, kBlockElements / std::max<int64_t>(blockWidth, 1));
+    const int64_t extent = rows ? outer : channels;
+    blocks = (extent + perBlock - 1) / perBlock;
+  }
+  int64_t perChannel() const { return outer * inner; }
+  int64_t extent() const { return rows ? outer : channels; }
+  /// Rows with Q == 1 are 2-D blocks, so that the inner loop runs over the
+  /// channels.
+  bool flat() const { return rows && inner == 1; }
+
+  /// A contiguous tensor of the data's shape as the kernels see it: (C, P,
+  /// Q) (strided), or (P, C) / (P, C, Q).
+  Tensor data(const Tensor &t) const {
+    if (!rows)
+      return t.strided({channels, outer, inner}, {inner, channels * inner, 1},
+                       t.offset());
+    return flat() ? t.reshaped({outer, channels})
+                  : t.reshaped({outer, channels, inner});
+  }
+  /// A (C,) tensor as a per-channel value: (C, 1, 1), (1, C) or (1, C, 1).
+  Tensor channel(const Tensor &t) const {
+    const int64_t stride = t.strides()[0];
+    if (!rows)
+      return t.strided({channels, 1, 1}, {stride, 1, 1}, t.offset());
+    if (flat())
+      return t.strided({1, channels}, {channels * stride, stride}, t.offset());
+    return t.strided({1, channels, 1}, {channels * stride, stride, 1},
+                     t.offset());
+  }
+  /// A new array of per-block partial results: (blocks, C) or (blocks, C,
+  /// 1).
+  Tensor partial() const {
+    return flat() ? Tensor::empty({blocks, channels}, dtype)
+                  : Tensor::empty({blocks, channels, 1}, dtype);
+  }
+  /// Each row block's element count per channel: (blocks, 1) or (blocks,
+  /// 1, 1).
+  Tensor counts() const {
+    Tensor counts = flat() ? Tensor::empty({blocks, 1}, dtype)
+                           : Tensor::empty({blocks, 1, 1}, dtype);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const double count = std::min(perBlock, outer - b * perBlock) * inner;
+      if (dtype == DType::Float64)
+        static_cast<double *>(counts.data())[b] = count;
+      else
+        static_cast<float *>(counts.data())[b] = static_cast<float>(count);
+    }
+    return counts;
+  }
+
+  /// `source` compiled for this layout and dtype.
+  KernelEntryFn kernel(const std::string &source) const {
+    const std::string e = dispatch::mlirElementType(dtype);
+    std::string t, k, p, n, axes;
+    if (!rows) {
+      t = "?x?x?x", k = "?x1x1x", axes = "1, 2";
+    } else if (flat()) {
+      t = "?x?x", k = "1x?x", p = "?x?x", n = "?x1x", axes = "0";
+    } else {
+      t = "?x?x?x", k = "1x?x1x", p = "?x?x1x", n = "?x1x1x", axes = "0, 2";
+    }
+    const std::pair<const char *, std::string> names[] = {
+        {"$T", "tensor<" + t + e + ">"}, {"$K", "tensor<" + k + e + ">"},
+        {"$P", "tensor<" + p + e + ">"}, {"$N", "tensor<" + n + e + ">"},
+        {"$S", "tensor<" + e + ">"},     {"$AX", axes}};
+    std::string text = source;
+    for (const auto &[from, to] : names)
+      for (size_t at = text.find(from); at != std::string::npos;
+           at = text.find(from, at + to.size()))
+        text.replace(at, std::string(from).size(), to);
+    return compiler::KernelCache::global().getGraph(text);
+  }
+  /// A phase over the blocks.
+  Phase blocked(std::vector<Step> steps) const {
+    return {std::move(steps), extent(), perBlock};
+  }
+};
+
+Argument range(const Tensor &t) { return {t, Slice::Range}; }
+Argument whole(const Tensor &t) { return {t, Slice::Whole}; }
+Argument ofBlock(const Tensor &t) { return {t, Slice::Block}; }
+
+/// The mean and inverse std a forward pass normalized with, kept for its
+/// backward (MXNet's hidden outputs).
+struct Statistics {
+  NDArray mean, invstd;
+};
+
+SavedForBackward<Statistics> &savedStatistics() {
+  static auto *saved = new SavedForBackward<Statistics>;
+  return *saved;
+}
+
+//===----------------------------------------------------------------------===//
+// Arguments
+//===----------------------------------------------------------------------===//
+
+struct Arguments {
+  NDArray data, gamma, beta, movingMean, movingVar;
+  int64_t axis = 1;
+  /// float32 for float16 data (MXNet keeps the parameters in float32).
+  DType paramType = DType::Float32;
+  double eps = 1e-3, momentum = 0.9;
+  bool fixGamma = true, useGlobalStats = false;
+};
+
+const char *const kParamNames[] = {"gamma", "beta", "moving_mean",
+                                   "moving_var"};
+
+Arguments checkArguments(const std::vector<NDArray> &in, const Attrs &attrs) {
+  Arguments args;
+  args.data = in[0];
+  const NDArray &data = in[0];
+  const DType dtype = data.dtype();
+  if (dtype != DType::Float32 && dtype != DType::Float64 &&
+      dtype != DType::Float16)
+    throw Error(formatMessage(kOp,
+                              ": data expected float16, float32 or "
+                              "float64, got ",
+                              dtypeName(dtype)));
+  const int64_t rank = data.shape().size();
+  if (rank == 0)
+    throw Error(formatMessage(kOp, ": data expected an array of rank 1 or "
+                                   "more, got a scalar"));
+  const int64_t axis = attrs.getInt("axis");
+  if (axis < -rank || axis >= rank)
+    throw Error(formatMessage(kOp, ": axis ", axis,
+                              " is out of range for data of shape ",
+                              shapeToString(data.shape()), " (expected -", rank,
+                              " to ", rank - 1, ")"));
+  args.axis = axis < 0 ? axis + rank : axis;
+  args.paramType = dtype == DType::Float16 ? DType::Float32 : dtype;
+  const Shape expected = {data.shape()[args.axis]};
+  for (int i = 0; i < 4; ++i) {
+    const NDArray &param = in[i + 1];
+    if (param.shape() != expected)
+      throw Error(formatMessage(kOp, ": ", kParamNames[i], " expected shape ",
+                                shapeToString(expected),
+                                " (the extent of data's axis ", args.axis,
+                                " in ", shapeToString(data.shape()), "), got ",
+                                shapeToString(param.shape())));
+    if (param.dtype() != args.paramType)
+      throw Error(formatMessage(kOp, ": ", kParamNames[i], " expected dtype ",
+                                dtypeName(args.paramType), " (for ",
+                                dtypeName(dtype), " data), got ",
+                                dtypeName(param.dtype())));
+  }
+  args.gamma = in[1];
+  args.beta = in[2];
+  args.movingMean = in[3];
+  args.movingVar = in[4];
+  args.eps = attrs.getFloat("eps");
+  // MXNet's momentum is a float parameter: 0.9 is 0.899999976.
+  args.momentum = static_cast<float>(attrs.getFloat("momentum"));
+  args.fixGamma = attrs.getBool("fix_gamma");
+  args.useGlobalStats = attrs.getBool("use_global_stats");
+  // Accepted for MXNet's signature, no effect on the CPU (cudnn_off) or
+  // outside quantization (the calibration ranges).
+  attrs.getBool("cudnn_off");
+  return args;
+}
+
+/// `x` contiguous (a copy only when it is not).
+NDArray contiguous(const NDArray &x) {
+  return x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
+}
+
+/// Ones of gamma's shape written into gamma (MXNet's fix_gamma).
+void fillOnes(const NDArray &gamma) {
+  NDArray ones = dispatch::broadcastTo(dispatch::scalar(1, gamma.dtype()),
+                                       gamma.shape(), kOp);
+  dispatch::cast(ones, gamma.dtype(), gamma);
+}
+
+//===----------------------------------------------------------------------===//
+// Forward
+//===----------------------------------------------------------------------===//
+
+/// A per-channel argument: sliced with the channel blocks, whole with the
+/// row blocks.
+Argument channelArgument(const Layout &layout, const Tensor &t) {
+  return layout.rows ? whole(layout.channel(t)) : range(layout.channel(t));
+}
+
+/// y, mean, invstd of the forward pass.
+std::vector<NDArray> forward(const Arguments &args, bool training) {
+  if (args.fixGamma)
+    fillOnes(args.gamma);
+  // float16 data computes in float32, rounded once at the end.
+  const DType dtype = args.paramType;
+  NDArray x =
+      contiguous(args.data.dtype() == dtype ? args.data
+                                            : dispatch::cast(args.data, dtype));
+  const Layout layout(x.shape(), args.axis, dtype);
+  const int64_t channels = layout.channels, n = layout.perChannel();
+  NDArray y = NDArray::empty(x.shape(), dtype);
+  NDArray mean = NDArray::empty({channels}, dtype);
+  NDArray invstd = NDArray::empty({channels}, dtype);
+  const Tensor scale = Tensor::empty({channels}, dtype);
+  NDArray eps = dispatch::scalar(args.eps, dtype);
+  NDArray invn = dispatch::scalar(n > 0 ? 1.0 / n : 0.0, dtype);
+  std::vector<VarPtr> reads = {x.var(), args.gamma.var(), args.beta.var(),
+                               eps.var(), invn.var()};
+  auto channel = [&](const Tensor &t) { return channelArgument(layout, t); };
+  const Argument data = range(layout.data(x.tensor()));
+  std::vector<Step> first; // The coefficients: mean, invstd, scale.
+  std::vector<Phase> phases;
+  if (!training) {
+    NDArray zero = dispatch::scalar(0, dtype);
+    reads.insert(reads.end(),
+                 {zero.var(), args.movingMean.var(), args.movingVar.var()});
+    first.push_back(
+        {layout.kernel(kMovingSource),
+         {channel(args.gamma.tensor()), channel(args.movingMean.tensor()),
+          channel(args.movingVar.tensor()), whole(eps.tensor()),
+          whole(zero.tensor()), channel(mean.tensor()),
+          channel(invstd.tensor()), channel(scale)}});
+  } else if (!layout.rows) {
+    first.push_back(
+        {layout.kernel(kStatsSource),
+         {data, channel(args.gamma.tensor()), whole(eps.tensor()),
+          channel(mean.tensor()), channel(invstd.tensor()), channel(scale)}});
+  } else {
+    const Tensor means = layout.partial(), m2s = layout.partial();
+    phases.push_back(layout.blocked({{layout.kernel(kPartialStatsSource),
+                                      {data, ofBlock(means), ofBlock(m2s)}}}));
+    first.push_back({layout.kernel(kCombineStatsSource),
+                     {whole(means), whole(m2s), whole(layout.counts()),
+                      whole(invn.tensor()), channel(args.gamma.tensor()),
+                      whole(eps.tensor()), channel(mean.tensor()),
+                      channel(invstd.tensor()), channel(scale)}});
+  }
+  const Step normalize{layout.kernel(kNormalizeSource),
+                       {data, channel(mean.tensor()), channel(scale),
+                        channel(args.beta.tensor()),
+                        range(layout.data(y.tensor()))}};
+  if (layout.rows) {
+    phases.push_back({std::move(first)});
+    phases.push_back(layout.blocked({normalize}));
+  } else {
+    first.push_back(normalize);
+    phases.push_back(layout.blocked(std::move(first)));
+  }
+  pushPhases(std::move(phases), reads, {y.var(), mean.var(), invstd.var()});
+  if (args.data.dtype() != dtype)
+    y = dispatch::cast(y, args.data.dtype());
+  return {y, mean, invstd};
+}
+
+//===----------------------------------------------------------------------===//
+// Backward
+//===----------------------------------------------------------------------===//
+
+/// dx, dgamma, dbeta given the statistics the forward pass used (`batch`:
+/// the batch's, whose gradient flows through them too).
+std::vector<NDArray> backward(const Arguments &args, const NDArray &dyGiven,
+                              const NDArray &mean, const NDArray &invstd,
+                              bool batch) {
+  const DType dtype = args.paramType;
+  auto widened = [&](const NDArray &a) {
+    return contiguous(a.dtype() == dtype ? a : dispatch::cast(a, dtype));
+  };
+  NDArray x = widened(args.data), dy = widened(dyGiven);
+  const Layout layout(x.shape(), args.axis, dtype);
+  const int64_t channels = layout.channels, n = layout.perChannel();
+  NDArray dx = NDArray::empty(x.shape(), dtype);
+  NDArray dgamma = NDArray::empty({channels}, dtype);
+  NDArray dbeta = NDArray::empty({channels}, dtype);
+  const Tensor a = Tensor::empty({channels}, dtype),
+               b = Tensor::empty({channels}, dtype),
+               c = Tensor::empty({channels}, dtype);
+  NDArray invn = dispatch::scalar(n > 0 ? 1.0 / n : 0.0, dtype);
+  NDArray flag = dispatch::scalar(batch ? 1 : 0, dtype);
+  auto channel = [&](const Tensor &t) { return channelArgument(layout, t); };
+  const Argument data = range(layout.data(x.tensor())),
+                 grad = range(layout.data(dy.tensor()));
+  // With fix_gamma, gamma holds ones (the forward pass wrote them).
+  const std::vector<Argument> coefficients = {channel(invstd.tensor()),
+                                              channel(args.gamma.tensor()),
+                                              whole(invn.tensor()),
+                                              whole(flag.tensor()),
+                                              channel(dgamma.tensor()),
+                                              channel(dbeta.tensor()),
+                                              channel(a),
+                                              channel(b),
+                                              channel(c)};
+  const Step apply{layout.kernel(kGradApplySource),
+                   {data, grad, channel(mean.tensor()), channel(a), channel(b),
+                    channel(c), range(layout.data(dx.tensor()))}};
+  std::vector<Phase> phases;
+  if (!layout.rows) {
+    std::vector<Argument> arguments = {data, grad, channel(mean.tensor())};
+    arguments.insert(arguments.end(), coefficients.begin(), coefficients.end());
+    phases.push_back(layout.blocked(
+        {{layout.kernel(kGradStatsSource), std::move(arguments)}, apply}));
+  } else {
+    const Tensor sdys = layout.partial(), sps = layout.partial();
+    phases.push_back(layout.blocked(
+        {{layout.kernel(kPartialGradSource),
+          {data, grad, channel(mean.tensor()), ofBlock(sdys), ofBlock(sps)}}}));
+    std::vector<Argument> arguments = {whole(sdys), whole(sps)};
+    arguments.insert(arguments.end(), coefficients.begin(), coefficients.end());
+    phases.push_back({{{layout.kernel(kCombineGradSource), arguments}}});
+    phases.push_back(layout.blocked({apply}));
+  }
+  pushPhases(std::move(phases),
+             {x.var(), dy.var(), mean.var(), invstd.var(), args.gamma.var(),
+              invn.var(), flag.var()},
+             {dx.var(), dgamma.var(), dbeta.var()});
+  if (args.data.dtype() != dtype)
+    dx = dispatch::cast(dx, args.data.dtype());
+  if (args.fixGamma)
+    dgamma = zerosOf({channels}, dtype);
+  return {dx, dgamma, dbeta};
+}
+
+/// moving = moving * momentum + statistic * (1 - momentum), in place.
+void updateMoving(const Arguments &args, const NDArray &mean,
+                  const NDArray &invstd) {
+  const DType dtype = args.paramType;
+  {
+    UpdateKernel kernel(kOp, 1);
+    KValue moving = kernel.input(args.movingMean);
+    KValue statistic = kernel.input(mean);
+    KValue momentum = kernel.number(args.momentum, dtype);
+    kernel.into(moving * momentum + statistic * (1.0 - momentum),
+                args.movingMean);
+  }
+  UpdateKernel kernel(kOp, 1);
+  KValue moving = kernel.input(args.movingVar);
+  KValue i = kernel.input(invstd);
+  KValue momentum = kernel.number(args.momentum, dtype);
+  // MXNet recovers the variance from the saved inverse std.
+  KValue variance = 1.0 / (i * i) - kernel.number(args.eps, dtype);
+  kernel.into(moving * momentum + variance * (1.0 - momentum), args.movingVar);
+}
+
+std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
+  const Arguments args = checkArguments(grad.inputs, grad.attrs);
+  const bool batch = autograd::isTraining() && !args.useGlobalStats;
+  std::shared_ptr<Statistics> saved = savedStatistics().take(grad.outputs[0]);
+  if (saved) {
+    // Kept for another backward through a retained graph.
+    savedStatistics().save(grad.outputs[0], saved);
+  } else {
+    // Not saved (never expected): the statistics the forward pass would
+    // have used in this mode.
+    autograd::TrainingScope mode(batch);
+    std::vector<NDArray> again = forward(args, batch);
+    saved = std::make_shared<Statistics>(Statistics{again[1], again[2]});
+  }
+  const NDArray &mean = saved->mean, &invstd = saved->invstd;
+  std::vector<NDArray> grads;
+  if (batch) {
+    grads = backward(args, grad.outputGrads[0], mean, invstd, true);
+    updateMoving(args, mean, invstd);
+  } else {
+    // MXNet's gradient here uses the moving statistics, whatever the
+    // forward pass normalized with.
+    UpdateKernel kernel(kOp, 1);
+    KValue var = kernel.input(args.movingVar);
+    NDArray movingInvstd =
+        kernel.run(1.0 / sqrt(var + kernel.number(args.eps, var.dtype())));
+    grads = backward(args, grad.outputGrads[0], args.movingMean, movingInvstd,
+                     false);
+  }
+  return {grads[0], grads[1], grads[2], NDArray(), NDArray()};
+}
+
+} // namespace
+
+void registerBatchNormOps(OpRegistry &registry) {
+  OpSpec spec{
+      kOp,
+      {"data", "gamma", "beta", "moving_mean", "moving_var"},
+      {{"eps", AttrSpec::Kind::Float, "0.0010000000474974513"},
+       {"momentum", AttrSpec::Kind::Float, "0.9"},
+       {"fix_gamma", AttrSpec::Kind::Bool, "True"},
+       {"use_global_stats", AttrSpec::Kind::Bool, "False"},
+       {"output_mean_var", AttrSpec::Kind::Bool, "False"},
+       {"axis", AttrSpec::Kind::Int, "1"},
+       {"cudnn_off", AttrSpec::Kind::Bool, "False"},
+       {"min_calib_range", AttrSpec::Kind::String, "None"},
+       {"max_calib_range", AttrSpec::Kind::String, "None"}},
+      "Batch normalization along `axis` (the channel axis, default 1; "
+      "negative from the end), as MXNet 1.9.1's BatchNorm.\n\n"
+      "data: float16, float32 or float64, rank 1 or more; gamma, beta, "
+      "moving_mean, moving_var: shape (C,), C = data.shape[axis], of data's "
+      "dtype (float32 for float16 data).\n"
+      "Training (autograd train mode, use_global_stats False): out = (data - "
+      "mean) / sqrt(var + eps) * gamma + beta with the batch mean and biased "
+      "variance of each channel; otherwise moving_mean and moving_var. "
+      "fix_gamma (default True) writes 1 into gamma and gives it a zero "
+      "gradient. The moving statistics are updated in the backward pass of a "
+      "training step (backward train_mode, use_global_stats False): moving = "
+      "moving * momentum + batch statistic * (1 - momentum). output_mean_var "
+      "returns [out, mean, 1 / sqrt(var + eps)] of the statistics used "
+      "(their gradients are ignored). cudnn_off, min_calib_range and "
+      "max_calib_range are accepted and have no effect.\n"
+      "Errors: data not floating point or a scalar, axis out of range, a "
+      "parameter of the wrong shape or dtype."};
+  spec.computeOutputs = [](const std::vector<NDArray> &in, const Attrs &attrs,
+                           const std::vector<NDArray> &outs) {
+    const Arguments args = checkArguments(in, attrs);
+    const bool outputMeanVar = attrs.getBool("output_mean_var");
+    const size_t count = outputMeanVar ? 3 : 1;
+    if (!outs.empty() && outs.size() != count)
+      throw Error(formatMessage(kOp, ": out has ", outs.size(),
+                                " arrays, expected ", count));
+    const bool batch = autograd::isTraining() && !args.useGlobalStats;
+    std::vector<NDArray> results = forward(args, batch);
+    const NDArray mean = results[1], invstd = results[2];
+    results.resize(count);
+    for (size_t i = 0; i < outs.size(); ++i)
+      results[i] = invokeOp("identity", {results[i]}, {}, outs[i]);
+    savedStatistics().save(
+        results[0], std::make_shared<Statistics>(Statistics{mean, invstd}));
+    return results;
+  };
+  spec.outputsGradient = gradient;
+  registry.add(std::move(spec));
+}
+
+} // namespace ops
+} // namespace kiln
