@@ -267,6 +267,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerRnnOps(*created);
     ops::registerActivationOps(*created);
     ops::registerNormalizationOps(*created);
+    ops::registerNormalizationOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

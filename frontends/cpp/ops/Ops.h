@@ -80,6 +80,8 @@ void registerRnnOps(OpRegistry &registry);
 void registerActivationOps(OpRegistry &registry);
 /// LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN.
 void registerNormalizationOps(OpRegistry &registry);
+/// LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN.
+void registerNormalizationOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 
