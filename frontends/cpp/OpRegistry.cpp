@@ -264,9 +264,9 @@ OpRegistry &OpRegistry::global() {
     ops::registerLapackOps(*created);
     ops::registerImageOps(*created);
     ops::registerConvolutionOps(*created);
+    ops::registerBatchNormOps(*created);
     ops::registerRnnOps(*created);
     ops::registerActivationOps(*created);
-    ops::registerNormalizationOps(*created);
     ops::registerNormalizationOps(*created);
     ops::registerGradients(*created);
     return created;

@@ -74,12 +74,12 @@ void registerImageOps(OpRegistry &registry);
 /// Convolution, Deconvolution, Pooling (on the library-backed kiln.convolution
 /// and kiln.pool primitives).
 void registerConvolutionOps(OpRegistry &registry);
+/// BatchNorm (fused graph kernels, moving statistics updated in backward).
+void registerBatchNormOps(OpRegistry &registry);
 /// RNN: MXNet's fused recurrent layers (rnn_relu, rnn_tanh, lstm, gru).
 void registerRnnOps(OpRegistry &registry);
 /// Activation, LeakyReLU, SoftmaxActivation, Dropout, Embedding.
 void registerActivationOps(OpRegistry &registry);
-/// LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN.
-void registerNormalizationOps(OpRegistry &registry);
 /// LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN.
 void registerNormalizationOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
