@@ -265,6 +265,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerImageOps(*created);
     ops::registerConvolutionOps(*created);
     ops::registerBatchNormOps(*created);
+    ops::registerOutputOps(*created);
     ops::registerRnnOps(*created);
     ops::registerActivationOps(*created);
     ops::registerNormalizationOps(*created);

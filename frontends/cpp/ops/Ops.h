@@ -76,6 +76,10 @@ void registerImageOps(OpRegistry &registry);
 void registerConvolutionOps(OpRegistry &registry);
 /// BatchNorm (fused graph kernels, moving statistics updated in backward).
 void registerBatchNormOps(OpRegistry &registry);
+/// SoftmaxOutput, LogisticRegressionOutput, LinearRegressionOutput,
+/// MAERegressionOutput, MakeLoss: MXNet's output layers, whose gradient
+/// comes from the label rather than the head gradient.
+void registerOutputOps(OpRegistry &registry);
 /// RNN: MXNet's fused recurrent layers (rnn_relu, rnn_tanh, lstm, gru).
 void registerRnnOps(OpRegistry &registry);
 /// Activation, LeakyReLU, SoftmaxActivation, Dropout, Embedding.
