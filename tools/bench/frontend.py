@@ -117,26 +117,34 @@ def torch_mlp_step(torch, steps=60):
 TORCH_BENCHES = {"dispatch": torch_dispatch, "mlp_step": torch_mlp_step}
 
 
-def torch_figures(name):
-    """The PyTorch side of benchmark `name`, from the PyTorch venv in a child
-    process (its numpy and libraries stay out of kiln's process); None when
-    that venv is missing."""
+def torch_child(script, *args):
+    """The JSON object that `script --torch ARGS...` prints last, run by
+    PyTorch 2's venv (KILN_TORCH_PYTHON, else ~/.cache/kiln/venvs/torch) in
+    a child process, so that its numpy and libraries stay out of kiln's;
+    None, said on stderr, when the venv is missing or the run fails."""
     python = os.environ.get("KILN_TORCH_PYTHON")
     if not python:
         venv = os.path.expanduser("~/.cache/kiln/venvs/torch")
         python = os.path.join(venv, "bin", "python")
+    name = os.path.basename(script)
     if not os.path.exists(python):
-        print("frontend.py: PyTorch 2 is unavailable (tools/setup/"
-              "install-torch-baseline.sh installs it); its baselines are null",
-              file=sys.stderr)
+        print("%s: PyTorch 2 is unavailable (tools/setup/"
+              "install-torch-baseline.sh installs it); its baselines are null"
+              % name, file=sys.stderr)
         return None
-    done = subprocess.run([python, os.path.abspath(__file__), "--torch", name],
-                          capture_output=True, text=True)
+    done = subprocess.run([python, os.path.abspath(script), "--torch"] +
+                          list(args), capture_output=True, text=True)
     if done.returncode != 0:
-        print("frontend.py: the PyTorch baseline failed:\n" + done.stderr,
+        print("%s: the PyTorch baseline failed:\n%s" % (name, done.stderr),
               file=sys.stderr)
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def torch_figures(name):
+    """The PyTorch side of benchmark `name` (`frontend.py --torch NAME`);
+    None when that venv is missing."""
+    return torch_child(__file__, name)
 
 
 def bench_dispatch(mx):
