@@ -178,6 +178,24 @@ def test_every_primitive_rule_is_exercised():
     total.backward()
     assert_almost_equal(g, [2.0, 0.0, 12.0])
     assert_almost_equal(v.grad, [2.0, 0.0, 4.0])
+    # The library-backed primitives: Convolution records convolution,
+    # Deconvolution convolution_backward_data, Pooling pool, and the
+    # weight gradient taken with create_graph convolution_backward_filter.
+    rng = np.random.default_rng(0)
+    data = nd.array(rng.random((1, 2, 5, 5)), dtype="float64")
+    weight = nd.array(rng.random((3, 2, 3, 3)), dtype="float64")
+    back = nd.array(rng.random((3, 2, 3, 3)), dtype="float64")
+    for array in (data, weight, back):
+        array.attach_grad()
+    with mx.autograd.record():
+        y = nd.Convolution(data, weight, kernel=(3, 3), num_filter=3,
+                           no_bias=True)
+        z = nd.Deconvolution(y, back, kernel=(3, 3), num_filter=2)
+        gw = mx.autograd.grad(nd.Pooling(z, kernel=(2, 2)).sum(), weight,
+                              create_graph=True)
+        total = (gw * gw).sum()
+    total.backward()
+    assert data.grad.shape == data.shape and back.grad.shape == back.shape
     # No mx.nd op dispatches these kernel primitives (the frontends make
     # them as views); tests/frontends:primitive_gradient_test runs their rules.
     kernel_only = {"transpose", "reshape", "pad", "slice"}
