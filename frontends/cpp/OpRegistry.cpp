@@ -406,6 +406,14 @@ std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
 
 NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
                  const AttrMap &attrs, const NDArray &out) {
+  if (!op.compute) {
+    // A multi-output op called for one result (C++ callers of LayerNorm,
+    // moments): its first output, as MXNet's visible one.
+    if (!out.isNone())
+      throw Error(formatMessage(op.name, ": has several outputs; pass out "
+                                         "as a list of arrays"));
+    return invokeOpOutputs(op, inputs, attrs).front();
+  }
   const OpSpec *spec = &op;
   const std::string &name = op.name;
   checkInputs(op, inputs);
