@@ -1,5 +1,4 @@
-//===- RnnOps.cpp - MXNet's fused RNN operator
-//-----------------------------===//
+//===- RnnOps.cpp - MXNet's fused RNN operator ----------------------------===//
 //
 // RNN: vanilla (relu, tanh), LSTM (with projection and cell clipping) and
 // GRU layers, stacked and bidirectional, on parameters packed as MXNet 1.9.1
@@ -26,6 +25,7 @@
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <utility>
 
@@ -75,29 +75,45 @@ struct Slot {
 /// MXNet's packing: every weight first, by layer then direction: i2h
 /// (G*H x input), h2h (G*H x R) and, with a projection, h2r (P x H); then
 /// every bias, in the same order: i2h and h2h (G*H each). Gates are stacked
-/// in MXNet's order: LSTM i, f, g, o; GRU r, z, n.
-std::vector<Slot> parameterLayout(const Config &c, int64_t &total) {
-  std::vector<Slot> slots(c.cells());
+/// in MXNet's order: LSTM i, f, g, o; GRU r, z, n. Returns the count of
+/// parameters; fills `slots` (one per layer and direction) when given.
+int64_t parameterLayout(const Config &c, std::vector<Slot> *slots = nullptr) {
+  if (slots)
+    slots->assign(c.cells(), Slot());
+  Slot unused;
+  auto slotOf = [&](int64_t layer, int64_t k) -> Slot & {
+    return slots ? (*slots)[layer * c.directions + k] : unused;
+  };
   int64_t offset = 0;
+  // Extents come from the user (an empty data array may be very wide).
+  auto advance = [&offset](int64_t rows, int64_t cols) {
+    int64_t size;
+    if (__builtin_mul_overflow(rows, cols, &size) ||
+        __builtin_add_overflow(offset, size, &offset))
+      throw Error(formatMessage(kOp, ": the parameters would have more than ",
+                                INT64_MAX, " elements"));
+  };
   for (int64_t layer = 0; layer < c.layers; ++layer)
     for (int64_t k = 0; k < c.directions; ++k) {
-      Slot &slot = slots[layer * c.directions + k];
+      Slot &slot = slotOf(layer, k);
       slot.wx = offset;
-      offset += c.width() * c.inputOf(layer);
+      advance(c.width(), c.inputOf(layer));
       slot.wh = offset;
-      offset += c.width() * c.state;
+      advance(c.width(), c.state);
       if (c.projection) {
         slot.wr = offset;
-        offset += c.projection * c.hidden;
+        advance(c.projection, c.hidden);
       }
     }
-  for (Slot &slot : slots) {
-    slot.bx = offset;
-    slot.bh = offset + c.width();
-    offset += 2 * c.width();
-  }
-  total = offset;
-  return slots;
+  for (int64_t layer = 0; layer < c.layers; ++layer)
+    for (int64_t k = 0; k < c.directions; ++k) {
+      Slot &slot = slotOf(layer, k);
+      slot.bx = offset;
+      advance(1, c.width());
+      slot.bh = offset;
+      advance(1, c.width());
+    }
+  return offset;
 }
 
 struct Inputs {
@@ -134,6 +150,9 @@ Config parse(const std::vector<NDArray> &in, const Attrs &attrs,
   c.gates = c.mode == Mode::Lstm ? 4 : c.mode == Mode::Gru ? 3 : 1;
   c.hidden = extentAttr(attrs, "state_size");
   c.layers = extentAttr(attrs, "num_layers");
+  if (c.layers > (int64_t{1} << 20)) // Keeps the checks below instant.
+    throw Error(formatMessage(kOp, ": num_layers expected at most ",
+                              int64_t{1} << 20, ", got ", c.layers));
   c.directions = attrs.getBool("bidirectional") ? 2 : 1;
   c.stateOutputs = attrs.getBool("state_outputs");
   c.masked = attrs.getBool("use_sequence_length");
@@ -216,8 +235,7 @@ Config parse(const std::vector<NDArray> &in, const Attrs &attrs,
                                 dtypeName(in[i].dtype())),
                   Error::Kind::Type);
 
-  int64_t total = 0;
-  parameterLayout(c, total);
+  const int64_t total = parameterLayout(c);
   const NDArray &params = inputs.params;
   if (params.shape().size() != 1 || params.shape()[0] != total)
     throw Error(formatMessage(
@@ -888,8 +906,8 @@ NDArray outputStates(const Sequences &seq, bool reverse, int64_t steps) {
 /// given. Returns output, [hy, [cy]], written into `outs` when given.
 std::vector<NDArray> forward(const Config &c, const Inputs &in, bool training,
                              Saved *saved, const std::vector<NDArray> &outs) {
-  int64_t total = 0;
-  const std::vector<Slot> slots = parameterLayout(c, total);
+  std::vector<Slot> slots;
+  parameterLayout(c, &slots);
   const NDArray params = contiguous(in.params);
   const NDArray state = contiguous(in.state);
   const NDArray cell = c.lstm() ? contiguous(in.cell) : NDArray();
@@ -1184,8 +1202,8 @@ std::vector<NDArray> backward(const Saved &saved, const NDArray &dOutput,
                               const NDArray &dHy, const NDArray &dCy,
                               bool wantData) {
   const Config &c = saved.config;
-  int64_t total = 0;
-  const std::vector<Slot> slots = parameterLayout(c, total);
+  std::vector<Slot> slots;
+  const int64_t total = parameterLayout(c, &slots);
   const NDArray params = contiguous(saved.inputs.params);
   NDArray dParams = NDArray::empty({total}, c.dtype);
   NDArray dState = NDArray::empty({c.cells(), c.batch, c.state}, c.dtype);
