@@ -90,7 +90,9 @@ void referencePool(const StridedView<T> &input, const StridedView<T> &output,
                     int64_t divisor) {
                   T result;
                   if (p.max) {
-                    result = -std::numeric_limits<T>::infinity();
+                    // An empty window (wholly in padding) gives the lowest
+                    // finite value, as MXNet and oneDNN.
+                    result = std::numeric_limits<T>::lowest();
                     for (const auto &in : members)
                       result = std::max(result, input.at(in.data()));
                   } else {
