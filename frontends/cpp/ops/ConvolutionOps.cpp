@@ -14,6 +14,7 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace kiln {
@@ -34,13 +35,15 @@ std::string tupleText(const std::vector<int64_t> &values) {
   return text + (values.size() == 1 ? ",)" : ")");
 }
 
-/// `name`'s tuple: empty means `fill` in every dimension; otherwise it needs
-/// one entry per spatial dimension, each at least `least`.
+/// `name`'s tuple: empty means `fill` in every dimension (unless
+/// `required`); otherwise it needs one entry per spatial dimension, each at
+/// least `least`.
 std::vector<int64_t> spatialTuple(const std::string &op, const Attrs &attrs,
                                   const std::string &name, int64_t spatial,
-                                  int64_t fill, int64_t least) {
+                                  int64_t fill, int64_t least,
+                                  bool required = false) {
   std::vector<int64_t> values = attrs.getIntTuple(name);
-  if (values.empty())
+  if (values.empty() && !required)
     return std::vector<int64_t>(spatial, fill);
   if (static_cast<int64_t>(values.size()) != spatial)
     throw Error(formatMessage(op, ": ", name, " expected ", spatial,
@@ -55,11 +58,16 @@ std::vector<int64_t> spatialTuple(const std::string &op, const Attrs &attrs,
 }
 
 /// MXNet's layouts: channel-first (NCW, NCHW, NCDHW) or channel-last (NWC,
-/// NHWC, NDHWC), for an input of `rank`.
-bool channelLast(const std::string &op, const Attrs &attrs, int64_t rank) {
+/// NHWC, NDHWC), for an input of `rank`. MXNet's Convolution and
+/// Deconvolution do not list NWC (`withNwc` false).
+bool channelLast(const std::string &op, const Attrs &attrs, int64_t rank,
+                 bool withNwc = true) {
   if (attrs.isNone("layout"))
     return false;
   const std::string layout = attrs.getString("layout");
+  if (!withNwc && layout == "NWC")
+    throw Error(formatMessage(op, ": layout expected None, 'NCW', 'NCHW', "
+                                  "'NCDHW', 'NHWC' or 'NDHWC', got 'NWC'"));
   static const char *const first[] = {"NCW", "NCHW", "NCDHW"};
   static const char *const last[] = {"NWC", "NHWC", "NDHWC"};
   if (rank >= 3 && rank <= 5) {
@@ -71,6 +79,15 @@ bool channelLast(const std::string &op, const Attrs &attrs, int64_t rank) {
   throw Error(formatMessage(op, ": layout '", layout, "' does not fit a ", rank,
                             "-D input (expected NCW/NWC, NCHW/NHWC or "
                             "NCDHW/NDHWC)"));
+}
+
+/// `shape` (of a channel-last array when `last`) in channel-first order.
+Shape channelFirstShape(const Shape &shape, bool last) {
+  if (!last)
+    return shape;
+  Shape first = {shape[0], shape.back()};
+  first.insert(first.end(), shape.begin() + 1, shape.end() - 1);
+  return first;
 }
 
 /// The channel-first view of a channel-last array, and back.
@@ -88,16 +105,22 @@ NDArray toChannelLast(const NDArray &x) {
   return call("transpose", {x}, {{"axes", tupleText(axes)}});
 }
 
-void requireSpatialInput(const std::string &op, const NDArray &data) {
+/// data's rank (3 to 5: MXNet's 1-3 spatial dimensions) and dtype (float32
+/// or float64; float16 too where `half`).
+void requireSpatialInput(const std::string &op, const NDArray &data,
+                         bool half = false) {
   const int64_t rank = data.shape().size();
   if (rank < 3 || rank > 5)
     throw Error(formatMessage(op,
                               ": data expected 3 to 5 dimensions (batch, "
                               "channel, 1 to 3 spatial), got shape ",
                               shapeToString(data.shape())));
-  if (data.dtype() != DType::Float32 && data.dtype() != DType::Float64)
-    throw Error(formatMessage(op, ": data expected float32 or float64, got ",
-                              dtypeName(data.dtype())));
+  const DType dtype = data.dtype();
+  if (dtype != DType::Float32 && dtype != DType::Float64 &&
+      !(half && dtype == DType::Float16))
+    throw Error(formatMessage(op, ": data expected float32",
+                              half ? ", float64 or float16" : " or float64",
+                              ", got ", dtypeName(dtype)));
 }
 
 void requireShape(const std::string &op, const std::string &name,
@@ -116,13 +139,12 @@ void requireDType(const std::string &op, const std::string &name,
                               dtypeName(array.dtype())));
 }
 
-/// Checks in[1] (the weight, MXNet's (outer, inner, kernel...), or
-/// (outer, kernel..., inner) channel-last) and in[2] (the bias, when there
-/// is one: (filters,)); returns the channel-first weight.
-NDArray checkedWeight(const std::string &op, const std::vector<NDArray> &in,
-                      bool noBias, bool last,
-                      const std::vector<int64_t> &kernel, int64_t outer,
-                      int64_t inner, int64_t filters, DType dtype) {
+/// Checks in[1], the weight: MXNet's (outer, inner, kernel...), or (outer,
+/// kernel..., inner) channel-last; and in[2], the bias (filters,), when
+/// there is one.
+void checkWeight(const std::string &op, const std::vector<NDArray> &in,
+                 bool noBias, bool last, const std::vector<int64_t> &kernel,
+                 int64_t outer, int64_t inner, int64_t filters) {
   Shape given = {outer};
   if (!last)
     given.push_back(inner);
@@ -130,12 +152,11 @@ NDArray checkedWeight(const std::string &op, const std::vector<NDArray> &in,
   if (last)
     given.push_back(inner);
   requireShape(op, "weight", in[1], given);
-  requireDType(op, "weight", in[1], dtype);
+  requireDType(op, "weight", in[1], in[0].dtype());
   if (!noBias) {
     requireShape(op, "bias", in[2], {filters});
-    requireDType(op, "bias", in[2], dtype);
+    requireDType(op, "bias", in[2], in[0].dtype());
   }
-  return last ? toChannelFirst(in[1]) : in[1];
 }
 
 compiler::KernelSignature convolutionSignature(const char *primitive,
@@ -173,52 +194,69 @@ const std::vector<AttrSpec> kConvolutionAttrs = {
     {"cudnn_off", AttrSpec::Kind::Bool, "False"},
     {"layout", AttrSpec::Kind::String, "None"}};
 
-/// Reads and checks the attributes common to Convolution and
-/// Deconvolution.
-Window readWindow(const std::string &op, const Attrs &attrs,
-                  const NDArray &data) {
-  requireSpatialInput(op, data);
+/// What Convolution and Deconvolution check alike, before anything is
+/// queued: the inputs, the layout, the window attributes, num_filter and
+/// num_group.
+struct ConvolutionCall {
+  bool noBias = false, last = false;
+  Shape data; // channel-first
   Window w;
-  w.spatial = static_cast<int64_t>(data.shape().size()) - 2;
-  w.kernel = attrs.getIntTuple("kernel");
-  if (static_cast<int64_t>(w.kernel.size()) != w.spatial)
-    throw Error(formatMessage(op, ": kernel expected ", w.spatial,
-                              " entries (one per spatial dimension of the ",
-                              w.spatial + 2, "-D input), got ",
-                              tupleText(w.kernel)));
-  for (int64_t k : w.kernel)
-    if (k < 1)
-      throw Error(formatMessage(op, ": kernel entries must be >= 1, got ",
-                                tupleText(w.kernel)));
-  w.stride = spatialTuple(op, attrs, "stride", w.spatial, 1, 1);
-  w.dilate = spatialTuple(op, attrs, "dilate", w.spatial, 1, 1);
-  w.pad = spatialTuple(op, attrs, "pad", w.spatial, 0, 0);
-  return w;
-}
+  int64_t filters = 0, groups = 1;
+
+  ConvolutionCall(const std::string &op, const std::vector<NDArray> &in,
+                  const Attrs &attrs) {
+    noBias = attrs.getBool("no_bias");
+    if (!attrs.isNone("cudnn_tune")) // Only checked: there is no cuDNN.
+      attrs.getChoice("cudnn_tune", {"off", "limited_workspace", "fastest"});
+    if (in.size() != (noBias ? 2u : 3u))
+      throw Error(formatMessage(op, ": expected ", noBias ? 2 : 3,
+                                " inputs (data, weight", noBias ? "" : ", bias",
+                                ") with no_bias=", noBias ? "True" : "False",
+                                ", got ", in.size()));
+    requireSpatialInput(op, in[0]);
+    last = channelLast(op, attrs, in[0].shape().size(), false);
+    data = channelFirstShape(in[0].shape(), last);
+    w.spatial = static_cast<int64_t>(data.size()) - 2;
+    w.kernel = spatialTuple(op, attrs, "kernel", w.spatial, 0, 1, true);
+    w.stride = spatialTuple(op, attrs, "stride", w.spatial, 1, 1);
+    w.dilate = spatialTuple(op, attrs, "dilate", w.spatial, 1, 1);
+    w.pad = spatialTuple(op, attrs, "pad", w.spatial, 0, 0);
+    filters = attrs.getInt("num_filter");
+    groups = attrs.getInt("num_group");
+    if (filters < 1)
+      throw Error(
+          formatMessage(op, ": num_filter must be >= 1, got ", filters));
+    if (groups < 1)
+      throw Error(formatMessage(op, ": num_group must be >= 1, got ", groups));
+    if (data[1] % groups != 0 || filters % groups != 0)
+      throw Error(formatMessage(op, ": num_group ", groups,
+                                " must divide the input channels (", data[1],
+                                ") and num_filter (", filters, ")"));
+  }
+
+  /// data and weight, channel-first.
+  NDArray firstData(const std::vector<NDArray> &in) const {
+    return last ? toChannelFirst(in[0]) : in[0];
+  }
+  NDArray firstWeight(const std::vector<NDArray> &in) const {
+    return last ? toChannelFirst(in[1]) : in[1];
+  }
+  /// y (channel-first) plus the bias, in the caller's layout.
+  NDArray finish(const std::string &op, NDArray y,
+                 const std::vector<NDArray> &in) const {
+    if (!noBias)
+      y = addBias(op, y, in[2]);
+    return last ? toChannelLast(y) : y;
+  }
+};
 
 NDArray convolution(const std::vector<NDArray> &in, const Attrs &attrs) {
   const std::string op = "Convolution";
-  const bool noBias = attrs.getBool("no_bias");
-  if (in.size() != (noBias ? 2u : 3u))
-    throw Error(formatMessage(op, ": expected ", noBias ? 2 : 3,
-                              " inputs (data, weight", noBias ? "" : ", bias",
-                              "), got ", in.size()));
-  const bool last = channelLast(op, attrs, in[0].shape().size());
-  NDArray data = last ? toChannelFirst(in[0]) : in[0];
-  const Window w = readWindow(op, attrs, data);
-  const int64_t filters = attrs.getInt("num_filter"),
-                groups = attrs.getInt("num_group");
-  if (filters < 1)
-    throw Error(formatMessage(op, ": num_filter must be >= 1, got ", filters));
-  if (groups < 1)
-    throw Error(formatMessage(op, ": num_group must be >= 1, got ", groups));
-  const int64_t channels = data.shape()[1];
-  if (channels % groups != 0 || filters % groups != 0)
-    throw Error(formatMessage(op, ": num_group ", groups,
-                              " must divide the input channels (", channels,
-                              ") and num_filter (", filters, ")"));
+  const ConvolutionCall c(op, in, attrs);
+  const Window &w = c.w;
+  Shape shape = {c.data[0], c.filters};
   for (int64_t d = 0; d < w.spatial; ++d) {
-    const int64_t padded = data.shape()[d + 2] + 2 * w.pad[d];
+    const int64_t padded = c.data[d + 2] + 2 * w.pad[d];
     const int64_t span = w.dilate[d] * (w.kernel[d] - 1) + 1;
     if (padded < span)
       throw Error(formatMessage(
@@ -226,61 +264,41 @@ NDArray convolution(const std::vector<NDArray> &in, const Attrs &attrs) {
           ") is larger than the padded input extent ", padded,
           " of spatial dimension ", d, " (data shape ",
           shapeToString(in[0].shape()), ")"));
+    shape.push_back((padded - span) / w.stride[d] + 1);
   }
-  NDArray weight = checkedWeight(op, in, noBias, last, w.kernel, filters,
-                                 channels / groups, filters, data.dtype());
-  Shape shape = {data.shape()[0], filters};
-  for (int64_t d = 0; d < w.spatial; ++d)
-    shape.push_back((data.shape()[d + 2] + 2 * w.pad[d] -
-                     (w.dilate[d] * (w.kernel[d] - 1) + 1)) /
-                        w.stride[d] +
-                    1);
+  checkWeight(op, in, c.noBias, c.last, w.kernel, c.filters,
+              c.data[1] / c.groups, c.filters);
   NDArray y = dispatch::generate(
-      op, convolutionSignature("convolution", w, w.pad, w.pad, groups),
-      {data, weight}, shape, data.dtype());
-  if (!noBias)
-    y = addBias(op, y, in[2]);
-  return last ? toChannelLast(y) : y;
+      op, convolutionSignature("convolution", w, w.pad, w.pad, c.groups),
+      {c.firstData(in), c.firstWeight(in)}, shape, in[0].dtype());
+  return c.finish(op, y, in);
 }
 
 NDArray deconvolution(const std::vector<NDArray> &in, const Attrs &attrs) {
   const std::string op = "Deconvolution";
-  const bool noBias = attrs.getBool("no_bias");
-  if (in.size() != (noBias ? 2u : 3u))
-    throw Error(formatMessage(op, ": expected ", noBias ? 2 : 3,
-                              " inputs (data, weight", noBias ? "" : ", bias",
-                              "), got ", in.size()));
-  const bool last = channelLast(op, attrs, in[0].shape().size());
-  NDArray data = last ? toChannelFirst(in[0]) : in[0];
-  const Window w = readWindow(op, attrs, data);
-  const int64_t filters = attrs.getInt("num_filter"),
-                groups = attrs.getInt("num_group");
-  if (filters < 1 || groups < 1)
-    throw Error(formatMessage(op,
-                              ": num_filter and num_group must be >= 1, "
-                              "got ",
-                              filters, " and ", groups));
-  const int64_t channels = data.shape()[1];
-  if (channels % groups != 0 || filters % groups != 0)
-    throw Error(formatMessage(op, ": num_group ", groups,
-                              " must divide the input channels (", channels,
-                              ") and num_filter (", filters, ")"));
+  const ConvolutionCall c(op, in, attrs);
+  const Window &w = c.w;
   std::vector<int64_t> adj = spatialTuple(op, attrs, "adj", w.spatial, 0, 0);
   std::vector<int64_t> pad = w.pad;
   const std::vector<int64_t> target = attrs.getIntTuple("target_shape");
   if (!target.empty() && static_cast<int64_t>(target.size()) != w.spatial)
     throw Error(formatMessage(op, ": target_shape expected ", w.spatial,
                               " entries, got ", tupleText(target)));
-  Shape shape = {data.shape()[0], filters};
+  // MXNet derives pad and adj of every dimension from target_shape when
+  // any of its entries is nonzero (a 0 entry then asks for an empty
+  // extent).
+  const bool targeted =
+      std::any_of(target.begin(), target.end(), [](int64_t t) { return t; });
+  Shape shape = {c.data[0], c.filters};
   for (int64_t d = 0; d < w.spatial; ++d) {
     const int64_t span = w.dilate[d] * (w.kernel[d] - 1) + 1;
-    const int64_t full = w.stride[d] * (data.shape()[d + 2] - 1) + span;
-    if (!target.empty() && target[d] > 0) {
-      // MXNet derives pad and adj from the wanted extent.
-      if (full < target[d])
+    const int64_t full = w.stride[d] * (c.data[d + 2] - 1) + span;
+    if (targeted) {
+      if (target[d] < 0 || full < target[d])
         throw Error(formatMessage(op, ": target_shape ", tupleText(target),
-                                  " is too big: at most ", full,
-                                  " in spatial dimension ", d));
+                                  " expected entries in [0, ", full,
+                                  "] in spatial dimension ", d,
+                                  " (stride (x - 1) + dilated kernel)"));
       const int64_t total = full - target[d];
       adj[d] = total % 2;
       pad[d] = (total + 1) / 2;
@@ -290,13 +308,15 @@ NDArray deconvolution(const std::vector<NDArray> &in, const Attrs &attrs) {
                                 tupleText(w.stride)));
     }
     const int64_t extent = full - 2 * pad[d] + adj[d];
-    if (extent < 1)
+    if (extent < 0) // MXNet allows an empty output, not a negative one.
       throw Error(formatMessage(op, ": pad ", tupleText(pad),
-                                " leaves no output in spatial dimension ", d));
+                                " leaves a negative output extent ", extent,
+                                " in spatial dimension ", d, " (data shape ",
+                                shapeToString(in[0].shape()), ")"));
     shape.push_back(extent);
   }
-  NDArray weight = checkedWeight(op, in, noBias, last, w.kernel, channels,
-                                 filters / groups, filters, data.dtype());
+  checkWeight(op, in, c.noBias, c.last, w.kernel, c.data[1],
+              c.filters / c.groups, c.filters);
   // A transposed convolution is the input gradient of the convolution from
   // the output (shape) to the data: padding `pad` on both sides, less `adj`
   // at the end. Where adj exceeds pad the last rows get no terms: the
@@ -306,14 +326,14 @@ NDArray deconvolution(const std::vector<NDArray> &in, const Attrs &attrs) {
   bool padded = false;
   for (int64_t d = 0; d < w.spatial; ++d) {
     high[d] = std::max<int64_t>(pad[d] - adj[d], 0);
-    extra[d] = std::max<int64_t>(adj[d] - pad[d], 0);
+    extra[d] = std::min(std::max<int64_t>(adj[d] - pad[d], 0), shape[d + 2]);
     computed[d + 2] -= extra[d];
     padded |= extra[d] > 0;
   }
   NDArray y = dispatch::generate(
       op,
-      convolutionSignature("convolution_backward_data", w, pad, high, groups),
-      {data, weight}, computed, data.dtype());
+      convolutionSignature("convolution_backward_data", w, pad, high, c.groups),
+      {c.firstData(in), c.firstWeight(in)}, computed, in[0].dtype());
   if (padded) {
     std::vector<int64_t> padWidth(2 * shape.size(), 0);
     for (int64_t d = 0; d < w.spatial; ++d)
@@ -321,53 +341,61 @@ NDArray deconvolution(const std::vector<NDArray> &in, const Attrs &attrs) {
     y = call("pad", {y},
              {{"mode", "constant"}, {"pad_width", tupleText(padWidth)}});
   }
-  if (!noBias)
-    y = addBias(op, y, in[2]);
-  return last ? toChannelLast(y) : y;
+  return c.finish(op, y, in);
 }
 
 NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
   const std::string op = "Pooling";
+  requireSpatialInput(op, in[0], /*half=*/true);
   const bool last = channelLast(op, attrs, in[0].shape().size());
-  NDArray data = last ? toChannelFirst(in[0]) : in[0];
-  requireSpatialInput(op, data);
-  const int64_t spatial = static_cast<int64_t>(data.shape().size()) - 2;
+  const Shape data = channelFirstShape(in[0].shape(), last);
+  const int64_t spatial = static_cast<int64_t>(data.size()) - 2;
   const std::string type =
       attrs.getChoice("pool_type", {"max", "avg", "sum", "lp"});
   const std::string convention =
       attrs.getChoice("pooling_convention", {"valid", "full", "same"});
   const bool global = attrs.getBool("global_pool");
-  std::vector<int64_t> kernel, stride, pad;
+  // The tuples are checked also under global_pool, which then ignores
+  // them (MXNet refuses them there too).
+  std::vector<int64_t> kernel =
+      spatialTuple(op, attrs, "kernel", spatial, 0, 1, !global);
+  std::vector<int64_t> stride =
+      spatialTuple(op, attrs, "stride", spatial, 1, 1);
+  std::vector<int64_t> pad = spatialTuple(op, attrs, "pad", spatial, 0, 0);
   if (global) {
-    kernel.assign(data.shape().begin() + 2, data.shape().end());
+    kernel.assign(data.begin() + 2, data.end());
     stride.assign(spatial, 1);
     pad.assign(spatial, 0);
-  } else {
-    kernel = attrs.getIntTuple("kernel");
-    if (static_cast<int64_t>(kernel.size()) != spatial)
-      throw Error(formatMessage(op, ": kernel expected ", spatial,
-                                " entries (one per spatial dimension of the ",
-                                spatial + 2, "-D input), got ",
-                                tupleText(kernel)));
-    for (int64_t k : kernel)
-      if (k < 1)
-        throw Error(formatMessage(op, ": kernel entries must be >= 1, got ",
-                                  tupleText(kernel)));
-    stride = spatialTuple(op, attrs, "stride", spatial, 1, 1);
-    pad = spatialTuple(op, attrs, "pad", spatial, 0, 0);
   }
-  if (convention == "same" && spatial != 1)
-    throw Error(formatMessage(op,
-                              ": pooling_convention 'same' expects a 3-D "
-                              "input (MXNet supports it in 1-D only), got "
-                              "shape ",
-                              shapeToString(data.shape())));
-  // Output extents and the padding at the end that makes them.
+  if (convention == "same") {
+    if (spatial != 1)
+      throw Error(formatMessage(op,
+                                ": pooling_convention 'same' expects a 3-D "
+                                "input (MXNet supports it in 1-D only), got "
+                                "shape ",
+                                shapeToString(in[0].shape())));
+    if (pad[0] != 0)
+      throw Error(formatMessage(op,
+                                ": pooling_convention 'same' takes no pad, "
+                                "got ",
+                                tupleText(pad)));
+  }
+  int64_t p = 1;
+  if (type == "lp") {
+    if (attrs.isNone("p_value"))
+      throw Error(formatMessage(op, ": p_value is required for lp pooling"));
+    p = attrs.getInt("p_value");
+    if (p < 1 || p > 3)
+      throw Error(formatMessage(op, ": p_value expected 1, 2 or 3, got ", p));
+  }
+  // Output extents, and the padding at the end that makes them: 'full'
+  // (ceil) may reach past the input plus its padding, 'same' starts its
+  // windows at the first element and reaches past the end.
   std::vector<int64_t> low = pad, high = pad;
-  Shape shape = {data.shape()[0], data.shape()[1]};
-  bool clipped = false; // a window reaches past the input plus its padding
+  Shape shape = {data[0], data[1]};
+  bool clipped = false;
   for (int64_t d = 0; d < spatial; ++d) {
-    const int64_t extent = data.shape()[d + 2];
+    const int64_t extent = data[d + 2];
     if (!global && extent + 2 * pad[d] < kernel[d])
       throw Error(formatMessage(op, ": kernel ", tupleText(kernel),
                                 " is larger than the padded input extent ",
@@ -375,19 +403,14 @@ NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
                                 d, " (data shape ",
                                 shapeToString(in[0].shape()), ")"));
     int64_t out;
-    if (convention == "valid") {
+    if (convention == "valid")
       out = (extent + 2 * pad[d] - kernel[d]) / stride[d] + 1;
-    } else if (convention == "full") {
+    else if (convention == "full")
       out = (extent + 2 * pad[d] - kernel[d] + stride[d] - 1) / stride[d] + 1;
-    } else {
+    else
       out = (extent + stride[d] - 1) / stride[d];
-      const int64_t total =
-          std::max<int64_t>((out - 1) * stride[d] + kernel[d] - extent, 0);
-      low[d] = total / 2;
-      high[d] = total - low[d];
-    }
     const int64_t reach = (out - 1) * stride[d] + kernel[d];
-    if (convention == "full" && reach > extent + 2 * pad[d]) {
+    if (!global && reach > extent + 2 * pad[d]) {
       high[d] = reach - extent - pad[d];
       clipped = true;
     }
@@ -396,7 +419,10 @@ NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
   const bool includePad = attrs.isNone("count_include_pad")
                               ? true
                               : attrs.getBool("count_include_pad");
-  auto pool = [&](const NDArray &x, bool max, bool countPad) {
+  NDArray x = last ? toChannelFirst(in[0]) : in[0];
+  if (x.dtype() == DType::Float16) // Pooled in float32, rounded once.
+    x = dispatch::cast(x, DType::Float32);
+  auto pool = [&](const NDArray &input, bool max, bool countPad) {
     compiler::KernelSignature signature{"pool", {}, {}};
     signature.attributes["kind"] = {max ? 0 : 1};
     signature.attributes["window"] = kernel;
@@ -404,12 +430,12 @@ NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
     signature.attributes["padding_low"] = low;
     signature.attributes["padding_high"] = high;
     signature.attributes["count_include_pad"] = {countPad ? 1 : 0};
-    return dispatch::generate(op, signature, {x}, shape, x.dtype());
+    return dispatch::generate(op, signature, {input}, shape, input.dtype());
   };
   // MXNet counts a window's elements up to the input plus `pad`, never the
-  // extra padding 'full' adds at the end; a sum counts the padded zeros.
-  // Where they differ from kiln.pool's whole-window divisor, the in-bounds
-  // average is rescaled by a constant per output position.
+  // extra padding 'full' and 'same' add at the end; a sum counts the padded
+  // zeros. Where they differ from kiln.pool's whole-window divisor, the
+  // in-bounds average is rescaled by a constant per output position.
   auto windowCounts = [&](bool toPadded) {
     int64_t total = 1;
     for (int64_t d = 0; d < spatial; ++d)
@@ -419,7 +445,7 @@ NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
     for (int64_t i = 0; i < total; ++i) {
       double count = 1;
       for (int64_t d = 0; d < spatial; ++d) {
-        const int64_t extent = data.shape()[d + 2];
+        const int64_t extent = data[d + 2];
         const int64_t start = index[d] * stride[d] - low[d];
         const int64_t lowest = toPadded ? -pad[d] : 0;
         const int64_t highest = toPadded ? extent + pad[d] : extent;
@@ -453,23 +479,16 @@ NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
   };
   NDArray y;
   if (type == "max") {
-    y = pool(data, true, true);
+    y = pool(x, true, true);
   } else if (type == "avg") {
     y = clipped && includePad
-            ? scaledByCounts(pool(data, false, false), true, true)
-            : pool(data, false, includePad);
+            ? scaledByCounts(pool(x, false, false), true, true)
+            : pool(x, false, includePad);
   } else {
-    NDArray x = data;
-    int64_t p = 1;
-    if (type == "lp") {
-      if (attrs.isNone("p_value"))
-        throw Error(formatMessage(op, ": p_value is required for lp pooling"));
-      p = attrs.getInt("p_value");
-      if (p < 1 || p > 3)
-        throw Error(formatMessage(op, ": p_value expected 1, 2 or 3, got ", p));
-      if (p > 1)
-        x = callScalar("_power_scalar", data, static_cast<double>(p));
-    }
+    // sum, and lp: (sum of x^p)^(1/p), MXNet's x^p without abs (p = 1 is
+    // the plain sum) and its real cube root (p = 3).
+    if (p > 1)
+      x = callScalar("_power_scalar", x, static_cast<double>(p));
     // A sum is the in-bounds average times the in-bounds count.
     y = scaledByCounts(pool(x, false, false), false, false);
     if (p == 2)
@@ -477,6 +496,8 @@ NDArray pooling(const std::vector<NDArray> &in, const Attrs &attrs) {
     else if (p == 3)
       y = call("cbrt", {y}, {});
   }
+  if (in[0].dtype() == DType::Float16)
+    y = dispatch::cast(y, DType::Float16);
   return last ? toChannelLast(y) : y;
 }
 
@@ -488,14 +509,20 @@ void registerConvolutionOps(OpRegistry &registry) {
        {"data", "weight", "bias?"},
        kConvolutionAttrs,
        "N-D convolution (MXNet's Convolution): data (N, C, spatial...) with "
-       "1-3 spatial dimensions, weight (num_filter, C / num_group, kernel...), "
-       "bias (num_filter,) unless no_bias. Output extent (x + 2 pad - "
-       "(dilate (k - 1) + 1)) / stride + 1. stride/dilate default to 1, pad "
-       "to 0. layout NCW/NCHW/NCDHW (default) or NWC/NHWC/NDHWC (then weight "
-       "is (num_filter, kernel..., C / num_group)). float32 on oneDNN, "
-       "float64 on direct loops. Errors: kernel/stride/dilate/pad of the "
-       "wrong length, channels not divisible by num_group, a kernel larger "
-       "than the padded input, weight or bias of the wrong shape.",
+       "1-3 spatial dimensions, float32 or float64; weight (num_filter, C / "
+       "num_group, kernel...) and bias (num_filter,) (unless no_bias) of "
+       "data's dtype. Output extent (x + 2 pad - (dilate (k - 1) + 1)) / "
+       "stride + 1; stride and dilate default to 1, pad to 0; num_group = C "
+       "is a depthwise convolution. layout NCW/NCHW/NCDHW (default) or "
+       "NHWC/NDHWC (weight (num_filter, kernel..., C / num_group); MXNet's "
+       "CPU refuses these, its GPU runs them); NWC is refused, as in MXNet. "
+       "float32 on oneDNN, float64 on direct loops; strided (transposed, "
+       "sliced) inputs are read in place. Errors (MXNetError at the call): "
+       "rank other than 3-5, another dtype, kernel/stride/dilate/pad of the "
+       "wrong length or below 1 (pad below 0), num_filter or num_group below "
+       "1, num_group not dividing C and num_filter, a dilated kernel larger "
+       "than the padded input, weight or bias of the wrong shape or dtype, a "
+       "bias missing or given against no_bias.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return convolution(in, attrs);
        }});
@@ -511,11 +538,19 @@ void registerConvolutionOps(OpRegistry &registry) {
        {"data", "weight", "bias?"},
        deconvolutionAttrs,
        "Transposed convolution (MXNet's Deconvolution): data (N, C, "
-       "spatial...), weight (C, num_filter / num_group, kernel...), bias "
-       "(num_filter,) when no_bias=False (default True). Output extent "
-       "stride (x - 1) + dilate (k - 1) + 1 - 2 pad + adj; target_shape, when "
-       "given, sets pad and adj as MXNet does. The input gradient of the "
-       "matching Convolution, on oneDNN's backward-data primitive.",
+       "spatial...) with 1-3 spatial dimensions, float32 or float64; weight "
+       "(C, num_filter / num_group, kernel...), bias (num_filter,) when "
+       "no_bias=False (default True). Output extent stride (x - 1) + dilate "
+       "(k - 1) + 1 - 2 pad + adj (adj < stride; 0 is an empty output); a "
+       "target_shape with any nonzero entry sets pad and adj of every "
+       "dimension as MXNet does (total = full - target, adj = total % 2, pad "
+       "= ceil(total / 2)). layout as Convolution's (NHWC/NDHWC weight (C, "
+       "kernel..., num_filter / num_group)). The input gradient of the "
+       "matching Convolution, on oneDNN's backward-data primitive (kiln "
+       "also runs the 3-D dilated and float64 3-D cases MXNet's CPU "
+       "refuses). Errors: Convolution's, and adj or target_shape of the "
+       "wrong length, adj >= stride, a target_shape larger than stride (x - "
+       "1) + dilated kernel, a pad that leaves a negative extent.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return deconvolution(in, attrs);
        }});
@@ -532,12 +567,21 @@ void registerConvolutionOps(OpRegistry &registry) {
         {"p_value", AttrSpec::Kind::OptionalInt, "None"},
         {"count_include_pad", AttrSpec::Kind::String, "None"},
         {"layout", AttrSpec::Kind::String, "None"}},
-       "Pooling over 1-3 spatial dimensions (MXNet's Pooling): pool_type "
-       "max, avg, sum or lp (p_value 1-3); global_pool pools each whole "
-       "feature map; pooling_convention valid (floor), full (ceil) or same "
-       "(1-D only); count_include_pad (default True) counts the padding in "
-       "averages. stride defaults to 1, pad to 0. Errors: kernel/stride/pad "
-       "of the wrong length, a kernel larger than the padded input.",
+       "Pooling over 1-3 spatial dimensions (MXNet's Pooling) of float32, "
+       "float64 or float16 data (float16 pools in float32): pool_type max, "
+       "avg, sum or lp (p_value 1-3: (sum x^p)^(1/p), x^p without abs, as "
+       "MXNet); global_pool pools each whole feature map (kernel, stride and "
+       "pad ignored); pooling_convention valid (floor), full (ceil) or same "
+       "(1-D only, no pad: out = ceil(x / stride), windows from the first "
+       "element, clipped at the end; MXNet 1.9.1 refuses a one-entry pad "
+       "there). Averages divide by the window clipped to the input plus pad "
+       "(count_include_pad True, the default) or to the input (False), as "
+       "MXNet's kernels; windows wholly outside average to 0. layout "
+       "NCW/NCHW/NCDHW (default) or NWC/NHWC/NDHWC. stride defaults to 1, "
+       "pad to 0. Errors: rank other than 3-5, another dtype, kernel/stride/"
+       "pad of the wrong length or out of range, a kernel larger than the "
+       "padded input, lp without p_value or with p_value outside 1-3, 'same' "
+       "on 2-D/3-D or with pad, a layout that does not fit the rank.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return pooling(in, attrs);
        }});
