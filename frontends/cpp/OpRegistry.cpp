@@ -269,6 +269,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerRnnOps(*created);
     ops::registerActivationOps(*created);
     ops::registerNormalizationOps(*created);
+    ops::registerSamplingOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

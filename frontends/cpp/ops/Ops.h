@@ -86,6 +86,9 @@ void registerRnnOps(OpRegistry &registry);
 void registerActivationOps(OpRegistry &registry);
 /// LayerNorm, InstanceNorm, GroupNorm, L2Normalization, LRN.
 void registerNormalizationOps(OpRegistry &registry);
+/// UpSampling, GridGenerator, BilinearSampler, SpatialTransformer,
+/// ROIPooling, im2col, col2im.
+void registerSamplingOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 
