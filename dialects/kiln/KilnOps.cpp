@@ -725,19 +725,29 @@ LogicalResult RandomNormalOp::verify() {
 namespace {
 
 /// The window attributes of a convolution or pooling op, one entry per
-/// spatial dimension.
+/// spatial dimension; pooling has no dilations.
 struct SpatialWindow {
-  ArrayRef<int64_t> window, strides, low, high, dilations;
+  ArrayRef<int64_t> window, strides, low, high;
+  std::optional<ArrayRef<int64_t>> dilations;
 };
+
+/// Checks that a (N, C, spatial...) operand of `rank` has 1 to 3 spatial
+/// dimensions.
+LogicalResult checkSpatialRank(std::optional<Location> location, int64_t rank) {
+  if (rank < 3 || rank > 5)
+    return emitOptionalError(location,
+                             "expected 1 to 3 spatial dimensions "
+                             "(rank 3 to 5), got rank ",
+                             rank);
+  return success();
+}
 
 /// Checks the attributes' lengths and ranges for `spatialRank` dimensions.
 LogicalResult checkSpatialWindow(std::optional<Location> location,
                                  int64_t spatialRank,
                                  const SpatialWindow &attrs) {
-  if (spatialRank < 1 || spatialRank > 3)
-    return emitOptionalError(location, "expected 1 to 3 spatial dimensions "
-                                       "(rank 3 to 5), got ",
-                             spatialRank);
+  if (failed(checkSpatialRank(location, spatialRank + 2)))
+    return failure();
   auto check = [&](ArrayRef<int64_t> values, const char *name,
                    int64_t least) -> LogicalResult {
     if (static_cast<int64_t>(values.size()) != spatialRank)
@@ -751,7 +761,7 @@ LogicalResult checkSpatialWindow(std::optional<Location> location,
   };
   if (failed(check(attrs.window, "window", 1)))
     return failure();
-  if (!attrs.dilations.empty() && failed(check(attrs.dilations, "dilations", 1)))
+  if (attrs.dilations && failed(check(*attrs.dilations, "dilations", 1)))
     return failure();
   if (failed(check(attrs.strides, "strides", 1)) ||
       failed(check(attrs.low, "padding_low", 0)) ||
@@ -766,13 +776,17 @@ FailureOr<int64_t> windowedExtent(std::optional<Location> location,
                                   int64_t extent, int64_t window,
                                   int64_t dilation, int64_t stride,
                                   int64_t low, int64_t high) {
+  // The pads' sum first: lowerings add it to dynamic extents as a constant.
+  int64_t pads, span, padded;
+  if (__builtin_add_overflow(low, high, &pads)) {
+    (void)emitOptionalError(location, "window arithmetic overflows");
+    return failure();
+  }
   if (ShapedType::isDynamic(extent) || ShapedType::isDynamic(window))
     return ShapedType::kDynamic;
-  int64_t span, padded;
   if (__builtin_mul_overflow(dilation, window - 1, &span) ||
       __builtin_add_overflow(span, 1, &span) ||
-      __builtin_add_overflow(extent, low, &padded) ||
-      __builtin_add_overflow(padded, high, &padded)) {
+      __builtin_add_overflow(extent, pads, &padded)) {
     (void)emitOptionalError(location, "window arithmetic overflows");
     return failure();
   }
@@ -805,9 +819,16 @@ LogicalResult checkConvolution(std::optional<Location> location,
   const int64_t rank = input.getRank();
   if (filter.getRank() != rank || (!output.empty() &&
                                    static_cast<int64_t>(output.size()) != rank))
-    return emitOptionalError(location, "input, filter and output need the "
-                                       "same rank, got ",
-                             describeType(input), " and ", describeType(filter));
+    return emitOptionalError(
+        location, "input, filter and output need the same rank, got ",
+        describeType(input), " and ", describeType(filter),
+        output.empty()
+            ? std::string()
+            : " and an output of rank " + std::to_string(output.size()));
+  // Before the window is read from the filter's dimensions after the first
+  // two.
+  if (failed(checkSpatialRank(location, rank)))
+    return failure();
   if (failed(checkSpatialWindow(location, rank - 2,
                                 {filter.getShape().drop_front(2), strides, low,
                                  high, dilations})))
@@ -816,8 +837,10 @@ LogicalResult checkConvolution(std::optional<Location> location,
     return emitOptionalError(location, "groups must be >= 1, got ", groups);
   const int64_t channels = input.getDimSize(1), perGroup = filter.getDimSize(1),
                 filters = filter.getDimSize(0);
+  int64_t grouped;
   if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(perGroup) &&
-      channels != perGroup * groups)
+      (__builtin_mul_overflow(perGroup, groups, &grouped) ||
+       channels != grouped))
     return emitOptionalError(location, "input has ", channels,
                              " channels but the filter takes ", perGroup,
                              " per group x ", groups, " groups");
@@ -874,7 +897,7 @@ LogicalResult inferPooledShape(std::optional<Location> location,
                                SmallVectorImpl<int64_t> &shape) {
   const int64_t rank = input.getRank();
   if (failed(checkSpatialWindow(location, rank - 2,
-                                {window, strides, low, high, {}})))
+                                {window, strides, low, high, std::nullopt})))
     return failure();
   shape.assign({input.getDimSize(0), input.getDimSize(1)});
   for (int64_t dim = 0; dim < rank - 2; ++dim) {
@@ -960,6 +983,8 @@ LogicalResult ConvolutionBackwardFilterOp::verify() {
 }
 
 LogicalResult LibraryCallOp::verify() {
+  if (getOutputs().empty())
+    return emitOpError("needs at least one output");
   const bool onTensors = llvm::all_of(getOutputs().getTypes(), [](Type type) {
     return isa<RankedTensorType>(type);
   });
@@ -973,7 +998,31 @@ LogicalResult LibraryCallOp::verify() {
                                                            << " results";
   if (onTensors && getResultTypes() != getOutputs().getTypes())
     return emitOpError("results must have the outputs' types");
+  // Bufferization and kiln-library-call-to-func take the inputs in the
+  // outputs' form.
+  for (Type type : getInputs().getTypes()) {
+    if (onTensors && !isa<RankedTensorType>(type))
+      return emitOpError("inputs on tensors must be ranked tensors, got ")
+             << type;
+    if (onBuffers && !isa<MemRefType>(type))
+      return emitOpError("inputs on buffers must be buffers, got ") << type;
+  }
   return success();
+}
+
+void LibraryCallOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On tensors, none (its results are its only output); on buffers, what
+  // buffer deallocation and other memory passes need to know.
+  for (OpOperand &input : getInputsMutable())
+    if (isa<MemRefType>(input.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &input,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &output : getOutputsMutable())
+    if (isa<MemRefType>(output.get().getType()))
+      effects.emplace_back(MemoryEffects::Write::get(), &output,
+                           SideEffects::DefaultResource::get());
 }
 
 #undef KILN_DEFINE_INFERRED_OP

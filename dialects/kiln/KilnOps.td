@@ -862,15 +862,17 @@ def Kiln_PoolBackwardOp : Kiln_PoolingOp<"pool_backward", [
 
 def Kiln_LibraryCallOp : Kiln_Op<"library_call", [
     AttrSizedOperandSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     Kiln_LoweringStage]> {
   let summary = "a call into the runtime's kernel library (lowering stage)";
   let description = [{
     Not a primitive: convert-kiln-to-linalg lowers the library-backed
     primitives (convolution, pooling) to it. On tensors it writes `outputs`
     (destination-passing style, so bufferization writes the result in place)
-    and returns them; on buffers it has no results, and
-    kiln-library-call-to-func turns it into a call of `callee` with every
-    buffer as an unranked memref and `params` as a constant i64 buffer last.
+    and returns them; on buffers it has no results, reads its inputs and
+    writes its outputs whole, and kiln-library-call-to-func turns it into a
+    call of `callee` with every buffer as an unranked memref and `params` as
+    a constant i64 buffer last.
 
     Example:
 
