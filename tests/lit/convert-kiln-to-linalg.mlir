@@ -1458,3 +1458,135 @@ func.func @random_normal(%seed: tensor<i64>) -> (tensor<4x4xf16>, tensor<8xf64>)
   %1 = kiln.random_normal %seed {mean = 0.0, stddev = 1.0} : tensor<i64> -> tensor<8xf64>
   return %0, %1 : tensor<4x4xf16>, tensor<8xf64>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Library-backed primitives: tensor.empty + kiln.library_call
+//===----------------------------------------------------------------------===//
+
+// convolution: a new tensor of the result type (its dynamic batch from the
+// input), written by the runtime's f32 kernel. params: strides, padding_low,
+// padding_high, dilations (one entry per spatial dimension each), groups.
+// CHECK-LABEL: func.func @convolution_f32
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x9x9xf32>, %[[W:.*]]: tensor<6x2x3x3xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x4x9x9xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x6x4x7xf32>
+// CHECK: %[[Y:.*]] = kiln.library_call "kiln_convolution_f32" ins(%[[X]], %[[W]] : tensor<?x4x9x9xf32>, tensor<6x2x3x3xf32>) outs(%[[INIT]] : tensor<?x6x4x7xf32>) {params = array<i64: 2, 1, 1, 0, 0, 2, 1, 2, 2>} -> tensor<?x6x4x7xf32>
+// CHECK: return %[[Y]]
+// CHECK-NOT: linalg
+func.func @convolution_f32(%x: tensor<?x4x9x9xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<?x6x4x7xf32> {
+  %0 = kiln.convolution %x, %w {strides = array<i64: 2, 1>, padding_low = array<i64: 1, 0>, padding_high = array<i64: 0, 2>, dilations = array<i64: 1, 2>, groups = 2 : i64} : tensor<?x4x9x9xf32>, tensor<6x2x3x3xf32> -> tensor<?x6x4x7xf32>
+  return %0 : tensor<?x6x4x7xf32>
+}
+
+// -----
+
+// f64 calls the _f64 entry point. Dynamic extents: N from the input, O from
+// the filter, the spatial one (x + low + high - (dilation * (k - 1) + 1)) /
+// stride + 1 from both.
+// CHECK-LABEL: func.func @convolution_f64_dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x?xf64>, %[[W:.*]]: tensor<?x?x?xf64>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %c0
+// CHECK: %[[O:.*]] = tensor.dim %[[W]], %c0
+// CHECK: %[[K:.*]] = tensor.dim %[[W]], %c2
+// CHECK: %[[L:.*]] = tensor.dim %[[X]], %c2
+// CHECK: %[[ONE:.*]] = arith.constant 1 : index
+// CHECK: %[[K1:.*]] = arith.subi %[[K]], %[[ONE]] : index
+// CHECK: %[[DILATION:.*]] = arith.constant 2 : index
+// CHECK: %[[DK:.*]] = arith.muli %[[DILATION]], %[[K1]] : index
+// CHECK: %[[SPAN:.*]] = arith.addi %[[DK]], %[[ONE]] : index
+// CHECK: %[[PADS:.*]] = arith.constant 3 : index
+// CHECK: %[[PADDED:.*]] = arith.addi %[[L]], %[[PADS]] : index
+// CHECK: %[[ROOM:.*]] = arith.subi %[[PADDED]], %[[SPAN]] : index
+// CHECK: %[[STRIDE:.*]] = arith.constant 3 : index
+// CHECK: %[[Q:.*]] = arith.divsi %[[ROOM]], %[[STRIDE]] : index
+// CHECK: %[[OUT:.*]] = arith.addi %[[Q]], %[[ONE]] : index
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]], %[[O]], %[[OUT]]) : tensor<?x?x?xf64>
+// CHECK: kiln.library_call "kiln_convolution_f64" ins(%[[X]], %[[W]] : tensor<?x?x?xf64>, tensor<?x?x?xf64>) outs(%[[INIT]] : tensor<?x?x?xf64>) {params = array<i64: 3, 1, 2, 2, 1>} -> tensor<?x?x?xf64>
+func.func @convolution_f64_dynamic(%x: tensor<?x?x?xf64>, %w: tensor<?x?x?xf64>) -> tensor<?x?x?xf64> {
+  %0 = kiln.convolution %x, %w {strides = array<i64: 3>, padding_low = array<i64: 1>, padding_high = array<i64: 2>, dilations = array<i64: 2>, groups = 1 : i64} : tensor<?x?x?xf64>, tensor<?x?x?xf64> -> tensor<?x?x?xf64>
+  return %0 : tensor<?x?x?xf64>
+}
+
+// -----
+
+// The backward convolutions take their dynamic extents from their index
+// operands: output_grad and filter in, the input gradient out.
+// CHECK-LABEL: func.func @convolution_backward_data
+// CHECK-SAME: (%[[DY:.*]]: tensor<?x8x5xf32>, %[[W:.*]]: tensor<8x3x3xf32>, %[[N:.*]]: index)
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?x3x11xf32>
+// CHECK: kiln.library_call "kiln_convolution_backward_data_f32" ins(%[[DY]], %[[W]] : tensor<?x8x5xf32>, tensor<8x3x3xf32>) outs(%[[INIT]] : tensor<?x3x11xf32>) {params = array<i64: 2, 0, 0, 1, 1>} -> tensor<?x3x11xf32>
+func.func @convolution_backward_data(%dy: tensor<?x8x5xf32>, %w: tensor<8x3x3xf32>, %n: index) -> tensor<?x3x11xf32> {
+  %0 = kiln.convolution_backward_data %dy, %w, %n {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x11xf32>
+  return %0 : tensor<?x3x11xf32>
+}
+
+// -----
+
+// Input and output_grad in, the filter gradient out; 3-D, grouped.
+// CHECK-LABEL: func.func @convolution_backward_filter
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x5x6x7xf64>, %[[DY:.*]]: tensor<2x4x?x?x?xf64>, %[[O:.*]]: index)
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[O]]) : tensor<?x2x2x2x2xf64>
+// CHECK: kiln.library_call "kiln_convolution_backward_filter_f64" ins(%[[X]], %[[DY]] : tensor<2x4x5x6x7xf64>, tensor<2x4x?x?x?xf64>) outs(%[[INIT]] : tensor<?x2x2x2x2xf64>) {params = array<i64: 1, 2, 3, 0, 1, 0, 1, 0, 0, 1, 1, 2, 2>} -> tensor<?x2x2x2x2xf64>
+func.func @convolution_backward_filter(%x: tensor<2x4x5x6x7xf64>, %dy: tensor<2x4x?x?x?xf64>, %o: index) -> tensor<?x2x2x2x2xf64> {
+  %0 = kiln.convolution_backward_filter %x, %dy, %o {strides = array<i64: 1, 2, 3>, padding_low = array<i64: 0, 1, 0>, padding_high = array<i64: 1, 0, 0>, dilations = array<i64: 1, 1, 2>, groups = 2 : i64} : tensor<2x4x5x6x7xf64>, tensor<2x4x?x?x?xf64> -> tensor<?x2x2x2x2xf64>
+  return %0 : tensor<?x2x2x2x2xf64>
+}
+
+// -----
+
+// pool: params are kind (0 max, 1 avg), count_include_pad (0/1), then
+// window, strides, padding_low, padding_high. N and C come from the input.
+// CHECK-LABEL: func.func @pool_avg
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x7x8xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x7x8xf32>
+// CHECK: %[[C:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x7x8xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]], %[[C]]) : tensor<?x?x4x3xf32>
+// CHECK: kiln.library_call "kiln_pool_f32" ins(%[[X]] : tensor<?x?x7x8xf32>) outs(%[[INIT]] : tensor<?x?x4x3xf32>) {params = array<i64: 1, 0, 3, 2, 2, 3, 1, 0, 1, 0>} -> tensor<?x?x4x3xf32>
+func.func @pool_avg(%x: tensor<?x?x7x8xf32>) -> tensor<?x?x4x3xf32> {
+  %0 = kiln.pool %x {kind = #kiln<pool_kind avg>, window = array<i64: 3, 2>, strides = array<i64: 2, 3>, padding_low = array<i64: 1, 0>, padding_high = array<i64: 1, 0>, count_include_pad = false} : tensor<?x?x7x8xf32> -> tensor<?x?x4x3xf32>
+  return %0 : tensor<?x?x4x3xf32>
+}
+
+// -----
+
+// A dynamic pooled extent: (x + low + high - window) / stride + 1.
+// CHECK-LABEL: func.func @pool_max_dynamic
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x?xf64>)
+// CHECK: %[[L:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<2x3x?xf64>
+// CHECK: %[[PADDED:.*]] = arith.addi %[[L]], %{{.*}} : index
+// CHECK: %[[ROOM:.*]] = arith.subi %[[PADDED]], %{{.*}} : index
+// CHECK: %[[Q:.*]] = arith.divsi %[[ROOM]], %{{.*}} : index
+// CHECK: %[[OUT:.*]] = arith.addi %[[Q]], %{{.*}} : index
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[OUT]]) : tensor<2x3x?xf64>
+// CHECK: kiln.library_call "kiln_pool_f64" ins(%[[X]] : tensor<2x3x?xf64>) outs(%[[INIT]] : tensor<2x3x?xf64>) {params = array<i64: 0, 1, 3, 2, 1, 0>} -> tensor<2x3x?xf64>
+func.func @pool_max_dynamic(%x: tensor<2x3x?xf64>) -> tensor<2x3x?xf64> {
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 3>, strides = array<i64: 2>, padding_low = array<i64: 1>, padding_high = array<i64: 0>, count_include_pad = true} : tensor<2x3x?xf64> -> tensor<2x3x?xf64>
+  return %0 : tensor<2x3x?xf64>
+}
+
+// -----
+
+// pool_backward: the forward input and output_grad in; the gradient has the
+// input's shape, its dynamic extents read from the input.
+// CHECK-LABEL: func.func @pool_backward
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x?xf32>, %[[DY:.*]]: tensor<?x3x?xf32>)
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x?xf32>
+// CHECK: %[[L:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x?xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]], %[[L]]) : tensor<?x3x?xf32>
+// CHECK: kiln.library_call "kiln_pool_backward_f32" ins(%[[X]], %[[DY]] : tensor<?x3x?xf32>, tensor<?x3x?xf32>) outs(%[[INIT]] : tensor<?x3x?xf32>) {params = array<i64: 0, 1, 2, 2, 0, 0>} -> tensor<?x3x?xf32>
+func.func @pool_backward(%x: tensor<?x3x?xf32>, %dy: tensor<?x3x?xf32>) -> tensor<?x3x?xf32> {
+  %0 = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind max>, window = array<i64: 2>, strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, count_include_pad = true} : tensor<?x3x?xf32>, tensor<?x3x?xf32> -> tensor<?x3x?xf32>
+  return %0 : tensor<?x3x?xf32>
+}
+
+// -----
+
+// A library_call already there is legal and stays.
+// CHECK-LABEL: func.func @library_call_stays
+// CHECK: kiln.library_call "kiln_pool_f64"
+func.func @library_call_stays(%x: tensor<2x3x4xf64>, %y: tensor<2x3x2xf64>) -> tensor<2x3x2xf64> {
+  %0 = kiln.library_call "kiln_pool_f64" ins(%x : tensor<2x3x4xf64>) outs(%y : tensor<2x3x2xf64>) {params = array<i64: 0, 1, 2, 2, 0, 0>} -> tensor<2x3x2xf64>
+  return %0 : tensor<2x3x2xf64>
+}

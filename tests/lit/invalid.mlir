@@ -689,6 +689,498 @@ func.func @matmul_declared_result_disagrees(%a: tensor<3x4xf32>, %b: tensor<4x5x
 
 // -----
 
+//===----------------------------------------------------------------------===//
+// Library-backed neural-network primitives
+//===----------------------------------------------------------------------===//
+
+func.func @convolution_of_f16(%x: tensor<1x2x5x5xf16>, %w: tensor<3x2x3x3xf16>) {
+  // expected-error@+1 {{'kiln.convolution' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<1x2x5x5xf16>'}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf16>, tensor<3x2x3x3xf16> -> tensor<1x3x3x3xf16>
+  return
+}
+
+// -----
+
+func.func @convolution_without_groups(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{'kiln.convolution' op requires attribute 'groups'}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32> -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_element_types_differ(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf64>) {
+  // expected-error@+1 {{element types differ: tensor<1x2x5x5xf32> vs tensor<3x2x3x3xf64>}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf64> -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_ranks_differ(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3xf32>) {
+  // expected-error@+1 {{input, filter and output need the same rank, got tensor<1x2x5x5xf32> and tensor<3x2x3xf32>}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+// No spatial dimension: (N, C) is not a convolution.
+func.func @convolution_rank_2(%x: tensor<1x2xf32>, %w: tensor<3x2xf32>) {
+  // expected-error@+1 {{expected 1 to 3 spatial dimensions (rank 3 to 5), got rank 2}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64>, padding_low = array<i64>, padding_high = array<i64>, dilations = array<i64>, groups = 1 : i64} : (tensor<1x2xf32>, tensor<3x2xf32>) -> tensor<1x3xf32>
+  return
+}
+
+// -----
+
+// Rank 1 is rejected before the filter's window (its dimensions after the
+// first two) is read.
+func.func @convolution_rank_1(%x: tensor<4xf32>, %w: tensor<3xf32>) {
+  // expected-error@+1 {{expected 1 to 3 spatial dimensions (rank 3 to 5), got rank 1}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64>, padding_low = array<i64>, padding_high = array<i64>, dilations = array<i64>, groups = 1 : i64} : (tensor<4xf32>, tensor<3xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_rank_6(%x: tensor<1x1x2x2x2x2xf32>, %w: tensor<1x1x1x1x1x1xf32>) {
+  // expected-error@+1 {{expected 1 to 3 spatial dimensions (rank 3 to 5), got rank 6}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1, 1, 1>, padding_low = array<i64: 0, 0, 0, 0>, padding_high = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1, 1, 1>, groups = 1 : i64} : (tensor<1x1x2x2x2x2xf32>, tensor<1x1x1x1x1x1xf32>) -> tensor<1x1x2x2x2x2xf32>
+  return
+}
+
+// -----
+
+// The filter's spatial extents are the window.
+func.func @convolution_empty_window(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x0x3xf32>) {
+  // expected-error@+1 {{window entries must be >= 1, got 0}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x0x3xf32>) -> tensor<1x3x6x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_dilations_length(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{dilations needs 2 entries, got 1}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+// Convolutions always have dilations (pooling has none).
+func.func @convolution_dilations_empty(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{dilations needs 2 entries, got 0}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_filter_dilations_empty(%x: tensor<2x3x11xf32>, %dy: tensor<2x8x5xf32>) {
+  // expected-error@+1 {{dilations needs 1 entries, got 0}}
+  %0 = kiln.convolution_backward_filter %x, %dy {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64>, groups = 1 : i64} : tensor<2x3x11xf32>, tensor<2x8x5xf32> -> tensor<8x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_dilation_0(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{dilations entries must be >= 1, got 0}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 0>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_strides_length(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{strides needs 2 entries, got 3}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_stride_0(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{strides entries must be >= 1, got 0}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 0, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_padding_low_length(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{padding_low needs 2 entries, got 0}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_negative_padding_low(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{padding_low entries must be >= 0, got -1}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: -1, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x2x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_padding_high_length(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{padding_high needs 2 entries, got 1}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_negative_padding_high(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{padding_high entries must be >= 0, got -2}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, -2>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x1xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_groups_0(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{groups must be >= 1, got 0}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 0 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_channels_mismatch(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error@+1 {{input has 4 channels but the filter takes 2 per group x 1 groups}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32> -> tensor<1x4x3x3xf32>
+  return
+}
+
+// -----
+
+// groups x per-group channels overflows rather than wrapping to 4.
+func.func @convolution_groups_overflow(%x: tensor<1x4x5x5xf32>, %w: tensor<?x4x3x3xf32>) {
+  // expected-error@+1 {{input has 4 channels but the filter takes 4 per group x 4611686018427387905 groups}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 4611686018427387905 : i64} : (tensor<1x4x5x5xf32>, tensor<?x4x3x3xf32>) -> tensor<1x?x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_filters_not_divisible(%x: tensor<1x4x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{filter count 3 is not divisible by groups 2}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 2 : i64} : tensor<1x4x5x5xf32>, tensor<3x2x3x3xf32> -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+// Dilation 3 stretches a 3-wide window over 7 positions; 5 + 1 + 0 is less.
+func.func @convolution_window_larger_than_padded_input(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{window of 7 is larger than the padded extent 6}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 1, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 3, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x1x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_window_overflows(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{window arithmetic overflows}}
+  %0 = "kiln.convolution"(%x, %w) {strides = array<i64: 1, 1>, padding_low = array<i64: 9223372036854775806, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_result_disagrees(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{'kiln.convolution' op result type 'tensor<1x3x5x5xf32>' is incompatible with the inferred 'tensor<1x3x3x3xf32>'}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32> -> tensor<1x3x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_result_less_static(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error@+1 {{'kiln.convolution' op result type 'tensor<1x3x?x3xf32>' is incompatible with the inferred 'tensor<1x3x3x3xf32>'}}
+  %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32> -> tensor<1x3x?x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_data_extent_count(%dy: tensor<?x8x5xf32>, %w: tensor<8x3x3xf32>) {
+  // expected-error@+1 {{'kiln.convolution_backward_data' op needs one index operand per dynamic result extent: 1, got 0}}
+  %0 = kiln.convolution_backward_data %dy, %w {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x11xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_data_element_types_differ(%dy: tensor<2x8x5xf64>, %w: tensor<8x3x3xf32>) {
+  // expected-error@+1 {{'kiln.convolution_backward_data' op element types differ: 'tensor<2x8x5xf64>' vs 'tensor<2x3x11xf32>'}}
+  %0 = kiln.convolution_backward_data %dy, %w {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x8x5xf64>, tensor<8x3x3xf32> -> tensor<2x3x11xf32>
+  return
+}
+
+// -----
+
+// Strides make the input extent ambiguous (11 and 12 both give 5), but 13
+// gives 6.
+func.func @convolution_backward_data_output_grad_disagrees(%dy: tensor<2x8x5xf32>, %w: tensor<8x3x3xf32>) {
+  // expected-error@+1 {{output extent 5 of dimension 2 does not match the 6 the input and filter give}}
+  %0 = kiln.convolution_backward_data %dy, %w {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x8x5xf32>, tensor<8x3x3xf32> -> tensor<2x3x13xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_data_filters_disagree(%dy: tensor<2x4x5xf32>, %w: tensor<8x3x3xf32>) {
+  // expected-error@+1 {{output extent 4 of dimension 1 does not match the 8 the input and filter give}}
+  %0 = kiln.convolution_backward_data %dy, %w {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x4x5xf32>, tensor<8x3x3xf32> -> tensor<2x3x11xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_data_output_rank(%dy: tensor<2x8x5x1xf32>, %w: tensor<8x3x3xf32>) {
+  // expected-error@+1 {{input, filter and output need the same rank, got tensor<2x3x11xf32> and tensor<8x3x3xf32> and an output of rank 4}}
+  %0 = kiln.convolution_backward_data %dy, %w {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x8x5x1xf32>, tensor<8x3x3xf32> -> tensor<2x3x11xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_filter_extent_count(%x: tensor<2x3x11xf32>, %dy: tensor<2x8x5xf32>, %n: index) {
+  // expected-error@+1 {{'kiln.convolution_backward_filter' op needs one index operand per dynamic result extent: 0, got 1}}
+  %0 = kiln.convolution_backward_filter %x, %dy, %n {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x3x11xf32>, tensor<2x8x5xf32> -> tensor<8x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_filter_element_types_differ(%x: tensor<2x3x11xf32>, %dy: tensor<2x8x5xf64>) {
+  // expected-error@+1 {{'kiln.convolution_backward_filter' op element types differ: 'tensor<2x8x5xf64>' vs 'tensor<2x3x11xf32>'}}
+  %0 = kiln.convolution_backward_filter %x, %dy {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x3x11xf32>, tensor<2x8x5xf64> -> tensor<8x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_filter_result_element_type(%x: tensor<2x3x11xf32>, %dy: tensor<2x8x5xf32>) {
+  // expected-error@+1 {{element types differ: tensor<2x3x11xf32> vs tensor<8x3x3xf64>}}
+  %0 = kiln.convolution_backward_filter %x, %dy {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x3x11xf32>, tensor<2x8x5xf32> -> tensor<8x3x3xf64>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_filter_batch_disagrees(%x: tensor<2x3x11xf32>, %dy: tensor<3x8x5xf32>) {
+  // expected-error@+1 {{output extent 3 of dimension 0 does not match the 2 the input and filter give}}
+  %0 = kiln.convolution_backward_filter %x, %dy {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<2x3x11xf32>, tensor<3x8x5xf32> -> tensor<8x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_backward_filter_groups(%x: tensor<2x4x11xf32>, %dy: tensor<2x6x5xf32>) {
+  // expected-error@+1 {{input has 4 channels but the filter takes 2 per group x 3 groups}}
+  %0 = kiln.convolution_backward_filter %x, %dy {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 3 : i64} : tensor<2x4x11xf32>, tensor<2x6x5xf32> -> tensor<6x2x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_of_integers(%x: tensor<1x2x4x4xi32>) {
+  // expected-error@+1 {{'kiln.pool' op operand #0 must be ranked tensor of 32-bit float or 64-bit float values, but got 'tensor<1x2x4x4xi32>'}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xi32> -> tensor<1x2x2x2xi32>
+  return
+}
+
+// -----
+
+// Kinds are an enum: another spelling does not parse.
+func.func @pool_kind_unknown(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+2 {{expected ::mlir::kiln::PoolKind to be one of: max, avg}}
+  // expected-error@+1 {{failed to parse Kiln_PoolKindAttr parameter 'value' which is to be a `::mlir::kiln::PoolKind`}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind sum>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_without_count_include_pad(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{'kiln.pool' op requires attribute 'count_include_pad'}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank_2(%x: tensor<2x4xf32>) {
+  // expected-error@+1 {{expected 1 to 3 spatial dimensions (rank 3 to 5), got rank 2}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64>, strides = array<i64>, padding_low = array<i64>, padding_high = array<i64>, count_include_pad = true} : tensor<2x4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window_length(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{window needs 2 entries, got 1}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window_0(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{window entries must be >= 1, got 0}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2, 0>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_stride_0(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{strides entries must be >= 1, got 0}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind avg>, window = array<i64: 2, 2>, strides = array<i64: 2, 0>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_negative_padding(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{padding_low entries must be >= 0, got -1}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind avg>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: -1, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window_larger_than_padded_input(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{window of 6 is larger than the padded extent 5}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2, 6>, strides = array<i64: 1, 1>, padding_low = array<i64: 0, 1>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x3x1xf32>
+  return
+}
+
+// -----
+
+func.func @pool_result_disagrees(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{'kiln.pool' op result type 'tensor<1x2x4x4xf32>' is incompatible with the inferred 'tensor<1x2x2x2xf32>'}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_backward_element_types_differ(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x2x2x2xf64>) {
+  // expected-error@+1 {{output_grad tensor<1x2x2x2xf64> does not fit input tensor<1x2x4x4xf32>}}
+  %0 = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32>, tensor<1x2x2x2xf64> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_backward_ranks_differ(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x2x2xf32>) {
+  // expected-error@+1 {{output_grad tensor<1x2x2xf32> does not fit input tensor<1x2x4x4xf32>}}
+  %0 = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32>, tensor<1x2x2xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_backward_output_grad_disagrees(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x2x2x3xf32>) {
+  // expected-error@+1 {{output_grad extent 3 of dimension 3 does not match the pooled 2}}
+  %0 = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind avg>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32>, tensor<1x2x2x3xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_backward_result_disagrees(%x: tensor<1x2x4x4xf32>, %dy: tensor<1x2x2x2xf32>) {
+  // expected-error@+1 {{'kiln.pool_backward' op result type 'tensor<1x2x2x2xf32>' is incompatible with the inferred 'tensor<1x2x4x4xf32>'}}
+  %0 = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x2x4x4xf32>, tensor<1x2x2x2xf32> -> tensor<1x2x2x2xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Lowering-stage ops
+//===----------------------------------------------------------------------===//
+
+func.func @library_call_outputs_mixed(%x: tensor<4xf32>, %a: tensor<4xf32>, %b: memref<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op outputs must be all tensors or all buffers}}
+  %0 = "kiln.library_call"(%x, %a, %b) {callee = "f", params = array<i64>, operandSegmentSizes = array<i32: 1, 2>} : (tensor<4xf32>, tensor<4xf32>, memref<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @library_call_results_on_buffers(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op on buffers returns nothing, got 1 results}}
+  %0 = "kiln.library_call"(%x, %y) {callee = "f", params = array<i64>, operandSegmentSizes = array<i32: 1, 1>} : (memref<4xf32>, memref<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @library_call_result_types_differ(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op results must have the outputs' types}}
+  %0 = kiln.library_call "f" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {params = array<i64>} -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @library_call_result_missing(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op results must have the outputs' types}}
+  kiln.library_call "f" ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>) {params = array<i64>}
+  return
+}
+
+// -----
+
+func.func @library_call_inputs_on_tensors(%x: tensor<4xf32>, %y: memref<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op inputs on buffers must be buffers, got 'tensor<4xf32>'}}
+  kiln.library_call "f" ins(%x : tensor<4xf32>) outs(%y : memref<4xf32>) {params = array<i64>}
+  return
+}
+
+// -----
+
+func.func @library_call_inputs_on_buffers(%x: memref<4xf32>, %y: tensor<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op inputs on tensors must be ranked tensors, got 'memref<4xf32>'}}
+  %0 = kiln.library_call "f" ins(%x : memref<4xf32>) outs(%y : tensor<4xf32>) {params = array<i64>} -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @library_call_without_outputs(%x: memref<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op needs at least one output}}
+  "kiln.library_call"(%x) {callee = "f", params = array<i64>, operandSegmentSizes = array<i32: 1, 0>} : (memref<4xf32>) -> ()
+  return
+}
+
+// -----
+
+func.func @library_call_without_params(%x: memref<4xf32>) {
+  // expected-error@+1 {{'kiln.library_call' op requires attribute 'params'}}
+  kiln.library_call "f" outs(%x : memref<4xf32>)
+  return
+}
+
+// -----
+
+// The pads' sum must fit even when the extent is only known at run time.
+func.func @pool_pads_overflow(%x: tensor<1x2x?xf32>) {
+  // expected-error@+1 {{window arithmetic overflows}}
+  %0 = kiln.pool %x {kind = #kiln<pool_kind max>, window = array<i64: 2>, strides = array<i64: 1>, padding_low = array<i64: 9223372036854775807>, padding_high = array<i64: 1>, count_include_pad = true} : tensor<1x2x?xf32> -> tensor<1x2x?xf32>
+  return
+}
+
+// -----
+
 // A declared result may not be less static than inference: the lowering
 // would have no operand to read the extent from.
 func.func @add_result_less_static(%a: tensor<3xf32>, %b: tensor<3xf32>) {

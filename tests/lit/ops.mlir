@@ -1377,6 +1377,118 @@ func.func @matmul(
   return %0, %1, %2, %3, %4 : tensor<3x5xf32>, tensor<8x4x?x32xf32>, tensor<?x?xf16>, tensor<2x2x2xbf16>, tensor<2x?x3xf64>
 }
 
+//===----------------------------------------------------------------------===//
+// Library-backed neural-network primitives
+//===----------------------------------------------------------------------===//
+
+// (N, C, spatial...) input, (O, C / groups, window...) filter, 1 to 3
+// spatial dimensions, f32 or f64; the result is inferred (extent (x + low +
+// high - dilation * (k - 1) - 1) / stride + 1), dynamic where the operands'
+// extents are.
+// CHECK-LABEL: func.func @convolution(
+// CHECK: kiln.convolution %arg0, %arg1 {dilations = array<i64: 1, 2>, groups = 2 : i64, padding_high = array<i64: 0, 2>, padding_low = array<i64: 1, 0>, strides = array<i64: 2, 1>} : tensor<2x4x9x9xf32>, tensor<6x2x3x3xf32> -> tensor<2x6x4x7xf32>
+// CHECK: kiln.convolution %arg2, %arg3 {dilations = array<i64: 1>, groups = 1 : i64, padding_high = array<i64: 0>, padding_low = array<i64: 0>, strides = array<i64: 2>} : tensor<?x3x11xf64>, tensor<8x3x3xf64> -> tensor<?x8x5xf64>
+// CHECK: kiln.convolution %arg4, %arg5 {dilations = array<i64: 1, 1, 1>, groups = 1 : i64, padding_high = array<i64: 0, 0, 0>, padding_low = array<i64: 0, 1, 0>, strides = array<i64: 1, 2, 1>} : tensor<1x2x5x6x7xf32>, tensor<4x2x2x3x1xf32> -> tensor<1x4x4x3x7xf32>
+// CHECK: kiln.convolution %arg6, %arg7 {dilations = array<i64: 1, 1>, groups = 4 : i64, padding_high = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, strides = array<i64: 1, 1>} : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+func.func @convolution(
+    %x0: tensor<2x4x9x9xf32>, %w0: tensor<6x2x3x3xf32>,
+    %x1: tensor<?x3x11xf64>, %w1: tensor<8x3x3xf64>,
+    %x2: tensor<1x2x5x6x7xf32>, %w2: tensor<4x2x2x3x1xf32>,
+    %x3: tensor<?x?x?x?xf32>, %w3: tensor<?x?x?x?xf32>)
+    -> (tensor<2x6x4x7xf32>, tensor<?x8x5xf64>, tensor<1x4x4x3x7xf32>, tensor<?x?x?x?xf32>) {
+  %0 = kiln.convolution %x0, %w0 {strides = array<i64: 2, 1>, padding_low = array<i64: 1, 0>, padding_high = array<i64: 0, 2>, dilations = array<i64: 1, 2>, groups = 2 : i64} : tensor<2x4x9x9xf32>, tensor<6x2x3x3xf32> -> tensor<2x6x4x7xf32>
+  %1 = kiln.convolution %x1, %w1 {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x3x11xf64>, tensor<8x3x3xf64> -> tensor<?x8x5xf64>
+  %2 = kiln.convolution %x2, %w2 {strides = array<i64: 1, 2, 1>, padding_low = array<i64: 0, 1, 0>, padding_high = array<i64: 0, 0, 0>, dilations = array<i64: 1, 1, 1>, groups = 1 : i64} : tensor<1x2x5x6x7xf32>, tensor<4x2x2x3x1xf32> -> tensor<1x4x4x3x7xf32>
+  %3 = kiln.convolution %x3, %w3 {strides = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, padding_high = array<i64: 1, 1>, dilations = array<i64: 1, 1>, groups = 4 : i64} : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %0, %1, %2, %3 : tensor<2x6x4x7xf32>, tensor<?x8x5xf64>, tensor<1x4x4x3x7xf32>, tensor<?x?x?x?xf32>
+}
+
+// The result type gives the input's shape, which strides make ambiguous
+// (11 and 12 both give 5 here); one index operand per dynamic extent.
+// CHECK-LABEL: func.func @convolution_backward_data(
+// CHECK: kiln.convolution_backward_data %arg0, %arg1, %arg2 {dilations = array<i64: 1>, groups = 1 : i64, padding_high = array<i64: 0>, padding_low = array<i64: 0>, strides = array<i64: 2>} : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x11xf32>
+// CHECK: kiln.convolution_backward_data %arg0, %arg1, %arg2 {dilations = array<i64: 1>, groups = 1 : i64, padding_high = array<i64: 0>, padding_low = array<i64: 0>, strides = array<i64: 2>} : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x12xf32>
+// CHECK: kiln.convolution_backward_data %arg3, %arg4 {dilations = array<i64: 1, 2>, groups = 2 : i64, padding_high = array<i64: 0, 2>, padding_low = array<i64: 1, 0>, strides = array<i64: 2, 1>} : tensor<2x6x4x7xf64>, tensor<6x2x3x3xf64> -> tensor<2x4x9x9xf64>
+// CHECK: kiln.convolution_backward_data %arg5, %arg6, %arg2, %arg2, %arg2 {dilations = array<i64: 1, 1, 1>, groups = 4 : i64, padding_high = array<i64: 1, 1, 1>, padding_low = array<i64: 1, 1, 1>, strides = array<i64: 2, 2, 2>} : tensor<1x4x2x2x2xf32>, tensor<4x1x3x3x3xf32> -> tensor<1x4x?x?x?xf32>
+func.func @convolution_backward_data(
+    %dy0: tensor<?x8x5xf32>, %w0: tensor<8x3x3xf32>, %n: index,
+    %dy1: tensor<2x6x4x7xf64>, %w1: tensor<6x2x3x3xf64>,
+    %dy2: tensor<1x4x2x2x2xf32>, %w2: tensor<4x1x3x3x3xf32>) {
+  %0 = kiln.convolution_backward_data %dy0, %w0, %n {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x11xf32>
+  %1 = kiln.convolution_backward_data %dy0, %w0, %n {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x8x5xf32>, tensor<8x3x3xf32> -> tensor<?x3x12xf32>
+  %2 = kiln.convolution_backward_data %dy1, %w1 {strides = array<i64: 2, 1>, padding_low = array<i64: 1, 0>, padding_high = array<i64: 0, 2>, dilations = array<i64: 1, 2>, groups = 2 : i64} : tensor<2x6x4x7xf64>, tensor<6x2x3x3xf64> -> tensor<2x4x9x9xf64>
+  %3 = kiln.convolution_backward_data %dy2, %w2, %n, %n, %n {strides = array<i64: 2, 2, 2>, padding_low = array<i64: 1, 1, 1>, padding_high = array<i64: 1, 1, 1>, dilations = array<i64: 1, 1, 1>, groups = 4 : i64} : tensor<1x4x2x2x2xf32>, tensor<4x1x3x3x3xf32> -> tensor<1x4x?x?x?xf32>
+  return
+}
+
+// The result type gives the filter's shape; one index operand per dynamic
+// extent.
+// CHECK-LABEL: func.func @convolution_backward_filter(
+// CHECK: kiln.convolution_backward_filter %arg0, %arg1 {dilations = array<i64: 1, 1>, groups = 1 : i64, padding_high = array<i64: 0, 0>, padding_low = array<i64: 0, 0>, strides = array<i64: 1, 1>} : tensor<?x1x28x28xf32>, tensor<?x20x24x24xf32> -> tensor<20x1x5x5xf32>
+// CHECK: kiln.convolution_backward_filter %arg2, %arg3 {dilations = array<i64: 1, 2>, groups = 2 : i64, padding_high = array<i64: 0, 2>, padding_low = array<i64: 1, 0>, strides = array<i64: 2, 1>} : tensor<2x4x9x9xf64>, tensor<2x6x4x7xf64> -> tensor<6x2x3x3xf64>
+// CHECK: kiln.convolution_backward_filter %arg4, %arg5, %arg6 {dilations = array<i64: 1>, groups = 1 : i64, padding_high = array<i64: 0>, padding_low = array<i64: 0>, strides = array<i64: 2>} : tensor<?x3x11xf32>, tensor<?x?x5xf32> -> tensor<?x3x3xf32>
+func.func @convolution_backward_filter(
+    %x0: tensor<?x1x28x28xf32>, %dy0: tensor<?x20x24x24xf32>,
+    %x1: tensor<2x4x9x9xf64>, %dy1: tensor<2x6x4x7xf64>,
+    %x2: tensor<?x3x11xf32>, %dy2: tensor<?x?x5xf32>, %o: index) {
+  %0 = kiln.convolution_backward_filter %x0, %dy0 {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<?x1x28x28xf32>, tensor<?x20x24x24xf32> -> tensor<20x1x5x5xf32>
+  %1 = kiln.convolution_backward_filter %x1, %dy1 {strides = array<i64: 2, 1>, padding_low = array<i64: 1, 0>, padding_high = array<i64: 0, 2>, dilations = array<i64: 1, 2>, groups = 2 : i64} : tensor<2x4x9x9xf64>, tensor<2x6x4x7xf64> -> tensor<6x2x3x3xf64>
+  %2 = kiln.convolution_backward_filter %x2, %dy2, %o {strides = array<i64: 2>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x3x11xf32>, tensor<?x?x5xf32> -> tensor<?x3x3xf32>
+  return
+}
+
+// Max or average over windows of 1 to 3 spatial dimensions; the result is
+// inferred.
+// CHECK-LABEL: func.func @pool(
+// CHECK: kiln.pool %arg0 {count_include_pad = true, kind = #kiln<pool_kind max>, padding_high = array<i64: 0, 0>, padding_low = array<i64: 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x20x24x24xf32> -> tensor<?x20x12x12xf32>
+// CHECK: kiln.pool %arg1 {count_include_pad = false, kind = #kiln<pool_kind avg>, padding_high = array<i64: 1>, padding_low = array<i64: 1>, strides = array<i64: 2>, window = array<i64: 3>} : tensor<2x3x7xf64> -> tensor<2x3x4xf64>
+// CHECK: kiln.pool %arg2 {count_include_pad = true, kind = #kiln<pool_kind avg>, padding_high = array<i64: 0, 0, 0>, padding_low = array<i64: 0, 0, 1>, strides = array<i64: 2, 1, 2>, window = array<i64: 2, 3, 2>} : tensor<1x2x4x5x6xf32> -> tensor<1x2x2x3x3xf32>
+// CHECK: kiln.pool %arg3 {count_include_pad = true, kind = #kiln<pool_kind max>, padding_high = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, strides = array<i64: 1, 1>, window = array<i64: 3, 3>} : tensor<?x?x?x?xf64> -> tensor<?x?x?x?xf64>
+func.func @pool(%x0: tensor<?x20x24x24xf32>, %x1: tensor<2x3x7xf64>, %x2: tensor<1x2x4x5x6xf32>, %x3: tensor<?x?x?x?xf64>)
+    -> (tensor<?x20x12x12xf32>, tensor<2x3x4xf64>, tensor<1x2x2x3x3xf32>, tensor<?x?x?x?xf64>) {
+  %0 = kiln.pool %x0 {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<?x20x24x24xf32> -> tensor<?x20x12x12xf32>
+  %1 = kiln.pool %x1 {kind = #kiln<pool_kind avg>, window = array<i64: 3>, strides = array<i64: 2>, padding_low = array<i64: 1>, padding_high = array<i64: 1>, count_include_pad = false} : tensor<2x3x7xf64> -> tensor<2x3x4xf64>
+  %2 = kiln.pool %x2 {kind = #kiln<pool_kind avg>, window = array<i64: 2, 3, 2>, strides = array<i64: 2, 1, 2>, padding_low = array<i64: 0, 0, 1>, padding_high = array<i64: 0, 0, 0>, count_include_pad = true} : tensor<1x2x4x5x6xf32> -> tensor<1x2x2x3x3xf32>
+  %3 = kiln.pool %x3 {kind = #kiln<pool_kind max>, window = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, padding_high = array<i64: 1, 1>, count_include_pad = true} : tensor<?x?x?x?xf64> -> tensor<?x?x?x?xf64>
+  return %0, %1, %2, %3 : tensor<?x20x12x12xf32>, tensor<2x3x4xf64>, tensor<1x2x2x3x3xf32>, tensor<?x?x?x?xf64>
+}
+
+// The result has the forward input's type; output_grad has the pooled shape.
+// CHECK-LABEL: func.func @pool_backward(
+// CHECK: kiln.pool_backward %arg0, %arg1 {count_include_pad = true, kind = #kiln<pool_kind max>, padding_high = array<i64: 0, 0>, padding_low = array<i64: 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x20x24x24xf32>, tensor<?x20x12x12xf32> -> tensor<?x20x24x24xf32>
+// CHECK: kiln.pool_backward %arg2, %arg3 {count_include_pad = false, kind = #kiln<pool_kind avg>, padding_high = array<i64: 1>, padding_low = array<i64: 1>, strides = array<i64: 2>, window = array<i64: 3>} : tensor<2x3x7xf64>, tensor<2x3x4xf64> -> tensor<2x3x7xf64>
+// CHECK: kiln.pool_backward %arg4, %arg5 {count_include_pad = true, kind = #kiln<pool_kind avg>, padding_high = array<i64: 1, 1, 1>, padding_low = array<i64: 0, 0, 0>, strides = array<i64: 1, 1, 1>, window = array<i64: 2, 2, 2>} : tensor<?x?x?x?x?xf32>, tensor<?x?x?x?x?xf32> -> tensor<?x?x?x?x?xf32>
+func.func @pool_backward(%x0: tensor<?x20x24x24xf32>, %dy0: tensor<?x20x12x12xf32>,
+    %x1: tensor<2x3x7xf64>, %dy1: tensor<2x3x4xf64>, %x2: tensor<?x?x?x?x?xf32>, %dy2: tensor<?x?x?x?x?xf32>)
+    -> (tensor<?x20x24x24xf32>, tensor<2x3x7xf64>, tensor<?x?x?x?x?xf32>) {
+  %0 = kiln.pool_backward %x0, %dy0 {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<?x20x24x24xf32>, tensor<?x20x12x12xf32> -> tensor<?x20x24x24xf32>
+  %1 = kiln.pool_backward %x1, %dy1 {kind = #kiln<pool_kind avg>, window = array<i64: 3>, strides = array<i64: 2>, padding_low = array<i64: 1>, padding_high = array<i64: 1>, count_include_pad = false} : tensor<2x3x7xf64>, tensor<2x3x4xf64> -> tensor<2x3x7xf64>
+  %2 = kiln.pool_backward %x2, %dy2 {kind = #kiln<pool_kind avg>, window = array<i64: 2, 2, 2>, strides = array<i64: 1, 1, 1>, padding_low = array<i64: 0, 0, 0>, padding_high = array<i64: 1, 1, 1>, count_include_pad = true} : tensor<?x?x?x?x?xf32>, tensor<?x?x?x?x?xf32> -> tensor<?x?x?x?x?xf32>
+  return %0, %1, %2 : tensor<?x20x24x24xf32>, tensor<2x3x7xf64>, tensor<?x?x?x?x?xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// Lowering-stage ops
+//===----------------------------------------------------------------------===//
+
+// Destination-passing: on tensors it returns its outputs' types; on buffers
+// it returns nothing. Without inputs, `ins` is left out. The callee is only a
+// name here (kiln-library-call-to-func resolves it).
+// CHECK-LABEL: func.func @library_call(
+// CHECK: kiln.library_call "kiln_pool_f32" ins(%arg0 : tensor<?x?x?xf32>) outs(%arg1 : tensor<?x?x?xf32>) {params = array<i64: 0, 1, 2, 2, 0, 0>} -> tensor<?x?x?xf32>
+// CHECK: kiln.library_call "two_outputs" ins(%arg0, %arg2 : tensor<?x?x?xf32>, tensor<4x2x3x3xf64>) outs(%arg3, %arg3 : tensor<4x2x3x3xf64>, tensor<4x2x3x3xf64>) {params = array<i64>} -> tensor<4x2x3x3xf64>, tensor<4x2x3x3xf64>
+// CHECK: kiln.library_call "kiln_convolution_f32" ins(%arg4, %arg5 : memref<?x?x?xf32>, memref<2x3x4xf32, strided<[12, 1, 3], offset: ?>>) outs(%arg6 : memref<?x?x?xf32>) {params = array<i64: 1, 0, 0, 1, 1>}
+// CHECK: kiln.library_call "fill" outs(%arg6 : memref<?x?x?xf32>) {params = array<i64: 7>}
+func.func @library_call(%x: tensor<?x?x?xf32>, %init: tensor<?x?x?xf32>, %w: tensor<4x2x3x3xf64>, %init2: tensor<4x2x3x3xf64>,
+    %a: memref<?x?x?xf32>, %b: memref<2x3x4xf32, strided<[12, 1, 3], offset: ?>>, %c: memref<?x?x?xf32>)
+    -> (tensor<?x?x?xf32>, tensor<4x2x3x3xf64>, tensor<4x2x3x3xf64>) {
+  %0 = kiln.library_call "kiln_pool_f32" ins(%x : tensor<?x?x?xf32>) outs(%init : tensor<?x?x?xf32>) {params = array<i64: 0, 1, 2, 2, 0, 0>} -> tensor<?x?x?xf32>
+  %1:2 = kiln.library_call "two_outputs" ins(%x, %w : tensor<?x?x?xf32>, tensor<4x2x3x3xf64>) outs(%init2, %init2 : tensor<4x2x3x3xf64>, tensor<4x2x3x3xf64>) {params = array<i64>} -> tensor<4x2x3x3xf64>, tensor<4x2x3x3xf64>
+  kiln.library_call "kiln_convolution_f32" ins(%a, %b : memref<?x?x?xf32>, memref<2x3x4xf32, strided<[12, 1, 3], offset: ?>>) outs(%c : memref<?x?x?xf32>) {params = array<i64: 1, 0, 0, 1, 1>}
+  kiln.library_call "fill" outs(%c : memref<?x?x?xf32>) {params = array<i64: 7>}
+  return %0, %1#0, %1#1 : tensor<?x?x?xf32>, tensor<4x2x3x3xf64>, tensor<4x2x3x3xf64>
+}
+
 // A step near INT64_MAX takes the first element only (the extent once
 // overflowed to 0).
 // CHECK-LABEL: func.func @slice_huge_step
