@@ -50,6 +50,13 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCanonicalizerPass());
+  // Intermediate buffers of graph kernels (reductions, library calls) are
+  // freed where their last use is; without this every call leaked them.
+  pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnMatmulToDnnl());
   pm.addPass(createKilnLibraryCallToFunc());
 

@@ -94,3 +94,18 @@ func.func @slice_kernel(%a: tensor<?xf32>, %out: tensor<?xf32> {bufferization.wr
   %w = bufferization.materialize_in_destination %s in %out : (tensor<?xf32>, tensor<?xf32>) -> tensor<?xf32>
   return %w : tensor<?xf32>
 }
+
+// -----
+
+// An intermediate buffer (the max a softmax subtracts) is freed after its
+// last use: without buffer deallocation every call of a graph kernel leaked
+// it.
+// CHECK-LABEL: llvm.func @with_intermediate(
+// CHECK: llvm.call @malloc
+// CHECK: llvm.call @free
+func.func @with_intermediate(%x: tensor<?x?xf32>, %out: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %m = kiln.reduce_max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x?xf32> -> tensor<?x1xf32>
+  %d = kiln.sub %x, %m : tensor<?x?xf32>, tensor<?x1xf32>
+  %r = bufferization.materialize_in_destination %d in %out : (tensor<?x?xf32>, tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
