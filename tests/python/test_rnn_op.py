@@ -551,3 +551,19 @@ def test_bad_inputs():
                        match=r"RNN: sequence_length expected shape \(3,\) "
                        r"\(one length per batch element\), got \(2,\)"):
         nd.RNN(x, p, h, nd.array([1, 2]), use_sequence_length=True, **kw)
+
+
+def test_none_optional_input_in_the_middle_is_dropped_as_mxnet_does():
+    # state_cell=None with a sequence_length: MXNet's generated function
+    # drops the None and RNN reads the next input as sequence_length.
+    T, N, I, H = 4, 2, 3, 5
+    data = mx.nd.random.uniform(shape=(T, N, I))
+    params = mx.nd.random.uniform(shape=(3 * (I * H + H * H + 2 * H),))
+    state = mx.nd.zeros((1, N, H))
+    lengths = mx.nd.array([4, 2])
+    by_keyword = mx.nd.RNN(data, params, state=state, state_cell=None,
+                           sequence_length=lengths, state_size=H,
+                           num_layers=1, mode="gru", use_sequence_length=True)
+    positional = mx.nd.RNN(data, params, state, lengths, state_size=H,
+                           num_layers=1, mode="gru", use_sequence_length=True)
+    np.testing.assert_array_equal(by_keyword.asnumpy(), positional.asnumpy())

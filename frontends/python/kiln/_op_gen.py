@@ -118,18 +118,19 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
         if len(inputs) != len(input_names):
             raise MXNetError("%s: expected %d input arrays, got %d"
                              % (op_name, len(input_names), len(inputs)))
-        while inputs and inputs[-1] is None and input_names[len(inputs) - 1] in optional:
-            inputs.pop()
+        # As MXNet's generated functions: optional inputs given as None are
+        # dropped, and the op reads the rest by its attributes (RNN's
+        # sequence_length follows state when there is no state_cell).
+        names = [name for name, array in zip(input_names, inputs)
+                 if not (array is None and name in optional)]
+        inputs = [array for name, array in zip(input_names, inputs)
+                  if not (array is None and name in optional)]
         for index, array in enumerate(inputs):
-            if array is None and input_names[index] in optional:
-                raise MXNetError("%s: input '%s' may be left out only with "
-                                 "every input after it" % (op_name,
-                                                           input_names[index]))
             if not isinstance(array, _core.NDArray):
                 # AssertionError, as MXNet's generated functions assert it.
                 raise AssertionError(
                     "%s: argument %s must have NDArray type, but got %s"
-                    % (op_name, input_names[index], type(array).__name__))
+                    % (op_name, names[index], type(array).__name__))
         if not attr_names and kwargs:
             # MXNet's operators without parameters ignore unknown keywords
             # (relu(x, foo=1) is relu(x)); those with parameters reject them.
