@@ -183,12 +183,18 @@ void ThreadPool::helperLoop() {
 bool setOpenMPThreadsForThisThread(int threads) {
   // Looked up rather than linked: the runtime does not depend on OpenMP, and
   // only a process that loaded oneDNN (and so libgomp) has parallel regions
-  // to size.
+  // to size. Remembered once found: dlsym searches every loaded library
+  // (hundreds in a Python process), which costs more than a small matmul.
   using SetThreads = void (*)(int);
-  auto setThreads =
-      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-  if (!setThreads)
-    return false;
+  static std::atomic<SetThreads> found{nullptr};
+  SetThreads setThreads = found.load(std::memory_order_acquire);
+  if (!setThreads) {
+    setThreads = reinterpret_cast<SetThreads>(
+        dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    if (!setThreads)
+      return false;
+    found.store(setThreads, std::memory_order_release);
+  }
   setThreads(std::max(1, threads));
   return true;
 }

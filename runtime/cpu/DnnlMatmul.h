@@ -4,7 +4,8 @@
 // entry point (kiln-matmul-to-dnnl emits the call; the JIT resolves it). It
 // takes MLIR unranked memref descriptors, handles any strides (transposed or
 // sliced operands need no copy), numpy batch broadcasting, and empty
-// extents, and sizes oneDNN's OpenMP threads from the runtime's core budget.
+// extents, and sizes oneDNN's threads from the runtime's core budget. The
+// dense layer's product with its bias has an entry of its own.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_CPU_DNNLMATMUL_H
@@ -31,6 +32,25 @@ void kiln_dnnl_matmul_f32(UnrankedMemRef *a, UnrankedMemRef *b,
 /// The name compiled code calls it by (MLIR's C-interface convention).
 inline constexpr const char kDnnlMatmulSymbol[] =
     "_mlir_ciface_kiln_dnnl_matmul_f32";
+
+/// Makes the calling thread the one whose products run on oneDNN's OpenMP
+/// team, unless another thread already is; products on other threads run
+/// on kiln's thread pool (see DnnlMatmul.cpp). Frontends call it from the
+/// thread that dispatches products, which runs them inline when it can.
+void claimOpenMPTeam();
+
+/// A strided f32 matrix; strides in elements.
+struct StridedMatrix {
+  float *data;
+  int64_t rows, columns;
+  int64_t rowStride, columnStride;
+};
+
+/// c = a b + bias, `bias` (contiguous, c's columns) added to every row of
+/// c: a dense layer's forward as one oneDNN primitive, for frontend ops that
+/// call the runtime directly. Threads and fallback as kiln_dnnl_matmul_f32's.
+void dnnlMatmulBias(const StridedMatrix &a, const StridedMatrix &b,
+                    const float *bias, const StridedMatrix &c);
 
 } // namespace kiln
 
