@@ -6,6 +6,7 @@
 #include "frontends/cpp/PrimitiveGradients.h"
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
+#include "runtime/cpu/DnnlMatmul.h"
 
 #include <algorithm>
 #include <cstring>
@@ -116,21 +117,22 @@ bool isFloat(DType dtype) {
 /// Outputs up to this many elements take the engine's inline path.
 constexpr int64_t kInlineElements = 4096;
 
-/// Runs `kernel` at once when the work is tiny and its arrays are idle,
-/// without copying tensors or building an owning closure; false otherwise.
+/// Runs `kernel` at once when the work is tiny (or `anySize`) and its
+/// arrays are idle, without copying tensors or building an owning closure;
+/// false otherwise.
 bool runTinyInline(const char *name, KernelEntryFn kernel,
                    const std::vector<NDArray> &inputs, const NDArray &output,
-                   Invocation invocation) {
+                   Invocation invocation, bool anySize = false) {
   constexpr size_t kMaxInputs = 7;
   // A small reduction is one kernel call too (see invokeReductionKernel).
   // Flat kernels need their rebased slices (invokeFlatKernel).
   if (invocation == Invocation::Flat || inputs.size() > kMaxInputs ||
-      output.size() > kInlineElements)
+      (!anySize && output.size() > kInlineElements))
     return false;
   const Tensor *tensors[kMaxInputs + 1];
   Var *reads[kMaxInputs];
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].size() > kInlineElements)
+    if (!anySize && inputs[i].size() > kInlineElements)
       return false;
     tensors[i] = &inputs[i].tensor();
     reads[i] = inputs[i].var().get();
@@ -427,10 +429,13 @@ NDArray graph(const std::string &op, const std::string &source,
 
 void graphInto(const std::string &op, const std::string &source,
                const std::vector<NDArray> &inputs, const NDArray &output,
-               bool splitRows) {
+               bool splitRows, bool mayRunInline) {
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(source);
-  push(op.c_str(), kernel, inputs, output,
-       splitRows ? Invocation::Elementwise : Invocation::Whole);
+  const Invocation invocation =
+      splitRows ? Invocation::Elementwise : Invocation::Whole;
+  if (!mayRunInline || !runTinyInline(op.c_str(), kernel, inputs, output,
+                                      invocation, /*anySize=*/true))
+    push(op.c_str(), kernel, inputs, output, invocation);
 }
 
 std::string mlirElementType(DType dtype) {
@@ -505,7 +510,13 @@ NDArray matmul(const NDArray &lhs, const NDArray &rhs) {
         unitDimsOf(rhsBatch)}},
       {{lhs.dtype(), static_cast<int64_t>(shape.size())}}};
   KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
-  push("dot", kernel, {lhs, rhs}, output, Invocation::Whole);
+  // The thread dispatching products runs them on oneDNN's OpenMP team.
+  claimOpenMPTeam();
+  const int64_t k = lhs.shape().back();
+  if (output.size() > kInlineMatmulMacs / std::max<int64_t>(k, 1) ||
+      !runTinyInline("dot", kernel, {lhs, rhs}, output, Invocation::Whole,
+                     /*anySize=*/true))
+    push("dot", kernel, {lhs, rhs}, output, Invocation::Whole);
   if (autograd::isRecording())
     autograd::recordPrimitive("matmul", {lhs, rhs}, output,
                               autograd::matmulGradient());

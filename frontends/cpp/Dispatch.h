@@ -52,10 +52,19 @@ NDArray graph(const std::string &op, const std::string &source,
               DType outType, bool splitRows);
 
 /// The same, writing its one result into `output`, which may be among the
-/// inputs: an elementwise graph can update an array in place.
+/// inputs: an elementwise graph can update an array in place. `mayRunInline`
+/// runs it on the calling thread when its arrays are idle, whatever its
+/// size: for a kernel right after an inline matrix product (a dense layer's
+/// bias), where handing it to an engine worker costs more than it does.
 void graphInto(const std::string &op, const std::string &source,
                const std::vector<NDArray> &inputs, const NDArray &output,
-               bool splitRows);
+               bool splitRows, bool mayRunInline = false);
+
+/// Matrix products up to this many multiply-adds run on the calling thread
+/// when their arrays are idle, as PyTorch's do: handing one to an engine
+/// worker costs two thread wake-ups, as much as the product itself at the
+/// MLP's shapes, and the product uses every free core either way.
+constexpr int64_t kInlineMatmulMacs = int64_t{1} << 27;
 
 /// The MLIR element type name of `dtype` ("f32", "i64", ...).
 std::string mlirElementType(DType dtype);
