@@ -270,6 +270,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerActivationOps(*created);
     ops::registerNormalizationOps(*created);
     ops::registerSamplingOps(*created);
+    ops::registerDenseOps(*created);
     ops::registerGradients(*created);
     return created;
   }();

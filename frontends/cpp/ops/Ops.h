@@ -89,6 +89,8 @@ void registerNormalizationOps(OpRegistry &registry);
 /// UpSampling, GridGenerator, BilinearSampler, SpatialTransformer,
 /// ROIPooling, im2col, col2im.
 void registerSamplingOps(OpRegistry &registry);
+/// FullyConnected (MXNet's dense layer, with its own gradient rule).
+void registerDenseOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 
