@@ -33,7 +33,7 @@ from frontend import emit, stage_kiln, torch_child  # noqa: E402
 SHAPES = [(256, 784, 256), (256, 256, 128), (256, 128, 10),  # MLP
           (128, 800, 500), (128, 500, 10),                    # LeNet
           (32, 512, 1000)]                                    # ResNet-18
-ROUNDS = 3
+ROUNDS = 5
 SECONDS_PER_CASE = 0.25
 BATCH = 10
 
