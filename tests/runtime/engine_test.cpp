@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -45,6 +46,31 @@ TEST(Engine, PushReturnsBeforeTheOpRuns) {
   release = true;
   engine.waitForVar(var);
   EXPECT_TRUE(ran.load());
+}
+
+TEST(Engine, PushWaitsWhenTooManyOpsAreInFlight) {
+  // A pusher that never synchronizes is held back (its outputs are
+  // allocated at push time), and resumes once half the backlog is done.
+  Engine engine(Engine::Mode::Threaded, 2);
+  VarPtr var = Engine::newVar();
+  std::atomic<bool> release{false}, pusherDone{false};
+  std::atomic<size_t> mostPending{0};
+  std::thread pusher([&] {
+    engine.push([&] { waitFor(release, 10s); }, kCpu, {}, {var});
+    for (int i = 0; i < 3000; ++i) {
+      engine.push([] {}, kCpu, {}, {var});
+      mostPending = std::max<size_t>(mostPending, engine.pendingOps());
+    }
+    pusherDone = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(pusherDone.load()); // Blocked behind the first op.
+  EXPECT_LE(engine.pendingOps(), 513u);
+  release = true;
+  pusher.join();
+  engine.waitAll();
+  EXPECT_LE(mostPending.load(), 513u);
+  EXPECT_EQ(engine.pendingOps(), 0u);
 }
 
 TEST(Engine, WaitForVarWaitsOnlyForWrites) {
