@@ -322,6 +322,12 @@ def test_clip_where_take():
     (lambda: mx.nd.softmax(mx.nd.array([[1.0]]), axis=2), "softmax: axis 2 is out of range"),
     (lambda: mx.nd.softmax(mx.nd.array([1], dtype="int32")), "softmax: expected a floating-point array"),
     (lambda: mx.nd.softmax(mx.nd.array([1.0]), temperature=0), "temperature must be positive"),
+    # Non-finite temperatures are invalid parameters (MXNet 1.9.1), not
+    # kernel source the compiler cannot parse.
+    (lambda: mx.nd.softmax(mx.nd.array([1.0]), temperature=float("nan")),
+     "softmax: temperature expected a finite positive value, got nan"),
+    (lambda: mx.nd.log_softmax(mx.nd.array([1.0]), temperature=float("inf")),
+     "log_softmax: temperature expected a finite positive value, got inf"),
     (lambda: mx.nd.clip(mx.nd.array([1.0]), 2, 1), r"clip: a_min \(2\) must not exceed a_max \(1\)"),
     (lambda: mx.nd.where(mx.nd.array([1.0, 0.0]), mx.nd.array([1.0]), mx.nd.array([1.0])),
      "where: condition must have x's shape"),

@@ -12,6 +12,8 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
+#include <cmath>
+
 namespace kiln {
 namespace ops {
 namespace {
@@ -124,6 +126,13 @@ NDArray softmax(const std::string &op, const std::vector<NDArray> &in,
   const int64_t axis = checkedAxis(op, attrs.getInt("axis"), rank);
   const double temperature =
       attrs.isNone("temperature") ? 1.0 : attrs.getFloat("temperature");
+  // NaN and infinities are invalid parameters in MXNet; rejected here they
+  // never reach the kernel source.
+  if (!std::isfinite(temperature))
+    throw Error(formatMessage(op,
+                              ": temperature expected a finite positive "
+                              "value, got ",
+                              temperature));
   if (temperature <= 0)
     throw Error(
         formatMessage(op, ": temperature must be positive, got ", temperature));
@@ -201,8 +210,8 @@ void registerNeuralOps(OpRegistry &registry) {
        "for 1-D data): each row uses its first `length` elements and gives 0 "
        "past them (lengths past the axis take the whole row, negative ones "
        "none); the length takes no gradient.\n\nErrors: integer data, rank "
-       "0, a temperature <= 0, use_length without a length or a length "
-       "without use_length, a length of another dtype or shape.",
+       "0, a temperature <= 0 or not finite, use_length without a length or "
+       "a length without use_length, a length of another dtype or shape.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return softmax("softmax", in, attrs, false);
        }});
