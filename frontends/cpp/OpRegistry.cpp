@@ -7,6 +7,7 @@
 #include "runtime/Error.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 
 namespace kiln {
@@ -26,8 +27,10 @@ bool parseInt(const std::string &text, int64_t &value) {
   if (t.empty())
     return false;
   char *end = nullptr;
+  errno = 0;
   value = std::strtoll(t.c_str(), &end, 10);
-  return *end == '\0';
+  // Out of int64's range is a bad value, not the saturated extreme.
+  return *end == '\0' && errno != ERANGE;
 }
 
 } // namespace
@@ -116,8 +119,9 @@ std::vector<int64_t> Attrs::getIntTuple(const std::string &name) const {
       if (!parseInt(piece, value))
         fail(name, "a tuple of integers");
       values.push_back(value);
-    } else if (comma != std::string::npos && !values.empty() &&
-               comma + 1 < t.size()) {
+    } else if (comma != std::string::npos) {
+      // "(,3)" and "(3,,4)": only the last item, after a value, may be
+      // empty ("(3,)").
       fail(name, "a tuple of integers");
     }
     if (comma == std::string::npos)
@@ -449,6 +453,12 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
         throw Error(formatMessage(name, ": out has shape ",
                                   shapeToString(out.shape()), ", expected ",
                                   shapeToString(result.shape())));
+      // As MXNet: out must have the result's dtype (a silent cast wrote a
+      // softmax into an int32 out as zeros).
+      if (result.dtype() != out.dtype())
+        throw Error(formatMessage(name, ": out has dtype ",
+                                  dtypeName(out.dtype()), ", expected ",
+                                  dtypeName(result.dtype())));
       result = dispatch::cast(result, out.dtype(), out);
     }
   }

@@ -687,11 +687,11 @@ BAD = [
     ("conv_dilate_length", "conv(dilate=(1,))",
      r"Convolution: dilate expected 2 entries .*, got \(1,\)"),
     ("conv_stride_zero", "conv(stride=(0, 1))",
-     r"Convolution: stride entries must be >= 1, got \(0, 1\)"),
+     r"Convolution: stride entries expected in \[1, 2147483647\], got \(0, 1\)"),
     ("conv_dilate_zero", "conv(dilate=(0, 1))",
-     r"Convolution: dilate entries must be >= 1, got \(0, 1\)"),
+     r"Convolution: dilate entries expected in \[1, 2147483647\], got \(0, 1\)"),
     ("conv_pad_negative", "conv(pad=(-1, 0))",
-     r"Convolution: pad entries must be >= 0, got \(-1, 0\)"),
+     r"Convolution: pad entries expected in \[0, 2147483647\], got \(-1, 0\)"),
     ("conv_no_kernel", "nd.Convolution(x, w, b, num_filter=3)", "kernel"),
     ("conv_no_num_filter", "nd.Convolution(x, w, b, kernel=(3, 3))",
      "num_filter"),
@@ -784,15 +784,15 @@ BAD = [
     ("pool_kernel_length", "nd.Pooling(x, kernel=(2,))",
      r"Pooling: kernel expected 2 entries .*, got \(2,\)"),
     ("pool_kernel_zero", "nd.Pooling(x, kernel=(0, 2))",
-     r"Pooling: kernel entries must be >= 1, got \(0, 2\)"),
+     r"Pooling: kernel entries expected in \[1, 2147483647\], got \(0, 2\)"),
     ("pool_stride_length", "nd.Pooling(x, kernel=(2, 2), stride=(1,))",
      r"Pooling: stride expected 2 entries .*, got \(1,\)"),
     ("pool_pad_length", "nd.Pooling(x, kernel=(2, 2), pad=(1,))",
      r"Pooling: pad expected 2 entries .*, got \(1,\)"),
     ("pool_stride_zero", "nd.Pooling(x, kernel=(2, 2), stride=(0, 1))",
-     r"Pooling: stride entries must be >= 1, got \(0, 1\)"),
+     r"Pooling: stride entries expected in \[1, 2147483647\], got \(0, 1\)"),
     ("pool_pad_negative", "nd.Pooling(x, kernel=(2, 2), pad=(-1, 0))",
-     r"Pooling: pad entries must be >= 0, got \(-1, 0\)"),
+     r"Pooling: pad entries expected in \[0, 2147483647\], got \(-1, 0\)"),
     ("pool_global_stride", "nd.Pooling(x, kernel=(2, 2), global_pool=True, "
      "stride=(1,))",
      r"Pooling: stride expected 2 entries"),
@@ -841,3 +841,31 @@ def test_bad_inputs_raise_at_the_call(name, expression, message):
 @requires_oracle
 def test_mxnet_refuses_the_same_inputs():
     assert_both_refuse(mx, PRELUDE, [case[:2] for case in BAD])
+
+
+def test_huge_window_attributes_are_refused_not_wrapped():
+    # dilate * (kernel - 1) used to wrap around int64 and return a result.
+    data = mx.nd.ones((1, 1, 8, 8))
+    with pytest.raises(MXNetError, match=r"Convolution: dilate entries "
+                       r"expected in \[1, 2147483647\]"):
+        mx.nd.Convolution(data, mx.nd.ones((1, 1, 3, 3)), kernel=(3, 3),
+                          num_filter=1, no_bias=True, dilate=(2**62, 1))
+    with pytest.raises(MXNetError, match=r"Pooling: kernel entries"):
+        mx.nd.Pooling(data, kernel=(2**40, 1), pad=(2**39, 0))
+
+
+def test_out_of_another_dtype_is_refused():
+    data = mx.nd.ones((1, 1, 4, 4))
+    out = mx.nd.zeros((1, 1, 2, 2), dtype="int32")
+    with pytest.raises(MXNetError, match=r"Pooling: out has dtype int32, "
+                       r"expected float32"):
+        mx.nd.Pooling(data, kernel=(2, 2), stride=(2, 2), out=out)
+
+
+def test_malformed_and_overflowing_integer_attributes_are_refused():
+    data = mx.nd.ones((1, 1, 4, 4))
+    with pytest.raises(MXNetError, match="kernel"):
+        mx.nd.Pooling(data, kernel="(,2,2)")
+    with pytest.raises(MXNetError, match="num_filter"):
+        mx.nd.Convolution(data, mx.nd.ones((1, 1, 2, 2)), kernel=(2, 2),
+                          num_filter=2**64 + 4, no_bias=True)

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kiln {
 namespace ops {
@@ -50,10 +51,14 @@ std::vector<int64_t> spatialTuple(const std::string &op, const Attrs &attrs,
                               " entries (one per spatial dimension of the ",
                               spatial + 2, "-D input), got ",
                               tupleText(values)));
+  // Window attributes stay within int32 (as MXNet's own index type does),
+  // so products like dilate * (kernel - 1) never overflow and no window
+  // takes hours to scan.
+  constexpr int64_t kMost = std::numeric_limits<int32_t>::max();
   for (int64_t value : values)
-    if (value < least)
-      throw Error(formatMessage(op, ": ", name, " entries must be >= ", least,
-                                ", got ", tupleText(values)));
+    if (value < least || value > kMost)
+      throw Error(formatMessage(op, ": ", name, " entries expected in [", least,
+                                ", ", kMost, "], got ", tupleText(values)));
   return values;
 }
 
