@@ -364,6 +364,28 @@ def test_cell_clipping_of_nan():
         assert np.isfinite(array.asnumpy()).all()
 
 
+def test_cell_clipping_to_infinities_clips_nothing():
+    """-inf..inf is a legal range (no clipping): the bounds reach the
+    kernel source as MLIR's hexadecimal infinities, in both dtypes."""
+    for dtype in (np.float32, np.float64):
+        a, kw = make_case(62, "lstm", 2, True, dtype=dtype,
+                          state_outputs=True)
+        plain = nd.RNN(*arrays_of(a), **kw)
+        for nan in (False, True):
+            out = nd.RNN(*arrays_of(a), lstm_state_clip_min=-np.inf,
+                         lstm_state_clip_max=np.inf,
+                         lstm_state_clip_nan=nan, **kw)
+            for got, want in zip(out, plain):
+                np.testing.assert_array_equal(got.asnumpy(), want.asnumpy())
+    # NaN turns into the lower bound, here -inf.
+    a, kw = make_case(61, "lstm", 1, False, state_outputs=True)
+    a["c"][0, 1, 2] = np.nan
+    out = nd.RNN(*arrays_of(a), lstm_state_clip_min=-np.inf,
+                 lstm_state_clip_max=0.5, lstm_state_clip_nan=True, **kw)
+    assert out[2].asnumpy()[0, 1, 2] == -np.inf
+    assert not np.isnan(out[0].asnumpy()).any()
+
+
 def numeric_check(a, kw, seed=None):
     """Finite differences of every output (weighted at random) against
     autograd, in float64, for data, parameters and states."""
@@ -460,6 +482,25 @@ def test_backward_without_kept_activations_and_twice():
             grads.append(p.grad.asnumpy().copy())
     for other in grads[1:]:
         np.testing.assert_allclose(other, grads[0], rtol=1e-6, atol=1e-7)
+
+
+def test_backward_twice_through_a_retained_graph_keeps_the_dropout_mask():
+    """The second backward runs forward again with the first pass's dropout
+    masks, so both passes give MXNet's one gradient."""
+    a, kw = make_case(91, "lstm", 3, True, state_outputs=True)
+    x, p, h, c = arrays_of(a)
+    p.attach_grad()
+    x.attach_grad()
+    with mx.autograd.record():
+        out = nd.RNN(x, p, h, c, p=0.5, **kw)
+        loss = (out[0] * nd.array(a["g0"])).sum()
+    grads = []
+    for _ in range(3):
+        loss.backward(retain_graph=True)
+        grads.append((p.grad.asnumpy().copy(), x.grad.asnumpy().copy()))
+    for other in grads[1:]:
+        for got, want in zip(other, grads[0]):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
 def test_out_arrays():

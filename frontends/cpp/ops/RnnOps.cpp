@@ -25,6 +25,7 @@
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <utility>
@@ -362,10 +363,8 @@ public:
   Value mask() { return argument(Value{"", 2, false, true, true}); }
 
   Value constant(double value) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.17e", value);
     Value result = fresh(Value{"", 0, false, false, false});
-    body_ += "  " + result.name + " = kiln.constant dense<" + text +
+    body_ += "  " + result.name + " = kiln.constant dense<" + literal(value) +
              "> : " + type(result) + "\n";
     return result;
   }
@@ -451,6 +450,22 @@ private:
       return a;
     return Value{"", 2, a.unitRows && b.unitRows,
                  a.unitColumns && b.unitColumns, a.boolean && b.boolean};
+  }
+  /// `value` as an MLIR float literal of the element type: decimal when
+  /// finite; NaN and infinities (lstm_state_clip_min/max of -inf/inf) have
+  /// no decimal form and are written as their bits.
+  std::string literal(double value) const {
+    if (!std::isfinite(value)) {
+      const bool f64 = element_ == "f64";
+      if (std::isnan(value))
+        return f64 ? "0x7FF8000000000000" : "0x7FC00000";
+      if (value > 0)
+        return f64 ? "0x7FF0000000000000" : "0x7F800000";
+      return f64 ? "0xFFF0000000000000" : "0xFF800000";
+    }
+    char text[64];
+    std::snprintf(text, sizeof text, "%.17e", value);
+    return text;
   }
   std::string type(const Value &v) const {
     const std::string element = v.boolean ? "i1" : element_;
@@ -904,8 +919,10 @@ NDArray outputStates(const Sequences &seq, bool reverse, int64_t steps) {
 
 /// Runs the whole forward pass; keeps what backward needs in `saved` when
 /// given. Returns output, [hy, [cy]], written into `outs` when given.
+/// `masks` (one per layer) replaces the dropout masks drawn when training.
 std::vector<NDArray> forward(const Config &c, const Inputs &in, bool training,
-                             Saved *saved, const std::vector<NDArray> &outs) {
+                             Saved *saved, const std::vector<NDArray> &outs,
+                             const std::vector<NDArray> *masks = nullptr) {
   std::vector<Slot> slots;
   parameterLayout(c, &slots);
   const NDArray params = contiguous(in.params);
@@ -1001,7 +1018,9 @@ std::vector<NDArray> forward(const Config &c, const Inputs &in, bool training,
       break;
     layerInput = layerOutput;
     dropMask = NDArray();
-    if (training && c.dropout > 0) {
+    if (masks) {
+      dropMask = (*masks)[layer + 1];
+    } else if (training && c.dropout > 0) {
       // Inverted dropout between layers, as MXNet's CPU kernels (its oneDNN
       // build ignores p): kept values scaled by 1 / (1 - p).
       NDArray uniform =
@@ -1016,9 +1035,10 @@ std::vector<NDArray> forward(const Config &c, const Inputs &in, bool training,
            dispatch::scalar(c.dropout < 1 ? 1 / (1 - c.dropout) : 0, c.dtype),
            dispatch::scalar(0, c.dtype)},
           c.dtype);
+    }
+    if (!dropMask.isNone())
       layerInput =
           dispatch::elementwise(kOp, "mul", {layerOutput, dropMask}, c.dtype);
-    }
   }
   std::vector<NDArray> results{output};
   if (c.stateOutputs) {
@@ -1327,14 +1347,26 @@ std::vector<NDArray> compute(const std::vector<NDArray> &in, const Attrs &attrs,
 std::vector<NDArray> gradient(const OutputsGradientArgs &args) {
   autograd::RecordingScope paused(false);
   std::shared_ptr<Saved> saved = savedForwards().take(args.outputs[0]);
-  if (!saved) {
-    // Recorded outside training (or differentiated again through a retained
-    // graph): run forward again, keeping its activations.
+  if (!saved || saved->sequences.empty()) {
+    // Recorded outside training, or differentiated again through a retained
+    // graph (only the dropout masks were kept): run forward again with the
+    // same masks, keeping its activations.
+    const std::shared_ptr<Saved> masks = saved;
     saved = std::make_shared<Saved>();
     Inputs inputs;
     const Config c = parse(args.inputs, args.attrs, inputs);
-    forward(c, inputs, /*training=*/false, saved.get(), {});
+    forward(c, inputs, /*training=*/false, saved.get(), {},
+            masks ? &masks->dropMasks : nullptr);
   }
+  // The dropout masks cannot be drawn again: keep them (not the larger
+  // activations) for another backward through a retained graph.
+  for (const NDArray &mask : saved->dropMasks)
+    if (!mask.isNone()) {
+      auto kept = std::make_shared<Saved>();
+      kept->dropMasks = saved->dropMasks;
+      savedForwards().save(args.outputs[0], std::move(kept));
+      break;
+    }
   const Config &c = saved->config;
   const NDArray none;
   return backward(*saved, args.outputGrads[0],
