@@ -124,7 +124,8 @@ def test_lrn_matches_mxnet():
     x = normal(2, 5, 3, 3)
     code = SNIPPET_HELPERS + """
 x = inputs["x"].astype("float32")
-for nsize in (1, 2, 3, 4, 5, 9):
+# Windows wider than the channels (up to 10**7: they reach only zeros).
+for nsize in (1, 2, 3, 4, 5, 9, 10, 11, 10**7):
     record("n%d" % nsize, lambda a: mx.nd.LRN(a, nsize=nsize), [x])
     # A large alpha, so that the window's extent shows.
     record("alpha%d" % nsize,
@@ -133,6 +134,17 @@ for nsize in (1, 2, 3, 4, 5, 9):
 """
     got, expected = run_both(code, mx, x=x)
     compare_outputs(got, expected)
+
+
+def test_lrn_window_past_the_channels_costs_the_channels():
+    """A huge nsize sums every channel (the rest of the window is zeros)
+    without a pass per window entry: 2**62 on 3 channels is immediate."""
+    x = normal(1, 3, 2, 2)
+    for nsize in (7, 2**62 + 1):
+        got = nd.LRN(nd.array(x, dtype="float64"), nsize=nsize, alpha=1e18,
+                     beta=0.75, knorm=2.0).asnumpy()
+        norm = 2.0 + 1e18 / nsize * (x ** 2).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(got, x * norm ** -0.75, rtol=1e-12)
 
 
 def test_mean_and_std_outputs():

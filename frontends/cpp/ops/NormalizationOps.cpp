@@ -27,6 +27,8 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
+
 namespace kiln {
 namespace ops {
 namespace {
@@ -436,9 +438,13 @@ NDArray lrn(const NDArray &x, const Attrs &attrs) {
                knorm = attrs.getFloat("knorm");
   // Channel c sums channels [c - half, c + half], clipped, half =
   // (nsize - 1) / 2: an even nsize sums nsize - 1 channels but still scales
-  // by alpha / nsize, as MXNet 1.9.1 (oneDNN) does.
-  const int64_t before = (size - 1) / 2, after = before;
+  // by alpha / nsize, as MXNet 1.9.1 (oneDNN) does. Past C - 1 channels the
+  // window reaches only zeros, so half stops there (a huge nsize costs no
+  // more than the channel count).
   const int64_t channels = x.shape()[1];
+  const int64_t before = std::max<int64_t>(
+                    0, std::min((size - 1) / 2, channels - 1)),
+                after = before;
   Ew e(op, x.dtype());
   NDArray squares = e("square", {x});
   auto zeros = [&](int64_t count) {
