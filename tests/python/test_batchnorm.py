@@ -261,6 +261,30 @@ def test_retained_graph_backward_twice():
     np.testing.assert_allclose(MV.asnumpy(), mv, rtol=1e-5)
 
 
+@pytest.mark.parametrize("shape,axis", [((0, 3, 4), 1), ((0, 3), 1),
+                                        ((2, 3, 0), 1), ((0, 2, 3), -1)])
+def test_training_step_on_an_empty_batch_leaves_the_statistics(shape, axis):
+    # An empty batch has no mean or variance (0 / 0): kiln keeps the moving
+    # statistics rather than writing NaN into them, and gamma and beta get
+    # zero gradients. (MXNet 1.9.1 cannot make the empty array.)
+    channels = shape[axis]
+    x = nd.zeros(shape)
+    x.attach_grad()
+    gamma, beta = nd.ones((channels,)), nd.zeros((channels,))
+    gamma.attach_grad()
+    beta.attach_grad()
+    mm, mv = nd.array(np.arange(channels)), nd.ones((channels,)) * 2
+    with mx.autograd.record():
+        y = nd.BatchNorm(x, gamma, beta, mm, mv, fix_gamma=False, axis=axis)
+    assert y.shape == shape
+    y.backward()
+    np.testing.assert_array_equal(mm.asnumpy(), np.arange(channels))
+    np.testing.assert_array_equal(mv.asnumpy(), np.full(channels, 2))
+    np.testing.assert_array_equal(gamma.grad.asnumpy(), np.zeros(channels))
+    np.testing.assert_array_equal(beta.grad.asnumpy(), np.zeros(channels))
+    assert x.grad.shape == shape
+
+
 @pytest.mark.parametrize("shape,axis,global_stats", [
     ((4, 3, 5), 1, False), ((5, 3), 1, False), ((2, 3, 2, 3), -1, False),
     ((2, 2, 3, 2, 2), 2, False), ((3, 4, 5), 1, True)])
@@ -310,6 +334,23 @@ def params(channels, dtype="float32"):
      r"BatchNorm: data expected an array of rank 1 or more"),
     (lambda: nd.BatchNorm(nd.ones((2, 3)), *params(3)[:3]),
      r"BatchNorm: expected 5 input arrays, got 4|missing input"),
+    # out= is checked in BatchNorm's terms, before anything runs.
+    (lambda: nd.BatchNorm(nd.ones((2, 3, 4)), *params(3),
+                          out=nd.zeros((2, 3, 4), dtype="int32")),
+     r"BatchNorm: out\[0\] expected shape \(2, 3, 4\) and dtype float32, "
+     r"got shape \(2, 3, 4\) and dtype int32"),
+    (lambda: nd.BatchNorm(nd.ones((2, 3), dtype="float16"),
+                          *params(3), output_mean_var=True,
+                          out=[nd.zeros((2, 3), dtype="float16"),
+                               nd.zeros((3,), dtype="float16"),
+                               nd.zeros((3,))]),
+     r"BatchNorm: out\[1\] expected shape \(3,\) and dtype float32, got "
+     r"shape \(3,\) and dtype float16"),
+    (lambda: nd.BatchNorm(nd.ones((2, 3)), *params(3), output_mean_var=True,
+                          out=[nd.zeros((2, 3)), nd.zeros((3,)),
+                               nd.zeros((2,))]),
+     r"BatchNorm: out\[2\] expected shape \(3,\) and dtype float32, got "
+     r"shape \(2,\)"),
 ])
 def test_bad_inputs(make, pattern):
     with pytest.raises(MXNetError, match=pattern):

@@ -646,7 +646,14 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
   }
   const NDArray &mean = saved->mean, &invstd = saved->invstd;
   std::vector<NDArray> grads;
-  if (batch) {
+  if (batch && args.data.size() == 0) {
+    // An empty batch has no statistics (0 / 0): the moving ones
+    // stay, and gamma and beta, which normalized nothing, get 0.
+    const Shape channels = args.gamma.shape();
+    grads = {zerosOf(args.data.shape(), args.data.dtype()),
+             zerosOf(channels, args.paramType),
+             zerosOf(channels, args.paramType)};
+  } else if (batch) {
     grads = backward(args, grad.outputGrads[0], mean, invstd, true);
     updateMoving(args, mean, invstd);
   } else {
@@ -691,9 +698,13 @@ void registerBatchNormOps(OpRegistry &registry) {
       "moving * momentum + batch statistic * (1 - momentum). output_mean_var "
       "returns [out, mean, 1 / sqrt(var + eps)] of the statistics used "
       "(their gradients are ignored). cudnn_off, min_calib_range and "
-      "max_calib_range are accepted and have no effect.\n"
+      "max_calib_range are accepted and have no effect. A training step on "
+      "an empty batch (data with no elements) leaves moving_mean and "
+      "moving_var unchanged (it has no statistics) and gives gamma and beta "
+      "zero gradients.\n"
       "Errors: data not floating point or a scalar, axis out of range, a "
-      "parameter of the wrong shape or dtype."};
+      "parameter of the wrong shape or dtype, out arrays of another shape "
+      "or dtype than the outputs'."};
   spec.computeOutputs = [](const std::vector<NDArray> &in, const Attrs &attrs,
                            const std::vector<NDArray> &outs) {
     const Arguments args = checkArguments(in, attrs);
@@ -702,6 +713,17 @@ void registerBatchNormOps(OpRegistry &registry) {
     if (!outs.empty() && outs.size() != count)
       throw Error(formatMessage(kOp, ": out has ", outs.size(),
                                 " arrays, expected ", count));
+    // out, then mean and inverse std: checked before anything runs.
+    for (size_t i = 0; i < outs.size(); ++i) {
+      const Shape &shape = i == 0 ? args.data.shape() : args.gamma.shape();
+      const DType dtype = i == 0 ? args.data.dtype() : args.paramType;
+      if (outs[i].shape() != shape || outs[i].dtype() != dtype)
+        throw Error(formatMessage(kOp, ": out[", i, "] expected shape ",
+                                  shapeToString(shape), " and dtype ",
+                                  dtypeName(dtype), ", got shape ",
+                                  shapeToString(outs[i].shape()), " and dtype ",
+                                  dtypeName(outs[i].dtype())));
+    }
     const bool batch = autograd::isTraining() && !args.useGlobalStats;
     std::vector<NDArray> results = forward(args, batch);
     const NDArray mean = results[1], invstd = results[2];
