@@ -516,3 +516,11 @@ def test_numpy_scalars_on_the_left_give_ndarrays_and_keep_gradients():
 
 def test_version_is_the_mxnet_api_version():
     assert mx.__version__ == "1.9.1"
+
+
+def test_pad_legacy_name():
+    # MXNet 1.9.1 registers pad as Pad too.
+    x = mx.nd.array(np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2))
+    got = mx.nd.Pad(x, mode="constant", pad_width=(0, 0, 0, 0, 1, 1, 1, 1))
+    np.testing.assert_array_equal(
+        got.asnumpy(), np.pad(x.asnumpy(), ((0, 0), (0, 0), (1, 1), (1, 1))))

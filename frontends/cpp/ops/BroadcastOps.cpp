@@ -193,7 +193,8 @@ void registerBroadcastOps(OpRegistry &registry) {
            result = padAxis(result, d, widths[2 * d], widths[2 * d + 1],
                             mode == "reflect");
          return result;
-       }});
+       }},
+      {"Pad"}); // MXNet's legacy name.
   registry.add(
       {"tile",
        {"data"},
