@@ -709,6 +709,53 @@ KILN_ONLY = [
      r"im2col: pad entries must be >= 0, got \(-1, 0\)"),
     ("roi_batch_index", "roi(r=nd.array([[2, 0, 0, 1, 1]]))",
      r"ROIPooling: rois\[0, 0\] \(the batch index\) is 2, expected 0 to 1"),
+    # Sizes past 64 bits or the host tables' bound (MXNet's 32-bit shapes
+    # wrap them): errors naming the argument, never a crash, a bare
+    # ValueError/MemoryError or an internal op's name.
+    ("roi_pooled_wraps", "roi(pooled_size=(2**32, 2**32))",
+     r"ROIPooling: pooled_size expected at most 268435456 bins .*got "
+     r"\(4294967296, 4294967296\) for 1 rois"),
+    ("roi_pooled_huge", "roi(pooled_size=(10**9, 10**9))",
+     r"ROIPooling: pooled_size expected at most .*got \(1000000000, "),
+    ("roi_pooled_large", "roi(pooled_size=(10**5, 10**5))",
+     r"ROIPooling: pooled_size expected at most .*got \(100000, 100000\)"),
+    ("grid_target_wraps", 'nd.GridGenerator(affine, transform_type="affine", '
+     'target_shape=(2**32, 2**32))',
+     r"GridGenerator: target_shape expected at most 89478485 points "
+     r"\(height \* width\), got \(4294967296, 4294967296\)"),
+    ("grid_target_large", 'nd.GridGenerator(affine, transform_type="affine", '
+     'target_shape=(10**5, 10**5))',
+     r"GridGenerator: target_shape expected at most .*got \(100000, 100000\)"),
+    ("st_target_large", "st(target_shape=(10**9, 10**9))",
+     r"SpatialTransformer: target_shape expected at most .*got "
+     r"\(1000000000, 1000000000\)"),
+    ("im2col_kernel_wraps", "nd.im2col(nd.ones((1, 1, 2, 2)), "
+     "kernel=(2**16, 2**16), pad=(2**15, 2**15))",
+     r"im2col: kernel \(65536, 65536\) over \(3, 3\) blocks expected at "
+     r"most 268435456 \(kernel position, block\) pairs, got 4294967296 \* 9"),
+    ("col2im_kernel_wraps", "nd.col2im(nd.ones((1, 4, 4)), output_size=(1, 1), "
+     "kernel=(2**32, 2**32), pad=(2**31, 2**31))",
+     r"col2im: kernel \(4294967296, 4294967296\) over \(2, 2\) blocks "
+     r"expected at most 268435456 .*got more than 2\^63"),
+    ("im2col_pad_overflows", "nd.im2col(image, kernel=(2, 2), "
+     "pad=(2**62, 0))",
+     r"im2col: pad \(4611686018427387904, 0\) around the input extents "
+     r"\(5, 6\) is more than a 64-bit extent holds"),
+    ("col2im_dilate_overflows", "nd.col2im(cols, output_size=(5, 6), "
+     "kernel=(3, 2), dilate=(2**62, 1))",
+     r"col2im: kernel \(3, 2\) dilated by \(4611686018427387904, 1\) spans "
+     r"more than a 64-bit extent holds"),
+    ("up_scale_overflows", "up(scale=2**62)",
+     r"UpSampling: scale 4611686018427387904 upsamples data of shape "
+     r"\(1, 2, 3, 3\) past a 64-bit element count"),
+    ("bilinear_scale_overflows", "bilinear(nd.ones((0, 2, 1, 1)), w, "
+     "scale=2**62 + 1)",
+     r"UpSampling: scale expected at most 4611686018427387903 for "
+     r"sample_type 'bilinear'"),
+    ("bilinear_no_channels", "bilinear(nd.ones((1, 0, 2, 2)), "
+     "nd.ones((0, 1, 4, 4)), num_filter=0)",
+     r"UpSampling: sample_type 'bilinear' expected data with at least one "
+     r"channel, got shape \(1, 0, 2, 2\)"),
 ]
 
 
@@ -716,6 +763,20 @@ KILN_ONLY = [
                          ids=[b[0] for b in BAD + KILN_ONLY])
 def test_bad_inputs_raise_at_the_call(name, expression, message):
     assert_raises_at_call(mx, PRELUDE, expression, MXNetError, message)
+
+
+def test_im2col_with_a_large_kernel_is_a_gather():
+    """im2col/col2im gather and scatter by a (kernel position, block) index
+    table, not a convolution with C * K one-hot filters of K values each:
+    kernel (48, 48) over 32 channels (K = 2304; the filters would be 170M
+    values) is a single block, computed at once."""
+    x = RNG.standard_normal((1, 32, 48, 48))
+    cols = nd.im2col(nd.array(x), kernel=(48, 48))
+    assert cols.shape == (1, 32 * 48 * 48, 1)
+    np.testing.assert_array_equal(cols.asnumpy().ravel(),
+                                  x.astype(np.float32).ravel())
+    image = nd.col2im(cols, output_size=(48, 48), kernel=(48, 48))
+    np.testing.assert_array_equal(image.asnumpy(), x.astype(np.float32))
 
 
 @requires_oracle

@@ -18,8 +18,15 @@
 //   in the data's dtype), lists each bin's candidate pixels, finds the
 //   first maximum (argmax) unrecorded and takes that one element, so the
 //   gradient goes where MXNet's argmax points and the ROIs take none.
-// * im2col is a grouped Convolution with one-hot filters, col2im the
-//   matching Deconvolution (its adjoint), so each is the other's gradient.
+// * im2col is a gather (take) of the image, flattened with a zero appended
+//   for the padding, by a (kernel position, block) index table; col2im the
+//   matching scatter_add (its adjoint), so each is the other's gradient.
+//   The table costs K * blocks indices (a convolution with one-hot filters
+//   would cost C * K^2 values and multiply-adds).
+//
+// The host-side tables (grids, ROI bins, window indices) are bounded by
+// kTableLimit entries and every size is overflow-checked, so that absurd
+// attributes raise an error naming them rather than allocate or wrap.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/ops/Calls.h"
@@ -34,10 +41,26 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 
 namespace kiln {
 namespace ops {
 namespace {
+
+/// The most entries a table built on the host (a grid, ROI bins, im2col's
+/// window indices) may have: 2^28, 2 GiB of 8-byte values.
+constexpr int64_t kTableLimit = int64_t(1) << 28;
+
+/// The product of `factors` (each >= 0), or -1 when it overflows int64 or
+/// exceeds `limit`.
+int64_t boundedProduct(const std::vector<int64_t> &factors,
+                       int64_t limit = INT64_MAX) {
+  int64_t total = 1;
+  for (int64_t factor : factors)
+    if (__builtin_mul_overflow(total, factor, &total) || total > limit)
+      return -1;
+  return total;
+}
 
 void requireRank(const std::string &op, const std::string &name,
                  const NDArray &array, size_t rank, const char *layout) {
@@ -117,6 +140,18 @@ NDArray upSampling(const std::vector<NDArray> &in, const Attrs &attrs) {
   requireRank(op, "data", data, 4, "(batch, channel, height, width)");
   requireFloating(op, "data", data);
   const Shape &shape = data.shape();
+  // Each input's output, (N, C_i, H * scale, W * scale), checked before
+  // any internal shape can overflow.
+  auto checkOutput = [&](const std::string &name, const Shape &s,
+                         int64_t factor) {
+    if (boundedProduct({s[2], factor}) < 0 ||
+        boundedProduct({s[3], factor}) < 0 ||
+        boundedProduct({s[0], s[1], s[2], factor, s[3], factor}) < 0)
+      throw Error(formatMessage(op, ": scale ", scale, " upsamples ", name,
+                                " of shape ", shapeToString(s),
+                                " past a 64-bit element count"));
+  };
+  checkOutput("data", shape, scale);
   if (type == "bilinear") {
     if (in.size() != 2)
       throw Error(formatMessage(op,
@@ -124,6 +159,16 @@ NDArray upSampling(const std::vector<NDArray> &in, const Attrs &attrs) {
                                 "(data, weight), got ",
                                 in.size()));
     matrices::requireFloat32or64(op, "data", data);
+    if (shape[1] < 1)
+      throw Error(formatMessage(op,
+                                ": sample_type 'bilinear' expected data "
+                                "with at least one channel, got shape ",
+                                shapeToString(shape)));
+    if (scale > INT64_MAX / 2)
+      throw Error(formatMessage(op, ": scale expected at most ", INT64_MAX / 2,
+                                " for sample_type 'bilinear' (its kernel "
+                                "is 2 scale - scale % 2), got ",
+                                scale));
     if (numFilter != shape[1])
       throw Error(formatMessage(
           op, ": num_filter expected ", shape[1],
@@ -177,6 +222,7 @@ NDArray upSampling(const std::vector<NDArray> &in, const Attrs &attrs) {
       throw Error(formatMessage(op, ": ", name, " has ", s[1],
                                 " channels, expected ", shape[1],
                                 " (multi_input_mode 'sum' adds the inputs)"));
+    checkOutput(name, s, factor);
     pieces.push_back(nearest(x, factor));
   }
   if (pieces.size() == 1)
@@ -203,6 +249,19 @@ std::pair<int64_t, int64_t> heightWidth(const std::string &op,
 /// grids in the data's dtype).
 double inDType(double value, DType dtype) {
   return dtype == DType::Float32 ? static_cast<float>(value) : value;
+}
+
+/// The (height, width) attribute `name` of `op`, both >= 1 and, as the
+/// grid built on the host holds 3 values a point, at most kTableLimit / 3
+/// points.
+std::pair<int64_t, int64_t> gridExtents(const std::string &op,
+                                        const Attrs &attrs, const char *name) {
+  const auto [height, width] = heightWidth(op, attrs, name);
+  if (boundedProduct({3, height, width}, kTableLimit) < 0)
+    throw Error(formatMessage(op, ": ", name, " expected at most ",
+                              kTableLimit / 3, " points (height * width), got ",
+                              shapeAttr({height, width})));
+  return {height, width};
 }
 
 NDArray affineGrid(const NDArray &data, int64_t height, int64_t width) {
@@ -246,6 +305,10 @@ NDArray warpGrid(const NDArray &data) {
                               shapeToString(s)));
   // (flow + pixel position) / ((extent - 1) / 2) - 1.
   const int64_t height = s[2], width = s[3];
+  if (boundedProduct({2, height, width}, kTableLimit) < 0) // an empty batch
+    throw Error(formatMessage(op, ": data expected at most ", kTableLimit / 2,
+                              " points (height * width), got shape ",
+                              shapeToString(s)));
   std::vector<double> position(2 * height * width);
   for (int64_t i = 0; i < height * width; ++i) {
     position[i] = i % width;
@@ -410,7 +473,17 @@ NDArray roiPooling(const std::vector<NDArray> &in, const Attrs &attrs) {
   const DType dtype = data.dtype();
   const Shape &s = data.shape();
   const int64_t batch = s[0], channels = s[1], height = s[2], width = s[3];
-  const int64_t count = rois.shape()[0], bins = pooled[0] * pooled[1];
+  const int64_t count = rois.shape()[0];
+  // Every ROI's bins are laid out on the host.
+  const int64_t bins = boundedProduct(pooled);
+  if (bins < 0 ||
+      boundedProduct({std::max<int64_t>(count, 1), bins}, kTableLimit) < 0 ||
+      boundedProduct({count, channels, bins}) < 0)
+    throw Error(formatMessage(op, ": pooled_size expected at most ",
+                              kTableLimit,
+                              " bins over all rois (rois * pooled height * "
+                              "pooled width), got ",
+                              shapeAttr(pooled), " for ", count, " rois"));
   if (count == 0)
     return zerosOf({0, channels, pooled[0], pooled[1]}, dtype);
 
@@ -537,22 +610,18 @@ NDArray roiPooling(const std::vector<NDArray> &in, const Attrs &attrs) {
 // im2col and col2im.
 
 /// The sliding window of im2col/col2im: kernel, stride, dilate and pad, one
-/// entry per spatial dimension (1 to 3).
+/// entry per spatial dimension (1 to 3), and its extents checked against an
+/// image's (`extents`: the input's for im2col, output_size for col2im).
 struct Sliding {
   std::vector<int64_t> kernel, stride, dilate, pad;
-  int64_t span(size_t d) const { return dilate[d] * (kernel[d] - 1) + 1; }
-  int64_t blocks(size_t d, int64_t extent) const {
-    return (extent + 2 * pad[d] - span(d)) / stride[d] + 1;
-  }
-  int64_t size() const {
-    int64_t total = 1;
-    for (int64_t k : kernel)
-      total *= k;
-    return total;
-  }
+  /// prod(kernel), the kernel positions; and the blocks along each
+  /// dimension and in all.
+  int64_t size = 1, count = 1;
+  std::vector<int64_t> blocks;
 };
 
-Sliding readSliding(const std::string &op, const Attrs &attrs) {
+Sliding readSliding(const std::string &op, const Attrs &attrs,
+                    const Shape &extents, const char *image) {
   Sliding w;
   w.kernel = attrs.getIntTuple("kernel");
   const size_t spatial = w.kernel.size();
@@ -577,125 +646,181 @@ Sliding readSliding(const std::string &op, const Attrs &attrs) {
   w.stride = tuple("stride", 1, 1);
   w.dilate = tuple("dilate", 1, 1);
   w.pad = tuple("pad", 0, 0);
+  if (extents.size() != spatial)
+    return w; // the caller reports the mismatch
+  // Overflow-checked: the attributes are 64-bit and unbounded.
+  for (size_t d = 0; d < spatial; ++d) {
+    int64_t span, twicePad, padded;
+    if (__builtin_mul_overflow(w.dilate[d], w.kernel[d] - 1, &span) ||
+        __builtin_add_overflow(span, 1, &span))
+      throw Error(formatMessage(op, ": kernel ", shapeAttr(w.kernel),
+                                " dilated by ", shapeAttr(w.dilate),
+                                " spans more than a 64-bit extent holds"));
+    if (__builtin_mul_overflow(w.pad[d], 2, &twicePad) ||
+        __builtin_add_overflow(extents[d], twicePad, &padded))
+      throw Error(formatMessage(op, ": pad ", shapeAttr(w.pad), " around the ",
+                                image, " extents ", shapeAttr(extents),
+                                " is more than a 64-bit extent holds"));
+    if (span > padded)
+      throw Error(formatMessage(
+          op, ": kernel ", shapeAttr(w.kernel), " (dilated extent ", span,
+          ") is larger than the padded ", image, " extent ", padded,
+          " of spatial dimension ", d, " (", image, " extents ",
+          shapeAttr(extents), ")"));
+    w.blocks.push_back((padded - span) / w.stride[d] + 1);
+  }
+  // The image flattened, with room for the window indices' sums (one term
+  // per dimension, each below the pixel count).
+  if (boundedProduct({4, boundedProduct(extents)}) < 0)
+    throw Error(formatMessage(op, ": ", image, " extents ", shapeAttr(extents),
+                              " hold more pixels than a 64-bit count"));
+  // Each (kernel position, block) pair is an index computed here (the
+  // columns are a gather by these indices), so their count is bounded.
+  w.size = boundedProduct(w.kernel);
+  w.count = boundedProduct(w.blocks);
+  if (boundedProduct({w.size, w.count}, kTableLimit) < 0)
+    throw Error(formatMessage(
+        op, ": kernel ", shapeAttr(w.kernel), " over ", shapeAttr(w.blocks),
+        " blocks expected at most ", kTableLimit,
+        " (kernel position, block) pairs, got ",
+        w.size < 0 || w.count < 0 ? std::string("more than 2^63")
+                                  : formatMessage(w.size, " * ", w.count)));
   return w;
 }
 
-/// The one-hot filters (C * K, 1, kernel...): filter c * K + j picks kernel
-/// position j of channel c.
-NDArray oneHotFilters(const Sliding &w, int64_t channels, DType dtype) {
-  const int64_t k = w.size();
-  std::vector<double> values(channels * k * k, 0.0);
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t j = 0; j < k; ++j)
-      values[(c * k + j) * k + j] = 1;
-  Shape shape = {channels * k, 1};
-  shape.insert(shape.end(), w.kernel.begin(), w.kernel.end());
-  return constantArray(values, shape, dtype);
+/// (kernel positions, blocks) int64: where each block's kernel position
+/// falls in the image (N, C, extents...) seen as (N, C, prod(extents) + 1),
+/// the last column zeros, which positions in the padding take (an index
+/// past it, clipped by take and scatter_add).
+NDArray windowIndex(const std::string &op, const Sliding &w,
+                    const Shape &extents) {
+  const size_t spatial = extents.size();
+  const int64_t outside = boundedProduct(extents);
+  Ew e(op, DType::Int64);
+  NDArray index;
+  int64_t pitch = 1;
+  for (size_t d = spatial; d-- > 0;) {
+    // Along d: kernel position a of block b reads coordinate b * stride +
+    // a * dilate - pad, its share of the flat index.
+    const int64_t k = w.kernel[d], n = w.blocks[d];
+    std::vector<int64_t> shares(k * n);
+    for (int64_t a = 0; a < k; ++a)
+      for (int64_t b = 0; b < n; ++b) {
+        const int64_t at = b * w.stride[d] + a * w.dilate[d] - w.pad[d];
+        shares[a * n + b] = at >= 0 && at < extents[d] ? at * pitch : outside;
+      }
+    Shape shape(2 * spatial, 1);
+    shape[d] = k;
+    shape[spatial + d] = n;
+    NDArray share = NDArray::fromData(shares.data(), shape, DType::Int64);
+    index = d + 1 == spatial ? share : e.add(share, index);
+    pitch *= extents[d];
+  }
+  return dispatch::reshape(index, {w.size, w.count});
 }
 
-AttrMap windowAttrs(const Sliding &w, int64_t filters, int64_t groups) {
-  return {{"kernel", shapeAttr(w.kernel)},
-          {"stride", shapeAttr(w.stride)},
-          {"dilate", shapeAttr(w.dilate)},
-          {"pad", shapeAttr(w.pad)},
-          {"num_filter", std::to_string(filters)},
-          {"num_group", std::to_string(groups)},
-          {"no_bias", "True"}};
-}
-
-/// The dtype the (de)convolution runs in: float16 through float32
+/// The dtype the gather or scatter runs in: float16 through float32
 /// (im2col's copies are exact; col2im's sums round once).
 DType computeDType(const std::string &op, const NDArray &data) {
   requireFloating(op, "data", data);
   return data.dtype() == DType::Float64 ? DType::Float64 : DType::Float32;
 }
 
+/// take/scatter_add's attributes: along axis 2, indices clipped.
+compiler::KernelSignature gatherAlongAxis2(const char *primitive) {
+  compiler::KernelSignature signature{primitive, {}, {}};
+  signature.attributes["axis"] = {2};
+  signature.attributes["mode"] = {0};
+  return signature;
+}
+
 NDArray im2col(const std::vector<NDArray> &in, const Attrs &attrs) {
   const std::string op = "im2col";
-  const Sliding w = readSliding(op, attrs);
   const NDArray &data = in[0];
-  const size_t spatial = w.kernel.size();
   const Shape &s = data.shape();
+  const Shape extents(s.begin() + std::min<size_t>(2, s.size()), s.end());
+  const Sliding w = readSliding(op, attrs, extents, "input");
+  const size_t spatial = w.kernel.size();
   if (s.size() != spatial + 2)
     throw Error(formatMessage(op, ": data expected ", spatial + 2,
                               " dimensions (batch, channel and one per "
                               "kernel entry) for kernel ",
                               shapeAttr(w.kernel), ", got shape ",
                               shapeToString(s)));
-  int64_t blocks = 1;
-  for (size_t d = 0; d < spatial; ++d) {
-    if (w.span(d) > s[d + 2] + 2 * w.pad[d])
-      throw Error(formatMessage(
-          op, ": kernel ", shapeAttr(w.kernel), " (dilated extent ", w.span(d),
-          ") is larger than the padded input extent ", s[d + 2] + 2 * w.pad[d],
-          " of spatial dimension ", d, " (data shape ", shapeToString(s), ")"));
-    blocks *= w.blocks(d, s[d + 2]);
-  }
   if (s[1] < 1)
     throw Error(formatMessage(op,
                               ": data expected at least one channel, got "
                               "shape ",
                               shapeToString(s)));
+  const int64_t rows = boundedProduct({s[1], w.size});
+  if (rows < 0 || boundedProduct({s[0], rows, w.count}) < 0)
+    throw Error(formatMessage(op, ": kernel ", shapeAttr(w.kernel),
+                              " on data of shape ", shapeToString(s),
+                              " gives more columns than a 64-bit count "
+                              "holds"));
   const DType dtype = computeDType(op, data);
   NDArray x = dtype == data.dtype() ? data : dispatch::cast(data, dtype);
-  const int64_t rows = s[1] * w.size();
-  NDArray columns = call("Convolution", {x, oneHotFilters(w, s[1], dtype)},
-                         windowAttrs(w, rows, s[1]));
-  columns = dispatch::reshape(columns, {s[0], rows, blocks});
+  // (N, C, pixels + 1): the image's pixels, then a zero for the padding.
+  x = call("Concat",
+           {dispatch::reshape(x, {s[0], s[1], boundedProduct(extents)}),
+            zerosOf({s[0], s[1], 1}, dtype)},
+           {{"dim", "2"}});
+  NDArray columns = dispatch::generate(op, gatherAlongAxis2("take"),
+                                       {x, windowIndex(op, w, extents)},
+                                       {s[0], s[1], w.size, w.count}, dtype);
+  columns = dispatch::reshape(columns, {s[0], rows, w.count});
   return dtype == data.dtype() ? columns
                                : dispatch::cast(columns, data.dtype());
 }
 
 NDArray col2im(const std::vector<NDArray> &in, const Attrs &attrs) {
   const std::string op = "col2im";
-  const Sliding w = readSliding(op, attrs);
-  const size_t spatial = w.kernel.size();
   const std::vector<int64_t> size = attrs.getIntTuple("output_size");
-  if (size.size() != spatial)
-    throw Error(formatMessage(op, ": output_size expected ", spatial,
-                              " entries (as kernel ", shapeAttr(w.kernel),
-                              "), got ", shapeAttr(size)));
   for (int64_t v : size)
     if (v < 1)
       throw Error(formatMessage(op, ": output_size entries must be >= 1, got ",
                                 shapeAttr(size)));
+  const Sliding w = readSliding(op, attrs, Shape(size), "output");
+  const size_t spatial = w.kernel.size();
+  if (size.size() != spatial)
+    throw Error(formatMessage(op, ": output_size expected ", spatial,
+                              " entries (as kernel ", shapeAttr(w.kernel),
+                              "), got ", shapeAttr(size)));
   const NDArray &data = in[0];
   requireRank(op, "data", data, 3, "(batch, channel * kernel size, blocks)");
   const Shape &s = data.shape();
-  Shape blockShape = {s[0], s[1]};
-  std::vector<int64_t> adj(spatial);
-  int64_t blocks = 1;
-  for (size_t d = 0; d < spatial; ++d) {
-    const int64_t padded = size[d] + 2 * w.pad[d];
-    if (w.span(d) > padded)
-      throw Error(formatMessage(op, ": kernel ", shapeAttr(w.kernel),
-                                " (dilated extent ", w.span(d),
-                                ") is larger than the padded output extent ",
-                                padded, " of spatial dimension ", d));
-    const int64_t n = w.blocks(d, size[d]);
-    blockShape.push_back(n);
-    blocks *= n;
-    // The rows and columns no block reaches, added back at the end.
-    adj[d] = padded - ((n - 1) * w.stride[d] + w.span(d));
-  }
-  if (s[2] != blocks)
+  if (s[2] != w.count)
     throw Error(formatMessage(op, ": data has ", s[2],
-                              " blocks (its last extent), expected ", blocks,
+                              " blocks (its last extent), expected ", w.count,
                               " for output_size ", shapeAttr(size),
                               " and this kernel, stride, dilate and pad"));
-  if (s[1] < 1 || s[1] % w.size() != 0)
+  if (s[1] < 1 || s[1] % w.size != 0)
     throw Error(formatMessage(op, ": data's second extent is ", s[1],
                               ", expected a positive multiple of the kernel "
                               "size ",
-                              w.size()));
-  const int64_t channels = s[1] / w.size();
+                              w.size));
+  const int64_t channels = s[1] / w.size, pixels = boundedProduct(size);
+  if (boundedProduct({s[0], channels, pixels + 1}) < 0)
+    throw Error(formatMessage(op, ": output_size ", shapeAttr(size), " for ",
+                              s[0], " images of ", channels,
+                              " channels is more than a 64-bit count holds"));
   const DType dtype = computeDType(op, data);
   NDArray x = dispatch::reshape(
-      dtype == data.dtype() ? data : dispatch::cast(data, dtype), blockShape);
-  AttrMap deconvolution = windowAttrs(w, channels, channels);
-  deconvolution["adj"] = shapeAttr(adj);
-  NDArray image = call("Deconvolution", {x, oneHotFilters(w, channels, dtype)},
-                       deconvolution);
+      dtype == data.dtype() ? data : dispatch::cast(data, dtype),
+      {s[0], channels, w.size, w.count});
+  // Each column added at its pixel; those in the padding land on the extra
+  // last pixel, dropped.
+  NDArray image =
+      dispatch::generate(op, gatherAlongAxis2("scatter_add"),
+                         {zerosOf({s[0], channels, pixels + 1}, dtype),
+                          windowIndex(op, w, Shape(size)), x},
+                         {s[0], channels, pixels + 1}, dtype);
+  image =
+      call("slice_axis", {image},
+           {{"axis", "2"}, {"begin", "0"}, {"end", std::to_string(pixels)}});
+  Shape shape = {s[0], channels};
+  shape.insert(shape.end(), size.begin(), size.end());
+  image = dispatch::reshape(image, shape);
   return dtype == data.dtype() ? image : dispatch::cast(image, data.dtype());
 }
 
@@ -734,7 +859,8 @@ void registerSamplingOps(OpRegistry &registry) {
        "another dtype or batch, an input no integer factor takes to the "
        "output's extent, unequal channels in 'sum' mode, bilinear without a "
        "weight, a weight of the wrong shape, num_filter not data's "
-       "channels.",
+       "channels, data with no channels for bilinear, an output past a "
+       "64-bit element count.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return upSampling(in, attrs);
        }});
@@ -752,7 +878,8 @@ void registerSamplingOps(OpRegistry &registry) {
        "(flow + pixel position) / ((extent - 1) / 2) - 1; target_shape is "
        "ignored. float32 (MXNet's only dtype) or float64.\n\nErrors: "
        "affine data not (N, 6), warp data not (N, 2, H, W), target_shape "
-       "not two extents >= 1 for affine, other dtypes.",
+       "not two extents >= 1 for affine or of more than 2^28 / 3 points "
+       "(the target grid is built on the host), other dtypes.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          const std::string op = "GridGenerator";
          const std::string type =
@@ -760,7 +887,7 @@ void registerSamplingOps(OpRegistry &registry) {
          matrices::requireFloat32or64(op, "data", in[0]);
          if (type == "warp")
            return warpGrid(in[0]);
-         const auto [height, width] = heightWidth(op, attrs, "target_shape");
+         const auto [height, width] = gridExtents(op, attrs, "target_shape");
          return affineGrid(in[0], height, width);
        }});
   registry.add(
@@ -799,7 +926,7 @@ void registerSamplingOps(OpRegistry &registry) {
          attrs.getChoice("transform_type", {"affine"});
          attrs.getChoice("sampler_type", {"bilinear"});
          checkCudnnOff(attrs);
-         const auto [height, width] = heightWidth(op, attrs, "target_shape");
+         const auto [height, width] = gridExtents(op, attrs, "target_shape");
          const NDArray &data = in[0], &loc = in[1];
          requireRank(op, "data", data, 4, "(batch, channel, height, width)");
          matrices::requireFloat32or64(op, "data", data);
@@ -828,7 +955,8 @@ void registerSamplingOps(OpRegistry &registry) {
        "its values exceeds it (in float16 -inf); NaN never wins. The "
        "gradient goes to the first maximum of each bin; rois take none. "
        "The ROIs are read on the host (the call waits for them).\n\nErrors: "
-       "pooled_size not two extents >= 1, spatial_scale outside [0, 1], "
+       "pooled_size not two extents >= 1 or of more than 2^28 bins over all "
+       "ROIs (they are laid out on the host), spatial_scale outside [0, 1], "
        "data not 4-D floating point, rois not (R, 5) of data's dtype, a "
        "batch index outside [0, N), non-finite ROI values.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
@@ -850,11 +978,14 @@ void registerSamplingOps(OpRegistry &registry) {
        "(row-major over the convolution's output extents (x + 2 pad - "
        "(dilate (k - 1) + 1)) / stride + 1). stride and dilate default to "
        "1, pad to 0 (zeros). Its gradient is col2im. Floating-point dtypes "
-       "(float16 through float32). Unlike MXNet 1.9.1, whose kernels fail "
-       "outside 2-D, 1-D and 3-D windows compute.\n\nErrors: integer data, "
-       "kernel of 0 or more than 3 entries, stride/dilate/pad of "
-       "another length or below 1 (pad below 0), data whose rank is not "
-       "the kernel's + 2, a dilated kernel larger than the padded input.",
+       "(float16 through float32). A gather by a table of prod(kernel) x "
+       "blocks indices, at most 2^28 of them. Unlike MXNet 1.9.1, whose "
+       "kernels fail outside 2-D, 1-D and 3-D windows compute.\n\nErrors: "
+       "integer data, kernel of 0 or more than 3 entries, stride/dilate/pad "
+       "of another length or below 1 (pad below 0), data whose rank is not "
+       "the kernel's + 2, a dilated kernel larger than the padded input, "
+       "more than 2^28 (kernel position, block) pairs, extents past 64 "
+       "bits.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return im2col(in, attrs);
        }});
@@ -871,7 +1002,8 @@ void registerSamplingOps(OpRegistry &registry) {
        "Overlapping blocks add up; padding is dropped.\n\nErrors: those of "
        "im2col's attributes, output_size of another length or below 1, data "
        "not 3-D, a second extent not a multiple of prod(kernel), a block "
-       "count that does not match output_size.",
+       "count that does not match output_size, an output past a 64-bit "
+       "element count.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
          return col2im(in, attrs);
        }});
