@@ -29,10 +29,6 @@ void kiln_dnnl_matmul_f32(UnrankedMemRef *a, UnrankedMemRef *b,
                           UnrankedMemRef *c);
 }
 
-/// The name compiled code calls it by (MLIR's C-interface convention).
-inline constexpr const char kDnnlMatmulSymbol[] =
-    "_mlir_ciface_kiln_dnnl_matmul_f32";
-
 /// Makes the calling thread the one whose products run on oneDNN's OpenMP
 /// team, unless another thread already is; products on other threads run
 /// on kiln's thread pool (see DnnlMatmul.cpp). Frontends call it from the
