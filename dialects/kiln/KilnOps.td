@@ -823,13 +823,15 @@ def Kiln_PoolOp : Kiln_PoolingOp<"pool", [
 }
 
 def Kiln_PoolBackwardOp : Kiln_PoolingOp<"pool_backward", [
-    Kiln_NoGradient, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "gradient of kiln.pool with respect to its input";
   let description = [{
     Routes each `output_grad` element back over its window: to the window's
     first largest input element (max), or spread evenly by the same divisor
     as the forward (avg). `input` is the forward's input, which max pooling
-    needs to find the winners. Not differentiable again.
+    needs to find the winners. Linear in `output_grad`: for avg its gradient
+    is kiln.pool of the incoming gradient; for max (a gather at the winners)
+    the gradient rule refuses, as MXNet 1.9.1 has none.
 
     Example:
 

@@ -297,15 +297,14 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
       int64_t offset = z.offset();
       for (int64_t d = 0; d < z.rank(); ++d) {
         const int64_t extent = x.shape()[d];
-        int64_t first = begin[d] == std::numeric_limits<int64_t>::min()
-                            ? 0
-                            : begin[d] < 0 ? begin[d] + extent : begin[d];
+        int64_t first = begin[d] == std::numeric_limits<int64_t>::min() ? 0
+                        : begin[d] < 0 ? begin[d] + extent
+                                       : begin[d];
         first = std::min(std::max<int64_t>(first, 0), extent);
         offset += first * z.strides()[d];
         strides[d] = z.strides()[d] * step[d];
       }
-      NDArray region = zeros.view(
-          z.strided(grads[0].shape(), strides, offset));
+      NDArray region = zeros.view(z.strided(grads[0].shape(), strides, offset));
       dispatch::cast(grads[0], x.dtype(), region);
       return Grads{zeros};
     };
@@ -349,6 +348,21 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
           result[1] = make(conv, {in[0], g}, in[1]);
       }
       return result;
+    };
+  }
+  if (primitive == "pool_backward") {
+    // Linear in the output gradient, constant in the input (a.e.): for avg
+    // the adjoint of spreading by the divisor is the average pooling itself.
+    compiler::KernelSignature forward{"pool", {}, {}};
+    forward.attributes = signature.attributes;
+    const bool max = scalarAttribute("kind") == 0;
+    return [forward, max](const Grads &in, const Grads &, const Grads &grads) {
+      if (max)
+        throw Error("Pooling: max pooling's gradient is not differentiable "
+                    "again (MXNet 1.9.1 refuses it too); use avg pooling or "
+                    "create_graph=False");
+      return Grads{NDArray(), dispatch::generate(kOp, forward, {grads[0]},
+                                                 in[1].shape(), in[1].dtype())};
     };
   }
   if (primitive == "pool") {
@@ -403,12 +417,27 @@ std::vector<std::string> differentiablePrimitives() {
   std::vector<std::string> names;
   for (const auto &[name, rule] : elementwiseRules())
     names.push_back(name);
-  for (const char *name :
-       {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
-        "broadcast_to", "concat", "take", "scatter_add", "transpose",
-        "reshape", "pad", "slice", "matmul", "view", "view_scatter",
-        "convolution", "convolution_backward_data",
-        "convolution_backward_filter", "pool"})
+  for (const char *name : {"reduce_sum",
+                           "reduce_mean",
+                           "reduce_max",
+                           "reduce_min",
+                           "reduce_prod",
+                           "broadcast_to",
+                           "concat",
+                           "take",
+                           "scatter_add",
+                           "transpose",
+                           "reshape",
+                           "pad",
+                           "slice",
+                           "matmul",
+                           "view",
+                           "view_scatter",
+                           "convolution",
+                           "convolution_backward_data",
+                           "convolution_backward_filter",
+                           "pool",
+                           "pool_backward"})
     names.push_back(name);
   return names;
 }

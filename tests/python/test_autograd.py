@@ -180,7 +180,8 @@ def test_every_primitive_rule_is_exercised():
     assert_almost_equal(v.grad, [2.0, 0.0, 4.0])
     # The library-backed primitives: Convolution records convolution,
     # Deconvolution convolution_backward_data, Pooling pool, and the
-    # weight gradient taken with create_graph convolution_backward_filter.
+    # weight gradient taken with create_graph convolution_backward_filter
+    # and pool_backward.
     rng = np.random.default_rng(0)
     data = nd.array(rng.random((1, 2, 5, 5)), dtype="float64")
     weight = nd.array(rng.random((3, 2, 3, 3)), dtype="float64")
@@ -191,8 +192,8 @@ def test_every_primitive_rule_is_exercised():
         y = nd.Convolution(data, weight, kernel=(3, 3), num_filter=3,
                            no_bias=True)
         z = nd.Deconvolution(y, back, kernel=(3, 3), num_filter=2)
-        gw = mx.autograd.grad(nd.Pooling(z, kernel=(2, 2)).sum(), weight,
-                              create_graph=True)
+        gw = mx.autograd.grad(nd.Pooling(z, kernel=(2, 2), pool_type="avg")
+                              .sum(), weight, create_graph=True)
         total = (gw * gw).sum()
     total.backward()
     assert data.grad.shape == data.shape and back.grad.shape == back.shape
@@ -458,3 +459,29 @@ def test_numeric_gradient_of_non_contiguous_inputs():
     a = np.arange(6, dtype=np.float64).reshape(2, 3).T
     check_numeric_gradient(lambda x: (x * x).sum(), [a], dtype=np.float64,
                            numeric_eps=1e-6, rtol=1e-5, atol=1e-7)
+
+
+def test_second_order_through_pooling():
+    # avg pooling's gradient is linear: its own gradient is the pooling
+    # again, so d/dx sum(g * g) with g = d pool(x)^2 / dx matches numpy.
+    x = nd.array(np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4))
+    x.attach_grad()
+    with mx.autograd.record():
+        g = mx.autograd.grad((nd.Pooling(x, kernel=(2, 2), stride=(2, 2),
+                                         pool_type="avg") ** 2).sum(),
+                             x, create_graph=True)
+        total = (g * g).sum()
+    total.backward()
+    pooled = x.asnumpy().reshape(2, 2, 2, 2).mean(axis=(1, 3))
+    expected_g = np.repeat(np.repeat(pooled / 2, 2, axis=0), 2, axis=1)
+    assert_almost_equal(g.asnumpy()[0, 0], expected_g)
+    # total = sum over windows of 4 * (p / 2)^2 = sum p^2, p the window mean.
+    expected = np.repeat(np.repeat(2 * pooled / 4, 2, axis=0), 2, axis=1)
+    assert_almost_equal(x.grad.asnumpy()[0, 0], expected)
+    # max pooling's has none, as in MXNet: an error, not a silent zero.
+    with mx.autograd.record():
+        g = mx.autograd.grad((nd.Pooling(x, kernel=(2, 2)) ** 2).sum(), x,
+                             create_graph=True)
+        total = (g * g).sum()
+    with pytest.raises(mx.base.MXNetError, match="not differentiable again"):
+        total.backward()
