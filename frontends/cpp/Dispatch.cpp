@@ -430,6 +430,14 @@ NDArray graph(const std::string &op, const std::string &source,
 void graphInto(const std::string &op, const std::string &source,
                const std::vector<NDArray> &inputs, const NDArray &output,
                bool splitRows, bool mayRunInline) {
+  // A graph kernel records nothing for autograd: reached while recording
+  // from arrays that take a gradient (a gradient rule run under
+  // create_graph), its result would silently be a constant.
+  if (autograd::isRecording() && autograd::anyTakesGradient(inputs))
+    throw Error(formatMessage(op, ": is not differentiable again (its "
+                                  "gradient runs as one fused kernel); "
+                                  "second-order gradients through it are not "
+                                  "supported"));
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(source);
   const Invocation invocation =
       splitRows ? Invocation::Elementwise : Invocation::Whole;

@@ -367,3 +367,17 @@ def test_bad_input_raises_before_anything_runs():
         with mx.autograd.record():
             nd.BatchNorm(x, gamma, nd.ones((3,)), nd.ones((4,)), nd.ones((3,)))
     np.testing.assert_array_equal(gamma.asnumpy(), [2.0, 3.0, 4.0])
+
+
+def test_second_order_is_refused_not_dropped():
+    # The rule runs fused kernels that record nothing: under create_graph
+    # the term would silently vanish; MXNet 1.9.1 refuses it too.
+    x = mx.nd.array(np.random.rand(4, 3, 2, 2))
+    x.attach_grad()
+    args = [mx.nd.ones((3,)), mx.nd.zeros((3,)), mx.nd.zeros((3,)),
+            mx.nd.ones((3,))]
+    with pytest.raises(MXNetError, match="BatchNorm: is not differentiable "
+                       "again"):
+        with mx.autograd.record():
+            mx.autograd.grad((mx.nd.BatchNorm(x, *args) ** 2).sum(), x,
+                             create_graph=True)

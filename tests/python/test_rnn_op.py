@@ -608,3 +608,16 @@ def test_none_optional_input_in_the_middle_is_dropped_as_mxnet_does():
     positional = mx.nd.RNN(data, params, state, lengths, state_size=H,
                            num_layers=1, mode="gru", use_sequence_length=True)
     np.testing.assert_array_equal(by_keyword.asnumpy(), positional.asnumpy())
+
+
+def test_second_order_is_refused_not_dropped():
+    T, N, I, H = 3, 2, 3, 4
+    data = mx.nd.random.uniform(shape=(T, N, I))
+    data.attach_grad()
+    params = mx.nd.random.uniform(shape=(I * H + H * H + 2 * H,))
+    state = mx.nd.zeros((1, N, H))
+    with pytest.raises(MXNetError, match="RNN: is not differentiable again"):
+        with mx.autograd.record():
+            out = mx.nd.RNN(data, params, state, state_size=H, num_layers=1,
+                            mode="rnn_tanh")
+            mx.autograd.grad((out ** 2).sum(), data, create_graph=True)

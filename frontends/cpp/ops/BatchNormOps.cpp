@@ -631,6 +631,12 @@ void updateMoving(const Arguments &args, const NDArray &mean,
 }
 
 std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
+  // The rule runs fused kernels that record nothing: under create_graph
+  // its result would silently be a constant. MXNet 1.9.1 has no second
+  // order here either.
+  if (autograd::isRecording())
+    throw Error("BatchNorm: is not differentiable again (create_graph=True); "
+                "second-order gradients through BatchNorm are not supported");
   const Arguments args = checkArguments(grad.inputs, grad.attrs);
   const bool batch = autograd::isTraining() && !args.useGlobalStats;
   std::shared_ptr<Statistics> saved = savedStatistics().take(grad.outputs[0]);

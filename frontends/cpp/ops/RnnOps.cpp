@@ -1345,6 +1345,12 @@ std::vector<NDArray> compute(const std::vector<NDArray> &in, const Attrs &attrs,
 }
 
 std::vector<NDArray> gradient(const OutputsGradientArgs &args) {
+  // The rule runs fused kernels that record nothing: under create_graph
+  // its result would silently be a constant. MXNet 1.9.1 has no second
+  // order here either.
+  if (autograd::isRecording())
+    throw Error("RNN: is not differentiable again (create_graph=True); "
+                "second-order gradients through RNN are not supported");
   autograd::RecordingScope paused(false);
   std::shared_ptr<Saved> saved = savedForwards().take(args.outputs[0]);
   if (!saved || saved->sequences.empty()) {
