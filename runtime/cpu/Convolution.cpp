@@ -101,19 +101,6 @@ void forEachTerm(const std::vector<int64_t> &input,
     }
 }
 
-template <typename T> void fillZero(const StridedView<T> &view) {
-  std::vector<int64_t> index(view.rank(), 0);
-  const int64_t count = view.count();
-  for (int64_t i = 0; i < count; ++i) {
-    view.at(index.data()) = T(0);
-    for (int64_t d = view.rank(); d-- > 0;) {
-      if (++index[d] < view.sizes[d])
-        break;
-      index[d] = 0;
-    }
-  }
-}
-
 template <typename T>
 void referenceConvolution(ConvolutionKind kind, const StridedView<T> &input,
                           const StridedView<T> &filter,

@@ -110,15 +110,7 @@ void referencePoolBackward(const StridedView<T> &input,
                            const StridedView<T> &outputGrad,
                            const StridedView<T> &inputGrad,
                            const PoolParams &p) {
-  std::vector<int64_t> index(inputGrad.rank(), 0);
-  for (int64_t i = 0, n = inputGrad.count(); i < n; ++i) {
-    inputGrad.at(index.data()) = T(0);
-    for (int64_t d = inputGrad.rank(); d-- > 0;) {
-      if (++index[d] < inputGrad.sizes[d])
-        break;
-      index[d] = 0;
-    }
-  }
+  fillZero(inputGrad);
   forEachWindow(input.sizes, outputGrad.sizes, p,
                 [&](const int64_t *out,
                     const std::vector<std::vector<int64_t>> &members,

@@ -41,6 +41,20 @@ template <typename T> struct StridedView {
   }
 };
 
+/// Zeroes every element of `view`, whatever its strides (the direct loops
+/// accumulate into a zeroed result).
+template <typename T> void fillZero(const StridedView<T> &view) {
+  std::vector<int64_t> index(view.rank(), 0);
+  for (int64_t i = 0, count = view.count(); i < count; ++i) {
+    view.at(index.data()) = T(0);
+    for (int64_t d = view.rank(); d-- > 0;) {
+      if (++index[d] < view.sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
 /// A library call's constant parameters (a 1-D i64 buffer).
 inline std::vector<int64_t> libraryParams(const UnrankedMemRef &memref) {
   StridedView<int64_t> view(memref);
