@@ -23,6 +23,7 @@
 #include "runtime/cpu/DnnlMatmul.h"
 
 #include "runtime/ThreadPool.h"
+#include "runtime/cpu/DnnlSupport.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -158,11 +159,6 @@ dnnl::memory::desc describe(const View &view) {
   return dnnl::memory::desc(sizes, dnnl::memory::data_type::f32, strides);
 }
 
-dnnl::engine &cpuEngine() {
-  static dnnl::engine *engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
-  return *engine;
-}
-
 /// What selects a primitive: the thread count it was built for (oneDNN
 /// splits the work by it) and each operand's sizes and strides (the bias's
 /// all zero when there is none).
@@ -211,7 +207,7 @@ struct Prepared {
 struct ThreadCache {
   static constexpr size_t kMaxEntries = 256;
   std::unordered_map<Key, std::unique_ptr<Prepared>, KeyHash> entries;
-  dnnl::stream stream{cpuEngine()};
+  dnnl::stream stream{dnnl_support::cpuEngine()};
 
   Prepared &get(const Key &key, const Product &product) {
     auto found = entries.find(key);
@@ -227,15 +223,20 @@ struct ThreadCache {
     if (product.hasBias()) {
       dnnl::memory::desc biasDesc = describe(product.bias);
       prepared->primitive = dnnl::matmul(dnnl::matmul::primitive_desc(
-          dnnl::matmul::desc(aDesc, bDesc, biasDesc, cDesc), cpuEngine()));
-      prepared->bias = dnnl::memory(biasDesc, cpuEngine(), DNNL_MEMORY_NONE);
+          dnnl::matmul::desc(aDesc, bDesc, biasDesc, cDesc),
+          dnnl_support::cpuEngine()));
+      prepared->bias =
+          dnnl::memory(biasDesc, dnnl_support::cpuEngine(), DNNL_MEMORY_NONE);
     } else {
       prepared->primitive = dnnl::matmul(dnnl::matmul::primitive_desc(
-          dnnl::matmul::desc(aDesc, bDesc, cDesc), cpuEngine()));
+          dnnl::matmul::desc(aDesc, bDesc, cDesc), dnnl_support::cpuEngine()));
     }
-    prepared->a = dnnl::memory(aDesc, cpuEngine(), DNNL_MEMORY_NONE);
-    prepared->b = dnnl::memory(bDesc, cpuEngine(), DNNL_MEMORY_NONE);
-    prepared->c = dnnl::memory(cDesc, cpuEngine(), DNNL_MEMORY_NONE);
+    prepared->a =
+        dnnl::memory(aDesc, dnnl_support::cpuEngine(), DNNL_MEMORY_NONE);
+    prepared->b =
+        dnnl::memory(bDesc, dnnl_support::cpuEngine(), DNNL_MEMORY_NONE);
+    prepared->c =
+        dnnl::memory(cDesc, dnnl_support::cpuEngine(), DNNL_MEMORY_NONE);
     return *entries.emplace(key, std::move(prepared)).first->second;
   }
 };
