@@ -201,6 +201,21 @@ struct ConvolutionAttributes {
             builder.getI64IntegerAttr(scalarAttribute(signature, "groups"))) {}
 };
 
+/// The backward convolutions: their result type (the input's or the
+/// filter's shape, which strides leave ambiguous) is the output argument's.
+template <typename OpTy> PrimitiveInfo convolutionBackward() {
+  return {
+      2,
+      [](mlir::OpBuilder &builder, mlir::Location loc, mlir::ValueRange inputs,
+         mlir::Value output, const KernelSignature &signature) -> mlir::Value {
+        ConvolutionAttributes a(builder, signature);
+        return builder.create<OpTy>(loc, output.getType(), inputs[0], inputs[1],
+                                    dynamicExtentsOf(builder, loc, output),
+                                    a.strides, a.low, a.high, a.dilations,
+                                    a.groups);
+      }};
+}
+
 /// A pooling primitive's attributes: "kind" (0 max, 1 avg), "window",
 /// "strides", "padding_low", "padding_high", "count_include_pad" (0/1).
 struct PoolAttributes {
@@ -252,27 +267,9 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
                                                a.high, a.dilations, a.groups);
         }}},
       {"convolution_backward_data",
-       {2,
-        [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Value output,
-           const KernelSignature &signature) -> mlir::Value {
-          ConvolutionAttributes a(builder, signature);
-          return builder.create<ConvolutionBackwardDataOp>(
-              loc, output.getType(), inputs[0], inputs[1],
-              dynamicExtentsOf(builder, loc, output), a.strides, a.low, a.high,
-              a.dilations, a.groups);
-        }}},
+       convolutionBackward<ConvolutionBackwardDataOp>()},
       {"convolution_backward_filter",
-       {2,
-        [](mlir::OpBuilder &builder, mlir::Location loc,
-           mlir::ValueRange inputs, mlir::Value output,
-           const KernelSignature &signature) -> mlir::Value {
-          ConvolutionAttributes a(builder, signature);
-          return builder.create<ConvolutionBackwardFilterOp>(
-              loc, output.getType(), inputs[0], inputs[1],
-              dynamicExtentsOf(builder, loc, output), a.strides, a.low, a.high,
-              a.dilations, a.groups);
-        }}},
+       convolutionBackward<ConvolutionBackwardFilterOp>()},
       {"pool",
        {1,
         [](mlir::OpBuilder &builder, mlir::Location loc,
