@@ -15,18 +15,18 @@ kiln (the optimized build under BAZEL_BIN, staged as frontend.py does) runs
 in this process; the same mx.nd code runs under MXNet 1.9.1 (its venv from
 tools/setup/install-mxnet-baseline.sh, KILN_MXNET_PYTHON) and the same
 model in PyTorch 2 (KILN_TORCH_PYTHON, with every core), each in a child
-process (`convnet.py --baseline mxnet|torch NAME`). Each baseline prints its
-own line; a missing one is null.
+process (`convnet.py --mxnet|--torch NAME`, through
+frontend.baseline_child). Each baseline prints its own line; a missing one
+is null.
 """
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from frontend import emit, per_call_us, stage_kiln  # noqa: E402
+from frontend import baseline_child, emit, per_call_us, stage_kiln  # noqa: E402
 
 CONV_SHAPE = (32, 64, 56, 56)
 LENET_BATCH = 128
@@ -143,38 +143,10 @@ BENCHES = {"conv2d": (mx_conv2d_ms, torch_conv2d_ms),
            "lenet_step": (mx_lenet_ms, torch_lenet_ms)}
 
 
-def baseline_ms(which, name):
-    """The baseline `which` (mxnet or torch) of benchmark `name` from a child
-    process in that baseline's venv; None when it is missing or fails."""
-    if which == "mxnet":
-        python = os.environ.get("KILN_MXNET_PYTHON") or os.path.expanduser(
-            "~/.cache/kiln/venvs/mxnet-1.9.1/bin/python")
-    else:
-        python = os.environ.get("KILN_TORCH_PYTHON") or os.path.expanduser(
-            "~/.cache/kiln/venvs/torch/bin/python")
-    if not os.path.exists(python):
-        print("convnet.py: %s is unavailable (tools/setup/install-%s-baseline."
-              "sh installs it); its baseline is null" % (
-                  which, "mxnet" if which == "mxnet" else "torch"),
-              file=sys.stderr)
-        return None
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    done = subprocess.run([python, os.path.abspath(__file__), "--baseline",
-                           which, name], capture_output=True, text=True,
-                          env=env)
-    if done.returncode != 0:
-        print("convnet.py: the %s baseline failed:\n%s" % (which, done.stderr),
-              file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])["ms"]
-
-
 def main():
-    if sys.argv[1] == "--baseline":
-        which, name = sys.argv[2], sys.argv[3]
-        mx_bench, torch_bench = BENCHES[name]
-        if which == "mxnet":
+    if sys.argv[1] in ("--mxnet", "--torch"):
+        mx_bench, torch_bench = BENCHES[sys.argv[2]]
+        if sys.argv[1] == "--mxnet":
             import mxnet as mx
             ms = mx_bench(mx)
         else:
@@ -187,7 +159,8 @@ def main():
         mx_bench, _ = BENCHES[name]
         kiln_ms = mx_bench(mx)
         for which, label in (("torch", "PyTorch 2"), ("mxnet", "MXNet 1.9.1")):
-            emit(name, kiln_ms, baseline_ms(which, name), label, "ms")
+            figures = baseline_child(__file__, which, name)
+            emit(name, kiln_ms, figures and figures["ms"], label, "ms")
 
 
 if __name__ == "__main__":

@@ -117,28 +117,46 @@ def torch_mlp_step(torch, steps=60):
 TORCH_BENCHES = {"dispatch": torch_dispatch, "mlp_step": torch_mlp_step}
 
 
-def torch_child(script, *args):
-    """The JSON object that `script --torch ARGS...` prints last, run by
-    PyTorch 2's venv (KILN_TORCH_PYTHON, else ~/.cache/kiln/venvs/torch) in
-    a child process, so that its numpy and libraries stay out of kiln's;
-    None, said on stderr, when the venv is missing or the run fails."""
-    python = os.environ.get("KILN_TORCH_PYTHON")
-    if not python:
-        venv = os.path.expanduser("~/.cache/kiln/venvs/torch")
-        python = os.path.join(venv, "bin", "python")
+# The baselines run in venvs of their own: the environment variable naming
+# the interpreter, the default venv, a label and the script that installs it.
+BASELINES = {
+    "torch": ("KILN_TORCH_PYTHON", "~/.cache/kiln/venvs/torch", "PyTorch 2",
+              "install-torch-baseline.sh"),
+    "mxnet": ("KILN_MXNET_PYTHON", "~/.cache/kiln/venvs/mxnet-1.9.1",
+              "MXNet 1.9.1", "install-mxnet-baseline.sh"),
+}
+
+
+def baseline_child(script, baseline, *args):
+    """The JSON object that `script --BASELINE ARGS...` prints last, run by
+    that baseline's venv (torch: KILN_TORCH_PYTHON, else
+    ~/.cache/kiln/venvs/torch; mxnet: KILN_MXNET_PYTHON, else
+    ~/.cache/kiln/venvs/mxnet-1.9.1) in a child process, so that its numpy
+    and libraries stay out of kiln's; None, said on stderr, when the venv is
+    missing or the run fails."""
+    variable, venv, label, installer = BASELINES[baseline]
+    python = os.environ.get(variable) or os.path.join(
+        os.path.expanduser(venv), "bin", "python")
     name = os.path.basename(script)
     if not os.path.exists(python):
-        print("%s: PyTorch 2 is unavailable (tools/setup/"
-              "install-torch-baseline.sh installs it); its baselines are null"
-              % name, file=sys.stderr)
+        print("%s: %s is unavailable (tools/setup/%s installs it); its "
+              "baselines are null" % (name, label, installer), file=sys.stderr)
         return None
-    done = subprocess.run([python, os.path.abspath(script), "--torch"] +
-                          list(args), capture_output=True, text=True)
+    env = dict(os.environ)
+    if baseline == "mxnet":
+        env.pop("PYTHONPATH", None)  # kiln's mxnet alias must not shadow it
+    done = subprocess.run([python, os.path.abspath(script), "--" + baseline] +
+                          list(args), capture_output=True, text=True, env=env)
     if done.returncode != 0:
-        print("%s: the PyTorch baseline failed:\n%s" % (name, done.stderr),
+        print("%s: the %s baseline failed:\n%s" % (name, label, done.stderr),
               file=sys.stderr)
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def torch_child(script, *args):
+    """baseline_child for PyTorch 2: `script --torch ARGS...`."""
+    return baseline_child(script, "torch", *args)
 
 
 def torch_figures(name):
