@@ -179,3 +179,26 @@ def assert_both_refuse(kiln_mx, prelude, cases):
 if __name__ == "__main__":
     print(run_mxnet("outputs['v'] = mx.nd.ones((2,)).asnumpy()"),
           file=sys.stderr)
+
+
+def bad_input_tests(kiln_mx, prelude, refused_by_both, kiln_only, error):
+    """The two bad-input tests every op family's file has, for
+    `test_x, test_y = bad_input_tests(...)` at module level:
+    test_bad_inputs_raise_at_the_call runs each (name, expression, message)
+    case of both lists under kiln (assert_raises_at_call with `error`), and
+    test_mxnet_refuses_the_same_inputs checks that MXNet 1.9.1 refuses every
+    case of `refused_by_both` too (kiln_only lists what MXNet accepts or
+    crashes on)."""
+    cases = refused_by_both + kiln_only
+
+    @pytest.mark.parametrize("name,expression,message", cases,
+                             ids=[case[0] for case in cases])
+    def test_bad_inputs_raise_at_the_call(name, expression, message):
+        assert_raises_at_call(kiln_mx, prelude, expression, error, message)
+
+    @requires_oracle
+    def test_mxnet_refuses_the_same_inputs():
+        assert_both_refuse(kiln_mx, prelude,
+                           [case[:2] for case in refused_by_both])
+
+    return test_bad_inputs_raise_at_the_call, test_mxnet_refuses_the_same_inputs

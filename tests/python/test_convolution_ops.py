@@ -45,8 +45,7 @@ import pytest
 import kiln as mx
 from kiln.base import MXNetError
 from kiln.test_utils import check_numeric_gradient
-from mxnet_oracle import (SNIPPET_HELPERS, assert_both_refuse,
-                          assert_raises_at_call, compare_outputs,
+from mxnet_oracle import (SNIPPET_HELPERS, bad_input_tests, compare_outputs,
                           requires_oracle, run_both)
 
 nd = mx.nd
@@ -832,15 +831,8 @@ KILN_ONLY = [
 ]
 
 
-@pytest.mark.parametrize("name,expression,message", BAD + KILN_ONLY,
-                         ids=[b[0] for b in BAD + KILN_ONLY])
-def test_bad_inputs_raise_at_the_call(name, expression, message):
-    assert_raises_at_call(mx, PRELUDE, expression, MXNetError, message)
-
-
-@requires_oracle
-def test_mxnet_refuses_the_same_inputs():
-    assert_both_refuse(mx, PRELUDE, [case[:2] for case in BAD])
+test_bad_inputs_raise_at_the_call, test_mxnet_refuses_the_same_inputs = \
+    bad_input_tests(mx, PRELUDE, BAD, KILN_ONLY, MXNetError)
 
 
 def test_huge_window_attributes_are_refused_not_wrapped():
