@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import kiln as mx
+import kiln.lr_scheduler  # noqa: F401 (attaches mx.lr_scheduler)
 import kiln.optimizer  # noqa: F401 (attaches mx.optimizer before __init__ does)
 from mxnet_oracle import requires_oracle, run_both, run_mxnet
 
@@ -41,6 +42,8 @@ CONFIGS = [
     ("sgd_updater_mixed", "sgd", {"momentum": 0.9, "multi_precision": True},
      [F32, F16], True),
     ("sgd_sched", "sgd", {"momentum": 0.9, "lr_scheduler": SCHED}, [F32, F32], True),
+    ("sgd_factor", "sgd", {"momentum": 0.9, "lr_scheduler": "FACTOR"}, [F32, F32], True),
+    ("adam_cosine", "adam", {"lr_scheduler": "COSINE"}, [F32, F32], False),
     ("ccsgd", "ccsgd", {"momentum": 0.5}, [F32, F32], False),
     ("signum", "signum", {"wd": 0.01}, [F32, F32], False),
     ("signsgd", "Signum", {"momentum": 0.0, "clip_gradient": 1.0}, [F32, F32], False),
@@ -106,6 +109,13 @@ class Scheduler(object):
     def __call__(self, num_update):
         return self.base_lr * 0.5 ** (num_update // 2)
 
+SCHEDULERS = {
+    "SCHED": lambda: Scheduler(),
+    "FACTOR": lambda: mx.lr_scheduler.FactorScheduler(step=2, factor=0.5, base_lr=0.1),
+    "COSINE": lambda: mx.lr_scheduler.CosineScheduler(
+        max_update=8, base_lr=0.01, warmup_steps=2, warmup_begin_lr=0.001),
+}
+
 def flat(state):
     if state is None:
         return []
@@ -115,8 +125,8 @@ def flat(state):
 
 for key, name, kwargs, dtypes, through_updater in CONFIGS:
     kwargs = dict(kwargs)
-    if kwargs.get("lr_scheduler") == "SCHED":
-        kwargs["lr_scheduler"] = Scheduler()
+    if kwargs.get("lr_scheduler") in SCHEDULERS:
+        kwargs["lr_scheduler"] = SCHEDULERS[kwargs["lr_scheduler"]]()
     opt = mx.optimizer.create(name, **kwargs)
     weights = [mx.nd.array(inputs["w%d" % k], dtype=d) for k, d in enumerate(dtypes)]
     indices = list(range(len(weights)))
@@ -423,6 +433,9 @@ def run_updater(updater, first, count, dtype):
         grads = [mx.nd.array(inputs["g%d_%d" % (step, k)], dtype=dtype) for k in range(2)]
         updater([0, 1], grads, WEIGHTS[dtype])
 for key, name, kwargs, dtype in CASES:
+    if kwargs.get("lr_scheduler") == "FACTOR":
+        kwargs = dict(kwargs, lr_scheduler=mx.lr_scheduler.FactorScheduler(
+            step=2, factor=0.5, base_lr=0.1))
     WEIGHTS[dtype] = [mx.nd.array(inputs["w%d" % k], dtype=dtype) for k in range(2)]
     updater = mx.optimizer.get_updater(mx.optimizer.create(name, **kwargs))
     if "blob/" + key in inputs:
@@ -440,13 +453,15 @@ for key, name, kwargs, dtype in CASES:
         outputs["end/%s/w%d" % (key, k)] = WEIGHTS[dtype][k].asnumpy()
     outputs["end/%s/num_update" % key] = np.array(updater.optimizer.num_update)
     outputs["end/%s/type" % key] = np.array(type(updater.optimizer).__name__)
+    outputs["end/%s/lr" % key] = np.array(updater.optimizer.learning_rate)
 """
 
 CROSS_CASES = [("sgd", "sgd", {"momentum": 0.9, "wd": 0.01}, F32),
                ("sgd_mp", "sgd", {"momentum": 0.9, "multi_precision": True}, F16),
                ("adam", "adam", {"clip_gradient": 0.5}, F32),
                ("lars", "lars", {"momentum": 0.9}, F32),
-               ("nadam", "nadam", {}, F32)]
+               ("nadam", "nadam", {}, F32),
+               ("sgd_factor", "sgd", {"momentum": 0.9, "lr_scheduler": "FACTOR"}, F32)]
 
 
 def cross_code():
