@@ -7,6 +7,7 @@
 #include "compiler/Registration.h"
 #include "compiler/cpu/JitCompiler.h"
 #include "runtime/Error.h"
+#include "runtime/ShapeOnly.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -136,7 +137,15 @@ KernelCache &KernelCache::global() {
   return *cache;
 }
 
+namespace {
+/// What the cache hands out in shape-only mode, where nothing runs: the
+/// engine drops pushed work, so compiling would only cost time.
+void shapeOnlyKernel(void **) {}
+} // namespace
+
 KernelEntryFn KernelCache::get(const KernelSignature &signature) {
+  if (shapeOnly())
+    return shapeOnlyKernel;
   return lookup(signature.key(),
                 [&](Compiler &compiler, const std::string &functionName) {
                   return compiler.emit(signature, functionName);
@@ -144,6 +153,8 @@ KernelEntryFn KernelCache::get(const KernelSignature &signature) {
 }
 
 KernelEntryFn KernelCache::getGraph(const std::string &source) {
+  if (shapeOnly())
+    return shapeOnlyKernel;
   return lookup("graph:" + source,
                 [&](Compiler &compiler, const std::string &functionName) {
                   return compiler.emitGraph(source, functionName);

@@ -3,6 +3,7 @@
 
 #include "runtime/Error.h"
 #include "runtime/Profiler.h"
+#include "runtime/ShapeOnly.h"
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
@@ -171,6 +172,8 @@ void Engine::push(std::function<void()> fn, Device device,
                   const std::vector<VarPtr> &reads,
                   const std::vector<VarPtr> &writes, int priority,
                   std::string name, QueueKind queue) {
+  if (shapeOnly())
+    return; // Shapes only: the work is never run (see ShapeOnly.h).
   auto *op = new EngineOp{std::move(fn),   reads,  writes,
                           std::move(name), device, priority};
   normalize(op->reads, op->writes);
@@ -217,6 +220,8 @@ bool Engine::runInlineIfIdle(const std::function<void()> &fn, Device device,
                              Var *const *reads, size_t readCount,
                              Var *const *writes, size_t writeCount,
                              const char *name) {
+  if (shapeOnly())
+    return true; // Handled: shape-only work is never run.
   std::unique_lock<std::mutex> lock(mutex_);
   if (mode_ != Mode::Threaded || stopped_)
     return false;
@@ -472,6 +477,9 @@ void Engine::workerLoop(WorkerPool &pool, int index) {
 }
 
 void Engine::waitForVar(const VarPtr &var) {
+  if (shapeOnly())
+    throw Error("shape inference: the result's shape depends on the values "
+                "of an input, which are not known when only shapes are");
   if (opsRunningOnThisThread > 0)
     throw Error("waitForVar: called from inside an engine op, which would "
                 "wait for itself; wait outside the op instead");

@@ -2,6 +2,7 @@
 #include "runtime/Tensor.h"
 
 #include "runtime/Error.h"
+#include "runtime/ShapeOnly.h"
 
 namespace kiln {
 
@@ -65,8 +66,13 @@ int64_t checkedNumElements(const std::string &what, const Shape &shape,
 Tensor Tensor::empty(const Shape &shape, DType dtype, Device device) {
   checkedNumElements("array", shape, dtype);
   Tensor tensor;
-  tensor.storage_ = Storage::allocate(
-      static_cast<size_t>(kiln::numElements(shape)) * dtypeSize(dtype), device);
+  const size_t bytes =
+      static_cast<size_t>(kiln::numElements(shape)) * dtypeSize(dtype);
+  // Shape-only evaluation: a large tensor is never read or written, so it
+  // gets no memory (its data() is null plus the offset).
+  tensor.storage_ = shapeOnly() && bytes > kShapeOnlyBackedBytes
+                        ? Storage::wrap(nullptr, bytes, device, nullptr)
+                        : Storage::allocate(bytes, device);
   tensor.shape_ = shape;
   tensor.strides_ = contiguousStrides(shape);
   tensor.dtype_ = dtype;

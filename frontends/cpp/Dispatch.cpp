@@ -6,6 +6,7 @@
 #include "frontends/cpp/PrimitiveGradients.h"
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
+#include "runtime/ShapeOnly.h"
 #include "runtime/cpu/DnnlMatmul.h"
 
 #include <algorithm>
@@ -104,7 +105,8 @@ KernelEntryFn memoizedOrCompiled(const ElementwiseKernelKey *key,
     if (KernelEntryFn kernel = memoizedKernel(*key))
       return kernel;
   KernelEntryFn kernel = compiler::KernelCache::global().get(makeSignature());
-  if (key)
+  // Shape-only mode hands out a placeholder, never to be remembered.
+  if (key && !shapeOnly())
     memoize(*key, kernel);
   return kernel;
 }

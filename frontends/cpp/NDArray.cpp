@@ -21,7 +21,8 @@ NDArray NDArray::fromData(const void *data, const Shape &shape, DType dtype,
   NDArray array = empty(shape, dtype, device);
   const size_t bytes =
       static_cast<size_t>(numElements(shape)) * dtypeSize(dtype);
-  if (bytes)
+  // A large array made in shape-only mode has no memory to fill.
+  if (bytes && array.tensor().storage()->data())
     std::memcpy(array.tensor().data(), data, bytes);
   return array;
 }
