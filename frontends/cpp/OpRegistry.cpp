@@ -276,6 +276,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerSamplingOps(*created);
     ops::registerDenseOps(*created);
     ops::registerGradients(*created);
+    ops::registerSymbolTraits(*created);
     return created;
   }();
   return *registry;
@@ -302,9 +303,26 @@ void OpRegistry::setGradient(const std::string &name, GradientFn gradient) {
   found->second.gradient = std::move(gradient);
 }
 
+void OpRegistry::setSymbolTraits(const std::string &name,
+                                 SymbolTraits traits) {
+  auto found = ops_.find(name);
+  if (found == ops_.end())
+    throw Error(
+        formatMessage("setSymbolTraits: unknown operator '", name, "'"));
+  for (const auto &[alias, canonical] : aliasOf_)
+    if (canonical == name)
+      ops_[alias].symbol = traits;
+  found->second.symbol = std::move(traits);
+}
+
 const OpSpec *OpRegistry::find(const std::string &name) const {
   auto found = ops_.find(name);
   return found == ops_.end() ? nullptr : &found->second;
+}
+
+std::string OpRegistry::canonicalName(const std::string &name) const {
+  auto found = aliasOf_.find(name);
+  return found == aliasOf_.end() ? name : found->second;
 }
 
 std::vector<const OpSpec *> OpRegistry::all() const {

@@ -108,6 +108,28 @@ struct OutputsGradientArgs {
 using OutputsGradientFn =
     std::function<std::vector<NDArray>(const OutputsGradientArgs &)>;
 
+/// What the symbolic API (mx.sym) knows of an op beyond running it: MXNet's
+/// FListInputNames, FMutateInputs, FListOutputNames and the half of
+/// FInferShape that tells parameters' shapes from the data's. Every member
+/// is optional; the defaults suit an op with fixed inputs and one output.
+struct SymbolTraits {
+  /// The inputs a node of this op has under its attributes (default: the
+  /// spec's inputs without the optional ones).
+  std::function<std::vector<std::string>(const Attrs &)> listInputs;
+  /// Inputs that are auxiliary states, which the op updates rather than
+  /// learns (BatchNorm's moving_mean and moving_var).
+  std::vector<std::string> auxInputs;
+  /// The visible outputs' names (default {"output"}): the arrays compute or
+  /// computeOutputs returns, in order.
+  std::function<std::vector<std::string>(const Attrs &)> listOutputs;
+  /// Fills in the shapes of inputs that follow from the others' and the
+  /// attributes (a weight's from the data's), in `shapes` (one per listed
+  /// input; nullopt: unknown; an extent of 0: unknown, as in MXNet 1.x).
+  /// Throws kiln::Error when the known shapes contradict each other.
+  std::function<void(const Attrs &, std::vector<std::optional<Shape>> &)>
+      inferInputShapes;
+};
+
 struct OpSpec {
   std::string name;
   /// MXNet's input names. A single "*data" takes one or more arrays
@@ -136,6 +158,7 @@ struct OpSpec {
   GradientFn gradient = nullptr;
   /// The gradient rule of an op with `computeOutputs`.
   OutputsGradientFn outputsGradient = nullptr;
+  SymbolTraits symbol;
 };
 
 class OpRegistry {
@@ -147,8 +170,14 @@ public:
   /// Gives the op `name` (and its aliases' entries, looked up by the same
   /// name) a gradient rule; kiln::Error if no op has that name.
   void setGradient(const std::string &name, GradientFn gradient);
+  /// Gives the op `name` (and its aliases) its symbolic traits; kiln::Error
+  /// if no op has that name.
+  void setSymbolTraits(const std::string &name, SymbolTraits traits);
   /// The op named `name`, or null.
   const OpSpec *find(const std::string &name) const;
+  /// The name `name` is an alias of, or `name` itself (MXNet's graphs
+  /// record an op by its canonical name: a + b is elemwise_add).
+  std::string canonicalName(const std::string &name) const;
   std::vector<const OpSpec *> all() const;
 
 private:

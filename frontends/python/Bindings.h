@@ -18,6 +18,9 @@ void bindAutograd(pybind11::module_ &m);
 /// NDArray.to_dlpack_for_read/_write, __dlpack__, and kiln._core.from_dlpack.
 void bindDLPack(pybind11::module_ &m, pybind11::class_<NDArray> &ndarray);
 
+/// kiln._core.symbol_interface and infer_node, for mx.sym.
+void bindSymbol(pybind11::module_ &m);
+
 /// NDArray's arithmetic operators (+, -, *, /, %, ** and their reflected
 /// and in-place forms), bound straight to the registry ops.
 void bindOperators(pybind11::class_<NDArray> &ndarray);

@@ -329,6 +329,7 @@ PYBIND11_MODULE(_core, m) {
 
   bindProfiler(m);
   bindAutograd(m);
+  bindSymbol(m);
   bindDLPack(m, ndarray);
   bindOperators(ndarray);
 }

@@ -93,6 +93,9 @@ void registerSamplingOps(OpRegistry &registry);
 void registerDenseOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
+/// mx.sym's view of the ops that need more than the defaults (last: it
+/// amends registered ops).
+void registerSymbolTraits(OpRegistry &registry);
 
 /// The axes a reduction (sum, mean, ...) reduces: MXNet's `axis` (None:
 /// all), negative from the end, `exclude` reducing every other axis. Sorted;
@@ -103,6 +106,10 @@ std::vector<int64_t> reducedAxes(const std::string &op, const NDArray &x,
 /// Seeds the random operators (mx.random.seed): the same seed gives the
 /// same sequence of random arrays.
 void setRandomSeed(int64_t seed);
+/// How many random draws were made since the seed was set; shape inference
+/// saves and restores it, so inferring draws nothing from the sequence.
+uint64_t randomDrawCount();
+void setRandomDrawCount(uint64_t count);
 
 /// `op: the dtype expected ... got ...` when `array` is not floating point.
 void requireFloat(const std::string &op, const NDArray &array);

@@ -630,6 +630,10 @@ void setRandomSeed(int64_t seed) {
   randomCalls = 0;
 }
 
+uint64_t randomDrawCount() { return randomCalls.load(); }
+
+void setRandomDrawCount(uint64_t count) { randomCalls = count; }
+
 void registerRandomOps(OpRegistry &registry) {
   for (const Distribution &dist : distributions()) {
     const std::string base = dist.name;

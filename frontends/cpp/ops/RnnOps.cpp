@@ -22,6 +22,7 @@
 #include "compiler/KernelCache.h"
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/SymbolInference.h"
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
 
@@ -139,8 +140,8 @@ void checkShape(const char *what, const NDArray &array, const Shape &expected,
 }
 
 /// Checks everything before anything is queued.
-Config parse(const std::vector<NDArray> &in, const Attrs &attrs,
-             Inputs &inputs) {
+/// The attributes' half of the configuration (no extents from arrays).
+Config parseAttrs(const Attrs &attrs) {
   Config c;
   const std::string mode =
       attrs.getChoice("mode", {"rnn_relu", "rnn_tanh", "lstm", "gru"});
@@ -195,7 +196,13 @@ Config parse(const std::vector<NDArray> &in, const Attrs &attrs,
     c.clip = c.lstm();
     c.clipNan = attrs.getBool("lstm_state_clip_nan");
   }
+  return c;
+}
 
+Config parse(const std::vector<NDArray> &in, const Attrs &attrs,
+             Inputs &inputs) {
+  Config c = parseAttrs(attrs);
+  const std::string mode = attrs.getString("mode");
   const size_t expected = (c.lstm() ? 4 : 3) + (c.masked ? 1 : 0);
   if (in.size() != expected)
     throw Error(formatMessage(
@@ -1420,6 +1427,43 @@ void registerRnnOps(OpRegistry &registry) {
       "the wrong shape, an unknown mode, the wrong number of inputs.";
   spec.computeOutputs = compute;
   spec.outputsGradient = gradient;
+  spec.symbol.listInputs = [](const Attrs &attrs) {
+    std::vector<std::string> names = {"data", "parameters", "state"};
+    if (attrs.getString("mode") == "lstm")
+      names.push_back("state_cell");
+    if (attrs.getBool("use_sequence_length"))
+      names.push_back("sequence_length");
+    return names;
+  };
+  spec.symbol.listOutputs = [](const Attrs &attrs) {
+    std::vector<std::string> names = {"output"};
+    if (attrs.getBool("state_outputs")) {
+      names.push_back("state_output");
+      if (attrs.getString("mode") == "lstm")
+        names.push_back("statecell_output");
+    }
+    return names;
+  };
+  // The packed parameter vector and the states from data (seq_len, batch,
+  // input_size), as MXNet's RNN infers them.
+  spec.symbol.inferInputShapes = [](const Attrs &attrs,
+                                    std::vector<std::optional<Shape>> &shapes) {
+    if (!shapes[0] || shapes[0]->size() != 3)
+      return;
+    Config c = parseAttrs(attrs);
+    const Shape &data = *shapes[0];
+    c.batch = data[1];
+    c.inputSize = data[2];
+    if (c.inputSize > 0)
+      symbolic::setInputShape(shapes, 1, {parameterLayout(c)}, "parameters");
+    symbolic::setInputShape(shapes, 2, {c.cells(), c.batch, c.state}, "state");
+    size_t next = 3;
+    if (c.lstm())
+      symbolic::setInputShape(shapes, next++, {c.cells(), c.batch, c.hidden},
+                              "state_cell");
+    if (c.masked)
+      symbolic::setInputShape(shapes, next, {c.batch}, "sequence_length");
+  };
   registry.add(std::move(spec));
 }
 

@@ -95,9 +95,73 @@ const std::vector<AttrSpec> kSliceAttrs = {
     {"end", AttrSpec::Kind::OptionalIntList, std::nullopt},
     {"step", AttrSpec::Kind::OptionalIntList, "()"}};
 
+/// SliceChannel/split: data cut into num_outputs equal parts along axis.
+std::vector<NDArray> splitChannels(const std::vector<NDArray> &in,
+                                   const Attrs &attrs,
+                                   const std::vector<NDArray> &outs) {
+  const std::string op = "SliceChannel";
+  const NDArray &data = in[0];
+  const int64_t rank = static_cast<int64_t>(data.shape().size());
+  const int64_t axis = checkedAxis(op, attrs.getInt("axis"), rank);
+  const int64_t parts = attrs.getInt("num_outputs");
+  const int64_t extent = data.shape()[axis];
+  if (parts < 1 || extent % parts)
+    throw Error(formatMessage(op, ": axis ", axis, " of extent ", extent,
+                              " does not split into num_outputs=", parts,
+                              " equal parts"));
+  const int64_t step = extent / parts;
+  const bool squeeze = attrs.getBool("squeeze_axis");
+  if (squeeze && step != 1)
+    throw Error(formatMessage(op, ": squeeze_axis needs parts of extent 1, "
+                                  "got ",
+                              step));
+  if (!outs.empty() && static_cast<int64_t>(outs.size()) != parts)
+    throw Error(formatMessage(op, ": out expected ", parts, " NDArrays, got ",
+                              outs.size()));
+  std::vector<NDArray> results;
+  for (int64_t i = 0; i < parts; ++i) {
+    NDArray part = call("slice_axis", {data},
+                        {{"axis", std::to_string(axis)},
+                         {"begin", std::to_string(i * step)},
+                         {"end", std::to_string((i + 1) * step)}});
+    if (squeeze)
+      part = call("squeeze", {part}, {{"axis", std::to_string(axis)}});
+    results.push_back(outs.empty() ? part
+                                   : invokeOp("_copy", {part}, {}, outs[i]));
+  }
+  return results;
+}
+
+std::vector<NDArray> splitChannelsGradient(const OutputsGradientArgs &args) {
+  const int64_t rank = static_cast<int64_t>(args.inputs[0].shape().size());
+  const std::string axis = std::to_string(
+      checkedAxis("SliceChannel", args.attrs.getInt("axis"), rank));
+  std::vector<NDArray> grads;
+  for (const NDArray &grad : args.outputGrads)
+    grads.push_back(args.attrs.getBool("squeeze_axis")
+                        ? call("expand_dims", {grad}, {{"axis", axis}})
+                        : grad);
+  return {call("concat", grads, {{"dim", axis}})};
+}
+
 } // namespace
 
 void registerSliceOps(OpRegistry &registry) {
+  OpSpec split{
+      "SliceChannel",
+      {"data"},
+      {{"num_outputs", AttrSpec::Kind::Int, std::nullopt},
+       {"axis", AttrSpec::Kind::Int, "1"},
+       {"squeeze_axis", AttrSpec::Kind::Bool, "False"}},
+      "data cut into num_outputs equal parts along axis (MXNet's "
+      "SliceChannel/split): num_outputs arrays. squeeze_axis drops the axis "
+      "(each part must then have extent 1). Errors: an axis out of range, an "
+      "extent num_outputs does not divide.",
+      nullptr};
+  split.computeOutputs = splitChannels;
+  split.outputsGradient = splitChannelsGradient;
+  registry.add(std::move(split), {"split"});
+
   registry.add({"slice",
                 {"data"},
                 kSliceAttrs,

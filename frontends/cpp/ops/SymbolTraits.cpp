@@ -1,0 +1,320 @@
+//===- SymbolTraits.cpp - what mx.sym knows of the operators --------------===//
+//
+// MXNet's symbolic interface of the operators that need more than the
+// defaults (fixed inputs, one output "output"): inputs that come and go with
+// attributes (no_bias, act_type='prelu', use_sequence_length), auxiliary
+// states, several visible outputs and their names, and the shapes of
+// parameters inferred from the data's (MXNet's FInferShape, backward half).
+// The output shapes themselves are never written here: they come from
+// running each op in shape-only mode (SymbolInference.h). RNN's traits live
+// in RnnOps.cpp, beside its parameter layout. Names and shapes follow
+// MXNet 1.9.1's list_arguments/list_outputs/infer_shape.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/SymbolInference.h"
+#include "frontends/cpp/ops/Ops.h"
+#include "runtime/Error.h"
+
+namespace kiln {
+namespace ops {
+namespace {
+
+using symbolic::setInputShape;
+using Shapes = std::vector<std::optional<Shape>>;
+using Names = std::vector<std::string>;
+
+/// "output0", "output1", ... as MXNet names the outputs of ops that do not
+/// name them.
+Names numberedOutputs(int64_t count) {
+  Names names;
+  for (int64_t i = 0; i < count; ++i)
+    names.push_back("output" + std::to_string(i));
+  return names;
+}
+
+/// The extent of `axis` (negative counts from the end) of a known-rank
+/// shape, or 0 (unknown).
+int64_t extentAt(const std::optional<Shape> &shape, int64_t axis) {
+  if (!shape)
+    return 0;
+  const int64_t rank = static_cast<int64_t>(shape->size());
+  if (axis < 0)
+    axis += rank;
+  return axis >= 0 && axis < rank ? (*shape)[axis] : 0;
+}
+
+/// The product of extents [from, end) of `shape`; 0 when one is unknown.
+int64_t productFrom(const Shape &shape, size_t from) {
+  int64_t product = 1;
+  for (size_t d = from; d < shape.size(); ++d)
+    product *= shape[d];
+  return product;
+}
+
+bool channelLast(const Attrs &attrs) {
+  if (attrs.isNone("layout"))
+    return false;
+  const std::string layout = attrs.getString("layout");
+  return !layout.empty() && layout.back() == 'C';
+}
+
+/// data, weight and, unless no_bias, bias (FullyConnected, Convolution,
+/// Deconvolution).
+Names dataWeightBias(const Attrs &attrs) {
+  Names names = {"data", "weight"};
+  if (!attrs.getBool("no_bias"))
+    names.push_back("bias");
+  return names;
+}
+
+void inferFullyConnected(const Attrs &attrs, Shapes &shapes) {
+  if (!shapes[0] || shapes[0]->empty())
+    return;
+  const Shape &data = *shapes[0];
+  const int64_t hidden = attrs.getInt("num_hidden");
+  const int64_t units =
+      attrs.getBool("flatten") ? productFrom(data, 1) : data.back();
+  setInputShape(shapes, 1, {hidden, units}, "weight");
+  setInputShape(shapes, 2, {hidden}, "bias");
+}
+
+/// Convolution's and Deconvolution's weight and bias from the data's
+/// channels: (num_filter, C / num_group, *kernel) for Convolution,
+/// (C, num_filter / num_group, *kernel) for Deconvolution; channel-last
+/// layouts keep the channels last.
+void inferConvolution(const Attrs &attrs, Shapes &shapes, bool transposed) {
+  if (!shapes[0] || shapes[0]->size() < 3)
+    return;
+  const std::vector<int64_t> kernel = attrs.getIntTuple("kernel");
+  const bool last = channelLast(attrs);
+  const int64_t channels = extentAt(shapes[0], last ? -1 : 1);
+  const int64_t filters = attrs.getInt("num_filter");
+  const int64_t groups = std::max<int64_t>(attrs.getInt("num_group"), 1);
+  const int64_t outer = transposed ? channels : filters;
+  const int64_t inner = transposed ? filters / groups : channels / groups;
+  Shape weight = {outer};
+  if (!last)
+    weight.push_back(inner);
+  weight.insert(weight.end(), kernel.begin(), kernel.end());
+  if (last)
+    weight.push_back(inner);
+  setInputShape(shapes, 1, weight, "weight");
+  setInputShape(shapes, 2, {filters}, "bias");
+}
+
+/// Per-channel parameters (all inputs after data) of the channels at
+/// `axis`.
+void inferPerChannel(Shapes &shapes, int64_t axis) {
+  const int64_t channels = extentAt(shapes[0], axis);
+  if (!shapes[0])
+    return;
+  static const char *const kNames[] = {"gamma", "beta", "moving_mean",
+                                       "moving_var"};
+  for (size_t i = 1; i < shapes.size() && i <= 4; ++i)
+    setInputShape(shapes, i, {channels}, kNames[i - 1]);
+}
+
+/// The batch extent of a sequence op's data (time along `axis`, batch the
+/// other of the first two axes).
+void inferSequenceLength(const Attrs &attrs, Shapes &shapes) {
+  if (shapes.size() < 2 || !shapes[0] || shapes[0]->size() < 2)
+    return;
+  const int64_t axis = attrs.getInt("axis");
+  setInputShape(shapes, 1, {(*shapes[0])[axis == 0 ? 1 : 0]},
+                "sequence_length");
+}
+
+/// Every input the shape of any known one (MXNet's same-shape elementwise
+/// ops: elemwise_add, add_n, ...).
+void inferSameShapes(const Attrs &, Shapes &shapes) {
+  for (const std::optional<Shape> &shape : shapes)
+    if (symbolic::isKnown(shape)) {
+      for (size_t i = 0; i < shapes.size(); ++i)
+        setInputShape(shapes, i, *shape,
+                      ("input " + std::to_string(i)).c_str());
+      return;
+    }
+}
+
+/// A loss layer's label: data's shape (regression outputs).
+void inferLabelLikeData(const Attrs &, Shapes &shapes) {
+  if (shapes[0])
+    setInputShape(shapes, 1, *shapes[0], "label");
+}
+
+/// SoftmaxOutput's label: (batch, positions) with multi_output, else data's
+/// shape without its last axis.
+void inferSoftmaxLabel(const Attrs &attrs, Shapes &shapes) {
+  if (!shapes[0] || shapes[0]->empty())
+    return;
+  const Shape &data = *shapes[0];
+  if (attrs.getBool("multi_output") && !attrs.getBool("preserve_shape")) {
+    if (data.size() >= 2)
+      setInputShape(shapes, 1, {data[0], productFrom(data, 2)}, "label");
+    return;
+  }
+  setInputShape(shapes, 1, Shape(data.begin(), data.end() - 1), "label");
+}
+
+} // namespace
+
+void registerSymbolTraits(OpRegistry &registry) {
+  auto set = [&registry](const std::string &name, SymbolTraits traits) {
+    if (registry.find(name))
+      registry.setSymbolTraits(name, std::move(traits));
+  };
+
+  set("FullyConnected", {dataWeightBias, {}, nullptr, inferFullyConnected});
+  set("Convolution",
+      {dataWeightBias, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
+         inferConvolution(attrs, shapes, false);
+       }});
+  set("Deconvolution",
+      {dataWeightBias, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
+         inferConvolution(attrs, shapes, true);
+       }});
+  set("BatchNorm", {nullptr,
+                    {"moving_mean", "moving_var"},
+                    [](const Attrs &attrs) {
+                      return attrs.getBool("output_mean_var")
+                                 ? Names{"output", "mean", "var"}
+                                 : Names{"output"};
+                    },
+                    [](const Attrs &attrs, Shapes &shapes) {
+                      inferPerChannel(shapes, attrs.getInt("axis"));
+                    }});
+  set("LayerNorm", {nullptr,
+                    {},
+                    [](const Attrs &attrs) {
+                      return attrs.getBool("output_mean_var")
+                                 ? Names{"output", "mean", "std"}
+                                 : Names{"output"};
+                    },
+                    [](const Attrs &attrs, Shapes &shapes) {
+                      inferPerChannel(shapes, attrs.getInt("axis"));
+                    }});
+  set("InstanceNorm", {nullptr, {}, nullptr, [](const Attrs &, Shapes &shapes) {
+                         inferPerChannel(shapes, 1);
+                       }});
+  set("GroupNorm", {nullptr,
+                    {},
+                    [](const Attrs &attrs) {
+                      return attrs.getBool("output_mean_var")
+                                 ? Names{"output", "mean", "std"}
+                                 : Names{"output"};
+                    },
+                    [](const Attrs &attrs, Shapes &shapes) {
+                      if (!shapes[0])
+                        return;
+                      const int64_t groups = attrs.getInt("num_groups");
+                      setInputShape(shapes, 1, {groups}, "gamma");
+                      setInputShape(shapes, 2, {groups}, "beta");
+                    }});
+  set("Embedding",
+      {nullptr, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
+         setInputShape(shapes, 1,
+                       {attrs.getInt("input_dim"), attrs.getInt("output_dim")},
+                       "weight");
+       }});
+  set("LeakyReLU",
+      {[](const Attrs &attrs) {
+         return attrs.getString("act_type") == "prelu" ? Names{"data", "gamma"}
+                                                       : Names{"data"};
+       },
+       {},
+       [](const Attrs &attrs) {
+         return attrs.getString("act_type") == "rrelu" ? Names{"output", "mask"}
+                                                       : Names{"output"};
+       },
+       [](const Attrs &, Shapes &shapes) {
+         if (shapes.size() > 1 && shapes[0])
+           setInputShape(shapes, 1,
+                         {shapes[0]->size() >= 2 ? (*shapes[0])[1] : 1},
+                         "gamma");
+       }});
+  for (const char *name : {"SoftmaxOutput", "Softmax"})
+    set(name, {nullptr, {}, nullptr, inferSoftmaxLabel});
+  for (const char *name : {"LinearRegressionOutput", "LogisticRegressionOutput",
+                           "MAERegressionOutput"})
+    set(name, {nullptr, {}, nullptr, inferLabelLikeData});
+  for (const char *name : {"SequenceMask", "SequenceLast", "SequenceReverse"})
+    set(name, {[](const Attrs &attrs) {
+                 return attrs.getBool("use_sequence_length")
+                            ? Names{"data", "sequence_length"}
+                            : Names{"data"};
+               },
+               {},
+               nullptr,
+               inferSequenceLength});
+  for (const char *name : {"softmax", "log_softmax"})
+    set(name, {[](const Attrs &attrs) {
+                 return attrs.getBool("use_length") ? Names{"data", "length"}
+                                                    : Names{"data"};
+               },
+               {},
+               nullptr,
+               [](const Attrs &attrs, Shapes &shapes) {
+                 if (shapes.size() < 2 || !shapes[0] || shapes[0]->empty())
+                   return;
+                 Shape length = *shapes[0];
+                 const int64_t rank = static_cast<int64_t>(length.size());
+                 int64_t axis = attrs.getInt("axis");
+                 if (axis < 0)
+                   axis += rank;
+                 if (axis >= 0 && axis < rank)
+                   length.erase(length.begin() + axis);
+                 setInputShape(shapes, 1, length, "length");
+               }});
+  set("UpSampling", {[](const Attrs &attrs) {
+                       // Bilinear upsampling is a deconvolution with a learned
+                       // weight; nearest takes num_args arrays.
+                       return attrs.getString("sample_type") == "bilinear"
+                                  ? Names{"data", "weight"}
+                                  : Names{};
+                     },
+                     {},
+                     nullptr,
+                     [](const Attrs &attrs, Shapes &shapes) {
+                       if (attrs.getString("sample_type") != "bilinear" ||
+                           !shapes[0] || shapes[0]->size() != 4)
+                         return;
+                       const int64_t scale = attrs.getInt("scale");
+                       const int64_t kernel = 2 * scale - scale % 2;
+                       setInputShape(shapes, 1,
+                                     {(*shapes[0])[1], 1, kernel, kernel},
+                                     "weight");
+                     }});
+  set("topk", {nullptr, {}, [](const Attrs &attrs) {
+                 return attrs.getString("ret_typ") == "both"
+                            ? numberedOutputs(2)
+                            : Names{"output"};
+               }});
+  set("_histogram",
+      {[](const Attrs &attrs) {
+         return attrs.isNone("bin_cnt") ? Names{"data", "bins"} : Names{"data"};
+       },
+       {},
+       [](const Attrs &) { return numberedOutputs(2); }});
+  for (const char *name :
+       {"moments", "_linalg_gelqf", "linalg_gelqf", "_linalg_syevd",
+        "linalg_syevd", "_linalg_slogdet", "linalg_slogdet"})
+    set(name, {nullptr, {}, [](const Attrs &) { return numberedOutputs(2); }});
+  set("_sample_multinomial", {nullptr, {}, [](const Attrs &attrs) {
+                                return attrs.getBool("get_prob")
+                                           ? numberedOutputs(2)
+                                           : Names{"output"};
+                              }});
+  set("SliceChannel", {nullptr, {}, [](const Attrs &attrs) {
+                         return numberedOutputs(attrs.getInt("num_outputs"));
+                       }});
+  set("amp_multicast", {nullptr, {}, [](const Attrs &attrs) {
+                          return numberedOutputs(attrs.getInt("num_outputs"));
+                        }});
+  for (const char *name :
+       {"elemwise_add", "elemwise_sub", "elemwise_mul", "elemwise_div",
+        "_grad_add", "add_n", "ElementWiseSum"})
+    set(name, {nullptr, {}, nullptr, inferSameShapes});
+}
+
+} // namespace ops
+} // namespace kiln

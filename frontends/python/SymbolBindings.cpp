@@ -1,0 +1,94 @@
+//===- SymbolBindings.cpp - the registry as mx.sym sees it ----------------===//
+//
+// kiln._core.symbol_interface and kiln._core.infer_node: a node's input,
+// auxiliary and output names, and one node's shape/type inference
+// (frontends/cpp/SymbolInference.h). Shapes cross as tuples (None:
+// unknown), dtypes as numpy names.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/cpp/SymbolInference.h"
+#include "frontends/python/Bindings.h"
+#include "runtime/Error.h"
+
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+namespace kiln {
+namespace {
+
+std::optional<DType> dtypeFromName(const py::object &name) {
+  if (name.is_none())
+    return std::nullopt;
+  const std::string text = py::str(name);
+  for (DType dtype :
+       {DType::Float32, DType::Float64, DType::Float16, DType::UInt8,
+        DType::Int32, DType::Int8, DType::Int64, DType::Bool, DType::BFloat16})
+    if (text == dtypeName(dtype))
+      return dtype;
+  throw Error(formatMessage("infer_type: unknown dtype '", text, "'"));
+}
+
+py::object toPython(const symbolic::ValueInfo &value) {
+  return py::make_tuple(
+      value.shape ? py::object(py::tuple(py::cast(*value.shape)))
+                  : py::object(py::none()),
+      value.dtype ? py::cast(dtypeName(*value.dtype)) : py::object(py::none()));
+}
+
+} // namespace
+
+void bindSymbol(py::module_ &m) {
+  m.def(
+      "symbol_interface",
+      [](const std::string &op, const AttrMap &attrs) {
+        symbolic::NodeInterface interface = symbolic::nodeInterface(op, attrs);
+        return py::make_tuple(interface.inputs, interface.auxInputs,
+                              interface.outputs);
+      },
+      py::arg("op"), py::arg("attrs"),
+      "(input names, auxiliary input names, visible output names) of a node "
+      "of `op` with `attrs` (MXNet's string forms).");
+  m.def(
+      "canonical_op_name",
+      [](const std::string &op) {
+        return OpRegistry::global().canonicalName(op);
+      },
+      py::arg("op"),
+      "The registered name `op` is an alias of, or `op` itself.");
+  m.def(
+      "infer_node",
+      [](const std::string &op, const AttrMap &attrs, const py::list &shapes,
+         const py::list &dtypes, bool training) {
+        if (shapes.size() != dtypes.size())
+          throw Error("infer_node: shapes and dtypes differ in length");
+        std::vector<symbolic::ValueInfo> inputs;
+        for (size_t i = 0; i < shapes.size(); ++i) {
+          symbolic::ValueInfo value;
+          if (!shapes[i].is_none())
+            value.shape = shapes[i].cast<Shape>();
+          value.dtype = dtypeFromName(dtypes[i]);
+          inputs.push_back(std::move(value));
+        }
+        symbolic::NodeInference inferred;
+        {
+          py::gil_scoped_release unlocked;
+          inferred =
+              symbolic::inferNode(op, attrs, std::move(inputs), training);
+        }
+        py::list inputInfo, outputInfo;
+        for (const symbolic::ValueInfo &value : inferred.inputs)
+          inputInfo.append(toPython(value));
+        for (const symbolic::ValueInfo &value : inferred.outputs)
+          outputInfo.append(toPython(value));
+        return py::make_tuple(inputInfo, outputInfo);
+      },
+      py::arg("op"), py::arg("attrs"), py::arg("shapes"), py::arg("dtypes"),
+      py::arg("training") = false,
+      "One node's inference: ([(shape, dtype)] of its inputs, completed "
+      "where the op can tell, [(shape, dtype)] of its visible outputs, empty "
+      "while some input is unknown). Shapes are tuples with 0 for an unknown "
+      "extent, or None.");
+}
+
+} // namespace kiln
