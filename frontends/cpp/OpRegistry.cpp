@@ -275,6 +275,8 @@ OpRegistry &OpRegistry::global() {
     ops::registerNormalizationOps(*created);
     ops::registerSamplingOps(*created);
     ops::registerDenseOps(*created);
+    ops::registerCtcOps(*created);
+    ops::registerResizeOps(*created);
     ops::registerGradients(*created);
     ops::registerSymbolTraits(*created);
     return created;

@@ -91,6 +91,11 @@ void registerNormalizationOps(OpRegistry &registry);
 void registerSamplingOps(OpRegistry &registry);
 /// FullyConnected (MXNet's dense layer, with its own gradient rule).
 void registerDenseOps(OpRegistry &registry);
+/// CTCLoss and its aliases (ctc_loss, _contrib_CTCLoss, _contrib_ctc_loss)
+/// on the runtime's CPU forward-backward.
+void registerCtcOps(OpRegistry &registry);
+/// _contrib_BilinearResize2D, _contrib_AdaptiveAvgPooling2D.
+void registerResizeOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 /// mx.sym's view of the ops that need more than the defaults (last: it
