@@ -128,6 +128,10 @@ struct SymbolTraits {
   /// Throws kiln::Error when the known shapes contradict each other.
   std::function<void(const Attrs &, std::vector<std::optional<Shape>> &)>
       inferInputShapes;
+  /// The __init__ attribute (an initializer's dumps()) of variables made
+  /// for inputs the caller leaves out, by input name (MXNet's
+  /// FSetInputVarAttrOnCompose: BatchNorm's moving_var starts at one).
+  std::map<std::string, std::string> inputInitializers;
 };
 
 struct OpSpec {

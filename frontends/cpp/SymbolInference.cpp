@@ -68,6 +68,7 @@ void setInputShape(std::vector<std::optional<Shape>> &shapes, size_t index,
 NodeInterface nodeInterface(const std::string &op, const AttrMap &attrs) {
   const OpSpec &spec = findOp(op);
   NodeInterface interface;
+  interface.inputInitializers = spec.symbol.inputInitializers;
   // Variadic ops count their inputs in num_args, which is not an attribute
   // of their spec.
   AttrMap opAttrs = attrs;

@@ -12,6 +12,7 @@
 
 #include "frontends/cpp/OpRegistry.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ struct NodeInterface {
   std::vector<std::string> inputs;
   std::vector<std::string> auxInputs;
   std::vector<std::string> outputs;
+  /// SymbolTraits::inputInitializers.
+  std::map<std::string, std::string> inputInitializers;
 };
 /// kiln::Error for an unknown op or bad attributes.
 NodeInterface nodeInterface(const std::string &op, const AttrMap &attrs);

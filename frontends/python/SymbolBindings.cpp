@@ -44,11 +44,12 @@ void bindSymbol(py::module_ &m) {
       [](const std::string &op, const AttrMap &attrs) {
         symbolic::NodeInterface interface = symbolic::nodeInterface(op, attrs);
         return py::make_tuple(interface.inputs, interface.auxInputs,
-                              interface.outputs);
+                              interface.outputs, interface.inputInitializers);
       },
       py::arg("op"), py::arg("attrs"),
-      "(input names, auxiliary input names, visible output names) of a node "
-      "of `op` with `attrs` (MXNet's string forms).");
+      "(input names, auxiliary input names, visible output names, {input "
+      "name: __init__ of a variable made for it}) of a node of `op` with "
+      "`attrs` (MXNet's string forms).");
   m.def(
       "canonical_op_name",
       [](const std::string &op) {

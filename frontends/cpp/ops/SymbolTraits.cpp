@@ -136,10 +136,16 @@ void inferSameShapes(const Attrs &, Shapes &shapes) {
     }
 }
 
-/// A loss layer's label: data's shape (regression outputs).
+/// A regression output's label: data's shape, or (batch,) for data of
+/// shape (batch, 1), as MXNet's RegressionOpShape.
 void inferLabelLikeData(const Attrs &, Shapes &shapes) {
-  if (shapes[0])
-    setInputShape(shapes, 1, *shapes[0], "label");
+  if (!shapes[0])
+    return;
+  const Shape &data = *shapes[0];
+  if (data.size() == 2 && data[1] == 1)
+    setInputShape(shapes, 1, {data[0]}, "label");
+  else
+    setInputShape(shapes, 1, data, "label");
 }
 
 /// SoftmaxOutput's label: (batch, positions) with multi_output, else data's
@@ -173,16 +179,18 @@ void registerSymbolTraits(OpRegistry &registry) {
       {dataWeightBias, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
          inferConvolution(attrs, shapes, true);
        }});
-  set("BatchNorm", {nullptr,
-                    {"moving_mean", "moving_var"},
-                    [](const Attrs &attrs) {
-                      return attrs.getBool("output_mean_var")
-                                 ? Names{"output", "mean", "var"}
-                                 : Names{"output"};
-                    },
-                    [](const Attrs &attrs, Shapes &shapes) {
-                      inferPerChannel(shapes, attrs.getInt("axis"));
-                    }});
+  set("BatchNorm",
+      {nullptr,
+       {"moving_mean", "moving_var"},
+       [](const Attrs &attrs) {
+         return attrs.getBool("output_mean_var")
+                    ? Names{"output", "mean", "var"}
+                    : Names{"output"};
+       },
+       [](const Attrs &attrs, Shapes &shapes) {
+         inferPerChannel(shapes, attrs.getInt("axis"));
+       },
+       {{"moving_mean", "[\"zero\", {}]"}, {"moving_var", "[\"one\", {}]"}}});
   set("LayerNorm", {nullptr,
                     {},
                     [](const Attrs &attrs) {
@@ -231,7 +239,8 @@ void registerSymbolTraits(OpRegistry &registry) {
            setInputShape(shapes, 1,
                          {shapes[0]->size() >= 2 ? (*shapes[0])[1] : 1},
                          "gamma");
-       }});
+       },
+       {{"gamma", "[\"Constant\", {\"value\": 0.25}]"}}});
   for (const char *name : {"SoftmaxOutput", "Softmax"})
     set(name, {nullptr, {}, nullptr, inferSoftmaxLabel});
   for (const char *name : {"LinearRegressionOutput", "LogisticRegressionOutput",
@@ -283,7 +292,8 @@ void registerSymbolTraits(OpRegistry &registry) {
                        setInputShape(shapes, 1,
                                      {(*shapes[0])[1], 1, kernel, kernel},
                                      "weight");
-                     }});
+                     },
+                     {{"weight", "[\"bilinear\", {}]"}}});
   set("topk", {nullptr, {}, [](const Attrs &attrs) {
                  return attrs.getString("ret_typ") == "both"
                             ? numberedOutputs(2)
