@@ -204,7 +204,8 @@ std::vector<NDArray> softmaxOutputGradient(const GradientArgs &args) {
       grad = mul(grad, probabilities);
     grad = reshaped(grad, data.shape());
   }
-  return {grad, call("zeros_like", {label})};
+  // No gradient for the label: MXNet leaves its gradient buffer untouched.
+  return {grad, NDArray()};
 }
 
 const std::vector<AttrSpec> kSoftmaxOutputAttrs = {
@@ -263,8 +264,8 @@ OpSpec regressionOutput(const std::string &name, Regression kind,
     const int64_t first = label.shape()[0];
     const float outputs = first == 0 ? 1 : label.size() / first;
     const float scale = static_cast<float>(args.attrs.getFloat("grad_scale"));
-    return {callScalar("_mul_scalar", diff, scale / outputs),
-            call("zeros_like", {label})};
+    // No gradient for the label, as MXNet (its buffer is left untouched).
+    return {callScalar("_mul_scalar", diff, scale / outputs), NDArray()};
   };
   return spec;
 }
