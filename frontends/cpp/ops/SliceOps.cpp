@@ -105,19 +105,19 @@ std::vector<NDArray> splitChannels(const std::vector<NDArray> &in,
   const int64_t axis = checkedAxis(op, attrs.getInt("axis"), rank);
   const int64_t parts = attrs.getInt("num_outputs");
   const int64_t extent = data.shape()[axis];
+  // Messages leave the op out: the registry names the one called (split
+  // or SliceChannel).
   if (parts < 1 || extent % parts)
-    throw Error(formatMessage(op, ": axis ", axis, " of extent ", extent,
-                              " does not split into num_outputs=", parts,
-                              " equal parts"));
+    throw Error(formatMessage("axis ", axis, " of extent ", extent,
+                              " does not split into ", parts, " equal parts"));
   const int64_t step = extent / parts;
   const bool squeeze = attrs.getBool("squeeze_axis");
   if (squeeze && step != 1)
-    throw Error(formatMessage(op, ": squeeze_axis needs parts of extent 1, "
-                                  "got ",
-                              step));
+    throw Error(
+        formatMessage("squeeze_axis needs parts of extent 1, got ", step));
   if (!outs.empty() && static_cast<int64_t>(outs.size()) != parts)
-    throw Error(formatMessage(op, ": out expected ", parts, " NDArrays, got ",
-                              outs.size()));
+    throw Error(
+        formatMessage("out expected ", parts, " NDArrays, got ", outs.size()));
   std::vector<NDArray> results;
   for (int64_t i = 0; i < parts; ++i) {
     NDArray part = call("slice_axis", {data},
@@ -126,7 +126,8 @@ std::vector<NDArray> splitChannels(const std::vector<NDArray> &in,
                          {"end", std::to_string((i + 1) * step)}});
     if (squeeze)
       part = call("squeeze", {part}, {{"axis", std::to_string(axis)}});
-    results.push_back(outs.empty() ? part
+    // Copies, as MXNet's split: the parts never share data's memory.
+    results.push_back(outs.empty() ? call("_copy", {part})
                                    : invokeOp("_copy", {part}, {}, outs[i]));
   }
   return results;

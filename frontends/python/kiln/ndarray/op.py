@@ -42,44 +42,4 @@ def _two_outs(op, out):
     return out[0], out[1]
 
 
-def split(data, num_outputs, axis=1, squeeze_axis=False, out=None, name=None):
-    """data cut into num_outputs equal parts along axis: a list of arrays,
-    or the one array when num_outputs is 1 (MXNet's split/SliceChannel).
 
-    squeeze_axis drops the split axis (each part must then have extent 1).
-    Raises MXNetError when axis is out of range or the extent does not
-    divide evenly."""
-    rank = data.ndim
-    if not -rank <= axis < rank:
-        raise MXNetError("split: axis %d is out of range for an array of rank %d"
-                         % (axis, rank))
-    axis %= rank
-    extent = data.shape[axis]
-    if num_outputs < 1 or extent % num_outputs:
-        raise MXNetError("split: axis %d of extent %d does not split into %d "
-                         "equal parts" % (axis, extent, num_outputs))
-    step = extent // num_outputs
-    if squeeze_axis and step != 1:
-        raise MXNetError("split: squeeze_axis needs parts of extent 1, got %d"
-                         % step)
-    if out is not None:
-        outs = [out] if not isinstance(out, (list, tuple)) else list(out)
-        if len(outs) != num_outputs:
-            raise MXNetError("split: out expected %d NDArrays, got %d"
-                             % (num_outputs, len(outs)))
-    parts = []
-    for index in range(num_outputs):
-        part = slice_axis(data, axis=axis, begin=index * step,  # noqa: F821
-                          end=(index + 1) * step)
-        if squeeze_axis:
-            part = squeeze(part, axis=axis)  # noqa: F821
-        if out is not None:
-            # Written into the given array, which is what comes back (MXNet).
-            part = identity(part, out=outs[index])  # noqa: F821
-        parts.append(part)
-    return parts[0] if num_outputs == 1 else parts
-
-
-SliceChannel = split
-
-__all__ += ["split", "SliceChannel"]
