@@ -1,0 +1,19 @@
+"""mx.sym: symbolic graphs, laid out as MXNet 1.9.1's mxnet.symbol package.
+
+    symbol    Symbol, var/Variable, Group, load/load_json and the
+              hand-written functions (pow, maximum, zeros, arange, ...)
+    op        the registry's public operators as Symbol functions
+    _internal the registry's '_' operators
+    random, linalg, contrib, image   the registry's operators by prefix
+
+mx.sym.<name> re-exports op, then symbol, as MXNet's does.
+"""
+from . import _internal, op, symbol, random, linalg, contrib, image
+from .op import *  # noqa: F401,F403
+from .symbol import *  # noqa: F401,F403
+
+globals().update({_name: getattr(_internal, _name)
+                  for _name in _internal.__all__})
+
+__all__ = op.__all__ + symbol.__all__ + ["random", "linalg", "contrib",
+                                         "image", "op", "symbol"]

@@ -1,0 +1,98 @@
+"""mx.sym.<op> from kiln's operator registry, as _op_gen makes mx.nd.<op>.
+
+Each function takes input symbols (positionally, or by input name), the
+operator's attributes (Python values, sent as MXNet strings), `name` (else
+automatic from the op name under mx.name's manager) and `attr` (user
+attributes, merged with mx.AttrScope's). Inputs left out become variables
+named <name>_<input> (fullyconnected0_weight), as in MXNet.
+"""
+from .. import _core
+from .._op_gen import _dtype_names, module_of
+from ..base import MXNetError
+from . import symbol as _symbol
+
+
+def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
+                         module):
+    """The mx.sym function for the registry operator `op_name`."""
+    variadic = len(input_names) == 1 and input_names[0].startswith("*")
+    names = [input_name.rstrip("?") for input_name in input_names]
+    attr_names = [attr for attr, _ in attr_specs]
+
+    def operator(*args, **kwargs):
+        name = kwargs.pop("name", None)
+        attr = kwargs.pop("attr", None)
+        kwargs.pop("out", None)
+        positional, named, params = {}, {}, {}
+        if variadic:
+            symbols = list(args)
+            given = kwargs.pop(names[0][1:], None)
+            if given is not None:
+                symbols.extend(given if isinstance(given, (list, tuple))
+                               else [given])
+            for index, value in enumerate(symbols):
+                if not isinstance(value, _symbol.Symbol):
+                    raise TypeError("%s: positional arguments must be "
+                                    "Symbols, got %s for input %d"
+                                    % (op_name, type(value).__name__, index))
+                positional[index] = value
+            kwargs.setdefault("num_args", len(symbols))
+        else:
+            # Positional values are the inputs, then the attributes in
+            # order, as MXNet's generated signatures (reshape(x, (2, 2))).
+            for index, value in enumerate(args[:len(names)]):
+                if value is None:
+                    continue
+                if not isinstance(value, _symbol.Symbol):
+                    raise TypeError("%s: input '%s' expected a Symbol, got "
+                                    "%s" % (op_name, names[index],
+                                            type(value).__name__))
+                positional[index] = value
+            extra = args[len(names):]
+            if len(extra) > len(attr_names):
+                raise TypeError("%s() takes at most %d positional arguments "
+                                "(%d given)" % (op_name, len(names) +
+                                                len(attr_names), len(args)))
+            for attr_name, value in zip(attr_names, extra):
+                if attr_name in kwargs:
+                    raise TypeError("%s() got multiple values for argument "
+                                    "'%s'" % (op_name, attr_name))
+                kwargs[attr_name] = value
+        for key, value in list(kwargs.items()):
+            if isinstance(value, _symbol.Symbol):
+                named[key] = value
+            elif value is not None:
+                params[key] = value
+        if not attr_names and not variadic:
+            # As MXNet: operators without parameters ignore unknown keys.
+            params = {}
+        _dtype_names(params)
+        strings = {key: _symbol._attr_string(value)
+                   for key, value in params.items()}
+        return _symbol._compose_node(op_name, positional, named, strings,
+                                     name, attr, op_name.lower())
+
+    operator.__name__ = operator.__qualname__ = func_name
+    operator.__doc__ = "%s(%s)\n\n%s\n\nReturns a Symbol. Attributes: %s" % (
+        func_name, ", ".join(names + attr_names + ["name", "attr"]), doc,
+        ", ".join(attr_names) or "none")
+    operator.__module__ = module
+    return operator
+
+
+def populate(namespace, submodule):
+    """Defines in `namespace` every registry operator module_of puts in
+    `submodule`; returns their names."""
+    names = []
+    for name, input_names, attr_specs, doc in _core.list_ops():
+        where, func_name = module_of(name)
+        if where != submodule:
+            continue
+        namespace[func_name] = make_symbol_operator(
+            name, input_names, attr_specs, doc, func_name,
+            namespace.get("__name__"))
+        names.append(func_name)
+    return names
+
+
+__all__ = ["make_symbol_operator", "populate", "MXNetError"]

@@ -1,0 +1,5 @@
+"""mx.sym.op: the registry's operators that MXNet puts in
+mxnet.symbol.op, as Symbol functions (see kiln.symbol._gen)."""
+from ._gen import populate as _populate
+
+__all__ = _populate(globals(), "op")

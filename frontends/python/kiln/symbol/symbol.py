@@ -1,0 +1,1050 @@
+"""Symbol: MXNet 1.9.1's symbolic graphs (mxnet.symbol.symbol).
+
+A Symbol is a list of outputs of graph nodes. A node is a variable (an
+argument or auxiliary state the caller binds) or an operator of kiln's
+registry with its attributes in MXNet's string forms. The registry says
+what each node has (``_core.symbol_interface``: input names, auxiliary
+states, output names) and infers shapes and types one node at a time
+(``_core.infer_node``: parameter shapes from the data's, output shapes by
+running the op in shape-only mode), so a symbol and ``mx.nd`` can never
+disagree on what an operator accepts.
+
+    data = mx.sym.var('data')
+    fc = mx.sym.FullyConnected(data, num_hidden=10, name='fc')
+    fc.list_arguments()            # ['data', 'fc_weight', 'fc_bias']
+    fc.infer_shape(data=(32, 784)) # ([(32, 784), (10, 784), (10,)], [(32, 10)], [])
+    exe = fc.simple_bind(mx.cpu(), data=(32, 784))
+
+Graphs are saved in MXNet's JSON layout (``tojson``/``save``, read by
+``load``/``load_json``), which Apache MXNet 1.x reads and writes too.
+"""
+import copy as _copy
+import json as _json
+import numbers as _numbers
+import warnings as _warnings
+
+import numpy as _np
+
+from .. import _core
+from ..attribute import AttrScope
+from ..base import MXNetError, string_types
+from ..context import Context, current_context
+from .. import name as _name_module
+from .._op_gen import attr_string as _attr_string
+
+__all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json",
+           "pow", "power", "maximum", "minimum", "hypot", "zeros", "ones",
+           "full", "arange", "linspace", "eye", "histogram", "split_v2"]
+
+# MXNet's type flags, as __dtype__ attributes and its JSON record dtypes.
+_DTYPE_TO_FLAG = {"float32": 0, "float64": 1, "float16": 2, "uint8": 3,
+                  "int32": 4, "int8": 5, "int64": 6, "bool": 7,
+                  "bfloat16": 12}
+_FLAG_TO_DTYPE = {flag: name for name, flag in _DTYPE_TO_FLAG.items()}
+
+# The MXNet version kiln's JSON files claim (1.9.1), as MXNet writes it.
+_MXNET_VERSION = 10901
+
+
+# Attributes MXNet stores as __key__ when set by their plain name (AttrScope,
+# _set_attr) and lists by both names.
+_HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring",
+                "mirror_stage", "profiler_scope")
+
+
+def _hidden(key):
+    """`key` as stored: __key__ for MXNet's hidden keys, else unchanged."""
+    return "__%s__" % key if key in _HIDDEN_KEYS else key
+
+
+def _is_user_attr(key):
+    """Attributes the user sets (__shape__, __lr_mult__, __ctx_group__) as
+    opposed to the operator's own parameters."""
+    return key.startswith("__") and key.endswith("__") and len(key) > 4
+
+
+class _Node(object):
+    """One node of a graph: a variable (op None) or an operator."""
+    __slots__ = ("op", "name", "attrs", "inputs", "input_names",
+                 "aux_names", "output_names", "input_inits")
+
+    def __init__(self, op, name, attrs, inputs=()):
+        self.op = op
+        self.name = name
+        self.attrs = dict(attrs)
+        self.inputs = list(inputs)
+        if op is None:
+            self.input_names, self.aux_names = [], []
+            self.output_names = [name]
+            self.input_inits = {}
+        else:
+            try:
+                (self.input_names, self.aux_names, self.output_names,
+                 self.input_inits) = _core.symbol_interface(op, self.params())
+            except MXNetError as error:
+                raise MXNetError("%s (node '%s'): %s" % (op, name, error))
+
+    def params(self):
+        """The operator's own parameters (no user attributes)."""
+        return {key: value for key, value in self.attrs.items()
+                if not _is_user_attr(key)}
+
+    def is_variable(self):
+        return self.op is None
+
+    def aux_positions(self):
+        """Indices of the inputs that are auxiliary states."""
+        return [index for index, input_name in enumerate(self.input_names)
+                if input_name in self.aux_names]
+
+
+def _topological(heads):
+    """The nodes reachable from `heads` ([(node, index)]), each after its
+    inputs, inputs in order (MXNet's DFS post-order)."""
+    order, seen = [], set()
+    for head, _ in heads:
+        if id(head) in seen:
+            continue
+        stack = [(head, 0)]
+        seen.add(id(head))
+        while stack:
+            node, next_input = stack.pop()
+            if next_input < len(node.inputs):
+                stack.append((node, next_input + 1))
+                child = node.inputs[next_input][0]
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, 0))
+            else:
+                order.append(node)
+    return order
+
+
+def _aux_variable_ids(nodes):
+    """ids of the variables some operator uses as an auxiliary state."""
+    aux = set()
+    for node in nodes:
+        for position in node.aux_positions() if node.op else ():
+            aux.add(id(node.inputs[position][0]))
+    return aux
+
+
+def _auto_name(name, hint):
+    return _name_module.current().get(name, hint)
+
+
+class Symbol(object):
+    """The outputs of a graph (MXNet's Symbol): one, or several after Group
+    or with a multi-output operator. Immutable except through _set_attr and
+    _compose, as in MXNet."""
+
+    __array_priority__ = 1000.0  # numpy scalars defer to our operators
+
+    def __init__(self, outputs):
+        self._outputs = list(outputs)
+
+    # -- structure ------------------------------------------------------
+    def _nodes(self):
+        return _topological(self._outputs)
+
+    @property
+    def name(self):
+        """The node's name for a single-output symbol, else None."""
+        if len(self._outputs) != 1:
+            return None
+        return self._outputs[0][0].name
+
+    def __len__(self):
+        return len(self._outputs)
+
+    def __iter__(self):
+        return (Symbol([output]) for output in self._outputs)
+
+    def __getitem__(self, index):
+        if isinstance(index, string_types):
+            names = self.list_outputs()
+            matches = [i for i, name in enumerate(names) if name == index]
+            if not matches:
+                raise ValueError("There are no outputs named %s; the outputs "
+                                 "are %s" % (index, names))
+            if len(matches) > 1:
+                raise ValueError("There are multiple outputs named %s"
+                                 % index)
+            index = matches[0]
+        if isinstance(index, slice):
+            return Symbol(self._outputs[index])
+        if not isinstance(index, _numbers.Integral):
+            raise TypeError("Symbol only supports integer index, slice or "
+                            "output name, got %s" % type(index).__name__)
+        if not -len(self._outputs) <= index < len(self._outputs):
+            raise IndexError("Symbol index %d is out of range for %d outputs"
+                             % (index, len(self._outputs)))
+        return Symbol([self._outputs[index]])
+
+    def __repr__(self):
+        if len(self._outputs) == 1:
+            return "<Symbol %s>" % self.name
+        return "<Symbol group [%s]>" % ", ".join(
+            node.name for node, _ in self._outputs)
+
+    __str__ = __repr__
+
+    def __copy__(self):
+        return self._deepcopy()
+
+    def __deepcopy__(self, memo):
+        return self._deepcopy()
+
+    def _deepcopy(self):
+        mapping = {}
+        for node in self._nodes():
+            clone = _Node.__new__(_Node)
+            clone.op, clone.name = node.op, node.name
+            clone.attrs = dict(node.attrs)
+            clone.inputs = [(mapping[id(child)], index)
+                            for child, index in node.inputs]
+            clone.input_names = list(node.input_names)
+            clone.aux_names = list(node.aux_names)
+            clone.output_names = list(node.output_names)
+            clone.input_inits = node.input_inits
+            mapping[id(node)] = clone
+        return Symbol([(mapping[id(node)], index)
+                       for node, index in self._outputs])
+
+    def list_arguments(self):
+        """Names of the arguments (variables that are not auxiliary
+        states), in graph order."""
+        nodes = self._nodes()
+        aux = _aux_variable_ids(nodes)
+        return [node.name for node in nodes
+                if node.is_variable() and id(node) not in aux]
+
+    def list_auxiliary_states(self):
+        """Names of the auxiliary states (BatchNorm's moving_mean, ...)."""
+        nodes = self._nodes()
+        aux = _aux_variable_ids(nodes)
+        return [node.name for node in nodes
+                if node.is_variable() and id(node) in aux]
+
+    def list_inputs(self):
+        """Names of every variable: arguments and auxiliary states."""
+        return [node.name for node in self._nodes() if node.is_variable()]
+
+    def list_outputs(self):
+        """Names of the outputs: a variable's name, or node_output."""
+        names = []
+        for node, index in self._outputs:
+            if node.is_variable():
+                names.append(node.name)
+            else:
+                names.append("%s_%s" % (node.name, node.output_names[index]))
+        return names
+
+    def get_internals(self):
+        """A Symbol of every output of every node, in graph order."""
+        outputs = []
+        for node in self._nodes():
+            outputs.extend((node, index)
+                           for index in range(len(node.output_names)))
+        return Symbol(outputs)
+
+    def get_children(self):
+        """The inputs of the outputs' nodes as one Symbol, or None for a
+        variable."""
+        outputs = []
+        for node, _ in self._outputs:
+            outputs.extend(node.inputs)
+        return Symbol(outputs) if outputs else None
+
+    # -- attributes -----------------------------------------------------
+    def attr(self, key):
+        """The attribute `key` of this single-output symbol's node (user
+        attributes by their plain name too: attr('lr_mult')), or None."""
+        if len(self._outputs) != 1:
+            raise MXNetError("attr: only a single-output symbol has "
+                             "attributes; this one has %d outputs"
+                             % len(self._outputs))
+        attrs = self._outputs[0][0].attrs
+        if key in attrs:
+            return attrs[key]
+        return attrs.get("__%s__" % key)
+
+    @staticmethod
+    def _listed(attrs):
+        listed = dict(attrs)
+        for key, value in attrs.items():
+            if _is_user_attr(key) and key[2:-2] in _HIDDEN_KEYS:
+                listed[key[2:-2]] = value
+        return listed
+
+    def list_attr(self, recursive=False):
+        """The node's attributes (user attributes also by plain name)."""
+        if recursive:
+            raise DeprecationWarning(
+                "Symbol.list_attr with recursive=True has been deprecated. "
+                "Please use attr_dict instead.")
+        if len(self._outputs) != 1:
+            return {}
+        return self._listed(self._outputs[0][0].attrs)
+
+    def attr_dict(self):
+        """{node name: its attributes} for every node that has some."""
+        return {node.name: self._listed(node.attrs)
+                for node in self._nodes() if node.attrs}
+
+    def _set_attr(self, **kwargs):
+        """Sets attributes of the (single) node: user attributes as
+        __key__ unless already so."""
+        for key, value in kwargs.items():
+            if not isinstance(value, string_types):
+                raise ValueError("Set Attr only accepts string values")
+            for node, _ in self._outputs:
+                node.attrs[_hidden(key)] = value
+                if node.op is not None:
+                    # A plain key is an operator parameter: checked as one.
+                    _core.symbol_interface(node.op, node.params())
+
+    # -- composition ----------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        """A copy with variables replaced by symbols: positionally in
+        list_arguments order, or by name."""
+        result = self._deepcopy()
+        result._compose(*args, **kwargs)
+        return result
+
+    def _compose(self, *args, **kwargs):
+        name = kwargs.pop("name", None)
+        if name is not None:
+            for node, _ in self._outputs:
+                if not node.is_variable():
+                    node.name = name
+        if args and kwargs:
+            raise TypeError("compose only accept input Symbols either as "
+                            "positional or keyword arguments, not both")
+        for value in list(args) + list(kwargs.values()):
+            if not isinstance(value, Symbol):
+                raise TypeError("Compose expect `Symbol` as arguments, got %s"
+                                % type(value).__name__)
+            if len(value) != 1:
+                raise MXNetError("compose: a symbol with %d outputs cannot "
+                                 "replace a variable" % len(value))
+        nodes = self._nodes()
+        variables = [node for node in nodes if node.is_variable()]
+        if args:
+            arguments = [node for node in variables
+                         if id(node) not in _aux_variable_ids(nodes)]
+            if len(args) > len(arguments):
+                raise MXNetError("compose: %d positional symbols for %d "
+                                 "arguments" % (len(args), len(arguments)))
+            replace = {id(node): value._outputs[0]
+                       for node, value in zip(arguments, args)}
+        else:
+            by_name = {node.name: node for node in variables}
+            unknown = [key for key in kwargs if key not in by_name]
+            if unknown:
+                raise MXNetError("compose: no variable named %s; the "
+                                 "variables are %s"
+                                 % (unknown[0], [n.name for n in variables]))
+            replace = {id(by_name[key]): value._outputs[0]
+                       for key, value in kwargs.items()}
+        for node in nodes:
+            node.inputs = [replace.get(id(child), (child, index))
+                           for child, index in node.inputs]
+        self._outputs = [replace.get(id(node), (node, index))
+                         for node, index in self._outputs]
+
+    # -- inference ------------------------------------------------------
+    def _infer(self, known_shapes, known_dtypes, default_dtype="float32"):
+        """Fixed-point inference over the graph: {id(node), index} ->
+        shape/dtype, from the variables' given shapes and __shape__ and
+        __dtype__ attributes. Variables of unknown type count as
+        `default_dtype` (float32 for shape inference, as MXNet's)."""
+        nodes = self._nodes()
+        shapes, dtypes = {}, {}
+        for node in nodes:
+            if not node.is_variable():
+                continue
+            key = (id(node), 0)
+            shape = known_shapes.get(node.name)
+            if shape is None and "__shape__" in node.attrs:
+                shape = _parse_shape(node.attrs["__shape__"])
+            if shape is not None:
+                shapes[key] = tuple(int(extent) for extent in shape)
+            dtype = known_dtypes.get(node.name)
+            if dtype is None and "__dtype__" in node.attrs:
+                dtype = _FLAG_TO_DTYPE.get(int(node.attrs["__dtype__"]))
+            if dtype is None:
+                dtype = default_dtype
+            if dtype is not None:
+                dtypes[key] = _np.dtype(dtype).name
+        changed = True
+        while changed:
+            changed = False
+            for node in nodes:
+                if node.is_variable():
+                    continue
+                input_keys = [(id(child), index)
+                              for child, index in node.inputs]
+                outputs_known = all((id(node), index) in shapes and
+                                    _known(shapes[(id(node), index)])
+                                    for index in range(
+                                        len(node.output_names)))
+                inputs_known = all(_known(shapes.get(key))
+                                   for key in input_keys)
+                if outputs_known and inputs_known:
+                    continue
+                try:
+                    inputs, outputs = _core.infer_node(
+                        node.op, node.params(),
+                        [shapes.get(key) for key in input_keys],
+                        [dtypes.get(key) for key in input_keys], False)
+                except MXNetError as error:
+                    raise MXNetError(
+                        "Error in operator %s: %s" % (node.name, error))
+                for key, (shape, dtype) in zip(input_keys, inputs):
+                    if shape is not None and shapes.get(key) != shape:
+                        shapes[key] = shape
+                        changed = True
+                    if dtype is not None and dtypes.get(key) != dtype:
+                        dtypes[key] = dtype
+                        changed = True
+                for index, (shape, dtype) in enumerate(outputs):
+                    key = (id(node), index)
+                    if shapes.get(key) != shape:
+                        shapes[key] = shape
+                        changed = True
+                    if dtypes.get(key) != dtype:
+                        dtypes[key] = dtype
+                        changed = True
+        return nodes, shapes, dtypes
+
+    def _given(self, args, kwargs, what):
+        """{argument name: value} from positional (list_arguments order) or
+        keyword arguments, None values left out."""
+        if args and kwargs:
+            raise ValueError("Can only specify known argument %s either by "
+                             "positional or kwargs way." % what)
+        if args:
+            arguments = self.list_arguments()
+            return {name: value for name, value in zip(arguments, args)
+                    if value is not None}
+        inputs = set(self.list_inputs())
+        for key in kwargs:
+            if key not in inputs:
+                raise MXNetError("%s: there is no argument or auxiliary "
+                                 "state named '%s'; they are %s"
+                                 % (what, key, sorted(inputs)))
+        return {key: value for key, value in kwargs.items()
+                if value is not None}
+
+    def _shape_lists(self, nodes, shapes):
+        aux = _aux_variable_ids(nodes)
+        args = [shapes.get((id(node), 0)) for node in nodes
+                if node.is_variable() and id(node) not in aux]
+        auxs = [shapes.get((id(node), 0)) for node in nodes
+                if node.is_variable() and id(node) in aux]
+        outs = [shapes.get((id(node), index)) for node, index in self._outputs]
+        return args, outs, auxs
+
+    def infer_shape_partial(self, *args, **kwargs):
+        """(argument shapes, output shapes, auxiliary shapes) as far as
+        they can be told; unknown shapes are () and unknown extents 0, as
+        in MXNet 1.x."""
+        given = self._given(args, kwargs, "infer_shape")
+        nodes, shapes, _ = self._infer(given, {})
+        lists = self._shape_lists(nodes, shapes)
+        return tuple([tuple(shape) if shape is not None else ()
+                      for shape in shapes_list] for shapes_list in lists)
+
+    def infer_shape(self, *args, **kwargs):
+        """(argument shapes, output shapes, auxiliary shapes) given some
+        arguments' shapes (positional in list_arguments order, or by name;
+        0 marks an unknown extent). (None, None, None), with a warning
+        naming the arguments left unknown, when the graph does not tell
+        them all. MXNetError, naming the operator, when shapes disagree."""
+        given = self._given(args, kwargs, "infer_shape")
+        nodes, shapes, _ = self._infer(given, {})
+        arg_shapes, out_shapes, aux_shapes = self._shape_lists(nodes, shapes)
+        unknown = [(name, tuple(shape) if shape is not None else ())
+                   for name, shape in zip(self.list_arguments(), arg_shapes)
+                   if not _known(shape)]
+        if unknown or not all(_known(shape) for shape in
+                              out_shapes + aux_shapes):
+            _warnings.warn("Cannot decide shape for the following arguments "
+                           "(0s in shape means unknown dimensions). Consider "
+                           "providing them as input:\n\t%s"
+                           % "\n\t".join("%s: %s" % item
+                                         for item in unknown), stacklevel=2)
+            return None, None, None
+        return ([tuple(s) for s in arg_shapes], [tuple(s) for s in out_shapes],
+                [tuple(s) for s in aux_shapes])
+
+    def infer_type(self, *args, **kwargs):
+        """(argument dtypes, output dtypes, auxiliary dtypes) as numpy types
+        given some arguments' dtypes (positional in list_arguments order,
+        or by name); (None, None, None) when not all can be told."""
+        lists = self.infer_type_partial(*args, **kwargs)
+        if any(value is None for part in lists for value in part):
+            return None, None, None
+        return lists
+
+    def infer_type_partial(self, *args, **kwargs):
+        """infer_type, with None for the types it cannot tell."""
+        given = self._given(args, kwargs, "infer_type")
+        dtypes = {name: _np.dtype(value).name for name, value in given.items()}
+        nodes, _, inferred = self._infer_types(dtypes)
+        aux = _aux_variable_ids(nodes)
+        variables = [node for node in nodes if node.is_variable()]
+
+        def as_type(key):
+            name = inferred.get(key)
+            return None if name is None else _np.dtype(name).type
+        return ([as_type((id(n), 0)) for n in variables if id(n) not in aux],
+                [as_type((id(n), i)) for n, i in self._outputs],
+                [as_type((id(n), 0)) for n in variables if id(n) in aux])
+
+    def _infer_types(self, dtypes):
+        """Types through the graph: by shape inference where shapes are
+        known, else an input's type (MXNet's default rule)."""
+        try:
+            nodes, shapes, inferred = self._infer({}, dtypes, None)
+        except MXNetError:
+            nodes, shapes, inferred = self._nodes(), {}, {}
+        for node in nodes:
+            if node.is_variable():
+                key = (id(node), 0)
+                if key not in inferred:
+                    if node.name in dtypes:
+                        inferred[key] = dtypes[node.name]
+                    elif "__dtype__" in node.attrs:
+                        inferred[key] = _FLAG_TO_DTYPE.get(
+                            int(node.attrs["__dtype__"]))
+        changed = True
+        while changed:
+            changed = False
+            for node in nodes:
+                if node.is_variable():
+                    continue
+                keys = [(id(child), index) for child, index in node.inputs]
+                known = [inferred[key] for key in keys if key in inferred]
+                if not known:
+                    continue
+                for key in keys:
+                    if key not in inferred:
+                        inferred[key] = known[0]
+                        changed = True
+                for index in range(len(node.output_names)):
+                    if (id(node), index) not in inferred:
+                        inferred[(id(node), index)] = known[0]
+                        changed = True
+        return nodes, shapes, inferred
+
+    # -- serialization --------------------------------------------------
+    def tojson(self, remove_amp_cast=True):
+        """The graph in MXNet's JSON layout (nodes, arg_nodes,
+        node_row_ptr, heads, attrs)."""
+        return _json.dumps(self._json_object(), indent=2)
+
+    def _json_object(self):
+        nodes = self._nodes()
+        index_of = {id(node): index for index, node in enumerate(nodes)}
+        entries, row_ptr = [], [0]
+        for node in nodes:
+            entry = {"op": node.op if node.op else "null", "name": node.name}
+            if node.attrs:
+                entry["attrs"] = dict(sorted(node.attrs.items()))
+            aux = set(node.aux_positions()) if node.op else set()
+            entry["inputs"] = [[index_of[id(child)], index,
+                                1 if position in aux else 0]
+                               for position, (child, index)
+                               in enumerate(node.inputs)]
+            entries.append(entry)
+            row_ptr.append(row_ptr[-1] + len(node.output_names))
+        return {"nodes": entries,
+                "arg_nodes": [index for index, node in enumerate(nodes)
+                              if node.is_variable()],
+                "node_row_ptr": row_ptr,
+                "heads": [[index_of[id(node)], index, 0]
+                          for node, index in self._outputs],
+                "attrs": {"mxnet_version": ["int", _MXNET_VERSION]}}
+
+    def save(self, fname, remove_amp_cast=True):
+        """Writes tojson() to the file `fname` (MXNet's -symbol.json)."""
+        if not isinstance(fname, string_types):
+            raise TypeError("fname needs to be a string")
+        with open(fname, "w") as handle:
+            handle.write(self.tojson())
+
+    def debug_str(self):
+        """A readable listing of the graph, as MXNet's debug_str."""
+        lines = ["Symbol Outputs:"]
+        for index, (node, out) in enumerate(self._outputs):
+            lines.append("\toutput[%d]=%s(%d)" % (index, node.name, out))
+        for node in self._nodes():
+            if node.is_variable():
+                lines.append("Variable:%s" % node.name)
+                continue
+            lines.append("--------------------")
+            lines.append("Op:%s, Name=%s" % (node.op, node.name))
+            lines.append("Inputs:")
+            aux = set(node.aux_positions())
+            for position, (child, index) in enumerate(node.inputs):
+                suffix = (" version=%d" % (1 if position in aux else 0)
+                          if child.is_variable() else "")
+                lines.append("\targ[%d]=%s(%d)%s" % (position, child.name,
+                                                     index, suffix))
+            if node.attrs:
+                lines.append("Attrs:")
+                for key, value in sorted(node.attrs.items()):
+                    lines.append("\t%s=%s" % (key, value))
+        return "\n".join(lines) + "\n"
+
+    # -- execution ------------------------------------------------------
+    def simple_bind(self, ctx=None, grad_req="write", type_dict=None,
+                    stype_dict=None, group2ctx=None, shared_arg_names=None,
+                    shared_exec=None, shared_buffer=None, **kwargs):
+        """An Executor with arrays allocated for the shapes given in kwargs
+        (the others inferred); see kiln.executor.Executor.simple_bind."""
+        from ..executor import Executor
+        return Executor._simple_bind(self, ctx, grad_req, type_dict,
+                                     shared_exec, shared_buffer, kwargs,
+                                     shared_arg_names)
+
+    def bind(self, ctx=None, args=None, args_grad=None, grad_req="write",
+             aux_states=None, group2ctx=None, shared_exec=None):
+        """An Executor over the given arrays (lists in list_arguments order
+        or dicts by name)."""
+        from ..executor import Executor
+        return Executor(self, ctx, args, args_grad, grad_req, aux_states)
+
+    def _bind(self, *args, **kwargs):
+        return self.bind(*args, **kwargs)
+
+    def eval(self, ctx=None, **kwargs):
+        """The outputs (a list of NDArrays) for the arguments in kwargs."""
+        return self.bind(ctx, kwargs, grad_req="null").forward()
+
+    # -- arithmetic -----------------------------------------------------
+    def _binary(self, other, op, scalar_op, reflected_scalar_op=None,
+                reflected=False):
+        if isinstance(other, Symbol):
+            return _create(op, [other, self] if reflected else [self, other],
+                           {})
+        if isinstance(other, _numbers.Number):
+            name = reflected_scalar_op if reflected else scalar_op
+            return _create(name, [self], {"scalar": other})
+        raise TypeError("type %s not supported" % type(other).__name__)
+
+    def __add__(self, other):
+        return self._binary(other, "_Plus", "_PlusScalar")
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._binary(other, "_Minus", "_MinusScalar")
+
+    def __rsub__(self, other):
+        return self._binary(other, "_Minus", "_MinusScalar",
+                            "_RMinusScalar", reflected=True)
+
+    def __mul__(self, other):
+        return self._binary(other, "_Mul", "_MulScalar")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self._binary(other, "_Div", "_DivScalar")
+
+    def __rtruediv__(self, other):
+        return self._binary(other, "_Div", "_DivScalar", "_RDivScalar",
+                            reflected=True)
+
+    __div__, __rdiv__ = __truediv__, __rtruediv__
+
+    def __mod__(self, other):
+        return self._binary(other, "_Mod", "_ModScalar")
+
+    def __rmod__(self, other):
+        return self._binary(other, "_Mod", "_ModScalar", "_RModScalar",
+                            reflected=True)
+
+    def __pow__(self, other):
+        return self._binary(other, "_Power", "_PowerScalar")
+
+    def __rpow__(self, other):
+        return self._binary(other, "_Power", "_PowerScalar",
+                            "_RPowerScalar", reflected=True)
+
+    def __neg__(self):
+        return self.__mul__(-1.0)
+
+    def __abs__(self):
+        return _create("abs", [self], {})
+
+    def __eq__(self, other):
+        return self._binary(other, "_equal", "_equal_scalar")
+
+    def __ne__(self, other):
+        return self._binary(other, "_not_equal", "_not_equal_scalar")
+
+    def __gt__(self, other):
+        return self._binary(other, "_greater", "_greater_scalar")
+
+    def __ge__(self, other):
+        return self._binary(other, "_greater_equal", "_greater_equal_scalar")
+
+    def __lt__(self, other):
+        return self._binary(other, "_lesser", "_lesser_scalar")
+
+    def __le__(self, other):
+        return self._binary(other, "_lesser_equal", "_lesser_equal_scalar")
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise NotImplementedError("The truth value of a Symbol is not "
+                                  "defined")
+
+    __nonzero__ = __bool__
+
+    def __getattr__(self, name):
+        # Fluent methods (sym.reshape(...), sym.sum(...)) are the
+        # registry's operators applied to this symbol, as in MXNet.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from . import op as _op
+        function = getattr(_op, name, None)
+        if function is None:
+            raise AttributeError("'Symbol' object has no attribute '%s'"
+                                 % name)
+        return lambda *args, **kwargs: function(self, *args, **kwargs)
+
+
+def _known(shape):
+    return shape is not None and len(shape) >= 0 and all(
+        extent > 0 for extent in shape) if shape is not None else False
+
+
+def _parse_shape(text):
+    text = text.strip()
+    if text in ("()", "[]", ""):
+        return ()
+    inner = text.strip("()[]")
+    return tuple(int(part) for part in inner.split(",") if part.strip())
+
+
+def _create(op, inputs, attrs, name=None, attr=None, hint=None):
+    """A node of `op` over the symbols `inputs` (all of them; missing ones
+    become variables named <name>_<input>) with `attrs` in Python form."""
+    params = {key: _attr_string(value) for key, value in attrs.items()
+              if value is not None}
+    return _compose_node(op, dict(enumerate(inputs)), {}, params, name, attr,
+                         hint)
+
+
+def _compose_node(op, positional, named, params, name, attr, hint):
+    """The node of `op` with inputs given by position ({index: Symbol}) and
+    by input name, its parameters (MXNet strings), its name (automatic
+    from `hint` when None) and user attributes (merged with AttrScope's)."""
+    canonical = _core.canonical_op_name(op)
+    hint = hint or op.lower()
+    name = _auto_name(name, hint)
+    scope = AttrScope._current_scope_attrs(attr) if hasattr(
+        AttrScope, "_current_scope_attrs") else _scope_attrs(attr)
+    attrs = dict(params)
+    for key, value in scope.items():
+        attrs[_hidden(key)] = value
+    node = _Node(canonical, name, attrs)
+    inputs = []
+    for position, input_name in enumerate(node.input_names):
+        symbol = positional.get(position)
+        if symbol is None:
+            symbol = named.get(input_name)
+        if symbol is None:
+            variable_attrs = dict(attrs)
+            if input_name in node.input_inits:
+                variable_attrs["__init__"] = node.input_inits[input_name]
+            inputs.append((_Node(None, "%s_%s" % (name, input_name),
+                                 variable_attrs), 0))
+            continue
+        if not isinstance(symbol, Symbol):
+            raise TypeError("%s: input '%s' expected a Symbol, got %s"
+                            % (op, input_name, type(symbol).__name__))
+        if len(symbol) != 1:
+            raise MXNetError("%s: input '%s' is a symbol with %d outputs; "
+                             "pick one (sym[i])" % (op, input_name,
+                                                    len(symbol)))
+        inputs.append(symbol._outputs[0])
+    extra = [key for key in positional if key >= len(node.input_names)]
+    if extra:
+        raise MXNetError("%s: expected at most %d input symbols, got %d"
+                         % (op, len(node.input_names), len(positional)))
+    unknown = [key for key in named if key not in node.input_names]
+    if unknown:
+        raise MXNetError("%s: unknown input '%s'; its inputs are %s"
+                         % (op, unknown[0], node.input_names))
+    node.inputs = inputs
+    return Symbol([(node, index) for index in range(len(node.output_names))])
+
+
+def _scope_attrs(attr):
+    from .. import attribute
+    return attribute.current().get(attr)
+
+
+def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None,
+        init=None, stype=None, profiler_scope=None, **kwargs):
+    """A variable (an argument to bind): `shape` (tuple, 0 = unknown
+    extent), `dtype`, `lr_mult`/`wd_mult`, `init` (an Initializer or its
+    dumps() string) and `attr` are recorded as MXNet's __shape__,
+    __dtype__, __lr_mult__, __wd_mult__, __init__ attributes. Extra keyword
+    attributes must be __dunder__ names (ValueError otherwise)."""
+    if not isinstance(name, string_types):
+        raise TypeError("Expect a string for variable `name`")
+    attrs = {}
+    for key, value in _scope_attrs(attr).items():
+        attrs[_hidden(key)] = value
+    if shape is not None:
+        attrs["__shape__"] = str(tuple(shape))
+    if lr_mult is not None:
+        attrs["__lr_mult__"] = str(lr_mult)
+    if wd_mult is not None:
+        attrs["__wd_mult__"] = str(wd_mult)
+    if dtype is not None:
+        attrs["__dtype__"] = str(_DTYPE_TO_FLAG[_np.dtype(dtype).name])
+    if init is not None:
+        if not isinstance(init, string_types):
+            init = init.dumps()
+        attrs["__init__"] = init
+    if stype is not None:
+        attrs["__storage_type__"] = str({"default": 0, "row_sparse": 1,
+                                         "csr": 2}[stype])
+    if profiler_scope is not None:
+        attrs["__profiler_scope__"] = profiler_scope
+    for key, value in kwargs.items():
+        if not _is_user_attr(key):
+            raise ValueError("Attribute name=%s is not supported. Additional "
+                             "attributes must start and end with double "
+                             "underscores, e.g, __yourattr__" % key)
+        attrs[key] = str(value)
+    return Symbol([(_Node(None, name, attrs), 0)])
+
+
+Variable = var
+
+
+def Group(symbols, create_fn=Symbol):
+    """One Symbol with the outputs of every symbol in `symbols`."""
+    if not symbols or any(not isinstance(s, Symbol) for s in symbols):
+        raise TypeError("Expected a list of symbols as input")
+    outputs = []
+    for symbol in symbols:
+        outputs.extend(symbol._outputs)
+    return create_fn(outputs)
+
+
+def load_json(json_str):
+    """The Symbol of MXNet-layout JSON text (tojson, -symbol.json)."""
+    if not isinstance(json_str, string_types):
+        raise TypeError("fname required to be string")
+    try:
+        graph = _json.loads(json_str)
+    except ValueError as error:
+        raise MXNetError("load_json: the text is not valid JSON: %s" % error)
+    return _from_json_object(graph)
+
+
+def load(fname):
+    """The Symbol saved in the file `fname` (MXNet's -symbol.json)."""
+    if not isinstance(fname, string_types):
+        raise TypeError("fname need to be string")
+    try:
+        with open(fname) as handle:
+            text = handle.read()
+    except (IOError, OSError) as error:
+        raise MXNetError("load: cannot read symbol file '%s': %s"
+                         % (fname, error))
+    return load_json(text)
+
+
+def _from_json_object(graph):
+    def fail(message):
+        raise MXNetError("load_json: %s" % message)
+
+    if not isinstance(graph, dict) or not isinstance(graph.get("nodes"),
+                                                     list):
+        fail("expected an object with a 'nodes' list")
+    version = graph.get("attrs", {}).get("mxnet_version") if isinstance(
+        graph.get("attrs"), dict) else None
+    if version is not None:
+        if (not isinstance(version, list) or len(version) != 2 or
+                not isinstance(version[1], int)):
+            fail("attrs.mxnet_version expected [\"int\", version], got %r"
+                 % (version,))
+        if version[1] >= 20000:
+            fail("the graph was written by MXNet %d.%d.%d; kiln reads "
+                 "MXNet 1.x graphs" % (version[1] // 10000,
+                                       version[1] // 100 % 100,
+                                       version[1] % 100))
+    nodes = []
+    for index, entry in enumerate(graph["nodes"]):
+        if not isinstance(entry, dict):
+            fail("node %d is not an object" % index)
+        op, name = entry.get("op"), entry.get("name")
+        if not isinstance(op, string_types) or not isinstance(
+                name, string_types):
+            fail("node %d needs string 'op' and 'name'" % index)
+        attrs = {}
+        # MXNet 0.x wrote 'param' (op parameters) and 'attr' (user
+        # attributes); 1.x writes 'attrs'.
+        for key in ("param", "attr", "attrs"):
+            values = entry.get(key, {})
+            if not isinstance(values, dict):
+                fail("node %d ('%s'): '%s' is not an object"
+                     % (index, name, key))
+            for attr_key, value in values.items():
+                attrs[str(attr_key)] = str(value)
+        raw_inputs = entry.get("inputs", [])
+        if not isinstance(raw_inputs, list):
+            fail("node %d ('%s'): 'inputs' is not a list" % (index, name))
+        inputs = []
+        for item in raw_inputs:
+            if (not isinstance(item, list) or len(item) not in (2, 3) or
+                    not all(isinstance(v, int) and not isinstance(v, bool)
+                            for v in item)):
+                fail("node %d ('%s'): input %r is not [node, index, "
+                     "version]" % (index, name, item))
+            source, output = item[0], item[1]
+            if not 0 <= source < index:
+                fail("node %d ('%s'): input refers to node %d, which does "
+                     "not come before it" % (index, name, source))
+            if not 0 <= output < len(nodes[source].output_names):
+                fail("node %d ('%s'): input refers to output %d of node "
+                     "'%s', which has %d" % (
+                         index, name, output, nodes[source].name,
+                         len(nodes[source].output_names)))
+            inputs.append((nodes[source], output))
+        if op == "null":
+            if inputs:
+                fail("node %d ('%s'): a variable has no inputs"
+                     % (index, name))
+            nodes.append(_Node(None, name, attrs))
+            continue
+        if _core_op_exists(op) is False:
+            fail("node %d ('%s'): operator '%s' is not one kiln has"
+                 % (index, name, op))
+        node = _Node(op, name, attrs)
+        if len(inputs) != len(node.input_names):
+            fail("node %d ('%s'): operator %s expects %d inputs (%s), got "
+                 "%d" % (index, name, op, len(node.input_names),
+                         ", ".join(node.input_names), len(inputs)))
+        node.inputs = inputs
+        nodes.append(node)
+    heads = graph.get("heads")
+    if not isinstance(heads, list) or not heads:
+        fail("expected a non-empty 'heads' list")
+    outputs = []
+    for head in heads:
+        if (not isinstance(head, list) or len(head) not in (2, 3) or
+                not all(isinstance(v, int) for v in head) or
+                not 0 <= head[0] < len(nodes) or
+                not 0 <= head[1] < len(nodes[head[0]].output_names)):
+            fail("head %r does not name an output of a node" % (head,))
+        outputs.append((nodes[head[0]], head[1]))
+    return Symbol(outputs)
+
+
+_OP_NAMES = None
+
+
+def _core_op_exists(op):
+    global _OP_NAMES
+    if _OP_NAMES is None:
+        _OP_NAMES = {entry[0] for entry in _core.list_ops()}
+    return op in _OP_NAMES
+
+
+# -- functions MXNet's symbol module defines by hand ----------------------
+def _binary_function(op, scalar_op, reflected_scalar_op, python_function):
+    def function(left, right):
+        if isinstance(left, Symbol) and isinstance(right, Symbol):
+            return _create(op, [left, right], {})
+        if isinstance(left, Symbol):
+            return _create(scalar_op, [left], {"scalar": right})
+        if isinstance(right, Symbol):
+            return _create(reflected_scalar_op, [right], {"scalar": left})
+        return python_function(left, right)
+    return function
+
+
+pow = _binary_function("_Power", "_PowerScalar", "_RPowerScalar",
+                       lambda a, b: a ** b)
+power = pow
+maximum = _binary_function("_Maximum", "_MaximumScalar", "_MaximumScalar",
+                           max)
+minimum = _binary_function("_Minimum", "_MinimumScalar", "_MinimumScalar",
+                           min)
+hypot = _binary_function("_Hypot", "_HypotScalar", "_HypotScalar",
+                         lambda a, b: _np.hypot(a, b))
+
+
+def zeros(shape, dtype=None, **kwargs):
+    """A symbol of zeros of `shape` (MXNet's _zeros)."""
+    return _create("_zeros", [], dict(shape=shape, dtype=dtype or "float32",
+                                      **kwargs))
+
+
+def ones(shape, dtype=None, **kwargs):
+    """A symbol of ones of `shape` (MXNet's _ones)."""
+    return _create("_ones", [], dict(shape=shape, dtype=dtype or "float32",
+                                     **kwargs))
+
+
+def full(shape, val, dtype=None, **kwargs):
+    """A symbol of `val` everywhere in `shape` (MXNet's _full)."""
+    return _create("_full", [], dict(shape=shape, value=val,
+                                     dtype=dtype or "float32", **kwargs))
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False,
+           name=None, dtype=None):
+    """MXNet's arange as a symbol (_arange)."""
+    return _create("_arange", [], dict(start=start, stop=stop, step=step,
+                                       repeat=repeat, dtype=dtype or
+                                       "float32"), name=name)
+
+
+def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
+    """MXNet's linspace as a symbol (_linspace)."""
+    return _create("_linspace", [], dict(start=start, stop=stop, num=num,
+                                         endpoint=endpoint,
+                                         dtype=dtype or "float32"),
+                   name=name)
+
+
+def eye(N, M=0, k=0, dtype=None, **kwargs):
+    """An identity-like matrix symbol (_eye)."""
+    return _create("_eye", [], dict(N=N, M=M, k=k, dtype=dtype or "float32",
+                                    **kwargs))
+
+
+def histogram(a, bins=10, range=None, **kwargs):
+    """MXNet's histogram of a symbol: bins is a count (with range) or a
+    symbol of bin edges."""
+    if isinstance(bins, Symbol):
+        return _create("_histogram", [a, bins], dict(kwargs))
+    if range is None:
+        raise ValueError("null range is not supported in symbol mode")
+    return _create("_histogram", [a], dict(bin_cnt=bins, range=range,
+                                           **kwargs))
+
+
+def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
+    """MXNet's split_v2 as a symbol: equal sections or cut indices."""
+    if isinstance(indices_or_sections, int):
+        return _create("_split_v2", [ary], dict(
+            axis=axis, squeeze_axis=squeeze_axis,
+            sections=indices_or_sections))
+    return _create("_split_v2", [ary], dict(
+        axis=axis, squeeze_axis=squeeze_axis,
+        indices=(0,) + tuple(indices_or_sections)))
