@@ -28,6 +28,20 @@ from . import runtime
 from . import profiler
 from . import autograd
 from . import test_utils
+from . import registry
+from . import initializer
+from . import initializer as init
+from . import lr_scheduler
+from . import optimizer
+from . import metric
+from . import callback
+from . import io
+from . import symbol
+from . import symbol as sym
+from . import executor
+from . import model
+from . import module
+from . import module as mod
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
 # (import mxnet gives this very module). kiln's own release is
@@ -40,4 +54,6 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "np_array", "np_shape", "set_np_shape", "use_np", "use_np_array",
            "use_np_shape", "base", "context", "engine", "util", "nd",
            "ndarray", "name", "attribute", "random", "rnd", "runtime",
-           "profiler", "autograd", "test_utils"]
+           "profiler", "autograd", "test_utils", "registry", "initializer",
+           "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
+           "symbol", "sym", "executor", "model", "module", "mod"]

@@ -1,0 +1,352 @@
+"""Executor: a bound Symbol (MXNet 1.9.1's mxnet.executor.Executor).
+
+An Executor holds the arrays of a Symbol's arguments, their gradients and
+its auxiliary states, and runs the graph over them: forward() evaluates the
+operators in graph order, each through kiln's operator registry and engine
+(so independent branches run concurrently and every op is the same kernel
+mx.nd runs), recording for autograd when gradients are requested;
+backward() differentiates the recorded graph into the gradient arrays,
+honouring grad_req write/add/null per argument. Auxiliary states
+(BatchNorm's moving statistics) are updated in place by their operators.
+
+Not yet the whole-graph compiler of issue #13: the graph is interpreted
+node by node rather than compiled into one planned executable.
+"""
+import numpy as _np
+
+from . import _core
+from . import autograd as _autograd
+from .base import MXNetError, string_types
+from .context import Context, current_context
+from .ndarray import ndarray as _nd
+
+__all__ = ["Executor"]
+
+_GRAD_REQS = ("write", "add", "null")
+
+
+def _as_dict(values, names, what):
+    """`values` (list in `names` order, or dict by name, or None) as a dict;
+    MXNetError for a wrong count or unknown names."""
+    if values is None:
+        return {}
+    if isinstance(values, dict):
+        unknown = [key for key in values if key not in names]
+        if unknown:
+            raise MXNetError("bind: %s has no entry named '%s'; expected "
+                             "names among %s" % (what, unknown[0], names))
+        return dict(values)
+    values = list(values)
+    if len(values) != len(names):
+        raise MXNetError("bind: %s expected %d arrays (%s), got %d"
+                         % (what, len(names), ", ".join(names), len(values)))
+    return dict(zip(names, values))
+
+
+class Executor(object):
+    """A Symbol bound to arrays. Built by Symbol.bind / simple_bind."""
+
+    def __init__(self, symbol, ctx, args, args_grad, grad_req, aux_states):
+        self._symbol = symbol
+        self._ctx = ctx if ctx is not None else current_context()
+        if not isinstance(self._ctx, Context):
+            raise TypeError("bind: ctx expected a Context, got %s"
+                            % type(self._ctx).__name__)
+        self._arg_names = symbol.list_arguments()
+        self._aux_names = symbol.list_auxiliary_states()
+        self._output_names = symbol.list_outputs()
+        arg_dict = _as_dict(args, self._arg_names, "args")
+        missing = [name for name in self._arg_names if name not in arg_dict]
+        if missing:
+            # ValueError with MXNet's words; the list says what is needed.
+            raise ValueError("key `%s` is missing in `args` (bind needs an "
+                             "array for every argument: %s)"
+                             % (missing[0], ", ".join(self._arg_names)))
+        for name, array in arg_dict.items():
+            if not isinstance(array, _nd.NDArray):
+                raise TypeError("bind: argument '%s' expected an NDArray, "
+                                "got %s" % (name, type(array).__name__))
+        self.arg_arrays = [arg_dict[name] for name in self._arg_names]
+        grad_dict = _as_dict(args_grad, self._arg_names, "args_grad")
+        if isinstance(grad_req, string_types):
+            reqs = {name: grad_req for name in self._arg_names}
+        elif isinstance(grad_req, (list, tuple)):
+            reqs = _as_dict(grad_req, self._arg_names, "grad_req")
+        elif isinstance(grad_req, dict):
+            reqs = {name: grad_req.get(name, "null")
+                    for name in self._arg_names}
+        else:
+            raise TypeError("bind: grad_req expected a str, list or dict, "
+                            "got %s" % type(grad_req).__name__)
+        for name, req in reqs.items():
+            if req not in _GRAD_REQS:
+                raise MXNetError("bind: grad_req for '%s' expected 'write', "
+                                 "'add' or 'null', got %r" % (name, req))
+        # Without a gradient array there is nothing to write into; with one
+        # and 'null' it stays listed but untouched, as MXNet.
+        self._grad_reqs = {name: (reqs.get(name, "null")
+                                  if grad_dict.get(name) is not None
+                                  else "null")
+                           for name in self._arg_names}
+        self.grad_arrays = [grad_dict.get(name) for name in self._arg_names]
+        aux_dict = _as_dict(aux_states, self._aux_names, "aux_states")
+        missing = [name for name in self._aux_names if name not in aux_dict]
+        if missing:
+            raise ValueError("key `%s` is missing in `aux_states` (auxiliary "
+                             "states: %s)" % (missing[0],
+                                              ", ".join(self._aux_names)))
+        self.aux_arrays = [aux_dict[name] for name in self._aux_names]
+        # As MXNet, outputs exist from bind on (zeros until forward), so
+        # their shapes can be read before running.
+        self.outputs = []
+        try:
+            shapes = symbol.infer_shape(**{
+                name: array.shape for name, array in
+                list(arg_dict.items()) + list(aux_dict.items())})[1]
+            types = symbol.infer_type(**{
+                name: array.dtype for name, array in arg_dict.items()})[1]
+        except MXNetError:
+            shapes = types = None
+        if shapes is not None and types is not None:
+            self.outputs = [_nd.zeros(shape, ctx=self._ctx, dtype=dtype)
+                            for shape, dtype in zip(shapes, types)]
+        self._heads = None
+        self._monitor_callback = None
+
+    # -- construction ---------------------------------------------------
+    @classmethod
+    def _simple_bind(cls, symbol, ctx, grad_req, type_dict, shared_exec,
+                     shared_buffer, shapes, shared_arg_names=None):
+        arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
+        if arg_shapes is None:
+            partial = symbol.infer_shape_partial(**shapes)[0]
+            unknown = [name for name, shape in zip(symbol.list_arguments(),
+                                                   partial)
+                       if not shape or 0 in shape]
+            raise MXNetError("simple_bind: cannot infer the shapes of %s; "
+                             "give them as keyword arguments"
+                             % ", ".join(unknown))
+        type_dict = dict(type_dict or {})
+        arg_types, _, aux_types = symbol.infer_type(**{
+            key: value for key, value in type_dict.items()
+            if key in symbol.list_inputs()})
+        arg_names = symbol.list_arguments()
+        aux_names = symbol.list_auxiliary_states()
+        if arg_types is None:
+            arg_types = [_np.float32] * len(arg_names)
+            aux_types = [_np.float32] * len(aux_names)
+        shared = {}
+        if shared_exec is not None:
+            # As MXNet: only the arguments named in shared_arg_names (and
+            # the auxiliary states) are the shared executor's arrays.
+            shared.update({name: array for name, array in
+                           shared_exec.arg_dict.items()
+                           if name in (shared_arg_names or ())})
+            shared.update(shared_exec.aux_dict)
+        if shared_buffer is not None:
+            shared.update(shared_buffer)
+
+        def array(name, shape, dtype):
+            existing = shared.get(name)
+            if (existing is not None and existing.shape == tuple(shape) and
+                    existing.dtype == dtype):
+                return existing
+            made = _nd.zeros(shape, ctx=ctx, dtype=dtype)
+            if shared_buffer is not None:
+                shared_buffer[name] = made
+            return made
+        args = [array(name, shape, dtype) for name, shape, dtype
+                in zip(arg_names, arg_shapes, arg_types)]
+        if isinstance(grad_req, string_types):
+            reqs = {name: grad_req for name in arg_names}
+        elif isinstance(grad_req, (list, tuple)):
+            reqs = dict(zip(arg_names, grad_req))
+        else:
+            reqs = {name: grad_req.get(name, "null") for name in arg_names}
+        grads = {name: _nd.zeros(shape, ctx=ctx, dtype=dtype)
+                 for name, shape, dtype in zip(arg_names, arg_shapes,
+                                               arg_types)
+                 if reqs.get(name, "null") != "null"}
+        aux = [array(name, shape, dtype) for name, shape, dtype
+               in zip(aux_names, aux_shapes, aux_types)]
+        return cls(symbol, ctx, args, grads, reqs, aux)
+
+    # -- views ----------------------------------------------------------
+    @property
+    def arg_dict(self):
+        """{argument name: array}."""
+        return dict(zip(self._arg_names, self.arg_arrays))
+
+    @property
+    def grad_dict(self):
+        """{argument name: gradient array, or None where bind gave none}."""
+        return dict(zip(self._arg_names, self.grad_arrays))
+
+    @property
+    def aux_dict(self):
+        """{auxiliary state name: array}."""
+        return dict(zip(self._aux_names, self.aux_arrays))
+
+    @property
+    def output_dict(self):
+        """{output name: array} of the last forward."""
+        return dict(zip(self._output_names, self.outputs))
+
+    # -- running --------------------------------------------------------
+    def forward(self, is_train=False, **kwargs):
+        """Runs the graph; kwargs are copied into the named arguments
+        first. Returns the outputs (also in self.outputs). With is_train
+        and some grad_req other than 'null', records for backward()."""
+        arg_dict = self.arg_dict
+        for name, value in kwargs.items():
+            if name not in arg_dict:
+                raise MXNetError("forward: unknown argument '%s'; the "
+                                 "arguments are %s" % (name, self._arg_names))
+            target = arg_dict[name]
+            if isinstance(value, _nd.NDArray):
+                if value.shape != target.shape:
+                    raise MXNetError("forward: argument '%s' expected shape "
+                                     "%s, got %s" % (name, target.shape,
+                                                     value.shape))
+                value.copyto(target)
+            else:
+                target[:] = value
+        differentiable = [index for index, name in enumerate(self._arg_names)
+                          if self._grad_reqs[name] != "null"]
+        values = {}
+        for name, array in zip(self._arg_names, self.arg_arrays):
+            values[name] = array
+        for name, array in zip(self._aux_names, self.aux_arrays):
+            values[name] = array
+        if is_train and differentiable:
+            # Fresh leaves each run: the gradient buffers are the bound ones.
+            leaves = {}
+            for index in differentiable:
+                name = self._arg_names[index]
+                leaves[name] = self.arg_arrays[index].detach()
+            _autograd.mark_variables(
+                [leaves[self._arg_names[i]] for i in differentiable],
+                [self.grad_arrays[i] for i in differentiable],
+                [self._grad_reqs[self._arg_names[i]] for i in differentiable])
+            values.update(leaves)
+            with _autograd.record(train_mode=True):
+                outputs = self._run(values)
+            self._heads = outputs
+        else:
+            with _autograd.pause(train_mode=bool(is_train)):
+                outputs = self._run(values)
+            self._heads = None
+        self.outputs = outputs
+        return outputs
+
+    def _run(self, variables):
+        """Evaluates the graph's nodes in order over `variables` (by
+        name); returns the outputs."""
+        computed = {}
+        for node in self._symbol._nodes():
+            if node.is_variable():
+                computed[(id(node), 0)] = variables[node.name]
+                continue
+            inputs = [computed[(id(child), index)]
+                      for child, index in node.inputs]
+            params = node.params()
+            if node.input_names and node.input_names[0] == "arg0":
+                params.pop("num_args", None)
+            try:
+                result = _core.invoke(node.op, inputs, params, None, False)
+            except MXNetError as error:
+                raise MXNetError("Error in operator %s: %s"
+                                 % (node.name, error))
+            results = result if isinstance(result, list) else [result]
+            for index, value in enumerate(results):
+                computed[(id(node), index)] = value
+        return [computed[(id(node), index)]
+                for node, index in self._symbol._outputs]
+
+    def backward(self, out_grads=None, is_train=True):
+        """Gradients of the last forward(is_train=True) into the gradient
+        arrays. out_grads: the head gradients (NDArray, list or dict by
+        output name); ones for loss outputs when None."""
+        if self._heads is None:
+            if not any(req != "null" for req in self._grad_reqs.values()):
+                return
+            raise MXNetError("backward: call forward(is_train=True) first")
+        if isinstance(out_grads, (list, tuple)) and not out_grads:
+            out_grads = None  # MXNet's "loss heads": ones
+        if isinstance(out_grads, dict):
+            out_grads = [out_grads.get(name) for name in self._output_names]
+        elif isinstance(out_grads, _nd.NDArray):
+            out_grads = [out_grads]
+        if out_grads is not None and len(out_grads) != len(self._heads):
+            raise MXNetError("backward: expected %d head gradients, got %d"
+                             % (len(self._heads), len(out_grads)))
+        _autograd.backward(self._heads, out_grads, retain_graph=False,
+                           train_mode=is_train)
+        self._heads = None
+
+    # -- parameters -----------------------------------------------------
+    def copy_params_from(self, arg_params, aux_params=None,
+                         allow_extra_params=False):
+        """Copies arrays into the bound arguments and auxiliary states by
+        name; ValueError for unknown names unless allow_extra_params."""
+        arg_dict, aux_dict = self.arg_dict, self.aux_dict
+        for name, array in (arg_params or {}).items():
+            if name in arg_dict:
+                array.astype(arg_dict[name].dtype).copyto(arg_dict[name])
+            elif not allow_extra_params:
+                raise ValueError("Find name \"%s\" that is not in the "
+                                 "arguments" % name)
+        for name, array in (aux_params or {}).items():
+            if name in aux_dict:
+                array.astype(aux_dict[name].dtype).copyto(aux_dict[name])
+            elif not allow_extra_params:
+                raise ValueError("Find name %s that is not in the auxiliary "
+                                 "states" % name)
+
+    def reshape(self, partial_shaping=False, allow_up_sizing=False,
+                **kwargs):
+        """A new Executor for new input shapes sharing this one's arrays
+        where their shapes stay (parameters); others are new arrays."""
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**kwargs)
+        if arg_shapes is None:
+            raise MXNetError("reshape: cannot infer every shape from %s"
+                             % kwargs)
+        args, grads, aux = [], {}, []
+        for name, shape, old, grad in zip(self._arg_names, arg_shapes,
+                                          self.arg_arrays, self.grad_arrays):
+            # Arrays of 'null' arguments are not passed on as gradients.
+            if self._grad_reqs[name] == "null":
+                grad = None
+            if old.shape == tuple(shape):
+                args.append(old)
+                if grad is not None:
+                    grads[name] = grad
+                continue
+            if name not in kwargs and not partial_shaping:
+                raise MXNetError(
+                    "reshape: argument '%s' changes shape from %s to %s; "
+                    "pass partial_shaping=True to allow it"
+                    % (name, old.shape, tuple(shape)))
+            if (_np.prod(shape) > _np.prod(old.shape) and
+                    not allow_up_sizing):
+                raise MXNetError(
+                    "reshape: argument '%s' grows from %s to %s; pass "
+                    "allow_up_sizing=True to allow it"
+                    % (name, old.shape, tuple(shape)))
+            args.append(_nd.zeros(shape, ctx=self._ctx, dtype=old.dtype))
+            if grad is not None:
+                grads[name] = _nd.zeros(shape, ctx=self._ctx,
+                                        dtype=grad.dtype)
+        for shape, old in zip(aux_shapes, self.aux_arrays):
+            aux.append(old if old.shape == tuple(shape) else
+                       _nd.zeros(shape, ctx=self._ctx, dtype=old.dtype))
+        return Executor(self._symbol, self._ctx, args, grads,
+                        dict(self._grad_reqs), aux)
+
+    def set_monitor_callback(self, callback, monitor_all=False):
+        """Calls callback(name, array) for each output after forward."""
+        self._monitor_callback = callback
+
+    def debug_str(self):
+        """The bound symbol's debug_str."""
+        return self._symbol.debug_str()

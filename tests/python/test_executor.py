@@ -1,0 +1,136 @@
+"""Executor (Symbol.bind / simple_bind) against MXNet 1.9.1: forward and
+backward of a CNN with BatchNorm and Dropout, gradients and updated
+auxiliary states, grad_req write/add/null, head gradients, reshape,
+copy_params_from, and the binding errors."""
+import numpy as np
+import pytest
+
+import kiln as mx
+import kiln.symbol  # noqa: F401
+
+from mxnet_oracle import compare_outputs, requires_oracle, run_both
+
+NET = """
+data = mx.sym.var('data')
+net = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), pad=(1, 1),
+                         name='c1')
+net = mx.sym.BatchNorm(net, name='bn1', fix_gamma=False)
+net = mx.sym.Activation(net, act_type='relu')
+net = mx.sym.Pooling(net, kernel=(2, 2), stride=(2, 2), pool_type='avg')
+net = mx.sym.flatten(net)
+net = mx.sym.FullyConnected(net, num_hidden=5, name='fc')
+net = mx.sym.SoftmaxOutput(net, name='softmax')
+shapes = dict(data=(4, 3, 8, 8), softmax_label=(4,))
+arg_shapes, _, aux_shapes = net.infer_shape(**shapes)
+rng = np.random.RandomState(7)
+params = {n: rng.uniform(-0.5, 0.5, s).astype(np.float32)
+          for n, s in zip(net.list_arguments(), arg_shapes)}
+params['data'] = inputs['x']
+params['softmax_label'] = inputs['label']
+aux = {n: rng.uniform(0.5, 1.5, s).astype(np.float32)
+       for n, s in zip(net.list_auxiliary_states(), aux_shapes)}
+"""
+
+
+@requires_oracle
+@pytest.mark.parametrize("grad_req", ["write", "add", "mixed"])
+def test_forward_backward_match_mxnet(grad_req):
+    rng = np.random.RandomState(0)
+    x = rng.rand(4, 3, 8, 8).astype(np.float32)
+    label = np.array([0, 1, 2, 4], np.float32)
+    got, want = run_both(NET + """
+req = %r
+if req == 'mixed':
+    req = {n: ('null' if n in ('data', 'softmax_label', 'c1_bias') else
+               'write') for n in net.list_arguments()}
+args = {n: mx.nd.array(v) for n, v in params.items()}
+grads = {n: mx.nd.ones(v.shape) for n, v in params.items()}
+auxs = {n: mx.nd.array(v) for n, v in aux.items()}
+exe = net.bind(mx.cpu(), args=args, args_grad=grads, grad_req=req,
+               aux_states=auxs)
+for step in range(2):
+    out = exe.forward(is_train=True)
+    exe.backward()
+    outputs['out%%d' %% step] = out[0].asnumpy()
+for name, g in exe.grad_dict.items():
+    if g is not None:
+        outputs['grad/' + name] = g.asnumpy()
+for name, a in exe.aux_dict.items():
+    outputs['aux/' + name] = a.asnumpy()
+outputs['eval'] = exe.forward(is_train=False)[0].asnumpy()
+""" % grad_req, mx, x=x, label=label)
+    compare_outputs(got, want, rtol=1e-4, atol=1e-5)
+
+
+@requires_oracle
+def test_simple_bind_head_gradients_and_outputs():
+    x = np.random.RandomState(1).rand(3, 4).astype(np.float32)
+    got, want = run_both("""
+a = mx.sym.var('a')
+b = mx.sym.var('b')
+y = mx.sym.Group([mx.sym.tanh(a) * b, mx.sym.sum(a * a, axis=1)])
+exe = y.simple_bind(mx.cpu(), a=(3, 4), b=(3, 4))
+exe.arg_dict['a'][:] = inputs['x']
+exe.arg_dict['b'][:] = 2.0
+outs = exe.forward(is_train=True)
+exe.backward([mx.nd.ones((3, 4)) * 0.5, mx.nd.array([1.0, 2.0, 3.0])])
+outputs['y0'] = outs[0].asnumpy()
+outputs['y1'] = exe.output_dict[y.list_outputs()[1]].asnumpy()
+outputs['ga'] = exe.grad_dict['a'].asnumpy()
+outputs['gb'] = exe.grad_dict['b'].asnumpy()
+outputs['names'] = np.array(sorted(exe.arg_dict))
+""", mx, x=x)
+    assert got.pop("names").tolist() == want.pop("names").tolist()
+    compare_outputs(got, want)
+
+
+def test_reshape_shares_parameters():
+    data = mx.sym.var("data")
+    net = mx.sym.FullyConnected(data, num_hidden=3, name="fc")
+    exe = net.simple_bind(mx.cpu(), data=(2, 4))
+    exe.arg_dict["fc_weight"][:] = 1.0
+    bigger = exe.reshape(allow_up_sizing=True, data=(5, 4))
+    assert bigger.arg_dict["data"].shape == (5, 4)
+    assert bigger.arg_dict["fc_weight"] is exe.arg_dict["fc_weight"]
+    bigger.arg_dict["data"][:] = 1.0
+    np.testing.assert_allclose(bigger.forward()[0].asnumpy(),
+                               np.full((5, 3), 4.0))
+    with pytest.raises(mx.MXNetError, match="allow_up_sizing"):
+        exe.reshape(data=(6, 4))
+
+
+def test_copy_params_from_and_eval():
+    x = mx.sym.var("x")
+    net = mx.sym.FullyConnected(x, num_hidden=2, no_bias=True, name="f")
+    exe = net.simple_bind(mx.cpu(), x=(1, 2), grad_req="null")
+    exe.copy_params_from({"f_weight": mx.nd.array([[1.0, 2.0], [3.0, 4.0]])})
+    out = exe.forward(x=mx.nd.array([[1.0, 1.0]]))[0]
+    np.testing.assert_allclose(out.asnumpy(), [[3.0, 7.0]])
+    with pytest.raises(ValueError, match="not in the arguments"):
+        exe.copy_params_from({"nope": mx.nd.ones((1,))})
+    exe.copy_params_from({"nope": mx.nd.ones((1,))}, allow_extra_params=True)
+
+
+def test_binding_errors():
+    data = mx.sym.var("data")
+    net = mx.sym.FullyConnected(data, num_hidden=3, name="fc")
+    with pytest.raises(ValueError, match="fc_weight"):
+        net.bind(mx.cpu(), args={"data": mx.nd.ones((2, 4))})
+    with pytest.raises(mx.MXNetError, match="expected 3 arrays"):
+        net.bind(mx.cpu(), args=[mx.nd.ones((2, 4))])
+    with pytest.raises(mx.MXNetError, match="cannot infer the shapes"):
+        net.simple_bind(mx.cpu())
+    with pytest.raises(mx.MXNetError, match="grad_req"):
+        net.simple_bind(mx.cpu(), data=(2, 4), grad_req="sometimes")
+    exe = net.simple_bind(mx.cpu(), data=(2, 4))
+    with pytest.raises(mx.MXNetError, match="forward"):
+        exe.backward()
+    with pytest.raises(mx.MXNetError, match="unknown argument"):
+        exe.forward(bogus=mx.nd.ones((1,)))
+    with pytest.raises(mx.MXNetError, match=r"expected shape \(2, 4\)"):
+        exe.forward(data=mx.nd.ones((3, 4)))
+    with pytest.raises(mx.MXNetError, match="Error in operator fc"):
+        bad = net.bind(mx.cpu(), args={"data": mx.nd.ones((2, 4)),
+                                       "fc_weight": mx.nd.ones((3, 5)),
+                                       "fc_bias": mx.nd.ones((3,))})
+        bad.forward()
