@@ -61,6 +61,7 @@ namespace {
 /// Set while the calling thread runs an op: waiting from there would wait on
 /// the op itself.
 thread_local int opsRunningOnThisThread = 0;
+thread_local PushRecorder *threadRecorder = nullptr;
 
 /// Backpressure: a thread outside the engine that pushes while this many ops
 /// are in flight waits until half of them are done. Outputs are allocated
@@ -174,6 +175,11 @@ void Engine::push(std::function<void()> fn, Device device,
                   std::string name, QueueKind queue) {
   if (shapeOnly())
     return; // Shapes only: the work is never run (see ShapeOnly.h).
+  if (threadRecorder) {
+    threadRecorder->record(std::move(fn), device, reads, writes, priority,
+                           std::move(name), queue);
+    return;
+  }
   auto *op = new EngineOp{std::move(fn),   reads,  writes,
                           std::move(name), device, priority};
   normalize(op->reads, op->writes);
@@ -222,6 +228,10 @@ bool Engine::runInlineIfIdle(const std::function<void()> &fn, Device device,
                              const char *name) {
   if (shapeOnly())
     return true; // Handled: shape-only work is never run.
+  if (threadRecorder) {
+    threadRecorder->inlineDeclined();
+    return false; // Recorded work goes through push.
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   if (mode_ != Mode::Threaded || stopped_)
     return false;
@@ -476,10 +486,20 @@ void Engine::workerLoop(WorkerPool &pool, int index) {
   }
 }
 
+PushRecorder *Engine::setRecorder(PushRecorder *recorder) {
+  PushRecorder *previous = threadRecorder;
+  threadRecorder = recorder;
+  return previous;
+}
+
 void Engine::waitForVar(const VarPtr &var) {
   if (shapeOnly())
     throw Error("shape inference: the result's shape depends on the values "
                 "of an input, which are not known when only shapes are");
+  if (threadRecorder)
+    throw Error("capturing an executable: a value was needed on the host "
+                "(an op whose result depends on data values), which does not "
+                "exist until the captured work runs");
   if (opsRunningOnThisThread > 0)
     throw Error("waitForVar: called from inside an engine op, which would "
                 "wait for itself; wait outside the op instead");
@@ -546,6 +566,9 @@ std::exception_ptr Engine::takeErrorLocked(const ErrorCell &cell) {
 }
 
 void Engine::waitAll() {
+  if (threadRecorder)
+    throw Error("capturing an executable: waitall waits for values that do "
+                "not exist until the captured work runs");
   if (opsRunningOnThisThread > 0)
     throw Error("waitAll: called from inside an engine op, which would wait "
                 "for itself; wait outside the op instead");

@@ -99,6 +99,21 @@ enum class QueueKind {
            // never waits behind compute it does not depend on.
 };
 
+/// Receives the work a thread pushes, instead of the workers, while it is
+/// installed on that thread (Engine::setRecorder): how an Executable
+/// captures its launches (runtime/Executable.h).
+class PushRecorder {
+public:
+  virtual ~PushRecorder() = default;
+  virtual void record(std::function<void()> fn, Device device,
+                      const std::vector<VarPtr> &reads,
+                      const std::vector<VarPtr> &writes, int priority,
+                      std::string name, QueueKind queue) = 0;
+  /// Called when runInlineIfIdle declines while recording: the push that
+  /// follows is work the caller would have run inline when idle.
+  virtual void inlineDeclined() {}
+};
+
 class Engine {
 public:
   enum class Mode {
@@ -130,6 +145,12 @@ public:
   static Engine &global();
 
   static VarPtr newVar() { return std::make_shared<Var>(); }
+
+  /// Installs `recorder` for this thread (null: none) and returns the one it
+  /// replaces. While one is installed, push (and pushOrRunInline) hand the
+  /// work to it, runInlineIfIdle runs nothing, and waiting on a variable is
+  /// an error: the values do not exist until the recorded work runs.
+  static PushRecorder *setRecorder(PushRecorder *recorder);
 
   /// Schedules `fn` on `device`'s `queue`. A variable listed in both `reads`
   /// and `writes` counts as written; duplicates are ignored. Returns before

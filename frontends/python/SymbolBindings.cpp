@@ -9,6 +9,7 @@
 #include "frontends/cpp/SymbolInference.h"
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
+#include "runtime/Executable.h"
 
 #include <pybind11/stl.h>
 
@@ -39,6 +40,80 @@ py::object toPython(const symbolic::ValueInfo &value) {
 } // namespace
 
 void bindSymbol(py::module_ &m) {
+  py::class_<Executable, std::shared_ptr<Executable>>(
+      m, "Executable",
+      "Engine launches captured once (kiln._core.capture) and pushed again "
+      "by run().")
+      .def("run", &Executable::run, py::call_guard<py::gil_scoped_release>(),
+           "Pushes every captured launch to the engine; returns at once.")
+      .def_property_readonly(
+          "num_launches",
+          [](const Executable &executable) {
+            return executable.launches().size();
+          },
+          "How many launches a run pushes.");
+  m.def(
+      "capture",
+      [](const py::function &build) {
+        ExecutableCapture capture;
+        py::object result = build();
+        return py::make_tuple(capture.finish(), result);
+      },
+      py::arg("build"),
+      "(Executable, build's result): calls build() with this thread's engine "
+      "pushes recorded instead of run. MXNetError when build needs a value "
+      "on the host (data-dependent shapes, asnumpy).");
+  m.def(
+      "symbol_interface",
+      [](const std::string &op, const AttrMap &attrs) {
+        symbolic::NodeInterface interface = symbolic::nodeInterface(op, attrs);
+        return py::make_tuple(interface.inputs, interface.auxInputs,
+                              interface.outputs, interface.inputInitializers);
+      },
+      py::arg("op"), py::arg("attrs"),
+      "(input names, auxiliary input names, visible output names, {input "
+      "name: __init__ of a variable made for it}) of a node of `op` with "
+      "`attrs` (MXNet's string forms).");
+  m.def(
+      "canonical_op_name",
+      [](const std::string &op) {
+        return OpRegistry::global().canonicalName(op);
+      },
+      py::arg("op"),
+      "The registered name `op` is an alias of, or `op` itself.");
+  m.def(
+      "infer_node",
+      [](const std::string &op, const AttrMap &attrs, const py::list &shapes,
+         const py::list &dtypes, bool training) {
+        if (shapes.size() != dtypes.size())
+          throw Error("infer_node: shapes and dtypes differ in length");
+        std::vector<symbolic::ValueInfo> inputs;
+        for (size_t i = 0; i < shapes.size(); ++i) {
+          symbolic::ValueInfo value;
+          if (!shapes[i].is_none())
+            value.shape = shapes[i].cast<Shape>();
+          value.dtype = dtypeFromName(dtypes[i]);
+          inputs.push_back(std::move(value));
+        }
+        symbolic::NodeInference inferred;
+        {
+          py::gil_scoped_release unlocked;
+          inferred =
+              symbolic::inferNode(op, attrs, std::move(inputs), training);
+        }
+        py::list inputInfo, outputInfo;
+        for (const symbolic::ValueInfo &value : inferred.inputs)
+          inputInfo.append(toPython(value));
+        for (const symbolic::ValueInfo &value : inferred.outputs)
+          outputInfo.append(toPython(value));
+        return py::make_tuple(inputInfo, outputInfo);
+      },
+      py::arg("op"), py::arg("attrs"), py::arg("shapes"), py::arg("dtypes"),
+      py::arg("training") = false,
+      "One node's inference: ([(shape, dtype)] of its inputs, completed "
+      "where the op can tell, [(shape, dtype)] of its visible outputs, empty "
+      "while some input is unknown). Shapes are tuples with 0 for an unknown "
+      "extent, or None.");
   m.def(
       "symbol_interface",
       [](const std::string &op, const AttrMap &attrs) {

@@ -134,3 +134,72 @@ def test_binding_errors():
                                        "fc_weight": mx.nd.ones((3, 5)),
                                        "fc_bias": mx.nd.ones((3,))})
         bad.forward()
+
+
+def _train_steps(net, shapes, steps, seed=5):
+    """Outputs, gradients and auxiliary states after `steps` forward/
+    backward passes of `net` from seeded parameters."""
+    exe = net.simple_bind(mx.cpu(), **shapes)
+    rng = np.random.RandomState(seed)
+    for name, array in sorted(exe.arg_dict.items()):
+        array[:] = rng.uniform(-0.5, 0.5, array.shape)
+    results = []
+    for _ in range(steps):
+        outs = exe.forward(is_train=True)
+        exe.backward()
+        results.append([o.asnumpy() for o in outs] +
+                       [g.asnumpy() for _, g in sorted(exe.grad_dict.items())
+                        if g is not None] +
+                       [a.asnumpy() for _, a in sorted(exe.aux_dict.items())])
+    return exe, results
+
+
+def _cnn():
+    data = mx.sym.var("data")
+    net = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), name="c1")
+    net = mx.sym.BatchNorm(net, name="bn")
+    net = mx.sym.Activation(net, act_type="relu")
+    net = mx.sym.FullyConnected(mx.sym.flatten(net), num_hidden=3, name="fc")
+    return mx.sym.SoftmaxOutput(net, name="softmax")
+
+
+def test_captured_executable_equals_interpreted(monkeypatch):
+    """The executor runs the graph as captured executables; node-by-node
+    interpretation (KILN_EXECUTOR=interpret) gives the same numbers."""
+    shapes = dict(data=(2, 3, 6, 6), softmax_label=(2,))
+    exe, captured = _train_steps(_cnn(), shapes, 3)
+    assert exe._static and exe._forward_programs, exe._static_error
+    monkeypatch.setenv("KILN_EXECUTOR", "interpret")
+    exe, interpreted = _train_steps(_cnn(), shapes, 3)
+    assert not exe._static
+    for got, want in zip(captured, interpreted):
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_captured_dropout_draws_anew_each_run():
+    data = mx.sym.var("data")
+    net = mx.sym.Dropout(data, p=0.5)
+    exe = net.simple_bind(mx.cpu(), data=(64, 64), grad_req="null")
+    exe.arg_dict["data"][:] = 1.0
+    mx.random.seed(11)
+    first = exe.forward(is_train=True)[0].asnumpy()
+    second = exe.forward(is_train=True)[0].asnumpy()
+    assert not np.array_equal(first, second)
+    assert 0.3 < (first == 0).mean() < 0.7
+    mx.random.seed(11)
+    np.testing.assert_array_equal(exe.forward(is_train=True)[0].asnumpy(),
+                                  first)
+    # Not training: the identity, a program of its own.
+    np.testing.assert_array_equal(exe.forward(is_train=False)[0].asnumpy(),
+                                  np.ones((64, 64)))
+
+
+def test_data_dependent_graph_falls_back_to_interpreting():
+    data, index = mx.sym.var("data"), mx.sym.var("index")
+    net = mx.sym.contrib.boolean_mask(data, index)
+    exe = net.bind(mx.cpu(), args={"data": mx.nd.array([[1.0], [2.0], [3.0]]),
+                                   "index": mx.nd.array([1.0, 0.0, 1.0])},
+                   grad_req="null")
+    np.testing.assert_array_equal(exe.forward()[0].asnumpy(), [[1.0], [3.0]])
+    assert not exe._static and "host" in exe._static_error

@@ -14,6 +14,8 @@ from mxnet_oracle import requires_oracle, run_both, run_mxnet
 # Graphs built the same way under both frameworks; each snippet leaves its
 # symbols in `nets` (name -> Symbol).
 NETS = """
+# Fresh automatic-name counters, whatever ran before in this process.
+mx.name.NameManager._current.value = mx.name.NameManager()
 nets = {}
 data = mx.sym.var('data')
 net = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), pad=(1, 1),

@@ -42,10 +42,12 @@
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
+#include "runtime/Executable.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <optional>
 
@@ -68,8 +70,26 @@ int64_t nextRandomKey() {
 /// The key operand of a random primitive. It is an input, not an
 /// attribute, so one kernel serves every call.
 NDArray keyOperand() {
-  return dispatch::scalar(
-      static_cast<double>(nextRandomKey() & 0xffffffffffffll), DType::Int64);
+  constexpr int64_t kKeyMask = 0xffffffffffffll; // Exact in a double.
+  ExecutableCapture *capture = Executable::current();
+  // Captured into an executable, each run must draw anew: a launch before
+  // the kernel that reads the key writes the next one when the run pushes
+  // (so capturing itself draws nothing).
+  NDArray key = dispatch::scalar(
+      capture ? 0.0 : static_cast<double>(nextRandomKey() & kKeyMask),
+      DType::Int64);
+  if (capture) {
+    const Tensor tensor = key.tensor();
+    capture->recordDeferred(
+        [tensor]() -> std::function<void()> {
+          const int64_t value = nextRandomKey() & kKeyMask;
+          return [tensor, value] {
+            std::memcpy(tensor.data(), &value, sizeof value);
+          };
+        },
+        key.device(), {key.var()}, "random_key");
+  }
+  return key;
 }
 
 constexpr DType kF64 = DType::Float64;
@@ -461,9 +481,8 @@ NDArray sampleFromNumbers(const std::string &op, const Distribution &dist,
     NDArray draw = primitiveDraw(op, normal, 0, 1, shape, dtype);
     NDArray scaled = dispatch::elementwise(
         op, "mul", {draw, dispatch::scalar(scale, dtype)}, dtype);
-    return dispatch::elementwise(op, "add",
-                                 {scaled, dispatch::scalar(a, dtype)}, dtype,
-                                 out);
+    return dispatch::elementwise(
+        op, "add", {scaled, dispatch::scalar(a, dtype)}, dtype, out);
   }
   Ew e(op, kF64);
   return rounded(dist.sample(e, params, shape, known), dtype, out);

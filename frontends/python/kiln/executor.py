@@ -12,6 +12,8 @@ honouring grad_req write/add/null per argument. Auxiliary states
 Not yet the whole-graph compiler of issue #13: the graph is interpreted
 node by node rather than compiled into one planned executable.
 """
+import os as _os
+
 import numpy as _np
 
 from . import _core
@@ -112,6 +114,14 @@ class Executor(object):
                             for shape, dtype in zip(shapes, types)]
         self._heads = None
         self._monitor_callback = None
+        # The graph runs as captured executables (one per forward mode, one
+        # per set of given head gradients), unless KILN_EXECUTOR=interpret
+        # or capturing failed (then node by node).
+        self._static = _os.environ.get("KILN_EXECUTOR") != "interpret"
+        self._static_error = None
+        self._forward_programs = {}
+        self._backward_programs = {}
+        self._recorded_heads = None
 
     # -- construction ---------------------------------------------------
     @classmethod
@@ -213,13 +223,47 @@ class Executor(object):
                 target[:] = value
         differentiable = [index for index, name in enumerate(self._arg_names)
                           if self._grad_reqs[name] != "null"]
+        recording = bool(is_train and differentiable)
+        if self._static:
+            key = (bool(is_train), recording)
+            program = self._forward_programs.get(key)
+            if program is None:
+                try:
+                    program = _core.capture(
+                        lambda: self._graph_forward(is_train, differentiable))
+                except MXNetError as error:
+                    # A graph that needs values on the host while it runs
+                    # (data-dependent shapes) stays interpreted.
+                    self._static = False
+                    self._static_error = str(error)
+                    program = None
+                if program is not None:
+                    self._forward_programs[key] = program
+                    if recording:
+                        # Captured backward passes follow this forward's tape.
+                        self._backward_programs = {}
+            if program is not None:
+                executable, outputs = program
+                executable.run()
+                self._heads = outputs if recording else None
+                self._recorded_heads = outputs if recording else None
+                self.outputs = list(outputs)
+                return self.outputs
+        outputs = self._graph_forward(is_train, differentiable)
+        self._heads = outputs if recording else None
+        self.outputs = outputs
+        return outputs
+
+    def _graph_forward(self, is_train, differentiable):
+        """One evaluation of the graph over the bound arrays, recorded for
+        autograd when training with gradients requested."""
         values = {}
         for name, array in zip(self._arg_names, self.arg_arrays):
             values[name] = array
         for name, array in zip(self._aux_names, self.aux_arrays):
             values[name] = array
         if is_train and differentiable:
-            # Fresh leaves each run: the gradient buffers are the bound ones.
+            # Fresh leaves whose gradient buffers are the bound ones.
             leaves = {}
             for index in differentiable:
                 name = self._arg_names[index]
@@ -230,14 +274,9 @@ class Executor(object):
                 [self._grad_reqs[self._arg_names[i]] for i in differentiable])
             values.update(leaves)
             with _autograd.record(train_mode=True):
-                outputs = self._run(values)
-            self._heads = outputs
-        else:
-            with _autograd.pause(train_mode=bool(is_train)):
-                outputs = self._run(values)
-            self._heads = None
-        self.outputs = outputs
-        return outputs
+                return self._run(values)
+        with _autograd.pause(train_mode=bool(is_train)):
+            return self._run(values)
 
     def _run(self, variables):
         """Evaluates the graph's nodes in order over `variables` (by
@@ -280,9 +319,39 @@ class Executor(object):
         if out_grads is not None and len(out_grads) != len(self._heads):
             raise MXNetError("backward: expected %d head gradients, got %d"
                              % (len(self._heads), len(out_grads)))
+        if self._static and self._recorded_heads is not None:
+            self._static_backward(out_grads, is_train)
+            return
         _autograd.backward(self._heads, out_grads, retain_graph=False,
                            train_mode=is_train)
         self._heads = None
+
+    def _static_backward(self, out_grads, is_train):
+        """Backward as a captured program: the head gradients the caller
+        gives are copied into buffers the program reads."""
+        given = tuple(grad is not None for grad in (out_grads or
+                                                     [None] * len(self._heads)))
+        program = self._backward_programs.get(given)
+        if program is None:
+            buffers = [_nd.zeros(head.shape, ctx=self._ctx, dtype=head.dtype)
+                       if flag else None
+                       for head, flag in zip(self._heads, given)]
+
+            def build():
+                # The captured forward's tape stays for later captures (a
+                # different set of head gradients).
+                _autograd.backward(self._heads, buffers, retain_graph=True,
+                                   train_mode=is_train)
+            program = (_core.capture(build)[0], buffers)
+            self._backward_programs[given] = program
+        executable, buffers = program
+        for grad, buffer in zip(out_grads or [], buffers):
+            if buffer is not None:
+                if grad.shape != buffer.shape:
+                    raise MXNetError("backward: head gradient expected shape "
+                                     "%s, got %s" % (buffer.shape, grad.shape))
+                grad.copyto(buffer)
+        executable.run()
 
     # -- parameters -----------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None,
