@@ -1,0 +1,407 @@
+"""The symbolic API's benchmarks (issue #13) against MXNet 1.9.1, JSON lines.
+
+    /usr/bin/python3 tools/bench/symbolic.py BAZEL_BIN NAME...
+
+NAME:
+  module_lenet_fit  mx.mod.Module.fit training MXNet's classic LeNet-5
+                    (conv 5x5x20, tanh, max-pool 2, conv 5x5x50, tanh,
+                    max-pool 2, fc 500, tanh, fc 10, SoftmaxOutput) for one
+                    epoch of Fashion-MNIST (60000 images, 468 batches of
+                    128, mx.io.MNISTIter, SGD lr 0.05 momentum 0.9, Xavier):
+                    samples/s in the steady state, timed by a
+                    batch_end_callback from the end of batch 20 to the end
+                    of the epoch (so the first batches' kernel compilation
+                    is left out). Test accuracy after the epoch goes to
+                    stderr as a sanity check.
+  graph_compile     ResNet-18 for CIFAR-size input (32x32, batch 32,
+                    float32) forward + backward: seconds of simple_bind
+                    plus the first forward(is_train=True) + backward() +
+                    waitall (the parameters' initialization in between is
+                    not counted), each in a new process: cold (an empty
+                    kernel cache: KILN_CACHE_DIR a fresh directory) and
+                    warm (the median of three processes over the disk
+                    cache the cold one filled). The baseline is MXNet
+                    1.9.1's bind + first step in a new process (it has no
+                    kernel cache). graph_compile_*_overhead lines take
+                    the fastest of two further steps off each figure (the
+                    step's own run time, which no compiler removes; a
+                    noisy difference). The breakdown (bind, first and
+                    steady step, kernels compiled or loaded) goes to
+                    stderr.
+  graph_memory      the same ResNet-18 step's memory beyond the bound
+                    arrays (arguments, their gradients, auxiliary states,
+                    outputs), in a new process: kiln's pooled allocator's
+                    peak bytes in use (kiln._core.profiler.memory_stats,
+                    size-class bytes) during the first forward + backward
+                    minus the bytes in use before it; against (a) the sum
+                    of all intermediate tensors: every operator's outputs
+                    and, for backward, a gradient of each but the loss
+                    head's, as if nothing were freed or reused; and (b)
+                    MXNet 1.9.1's planned executor memory, the "Total N MB
+                    allocated" line of exe.debug_str() after simple_bind
+                    (its storage pool for intermediates, whole MiB;
+                    oneDNN's reordered weights and TempSpace workspaces
+                    are outside it). Peak-RSS growth over the step of both
+                    goes to stderr. Lower is better: ratio = baseline /
+                    kiln.
+
+Every kiln figure comes from a child process running the optimized build
+under BAZEL_BIN (staged as frontend.py does; `symbolic.py --kiln CHILD
+DIR`), and every MXNet figure from the same code under MXNet 1.9.1 in a
+child process of its venv (`symbolic.py --mxnet CHILD DIR`, through
+frontend.baseline_child); a missing baseline is null. CHILD is
+module_lenet_fit (DIR: the uncompressed Fashion-MNIST files) or graph (the
+ResNet-18 step; DIR unused). The same functions build the symbols and run
+the steps in both.
+"""
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from frontend import baseline_child, emit, stage_kiln  # noqa: E402
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+LENET_BATCH = 128
+WARMUP_BATCHES = 20
+RESNET_BATCH = 32
+RESNET_INPUT = (RESNET_BATCH, 3, 32, 32)
+WARM_RUNS = 3
+STEADY_STEPS = 2
+
+
+def emit_rate(bench, kiln, baseline, baseline_name, unit):
+    """One JSON line for a figure where more is better (ratio = kiln /
+    baseline); frontend.emit is for times, where less is."""
+    print(json.dumps({"bench": bench, "kiln": round(kiln, 4),
+                      "baseline": None if baseline is None else round(baseline, 4),
+                      "baseline_name": baseline_name, "unit": unit,
+                      "ratio": None if baseline is None else round(kiln / baseline, 3)}),
+          flush=True)
+
+
+def note(text):
+    print("symbolic.py: " + text, file=sys.stderr, flush=True)
+
+
+# --- The models, written once with MXNet's API ------------------------------
+
+def lenet_symbol(mx):
+    """MXNet's classic LeNet-5 (example/image-classification/symbols/
+    lenet.py) for (N, 1, 28, 28) input and 10 classes."""
+    sym = mx.sym
+    h = sym.Variable("data")
+    for filters in (20, 50):
+        h = sym.Convolution(h, kernel=(5, 5), num_filter=filters)
+        h = sym.Activation(h, act_type="tanh")
+        h = sym.Pooling(h, pool_type="max", kernel=(2, 2), stride=(2, 2))
+    h = sym.Activation(sym.FullyConnected(sym.flatten(h), num_hidden=500),
+                       act_type="tanh")
+    h = sym.FullyConnected(h, num_hidden=10)
+    return sym.SoftmaxOutput(h, name="softmax")
+
+
+def conv_bn(mx, x, name, filters, stride, kernel=3, relu=True):
+    x = mx.sym.Convolution(x, name=name + "_conv", kernel=(kernel, kernel),
+                           stride=(stride, stride),
+                           pad=(kernel // 2, kernel // 2),
+                           num_filter=filters, no_bias=True)
+    x = mx.sym.BatchNorm(x, name=name + "_bn", fix_gamma=False, eps=1e-5,
+                         momentum=0.9)
+    return mx.sym.Activation(x, act_type="relu", name=name + "_relu") if relu else x
+
+
+def resnet18_symbol(mx):
+    """ResNet-18 for 32x32 input (CIFAR): a 3x3 conv-BN-relu stem, four
+    stages of two basic blocks (64, 128, 256, 512 channels; stages 2-4
+    start with stride 2 and a 1x1 conv-BN projection shortcut), global
+    average pooling, FullyConnected(10), SoftmaxOutput."""
+    x = conv_bn(mx, mx.sym.Variable("data"), "stem", 64, 1)
+    for stage, filters in enumerate((64, 128, 256, 512)):
+        for unit in range(2):
+            name = "stage%d_unit%d" % (stage + 1, unit + 1)
+            downsample = stage > 0 and unit == 0
+            stride = 2 if downsample else 1
+            h = conv_bn(mx, x, name + "_a", filters, stride)
+            h = conv_bn(mx, h, name + "_b", filters, 1, relu=False)
+            shortcut = (conv_bn(mx, x, name + "_proj", filters, stride,
+                                kernel=1, relu=False) if downsample else x)
+            x = mx.sym.Activation(h + shortcut, act_type="relu",
+                                  name=name + "_out")
+    x = mx.sym.Pooling(x, global_pool=True, pool_type="avg", kernel=(1, 1),
+                       name="pool")
+    x = mx.sym.FullyConnected(mx.sym.flatten(x), num_hidden=10, name="fc")
+    return mx.sym.SoftmaxOutput(x, name="softmax")
+
+
+# --- What each child process measures ---------------------------------------
+
+def lenet_fit(mx, data_dir):
+    """Module.fit for one epoch; samples/s after WARMUP_BATCHES batches,
+    whole-epoch seconds and test accuracy."""
+    mx.random.seed(0)
+    np.random.seed(0)
+
+    def mnist(prefix, shuffle):
+        return mx.io.MNISTIter(
+            image=os.path.join(data_dir, prefix + "-images-idx3-ubyte"),
+            label=os.path.join(data_dir, prefix + "-labels-idx1-ubyte"),
+            batch_size=LENET_BATCH, shuffle=shuffle, silent=True)
+
+    train, test = mnist("train", True), mnist("t10k", False)
+    module = mx.mod.Module(lenet_symbol(mx), context=mx.cpu())
+    ends = []
+    start = time.perf_counter()
+    module.fit(train, num_epoch=1, optimizer="sgd",
+               optimizer_params={"learning_rate": 0.05, "momentum": 0.9},
+               initializer=mx.init.Xavier(),
+               batch_end_callback=lambda _: ends.append(time.perf_counter()))
+    epoch_s = time.perf_counter() - start
+    steady = len(ends) - 1 - WARMUP_BATCHES
+    return {"samples_per_s": LENET_BATCH * steady / (ends[-1] - ends[WARMUP_BATCHES]),
+            "batches": len(ends), "epoch_s": epoch_s,
+            "test_accuracy": dict(module.score(test, "acc"))["accuracy"]}
+
+
+def initialize(mx, executor):
+    """Deterministic data, labels, weights and statistics, the same in
+    either framework."""
+    rng = np.random.default_rng(0)
+    for name, array in executor.arg_dict.items():
+        if name == "data":
+            array[:] = rng.standard_normal(array.shape).astype(np.float32)
+        elif name == "softmax_label":
+            array[:] = rng.integers(0, 10, array.shape).astype(np.float32)
+        elif name.endswith("gamma"):
+            array[:] = 1.0
+        elif name.endswith("weight"):
+            array[:] = (rng.standard_normal(array.shape) * 0.05).astype(np.float32)
+    for name, array in executor.aux_dict.items():
+        array[:] = 1.0 if name.endswith("var") else 0.0
+    mx.nd.waitall()
+
+
+def train_step(mx, executor):
+    executor.forward(is_train=True)
+    executor.backward()
+    mx.nd.waitall()
+
+
+def intermediate_bytes(mx, symbol):
+    """Bytes of every operator output of `symbol` at RESNET_INPUT plus, for
+    backward, a gradient of each but the loss head's: the memory with no
+    freeing and no reuse, bound arrays excluded."""
+    internals = symbol.get_internals()
+    _, shapes, _ = internals.infer_shape(data=RESNET_INPUT)
+    variables = set(symbol.list_inputs())
+    forward = sum(4 * int(np.prod(shape)) for name, shape in
+                  zip(internals.list_outputs(), shapes)
+                  if name not in variables)
+    head = 4 * int(np.prod(symbol.infer_shape(data=RESNET_INPUT)[1][0]))
+    return 2 * forward - head
+
+
+def peak_rss_bytes():
+    """VmHWM of this process (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def resnet_step(mx, kiln):
+    """Bind + first step of ResNet-18 in this (new) process: seconds, the
+    fastest of STEADY_STEPS further steps' seconds, and the memory
+    figures."""
+    symbol = resnet18_symbol(mx)
+    figures = {"intermediate_bytes": intermediate_bytes(mx, symbol)}
+    start = time.perf_counter()
+    executor = symbol.simple_bind(mx.cpu(), grad_req="write",
+                                  data=RESNET_INPUT,
+                                  softmax_label=(RESNET_BATCH,))
+    figures["bind_s"] = time.perf_counter() - start
+    initialize(mx, executor)
+    rss_before = peak_rss_bytes()
+    if kiln:
+        before = mx._core.profiler.memory_stats()
+    start = time.perf_counter()
+    train_step(mx, executor)
+    figures["first_step_s"] = time.perf_counter() - start
+    figures["rss_growth_bytes"] = peak_rss_bytes() - rss_before
+    if kiln:
+        after = mx._core.profiler.memory_stats()
+        figures["peak_bytes"] = after["peak_bytes_in_use"] - before["bytes_in_use"]
+        # The peak never resets: one reached before the step hides the step's.
+        figures["peak_is_the_steps"] = (after["peak_bytes_in_use"] >
+                                        before["peak_bytes_in_use"])
+        figures["pool_bytes"] = after["bytes_in_use"] + after["bytes_pooled"]
+        figures["kernel_cache"] = mx._core.kernel_cache_stats()
+        # What the executor's memory planner says, once it has one.
+        plan = getattr(executor, "_memory_stats", None)
+        figures["memory_plan"] = None if plan is None else str(plan)
+    else:
+        totals = [line.split() for line in executor.debug_str().splitlines()
+                  if line.startswith("Total") and line.endswith("MB allocated")]
+        figures["planned_bytes"] = int(totals[0][1]) << 20 if totals else None
+    steps = []
+    for _ in range(STEADY_STEPS):
+        start = time.perf_counter()
+        train_step(mx, executor)
+        steps.append(time.perf_counter() - start)
+    figures["steady_step_s"] = min(steps)
+    return figures
+
+
+CHILD_BENCHES = {"module_lenet_fit": lambda mx, kiln, data_dir: lenet_fit(mx, data_dir),
+                 "graph": lambda mx, kiln, data_dir: resnet_step(mx, kiln)}
+
+
+def child(framework, name, data_dir):
+    if framework == "--mxnet":
+        import mxnet as mx
+    else:
+        import kiln as mx
+    print(json.dumps(CHILD_BENCHES[name](mx, framework == "--kiln", data_dir)))
+
+
+# --- The parent: runs the children and prints the lines ---------------------
+
+def kiln_child(stage, name, data_dir, cache_dir=None):
+    """The JSON object `symbolic.py --kiln NAME DATA_DIR` prints, run on
+    the staged kiln in a new process (KILN_CACHE_DIR=cache_dir if given)."""
+    env = dict(os.environ, PYTHONPATH=stage)
+    if cache_dir is not None:
+        env["KILN_CACHE_DIR"] = cache_dir
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--kiln",
+                           name, data_dir], capture_output=True, text=True,
+                          env=env)
+    if done.returncode != 0:
+        raise SystemExit("symbolic.py: the kiln child (%s) failed:\n%s"
+                         % (name, done.stderr))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_module_lenet_fit(stage, work):
+    data_dir = os.path.join(work, "fashion-mnist")
+    os.mkdir(data_dir)
+    for name in MNIST_FILES:  # MXNet's MNISTIter reads uncompressed files
+        with gzip.open(os.path.join(FASHION_MNIST, name + ".gz")) as packed, \
+                open(os.path.join(data_dir, name), "wb") as plain:
+            shutil.copyfileobj(packed, plain)
+    kiln = kiln_child(stage, "module_lenet_fit", data_dir)
+    mxnet = baseline_child(__file__, "mxnet", "module_lenet_fit", data_dir)
+    for label, figures in (("kiln", kiln), ("MXNet 1.9.1", mxnet)):
+        if figures:
+            note("module_lenet_fit: %s: %d batches, epoch %.1f s, test "
+                 "accuracy %.4f" % (label, figures["batches"],
+                                    figures["epoch_s"], figures["test_accuracy"]))
+    emit_rate("module_lenet_fit", kiln["samples_per_s"],
+              mxnet and mxnet["samples_per_s"], "MXNet 1.9.1", "samples/s")
+
+
+def describe_step(label, figures):
+    cache = figures.get("kernel_cache")
+    note("graph_compile: %s: bind %.3f s, first step %.3f s, steady step "
+         "%.3f s%s" % (label, figures["bind_s"], figures["first_step_s"],
+                       figures["steady_step_s"],
+                       "" if cache is None else
+                       ", kernels compiled %d, loaded from disk %d"
+                       % (cache["compilations"], cache["disk_hits"])))
+
+
+def first_step_s(figures, overhead):
+    """bind + first step; with `overhead`, less a steady step's time (what
+    preparing the graph costs beyond running it once; noisy, a difference
+    of two timings)."""
+    if figures is None:
+        return None
+    total = figures["bind_s"] + figures["first_step_s"]
+    return total - figures["steady_step_s"] if overhead else total
+
+
+def bench_graph_compile(stage, work):
+    cache_dir = os.path.join(work, "kernel-cache")
+    os.mkdir(cache_dir)
+    cold = kiln_child(stage, "graph", work, cache_dir)
+    warm = sorted((kiln_child(stage, "graph", work, cache_dir)
+                   for _ in range(WARM_RUNS)),
+                  key=lambda figures: first_step_s(figures, False))
+    mxnet = baseline_child(__file__, "mxnet", "graph", work)
+    describe_step("kiln cold", cold)
+    for figures in warm:
+        describe_step("kiln warm", figures)
+    if mxnet:
+        describe_step("MXNet 1.9.1", mxnet)
+    note("graph_compile: goals (for the whole-graph compiler): cold <= 2 s, "
+         "from the disk cache <= 0.05 s")
+    median = warm[len(warm) // 2]
+    for overhead, suffix, label in (
+            (False, "", "MXNet 1.9.1 bind + first step"),
+            (True, "_overhead", "MXNet 1.9.1 bind + first step - steady step")):
+        baseline = first_step_s(mxnet, overhead)
+        emit("graph_compile_cold" + suffix, first_step_s(cold, overhead),
+             baseline, label, "s")
+        emit("graph_compile_warm" + suffix, first_step_s(median, overhead),
+             baseline, label, "s")
+
+
+def bench_graph_memory(stage, work):
+    cache_dir = os.path.join(work, "kernel-cache-memory")
+    os.mkdir(cache_dir)
+    kiln = kiln_child(stage, "graph", work, cache_dir)
+    mxnet = baseline_child(__file__, "mxnet", "graph", work)
+    mib = float(1 << 20)
+    if not kiln["peak_is_the_steps"]:
+        note("graph_memory: kiln's peak was reached before the step; the "
+             "figure is an upper bound")
+    note("graph_memory: kiln: pool (in use + pooled) %.1f MiB after the step, "
+         "peak-RSS growth over the step %.1f MiB"
+         % (kiln["pool_bytes"] / mib, kiln["rss_growth_bytes"] / mib))
+    if kiln.get("memory_plan") is not None:
+        note("graph_memory: kiln's executor plan: %s" % kiln["memory_plan"])
+    if mxnet:
+        note("graph_memory: MXNet 1.9.1: peak-RSS growth over the step %.1f MiB"
+             % (mxnet["rss_growth_bytes"] / mib))
+        if mxnet["intermediate_bytes"] != kiln["intermediate_bytes"]:
+            note("graph_memory: MXNet's shapes give %d intermediate bytes, "
+                 "kiln's %d" % (mxnet["intermediate_bytes"],
+                                kiln["intermediate_bytes"]))
+    emit("graph_memory", kiln["peak_bytes"] / mib,
+         kiln["intermediate_bytes"] / mib,
+         "sum of all intermediate tensors, forward and backward", "MiB")
+    planned = mxnet and mxnet["planned_bytes"]
+    emit("graph_memory", kiln["peak_bytes"] / mib,
+         None if planned is None else planned / mib,
+         "MXNet 1.9.1 executor (debug_str 'Total MB allocated')", "MiB")
+
+
+BENCHES = {"module_lenet_fit": bench_module_lenet_fit,
+           "graph_compile": bench_graph_compile,
+           "graph_memory": bench_graph_memory}
+
+
+def main():
+    if sys.argv[1] in ("--mxnet", "--kiln"):
+        child(*sys.argv[1:4])
+        return
+    stage = stage_kiln(sys.argv[1])
+    for name in sys.argv[2:] or list(BENCHES):
+        work = tempfile.mkdtemp(prefix="kiln-bench-symbolic-")
+        try:
+            BENCHES[name](stage, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
