@@ -20,6 +20,7 @@
 #define KILN_RUNTIME_EXECUTABLE_H
 
 #include "runtime/Engine.h"
+#include "runtime/Storage.h"
 
 #include <functional>
 #include <memory>
@@ -55,16 +56,48 @@ public:
   /// The capture this thread is recording into, or null.
   static class ExecutableCapture *current();
 
+  struct MemoryStats {
+    /// The one arena the planned buffers share.
+    size_t arenaBytes = 0;
+    /// The planned buffers' sizes added up (what they would take apart).
+    size_t plannedBytes = 0;
+    size_t plannedBuffers = 0;
+    /// Buffers left where they are: those in `keep`, constants made while
+    /// capturing, and workspaces no array variable names.
+    size_t unplannedBytes = 0;
+    size_t unplannedBuffers = 0;
+  };
+
+  /// Memory planning over `programs`, which run in this order (a forward
+  /// program, then its backward): every buffer allocated while capturing
+  /// them that a launch writes before anything reads it, and that is not
+  /// one of `keep` (outputs the caller reads), is placed in one arena so
+  /// that buffers live at different times share bytes. Launches that first
+  /// write a buffer also write the variables of the buffers it shares bytes
+  /// with, so the engine orders them (within a run and across runs). Call
+  /// before the programs first run. Buffers captured without memory
+  /// (ExecutableCapture(planned)) that are not planned get their own.
+  static MemoryStats
+  planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
+             const std::vector<VarPtr> &keep);
+
 private:
   friend class ExecutableCapture;
   std::vector<Launch> launches_;
+  /// Storages allocated while capturing, with the variables of the arrays
+  /// made over them (ExecutableCapture::noteArray).
+  std::vector<std::shared_ptr<Storage>> allocations_;
+  std::vector<std::vector<VarPtr>> allocationVars_;
 };
 
 /// Records what this thread pushes into an Executable while it lives.
 /// Captures nest: an inner one takes the pushes until it ends.
-class ExecutableCapture : public PushRecorder {
+class ExecutableCapture : public PushRecorder, public AllocationRecorder {
 public:
-  ExecutableCapture();
+  /// With `planned`, buffers over 64 KiB get no memory while capturing:
+  /// Executable::planMemory, which must follow, gives it to them (so a
+  /// capture never holds every intermediate at once).
+  explicit ExecutableCapture(bool planned = false);
   ~ExecutableCapture() override;
   ExecutableCapture(const ExecutableCapture &) = delete;
   ExecutableCapture &operator=(const ExecutableCapture &) = delete;
@@ -73,6 +106,14 @@ public:
               const std::vector<VarPtr> &reads,
               const std::vector<VarPtr> &writes, int priority, std::string name,
               QueueKind queue) override;
+  void inlineDeclined() override { inlineDeclined_ = true; }
+  void allocated(const std::shared_ptr<Storage> &storage) override;
+  bool defersMemory(size_t bytes) const override {
+    return planned_ && bytes > (64u << 10);
+  }
+  /// Tells the capture that an array with variable `var` was made over
+  /// `storage` (memory planning follows the buffer through its variables).
+  void noteArray(const std::shared_ptr<Storage> &storage, const VarPtr &var);
 
   /// Records a launch whose closure `makeFn` makes when a run pushes it
   /// (on the thread calling run, in launch order): for work that must
@@ -87,8 +128,10 @@ public:
 private:
   std::shared_ptr<Executable> executable_;
   PushRecorder *previous_ = nullptr;
+  AllocationRecorder *previousAllocations_ = nullptr;
   bool installed_ = false;
   bool inlineDeclined_ = false;
+  bool planned_ = false;
 };
 
 } // namespace kiln

@@ -19,6 +19,29 @@ std::shared_ptr<Storage> Storage::wrap(void *data, size_t bytes, Device device,
       new Storage(data, bytes, device, nullptr, std::move(release)));
 }
 
+namespace {
+thread_local AllocationRecorder *threadAllocationRecorder = nullptr;
+} // namespace
+
+AllocationRecorder *setAllocationRecorder(AllocationRecorder *recorder) {
+  AllocationRecorder *previous = threadAllocationRecorder;
+  threadAllocationRecorder = recorder;
+  return previous;
+}
+
+AllocationRecorder *allocationRecorder() { return threadAllocationRecorder; }
+
+void Storage::rebind(void *data, std::shared_ptr<Storage> owner) {
+  if (allocator_)
+    allocator_->release(data_, bytes_);
+  else if (release_)
+    release_();
+  allocator_ = nullptr;
+  data_ = data;
+  // The owner (the arena) lives as long as any storage placed in it.
+  release_ = [owner = std::move(owner)] {};
+}
+
 Storage::~Storage() {
   if (allocator_)
     allocator_->release(data_, bytes_);

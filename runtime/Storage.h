@@ -11,6 +11,23 @@
 namespace kiln {
 
 class PooledAllocator;
+class Storage;
+
+/// Sees every storage Tensor::empty allocates on its thread while installed
+/// (an executable's capture, which plans their memory afterwards).
+class AllocationRecorder {
+public:
+  virtual ~AllocationRecorder() = default;
+  virtual void allocated(const std::shared_ptr<Storage> &storage) = 0;
+  /// Whether a new storage of `bytes` should get no memory yet (data()
+  /// null) because the recorder gives it memory later.
+  virtual bool defersMemory(size_t bytes) const { return false; }
+};
+
+/// Installs `recorder` for this thread (null: none); returns the previous.
+AllocationRecorder *setAllocationRecorder(AllocationRecorder *recorder);
+/// This thread's recorder, or null.
+AllocationRecorder *allocationRecorder();
 
 /// Owns one allocation; returns it to its allocator's pool when the last
 /// reference (tensor, view or pending engine op) lets go.
@@ -35,6 +52,12 @@ public:
   Storage &operator=(const Storage &) = delete;
 
   void *data() const { return data_; }
+
+  /// Moves this storage onto memory owned by `owner` (an executable's
+  /// arena) at `data`, returning its own allocation to the pool. Tensors and
+  /// captured closures read data() when they run, so they follow. The
+  /// contents are not copied.
+  void rebind(void *data, std::shared_ptr<Storage> owner);
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
 

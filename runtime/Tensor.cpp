@@ -52,8 +52,9 @@ int64_t checkedNumElements(const std::string &what, const Shape &shape,
                                 ": extents must be >= 0"));
   for (int64_t extent : shape)
     if (__builtin_mul_overflow(count, extent, &count))
-      throw Error(formatMessage(what, ": shape ", shapeToString(shape),
-                                " has more elements than a 64-bit count holds"));
+      throw Error(
+          formatMessage(what, ": shape ", shapeToString(shape),
+                        " has more elements than a 64-bit count holds"));
   int64_t bytes;
   if (__builtin_mul_overflow(count, static_cast<int64_t>(dtypeSize(dtype)),
                              &bytes))
@@ -68,11 +69,16 @@ Tensor Tensor::empty(const Shape &shape, DType dtype, Device device) {
   Tensor tensor;
   const size_t bytes =
       static_cast<size_t>(kiln::numElements(shape)) * dtypeSize(dtype);
+  AllocationRecorder *recorder = allocationRecorder();
   // Shape-only evaluation: a large tensor is never read or written, so it
-  // gets no memory (its data() is null plus the offset).
-  tensor.storage_ = shapeOnly() && bytes > kShapeOnlyBackedBytes
-                        ? Storage::wrap(nullptr, bytes, device, nullptr)
-                        : Storage::allocate(bytes, device);
+  // gets no memory (its data() is null plus the offset); a capture that
+  // plans memory gives it memory itself.
+  const bool unbacked = (shapeOnly() && bytes > kShapeOnlyBackedBytes) ||
+                        (recorder && recorder->defersMemory(bytes));
+  tensor.storage_ = unbacked ? Storage::wrap(nullptr, bytes, device, nullptr)
+                             : Storage::allocate(bytes, device);
+  if (recorder)
+    recorder->allocated(tensor.storage_);
   tensor.shape_ = shape;
   tensor.strides_ = contiguousStrides(shape);
   tensor.dtype_ = dtype;

@@ -4,6 +4,8 @@
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Operators.h"
 #include "runtime/Error.h"
+#include "runtime/Executable.h"
+#include "runtime/ShapeOnly.h"
 
 #include <cstring>
 
@@ -13,7 +15,14 @@ NDArray NDArray::empty(const Shape &shape, DType dtype, Device device) {
   NDArray array;
   array.chunk_ = std::make_shared<Chunk>(
       Chunk{Tensor::empty(shape, dtype, device), Engine::newVar()});
+  noteCapturedArray(array);
   return array;
+}
+
+void NDArray::noteCapturedArray(const NDArray &array) {
+  // An executable being captured plans the memory of its arrays.
+  if (ExecutableCapture *capture = Executable::current())
+    capture->noteArray(array.tensor().storage(), array.var());
 }
 
 NDArray NDArray::fromData(const void *data, const Shape &shape, DType dtype,
@@ -21,6 +30,12 @@ NDArray NDArray::fromData(const void *data, const Shape &shape, DType dtype,
   NDArray array = empty(shape, dtype, device);
   const size_t bytes =
       static_cast<size_t>(numElements(shape)) * dtypeSize(dtype);
+  const std::shared_ptr<Storage> &storage = array.tensor().storage();
+  if (bytes && !storage->data() && !shapeOnly()) {
+    // A capture deferred its memory, but host data goes in now.
+    std::shared_ptr<Storage> backing = Storage::allocate(bytes, device);
+    storage->rebind(backing->data(), backing);
+  }
   // A large array made in shape-only mode has no memory to fill.
   if (bytes && array.tensor().storage()->data())
     std::memcpy(array.tensor().data(), data, bytes);
@@ -30,6 +45,7 @@ NDArray NDArray::fromData(const void *data, const Shape &shape, DType dtype,
 NDArray NDArray::fromTensor(const Tensor &tensor) {
   NDArray array;
   array.chunk_ = std::make_shared<Chunk>(Chunk{tensor, Engine::newVar()});
+  noteCapturedArray(array);
   return array;
 }
 

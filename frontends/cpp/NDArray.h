@@ -82,6 +82,8 @@ private:
     return *chunk_;
   }
   [[noreturn]] static void throwEmpty();
+  /// Tells an executable being captured on this thread about a new array.
+  static void noteCapturedArray(const NDArray &array);
 
   std::shared_ptr<Chunk> chunk_;
 };

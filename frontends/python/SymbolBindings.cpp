@@ -53,16 +53,39 @@ void bindSymbol(py::module_ &m) {
           },
           "How many launches a run pushes.");
   m.def(
+      "plan_memory",
+      [](const std::vector<std::shared_ptr<Executable>> &programs,
+         const std::vector<NDArray> &keep) {
+        std::vector<VarPtr> vars;
+        for (const NDArray &array : keep)
+          vars.push_back(array.var());
+        const Executable::MemoryStats stats =
+            Executable::planMemory(programs, vars);
+        py::dict result;
+        result["arena_bytes"] = stats.arenaBytes;
+        result["planned_bytes"] = stats.plannedBytes;
+        result["planned_buffers"] = stats.plannedBuffers;
+        result["unplanned_bytes"] = stats.unplannedBytes;
+        result["unplanned_buffers"] = stats.unplannedBuffers;
+        return result;
+      },
+      py::arg("programs"), py::arg("keep"),
+      "Plans the memory of captured programs that run in this order "
+      "(runtime/Executable.h); `keep` are arrays the caller reads (never "
+      "shared). Returns the arena's size and what was planned.");
+  m.def(
       "capture",
-      [](const py::function &build) {
-        ExecutableCapture capture;
+      [](const py::function &build, bool planned) {
+        ExecutableCapture capture(planned);
         py::object result = build();
         return py::make_tuple(capture.finish(), result);
       },
-      py::arg("build"),
+      py::arg("build"), py::arg("planned") = false,
       "(Executable, build's result): calls build() with this thread's engine "
-      "pushes recorded instead of run. MXNetError when build needs a value "
-      "on the host (data-dependent shapes, asnumpy).");
+      "pushes recorded instead of run. With planned, large buffers get no "
+      "memory until plan_memory, which must then follow before any run. "
+      "MXNetError when build needs a value on the host (data-dependent "
+      "shapes, asnumpy).");
   m.def(
       "symbol_interface",
       [](const std::string &op, const AttrMap &attrs) {

@@ -122,6 +122,7 @@ class Executor(object):
         self._forward_programs = {}
         self._backward_programs = {}
         self._recorded_heads = None
+        self._memory_stats = None
 
     # -- construction ---------------------------------------------------
     @classmethod
@@ -230,7 +231,8 @@ class Executor(object):
             if program is None:
                 try:
                     program = _core.capture(
-                        lambda: self._graph_forward(is_train, differentiable))
+                        lambda: self._graph_forward(is_train, differentiable),
+                        True)
                 except MXNetError as error:
                     # A graph that needs values on the host while it runs
                     # (data-dependent shapes) stays interpreted.
@@ -239,9 +241,7 @@ class Executor(object):
                     program = None
                 if program is not None:
                     self._forward_programs[key] = program
-                    if recording:
-                        # Captured backward passes follow this forward's tape.
-                        self._backward_programs = {}
+                    self._plan(program, recording)
             if program is not None:
                 executable, outputs = program
                 executable.run()
@@ -253,6 +253,24 @@ class Executor(object):
         self._heads = outputs if recording else None
         self.outputs = outputs
         return outputs
+
+    def _plan(self, program, recording):
+        """Plans the memory of a new forward program together with its
+        backward (captured now, for loss heads), before either runs: their
+        intermediates share one arena where their lifetimes allow."""
+        executable, outputs = program
+        programs = [executable]
+        if recording:
+            # Captured backward passes follow this forward's tape.
+            self._backward_programs = {}
+            self._heads = outputs
+            try:
+                backward = self._capture_backward((False,) * len(outputs),
+                                                  True, planned=True)
+                programs.append(backward[0])
+            except MXNetError:
+                pass  # Captured (unplanned) or interpreted at backward.
+        self._memory_stats = _core.plan_memory(programs, list(outputs))
 
     def _graph_forward(self, is_train, differentiable):
         """One evaluation of the graph over the bound arrays, recorded for
@@ -326,6 +344,21 @@ class Executor(object):
                            train_mode=is_train)
         self._heads = None
 
+    def _capture_backward(self, given, is_train, planned=False):
+        """The backward program of the captured forward for head gradients
+        given where `given` says (copied into buffers it reads), else ones."""
+        buffers = [_nd.zeros(head.shape, ctx=self._ctx, dtype=head.dtype)
+                   if flag else None for head, flag in zip(self._heads, given)]
+
+        def build():
+            # The captured forward's tape stays for later captures (another
+            # set of given head gradients).
+            _autograd.backward(self._heads, buffers, retain_graph=True,
+                               train_mode=is_train)
+        program = (_core.capture(build, planned)[0], buffers)
+        self._backward_programs[given] = program
+        return program
+
     def _static_backward(self, out_grads, is_train):
         """Backward as a captured program: the head gradients the caller
         gives are copied into buffers the program reads."""
@@ -333,17 +366,7 @@ class Executor(object):
                                                      [None] * len(self._heads)))
         program = self._backward_programs.get(given)
         if program is None:
-            buffers = [_nd.zeros(head.shape, ctx=self._ctx, dtype=head.dtype)
-                       if flag else None
-                       for head, flag in zip(self._heads, given)]
-
-            def build():
-                # The captured forward's tape stays for later captures (a
-                # different set of head gradients).
-                _autograd.backward(self._heads, buffers, retain_graph=True,
-                                   train_mode=is_train)
-            program = (_core.capture(build)[0], buffers)
-            self._backward_programs[given] = program
+            program = self._capture_backward(given, is_train)
         executable, buffers = program
         for grad, buffer in zip(out_grads or [], buffers):
             if buffer is not None:

@@ -1,0 +1,125 @@
+//===- executable_test.cpp - capture, replay and memory planning ----------===//
+#include "runtime/Engine.h"
+#include "runtime/Error.h"
+#include "runtime/Executable.h"
+#include "runtime/MemoryPlan.h"
+#include "runtime/Tensor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+namespace kiln {
+namespace {
+
+TEST(MemoryPlan, BuffersLiveAtDifferentTimesShareBytes) {
+  // a: [0,1], b: [1,2], c: [2,3]: a and c may share, b may not.
+  ArenaPlan plan = planArena({{100, 0, 1}, {100, 1, 2}, {100, 2, 3}});
+  EXPECT_EQ(plan.offsets[0], plan.offsets[2]);
+  EXPECT_NE(plan.offsets[0], plan.offsets[1]);
+  EXPECT_EQ(plan.arenaBytes, 256u); // Two buffers, each aligned to 64.
+}
+
+TEST(MemoryPlan, OverlappingLifetimesNeverOverlapInMemory) {
+  std::vector<BufferLifetime> buffers;
+  for (int64_t i = 0; i < 40; ++i)
+    buffers.push_back(
+        {static_cast<size_t>(1 + (i * 37) % 500), i % 7, i % 7 + (i % 5)});
+  ArenaPlan plan = planArena(buffers, 16);
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    EXPECT_EQ(plan.offsets[i] % 16, 0u);
+    EXPECT_LE(plan.offsets[i] + buffers[i].bytes, plan.arenaBytes);
+    for (size_t j = i + 1; j < buffers.size(); ++j) {
+      const bool together = buffers[i].first <= buffers[j].last &&
+                            buffers[j].first <= buffers[i].last;
+      const bool shareBytes =
+          plan.offsets[i] < plan.offsets[j] + buffers[j].bytes &&
+          plan.offsets[j] < plan.offsets[i] + buffers[i].bytes;
+      EXPECT_FALSE(together && shareBytes) << i << " and " << j;
+    }
+  }
+}
+
+TEST(Executable, CapturedPushesRunOnlyWhenRun) {
+  std::atomic<int> count{0};
+  VarPtr var = Engine::newVar();
+  ExecutableCapture capture;
+  Engine::global().push([&count] { ++count; }, Device::cpu(), {}, {var});
+  EXPECT_THROW(Engine::global().waitForVar(var), Error);
+  std::shared_ptr<Executable> executable = capture.finish();
+  ASSERT_EQ(executable->launches().size(), 1u);
+  EXPECT_EQ(count.load(), 0);
+  executable->run();
+  executable->run();
+  Engine::global().waitForVar(var);
+  EXPECT_EQ(count.load(), 2);
+}
+
+TEST(Executable, DeferredLaunchesAreMadeAtEachRun) {
+  int made = 0;
+  std::atomic<int> value{0};
+  VarPtr var = Engine::newVar();
+  ExecutableCapture capture;
+  capture.recordDeferred(
+      [&made, &value]() -> std::function<void()> {
+        const int next = ++made;
+        return [&value, next] { value = next; };
+      },
+      Device::cpu(), {var}, "deferred");
+  std::shared_ptr<Executable> executable = capture.finish();
+  executable->run();
+  executable->run();
+  Engine::global().waitForVar(var);
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(value.load(), 2);
+}
+
+/// a = 1; b = a + 1; c = b * 2; d = c + 1 over planned buffers a, b, c.
+TEST(Executable, PlannedMemoryKeepsResultsAndSharesBytes) {
+  constexpr int64_t n = 1024;
+  ExecutableCapture capture;
+  Tensor a = Tensor::empty({n}, DType::Float32);
+  Tensor b = Tensor::empty({n}, DType::Float32);
+  Tensor c = Tensor::empty({n}, DType::Float32);
+  Tensor d = Tensor::empty({n}, DType::Float32);
+  VarPtr va = Engine::newVar(), vb = Engine::newVar(), vc = Engine::newVar(),
+         vd = Engine::newVar();
+  capture.noteArray(a.storage(), va);
+  capture.noteArray(b.storage(), vb);
+  capture.noteArray(c.storage(), vc);
+  capture.noteArray(d.storage(), vd);
+  auto map = [](Tensor in, Tensor out, float add, float scale) {
+    return [in, out, add, scale] {
+      const auto *x = static_cast<const float *>(in.data());
+      auto *y = static_cast<float *>(out.data());
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = in.data() ? (x[i] + add) * scale : add;
+    };
+  };
+  Engine &engine = Engine::global();
+  engine.push(
+      [a] {
+        auto *x = static_cast<float *>(a.data());
+        for (int64_t i = 0; i < n; ++i)
+          x[i] = 1;
+      },
+      Device::cpu(), {}, {va});
+  engine.push(map(a, b, 1, 1), Device::cpu(), {va}, {vb});
+  engine.push(map(b, c, 0, 2), Device::cpu(), {vb}, {vc});
+  engine.push(map(c, d, 1, 1), Device::cpu(), {vc}, {vd});
+  std::shared_ptr<Executable> executable = capture.finish();
+  Executable::MemoryStats stats = Executable::planMemory({executable}, {vd});
+  EXPECT_EQ(stats.plannedBuffers, 3u);
+  EXPECT_EQ(stats.unplannedBuffers, 1u); // d is kept.
+  EXPECT_EQ(stats.plannedBytes, 3 * n * sizeof(float));
+  EXPECT_EQ(stats.arenaBytes, 2 * n * sizeof(float)); // a and c share.
+  EXPECT_EQ(a.data(), c.data());
+  for (int run = 0; run < 20; ++run)
+    executable->run();
+  engine.waitForVar(vd);
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(static_cast<const float *>(d.data())[i], 5.0f);
+}
+
+} // namespace
+} // namespace kiln
