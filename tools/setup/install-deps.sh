@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages kiln needs (tools/setup/debian-packages.txt).
+# Installs the Debian packages kiln needs (tools/setup/debian-packages.txt, or
+# the list given as the first argument).
 # Idempotent: when everything is present it only checks, in well under a
 # second; otherwise it runs `apt-get update` once and installs what is missing.
 # Runs apt-get as root, through sudo when not root.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-mapfile -t packages < <(grep -vE '^\s*(#|$)' "$here/debian-packages.txt")
+list="${1:-$here/debian-packages.txt}"
+mapfile -t packages < <(grep -vE '^\s*(#|$)' "$list")
 
 missing=()
 for package in "${packages[@]}"; do
