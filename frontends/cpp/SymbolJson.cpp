@@ -400,19 +400,23 @@ private:
                                     "does not come before it", where));
     }
 
-    const bool old = version() < kVersion1_9_1;
     if (node.op == "null") {
       if (!node.inputs.empty())
         fail(formatMessage(label,
                            ": a variable (op \"null\") expected no "
                            "inputs, got ",
                            node.inputs.size()));
-      if (old)
+      if (version() < kVersion1_9_1)
         restoreHidden(takeHidden(node.attrs), node, {});
       append(std::move(node), 1);
       return;
     }
+    addOperator(index, label, std::move(node));
+  }
 
+  /// Upgrades an operator node as MXNet would, checks its inputs against
+  /// the lookup's interface and appends it.
+  void addOperator(size_t index, const std::string &label, JsonNode node) {
     // UpgradeJSON_000904_000905: argmax/argmin's axis=-1 meant "flatten".
     if (version() < kVersion0_9_5 &&
         (node.op == "argmax" || node.op == "argmin")) {
@@ -420,7 +424,8 @@ private:
       if (axis != node.attrs.end() && axis->second == "-1")
         node.attrs.erase(axis);
     }
-    const StringMap hidden = old ? takeHidden(node.attrs) : StringMap();
+    const StringMap hidden =
+        version() < kVersion1_9_1 ? takeHidden(node.attrs) : StringMap();
     OpInterface interface = lookup(index, node, node.attrs);
     if (!hidden.empty() && restoreHidden(hidden, node, interface.inputs))
       interface = lookup(index, node, node.attrs);
