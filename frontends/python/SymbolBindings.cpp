@@ -2,11 +2,13 @@
 //
 // kiln._core.symbol_interface and kiln._core.infer_node: a node's input,
 // auxiliary and output names, and one node's shape/type inference
-// (frontends/cpp/SymbolInference.h). Shapes cross as tuples (None:
-// unknown), dtypes as numpy names.
+// (frontends/cpp/SymbolInference.h), shapes as tuples (None: unknown) and
+// dtypes as numpy names; kiln._core.parse_symbol_json: MXNet's symbol JSON
+// read and checked (frontends/cpp/SymbolJson.h).
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/SymbolInference.h"
+#include "frontends/cpp/SymbolJson.h"
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
 #include "runtime/Executable.h"
@@ -138,56 +140,38 @@ void bindSymbol(py::module_ &m) {
       "while some input is unknown). Shapes are tuples with 0 for an unknown "
       "extent, or None.");
   m.def(
-      "symbol_interface",
-      [](const std::string &op, const AttrMap &attrs) {
-        symbolic::NodeInterface interface = symbolic::nodeInterface(op, attrs);
-        return py::make_tuple(interface.inputs, interface.auxInputs,
-                              interface.outputs, interface.inputInitializers);
-      },
-      py::arg("op"), py::arg("attrs"),
-      "(input names, auxiliary input names, visible output names, {input "
-      "name: __init__ of a variable made for it}) of a node of `op` with "
-      "`attrs` (MXNet's string forms).");
-  m.def(
-      "canonical_op_name",
-      [](const std::string &op) {
-        return OpRegistry::global().canonicalName(op);
-      },
-      py::arg("op"),
-      "The registered name `op` is an alias of, or `op` itself.");
-  m.def(
-      "infer_node",
-      [](const std::string &op, const AttrMap &attrs, const py::list &shapes,
-         const py::list &dtypes, bool training) {
-        if (shapes.size() != dtypes.size())
-          throw Error("infer_node: shapes and dtypes differ in length");
-        std::vector<symbolic::ValueInfo> inputs;
-        for (size_t i = 0; i < shapes.size(); ++i) {
-          symbolic::ValueInfo value;
-          if (!shapes[i].is_none())
-            value.shape = shapes[i].cast<Shape>();
-          value.dtype = dtypeFromName(dtypes[i]);
-          inputs.push_back(std::move(value));
-        }
-        symbolic::NodeInference inferred;
+      "parse_symbol_json",
+      [](const std::string &text) {
+        GraphJson graph;
         {
           py::gil_scoped_release unlocked;
-          inferred =
-              symbolic::inferNode(op, attrs, std::move(inputs), training);
+          graph = parseSymbolJson(text);
         }
-        py::list inputInfo, outputInfo;
-        for (const symbolic::ValueInfo &value : inferred.inputs)
-          inputInfo.append(toPython(value));
-        for (const symbolic::ValueInfo &value : inferred.outputs)
-          outputInfo.append(toPython(value));
-        return py::make_tuple(inputInfo, outputInfo);
+        auto entries = [](const std::vector<JsonEntry> &list) {
+          py::list items;
+          for (const JsonEntry &entry : list)
+            items.append(
+                py::make_tuple(entry.node, entry.output, entry.version));
+          return items;
+        };
+        py::list nodes;
+        for (const JsonNode &node : graph.nodes)
+          nodes.append(py::make_tuple(node.op, node.name, node.attrs,
+                                      entries(node.inputs)));
+        py::dict result;
+        result["nodes"] = nodes;
+        result["arg_nodes"] = graph.argNodes;
+        result["heads"] = entries(graph.heads);
+        result["mxnet_version"] = graph.mxnetVersion;
+        return result;
       },
-      py::arg("op"), py::arg("attrs"), py::arg("shapes"), py::arg("dtypes"),
-      py::arg("training") = false,
-      "One node's inference: ([(shape, dtype)] of its inputs, completed "
-      "where the op can tell, [(shape, dtype)] of its visible outputs, empty "
-      "while some input is unknown). Shapes are tuples with 0 for an unknown "
-      "extent, or None.");
+      py::arg("text"),
+      "MXNet's symbol JSON read and checked against the registry "
+      "(frontends/cpp/SymbolJson.h), with MXNet's upgrades of older files: "
+      "{'nodes': [(op ('null' for a variable), name, {attr: value}, "
+      "[(node, output, version)])], 'arg_nodes': [index], 'heads': "
+      "[(node, output, version)], 'mxnet_version': int or None}. Inputs "
+      "refer to earlier nodes. MXNetError naming the node for any mistake.");
 }
 
 } // namespace kiln

@@ -260,12 +260,13 @@ def test_construction_errors():
      "does not come before it"),
     ('{"nodes": [{"op": "null", "name": "x", "inputs": []}, {"op": '
      '"FullyConnected", "name": "f", "attrs": {"num_hidden": "2"}, '
-     '"inputs": [[0, 0, 0]]}], "heads": [[1, 0, 0]]}', "expects 3 inputs"),
+     '"inputs": [[0, 0, 0]]}], "heads": [[1, 0, 0]], "attrs": '
+     '{"mxnet_version": ["int", 10901]}}', "expects 3 inputs"),
     ('{"nodes": [{"op": "null", "name": "x", "inputs": []}], "heads": '
      '[[0, 0, 0]], "attrs": {"mxnet_version": ["int", 20000]}}',
      "MXNet 2.0.0"),
     ('{"nodes": [{"op": "null", "name": 3, "inputs": []}], "heads": []}',
-     "string 'op' and 'name'"),
+     "node 0: 'name' expected a string, got 3"),
 ])
 def test_malformed_json_is_an_error(text, message):
     with pytest.raises(mx.MXNetError, match=message):

@@ -844,14 +844,29 @@ def Group(symbols, create_fn=Symbol):
 
 
 def load_json(json_str):
-    """The Symbol of MXNet-layout JSON text (tojson, -symbol.json)."""
+    """The Symbol of MXNet-layout JSON text (tojson, -symbol.json).
+
+    The text is read and checked in C++ (``_core.parse_symbol_json``,
+    frontends/cpp/SymbolJson.h), with MXNet 1.9.1's upgrades of files of
+    older versions. Raises TypeError for a non-string and MXNetError, naming
+    the node, for text that is not such a graph: not JSON, wrong types,
+    inputs that refer forward or out of range, an operator kiln lacks or
+    given the wrong number of inputs, a version of MXNet 2 or later.
+    """
     if not isinstance(json_str, string_types):
         raise TypeError("fname required to be string")
-    try:
-        graph = _json.loads(json_str)
-    except ValueError as error:
-        raise MXNetError("load_json: the text is not valid JSON: %s" % error)
-    return _from_json_object(graph)
+    graph = _core.parse_symbol_json(json_str)
+    nodes = []
+    for op, name, attrs, inputs in graph["nodes"]:
+        if op == "null":
+            node = _Node(None, name, attrs)
+        else:
+            node = _Node(op, name, attrs)
+            node.inputs = [(nodes[source], output)
+                           for source, output, _ in inputs]
+        nodes.append(node)
+    return Symbol([(nodes[source], output)
+                   for source, output, _ in graph["heads"]])
 
 
 def load(fname):
@@ -865,103 +880,6 @@ def load(fname):
         raise MXNetError("load: cannot read symbol file '%s': %s"
                          % (fname, error))
     return load_json(text)
-
-
-def _from_json_object(graph):
-    def fail(message):
-        raise MXNetError("load_json: %s" % message)
-
-    if not isinstance(graph, dict) or not isinstance(graph.get("nodes"),
-                                                     list):
-        fail("expected an object with a 'nodes' list")
-    version = graph.get("attrs", {}).get("mxnet_version") if isinstance(
-        graph.get("attrs"), dict) else None
-    if version is not None:
-        if (not isinstance(version, list) or len(version) != 2 or
-                not isinstance(version[1], int)):
-            fail("attrs.mxnet_version expected [\"int\", version], got %r"
-                 % (version,))
-        if version[1] >= 20000:
-            fail("the graph was written by MXNet %d.%d.%d; kiln reads "
-                 "MXNet 1.x graphs" % (version[1] // 10000,
-                                       version[1] // 100 % 100,
-                                       version[1] % 100))
-    nodes = []
-    for index, entry in enumerate(graph["nodes"]):
-        if not isinstance(entry, dict):
-            fail("node %d is not an object" % index)
-        op, name = entry.get("op"), entry.get("name")
-        if not isinstance(op, string_types) or not isinstance(
-                name, string_types):
-            fail("node %d needs string 'op' and 'name'" % index)
-        attrs = {}
-        # MXNet 0.x wrote 'param' (op parameters) and 'attr' (user
-        # attributes); 1.x writes 'attrs'.
-        for key in ("param", "attr", "attrs"):
-            values = entry.get(key, {})
-            if not isinstance(values, dict):
-                fail("node %d ('%s'): '%s' is not an object"
-                     % (index, name, key))
-            for attr_key, value in values.items():
-                attrs[str(attr_key)] = str(value)
-        raw_inputs = entry.get("inputs", [])
-        if not isinstance(raw_inputs, list):
-            fail("node %d ('%s'): 'inputs' is not a list" % (index, name))
-        inputs = []
-        for item in raw_inputs:
-            if (not isinstance(item, list) or len(item) not in (2, 3) or
-                    not all(isinstance(v, int) and not isinstance(v, bool)
-                            for v in item)):
-                fail("node %d ('%s'): input %r is not [node, index, "
-                     "version]" % (index, name, item))
-            source, output = item[0], item[1]
-            if not 0 <= source < index:
-                fail("node %d ('%s'): input refers to node %d, which does "
-                     "not come before it" % (index, name, source))
-            if not 0 <= output < len(nodes[source].output_names):
-                fail("node %d ('%s'): input refers to output %d of node "
-                     "'%s', which has %d" % (
-                         index, name, output, nodes[source].name,
-                         len(nodes[source].output_names)))
-            inputs.append((nodes[source], output))
-        if op == "null":
-            if inputs:
-                fail("node %d ('%s'): a variable has no inputs"
-                     % (index, name))
-            nodes.append(_Node(None, name, attrs))
-            continue
-        if _core_op_exists(op) is False:
-            fail("node %d ('%s'): operator '%s' is not one kiln has"
-                 % (index, name, op))
-        node = _Node(op, name, attrs)
-        if len(inputs) != len(node.input_names):
-            fail("node %d ('%s'): operator %s expects %d inputs (%s), got "
-                 "%d" % (index, name, op, len(node.input_names),
-                         ", ".join(node.input_names), len(inputs)))
-        node.inputs = inputs
-        nodes.append(node)
-    heads = graph.get("heads")
-    if not isinstance(heads, list) or not heads:
-        fail("expected a non-empty 'heads' list")
-    outputs = []
-    for head in heads:
-        if (not isinstance(head, list) or len(head) not in (2, 3) or
-                not all(isinstance(v, int) for v in head) or
-                not 0 <= head[0] < len(nodes) or
-                not 0 <= head[1] < len(nodes[head[0]].output_names)):
-            fail("head %r does not name an output of a node" % (head,))
-        outputs.append((nodes[head[0]], head[1]))
-    return Symbol(outputs)
-
-
-_OP_NAMES = None
-
-
-def _core_op_exists(op):
-    global _OP_NAMES
-    if _OP_NAMES is None:
-        _OP_NAMES = {entry[0] for entry in _core.list_ops()}
-    return op in _OP_NAMES
 
 
 # -- functions MXNet's symbol module defines by hand ----------------------
