@@ -65,7 +65,8 @@ void ExecutableCapture::record(std::function<void()> fn, Device device,
   launch.name = std::move(name);
   launch.queue = queue;
   launch.mayRunInline = inlineDeclined_;
-  inlineDeclined_ = false;
+  launch.inPlaceSafe = inPlaceSafe_;
+  inlineDeclined_ = inPlaceSafe_ = false;
   executable_->launches_.push_back(std::move(launch));
 }
 
@@ -167,22 +168,65 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
   if (planned.empty())
     return stats;
 
-  const ArenaPlan plan = planArena(lifetimes);
+  // In place: the output of an in-place safe launch joins the group of an
+  // input of the same size whose last use is that launch; a group is
+  // placed as one buffer over its members' lifetimes.
+  std::unordered_map<const Var *, size_t> plannedOf;
+  for (size_t i = 0; i < planned.size(); ++i)
+    plannedOf[planned[i].vars[0].get()] = i;
+  std::vector<size_t> group(planned.size());
+  std::vector<bool> continued(planned.size(), false);
+  for (size_t b = 0; b < planned.size(); ++b) {
+    group[b] = b;
+    const Launch *writer = planned[b].firstWriter;
+    if (!writer->inPlaceSafe)
+      continue;
+    for (const VarPtr &read : writer->reads) {
+      auto found = plannedOf.find(read.get());
+      if (found == plannedOf.end())
+        continue;
+      const size_t a = found->second;
+      if (a != b && !continued[a] && lifetimes[a].last == lifetimes[b].first &&
+          lifetimes[a].bytes == lifetimes[b].bytes) {
+        continued[a] = true;
+        group[b] = group[a];
+        break;
+      }
+    }
+  }
+  std::vector<BufferLifetime> groups;
+  std::vector<size_t> groupIndex(planned.size());
+  std::unordered_map<size_t, size_t> indexOfGroup;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    auto [at, added] = indexOfGroup.emplace(group[i], groups.size());
+    if (added)
+      groups.push_back(lifetimes[i]);
+    BufferLifetime &merged = groups[at->second];
+    merged.first = std::min(merged.first, lifetimes[i].first);
+    merged.last = std::max(merged.last, lifetimes[i].last);
+    merged.bytes = std::max(merged.bytes, lifetimes[i].bytes);
+    groupIndex[i] = at->second;
+  }
+
+  const ArenaPlan plan = planArena(groups);
   stats.arenaBytes = plan.arenaBytes;
   const Device device = planned.front().storage->device();
   std::shared_ptr<Storage> arena = Storage::allocate(plan.arenaBytes, device);
   auto *base = static_cast<char *>(arena->data());
-  for (size_t i = 0; i < planned.size(); ++i)
-    planned[i].storage->rebind(base + plan.offsets[i], arena);
+  std::vector<size_t> offsets(planned.size());
+  for (size_t i = 0; i < planned.size(); ++i) {
+    offsets[i] = plan.offsets[groupIndex[i]];
+    planned[i].storage->rebind(base + offsets[i], arena);
+  }
   // Buffers sharing bytes are ordered through their variables: the first
   // writer of each also writes the others', so it waits for their last
   // uses (earlier in a run, or in the previous run).
   for (size_t i = 0; i < planned.size(); ++i) {
-    const size_t begin = plan.offsets[i], end = begin + lifetimes[i].bytes;
+    const size_t begin = offsets[i], end = begin + lifetimes[i].bytes;
     for (size_t j = 0; j < planned.size(); ++j) {
       if (i == j)
         continue;
-      const size_t otherBegin = plan.offsets[j],
+      const size_t otherBegin = offsets[j],
                    otherEnd = otherBegin + lifetimes[j].bytes;
       if (begin < otherEnd && otherBegin < end)
         planned[i].firstWriter->writes.push_back(planned[j].vars[0]);

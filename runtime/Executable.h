@@ -45,6 +45,10 @@ public:
     /// Work eager mode runs on the calling thread when its variables are
     /// idle (tiny kernels, inline matrix products): a run does the same.
     bool mayRunInline = false;
+    /// An elementwise kernel whose inputs are all scalars or laid out as
+    /// its output: its output may take the bytes of an input of the same
+    /// size that no later launch uses (in-place, as MXNet's planner does).
+    bool inPlaceSafe = false;
   };
 
   /// Pushes every launch to the global engine, in capture order. Returns at
@@ -72,7 +76,9 @@ public:
   /// program, then its backward): every buffer allocated while capturing
   /// them that a launch writes before anything reads it, and that is not
   /// one of `keep` (outputs the caller reads), is placed in one arena so
-  /// that buffers live at different times share bytes. Launches that first
+  /// that buffers live at different times share bytes, and the output of
+  /// an in-place safe launch takes the bytes of an input of its size that
+  /// dies there. Launches that first
   /// write a buffer also write the variables of the buffers it shares bytes
   /// with, so the engine orders them (within a run and across runs). Call
   /// before the programs first run. Buffers captured without memory
@@ -107,6 +113,8 @@ public:
               const std::vector<VarPtr> &writes, int priority, std::string name,
               QueueKind queue) override;
   void inlineDeclined() override { inlineDeclined_ = true; }
+  /// The next recorded launch is in-place safe (Launch::inPlaceSafe).
+  void markInPlaceSafe() { inPlaceSafe_ = true; }
   void allocated(const std::shared_ptr<Storage> &storage) override;
   bool defersMemory(size_t bytes) const override {
     return planned_ && bytes > (64u << 10);
@@ -131,6 +139,7 @@ private:
   AllocationRecorder *previousAllocations_ = nullptr;
   bool installed_ = false;
   bool inlineDeclined_ = false;
+  bool inPlaceSafe_ = false;
   bool planned_ = false;
 };
 

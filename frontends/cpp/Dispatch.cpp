@@ -5,6 +5,7 @@
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/PrimitiveGradients.h"
 #include "runtime/Error.h"
+#include "runtime/Executable.h"
 #include "runtime/KernelAbi.h"
 #include "runtime/ShapeOnly.h"
 #include "runtime/cpu/DnnlMatmul.h"
@@ -292,6 +293,22 @@ void pushFlat(const std::string &op, const std::string &primitive,
     signature.attributes[streaming ? "streaming" : "flat"] = {1};
     return signature;
   });
+  // Every input is a scalar or laid out as the output; when each also
+  // spans its whole storage at element size, a captured executable may run
+  // the kernel in place (Launch::inPlaceSafe): element i is read before it
+  // is written, in every slice.
+  if (ExecutableCapture *capture = Executable::current()) {
+    const size_t elementBytes = dtypeSize(output.dtype());
+    bool inPlace = true;
+    for (const NDArray &input : inputs)
+      if (!input.shape().empty())
+        inPlace &= input.tensor().offset() == 0 &&
+                   dtypeSize(input.dtype()) == elementBytes &&
+                   input.tensor().storage()->bytes() ==
+                       static_cast<size_t>(count) * elementBytes;
+    if (inPlace)
+      capture->markInPlaceSafe();
+  }
   push(op.c_str(), kernel, flat, output.view(output.tensor().reshaped({count})),
        Invocation::Flat);
 }

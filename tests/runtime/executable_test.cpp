@@ -123,3 +123,57 @@ TEST(Executable, PlannedMemoryKeepsResultsAndSharesBytes) {
 
 } // namespace
 } // namespace kiln
+
+namespace kiln {
+namespace {
+
+/// b = a + 1 in place: an in-place safe launch whose input dies there gives
+/// its output the input's bytes; without the mark they stay apart.
+TEST(Executable, InPlaceSafeLaunchesReuseTheirDyingInput) {
+  for (bool inPlace : {true, false}) {
+    constexpr int64_t n = 4096;
+    ExecutableCapture capture;
+    Tensor a = Tensor::empty({n}, DType::Float32);
+    Tensor b = Tensor::empty({n}, DType::Float32);
+    Tensor c = Tensor::empty({n}, DType::Float32);
+    VarPtr va = Engine::newVar(), vb = Engine::newVar(), vc = Engine::newVar();
+    capture.noteArray(a.storage(), va);
+    capture.noteArray(b.storage(), vb);
+    capture.noteArray(c.storage(), vc);
+    Engine &engine = Engine::global();
+    engine.push(
+        [a] {
+          for (int64_t i = 0; i < n; ++i)
+            static_cast<float *>(a.data())[i] = static_cast<float>(i);
+        },
+        Device::cpu(), {}, {va});
+    if (inPlace)
+      capture.markInPlaceSafe();
+    engine.push(
+        [a, b] {
+          for (int64_t i = 0; i < n; ++i)
+            static_cast<float *>(b.data())[i] =
+                static_cast<const float *>(a.data())[i] + 1;
+        },
+        Device::cpu(), {va}, {vb});
+    engine.push(
+        [b, c] {
+          for (int64_t i = 0; i < n; ++i)
+            static_cast<float *>(c.data())[i] =
+                2 * static_cast<const float *>(b.data())[i];
+        },
+        Device::cpu(), {vb}, {vc});
+    std::shared_ptr<Executable> executable = capture.finish();
+    Executable::MemoryStats stats = Executable::planMemory({executable}, {vc});
+    EXPECT_EQ(stats.arenaBytes, (inPlace ? 1 : 2) * n * sizeof(float));
+    EXPECT_EQ(a.data() == b.data(), inPlace);
+    for (int run = 0; run < 10; ++run)
+      executable->run();
+    engine.waitForVar(vc);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(static_cast<const float *>(c.data())[i], 2.0f * (i + 1));
+  }
+}
+
+} // namespace
+} // namespace kiln
