@@ -10,7 +10,9 @@ data's shapes and dtypes and the parameters' grad_req), bound to:
   optimizer updates are seen at once and BatchNorm's running statistics
   are updated in place, as imperatively;
 * buffers of its own for the data (each call copies the inputs in) and for
-  the gradients of every argument that may take one.
+  the gradients of the parameters whose grad_req is not 'null' and of the
+  data inputs that may take one (every data input, unless _core can tell
+  which take none: `autograd_takes_gradient`).
 
 Under autograd.record() a call is an autograd.Function over the real
 input arrays (data and parameter arrays): its forward runs the executor's
@@ -32,12 +34,25 @@ way too.
 import types
 import weakref
 
+from .. import _core
 from .. import autograd
 from .. import ndarray
 from ..executor import Executor
 
 # Executors kept per input signature (each holds its activations).
 _MAX_EXECUTORS = 4
+
+# Whether an array takes a gradient (attach_grad'ed, or computed from one
+# while recording), where _core can tell.
+_takes_gradient = getattr(_core, "autograd_takes_gradient", None)
+
+
+def data_request(array):
+    """The grad_req to compute a data input's gradient with: 'null' for an
+    array known to take none, else 'write' (computed in case it does)."""
+    if _takes_gradient is not None and not _takes_gradient(array):
+        return "null"
+    return "write"
 
 
 class _Slot(object):

@@ -57,6 +57,12 @@ class _MXNetAssertionError(MXNetError, AssertionError):
     (its checks are asserts)."""
 
 
+# Named as _core names its MXNetError twins of builtins (kiln.base.ValueError).
+_MXNetAssertionError.__name__ = _MXNetAssertionError.__qualname__ = \
+    "AssertionError"
+_MXNetAssertionError.__module__ = "kiln.base"
+
+
 def _check(condition, message):
     if not condition:
         raise _MXNetAssertionError(message)
