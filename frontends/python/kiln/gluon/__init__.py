@@ -12,4 +12,5 @@ utils here; nn, loss, trainer and data in their modules.
 """
 from .parameter import *
 from .block import *
+from . import nn
 from . import utils
