@@ -626,3 +626,121 @@ def test_summary_prints_the_table():
         net.hybridize()
     with pytest.raises(AssertionError, match="must not be hybridized"):
         net.summary(mx.nd.ones((5, 2)))
+
+
+def test_hybridize_recurses_through_plain_blocks():
+    class Holder(gluon.Block):
+        def __init__(self, **kwargs):
+            super(Holder, self).__init__(**kwargs)
+            with self.name_scope():
+                self.inner = _Two()
+
+        def forward(self, x):
+            return self.inner(x) * 2
+
+    holder = Holder(prefix="holder_")
+    holder.initialize(mx.init.Xavier())
+    x = mx.nd.array(np.random.RandomState(2).randn(3, 6))
+    imperative = holder(x).asnumpy()
+    holder.hybridize()
+    assert holder.inner._active and holder.inner.a._active
+    np.testing.assert_array_equal(holder(x).asnumpy(), imperative)
+    assert holder.inner._cached_op is not None
+    assert holder.inner.a._cached_op is None  # traced into its parent
+    holder.hybridize(False)
+    assert not holder.inner._active
+    holder.cast("float64")
+    assert holder(x.astype("float64")).dtype == np.float64
+    assert holder.inner.b.bias.data().dtype == np.float64
+
+
+class _Heads(gluon.HybridBlock):
+    """Outputs that take no gradient beside one that does."""
+
+    def __init__(self, **kwargs):
+        super(_Heads, self).__init__(**kwargs)
+        with self.name_scope():
+            self.fc = nn.Dense(3, in_units=4)
+
+    def hybrid_forward(self, F, x):
+        out = self.fc(x)
+        return out, F.argmax(out, axis=1), F.BlockGrad(out * 2)
+
+
+def test_outputs_without_gradient_under_record():
+    results = []
+    for hybridize in (False, True):
+        net = _Heads(prefix="heads_")
+        net.initialize(mx.init.Xavier())
+        mx.random.seed(5)
+        net.initialize(mx.init.Xavier(), force_reinit=True)
+        if hybridize:
+            net.hybridize()
+        seen = []
+        for step in range(3):
+            x = mx.nd.array(np.random.RandomState(step).randn(2, 4))
+            x.attach_grad()
+            with mx.autograd.record():
+                out, index, blocked = net(x)
+                loss = (out * out).sum()
+            loss.backward()
+            seen += [out.asnumpy(), index.asnumpy(), blocked.asnumpy(),
+                     x.grad.asnumpy(), net.fc.weight.grad().asnumpy()]
+        results.append(seen)
+    for index, (want, got) in enumerate(zip(*results)):
+        np.testing.assert_array_equal(got, want, "item %d" % index)
+    assert list(net._cached_op._differentiable.values()) == [False]
+
+
+def test_data_gradients_only_where_taken():
+    net = _Two(prefix="two_")
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    z = mx.nd.array(np.random.RandomState(4).randn(5, 6))
+    z.attach_grad()
+    for _ in range(2):
+        with mx.autograd.record():
+            loss = net(z * 3).sum() + net(mx.nd.ones((5, 6))).sum()
+        loss.backward()
+    want = z.grad.asnumpy()
+    requests = sorted(set(key[1][0] for key in net._cached_op._slots))
+    assert requests == ["null", "write"]  # the data's grad_req, per call
+    net.hybridize(False)
+    with mx.autograd.record():
+        loss = net(z * 3).sum() + net(mx.nd.ones((5, 6))).sum()
+    loss.backward()
+    np.testing.assert_array_equal(z.grad.asnumpy(), want)
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_frozen_network_records_nothing(hybridize):
+    net = _Two(prefix="two_")
+    net.initialize()
+    net.collect_params().setattr("grad_req", "null")
+    if hybridize:
+        net.hybridize()
+    with mx.autograd.record():
+        loss = net(mx.nd.ones((2, 6))).sum()
+    with pytest.raises(mx.base.MXNetError, match="cannot differentiate"):
+        loss.backward()
+
+
+def test_takes_gradient():
+    from kiln.gluon._cached_graph import takes_gradient
+    fresh = mx.nd.ones((2,))
+    attached = mx.nd.ones((2,))
+    attached.attach_grad()
+    frozen = mx.nd.ones((2,))
+    frozen.attach_grad(grad_req="null")
+    with mx.autograd.record():
+        computed = attached * 2
+        untracked = fresh * 2
+    assert not takes_gradient(fresh)
+    assert takes_gradient(attached)
+    assert not takes_gradient(frozen)
+    assert takes_gradient(computed)
+    assert not takes_gradient(untracked)
+    assert not takes_gradient(attached * 2)  # not recorded
+    computed.backward()
+    np.testing.assert_array_equal(attached.grad.asnumpy(), [2, 2])
+    assert takes_gradient(attached)  # the probe wrote nothing

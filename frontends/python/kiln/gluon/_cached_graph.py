@@ -4,15 +4,15 @@ A HybridBlock traced with F = mx.sym gives a Symbol whose inputs are the
 block's data and its parameters. CachedGraph runs that Symbol through
 kiln's Executor (kiln/executor.py: the graph captured into engine
 executables with planned memory), one executor per input signature (the
-data's shapes and dtypes and the parameters' grad_req), bound to:
+data's shapes and dtypes, which inputs take a gradient), bound to:
 
 * the parameters' own arrays as arguments and auxiliary states, so
   optimizer updates are seen at once and BatchNorm's running statistics
   are updated in place, as imperatively;
 * buffers of its own for the data (each call copies the inputs in) and for
   the gradients of the parameters whose grad_req is not 'null' and of the
-  data inputs that may take one (every data input, unless _core can tell
-  which take none: `autograd_takes_gradient`).
+  data inputs that take one (attach_grad'ed, or computed from such arrays
+  while recording).
 
 Under autograd.record() a call is an autograd.Function over the real
 input arrays (data and parameter arrays): its forward runs the executor's
@@ -22,14 +22,21 @@ them into Parameter.grad() (grad_req) and into attach_grad'ed inputs, and
 sums them with gradients from outside the block, exactly as an imperative
 forward would. Outputs are copies, so a caller may keep them across calls.
 
-An executor recorded but not yet differentiated is busy (its saved
-activations are needed), until the Function's tape node is freed (after
-backward, or when its outputs are dropped). A second recorded call with
-the same signature meanwhile (a block used twice in one graph) takes a
-second executor, up to _MAX_EXECUTORS, then evaluates the graph node by
-node on the real arrays under autograd. Recording in predict mode
-(record(train_mode=False)), which an Executor cannot do, is evaluated that
-way too.
+Some calls are evaluated op by op on the real arrays under autograd
+instead (the same operators, so the same values; gradients flow as
+imperatively):
+
+* the first recorded call for each set of inputs taking gradients: it
+  tells whether every output takes a gradient, which an Executor needs
+  (it differentiates every output); a graph with an output that takes
+  none (argmax, BlockGrad) stays evaluated while recording;
+* recording in predict mode (record(train_mode=False)), which an Executor
+  cannot do;
+* a recorded call while every executor of its signature awaits backward
+  (its saved activations are needed until the Function's tape node is
+  freed: after backward, or when its outputs are dropped). A block called
+  twice in one recorded graph takes a second executor, up to
+  _MAX_EXECUTORS, before that.
 """
 import types
 import weakref
@@ -37,22 +44,35 @@ import weakref
 from .. import _core
 from .. import autograd
 from .. import ndarray
+from ..base import MXNetError
 from ..executor import Executor
 
 # Executors kept per input signature (each holds its activations).
 _MAX_EXECUTORS = 4
 
-# Whether an array takes a gradient (attach_grad'ed, or computed from one
-# while recording), where _core can tell.
-_takes_gradient = getattr(_core, "autograd_takes_gradient", None)
+# _core's answer to "does this array take a gradient", where it has one.
+_core_takes_gradient = getattr(_core, "autograd_takes_gradient", None)
+_sentinel = []  # an array that takes no gradient, made on first use
 
 
-def data_request(array):
-    """The grad_req to compute a data input's gradient with: 'null' for an
-    array known to take none, else 'write' (computed in case it does)."""
-    if _takes_gradient is not None and not _takes_gradient(array):
-        return "null"
-    return "write"
+def takes_gradient(array):
+    """Whether backward would reach a variable from `array`: an
+    attach_grad'ed array (grad_req not 'null') or one computed from such
+    arrays while recording."""
+    if _core_takes_gradient is not None:
+        return _core_takes_gradient(array)
+    # backward() checks its heads in order before any work: with a second
+    # head that takes no gradient, it names head 0 when `array` takes
+    # none, else head 1. Nothing is computed or written either way.
+    if not _sentinel:
+        with autograd.pause():
+            _sentinel.append(ndarray.zeros((1,)))
+    try:
+        autograd.backward([array, _sentinel[0]], [array, None],
+                          retain_graph=True)
+    except MXNetError as error:
+        return "cannot differentiate head 0:" not in str(error)
+    return True
 
 
 class _Slot(object):
@@ -93,9 +113,8 @@ class CachedGraph(object):
 
     symbol: the traced Symbol; data_names: the inputs that are data (the
     others are parameters, bound by identity). Call with the input arrays
-    and, for each input, its grad_req ('write' for data: their gradient is
-    computed while recording, in case they take one). Returns the list of
-    outputs (NDArrays).
+    and the parameters' grad_req (None for data inputs). Returns the list
+    of outputs (NDArrays).
     """
 
     def __init__(self, symbol, data_names):
@@ -105,10 +124,11 @@ class CachedGraph(object):
         self._data_names = set(data_names)
         self._slots = {}
         self._bound_ids = None
+        # requests -> whether every output takes a gradient when recorded.
+        self._differentiable = {}
 
-    def __call__(self, inputs, requests):
+    def __call__(self, inputs, param_requests):
         inputs = list(inputs)
-        requests = tuple(requests)
         # Parameter arrays replaced (force_reinit, load into a new array,
         # reset_ctx): executors bound to the old ones are dropped.
         bound = tuple(id(array) for name, array in zip(self.input_names,
@@ -121,6 +141,22 @@ class CachedGraph(object):
         training = autograd.is_training()
         if recording and not training:
             return self._evaluate(inputs)
+        requests = tuple(
+            request if name not in self._data_names else
+            ("write" if recording and takes_gradient(array) else "null")
+            for name, array, request in zip(self.input_names, inputs,
+                                            param_requests))
+        if recording and all(request == "null" for request in requests):
+            recording = False  # no gradient can flow: nothing to record
+        if recording:
+            differentiable = self._differentiable.get(requests)
+            if differentiable is None:
+                outputs = self._evaluate(inputs)
+                self._differentiable[requests] = all(
+                    takes_gradient(output) for output in outputs)
+                return outputs
+            if not differentiable:
+                return self._evaluate(inputs)
         key = (tuple((array.shape, array.dtype, array.context)
                      for name, array in zip(self.input_names, inputs)
                      if name in self._data_names), requests)

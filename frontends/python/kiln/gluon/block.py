@@ -47,7 +47,7 @@ from ..base import MXNetError, mx_real_t
 from ..initializer import Uniform
 from ..ndarray import NDArray
 from ..symbol import Symbol
-from ._cached_graph import CachedGraph, data_request
+from ._cached_graph import CachedGraph
 from .parameter import (DeferredInitializationError, Parameter,
                         ParameterDict, _MXNetAssertionError, _check)
 from .utils import HookHandle, _brief_print_list, _indent
@@ -718,7 +718,7 @@ class HybridBlock(Block):
         for is_arg, item in self._cached_op_args:
             if is_arg:
                 inputs.append(args[item])
-                requests.append(data_request(args[item]))
+                requests.append(None)
             else:
                 inputs.append(item.data())
                 requests.append(item.grad_req)
