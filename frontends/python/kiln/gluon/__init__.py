@@ -13,4 +13,6 @@ utils here; nn, loss, trainer and data in their modules.
 from .parameter import *
 from .block import *
 from . import nn
+from .trainer import *
+from . import loss
 from . import utils
