@@ -293,6 +293,7 @@ def test_hybridized_follows_parameter_changes():
     net.initialize(mx.init.Constant(0.5), force_reinit=True)
     reinit = net(x).asnumpy()
     assert not np.array_equal(before, reinit)
+    assert len(net._cached_op._bindings) == 2  # old arrays, new arrays
     net.hybridize(False)
     np.testing.assert_array_equal(net(x).asnumpy(), reinit)
     net.hybridize()
@@ -744,3 +745,26 @@ def test_takes_gradient():
     computed.backward()
     np.testing.assert_array_equal(attached.grad.asnumpy(), [2, 2])
     assert takes_gradient(attached)  # the probe wrote nothing
+
+
+def test_several_contexts():
+    contexts = [mx.cpu(0), mx.cpu(1)]
+    results = []
+    for hybridize in (False, True):
+        mx.random.seed(11)
+        net = _Two(prefix="two_")
+        net.initialize(mx.init.Xavier(), ctx=contexts)
+        if hybridize:
+            net.hybridize()
+        batch = mx.nd.array(np.random.RandomState(8).randn(8, 6))
+        seen = []
+        for _ in range(2):
+            with mx.autograd.record():
+                losses = [net(part).sum() for part in
+                          gluon.utils.split_and_load(batch, contexts)]
+            mx.autograd.backward(losses)
+            seen += [loss.asnumpy() for loss in losses]
+            seen += [grad.asnumpy() for grad in net.b.weight.list_grad()]
+        results.append(seen)
+    for want, got in zip(*results):
+        np.testing.assert_array_equal(got, want)

@@ -40,6 +40,7 @@ imperatively):
 """
 import types
 import weakref
+from collections import OrderedDict
 
 from .. import _core
 from .. import autograd
@@ -49,6 +50,9 @@ from ..executor import Executor
 
 # Executors kept per input signature (each holds its activations).
 _MAX_EXECUTORS = 4
+# Sets of parameter arrays kept executors for (one per context, when a
+# block runs on several; replaced arrays fall out).
+_MAX_BINDINGS = 4
 
 # _core's answer to "does this array take a gradient", where it has one.
 _core_takes_gradient = getattr(_core, "autograd_takes_gradient", None)
@@ -122,21 +126,23 @@ class CachedGraph(object):
         self.input_names = symbol.list_inputs()
         self._aux_names = set(symbol.list_auxiliary_states())
         self._data_names = set(data_names)
+        self._bindings = OrderedDict()  # parameter arrays' ids -> slots
         self._slots = {}
-        self._bound_ids = None
         # requests -> whether every output takes a gradient when recorded.
         self._differentiable = {}
 
     def __call__(self, inputs, param_requests):
         inputs = list(inputs)
-        # Parameter arrays replaced (force_reinit, load into a new array,
-        # reset_ctx): executors bound to the old ones are dropped.
+        # Executors are bound to the parameter arrays: other arrays (on
+        # another context, or new ones after force_reinit, reset_ctx, cast)
+        # take executors of their own; the least recently used go.
         bound = tuple(id(array) for name, array in zip(self.input_names,
                                                         inputs)
                       if name not in self._data_names)
-        if bound != self._bound_ids:
-            self._slots = {}
-            self._bound_ids = bound
+        self._slots = self._bindings.pop(bound, None) or {}
+        self._bindings[bound] = self._slots
+        while len(self._bindings) > _MAX_BINDINGS:
+            self._bindings.popitem(last=False)
         recording = autograd.is_recording()
         training = autograd.is_training()
         if recording and not training:
