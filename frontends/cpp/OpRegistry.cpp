@@ -305,8 +305,7 @@ void OpRegistry::setGradient(const std::string &name, GradientFn gradient) {
   found->second.gradient = std::move(gradient);
 }
 
-void OpRegistry::setSymbolTraits(const std::string &name,
-                                 SymbolTraits traits) {
+void OpRegistry::setSymbolTraits(const std::string &name, SymbolTraits traits) {
   auto found = ops_.find(name);
   if (found == ops_.end())
     throw Error(
@@ -323,8 +322,19 @@ const OpSpec *OpRegistry::find(const std::string &name) const {
 }
 
 std::string OpRegistry::canonicalName(const std::string &name) const {
+  auto graphName = graphNameOf_.find(name);
+  if (graphName != graphNameOf_.end())
+    return graphName->second;
   auto found = aliasOf_.find(name);
   return found == aliasOf_.end() ? name : found->second;
+}
+
+void OpRegistry::setGraphName(const std::string &name,
+                              const std::string &graphName) {
+  if (!find(name) || !find(graphName))
+    throw Error(formatMessage("setGraphName: unknown operator '",
+                              find(name) ? graphName : name, "'"));
+  graphNameOf_[name] = graphName;
 }
 
 std::vector<const OpSpec *> OpRegistry::all() const {

@@ -179,15 +179,22 @@ public:
   void setSymbolTraits(const std::string &name, SymbolTraits traits);
   /// The op named `name`, or null.
   const OpSpec *find(const std::string &name) const;
-  /// The name `name` is an alias of, or `name` itself (MXNet's graphs
-  /// record an op by its canonical name: a + b is elemwise_add).
+  /// The name a graph records for the op called `name`, as MXNet's
+  /// (nnvm's) graphs do: the canonical name of an alias (a + b is
+  /// elemwise_add), or the one setGraphName gave.
   std::string canonicalName(const std::string &name) const;
+  /// Makes graphs record the op called `name` as `graphName` (another
+  /// registered name for the same op), where MXNet's canonical name is not
+  /// kiln's (MXNet records pad as Pad, linalg_gemm as _linalg_gemm).
+  void setGraphName(const std::string &name, const std::string &graphName);
   std::vector<const OpSpec *> all() const;
 
 private:
   std::map<std::string, OpSpec> ops_;
   /// Each alias's canonical name.
   std::map<std::string, std::string> aliasOf_;
+  /// Names graphs record instead of canonicalName's default.
+  std::map<std::string, std::string> graphNameOf_;
 };
 
 /// Runs the op `name` (kiln::Error if unknown, or on bad inputs/attributes).

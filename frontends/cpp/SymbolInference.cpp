@@ -94,11 +94,11 @@ NodeInterface nodeInterface(const std::string &op, const AttrMap &attrs) {
     } catch (const std::exception &) {
       count = -1;
     }
-    if (count < 1)
+    if (count < 1 || count > kMaxNodeArity)
       throw Error(formatMessage(op,
-                                ": argument 'num_args' expected a "
-                                "positive integer, got '",
-                                found->second, "'"));
+                                ": argument 'num_args' expected an integer "
+                                "from 1 to ",
+                                kMaxNodeArity, ", got '", found->second, "'"));
     for (int64_t i = 0; i < count; ++i)
       interface.inputs.push_back("arg" + std::to_string(i));
     interface.outputs =

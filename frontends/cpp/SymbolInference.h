@@ -30,6 +30,10 @@ struct NodeInterface {
   /// SymbolTraits::inputInitializers.
   std::map<std::string, std::string> inputInitializers;
 };
+/// The most inputs (num_args) or numbered outputs (num_outputs) one node
+/// may list: a bound, so a wild attribute is an error, not all of memory.
+constexpr int64_t kMaxNodeArity = int64_t{1} << 16;
+
 /// kiln::Error for an unknown op or bad attributes.
 NodeInterface nodeInterface(const std::string &op, const AttrMap &attrs);
 

@@ -242,6 +242,10 @@ def test_construction_errors():
         mx.sym.relu(mx.sym.split(data, num_outputs=3))
     with pytest.raises(TypeError, match="Symbol"):
         mx.sym.relu(mx.nd.ones((2,)))
+    with pytest.raises(mx.MXNetError, match="from 1 to 65536"):
+        mx.sym.split(data, num_outputs=3000000000)
+    with pytest.raises(mx.MXNetError, match="from 1 to 65536"):
+        mx._core.symbol_interface("concat", {"num_args": "100000"})
     with pytest.raises(IndexError):
         data[3]
     with pytest.raises(ValueError, match="no outputs named"):

@@ -26,6 +26,10 @@ using Names = std::vector<std::string>;
 /// "output0", "output1", ... as MXNet names the outputs of ops that do not
 /// name them.
 Names numberedOutputs(int64_t count) {
+  if (count < 1 || count > symbolic::kMaxNodeArity)
+    throw Error(formatMessage("the number of outputs expected an integer "
+                              "from 1 to ",
+                              symbolic::kMaxNodeArity, ", got ", count));
   Names names;
   for (int64_t i = 0; i < count; ++i)
     names.push_back("output" + std::to_string(i));
@@ -165,6 +169,34 @@ void inferSoftmaxLabel(const Attrs &attrs, Shapes &shapes) {
 } // namespace
 
 void registerSymbolTraits(OpRegistry &registry) {
+  // The names MXNet 1.9.1's graphs record where kiln's canonical name for
+  // the same op differs (checked against nnvm's op table), so tojson writes
+  // what MXNet writes.
+  const std::pair<const char *, const char *> graphNames[] = {
+      {"stop_gradient", "BlockGrad"},
+      {"BlockGrad", "BlockGrad"},
+      {"cast", "Cast"},
+      {"Cast", "Cast"},
+      {"pad", "Pad"},
+      {"Pad", "Pad"},
+      {"identity", "_copy"},
+      {"_copy", "_copy"},
+      {"_grad_add", "_grad_add"},
+      {"ctc_loss", "CTCLoss"},
+      {"_contrib_CTCLoss", "CTCLoss"},
+      {"_contrib_ctc_loss", "CTCLoss"}};
+  for (const auto &[name, graphName] : graphNames)
+    if (registry.find(name) && registry.find(graphName))
+      registry.setGraphName(name, graphName);
+  for (const char *linalg :
+       {"det", "extractdiag", "extracttrian", "gelqf", "gemm", "gemm2",
+        "inverse", "makediag", "maketrian", "potrf", "potri", "slogdet",
+        "sumlogdiag", "syrk", "trmm", "trsm", "syevd"}) {
+    const std::string name = std::string("linalg_") + linalg;
+    if (registry.find(name) && registry.find("_" + name))
+      registry.setGraphName(name, "_" + name);
+  }
+
   auto set = [&registry](const std::string &name, SymbolTraits traits) {
     if (registry.find(name))
       registry.setSymbolTraits(name, std::move(traits));
@@ -235,7 +267,9 @@ void registerSymbolTraits(OpRegistry &registry) {
                                                        : Names{"output"};
        },
        [](const Attrs &, Shapes &shapes) {
-         if (shapes.size() > 1 && shapes[0])
+         // gamma is (channels,), or (1,) shared by every channel.
+         if (shapes.size() > 1 && shapes[0] &&
+             !(shapes[1] && *shapes[1] == Shape{1}))
            setInputShape(shapes, 1,
                          {shapes[0]->size() >= 2 ? (*shapes[0])[1] : 1},
                          "gamma");
