@@ -243,23 +243,9 @@ def _strings(outputs, suffixes):
 GRAPH_GAPS = {
     "syncbatchnorm": "kiln's registry has no _contrib_SyncBatchNorm; the "
                      "layer traces BatchNorm",
-    "dropout_zero": "mx.sym names the identity op 'identity', MXNet '_copy'",
-    "reflectionpad2d": "mx.sym names the pad op 'pad', MXNet 'Pad'",
 }
-for _name in ("conv1d", "conv1d_transpose", "maxpool1d", "avgpool1d",
-              "globalmaxpool1d", "globalavgpool1d"):
-    GRAPH_GAPS[_name] = "mx.sym writes the 1-tuple (3,) as '(3)', MXNet '(3,)'"
 # Cases whose run differs from MXNet's because of a gap owned elsewhere.
-_F64_GAP = ("mx.sym's infer_shape refuses a float64 weight beside data "
-            "of unknown dtype, so deferred initialization and hybridized "
-            "float64 blocks fail")
-RUN_GAPS = {
-    "dense_f64": _F64_GAP,
-    "dense_f64_deferred": _F64_GAP,
-    "prelu": "mx.sym's shape inference of LeakyReLU(act_type='prelu') "
-             "demands gamma (C,) where MXNet accepts (1,): the hybridized "
-             "PReLU() fails",
-}
+RUN_GAPS = {}
 
 
 def _known_gaps(gaps):

@@ -25,6 +25,8 @@ def attr_string(value):
     if isinstance(value, (bool, _np.bool_)):
         return "True" if value else "False"
     if isinstance(value, (tuple, list)):
+        if len(value) == 1:  # MXNet (Python's tuple repr) writes "(3,)"
+            return "(%s,)" % attr_string(value[0])
         return "(" + ", ".join(attr_string(v) for v in value) + ")"
     if isinstance(value, _np.dtype):
         return value.name

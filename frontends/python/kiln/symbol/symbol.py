@@ -357,8 +357,10 @@ class Symbol(object):
     def _infer(self, known_shapes, known_dtypes, default_dtype="float32"):
         """Fixed-point inference over the graph: {id(node), index} ->
         shape/dtype, from the variables' given shapes and __shape__ and
-        __dtype__ attributes. Variables of unknown type count as
-        `default_dtype` (float32 for shape inference, as MXNet's)."""
+        __dtype__ attributes. A node none of whose input types is known
+        is evaluated as `default_dtype` (float32 for shape inference, which
+        does not check types, as MXNet's), without recording that guess;
+        unknown types beside known ones take theirs."""
         nodes = self._nodes()
         shapes, dtypes = {}, {}
         for node in nodes:
@@ -373,8 +375,6 @@ class Symbol(object):
             dtype = known_dtypes.get(node.name)
             if dtype is None and "__dtype__" in node.attrs:
                 dtype = _FLAG_TO_DTYPE.get(int(node.attrs["__dtype__"]))
-            if dtype is None:
-                dtype = default_dtype
             if dtype is not None:
                 dtypes[key] = _np.dtype(dtype).name
         changed = True
@@ -393,11 +393,16 @@ class Symbol(object):
                                    for key in input_keys)
                 if outputs_known and inputs_known:
                     continue
+                input_dtypes = [dtypes.get(key) for key in input_keys]
+                guessed = (default_dtype is not None and
+                           all(dtype is None for dtype in input_dtypes))
+                if guessed:
+                    input_dtypes = [default_dtype] * len(input_keys)
                 try:
                     inputs, outputs = _core.infer_node(
                         node.op, node.params(),
                         [shapes.get(key) for key in input_keys],
-                        [dtypes.get(key) for key in input_keys], False)
+                        input_dtypes, False)
                 except MXNetError as error:
                     raise MXNetError(
                         "Error in operator %s: %s" % (node.name, error))
@@ -405,7 +410,8 @@ class Symbol(object):
                     if shape is not None and shapes.get(key) != shape:
                         shapes[key] = shape
                         changed = True
-                    if dtype is not None and dtypes.get(key) != dtype:
+                    if (not guessed and dtype is not None and
+                            dtypes.get(key) != dtype):
                         dtypes[key] = dtype
                         changed = True
                 for index, (shape, dtype) in enumerate(outputs):
@@ -413,7 +419,7 @@ class Symbol(object):
                     if shapes.get(key) != shape:
                         shapes[key] = shape
                         changed = True
-                    if dtypes.get(key) != dtype:
+                    if not guessed and dtypes.get(key) != dtype:
                         dtypes[key] = dtype
                         changed = True
         return nodes, shapes, dtypes
