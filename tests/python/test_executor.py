@@ -203,3 +203,30 @@ def test_data_dependent_graph_falls_back_to_interpreting():
                    grad_req="null")
     np.testing.assert_array_equal(exe.forward()[0].asnumpy(), [[1.0], [3.0]])
     assert not exe._static and "host" in exe._static_error
+
+
+def test_captured_backward_with_and_without_head_gradients(monkeypatch):
+    """One captured backward serves loss heads (ones) and given head
+    gradients alike; CTCLoss's backward reruns its kernel on the swapaxes
+    copy of the label, which must still hold it (a planned buffer)."""
+    def run():
+        p, l = mx.sym.var("p"), mx.sym.var("l")
+        net = mx.sym.CTCLoss(p, mx.sym.swapaxes(l, 0, 1), blank_label="last")
+        rng = np.random.RandomState(0)
+        exe = net.bind(mx.cpu(), args={
+            "p": mx.nd.array(rng.rand(6, 2, 5)),
+            "l": mx.nd.array([[0, 2], [1, 3], [-1, 1]])},
+            args_grad={"p": mx.nd.zeros((6, 2, 5))})
+        grads = []
+        for head in [None, [mx.nd.array([1.0, 2.0])], None,
+                     [mx.nd.array([0.5, -1.0])]]:
+            exe.forward(is_train=True)
+            exe.backward(head)
+            grads.append(exe.grad_dict["p"].asnumpy())
+        return exe, grads
+    exe, captured = run()
+    assert exe._static, exe._static_error
+    monkeypatch.setenv("KILN_EXECUTOR", "interpret")
+    _, interpreted = run()
+    for got, want in zip(captured, interpreted):
+        np.testing.assert_allclose(got, want, rtol=1e-6)

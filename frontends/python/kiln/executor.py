@@ -120,7 +120,7 @@ class Executor(object):
         self._static = _os.environ.get("KILN_EXECUTOR") != "interpret"
         self._static_error = None
         self._forward_programs = {}
-        self._backward_programs = {}
+        self._backward_program = None
         self._recorded_heads = None
         self._memory_stats = None
 
@@ -233,15 +233,16 @@ class Executor(object):
                     program = _core.capture(
                         lambda: self._graph_forward(is_train, differentiable),
                         True)
+                    self._plan(program, recording)
+                    self._forward_programs[key] = program
                 except MXNetError as error:
                     # A graph that needs values on the host while it runs
                     # (data-dependent shapes) stays interpreted.
                     self._static = False
                     self._static_error = str(error)
+                    self._forward_programs = {}
+                    self._backward_program = None
                     program = None
-                if program is not None:
-                    self._forward_programs[key] = program
-                    self._plan(program, recording)
             if program is not None:
                 executable, outputs = program
                 executable.run()
@@ -255,21 +256,25 @@ class Executor(object):
         return outputs
 
     def _plan(self, program, recording):
-        """Plans the memory of a new forward program together with its
-        backward (captured now, for loss heads), before either runs: their
-        intermediates share one arena where their lifetimes allow."""
+        """Captures the backward of a new training forward program and plans
+        the memory of both before either runs, so their buffers share one
+        arena where lifetimes allow. There is one backward program: its head
+        gradients come from buffers (a caller's out_grads copied in, else
+        ones), so no later capture reads a buffer past its planned life.
+        MXNetError when the backward cannot be captured."""
         executable, outputs = program
         programs = [executable]
         if recording:
-            # Captured backward passes follow this forward's tape.
-            self._backward_programs = {}
             self._heads = outputs
-            try:
-                backward = self._capture_backward((False,) * len(outputs),
-                                                  True, planned=True)
-                programs.append(backward[0])
-            except MXNetError:
-                pass  # Captured (unplanned) or interpreted at backward.
+            buffers = [_nd.zeros(head.shape, ctx=self._ctx, dtype=head.dtype)
+                       for head in outputs]
+
+            def build():
+                _autograd.backward(outputs, buffers, retain_graph=False,
+                                   train_mode=True)
+            self._backward_program = (_core.capture(build, True)[0], buffers,
+                                      [None] * len(buffers))
+            programs.append(self._backward_program[0])
         self._memory_stats = _core.plan_memory(programs, list(outputs))
 
     def _graph_forward(self, is_train, differentiable):
@@ -344,36 +349,23 @@ class Executor(object):
                            train_mode=is_train)
         self._heads = None
 
-    def _capture_backward(self, given, is_train, planned=False):
-        """The backward program of the captured forward for head gradients
-        given where `given` says (copied into buffers it reads), else ones."""
-        buffers = [_nd.zeros(head.shape, ctx=self._ctx, dtype=head.dtype)
-                   if flag else None for head, flag in zip(self._heads, given)]
-
-        def build():
-            # The captured forward's tape stays for later captures (another
-            # set of given head gradients).
-            _autograd.backward(self._heads, buffers, retain_graph=True,
-                               train_mode=is_train)
-        program = (_core.capture(build, planned)[0], buffers)
-        self._backward_programs[given] = program
-        return program
-
     def _static_backward(self, out_grads, is_train):
-        """Backward as a captured program: the head gradients the caller
-        gives are copied into buffers the program reads."""
-        given = tuple(grad is not None for grad in (out_grads or
-                                                     [None] * len(self._heads)))
-        program = self._backward_programs.get(given)
-        if program is None:
-            program = self._capture_backward(given, is_train)
-        executable, buffers = program
-        for grad, buffer in zip(out_grads or [], buffers):
-            if buffer is not None:
-                if grad.shape != buffer.shape:
-                    raise MXNetError("backward: head gradient expected shape "
-                                     "%s, got %s" % (buffer.shape, grad.shape))
-                grad.copyto(buffer)
+        """Runs the captured backward: each head gradient given is copied
+        into the buffer the program reads, a head given none gets ones."""
+        executable, buffers, holding = self._backward_program
+        for index, buffer in enumerate(buffers):
+            grad = out_grads[index] if out_grads is not None else None
+            if grad is None:
+                if holding[index] != "ones":
+                    buffer[:] = 1
+                    holding[index] = "ones"
+                continue
+            if grad.shape != buffer.shape:
+                raise MXNetError("backward: head gradient %d expected shape "
+                                 "%s, got %s" % (index, buffer.shape,
+                                                 grad.shape))
+            grad.copyto(buffer)
+            holding[index] = "given"
         executable.run()
 
     # -- parameters -----------------------------------------------------
