@@ -445,7 +445,19 @@ void backward(const std::vector<NDArray> &heads,
       invokeOp("elemwise_add", {buffer, grad}, {}, buffer);
     else
       dispatch::cast(grad, buffer.dtype(), buffer);
+    variable->freshGrad = true;
   }
+}
+
+bool freshGrad(const NDArray &array) {
+  const std::shared_ptr<Entry> &entry = array.autogradEntry();
+  return entry && entry->isVariable && entry->freshGrad;
+}
+
+void setFreshGrad(const NDArray &array, bool fresh) {
+  const std::shared_ptr<Entry> &entry = array.autogradEntry();
+  if (entry && entry->isVariable)
+    entry->freshGrad = fresh;
 }
 
 std::vector<NDArray> grad(const std::vector<NDArray> &heads,

@@ -48,6 +48,10 @@ struct Entry {
   bool isVariable = false;
   GradReq gradReq = GradReq::Null;
   NDArray gradBuffer;
+  /// MXNet's _fresh_grad: backward wrote gradBuffer since the flag was last
+  /// cleared (a Trainer clears it after each update, and warns of stale
+  /// gradients otherwise).
+  bool freshGrad = false;
 };
 
 bool isRecording();
@@ -59,6 +63,10 @@ bool setTraining(bool training);
 /// Whether `array` takes a gradient (a variable, or computed from one while
 /// recording): rules skip the gradients of inputs that do not.
 bool takesGradient(const NDArray &array);
+/// MXNet's _fresh_grad of a variable (false for other arrays), and setting
+/// it (ignored for arrays that are not variables).
+bool freshGrad(const NDArray &array);
+void setFreshGrad(const NDArray &array, bool fresh);
 /// Whether an op reading `inputs` must be recorded.
 bool anyTakesGradient(const std::vector<NDArray> &inputs);
 /// Throws when `out` is part of the recorded graph (a variable or a

@@ -50,6 +50,14 @@ void bindAutograd(py::module_ &m) {
         autograd::markVariables(variables, grads, parsed);
       },
       py::arg("variables"), py::arg("gradients"), py::arg("grad_reqs"));
+  m.def("autograd_fresh_grad", &autograd::freshGrad, py::arg("array"),
+        "MXNet's _fresh_grad: backward wrote the variable's gradient since "
+        "the flag was cleared.");
+  m.def("autograd_set_fresh_grad", &autograd::setFreshGrad, py::arg("array"),
+        py::arg("fresh"));
+  m.def("autograd_takes_gradient", &autograd::takesGradient, py::arg("array"),
+        "Whether the array is a variable or computed from one while "
+        "recording.");
   m.def(
       "autograd_backward",
       [](const std::vector<NDArray> &heads,

@@ -230,3 +230,33 @@ def test_captured_backward_with_and_without_head_gradients(monkeypatch):
     _, interpreted = run()
     for got, want in zip(captured, interpreted):
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["captured", "interpret"])
+def test_outputs_that_take_no_gradient_are_left_out(monkeypatch, mode):
+    if mode == "interpret":
+        monkeypatch.setenv("KILN_EXECUTOR", "interpret")
+    x = mx.sym.var("x")
+    net = mx.sym.Group([mx.sym.sum(x * x), mx.sym.argmax(x, axis=1),
+                        mx.sym.BlockGrad(x * 3)])
+    exe = net.simple_bind(mx.cpu(), x=(2, 3))
+    exe.arg_dict["x"][:] = np.arange(6).reshape(2, 3)
+    for _ in range(2):
+        outs = exe.forward(is_train=True)
+        exe.backward()
+    np.testing.assert_allclose(outs[1].asnumpy(), [2, 2])
+    np.testing.assert_allclose(exe.grad_dict["x"].asnumpy(),
+                               2 * np.arange(6).reshape(2, 3))
+
+
+def test_backward_marks_gradients_fresh():
+    x = mx.nd.ones((2,))
+    x.attach_grad()
+    assert not x._fresh_grad
+    with mx.autograd.record():
+        y = x * 2
+    y.backward()
+    assert x._fresh_grad
+    x._fresh_grad = False
+    assert not x._fresh_grad
+    assert not mx.nd.ones((1,))._fresh_grad

@@ -18,23 +18,6 @@ from mxnet_oracle import compare_outputs, requires_oracle, run_both, run_mxnet
 
 
 
-def _backward_marks_fresh_gradients():
-    """Whether backward sets NDArray._fresh_grad, which Trainer.step's
-    stale-gradient check reads (MXNet's backward does)."""
-    x = mx.nd.ones((1,))
-    x.attach_grad()
-    with mx.autograd.record():
-        y = x * 2
-    y.backward()
-    return bool(x._fresh_grad)
-
-
-# Without it every step raises the stale-gradient UserWarning; strict, so
-# the mark lifts itself once backward sets the flag.
-needs_fresh_gradients = pytest.mark.xfail(
-    not _backward_marks_fresh_gradients(), strict=True,
-    reason="kiln's backward does not set NDArray._fresh_grad yet")
-
 RNG = np.random.default_rng(15)
 STEPS = 4
 # Sorted parameter names of NET (net_fc1_bias, net_fc1_weight, net_fc2_bias,
@@ -192,7 +175,6 @@ for tag, args in %s:
 
 
 @requires_oracle
-@needs_fresh_gradients
 def test_training_steps_match_mxnet():
     got, expected = run_both(TRAINING, mx, **INPUTS)
     compare_outputs(got, expected, rtol=1e-4, atol=1e-6)
@@ -266,7 +248,6 @@ def _continue_in_both(saved):
 
 
 @requires_oracle
-@needs_fresh_gradients
 def test_states_saved_by_kiln_load_in_mxnet():
     saved = _train_and_save_in_kiln()
     got = _continue_in_both(saved)
@@ -275,7 +256,6 @@ def test_states_saved_by_kiln_load_in_mxnet():
 
 
 @requires_oracle
-@needs_fresh_gradients
 def test_states_saved_by_mxnet_load_in_kiln():
     saved = run_mxnet(SAVE, **INPUTS)
     # Uninterrupted training in kiln ends where save-and-resume does.
@@ -315,7 +295,6 @@ record_params("after_ignore", net)
 
 
 @requires_oracle
-@needs_fresh_gradients
 def test_stale_gradients_raise_as_in_mxnet():
     got, expected = run_both(STALE, mx, **INPUTS)
     for key in ("again", "partial", "ignored"):

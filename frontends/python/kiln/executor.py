@@ -268,10 +268,16 @@ class Executor(object):
             self._heads = outputs
             buffers = [_nd.zeros(head.shape, ctx=self._ctx, dtype=head.dtype)
                        for head in outputs]
+            # Outputs that take no gradient (argmax, BlockGrad) are left
+            # out of backward, as MXNet's executor does.
+            taking = [index for index, head in enumerate(outputs)
+                      if _core.autograd_takes_gradient(head)]
 
             def build():
-                _autograd.backward(outputs, buffers, retain_graph=False,
-                                   train_mode=True)
+                if taking:
+                    _autograd.backward([outputs[i] for i in taking],
+                                       [buffers[i] for i in taking],
+                                       retain_graph=False, train_mode=True)
             self._backward_program = (_core.capture(build, True)[0], buffers,
                                       [None] * len(buffers))
             programs.append(self._backward_program[0])
@@ -345,8 +351,13 @@ class Executor(object):
         if self._static and self._recorded_heads is not None:
             self._static_backward(out_grads, is_train)
             return
-        _autograd.backward(self._heads, out_grads, retain_graph=False,
-                           train_mode=is_train)
+        taking = [index for index, head in enumerate(self._heads)
+                  if _core.autograd_takes_gradient(head)]
+        if taking:
+            _autograd.backward(
+                [self._heads[i] for i in taking],
+                None if out_grads is None else [out_grads[i] for i in taking],
+                retain_graph=False, train_mode=is_train)
         self._heads = None
 
     def _static_backward(self, out_grads, is_train):

@@ -10,7 +10,6 @@ NDArray's methods and operators need.
 import numbers as _numbers
 import re as _re
 import warnings as _warnings
-import weakref as _weakref
 
 import numpy as _np
 
@@ -347,20 +346,14 @@ def _setstate(self, state):
 NDArray.__setstate__ = _setstate
 
 # _fresh_grad: MXNet's flag that backward has written the gradient since the
-# optimizer last read it. kiln keeps it beside the array (by identity, since
-# NDArray's == is elementwise); backward does not set it yet.
-_FRESH_GRAD = {}
-
-
+# optimizer last read it (gluon.Trainer warns of stale gradients otherwise);
+# kept on the array's autograd variable.
 def _get_fresh_grad(self):
-    return _FRESH_GRAD.get(id(self), False)
+    return _core.autograd_fresh_grad(self)
 
 
 def _set_fresh_grad(self, state):
-    key = id(self)
-    if key not in _FRESH_GRAD:
-        _weakref.finalize(self, _FRESH_GRAD.pop, key, None)
-    _FRESH_GRAD[key] = bool(state)
+    _core.autograd_set_fresh_grad(self, bool(state))
 
 
 NDArray._fresh_grad = property(_get_fresh_grad, _set_fresh_grad)
