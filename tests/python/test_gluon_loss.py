@@ -159,15 +159,6 @@ if WITH_EXTRAS:
 
 # Hybridized cases kiln gets wrong today, each with the reason; the
 # imperative runs of these cases are in the main test.
-HYBRID_BROKEN = {
-    "ctc_lengths": "kiln's mx.sym.CTCLoss refuses the data_lengths and "
-                   "label_lengths inputs",
-    "ctc_label_len": "kiln's mx.sym.CTCLoss refuses the label_lengths input",
-    "ctc_tnc": "kiln's graph executor gives CTCLoss a wrong gradient when "
-               "the label comes through swapaxes",
-}
-
-
 def _compare_cases(cases, with_extras):
     code = "WITH_EXTRAS = %r\n" % with_extras + SNIPPET
     cases = json.dumps(cases).encode()
@@ -182,19 +173,8 @@ def _compare_cases(cases, with_extras):
 
 @requires_oracle
 def test_every_loss_matches_mxnet_imperative_and_hybridized():
-    _compare_cases([case + (["imperative"] if case[0] in HYBRID_BROKEN else
-                            ["imperative", "hybrid"],) for case in CASES],
+    _compare_cases([case + (["imperative", "hybrid"],) for case in CASES],
                    with_extras=True)
-
-
-@requires_oracle
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
-    for name, reason in sorted(HYBRID_BROKEN.items())])
-def test_hybridized_losses_kiln_gets_wrong(name):
-    # strict xfail: passing means fixed, so remove the entry then.
-    _compare_cases([case + (["hybrid"],) for case in CASES if case[0] == name],
-                   with_extras=False)
 
 
 def test_losses_compute_their_formulas():

@@ -328,6 +328,30 @@ void registerSymbolTraits(OpRegistry &registry) {
                                      "weight");
                      },
                      {{"weight", "[\"bilinear\", {}]"}}});
+  // CTCLoss: the lengths are inputs only when asked for; one visible output
+  // (MXNet has two), which MXNet names output0.
+  for (const char *name :
+       {"CTCLoss", "ctc_loss", "_contrib_CTCLoss", "_contrib_ctc_loss"})
+    set(name, {[](const Attrs &attrs) {
+                 Names names = {"data", "label"};
+                 if (attrs.getBool("use_data_lengths"))
+                   names.push_back("data_lengths");
+                 if (attrs.getBool("use_label_lengths"))
+                   names.push_back("label_lengths");
+                 return names;
+               },
+               {},
+               [](const Attrs &) { return Names{"output0"}; },
+               [](const Attrs &attrs, Shapes &shapes) {
+                 if (!shapes[0] || shapes[0]->size() != 3)
+                   return;
+                 const int64_t batch = (*shapes[0])[1];
+                 size_t next = 2;
+                 if (attrs.getBool("use_data_lengths"))
+                   setInputShape(shapes, next++, {batch}, "data_lengths");
+                 if (attrs.getBool("use_label_lengths"))
+                   setInputShape(shapes, next, {batch}, "label_lengths");
+               }});
   set("topk", {nullptr, {}, [](const Attrs &attrs) {
                  return attrs.getString("ret_typ") == "both"
                             ? numberedOutputs(2)

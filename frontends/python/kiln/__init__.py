@@ -42,6 +42,7 @@ from . import executor
 from . import model
 from . import module
 from . import module as mod
+from . import gluon
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
 # (import mxnet gives this very module). kiln's own release is
@@ -56,4 +57,4 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "ndarray", "name", "attribute", "random", "rnd", "runtime",
            "profiler", "autograd", "test_utils", "registry", "initializer",
            "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
-           "symbol", "sym", "executor", "model", "module", "mod"]
+           "symbol", "sym", "executor", "model", "module", "mod", "gluon"]

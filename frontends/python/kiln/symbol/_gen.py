@@ -40,6 +40,8 @@ def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
         else:
             # Positional values are the inputs, then the attributes in
             # order, as MXNet's generated signatures (reshape(x, (2, 2))).
+            # By the registry's input names, so an optional input left as
+            # None shifts nothing (CTCLoss(data, label, None, lengths)).
             for index, value in enumerate(args[:len(names)]):
                 if value is None:
                     continue
@@ -47,7 +49,10 @@ def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
                     raise TypeError("%s: input '%s' expected a Symbol, got "
                                     "%s" % (op_name, names[index],
                                             type(value).__name__))
-                positional[index] = value
+                if names[index] in kwargs:
+                    raise TypeError("%s() got multiple values for argument "
+                                    "'%s'" % (op_name, names[index]))
+                kwargs[names[index]] = value
             extra = args[len(names):]
             if len(extra) > len(attr_names):
                 raise TypeError("%s() takes at most %d positional arguments "
