@@ -8,9 +8,8 @@ mx.recordio.pack_img/unpack_img follow.
 
 flag as OpenCV's imdecode: 1 colour (3 channels; alpha dropped, grey
 replicated), 0 greyscale, -1 unchanged (2-D grey, 3 or 4 channels). Colour
-to grey uses OpenCV's fixed-point weights (R 4899, G 9617, B 1868, >> 14);
-a JPEG read as grey is decoded to its luma directly, as libjpeg does for
-OpenCV. Errors: undecodable bytes or an unsupported format raise
+to grey is computed as OpenCV's decoders compute it: libpng's weights for
+PNG, a JPEG's luma straight from libjpeg, cvtColor's weights otherwise. Errors: undecodable bytes or an unsupported format raise
 MXNetError; Pillow missing raises ImportError naming the Debian package.
 """
 import io
@@ -30,11 +29,17 @@ def _pil():
     return Image
 
 
-def _to_grey(rgb):
-    """OpenCV's cvtColor RGB2GRAY on uint8 (H, W, 3): (H, W)."""
+def _to_grey(rgb, fmt):
+    """uint8 (H, W, 3) RGB to (H, W) grey as OpenCV's decoders do: PNG
+    through libpng's png_set_rgb_to_gray(0.299, 0.587) (15-bit weights,
+    truncated), other formats through cvtColor (14-bit weights, rounded)."""
     rgb = rgb.astype(np.uint32)
-    grey = (rgb[..., 0] * 4899 + rgb[..., 1] * 9617 + rgb[..., 2] * 1868
-            + 8192) >> 14
+    if fmt == "PNG":
+        grey = (rgb[..., 0] * 9797 + rgb[..., 1] * 19234
+                + rgb[..., 2] * 3737) >> 15
+    else:
+        grey = (rgb[..., 0] * 4899 + rgb[..., 1] * 9617 + rgb[..., 2] * 1868
+                + 8192) >> 14
     return grey.astype(np.uint8)
 
 
@@ -60,7 +65,8 @@ def decode(buf, flag=1, bgr=False):
     if flag == 0:
         if image.mode == "L":
             return np.asarray(image, dtype=np.uint8).copy()
-        return _to_grey(np.asarray(image.convert("RGB"), dtype=np.uint8))
+        return _to_grey(np.asarray(image.convert("RGB"), dtype=np.uint8),
+                        image.format)
     if flag == -1 and image.mode in ("L", "RGB", "RGBA"):
         out = np.asarray(image, dtype=np.uint8)
     elif flag == -1 and image.mode in ("LA", "PA") or (
