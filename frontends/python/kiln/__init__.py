@@ -43,6 +43,7 @@ from . import model
 from . import module
 from . import module as mod
 from . import gluon
+from . import recordio
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
 # (import mxnet gives this very module). kiln's own release is
@@ -57,4 +58,4 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "ndarray", "name", "attribute", "random", "rnd", "runtime",
            "profiler", "autograd", "test_utils", "registry", "initializer",
            "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
-           "symbol", "sym", "executor", "model", "module", "mod", "gluon"]
+           "symbol", "sym", "executor", "model", "module", "mod", "gluon", "recordio"]

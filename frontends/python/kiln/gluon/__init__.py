@@ -15,4 +15,5 @@ from .block import *
 from . import nn
 from .trainer import *
 from . import loss
+from . import data
 from . import utils
