@@ -30,6 +30,7 @@ struct KernelCacheStats {
 };
 
 class DiskCache;
+class Graph;
 
 /// Kernels by signature: in memory, then on disk (see DiskCache), then
 /// compiled. Disk entries are keyed by a SHA-256 of the signature (which
@@ -58,6 +59,9 @@ public:
   /// takes the function's arguments, then one output per result. Cached like
   /// primitives, keyed by the text. Throws kiln::Error for invalid graphs.
   KernelEntryFn getGraph(const std::string &source);
+  /// The kernel of a graph built with GraphBuilder.h: getGraph of its
+  /// source (defined with the builder, in //compiler:graph_builder).
+  KernelEntryFn get(const Graph &graph);
 
   KernelCacheStats stats() const;
 
