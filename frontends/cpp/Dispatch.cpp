@@ -465,37 +465,6 @@ void graphInto(const std::string &op, const std::string &source,
     push(op.c_str(), kernel, inputs, output, invocation);
 }
 
-std::string mlirElementType(DType dtype) {
-  switch (dtype) {
-  case DType::Float32:
-    return "f32";
-  case DType::Float64:
-    return "f64";
-  case DType::Float16:
-    return "f16";
-  case DType::BFloat16:
-    return "bf16";
-  case DType::Int8:
-    return "i8";
-  case DType::UInt8:
-    return "ui8";
-  case DType::Int32:
-    return "i32";
-  case DType::Int64:
-    return "i64";
-  case DType::Bool:
-    return "i1";
-  }
-  return "f32";
-}
-
-std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis) {
-  std::string type = "tensor<";
-  for (int64_t dim = 0; dim < rank; ++dim)
-    type += dim == unitAxis ? "1x" : "?x";
-  return type + mlirElementType(dtype) + ">";
-}
-
 NDArray reshape(const NDArray &x, const Shape &shape) {
   if (x.shape() == shape)
     return x;

@@ -66,12 +66,6 @@ void graphInto(const std::string &op, const std::string &source,
 /// MLP's shapes, and the product uses every free core either way.
 constexpr int64_t kInlineMatmulMacs = int64_t{1} << 27;
 
-/// The MLIR element type name of `dtype` ("f32", "i64", ...).
-std::string mlirElementType(DType dtype);
-/// "tensor<?x?xf32>" for an array of `rank` and `dtype`, with `unitAxis`
-/// (if any) a static 1.
-std::string mlirTensorType(int64_t rank, DType dtype, int64_t unitAxis = -1);
-
 /// `x` as `shape` (the same size): a view, of a contiguous copy when x's
 /// layout does not allow one.
 NDArray reshape(const NDArray &x, const Shape &shape);

@@ -37,6 +37,7 @@
 #include "frontends/cpp/ops/SavedForBackward.h"
 #include "frontends/cpp/ops/UpdateKernel.h"
 
+#include "compiler/GraphBuilder.h"
 #include "compiler/KernelCache.h"
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
@@ -45,6 +46,8 @@
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 namespace kiln {
 namespace ops {
@@ -52,143 +55,7 @@ namespace {
 
 const char *const kOp = "BatchNorm";
 
-//===----------------------------------------------------------------------===//
-// Graph kernels
-//===----------------------------------------------------------------------===//
-
-// Two layouts of the data (see Layout): blocks of whole channels, $T =
-// (c, P, Q) reduced over $AX = 1, 2; or blocks of rows, $T = (p, C) or
-// (p, C, Q) reduced over 0 (and 2). $K is a per-channel value of the block
-// ((c, 1, 1), or (1, C) / (1, C, 1)), $S a scalar. The rows layout adds
-// per-block partial results, $P ((blocks, C) or (blocks, C, 1)), and each
-// block's count of elements per channel, $N ((blocks, 1) or (blocks, 1,
-// 1)).
-
-/// A block's mean and squared deviations from it.
-const char *const kDeviations = R"mlir(
-  %mean = kiln.reduce_mean %x {axes = array<i64: $AX>, keepdims = true} : $T -> $K
-  %d = kiln.sub %x, %mean : $T, $K
-  %d2 = kiln.mul %d, %d : $T, $T)mlir";
-
-/// The forward coefficients from %mean and %var: mean, inverse std and
-/// gamma * invstd.
-const char *const kFromVariance = R"mlir(
-  %ve = kiln.add %var, %eps : $K, $S
-  %invstd = kiln.rsqrt %ve : $K
-  %scale = kiln.mul %gamma, %invstd : $K, $K
-  return %mean, %invstd, %scale : $K, $K, $K
-}
-)mlir";
-
-/// Channel blocks, forward: the statistics of whole channels.
-const std::string kStatsSource = std::string(R"mlir(
-func.func @batch_norm_stats(%x: $T, %gamma: $K, %eps: $S) -> ($K, $K, $K) {)mlir") +
-                                 kDeviations + R"mlir(
-  %var = kiln.reduce_mean %d2 {axes = array<i64: $AX>, keepdims = true} : $T -> $K)mlir" +
-                                 kFromVariance;
-
-/// Row blocks, forward: each block's mean and sum of squared deviations.
-const std::string kPartialStatsSource = std::string(R"mlir(
-func.func @batch_norm_partial_stats(%x: $T) -> ($K, $K) {)mlir") +
-                                        kDeviations + R"mlir(
-  %m2 = kiln.reduce_sum %d2 {axes = array<i64: $AX>, keepdims = true} : $T -> $K
-  return %mean, %m2 : $K, $K
-}
-)mlir";
-
-/// Row blocks, forward: the blocks' statistics combined (Chan et al.:
-/// M2 = sum of M2_b + n_b (mean_b - mean)^2).
-const std::string kCombineStatsSource = std::string(R"mlir(
-func.func @batch_norm_combine_stats(%means: $P, %m2s: $P, %counts: $N, %invn: $S, %gamma: $K, %eps: $S) -> ($K, $K, $K) {
-  %w = kiln.mul %means, %counts : $P, $N
-  %sw = kiln.reduce_sum %w {axes = array<i64: $AX>, keepdims = true} : $P -> $K
-  %mean = kiln.mul %sw, %invn : $K, $S
-  %d = kiln.sub %means, %mean : $P, $K
-  %d2 = kiln.mul %d, %d : $P, $P
-  %cd2 = kiln.mul %d2, %counts : $P, $N
-  %t = kiln.add %m2s, %cd2 : $P, $P
-  %m2 = kiln.reduce_sum %t {axes = array<i64: $AX>, keepdims = true} : $P -> $K
-  %var = kiln.mul %m2, %invn : $K, $S)mlir") +
-                                        kFromVariance;
-
-/// From the moving statistics (the mean output a copy of moving_mean).
-const std::string kMovingSource = std::string(R"mlir(
-func.func @batch_norm_moving(%gamma: $K, %moving_mean: $K, %var: $K, %eps: $S, %zero: $S) -> ($K, $K, $K) {
-  %mean = kiln.add %moving_mean, %zero : $K, $S)mlir") +
-                                  kFromVariance;
-
-/// y = (x - mean) * scale + beta.
-const char *const kNormalizeSource = R"mlir(
-func.func @batch_norm_normalize(%x: $T, %mean: $K, %scale: $K, %beta: $K) -> $T {
-  %d = kiln.sub %x, %mean : $T, $K
-  %t = kiln.mul %d, %scale : $T, $K
-  %y = kiln.add %t, %beta : $T, $K
-  return %y : $T
-}
-)mlir";
-
-// Backward: dx = a dy + b (x - mean) + c. With batch statistics (n
-// elements per channel, invn = 1/n, batch = 1):
-//   dx = gamma invstd (dy - mean(dy) - (x - mean) invstd^2 mean(dy (x - mean)))
-// With moving statistics (batch = 0): dx = gamma invstd dy.
-// dgamma = invstd sum(dy (x - mean)), dbeta = sum(dy).
-
-/// The coefficients from %sdy = sum(dy) and %sp = sum(dy (x - mean)).
-const char *const kCoefficients = R"mlir(
-  %dgamma = kiln.mul %sp, %invstd : $K, $K
-  %a = kiln.mul %gamma, %invstd : $K, $K
-  %i2 = kiln.mul %invstd, %invstd : $K, $K
-  %spn = kiln.mul %sp, %invn : $K, $S
-  %b0 = kiln.mul %spn, %i2 : $K, $K
-  %b1 = kiln.mul %b0, %a : $K, $K
-  %b2 = kiln.neg %b1 : $K
-  %b = kiln.mul %b2, %batch : $K, $S
-  %sdyn = kiln.mul %sdy, %invn : $K, $S
-  %c0 = kiln.mul %sdyn, %a : $K, $K
-  %c1 = kiln.neg %c0 : $K
-  %c = kiln.mul %c1, %batch : $K, $S
-  return %dgamma, %sdy, %a, %b, %c : $K, $K, $K, $K, $K
-}
-)mlir";
-
-/// Channel blocks, backward: the sums, then the coefficients.
-const std::string kGradStatsSource = std::string(R"mlir(
-func.func @batch_norm_grad_stats(%x: $T, %dy: $T, %mean: $K, %invstd: $K, %gamma: $K, %invn: $S, %batch: $S) -> ($K, $K, $K, $K, $K) {
-  %sdy = kiln.reduce_sum %dy {axes = array<i64: $AX>, keepdims = true} : $T -> $K
-  %d = kiln.sub %x, %mean : $T, $K
-  %p = kiln.mul %dy, %d : $T, $T
-  %sp = kiln.reduce_sum %p {axes = array<i64: $AX>, keepdims = true} : $T -> $K)mlir") +
-                                     kCoefficients;
-
-/// Row blocks, backward: each block's sums.
-const char *const kPartialGradSource = R"mlir(
-func.func @batch_norm_partial_grad(%x: $T, %dy: $T, %mean: $K) -> ($K, $K) {
-  %sdy = kiln.reduce_sum %dy {axes = array<i64: $AX>, keepdims = true} : $T -> $K
-  %d = kiln.sub %x, %mean : $T, $K
-  %p = kiln.mul %dy, %d : $T, $T
-  %sp = kiln.reduce_sum %p {axes = array<i64: $AX>, keepdims = true} : $T -> $K
-  return %sdy, %sp : $K, $K
-}
-)mlir";
-
-/// Row blocks, backward: the blocks' sums added, then the coefficients.
-const std::string kCombineGradSource = std::string(R"mlir(
-func.func @batch_norm_combine_grad(%sdys: $P, %sps: $P, %invstd: $K, %gamma: $K, %invn: $S, %batch: $S) -> ($K, $K, $K, $K, $K) {
-  %sdy = kiln.reduce_sum %sdys {axes = array<i64: $AX>, keepdims = true} : $P -> $K
-  %sp = kiln.reduce_sum %sps {axes = array<i64: $AX>, keepdims = true} : $P -> $K)mlir") +
-                                       kCoefficients;
-
-/// dx = a dy + b (x - mean) + c.
-const char *const kGradApplySource = R"mlir(
-func.func @batch_norm_grad_apply(%x: $T, %dy: $T, %mean: $K, %a: $K, %b: $K, %c: $K) -> $T {
-  %d = kiln.sub %x, %mean : $T, $K
-  %u = kiln.mul %d, %b : $T, $K
-  %v = kiln.mul %dy, %a : $T, $K
-  %w = kiln.add %u, %v : $T, $T
-  %dx = kiln.add %w, %c : $T, $K
-  return %dx : $T
-}
-)mlir";
+using compiler::Value;
 
 //===----------------------------------------------------------------------===//
 // Layouts and running kernels block by block
@@ -275,6 +142,18 @@ void pushPhases(std::vector<Phase> phases, std::vector<VarPtr> reads,
       Device::cpu(), reads, writes, /*priority=*/0, kOp);
 }
 
+/// What the graph kernels of a layout see (see "Graph kernels"). Blocks of
+/// whole channels: t (c, P, Q) reduced over axes 1, 2. Blocks of rows: t
+/// (p, C) or (p, C, Q) reduced over 0 (and 2). k is a per-channel value of
+/// the block ((c, 1, 1), or (1, C) / (1, C, 1)), s a scalar. The rows
+/// layout adds per-block partial results, p ((blocks, C) or (blocks, C,
+/// 1)), and each block's count of elements per channel, n ((blocks, 1) or
+/// (blocks, 1, 1)).
+struct KernelTypes {
+  compiler::TensorType t, k, p, n, s;
+  std::vector<int64_t> axes;
+};
+
 /// The data's shape as (P, C, Q) around the channel axis, and which way it
 /// is cut into blocks.
 struct Layout {
@@ -302,6 +181,9 @@ struct Layout {
   /// Rows with Q == 1 are 2-D blocks, so that the inner loop runs over the
   /// channels.
   bool flat() const { return rows && inner == 1; }
+  /// Which of the three forms its kernels take: channel blocks, 2-D row
+  /// blocks, 3-D row blocks.
+  int kind() const { return !rows ? 0 : flat() ? 1 : 2; }
 
   /// A contiguous tensor of the data's shape as the kernels see it: (C, P,
   /// Q) (strided), or (P, C) / (P, C, Q).
@@ -343,33 +225,270 @@ struct Layout {
     return counts;
   }
 
-  /// `source` compiled for this layout and dtype.
-  KernelEntryFn kernel(const std::string &source) const {
-    const std::string e = dispatch::mlirElementType(dtype);
-    std::string t, k, p, n, axes;
+  /// The types its graph kernels see (see "Graph kernels").
+  KernelTypes types() const {
+    using compiler::TensorType;
+    KernelTypes types;
+    types.s = TensorType::scalar(dtype);
     if (!rows) {
-      t = "?x?x?x", k = "?x1x1x", axes = "1, 2";
+      types.t = TensorType::dynamic(dtype, 3);
+      types.k = TensorType::dynamic(dtype, 3, 0b110);
+      types.axes = {1, 2};
     } else if (flat()) {
-      t = "?x?x", k = "1x?x", p = "?x?x", n = "?x1x", axes = "0";
+      types.t = types.p = TensorType::dynamic(dtype, 2);
+      types.k = TensorType::dynamic(dtype, 2, 0b01);
+      types.n = TensorType::dynamic(dtype, 2, 0b10);
+      types.axes = {0};
     } else {
-      t = "?x?x?x", k = "1x?x1x", p = "?x?x1x", n = "?x1x1x", axes = "0, 2";
+      types.t = TensorType::dynamic(dtype, 3);
+      types.k = TensorType::dynamic(dtype, 3, 0b101);
+      types.p = TensorType::dynamic(dtype, 3, 0b100);
+      types.n = TensorType::dynamic(dtype, 3, 0b110);
+      types.axes = {0, 2};
     }
-    const std::pair<const char *, std::string> names[] = {
-        {"$T", "tensor<" + t + e + ">"}, {"$K", "tensor<" + k + e + ">"},
-        {"$P", "tensor<" + p + e + ">"}, {"$N", "tensor<" + n + e + ">"},
-        {"$S", "tensor<" + e + ">"},     {"$AX", axes}};
-    std::string text = source;
-    for (const auto &[from, to] : names)
-      for (size_t at = text.find(from); at != std::string::npos;
-           at = text.find(from, at + to.size()))
-        text.replace(at, std::string(from).size(), to);
-    return compiler::KernelCache::global().getGraph(text);
+    return types;
   }
   /// A phase over the blocks.
   Phase blocked(std::vector<Step> steps) const {
     return {std::move(steps), extent(), perBlock};
   }
 };
+
+//===----------------------------------------------------------------------===//
+// Graph kernels
+//===----------------------------------------------------------------------===//
+
+// Forward: normalize with mean and scale = gamma * invstd.
+// Backward: dx = a dy + b (x - mean) + c. With batch statistics (n
+// elements per channel, invn = 1/n, batch = 1):
+//   dx = gamma invstd (dy - mean(dy) - (x - mean) invstd^2 mean(dy (x - mean)))
+// With moving statistics (batch = 0): dx = gamma invstd dy.
+// dgamma = invstd sum(dy (x - mean)), dbeta = sum(dy).
+
+/// One kernel of a layout being built: its graph, the layout's types, and
+/// the arithmetic its formulas use (one operation per statement, so that
+/// the text does not depend on the order C++ evaluates arguments in).
+struct KernelGraph {
+  compiler::Graph graph;
+  KernelTypes types;
+
+  KernelGraph(const char *name, const Layout &layout)
+      : graph(name, kOp), types(layout.types()) {}
+  Value argument(const compiler::TensorType &type) {
+    return graph.argument(type);
+  }
+  Value add(const Value &x, const Value &y) {
+    return graph.binary(compiler::Binary::Add, x, y);
+  }
+  Value sub(const Value &x, const Value &y) {
+    return graph.binary(compiler::Binary::Sub, x, y);
+  }
+  Value mul(const Value &x, const Value &y) {
+    return graph.binary(compiler::Binary::Mul, x, y);
+  }
+  Value neg(const Value &x) { return graph.unary(compiler::Unary::Neg, x); }
+  /// Per channel, kept as extent 1.
+  Value sum(const Value &x) {
+    return graph.reduce(compiler::Reduction::Sum, x, types.axes, true);
+  }
+  Value mean(const Value &x) {
+    return graph.reduce(compiler::Reduction::Mean, x, types.axes, true);
+  }
+};
+
+/// The kernel `build` (KernelGraph & -> its results) makes for `layout`.
+/// Each graph is built once per layout kind and dtype and its text (the
+/// kernel cache's key) kept, so that a call costs one lookup.
+template <class Build>
+KernelEntryFn kernelFor(const char *name, const Layout &layout, Build build) {
+  static std::mutex mutex;
+  static std::map<std::pair<int, DType>, std::string> sources;
+  const std::string *source;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    const std::pair<int, DType> key{layout.kind(), layout.dtype};
+    auto found = sources.find(key);
+    if (found == sources.end()) {
+      KernelGraph g(name, layout);
+      for (const Value &result : build(g))
+        g.graph.result(result);
+      found = sources.emplace(key, g.graph.source()).first;
+    }
+    source = &found->second; // Entries are never removed.
+  }
+  return compiler::KernelCache::global().getGraph(*source);
+}
+
+/// The forward coefficients from mean and var: mean, inverse std and
+/// gamma * invstd.
+std::vector<Value> fromVariance(KernelGraph &g, const Value &mean,
+                                const Value &var, const Value &eps,
+                                const Value &gamma) {
+  const Value ve = g.add(var, eps);
+  const Value invstd = g.graph.unary(compiler::Unary::Rsqrt, ve);
+  const Value scale = g.mul(gamma, invstd);
+  return {mean, invstd, scale};
+}
+
+/// A block's mean and squared deviations from it.
+std::pair<Value, Value> deviations(KernelGraph &g, const Value &x) {
+  const Value mean = g.mean(x);
+  const Value d = g.sub(x, mean);
+  return {mean, g.mul(d, d)};
+}
+
+/// A block's sum(dy) and sum(dy (x - mean)).
+std::pair<Value, Value> gradientSums(KernelGraph &g, const Value &x,
+                                     const Value &dy, const Value &mean) {
+  const Value sdy = g.sum(dy);
+  const Value d = g.sub(x, mean);
+  const Value p = g.mul(dy, d);
+  return {sdy, g.sum(p)};
+}
+
+/// Channel blocks, forward: the statistics of whole channels.
+///   (x: t, gamma: k, eps: s) -> (mean, invstd, scale: k)
+KernelEntryFn statsKernel(const Layout &layout) {
+  return kernelFor("batch_norm_stats", layout, [](KernelGraph &g) {
+    const Value x = g.argument(g.types.t), gamma = g.argument(g.types.k),
+                eps = g.argument(g.types.s);
+    const auto [mean, d2] = deviations(g, x);
+    const Value var = g.mean(d2);
+    return fromVariance(g, mean, var, eps, gamma);
+  });
+}
+
+/// Row blocks, forward: each block's mean and sum of squared deviations.
+///   (x: t) -> (mean, m2: k)
+KernelEntryFn partialStatsKernel(const Layout &layout) {
+  return kernelFor("batch_norm_partial_stats", layout, [](KernelGraph &g) {
+    const Value x = g.argument(g.types.t);
+    const auto [mean, d2] = deviations(g, x);
+    const Value m2 = g.sum(d2);
+    return std::vector<Value>{mean, m2};
+  });
+}
+
+/// Row blocks, forward: the blocks' statistics combined (Chan et al.:
+/// M2 = sum of M2_b + n_b (mean_b - mean)^2).
+///   (means, m2s: p, counts: n, invn: s, gamma: k, eps: s)
+///   -> (mean, invstd, scale: k)
+KernelEntryFn combineStatsKernel(const Layout &layout) {
+  return kernelFor("batch_norm_combine_stats", layout, [](KernelGraph &g) {
+    const Value means = g.argument(g.types.p), m2s = g.argument(g.types.p),
+                counts = g.argument(g.types.n), invn = g.argument(g.types.s),
+                gamma = g.argument(g.types.k), eps = g.argument(g.types.s);
+    const Value w = g.mul(means, counts);
+    const Value sw = g.sum(w);
+    const Value mean = g.mul(sw, invn);
+    const Value d = g.sub(means, mean);
+    const Value d2 = g.mul(d, d);
+    const Value cd2 = g.mul(d2, counts);
+    const Value t = g.add(m2s, cd2);
+    const Value m2 = g.sum(t);
+    const Value var = g.mul(m2, invn);
+    return fromVariance(g, mean, var, eps, gamma);
+  });
+}
+
+/// From the moving statistics (the mean output a copy of moving_mean).
+///   (gamma, moving_mean, var: k, eps, zero: s) -> (mean, invstd, scale: k)
+KernelEntryFn movingKernel(const Layout &layout) {
+  return kernelFor("batch_norm_moving", layout, [](KernelGraph &g) {
+    const Value gamma = g.argument(g.types.k),
+                movingMean = g.argument(g.types.k), var = g.argument(g.types.k),
+                eps = g.argument(g.types.s), zero = g.argument(g.types.s);
+    const Value mean = g.add(movingMean, zero);
+    return fromVariance(g, mean, var, eps, gamma);
+  });
+}
+
+/// y = (x - mean) * scale + beta.   (x: t, mean, scale, beta: k) -> t
+KernelEntryFn normalizeKernel(const Layout &layout) {
+  return kernelFor("batch_norm_normalize", layout, [](KernelGraph &g) {
+    const Value x = g.argument(g.types.t), mean = g.argument(g.types.k),
+                scale = g.argument(g.types.k), beta = g.argument(g.types.k);
+    const Value d = g.sub(x, mean);
+    const Value t = g.mul(d, scale);
+    const Value y = g.add(t, beta);
+    return std::vector<Value>{y};
+  });
+}
+
+/// The backward coefficients from sdy = sum(dy) and sp = sum(dy (x -
+/// mean)): (dgamma, dbeta = sdy, a, b, c: k).
+std::vector<Value> coefficients(KernelGraph &g, const Value &sdy,
+                                const Value &sp, const Value &invstd,
+                                const Value &gamma, const Value &invn,
+                                const Value &batch) {
+  const Value dgamma = g.mul(sp, invstd);
+  const Value a = g.mul(gamma, invstd);
+  const Value i2 = g.mul(invstd, invstd);
+  const Value spn = g.mul(sp, invn);
+  const Value b0 = g.mul(spn, i2);
+  const Value b1 = g.mul(b0, a);
+  const Value b2 = g.neg(b1);
+  const Value b = g.mul(b2, batch);
+  const Value sdyn = g.mul(sdy, invn);
+  const Value c0 = g.mul(sdyn, a);
+  const Value c1 = g.neg(c0);
+  const Value c = g.mul(c1, batch);
+  return {dgamma, sdy, a, b, c};
+}
+
+/// Channel blocks, backward: the sums, then the coefficients.
+///   (x, dy: t, mean, invstd, gamma: k, invn, batch: s)
+///   -> (dgamma, dbeta, a, b, c: k)
+KernelEntryFn gradStatsKernel(const Layout &layout) {
+  return kernelFor("batch_norm_grad_stats", layout, [](KernelGraph &g) {
+    const Value x = g.argument(g.types.t), dy = g.argument(g.types.t),
+                mean = g.argument(g.types.k), invstd = g.argument(g.types.k),
+                gamma = g.argument(g.types.k), invn = g.argument(g.types.s),
+                batch = g.argument(g.types.s);
+    const auto [sdy, sp] = gradientSums(g, x, dy, mean);
+    return coefficients(g, sdy, sp, invstd, gamma, invn, batch);
+  });
+}
+
+/// Row blocks, backward: each block's sums.   (x, dy: t, mean: k) ->
+/// (sdy, sp: k)
+KernelEntryFn partialGradKernel(const Layout &layout) {
+  return kernelFor("batch_norm_partial_grad", layout, [](KernelGraph &g) {
+    const Value x = g.argument(g.types.t), dy = g.argument(g.types.t),
+                mean = g.argument(g.types.k);
+    const auto [sdy, sp] = gradientSums(g, x, dy, mean);
+    return std::vector<Value>{sdy, sp};
+  });
+}
+
+/// Row blocks, backward: the blocks' sums added, then the coefficients.
+///   (sdys, sps: p, invstd, gamma: k, invn, batch: s)
+///   -> (dgamma, dbeta, a, b, c: k)
+KernelEntryFn combineGradKernel(const Layout &layout) {
+  return kernelFor("batch_norm_combine_grad", layout, [](KernelGraph &g) {
+    const Value sdys = g.argument(g.types.p), sps = g.argument(g.types.p),
+                invstd = g.argument(g.types.k), gamma = g.argument(g.types.k),
+                invn = g.argument(g.types.s), batch = g.argument(g.types.s);
+    const Value sdy = g.sum(sdys);
+    const Value sp = g.sum(sps);
+    return coefficients(g, sdy, sp, invstd, gamma, invn, batch);
+  });
+}
+
+/// dx = a dy + b (x - mean) + c.   (x, dy: t, mean, a, b, c: k) -> t
+KernelEntryFn gradApplyKernel(const Layout &layout) {
+  return kernelFor("batch_norm_grad_apply", layout, [](KernelGraph &g) {
+    const Value x = g.argument(g.types.t), dy = g.argument(g.types.t),
+                mean = g.argument(g.types.k), a = g.argument(g.types.k),
+                b = g.argument(g.types.k), c = g.argument(g.types.k);
+    const Value d = g.sub(x, mean);
+    const Value u = g.mul(d, b);
+    const Value v = g.mul(dy, a);
+    const Value w = g.add(u, v);
+    const Value dx = g.add(w, c);
+    return std::vector<Value>{dx};
+  });
+}
 
 Argument range(const Tensor &t) { return {t, Slice::Range}; }
 Argument whole(const Tensor &t) { return {t, Slice::Whole}; }
@@ -505,27 +624,27 @@ std::vector<NDArray> forward(const Arguments &args, bool training) {
     reads.insert(reads.end(),
                  {zero.var(), args.movingMean.var(), args.movingVar.var()});
     first.push_back(
-        {layout.kernel(kMovingSource),
+        {movingKernel(layout),
          {channel(args.gamma.tensor()), channel(args.movingMean.tensor()),
           channel(args.movingVar.tensor()), whole(eps.tensor()),
           whole(zero.tensor()), channel(mean.tensor()),
           channel(invstd.tensor()), channel(scale)}});
   } else if (!layout.rows) {
     first.push_back(
-        {layout.kernel(kStatsSource),
+        {statsKernel(layout),
          {data, channel(args.gamma.tensor()), whole(eps.tensor()),
           channel(mean.tensor()), channel(invstd.tensor()), channel(scale)}});
   } else {
     const Tensor means = layout.partial(), m2s = layout.partial();
-    phases.push_back(layout.blocked({{layout.kernel(kPartialStatsSource),
-                                      {data, ofBlock(means), ofBlock(m2s)}}}));
-    first.push_back({layout.kernel(kCombineStatsSource),
+    phases.push_back(layout.blocked(
+        {{partialStatsKernel(layout), {data, ofBlock(means), ofBlock(m2s)}}}));
+    first.push_back({combineStatsKernel(layout),
                      {whole(means), whole(m2s), whole(layout.counts()),
                       whole(invn.tensor()), channel(args.gamma.tensor()),
                       whole(eps.tensor()), channel(mean.tensor()),
                       channel(invstd.tensor()), channel(scale)}});
   }
-  const Step normalize{layout.kernel(kNormalizeSource),
+  const Step normalize{normalizeKernel(layout),
                        {data, channel(mean.tensor()), channel(scale),
                         channel(args.beta.tensor()),
                         range(layout.data(y.tensor()))}};
@@ -579,7 +698,7 @@ std::vector<NDArray> backward(const Arguments &args, const NDArray &dyGiven,
                                               channel(a),
                                               channel(b),
                                               channel(c)};
-  const Step apply{layout.kernel(kGradApplySource),
+  const Step apply{gradApplyKernel(layout),
                    {data, grad, channel(mean.tensor()), channel(a), channel(b),
                     channel(c), range(layout.data(dx.tensor()))}};
   std::vector<Phase> phases;
@@ -587,15 +706,15 @@ std::vector<NDArray> backward(const Arguments &args, const NDArray &dyGiven,
     std::vector<Argument> arguments = {data, grad, channel(mean.tensor())};
     arguments.insert(arguments.end(), coefficients.begin(), coefficients.end());
     phases.push_back(layout.blocked(
-        {{layout.kernel(kGradStatsSource), std::move(arguments)}, apply}));
+        {{gradStatsKernel(layout), std::move(arguments)}, apply}));
   } else {
     const Tensor sdys = layout.partial(), sps = layout.partial();
     phases.push_back(layout.blocked(
-        {{layout.kernel(kPartialGradSource),
+        {{partialGradKernel(layout),
           {data, grad, channel(mean.tensor()), ofBlock(sdys), ofBlock(sps)}}}));
     std::vector<Argument> arguments = {whole(sdys), whole(sps)};
     arguments.insert(arguments.end(), coefficients.begin(), coefficients.end());
-    phases.push_back({{{layout.kernel(kCombineGradSource), arguments}}});
+    phases.push_back({{{combineGradKernel(layout), arguments}}});
     phases.push_back(layout.blocked({apply}));
   }
   pushPhases(std::move(phases),

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontends/cpp/ops/Ops.h"
 
+#include "compiler/GraphBuilder.h"
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Engine.h"
@@ -102,11 +103,11 @@ Dense checkedDense(const std::vector<NDArray> &in, const Attrs &attrs) {
 /// The kiln function of y + b, y (rows, hidden) and b (1, hidden), run in
 /// place on y (other dtypes than float32).
 std::string biasSource(DType dtype) {
-  const std::string matrix = dispatch::mlirTensorType(2, dtype);
-  const std::string row = dispatch::mlirTensorType(2, dtype, 0);
-  return "func.func @bias(%y: " + matrix + ", %b: " + row + ") -> " + matrix +
-         " {\n  %r = kiln.add %y, %b : " + matrix + ", " + row +
-         "\n  return %r : " + matrix + "\n}\n";
+  compiler::Graph graph("bias", kOp);
+  const compiler::Value y = graph.argument(dtype, 2);
+  const compiler::Value b = graph.argument(dtype, 2, /*unitDims=*/0b01);
+  graph.result(graph.binary(compiler::Binary::Add, y, b));
+  return graph.source();
 }
 
 StridedMatrix matrixOf(const Tensor &tensor) {

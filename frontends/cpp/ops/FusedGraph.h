@@ -4,10 +4,11 @@
 // NormalizationOps.cpp) write each formula once, as a template over a value
 // type, and run it two ways:
 //
-//  * GValue: a value of a FusedGraph, a kiln function compiled into one
-//    kernel (dispatch::graph). Forward passes and gradients that nobody
-//    differentiates again run this way: LayerNorm's mean, variance and
-//    scaling are one pass per row instead of a dozen kernels.
+//  * GValue: a value of a FusedGraph, a kiln function (compiler::Graph,
+//    GraphBuilder.h) compiled into one kernel (dispatch::graph). Forward
+//    passes and gradients that nobody differentiates again run this way:
+//    LayerNorm's mean, variance and scaling are one pass per row instead
+//    of a dozen kernels.
 //  * EValue: an eager array; every operation dispatches a primitive that
 //    autograd records. Gradient rules run this way under create_graph, so
 //    that they are differentiable again.
@@ -23,6 +24,8 @@
 
 #include "frontends/cpp/ops/Elementwise.h"
 
+#include "compiler/GraphBuilder.h"
+
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -31,29 +34,18 @@
 namespace kiln {
 namespace ops {
 
-class FusedGraph;
+/// A value of a FusedGraph: an array of the graph's rank whose unit
+/// dimensions broadcast, or a scalar (rank 0). Operations on it add to its
+/// graph.
+using GValue = compiler::Value;
 
-/// A value of a FusedGraph: an array of the graph's rank whose dimensions
-/// in `units` (a bit per dimension) are a static 1, so that it broadcasts
-/// along them, or a scalar (every dimension a unit, rank 0).
-class GValue {
-public:
-  DType dtype() const { return dtype_; }
-  FusedGraph *graph() const { return graph_; }
-
-private:
-  friend class FusedGraph;
-  FusedGraph *graph_ = nullptr;
-  std::string name_;
-  DType dtype_ = DType::Float32;
-  uint64_t units_ = 0;
-  bool scalar_ = false;
-};
-
+/// A compiler::Graph whose arguments are arrays: it keeps the arrays and
+/// runs the kernel on them.
 class FusedGraph {
 public:
   /// A graph of `op` (errors and profiles name it) over arrays of `rank`.
-  FusedGraph(std::string op, int64_t rank) : op_(std::move(op)), rank_(rank) {}
+  FusedGraph(std::string op, int64_t rank)
+      : op_(std::move(op)), rank_(rank), graph_("fused", op_) {}
   FusedGraph(const FusedGraph &) = delete;
   FusedGraph &operator=(const FusedGraph &) = delete;
 
@@ -65,35 +57,22 @@ public:
   /// every value: slopes, eps).
   GValue number(double value, DType dtype);
   /// A number written into the kernel (fixed constants of a formula).
-  GValue literal(double value, DType dtype);
-
-  GValue unary(const char *op, const GValue &x);
-  /// x op y, broadcasting; comparisons give bool.
-  GValue binary(const char *op, const GValue &x, const GValue &y);
-  GValue select(const GValue &condition, const GValue &onTrue,
-                const GValue &onFalse);
-  GValue cast(const GValue &x, DType dtype);
-  /// reduce_<kind> ("sum", "mean") over `axes`, kept as extent 1.
-  GValue reduce(const char *kind, const GValue &x,
-                const std::vector<int64_t> &axes);
+  GValue literal(double value, DType dtype) {
+    return graph_.literal(value, dtype);
+  }
 
   /// Compiles (or finds) the kernel and queues it, writing `result`
   /// converted to `dtype` into a new array of `shape`. `splitRows` runs it
   /// in parallel slices of dimension 0, for graphs whose rows are
-  /// independent.
+  /// independent. Once per graph.
   NDArray run(const GValue &result, const Shape &shape, DType dtype,
               bool splitRows);
 
 private:
-  GValue make(DType dtype, uint64_t units, bool scalar);
-  std::string type(const GValue &value) const;
-
   std::string op_;
   int64_t rank_;
+  compiler::Graph graph_;
   std::vector<NDArray> inputs_;
-  std::string arguments_;
-  std::string body_;
-  int values_ = 0;
 };
 
 /// An eager array in a formula: each operation dispatches a primitive under

@@ -9,6 +9,7 @@
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
+#include "compiler/GraphBuilder.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
@@ -18,102 +19,49 @@ namespace kiln {
 namespace ops {
 namespace {
 
-/// "tensor<1x?x1xi64>": dynamic only along `axis`.
-std::string axisOnlyType(int64_t rank, int64_t axis, DType dtype) {
-  std::string type = "tensor<";
-  for (int64_t dim = 0; dim < rank; ++dim)
-    type += dim == axis ? "?x" : "1x";
-  return type + dispatch::mlirElementType(dtype) + ">";
-}
-
-/// The lowest finite value of a float dtype, as MLIR's hexadecimal literal.
-const char *lowestLiteral(DType dtype) {
-  switch (dtype) {
-  case DType::Float64:
-    return "0xFFEFFFFFFFFFFFFF";
-  case DType::Float16:
-    return "0xFBFF";
-  case DType::BFloat16:
-    return "0xFF7F";
-  default:
-    return "0xFF7FFFFF";
-  }
-}
-
 /// The kiln function of softmax (or log_softmax) along `axis`, its result
 /// converted to `outType`. `masked` (softmax's use_length) adds two inputs,
-/// the positions along the axis and each row's length (i64, extent 1 on the
-/// axis): positions at or past the length are left out and give 0.
-std::string softmaxSource(int64_t rank, int64_t axis, DType dtype,
-                          double temperature, bool logarithm, bool masked,
-                          DType outType) {
-  const std::string t = dispatch::mlirTensorType(rank, dtype);
-  const std::string kept = dispatch::mlirTensorType(rank, dtype, axis);
-  const std::string scalar = "tensor<" + dispatch::mlirElementType(dtype) + ">";
-  const std::string axes = "array<i64: " + std::to_string(axis) + ">";
-  const std::string out = dispatch::mlirTensorType(rank, outType);
-  std::string text = "func.func @softmax(%x0: " + t;
-  if (masked)
-    text += ", %pos: " + axisOnlyType(rank, axis, DType::Int64) +
-            ", %len: " + dispatch::mlirTensorType(rank, DType::Int64, axis);
-  text += ") -> " + out + " {\n";
-  std::string x = "%x0";
-  if (temperature != 1.0) {
-    char value[64];
-    std::snprintf(value, sizeof value, "%.17e", temperature);
-    text += "  %temperature = kiln.constant dense<" + std::string(value) +
-            "> : " + scalar + "\n";
-    text += "  %x = kiln.div %x0, %temperature : " + t + ", " + scalar + "\n";
-    x = "%x";
-  }
-  std::string maxed = x, exps = "%e";
-  const std::string valid = dispatch::mlirTensorType(rank, DType::Bool);
+/// the positions along the axis (i64, extent 1 off the axis) and each row's
+/// length (i64, extent 1 on the axis): positions at or past the length are
+/// left out and give 0.
+std::string softmaxSource(const std::string &op, int64_t rank, int64_t axis,
+                          DType dtype, double temperature, bool logarithm,
+                          bool masked, DType outType) {
+  using compiler::Binary;
+  using compiler::Reduction;
+  compiler::Graph g("softmax", op);
+  const uint64_t alongAxis = uint64_t{1} << axis;
+  compiler::Value x = g.argument(dtype, rank), positions, lengths;
   if (masked) {
-    text += "  %valid = kiln.lt %pos, %len : " +
-            axisOnlyType(rank, axis, DType::Int64) + ", " +
-            dispatch::mlirTensorType(rank, DType::Int64, axis) + "\n";
-    text += "  %lowest = kiln.constant dense<" +
-            std::string(lowestLiteral(dtype)) + "> : " + scalar + "\n";
-    text += "  %zero = kiln.constant dense<0.0> : " + scalar + "\n";
-    text += "  %xm = kiln.select %valid, " + x + ", %lowest : " + valid + ", " +
-            t + ", " + scalar + "\n";
-    maxed = "%xm";
-    exps = "%em";
+    positions = g.argument(DType::Int64, rank,
+                           ((uint64_t{1} << rank) - 1) & ~alongAxis);
+    lengths = g.argument(DType::Int64, rank, alongAxis);
   }
-  text += "  %m = kiln.reduce_max " + maxed + " {axes = " + axes +
-          ", keepdims = true} : " + t + " -> " + kept + "\n";
-  text += "  %d = kiln.sub " + x + ", %m : " + t + ", " + kept + "\n";
-  text += "  %e = kiln.exp %d : " + t + "\n";
+  if (temperature != 1.0)
+    x = g.binary(Binary::Div, x, g.literal(temperature, dtype));
+  compiler::Value valid, zero;
   if (masked)
-    text += "  %em = kiln.select %valid, %e, %zero : " + valid + ", " + t +
-            ", " + scalar + "\n";
-  text += "  %s = kiln.reduce_sum " + exps + " {axes = " + axes +
-          ", keepdims = true} : " + t + " -> " + kept + "\n";
-  if (logarithm) {
-    text += "  %l = kiln.log %s : " + kept + "\n";
-    text += "  %r = kiln.sub %d, %l : " + t + ", " + kept + "\n";
-  } else if (masked) {
-    // Rows of length 0 divide 0 by 0: the select keeps them 0.
-    text += "  %q = kiln.div %em, %s : " + t + ", " + kept + "\n";
-    text += "  %r = kiln.select %valid, %q, %zero : " + valid + ", " + t +
-            ", " + scalar + "\n";
-  } else {
-    text += "  %r = kiln.div %e, %s : " + t + ", " + kept + "\n";
+    valid = g.binary(Binary::Lt, positions, lengths);
+  compiler::Value maxed = x;
+  if (masked) {
+    const compiler::Value lowest = g.lowest(dtype);
+    zero = g.literal(0, dtype);
+    maxed = g.select(valid, x, lowest);
   }
-  std::string result = "%r";
-  if (outType != dtype) {
-    std::string from = t;
-    if (dtype == DType::Float64 &&
-        (outType == DType::Float16 || outType == DType::BFloat16)) {
-      // No float64 -> float16 conversion in the JIT: through float32.
-      from = dispatch::mlirTensorType(rank, DType::Float32);
-      text += "  %r32 = kiln.cast %r : " + t + " to " + from + "\n";
-      result = "%r32";
-    }
-    text += "  %out = kiln.cast " + result + " : " + from + " to " + out + "\n";
-    result = "%out";
-  }
-  return text + "  return " + result + " : " + out + "\n}\n";
+  const compiler::Value m = g.reduce(Reduction::Max, maxed, {axis}, true);
+  const compiler::Value d = g.binary(Binary::Sub, x, m);
+  const compiler::Value e = g.unary(compiler::Unary::Exp, d);
+  const compiler::Value exps = masked ? g.select(valid, e, zero) : e;
+  const compiler::Value s = g.reduce(Reduction::Sum, exps, {axis}, true);
+  compiler::Value r;
+  if (logarithm)
+    r = g.binary(Binary::Sub, d, g.unary(compiler::Unary::Log, s));
+  else if (masked) // Rows of length 0 divide 0 by 0: the select keeps them 0.
+    r = g.select(valid, g.binary(Binary::Div, exps, s), zero);
+  else
+    r = g.binary(Binary::Div, e, s);
+  g.result(g.cast(r, outType));
+  return g.source();
 }
 
 NDArray softmax(const std::string &op, const std::vector<NDArray> &in,
@@ -184,7 +132,7 @@ NDArray softmax(const std::string &op, const std::vector<NDArray> &in,
   }
   // Rows along dimension 0 are independent unless the softmax runs along it.
   return dispatch::graph(op,
-                         softmaxSource(rank, axis, x.dtype(), temperature,
+                         softmaxSource(op, rank, axis, x.dtype(), temperature,
                                        logarithm, useLength, outType),
                          inputs, x.shape(), outType, /*splitRows=*/axis != 0);
 }

@@ -19,6 +19,7 @@
 #include "frontends/cpp/ops/Ops.h"
 #include "frontends/cpp/ops/SavedForBackward.h"
 
+#include "compiler/GraphBuilder.h"
 #include "compiler/KernelCache.h"
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
@@ -28,7 +29,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <utility>
 
 namespace kiln {
@@ -351,43 +351,27 @@ void matmulInto(const NDArray &a, const NDArray &b, const NDArray &out) {
           [kernel, arguments] { invokeKernel(kernel, arguments); });
 }
 
-/// The text of one kiln function of 2-D arrays for a step of the
-/// recurrence: each value is a full (batch x width) array, a row (1 x width,
-/// a bias), a column of booleans (batch x 1, the sequence mask) or a scalar.
+/// One kiln function of 2-D arrays for a step of the recurrence, over a
+/// compiler::Graph: each value is a full (batch x width) array, a row
+/// (1 x width, a bias), a column of booleans (batch x 1, the sequence mask)
+/// or a scalar.
 class StepGraph {
 public:
-  struct Value {
-    std::string name;
-    int rank = 2;
-    bool unitRows = false, unitColumns = false, boolean = false;
-  };
+  using Value = compiler::Value;
 
-  explicit StepGraph(DType dtype)
-      : element_(dispatch::mlirElementType(dtype)) {}
+  explicit StepGraph(DType dtype) : dtype_(dtype), graph_("rnn_step", kOp) {}
 
-  Value full() { return argument(Value{"", 2, false, false, false}); }
-  Value row() { return argument(Value{"", 2, true, false, false}); }
-  Value mask() { return argument(Value{"", 2, false, true, true}); }
+  Value full() { return graph_.argument(dtype_, 2); }
+  Value row() { return graph_.argument(dtype_, 2, /*unitDims=*/0b01); }
+  Value mask() { return graph_.argument(DType::Bool, 2, /*unitDims=*/0b10); }
 
-  Value constant(double value) {
-    Value result = fresh(Value{"", 0, false, false, false});
-    body_ += "  " + result.name + " = kiln.constant dense<" + literal(value) +
-             "> : " + type(result) + "\n";
-    return result;
-  }
-  Value unary(const char *op, const Value &x) {
-    Value result = fresh(x);
-    body_ += "  " + result.name + " = kiln." + op + " " + x.name + " : " +
-             type(x) + "\n";
-    return result;
-  }
-  Value binary(const char *op, const Value &a, const Value &b,
-               bool boolean = false) {
-    Value result = fresh(broadcast(a, b));
-    result.boolean = boolean;
-    body_ += "  " + result.name + " = kiln." + op + " " + a.name + ", " +
-             b.name + " : " + type(a) + ", " + type(b) + "\n";
-    return result;
+  /// A literal; NaN and infinities (lstm_state_clip_min/max of -inf/inf)
+  /// included.
+  Value constant(double value) { return graph_.literal(value, dtype_); }
+  Value unary(const char *op, const Value &x) { return graph_.unary(op, x); }
+  /// Comparisons give booleans.
+  Value binary(const char *op, const Value &a, const Value &b) {
+    return graph_.binary(op, a, b);
   }
   Value add(const Value &a, const Value &b) { return binary("add", a, b); }
   Value sub(const Value &a, const Value &b) { return binary("sub", a, b); }
@@ -396,96 +380,30 @@ public:
     return mul(mul(a, b), c);
   }
   Value select(const Value &m, const Value &a, const Value &b) {
-    Value result = fresh(broadcast(broadcast(m, a), b));
-    result.boolean = false;
-    body_ += "  " + result.name + " = kiln.select " + m.name + ", " + a.name +
-             ", " + b.name + " : " + type(m) + ", " + type(a) + ", " + type(b) +
-             "\n";
-    return result;
+    return graph_.select(m, a, b);
   }
   /// x * (1 - x): the derivative of a sigmoid from its value.
   Value sigmoidSlope(const Value &x) { return mul(x, sub(one(), x)); }
   /// 1 - x * x: the derivative of tanh from its value.
   Value tanhSlope(const Value &x) { return sub(one(), mul(x, x)); }
   Value one() {
-    if (one_.name.empty())
+    if (!one_.valid())
       one_ = constant(1);
     return one_;
   }
   Value zero() {
-    if (zero_.name.empty())
+    if (!zero_.valid())
       zero_ = constant(0);
     return zero_;
   }
 
-  void result(const Value &value) { results_.push_back(value); }
+  void result(const Value &value) { graph_.result(value); }
 
-  std::string text() const {
-    std::string text = "func.func @rnn_step(";
-    for (size_t i = 0; i < arguments_.size(); ++i)
-      text += (i ? ", " : "") + arguments_[i].name + ": " + type(arguments_[i]);
-    text += ") -> (";
-    for (size_t i = 0; i < results_.size(); ++i)
-      text += (i ? ", " : "") + type(results_[i]);
-    text += ") {\n" + body_ + "  return ";
-    for (size_t i = 0; i < results_.size(); ++i)
-      text += (i ? ", " : "") + results_[i].name;
-    text += " : ";
-    for (size_t i = 0; i < results_.size(); ++i)
-      text += (i ? ", " : "") + type(results_[i]);
-    return text + "\n}\n";
-  }
-
-  KernelEntryFn kernel() const {
-    return compiler::KernelCache::global().getGraph(text());
-  }
+  KernelEntryFn kernel() const { return graph_.compile(); }
 
 private:
-  Value argument(Value value) {
-    value.name = "%a" + std::to_string(arguments_.size());
-    arguments_.push_back(value);
-    return value;
-  }
-  Value fresh(Value like) {
-    like.name = "%v" + std::to_string(next_++);
-    return like;
-  }
-  static Value broadcast(const Value &a, const Value &b) {
-    if (a.rank == 0)
-      return Value{"", b.rank, b.unitRows, b.unitColumns, b.boolean};
-    if (b.rank == 0)
-      return a;
-    return Value{"", 2, a.unitRows && b.unitRows,
-                 a.unitColumns && b.unitColumns, a.boolean && b.boolean};
-  }
-  /// `value` as an MLIR float literal of the element type: decimal when
-  /// finite; NaN and infinities (lstm_state_clip_min/max of -inf/inf) have
-  /// no decimal form and are written as their bits.
-  std::string literal(double value) const {
-    if (!std::isfinite(value)) {
-      const bool f64 = element_ == "f64";
-      if (std::isnan(value))
-        return f64 ? "0x7FF8000000000000" : "0x7FC00000";
-      if (value > 0)
-        return f64 ? "0x7FF0000000000000" : "0x7F800000";
-      return f64 ? "0xFFF0000000000000" : "0xFF800000";
-    }
-    char text[64];
-    std::snprintf(text, sizeof text, "%.17e", value);
-    return text;
-  }
-  std::string type(const Value &v) const {
-    const std::string element = v.boolean ? "i1" : element_;
-    if (v.rank == 0)
-      return "tensor<" + element + ">";
-    return std::string("tensor<") + (v.unitRows ? "1" : "?") + "x" +
-           (v.unitColumns ? "1" : "?") + "x" + element + ">";
-  }
-
-  std::string element_;
-  std::vector<Value> arguments_, results_;
-  std::string body_;
-  int next_ = 0;
+  DType dtype_;
+  compiler::Graph graph_;
   Value one_, zero_;
 };
 
@@ -504,9 +422,9 @@ StepGraph::Value clipCell(StepGraph &g, StepGraph::Value cell,
   const StepGraph::Value low = g.constant(o.clipMin),
                          high = g.constant(o.clipMax);
   if (o.clipNan)
-    cell = g.select(g.binary("ne", cell, cell, true), low, cell);
-  cell = g.select(g.binary("lt", cell, low, true), low, cell);
-  return g.select(g.binary("gt", cell, high, true), high, cell);
+    cell = g.select(g.binary("ne", cell, cell), low, cell);
+  cell = g.select(g.binary("lt", cell, low), low, cell);
+  return g.select(g.binary("gt", cell, high), high, cell);
 }
 
 /// LSTM, one step forward.
@@ -666,9 +584,9 @@ KernelEntryFn lstmBackwardKernel(const StepOptions &o) {
   StepGraph::Value dc = g.add(dcNext, g.mul(dh, out, g.tanhSlope(tc)));
   if (o.clip) {
     // Zero where the cell was clipped (the saved cell is the clipped one).
-    const StepGraph::Value inside = g.binary(
-        "logical_and", g.binary("gt", cell, g.constant(o.clipMin), true),
-        g.binary("lt", cell, g.constant(o.clipMax), true), true);
+    const StepGraph::Value inside =
+        g.binary("logical_and", g.binary("gt", cell, g.constant(o.clipMin)),
+                 g.binary("lt", cell, g.constant(o.clipMax)));
     dc = g.select(inside, dc, g.zero());
   }
   maskedResults(g,
@@ -748,7 +666,7 @@ KernelEntryFn vanillaBackwardKernel(const StepOptions &o) {
                     o.masked ? &mask : nullptr, &carry);
   g.result(o.mode == Mode::RnnTanh
                ? g.mul(dh, g.tanhSlope(h))
-               : g.select(g.binary("gt", h, g.zero(), true), dh, g.zero()));
+               : g.select(g.binary("gt", h, g.zero()), dh, g.zero()));
   if (o.masked)
     g.result(carry);
   return g.kernel();

@@ -7,17 +7,11 @@
 namespace kiln {
 namespace ops {
 
-KValue UpdateKernel::make(DType dtype, bool array) {
-  KValue value;
-  value.kernel_ = this;
-  value.name_ = "%v" + std::to_string(values_++);
-  value.dtype_ = dtype;
-  value.array_ = array;
-  return value;
-}
-
-std::string UpdateKernel::type(const KValue &value) const {
-  return dispatch::mlirTensorType(value.array_ ? rank_ : 0, value.dtype_);
+KValue UpdateKernel::wrap(const compiler::Value &value) {
+  KValue result;
+  result.kernel_ = this;
+  result.value_ = value;
+  return result;
 }
 
 KValue UpdateKernel::input(const NDArray &array) {
@@ -25,15 +19,12 @@ KValue UpdateKernel::input(const NDArray &array) {
   if (rank != 0 && rank != rank_)
     throw Error(formatMessage(op_, ": internal: an input of rank ", rank,
                               " in a kernel of rank ", rank_));
-  KValue value = make(array.dtype(), rank != 0);
   inputs_.push_back(array);
-  arguments_.push_back(value.name_ + ": " + type(value));
-  return value;
+  return wrap(graph_.argument(array.dtype(), rank));
 }
 
 KValue UpdateKernel::input(const NDArray &array, DType dtype) {
-  KValue value = input(array);
-  return value.dtype() == dtype ? value : cast(value, dtype);
+  return cast(input(array), dtype);
 }
 
 KValue UpdateKernel::number(double value, DType dtype) {
@@ -41,85 +32,57 @@ KValue UpdateKernel::number(double value, DType dtype) {
 }
 
 KValue UpdateKernel::unary(const char *op, const KValue &x) {
-  KValue result = make(x.dtype_, x.array_);
-  body_ += "  " + result.name_ + " = kiln." + op + " " + x.name_ + " : " +
-           type(x) + "\n";
-  return result;
+  return wrap(graph_.unary(op, x.value_));
 }
 
 KValue UpdateKernel::binary(const char *op, const KValue &x, const KValue &y) {
-  if (x.dtype_ != y.dtype_)
-    throw Error(formatMessage(op_, ": internal: kiln.", op, " of ",
-                              dtypeName(x.dtype_), " and ",
-                              dtypeName(y.dtype_)));
-  const std::string name = op;
-  const bool comparison = name == "gt" || name == "eq" || name == "ge" ||
-                          name == "lt" || name == "ne" ||
-                          name == "logical_and" || name == "logical_or";
-  KValue result =
-      make(comparison ? DType::Bool : x.dtype_, x.array_ || y.array_);
-  body_ += "  " + result.name_ + " = kiln." + op + " " + x.name_ + ", " +
-           y.name_ + " : " + type(x) + ", " + type(y) + "\n";
-  return result;
+  return wrap(graph_.binary(op, x.value_, y.value_));
 }
 
 KValue UpdateKernel::select(const KValue &condition, const KValue &onTrue,
                             const KValue &onFalse) {
-  KValue result =
-      make(onTrue.dtype_, condition.array_ || onTrue.array_ || onFalse.array_);
-  body_ += "  " + result.name_ + " = kiln.select " + condition.name_ + ", " +
-           onTrue.name_ + ", " + onFalse.name_ + " : " + type(condition) +
-           ", " + type(onTrue) + ", " + type(onFalse) + "\n";
-  return result;
+  return wrap(graph_.select(condition.value_, onTrue.value_, onFalse.value_));
 }
 
 KValue UpdateKernel::cast(const KValue &x, DType dtype) {
-  KValue result = make(dtype, x.array_);
-  body_ += "  " + result.name_ + " = kiln.cast " + x.name_ + " : " + type(x) +
-           " to " + type(result) + "\n";
-  return result;
+  return wrap(graph_.cast(x.value_, dtype));
 }
 
 KValue UpdateKernel::sumAll(const KValue &x) {
-  if (!x.array_ || rank_ == 0)
+  if (!x.isArray() || rank_ == 0)
     return x;
-  std::string axes;
+  std::vector<int64_t> axes(rank_);
   for (int64_t axis = 0; axis < rank_; ++axis)
-    axes += (axis ? ", " : "") + std::to_string(axis);
-  KValue result = make(x.dtype_, false);
-  body_ += "  " + result.name_ + " = kiln.reduce_sum " + x.name_ +
-           " {axes = array<i64: " + axes + ">} : " + type(x) + " -> " +
-           type(result) + "\n";
+    axes[axis] = axis;
   reduces_ = true;
-  return result;
+  return wrap(graph_.reduce(compiler::Reduction::Sum, x.value_, axes));
 }
 
 void UpdateKernel::into(const KValue &result, const NDArray &target) {
-  const int64_t rank = result.array_ ? rank_ : 0;
+  const int64_t rank = result.value_.rank();
   if (static_cast<int64_t>(target.shape().size()) != rank ||
-      target.dtype() != result.dtype_)
-    throw Error(formatMessage(op_, ": internal: a ", dtypeName(result.dtype_),
+      target.dtype() != result.dtype())
+    throw Error(formatMessage(op_, ": internal: a ", dtypeName(result.dtype()),
                               " result of rank ", rank, " written to ",
                               dtypeName(target.dtype()), " ",
                               shapeToString(target.shape())));
-  std::string source = "func.func @update(";
-  for (size_t i = 0; i < arguments_.size(); ++i)
-    source += (i ? ", " : "") + arguments_[i];
-  source += ") -> " + type(result) + " {\n" + body_ + "  return " +
-            result.name_ + " : " + type(result) + "\n}\n";
+  if (graph_.numResults() != 0)
+    throw Error(formatMessage(op_, ": internal: an update kernel runs once"));
+  graph_.result(result.value_);
   // Rows are independent unless the kernel reduces over them.
-  dispatch::graphInto(op_, source, inputs_, target, rank > 0 && !reduces_);
+  dispatch::graphInto(op_, graph_.source(), inputs_, target,
+                      rank > 0 && !reduces_);
 }
 
 NDArray UpdateKernel::run(const KValue &result) {
   Shape shape;
-  if (result.array_)
+  if (result.isArray())
     for (const NDArray &input : inputs_)
       if (static_cast<int64_t>(input.shape().size()) == rank_) {
         shape = input.shape();
         break;
       }
-  NDArray target = NDArray::empty(shape, result.dtype_);
+  NDArray target = NDArray::empty(shape, result.dtype());
   into(result, target);
   return target;
 }

@@ -3,7 +3,8 @@
 // The optimizer updates (OptimizerOps, AdaptiveOptimizerOps,
 // MultiTensorOptimizerOps) each write one array per kernel: a formula over
 // the weight, gradient and states, written with the arithmetic operators
-// below, becomes one kiln function compiled once and cached. Every number
+// below, becomes one kiln function (a compiler::Graph, GraphBuilder.h)
+// compiled once and cached. Every number
 // in a formula (a hyperparameter, even a 1) is a rank-0 kernel input, so
 // one kernel serves every step of a learning-rate schedule.
 //
@@ -19,6 +20,8 @@
 
 #include "frontends/cpp/OpRegistry.h"
 
+#include "compiler/GraphBuilder.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,23 +35,21 @@ class UpdateKernel;
 /// scalar, of one dtype (Bool for comparisons).
 class KValue {
 public:
-  DType dtype() const { return dtype_; }
-  bool isArray() const { return array_; }
+  DType dtype() const { return value_.dtype(); }
+  bool isArray() const { return value_.rank() != 0; }
   UpdateKernel *kernel() const { return kernel_; }
 
 private:
   friend class UpdateKernel;
   UpdateKernel *kernel_ = nullptr;
-  std::string name_;
-  DType dtype_ = DType::Float32;
-  bool array_ = false;
+  compiler::Value value_;
 };
 
 class UpdateKernel {
 public:
   /// A kernel of `op` over arrays of `rank`.
   UpdateKernel(std::string op, int64_t rank)
-      : op_(std::move(op)), rank_(rank) {}
+      : op_(std::move(op)), rank_(rank), graph_("update", op_) {}
   UpdateKernel(const UpdateKernel &) = delete;
   UpdateKernel &operator=(const UpdateKernel &) = delete;
 
@@ -69,21 +70,19 @@ public:
   KValue sumAll(const KValue &x);
 
   /// Compiles (or finds) the kernel and queues it, writing `result` into
-  /// `target` (which may be one of the inputs: an in-place update).
+  /// `target` (which may be one of the inputs: an in-place update). Once
+  /// per kernel.
   void into(const KValue &result, const NDArray &target);
   /// The same into a new array.
   NDArray run(const KValue &result);
 
 private:
-  KValue make(DType dtype, bool array);
-  std::string type(const KValue &value) const;
+  KValue wrap(const compiler::Value &value);
 
   std::string op_;
   int64_t rank_;
+  compiler::Graph graph_;
   std::vector<NDArray> inputs_;
-  std::vector<std::string> arguments_;
-  std::string body_;
-  int values_ = 0;
   bool reduces_ = false;
 };
 
