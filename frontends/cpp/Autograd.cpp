@@ -449,15 +449,19 @@ void backward(const std::vector<NDArray> &heads,
   }
 }
 
-bool freshGrad(const NDArray &array) {
+std::optional<bool> freshGrad(const NDArray &array) {
   const std::shared_ptr<Entry> &entry = array.autogradEntry();
-  return entry && entry->isVariable && entry->freshGrad;
+  if (!entry || !entry->isVariable)
+    return std::nullopt;
+  return entry->freshGrad;
 }
 
-void setFreshGrad(const NDArray &array, bool fresh) {
+bool setFreshGrad(const NDArray &array, bool fresh) {
   const std::shared_ptr<Entry> &entry = array.autogradEntry();
-  if (entry && entry->isVariable)
-    entry->freshGrad = fresh;
+  if (!entry || !entry->isVariable)
+    return false;
+  entry->freshGrad = fresh;
+  return true;
 }
 
 std::vector<NDArray> grad(const std::vector<NDArray> &heads,

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,10 +64,10 @@ bool setTraining(bool training);
 /// Whether `array` takes a gradient (a variable, or computed from one while
 /// recording): rules skip the gradients of inputs that do not.
 bool takesGradient(const NDArray &array);
-/// MXNet's _fresh_grad of a variable (false for other arrays), and setting
-/// it (ignored for arrays that are not variables).
-bool freshGrad(const NDArray &array);
-void setFreshGrad(const NDArray &array, bool fresh);
+/// MXNet's _fresh_grad of a variable (nullopt for other arrays), and
+/// setting it (false, and nothing set, for arrays that are not variables).
+std::optional<bool> freshGrad(const NDArray &array);
+bool setFreshGrad(const NDArray &array, bool fresh);
 /// Whether an op reading `inputs` must be recorded.
 bool anyTakesGradient(const std::vector<NDArray> &inputs);
 /// Throws when `out` is part of the recorded graph (a variable or a

@@ -10,6 +10,7 @@ NDArray's methods and operators need.
 import numbers as _numbers
 import re as _re
 import warnings as _warnings
+import weakref as _weakref
 
 import numpy as _np
 
@@ -346,14 +347,24 @@ def _setstate(self, state):
 NDArray.__setstate__ = _setstate
 
 # _fresh_grad: MXNet's flag that backward has written the gradient since the
-# optimizer last read it (gluon.Trainer warns of stale gradients otherwise);
-# kept on the array's autograd variable.
+# optimizer last read it (gluon.Trainer warns of stale gradients otherwise):
+# on the autograd variable of arrays that have one (backward sets it there),
+# beside the array (by identity, NDArray's == being elementwise) otherwise.
+_FRESH_GRAD = {}
+
+
 def _get_fresh_grad(self):
-    return _core.autograd_fresh_grad(self)
+    fresh = _core.autograd_fresh_grad(self)
+    return _FRESH_GRAD.get(id(self), False) if fresh is None else fresh
 
 
 def _set_fresh_grad(self, state):
-    _core.autograd_set_fresh_grad(self, bool(state))
+    if _core.autograd_set_fresh_grad(self, bool(state)):
+        return
+    key = id(self)
+    if key not in _FRESH_GRAD:
+        _weakref.finalize(self, _FRESH_GRAD.pop, key, None)
+    _FRESH_GRAD[key] = bool(state)
 
 
 NDArray._fresh_grad = property(_get_fresh_grad, _set_fresh_grad)
