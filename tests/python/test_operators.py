@@ -524,3 +524,26 @@ def test_pad_legacy_name():
     got = mx.nd.Pad(x, mode="constant", pad_width=(0, 0, 0, 0, 1, 1, 1, 1))
     np.testing.assert_array_equal(
         got.asnumpy(), np.pad(x.asnumpy(), ((0, 0), (0, 0), (1, 1), (1, 1))))
+
+
+def test_concat_and_stack_of_many_arrays_are_joins_of_few():
+    """Joins of many arrays compile a handful of kernels (a tree of joins of
+    at most 8), so 150 inputs take well under a second, not a minute."""
+    import time
+    arrays = [mx.nd.ones((3, 2)) * i for i in range(150)]
+    start = time.perf_counter()
+    joined = mx.nd.concat(*arrays, dim=0)
+    stacked = mx.nd.stack(*arrays[:100], axis=1)
+    expected = np.repeat(np.arange(150, dtype=np.float32), 3)[:, None] * \
+        np.ones((1, 2), np.float32)
+    np.testing.assert_array_equal(joined.asnumpy(), expected)
+    np.testing.assert_array_equal(stacked.asnumpy()[0, :, 0],
+                                  np.arange(100, dtype=np.float32))
+    assert time.perf_counter() - start < 30
+    x = [mx.nd.ones((2,)) * i for i in range(20)]
+    for a in x:
+        a.attach_grad()
+    with mx.autograd.record():
+        y = (mx.nd.concat(*x, dim=0) * mx.nd.arange(40)).sum()
+    y.backward()
+    np.testing.assert_array_equal(x[19].grad.asnumpy(), [38.0, 39.0])

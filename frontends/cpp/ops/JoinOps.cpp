@@ -5,6 +5,8 @@
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
+
 namespace kiln {
 namespace ops {
 namespace {
@@ -37,6 +39,21 @@ NDArray concat(const std::string &op, const std::vector<NDArray> &inputs,
                         shapeToString(input.shape()), ", which does not match ",
                         shapeToString(first.shape()), " off dimension ", axis));
     shape[axis] += input.shape()[axis];
+  }
+  // A kernel's signature fixes its input count, and its compile time grows
+  // with it: joins of many arrays (Module.predict's batches, unrolled
+  // graphs) are a tree of joins of at most kMaxJoined, so at most
+  // kMaxJoined - 1 kernels ever compile per dtype and rank.
+  constexpr size_t kMaxJoined = 8;
+  if (inputs.size() > kMaxJoined) {
+    std::vector<NDArray> parts;
+    for (size_t begin = 0; begin < inputs.size(); begin += kMaxJoined) {
+      const size_t end = std::min(inputs.size(), begin + kMaxJoined);
+      std::vector<NDArray> group(inputs.begin() + begin, inputs.begin() + end);
+      parts.push_back(group.size() == 1 ? group.front()
+                                        : concat(op, group, axis));
+    }
+    return concat(op, parts, axis);
   }
   compiler::KernelSignature signature{"concat", {}, {}};
   signature.attributes["axis"] = {axis};

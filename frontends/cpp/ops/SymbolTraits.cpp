@@ -146,10 +146,13 @@ void inferLabelLikeData(const Attrs &, Shapes &shapes) {
   if (!shapes[0])
     return;
   const Shape &data = *shapes[0];
-  if (data.size() == 2 && data[1] == 1)
-    setInputShape(shapes, 1, {data[0]}, "label");
-  else
+  if (data.size() == 2 && data[1] == 1) {
+    // (batch,) or, as given, (batch, 1): MXNet takes either.
+    if (!(shapes[1] && *shapes[1] == data))
+      setInputShape(shapes, 1, {data[0]}, "label");
+  } else {
     setInputShape(shapes, 1, data, "label");
+  }
 }
 
 /// SoftmaxOutput's label: (batch, positions) with multi_output, else data's
