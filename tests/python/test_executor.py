@@ -260,3 +260,20 @@ def test_backward_marks_gradients_fresh():
     x._fresh_grad = False
     assert not x._fresh_grad
     assert not mx.nd.ones((1,))._fresh_grad
+
+
+def test_outputs_are_the_same_arrays_across_forwards():
+    """As MXNet's: an output array kept from bind on is written by every
+    forward, in training and in predict mode."""
+    x = mx.sym.var("x")
+    exe = (x * 2).simple_bind(mx.cpu(), x=(2,))
+    kept = exe.outputs[0]
+    exe.forward(x=mx.nd.array([1.0, 2.0]))
+    np.testing.assert_allclose(kept.asnumpy(), [2.0, 4.0])
+    exe.forward(is_train=True, x=mx.nd.array([3.0, 4.0]))
+    exe.backward(mx.nd.ones((2,)))
+    np.testing.assert_allclose(kept.asnumpy(), [6.0, 8.0])
+    exe.forward(x=mx.nd.array([5.0, 6.0]))
+    np.testing.assert_allclose(exe.outputs[0].asnumpy(), [10.0, 12.0])
+    assert exe.outputs[0] is kept
+    np.testing.assert_allclose(exe.grad_dict["x"].asnumpy(), [2.0, 2.0])

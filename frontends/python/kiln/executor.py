@@ -248,12 +248,24 @@ class Executor(object):
                 executable.run()
                 self._heads = outputs if recording else None
                 self._recorded_heads = outputs if recording else None
-                self.outputs = list(outputs)
-                return self.outputs
+                return self._publish(outputs)
         outputs = self._graph_forward(is_train, differentiable)
         self._heads = outputs if recording else None
-        self.outputs = outputs
-        return outputs
+        return self._publish(outputs)
+
+    def _publish(self, outputs):
+        """The outputs in self.outputs: the same arrays from bind on,
+        written by every forward (as MXNet's, so an array a caller kept
+        stays current, whichever mode or program produced it)."""
+        if (len(self.outputs) != len(outputs) or
+                any(kept.shape != new.shape or kept.dtype != new.dtype
+                    for kept, new in zip(self.outputs, outputs))):
+            self.outputs = [_nd.zeros(new.shape, ctx=self._ctx,
+                                      dtype=new.dtype) for new in outputs]
+        with _autograd.pause():
+            for new, kept in zip(outputs, self.outputs):
+                new.copyto(kept)
+        return self.outputs
 
     def _plan(self, program, recording):
         """Captures the backward of a new training forward program and plans
