@@ -287,3 +287,24 @@ def test_save_and_load_file(tmp_path):
     assert loaded.tojson() == net.tojson()
     with pytest.raises(mx.MXNetError, match="cannot read"):
         mx.sym.load(str(tmp_path / "missing.json"))
+
+
+def test_creation_functions_built_from_registry_ops():
+    """mx.sym.eye, linspace and split_v2 (no registry op of their own) give
+    mx.nd's values."""
+    np.testing.assert_array_equal(mx.sym.eye(3, 4, 1).eval()[0].asnumpy(),
+                                  np.eye(3, 4, 1))
+    np.testing.assert_array_equal(mx.sym.eye(3, k=-1).eval()[0].asnumpy(),
+                                  np.eye(3, k=-1))
+    np.testing.assert_allclose(mx.sym.linspace(0, 1, 5).eval()[0].asnumpy(),
+                               np.linspace(0, 1, 5), rtol=1e-6)
+    np.testing.assert_allclose(
+        mx.sym.linspace(2, 3, 4, endpoint=False).eval()[0].asnumpy(),
+        np.linspace(2, 3, 4, endpoint=False), rtol=1e-6)
+    x = mx.sym.var("x")
+    value = np.arange(10, dtype=np.float32).reshape(2, 5)
+    parts = mx.sym.split_v2(x, [1, 3], axis=1).eval(x=mx.nd.array(value))
+    for got, want in zip(parts, np.split(value, [1, 3], axis=1)):
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    squeezed = mx.sym.split_v2(x, 5, axis=1, squeeze_axis=True)
+    assert [o.shape for o in squeezed.eval(x=mx.nd.array(value))] == [(2,)] * 5

@@ -939,17 +939,24 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False,
 
 
 def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
-    """MXNet's linspace as a symbol (_linspace)."""
-    return _create("_linspace", [], dict(start=start, stop=stop, num=num,
-                                         endpoint=endpoint,
-                                         dtype=dtype or "float32"),
+    """`num` evenly spaced values from start to stop (stop included with
+    endpoint), start + i * step as MXNet's linspace computes them; built
+    from _arange, since kiln's registry has no _linspace."""
+    steps = (num - 1) if endpoint else num
+    step = float(stop - start) / steps if steps > 0 else 0.0
+    index = _create("_arange", [], dict(start=0, stop=num,
+                                        dtype=dtype or "float32"))
+    scaled = _create("_mul_scalar", [index], {"scalar": step})
+    return _create("_plus_scalar", [scaled], {"scalar": start}, name=name)
+
+
+def eye(N, M=0, k=0, dtype=None, name=None, **kwargs):
+    """An N x M (M=0: N x N) matrix with ones on diagonal k, as MXNet's eye;
+    one_hot of the row's diagonal column (out of range: a row of zeros)."""
+    rows = _create("_arange", [], dict(start=k, stop=N + k, dtype="float32"))
+    return _create("one_hot", [rows], dict(depth=M or N,
+                                           dtype=dtype or "float32"),
                    name=name)
-
-
-def eye(N, M=0, k=0, dtype=None, **kwargs):
-    """An identity-like matrix symbol (_eye)."""
-    return _create("_eye", [], dict(N=N, M=M, k=k, dtype=dtype or "float32",
-                                    **kwargs))
 
 
 def histogram(a, bins=10, range=None, **kwargs):
@@ -964,11 +971,20 @@ def histogram(a, bins=10, range=None, **kwargs):
 
 
 def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
-    """MXNet's split_v2 as a symbol: equal sections or cut indices."""
-    if isinstance(indices_or_sections, int):
-        return _create("_split_v2", [ary], dict(
-            axis=axis, squeeze_axis=squeeze_axis,
-            sections=indices_or_sections))
-    return _create("_split_v2", [ary], dict(
-        axis=axis, squeeze_axis=squeeze_axis,
-        indices=(0,) + tuple(indices_or_sections)))
+    """MXNet's split_v2 as a symbol: `indices_or_sections` equal parts
+    (SliceChannel) or the parts between cut indices (slice_axis each)."""
+    if isinstance(indices_or_sections, _numbers.Integral):
+        return _create("SliceChannel", [ary], dict(
+            num_outputs=indices_or_sections, axis=axis,
+            squeeze_axis=squeeze_axis))
+    cuts = [0] + list(indices_or_sections)
+    parts = []
+    for index, begin in enumerate(cuts):
+        # "None": to the end of the axis (None values are dropped).
+        end = cuts[index + 1] if index + 1 < len(cuts) else "None"
+        part = _create("slice_axis", [ary], dict(axis=axis, begin=begin,
+                                                 end=end))
+        if squeeze_axis:
+            part = _create("squeeze", [part], dict(axis=axis))
+        parts.append(part)
+    return Group(parts)
