@@ -277,3 +277,25 @@ def test_outputs_are_the_same_arrays_across_forwards():
     np.testing.assert_allclose(exe.outputs[0].asnumpy(), [10.0, 12.0])
     assert exe.outputs[0] is kept
     np.testing.assert_allclose(exe.grad_dict["x"].asnumpy(), [2.0, 2.0])
+
+
+def test_monitor_callback_sees_every_operator_output():
+    x = mx.sym.var("x")
+    net = mx.sym.relu(mx.sym.FullyConnected(x, num_hidden=2, name="fc"),
+                      name="r")
+    exe = net.simple_bind(mx.cpu(), x=(1, 3))
+    seen = []
+    exe.set_monitor_callback(lambda name, array: seen.append(
+        (name, array.shape)))
+    exe.forward()
+    assert seen == [("fc_output", (1, 2)), ("r_output", (1, 2))]
+    seen.clear()
+    exe.set_monitor_callback(lambda name, array: seen.append(name),
+                             monitor_all=True)
+    exe.forward()
+    assert seen == ["fc_data", "fc_weight", "fc_bias", "fc_output",
+                    "r_data", "r_output"]
+    exe.set_monitor_callback(None)
+    seen.clear()
+    exe.forward()
+    assert seen == [] and exe._static

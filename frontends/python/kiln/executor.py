@@ -114,6 +114,7 @@ class Executor(object):
                             for shape, dtype in zip(shapes, types)]
         self._heads = None
         self._monitor_callback = None
+        self._monitor_all = False
         # The graph runs as captured executables (one per forward mode, one
         # per set of given head gradients), unless KILN_EXECUTOR=interpret
         # or capturing failed (then node by node).
@@ -225,7 +226,7 @@ class Executor(object):
         differentiable = [index for index, name in enumerate(self._arg_names)
                           if self._grad_reqs[name] != "null"]
         recording = bool(is_train and differentiable)
-        if self._static:
+        if self._static and self._monitor_callback is None:
             key = (bool(is_train), recording)
             program = self._forward_programs.get(key)
             if program is None:
@@ -340,6 +341,13 @@ class Executor(object):
             results = result if isinstance(result, list) else [result]
             for index, value in enumerate(results):
                 computed[(id(node), index)] = value
+            monitor = getattr(self, "_monitor_callback", None)
+            if monitor is not None:
+                if self._monitor_all:
+                    for input_name, value in zip(node.input_names, inputs):
+                        monitor("%s_%s" % (node.name, input_name), value)
+                for output_name, value in zip(node.output_names, results):
+                    monitor("%s_%s" % (node.name, output_name), value)
         return [computed[(id(node), index)]
                 for node, index in self._symbol._outputs]
 
@@ -451,8 +459,13 @@ class Executor(object):
                         dict(self._grad_reqs), aux)
 
     def set_monitor_callback(self, callback, monitor_all=False):
-        """Calls callback(name, array) for each output after forward."""
+        """Calls callback(name, array) with each operator's outputs
+        (<node>_<output>, and with monitor_all its inputs too,
+        <node>_<input>) as forward computes them; the array is an NDArray
+        (MXNet passes a handle). While a callback is set the graph runs
+        node by node. callback None stops monitoring."""
         self._monitor_callback = callback
+        self._monitor_all = bool(monitor_all)
 
     def debug_str(self):
         """The bound symbol's debug_str."""
