@@ -308,3 +308,13 @@ def test_creation_functions_built_from_registry_ops():
         np.testing.assert_array_equal(got.asnumpy(), want)
     squeezed = mx.sym.split_v2(x, 5, axis=1, squeeze_axis=True)
     assert [o.shape for o in squeezed.eval(x=mx.nd.array(value))] == [(2,)] * 5
+
+
+def test_astype_and_cpu_subgraph_backends():
+    x = mx.sym.var("x")
+    y = (x * 2).astype("float16")
+    assert y.infer_type(x="float32")[1] == [np.float16]
+    optimized = y.optimize_for("MKLDNN")
+    assert optimized.tojson() == y.tojson() and optimized is not y
+    with pytest.raises(mx.MXNetError, match="'TensorRT' is not registered"):
+        y.optimize_for("TensorRT")

@@ -539,9 +539,23 @@ class Symbol(object):
                     if key not in inferred:
                         inferred[key] = known[0]
                         changed = True
+                if all((id(node), index) in inferred
+                       for index in range(len(node.output_names))):
+                    continue
+                # Shapes unknown: the op itself on stand-in (1,) arrays
+                # tells its output types (Cast, comparisons, argmax); an op
+                # that refuses them gives its inputs' type.
+                try:
+                    _, outputs = _core.infer_node(
+                        node.op, node.params(), [(1,)] * len(keys),
+                        [inferred[key] for key in keys], False)
+                except MXNetError:
+                    outputs = []
                 for index in range(len(node.output_names)):
                     if (id(node), index) not in inferred:
-                        inferred[(id(node), index)] = known[0]
+                        inferred[(id(node), index)] = (
+                            outputs[index][1] if index < len(outputs) and
+                            outputs[index][1] else known[0])
                         changed = True
         return nodes, shapes, inferred
 
@@ -712,6 +726,30 @@ class Symbol(object):
                                   "defined")
 
     __nonzero__ = __bool__
+
+    def astype(self, dtype):
+        """The symbol cast to `dtype` (MXNet's Symbol.astype: Cast)."""
+        return _create("Cast", [self], {"dtype": dtype})
+
+    # Subgraph backends MXNet 1.9.1 ships for the CPU. kiln's graphs run
+    # their convolutions, pooling and normalization on oneDNN already, so
+    # partitioning for them changes nothing: the graph comes back as is.
+    _CPU_BACKENDS = ("MKLDNN", "ONEDNN", "MKLDNN_QUANTIZE")
+
+    def optimize_for(self, backend, args=None, aux=None, ctx=None,
+                     **kwargs):
+        """MXNet's graph partitioning for a subgraph backend: a copy of this
+        symbol for MXNet's oneDNN backends (kiln's kernels are oneDNN
+        already); MXNetError naming the backend for any other."""
+        return self.get_backend_symbol(backend)
+
+    def get_backend_symbol(self, backend):
+        """As optimize_for, without arguments."""
+        if backend not in self._CPU_BACKENDS:
+            raise MXNetError("optimize_for: subgraph backend '%s' is not "
+                             "registered; kiln knows %s" % (
+                                 backend, ", ".join(self._CPU_BACKENDS)))
+        return self._deepcopy()
 
     def __getattr__(self, name):
         # Fluent methods (sym.reshape(...), sym.sum(...)) are the
