@@ -318,3 +318,23 @@ def test_astype_and_cpu_subgraph_backends():
     assert optimized.tojson() == y.tojson() and optimized is not y
     with pytest.raises(mx.MXNetError, match="'TensorRT' is not registered"):
         y.optimize_for("TensorRT")
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: mx.nd.linalg.makediag(mx.nd.ones((3,)), offset=2 ** 63 - 1),
+     "side of at most 8192"),
+    (lambda: mx.nd.linalg.makediag(mx.nd.ones((3,)), offset=-2 ** 63),
+     "side of at most 8192"),
+    (lambda: mx.nd.linalg.maketrian(mx.nd.ones((6,)), offset=2 ** 63 - 1),
+     "side of at most 8192"),
+    (lambda: mx.sym.histogram(mx.sym.var("x"), bins=2 ** 63 - 1,
+                              range=(0, 1)).infer_shape(x=(3, 3)),
+     "bin_cnt expected an integer from 1 to"),
+    (lambda: mx.sym.depth_to_space(mx.sym.var("x"), block_size=2 ** 32)
+     .infer_shape(x=(1, 4, 2, 2)), "block_size expected an integer from 1"),
+])
+def test_wild_integer_attributes_are_errors_not_crashes(build, message):
+    """Attributes whose arithmetic overflowed crashed the process (shape
+    inference included); they are bounded now."""
+    with pytest.raises(mx.MXNetError, match=message):
+        build()

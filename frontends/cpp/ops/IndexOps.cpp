@@ -189,10 +189,11 @@ NDArray diag(const std::vector<NDArray> &in, const Attrs &attrs) {
 NDArray blockShuffle(const std::string &op, const NDArray &data,
                      const Attrs &attrs, bool toSpace) {
   const int64_t block = attrs.getInt("block_size");
-  if (block < 1)
+  // block_size^2 must not overflow (MXNet's block_size is an int).
+  if (block < 1 || block > (int64_t{1} << 31) - 1)
     throw Error(formatMessage(op,
-                              ": block_size expected a positive integer, "
-                              "got ",
+                              ": block_size expected an integer from 1 to "
+                              "2147483647, got ",
                               block));
   const Shape &s = data.shape();
   if (s.size() != 4)
@@ -436,11 +437,11 @@ std::vector<NDArray> histogram(const std::vector<NDArray> &in,
       throw Error(formatMessage(op, ": give bins (an array of bin edges), or "
                                     "bin_cnt and range together"));
     const int64_t count = *binCount;
-    if (count < 1)
-      throw Error(formatMessage(op,
-                                ": bin_cnt expected a positive integer, "
-                                "got ",
-                                count));
+    // The edges are laid out on the host: bounded, not all of memory.
+    constexpr int64_t kMaxBins = int64_t{1} << 26;
+    if (count < 1 || count > kMaxBins)
+      throw Error(formatMessage(op, ": bin_cnt expected an integer from 1 to ",
+                                kMaxBins, ", got ", count));
     const std::vector<double> range = attrs.getFloatTuple("range");
     if (range.size() != 2)
       throw Error(formatMessage(op, ": range expected (low, high), got '",

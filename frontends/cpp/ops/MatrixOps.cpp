@@ -227,6 +227,19 @@ NDArray withZero(const NDArray &a) {
               {{"dim", std::to_string(a.shape().size() - 1)}});
 }
 
+/// makediag's and maketrian's matrices' side, n + |offset|: bounded so that
+/// their position table (side^2 entries, built on the host) stays small,
+/// and a wild offset is an error rather than an overflow.
+int64_t madeSide(const std::string &op, int64_t n, int64_t offset) {
+  constexpr int64_t kMaxSide = int64_t{1} << 13; // 8192^2 table entries
+  if (offset < -kMaxSide || offset > kMaxSide ||
+      n + std::abs(offset) > kMaxSide)
+    throw Error(formatMessage(
+        op, ": offset ", offset, " with ", n, " values makes matrices of side ",
+        n, " + |", offset, "|; expected a side of at most ", kMaxSide));
+  return n + std::abs(offset);
+}
+
 /// extractdiag's and extracttrian's check: a diagonal `offset` leaves
 /// n - |offset| > 0 rows.
 void requireOffset(const std::string &op, int64_t offset, int64_t n) {
@@ -396,7 +409,7 @@ void registerDataMovement(OpRegistry &registry) {
            const NDArray &a = in[0];
            requireVectors(name, a);
            const int64_t n = a.shape().back(), offset = attrs.getInt("offset");
-           const int64_t size = n + std::abs(offset);
+           const int64_t size = madeSide(name, n, offset);
            std::vector<int64_t> positions(size * size, n);
            for (int64_t i = 0; i < n; ++i)
              positions[(i + std::max<int64_t>(-offset, 0)) * size + i +
@@ -447,7 +460,7 @@ void registerDataMovement(OpRegistry &registry) {
                  ": A's last extent expected a triangular number m (m + "
                  "1) / 2 with m >= 1 (1, 3, 6, 10, ...), got ",
                  count, " (shape ", shapeToString(a.shape()), ")"));
-           const int64_t size = m + std::abs(offset);
+           const int64_t size = madeSide(name, m, offset);
            std::vector<int64_t> positions(size * size, count);
            std::vector<int64_t> triangle =
                trianglePositions(size, offset, attrs.getBool("lower"));
