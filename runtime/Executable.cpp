@@ -219,17 +219,56 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
     planned[i].storage->rebind(base + offsets[i], arena);
   }
   // Buffers sharing bytes are ordered through their variables: the first
-  // writer of each also writes the others', so it waits for their last
-  // uses (earlier in a run, or in the previous run).
+  // writer of each also writes the variables of the buffers that last held
+  // its bytes before it (so it waits for their uses in this run) and of
+  // those that hold them last in the program (their uses in the previous
+  // run). Each of those was ordered the same way after every older holder,
+  // so covering the buffer's bytes with the most recent holders suffices:
+  // a handful of variables per launch, not every buffer that ever shared
+  // the bytes (which made long graphs quadratic to run).
+  std::vector<std::vector<size_t>> sharing(planned.size());
+  for (size_t i = 0; i < planned.size(); ++i)
+    for (size_t j = i + 1; j < planned.size(); ++j)
+      if (offsets[i] < offsets[j] + lifetimes[j].bytes &&
+          offsets[j] < offsets[i] + lifetimes[i].bytes) {
+        sharing[i].push_back(j);
+        sharing[j].push_back(i);
+      }
   for (size_t i = 0; i < planned.size(); ++i) {
-    const size_t begin = offsets[i], end = begin + lifetimes[i].bytes;
-    for (size_t j = 0; j < planned.size(); ++j) {
-      if (i == j)
-        continue;
-      const size_t otherBegin = offsets[j],
-                   otherEnd = otherBegin + lifetimes[j].bytes;
-      if (begin < otherEnd && otherBegin < end)
-        planned[i].firstWriter->writes.push_back(planned[j].vars[0]);
+    const BufferLifetime &own = lifetimes[i];
+    std::vector<size_t> before, after;
+    for (size_t j : sharing[i])
+      (lifetimes[j].first < own.first ? before : after).push_back(j);
+    auto latestFirst = [&](size_t a, size_t b) {
+      return lifetimes[a].last > lifetimes[b].last;
+    };
+    std::sort(before.begin(), before.end(), latestFirst);
+    std::sort(after.begin(), after.end(), latestFirst);
+    for (const std::vector<size_t> *holders : {&before, &after}) {
+      // The bytes of buffer i not yet covered, as [begin, end) pieces.
+      std::vector<std::pair<size_t, size_t>> uncovered = {
+          {offsets[i], offsets[i] + own.bytes}};
+      for (size_t j : *holders) {
+        const size_t begin = offsets[j], end = begin + lifetimes[j].bytes;
+        std::vector<std::pair<size_t, size_t>> rest;
+        bool covers = false;
+        for (const auto &[from, to] : uncovered) {
+          if (end <= from || to <= begin) {
+            rest.push_back({from, to});
+            continue;
+          }
+          covers = true;
+          if (from < begin)
+            rest.push_back({from, begin});
+          if (end < to)
+            rest.push_back({end, to});
+        }
+        if (covers)
+          planned[i].firstWriter->writes.push_back(planned[j].vars[0]);
+        uncovered = std::move(rest);
+        if (uncovered.empty())
+          break;
+      }
     }
   }
   return stats;
