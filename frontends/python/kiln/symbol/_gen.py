@@ -8,7 +8,6 @@ named <name>_<input> (fullyconnected0_weight), as in MXNet.
 """
 from .. import _core
 from .._op_gen import _dtype_names, module_of
-from ..base import MXNetError
 from . import symbol as _symbol
 
 
@@ -100,4 +99,4 @@ def populate(namespace, submodule):
     return names
 
 
-__all__ = ["make_symbol_operator", "populate", "MXNetError"]
+__all__ = ["make_symbol_operator", "populate"]

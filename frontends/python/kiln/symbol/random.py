@@ -4,7 +4,6 @@ Each takes its distribution's parameters as numbers (one draw of `shape`,
 MXNet's _random_<name>) or as symbols (`shape` draws per parameter element,
 MXNet's _sample_<name>).
 """
-from . import _internal
 from .symbol import Symbol, _create
 from ._gen import populate as _populate
 

@@ -18,7 +18,6 @@ disagree on what an operator accepts.
 Graphs are saved in MXNet's JSON layout (``tojson``/``save``, read by
 ``load``/``load_json``), which Apache MXNet 1.x reads and writes too.
 """
-import copy as _copy
 import json as _json
 import numbers as _numbers
 import warnings as _warnings
@@ -26,9 +25,8 @@ import warnings as _warnings
 import numpy as _np
 
 from .. import _core
-from ..attribute import AttrScope
+from .. import attribute as _attribute
 from ..base import MXNetError, string_types
-from ..context import Context, current_context
 from .. import name as _name_module
 from .._op_gen import attr_string as _attr_string
 
@@ -372,11 +370,9 @@ class Symbol(object):
                 shape = _parse_shape(node.attrs["__shape__"])
             if shape is not None:
                 shapes[key] = tuple(int(extent) for extent in shape)
-            dtype = known_dtypes.get(node.name)
-            if dtype is None and "__dtype__" in node.attrs:
-                dtype = _FLAG_TO_DTYPE.get(int(node.attrs["__dtype__"]))
+            dtype = _variable_dtype(node, known_dtypes)
             if dtype is not None:
-                dtypes[key] = _np.dtype(dtype).name
+                dtypes[key] = dtype
         changed = True
         while changed:
             changed = False
@@ -519,12 +515,9 @@ class Symbol(object):
         for node in nodes:
             if node.is_variable():
                 key = (id(node), 0)
-                if key not in inferred:
-                    if node.name in dtypes:
-                        inferred[key] = dtypes[node.name]
-                    elif "__dtype__" in node.attrs:
-                        inferred[key] = _FLAG_TO_DTYPE.get(
-                            int(node.attrs["__dtype__"]))
+                dtype = _variable_dtype(node, dtypes)
+                if key not in inferred and dtype is not None:
+                    inferred[key] = dtype
         changed = True
         while changed:
             changed = False
@@ -764,6 +757,15 @@ class Symbol(object):
         return lambda *args, **kwargs: function(self, *args, **kwargs)
 
 
+def _variable_dtype(node, given):
+    """A variable's dtype name: given by name in `given`, else its __dtype__
+    attribute, else None."""
+    dtype = given.get(node.name)
+    if dtype is None and "__dtype__" in node.attrs:
+        dtype = _FLAG_TO_DTYPE.get(int(node.attrs["__dtype__"]))
+    return None if dtype is None else _np.dtype(dtype).name
+
+
 def _known(shape):
     return shape is not None and len(shape) >= 0 and all(
         extent > 0 for extent in shape) if shape is not None else False
@@ -793,8 +795,7 @@ def _compose_node(op, positional, named, params, name, attr, hint):
     canonical = _core.canonical_op_name(op)
     hint = hint or op.lower()
     name = _auto_name(name, hint)
-    scope = AttrScope._current_scope_attrs(attr) if hasattr(
-        AttrScope, "_current_scope_attrs") else _scope_attrs(attr)
+    scope = _scope_attrs(attr)
     attrs = dict(params)
     for key, value in scope.items():
         attrs[_hidden(key)] = value
@@ -832,8 +833,8 @@ def _compose_node(op, positional, named, params, name, attr, hint):
 
 
 def _scope_attrs(attr):
-    from .. import attribute
-    return attribute.current().get(attr)
+    """mx.AttrScope's current attributes updated with `attr`."""
+    return _attribute.current().get(attr)
 
 
 def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None,
