@@ -198,13 +198,18 @@ Attrs::getOptionalIntList(const std::string &name) const {
   return values;
 }
 
-DType Attrs::getDType(const std::string &name) const {
-  const std::string t = trim(raw(name));
+std::optional<DType> dtypeFromName(const std::string &name) {
   for (DType dtype :
        {DType::Float32, DType::Float64, DType::Float16, DType::UInt8,
         DType::Int32, DType::Int8, DType::Int64, DType::Bool, DType::BFloat16})
-    if (t == dtypeName(dtype))
+    if (name == dtypeName(dtype))
       return dtype;
+  return std::nullopt;
+}
+
+DType Attrs::getDType(const std::string &name) const {
+  if (std::optional<DType> dtype = dtypeFromName(trim(raw(name))))
+    return *dtype;
   fail(name, "a dtype name (float32, float64, float16, bfloat16, uint8, int8, "
              "int32, int64, bool)");
 }

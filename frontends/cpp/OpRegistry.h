@@ -45,6 +45,10 @@ struct AttrSpec {
   std::optional<std::string> defaultValue;
 };
 
+/// The dtype MXNet's name `name` stands for ("float32", "int64", ...), or
+/// nullopt for a name kiln has no dtype of.
+std::optional<DType> dtypeFromName(const std::string &name);
+
 /// Typed access to an op's attributes, parsed from their string forms; every
 /// bad value is a kiln::Error naming the op, the attribute, expected and got.
 class Attrs {

@@ -20,15 +20,13 @@ namespace py = pybind11;
 namespace kiln {
 namespace {
 
-std::optional<DType> dtypeFromName(const py::object &name) {
+/// A dtype name from Python (None: unknown).
+std::optional<DType> dtypeOf(const py::object &name) {
   if (name.is_none())
     return std::nullopt;
   const std::string text = py::str(name);
-  for (DType dtype :
-       {DType::Float32, DType::Float64, DType::Float16, DType::UInt8,
-        DType::Int32, DType::Int8, DType::Int64, DType::Bool, DType::BFloat16})
-    if (text == dtypeName(dtype))
-      return dtype;
+  if (std::optional<DType> dtype = dtypeFromName(text))
+    return dtype;
   throw Error(formatMessage("infer_type: unknown dtype '", text, "'"));
 }
 
@@ -117,7 +115,7 @@ void bindSymbol(py::module_ &m) {
           symbolic::ValueInfo value;
           if (!shapes[i].is_none())
             value.shape = shapes[i].cast<Shape>();
-          value.dtype = dtypeFromName(dtypes[i]);
+          value.dtype = dtypeOf(dtypes[i]);
           inputs.push_back(std::move(value));
         }
         symbolic::NodeInference inferred;
