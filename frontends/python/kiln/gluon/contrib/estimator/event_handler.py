@@ -187,7 +187,7 @@ class ValidationHandler(TrainBegin, BatchEnd, EpochEnd):
 
 def _metrics_text(metrics):
     """``name: value, name: value`` of each metric's get(), 4 decimals."""
-    return ', '.join('%s: %.4f' % metric.get() for metric in metrics)
+    return ', '.join('%s: %.4f' % tuple(metric.get()) for metric in metrics)
 
 
 def _with_metrics(message, metrics):
