@@ -221,6 +221,12 @@ for case in KILN_SAVED:
         run_layer(*case, net=net)
     else:
         run_cell(*case, cell=net)
+# kiln's export of a hybridized GRU (the begin state is its second input).
+net = mx.gluon.SymbolBlock.imports(
+    os.path.join(FOLDER, "kiln_export-symbol.json"), ["data0", "data1"],
+    os.path.join(FOLDER, "kiln_export-0000.params"))
+outputs["export_gru/out0"] = net(arr((2, 3, 3), 5),
+                                 mx.nd.zeros((4, 2, 4))).asnumpy()
 '''
 
 # kiln's own files, loaded by MXNet.
@@ -252,6 +258,14 @@ def _save_kiln_files(scope, folder):
                                        (n, t, c), 0), layout=layout)
         scope["randomize"](net)
         net.save_parameters(os.path.join(folder, "kiln_%s.params" % case[0]))
+    net = rnn.GRU(4, 2, bidirectional=True, layout="NTC", input_size=3,
+                  prefix="ke_")
+    net.initialize()
+    scope["randomize"](net)
+    net.hybridize()
+    x = scope["arr"]((2, 3, 3), 5)
+    scope["outputs"]["export_gru/out0"] = net(x).asnumpy()
+    net.export(os.path.join(folder, "kiln_export"))
 
 
 def _compare(got, expected, names):
@@ -318,9 +332,11 @@ def test_cells_match_mxnet(oracle_run):
 
 @requires_oracle
 def test_kiln_parameter_files_load_in_mxnet(oracle_run):
-    """kiln's save_parameters files give MXNet the same results."""
+    """kiln's save_parameters files, and a hybridized layer's export(),
+    give MXNet the same results."""
     got, expected = oracle_run
-    _compare(got, expected, [case[0] for case in KILN_SAVED])
+    _compare(got, expected, [case[0] for case in KILN_SAVED] +
+             ["export_gru"])
 
 
 @requires_oracle
