@@ -8,11 +8,13 @@
 
 The package is laid out as MXNet's mxnet/gluon: parameter (Parameter,
 Constant, ParameterDict), block (Block, HybridBlock, SymbolBlock) and
-utils here; nn, loss, trainer and data in their modules.
+utils here; nn, rnn, loss, trainer, data, model_zoo and contrib in their
+modules.
 """
 from .parameter import *
 from .block import *
 from . import nn
+from . import rnn
 from .trainer import *
 from . import loss
 from . import data
