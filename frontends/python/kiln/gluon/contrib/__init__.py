@@ -5,10 +5,11 @@
 
 Built: ``estimator`` (Estimator, event handlers, BatchProcessor), ``nn``
 (Concurrent, HybridConcurrent, Identity, SyncBatchNorm, PixelShuffle1D/
-2D/3D; SparseEmbedding raises, kiln having no sparse storage) and
-``data`` (IntervalSampler). Not built: ``rnn`` (convolutional RNN cells,
-VariationalDropoutCell, LSTMPCell), ``cnn`` (deformable convolutions)
-and ``data.text`` (WikiText); importing them raises ImportError saying so.
+2D/3D; SparseEmbedding raises, kiln having no sparse storage), ``data``
+(IntervalSampler) and ``rnn`` (convolutional RNN/LSTM/GRU cells,
+VariationalDropoutCell, LSTMPCell; imported on first use, as it builds
+on gluon.rnn). Not built: ``cnn`` (deformable convolutions) and
+``data.text`` (WikiText); importing them raises ImportError saying so.
 """
 import importlib
 
@@ -16,12 +17,13 @@ from . import nn  # noqa: F401
 from . import data  # noqa: F401
 from . import estimator  # noqa: F401
 
-_NOT_BUILT = ('rnn', 'cnn')
+_ON_FIRST_USE = ('rnn', 'cnn')
 
 
 def __getattr__(name):
-    """``contrib.rnn`` / ``contrib.cnn``: imported on first use, which
-    raises their ImportError (MXNet imports them eagerly; kiln cannot)."""
-    if name in _NOT_BUILT:
+    """``contrib.rnn`` / ``contrib.cnn``, imported on first use (MXNet
+    imports them eagerly; here ``cnn`` raises its ImportError, and
+    ``rnn`` needs gluon.rnn, which contrib itself does not)."""
+    if name in _ON_FIRST_USE:
         return importlib.import_module('.' + name, __name__)
     raise AttributeError("module %r has no attribute %r" % (__name__, name))

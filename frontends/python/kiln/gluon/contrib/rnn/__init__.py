@@ -1,7 +1,10 @@
-"""MXNet 1.9.1's ``mxnet.gluon.contrib.rnn`` (Conv1D/2D/3D RNN, LSTM and
-GRU cells, VariationalDropoutCell, LSTMPCell, dynamic_unroll): not built
-in kiln; importing it raises ImportError saying so."""
-raise ImportError(
-    "kiln.gluon.contrib.rnn (Conv1D/2D/3DRNNCell, Conv1D/2D/3DLSTMCell, "
-    "Conv1D/2D/3DGRUCell, VariationalDropoutCell, LSTMPCell) is not built "
-    "yet: it needs the recurrent cells of gluon.rnn")
+"""``mx.gluon.contrib.rnn``: MXNet 1.9.1's contributed recurrent cells:
+convolutional RNN/LSTM/GRU cells in 1, 2 and 3 dimensions
+(``conv_rnn_cell``), ``VariationalDropoutCell`` and ``LSTMPCell``
+(``rnn_cell``, also ``rnn_cell.dynamic_unroll``)."""
+from . import conv_rnn_cell
+from . import rnn_cell
+from .conv_rnn_cell import *  # noqa: F401,F403
+from .rnn_cell import *  # noqa: F401,F403
+
+__all__ = conv_rnn_cell.__all__ + rnn_cell.__all__
