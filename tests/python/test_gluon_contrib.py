@@ -432,11 +432,11 @@ def test_sparse_embedding_and_unbuilt_packages_say_so():
     with pytest.raises(mx.base.MXNetError,
                        match="SparseEmbedding .* row_sparse .* gluon.nn.Embedding"):
         mx.gluon.contrib.nn.SparseEmbedding(10, 4)
-    for name in ("rnn", "cnn", "data.text"):
+    for name in ("cnn", "data.text"):
         with pytest.raises(ImportError, match="is not built"):
             __import__("kiln.gluon.contrib." + name)
-    with pytest.raises(ImportError, match="gluon.rnn"):
-        getattr(mx.gluon.contrib, "rnn")
+    with pytest.raises(ImportError, match="DeformableConvolution"):
+        getattr(mx.gluon.contrib, "cnn")
     import mxnet  # noqa: F401  (the alias resolves the same modules)
     import mxnet.gluon.contrib.estimator as aliased
     assert aliased is mx.gluon.contrib.estimator
@@ -523,3 +523,84 @@ def test_pixel_shuffle_moves_channels_into_space():
     y = np.arange(24, dtype=np.float32).reshape(1, 8, 3)
     got = mx.gluon.contrib.nn.PixelShuffle1D(4)(mx.nd.array(y)).asnumpy()
     np.testing.assert_array_equal(got[0, 1, 4:8], y[0, 4:8, 1])
+
+
+RNN = SNIPPET_HELPERS + """
+crnn = mx.gluon.contrib.rnn
+rs = np.random.RandomState(3)
+CASES = [("Conv1DRNNCell", (2, 5), 3, 3, {}),
+         ("Conv2DRNNCell", (2, 4, 4), (3, 1), 3, {"i2h_pad": (1, 0), "activation": "relu"}),
+         ("Conv3DRNNCell", (1, 3, 3, 3), 1, 3, {"h2h_dilate": 2}),
+         ("Conv1DLSTMCell", (2, 6), 3, 5, {"i2h_dilate": 2}),
+         ("Conv2DLSTMCell", (2, 4, 4), 3, 3, {"i2h_pad": 1}),
+         ("Conv3DLSTMCell", (1, 3, 3, 3), 3, 1, {"i2h_pad": 1}),
+         ("Conv1DGRUCell", (2, 5), 3, 3, {"activation": "sigmoid"}),
+         ("Conv2DGRUCell", (2, 4, 4), 3, 3, {}),
+         ("Conv3DGRUCell", (1, 3, 3, 3), 2, 3, {})]
+for name, shape, i2h, h2h, kwargs in CASES:
+    data = rs.uniform(-1, 1, (2, 3) + shape).astype("float32")
+    values = None
+    for hybrid in (False, True):
+        cell = getattr(crnn, name)(shape, 2, i2h, h2h, prefix="c_", **kwargs)
+        cell.initialize()
+        params = cell.collect_params()
+        if values is None:
+            values = [rs.uniform(-0.5, 0.5, params[k].shape).astype("float32")
+                      for k in sorted(params.keys())]
+        for k, value in zip(sorted(params.keys()), values):
+            params[k].set_data(mx.nd.array(value))
+        if hybrid:
+            cell.hybridize()
+        tag = "%s/%s" % (name, "hybrid" if hybrid else "imperative")
+        def run(x):
+            out, states = cell.unroll(3, x, layout="NTC", merge_outputs=True)
+            return [out] + list(states)
+        record(tag, run, [data])
+        outputs[tag + "/i2h_grad"] = params["c_i2h_weight"].grad().asnumpy()
+    outputs["repr/" + name] = np.array(repr(cell))
+    outputs["state/" + name] = np.array(str(cell.state_info(4)))
+
+# dynamic_unroll of an LSTMCell, with and without valid_length, both layouts.
+cell = mx.gluon.rnn.LSTMCell(3, input_size=2, prefix="l_")
+cell.initialize()
+params = cell.collect_params()
+for k in sorted(params.keys()):
+    params[k].set_data(mx.nd.array(rs.uniform(-0.5, 0.5, params[k].shape)))
+seq = mx.nd.array(rs.uniform(-1, 1, (4, 2, 2)))
+begin = [mx.nd.array(rs.uniform(-1, 1, (2, 3))) for _ in range(2)]
+unroll = crnn.rnn_cell.dynamic_unroll
+out, states = unroll(cell, seq, begin, layout="TNC")
+outputs["dyn/out"], outputs["dyn/h"] = out.asnumpy(), states[0].asnumpy()
+out, states = unroll(cell, seq, begin, layout="TNC",
+                     valid_length=mx.nd.array([2, 4]))
+outputs["dyn_valid/out"], outputs["dyn_valid/c"] = out.asnumpy(), states[1].asnumpy()
+out, states = unroll(cell, seq.swapaxes(0, 1), begin, layout="NTC",
+                     valid_length=mx.nd.array([3, 1]))
+outputs["dyn_ntc/out"], outputs["dyn_ntc/h"] = out.asnumpy(), states[0].asnumpy()
+"""
+
+
+@requires_oracle
+def test_contrib_rnn_cells_match_mxnet():
+    got, expected = run_both(RNN, mx)
+    for key in [k for k in expected if k.startswith(("repr/", "state/"))]:
+        assert str(got.pop(key)) == str(expected.pop(key)), key
+    compare_outputs(got, expected, rtol=1e-4, atol=1e-5)
+    for key in [k for k in got if "/imperative/" in k]:
+        np.testing.assert_allclose(got[key.replace("imperative", "hybrid")],
+                                   got[key], rtol=1e-5, atol=1e-6)
+
+
+def test_contrib_rnn_names_and_bad_settings():
+    crnn = mx.gluon.contrib.rnn
+    import kiln.gluon.rnn as rnn
+    assert crnn.LSTMPCell is rnn.LSTMPCell
+    assert crnn.VariationalDropoutCell is rnn.VariationalDropoutCell
+    assert crnn.Conv2DLSTMCell((3, 8, 8), 4, 3, 3).name.startswith("conv_lstm")
+    with pytest.raises(AssertionError, match="Only support odd number, get "
+                       "h2h_kernel= 2"):
+        crnn.Conv2DRNNCell((3, 8, 8), 4, 3, 2)
+    with pytest.raises(AssertionError, match="For 2D convolution, the "
+                       "convolution settings can only be either int or "
+                       "list/tuple of length 2"):
+        crnn.Conv2DGRUCell((3, 8, 8), 4, (3, 3, 3), 3)
