@@ -19,3 +19,4 @@ from .trainer import *
 from . import loss
 from . import data
 from . import utils
+from . import contrib
