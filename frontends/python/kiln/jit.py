@@ -1,0 +1,499 @@
+"""kiln.jit (also mx.jit): compile a Python function of NDArrays whole.
+
+    @mx.jit
+    def gelu_ish(x, w, scale):
+        h = mx.nd.dot(x, w) * scale
+        return h * mx.nd.sigmoid(1.702 * h)
+
+    y = gelu_ish(x, w, 0.5)          # traced, compiled, run
+    y = gelu_ish(x2, w, 0.25)        # another batch size, another scale:
+                                     # the same trace, no retracing
+
+    @mx.jit(static_argnames="axis")
+    def norm(x, axis):               # one trace per value of axis
+        return x / x.sum(axis=axis, keepdims=True)
+
+MXNet 1.9.1 has no jit; its analogue is HybridBlock.hybridize(), and this
+follows JAX's jax.jit for the decorator (static_argnums, static_argnames,
+tracing with abstract values, retracing per signature).
+
+How a call runs: the call's signature is computed: for every array
+argument its rank, dtype and context (not its extents), for each Python
+number its kind (bool, int, float), the argument structure (positional
+and keyword arguments, nested tuples, lists and dicts), and the static
+arguments by value. The first call of a signature traces the function
+once: it is called with traced arrays (kiln/_jit_tracer.py) in place of
+its arrays and numbers, which record every operator into an mx.sym graph
+(the registry operators eager code runs, so results equal eager
+execution). The graph runs as hybridize() runs a block's
+(gluon/_cached_graph.py on kiln's Executor): captured into an engine
+executable with planned memory per input shape, so a new batch size binds
+a new executable of the same graph without tracing again; outputs are
+fresh arrays.
+
+Arguments:
+* NDArrays, and tuples/lists/dicts of them (any nesting; None allowed);
+* Python numbers (bool, int, float, numpy scalars): traced as 0-d arrays
+  (float64/int64/bool) that take the dtype of the array they meet, as
+  eagerly the number would have, so f(x, 0.5) and f(x, 0.25) share a
+  trace. Mark a number static when the function needs its value (as a
+  shape, an axis, in an `if`);
+* static arguments (static_argnums: positions; static_argnames: names;
+  either also covers the same parameter passed the other way, as JAX):
+  any hashable value, passed to the function as is; each new value
+  traces again.
+Anything else (a str, a numpy array, an object) not marked static is a
+TypeError (MXNetTypeError) naming the argument.
+
+Differentiable: under autograd.record() a call is recorded as one
+operation whose backward is the graph's captured backward, so
+`y = f(x); y.backward()` fills x.grad (and the gradients of
+attach_grad'ed arrays the function reads from globals or closures) as
+the eager function would, honouring grad_req.
+
+Inside the traced function (JAX's rules):
+* array values do not exist: bool(x), `if x.sum() > 0:`, float(x),
+  int(x), x.asnumpy(), x.asscalar(), np.asarray(x), a traced array as a
+  shape, axis or range() bound raise an MXNetError naming the file and
+  line of the offending statement and saying to use static arguments or
+  mx.nd.where;
+* ndim, dtype and context are known; x.shape, x.size, len(x) and
+  iterating over x give the shapes of the call being traced, and make the
+  trace hold for exactly those shapes (the function is traced again for
+  others: see cache_info());
+* side effects (print, appending to a list, mutating globals) happen when
+  the function is traced, not on the calls that reuse the trace; arrays
+  it creates without its inputs (mx.nd.zeros, random samples, arrays
+  computed from globals) are computed once, at trace time, and are
+  constants of the graph, as are NDArrays read from globals or closures
+  (bound by identity: their current values are read on every call);
+* the function is pure: in-place updates (x += 1 rebinds x; x[...] = v
+  and out= raise) never write into the caller's arrays;
+* a result computed from the inputs is a new array on every call; other
+  values in the result (numbers, None, NDArrays the inputs do not flow
+  into) are those the trace returned, the same objects on every call.
+
+Nested calls of jitted functions while tracing are inlined.
+"""
+import collections
+import functools
+import inspect
+import numbers
+
+import numpy as np
+
+from . import autograd
+from ._core import MXNetTypeError, MXNetValueError
+from ._jit_tracer import Trace, TracedArray, run_traced
+from .context import current_context
+from .gluon._cached_graph import CachedGraph, takes_gradient
+from .ndarray import ndarray as _nd
+from .symbol import symbol as _symbol
+
+__all__ = ["jit", "CacheInfo"]
+
+CacheInfo = collections.namedtuple("CacheInfo",
+                                   ["hits", "misses", "maxsize", "currsize"])
+CacheInfo.__doc__ = ("A jitted function's cache, as functools.lru_cache's: "
+                     "calls that reused a trace (hits), calls that traced "
+                     "(misses), no bound (maxsize None), traces kept.")
+
+# The 0-d dtype a Python number is traced as (its partner's in arithmetic).
+_NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+
+
+def _number_kind(value):
+    """bool, int or float for a Python or numpy real number; None for
+    anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return int
+    if isinstance(value, (numbers.Real, np.floating)):
+        return float
+    return None
+
+
+# -- argument structure ---------------------------------------------------
+def _flatten(value, leaves, where):
+    """The structure of `value` (hashable), its array and number leaves
+    appended to `leaves`. MXNetTypeError naming `where` for other types."""
+    if isinstance(value, (_nd.NDArray, TracedArray)):
+        leaves.append(value)
+        return "*"
+    if _number_kind(value) is not None:
+        leaves.append(value)
+        return "*"
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        kind = type(value) if type(value) in (tuple, list) else (
+            type(value) if hasattr(value, "_fields") else None)
+        if kind is None:
+            raise MXNetTypeError(
+                "jit: %s is a %s; a jitted function takes NDArrays, numbers "
+                "and tuples/lists/dicts of them (mark other arguments "
+                "static)" % (where, type(value).__name__))
+        return (kind, tuple(_flatten(item, leaves, "%s[%d]" % (where, i))
+                            for i, item in enumerate(value)))
+    if isinstance(value, dict):
+        return (dict, tuple(
+            (key, _flatten(item, leaves, "%s[%r]" % (where, key)))
+            for key, item in value.items()))
+    raise MXNetTypeError(
+        "jit: %s is a %s (%s); a jitted function takes NDArrays, numbers and "
+        "tuples/lists/dicts of them: mark other arguments static "
+        "(static_argnums/static_argnames) or pass an NDArray (mx.nd.array)"
+        % (where, type(value).__name__, _short_repr(value)))
+
+
+def _unflatten(structure, leaves):
+    """`structure` rebuilt with the next values of the iterator `leaves`."""
+    if structure == "*":
+        return next(leaves)
+    if structure is None:
+        return None
+    kind, items = structure
+    if kind is dict:
+        return {key: _unflatten(item, leaves) for key, item in items}
+    values = [_unflatten(item, leaves) for item in items]
+    if kind in (tuple, list):
+        return kind(values)
+    return kind(*values)  # a namedtuple
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _output_structure(value, tracers):
+    """The structure of a traced function's result: traced arrays become
+    graph outputs (appended to `tracers`); other values (None, numbers,
+    NDArrays) are kept as returned at trace time."""
+    if isinstance(value, TracedArray):
+        tracers.append(value)
+        return ("out",)
+    if isinstance(value, (tuple, list)) and (
+            type(value) in (tuple, list) or hasattr(value, "_fields")):
+        return (type(value), tuple(_output_structure(item, tracers)
+                                   for item in value))
+    if isinstance(value, dict):
+        return (dict, tuple((key, _output_structure(item, tracers))
+                            for key, item in value.items()))
+    return ("const", value)
+
+
+def _build_output(structure, outputs):
+    tag = structure[0]
+    if tag == "out":
+        return next(outputs)
+    if tag == "const":
+        return structure[1]
+    if tag is dict:
+        return {key: _build_output(item, outputs)
+                for key, item in structure[1]}
+    values = [_build_output(item, outputs) for item in structure[1]]
+    return tag(values) if tag in (tuple, list) else tag(*values)
+
+
+# -- a trace and its graph ------------------------------------------------
+class _Entry(object):
+    """One traced signature: the graph (a CachedGraph: an executor per
+    input shape), which call leaves feed which graph inputs, the constants
+    bound by identity, the result's structure."""
+
+    def __init__(self, trace, leaf_names, result):
+        tracers = []
+        self.structure = _output_structure(result, tracers)
+        self.shape_dependent = trace.shape_dependent
+        self.graph = None
+        if not tracers:
+            return  # nothing computed from the inputs: a constant result
+        symbol = _symbol.Group([tracer._symbol for tracer in tracers])
+        inputs = symbol.list_inputs()
+        used = set(inputs)
+        self.data_names = [name for name in leaf_names if name in used]
+        self.leaf_index = {name: index for index, name in
+                           enumerate(leaf_names)}
+        self.constants = {name: array for name, array in trace.constants
+                          if name in used}
+        self.input_names = inputs
+        self.graph = CachedGraph(symbol, self.data_names)
+
+    def run(self, leaves):
+        """The result for the call's leaves (NDArrays and numbers)."""
+        if self.graph is None:
+            return _build_output(self.structure, iter(()))
+        recording = autograd.is_recording()
+        arrays, requests = [], []
+        for name in self.input_names:
+            constant = self.constants.get(name)
+            if constant is None:
+                arrays.append(_as_array(leaves[self.leaf_index[name]]))
+                requests.append(None)
+            else:
+                arrays.append(constant)
+                # Closure arrays that take a gradient get it, as eagerly.
+                requests.append("write" if recording and
+                                takes_gradient(constant) else "null")
+        outputs = self.graph(arrays, requests)
+        return _build_output(self.structure, iter(outputs))
+
+
+def _as_array(leaf):
+    if isinstance(leaf, _nd.NDArray):
+        return leaf
+    dtype = _NUMBER_DTYPES[_number_kind(leaf)]
+    return _nd.array(np.asarray(leaf, dtype=dtype), dtype=dtype)
+
+
+def _leaf_signature(leaf):
+    if isinstance(leaf, _nd.NDArray):
+        return (leaf.ndim, np.dtype(leaf.dtype).name, leaf.context)
+    return _number_kind(leaf)
+
+
+# -- the decorator --------------------------------------------------------
+class JitFunction(object):
+    """A function compiled by kiln.jit; call it as the function. Also:
+    cache_info() (hits, misses = traces, currsize = traces kept) and
+    clear_cache()."""
+
+    def __init__(self, fn, static_argnums, static_argnames):
+        if not callable(fn):
+            raise MXNetTypeError("jit: expected a function, got %s"
+                                 % type(fn).__name__)
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self._name = getattr(fn, "__qualname__", None) or repr(fn)
+        self._static_argnums, self._static_argnames = _static_arguments(
+            fn, static_argnums, static_argnames)
+        self._cache = {}
+        self._shape_keyed = set()  # signatures whose trace read shapes
+        self._hits = 0
+        self._misses = 0
+
+    def __get__(self, instance, owner=None):
+        # A jitted method: the instance is its first argument (make it
+        # static, static_argnums=0, unless it is an array).
+        if instance is None:
+            return self
+        return functools.partial(self.__call__, instance)
+
+    def __repr__(self):
+        return "<kiln.jit of %s>" % self._name
+
+    def cache_info(self):
+        """CacheInfo(hits, misses, maxsize=None, currsize): calls that
+        reused a trace, calls that traced the function (one per new
+        signature, or per new shape for a function that reads shapes),
+        and traces kept."""
+        return CacheInfo(self._hits, self._misses, None, len(self._cache))
+
+    def clear_cache(self):
+        """Forgets every trace (the next calls trace again)."""
+        self._cache.clear()
+        self._shape_keyed.clear()
+
+    def __call__(self, *args, **kwargs):
+        statics, dynamic_args, dynamic_kwargs = self._split(args, kwargs)
+        leaves = []
+        structure = (
+            tuple(_flatten(value, leaves, "argument %d of %s" %
+                           (index, self._name))
+                  for index, value in dynamic_args),
+            tuple((name, _flatten(value, leaves, "argument '%s' of %s" %
+                                  (name, self._name)))
+                  for name, value in sorted(dynamic_kwargs.items())))
+        if any(isinstance(leaf, TracedArray) for leaf in leaves):
+            # Called while another function is traced: traced inline.
+            return self._fn(*args, **kwargs)
+        signature = (len(args), statics, structure,
+                     tuple(_leaf_signature(leaf) for leaf in leaves))
+        shapes = tuple(getattr(leaf, "shape", None) for leaf in leaves)
+        key = ((signature, shapes) if signature in self._shape_keyed
+               else signature)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(args, kwargs, [index for index, _ in
+                                               dynamic_args],
+                                structure, leaves)
+            if entry.shape_dependent:
+                # Its trace holds for these shapes only.
+                self._shape_keyed.add(signature)
+                key = (signature, shapes)
+            self._cache[key] = entry
+            self._misses += 1
+        else:
+            self._hits += 1
+        return entry.run(leaves)
+
+    def _split(self, args, kwargs):
+        """(static values (hashable key), dynamic positional arguments
+        [(index, value)], dynamic keyword arguments {name: value})."""
+        count = len(args)
+        numbers_ = set()
+        for number in self._static_argnums:
+            index = number + count if number < 0 else number
+            if 0 <= index < count:
+                numbers_.add(index)
+        statics = []
+        dynamic_args = []
+        for index, value in enumerate(args):
+            if index in numbers_:
+                statics.append(("#%d" % index, _static_key(
+                    value, "argument %d of %s" % (index, self._name))))
+            else:
+                dynamic_args.append((index, value))
+        dynamic_kwargs = {}
+        for name, value in sorted(kwargs.items()):
+            if name in self._static_argnames:
+                statics.append((name, _static_key(
+                    value, "argument '%s' of %s" % (name, self._name))))
+            else:
+                dynamic_kwargs[name] = value
+        return tuple(statics), dynamic_args, dynamic_kwargs
+
+    def _trace(self, args, kwargs, dynamic_indices, structure, leaves):
+        """Calls the function on traced arrays; its _Entry."""
+        arrays = [leaf for leaf in leaves if isinstance(leaf, _nd.NDArray)]
+        context = arrays[0].context if arrays else current_context()
+        trace = Trace(self._name, context)
+        names, traced = [], []
+        for index, leaf in enumerate(leaves):
+            name = "jit_arg%d" % index
+            names.append(name)
+            if isinstance(leaf, _nd.NDArray):
+                traced.append(trace.argument(name, leaf.shape, leaf.dtype))
+            else:
+                traced.append(trace.argument(
+                    name, (), _NUMBER_DTYPES[_number_kind(leaf)], weak=True))
+        # The call's arguments with the traced arrays in place.
+        traced_iter = iter(traced)
+        call_args = list(args)
+        positional, keyword = structure
+        for index, item in zip(dynamic_indices, positional):
+            call_args[index] = _unflatten(item, traced_iter)
+        call_kwargs = dict(kwargs)
+        for name, item in keyword:
+            call_kwargs[name] = _unflatten(item, traced_iter)
+        result = run_traced(trace, self._fn, call_args, call_kwargs)
+        return _Entry(trace, names, result)
+
+
+def _static_key(value, where):
+    """(type, value) of a static argument; MXNetTypeError for an
+    unhashable one, as JAX."""
+    try:
+        hash(value)
+    except TypeError as error:
+        raise MXNetTypeError(
+            "jit: static %s must be hashable (it selects the trace), got a "
+            "%s: %s (%s); pass a tuple instead of a list, or make it a "
+            "dynamic argument" % (where, type(value).__name__,
+                                  _short_repr(value), error)) from None
+    return (type(value), value)
+
+
+def _static_arguments(fn, static_argnums, static_argnames):
+    """(static positions, static names) after JAX's rules: an int or
+    sequence of ints, a str or sequence of strs; positions and names of
+    the same parameters cover each other. MXNetValueError for positions
+    beyond the function's positional parameters or names it has not (when
+    it takes no *args / **kwargs); MXNetTypeError for other types."""
+    if static_argnums is None:
+        static_argnums = ()
+    if isinstance(static_argnums, (numbers.Integral, np.integer)):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    if static_argnames is None:
+        static_argnames = ()
+    try:
+        static_argnums = tuple(static_argnums)
+        static_argnames = tuple(static_argnames)
+    except TypeError:
+        raise MXNetTypeError("jit: static_argnums expects ints and "
+                             "static_argnames strs, got %r and %r"
+                             % (static_argnums, static_argnames)) from None
+    for number in static_argnums:
+        if isinstance(number, bool) or not isinstance(
+                number, (numbers.Integral, np.integer)):
+            raise MXNetTypeError("jit: static_argnums expects ints, got %r"
+                                 % (number,))
+    for name in static_argnames:
+        if not isinstance(name, str):
+            raise MXNetTypeError("jit: static_argnames expects strs, got %r"
+                                 % (name,))
+    numbers_ = [int(number) for number in static_argnums]
+    names = list(static_argnames)
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return tuple(numbers_), frozenset(names)  # no signature to check
+    kinds = inspect.Parameter
+    positional = [p for p in parameters
+                  if p.kind in (kinds.POSITIONAL_ONLY,
+                                kinds.POSITIONAL_OR_KEYWORD)]
+    var_positional = any(p.kind == kinds.VAR_POSITIONAL for p in parameters)
+    var_keyword = any(p.kind == kinds.VAR_KEYWORD for p in parameters)
+    function = getattr(fn, "__qualname__", repr(fn))
+    for number in numbers_:
+        if not var_positional and not (
+                -len(positional) <= number < len(positional)):
+            raise MXNetValueError(
+                "jit: static_argnums %d is out of range: %s takes %d "
+                "positional argument%s (%s)"
+                % (number, function, len(positional),
+                   "" if len(positional) == 1 else "s",
+                   ", ".join(p.name for p in positional) or "none"))
+    named = {p.name: index for index, p in enumerate(positional)}
+    keyword_names = {p.name for p in parameters
+                     if p.kind != kinds.VAR_POSITIONAL and
+                     p.kind != kinds.VAR_KEYWORD}
+    for name in names:
+        if name not in keyword_names and not var_keyword:
+            raise MXNetValueError(
+                "jit: static_argnames '%s' is not a parameter of %s (its "
+                "parameters: %s)" % (name, function,
+                                     ", ".join(sorted(keyword_names))))
+    # Positions and names of the same parameters cover each other.
+    for number in list(numbers_):
+        if -len(positional) <= number < len(positional):
+            parameter = positional[number]
+            if parameter.kind == kinds.POSITIONAL_OR_KEYWORD:
+                names.append(parameter.name)
+            if number < 0 and not var_positional:
+                numbers_.append(number + len(positional))
+    for name in list(names):
+        if name in named and named[name] not in numbers_:
+            numbers_.append(named[name])
+    if not var_positional:
+        numbers_ = [number for number in numbers_ if number >= 0]
+    return tuple(sorted(set(numbers_))), frozenset(names)
+
+
+def jit(fn=None, *, static_argnums=(), static_argnames=()):
+    """Compiles `fn` (a function of NDArrays and numbers) whole: traced once
+    per signature (array ranks, dtypes and contexts; number kinds;
+    argument structure; static arguments by value) into an mx.sym graph
+    run on kiln's graph executor. `@jit`, `@jit(static_argnums=1)` and
+    `jit(fn, static_argnames="axis")` all work. See the module docstring
+    for the rules (JAX's jax.jit; MXNet's analogue is hybridize()).
+
+    static_argnums: int or ints, positions of arguments passed to `fn` as
+    they are (hashable values; each new value traces again); negative
+    positions count from the end of fn's positional parameters.
+    static_argnames: str or strs, the same by parameter name.
+
+    Returns a JitFunction: call it as `fn`; cache_info(), clear_cache().
+    Raises MXNetValueError (a ValueError) for static_argnums outside fn's
+    positional parameters or static_argnames that are not among its
+    parameters, MXNetTypeError (a TypeError) for a non-callable fn, and on
+    calls for unhashable static arguments and for arguments that are not
+    NDArrays, numbers or tuples/lists/dicts of them."""
+    if fn is None:
+        return lambda function: JitFunction(function, static_argnums,
+                                            static_argnames)
+    return JitFunction(fn, static_argnums, static_argnames)
