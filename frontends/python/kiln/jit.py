@@ -250,7 +250,9 @@ def _as_array(leaf):
 
 def _leaf_signature(leaf):
     if isinstance(leaf, _nd.NDArray):
-        return (leaf.ndim, np.dtype(leaf.dtype).name, leaf.context)
+        # The numpy type itself (np.float32): hashable and cheaper than
+        # its name.
+        return (leaf.ndim, leaf.dtype, leaf.context)
     return _number_kind(leaf)
 
 
