@@ -10,7 +10,7 @@ hybridized); kiln loads MXNet's file and must give the same outputs, and
 for ResNet-18 v1 the same hybridized training forward, gradients and
 BatchNorm running statistics. ``pretrained=True`` loads a file written by
 MXNet under MXNet's file name and raises MXNetError naming the file when it
-is absent; bad names and arguments raise MXNet's errors.
+is absent; bad names and arguments raise MXNet's errors; reprs are MXNet's.
 """
 import json
 import logging
@@ -59,6 +59,11 @@ OUTPUT_CASES = [('resnet18_v1', (2, 3, 32, 32)),
                 ('mobilenetv2_0.25', (2, 3, 32, 32)),
                 ('squeezenet1.1', (1, 3, 224, 224)),
                 ('densenet121', (1, 3, 224, 224))]
+
+# Models whose repr is compared (one per family and block type).
+REPR_MODELS = ['resnet18_v1', 'resnet50_v2', 'mobilenet1.0',
+               'mobilenetv2_0.25', 'vgg11_bn', 'alexnet', 'densenet121',
+               'squeezenet1.0', 'inceptionv3']
 
 # (case, expression under `vision`/`model_store`) that MXNet refuses.
 BAD_CALLS = [
@@ -146,6 +151,9 @@ outputs['errors'] = np.array(json.dumps(errors))
 outputs['public'] = np.array(json.dumps(sorted(
     k for k in dir(vision) if not k.startswith('_'))))
 outputs['store_public'] = np.array(json.dumps(model_store.__all__))
+outputs['reprs'] = np.array(json.dumps(
+    {name: repr(vision.get_model(name))
+     for name in json.loads(str(inputs['reprs']))}))
 """
 
 
@@ -164,8 +172,9 @@ def mxnet(tmp_path_factory):
     got = run_mxnet(ORACLE, models=np.array(json.dumps(MODELS)),
                     folder=np.array(folder),
                     cases=np.array(json.dumps(OUTPUT_CASES)),
-                    bad=np.array(json.dumps(BAD_CALLS)), **arrays)
-    for key in ('listing', 'errors', 'public', 'store_public'):
+                    bad=np.array(json.dumps(BAD_CALLS)),
+                    reprs=np.array(json.dumps(REPR_MODELS)), **arrays)
+    for key in ('listing', 'errors', 'public', 'store_public', 'reprs'):
         got[key] = json.loads(str(got[key]))
     got['folder'] = folder
     got['inputs'] = arrays
@@ -335,6 +344,12 @@ def test_exported_names_are_mxnets(mxnet):
     public = sorted(k for k in dir(vision) if not k.startswith('_'))
     assert public == mxnet['public']
     assert model_store.__all__ == mxnet['store_public']
+
+
+@requires_oracle
+@pytest.mark.parametrize('name', REPR_MODELS)
+def test_repr_is_mxnets(mxnet, name):
+    assert repr(vision.get_model(name)) == mxnet['reprs'][name]
 
 
 def test_constructors_pass_keywords_to_the_model():
