@@ -207,6 +207,7 @@ class _Entry(object):
         tracers = []
         self.structure = _output_structure(result, tracers)
         self.shape_dependent = trace.shape_dependent
+        self.context = trace.context
         self.graph = None
         if not tracers:
             return  # nothing computed from the inputs: a constant result
@@ -230,7 +231,8 @@ class _Entry(object):
         for name in self.input_names:
             constant = self.constants.get(name)
             if constant is None:
-                arrays.append(_as_array(leaves[self.leaf_index[name]]))
+                arrays.append(_as_array(leaves[self.leaf_index[name]],
+                                        self.context))
                 requests.append(None)
             else:
                 arrays.append(constant)
@@ -241,11 +243,13 @@ class _Entry(object):
         return _build_output(self.structure, iter(outputs))
 
 
-def _as_array(leaf):
+def _as_array(leaf, context):
+    """An argument as the graph takes it: a number as a 0-d array on the
+    arrays' context."""
     if isinstance(leaf, _nd.NDArray):
         return leaf
     dtype = _NUMBER_DTYPES[_number_kind(leaf)]
-    return _nd.array(np.asarray(leaf, dtype=dtype), dtype=dtype)
+    return _nd.array(np.asarray(leaf, dtype=dtype), ctx=context, dtype=dtype)
 
 
 def _leaf_signature(leaf):
