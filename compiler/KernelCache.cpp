@@ -16,13 +16,17 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 namespace kiln {
 namespace compiler {
@@ -52,6 +56,13 @@ std::string sha256Hex(const std::string &text) {
   return llvm::toHex(digest, /*LowerCase=*/true);
 }
 
+/// KILN_DUMP_IR: the directory that receives every compiled kernel's IR
+/// after each pass of the lowering pipeline (empty: none).
+std::string dumpDirectory() {
+  const char *directory = std::getenv("KILN_DUMP_IR");
+  return directory ? directory : "";
+}
+
 } // namespace
 
 /// Owns the JIT and, from the first compilation on, the MLIR context and the
@@ -71,9 +82,15 @@ public:
 
   /// Optimized object code for a graph's kernel, named `functionName`.
   std::string emitGraph(const std::string &source,
-                        const std::string &functionName) {
+                        const std::string &functionName, bool identityLayouts) {
+    // Named in dumps by the graph's own function name ("fused_elementwise").
+    const size_t at = source.find("func.func @");
+    const std::string graphName =
+        at == std::string::npos
+            ? functionName
+            : source.substr(at + 11, source.find('(', at) - at - 11);
     return lower(buildGraphKernelModule(mlirContext(), source, functionName),
-                 "graph " + functionName, functionName);
+                 "graph " + graphName, functionName, identityLayouts);
   }
 
 private:
@@ -90,10 +107,44 @@ private:
     });
     mlir::PassManager pipeline(&context);
     mlir::kiln::buildLowerToLLVMPipeline(pipeline, identityLayouts);
+    std::unique_ptr<llvm::raw_fd_ostream> dump = openDump(what);
+    if (dump) {
+      *dump << "// kiln kernel " << functionName << ": " << what
+            << "\n// -----// IR Dump Before the pipeline //----- //\n";
+      module->print(*dump);
+      pipeline.enableIRPrinting(
+          /*shouldPrintBeforePass=*/nullptr,
+          /*shouldPrintAfterPass=*/
+          [](mlir::Pass *, mlir::Operation *) { return true; },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/true,
+          /*printAfterOnlyOnFailure=*/false, *dump);
+    }
     if (mlir::failed(pipeline.run(*module)))
       throw Error("compiler: lowering " + what + " failed:" + diagnostics);
     return jit.emitObject(*module, functionName, streaming);
   }
+
+  /// With KILN_DUMP_IR=dir, a file in dir for the kernel about to be
+  /// lowered (numbered in compile order, named after `what`); else null.
+  std::unique_ptr<llvm::raw_fd_ostream> openDump(const std::string &what) {
+    const std::string directory = dumpDirectory();
+    if (directory.empty())
+      return nullptr;
+    std::string name;
+    for (char c : what.substr(0, 60))
+      name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    char number[16];
+    std::snprintf(number, sizeof(number), "%05d-", ++dumped_);
+    llvm::sys::fs::create_directories(directory);
+    std::error_code error;
+    auto stream = std::make_unique<llvm::raw_fd_ostream>(
+        directory + "/" + number + name + ".mlir", error);
+    if (error)
+      throw Error("compiler: KILN_DUMP_IR: cannot write in '" + directory +
+                  "': " + error.message());
+    return stream;
+  }
+  int dumped_ = 0;
 
 public:
   /// What a disk entry's key depends on besides the signature.
@@ -152,12 +203,14 @@ KernelEntryFn KernelCache::get(const KernelSignature &signature) {
                 });
 }
 
-KernelEntryFn KernelCache::getGraph(const std::string &source) {
+KernelEntryFn KernelCache::getGraph(const std::string &source,
+                                    bool identityLayouts) {
   if (shapeOnly())
     return shapeOnlyKernel;
-  return lookup("graph:" + source,
+  return lookup((identityLayouts ? "graph-identity:" : "graph:") + source,
                 [&](Compiler &compiler, const std::string &functionName) {
-                  return compiler.emitGraph(source, functionName);
+                  return compiler.emitGraph(source, functionName,
+                                            identityLayouts);
                 });
 }
 
@@ -205,8 +258,10 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
   const std::string digest = sha256Hex(key + "|" + environment);
   // Symbols named by the digest: objects from other processes never clash.
   const std::string functionName = "kiln_" + digest.substr(0, 32);
-  const bool diskUsable =
-      disk_ && disk_->enabled() && environment.back() != '|';
+  // Dumping the IR (KILN_DUMP_IR) means compiling: disk entries are
+  // neither read nor written meanwhile.
+  const bool diskUsable = disk_ && disk_->enabled() &&
+                          environment.back() != '|' && dumpDirectory().empty();
   source = Source::Compiled;
   if (diskUsable) {
     if (std::optional<std::string> object = disk_->load(digest)) {

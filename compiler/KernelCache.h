@@ -58,7 +58,11 @@ public:
   /// of kiln ops on ranked tensors (see buildGraphKernelModule); its entry
   /// takes the function's arguments, then one output per result. Cached like
   /// primitives, keyed by the text. Throws kiln::Error for invalid graphs.
-  KernelEntryFn getGraph(const std::string &source);
+  /// With `identityLayouts` the kernel assumes every memref has offset 0
+  /// and unit strides (contiguous arrays, as invokeFlatKernel passes them),
+  /// which vectorizes better than the strided form.
+  KernelEntryFn getGraph(const std::string &source,
+                         bool identityLayouts = false);
   /// The kernel of a graph built with GraphBuilder.h: getGraph of its
   /// source (defined with the builder, in //compiler:graph_builder).
   KernelEntryFn get(const Graph &graph);

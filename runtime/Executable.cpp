@@ -56,6 +56,12 @@ void ExecutableCapture::record(std::function<void()> fn, Device device,
                                const std::vector<VarPtr> &reads,
                                const std::vector<VarPtr> &writes, int priority,
                                std::string name, QueueKind queue) {
+  // The hook may record launches of its own first; the flags belong to
+  // this one.
+  const bool inlineDeclined = inlineDeclined_, inPlaceSafe = inPlaceSafe_;
+  inlineDeclined_ = inPlaceSafe_ = false;
+  if (beforeLaunch_)
+    beforeLaunch_(reads, writes);
   Executable::Launch launch;
   launch.fn = std::move(fn);
   launch.device = device;
@@ -64,15 +70,16 @@ void ExecutableCapture::record(std::function<void()> fn, Device device,
   launch.priority = priority;
   launch.name = std::move(name);
   launch.queue = queue;
-  launch.mayRunInline = inlineDeclined_;
-  launch.inPlaceSafe = inPlaceSafe_;
-  inlineDeclined_ = inPlaceSafe_ = false;
+  launch.mayRunInline = inlineDeclined;
+  launch.inPlaceSafe = inPlaceSafe;
   executable_->launches_.push_back(std::move(launch));
 }
 
 void ExecutableCapture::recordDeferred(
     std::function<std::function<void()>()> makeFn, Device device,
     const std::vector<VarPtr> &writes, std::string name) {
+  if (beforeLaunch_)
+    beforeLaunch_({}, writes);
   Executable::Launch launch;
   launch.makeFn = std::move(makeFn);
   launch.device = device;
@@ -150,6 +157,18 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
           use = &found->second;
       }
       if (!plannable) {
+        const bool used =
+            std::any_of(vars.begin(), vars.end(), [&](const VarPtr &var) {
+              return uses.count(var.get()) > 0;
+            });
+        if (!used && program->allocations_[i].use_count() == 1) {
+          // Nothing can ever read or write it (a value a fused kernel kept
+          // in registers): it gets no memory, or gives back what it had.
+          stats.droppedBytes += storage->bytes();
+          ++stats.droppedBuffers;
+          program->allocations_[i].reset();
+          continue;
+        }
         if (!storage->data() && storage->bytes()) {
           // Captured without memory: it gets an allocation of its own.
           std::shared_ptr<Storage> own =

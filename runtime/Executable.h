@@ -70,6 +70,11 @@ public:
     /// capturing, and workspaces no array variable names.
     size_t unplannedBytes = 0;
     size_t unplannedBuffers = 0;
+    /// Buffers released, or captured without memory and never given any:
+    /// no launch uses them and nothing else holds them (values a fused
+    /// kernel kept in registers).
+    size_t droppedBytes = 0;
+    size_t droppedBuffers = 0;
   };
 
   /// Memory planning over `programs`, which run in this order (a forward
@@ -130,6 +135,13 @@ public:
                       Device device, const std::vector<VarPtr> &writes,
                       std::string name);
 
+  /// Called with a launch's reads and writes before it is recorded (by
+  /// record and recordDeferred): the elementwise fusion of a capture
+  /// pushes its pending group first when the launch touches it. Null
+  /// removes it.
+  using LaunchHook = std::function<void(const std::vector<VarPtr> &reads,
+                                        const std::vector<VarPtr> &writes)>;
+  void setBeforeLaunch(LaunchHook hook) { beforeLaunch_ = std::move(hook); }
   /// Ends the capture (uninstalls it) and hands over what it recorded.
   std::shared_ptr<Executable> finish();
 
@@ -141,6 +153,7 @@ private:
   bool inlineDeclined_ = false;
   bool inPlaceSafe_ = false;
   bool planned_ = false;
+  LaunchHook beforeLaunch_;
 };
 
 } // namespace kiln

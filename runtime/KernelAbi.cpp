@@ -1,6 +1,7 @@
 //===- KernelAbi.cpp ------------------------------------------------------===//
 #include "runtime/KernelAbi.h"
 
+#include "runtime/Error.h"
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
@@ -71,10 +72,12 @@ void invokeFlatKernel(KernelEntryFn entry,
       1, 64 / static_cast<int64_t>(dtypeSize(output.dtype())));
   // Each rank-1 argument sliced and rebased: aligned pointer at the slice,
   // offset 0, stride 1 (the kernel assumes the identity layout).
+  if (arguments.size() > kMaxFlatKernelArguments)
+    throw Error(formatMessage("invokeFlatKernel: ", arguments.size(),
+                              " arguments, at most ", kMaxFlatKernelArguments));
   auto run = [&](int64_t begin, int64_t end) {
-    constexpr size_t kMaxArguments = 16;
-    int64_t words[kMaxArguments][5];
-    void *pointers[kMaxArguments];
+    int64_t words[kMaxFlatKernelArguments][5];
+    void *pointers[kMaxFlatKernelArguments];
     for (size_t i = 0; i < arguments.size(); ++i) {
       const Tensor &argument = arguments[i];
       auto *base = static_cast<char *>(argument.data());

@@ -63,6 +63,9 @@ void invokeElementwiseKernel(KernelEntryFn entry,
 /// alignment in every slice when the whole output starts aligned.
 void invokeFlatKernel(KernelEntryFn entry,
                       const std::vector<Tensor> &arguments);
+/// The most arguments (inputs and outputs) invokeFlatKernel takes; more is
+/// a kiln::Error.
+constexpr size_t kMaxFlatKernelArguments = 48;
 
 /// Bytes of output from which contiguous elementwise kernels stream their
 /// stores: smaller outputs are likely read again soon, from the cache that

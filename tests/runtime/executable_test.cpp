@@ -227,3 +227,57 @@ TEST(Executable, LongChainsKeepFewOrderingVariablesPerLaunch) {
 
 } // namespace
 } // namespace kiln
+
+namespace kiln {
+namespace {
+
+/// A buffer no launch touches and only the executable holds (a value a
+/// fused kernel kept in registers) gets no memory; one still held does.
+TEST(Executable, UnusedUnheldBuffersAreDropped) {
+  constexpr int64_t n = 1 << 16; // 256 KiB: captured without memory.
+  ExecutableCapture capture(/*planned=*/true);
+  VarPtr dropped = Engine::newVar(), held = Engine::newVar();
+  {
+    Tensor unused = Tensor::empty({n}, DType::Float32);
+    capture.noteArray(unused.storage(), dropped);
+    EXPECT_EQ(unused.data(), nullptr);
+  }
+  Tensor kept = Tensor::empty({n}, DType::Float32);
+  capture.noteArray(kept.storage(), held);
+  std::shared_ptr<Executable> executable = capture.finish();
+  Executable::MemoryStats stats = Executable::planMemory({executable}, {});
+  EXPECT_EQ(stats.droppedBuffers, 1u);
+  EXPECT_EQ(stats.droppedBytes, n * sizeof(float));
+  EXPECT_EQ(stats.unplannedBuffers, 1u);
+  EXPECT_NE(kept.data(), nullptr); // Somebody holds it: it gets memory.
+}
+
+/// The launch hook runs before each launch is recorded, may record
+/// launches of its own, and the in-place and inline flags stay with the
+/// launch they were set for.
+TEST(Executable, LaunchHookRunsFirstAndFlagsStayWithTheirLaunch) {
+  VarPtr a = Engine::newVar(), b = Engine::newVar(), c = Engine::newVar();
+  ExecutableCapture capture;
+  int hooked = 0;
+  capture.setBeforeLaunch(
+      [&](const std::vector<VarPtr> &reads, const std::vector<VarPtr> &) {
+        if (++hooked == 1 && !reads.empty() && reads[0] == a)
+          Engine::global().push([] {}, Device::cpu(), {}, {c}, 0, "from hook");
+      });
+  capture.markInPlaceSafe();
+  Engine::global().push([] {}, Device::cpu(), {a}, {b}, 0, "outer");
+  capture.recordDeferred([] { return std::function<void()>([] {}); },
+                         Device::cpu(), {c}, "deferred");
+  capture.setBeforeLaunch(nullptr);
+  std::shared_ptr<Executable> executable = capture.finish();
+  ASSERT_EQ(executable->launches().size(), 3u);
+  EXPECT_EQ(hooked, 3); // outer, the hook's own push, deferred.
+  EXPECT_EQ(executable->launches()[0].name, "from hook");
+  EXPECT_FALSE(executable->launches()[0].inPlaceSafe);
+  EXPECT_EQ(executable->launches()[1].name, "outer");
+  EXPECT_TRUE(executable->launches()[1].inPlaceSafe);
+  EXPECT_EQ(executable->launches()[2].name, "deferred");
+}
+
+} // namespace
+} // namespace kiln
