@@ -3,6 +3,7 @@
 
 #include "compiler/KernelCache.h"
 #include "frontends/cpp/Autograd.h"
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "frontends/cpp/PrimitiveGradients.h"
 #include "runtime/Error.h"
 #include "runtime/Executable.h"
@@ -370,10 +371,15 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
     throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
                               compiler::kMaxKernelRank, " supported"));
   NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
-  if (flattenable(inputs, output))
+  // While a graph is captured, elementwise chains become one kernel.
+  fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current();
+  if (fusion && fusion->defer(op, primitive, inputs, output)) {
+    // Launched with its group.
+  } else if (flattenable(inputs, output)) {
     pushFlat(op, primitive, inputs, output);
-  else
+  } else {
     pushGeneral(op, primitive, inputs, output, shape);
+  }
   if (autograd::isRecording() && isFloat(outType) &&
       (primitive != "cast" || isFloat(inputs[0].dtype())))
     autograd::recordPrimitive(primitive, inputs, output,
@@ -529,10 +535,12 @@ NDArray iota(const std::string &op, const Shape &shape, int64_t dimension,
 NDArray scalar(double value, DType dtype) {
   NDArray array = NDArray::empty({}, dtype);
   void *data = array.tensor().data();
+  double stored = value; // What the element holds, for kernels' constants.
   switch (dtype) {
   case DType::Float32: {
     float v = static_cast<float>(value);
     std::memcpy(data, &v, 4);
+    stored = v;
     break;
   }
   case DType::Float64:
@@ -540,23 +548,28 @@ NDArray scalar(double value, DType dtype) {
     break;
   case DType::Int8:
     *static_cast<int8_t *>(data) = static_cast<int8_t>(value);
+    stored = *static_cast<int8_t *>(data);
     break;
   case DType::UInt8:
     *static_cast<uint8_t *>(data) =
         static_cast<uint8_t>(static_cast<int64_t>(value));
+    stored = *static_cast<uint8_t *>(data);
     break;
   case DType::Int32: {
     int32_t v = static_cast<int32_t>(value);
     std::memcpy(data, &v, 4);
+    stored = v;
     break;
   }
   case DType::Int64: {
     int64_t v = static_cast<int64_t>(value);
     std::memcpy(data, &v, 8);
+    stored = static_cast<double>(v);
     break;
   }
   case DType::Bool:
     *static_cast<uint8_t *>(data) = value != 0;
+    stored = value != 0;
     break;
   case DType::Float16:
   case DType::BFloat16: {
@@ -564,6 +577,9 @@ NDArray scalar(double value, DType dtype) {
     return cast(scalar(value, DType::Float32), dtype);
   }
   }
+  if (fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current())
+    if (!shapeOnly())
+      fusion->noteScalar(array, stored);
   return array;
 }
 

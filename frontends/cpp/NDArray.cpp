@@ -2,6 +2,7 @@
 #include "frontends/cpp/NDArray.h"
 
 #include "frontends/cpp/Autograd.h"
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "frontends/cpp/Operators.h"
 #include "runtime/Error.h"
 #include "runtime/Executable.h"
@@ -52,6 +53,9 @@ NDArray NDArray::fromTensor(const Tensor &tensor) {
 NDArray NDArray::view(const Tensor &tensor) const {
   if (tensor.storage() != this->tensor().storage())
     throw Error("NDArray.view: the view must share the array's storage");
+  // A fused kernel computes this array only once nothing else aliases it.
+  if (fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current())
+    fusion->beforeAlias(*this);
   NDArray array;
   array.chunk_ = std::make_shared<Chunk>(Chunk{tensor, var()});
   // Views are a primitive to autograd (reshape, transpose, slice, ...).
@@ -70,6 +74,9 @@ NDArray::withAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
   NDArray array;
   array.chunk_ =
       std::make_shared<Chunk>(Chunk{tensor(), var(), std::move(entry)});
+  // The same elements under another handle (autograd's tape keeps these).
+  if (fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current())
+    fusion->noteAlias(*this, array);
   return array;
 }
 

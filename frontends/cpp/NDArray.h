@@ -69,6 +69,13 @@ public:
 
   /// Same-shape elementwise sum (MXNet's elemwise_add).
   NDArray operator+(const NDArray &other) const;
+  /// How many NDArray copies share this array (views and detached copies
+  /// are arrays of their own): the elementwise fusion of a capture writes
+  /// out only the values somebody besides itself still holds.
+  long useCount() const { return chunk_.use_count(); }
+  /// A handle that does not keep the array alive: expired once every copy
+  /// of it is gone.
+  std::weak_ptr<const void> weakHandle() const { return chunk_; }
 
 private:
   struct Chunk {

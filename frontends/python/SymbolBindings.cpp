@@ -7,6 +7,7 @@
 // read and checked (frontends/cpp/SymbolJson.h).
 //
 //===----------------------------------------------------------------------===//
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "frontends/cpp/SymbolInference.h"
 #include "frontends/cpp/SymbolJson.h"
 #include "frontends/python/Bindings.h"
@@ -51,7 +52,16 @@ void bindSymbol(py::module_ &m) {
           [](const Executable &executable) {
             return executable.launches().size();
           },
-          "How many launches a run pushes.");
+          "How many launches a run pushes.")
+      .def_property_readonly(
+          "launch_names",
+          [](const Executable &executable) {
+            std::vector<std::string> names;
+            for (const Executable::Launch &launch : executable.launches())
+              names.push_back(launch.name);
+            return names;
+          },
+          "The launches' names in order (ops, 'fused:exp,mul,...').");
   m.def(
       "plan_memory",
       [](const std::vector<std::shared_ptr<Executable>> &programs,
@@ -67,6 +77,8 @@ void bindSymbol(py::module_ &m) {
         result["planned_buffers"] = stats.plannedBuffers;
         result["unplanned_bytes"] = stats.unplannedBytes;
         result["unplanned_buffers"] = stats.unplannedBuffers;
+        result["dropped_bytes"] = stats.droppedBytes;
+        result["dropped_buffers"] = stats.droppedBuffers;
         return result;
       },
       py::arg("programs"), py::arg("keep"),
@@ -77,12 +89,16 @@ void bindSymbol(py::module_ &m) {
       "capture",
       [](const py::function &build, bool planned) {
         ExecutableCapture capture(planned);
+        fusion::ElementwiseFusion fusion(capture);
         py::object result = build();
+        fusion.finish();
         return py::make_tuple(capture.finish(), result);
       },
       py::arg("build"), py::arg("planned") = false,
       "(Executable, build's result): calls build() with this thread's engine "
-      "pushes recorded instead of run. With planned, large buffers get no "
+      "pushes recorded instead of run, elementwise chains fused into one "
+      "kernel each (frontends/cpp/ElementwiseFusion.h; KILN_FUSION=0: one "
+      "launch per primitive). With planned, large buffers get no "
       "memory until plan_memory, which must then follow before any run. "
       "MXNetError when build needs a value on the host (data-dependent "
       "shapes, asnumpy).");

@@ -12,6 +12,7 @@ honouring grad_req write/add/null per argument. Auxiliary states
 Not yet the whole-graph compiler of issue #13: the graph is interpreted
 node by node rather than compiled into one planned executable.
 """
+import json as _json
 import os as _os
 
 import numpy as _np
@@ -43,6 +44,30 @@ def _as_dict(values, names, what):
         raise MXNetError("bind: %s expected %d arrays (%s), got %d"
                          % (what, len(names), ", ".join(names), len(values)))
     return dict(zip(names, values))
+
+
+def _dump_programs(symbol, programs, memory_stats):
+    """With KILN_DUMP_IR=dir, writes the graph (MXNet's JSON) and its
+    captured programs (each launch in order; 'fused:...' launches are fused
+    elementwise kernels, whose IR after each pass the kernel cache writes
+    into the same directory) as dir/executable-N.txt."""
+    directory = _os.environ.get("KILN_DUMP_IR")
+    if not directory:
+        return
+    _os.makedirs(directory, exist_ok=True)
+    number = len([name for name in _os.listdir(directory)
+                  if name.startswith("executable-")])
+    path = _os.path.join(directory, "executable-%d.txt" % number)
+    with open(path, "w") as dump:
+        dump.write("# symbol outputs: %s\n" % ", ".join(symbol.list_outputs()))
+        dump.write("# memory: %s\n" % _json.dumps(memory_stats, sort_keys=True))
+        for index, program in enumerate(programs):
+            dump.write("\n# program %d (%s): %d launches\n" % (
+                index, "forward" if index == 0 else "backward",
+                program.num_launches))
+            for name in program.launch_names:
+                dump.write("  %s\n" % name)
+        dump.write("\n# graph\n%s\n" % symbol.tojson())
 
 
 class Executor(object):
@@ -295,6 +320,7 @@ class Executor(object):
                                       [None] * len(buffers))
             programs.append(self._backward_program[0])
         self._memory_stats = _core.plan_memory(programs, list(outputs))
+        _dump_programs(self._symbol, programs, self._memory_stats)
 
     def _graph_forward(self, is_train, differentiable):
         """One evaluation of the graph over the bound arrays, recorded for
@@ -324,12 +350,25 @@ class Executor(object):
         """Evaluates the graph's nodes in order over `variables` (by
         name); returns the outputs."""
         computed = {}
-        for node in self._symbol._nodes():
+        nodes = self._symbol._nodes()
+        # Each value is dropped after its last reader, so that a captured
+        # run's fusion keeps the values only a chain reads in registers
+        # (frontends/cpp/ElementwiseFusion.h).
+        last_reader = {}
+        for position, node in enumerate(nodes):
+            for child, index in node.inputs:
+                last_reader[(id(child), index)] = position
+        for node, index in self._symbol._outputs:
+            last_reader[(id(node), index)] = len(nodes)
+        for position, node in enumerate(nodes):
             if node.is_variable():
                 computed[(id(node), 0)] = variables[node.name]
                 continue
             inputs = [computed[(id(child), index)]
                       for child, index in node.inputs]
+            for child, index in node.inputs:
+                if last_reader.get((id(child), index)) == position:
+                    computed.pop((id(child), index), None)
             params = node.params()
             if node.input_names and node.input_names[0] == "arg0":
                 params.pop("num_args", None)

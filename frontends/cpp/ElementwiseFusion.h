@@ -1,0 +1,103 @@
+//===- ElementwiseFusion.h - elementwise chains as one kernel ---*- C++ -*-===//
+//
+// While a graph is captured into an Executable (runtime/Executable.h),
+// elementwise primitives are not pushed one by one: dispatch::elementwise
+// hands each to the thread's ElementwiseFusion, which appends it to a
+// pending group, a compiler::Graph (GraphBuilder.h) over the arrays the
+// group reads. The group becomes one kernel (compiled by the usual pipeline,
+// whose kiln-fuse-elementwise pass merges the ops into one loop) when
+// something else needs its values: a launch that reads or writes an array
+// the group computes (or writes one it reads), a view of such an array, or
+// the end of the capture. Only the values somebody still holds are written
+// out: a chain's intermediates that only the chain used never reach memory.
+// This is fusion across the operators of a graph (forward, and the backward
+// that autograd builds from the primitives' gradient rules, alike), for the
+// Executor, hybridize() and @kiln.jit, which all run through captures.
+//
+// A group computes over one domain, the shape of its members' outputs; its
+// inputs are that shape, broadcast into it (extent-1 dimensions, fewer
+// dimensions) or scalars. When all of them are contiguous with the domain's
+// shape or scalars, the kernel is compiled flat (rank 1, identity layouts)
+// and runs as MXNet's and dispatch's flat kernels do; otherwise at the
+// domain's rank over strided arrays. Either way its dimensions are dynamic,
+// so a new batch size reuses the kernel. Scalars made by dispatch::scalar
+// (MXNet's scalar operands) become constants in the kernel.
+//
+// KILN_FUSION=0 turns it off (each primitive is then its own launch, as in
+// eager mode).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
+#define KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
+
+#include "frontends/cpp/NDArray.h"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace kiln {
+class ExecutableCapture;
+
+namespace fusion {
+
+class ElementwiseFusion {
+public:
+  /// Fuses the elementwise primitives `capture` records on this thread
+  /// until finish(). Does nothing when KILN_FUSION=0 (enabled() is false).
+  explicit ElementwiseFusion(ExecutableCapture &capture);
+  /// Uninstalls without pushing what is pending (finish() pushes it).
+  ~ElementwiseFusion();
+  ElementwiseFusion(const ElementwiseFusion &) = delete;
+  ElementwiseFusion &operator=(const ElementwiseFusion &) = delete;
+
+  /// The fusion of this thread's capture, or null.
+  static ElementwiseFusion *current();
+  static bool enabled();
+
+  /// Takes `primitive` over `inputs` into the pending group, to write
+  /// `output` (of the broadcast shape and its dtype) when the group runs.
+  /// False when it cannot (then the caller pushes it as usual).
+  bool defer(const std::string &op, const std::string &primitive,
+             const std::vector<NDArray> &inputs, const NDArray &output);
+  /// `array` (rank 0) holds `value` for good: a constant in kernels.
+  void noteScalar(const NDArray &array, double value);
+  /// Before `array`'s storage is seen another way (a view): pushes the
+  /// pending group if it computes `array`.
+  void beforeAlias(const NDArray &array);
+  /// `alias` is `array`'s elements under another handle (a detached copy,
+  /// autograd's): the group writes `array` if either is still held.
+  void noteAlias(const NDArray &array, const NDArray &alias);
+  /// Pushes the pending group as one kernel (nothing if empty).
+  void flush();
+  /// Pushes what is pending and uninstalls.
+  void finish();
+
+  struct Stats {
+    size_t deferred = 0; // Primitives taken into groups.
+    size_t kernels = 0;  // Fused kernels pushed.
+    size_t results = 0;  // Values they write.
+  };
+  const Stats &stats() const { return stats_; }
+
+private:
+  class Group;
+  void beforeLaunch(const std::vector<VarPtr> &reads,
+                    const std::vector<VarPtr> &writes);
+
+  ExecutableCapture &capture_;
+  std::unique_ptr<Group> group_;
+  /// Scalars made while capturing, by variable: kept alive with their value.
+  std::unordered_map<const Var *, std::pair<VarPtr, double>> scalars_;
+  Stats stats_;
+  ElementwiseFusion *previous_ = nullptr;
+  bool installed_ = false;
+  bool flushing_ = false;
+};
+
+} // namespace fusion
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H

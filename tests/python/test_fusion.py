@@ -1,0 +1,195 @@
+"""Elementwise fusion across a captured graph (frontends/cpp/ElementwiseFusion.h).
+
+An Executor's captured programs fuse chains of elementwise primitives into
+one kernel each. Every test runs the same graph fused and with
+KILN_FUSION=0 (one launch per primitive, eager mode's kernels) and checks
+that the results are bit-identical and that fusion did launch fewer kernels.
+"""
+import os
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+import kiln as mx
+
+
+@contextmanager
+def fusion(enabled):
+    previous = os.environ.get("KILN_FUSION")
+    os.environ["KILN_FUSION"] = "1" if enabled else "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["KILN_FUSION"]
+        else:
+            os.environ["KILN_FUSION"] = previous
+
+
+def run(symbol, inputs, grad_req="write", head_grads=None, steps=2,
+        is_train=True):
+    """Binds `symbol`, runs `steps` forward(+backward) passes; returns the
+    last outputs, gradients and launch counts."""
+    shapes = {name: value.shape for name, value in inputs.items()}
+    executor = symbol.simple_bind(mx.cpu(), grad_req=grad_req, **shapes)
+    for name, value in inputs.items():
+        executor.arg_dict[name][:] = value
+    for _ in range(steps):
+        outputs = executor.forward(is_train=is_train)
+        if is_train and grad_req != "null":
+            executor.backward(head_grads)
+    outputs = [out.asnumpy() for out in outputs]
+    grads = {name: g.asnumpy() for name, g in executor.grad_dict.items()
+             if g is not None}
+    launches = sum(program[0].num_launches
+                   for program in executor._forward_programs.values())
+    if executor._backward_program is not None:
+        launches += executor._backward_program[0].num_launches
+    return outputs, grads, launches, executor
+
+
+def compare(symbol, inputs, **kwargs):
+    with fusion(False):
+        out0, grads0, launches0, _ = run(symbol, inputs, **kwargs)
+    with fusion(True):
+        out1, grads1, launches1, executor = run(symbol, inputs, **kwargs)
+    for a, b in zip(out0, out1):
+        np.testing.assert_array_equal(a, b)
+    assert grads0.keys() == grads1.keys()
+    for name in grads0:
+        np.testing.assert_array_equal(grads0[name], grads1[name], err_msg=name)
+    return launches0, launches1, executor
+
+
+def rand(*shape):
+    return np.random.RandomState(sum(shape)).uniform(
+        -2, 2, shape).astype(np.float32)
+
+
+def test_chain_becomes_one_kernel_forward_and_backward():
+    x = mx.sym.var("x")
+    y = x
+    for _ in range(4):
+        y = mx.sym.tanh(mx.sym.exp(y * 0.5) - 1.0 + y)
+    unfused, fused, executor = compare(
+        y, {"x": rand(64, 128)}, head_grads=mx.nd.ones((64, 128)))
+    assert unfused >= 40
+    assert fused <= 4, fused
+    stats = executor._memory_stats
+    assert stats["dropped_buffers"] > 0
+
+
+def test_inference_keeps_intermediates_out_of_memory():
+    x = mx.sym.var("x")
+    y = mx.sym.sigmoid(x * 3.0 + 1.0) * x - mx.sym.square(x)
+    unfused, fused, executor = compare(y, {"x": rand(300, 70)},
+                                       grad_req="null", is_train=False)
+    assert fused == 1 and unfused >= 5
+    stats = executor._memory_stats
+    # Only the output is written: the four intermediates get no memory.
+    assert stats["dropped_buffers"] >= 4
+
+
+def test_broadcasting_comparisons_select_and_casts():
+    x, b = mx.sym.var("x"), mx.sym.var("b")
+    h = mx.sym.broadcast_add(x, b)
+    mask = h > 0.25
+    y = mx.sym.where(mask, h * 2.0, mx.sym.abs(h)) + mx.sym.relu(h)
+    y = mx.sym.cast(mx.sym.cast(y, "float64") * 1.5, "float32")
+    y = mx.sym.maximum(y, x) / (mx.sym.abs(x) + 1.0)
+    compare(y, {"x": rand(17, 33), "b": rand(1, 33)},
+            head_grads=mx.nd.ones((17, 33)))
+
+
+def test_ranks_and_strided_inputs():
+    # A transpose is a strided view: the group runs at full rank.
+    x, v = mx.sym.var("x"), mx.sym.var("v")
+    t = mx.sym.transpose(x, axes=(1, 0, 2))
+    y = mx.sym.broadcast_mul(t, v) + t * t
+    y = mx.sym.exp(-y)
+    compare(y, {"x": rand(5, 6, 7), "v": rand(7)},
+            head_grads=mx.nd.ones((6, 5, 7)))
+
+
+def test_views_of_fused_values_and_reductions_in_between():
+    x = mx.sym.var("x")
+    h = mx.sym.exp(x * 0.1) + 1.0
+    flat = mx.sym.reshape(h, shape=(-1,))          # a view of a fused value
+    s = mx.sym.sum(h, axis=1, keepdims=True)        # a reduction reads it
+    y = mx.sym.broadcast_div(h, s) * 3.0
+    z = mx.sym.Group([y, mx.sym.reshape(flat * 2.0, shape=(8, 9))])
+    compare(z, {"x": rand(8, 9)}, head_grads=[mx.nd.ones((8, 9))] * 2)
+
+
+def test_grad_req_add_accumulates_through_fused_kernels():
+    x = mx.sym.var("x")
+    y = mx.sym.sin(x) * mx.sym.cos(x) + x * x
+    _, fused, executor = compare(y, {"x": rand(40, 50)}, grad_req="add",
+                                 head_grads=mx.nd.ones((40, 50)), steps=3)
+    x0 = rand(40, 50)
+    expected = 3 * (np.cos(2 * x0) + 2 * x0)
+    np.testing.assert_allclose(executor.grad_dict["x"].asnumpy(), expected,
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_network_with_library_ops_matches_unfused():
+    data = mx.sym.var("data")
+    net = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), pad=(1, 1),
+                             name="conv")
+    net = mx.sym.BatchNorm(net, name="bn")
+    net = mx.sym.Activation(net, act_type="relu")
+    net = mx.sym.Pooling(net, kernel=(2, 2), stride=(2, 2), pool_type="max")
+    net = mx.sym.LeakyReLU(net, act_type="elu", slope=0.3)
+    net = mx.sym.FullyConnected(mx.sym.flatten(net), num_hidden=5, name="fc")
+    net = mx.sym.SoftmaxOutput(net, name="softmax")
+    rng = np.random.RandomState(0)
+    inputs = {
+        "data": rng.randn(4, 2, 8, 8).astype(np.float32),
+        "conv_weight": rng.randn(4, 2, 3, 3).astype(np.float32) * 0.3,
+        "conv_bias": rng.randn(4).astype(np.float32),
+        "bn_gamma": rng.rand(4).astype(np.float32) + 0.5,
+        "bn_beta": rng.randn(4).astype(np.float32),
+        "fc_weight": rng.randn(5, 64).astype(np.float32) * 0.1,
+        "fc_bias": rng.randn(5).astype(np.float32),
+        "softmax_label": np.array([0, 3, 1, 4], np.float32),
+    }
+    unfused, fused, _ = compare(net, inputs)
+    assert fused < unfused
+
+
+def test_out_of_place_results_are_read_again_by_later_runs():
+    # The executor publishes outputs into the same arrays every run: a kept
+    # output stays current.
+    x = mx.sym.var("x")
+    y = mx.sym.exp(x) * 2.0 - 1.0
+    executor = y.simple_bind(mx.cpu(), x=(3, 4), grad_req="null")
+    for value in (0.0, 1.0, -1.0):
+        executor.arg_dict["x"][:] = value
+        out = executor.forward(is_train=False)[0]
+        np.testing.assert_allclose(out.asnumpy(),
+                                   np.full((3, 4), np.exp(value) * 2 - 1),
+                                   rtol=1e-6)
+
+
+def test_new_batch_size_reuses_the_fused_kernel():
+    x = mx.sym.var("x")
+    y = mx.sym.tanh(x * 0.7 + 0.2) * x
+    first = y.simple_bind(mx.cpu(), x=(16, 32), grad_req="null")
+    first.forward(is_train=False)
+    from kiln import _core
+    compiled = _core.kernel_cache_stats()["compilations"]
+    second = y.simple_bind(mx.cpu(), x=(48, 32), grad_req="null")
+    second.arg_dict["x"][:] = 1.0
+    out = second.forward(is_train=False)[0].asnumpy()
+    assert _core.kernel_cache_stats()["compilations"] == compiled
+    np.testing.assert_allclose(out, np.tanh(0.9), rtol=1e-6)
+
+
+def test_disabled_by_environment():
+    x = mx.sym.var("x")
+    y = mx.sym.exp(x) + 1.0
+    with fusion(False):
+        _, _, launches, _ = run(y, {"x": rand(4, 4)}, grad_req="null",
+                                is_train=False)
+    assert launches == 2
