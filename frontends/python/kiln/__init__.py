@@ -44,6 +44,7 @@ from . import module
 from . import module as mod
 from . import gluon
 from . import recordio
+from .jit import jit
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
 # (import mxnet gives this very module). kiln's own release is

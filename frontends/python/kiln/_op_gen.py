@@ -49,10 +49,26 @@ def _dtype_names(kwargs):
         kwargs["dtype"] = dtype.names[0] if dtype.names else dtype.name
 
 
+def foreign_invoke(op_name, inputs, attrs, out):
+    """The operator applied to inputs of which some are not NDArrays, by
+    the first input whose type defines __kiln_invoke__(op_name, inputs,
+    attrs, out) (attrs in Python form; kiln.jit's traced arrays add a graph
+    node); NotImplemented when none does."""
+    for array in inputs:
+        invoke = getattr(type(array), "__kiln_invoke__", None)
+        if invoke is not None:
+            return invoke(op_name, list(inputs), attrs, out)
+    return NotImplemented
+
+
 def invoke_view(op_name, array, **attrs):
     """The registry operator's result as a view of `array` (shared memory),
     for the few places MXNet shares: NDArray.reshape and contiguous basic
     indexing. Attributes in their Python form."""
+    if not isinstance(array, _core.NDArray):
+        result = foreign_invoke(op_name, [array], attrs, None)
+        if result is not NotImplemented:
+            return result
     return _core.invoke(op_name, [array],
                         {name: attr_string(value) for name, value in attrs.items()},
                         share_memory=True)
@@ -81,6 +97,9 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
         kwargs.pop("num_args", None)  # MXNet's count of the inputs
         for index, array in enumerate(args):
             if not isinstance(array, _core.NDArray):
+                result = foreign_invoke(op_name, args, kwargs, out)
+                if result is not NotImplemented:
+                    return result
                 # AssertionError, as MXNet's generated functions assert it.
                 raise AssertionError(
                     "%s: positional arguments must have NDArray type, but "
@@ -129,6 +148,9 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                   if not (array is None and name in optional)]
         for index, array in enumerate(inputs):
             if not isinstance(array, _core.NDArray):
+                result = foreign_invoke(op_name, inputs, kwargs, out)
+                if result is not NotImplemented:
+                    return result
                 # AssertionError, as MXNet's generated functions assert it.
                 raise AssertionError(
                     "%s: argument %s must have NDArray type, but got %s"

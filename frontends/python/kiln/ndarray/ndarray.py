@@ -566,7 +566,7 @@ def _ufunc_helper(lhs, rhs, fn_array, fn_scalar, lfn_scalar, rfn_scalar=None):
         return rfn_scalar(rhs, float(lhs))
     if isinstance(rhs, numeric_types):
         return lfn_scalar(lhs, float(rhs))
-    if isinstance(rhs, NDArray):
+    if isinstance(rhs, NDArray) or hasattr(type(rhs), "__kiln_invoke__"):
         return fn_array(lhs, rhs)
     raise TypeError("type %s not supported" % type(rhs).__name__)
 
