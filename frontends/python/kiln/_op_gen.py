@@ -39,6 +39,28 @@ def attr_string(value):
     return str(value)
 
 
+def is_hidden_attr(key):
+    """Whether `key` is a __dunder__ attribute (__layout__, __lr_mult__):
+    MXNet's operator parameters let such keys through unparsed, so an
+    ndarray operator ignores them and a symbol keeps them on its node."""
+    return (len(key) > 4 and key.startswith("__") and key.endswith("__"))
+
+
+# MXNet's init operators take `ctx`, the device to create on; kiln's
+# registry ones do not (kiln arrays live in host memory), so it is checked
+# here and not passed on.
+CONTEXT_OPS = frozenset(("_zeros", "_ones", "_full", "_arange"))
+
+
+def _take_context(op_name, kwargs):
+    """Removes `ctx` from the keywords of an op in CONTEXT_OPS, checking it
+    names host memory (a Context or a string like "cpu(0)"; MXNetError
+    otherwise)."""
+    if op_name in CONTEXT_OPS and "ctx" in kwargs:
+        from .ndarray.ndarray import _check_context  # imports this module
+        _check_context(kwargs.pop("ctx"), op_name)
+
+
 def _dtype_names(kwargs):
     """kwargs' dtype as numpy names it, as MXNet's generated functions pass
     it (TypeError from numpy for a name it does not know)."""
@@ -95,6 +117,8 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
     def variadic_operator(*args, out=None, name=None, **kwargs):
         # concat(*data, dim=1): every positional argument is an input.
         kwargs.pop("num_args", None)  # MXNet's count of the inputs
+        kwargs = {key: value for key, value in kwargs.items()
+                  if not is_hidden_attr(key)}
         for index, array in enumerate(args):
             if not isinstance(array, _core.NDArray):
                 result = foreign_invoke(op_name, args, kwargs, out)
@@ -157,8 +181,12 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                     % (op_name, names[index], type(array).__name__))
         if not attr_names and kwargs:
             # MXNet's operators without parameters ignore unknown keywords
-            # (relu(x, foo=1) is relu(x)); those with parameters reject them.
+            # (relu(x, foo=1) is relu(x)); those with parameters reject them
+            # but for __dunder__ ones (zeros(shape, __layout__='NC')).
             kwargs = {}
+        kwargs = {key: value for key, value in kwargs.items()
+                  if not is_hidden_attr(key)}
+        _take_context(op_name, kwargs)
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
         result = _core.invoke(op_name, inputs, attrs, out)

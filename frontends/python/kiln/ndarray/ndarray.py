@@ -446,8 +446,14 @@ def concatenate(arrays, axis=0, always_copy=True):
 
 def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
     """An N x M (M=N when 0) array with ones on diagonal k, float32 unless
-    dtype says otherwise."""
+    dtype says otherwise. As MXNet's, `name` and __dunder__ keywords are
+    taken and ignored; MXNetError for other keywords."""
     _check_context(ctx, "eye")
+    unknown = [key for key in kwargs
+               if key != "name" and not _op_gen.is_hidden_attr(key)]
+    if unknown:
+        raise MXNetError("eye: unknown argument '%s'; expected N, M, k, ctx, "
+                         "dtype" % unknown[0])
     for name, extent in (("N", N), ("M", M)):
         if not isinstance(extent, (int, _np.integer)) or extent < 0:
             raise MXNetError("eye: %s expected a non-negative integer, got %r"
