@@ -20,3 +20,4 @@ from . import loss
 from . import data
 from . import utils
 from . import contrib
+from . import model_zoo
