@@ -4,10 +4,15 @@ Each function takes input symbols (positionally, or by input name), the
 operator's attributes (Python values, sent as MXNet strings), `name` (else
 automatic from the op name under mx.name's manager) and `attr` (user
 attributes, merged with mx.AttrScope's). Inputs left out become variables
-named <name>_<input> (fullyconnected0_weight), as in MXNet.
+named <name>_<input> (fullyconnected0_weight), as in MXNet. As MXNet's,
+__dunder__ keywords (__layout__) and MXNet's hidden keys by their plain
+names (lr_mult, ctx_group: stored as __lr_mult__, __ctx_group__) become
+attributes of the node; other keywords of an operator without parameters
+are ignored, and so is `ctx` of the init operators (_zeros, _ones, _full,
+_arange), which MXNet records but kiln's JSON reader would refuse.
 """
 from .. import _core
-from .._op_gen import _dtype_names, module_of
+from .._op_gen import CONTEXT_OPS, _dtype_names, module_of
 from . import symbol as _symbol
 
 
@@ -67,9 +72,16 @@ def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
                 named[key] = value
             elif value is not None:
                 params[key] = value
+        if op_name in CONTEXT_OPS:
+            # MXNet records ctx on its init ops' nodes; kiln's take none
+            # (and its JSON reader would refuse one), so it is left out.
+            params.pop("ctx", None)
         if not attr_names and not variadic:
-            # As MXNet: operators without parameters ignore unknown keys.
-            params = {}
+            # Operators without parameters take any key. MXNet records them
+            # all; kiln keeps the __dunder__ ones (and hidden keys), which
+            # its JSON reader takes, and leaves the others out.
+            params = {key: value for key, value in params.items()
+                      if _symbol._is_user_attr(_symbol._node_key(key))}
         _dtype_names(params)
         strings = {key: _symbol._attr_string(value)
                    for key, value in params.items()}

@@ -29,6 +29,7 @@ from .. import attribute as _attribute
 from ..base import MXNetError, string_types
 from .. import name as _name_module
 from .._op_gen import attr_string as _attr_string
+from .._op_gen import is_hidden_attr as _is_user_attr
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json",
            "pow", "power", "maximum", "minimum", "hypot", "zeros", "ones",
@@ -55,10 +56,20 @@ def _hidden(key):
     return "__%s__" % key if key in _HIDDEN_KEYS else key
 
 
-def _is_user_attr(key):
-    """Attributes the user sets (__shape__, __lr_mult__, __ctx_group__) as
-    opposed to the operator's own parameters."""
-    return key.startswith("__") and key.endswith("__") and len(key) > 4
+def _node_key(key):
+    """A keyword of a symbol function as its node stores it: MXNet's hidden
+    keys by their __key__ names (lr_mult -> __lr_mult__), others as they
+    are. MXNetError, as MXNet, for a key ending in a hidden key's name
+    (weight_lr_mult): such attributes belong on the variable."""
+    for hidden in _HIDDEN_KEYS:
+        if key == hidden:
+            return "__%s__" % key
+        if key.endswith("_" + hidden):
+            raise MXNetError(
+                "setting variable attributes with %s is deprecated. please "
+                "instead use\nw = Variable(%s=...)\nsym = YourSymbolName(%s="
+                "w)" % (key, hidden, key[:-len(hidden) - 1]))
+    return key
 
 
 class _Node(object):
@@ -145,12 +156,17 @@ class Symbol(object):
     def _nodes(self):
         return _topological(self._outputs)
 
+    def _single_node(self):
+        """The node every output comes from (one output, or all of a
+        multi-output operator's), else None (a Group of several nodes)."""
+        nodes = {id(node): node for node, _ in self._outputs}
+        return next(iter(nodes.values())) if len(nodes) == 1 else None
+
     @property
     def name(self):
-        """The node's name for a single-output symbol, else None."""
-        if len(self._outputs) != 1:
-            return None
-        return self._outputs[0][0].name
+        """The node's name when the outputs are one node's, else None."""
+        node = self._single_node()
+        return None if node is None else node.name
 
     def __len__(self):
         return len(self._outputs)
@@ -256,13 +272,13 @@ class Symbol(object):
 
     # -- attributes -----------------------------------------------------
     def attr(self, key):
-        """The attribute `key` of this single-output symbol's node (user
-        attributes by their plain name too: attr('lr_mult')), or None."""
-        if len(self._outputs) != 1:
-            raise MXNetError("attr: only a single-output symbol has "
-                             "attributes; this one has %d outputs"
-                             % len(self._outputs))
-        attrs = self._outputs[0][0].attrs
+        """The attribute `key` of the node the outputs come from (user
+        attributes by their plain name too: attr('lr_mult')), or None (also
+        for a Group of several nodes, as MXNet)."""
+        node = self._single_node()
+        if node is None:
+            return None
+        attrs = node.attrs
         if key in attrs:
             return attrs[key]
         return attrs.get("__%s__" % key)
@@ -281,9 +297,8 @@ class Symbol(object):
             raise DeprecationWarning(
                 "Symbol.list_attr with recursive=True has been deprecated. "
                 "Please use attr_dict instead.")
-        if len(self._outputs) != 1:
-            return {}
-        return self._listed(self._outputs[0][0].attrs)
+        node = self._single_node()
+        return {} if node is None else self._listed(node.attrs)
 
     def attr_dict(self):
         """{node name: its attributes} for every node that has some."""
@@ -417,6 +432,11 @@ class Symbol(object):
                         changed = True
                     if not guessed and dtypes.get(key) != dtype:
                         dtypes[key] = dtype
+                        changed = True
+                if not outputs and outputs_known:
+                    for key, shape in _completed_inputs(
+                            node, input_keys, shapes, input_dtypes).items():
+                        shapes[key] = shape
                         changed = True
         return nodes, shapes, dtypes
 
@@ -771,6 +791,39 @@ def _known(shape):
         extent > 0 for extent in shape) if shape is not None else False
 
 
+def _completed_inputs(node, input_keys, shapes, input_dtypes):
+    """The unknown (0) extents of `node`'s inputs told by its known
+    outputs, as MXNet's shape functions infer backward (an h2h
+    FullyConnected's batch from its output, a begin state of
+    mx.sym.zeros(shape=(0, 4)) through it): each 0 takes the extent at its
+    position in the first output, kept when the op run forward on the
+    completed shapes gives exactly the known outputs. {input key: shape}
+    for the completed inputs; empty where that does not fit."""
+    first = shapes[(id(node), 0)]
+    completed = []
+    for key in input_keys:
+        shape = shapes.get(key)
+        if shape is None:  # rank unknown too
+            return {}
+        if not _known(shape):
+            shape = tuple(first[axis] if extent == 0 and axis < len(first)
+                          else extent for axis, extent in enumerate(shape))
+        completed.append(shape)
+    if not all(_known(shape) for shape in completed):
+        return {}
+    try:
+        _, outputs = _core.infer_node(node.op, node.params(), completed,
+                                      input_dtypes, False)
+    except MXNetError:
+        return {}
+    expected = [shapes[(id(node), index)]
+                for index in range(len(node.output_names))]
+    if [tuple(shape) for shape, _ in outputs] != expected:
+        return {}
+    return {key: shape for key, shape in zip(input_keys, completed)
+            if shapes.get(key) != shape}
+
+
 def _parse_shape(text):
     text = text.strip()
     if text in ("()", "[]", ""):
@@ -796,9 +849,9 @@ def _compose_node(op, positional, named, params, name, attr, hint):
     hint = hint or op.lower()
     name = _auto_name(name, hint)
     scope = _scope_attrs(attr)
-    attrs = dict(params)
+    attrs = {_node_key(key): value for key, value in params.items()}
     for key, value in scope.items():
-        attrs[_hidden(key)] = value
+        attrs[_node_key(key)] = value
     node = _Node(canonical, name, attrs)
     inputs = []
     for position, input_name in enumerate(node.input_names):
@@ -952,21 +1005,25 @@ hypot = _binary_function("_Hypot", "_HypotScalar", "_HypotScalar",
 
 
 def zeros(shape, dtype=None, **kwargs):
-    """A symbol of zeros of `shape` (MXNet's _zeros)."""
-    return _create("_zeros", [], dict(shape=shape, dtype=dtype or "float32",
-                                      **kwargs))
+    """A symbol of zeros of `shape` (0 extents: inferred from the graph),
+    float32 unless dtype says; MXNet's _zeros, which takes the keywords
+    name, attr, ctx and __dunder__ attributes."""
+    from . import _internal  # made from the registry after this module
+    return _internal._zeros(shape=shape, dtype=dtype or "float32", **kwargs)
 
 
 def ones(shape, dtype=None, **kwargs):
-    """A symbol of ones of `shape` (MXNet's _ones)."""
-    return _create("_ones", [], dict(shape=shape, dtype=dtype or "float32",
-                                     **kwargs))
+    """A symbol of ones of `shape`, as zeros (MXNet's _ones)."""
+    from . import _internal
+    return _internal._ones(shape=shape, dtype=dtype or "float32", **kwargs)
 
 
 def full(shape, val, dtype=None, **kwargs):
-    """A symbol of `val` everywhere in `shape` (MXNet's _full)."""
-    return _create("_full", [], dict(shape=shape, value=val,
-                                     dtype=dtype or "float32", **kwargs))
+    """A symbol of `val` (a number, recorded as a float as MXNet does)
+    everywhere in `shape`, as zeros (MXNet's _full)."""
+    from . import _internal
+    return _internal._full(shape=shape, value=float(val),
+                           dtype=dtype or "float32", **kwargs)
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=False,
@@ -989,13 +1046,22 @@ def linspace(start, stop, num, endpoint=True, name=None, dtype=None):
     return _create("_plus_scalar", [scaled], {"scalar": start}, name=name)
 
 
-def eye(N, M=0, k=0, dtype=None, name=None, **kwargs):
+def eye(N, M=0, k=0, dtype=None, name=None, attr=None, **kwargs):
     """An N x M (M=0: N x N) matrix with ones on diagonal k, as MXNet's eye;
-    one_hot of the row's diagonal column (out of range: a row of zeros)."""
+    one_hot of the row's diagonal column (out of range: a row of zeros).
+    As MXNet's, __dunder__ keywords and hidden keys (lr_mult) become node
+    attributes and ctx is taken; MXNetError for other keywords."""
+    kwargs.pop("ctx", None)
+    unknown = [key for key in kwargs if not _is_user_attr(_node_key(key))]
+    if unknown:
+        raise MXNetError("eye: unknown argument '%s'; expected N, M, k, "
+                         "dtype, ctx, name, attr or __dunder__ attributes"
+                         % unknown[0])
     rows = _create("_arange", [], dict(start=k, stop=N + k, dtype="float32"))
     return _create("one_hot", [rows], dict(depth=M or N,
-                                           dtype=dtype or "float32"),
-                   name=name)
+                                           dtype=dtype or "float32",
+                                           **kwargs),
+                   name=name, attr=attr)
 
 
 def histogram(a, bins=10, range=None, **kwargs):
