@@ -22,6 +22,7 @@ from . import autograd as _autograd
 from .base import MXNetError, string_types
 from .context import Context, current_context
 from .ndarray import ndarray as _nd
+from ._op_gen import attr_string as _attr_string
 
 __all__ = ["Executor"]
 
@@ -68,6 +69,45 @@ def _dump_programs(symbol, programs, memory_stats):
             for name in program.launch_names:
                 dump.write("  %s\n" % name)
         dump.write("\n# graph\n%s\n" % symbol.tojson())
+
+
+def _literal_shape(text):
+    """A `shape` attribute's extents ("(0, 3)" -> (0, 3)), or None when it
+    is absent or no tuple of integers ("None")."""
+    if text is None:
+        return None
+    try:
+        return tuple(int(part) for part in text.strip().strip("()[]")
+                     .split(",") if part.strip())
+    except ValueError:
+        return None
+
+
+def _sized_by_inference(nodes):
+    """The nodes MXNet 1.x sizes by shape inference: operators without
+    inputs (_zeros, _ones, _full, the _random_ samplers) whose `shape`
+    attribute has 0 extents, 0 meaning "unknown" in MXNet 1.x shapes
+    (mx.sym.zeros(shape=(0, 4)), a Gluon RNN cell's default begin state)."""
+    return [node for node in nodes
+            if not node.is_variable() and not node.inputs and
+            0 in (_literal_shape(node.attrs.get("shape")) or ())]
+
+
+def _filled_shapes(sized, shapes):
+    """{id(node): shape attribute} for the `sized` nodes, each from the
+    shapes inference gave ({(id(node), index): shape}). MXNetError naming
+    the node when inference leaves an extent unknown, as MXNet's bind."""
+    filled = {}
+    for node in sized:
+        shape = shapes.get((id(node), 0))
+        if shape is None or not all(extent > 0 for extent in shape):
+            raise MXNetError(
+                "Error in operator %s: shape %s has unknown (0) extents that "
+                "the graph does not determine; give them in the shape or "
+                "use the node where an operator fixes its shape"
+                % (node.name, node.attrs.get("shape")))
+        filled[id(node)] = _attr_string(tuple(shape))
+    return filled
 
 
 class Executor(object):
@@ -125,16 +165,26 @@ class Executor(object):
         self.aux_arrays = [aux_dict[name] for name in self._aux_names]
         # As MXNet, outputs exist from bind on (zeros until forward), so
         # their shapes can be read before running.
+        # One inference gives those and the shapes of the nodes sized by
+        # it (_sized_by_inference); where it fails, forward tells why.
         self.outputs = []
+        self._filled_shapes = None
         try:
-            shapes = symbol.infer_shape(**{
+            nodes, node_shapes, _ = symbol._infer({
                 name: array.shape for name, array in
-                list(arg_dict.items()) + list(aux_dict.items())})[1]
+                list(arg_dict.items()) + list(aux_dict.items())}, {})
+            shapes = [node_shapes.get((id(node), index))
+                      for node, index in symbol._outputs]
             types = symbol.infer_type(**{
                 name: array.dtype for name, array in arg_dict.items()})[1]
         except MXNetError:
-            shapes = types = None
-        if shapes is not None and types is not None:
+            nodes = shapes = types = None
+        if nodes is not None:
+            self._filled_shapes = _filled_shapes(_sized_by_inference(nodes),
+                                                 node_shapes)
+        if (shapes is not None and types is not None and
+                all(shape is not None and all(extent > 0 for extent in shape)
+                    for shape in shapes)):
             self.outputs = [_nd.zeros(shape, ctx=self._ctx, dtype=dtype)
                             for shape, dtype in zip(shapes, types)]
         self._heads = None
@@ -348,9 +398,19 @@ class Executor(object):
 
     def _run(self, variables):
         """Evaluates the graph's nodes in order over `variables` (by
-        name); returns the outputs."""
+        name); returns the outputs. Nodes whose shape attribute has
+        unknown (0) extents run with the inferred shape: bind's, else
+        inferred here from the variables' shapes."""
         computed = {}
         nodes = self._symbol._nodes()
+        filled = getattr(self, "_filled_shapes", None)
+        if filled is None:
+            sized = _sized_by_inference(nodes)
+            filled = {}
+            if sized:
+                filled = _filled_shapes(sized, self._symbol._infer(
+                    {name: array.shape for name, array in variables.items()},
+                    {})[1])
         # Each value is dropped after its last reader, so that a captured
         # run's fusion keeps the values only a chain reads in registers
         # (frontends/cpp/ElementwiseFusion.h).
@@ -370,6 +430,8 @@ class Executor(object):
                 if last_reader.get((id(child), index)) == position:
                     computed.pop((id(child), index), None)
             params = node.params()
+            if id(node) in filled:
+                params["shape"] = filled[id(node)]
             if node.input_names and node.input_names[0] == "arg0":
                 params.pop("num_args", None)
             try:

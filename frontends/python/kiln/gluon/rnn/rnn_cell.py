@@ -46,16 +46,8 @@ __all__ = ['RecurrentCell', 'HybridRecurrentCell',
 
 def _make_state(func, name, info):
     """``func(name=name, **info)``, the call MXNet makes for each begin
-    state. kiln's own creation functions take fewer keywords than MXNet's:
-    ``mx.nd``'s refuse the ``__layout__`` attribute and ``mx.sym.zeros``/
-    ``ones``/``full`` a ``name``, so those are left out for them."""
-    kwargs = dict(info)
-    module = getattr(func, '__module__', None) or ''
-    if module.startswith('kiln.ndarray'):
-        kwargs.pop('__layout__', None)
-    if func in (symbol.zeros, symbol.ones, symbol.full):
-        return func(**kwargs)
-    return func(name=name, **kwargs)
+    state (info holds ``shape`` and ``__layout__``)."""
+    return func(name=name, **info)
 
 
 def _cells_state_info(cells, batch_size):
