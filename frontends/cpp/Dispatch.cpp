@@ -268,6 +268,26 @@ bool streams(const NDArray &output) {
          reinterpret_cast<uintptr_t>(output.tensor().data()) % 64 == 0;
 }
 
+/// For a kernel whose output element i reads only element i of its
+/// inputs (or scalars): when every input also spans its whole storage at
+/// the output's element size, a captured executable may run it in place
+/// (Launch::inPlaceSafe): element i is read before it is written, in every
+/// slice.
+void markInPlaceSafe(const std::vector<NDArray> &inputs,
+                     const NDArray &output) {
+  ExecutableCapture *capture = Executable::current();
+  if (!capture)
+    return;
+  const size_t elementBytes = dtypeSize(output.dtype());
+  const size_t bytes = static_cast<size_t>(output.size()) * elementBytes;
+  for (const NDArray &input : inputs)
+    if (!input.shape().empty() && (input.tensor().offset() != 0 ||
+                                   dtypeSize(input.dtype()) != elementBytes ||
+                                   input.tensor().storage()->bytes() != bytes))
+      return;
+  capture->markInPlaceSafe();
+}
+
 /// The flat variant: every array as rank 1 (scalars stay rank 0).
 void pushFlat(const std::string &op, const std::string &primitive,
               const std::vector<NDArray> &inputs, const NDArray &output) {
@@ -294,22 +314,7 @@ void pushFlat(const std::string &op, const std::string &primitive,
     signature.attributes[streaming ? "streaming" : "flat"] = {1};
     return signature;
   });
-  // Every input is a scalar or laid out as the output; when each also
-  // spans its whole storage at element size, a captured executable may run
-  // the kernel in place (Launch::inPlaceSafe): element i is read before it
-  // is written, in every slice.
-  if (ExecutableCapture *capture = Executable::current()) {
-    const size_t elementBytes = dtypeSize(output.dtype());
-    bool inPlace = true;
-    for (const NDArray &input : inputs)
-      if (!input.shape().empty())
-        inPlace &= input.tensor().offset() == 0 &&
-                   dtypeSize(input.dtype()) == elementBytes &&
-                   input.tensor().storage()->bytes() ==
-                       static_cast<size_t>(count) * elementBytes;
-    if (inPlace)
-      capture->markInPlaceSafe();
-  }
+  markInPlaceSafe(inputs, output);
   push(op.c_str(), kernel, flat, output.view(output.tensor().reshaped({count})),
        Invocation::Flat);
 }
@@ -466,9 +471,33 @@ void graphInto(const std::string &op, const std::string &source,
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(source);
   const Invocation invocation =
       splitRows ? Invocation::Elementwise : Invocation::Whole;
+  // A rank-1 graph of independent rows is elementwise (activations and
+  // their gradients): in place when its arrays allow.
+  if (splitRows && output.shape().size() == 1)
+    markInPlaceSafe(inputs, output);
   if (!mayRunInline || !runTinyInline(op.c_str(), kernel, inputs, output,
                                       invocation, /*anySize=*/true))
     push(op.c_str(), kernel, inputs, output, invocation);
+}
+
+void graphIntoFlat(const std::string &op, const std::string &source,
+                   const std::vector<NDArray> &inputs, const NDArray &output) {
+  if (autograd::isRecording() && autograd::anyTakesGradient(inputs))
+    throw Error(formatMessage(op, ": is not differentiable again (it runs "
+                                  "as one fused kernel)"));
+  if (output.shape().size() != 1 || !output.tensor().isContiguous())
+    throw Error(formatMessage(op, ": internal: a flat graph kernel writes a "
+                                  "contiguous rank-1 array"));
+  for (const NDArray &input : inputs)
+    if (!input.shape().empty() &&
+        (input.shape() != output.shape() || !input.tensor().isContiguous()))
+      throw Error(formatMessage(op, ": internal: a flat graph kernel reads "
+                                    "scalars or contiguous arrays of its "
+                                    "output's length"));
+  KernelEntryFn kernel = compiler::KernelCache::global().getGraph(
+      source, /*identityLayouts=*/true);
+  markInPlaceSafe(inputs, output);
+  push(op.c_str(), kernel, inputs, output, Invocation::Flat);
 }
 
 NDArray reshape(const NDArray &x, const Shape &shape) {

@@ -60,6 +60,14 @@ void graphInto(const std::string &op, const std::string &source,
                const std::vector<NDArray> &inputs, const NDArray &output,
                bool splitRows, bool mayRunInline = false);
 
+/// A graph kernel over contiguous rank-1 arrays (or rank-0 scalars) of
+/// `output`'s length, writing its one result into `output` (contiguous,
+/// rank 1, which may be among the inputs: an in-place update): compiled
+/// with identity layouts and run in parallel slices, as flat elementwise
+/// kernels are, so its one loop vectorizes. For graphs whose element i
+/// reads only element i of each input.
+void graphIntoFlat(const std::string &op, const std::string &source,
+                   const std::vector<NDArray> &inputs, const NDArray &output);
 /// Matrix products up to this many multiply-adds run on the calling thread
 /// when their arrays are idle, as PyTorch's do: handing one to an engine
 /// worker costs two thread wake-ups, as much as the product itself at the

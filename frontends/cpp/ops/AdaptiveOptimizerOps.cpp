@@ -329,7 +329,7 @@ void lambPhase2(const std::string &op, const NDArray &weight, const NDArray &g,
 NDArray sumOfSquares(const std::string &op, const NDArray &x) {
   // As MXNet: squares in x's dtype, summed in float32.
   UpdateKernel k(op, rankOf(x));
-  return k.run(k.sumAll(k.cast(square(k.input(x)), DType::Float32)));
+  return k.run(k.sumAll(k.cast(square(k.input(x)), DType::Float32)), {});
 }
 
 void registerAdaptiveOptimizerOps(OpRegistry &registry) {

@@ -787,7 +787,8 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
     UpdateKernel kernel(kOp, 1);
     KValue var = kernel.input(args.movingVar);
     NDArray movingInvstd =
-        kernel.run(1.0 / sqrt(var + kernel.number(args.eps, var.dtype())));
+        kernel.run(1.0 / sqrt(var + kernel.number(args.eps, var.dtype())),
+                   args.movingVar.shape());
     grads = backward(args, grad.outputGrads[0], args.movingMean, movingInvstd,
                      false);
   }

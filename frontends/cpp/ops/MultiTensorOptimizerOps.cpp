@@ -174,7 +174,7 @@ ComputeOutputs multiAdamW(const std::string &op, bool mixed) {
 NDArray normOf(const std::string &op, const NDArray &x) {
   NDArray sum = sumOfSquares(op, x);
   UpdateKernel root(op, 0);
-  return root.run(sqrt(root.input(sum)));
+  return root.run(sqrt(root.input(sum)), {});
 }
 
 /// Phase 1, the norms of the weight and of its direction, phase 2, for

@@ -19,8 +19,21 @@ KValue UpdateKernel::input(const NDArray &array) {
   if (rank != 0 && rank != rank_)
     throw Error(formatMessage(op_, ": internal: an input of rank ", rank,
                               " in a kernel of rank ", rank_));
-  inputs_.push_back(array);
-  return wrap(graph_.argument(array.dtype(), rank));
+  if (rank == 0) {
+    inputs_.push_back(array);
+    return wrap(graph_.argument(array.dtype(), 0));
+  }
+  // Every array of an update has the weight's shape: the kernel sees them
+  // flat (a contiguous copy for the rare strided one), so its one loop
+  // runs over every element and vectorizes whatever the weight's shape
+  // (a 3x3 convolution's innermost extent is 3).
+  if (size_ < 0)
+    size_ = array.size();
+  else if (array.size() != size_)
+    throw Error(formatMessage(op_, ": internal: an input of ", array.size(),
+                              " elements in a kernel of ", size_));
+  inputs_.push_back(dispatch::reshape(array, {array.size()}));
+  return wrap(graph_.argument(array.dtype(), 1));
 }
 
 KValue UpdateKernel::input(const NDArray &array, DType dtype) {
@@ -51,38 +64,48 @@ KValue UpdateKernel::cast(const KValue &x, DType dtype) {
 KValue UpdateKernel::sumAll(const KValue &x) {
   if (!x.isArray() || rank_ == 0)
     return x;
-  std::vector<int64_t> axes(rank_);
-  for (int64_t axis = 0; axis < rank_; ++axis)
-    axes[axis] = axis;
   reduces_ = true;
-  return wrap(graph_.reduce(compiler::Reduction::Sum, x.value_, axes));
+  return wrap(graph_.reduce(compiler::Reduction::Sum, x.value_, {0}));
 }
 
 void UpdateKernel::into(const KValue &result, const NDArray &target) {
-  const int64_t rank = result.value_.rank();
-  if (static_cast<int64_t>(target.shape().size()) != rank ||
+  const bool array = result.isArray();
+  const int64_t targetRank = target.shape().size();
+  if ((array ? targetRank != rank_ || target.size() != size_
+             : targetRank != 0) ||
       target.dtype() != result.dtype())
     throw Error(formatMessage(op_, ": internal: a ", dtypeName(result.dtype()),
-                              " result of rank ", rank, " written to ",
-                              dtypeName(target.dtype()), " ",
-                              shapeToString(target.shape())));
+                              array ? " array" : " scalar",
+                              " result written to ", dtypeName(target.dtype()),
+                              " ", shapeToString(target.shape())));
   if (graph_.numResults() != 0)
     throw Error(formatMessage(op_, ": internal: an update kernel runs once"));
   graph_.result(result.value_);
-  // Rows are independent unless the kernel reduces over them.
-  dispatch::graphInto(op_, graph_.source(), inputs_, target,
-                      rank > 0 && !reduces_);
+  if (!array) {
+    dispatch::graphInto(op_, graph_.source(), inputs_, target, false);
+    return;
+  }
+  if (!target.tensor().isContiguous()) {
+    // A strided weight: the update goes through a flat copy.
+    NDArray flat = NDArray::empty({size_}, target.dtype(), target.device());
+    writeFlat(flat);
+    dispatch::cast(dispatch::reshape(flat, target.shape()), target.dtype(),
+                   target);
+    return;
+  }
+  writeFlat(dispatch::reshape(target, {size_}));
 }
 
-NDArray UpdateKernel::run(const KValue &result) {
-  Shape shape;
-  if (result.isArray())
-    for (const NDArray &input : inputs_)
-      if (static_cast<int64_t>(input.shape().size()) == rank_) {
-        shape = input.shape();
-        break;
-      }
-  NDArray target = NDArray::empty(shape, result.dtype());
+void UpdateKernel::writeFlat(const NDArray &target) {
+  if (reduces_) // One call over every element (sumAll needs them all).
+    dispatch::graphInto(op_, graph_.source(), inputs_, target, false);
+  else
+    dispatch::graphIntoFlat(op_, graph_.source(), inputs_, target);
+}
+
+NDArray UpdateKernel::run(const KValue &result, const Shape &shape) {
+  NDArray target =
+      NDArray::empty(result.isArray() ? shape : Shape{}, result.dtype());
   into(result, target);
   return target;
 }

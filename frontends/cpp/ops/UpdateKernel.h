@@ -4,7 +4,9 @@
 // MultiTensorOptimizerOps) each write one array per kernel: a formula over
 // the weight, gradient and states, written with the arithmetic operators
 // below, becomes one kiln function (a compiler::Graph, GraphBuilder.h)
-// compiled once and cached. Every number
+// compiled once and cached. The arrays (all of the weight's shape) are seen
+// flat, so the kernel is one vectorized loop over all elements, run in
+// parallel slices as flat elementwise kernels are. Every number
 // in a formula (a hyperparameter, even a 1) is a rank-0 kernel input, so
 // one kernel serves every step of a learning-rate schedule.
 //
@@ -73,14 +75,20 @@ public:
   /// `target` (which may be one of the inputs: an in-place update). Once
   /// per kernel.
   void into(const KValue &result, const NDArray &target);
-  /// The same into a new array.
-  NDArray run(const KValue &result);
+  /// The same into a new array of `shape` (the arrays' shape; none for a
+  /// scalar result).
+  NDArray run(const KValue &result, const Shape &shape);
 
 private:
   KValue wrap(const compiler::Value &value);
+  /// Runs the kernel into `target`, contiguous and rank 1.
+  void writeFlat(const NDArray &target);
 
   std::string op_;
   int64_t rank_;
+  /// The elements of every array input (they are seen flat); -1 until the
+  /// first.
+  int64_t size_ = -1;
   compiler::Graph graph_;
   std::vector<NDArray> inputs_;
   bool reduces_ = false;
