@@ -298,6 +298,12 @@ class Executor(object):
                 value.copyto(target)
             else:
                 target[:] = value
+        return self._publish(self._forward_outputs(is_train))
+
+    def _forward_outputs(self, is_train):
+        """Runs the graph over the bound arrays; returns its own output
+        arrays (a captured program's are the same ones every run; forward()
+        copies them into self.outputs, CachedGraph into new arrays)."""
         differentiable = [index for index, name in enumerate(self._arg_names)
                           if self._grad_reqs[name] != "null"]
         recording = bool(is_train and differentiable)
@@ -324,10 +330,10 @@ class Executor(object):
                 executable.run()
                 self._heads = outputs if recording else None
                 self._recorded_heads = outputs if recording else None
-                return self._publish(outputs)
+                return outputs
         outputs = self._graph_forward(is_train, differentiable)
         self._heads = outputs if recording else None
-        return self._publish(outputs)
+        return outputs
 
     def _publish(self, outputs):
         """The outputs in self.outputs: the same arrays from bind on,

@@ -226,7 +226,9 @@ class CachedGraph(object):
                 buffer = slot.data_buffers.get(name)
                 if buffer is not None:
                     array.copyto(buffer)
-            outputs = slot.executor.forward(is_train=is_train)
+            # The executor's own outputs (not its published copies): one
+            # copy each, which the caller may keep across calls.
+            outputs = slot.executor._forward_outputs(is_train)
             return [output.copy() for output in outputs]
 
     def _evaluate(self, inputs):
