@@ -147,6 +147,10 @@ Engine &Engine::global() {
 }
 
 WorkerPool &Engine::poolLocked(Device device, QueueKind queue) {
+  // Every CPU id is the same host and shares one pool of workers (and the
+  // core budget): mx.cpu(1) names a context, not more threads.
+  if (device.type == DeviceType::CPU)
+    device = Device::cpu();
   for (const std::unique_ptr<WorkerPool> &pool : pools_)
     if (pool->device == device && pool->queue == queue)
       return *pool;

@@ -5,8 +5,9 @@
 // writes and returns at once. The engine runs the function once every earlier
 // write to what it reads, and every earlier read and write of what it writes,
 // is done. Functions on disjoint variables run concurrently: each device has
-// its own workers, and copies have a queue of their own so that they overlap
-// with compute. Among ready functions, higher priority runs first.
+// its own workers (every CPU id shares the CPU's: one host), and copies have a
+// queue of their own so that they overlap with compute. Among ready functions,
+// higher priority runs first.
 //
 // Errors: an exception thrown by a function is stored on the variables it
 // writes. Later functions that read or write those variables are skipped and
@@ -123,8 +124,8 @@ public:
 
   struct Options {
     Mode mode = Mode::Threaded;
-    /// Compute workers per CPU device; 0 means the thread budget's size
-    /// (KILN_CPU_WORKER_NTHREADS / MXNET_CPU_WORKER_NTHREADS override it).
+    /// Compute workers of the CPU (all its ids); 0 means the thread budget's
+    /// size (KILN_CPU_WORKER_NTHREADS / MXNET_CPU_WORKER_NTHREADS override it).
     int cpuWorkers = 0;
     /// Compute workers per non-CPU device: one per stream.
     int streamsPerDevice = 1;
@@ -198,7 +199,7 @@ public:
   void shutdown();
 
   Mode mode() const { return mode_; }
-  /// Compute workers of each CPU device.
+  /// Compute workers of the CPU (shared by all its ids).
   int cpuWorkers() const { return cpuWorkers_; }
   /// Ops pushed and not yet retired.
   size_t pendingOps() const;

@@ -222,6 +222,30 @@ TEST(Engine, EachDeviceHasItsOwnWorkers) {
   engine.waitAll();
 }
 
+TEST(Engine, CpuIdsShareTheCpuWorkers) {
+  // mx.cpu(1) names a context, not more threads: with one CPU worker busy,
+  // an op on cpu(1) waits for it.
+  Engine engine(Engine::Mode::Threaded, 1);
+  std::atomic<bool> release{false}, running{false}, otherRan{false};
+  engine.push(
+      [&] {
+        running = true;
+        waitFor(release, 10s);
+      },
+      kCpu, {}, {Engine::newVar()});
+  ASSERT_TRUE(waitFor(running, 10s));
+  VarPtr var = Engine::newVar();
+  engine.push([&] { otherRan = true; }, Device::cpu(1), {}, {var});
+  EXPECT_FALSE(waitFor(otherRan, 200ms));
+  release = true;
+  // Ordered across ids by the variable, as on one device.
+  int value = 0;
+  engine.push([&] { value = otherRan ? 2 : 1; }, Device::cpu(2), {var}, {});
+  engine.waitAll();
+  EXPECT_TRUE(otherRan.load());
+  EXPECT_EQ(value, 2);
+}
+
 TEST(Engine, ErrorPropagatesToReadersAndIsRethrownAtWait) {
   Engine engine(Engine::Mode::Threaded, 2);
   VarPtr source = Engine::newVar(), derived = Engine::newVar();
