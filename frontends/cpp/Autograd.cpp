@@ -39,6 +39,7 @@ bool takesGradient(const std::shared_ptr<Entry> &entry) {
 
 /// Ones (the default head gradient) or zeros shaped like `like`.
 NDArray filled(const NDArray &like, const char *op) {
+  DeviceScope device(like.device());
   return invokeOp(op, {},
                   {{"shape", ops::shapeAttr(like.shape())},
                    {"dtype", dtypeName(like.dtype())}});
@@ -184,6 +185,9 @@ private:
     }
     if (!any)
       return;
+    // The gradient lives where the recorded op ran (what its rule makes
+    // without inputs: zeros, constants).
+    DeviceScope device(node.outputValues.front().device());
     for (size_t k = 0; k < outputGrads.size(); ++k)
       if (outputGrads[k].isNone())
         outputGrads[k] = filled(outputs[k], "_zeros");

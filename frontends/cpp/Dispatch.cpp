@@ -199,6 +199,14 @@ void push(const char *name, KernelEntryFn kernel,
       output.device(), reads, {output.var()}, /*priority=*/0, name);
 }
 
+/// Where a new output goes: the device of the op being run (DeviceScope),
+/// else its first input's, else cpu(0).
+Device outputDevice(const std::vector<NDArray> &inputs) {
+  if (hasDeviceScope() || inputs.empty())
+    return currentDevice();
+  return inputs.front().device();
+}
+
 /// `out` if given (after checking it fits), else a new array.
 NDArray outputFor(const std::string &op, const NDArray &out, const Shape &shape,
                   DType dtype, Device device) {
@@ -375,7 +383,7 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
   if (static_cast<int64_t>(shape.size()) > compiler::kMaxKernelRank)
     throw Error(formatMessage(op, ": rank ", shape.size(), " is more than the ",
                               compiler::kMaxKernelRank, " supported"));
-  NDArray output = outputFor(op, out, shape, outType, inputs.front().device());
+  NDArray output = outputFor(op, out, shape, outType, outputDevice(inputs));
   // While a graph is captured, elementwise chains become one kernel.
   fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current();
   if (fusion && fusion->defer(op, primitive, inputs, output)) {
@@ -434,7 +442,7 @@ NDArray generate(const std::string &op, compiler::KernelSignature signature,
     if (extent < 0)
       throw Error(formatMessage(op, ": shape ", shapeToString(shape),
                                 " has a negative extent"));
-  NDArray output = outputFor(op, out, shape, outType, Device::cpu());
+  NDArray output = outputFor(op, out, shape, outType, outputDevice(inputs));
   signature.inputs.clear();
   for (const NDArray &input : inputs)
     signature.inputs.push_back({input.dtype(),

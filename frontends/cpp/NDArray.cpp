@@ -12,6 +12,26 @@
 
 namespace kiln {
 
+namespace {
+thread_local Device threadDevice = Device::cpu();
+thread_local bool threadHasDevice = false;
+} // namespace
+
+Device currentDevice() { return threadDevice; }
+
+bool hasDeviceScope() { return threadHasDevice; }
+
+DeviceScope::DeviceScope(Device device)
+    : previous_(threadDevice), hadPrevious_(threadHasDevice) {
+  threadDevice = device;
+  threadHasDevice = true;
+}
+
+DeviceScope::~DeviceScope() {
+  threadDevice = previous_;
+  threadHasDevice = hadPrevious_;
+}
+
 NDArray NDArray::empty(const Shape &shape, DType dtype, Device device) {
   NDArray array;
   array.chunk_ = std::make_shared<Chunk>(

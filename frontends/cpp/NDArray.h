@@ -19,6 +19,28 @@ namespace autograd {
 struct Entry;
 } // namespace autograd
 
+/// The device new arrays go to when none is named (NDArray::empty's
+/// default): the one set by the innermost DeviceScope of this thread, else
+/// cpu(0). invokeOp runs an op under its first input's device (MXNet's
+/// rule), and a creation op called from Python under its ctx.
+Device currentDevice();
+/// Whether a DeviceScope is active on this thread.
+bool hasDeviceScope();
+
+/// Makes `device` this thread's current device while it lives. Every CPU id
+/// is the same host memory; the id only says which context an array reports.
+class DeviceScope {
+public:
+  explicit DeviceScope(Device device);
+  ~DeviceScope();
+  DeviceScope(const DeviceScope &) = delete;
+  DeviceScope &operator=(const DeviceScope &) = delete;
+
+private:
+  Device previous_;
+  bool hadPrevious_;
+};
+
 class NDArray {
 public:
   /// An NDArray with no data; most methods throw on it.
@@ -26,10 +48,10 @@ public:
 
   /// Uninitialized storage from the pool.
   static NDArray empty(const Shape &shape, DType dtype = DType::Float32,
-                       Device device = Device::cpu());
+                       Device device = currentDevice());
   /// A new array holding a copy of `numElements(shape)` contiguous elements.
   static NDArray fromData(const void *data, const Shape &shape, DType dtype,
-                          Device device = Device::cpu());
+                          Device device = currentDevice());
 
   /// A new array (with its own engine variable) over an existing tensor,
   /// such as memory wrapped from DLPack.

@@ -387,6 +387,26 @@ void checkInputs(const OpSpec &spec, const std::vector<NDArray> &inputs) {
     }
 }
 
+/// MXNet's rule for where an op runs: on its first input's device (all
+/// inputs on one device type, else the error MXNet gives); an op without
+/// inputs (creation, sampling) on the current one, its ctx. CPU ids may mix:
+/// they are one host memory, and the result takes the first input's id.
+void enterDevice(const OpSpec &spec, const std::vector<NDArray> &inputs,
+                 std::optional<DeviceScope> &scope) {
+  if (inputs.empty())
+    return;
+  const Device device = inputs.front().device();
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (inputs[i].device().type != device.type)
+      throw Error(formatMessage(
+          "Operator ", spec.name,
+          " require all inputs live on the same context. But the first "
+          "argument is on ",
+          device.toString(), " while the ", i + 1, "-th argument is on ",
+          inputs[i].device().toString()));
+  scope.emplace(device);
+}
+
 /// A mistake found below the op (an allocation too large, an op it is made
 /// of) still names the op the user called.
 [[noreturn]] void rethrowNamed(const std::string &name, const Error &error) {
@@ -413,6 +433,8 @@ std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
     if (out.isNone())
       throw Error(formatMessage(op.name, ": out holds an empty NDArray "
                                          "handle"));
+  std::optional<DeviceScope> device;
+  enterDevice(op, inputs, device);
   Attrs parsed(op.name, op.attrs, attrs);
   const bool record = op.outputsGradient && autograd::isRecording() &&
                       autograd::anyTakesGradient(inputs);
@@ -458,6 +480,8 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
   const OpSpec *spec = &op;
   const std::string &name = op.name;
   checkInputs(op, inputs);
+  std::optional<DeviceScope> device;
+  enterDevice(op, inputs, device);
   Attrs parsed(name, spec->attrs, attrs);
   // Gradients come from the primitives the op dispatches, which record
   // themselves; an op with a rule of its own (OpSpec::gradient) runs them

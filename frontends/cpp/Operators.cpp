@@ -24,9 +24,10 @@ NDArray elemwiseAdd(const NDArray &lhs, const NDArray &rhs) {
                               "lhs ",
                               dtypeName(lhs.dtype()), " and rhs ",
                               dtypeName(rhs.dtype())));
-  if (lhs.device() != rhs.device())
+  // As MXNet: CPU ids mix (one host memory); device types do not.
+  if (lhs.device().type != rhs.device().type)
     throw Error(formatMessage(name,
-                              ": operands must be on the same device, "
+                              ": operands must be on the same device type, "
                               "got lhs ",
                               lhs.device().toString(), " and rhs ",
                               rhs.device().toString()));

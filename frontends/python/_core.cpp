@@ -56,13 +56,26 @@ DType dtypeFromNumpy(const py::dtype &dtype) {
       "uint8, int8, int32, int64, bool"));
 }
 
-NDArray fromNumpy(const py::array &source) {
+/// The device a Python Context names (its device_typeid and device_id;
+/// MXNet's numbering), or nullopt for None. Pinned and shared host memory
+/// are plain host memory in kiln: cpu(id).
+std::optional<Device> deviceFromPython(const py::object &context) {
+  if (context.is_none())
+    return std::nullopt;
+  const int type = context.attr("device_typeid").cast<int>();
+  const int id = context.attr("device_id").cast<int>();
+  if (type == static_cast<int>(DeviceType::GPU))
+    return Device::gpu(id);
+  return Device::cpu(id);
+}
+
+NDArray fromNumpy(const py::array &source, const py::object &context) {
   // The caller (kiln.ndarray.array) passes a C-contiguous array.
   if (!(source.flags() & py::array::c_style))
     throw Error("array: expected a C-contiguous numpy array");
   Shape shape(source.shape(), source.shape() + source.ndim());
-  return NDArray::fromData(source.data(), shape,
-                           dtypeFromNumpy(source.dtype()));
+  return NDArray::fromData(source.data(), shape, dtypeFromNumpy(source.dtype()),
+                           deviceFromPython(context).value_or(Device::cpu()));
 }
 
 py::array toNumpy(const NDArray &array) {
@@ -141,7 +154,17 @@ PYBIND11_MODULE(_core, m) {
   py::class_<NDArray> ndarray(m, "NDArray");
   ndarray
       .def_static("from_numpy", &fromNumpy, py::arg("source"),
-                  "A new array holding a copy of a C-contiguous numpy array.")
+                  py::arg("ctx") = py::none(),
+                  "A new array holding a copy of a C-contiguous numpy array, "
+                  "on the Context ctx (None: cpu(0)).")
+      .def_property_readonly(
+          "_device",
+          [](const NDArray &self) {
+            return py::make_tuple(static_cast<int>(self.device().type),
+                                  self.device().id);
+          },
+          "(device_typeid, device_id) of the array's device, MXNet's "
+          "numbering.")
       .def_property_readonly("shape",
                              [](const NDArray &self) {
                                py::tuple shape(self.shape().size());
@@ -209,6 +232,17 @@ PYBIND11_MODULE(_core, m) {
         dispatch::cast(value, destination.dtype(), destination);
       },
       py::arg("destination"), py::arg("source"));
+  m.def(
+      "copy_to",
+      [](const NDArray &source, const py::object &context) {
+        // A copy on another device (recorded for autograd, as MXNet's
+        // _copyto); every CPU id is host memory, so a plain copy.
+        NDArray target =
+            NDArray::empty(source.shape(), source.dtype(),
+                           deviceFromPython(context).value_or(Device::cpu()));
+        return dispatch::cast(source, source.dtype(), target);
+      },
+      py::arg("source"), py::arg("ctx"));
   m.def("elemwise_add", &op::elemwiseAdd, py::arg("lhs"), py::arg("rhs"));
   m.def(
       "waitall", [] { Engine::global().waitAll(); },
@@ -221,7 +255,12 @@ PYBIND11_MODULE(_core, m) {
       "invoke",
       [](const std::string &name, const std::vector<NDArray> &inputs,
          const std::map<std::string, std::string> &attrs, py::object out,
-         bool shareMemory) -> py::object {
+         bool shareMemory, const py::object &context) -> py::object {
+        // An op without inputs (creation, sampling) makes its result on
+        // ctx; one with inputs runs on its first input's device.
+        std::optional<DeviceScope> device;
+        if (std::optional<Device> named = deviceFromPython(context))
+          device.emplace(*named);
         // TypeError for an out= that is no array, as MXNet's Python raises.
         auto badOut = [&name](py::handle value) {
           return Error(formatMessage(name, ": out expected an NDArray or a "
@@ -271,8 +310,10 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("name"), py::arg("inputs"), py::arg("attrs"),
       py::arg("out") = py::none(), py::arg("share_memory") = false,
+      py::arg("ctx") = py::none(),
       "Runs the registered operator `name`; share_memory=True lets the result "
-      "be a view of an input (MXNet's NDArray.reshape and basic slicing).");
+      "be a view of an input (MXNet's NDArray.reshape and basic slicing); "
+      "ctx (a Context) is where an op without inputs makes its result.");
   m.def("kernel_cache_stats", [] {
     compiler::KernelCacheStats stats = compiler::KernelCache::global().stats();
     py::dict info;

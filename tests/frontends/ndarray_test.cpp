@@ -1,4 +1,5 @@
 #include "frontends/cpp/NDArray.h"
+#include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/Operators.h"
 #include "runtime/Error.h"
 
@@ -63,6 +64,39 @@ TEST(NDArray, DefaultConstructedIsAnErrorNotACrash) {
   std::vector<float> data(3, 1.0f);
   NDArray a = NDArray::fromData(data.data(), {3}, DType::Float32);
   EXPECT_THROW(a + none, Error);
+}
+
+TEST(NDArray, ResultsLiveOnTheFirstInputsDevice) {
+  // As MXNet: CPU ids mix (one host memory), the first input's id wins.
+  std::vector<float> data = {1, 2, 3};
+  NDArray a =
+      NDArray::fromData(data.data(), {3}, DType::Float32, Device::cpu(1));
+  NDArray b = NDArray::fromData(data.data(), {3}, DType::Float32);
+  EXPECT_EQ((a + b).device(), Device::cpu(1));
+  EXPECT_EQ((b + a).device(), Device::cpu(0));
+  EXPECT_EQ(values(a + b), (std::vector<float>{2, 4, 6}));
+  EXPECT_EQ(invokeOp("broadcast_add", {b, a}, {}).device(), Device::cpu(0));
+  for (const char *op : {"relu", "sum", "transpose", "ones_like"})
+    EXPECT_EQ(invokeOp(op, {a}, {}).device(), Device::cpu(1)) << op;
+  EXPECT_EQ(invokeOp("broadcast_to", {a}, {{"shape", "(2, 3)"}}).device(),
+            Device::cpu(1));
+}
+
+TEST(NDArray, OpsWithoutInputsUseTheCurrentDevice) {
+  {
+    DeviceScope scope(Device::cpu(2));
+    EXPECT_EQ(NDArray::empty({2}).device(), Device::cpu(2));
+    EXPECT_EQ(invokeOp("_zeros", {}, {{"shape", "(2,)"}}).device(),
+              Device::cpu(2));
+    EXPECT_EQ(invokeOp("_random_uniform", {}, {{"shape", "(2,)"}}).device(),
+              Device::cpu(2));
+    // An op with inputs still runs on its first input's device.
+    NDArray zeros = NDArray::empty({2}, DType::Float32, Device::cpu(3));
+    EXPECT_EQ(invokeOp("relu", {zeros}, {}).device(), Device::cpu(3));
+  }
+  EXPECT_FALSE(hasDeviceScope());
+  EXPECT_EQ(invokeOp("_zeros", {}, {{"shape", "(2,)"}}).device(),
+            Device::cpu());
 }
 
 } // namespace

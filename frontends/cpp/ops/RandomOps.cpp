@@ -638,9 +638,10 @@ const AttrSpec kShapeNone{"shape", AttrSpec::Kind::OptionalIntTuple, "None"};
 
 const char *kRandomDoc =
     "\n\nshape: the output's shape (None takes out's); dtype: float16, "
-    "float32 or float64 (None: out's dtype, else float32); ctx is accepted "
-    "and ignored (cpu). Each call draws fresh keys from mx.random.seed's "
-    "seed, so a seed reproduces the sequence of arrays.";
+    "float32 or float64 (None: out's dtype, else float32); ctx: the context "
+    "to make the samples on (the current one by default). Each call draws "
+    "fresh keys from mx.random.seed's seed, so a seed reproduces the "
+    "sequence of arrays.";
 
 } // namespace
 
