@@ -47,18 +47,20 @@ def is_hidden_attr(key):
 
 
 # MXNet's init operators take `ctx`, the device to create on; kiln's
-# registry ones do not (kiln arrays live in host memory), so it is checked
-# here and not passed on.
+# registry ones do not (the generated functions pass it to _core.invoke).
 CONTEXT_OPS = frozenset(("_zeros", "_ones", "_full", "_arange"))
 
 
-def _take_context(op_name, kwargs):
-    """Removes `ctx` from the keywords of an op in CONTEXT_OPS, checking it
-    names host memory (a Context or a string like "cpu(0)"; MXNetError
-    otherwise)."""
-    if op_name in CONTEXT_OPS and "ctx" in kwargs:
-        from .ndarray.ndarray import _check_context  # imports this module
-        _check_context(kwargs.pop("ctx"), op_name)
+def _take_context(op_name, kwargs, has_inputs):
+    """The Context an op without inputs (zeros, the random samplers) makes
+    its result on, as MXNet's: its `ctx` keyword, removed from kwargs (a
+    Context or a string like "cpu(1)"; MXNetError for one that is not host
+    memory), else the current context. None for an op with inputs, which
+    runs on its first input's device."""
+    if has_inputs:
+        return None
+    from .ndarray.ndarray import _check_context  # imports this module
+    return _check_context(kwargs.pop("ctx", None) or None, op_name)
 
 
 def _dtype_names(kwargs):
@@ -186,10 +188,10 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
             kwargs = {}
         kwargs = {key: value for key, value in kwargs.items()
                   if not is_hidden_attr(key)}
-        _take_context(op_name, kwargs)
+        ctx = _take_context(op_name, kwargs, bool(inputs))
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        result = _core.invoke(op_name, inputs, attrs, out)
+        result = _core.invoke(op_name, inputs, attrs, out, ctx=ctx)
         return result if out is None else out
 
     func_name = func_name or op_name

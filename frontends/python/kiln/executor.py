@@ -417,6 +417,9 @@ class Executor(object):
                 filled = _filled_shapes(sized, self._symbol._infer(
                     {name: array.shape for name, array in variables.items()},
                     {})[1])
+        # Where nodes without inputs (_zeros, samplers) make their arrays:
+        # the bound context, or (a hybridized block's graph) the current one.
+        context = getattr(self, "_ctx", None) or current_context()
         # Each value is dropped after its last reader, so that a captured
         # run's fusion keeps the values only a chain reads in registers
         # (frontends/cpp/ElementwiseFusion.h).
@@ -441,7 +444,8 @@ class Executor(object):
             if node.input_names and node.input_names[0] == "arg0":
                 params.pop("num_args", None)
             try:
-                result = _core.invoke(node.op, inputs, params, None, False)
+                result = _core.invoke(node.op, inputs, params, None, False,
+                                      ctx=context)
             except MXNetError as error:
                 raise MXNetError("Error in operator %s: %s"
                                  % (node.name, error))

@@ -722,11 +722,32 @@ class HybridBlock(Block):
             else:
                 inputs.append(item.data())
                 requests.append(item.grad_req)
+        self._check_one_context(inputs)
         try:
             out = self._cached_op(inputs, requests)
         except MXNetError as error:
             raise _named_error(self, error)
         return _regroup(out, self._out_format)
+
+    def _check_one_context(self, inputs):
+        """MXNetError, as MXNet's CachedOp, unless the graph's inputs (data
+        and parameters, in the graph's order) all live on the first one's
+        context: parameters initialized only on another context are not
+        read across."""
+        if not inputs:
+            return
+        first = inputs[0]._device
+        for (is_arg, item), array in zip(self._cached_op_args, inputs):
+            if array._device != first:
+                def name(entry):
+                    is_data, value = entry
+                    return (self._cached_graph[0][value].name if is_data
+                            else value.name)
+                raise MXNetError(
+                    "CachedOp requires all inputs to live on the same "
+                    "context. But %s is on %s while %s is on %s"
+                    % (name(self._cached_op_args[0]), inputs[0].context,
+                       name((is_arg, item)), array.context))
 
     def optimize_for(self, x, *args, backend=None, clear=False,
                      static_alloc=False, static_shape=False, inline_limit=2,

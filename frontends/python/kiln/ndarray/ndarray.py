@@ -17,7 +17,7 @@ import numpy as _np
 from .. import _core
 from .. import _op_gen
 from ..base import MXNetError, numeric_types
-from ..context import Context, cpu, current_context
+from ..context import Context, current_context
 from . import _internal
 from . import op
 
@@ -51,11 +51,18 @@ def _check_context(ctx, where):
 
 def _ndarray_repr(self):
     shape = "x".join(str(extent) for extent in self.shape)
-    return "\n%s\n<NDArray %s @%s>" % (self.asnumpy(), shape, cpu())
+    return "\n%s\n<NDArray %s @%s>" % (self.asnumpy(), shape, self.context)
+
+
+def _context(self):
+    """The Context the array lives on: where it was made (ctx), else its
+    op's first input's, as MXNet. Every CPU id is the same host memory."""
+    device_typeid, device_id = self._device
+    return Context(Context.devtype2str[device_typeid], device_id)
 
 
 NDArray.__repr__ = _ndarray_repr
-NDArray.context = property(lambda self: cpu())
+NDArray.context = property(_context)
 NDArray.ctx = NDArray.context
 
 
@@ -72,7 +79,7 @@ def array(source_array, ctx=None, dtype=None):
     if ctx is not None and not isinstance(ctx, Context):
         raise AttributeError("array: ctx expected a Context (mx.cpu()), got %r "
                              "of type %s" % (ctx, type(ctx).__name__))
-    _check_context(ctx, "array")
+    context = _check_context(ctx, "array")
     if isinstance(source_array, _np.ndarray) and source_array.dtype.kind == "c":
         raise MXNetError("array: unsupported dtype %s; expected a real or "
                          "boolean array" % source_array.dtype)
@@ -88,7 +95,7 @@ def array(source_array, ctx=None, dtype=None):
                             % error) from None
     # order="C" rather than ascontiguousarray, which turns 0-d into 1-d.
     source = _np.asarray(source_array, dtype=dtype, order="C")
-    return NDArray.from_numpy(source)
+    return NDArray.from_numpy(source, context)
 
 
 def _comparison(array_op, scalar_op):
@@ -252,8 +259,7 @@ def _copyto(self, other):
     if not isinstance(other, Context):
         raise TypeError("copyto does not support type %s; expected an NDArray "
                         "or a Context" % type(other))
-    _check_context(other, "copyto")
-    return _copy(self)
+    return _core.copy_to(self, _check_context(other, "copyto"))
 
 
 def _copy(self):
@@ -262,13 +268,15 @@ def _copy(self):
 
 
 def _as_in_context(self, context):
-    """self on `context`: self itself for a CPU context; MXNetError for a
-    GPU one, TypeError for anything but a Context (as MXNet's copyto)."""
+    """self on `context`: self itself when it is there already, else a copy
+    there (copyto); MXNetError for a GPU context, TypeError for anything but
+    a Context (as MXNet's copyto)."""
     if not isinstance(context, Context):
         raise TypeError("copyto does not support type %s; as_in_context "
                         "expects a Context" % type(context))
-    _check_context(context, "as_in_context")
-    return self
+    if context == self.context:
+        return self
+    return _core.copy_to(self, _check_context(context, "as_in_context"))
 
 
 def _tostype(self, stype):
@@ -448,7 +456,7 @@ def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
     """An N x M (M=N when 0) array with ones on diagonal k, float32 unless
     dtype says otherwise. As MXNet's, `name` and __dunder__ keywords are
     taken and ignored; MXNetError for other keywords."""
-    _check_context(ctx, "eye")
+    context = _check_context(ctx, "eye")
     unknown = [key for key in kwargs
                if key != "name" and not _op_gen.is_hidden_attr(key)]
     if unknown:
@@ -459,32 +467,34 @@ def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
             raise MXNetError("eye: %s expected a non-negative integer, got %r"
                              % (name, extent))
     columns = M or N
-    return array(_np.eye(N, columns, k), dtype=_dtype_name(dtype))
+    return array(_np.eye(N, columns, k), context, _dtype_name(dtype))
 
 
 def zeros(shape, ctx=None, dtype=None, **kwargs):
     """A dense array of zeros (float32 unless dtype says otherwise)."""
-    _check_context(ctx, "zeros")
-    return _internal._zeros(shape=_shape(shape), dtype=_dtype_name(dtype), **kwargs)
+    context = _check_context(ctx, "zeros")
+    return _internal._zeros(shape=_shape(shape), dtype=_dtype_name(dtype),
+                            ctx=context, **kwargs)
 
 
 def ones(shape, ctx=None, dtype=None, **kwargs):
     """A dense array of ones (float32 unless dtype says otherwise)."""
-    _check_context(ctx, "ones")
-    return _internal._ones(shape=_shape(shape, "ones"), dtype=_dtype_name(dtype), **kwargs)
+    context = _check_context(ctx, "ones")
+    return _internal._ones(shape=_shape(shape, "ones"), dtype=_dtype_name(dtype),
+                           ctx=context, **kwargs)
 
 
 def full(shape, val, ctx=None, dtype=None, out=None):
     """A dense array filled with `val` (float32 unless dtype says)."""
-    _check_context(ctx, "full")
+    context = _check_context(ctx, "full")
     if not isinstance(val, (_numbers.Number, _np.generic)):
         # As MXNet's full: val assigned into a new array (out[:] = val), so
         # an array broadcasts and what is not array-like is TypeError.
-        result = zeros(shape, ctx, dtype) if out is None else out
+        result = zeros(shape, context, dtype) if out is None else out
         result[:] = val
         return result
     return _internal._full(shape=_shape(shape, "full"), value=val,
-                           dtype=_dtype_name(dtype), out=out)
+                           dtype=_dtype_name(dtype), ctx=context, out=out)
 
 
 def empty(shape, ctx=None, dtype=None):
@@ -511,16 +521,17 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
            dtype=None):
     """Evenly spaced values in [start, stop) (or [0, start) without stop),
     each repeated `repeat` times; float32 unless dtype says otherwise."""
-    _check_context(ctx, "arange")
+    context = _check_context(ctx, "arange")
     return _internal._arange(start=start, stop=stop, step=step, repeat=repeat,
-                             dtype=_dtype_name(dtype))
+                             dtype=_dtype_name(dtype), ctx=context)
 
 
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=_np.float32):
     """`num` evenly spaced values from start to stop (stop included unless
     endpoint=False), float32 by default."""
-    _check_context(ctx, "linspace")
-    return array(_np.linspace(start, stop, num, endpoint=endpoint), dtype=dtype)
+    context = _check_context(ctx, "linspace")
+    return array(_np.linspace(start, stop, num, endpoint=endpoint), context,
+                 dtype)
 
 
 def moveaxis(tensor, source, destination):

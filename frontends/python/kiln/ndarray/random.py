@@ -55,7 +55,7 @@ def _sample(name, from_numbers, from_arrays, params, shape, dtype, ctx, out,
             raise TypeError("%s: takes numbers as parameters, got NDArrays"
                             % name)
         return from_arrays(*params, out=out, **attrs)
-    _check_context(ctx, name)
+    attrs["ctx"] = _check_context(ctx, name)
     if shape is _Null and out is None:
         attrs["shape"] = 1
     return from_numbers(*params, out=out, **attrs)
