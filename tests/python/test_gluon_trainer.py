@@ -192,9 +192,6 @@ def test_several_contexts_with_and_without_a_store_match_mxnet():
 
 
 @requires_oracle
-@pytest.mark.xfail(strict=True, reason="kiln's arrays all report cpu(0) "
-                   "(mx.nd.ones((1,), ctx=mx.cpu(1)).context), so a Block "
-                   "runs every context's slice on the cpu(0) parameters")
 def test_several_contexts_trained_through_forward_match_mxnet():
     got, expected = run_both(MULTI_FORWARD, mx, **INPUTS)
     compare_outputs(got, expected, rtol=1e-4, atol=1e-6)
