@@ -386,7 +386,7 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
   NDArray output = outputFor(op, out, shape, outType, outputDevice(inputs));
   // While a graph is captured, elementwise chains become one kernel.
   fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current();
-  if (fusion && fusion->defer(op, primitive, inputs, output)) {
+  if (fusion && fusion->defer(op, primitive, inputs, output, !out.isNone())) {
     // Launched with its group.
   } else if (flattenable(inputs, output)) {
     pushFlat(op, primitive, inputs, output);

@@ -76,9 +76,12 @@ public:
     compiler::Value value;
     /// Other handles of the same elements (NDArray::withAutogradEntry).
     std::vector<std::weak_ptr<const void>> aliases;
+    /// An array the caller gave (out=): handles made before the group took
+    /// it are unknown, so it is always written.
+    bool given = false;
 
     bool held() const {
-      if (array.useCount() > 1)
+      if (given || array.useCount() > 1)
         return true;
       for (const std::weak_ptr<const void> &alias : aliases)
         if (!alias.expired())
@@ -136,7 +139,7 @@ void ElementwiseFusion::noteScalar(const NDArray &array, double value) {
 bool ElementwiseFusion::defer(const std::string &op,
                               const std::string &primitive,
                               const std::vector<NDArray> &inputs,
-                              const NDArray &output) {
+                              const NDArray &output, bool given) {
   if (inputs.empty() || inputs.size() > 3 ||
       (inputs.size() == 3 && primitive != "select") ||
       !output.tensor().isContiguous())
@@ -267,9 +270,10 @@ bool ElementwiseFusion::defer(const std::string &op,
       // An out= into an array the group computes: later readers see the
       // new value.
       group.pending[overwritten->second].value = result;
+      group.pending[overwritten->second].given |= given;
     } else {
       group.pendingOfVar.emplace(output.var().get(), group.pending.size());
-      group.pending.push_back({output, result});
+      group.pending.push_back({output, result, {}, given});
     }
   } catch (const Error &) {
     // A primitive the graph builder does not take (or operands it

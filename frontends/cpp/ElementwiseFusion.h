@@ -58,10 +58,13 @@ public:
   static bool enabled();
 
   /// Takes `primitive` over `inputs` into the pending group, to write
-  /// `output` (of the broadcast shape and its dtype) when the group runs.
-  /// False when it cannot (then the caller pushes it as usual).
+  /// `output` (of the broadcast shape and its dtype) when the group runs;
+  /// `given` says the caller gave `output` (out=) rather than the
+  /// dispatcher making it, and then it is always written. False when it
+  /// cannot (then the caller pushes it as usual).
   bool defer(const std::string &op, const std::string &primitive,
-             const std::vector<NDArray> &inputs, const NDArray &output);
+             const std::vector<NDArray> &inputs, const NDArray &output,
+             bool given);
   /// `array` (rank 0) holds `value` for good: a constant in kernels.
   void noteScalar(const NDArray &array, double value);
   /// Before `array`'s storage is seen another way (a view): pushes the

@@ -61,7 +61,17 @@ void bindSymbol(py::module_ &m) {
               names.push_back(launch.name);
             return names;
           },
-          "The launches' names in order (ops, 'fused:exp,mul,...').");
+          "The launches' names in order (ops, 'fused:exp,mul,...').")
+      .def_property_readonly(
+          "launches_in_place",
+          [](const Executable &executable) {
+            std::vector<bool> inPlace;
+            for (const Executable::Launch &launch : executable.launches())
+              inPlace.push_back(launch.inPlaceSafe);
+            return inPlace;
+          },
+          "For each launch, whether memory planning may give its output "
+          "the bytes of an input that dies there.");
   m.def(
       "plan_memory",
       [](const std::vector<std::shared_ptr<Executable>> &programs,

@@ -193,3 +193,38 @@ def test_disabled_by_environment():
         _, _, launches, _ = run(y, {"x": rand(4, 4)}, grad_req="null",
                                 is_train=False)
     assert launches == 2
+
+
+def test_activations_join_the_elementwise_ops_around_them():
+    # A residual block's add and relu are one kernel, forward and backward.
+    data = mx.sym.var("data")
+    h = mx.sym.Convolution(data, num_filter=3, kernel=(3, 3), pad=(1, 1),
+                           no_bias=True, name="conv")
+    h = mx.sym.Activation(mx.sym.BatchNorm(h, name="bn"), act_type="relu")
+    out = mx.sym.Activation(h + data, act_type="sigmoid")
+    out = mx.sym.Activation(out * 2.0, act_type="tanh")
+    net = mx.sym.MakeLoss(mx.sym.sum(out * out))
+    rng = np.random.RandomState(1)
+    inputs = {"data": rng.randn(2, 3, 6, 6).astype(np.float32),
+              "conv_weight": rng.randn(3, 3, 3, 3).astype(np.float32) * 0.3}
+    unfused, fused, executor = compare(net, inputs)
+    forward = list(executor._forward_programs.values())[0][0].launch_names
+    assert any(name.startswith("fused:relu,add,sigmoid,mul")
+               for name in forward), forward
+    assert fused < unfused
+    in_place = list(executor._forward_programs.values())[0][0] \
+        .launches_in_place
+    assert len(in_place) == len(forward)
+
+
+def test_arrays_given_as_out_are_always_written():
+    # MakeLoss's head gradient is copied into a buffer autograd made (and
+    # holds under another handle) before the fused group took it: the
+    # group must write it, or every gradient is zero.
+    data, w = mx.sym.var("data"), mx.sym.var("w")
+    net = mx.sym.MakeLoss(mx.sym.sum(data * w * 2.0))
+    x0, w0 = rand(4, 5), rand(5, 4).T.copy()
+    compare(net, {"data": x0, "w": w0})
+    _, grads, _, _ = run(net, {"data": x0, "w": w0})
+    np.testing.assert_allclose(grads["data"], 2 * w0, rtol=1e-6)
+    np.testing.assert_allclose(grads["w"], 2 * x0, rtol=1e-6)

@@ -25,6 +25,7 @@
 
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "runtime/Error.h"
 
 #include <utility>
@@ -154,9 +155,25 @@ std::vector<GValue> flatInputs(FusedGraph &graph, const ActCall &call,
   return values;
 }
 
+/// Whether the formula runs as primitives that join the elementwise fusion
+/// of the graph being captured (ElementwiseFusion.h): then an activation
+/// shares one kernel with the elementwise ops around it (a residual add,
+/// an LSTM cell's gates) instead of being a kernel of its own. Activation's
+/// act_types on float32/float64 (computed in their own dtype, so the
+/// result is the same as the graph kernel's).
+bool joinsFusion(const ActCall &call, const NDArray &x) {
+  return fusion::ElementwiseFusion::current() && !takesSlope(call.act) &&
+         call.act != Act::Selu && call.act != Act::Gelu &&
+         computeTypeOf(x.dtype()) == x.dtype();
+}
+
 NDArray activationForward(const ActCall &call, const NDArray &x) {
   if (x.size() == 0)
     return NDArray::empty(x.shape(), x.dtype());
+  if (joinsFusion(call, x)) {
+    Ew e(call.op, x.dtype());
+    return activate(call.act, EValue{&e, x}, EValue{&e, x}).a;
+  }
   FusedGraph graph(call.op, 1);
   std::vector<GValue> v =
       flatInputs(graph, call, {x}, computeTypeOf(x.dtype()));
@@ -168,7 +185,7 @@ NDArray activationForward(const ActCall &call, const NDArray &x) {
 NDArray activationBackward(const ActCall &call, const NDArray &x,
                            const NDArray &out, const NDArray &g) {
   const NDArray &v = gradientReadsInput(call.act) ? x : out;
-  if (autograd::isRecording()) {
+  if (autograd::isRecording() || (x.size() != 0 && joinsFusion(call, x))) {
     // create_graph: recorded primitives, so the gradient differentiates.
     Ew e(call.op, x.dtype());
     EValue slope{&e, v};
