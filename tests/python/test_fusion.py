@@ -228,3 +228,24 @@ def test_arrays_given_as_out_are_always_written():
     _, grads, _, _ = run(net, {"data": x0, "w": w0})
     np.testing.assert_allclose(grads["data"], 2 * w0, rtol=1e-6)
     np.testing.assert_allclose(grads["w"], 2 * x0, rtol=1e-6)
+
+
+def test_dump_ir_writes_programs_and_each_kernels_passes(tmp_path):
+    previous = os.environ.get("KILN_DUMP_IR")
+    os.environ["KILN_DUMP_IR"] = str(tmp_path)
+    try:
+        x = mx.sym.var("x")
+        # A constant no other test uses: its kernel is compiled here.
+        y = mx.sym.tanh(x * 0.123456) + 7.654321
+        executor = y.simple_bind(mx.cpu(), x=(3, 5), grad_req="null")
+        executor.forward(is_train=False)[0].wait_to_read()
+    finally:
+        if previous is None:
+            del os.environ["KILN_DUMP_IR"]
+        else:
+            os.environ["KILN_DUMP_IR"] = previous
+    program = (tmp_path / "executable-0.txt").read_text()
+    assert "fused:mul,tanh,add" in program and '"op": "tanh"' in program
+    kernels = [path.read_text() for path in tmp_path.glob("*fused_elementwise*")]
+    assert any("7.654321" in text and "IR Dump After" in text and
+               "llvm.func" in text for text in kernels), kernels
