@@ -8,26 +8,24 @@
     loss.backward()
     trainer.step(batch_size)      # gradients scaled by 1 / batch_size
 
-kiln runs on one machine and has no KVStore object. As in MXNet, one
-context (or kvstore=None) needs no store: each context's weights are
-updated from their own gradients by that context's Updater. With several
-contexts and kvstore 'local' or 'device', _LocalStore does what MXNet's
-local KVStore does: it sums each parameter's gradients over the contexts
-and either updates its own copy of the weight with the sum and copies it to
-every context (update_on_kvstore, the default; MXNET_UPDATE_ON_KVSTORE=0
-or update_on_kvstore=False turn it off, and 'local' turns it off for a
-parameter of more than 16M elements) or hands the sum back to every
-context's gradient. A distributed kvstore ('dist_*') raises MXNetError at
-the first step, where MXNet would connect to its servers.
+The kvstore argument is MXNet's. One context with a kvstore name (or
+kvstore=None) needs no store: each context's weights are updated from
+their own gradients by that context's Updater. With several contexts, or
+a KVStore object (mx.kv.create), the store sums each parameter's
+gradients over the contexts and either updates its own copy of the weight
+with the sum and copies it to every context (update_on_kvstore, the
+default; MXNET_UPDATE_ON_KVSTORE=0 or update_on_kvstore=False turn it off,
+and 'local' turns it off for a parameter of more than 16M elements) or
+hands the sum back to every context's gradient. A distributed kvstore
+('dist_*') raises MXNetError at the first step, where MXNet would connect
+to its servers.
 
 save_states/load_states write and read MXNet's pickle of the Updater's
 states and optimizer (through kiln.optimizer's Updater), so a states file
 moves between kiln and MXNet 1.9.1 both ways.
 """
-from .. import ndarray as nd
 from .. import optimizer as opt
-from ..base import MXNetError
-from ..module.module import _kvstore_plan
+from ..module.module import _create_kvstore
 from .parameter import Parameter, ParameterDict
 
 __all__ = ["Trainer"]
@@ -58,52 +56,6 @@ class _DeviceUpdater(opt.Updater):
             del optimizer._set_current_context
 
 
-class _LocalStore(object):
-    """MXNet's local KVStore as a Trainer uses it on one machine.
-
-    `type` is the kvstore name ('local' or 'device'). Keys are the
-    trainer's parameter indices. After set_optimizer the store keeps its
-    own copy of each weight (broadcast) and pushpull updates that copy with
-    the summed gradient through its own Updater, then copies it to `out`;
-    without one pushpull writes the sum into every gradient.
-    """
-
-    def __init__(self, kind):
-        self.type = kind
-        self._updater = None
-        self._weights = {}
-
-    def set_optimizer(self, optimizer):
-        self._updater = opt.get_updater(optimizer)
-
-    def broadcast(self, key, value, out):
-        """Stores a copy of `value` under `key` and copies it to `out`."""
-        self._weights[key] = value.copy()
-        for array in out:
-            if array is not value:
-                value.copyto(array)
-
-    def pushpull(self, key, grads, out=None):
-        """Sums `grads` (a list of NDArray); see the class docstring."""
-        total = grads[0].copy() if len(grads) == 1 else nd.add_n(*grads)
-        if out is None:
-            for grad in grads:
-                total.copyto(grad)
-            return
-        weight = self._weights[key]
-        self._updater(key, total, weight)
-        for array in out:
-            weight.copyto(array)
-
-    def save_optimizer_states(self, fname, dump_optimizer=False):
-        with open(fname, "wb") as handle:
-            handle.write(self._updater.get_states(dump_optimizer))
-
-    def load_optimizer_states(self, fname):
-        with open(fname, "rb") as handle:
-            self._updater.set_states(handle.read())
-
-
 class Trainer(object):
     """Applies an Optimizer to Parameters; use with autograd.
 
@@ -122,12 +74,12 @@ class Trainer(object):
         {index: Parameter}, so each Parameter's lr_mult and wd_mult apply.
     optimizer_params : dict, default None
         learning_rate, wd, momentum, lr_scheduler, ...
-    kvstore : str or None, default 'device'
-        See the module docstring. TypeError for a KVStore object (kiln
-        has none).
+    kvstore : str, KVStore or None, default 'device'
+        See the module docstring. TypeError for anything else.
     compression_params : dict, default None
-        MXNet's gradient compression; kiln has none, so MXNetError when a
-        store is in use (several contexts). MXNet ignores it without one.
+        MXNet's gradient compression, given to the store's
+        set_gradient_compression (a 'device' store takes {'type': '2bit'};
+        'local' raises). Ignored without a store, as MXNet does.
     update_on_kvstore : bool, default None
         None: as MXNet chooses (see the module docstring). ValueError when
         True without a store (one context or kvstore=None), where MXNet
@@ -211,25 +163,28 @@ class Trainer(object):
         config = self._kvstore_params
         arg_arrays = {param.name: param.data(self._contexts[0])
                       for param in self._params}
-        use_store, on_store = _kvstore_plan(config["kvstore"],
-                                            len(self._contexts), arg_arrays)
+        store, on_store = _create_kvstore(config["kvstore"],
+                                          len(self._contexts), arg_arrays)
+        self._distributed = "dist" in store.type if store else False
         if config["update_on_kvstore"] is not None:
-            if config["update_on_kvstore"] and not use_store:
+            if config["update_on_kvstore"] and not store:
                 raise ValueError(
                     "update_on_kvstore=True needs a KVStore, and there is "
                     "none with kvstore=%r on %d context(s); set "
                     "update_on_kvstore=False or None"
                     % (config["kvstore"], len(self._contexts)))
             on_store = bool(config["update_on_kvstore"])
-        self._distributed = False
-        if use_store:
+        if on_store and not store.is_capable("optimizer"):
+            if config["update_on_kvstore"]:
+                raise ValueError("Please set update_on_kvstore=False when "
+                                 "training with {}".format(type(store)))
+            on_store = False
+        if store:
             if self._compression_params:
-                raise MXNetError("compression_params=%r: kiln has no "
-                                 "gradient compression"
-                                 % (self._compression_params,))
-            self._kvstore = _LocalStore(config["kvstore"])
+                store.set_gradient_compression(self._compression_params)
             if on_store:
-                self._kvstore.set_optimizer(self._optimizer)
+                store.set_optimizer(self._optimizer)
+            self._kvstore = store
             self._update_on_kvstore = on_store
         else:
             self._kvstore = None

@@ -10,12 +10,13 @@
     mod = mx.mod.Module.load("mlp", 5, load_optimizer_states=True)
 
 Several contexts split each batch among as many executors
-(DataParallelExecutorGroup). kiln has no KVStore: with one context (or
-kvstore=None) each device's weights are updated from its own gradients, as
-MXNet does without a KVStore; with several contexts and kvstore 'local' or
-'device' the gradients are summed over the devices and the update applied
-once and copied to every device, which is what MXNet's local KVStore
-computes. A distributed kvstore ('dist_*') or a KVStore object raises.
+(DataParallelExecutorGroup). The kvstore argument is MXNet's: with one
+context a kvstore name (or None) means no store, and each device's weights
+are updated from its own gradients; with several contexts, or a KVStore
+object (mx.kv.create), the store sums the gradients over the devices and
+either applies the update itself and copies the weights back
+(update_on_kvstore, the default) or hands the sum back to each device's
+update. A distributed kvstore ('dist_*') raises MXNetError (mx.kv.create).
 """
 import logging
 import os
@@ -24,9 +25,9 @@ import warnings
 import numpy as np
 
 from .. import context as ctx
+from .. import kvstore as kvs
 from .. import ndarray as nd
 from .. import optimizer as opt
-from ..base import MXNetError
 from ..initializer import InitDesc, Uniform
 from ..io import DataDesc
 from ..model import load_checkpoint
@@ -41,26 +42,34 @@ __all__ = ["Module"]
 _BIG_PARAM = 1024 * 1024 * 16
 
 
-def _kvstore_plan(kvstore, num_device, arg_params):
-    """(aggregate, update_on_kvstore) for MXNet's `kvstore` argument:
-    whether gradients are summed over the devices, and whether one summed
-    update is applied (True) or each device updates from the summed
-    gradient (False). TypeError for a kvstore that is neither a str nor
-    None; MXNetError for a distributed one."""
-    if kvstore is None:
-        return False, False
-    if not isinstance(kvstore, str):
-        raise TypeError("kvstore must be KVStore, str or None")
-    if "dist" in kvstore:
-        raise MXNetError("kvstore=%r: kiln has no distributed KVStore; use "
-                         "'local' or None" % kvstore)
-    if num_device == 1:
-        return False, False
+def _create_kvstore(kvstore, num_device, arg_params):
+    """(store, update_on_kvstore) for MXNet's `kvstore` argument, as
+    MXNet's model._create_kvstore: a KVStoreBase is used as it is; a name
+    makes a store (mx.kv.create) unless there is one device and the name
+    is not distributed; None means none. update_on_kvstore follows
+    MXNET_UPDATE_ON_KVSTORE (default 1), is off for 'local' when a
+    parameter has more than 16M elements, and needs a store able to run
+    the optimizer. TypeError for any other kvstore; MXNetError from
+    mx.kv.create for a distributed one."""
     on_store = bool(int(os.getenv("MXNET_UPDATE_ON_KVSTORE", "1")))
-    if kvstore == "local" and arg_params and max(
-            int(np.prod(p.shape)) for p in arg_params.values()) > _BIG_PARAM:
-        on_store = False
-    return True, on_store
+    if kvstore is None:
+        store = None
+    elif isinstance(kvstore, kvs.KVStoreBase):
+        store = kvstore
+    elif isinstance(kvstore, str):
+        if num_device == 1 and "dist" not in kvstore:
+            store = None
+        else:
+            store = kvs.create(kvstore)
+            if kvstore == "local" and arg_params and max(
+                    int(np.prod(p.shape))
+                    for p in arg_params.values()) > _BIG_PARAM:
+                on_store = False
+    else:
+        raise TypeError("kvstore must be KVStore, str or None")
+    if store is None:
+        return None, False
+    return store, on_store and store.is_capable(kvs.KVStoreBase.OPTIMIZER)
 
 
 class Module(BaseModule):
@@ -86,8 +95,8 @@ class Module(BaseModule):
         between batches and set with set_states.
     group2ctxs, compression_params
         MXNet's model parallelism and gradient compression: kiln refuses
-        group2ctxs (MXNetError) and ignores compression_params (no
-        KVStore).
+        group2ctxs (MXNetError); compression_params go to the KVStore's
+        set_gradient_compression at init_optimizer, when there is a store.
 
     The parameters are the arguments that are not data, labels or states.
     """
@@ -133,9 +142,8 @@ class Module(BaseModule):
         self._params_dirty = False
         self._compression_params = compression_params
         self._optimizer = None
-        self._kvstore = None  # kiln has no KVStore object
+        self._kvstore = None
         self._update_on_kvstore = None
-        self._aggregate_grads = False
         self._updater = None
         self._preload_opt_states = None
         self._grad_req = None
@@ -402,7 +410,7 @@ class Module(BaseModule):
 
         Parameters
         ----------
-        kvstore : str or None, default 'local'
+        kvstore : str, KVStore or None, default 'local'
             See the module docstring.
         optimizer : str or Optimizer, default 'sgd'
             A name is created with mx.optimizer.create(name, sym=symbol,
@@ -427,9 +435,12 @@ class Module(BaseModule):
             self._sync_params_from_devices()
 
         num_device = len(self._context)
-        aggregate, on_store = _kvstore_plan(kvstore, num_device,
+        kvstore, on_store = _create_kvstore(kvstore, num_device,
                                             self._arg_params)
-        rescale_grad = 1.0 / self._exec_group.batch_size
+        batch_size = self._exec_group.batch_size
+        if kvstore and "dist" in kvstore.type and "_sync" in kvstore.type:
+            batch_size *= kvstore.num_workers
+        rescale_grad = 1.0 / batch_size
         param_names = self._exec_group.param_names
         if on_store:
             idx2name = dict(enumerate(param_names))
@@ -456,10 +467,25 @@ class Module(BaseModule):
                 optimizer.idx2name = idx2name.copy()
 
         self._optimizer = optimizer
-        self._kvstore = None
-        self._aggregate_grads = aggregate
+        self._kvstore = kvstore
         self._update_on_kvstore = on_store
-        self._updater = opt.get_updater(optimizer)
+        self._updater = None
+        if kvstore:
+            if self._compression_params:
+                kvstore.set_gradient_compression(self._compression_params)
+            if on_store:
+                kvstore.set_optimizer(self._optimizer)
+            # The store starts from the module's parameters (and, updating
+            # them itself, copies them to every device).
+            for name, arrays in zip(self._param_names,
+                                    self._exec_group.param_arrays):
+                if on_store:
+                    kvstore.broadcast(name, self._arg_params[name],
+                                      out=arrays)
+                else:
+                    kvstore.init(name, self._arg_params[name])
+        if not on_store:
+            self._updater = opt.get_updater(optimizer)
         self.optimizer_initialized = True
         if self._preload_opt_states is not None:
             self.load_optimizer_states(self._preload_opt_states)
@@ -471,7 +497,6 @@ class Module(BaseModule):
         self._optimizer = shared_module._optimizer
         self._kvstore = shared_module._kvstore
         self._update_on_kvstore = shared_module._update_on_kvstore
-        self._aggregate_grads = shared_module._aggregate_grads
         self._updater = shared_module._updater
         self.optimizer_initialized = True
 
@@ -540,20 +565,16 @@ class Module(BaseModule):
         if not pairs:
             return
         num_device = len(self._context)
-        if self._aggregate_grads:
-            for _, _, grads in pairs:
-                total = nd.add_n(*[g.as_in_context(grads[0].context)
-                                   for g in grads])
-                for grad in grads:
-                    total.copyto(grad)
+        names = group.param_names
         if self._update_on_kvstore:
-            indices, weights, grads = zip(*[(i, w[0], g[0])
-                                            for i, w, g in pairs])
-            self._updater(list(indices), list(grads), list(weights))
-            for _, weights_k, _ in pairs:
-                for weight in weights_k[1:]:
-                    weights_k[0].copyto(weight)
+            # The store sums, updates its weights and copies them back.
+            for i, weights, grads in pairs:
+                self._kvstore.pushpull(names[i], grads, out=weights,
+                                       priority=-i)
             return
+        if self._kvstore:
+            for i, _, grads in pairs:
+                self._kvstore.pushpull(names[i], grads, priority=-i)
         for k in range(num_device):
             indices, weights, grads = zip(*[(i * num_device + k, w[k], g[k])
                                             for i, w, g in pairs])
@@ -593,16 +614,24 @@ class Module(BaseModule):
     # -- optimizer states -----------------------------------------------------
 
     def save_optimizer_states(self, fname):
-        """Writes the Updater's states to `fname` (MXNet's pickle layout).
-        AssertionError before init_optimizer."""
+        """Writes the Updater's states (the KVStore's when it updates) to
+        `fname` (MXNet's pickle layout). AssertionError before
+        init_optimizer."""
         assert self.optimizer_initialized
+        if self._update_on_kvstore:
+            self._kvstore.save_optimizer_states(fname)
+            return
         with open(fname, "wb") as handle:
             handle.write(self._updater.get_states())
 
     def load_optimizer_states(self, fname):
         """Reads states save_optimizer_states (or MXNet) wrote into the
-        Updater. AssertionError before init_optimizer."""
+        Updater (the KVStore's when it updates). AssertionError before
+        init_optimizer."""
         assert self.optimizer_initialized
+        if self._update_on_kvstore:
+            self._kvstore.load_optimizer_states(fname)
+            return
         with open(fname, "rb") as handle:
             self._updater.set_states(handle.read())
 
