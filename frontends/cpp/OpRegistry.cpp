@@ -282,6 +282,7 @@ OpRegistry &OpRegistry::global() {
     ops::registerDenseOps(*created);
     ops::registerCtcOps(*created);
     ops::registerResizeOps(*created);
+    ops::registerCorrelationOps(*created);
     ops::registerGradients(*created);
     ops::registerSymbolTraits(*created);
     return created;

@@ -96,6 +96,8 @@ void registerDenseOps(OpRegistry &registry);
 void registerCtcOps(OpRegistry &registry);
 /// _contrib_BilinearResize2D, _contrib_AdaptiveAvgPooling2D.
 void registerResizeOps(OpRegistry &registry);
+/// Correlation (FlowNet's correlation layer) on the runtime's CPU loops.
+void registerCorrelationOps(OpRegistry &registry);
 /// Gives the differentiable ops their gradient rules (after all are added).
 void registerGradients(OpRegistry &registry);
 /// mx.sym's view of the ops that need more than the defaults (last: it
