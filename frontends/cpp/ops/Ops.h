@@ -77,8 +77,8 @@ void registerConvolutionOps(OpRegistry &registry);
 /// BatchNorm (fused graph kernels, moving statistics updated in backward).
 void registerBatchNormOps(OpRegistry &registry);
 /// SoftmaxOutput, LogisticRegressionOutput, LinearRegressionOutput,
-/// MAERegressionOutput, MakeLoss: MXNet's output layers, whose gradient
-/// comes from the label rather than the head gradient.
+/// MAERegressionOutput, SVMOutput, MakeLoss: MXNet's output layers, whose
+/// gradient comes from the label rather than the head gradient.
 void registerOutputOps(OpRegistry &registry);
 /// RNN: MXNet's fused recurrent layers (rnn_relu, rnn_tanh, lstm, gru).
 void registerRnnOps(OpRegistry &registry);

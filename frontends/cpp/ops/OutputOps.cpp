@@ -1,11 +1,11 @@
 //===- OutputOps.cpp - MXNet's output layers ------------------------------===//
 //
 // SoftmaxOutput (and its old name Softmax), LogisticRegressionOutput,
-// LinearRegressionOutput, MAERegressionOutput, MakeLoss and make_loss: the
-// forward pass is the prediction (softmax, sigmoid, the data itself), and
-// the backward pass ignores the gradient flowing in and returns the loss's
-// gradient computed from the label, as MXNet 1.9.1 does. The label's
-// gradient is zero. Each is a decomposition into registered ops with a
+// LinearRegressionOutput, MAERegressionOutput, SVMOutput, MakeLoss and
+// make_loss: the forward pass is the prediction (softmax, sigmoid, the data
+// itself), and the backward pass ignores the gradient flowing in and returns
+// the loss's gradient computed from the label, as MXNet 1.9.1 does. The
+// label's gradient is zero. Each is a decomposition into registered ops with a
 // gradient rule of its own (OpSpec::gradient), recorded whole.
 //
 // Measured on MXNet 1.9.1 and kept: SoftmaxOutput's out_grad multiplies the
@@ -20,6 +20,7 @@
 #include "frontends/cpp/ops/Ops.h"
 
 #include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/SymbolInference.h"
 #include "runtime/Error.h"
 
 #include <cmath>
@@ -271,6 +272,69 @@ OpSpec regressionOutput(const std::string &name, Regression kind,
 }
 
 //===----------------------------------------------------------------------===//
+// SVMOutput
+//===----------------------------------------------------------------------===//
+
+const char *const kSVMOutput = "SVMOutput";
+
+/// label must have data's shape without its last axis (the classes).
+void checkSVMOutput(const NDArray &data, const NDArray &label) {
+  checkDTypes(kSVMOutput, data, label);
+  const Shape &shape = data.shape();
+  if (shape.empty())
+    throw Error(formatMessage(kSVMOutput, ": data expected an array of rank 1 "
+                                          "or more, got a scalar"));
+  const Shape expected(shape.begin(), shape.end() - 1);
+  if (label.shape() != expected)
+    throw Error(formatMessage(
+        kSVMOutput, ": label expected shape ", shapeToString(expected),
+        " (data's without its last axis), got ", shapeToString(label.shape())));
+}
+
+/// The hinge loss's gradient, ignoring the head gradient: with s = -1 at
+/// the label's class (truncated, as MXNet's int cast; one out of range
+/// matches none) and +1 elsewhere, and slack = margin + s * out, L2 gives
+/// 2 * max(slack, 0) * s * reg and L1 (use_linear) (slack > 0) * s * reg,
+/// which is MXNet's arithmetic operation for operation.
+std::vector<NDArray> svmOutputGradient(const GradientArgs &args) {
+  const NDArray &out = args.output, &label = args.inputs[1];
+  const Attrs &attrs = args.attrs;
+  // margin and the coefficient are float parameters in MXNet.
+  const float margin = static_cast<float>(attrs.getFloat("margin"));
+  const float coefficient =
+      static_cast<float>(attrs.getFloat("regularization_coefficient"));
+  const Shape &shape = out.shape();
+  Shape classShape(shape.size(), 1), labelShape = label.shape();
+  classShape.back() = shape.back();
+  labelShape.push_back(1);
+  NDArray classIds = reshaped(call("_arange", {},
+                                   {{"start", "0"},
+                                    {"stop", std::to_string(shape.back())},
+                                    {"dtype", dtypeName(out.dtype())}}),
+                              classShape);
+  NDArray hit = call("broadcast_equal",
+                     {classIds, reshaped(call("trunc", {label}), labelShape)});
+  NDArray sign =
+      callScalar("_rminus_scalar", callScalar("_mul_scalar", hit, 2), 1);
+  NDArray slack = callScalar("_plus_scalar", mul(sign, out), margin);
+  NDArray hinge = attrs.getBool("use_linear")
+                      ? callScalar("_greater_scalar", slack, 0)
+                      : callScalar("_mul_scalar", call("relu", {slack}), 2);
+  NDArray grad = mul(hinge, callScalar("_mul_scalar", sign, coefficient));
+  // No gradient for the label, as MXNet (its buffer is left untouched).
+  return {grad, NDArray()};
+}
+
+/// mx.sym's label: data's shape without its last axis.
+void inferSVMLabel(const Attrs &, std::vector<std::optional<Shape>> &shapes) {
+  if (!shapes[0] || shapes[0]->empty())
+    return;
+  const Shape &data = *shapes[0];
+  symbolic::setInputShape(shapes, 1, Shape(data.begin(), data.end() - 1),
+                          "label");
+}
+
+//===----------------------------------------------------------------------===//
 // MakeLoss
 //===----------------------------------------------------------------------===//
 
@@ -349,6 +413,37 @@ void registerOutputOps(OpRegistry &registry) {
       "label.size / label.shape[0] (the head gradient is ignored), as MXNet "
       "1.9.1's MAERegressionOutput. label: data's size and first extent, of "
       "its dtype; its gradient is zero."));
+
+  OpSpec svm{
+      kSVMOutput,
+      {"data", "label"},
+      {{"margin", AttrSpec::Kind::Float, "1"},
+       {"regularization_coefficient", AttrSpec::Kind::Float, "1"},
+       {"use_linear", AttrSpec::Kind::Bool, "False"}},
+      "data itself; backward the gradient of the multi-class hinge loss "
+      "(the head gradient is ignored), as MXNet 1.9.1's SVMOutput. The "
+      "classes lie along the last axis; label (data's shape without it, "
+      "data's dtype) holds class indices, truncated (one out of range "
+      "matches no class). With s = -1 at the label's class and +1 "
+      "elsewhere and slack = margin + s * data, the gradient is 2 * "
+      "max(slack, 0) * s * regularization_coefficient (L2-SVM, the "
+      "default) or (slack > 0) * s * regularization_coefficient "
+      "(use_linear, L1-SVM). margin and regularization_coefficient are "
+      "float32, as MXNet's. The label's gradient is zero.\n"
+      "Errors: data not floating point or a scalar, label of another dtype "
+      "or shape.",
+      [](const std::vector<NDArray> &in, const Attrs &attrs,
+         const NDArray &out) {
+        checkSVMOutput(in[0], in[1]);
+        // Bad values are errors at the call, not in backward.
+        attrs.getFloat("margin");
+        attrs.getFloat("regularization_coefficient");
+        attrs.getBool("use_linear");
+        return copyOf(in[0], out);
+      }};
+  svm.gradient = svmOutputGradient;
+  svm.symbol.inferInputShapes = inferSVMLabel;
+  registry.add(std::move(svm));
 
   OpSpec makeLoss{
       "MakeLoss",
