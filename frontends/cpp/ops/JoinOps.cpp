@@ -1,4 +1,4 @@
-//===- JoinOps.cpp - concat, stack, one_hot -------------------------------===//
+//===- JoinOps.cpp - concat, _rnn_param_concat, stack, one_hot ------------===//
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
@@ -72,6 +72,20 @@ void registerJoinOps(OpRegistry &registry) {
                   return concat("concat", in, attrs.getInt("dim"));
                 }},
                {"concat"});
+  // A registered op of its own, not an alias: MXNet's graphs (gluon.rnn's
+  // exports) record this name. Its FInferShape also fills one unknown input
+  // from the output, which kiln's symbolic inference does not do.
+  registry.add(
+      {"_rnn_param_concat",
+       {"*data"},
+       {{"dim", AttrSpec::Kind::Int, "1"}},
+       "The arrays joined along dim, as Concat: MXNet 1.9.1's "
+       "variant that gluon.rnn's fused layers use to pack their "
+       "parameters (in exported graphs). num_args arrays of one "
+       "dtype and rank, equal off dim. Errors: as Concat's.",
+       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+         return concat("_rnn_param_concat", in, attrs.getInt("dim"));
+       }});
   registry.add(
       {"stack",
        {"*data"},

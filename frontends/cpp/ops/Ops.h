@@ -13,7 +13,7 @@ void registerElementwiseOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 /// dot and cast.
 void registerLinalgOps(OpRegistry &registry);
-/// Concat, stack, one_hot.
+/// Concat, _rnn_param_concat, stack, one_hot.
 void registerJoinOps(OpRegistry &registry);
 /// softmax, log_softmax, clip, where, take.
 void registerNeuralOps(OpRegistry &registry);
