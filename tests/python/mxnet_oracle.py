@@ -202,3 +202,27 @@ def bad_input_tests(kiln_mx, prelude, refused_by_both, kiln_only, error):
                            [case[:2] for case in refused_by_both])
 
     return test_bad_inputs_raise_at_the_call, test_mxnet_refuses_the_same_inputs
+
+
+def assert_mxnet_error_classes(prelude, cases):
+    """Asserts that MXNet 1.9.1 raises, for each (name, expression, error,
+    ...) of `cases` evaluated after `prelude` (which sees `mx` and `np`),
+    an exception of the class named error.__name__ (the class kiln's test
+    expects); mx.nd.waitall() follows each expression, where MXNet's
+    asynchronous errors show."""
+    code = prelude + """
+import warnings as _warnings
+_warnings.simplefilter("ignore")
+for _name, _expression in %r:
+    try:
+        eval(_expression)
+        mx.nd.waitall()
+        outputs[_name] = np.array("accepted")
+    except Exception as _error:
+        outputs[_name] = np.array(type(_error).__name__)
+""" % [tuple(case[:2]) for case in cases]
+    raised = run_mxnet(code)
+    wrong = [(case[0], str(raised[case[0]]), case[2].__name__)
+             for case in cases if str(raised[case[0]]) != case[2].__name__]
+    assert not wrong, "MXNet 1.9.1 raises otherwise (name, MXNet, kiln): %s" \
+        % wrong

@@ -4,7 +4,6 @@ lists of keys and of values on several contexts, updaters, optimizers and
 their saved states, 2-bit gradient compression, TestStore, Gluon's
 Trainer and Module given a KVStore object, and bad input refused with
 MXNet's error classes."""
-import os
 import textwrap
 
 import numpy as np
@@ -12,8 +11,8 @@ import pytest
 
 import kiln as mx
 import kiln.kvstore  # noqa: F401  (mx.kv once kiln/__init__.py imports it)
-from mxnet_oracle import (compare_outputs, requires_oracle, run_both,
-                          run_mxnet)
+from mxnet_oracle import (assert_mxnet_error_classes, compare_outputs,
+                          requires_oracle, run_both, run_mxnet)
 
 
 @pytest.mark.skipif(not hasattr(mx, "kv"),
@@ -430,18 +429,4 @@ def test_bad_input_raises_naming_the_problem(name, expression, error, message):
 
 @requires_oracle
 def test_mxnet_raises_the_same_classes():
-    code = BAD_PRELUDE + """
-import warnings
-warnings.simplefilter("ignore")
-cases = %r
-for name, expression in cases:
-    try:
-        eval(expression)
-        mx.nd.waitall()  # MXNet's store reports some errors asynchronously
-        outputs[name] = np.array("accepted")
-    except Exception as error:
-        outputs[name] = np.array(type(error).__name__)
-""" % [(case[0], case[1]) for case in BAD_INPUTS]
-    want = run_mxnet(code)
-    for name, _, error, _ in BAD_INPUTS:
-        assert str(want[name]) == error.__name__, (name, str(want[name]))
+    assert_mxnet_error_classes(BAD_PRELUDE, BAD_INPUTS)
