@@ -232,6 +232,9 @@ public:
 
   /// Adds `value` as the next result.
   void result(const Value &value);
+  /// Forgets the results added so far, so that the same graph gives the
+  /// source of another kernel (a fused group's recomputation).
+  void clearResults() { results_.clear(); }
 
   const std::string &name() const { return name_; }
   int64_t numArguments() const {

@@ -16,9 +16,45 @@
 
 namespace kiln {
 namespace fusion {
+/// Values a training forward did not write (MXNET_BACKWARD_DO_MIRROR=1):
+/// the kernel that computes them from the group's arguments, pushed when
+/// something first reads them (the backward, usually).
+struct ElementwiseFusion::Recipe {
+  std::string source;
+  bool flat = false;
+  Device device;
+  std::vector<Tensor> tensors; // Arguments, then the values.
+  std::vector<VarPtr> reads, writes;
+  std::string name;
+  uint64_t capture = 0; // The capture that kept it (captureNumber).
+};
+
 namespace {
 
+/// The recipes a capture left for the next one on this thread (a training
+/// forward's, for the backward captured right after it).
+thread_local std::unordered_map<const Var *,
+                                std::shared_ptr<ElementwiseFusion::Recipe>>
+    recipesForNext;
+
 thread_local ElementwiseFusion *currentFusion = nullptr;
+/// Numbers the fusions of this thread's captures.
+thread_local uint64_t capturesFused = 0;
+
+/// Launches `kernel` over `tensors` (arguments, then results): flat kernels
+/// in rebased slices, others in slices along dimension 0.
+void pushKernel(KernelEntryFn kernel, std::vector<Tensor> tensors, bool flat,
+                Device device, const std::vector<VarPtr> &reads,
+                const std::vector<VarPtr> &writes, std::string name) {
+  Engine::global().push(
+      [kernel, tensors = std::move(tensors), flat] {
+        if (flat)
+          invokeFlatKernel(kernel, tensors);
+        else
+          invokeElementwiseKernel(kernel, tensors);
+      },
+      device, reads, writes, /*priority=*/0, std::move(name));
+}
 
 /// Bounds on one group: its kernel's arguments and the values it computes
 /// (each a possible result), so that the flat kernels' descriptors fit
@@ -80,6 +116,11 @@ public:
     /// it are unknown, so it is always written.
     bool given = false;
 
+    /// Held, but only through aliases (autograd's tape).
+    bool heldOnlyByAliases() const {
+      return !given && array.useCount() == 1 && held();
+    }
+
     bool held() const {
       if (given || array.useCount() > 1)
         return true;
@@ -102,6 +143,11 @@ ElementwiseFusion::ElementwiseFusion(ExecutableCapture &capture)
   previous_ = currentFusion;
   currentFusion = this;
   installed_ = true;
+  const char *mirror = std::getenv("MXNET_BACKWARD_DO_MIRROR");
+  mirror_ = mirror && std::strcmp(mirror, "1") == 0;
+  recipes_ = std::move(recipesForNext);
+  recipesForNext.clear();
+  captureNumber_ = ++capturesFused;
   capture_.setBeforeLaunch([this](const std::vector<VarPtr> &reads,
                                   const std::vector<VarPtr> &writes) {
     beforeLaunch(reads, writes);
@@ -150,6 +196,12 @@ bool ElementwiseFusion::defer(const std::string &op,
   const bool copy = primitive == "cast" && inputs[0].dtype() == output.dtype();
   if (copy && !(group_ && group_->pendingOfVar.count(inputs[0].var().get())))
     return false;
+  if (!recipes_.empty()) {
+    std::vector<VarPtr> reads;
+    for (const NDArray &input : inputs)
+      reads.push_back(input.var());
+    computeRecipesTouching(reads, {output.var()});
+  }
   const Shape &domain = output.shape();
   auto isScalarConstant = [&](const NDArray &input) {
     return input.shape().empty() && scalars_.count(input.var().get());
@@ -289,7 +341,10 @@ bool ElementwiseFusion::defer(const std::string &op,
 }
 
 void ElementwiseFusion::beforeAlias(const NDArray &array) {
-  if (group_ && !flushing_ && group_->pendingOfVar.count(array.var().get()))
+  if (flushing_)
+    return;
+  compute(array.var().get());
+  if (group_ && group_->pendingOfVar.count(array.var().get()))
     flush();
 }
 
@@ -303,7 +358,10 @@ void ElementwiseFusion::noteAlias(const NDArray &array, const NDArray &alias) {
 
 void ElementwiseFusion::beforeLaunch(const std::vector<VarPtr> &reads,
                                      const std::vector<VarPtr> &writes) {
-  if (!group_ || flushing_)
+  if (flushing_)
+    return;
+  computeRecipesTouching(reads, writes);
+  if (!group_)
     return;
   for (const VarPtr &var : reads)
     if (group_->pendingOfVar.count(var.get())) {
@@ -331,9 +389,48 @@ void ElementwiseFusion::flush() {
   // the rest were only read inside it and never reach memory.
   std::vector<Tensor> tensors = group->argumentTensors;
   std::vector<VarPtr> writes;
+  std::vector<const Group::Pending *> results, mirrored;
   for (const Group::Pending &pending : group->pending) {
     if (!pending.held())
       continue;
+    // Only autograd's tape holds it: with MXNET_BACKWARD_DO_MIRROR=1 the
+    // backward recomputes it from the group's arguments instead of
+    // keeping it from the forward.
+    (mirror_ && pending.heldOnlyByAliases() ? mirrored : results)
+        .push_back(&pending);
+  }
+  const bool flat = group->flat && !group->domain.empty();
+  std::string name;
+  for (size_t i = 0; i < group->ops.size(); ++i)
+    name += (i ? "," : ":") + group->ops[i];
+  if (group->members > group->ops.size())
+    name += ",...";
+  if (!mirrored.empty()) {
+    // The same graph with these values as its results (its source taken
+    // before the group's own results are added).
+    auto recipe = std::make_shared<Recipe>();
+    for (const Group::Pending *value : mirrored)
+      group->graph.result(value->value);
+    recipe->source = group->graph.source();
+    group->graph.clearResults();
+    recipe->flat = flat;
+    recipe->device = group->device;
+    recipe->tensors = group->argumentTensors;
+    recipe->reads = group->argumentVars;
+    for (const Group::Pending *value : mirrored) {
+      const Tensor &tensor = value->array.tensor();
+      recipe->tensors.push_back(flat ? tensor.reshaped({value->array.size()})
+                                     : tensor);
+      recipe->writes.push_back(value->array.var());
+    }
+    recipe->name = "recompute" + name;
+    recipe->capture = captureNumber_;
+    for (const VarPtr &var : recipe->writes)
+      recipes_[var.get()] = recipe;
+    stats_.mirrored += mirrored.size();
+  }
+  for (const Group::Pending *result : results) {
+    const Group::Pending &pending = *result;
     group->graph.result(pending.value);
     const Tensor &tensor = pending.array.tensor();
     tensors.push_back(group->flat && !group->domain.empty()
@@ -345,12 +442,7 @@ void ElementwiseFusion::flush() {
     return;
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(
       group->graph.source(), /*identityLayouts=*/group->flat);
-  std::string name = "fused";
-  for (size_t i = 0; i < group->ops.size(); ++i)
-    name += (i ? "," : ":") + group->ops[i];
-  if (group->members > group->ops.size())
-    name += ",...";
-  const bool flat = group->flat && !group->domain.empty();
+  name = "fused" + name;
   if (flat && writes.size() == 1) {
     // One result: the kernel's last loop writes it, element i after
     // reading element i of every argument, so a captured executable may
@@ -369,19 +461,58 @@ void ElementwiseFusion::flush() {
   }
   ++stats_.kernels;
   stats_.results += writes.size();
-  Engine::global().push(
-      [kernel, tensors = std::move(tensors), flat] {
-        if (flat)
-          invokeFlatKernel(kernel, tensors);
-        else
-          invokeElementwiseKernel(kernel, tensors);
-      },
-      group->device, group->argumentVars, writes, /*priority=*/0, name);
+  pushKernel(kernel, std::move(tensors), flat, group->device,
+             group->argumentVars, writes, std::move(name));
 }
 
 void ElementwiseFusion::finish() {
   flush();
   scalars_.clear();
+  if (!installed_)
+    return;
+  // This capture's recipes go to the next one (a training forward's to
+  // its backward); older ones, unread by now, are dropped.
+  recipesForNext.clear();
+  for (auto &[var, recipe] : recipes_)
+    if (recipe->capture == captureNumber_)
+      recipesForNext.emplace(var, recipe);
+  recipes_.clear();
+}
+
+void ElementwiseFusion::compute(const Var *var) {
+  auto found = recipes_.find(var);
+  if (found == recipes_.end())
+    return;
+  std::shared_ptr<Recipe> recipe = found->second;
+  for (const VarPtr &written : recipe->writes)
+    recipes_.erase(written.get());
+  // The push's own hook computes the recipe's arguments first, if they
+  // are recipes' values too.
+  KernelEntryFn kernel = compiler::KernelCache::global().getGraph(
+      recipe->source, /*identityLayouts=*/recipe->flat);
+  ++stats_.recomputed;
+  pushKernel(kernel, recipe->tensors, recipe->flat, recipe->device,
+             recipe->reads, recipe->writes, recipe->name);
+}
+
+void ElementwiseFusion::computeRecipesTouching(
+    const std::vector<VarPtr> &reads, const std::vector<VarPtr> &writes) {
+  if (recipes_.empty())
+    return;
+  for (const VarPtr &var : reads)
+    compute(var.get());
+  for (const VarPtr &var : writes) {
+    compute(var.get());
+    // A recipe reading what is about to change is computed now, while
+    // its arguments still hold the values it was made from.
+    std::vector<const Var *> stale;
+    for (const auto &[value, recipe] : recipes_)
+      for (const VarPtr &read : recipe->reads)
+        if (read.get() == var.get())
+          stale.push_back(value);
+    for (const Var *value : stale)
+      compute(value);
+  }
 }
 
 } // namespace fusion

@@ -26,12 +26,21 @@
 // KILN_FUSION=0 turns it off (each primitive is then its own launch, as in
 // eager mode).
 //
+// MXNET_BACKWARD_DO_MIRROR=1 (MXNet's switch for recomputing cheap
+// activations in backward): a value that only autograd's tape holds (kept
+// for a gradient rule) is not written by the forward; the group's graph
+// with it as a result is kept as a recipe, which the next capture on the
+// thread (the backward) pushes where it first reads the value. The value's
+// buffer then lives only in the backward, and the recipe's arguments until
+// it runs.
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
 #define KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
 
 #include "frontends/cpp/NDArray.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -79,21 +88,38 @@ public:
   void finish();
 
   struct Stats {
-    size_t deferred = 0; // Primitives taken into groups.
-    size_t kernels = 0;  // Fused kernels pushed.
-    size_t results = 0;  // Values they write.
+    size_t deferred = 0;   // Primitives taken into groups.
+    size_t kernels = 0;    // Fused kernels pushed.
+    size_t results = 0;    // Values they write.
+    size_t mirrored = 0;   // Values left for a recomputation.
+    size_t recomputed = 0; // Recomputations pushed.
   };
   const Stats &stats() const { return stats_; }
+
+  struct Recipe;
 
 private:
   class Group;
   void beforeLaunch(const std::vector<VarPtr> &reads,
                     const std::vector<VarPtr> &writes);
+  /// Pushes the recipe that computes `var`'s array, if there is one.
+  void compute(const Var *var);
+  /// compute() for what a launch reads and writes, and for the recipes
+  /// reading what it writes.
+  void computeRecipesTouching(const std::vector<VarPtr> &reads,
+                              const std::vector<VarPtr> &writes);
 
   ExecutableCapture &capture_;
   std::unique_ptr<Group> group_;
   /// Scalars made while capturing, by variable: kept alive with their value.
   std::unordered_map<const Var *, std::pair<VarPtr, double>> scalars_;
+  /// MXNET_BACKWARD_DO_MIRROR=1: values only autograd's tape holds are not
+  /// written by the forward but recomputed where first read.
+  bool mirror_ = false;
+  uint64_t captureNumber_ = 0;
+  /// The recipes of values not written yet, by their variables: this
+  /// capture's and those the previous capture on this thread left.
+  std::unordered_map<const Var *, std::shared_ptr<Recipe>> recipes_;
   Stats stats_;
   ElementwiseFusion *previous_ = nullptr;
   bool installed_ = false;

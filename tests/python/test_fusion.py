@@ -249,3 +249,39 @@ def test_dump_ir_writes_programs_and_each_kernels_passes(tmp_path):
     kernels = [path.read_text() for path in tmp_path.glob("*fused_elementwise*")]
     assert any("7.654321" in text and "IR Dump After" in text and
                "llvm.func" in text for text in kernels), kernels
+
+
+def test_backward_mirror_recomputes_activations_instead_of_keeping_them():
+    # MXNET_BACKWARD_DO_MIRROR=1: values only the tape keeps (each layer's
+    # activation intermediates) are recomputed when the backward reaches
+    # them, so they no longer all live from the forward to the backward.
+    x = mx.sym.var("x")
+    h = x
+    for layer in range(4):
+        h = mx.sym.FullyConnected(h, num_hidden=128, no_bias=True,
+                                  name="fc%d" % layer)
+        h = mx.sym.sigmoid(h) * mx.sym.tanh(h * 0.5) + mx.sym.relu(h) * 0.1
+    net = mx.sym.MakeLoss(mx.sym.sum(h * h))
+    rng = np.random.RandomState(3)
+    inputs = {"x": rng.randn(256, 64).astype(np.float32) * 0.5}
+    for layer in range(4):
+        inputs["fc%d_weight" % layer] = rng.randn(
+            128, 64 if layer == 0 else 128).astype(np.float32) * 0.1
+    _, _, _, kept = run(net, inputs)
+    previous = os.environ.get("MXNET_BACKWARD_DO_MIRROR")
+    os.environ["MXNET_BACKWARD_DO_MIRROR"] = "1"
+    try:
+        _, _, mirrored = compare(net, inputs)
+    finally:
+        if previous is None:
+            del os.environ["MXNET_BACKWARD_DO_MIRROR"]
+        else:
+            os.environ["MXNET_BACKWARD_DO_MIRROR"] = previous
+    backward = mirrored._backward_program[0].launch_names
+    assert sum(name.startswith("recompute:") for name in backward) == 4
+    assert (mirrored._memory_stats["arena_bytes"] <
+            0.8 * kept._memory_stats["arena_bytes"])
+    _, grads_kept, _, _ = run(net, inputs)
+    for name, grad in grads_kept.items():
+        np.testing.assert_array_equal(
+            grad, mirrored.grad_dict[name].asnumpy(), err_msg=name)
