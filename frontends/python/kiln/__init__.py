@@ -42,6 +42,12 @@ from . import executor
 from . import model
 from . import module
 from . import module as mod
+from . import kvstore
+from . import kvstore as kv
+from . import monitor
+from . import monitor as mon
+from . import visualization
+from . import visualization as viz
 from . import gluon
 from . import recordio
 from .jit import jit
@@ -59,4 +65,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "ndarray", "name", "attribute", "random", "rnd", "runtime",
            "profiler", "autograd", "test_utils", "registry", "initializer",
            "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
-           "symbol", "sym", "executor", "model", "module", "mod", "gluon", "recordio"]
+           "symbol", "sym", "executor", "model", "module", "mod", "kvstore", "kv",
+           "monitor", "mon", "visualization", "viz", "gluon", "recordio"]
