@@ -23,3 +23,9 @@ globals().update({_name: getattr(_internal, _name) for _name in _internal.__all_
 
 __all__ = (op.__all__ + ndarray.__all__ + utils.__all__
            + ["cast_storage", "contrib", "linalg", "random", "sparse", "image"])
+
+# mx.operator's Custom operator (kiln/_custom_op.py), where MXNet's
+# generated mx.nd.Custom and mx.nd.op.Custom are.
+from .._custom_op import Custom  # noqa: E402
+op.Custom = Custom
+__all__.append("Custom")

@@ -17,3 +17,9 @@ globals().update({_name: getattr(_internal, _name)
 
 __all__ = op.__all__ + symbol.__all__ + ["random", "linalg", "contrib",
                                          "image", "op", "symbol"]
+
+# mx.operator's Custom operator (mx.sym.Custom, mx.sym.op.Custom); the
+# import also routes the Custom nodes of the symbol layer and the executor
+# to kiln/_custom_op.py.
+from ._custom import Custom  # noqa: E402,F401
+__all__.append("Custom")
