@@ -48,6 +48,7 @@ from . import monitor
 from . import monitor as mon
 from . import visualization
 from . import visualization as viz
+from . import operator
 from . import gluon
 from . import recordio
 from .jit import jit
@@ -66,4 +67,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "profiler", "autograd", "test_utils", "registry", "initializer",
            "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
            "symbol", "sym", "executor", "model", "module", "mod", "kvstore", "kv",
-           "monitor", "mon", "visualization", "viz", "gluon", "recordio"]
+           "monitor", "mon", "visualization", "viz", "operator", "gluon",
+           "recordio"]
