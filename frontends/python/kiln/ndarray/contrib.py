@@ -393,7 +393,76 @@ def quadratic(data=None, a=0, b=0, c=0, out=None, name=None):
     return result
 
 
+def group_adagrad_update(weight, grad, history, lr, rescale_grad=1.0,
+                         clip_gradient=-1.0, epsilon=1e-5, out=None,
+                         name=None, **kwargs):
+    """Group AdaGrad's update (MXNet's _contrib_group_adagrad_update): one
+    learning rate per row of weight (its first axis)::
+
+        g = rescale_grad * grad, clipped to [-clip_gradient, clip_gradient]
+            when clip_gradient >= 0
+        history[row] += mean(g[row] ** 2)
+        weight[row] -= lr * g[row] / sqrt(history[row] + epsilon)
+
+    weight and grad: one shape (rows, ...) and dtype; history: that dtype,
+    shape[0] == rows (MXNet reads its first `rows` elements in order, so
+    (rows,) and (rows, 1) both serve). history is updated in place; the
+    new weight is returned, or written to `out` (MXNet's calls pass
+    out=weight).
+
+    MXNet 1.9.1 runs this only for row_sparse gradients (a dense one is
+    "not implemented for CPU"), updating the rows the gradient holds; kiln
+    has no sparse storage, and a dense gradient gives what the row_sparse
+    one holding every row gives (rows of zeros change nothing either way).
+    MXNetError for mismatched shapes or dtypes and unknown parameters
+    (as MXNet's wd), TypeError for arguments that are no NDArray.
+    """
+    from .op import clip, mean, sqrt, square
+    function = "group_adagrad_update"
+    if kwargs:
+        raise MXNetError("%s: unknown parameter(s) %s; expected lr, "
+                         "rescale_grad, clip_gradient, epsilon"
+                         % (function, ", ".join(sorted(kwargs))))
+    for label, array in (("weight", weight), ("grad", grad),
+                         ("history", history)):
+        if not isinstance(array, _ndarray()):
+            raise TypeError("%s: %s expected an NDArray, got %s"
+                            % (function, label, type(array).__name__))
+        if array.dtype != weight.dtype:
+            raise MXNetError("%s: %s has dtype %s, expected weight's %s"
+                             % (function, label, _np.dtype(array.dtype).name,
+                                _np.dtype(weight.dtype).name))
+    if weight.ndim == 0 or grad.shape != weight.shape:
+        raise MXNetError("%s: grad has shape %s, expected weight's shape %s "
+                         "(of rank 1 or more)"
+                         % (function, grad.shape, weight.shape))
+    rows = weight.shape[0]
+    if history.ndim == 0 or history.shape[0] != rows:
+        raise MXNetError("%s: history has shape %s, expected %d rows as "
+                         "weight (%s)" % (function, history.shape, rows,
+                                          weight.shape))
+    # MXNet's parameters are float32, whatever the arrays' dtype.
+    lr, rescale_grad, clip_gradient, epsilon = (
+        float(_np.float32(v)) for v in (lr, rescale_grad, clip_gradient,
+                                        epsilon))
+    g = grad * rescale_grad
+    if clip_gradient >= 0:
+        g = clip(g, -clip_gradient, clip_gradient)
+    per_row = mean(square(g).reshape((rows, -1)), axis=1)
+    # The first `rows` elements of history, in place (a view of its data).
+    kept = history.reshape((-1,))[0:rows]
+    kept[:] = kept + per_row
+    scale = (lr / sqrt(kept + epsilon)).reshape((rows,) + (1,) *
+                                                (weight.ndim - 1))
+    result = weight - g * scale
+    if out is not None:
+        out[:] = result
+        return out
+    return result
+
+
 __all__ += ["isnan", "isinf", "isfinite", "foreach", "while_loop", "cond",
             "adamw_update", "mp_adamw_update", "multi_adamw_update",
             "multi_mp_adamw_update", "multi_lamb_update",
-            "multi_mp_lamb_update", "rand_zipfian", "quadratic"]
+            "multi_mp_lamb_update", "rand_zipfian", "quadratic",
+            "group_adagrad_update"]
