@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import kiln as mx
-from mxnet_oracle import requires_oracle, run_both
+from mxnet_oracle import requires_oracle, run_both, run_mxnet
 
 # The exception classes a case's error is compared by.
 CLASSES = ("IndexError", "ValueError", "TypeError", "AttributeError",
@@ -458,3 +458,50 @@ def test_gradient_through_ellipsis_none_and_index_arrays():
     np.add.at(expected, (np.array([1, 1, 0]), slice(None),
                          np.array([3, 3, 0])), 1)
     np.testing.assert_array_equal(x.grad.asnumpy(), expected)
+
+
+# MXNet's public indexing helpers (mxnet.ndarray.ndarray's
+# indexing_key_expand_implicit_axes, get_indexing_dispatch_code,
+# get_oshape_of_gather_nd_op, check_boolean_array_dimension).
+HELPERS = """
+def attempt(name, f):
+    try:
+        outputs[name] = np.array(repr(f()))
+    except Exception as e:
+        outputs[name] = np.array("error:" + type(e).__name__)
+shape = (3, 4, 5)
+for i, text in enumerate(KEYS):
+    attempt("expand/%d" % i, lambda: module.indexing_key_expand_implicit_axes(
+        eval(text), shape))
+    attempt("code/%d" % i, lambda: module.get_indexing_dispatch_code(
+        module.indexing_key_expand_implicit_axes(eval(text), shape)[0]))
+for i, (dshape, ishape) in enumerate([((3, 4, 5), (2, 7)), ((3,), (1, 2, 2)),
+                                      ((3, 4), (2,)), ((2, 3, 4), (3, 1))]):
+    attempt("oshape/%d" % i, lambda: module.get_oshape_of_gather_nd_op(
+        dshape, ishape))
+for i, args in enumerate([((3, 4), 0, (3,)), ((3, 4), 1, (4,)),
+                          ((3, 4), 1, (3,)), ((3, 4), 0, (3, 4, 1))]):
+    attempt("bool/%d" % i, lambda: module.check_boolean_array_dimension(*args))
+"""
+HELPER_KEYS = ["0", "(0, Ellipsis)", "(Ellipsis, None, 1)", "(True, 2)",
+               "(False, True, None)", "(True, Ellipsis, 0)", "[0, 1]",
+               "([0], None, slice(1, 3))", "(slice(None), (), 1)",
+               "(0.5, [1])", "([1], 0.5)", "(np.array([1, 2]), Ellipsis)",
+               "(Ellipsis, Ellipsis)", "(1, 2, 3, 4)", "range(2)",
+               "(None, None, None, None)", "np.int8(1)"]
+
+
+@requires_oracle
+def test_public_helpers_match_mxnet():
+    from kiln import _indexing  # kiln's mxnet.ndarray.ndarray helpers
+    code = "KEYS = %r\n" % HELPER_KEYS + HELPERS
+    expected = run_mxnet("from mxnet.ndarray import ndarray as module\n" +
+                         code)
+    scope = {"mx": mx, "np": np, "outputs": {}, "module": _indexing}
+    exec(code, scope)
+    got = scope["outputs"]
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        assert str(got[name]) == str(expected[name]), (name, got[name],
+                                                       expected[name])
+    assert sum("error" in str(v) for v in expected.values()) >= 5

@@ -19,6 +19,11 @@ are index arrays of 0 and 1, as in MXNet). Then:
   MXNet's rule puts them, which differs from numpy's when None follows an
   adjacent block (x[[0, 1], None] has shape (1, 2, ...) in MXNet).
 
+MXNet's public helpers for this, indexing_key_expand_implicit_axes,
+get_indexing_dispatch_code, get_oshape_of_gather_nd_op and
+check_boolean_array_dimension (mxnet.ndarray.ndarray's), are defined here
+with MXNet's results.
+
 Assignment writes through the same regions: a scalar, a numpy array or a
 list, or an NDArray, broadcast to the region (leading axes of extent 1
 trimmed, MXNet's squeeze of the new axes applied).
@@ -89,13 +94,46 @@ def _out_of_bounds(index, axis, extent):
 
 # --- The key ---------------------------------------------------------------
 
-def _expand_key(key, shape):
-    """The key as a tuple with Ellipsis (or the missing trailing axes)
-    spelled out as full slices, as MXNet's
-    indexing_key_expand_implicit_axes does in legacy mode."""
+# MXNet's codes (mxnet/ndarray/ndarray.py): how a key indexes, and what
+# a 0-d bool item in it asked for.
+_NDARRAY_UNSUPPORTED_INDEXING = -1
+_NDARRAY_BASIC_INDEXING = 0
+_NDARRAY_ADVANCED_INDEXING = 1
+_NDARRAY_EMPTY_TUPLE_INDEXING = 2
+_NDARRAY_NO_ZERO_DIM_BOOL_ARRAY = -1
+_NDARRAY_ZERO_DIM_BOOL_ARRAY_FALSE = 0
+_NDARRAY_ZERO_DIM_BOOL_ARRAY_TRUE = 1
+
+
+def check_boolean_array_dimension(array_shape, axis, bool_shape):
+    """IndexError unless a boolean index of `bool_shape` matches
+    array_shape's extents from `axis` on (MXNet's helper of the same
+    name)."""
+    for offset, extent in enumerate(bool_shape):
+        if axis + offset >= len(array_shape) or \
+                array_shape[axis + offset] != extent:
+            raise IndexError(
+                "boolean index did not match indexed array along axis %d; "
+                "size is %s but corresponding boolean size is %d"
+                % (axis + offset, array_shape[axis + offset]
+                   if axis + offset < len(array_shape) else "none", extent))
+
+
+def indexing_key_expand_implicit_axes(key, shape):
+    """(key as a tuple with Ellipsis, or the missing trailing axes, spelled
+    out as full slices, what its 0-d bool items asked for), as MXNet
+    1.9.1's helper of the same name in legacy mode: Python bools and 0-d
+    bool NDArrays are dropped (the second value says the last one's truth:
+    _NDARRAY_ZERO_DIM_BOOL_ARRAY_TRUE/FALSE, else
+    _NDARRAY_NO_ZERO_DIM_BOOL_ARRAY); a bool NDArray of more dimensions is
+    refused (IndexError when its shape does not fit, else ValueError: legacy
+    mode has no boolean indexing); a 0-d NDArray of numbers is refused with
+    AttributeError (MXNet reads it with NDArray.item, which legacy arrays
+    lack); more than one Ellipsis is IndexError."""
     if not isinstance(key, tuple):
         key = (key,)
     ellipsis_at, nones, items, axis = None, 0, [], 0
+    prepend = _NDARRAY_NO_ZERO_DIM_BOOL_ARRAY
     for position, item in enumerate(key):
         if item is Ellipsis:
             if ellipsis_at is not None:
@@ -105,25 +143,19 @@ def _expand_key(key, shape):
             # the key as given (dropped bools before it shift the split).
             ellipsis_at = position
             continue
-        if isinstance(item, bool):
-            continue  # legacy mode makes it a 0-d bool array and drops it
+        if isinstance(item, bool) or (isinstance(item, _nd.NDArray) and
+                                      item.ndim == 0 and
+                                      item.dtype == _np.bool_):
+            prepend = (_NDARRAY_ZERO_DIM_BOOL_ARRAY_TRUE if bool(item) else
+                       _NDARRAY_ZERO_DIM_BOOL_ARRAY_FALSE)
+            continue
         if isinstance(item, _nd.NDArray) and item.ndim == 0:
-            if item.dtype == _np.bool_:
-                continue
             raise AttributeError(
                 "'NDArray' object has no attribute 'item': MXNet 1.9.1 reads "
                 "a 0-d index array with NDArray.item, which legacy arrays "
                 "lack; index with int(index.asscalar()) instead")
         if isinstance(item, _nd.NDArray) and item.dtype == _np.bool_:
-            for offset, extent in enumerate(item.shape):
-                if axis + offset >= len(shape) or \
-                        shape[axis + offset] != extent:
-                    raise IndexError(
-                        "boolean index did not match indexed array along "
-                        "axis %d; size is %s but corresponding boolean size "
-                        "is %d" % (axis + offset, shape[axis + offset]
-                                   if axis + offset < len(shape) else "none",
-                                   extent))
+            check_boolean_array_dimension(shape, axis, item.shape)
             raise ValueError("Cannot perform boolean indexing in legacy "
                              "mode: MXNet 1.9.1 needs numpy semantics "
                              "(npx.set_np()) for a bool NDArray index; index "
@@ -137,23 +169,34 @@ def _expand_key(key, shape):
         ellipsis_at = len(items)
     fill = len(shape) + nones - len(items)
     return (tuple(items[:ellipsis_at]) + (slice(None),) * fill +
-            tuple(items[ellipsis_at:]))
+            tuple(items[ellipsis_at:])), prepend
 
 
-def _is_advanced(key):
-    """True when the expanded key holds an index array; ValueError for an
-    item of the wrong type before the first array (as MXNet's
-    get_indexing_dispatch_code)."""
+def get_indexing_dispatch_code(key):
+    """How an expanded key (a tuple) indexes, as MXNet's helper of the same
+    name: _NDARRAY_ADVANCED_INDEXING once an index array (list, tuple,
+    range, numpy array, NDArray) comes, _NDARRAY_EMPTY_TUPLE_INDEXING when
+    that is an empty tuple, else _NDARRAY_BASIC_INDEXING; ValueError for an
+    item of another type before the first array."""
+    assert isinstance(key, tuple)
     for item in key:
         if isinstance(item, _ARRAY_LIKE):
             if isinstance(item, tuple) and not item:
-                return None  # an empty tuple item: refused by the callers
-            return True
+                return _NDARRAY_EMPTY_TUPLE_INDEXING
+            return _NDARRAY_ADVANCED_INDEXING
         if not (item is None or isinstance(item, (slice,) + integer_types)):
             raise ValueError("NDArray does not support slicing with key %r "
                              "of type %s; expected int, slice, None, "
                              "Ellipsis or an index array" % (item, type(item)))
-    return False
+    return _NDARRAY_BASIC_INDEXING
+
+
+def get_oshape_of_gather_nd_op(dshape, ishape):
+    """The shape gather_nd gives for data of `dshape` and indices of
+    `ishape`: ishape[1:] followed by dshape's axes past ishape[0] (MXNet's
+    helper of the same name)."""
+    assert len(dshape) > 0 and len(ishape) > 0
+    return tuple(ishape[1:]) + tuple(dshape[ishape[0]:])
 
 
 def _check_item(item):
@@ -447,14 +490,14 @@ def getitem(self, key):
         return _rows(self, key.start, key.stop)
     if isinstance(key, slice) and key.step == 0:
         raise ValueError("slice step cannot be zero")
-    key = _expand_key(key, self.shape)
+    key, _ = indexing_key_expand_implicit_axes(key, self.shape)
     if not key:
         raise ValueError("indexing key cannot be an empty tuple")
-    advanced = _is_advanced(key)
-    if advanced is None:
+    code = get_indexing_dispatch_code(key)
+    if code == _NDARRAY_EMPTY_TUPLE_INDEXING:
         raise RuntimeError("indexing with an empty tuple inside the key %r "
                            "is not supported" % (key,))
-    if advanced:
+    if code == _NDARRAY_ADVANCED_INDEXING:
         return _advanced_getitem(self, key)
     return _basic_getitem(self, key)
 
@@ -682,15 +725,15 @@ def setitem(self, key, value):
         return
     if self.size == 0:
         return
-    key = _expand_key(key, self.shape)
+    key, _ = indexing_key_expand_implicit_axes(key, self.shape)
     count = _builtins.sum(1 for item in key if item is not None)
     if count > self.ndim:
         raise _too_many(count, self.ndim)
-    advanced = _is_advanced(key)
-    if advanced is None:
+    code = get_indexing_dispatch_code(key)
+    if code == _NDARRAY_EMPTY_TUPLE_INDEXING:
         raise ValueError("Indexing NDArray with index %r of type %s is not "
                          "supported" % (key, type(key)))
-    if advanced:
+    if code == _NDARRAY_ADVANCED_INDEXING:
         _set_advanced(self, key, value)
     else:
         _set_basic(self, key, value)
