@@ -4,13 +4,18 @@ Test files do ``from mxnet.test_utils import *``: as with MXNet's module,
 that brings every public name here, `mx` (the package) and `np` (numpy)
 included, so there is no __all__.
 
-Differences from MXNet, because kiln has no mx.sym yet:
-  * check_numeric_gradient takes a Python function of NDArrays where MXNet
-    takes a Symbol: it compares autograd's gradient of
-    sum(f(*inputs) * random_projection) with central finite differences;
-    numeric_grad likewise takes a function of numpy arrays.
-  * check_symbolic_forward/backward, check_consistency, check_speed and
-    simple_forward exist with MXNet's signatures and raise MXNetError.
+The Symbol and optimizer checks (check_symbolic_forward/backward,
+check_numeric_gradient on a Symbol, check_consistency, check_speed,
+simple_forward, same_symbol_structure, compare_optimizer,
+check_gluon_hybridize_consistency) live in kiln/_symbol_checks.py, the
+data helpers (download, get_mnist, ..., DummyIter) in kiln/_test_data.py;
+both are re-exported here.
+
+Differences from MXNet:
+  * check_numeric_gradient and numeric_grad also take a Python function
+    of NDArrays (of numpy arrays for numeric_grad) where MXNet takes a
+    Symbol (an executor): the function form compares autograd's gradient
+    of sum(f(*inputs) * random_projection) with central differences.
   * sparse helpers (rand_sparse_ndarray, create_sparse_array) raise
     MXNetError, as kiln has no sparse storage yet.
 """
@@ -44,6 +49,17 @@ from .base import MXNetError
 from .context import Context, current_context
 from .ndarray import array  # noqa: F401
 from .runtime import Features
+from .symbol import Symbol  # noqa: F401  (MXNet's module has the name)
+from ._symbol_checks import (  # noqa: F401
+    _parse_aux_states, _parse_location, check_consistency,
+    check_gluon_hybridize_consistency, check_speed, check_symbolic_backward,
+    check_symbolic_forward, compare_optimizer, same_symbol_structure,
+    simple_forward)
+from . import _symbol_checks
+from ._test_data import (  # noqa: F401
+    DummyIter, download, download_model, get_bz2_data, get_cifar10,
+    get_im2rec_path, get_mnist, get_mnist_iterator, get_mnist_pkl,
+    get_mnist_ubyte, get_zip_data)
 from .util import get_cuda_compute_capability, getenv, setenv, use_np  # noqa: F401
 
 
@@ -654,10 +670,8 @@ def new_matrix_with_real_eigvals_nd(shape):
                      for _ in range(count)]).reshape(shape)
 
 
-def _needs_symbol(what):
-    raise MXNetError("%s: needs mx.sym (Symbol and executors), which kiln does "
-                     "not have yet; check_numeric_gradient accepts a Python "
-                     "function of NDArrays instead" % what)
+def _is_symbol(value):
+    return hasattr(value, "list_arguments")
 
 
 def _locations(location, dtype):
@@ -670,12 +684,16 @@ def _locations(location, dtype):
     return names, [np.array(_as_numpy(value), dtype=dtype) for value in values]
 
 
-def numeric_grad(executor, location, eps=1e-4, dtype=np.float32):
-    """Central differences of the scalar function `executor(list of numpy
-    arrays)` at `location` (a list of numpy arrays, changed and restored in
-    place): a list of float64 gradients. (MXNet's takes an executor.)"""
+def numeric_grad(executor, location, aux_states=None, eps=1e-4,
+                 use_forward_train=True, dtype=np.float32):
+    """Central differences, as MXNet's: of sum(executor.outputs[0]) for an
+    Executor (location: a dict of numpy arrays by argument name; a dict of
+    gradients back), or of the scalar function `executor(list of numpy
+    arrays)` at `location` (a list of numpy arrays, changed and restored
+    in place; a list of float64 gradients back)."""
     if not callable(executor):
-        _needs_symbol("numeric_grad with an executor")
+        return _symbol_checks.numeric_grad(executor, location, aux_states,
+                                           eps, use_forward_train, dtype)
     grads = []
     for index, value in enumerate(location):
         # A view of the array itself: reshape(-1) of a non-contiguous array
@@ -697,20 +715,30 @@ def numeric_grad(executor, location, eps=1e-4, dtype=np.float32):
     return grads
 
 
-def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-3,
-                           rtol=1e-2, atol=None, grad_nodes=None,
+def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=None,
+                           rtol=None, atol=None, grad_nodes=None,
                            use_forward_train=True, ctx=None,
                            grad_stype_dict=None, dtype=np.float32):
-    """Checks autograd's gradient of `sym` against finite differences;
-    AssertionError when they differ.
+    """Checks a gradient against finite differences; AssertionError when
+    they differ.
 
-    sym: a function of NDArrays returning one NDArray (kiln's stand-in for
-    MXNet's Symbol; anything else raises MXNetError); location: its inputs
-    (a list, or a dict of name -> array, passed by keyword); grad_nodes:
-    the names (or indices) to check, all by default.
+    sym: a Symbol (MXNet's check: its executor's backward of
+    make_loss(sym * random projection); location and aux_states are lists
+    in list_arguments()/list_auxiliary_states() order or dicts; tolerances
+    default per dtype), or a function of NDArrays returning one NDArray
+    (autograd's gradient; location a list, or a dict passed by keyword;
+    numeric_eps 1e-3 and rtol 1e-2 by default). grad_nodes: the names (or,
+    for a function, indices) to check, all by default.
     """
-    if not callable(sym) or hasattr(sym, "list_arguments"):
-        _needs_symbol("check_numeric_gradient with a Symbol")
+    if _is_symbol(sym):
+        return _symbol_checks.check_numeric_gradient(
+            sym, location, aux_states, numeric_eps, rtol, atol, grad_nodes,
+            use_forward_train, ctx, grad_stype_dict, dtype)
+    if not callable(sym):
+        raise MXNetError("check_numeric_gradient: sym expected a Symbol or a "
+                         "function of NDArrays, got %s" % type(sym).__name__)
+    numeric_eps = 1e-3 if numeric_eps is None else numeric_eps
+    rtol = 1e-2 if rtol is None else rtol
     names, values = _locations(location, dtype)
     keyword = isinstance(location, dict)
     if grad_nodes is None:
@@ -744,37 +772,3 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=1e-3,
                             atol=1e-3 if atol is None else atol,
                             names=("NUMERICAL_%s" % names[index],
                                    "BACKWARD_%s" % names[index]))
-
-
-def check_symbolic_forward(sym, location, expected, rtol=None, atol=None,
-                           aux_states=None, ctx=None, equal_nan=False,
-                           dtype=np.float32):
-    """MXNet's forward check of a Symbol: MXNetError until kiln has mx.sym."""
-    _needs_symbol("check_symbolic_forward")
-
-
-def check_symbolic_backward(sym, location, out_grads, expected, rtol=None,
-                            atol=None, aux_states=None, grad_req="write",
-                            ctx=None, grad_stypes=None, equal_nan=False,
-                            dtype=np.float32):
-    """MXNet's backward check of a Symbol: MXNetError until kiln has mx.sym."""
-    _needs_symbol("check_symbolic_backward")
-
-
-def check_consistency(sym, ctx_list, scale=1.0, grad_req="write",
-                      arg_params=None, aux_params=None, tol=None,
-                      raise_on_err=True, ground_truth=None, equal_nan=False,
-                      use_uniform=False, rand_type=np.float64):
-    """MXNet's cross-context check of a Symbol: MXNetError until mx.sym."""
-    _needs_symbol("check_consistency")
-
-
-def check_speed(sym, location=None, ctx=None, N=20, grad_req=None,
-                typ="whole", **kwargs):
-    """MXNet's timing of a Symbol's executor: MXNetError until mx.sym."""
-    _needs_symbol("check_speed")
-
-
-def simple_forward(sym, ctx=None, is_train=False, **inputs):
-    """MXNet's one-call forward of a Symbol: MXNetError until mx.sym."""
-    _needs_symbol("simple_forward")
