@@ -2,9 +2,10 @@
 the Python type groups (integer_types, numeric_types, string_types), and
 small helpers (py_str, _as_list, classproperty, with_metaclass, data_dir).
 
-MXNet's ctypes handles and C-API helpers (_LIB, check_call, c_str,
-NDArrayHandle, ...) have no counterpart: kiln's C++ core is a pybind11
-module (kiln._core), not a C library driven through ctypes.
+MXNet's ctypes types and helpers (c_str, c_array, NDArrayHandle, ...,
+check_call) come from kiln/_ctypes_api.py; there is no _LIB: kiln's C++
+core is a pybind11 module (kiln._core), not a C library driven through
+ctypes.
 """
 import inspect as _inspect
 import os as _os
@@ -28,6 +29,14 @@ string_types = (str,)
 
 # MXNet's default real type.
 mx_real_t = _np.float32
+
+from ._ctypes_api import (  # noqa: E402,F401  (MXNet's base has them)
+    CachedOpHandle, CudaKernelHandle, CudaModuleHandle, DataIterCreatorHandle,
+    DataIterHandle, DLPackHandle, ExecutorHandle, FunctionHandle,
+    KVStoreHandle, MXCallbackList, NDArrayHandle, OpHandle, ProfileHandle,
+    RecordIOHandle, RtcHandle, SymbolHandle, c2pyerror, c_array, c_array_buf, c_handle_array,
+    c_str, c_str_array, check_call, ctypes2buffer, ctypes2numpy_shared,
+    get_last_ffi_error, mx_float, mx_float_p, mx_int, mx_int64, mx_uint)
 
 
 def py_str(data):
