@@ -423,6 +423,9 @@ NDArray.__iter__ = _iter
 
 # Indexing (x[key], x[key] = value) lives in _indexing.py.
 from .. import _indexing  # noqa: E402
+from .._indexing import (  # noqa: E402,F401  (MXNet's ndarray.py has them)
+    check_boolean_array_dimension, get_indexing_dispatch_code,
+    get_oshape_of_gather_nd_op, indexing_key_expand_implicit_axes)
 
 NDArray.__getitem__ = _indexing.getitem
 NDArray.__setitem__ = _indexing.setitem
@@ -808,4 +811,5 @@ __all__ = ["NDArray", "array", "histogram", "concatenate", "eye", "zeros", "ones
            "not_equal", "greater", "greater_equal", "lesser", "lesser_equal",
            "logical_and", "logical_or", "logical_xor", "split_v2",
            "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
-           "waitall"]
+           "waitall", "indexing_key_expand_implicit_axes",
+           "get_indexing_dispatch_code", "get_oshape_of_gather_nd_op"]
