@@ -541,6 +541,39 @@ std::vector<NDArray> zeroGradients(const GradientArgs &args) {
   return grads;
 }
 
+/// MXNet's _backward_sample_multinomial: only the log-probabilities carry a
+/// gradient, d log p[s] / d p[s] = 1 / p[s], so each sample j of a row adds
+/// grad_prob[j] / data[row, s_j] at its category s_j; the samples take none.
+std::vector<NDArray> multinomialGradient(const OutputsGradientArgs &args) {
+  const NDArray &data = args.inputs[0];
+  if (args.outputs.size() < 2)
+    return {zerosOf(data.shape(), data.dtype())};
+  const int64_t categories = data.shape().back();
+  const int64_t rows =
+      numElements(data.shape()) / std::max<int64_t>(categories, 1);
+  const int64_t count =
+      numElements(args.outputs[0].shape()) / std::max<int64_t>(rows, 1);
+  const std::string type = dtypeName(data.dtype());
+  // (rows, count, categories): 1 at each sample's category.
+  NDArray hot = call("one_hot",
+                     {call("reshape", {args.outputs[0]},
+                           {{"shape", shapeAttr({rows, count})}})},
+                     {{"depth", std::to_string(categories)}, {"dtype", type}});
+  NDArray table =
+      call("reshape", {data}, {{"shape", shapeAttr({rows, 1, categories})}});
+  NDArray picked =
+      call("sum", {call("broadcast_mul", {hot, table})}, {{"axis", "2"}});
+  NDArray ratio =
+      call("elemwise_div", {call("reshape", {args.outputGrads[1]},
+                                 {{"shape", shapeAttr({rows, count})}}),
+                            picked});
+  NDArray spread = call("broadcast_mul",
+                        {hot, call("reshape", {ratio},
+                                   {{"shape", shapeAttr({rows, count, 1})}})});
+  return {call("reshape", {call("sum", {spread}, {{"axis", "1"}})},
+               {{"shape", shapeAttr(data.shape())}})};
+}
+
 //===----------------------------------------------------------------------===//
 // multinomial and shuffle
 //===----------------------------------------------------------------------===//
@@ -765,7 +798,10 @@ void registerRandomOps(OpRegistry &registry) {
       "Samples of the categorical distributions in data's last axis (each "
       "row of probabilities should sum to 1): `shape` samples per row, "
       "output batch shape + shape ((1,) when both are empty). With "
-      "get_prob, also the log-probability of each sample, in data's dtype."
+      "get_prob, also the log-probability of each sample, in data's dtype, "
+      "which autograd differentiates as MXNet's _backward_sample_multinomial "
+      "(grad_prob / data at each sample's category; none through the "
+      "samples)."
       "\n\ndtype: int32 (default), uint8, float16, float32 or float64.",
       nullptr};
   multinomial.computeOutputs = [](const std::vector<NDArray> &in,
@@ -773,6 +809,7 @@ void registerRandomOps(OpRegistry &registry) {
                                   const std::vector<NDArray> &outs) {
     return sampleMultinomial(in[0], attrs, outs);
   };
+  multinomial.outputsGradient = multinomialGradient;
   registry.add(multinomial, {"sample_multinomial"});
   registry.add(
       {"_shuffle",
