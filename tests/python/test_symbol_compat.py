@@ -370,10 +370,7 @@ outputs["attrs"] = np.array(repr(sorted(
 
 
 @requires_oracle
-@pytest.mark.xfail(strict=True, raises=MXNetError, reason=(
-    "kiln's C++ JSON reader (frontends/cpp/SymbolJson.cpp, paramsOf) checks "
-    "every plain key against the registry's operator, whose _zeros takes no "
-    "ctx; MXNet writes ctx on its init ops' nodes"))
+# MXNet writes ctx on its init ops' nodes; the registry's init ops take it.
 def test_json_with_ctx_on_an_init_op_loads():
     written = str(run_mxnet("""
 graph = mx.sym.zeros(shape=(2, 3), ctx=mx.cpu(), name="z")

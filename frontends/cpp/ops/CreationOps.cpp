@@ -33,13 +33,17 @@ NDArray filled(const std::string &op, const Shape &shape, DType dtype,
 
 const AttrSpec kShape{"shape", AttrSpec::Kind::IntTuple, "()"};
 const AttrSpec kDType{"dtype", AttrSpec::Kind::DType, "float32"};
+/// MXNet's init ops take the output's context ("cpu(0)") and write it into
+/// their graphs' nodes; the frontends place the array (the caller's device
+/// scope), so here it is only accepted.
+const AttrSpec kCtx{"ctx", AttrSpec::Kind::String, ""};
 
 } // namespace
 
 void registerCreationOps(OpRegistry &registry) {
   registry.add({"_zeros",
                 {},
-                {kShape, kDType},
+                {kShape, kCtx, kDType},
                 "An array of zeros.",
                 [](const std::vector<NDArray> &, const Attrs &attrs,
                    const NDArray &out) {
@@ -48,7 +52,7 @@ void registerCreationOps(OpRegistry &registry) {
                 }});
   registry.add({"_ones",
                 {},
-                {kShape, kDType},
+                {kShape, kCtx, kDType},
                 "An array of ones.",
                 [](const std::vector<NDArray> &, const Attrs &attrs,
                    const NDArray &out) {
@@ -58,7 +62,7 @@ void registerCreationOps(OpRegistry &registry) {
   registry.add(
       {"_full",
        {},
-       {kShape, kDType, {"value", AttrSpec::Kind::Float, std::nullopt}},
+       {kShape, kCtx, kDType, {"value", AttrSpec::Kind::Float, std::nullopt}},
        "An array filled with value.",
        [](const std::vector<NDArray> &, const Attrs &attrs,
           const NDArray &out) {
@@ -72,6 +76,7 @@ void registerCreationOps(OpRegistry &registry) {
         {"stop", AttrSpec::Kind::Float, "None"},
         {"step", AttrSpec::Kind::Float, "1.0"},
         {"repeat", AttrSpec::Kind::Int, "1"},
+        kCtx,
         kDType},
        "Evenly spaced values in [start, stop) (numpy's arange; stop None "
        "counts from 0 to start), each repeated `repeat` times.",
