@@ -1446,8 +1446,9 @@ def test_generated_graphs_are_valid_and_fuse():
 
 
 # -- minimized failures ---------------------------------------------------
-# Each was found by the generator and shrunk by minimize(); they are strict
-# xfails, so they turn into failures (to be made plain tests) once fixed.
+# Each was found by the generator and shrunk by minimize(), kept as a
+# strict xfail until fixed (pow's literal scalars strength-reduced by LLVM;
+# float64->float16/bfloat16 casts rounded twice), and is a plain test now.
 MINIMAL = {"batches": [1], "grad_req": "write", "is_train": True, "steps": 2,
            "head_grads": True, "value_seed": 1, "schedule": None,
            "mirror": False, "device_id": 0, "twice": False,
@@ -1463,14 +1464,6 @@ def assert_fused_equals_unfused(source, values, dtype="float32",
                                           describe(*found[0][1:]))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A fused group makes its scalar operands literals (noteScalar, "
-    "Graph::literal), and LLVM's O3 (cpu/JitCompiler.cpp) then simplifies "
-    "llvm.pow with a constant operand: pow(x, 2) -> x*x, pow(x, -1) -> 1/x, "
-    "pow(x, 0.5) -> sqrt(x), pow(2^n, x) -> exp2(n*x); the unfused kernel "
-    "reads the scalar at run time and calls pow, as MXNet 1.9.1's powf "
-    "does. float32 2.43896484375 ** 2: 5.948549747467041 unfused (and "
-    "MXNet), 5.948549270629883 fused"))
 @pytest.mark.parametrize("source,x,dtype", [
     ("y = x ** 2", [2.43896484375, 1.2857990777624622], "float32"),
     ("y = x ** 0.5", [0.7826876044273376], "float32"),
@@ -1479,21 +1472,13 @@ def assert_fused_equals_unfused(source, values, dtype="float32",
     ("y = 2.0 ** x", [-1.4976107228785633], "float64"),
     ("y = 0.5 ** x", [-0.6439459407174342], "float64"),
 ])
-def test_scalar_power_literal_is_strength_reduced(source, x, dtype):
+def test_scalar_power_rounds_as_unfused(source, x, dtype):
     assert_fused_equals_unfused(source, {"x": np.array(x, dtype)}, dtype,
                                 modes=("symbol",))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compiler::Graph::cast (GraphBuilder.cpp) casts float64 to float16 and "
-    "bfloat16 through float32, rounding twice (as MXNet 1.9.1 does for "
-    "float16), while the unfused cast kernel (and eager mx.nd.cast) "
-    "rounds once: float64 -1.9165039134343345 gives float16 -1.9169921875 "
-    "unfused, -1.916015625 fused and in MXNet; 0.951171848543821 gives "
-    "bfloat16 0.94921875 unfused, 0.953125 fused. float16 ops computed in "
-    "float64 (cbrt, tan, sinh, log10, ...) and their gradients differ too"))
 @pytest.mark.parametrize("target", ["float16", "bfloat16"])
-def test_cast_float64_to_float16_rounds_twice_when_fused(target):
+def test_cast_float64_to_half_rounds_as_unfused(target):
     assert_fused_equals_unfused(
         'y = F.cast(F.cast(x, "%s"), "float64")' % target,
         {"x": np.array([-1.9165039134343345, 0.951171848543821])},
@@ -1501,12 +1486,7 @@ def test_cast_float64_to_float16_rounds_twice_when_fused(target):
         modes=("symbol",), is_train=False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "float16 cbrt is computed in float64 (MathOps' Compute::InFloat64): "
-    "its gradient is cast from float64 back to float16, which a fused "
-    "group rounds twice (see the test above): x = -1.1962890625, head "
-    "0.6064 gives 0.1793212890625 unfused, 0.179443359375 fused"))
-def test_float16_gradient_computed_in_float64_rounds_twice_when_fused():
+def test_float16_gradient_computed_in_float64_rounds_as_unfused():
     assert_fused_equals_unfused(
         "y = F.cbrt(x) * h",
         {"x": np.array([-1.1962890625, -0.2003, -2.932], np.float16),
