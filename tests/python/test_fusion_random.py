@@ -237,6 +237,20 @@ KNOWN_FAILURES = {
     # Empty: the scalar-power and float64-to-half cases found earlier are
     # fixed (see the minimized tests below), so the generator covers them.
 }
+# Known failures that no template avoids; differences() leaves them out
+# unless KILN_FUSION_FUZZ_KNOWN=1. Remove an entry when its xfail passes.
+KNOWN_ISSUES = {
+    # test_fused_group_writing_one_value_twice_compiles: a run whose
+    # fused capture fails (and is interpreted instead) is not compared.
+    "capture falls back",
+    # test_second_backward_reads_the_forward_values: no backward twice.
+    "second backward",
+}
+
+
+def skipping(issue):
+    return (issue in KNOWN_ISSUES and
+            os.environ.get("KILN_FUSION_FUZZ_KNOWN") != "1")
 
 
 class Generator(object):
@@ -919,6 +933,7 @@ def make_config(rng, program):
         "device_id": int(rng.rand() < 0.15),
         "twice": bool(rng.rand() < 0.2),
         "reshape": bool(rng.rand() < 0.3),
+        "backward_twice": bool(rng.rand() < 0.15),
     }
 
 
@@ -977,6 +992,22 @@ def environment(name, value):
             os.environ.pop(name, None)
         else:
             os.environ[name] = previous
+
+
+@contextmanager
+def executors_made():
+    """The Executors made meanwhile (a list, filled as they are)."""
+    made = []
+    original = mx.executor.Executor.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+    mx.executor.Executor.__init__ = init
+    try:
+        yield made
+    finally:
+        mx.executor.Executor.__init__ = original
 
 
 def fusion(enabled):
@@ -1039,6 +1070,8 @@ def run_steps(program, config, executor, batch, b_index, prefix, results):
             if given:
                 heads = head_gradients(outs, config["value_seed"] + step)
             executor.backward(heads)
+            if config.get("backward_twice"):
+                executor.backward(heads)  # the captured backward again
         for name, grad in executor.grad_dict.items():
             if grad is not None:
                 results[tag + "grad/" + name] = grad.asnumpy()
@@ -1310,6 +1343,11 @@ def differences(program, config, mode):
     fused) that differ (or an exception's text). Raises Invalid when both
     runs raise."""
     mirror = "1" if config.get("mirror") else None
+    if mode == "eager" or skipping("second backward"):
+        # The interpreted Executor refuses a second backward after one
+        # forward (MXNet's and the captured one run it again:
+        # test_interpreted_executor_runs_backward_twice).
+        config = dict(config, backward_twice=False)
     baseline, candidate = REFERENCES.get(mode, ((mode, {"KILN_FUSION": "0"}),
                                                  mode))
     runs = (baseline, (candidate, {"KILN_FUSION": "1"}))
@@ -1323,7 +1361,14 @@ def differences(program, config, mode):
                 stack.enter_context(environment(name, value))
             mx.random.seed(1234)  # Dropout's masks alike in both runs
             try:
-                results.append(RUNNERS[runner](program, config))
+                with executors_made() as executors:
+                    result = RUNNERS[runner](program, config)
+                # Whether every Executor (simple_bind, Gluon's, jit's) still
+                # runs captured: one whose capture fails interprets the
+                # graph instead, with the same values but none of the speed.
+                result["captured"] = np.array(all(
+                    executor._static_error is None for executor in executors))
+                results.append(result)
             except Exception:
                 results.append(None)
                 errors.append(traceback.format_exc())
@@ -1334,6 +1379,9 @@ def differences(program, config, mode):
         return [("unfused raised", errors[0], None)]
     if fused is None:
         return [("fused raised", None, errors[0])]
+    if (skipping("capture falls back") and
+            not (fused["captured"] and reference["captured"])):
+        return []
     found = []
     if sorted(reference) != sorted(fused):
         found.append(("labels", sorted(reference), sorted(fused)))
@@ -1458,7 +1506,7 @@ def test_generated_graphs_are_valid_and_fuse():
 MINIMAL = {"batches": [1], "grad_req": "write", "is_train": True, "steps": 2,
            "head_grads": True, "value_seed": 1, "schedule": None,
            "mirror": False, "device_id": 0, "twice": False,
-           "reshape": False}
+           "reshape": False, "backward_twice": False}
 
 
 def assert_fused_equals_unfused(source, values, dtype="float32",
@@ -1500,6 +1548,71 @@ def test_float16_gradient_computed_in_float64_rounds_as_unfused():
         "float16", modes=("symbol",), head_grads=False)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "A fused group that writes one value to two arrays (a copy of a value "
+    "it also keeps, ElementwiseFusion::defer's copy path: identity, "
+    "BlockGrad, a cast to the same dtype, Dropout when not training; or "
+    "two values the canonicalizer folds into one: a * 1, a - 0, "
+    "maximum(a, a), where(c, a, a)) gets a kernel returning one SSA value "
+    "for two results; one-shot bufferization fails ('linalg.generic' op "
+    "not bufferizable: cannot avoid RaW conflict), the capture raises and "
+    "the Executor (simple_bind, Gluon's, jit's) silently interprets the "
+    "graph node by node from then on. About a third of the generated "
+    "graphs hit it"))
+@pytest.mark.parametrize("second", [
+    "F.identity(a)", "F.BlockGrad(a)", 'F.cast(a, "float32")',
+    "F.Dropout(a, p=0.5)", "a * 1", "a - 0", "F.maximum(a, a)",
+    "F.where(x > 0, a, a)"])
+def test_fused_group_writing_one_value_twice_compiles(second):
+    program = Program.from_source("a = F.exp(x)\nb = %s\nreturn a, b"
+                                  % second, {"x": np.ones((2, 3))})
+    symbol = mx.sym.Group(program.function()(mx.sym, mx.sym.var("x")))
+    with fusion(True):
+        executor = symbol.simple_bind(mx.cpu(), x=(2, 3), grad_req="null")
+        executor.forward(is_train=False)
+    assert executor._static_error is None, executor._static_error
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Executor.backward() run again after one forward (MXNet 1.9.1 allows "
+    "it, and the captured Executor runs its backward program again) reads "
+    "forward values whose bytes Executable::planMemory gave to the first "
+    "backward's temporaries once their last use passed: the planner plans "
+    "forward then backward once. Unfused, the second backward of "
+    "rsqrt(abs(maximum(x, 0.5)) + 1) flips the gradients' sign"))
+def test_second_backward_reads_the_forward_values():
+    x = mx.sym.var("x")
+    y = mx.sym.rsqrt(mx.sym.abs(mx.sym.maximum(x, 0.5)) + 1)
+    with fusion(False):
+        executor = y.simple_bind(mx.cpu(), x=(3, 1))
+        executor.arg_dict["x"][:] = np.array([[0.6], [1.2], [0.8]])
+        executor.forward(is_train=True)
+        executor.backward()
+        first = executor.grad_dict["x"].asnumpy()
+        executor.backward()
+        np.testing.assert_array_equal(executor.grad_dict["x"].asnumpy(),
+                                      first)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "The interpreted Executor (KILN_EXECUTOR=interpret, and any Executor "
+    "whose capture failed) refuses a second backward after one forward "
+    "('backward: call forward(is_train=True) first'); MXNet 1.9.1 runs it "
+    "again (with grad_req 'add', twice the gradient), as kiln's captured "
+    "Executor does"))
+def test_interpreted_executor_runs_backward_twice():
+    x = mx.sym.var("x")
+    with environment("KILN_EXECUTOR", "interpret"):
+        executor = (mx.sym.exp(x) * 2).simple_bind(mx.cpu(), x=(2, 2),
+                                                    grad_req="add")
+    executor.arg_dict["x"][:] = 0.5
+    executor.forward(is_train=True)
+    executor.backward(mx.nd.ones((2, 2)))
+    executor.backward(mx.nd.ones((2, 2)))
+    np.testing.assert_allclose(executor.grad_dict["x"].asnumpy(),
+                               np.full((2, 2), 4 * np.exp(0.5)), rtol=1e-6)
+
+
 # -- fuzzing and minimizing from the command line --------------------------
 def failing(program, config, mode):
     try:
@@ -1515,6 +1628,7 @@ def minimize(program, config, mode, log=print):
     config = dict(config)
     for key, simpler in [("mirror", False), ("device_id", 0),
                          ("twice", False), ("reshape", False),
+                         ("backward_twice", False),
                          ("schedule", None),
                          ("head_grads", False),
                          ("steps", 1), ("grad_req", "write"),
