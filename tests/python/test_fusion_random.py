@@ -28,7 +28,10 @@ cpu(0) or cpu(1), through
 * "nd": the source run eagerly on NDArrays against its fused kiln.jit,
 
 and the outputs, gradients and auxiliary states must be bit-identical
-(np.testing.assert_array_equal: NaN where the unfused run has NaN).
+(np.testing.assert_array_equal: NaN where the unfused run has NaN; and
+the same bits, so -0.0 is not 0.0), and every Executor the fused run made
+must still run captured (one whose capture raised interprets the graph
+with the same values).
 
 A fixed set of seeds runs under pytest; KILN_FUSION_FUZZ_SEEDS=N (or a
 range "A:B") runs others. As a script it fuzzes (printing each failure)
@@ -40,7 +43,8 @@ simpler configuration), printing the repro and the values that differ:
         --minimize 123 --mode jit
 
 Failures found this way, minimized, are kept below as strict xfails, and
-the generator leaves out what triggers them (KNOWN_FAILURES).
+the fuzz leaves out what triggers them (KNOWN_FAILURES, KNOWN_ISSUES)
+unless KILN_FUSION_FUZZ_KNOWN=1.
 """
 import os
 import re
