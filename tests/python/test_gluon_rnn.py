@@ -536,10 +536,51 @@ def test_unroll_traced_without_begin_states():
     np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, raises=MXNetError, reason=(
-    "kiln's symbolic shape inference cannot pass the RNN operator's "
-    "packed parameter shape back through concat and reshape to a deferred "
-    "l0_i2h_weight (MXNet's _rnn_param_concat does)"))
+# Deferred fused layers in a hybridized parent: the first call infers
+# their layer-0 weights backward from the packed size the RNN operator
+# needs (through _rnn_param_concat and the reshapes), as MXNet's does;
+# then the same weights give the same outputs and gradients.
+DEFERRED_IN_PARENT = HARNESS + """
+net = mx.gluon.nn.HybridSequential(prefix="net_")
+with net.name_scope():
+    net.add(rnn.LSTM(4, layout="NTC", bidirectional=True, prefix="a_"))
+    net.add(rnn.GRU(3, 2, layout="NTC", prefix="b_"))
+    net.add(rnn.RNN(2, input_size=3, prefix="c_"))
+net.initialize()
+net.hybridize()
+x = arr((3, 2, 5), 1)
+outputs["first_shape"] = np.array(net(x).shape)
+# By name: MXNet's _collect_params_with_prefix also lists _unfused cells.
+params = sorted(net.collect_params().items())
+for seed, (name, param) in enumerate(params):
+    outputs["shape/" + name] = np.array(param.shape)
+    param.set_data(arr(param.shape, 100 + seed, 0.5))
+x.attach_grad()
+with mx.autograd.record():
+    out = net(x)
+    head = np.cos(np.arange(out.size)).reshape(out.shape)
+    loss = (out * mx.nd.array(head.astype("float32"))).sum()
+loss.backward()
+outputs["out"] = out.asnumpy()
+outputs["d_x"] = x.grad.asnumpy()
+for name, param in params:
+    outputs["d/" + name] = param.grad().asnumpy()
+"""
+
+
+@requires_oracle
+def test_deferred_layers_in_a_hybridized_block_match_mxnet():
+    expected = run_mxnet(DEFERRED_IN_PARENT)
+    scope = {"mx": mx, "np": np, "outputs": {}}
+    exec(textwrap.dedent(DEFERRED_IN_PARENT), scope)
+    got = scope["outputs"]
+    assert sorted(got) == sorted(expected)
+    assert expected["shape/net_a_l0_i2h_weight"].tolist() == [16, 5]
+    for key in sorted(expected):
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4,
+                                   atol=1e-5, err_msg=key)
+
+
 def test_deferred_layer_in_a_hybridized_block():
     net = mx.gluon.nn.HybridSequential()
     with net.name_scope():
@@ -548,6 +589,27 @@ def test_deferred_layer_in_a_hybridized_block():
     net.initialize()
     net.hybridize()
     assert net(_random((3, 2, 5), 1)).shape == (3, 2, 3)
+    assert net[1].l0_i2h_weight.shape == (9, 4)
+
+
+def test_packed_parameters_refuse_too_many_unknown_weights():
+    # _rnn_param_concat infers one or two unknown inputs, as MXNet's.
+    parts = [mx.sym.reshape(mx.sym.var("w%d" % i), shape=(-1,))
+             for i in range(3)]
+    packed = mx.sym._internal._rnn_param_concat(*parts, dim=0, name="pc")
+    both = mx.sym._internal._rnn_param_concat(parts[0], parts[1], dim=0)
+    assert mx.sym.Group([both, mx.sym.var("w2")]).infer_shape_partial(
+        w0=(2, 0), w1=(3, 0), w2=(4,))[0] == [(2, 0), (3, 0), (4,)]
+    shapes = (both + mx.sym.var("o")).infer_shape(
+        w0=(2, 0), w1=(2, 0), o=(12,))[0]
+    assert shapes == [(2, 3), (2, 3), (12,)]
+    with pytest.raises(MXNetError, match=r"pc: cannot infer 3 unknown "
+                       r"inputs .*expected 1 or 2 unknown"):
+        (packed + mx.sym.var("o")).infer_shape(o=(12,))
+    with pytest.raises(MXNetError, match=r"pc: .* the output has 12 "
+                       r"elements along dim 0 and the known inputs 20"):
+        (packed + mx.sym.var("o")).infer_shape(w0=(0, 2), w1=(10,),
+                                               w2=(10,), o=(12,))
 
 
 def test_unfused_cells_equal_the_fused_layer():

@@ -434,7 +434,8 @@ class Symbol(object):
                         dtypes[key] = dtype
                         changed = True
                 if not outputs and outputs_known:
-                    for key, shape in _completed_inputs(
+                    complete = _REVERSE_RULES.get(node.op, _completed_inputs)
+                    for key, shape in complete(
                             node, input_keys, shapes, input_dtypes).items():
                         shapes[key] = shape
                         changed = True
@@ -822,6 +823,67 @@ def _completed_inputs(node, input_keys, shapes, input_dtypes):
         return {}
     return {key: shape for key, shape in zip(input_keys, completed)
             if shapes.get(key) != shape}
+
+
+def _reshape_input(node, input_keys, shapes, input_dtypes):
+    """Reshape's input with one unknown (0) extent, told by its known
+    output's size as MXNet 1.9.1's ReverseReshapeInferShape does (a
+    deferred gluon.rnn weight (12, 0) flattened to the (36,) the packed
+    parameters need). {input key: shape}; empty where that does not fit."""
+    key = input_keys[0]
+    shape = shapes.get(key)
+    if shape is None:
+        return {}
+    unknown = [axis for axis, extent in enumerate(shape) if extent == 0]
+    if len(unknown) != 1:
+        return {}
+    known = int(_np.prod([extent for extent in shape if extent]))
+    filled = list(shape)
+    filled[unknown[0]] = int(_np.prod(shapes[(id(node), 0)])) // known
+    return {key: tuple(filled)}
+
+
+def _rnn_param_concat_inputs(node, input_keys, shapes, input_dtypes):
+    """_rnn_param_concat's inputs of unknown extent along `dim` (one or
+    two: a fused gluon.rnn layer's deferred layer-0 i2h weights, of rank
+    unknown too when flattened), told by its known output as MXNet 1.9.1's
+    RNNParamConcatShape does: the output's extent less the known inputs',
+    split evenly, the other extents the output's. {input key: shape};
+    MXNetError naming the node where the known inputs already exceed the
+    output or more than two are unknown."""
+    out = shapes[(id(node), 0)]
+    axis = int(node.params().get("dim", 1))
+    axis = axis + len(out) if axis < 0 else axis
+    if not 0 <= axis < len(out):
+        return {}
+    size, unknown = 0, []
+    for key in input_keys:
+        shape = shapes.get(key)
+        if shape is not None and len(shape) != len(out):
+            return {}  # the forward check names the mismatch
+        if shape is None or shape[axis] == 0:
+            unknown.append(key)
+        else:
+            size += shape[axis]
+    if not unknown:
+        return {}
+    residual = out[axis] - size
+    if residual < 0 or len(unknown) > 2:
+        raise MXNetError(
+            "Error in operator %s: cannot infer %d unknown inputs of the "
+            "packed RNN parameters: the output has %d elements along dim %d "
+            "and the known inputs %d (expected 1 or 2 unknown inputs and no "
+            "more known elements than the output's)"
+            % (node.name, len(unknown), out[axis], axis, size))
+    filled = tuple(residual // len(unknown) if index == axis else extent
+                   for index, extent in enumerate(out))
+    return {key: filled for key in unknown}
+
+
+# Operators whose shape functions in MXNet 1.9.1 infer inputs from outputs
+# other than position by position (_completed_inputs).
+_REVERSE_RULES = {"Reshape": _reshape_input, "reshape": _reshape_input,
+                  "_rnn_param_concat": _rnn_param_concat_inputs}
 
 
 def _parse_shape(text):

@@ -314,8 +314,11 @@ class _RNNLayer(HybridBlock):
         """(outputs, states) of F.RNN on the packed parameters."""
         if self._layout == 'NTC':
             inputs = F.swapaxes(inputs, dim1=0, dim2=1)
-        params = F.concat(*[F.reshape(kwargs[name], shape=(-1,))
-                            for name in self._packed_names()], dim=0)
+        # _rnn_param_concat, as MXNet's: its shape inference tells deferred
+        # layer-0 weights from the size the RNN operator needs.
+        params = F._internal._rnn_param_concat(
+            *[F.reshape(kwargs[name], shape=(-1,))
+              for name in self._packed_names()], dim=0)
         # Inputs by name: MXNet's positional call puts a GRU's or RNN's
         # sequence_length in the LSTM-only state_cell slot, which the
         # symbol API refuses (MXNet's too).
