@@ -4,22 +4,21 @@ MXNet 1.9.1's ``Custom`` operator runs an operator registered with
 ``mx.operator.register``: its attributes are ``op_type`` (the registered
 name) and the other keyword arguments as strings, which the registered
 CustomOpProp's constructor receives. It is not an operator of kiln's C++
-registry (its body is Python), so this module gives it the three things the
-registry gives every other operator:
+registry (its body is Python): it is registered with kiln/_python_ops.py,
+which makes its nodes known to the symbol layer, the executor and the JSON
+reader, with
 
+* parse: ``describe`` (a prop for the node's attributes);
 * a node's interface (inputs: the prop's arguments, then its auxiliary
   states; visible outputs) and inference (the prop's infer_shape and
   infer_type): ``interface`` and ``infer``;
 * a call: ``run`` infers the outputs, creates the prop's CustomOp, runs its
   forward on the arrays (``with ctx``, autograd paused) and, while
   recording, records one autograd node whose backward calls the CustomOp's
-  backward (the mechanism of autograd.Function);
-* reading MXNet JSON with Custom nodes (``parse_symbol_json``).
+  backward (the mechanism of autograd.Function).
 
 ``mx.nd.Custom`` is ``Custom`` here; ``mx.sym.Custom`` is in
-kiln/symbol/_custom.py, which also routes the symbol layer and the executor
-here for Custom nodes (``route``: their ``_core`` becomes ``ROUTED_CORE``,
-which answers for Custom and passes every other call to kiln._core).
+kiln/symbol/_custom.py.
 
 Before any user code runs, a call waits for its inputs. Inside a capture
 (kiln/executor.py compiles a graph into an executable by recording the
@@ -36,13 +35,13 @@ does not declare empty); an executor creates the operator at every forward
 (MXNet once per bind); inference that a prop cannot do while some input's
 shape is unknown leaves the node unknown instead of failing.
 """
-import json as _json
 import traceback as _traceback
 import types as _types
 
 import numpy as _np
 
 from . import _core
+from . import _python_ops
 from . import autograd as _autograd
 from . import operator as _operator
 from .base import MXNetError
@@ -50,8 +49,8 @@ from .context import current_context
 from .ndarray import ndarray as _nd
 from ._op_gen import is_hidden_attr
 
-__all__ = ["describe", "interface", "infer", "run", "Custom", "route",
-           "ROUTED_CORE", "parse_symbol_json", "custom_attrs"]
+__all__ = ["describe", "interface", "infer", "run", "Custom",
+           "custom_attrs"]
 
 OP_NAME = "Custom"
 
@@ -138,33 +137,19 @@ def describe(attrs):
     return _Described(prop, op_type)
 
 
-# Props of symbol nodes by attributes: inference and the executor ask for
-# the same node's prop many times. Emptied when an op_type is registered
-# again.
-_described = {}
-
-
 def _forget(op_type):
-    for key in [key for key in _described if key[0] == op_type]:
-        del _described[key]
+    # Nodes' props are cached by kiln/_python_ops.py: a new registration
+    # of op_type must make new ones.
+    _python_ops.forget(OP_NAME, lambda attrs: attrs.get("op_type") == op_type)
 
 
 _operator._on_register.append(_forget)
 
 
-def _node_prop(attrs):
-    op_type, params = _split(attrs)
-    key = (op_type, tuple(sorted(params.items())))
-    described = _described.get(key)
-    if described is None:
-        described = _described[key] = describe(attrs)
-    return described
-
-
-def interface(attrs):
+def interface(described):
     """(input names, auxiliary state names, output names, {}) of a Custom
-    node, as kiln._core.symbol_interface gives them for registry ops."""
-    described = _node_prop(attrs)
+    node of `described`, as kiln._core.symbol_interface gives them for
+    registry ops."""
     return described.input_names(), list(described.aux), \
         list(described.outputs), {}
 
@@ -266,18 +251,9 @@ def _infer_with(described, shapes, dtypes, strict=False):
             list(zip(out_shapes, out_types)))
 
 
-def infer(attrs, shapes, dtypes):
-    """kiln._core.infer_node's answer for a Custom node with `attrs`."""
-    return _infer_with(_node_prop(attrs), list(shapes), list(dtypes))
-
-
-def _wait(arrays, ctx):
-    """Waits until `arrays` (or, without any, a fresh array) are computed:
-    the operator's Python may read them. Inside a capture this raises the
-    capture's MXNetError (nothing exists on the host yet), which makes the
-    executor interpret the graph."""
-    for array in arrays or [_nd.zeros((1,), ctx=ctx)]:
-        array.wait_to_read()
+def infer(described, shapes, dtypes):
+    """kiln._core.infer_node's answer for a Custom node of `described`."""
+    return _infer_with(described, list(shapes), list(dtypes))
 
 
 def _check_storage(described):
@@ -312,7 +288,7 @@ def run(described, inputs, out=None, ctx=None):
                             % (op_type, index, described.input_names()[index],
                                type(array).__name__))
     ctx = inputs[0].context if inputs else (ctx or current_context())
-    _wait(inputs, ctx)
+    _python_ops.wait(inputs, ctx)
     _, outputs = _infer_with(described, [array.shape for array in inputs],
                              [_np.dtype(array.dtype).name
                               for array in inputs], strict=True)
@@ -409,193 +385,9 @@ def Custom(*data, **kwargs):
     return results[0] if len(results) == 1 else results
 
 
-# -- the graph layers' view of kiln._core ---------------------------------
-def _symbol_interface(op, attrs):
-    if op == OP_NAME:
-        return interface(attrs)
-    return _core.symbol_interface(op, attrs)
+def _call_node(described, inputs, out, ctx):
+    return run(described, inputs, out=out, ctx=ctx)
 
 
-def _infer_node(op, attrs, shapes, dtypes, training=False):
-    if op == OP_NAME:
-        return infer(attrs, shapes, dtypes)
-    return _core.infer_node(op, attrs, shapes, dtypes, training)
-
-
-def _invoke(name, inputs, attrs, out=None, share_memory=False, ctx=None):
-    if name == OP_NAME:
-        return run(_node_prop(attrs), list(inputs), out=out, ctx=ctx)
-    return _core.invoke(name, inputs, attrs, out, share_memory, ctx=ctx)
-
-
-def _canonical_op_name(op):
-    return OP_NAME if op == OP_NAME else _core.canonical_op_name(op)
-
-
-def _entry(value, nodes):
-    """value as (node, output, version) when it is an input entry naming
-    one of `nodes`, else None."""
-    if (isinstance(value, list) and len(value) in (2, 3) and
-            all(isinstance(part, int) and not isinstance(part, bool)
-                for part in value) and 0 <= value[0] < len(nodes) and
-            value[1] >= 0):
-        return value[0], value[1], value[2] if len(value) == 3 else 0
-    return None
-
-
-def parse_symbol_json(text):
-    """kiln._core.parse_symbol_json, also for graphs with Custom nodes.
-
-    kiln's C++ reader checks a graph against the registry, which has no
-    Custom; so each Custom node is handed to it as a variable with the
-    node's attributes (entries naming its output k read output 0), and the
-    node, its inputs and those entries are put back after it read the
-    rest. The inputs of Custom nodes and the entries naming their outputs
-    are checked here (earlier nodes, outputs in range, the prop's number of
-    inputs), MXNetError naming the node otherwise."""
-    try:
-        root = _json.loads(text)
-    except (TypeError, ValueError):
-        return _core.parse_symbol_json(text)
-    nodes = root.get("nodes") if isinstance(root, dict) else None
-    if not isinstance(nodes, list) or not any(
-            isinstance(node, dict) and node.get("op") == OP_NAME
-            for node in nodes):
-        return _core.parse_symbol_json(text)
-    if "mxnet_version" not in (root.get("attrs") or {}):
-        # Older files get variables inserted by the reader's upgrade,
-        # which would shift the nodes put back here.
-        raise MXNetError("load_json: Custom nodes in graphs of MXNet before "
-                         "0.9 (no mxnet_version) are not supported")
-    root, customs, redirected = _custom_nodes_as_variables(root)
-    graph = _core.parse_symbol_json(_json.dumps(root))
-    _put_custom_nodes_back(graph, len(root["nodes"]), customs, redirected)
-    return graph
-
-
-def _custom_nodes_as_variables(root):
-    """A copy of the JSON object `root` whose Custom nodes are variables
-    and whose entries naming their outputs name output 0; with
-    {node index: its 'inputs'} and [(place, output)] of those entries
-    (place: ('node', i, position) or ('head', position))."""
-    nodes = [dict(node) if isinstance(node, dict) else node
-             for node in root["nodes"]]
-    customs = {}
-    for index, node in enumerate(nodes):
-        if isinstance(node, dict) and node.get("op") == OP_NAME:
-            customs[index] = node.get("inputs")
-            node["op"], node["inputs"] = "null", []
-    redirected = []
-
-    def redirect(entries, place):
-        entries = list(entries)
-        for position, value in enumerate(entries):
-            entry = _entry(value, nodes)
-            if entry is not None and entry[0] in customs and entry[1]:
-                redirected.append((place + (position,), entry[1]))
-                entries[position] = [entry[0], 0, entry[2]]
-        return entries
-    for index, node in enumerate(nodes):
-        if (isinstance(node, dict) and index not in customs and
-                isinstance(node.get("inputs"), list)):
-            node["inputs"] = redirect(node["inputs"], ("node", index))
-    root = dict(root, nodes=nodes)
-    if isinstance(root.get("heads"), list):
-        root["heads"] = redirect(root["heads"], ("head",))
-    return root, customs, redirected
-
-
-def _put_custom_nodes_back(graph, count, customs, redirected):
-    """Makes the variables standing for Custom nodes in `graph` (the C++
-    reader's result for a graph of `count` nodes) Custom nodes again with
-    their inputs, and the entries in `redirected` name their outputs
-    again; checks both."""
-    nodes = graph["nodes"] = [list(node) for node in graph["nodes"]]
-    outputs = {}  # Custom node index -> its number of outputs
-
-    def label(index):
-        return "load_json: node %d ('%s')" % (index, nodes[index][1])
-
-    def outputs_of(index):
-        if index in outputs:
-            return outputs[index]
-        if nodes[index][0] == "null":
-            return 1
-        params = {key: value for key, value in nodes[index][2].items()
-                  if not is_hidden_attr(key)}
-        return len(_core.symbol_interface(nodes[index][0], params)[2])
-    for index, given in customs.items():
-        try:
-            described = _node_prop(nodes[index][2])
-        except MXNetError as error:
-            raise MXNetError("%s: %s" % (label(index), error))
-        outputs[index] = len(described.outputs)
-        entries = [_entry(value, range(count)) for value in given] \
-            if isinstance(given, list) else [None]
-        if any(entry is None or entry[0] >= index for entry in entries):
-            raise MXNetError("%s: 'inputs' expected a list of [node, output, "
-                             "version] naming earlier nodes, got %r"
-                             % (label(index), given))
-        expected = described.input_names()
-        if len(entries) != len(expected):
-            raise MXNetError("%s: operator Custom ('%s') expects %d inputs "
-                             "(%s), got %d" % (label(index),
-                                               described.op_type,
-                                               len(expected),
-                                               ", ".join(expected),
-                                               len(entries)))
-        nodes[index][0], nodes[index][3] = OP_NAME, entries
-    for place, output in redirected:
-        if place[0] == "head":
-            entries, owner = graph["heads"], "head %d" % place[1]
-        else:
-            entries, owner = nodes[place[1]][3], label(place[1])
-        source, _, version = entries[place[-1]]
-        if output >= outputs[source]:
-            raise MXNetError("%s: entry [%d, %d] names output %d of a Custom "
-                             "node with %d outputs" % (owner, source, output,
-                                                      output,
-                                                      outputs[source]))
-        entries[place[-1]] = (source, output, version)
-    for index in customs:
-        for source, output, _ in nodes[index][3]:
-            if output >= outputs_of(source):
-                raise MXNetError("%s: input [%d, %d] names output %d of a "
-                                 "node with %d" % (label(index), source,
-                                                   output, output,
-                                                   outputs_of(source)))
-    graph["nodes"] = [tuple(node) for node in nodes]
-
-
-class _RoutedCore(_types.ModuleType):
-    """kiln._core as the symbol layer and the executor see it: Custom
-    nodes are answered here, everything else by kiln._core itself."""
-
-    def __init__(self):
-        super(_RoutedCore, self).__init__(_core.__name__, _core.__doc__)
-
-    def __getattr__(self, name):
-        return getattr(_core, name)
-
-    def __repr__(self):
-        return "<kiln._core, with Custom nodes routed to kiln._custom_op>"
-
-    symbol_interface = staticmethod(_symbol_interface)
-    infer_node = staticmethod(_infer_node)
-    invoke = staticmethod(_invoke)
-    canonical_op_name = staticmethod(_canonical_op_name)
-    parse_symbol_json = staticmethod(parse_symbol_json)
-
-
-ROUTED_CORE = _RoutedCore()
-
-
-def route(module):
-    """Makes `module` (one that evaluates graphs through its global _core)
-    see ROUTED_CORE. ImportError when it has no _core to route, so that a
-    change there cannot silently leave Custom nodes unknown."""
-    current = getattr(module, "_core", None)
-    if current is not _core and current is not ROUTED_CORE:
-        raise ImportError("%s has no kiln._core to route Custom nodes "
-                          "through" % module.__name__)
-    module._core = ROUTED_CORE
+_python_ops.register(OP_NAME, parse=describe, interface=interface,
+                     infer=infer, call=_call_node, functions=False)

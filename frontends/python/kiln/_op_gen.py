@@ -99,9 +99,11 @@ def invoke_view(op_name, array, **attrs):
 
 
 def make_operator(name, input_names, attr_specs, doc, func_name=None,
-                  module=None):
+                  module=None, invoke=None):
     """The Python function for one registered operator `name`, called
-    `func_name` (default: `name`) and defined in `module`."""
+    `func_name` (default: `name`) and defined in `module`. invoke: what
+    runs it, with kiln._core.invoke's arguments (default: that;
+    kiln/_python_ops.py passes its own for Python-implemented operators)."""
     op_name = name  # the registry's name; `name` is also MXNet's keyword
     attr_names = [attr for attr, _ in attr_specs]
     # Inputs whose registry name ends in "?" are optional and trailing
@@ -132,7 +134,7 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                     "input %d is %s" % (op_name, index, type(array).__name__))
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        result = _core.invoke(op_name, list(args), attrs, out)
+        result = (invoke or _core.invoke)(op_name, list(args), attrs, out)
         # MXNet returns `out` itself (the same Python object).
         return result if out is None else out
 
@@ -191,7 +193,8 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
         ctx = _take_context(op_name, kwargs, bool(inputs))
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        result = _core.invoke(op_name, inputs, attrs, out, ctx=ctx)
+        result = (invoke or _core.invoke)(op_name, inputs, attrs, out,
+                                          ctx=ctx)
         return result if out is None else out
 
     func_name = func_name or op_name

@@ -203,10 +203,11 @@ register("custom_op")(CustomOpProp)
 
 
 def get_all_registered_operators():
-    """The names of the operators (kiln's registry and Custom), as MXNet
-    lists its own; op_types registered with register() are not among them,
-    as in MXNet."""
-    return [entry[0] for entry in _core.list_ops()] + ["Custom"]
+    """The names of the operators (kiln's registry and the Python ones of
+    kiln/_python_ops.py, Custom among them), as MXNet lists its own;
+    op_types registered with register() are not among them, as in MXNet."""
+    from . import _python_ops
+    return [entry[0] for entry in _core.list_ops()] + _python_ops.names()
 
 
 # -- MXNet 1.x's deprecated Python operators -------------------------------

@@ -466,3 +466,9 @@ __all__ += ["isnan", "isinf", "isfinite", "foreach", "while_loop", "cond",
             "multi_mp_adamw_update", "multi_lamb_update",
             "multi_mp_lamb_update", "rand_zipfian", "quadratic",
             "group_adagrad_update"]
+
+
+# The contrib operators implemented in Python (kiln/_python_ops.py), as
+# MXNet's generated functions: box_nms, MultiBoxPrior, ...
+from .. import _python_ops  # noqa: E402
+_python_ops.populate(globals(), "contrib", "ndarray")

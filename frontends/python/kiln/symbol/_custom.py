@@ -2,17 +2,19 @@
 
 Importing this module routes the symbol layer (kiln/symbol/symbol.py) and
 the executor (kiln/executor.py, which hybridized Gluon blocks run through
-too) to kiln/_custom_op.py for Custom nodes: their interface, inference,
-evaluation and JSON reading. See that module for the semantics.
+too) to kiln/_python_ops.py for the nodes of Python-implemented operators
+(Custom's, kiln/_custom_op.py, among them): their interface, inference,
+evaluation and JSON reading.
 """
 from .. import _custom_op
+from .. import _python_ops
 from .. import executor as _executor
 from .. import name as _name_module
 from . import op as _op
 from . import symbol as _symbol
 
-_custom_op.route(_symbol)
-_custom_op.route(_executor)
+_python_ops.route(_symbol)
+_python_ops.route(_executor)
 
 __all__ = ["Custom"]
 

@@ -3,3 +3,7 @@ mxnet.symbol.contrib, as Symbol functions (see kiln.symbol._gen)."""
 from ._gen import populate as _populate
 
 __all__ = _populate(globals(), "contrib")
+
+# The contrib operators implemented in Python (kiln/_python_ops.py).
+from .. import _python_ops  # noqa: E402
+_python_ops.populate(globals(), "contrib", "symbol")
