@@ -7,3 +7,9 @@ wraps them (NDArray + 1, mx.nd.zeros, mx.nd.random.uniform).
 from .. import _op_gen
 
 __all__ = _op_gen.populate(globals(), "_internal")
+
+# MXNet's OpenCV image operators, which kiln implements in Python.
+from ._cv_image import (_cvcopyMakeBorder, _cvimdecode, _cvimread,  # noqa: E402
+                        _cvimresize, _imdecode)
+__all__ += ["_cvimdecode", "_cvimread", "_cvimresize", "_cvcopyMakeBorder",
+            "_imdecode"]

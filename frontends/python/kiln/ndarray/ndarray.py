@@ -813,3 +813,7 @@ __all__ = ["NDArray", "array", "histogram", "concatenate", "eye", "zeros", "ones
            "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
            "waitall", "indexing_key_expand_implicit_axes",
            "get_indexing_dispatch_code", "get_oshape_of_gather_nd_op"]
+
+# MXNet's legacy decoder, mx.nd.imdecode (kiln/ndarray/_cv_image.py).
+from ._cv_image import imdecode  # noqa: E402
+__all__.append("imdecode")
