@@ -179,6 +179,11 @@ def test_resize_crops_and_normalize_match_mxnet(images):
     std = mx.nd.array([50.0, 60.0, 70.0])
     outputs["norm"] = mx.image.color_normalize(flt.copy(), mean, std).asnumpy()
     outputs["norm_mean"] = mx.image.color_normalize(flt.copy(), mean).asnumpy()
+    chw = flt.transpose((2, 0, 1))
+    outputs["rotate"] = mx.image.imrotate(chw, 30).asnumpy()
+    outputs["rotate_in"] = mx.image.imrotate(
+        mx.nd.stack(chw, chw), mx.nd.array([15.0, -70.0]), zoom_in=True).asnumpy()
+    outputs["rotate_out"] = mx.image.imrotate(chw, -40, zoom_out=True).asnumpy()
     """
     _assert_same(*run_both(code, mx, rgb=rgb))
 
