@@ -1,5 +1,6 @@
 //===- JitCompiler.cpp - LLVM dialect to callable host code ---------------===//
 #include "compiler/cpu/JitCompiler.h"
+#include "compiler/cpu/LoopInterleave.h"
 
 #include "runtime/Error.h"
 #include "runtime/cpu/LibraryCalls.h"
@@ -247,6 +248,8 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
     for (llvm::Function &function : *llvmModule)
       if (!function.isDeclaration())
         function.addFnAttr("prefer-vector-width", "512");
+
+  interleaveLatencyBoundLoops(*llvmModule);
 
   // Vectorization and unrolling need the target's cost model, hence the
   // target machine in the pass builder.
