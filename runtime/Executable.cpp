@@ -171,9 +171,11 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
         }
         if (!storage->data() && storage->bytes()) {
           // Captured without memory: it gets an allocation of its own.
+          // Its own pooled block (not a rebind onto another storage's):
+          // a result can then hand it to the caller whole (takeResults).
           std::shared_ptr<Storage> own =
               Storage::allocate(storage->bytes(), storage->device());
-          storage->rebind(own->data(), own);
+          storage->exchangeMemory(*own);
         }
         stats.unplannedBytes += storage->bytes();
         ++stats.unplannedBuffers;

@@ -42,6 +42,15 @@ void Storage::rebind(void *data, std::shared_ptr<Storage> owner) {
   release_ = [owner = std::move(owner)] {};
 }
 
+void Storage::exchangeMemory(Storage &other) {
+  if (other.bytes_ != bytes_ || !(other.device_ == device_))
+    throw Error("Storage::exchangeMemory: the storages differ in size or "
+                "device");
+  std::swap(data_, other.data_);
+  std::swap(allocator_, other.allocator_);
+  std::swap(release_, other.release_);
+}
+
 Storage::~Storage() {
   if (allocator_)
     allocator_->release(data_, bytes_);

@@ -58,6 +58,15 @@ public:
   /// captured closures read data() when they run, so they follow. The
   /// contents are not copied.
   void rebind(void *data, std::shared_ptr<Storage> owner);
+  /// Swaps the memory (and who releases it) of this storage and `other`,
+  /// which must have the same size and device: hands an executable's output
+  /// block to the caller and the caller's fresh block to the executable,
+  /// without copying. Not synchronized: the caller orders it after every
+  /// use of both (an engine op writing their variables).
+  void exchangeMemory(Storage &other);
+  /// Whether this storage owns an allocation of its own from a pool (not
+  /// memory placed in an arena or wrapped from elsewhere).
+  bool ownsPooledMemory() const { return allocator_ != nullptr; }
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
 

@@ -7,6 +7,7 @@
 // read and checked (frontends/cpp/SymbolJson.h).
 //
 //===----------------------------------------------------------------------===//
+#include "frontends/cpp/ArgumentBinding.h"
 #include "frontends/cpp/ElementwiseFusion.h"
 #include "frontends/cpp/SymbolInference.h"
 #include "frontends/cpp/SymbolJson.h"
@@ -95,6 +96,35 @@ void bindSymbol(py::module_ &m) {
       "Plans the memory of captured programs that run in this order "
       "(runtime/Executable.h); `keep` are arrays the caller reads (never "
       "shared). Returns the arena's size and what was planned.");
+  m.def("bind_argument", &bindArgument, py::arg("buffer"), py::arg("source"),
+        "Lends source's memory to an executable's argument buffer for the "
+        "launches pushed next (frontends/cpp/ArgumentBinding.h); False, "
+        "nothing pushed, when source cannot stand in for it (shape, dtype, "
+        "device, strides). Call release_argument after the run.");
+  m.def("release_argument", &releaseArgument, py::arg("buffer"),
+        py::arg("source"),
+        "Orders source's next uses after the launches pushed so far that "
+        "read buffer (after bind_argument).");
+  m.def("unbind_argument", &unbindArgument, py::arg("buffer"),
+        "Gives an argument buffer memory of its own again before a copy "
+        "into it.");
+  m.def(
+      "take_results",
+      [](const std::vector<NDArray> &results,
+         const std::vector<NDArray> &arguments) {
+        py::list taken;
+        for (NDArray &array : takeResults(results, arguments)) {
+          if (array.isNone())
+            taken.append(py::none());
+          else
+            taken.append(py::cast(std::move(array)));
+        }
+        return taken;
+      },
+      py::arg("results"), py::arg("arguments"),
+      "For each result buffer, a new array that takes over its memory "
+      "(the buffer gets a fresh block; no copy), or None where it cannot: "
+      "copy those. Only when no later program reads the results.");
   m.def(
       "capture",
       [](const py::function &build, bool planned) {

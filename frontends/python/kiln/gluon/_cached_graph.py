@@ -85,6 +85,8 @@ class _Slot(object):
     def __init__(self, executor, data_buffers):
         self.executor = executor
         self.data_buffers = data_buffers  # input name -> bound buffer
+        # Data buffers pointing at a caller's array (_core.bind_argument).
+        self.lent = set()
         self.busy = False
 
     def release(self):
@@ -170,7 +172,7 @@ class CachedGraph(object):
         if slot is None:
             return self._evaluate(inputs)
         if not recording:
-            return self._forward(slot, inputs, training)
+            return self._forward(slot, inputs, training, lend=True)
         function = _GraphFunction(self, slot, requests)
         slot.busy = True
         weakref.finalize(function, slot.release)
@@ -218,18 +220,46 @@ class CachedGraph(object):
         executor = Executor(self.symbol, ctx, args, grads, reqs, aux)
         return _Slot(executor, buffers)
 
-    def _forward(self, slot, inputs, is_train):
-        """Copies the data into the slot's buffers and runs its executor;
-        copies of the outputs."""
+    def _forward(self, slot, inputs, is_train, lend=False):
+        """Runs the slot's executor on the data; outputs the caller may
+        keep across calls.
+
+        With `lend` (a call no backward follows), the slot's data buffers
+        borrow the data arrays' memory and the outputs take over the
+        executor's result buffers, which get fresh blocks
+        (_core.bind_argument, take_results: no copies, as MXNet's CachedOp
+        passes its arrays); otherwise the data is copied in and the
+        outputs copied out, since a recorded forward's backward reads the
+        executor's buffers later."""
         with autograd.pause(train_mode=is_train):
+            lent = []
             for name, array in zip(self.input_names, inputs):
                 buffer = slot.data_buffers.get(name)
-                if buffer is not None:
-                    array.copyto(buffer)
-            # The executor's own outputs (not its published copies): one
-            # copy each, which the caller may keep across calls.
+                if buffer is None:
+                    continue
+                if lend and _core.bind_argument(buffer, array):
+                    lent.append((buffer, array))
+                    slot.lent.add(name)
+                    continue
+                if name in slot.lent:
+                    _core.unbind_argument(buffer)
+                    slot.lent.discard(name)
+                array.copyto(buffer)
+            # The executor's own outputs (not its published copies).
             outputs = slot.executor._forward_outputs(is_train)
-            return [output.copy() for output in outputs]
+            for buffer, array in lent:
+                _core.release_argument(buffer, array)
+            if not lend:
+                return [output.copy() for output in outputs]
+            # An output may be a bound array itself (a function returning
+            # a parameter): those keep their memory and are copied.
+            executor = slot.executor
+            bound = [array for array in executor.arg_arrays +
+                     executor.aux_arrays + executor.grad_arrays
+                     if array is not None]
+            taken = _core.take_results(outputs, bound)
+            return [output.copy() if result is None else result
+                    for output, result in zip(outputs, taken)]
 
     def _evaluate(self, inputs):
         """The graph evaluated op by op on the real arrays, under the

@@ -1,0 +1,55 @@
+//===- ArgumentBinding.h - zero-copy arguments and results -----*- C++ -*-===//
+//
+// A captured executable (hybridize, kiln.jit, an Executor) reads its
+// arguments from, and writes its results to, buffers fixed at capture time.
+// Copying each call's arrays in and the results out costs three memory
+// passes on a 2^20-element elementwise function, as much as the fused
+// kernel itself. These functions lend the caller's memory to the argument
+// buffers and hand the result buffers' memory to the caller instead, each
+// as an engine op ordered with the executable's launches (the launches
+// read Storage::data() when they run, so they follow).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_FRONTENDS_CPP_ARGUMENTBINDING_H
+#define KILN_FRONTENDS_CPP_ARGUMENTBINDING_H
+
+#include "frontends/cpp/NDArray.h"
+
+#include <vector>
+
+namespace kiln {
+
+/// Lends `source`'s memory to `buffer` (an argument buffer of an
+/// executable) for the launches pushed next: pushes an op that reads
+/// source and writes buffer, which points buffer's storage at source's
+/// elements. Returns false, pushing nothing, when source cannot stand in
+/// for buffer: another shape, dtype or device, a strided source, or a
+/// buffer that is a view of a larger storage. Call releaseArgument after
+/// pushing the launches that read buffer.
+bool bindArgument(const NDArray &buffer, const NDArray &source);
+
+/// Orders `source`'s next writes (and reads) after every launch pushed so
+/// far that reads `buffer`, which bindArgument pointed at source.
+void releaseArgument(const NDArray &buffer, const NDArray &source);
+
+/// Gives `buffer` memory of its own again (a pushed op) if bindArgument
+/// lent it a caller's: before the buffer is written by a copy.
+void unbindArgument(const NDArray &buffer);
+
+/// For each of `results` (result buffers of an executable whose launches
+/// have been pushed): a new array that takes over the buffer's memory,
+/// with its pending writes, while the buffer gets a fresh block from the
+/// pool (a pushed op; no copy; a result in the executable's arena is
+/// copied out by that op). An entry is empty (NDArray::isNone) where the
+/// memory cannot be handed over: a view, a device other than the host, a
+/// storage that another result or one of `arguments` also uses. Later
+/// launches
+/// that read such a buffer would see the fresh block, so call this only
+/// when no pushed-later program reads the results (a forward run with no
+/// backward to follow).
+std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
+                                 const std::vector<NDArray> &arguments);
+
+} // namespace kiln
+
+#endif // KILN_FRONTENDS_CPP_ARGUMENTBINDING_H
