@@ -51,6 +51,7 @@ from . import visualization as viz
 from . import operator
 from . import gluon
 from . import recordio
+from . import rnn
 from .jit import jit
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
@@ -68,4 +69,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
            "symbol", "sym", "executor", "model", "module", "mod", "kvstore", "kv",
            "monitor", "mon", "visualization", "viz", "operator", "gluon",
+           "rnn",
            "recordio"]
