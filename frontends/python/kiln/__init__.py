@@ -52,6 +52,8 @@ from . import operator
 from . import gluon
 from . import recordio
 from . import rnn
+from . import image
+from . import image as img
 from .jit import jit
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
@@ -69,5 +71,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "init", "lr_scheduler", "optimizer", "metric", "callback", "io",
            "symbol", "sym", "executor", "model", "module", "mod", "kvstore", "kv",
            "monitor", "mon", "visualization", "viz", "operator", "gluon",
-           "rnn",
+           "rnn", "image", "img",
            "recordio"]
