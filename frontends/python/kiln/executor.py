@@ -18,6 +18,7 @@ import os as _os
 import numpy as _np
 
 from . import _core
+from . import _executor_monitor as _monitor
 from . import autograd as _autograd
 from .base import MXNetError, string_types
 from .context import Context, current_context
@@ -190,6 +191,7 @@ class Executor(object):
         self._heads = None
         self._monitor_callback = None
         self._monitor_all = False
+        self._node_tape = None
         # The graph runs as captured executables (one per forward mode, one
         # per set of given head gradients), unless KILN_EXECUTOR=interpret
         # or capturing failed (then node by node).
@@ -331,6 +333,10 @@ class Executor(object):
                 self._heads = outputs if recording else None
                 self._recorded_heads = outputs if recording else None
                 return outputs
+        # A monitored training forward records node by node, so that
+        # backward reports each node's gradients (_executor_monitor).
+        self._node_tape = ({} if recording and
+                           self._monitor_callback is not None else None)
         outputs = self._graph_forward(is_train, differentiable)
         self._heads = outputs if recording else None
         return outputs
@@ -443,22 +449,19 @@ class Executor(object):
                 params["shape"] = filled[id(node)]
             if node.input_names and node.input_names[0] == "arg0":
                 params.pop("num_args", None)
-            try:
-                result = _core.invoke(node.op, inputs, params, None, False,
-                                      ctx=context)
-            except MXNetError as error:
-                raise MXNetError("Error in operator %s: %s"
-                                 % (node.name, error))
-            results = result if isinstance(result, list) else [result]
+            if getattr(self, "_monitor_callback", None) is not None:
+                results = _monitor.invoke(self, _core, node, inputs, params,
+                                          context)
+            else:
+                try:
+                    result = _core.invoke(node.op, inputs, params, None,
+                                          False, ctx=context)
+                except MXNetError as error:
+                    raise MXNetError("Error in operator %s: %s"
+                                     % (node.name, error))
+                results = result if isinstance(result, list) else [result]
             for index, value in enumerate(results):
                 computed[(id(node), index)] = value
-            monitor = getattr(self, "_monitor_callback", None)
-            if monitor is not None:
-                if self._monitor_all:
-                    for input_name, value in zip(node.input_names, inputs):
-                        monitor("%s_%s" % (node.name, input_name), value)
-                for output_name, value in zip(node.output_names, results):
-                    monitor("%s_%s" % (node.name, output_name), value)
         return [computed[(id(node), index)]
                 for node, index in self._symbol._outputs]
 
@@ -479,6 +482,10 @@ class Executor(object):
         if out_grads is not None and len(out_grads) != len(self._heads):
             raise MXNetError("backward: expected %d head gradients, got %d"
                              % (len(self._heads), len(out_grads)))
+        if getattr(self, "_node_tape", None) is not None:
+            _monitor.backward(self, out_grads, is_train)
+            self._heads = None
+            return
         if self._static and self._recorded_heads is not None:
             self._static_backward(out_grads, is_train)
             return
@@ -570,11 +577,15 @@ class Executor(object):
                         dict(self._grad_reqs), aux)
 
     def set_monitor_callback(self, callback, monitor_all=False):
-        """Calls callback(name, array) with each operator's outputs
-        (<node>_<output>, and with monitor_all its inputs too,
-        <node>_<input>) as forward computes them; the array is an NDArray
+        """Calls callback(name, array) with the arrays MXNet 1.9.1's
+        executor reports, in its order and names: each operator's outputs
+        as forward computes them (<node>_<output>, with monitor_all its
+        inputs first: a variable's own name, then <node>_<input>), and
+        after a training forward, backward's gradients of each node's
+        inputs (<node>_backward_output<k>); kiln/_executor_monitor.py says
+        what MXNet reports that kiln does not. The array is an NDArray
         (MXNet passes a handle). While a callback is set the graph runs
-        node by node. callback None stops monitoring."""
+        node by node; callback None stops monitoring."""
         self._monitor_callback = callback
         self._monitor_all = bool(monitor_all)
 
