@@ -36,7 +36,6 @@ does not declare empty); an executor creates the operator at every forward
 shape is unknown leaves the node unknown instead of failing.
 """
 import traceback as _traceback
-import types as _types
 
 import numpy as _np
 

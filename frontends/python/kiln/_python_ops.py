@@ -288,9 +288,10 @@ def _define(op, namespace, submodule, layer):
             continue
         if layer == "symbol":
             from .symbol._gen import make_symbol_operator
+            # MXNet names nodes after the function: box_nms0.
             function = make_symbol_operator(
                 op.name, op.inputs, op.params, op.doc, func_name,
-                namespace.get("__name__"))
+                namespace.get("__name__"), hint=func_name.lower())
         else:
             function = make_operator(op.name, op.inputs, op.params, op.doc,
                                      func_name=func_name,

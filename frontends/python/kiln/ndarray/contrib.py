@@ -469,6 +469,7 @@ __all__ += ["isnan", "isinf", "isfinite", "foreach", "while_loop", "cond",
 
 
 # The contrib operators implemented in Python (kiln/_python_ops.py), as
-# MXNet's generated functions: box_nms, MultiBoxPrior, ...
-from .. import _python_ops  # noqa: E402
+# MXNet's generated functions: box_nms, MultiBoxPrior, ... (kiln/_contrib_ops
+# registers them).
+from .. import _python_ops, _contrib_ops  # noqa: E402,F401
 _python_ops.populate(globals(), "contrib", "ndarray")

@@ -17,8 +17,9 @@ from . import symbol as _symbol
 
 
 def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
-                         module):
-    """The mx.sym function for the registry operator `op_name`."""
+                         module, hint=None):
+    """The mx.sym function for the registry operator `op_name`; hint: the
+    automatic node names' stem (default: op_name lowercased)."""
     variadic = len(input_names) == 1 and input_names[0].startswith("*")
     names = [input_name.rstrip("?") for input_name in input_names]
     attr_names = [attr for attr, _ in attr_specs]
@@ -86,7 +87,7 @@ def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
         strings = {key: _symbol._attr_string(value)
                    for key, value in params.items()}
         return _symbol._compose_node(op_name, positional, named, strings,
-                                     name, attr, op_name.lower())
+                                     name, attr, hint or op_name.lower())
 
     operator.__name__ = operator.__qualname__ = func_name
     operator.__doc__ = "%s(%s)\n\n%s\n\nReturns a Symbol. Attributes: %s" % (

@@ -5,5 +5,5 @@ from ._gen import populate as _populate
 __all__ = _populate(globals(), "contrib")
 
 # The contrib operators implemented in Python (kiln/_python_ops.py).
-from .. import _python_ops  # noqa: E402
+from .. import _python_ops, _contrib_ops  # noqa: E402,F401
 _python_ops.populate(globals(), "contrib", "symbol")

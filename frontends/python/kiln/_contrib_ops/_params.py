@@ -1,0 +1,156 @@
+"""Attributes of the Python-implemented contrib operators, parsed as
+MXNet 1.9.1's dmlc parameters parse them.
+
+    PARAMS = Params("_contrib_box_iou", [Param("format", enum("corner",
+                                               "center"), "corner")])
+    register(..., params=PARAMS.specs, parse=PARAMS.parse)
+
+``parse(attrs)`` takes the attributes as MXNet strings and returns a
+``Parsed`` (attribute access: parsed.format) with every declared value,
+defaults filled in. Errors are MXNetErrors worded as MXNet's:
+"Cannot find argument 'x', Possible Arguments: ...", "Invalid Parameter
+format for topk expect int but value='1.5', in operator ...", "Invalid
+Input: 'foo', valid values are: {...}", "Required parameter threshold of
+float is not presented, in operator ...".
+"""
+import ast as _ast
+
+from ..base import MXNetError
+
+__all__ = ["Params", "Param", "FLOAT", "INT", "BOOL", "FLOATS", "SHAPE",
+           "enum", "REQUIRED"]
+
+REQUIRED = object()
+
+
+def _float(text):
+    return float(text)
+
+
+def _int(text):
+    return int(text)  # ValueError for "1.5", as MXNet refuses it
+
+
+def _bool(text):
+    lowered = text.strip().lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise ValueError(text)
+
+
+def _tuple_of(convert):
+    def parse(text):
+        text = text.strip()
+        if text.startswith(("(", "[")):
+            value = _ast.literal_eval(text)
+            values = list(value) if isinstance(value, (tuple, list)) \
+                else [value]
+        else:
+            values = [text]
+        return tuple(convert(str(item)) for item in values)
+    return parse
+
+
+class _Kind(object):
+    """A parameter type: its name in MXNet's messages and its parser."""
+
+    def __init__(self, name, parse, choices=None):
+        self.name = name
+        self.parse = parse
+        self.choices = choices
+
+
+FLOAT = _Kind("float", _float)
+INT = _Kind("int", _int)
+BOOL = _Kind("boolean", _bool)
+FLOATS = _Kind("tuple of <float>", _tuple_of(_float))
+SHAPE = _Kind("Shape(tuple)", _tuple_of(_int))
+
+
+def enum(*choices):
+    """A string parameter taking one of `choices`."""
+    return _Kind("enum", str, choices)
+
+
+class Param(object):
+    """One attribute: name, kind, default (REQUIRED when none) and the
+    default's text in the functions' signatures."""
+
+    def __init__(self, name, kind, default=REQUIRED):
+        self.name = name
+        self.kind = kind
+        self.default = default
+
+    def spec(self):
+        return (self.name, None if self.default is REQUIRED
+                else repr(self.default))
+
+
+class Parsed(object):
+    """Parsed attributes: one attribute per parameter."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    def __repr__(self):
+        return "Parsed(%s)" % ", ".join("%s=%r" % item for item in
+                                        sorted(self.__dict__.items()))
+
+
+class Params(object):
+    """The parameters of operator `op_name`, in MXNet's order."""
+
+    def __init__(self, op_name, params):
+        self.op_name = op_name
+        self.params = list(params)
+        self.by_name = {param.name: param for param in self.params}
+
+    @property
+    def specs(self):
+        """[(name, default text or None)] for _python_ops.register."""
+        return [param.spec() for param in self.params]
+
+    def _where(self, attrs):
+        return "in operator %s(name=\"\"%s)" % (self.op_name, "".join(
+            ", %s=\"%s\"" % item for item in sorted(attrs.items())))
+
+    def parse(self, attrs):
+        """A Parsed of `attrs` ({name: MXNet string}); MXNetError as
+        MXNet's parameter parser words it."""
+        values = {}
+        for key, text in attrs.items():
+            param = self.by_name.get(key)
+            if param is None:
+                raise MXNetError(
+                    "Cannot find argument '%s', Possible Arguments:\n"
+                    "----------------\n%s, %s" % (
+                        key, "\n".join(p.name for p in self.params),
+                        self._where(attrs)))
+            kind = param.kind
+            if kind.choices is not None:
+                if text not in kind.choices:
+                    raise MXNetError(
+                        "Invalid Input: '%s', valid values are: {%s}, %s"
+                        % (text, ", ".join("'%s'" % choice for choice in
+                                           sorted(kind.choices)),
+                           self._where(attrs)))
+                values[key] = text
+                continue
+            try:
+                values[key] = kind.parse(text)
+            except (ValueError, SyntaxError, TypeError):
+                raise MXNetError(
+                    "Invalid Parameter format for %s expect %s but "
+                    "value='%s', %s" % (key, kind.name, text,
+                                        self._where(attrs)))
+        for param in self.params:
+            if param.name in values:
+                continue
+            if param.default is REQUIRED:
+                raise MXNetError(
+                    "Required parameter %s of %s is not presented, %s"
+                    % (param.name, param.kind.name, self._where(attrs)))
+            values[param.name] = param.default
+        return Parsed(values)
