@@ -1,8 +1,8 @@
 """MXNet 1.9.1's contrib detection operators (kiln/_contrib_ops on
 kiln/_python_ops.py) against the real MXNet: box_iou, box_nms and its
 alias, bipartite_matching, box_encode, box_decode, MultiBoxPrior,
-MultiBoxTarget and MultiBoxDetection, imperatively on random and edge
-inputs, with their gradients, as symbols through Executors and MXNet
+MultiBoxTarget, MultiBoxDetection, ROIAlign and PSROIPooling, imperatively
+on random and edge inputs, with their gradients, as symbols through Executors and MXNet
 JSON both ways, in a hybridized Gluon block, and on bad inputs.
 
 Each comparison runs one snippet under both frameworks (run_both), many
@@ -400,6 +400,18 @@ test_bad_inputs_raise_at_the_call, test_mxnet_refuses_the_same_inputs = \
         ("target_padding", "mx.nd.contrib.MultiBoxTarget(anchors, "
          "mx.nd.array([[[-1, 0.1, 0.1, 0.2, 0.2]]]), mx.nd.ones((1, 2, 3)))",
          "-1.0f"),
+        ("align_rois", "mx.nd.contrib.ROIAlign(mx.nd.ones((1, 2, 4, 4)), "
+         "mx.nd.ones((2, 4)), pooled_size=(2, 2), spatial_scale=1.0)",
+         "bbox should be a 2D tensor of shape \\[batch, 5\\]"),
+        ("align_data", "mx.nd.contrib.ROIAlign(mx.nd.ones((2, 4, 4)), "
+         "mx.nd.ones((2, 5)), pooled_size=(2, 2), spatial_scale=1.0)",
+         "data should be a 4D tensor"),
+        ("align_scale", "mx.nd.contrib.ROIAlign(mx.nd.ones((1, 2, 4, 4)), "
+         "mx.nd.ones((2, 5)), pooled_size=(2, 2))",
+         "Required parameter spatial_scale"),
+        ("psroi_rois", "mx.nd.contrib.PSROIPooling(mx.nd.ones((1, 8, 4, 4)), "
+         "mx.nd.ones((2, 3)), spatial_scale=1.0, output_dim=2, "
+         "pooled_size=2)", "bbox should be a 2D tensor"),
     ], [], MXNetError)
 
 
@@ -408,3 +420,40 @@ def test_symbol_inference_refuses_bad_shapes():
     with pytest.raises(MXNetError, match="score_index: 4 conflict"):
         net.infer_shape(data=(2, 5, 6))
     assert net.infer_shape_partial()[1] == [()]
+
+
+ROI_CODE = SNIPPET_HELPERS + """
+data, rois = inputs["data"], inputs["rois"]
+C = mx.nd.contrib
+for k, kwargs in enumerate([dict(pooled_size=(2, 2), spatial_scale=1.0),
+                            dict(pooled_size=(3, 2), spatial_scale=0.5,
+                                 sample_ratio=2),
+                            dict(pooled_size=(2, 3), spatial_scale=0.25,
+                                 aligned=True),
+                            dict(pooled_size=(2, 2), spatial_scale=1.0,
+                                 position_sensitive=True, sample_ratio=1)]):
+    record("align%d" % k, lambda x, r: C.ROIAlign(x, r, **kwargs),
+           [data, rois], wrt=[0])
+record("align64", lambda x, r: C.ROIAlign(x, r, (2, 2), 0.5),
+       [data.astype(np.float64), rois.astype(np.float64)], wrt=[0])
+for k, kwargs in enumerate([dict(spatial_scale=1.0, output_dim=2,
+                                 pooled_size=2),
+                            dict(spatial_scale=0.5, output_dim=1,
+                                 pooled_size=3, group_size=2),
+                            dict(spatial_scale=0.25, output_dim=1,
+                                 pooled_size=2)]):
+    record("psroi%d" % k, lambda x, r: C.PSROIPooling(x, r, **kwargs),
+           [data, rois], wrt=[0])
+"""
+
+
+@requires_oracle
+def test_roi_pooling_ops_and_gradients_match_mxnet():
+    rng = np.random.RandomState(7)
+    rois = np.array([[0, 0.5, 0.7, 5.2, 4.1], [1, 2.0, 1.0, 3.0, 7.5],
+                     [0, -1.5, 3.0, 9.0, 9.0], [1, 6.2, 6.1, 6.4, 6.3],
+                     [1, 0.0, 0.0, 7.0, 7.0]], dtype=np.float32)
+    got, expected = run_both(ROI_CODE, mx,
+                             data=rng.normal(size=(2, 8, 7, 8)).astype(
+                                 np.float32), rois=rois)
+    compare_outputs(got, expected, rtol=1e-4, atol=1e-5)

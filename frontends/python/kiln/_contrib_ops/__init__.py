@@ -10,9 +10,10 @@ machinery; one module per family of MXNet's sources:
     bounding_box  box_iou, box_nms (box_non_maximum_suppression),
                   bipartite_matching, box_encode, box_decode
     multibox      MultiBoxPrior, MultiBoxTarget, MultiBoxDetection
+    roi           ROIAlign, PSROIPooling
 
 Importing the package registers them (kiln/ndarray/contrib.py does).
 """
-from . import bounding_box, multibox  # noqa: F401
+from . import bounding_box, multibox, roi  # noqa: F401
 
 __all__ = []
