@@ -242,12 +242,14 @@ def _detection_graph(F):
 
 
 SYMBOL_CODE = """
-x = mx.sym.var("x")
-nms = mx.sym.contrib.box_nms(x * 2, overlap_thresh=0.3, id_index=0, topk=6,
-                             name="nms")
-prior = mx.sym.contrib.MultiBoxPrior(mx.sym.var("feat"), sizes=(0.5, 0.25),
-                                     ratios=(1, 2), clip=True, name="prior")
-group = mx.sym.Group([nms, prior])
+with mx.name.NameManager():  # the automatic names start from 0
+    x = mx.sym.var("x")
+    nms = mx.sym.contrib.box_nms(x * 2, overlap_thresh=0.3, id_index=0,
+                                 topk=6, name="nms")
+    prior = mx.sym.contrib.MultiBoxPrior(mx.sym.var("feat"),
+                                         sizes=(0.5, 0.25), ratios=(1, 2),
+                                         clip=True, name="prior")
+    group = mx.sym.Group([nms, prior])
 outputs["json"] = np.array(group.tojson())
 with mx.name.NameManager():
     outputs["auto_names"] = np.array(" ".join([
@@ -280,7 +282,8 @@ run(mx.sym.load_json(str(inputs["other_json"])), "loaded")
 
 @requires_oracle
 def test_symbols_executors_and_json_both_ways():
-    kiln_json = _detection_graph(mx.sym).tojson()
+    with mx.name.NameManager():
+        kiln_json = _detection_graph(mx.sym).tojson()
     boxes = _box_inputs()["boxes"] - 0.5
     head = np.cos(np.arange(108)).reshape(2, 9, 6).astype(np.float32)
     expected = run_mxnet(SYMBOL_CODE, boxes=boxes, head=head,
