@@ -64,6 +64,39 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "ModuleOp"> {
   ];
 }
 
+def KilnHoistScalarOperands
+    : Pass<"kiln-hoist-scalar-operands", "ModuleOp"> {
+  let summary = "Read rank-0 operands of linalg.generic once, before it";
+  let description = [{
+    Replaces each rank-0 tensor input of a `linalg.generic` on tensors (a
+    learning rate, a scalar argument: an indexing map with no results)
+    with a `tensor.extract` placed before the op, whose value the body
+    uses directly. After bufferization such an operand is a load inside
+    the loop from memory that may alias the loop's stores, so LLVM can
+    neither hoist it nor vectorize the loop; read before the loop it is a
+    plain register.
+
+    Example:
+
+    ```mlir
+    %r = linalg.generic {indexing_maps = [#id, affine_map<(d0) -> ()>, #id],
+                         iterator_types = ["parallel"]}
+        ins(%x, %lr : tensor<?xf32>, tensor<f32>) outs(%init : tensor<?xf32>) {
+    ^bb0(%a: f32, %s: f32, %o: f32):
+      %m = arith.mulf %a, %s : f32
+      linalg.yield %m : f32
+    } -> tensor<?xf32>
+    ```
+
+    becomes `%s = tensor.extract %lr[]` followed by a generic over `%x`
+    alone whose body multiplies by `%s`.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def KilnMatmulToDnnl : Pass<"kiln-matmul-to-dnnl", "ModuleOp"> {
   let summary = "Hand bufferized f32 matmuls to oneDNN";
   let description = [{

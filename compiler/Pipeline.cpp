@@ -30,6 +30,11 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKilnFuseElementwise());
   pm.addPass(createCanonicalizerPass());
+  // Rank-0 operands (an optimizer's learning rate, a scalar argument) read
+  // once before the loop instead of at every element: loaded inside, they
+  // may alias the loop's stores, so LLVM neither hoists them nor vectorizes
+  // (adam_update over 2^20 floats: scalar divides and square roots).
+  pm.addPass(createKilnHoistScalarOperands());
 
   // Buffers. Outputs are written in place: empty-tensor elimination makes each
   // result's tensor.empty init the destination argument itself. Arguments get
