@@ -121,7 +121,10 @@ private:
     }
     if (mlir::failed(pipeline.run(*module)))
       throw Error("compiler: lowering " + what + " failed:" + diagnostics);
-    return jit.emitObject(*module, functionName, streaming);
+    // Flat kernels (identity layouts) are elementwise by construction:
+    // Dispatch's pushFlat and graphIntoFlat, the fusion's flat groups.
+    return jit.emitObject(*module, functionName, streaming,
+                          /*elementwise=*/identityLayouts);
   }
 
   /// With KILN_DUMP_IR=dir, a file in dir for the kernel about to be

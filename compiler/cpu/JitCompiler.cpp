@@ -1,6 +1,6 @@
 //===- JitCompiler.cpp - LLVM dialect to callable host code ---------------===//
 #include "compiler/cpu/JitCompiler.h"
-#include "compiler/cpu/LoopInterleave.h"
+#include "compiler/cpu/LoopHints.h"
 
 #include "runtime/Error.h"
 #include "runtime/cpu/LibraryCalls.h"
@@ -214,7 +214,7 @@ void prefetchVectorLoads(llvm::Module &module) {
 
 std::string JitCompiler::emitObject(mlir::ModuleOp module,
                                     const std::string &functionName,
-                                    bool streaming) {
+                                    bool streaming, bool elementwise) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   llvm::LLVMContext context;
   std::string diagnostics;
@@ -249,7 +249,7 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
       if (!function.isDeclaration())
         function.addFnAttr("prefer-vector-width", "512");
 
-  interleaveLatencyBoundLoops(*llvmModule);
+  addLoopHints(*llvmModule, elementwise);
 
   // Vectorization and unrolling need the target's cost model, hence the
   // target machine in the pass builder.

@@ -32,10 +32,14 @@ public:
   /// file) defining the entry point of `functionName`.
   /// With `streaming` (an elementwise kernel whose rank-1 output the runtime
   /// passes 64-byte aligned), the output's alignment is asserted and the
-  /// vector stores LLVM then proves aligned become non-temporal.
+  /// vector stores LLVM then proves aligned become non-temporal. With
+  /// `elementwise` (each output element depends only on the inputs at its
+  /// index, as in flat kernels), the loops are marked free of dependences
+  /// between iterations, so an output aliasing an input still vectorizes
+  /// (compiler/cpu/LoopHints.h).
   std::string emitObject(mlir::ModuleOp module,
                          const std::string &functionName,
-                         bool streaming = false);
+                         bool streaming = false, bool elementwise = false);
 
   /// The second half: links `object` (from emitObject, perhaps in another
   /// process) into the JIT and returns the entry of `functionName`.

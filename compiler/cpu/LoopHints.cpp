@@ -1,10 +1,11 @@
-//===- LoopInterleave.cpp - interleave hints for latency-bound loops ------===//
-#include "compiler/cpu/LoopInterleave.h"
+//===- LoopHints.cpp - loop metadata for LLVM's vectorizer ----------------===//
+#include "compiler/cpu/LoopHints.h"
 
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Dominators.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Metadata.h"
 #include "llvm/IR/Module.h"
 
@@ -40,24 +41,20 @@ unsigned countFloatOperations(const llvm::Loop &loop) {
   return count;
 }
 
-void setInterleaveCount(llvm::Loop &loop, unsigned interleaveCount) {
+/// Puts every memory access of `loop` in a new access group; returns it.
+llvm::MDNode *groupMemoryAccesses(llvm::Loop &loop) {
   llvm::LLVMContext &context = loop.getHeader()->getContext();
-  llvm::Metadata *count[] = {
-      llvm::MDString::get(context, "llvm.loop.interleave.count"),
-      llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(
-          llvm::Type::getInt32Ty(context), interleaveCount))};
-  // A loop ID is distinct and names itself first, as LLVM requires.
-  auto placeholder = llvm::MDNode::getTemporary(context, {});
-  llvm::Metadata *operands[] = {placeholder.get(),
-                                llvm::MDNode::get(context, count)};
-  llvm::MDNode *loopID = llvm::MDNode::getDistinct(context, operands);
-  loopID->replaceOperandWith(0, loopID);
-  loop.setLoopID(loopID);
+  llvm::MDNode *group = llvm::MDNode::getDistinct(context, {});
+  for (llvm::BasicBlock *block : loop.blocks())
+    for (llvm::Instruction &instruction : *block)
+      if (instruction.mayReadOrWriteMemory())
+        instruction.setMetadata(llvm::LLVMContext::MD_access_group, group);
+  return group;
 }
 
 } // namespace
 
-void interleaveLatencyBoundLoops(llvm::Module &module) {
+void addLoopHints(llvm::Module &module, bool independentIterations) {
   for (llvm::Function &function : module) {
     if (function.isDeclaration())
       continue;
@@ -66,12 +63,32 @@ void interleaveLatencyBoundLoops(llvm::Module &module) {
     for (llvm::Loop *loop : loops.getLoopsInPreorder()) {
       if (!loop->isInnermost() || loop->getLoopID() || !loop->getLoopLatch())
         continue;
+      llvm::LLVMContext &context = loop->getHeader()->getContext();
+      llvm::SmallVector<llvm::Metadata *> hints;
       const unsigned floatOps = countFloatOperations(*loop);
-      if (floatOps < kInterleaveMinFloatOps)
+      if (floatOps >= kInterleaveMinFloatOps) {
+        const unsigned count = floatOps > kLongBodyFloatOps
+                                   ? kLongBodyInterleaveCount
+                                   : kInterleaveCount;
+        hints.push_back(llvm::MDNode::get(
+            context,
+            {llvm::MDString::get(context, "llvm.loop.interleave.count"),
+             llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(
+                 llvm::Type::getInt32Ty(context), count))}));
+      }
+      if (independentIterations)
+        hints.push_back(llvm::MDNode::get(
+            context,
+            {llvm::MDString::get(context, "llvm.loop.parallel_accesses"),
+             groupMemoryAccesses(*loop)}));
+      if (hints.empty())
         continue;
-      setInterleaveCount(*loop, floatOps > kLongBodyFloatOps
-                                    ? kLongBodyInterleaveCount
-                                    : kInterleaveCount);
+      // A loop ID is distinct and names itself first, as LLVM requires.
+      auto placeholder = llvm::MDNode::getTemporary(context, {});
+      hints.insert(hints.begin(), placeholder.get());
+      llvm::MDNode *loopID = llvm::MDNode::getDistinct(context, hints);
+      loopID->replaceOperandWith(0, loopID);
+      loop->setLoopID(loopID);
     }
   }
 }
