@@ -1,10 +1,13 @@
 //===- Pooling.cpp - pooling kernels for compiled code --------------------===//
 #include "runtime/cpu/Pooling.h"
 
+#include "runtime/ThreadPool.h"
 #include "runtime/cpu/DnnlSupport.h"
 #include "runtime/cpu/StridedView.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace kiln {
@@ -130,6 +133,156 @@ void referencePoolBackward(const StridedView<T> &input,
                       inputGrad.at(in.data()) += grad / T(divisor);
                   }
                 });
+}
+
+/// `value` where `keep`, else +0.0, without a branch: bitwise, so a
+/// negative, infinite or NaN value passes unchanged.
+inline float keepOrZero(float value, bool keep) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  bits &= 0u - static_cast<uint32_t>(keep);
+  std::memcpy(&value, &bits, sizeof bits);
+  return value;
+}
+
+/// `candidate` where `take`, else `current`, without a branch.
+inline int64_t pick(int64_t current, int64_t candidate, bool take) {
+  return current ^ ((current ^ candidate) & -static_cast<int64_t>(take));
+}
+
+/// One row of 2x2, stride-2 windows over contiguous rows: the gradient of
+/// each window goes to its first largest element, the other three get
+/// zero. Branch-free (random data makes every comparison a coin flip: the
+/// branching form ran at mispredictions' pace), so it also vectorizes.
+void maxPoolBackwardRow2x2(const float *top, const float *bottom,
+                           const float *grad, float *gradTop, float *gradBottom,
+                           int64_t outWidth) {
+  for (int64_t ox = 0; ox < outWidth; ++ox) {
+    const float a = top[2 * ox], b = top[2 * ox + 1];
+    const float c = bottom[2 * ox], d = bottom[2 * ox + 1];
+    // The reference's rule: a later element wins only if strictly larger;
+    // std::max keeps its first argument unless the second is larger, NaN
+    // included, so `best` follows the same winner.
+    int64_t winner = 0;
+    float best = a;
+    winner = pick(winner, 1, b > best);
+    best = std::max(best, b);
+    winner = pick(winner, 2, c > best);
+    best = std::max(best, c);
+    winner = pick(winner, 3, d > best);
+    const float g = grad[ox];
+    gradTop[2 * ox] = keepOrZero(g, winner == 0);
+    gradTop[2 * ox + 1] = keepOrZero(g, winner == 1);
+    gradBottom[2 * ox] = keepOrZero(g, winner == 2);
+    gradBottom[2 * ox + 1] = keepOrZero(g, winner == 3);
+  }
+}
+
+/// Max pooling's backward over 2-D windows (rank-4 arrays, any strides),
+/// one (batch, channel) plane per task: the gradient goes to the first
+/// largest element of each window, as referencePoolBackward gives it.
+/// oneDNN's backward needs its forward's workspace, which kiln.pool does not
+/// keep, so it reran the forward on plain layouts: 6.3 ms for the main job's
+/// first pooling (128x32x28x28, 2x2); this pass takes about 0.5 ms.
+template <typename T>
+void maxPoolBackward2d(const StridedView<T> &input,
+                       const StridedView<T> &outputGrad,
+                       const StridedView<T> &inputGrad, const PoolParams &p) {
+  // Plain locals: the loops below store through T pointers, which the
+  // compiler would otherwise assume may change anything read by reference.
+  const int64_t channels = input.sizes[1];
+  const int64_t height = input.sizes[2], width = input.sizes[3];
+  const int64_t outHeight = outputGrad.sizes[2], outWidth = outputGrad.sizes[3];
+  const int64_t windowH = p.window[0], windowW = p.window[1];
+  const int64_t strideH = p.strides[0], strideW = p.strides[1];
+  const int64_t lowH = p.low[0], lowW = p.low[1];
+  const int64_t inN = input.strides[0], inC = input.strides[1],
+                inH = input.strides[2], inW = input.strides[3];
+  const int64_t gN = outputGrad.strides[0], gC = outputGrad.strides[1],
+                gH = outputGrad.strides[2], gW = outputGrad.strides[3];
+  const int64_t dN = inputGrad.strides[0], dC = inputGrad.strides[1],
+                dH = inputGrad.strides[2], dW = inputGrad.strides[3];
+  const T *inputData = input.data;
+  const T *gradData = outputGrad.data;
+  T *inputGradData = inputGrad.data;
+  // Windows that tile the plane exactly (the usual 2x2, stride 2).
+  const bool tiles = strideH == windowH && strideW == windowW && lowH == 0 &&
+                     lowW == 0 && outHeight * windowH == height &&
+                     outWidth * windowW == width;
+  const int64_t planes = input.sizes[0] * channels;
+  const int64_t work =
+      height * width + outHeight * outWidth * windowH * windowW;
+  const int64_t grain =
+      std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, work));
+  ThreadPool::global().parallelFor(
+      0, planes, grain, [=](int64_t first, int64_t last) {
+        for (int64_t plane = first; plane < last; ++plane) {
+          const int64_t n = plane / channels, c = plane % channels;
+          const T *in = inputData + n * inN + c * inC;
+          const T *grad = gradData + n * gN + c * gC;
+          T *inGrad = inputGradData + n * dN + c * dC;
+          if constexpr (std::is_same_v<T, float>) {
+            if (tiles && windowH == 2 && windowW == 2 && inW == 1 && dW == 1 &&
+                gW == 1) {
+              for (int64_t oy = 0; oy < outHeight; ++oy)
+                maxPoolBackwardRow2x2(
+                    in + 2 * oy * inH, in + (2 * oy + 1) * inH, grad + oy * gH,
+                    inGrad + 2 * oy * dH, inGrad + (2 * oy + 1) * dH, outWidth);
+              continue;
+            }
+          }
+          if (tiles) {
+            // Each element belongs to exactly one window: written once, the
+            // winner with its gradient, the others with zero.
+            for (int64_t oy = 0; oy < outHeight; ++oy)
+              for (int64_t ox = 0; ox < outWidth; ++ox) {
+                const int64_t y0 = oy * windowH, x0 = ox * windowW;
+                T best = in[y0 * inH + x0 * inW];
+                int64_t winnerY = y0, winnerX = x0;
+                for (int64_t y = y0; y < y0 + windowH; ++y)
+                  for (int64_t x = x0; x < x0 + windowW; ++x) {
+                    const T value = in[y * inH + x * inW];
+                    const bool better = value > best;
+                    best = better ? value : best;
+                    winnerY = better ? y : winnerY;
+                    winnerX = better ? x : winnerX;
+                  }
+                const T g = grad[oy * gH + ox * gW];
+                for (int64_t y = y0; y < y0 + windowH; ++y)
+                  for (int64_t x = x0; x < x0 + windowW; ++x)
+                    inGrad[y * dH + x * dW] =
+                        y == winnerY && x == winnerX ? g : T(0);
+              }
+            continue;
+          }
+          for (int64_t y = 0; y < height; ++y)
+            for (int64_t x = 0; x < width; ++x)
+              inGrad[y * dH + x * dW] = T(0);
+          for (int64_t oy = 0; oy < outHeight; ++oy) {
+            const int64_t top = oy * strideH - lowH;
+            const int64_t y0 = std::max<int64_t>(top, 0);
+            const int64_t y1 = std::min(top + windowH, height);
+            for (int64_t ox = 0; ox < outWidth; ++ox) {
+              const int64_t left = ox * strideW - lowW;
+              const int64_t x0 = std::max<int64_t>(left, 0);
+              const int64_t x1 = std::min(left + windowW, width);
+              if (y0 >= y1 || x0 >= x1)
+                continue; // a window wholly in the padding
+              T best = in[y0 * inH + x0 * inW];
+              int64_t winnerAt = y0 * dH + x0 * dW;
+              // Branch-free: on random data the comparisons are coin flips.
+              for (int64_t y = y0; y < y1; ++y)
+                for (int64_t x = x0; x < x1; ++x) {
+                  const T value = in[y * inH + x * inW];
+                  const bool better = value > best;
+                  best = better ? value : best;
+                  winnerAt = better ? y * dH + x * dW : winnerAt;
+                }
+              inGrad[winnerAt] += grad[oy * gH + ox * gW];
+            }
+          }
+        }
+      });
 }
 
 struct PoolPlan {
@@ -267,6 +420,10 @@ void poolBackward(UnrankedMemRef *inputMemRef, UnrankedMemRef *gradMemRef,
   const PoolParams params(libraryParams(*paramsMemRef), input.rank() - 2);
   if (inputGrad.count() == 0)
     return;
+  if (params.max && input.rank() == 4) {
+    maxPoolBackward2d(input, outputGrad, inputGrad, params);
+    return;
+  }
   if constexpr (std::is_same_v<T, float>) {
     if (outputGrad.count() > 0 &&
         dnnlPool(input, outputGrad, &inputGrad, params))

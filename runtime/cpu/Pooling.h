@@ -4,9 +4,9 @@
 // channel-first (N, C, spatial...) with 1 to 3 spatial dimensions. `params`
 // holds the kind (0 max, 1 avg), count_include_pad (0/1), then window,
 // strides, padding_low and padding_high, one entry per spatial dimension
-// each. f32 runs on oneDNN (max pooling's backward reruns the forward for
-// oneDNN's workspace of winners); f64 and whatever oneDNN declines run on
-// direct loops.
+// each. f32 runs on oneDNN; 2-D max pooling's backward (whose oneDNN form
+// needs the forward's workspace, which would mean running the forward
+// again), f64 and whatever oneDNN declines run on direct loops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_CPU_POOLING_H

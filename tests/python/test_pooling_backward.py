@@ -1,0 +1,108 @@
+"""Max pooling's backward on 2-D windows (runtime/cpu/Pooling.cpp's direct
+loops): the gradient of each window goes to its first largest element.
+
+The 2x2 stride-2 tiling (the common CNN case) has a branch-free path of its
+own; other windows (overlapping, padded, partial tilings) take the general
+path. Both are checked against a numpy statement of the rule, with ties,
+NaN and infinities, for float32 and float64, in NCHW and through NHWC
+(strided) views.
+"""
+import numpy as np
+import pytest
+
+import kiln as mx
+from kiln import autograd
+
+
+def reference_backward(x, grad, kernel, stride, pad):
+    """The rule: per window (clipped to the input), the first element in
+    row-major order that no later element strictly exceeds takes the
+    output gradient."""
+    n, c, h, w = x.shape
+    oh, ow = grad.shape[2:]
+    result = np.zeros_like(x)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    top, left = i * stride[0] - pad[0], j * stride[1] - pad[1]
+                    ys = range(max(top, 0), min(top + kernel[0], h))
+                    xs = range(max(left, 0), min(left + kernel[1], w))
+                    cells = [(y, z) for y in ys for z in xs]
+                    if not cells:
+                        continue
+                    best = cells[0]
+                    for cell in cells[1:]:
+                        if x[b, ch][cell] > x[b, ch][best]:
+                            best = cell
+                    result[b, ch][best] += grad[b, ch, i, j]
+    return result
+
+
+def pooled_gradient(x, grad, layout="NCHW", **kwargs):
+    data = mx.nd.array(x, dtype=x.dtype)
+    if layout == "NHWC":
+        data = mx.nd.array(x.transpose(0, 2, 3, 1), dtype=x.dtype)
+    data.attach_grad()
+    with autograd.record():
+        out = mx.nd.Pooling(data, pool_type="max", layout=layout, **kwargs)
+    head = grad if layout == "NCHW" else grad.transpose(0, 2, 3, 1)
+    out.backward(mx.nd.array(head, dtype=x.dtype))
+    result = data.grad.asnumpy()
+    return result if layout == "NCHW" else result.transpose(0, 3, 1, 2)
+
+
+def tied_input(shape, dtype, rng):
+    # Few distinct values: most windows hold ties.
+    x = rng.integers(0, 3, size=shape).astype(dtype)
+    x.flat[::7] = np.nan
+    x.flat[3::11] = np.inf
+    x.flat[5::13] = -np.inf
+    return x
+
+
+CASES = [
+    ((2, 3, 8, 6), dict(kernel=(2, 2), stride=(2, 2))),            # tiling
+    ((2, 3, 7, 9), dict(kernel=(2, 2), stride=(2, 2))),            # partial
+    ((1, 2, 9, 8), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1))),
+    ((1, 2, 6, 7), dict(kernel=(3, 2), stride=(1, 1))),            # overlap
+    ((1, 2, 6, 6), dict(kernel=(3, 3), stride=(3, 3))),            # tiling 3x3
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,kwargs", CASES)
+def test_gradient_goes_to_the_first_largest(shape, kwargs, dtype):
+    rng = np.random.default_rng(len(shape) + shape[-1])
+    x = tied_input(shape, dtype, rng)
+    stride = kwargs["stride"]
+    pad = kwargs.get("pad", (0, 0))
+    out_shape = mx.nd.Pooling(mx.nd.array(x, dtype=dtype), pool_type="max",
+                              **kwargs).shape
+    grad = rng.standard_normal(out_shape).astype(dtype)
+    expected = reference_backward(x, grad, kwargs["kernel"], stride, pad)
+    got = pooled_gradient(x, grad, **kwargs)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_channel_last_views_take_the_strided_path():
+    rng = np.random.default_rng(5)
+    x = tied_input((2, 4, 6, 8), np.float32, rng)
+    grad = rng.standard_normal((2, 4, 3, 4)).astype(np.float32)
+    expected = reference_backward(x, grad, (2, 2), (2, 2), (0, 0))
+    got = pooled_gradient(x, grad, layout="NHWC", kernel=(2, 2),
+                          stride=(2, 2))
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_special_gradients_pass_unchanged():
+    # The winner's gradient is copied bit for bit: -0.0, inf, NaN.
+    x = np.array([[[[1, 5], [2, 3]]]], dtype=np.float32)
+    for value in (-0.0, np.inf, -np.inf, np.nan):
+        grad = np.full((1, 1, 1, 1), value, dtype=np.float32)
+        got = pooled_gradient(x, grad, kernel=(2, 2), stride=(2, 2))
+        expected = np.zeros_like(x)
+        expected[0, 0, 0, 1] = value
+        np.testing.assert_array_equal(got, expected)
+        assert np.signbit(got[0, 0, 0, 1]) == np.signbit(value)
+        assert not np.signbit(got[0, 0, 0, 0])
