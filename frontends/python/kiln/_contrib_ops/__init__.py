@@ -15,5 +15,6 @@ machinery; one module per family of MXNet's sources:
 Importing the package registers them (kiln/ndarray/contrib.py does).
 """
 from . import bounding_box, multibox, roi  # noqa: F401
+from . import signal, hawkes, composed, quantization  # noqa: F401
 
 __all__ = []
