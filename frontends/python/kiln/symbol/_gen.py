@@ -19,7 +19,8 @@ from . import symbol as _symbol
 def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
                          module, hint=None):
     """The mx.sym function for the registry operator `op_name`; hint: the
-    automatic node names' stem (default: op_name lowercased)."""
+    automatic node names' stem (default: op_name lowercased; populate
+    passes func_name lowercased, as MXNet's register.py does)."""
     variadic = len(input_names) == 1 and input_names[0].startswith("*")
     names = [input_name.rstrip("?") for input_name in input_names]
     attr_names = [attr for attr, _ in attr_specs]
@@ -105,9 +106,11 @@ def populate(namespace, submodule):
         where, func_name = module_of(name)
         if where != submodule:
             continue
+        # MXNet names nodes after the function, not the registered op
+        # (contrib.AdaptiveAvgPooling2D: adaptiveavgpooling2d0).
         namespace[func_name] = make_symbol_operator(
             name, input_names, attr_specs, doc, func_name,
-            namespace.get("__name__"))
+            namespace.get("__name__"), hint=func_name.lower())
         names.append(func_name)
     return names
 
