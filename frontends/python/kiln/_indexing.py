@@ -272,7 +272,7 @@ def _reshaped(array, shape):
     the reshape operator reads 0 as "keep this extent", as MXNet's)."""
     shape = tuple(shape)
     if array.size == 0:
-        return _nd.zeros(shape, dtype=array.dtype)
+        return _nd.empty(shape, dtype=array.dtype)
     if tuple(array.shape) == shape:
         return array
     return _view("reshape", array, shape=shape)
@@ -312,7 +312,7 @@ def _basic_getitem(self, key):
     sliced_shape = [len(range(*r)) for r in ranges]
     final = _final_shape(sliced_shape, int_axes, new_axes)
     if 0 in sliced_shape:
-        return _nd.zeros(tuple(final), dtype=self.dtype)
+        return _nd.empty(tuple(final), dtype=self.dtype)
     if _is_contiguous_region(ranges, self.shape) and self._is_contiguous:
         # One run of the flat array: a view, as MXNet's MXNDArraySlice.
         sliced = _region_view(self, ranges)
@@ -464,7 +464,7 @@ def _advanced_getitem(self, key):
     for position in new_axes:
         shape.insert(position, 1)
     if index.size == 0 or 0 in shape:
-        return _nd.zeros(tuple(shape), dtype=self.dtype)
+        return _nd.empty(tuple(shape), dtype=self.dtype)
     gathered = _nd.gather_nd(self, _host_array(index))
     return _reshaped(gathered, shape)
 
@@ -528,7 +528,7 @@ def _rows(self, start, stop):
                               (slice(None),) * (self.ndim - 1))
     start, stop, _ = slice(start, stop).indices(self.shape[0])
     if start >= stop:
-        return _nd.zeros((0,) + tuple(self.shape[1:]), dtype=self.dtype)
+        return _nd.empty((0,) + tuple(self.shape[1:]), dtype=self.dtype)
     return _view("slice", self, begin=(start,), end=(stop,), step=(1,))
 
 
@@ -551,7 +551,7 @@ def _broadcast_to(value, shape):
                          "remapped shapes [original->remapped]: %s and "
                          "requested shape %s" % (current, tuple(shape)))
     if 0 in shape:
-        return _nd.zeros(tuple(shape), dtype=value.dtype)
+        return _nd.empty(tuple(shape), dtype=value.dtype)
     if padded != current:
         value = _reshaped(value, padded)
     return _nd.broadcast_to(value, shape=tuple(shape))
@@ -586,7 +586,7 @@ def _value_array(self, value, shape, squeeze_axes=()):
                 raise MXNetError("__setitem__: cannot reshape the empty value "
                                  "of shape %s to the region's shape %s"
                                  % (tuple(array.shape), shape))
-            return _nd.zeros(shape, dtype=self.dtype)
+            return _nd.empty(shape, dtype=self.dtype)
         array = _broadcast_to(array, shape)
     return array
 

@@ -14,18 +14,22 @@ import numbers
 
 import numpy as _np
 
-from . import _core
+from . import _core, _legacy_shapes
 from .base import MXNetError
 
 
 def attr_string(value):
-    """An attribute value in MXNet's string form."""
+    """An attribute value in MXNet's string form: MXNet sends str(value),
+    so a tuple is written "(3, 3)" ("(3,)" for one item) and a list
+    "[3, 3]", as given; dtypes by name."""
     if value is None:
         return "None"
     if isinstance(value, (bool, _np.bool_)):
         return "True" if value else "False"
-    if isinstance(value, (tuple, list)):
-        if len(value) == 1:  # MXNet (Python's tuple repr) writes "(3,)"
+    if isinstance(value, list):
+        return "[" + ", ".join(attr_string(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        if len(value) == 1:
             return "(%s,)" % attr_string(value[0])
         return "(" + ", ".join(attr_string(v) for v in value) + ")"
     if isinstance(value, _np.dtype):
@@ -190,6 +194,7 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
             kwargs = {}
         kwargs = {key: value for key, value in kwargs.items()
                   if not is_hidden_attr(key)}
+        _legacy_shapes.check(op_name, inputs, kwargs)
         ctx = _take_context(op_name, kwargs, bool(inputs))
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}

@@ -493,11 +493,16 @@ def full(shape, val, ctx=None, dtype=None, out=None):
     if not isinstance(val, (_numbers.Number, _np.generic)):
         # As MXNet's full: val assigned into a new array (out[:] = val), so
         # an array broadcasts and what is not array-like is TypeError.
-        result = zeros(shape, context, dtype) if out is None else out
+        result = empty(shape, context, dtype) if out is None else out
         result[:] = val
         return result
-    return _internal._full(shape=_shape(shape, "full"), value=val,
-                           dtype=_dtype_name(dtype), ctx=context, out=out)
+    shape = _shape(shape, "full")
+    if out is None and 0 in shape:
+        # MXNet's full fills empty(shape), which makes zero-size arrays that
+        # the _full operator refuses (kiln/_legacy_shapes.py).
+        return empty(shape, context, dtype)
+    return _internal._full(shape=shape, value=val, dtype=_dtype_name(dtype),
+                           ctx=context, out=out)
 
 
 def empty(shape, ctx=None, dtype=None):
@@ -517,7 +522,12 @@ def empty(shape, ctx=None, dtype=None):
     if ctx is not None and not isinstance(ctx, Context):
         raise AttributeError("empty: ctx expected a Context (mx.cpu()), got %r"
                              % (ctx,))
-    return zeros(shape, ctx, _ndarray_dtype(dtype))
+    # Not through zeros(): MXNet's empty runs no operator, so (0, 3) is
+    # fine here while zeros refuses it (kiln/_legacy_shapes.py).
+    return _core.invoke("_zeros", [], {
+        "shape": _op_gen.attr_string(tuple(int(extent) for extent in shape)),
+        "dtype": _ndarray_dtype(dtype)}, None,
+        ctx=_check_context(ctx, "empty"))
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,

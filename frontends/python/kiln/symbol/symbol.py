@@ -965,7 +965,9 @@ def var(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None,
     for key, value in _scope_attrs(attr).items():
         attrs[_hidden(key)] = value
     if shape is not None:
-        attrs["__shape__"] = str(tuple(shape))
+        # As MXNet's str(shape): a list stays "[2, 3]", a tuple "(2, 3)".
+        attrs["__shape__"] = _attr_string(
+            shape if isinstance(shape, list) else tuple(shape))
     if lr_mult is not None:
         attrs["__lr_mult__"] = str(lr_mult)
     if wd_mult is not None:
