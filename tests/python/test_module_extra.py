@@ -424,8 +424,8 @@ BAD_CASES = [
     ("unknown_bucket_key", "mod.forward(batch(9, (2, 9, 3)))", KeyError,
      "9"),
     ("shared_shape_differs", "mod.forward(batch(7, (2, 7, 3)))",
-     RuntimeError, "does not match shared_exec.arg_array's shape "
-     r"\(\[5,3\] vs. \[4,3\]\).*fc_weight"),
+     RuntimeError, r"\(\[5,3\] vs. \[4,3\]\) : Inferred shape does not "
+     "match shared_exec.arg_array's shape.*fc_weight"),
     ("data_differs_from_provide_data",
      "mod.forward(batch(3, (2, 4, 3), provided=(2, 3, 3)))", MXNetError,
      r"\(2, 4, 3\)"),

@@ -27,6 +27,35 @@ from ._op_gen import attr_string as _attr_string
 
 __all__ = ["Executor"]
 
+# MXNet 1.9.1's words (graph_executor.cc) when simple_bind cannot share an
+# argument's or an auxiliary state's array of shared_exec.
+_SHARE_MISMATCH = {
+    "arg_array": (
+        "Check failed: inferred_%(what)s == in_arg_nd.%(what)s() (%(want)s "
+        "vs. %(have)s) : Inferred %(what)s does not match "
+        "shared_exec.arg_array's %(what)s Therefore, the allocated memory for "
+        "shared_exec.arg_array cannot be resued for creating NDArray of the "
+        "argument %(name)s for the current executor"),
+    "aux_array": (
+        "Check failed: inferred_%(what)s == aux_nd.%(what)s() (%(want)s vs. "
+        "%(have)s) : Inferred %(what)s does not match shared_exec.aux_array's "
+        "%(what)s. Therefore, the allocated memory for shared_exec.aux_array "
+        "cannot be resued for creating auxilliary NDArray of the argument: "
+        "%(name)s for the current executor")}
+
+
+def _shape_text(shape):
+    """A shape as MXNet's C++ prints it: [4,3]."""
+    return "[%s]" % ",".join(str(extent) for extent in shape)
+
+
+def _bind_error(shapes, message):
+    """RuntimeError as MXNet's simple_bind raises it: the given shapes,
+    then the reason."""
+    return RuntimeError("simple_bind error. Arguments:\n%s%s" % (
+        "".join("%s: %s\n" % (key, value) for key, value in shapes.items()),
+        message))
+
 _GRAD_REQS = ("write", "add", "null")
 
 
@@ -224,27 +253,56 @@ class Executor(object):
         if arg_types is None:
             arg_types = [_np.float32] * len(arg_names)
             aux_types = [_np.float32] * len(aux_names)
-        shared = {}
-        if shared_exec is not None:
-            # As MXNet: only the arguments named in shared_arg_names (and
-            # the auxiliary states) are the shared executor's arrays.
-            shared.update({name: array for name, array in
-                           shared_exec.arg_dict.items()
-                           if name in (shared_arg_names or ())})
-            shared.update(shared_exec.aux_dict)
-        if shared_buffer is not None:
-            shared.update(shared_buffer)
+        # As MXNet's simple_bind: with shared_exec and a shared_buffer (as
+        # Module passes), the arguments named in shared_arg_names and all
+        # auxiliary states are shared_exec's arrays, which must have the
+        # inferred shapes and dtypes (RuntimeError otherwise); the other
+        # arguments come from shared_buffer where one there has their shape
+        # and dtype, else are made and put there. Without shared_buffer
+        # nothing is shared.
+        sharing = shared_exec is not None and shared_buffer is not None
+        named = set(shared_arg_names or ())
+
+        def borrowed(name, shape, dtype, arrays, kind):
+            if name not in arrays:
+                raise _bind_error(shapes, "shared_exec has no %s '%s' to "
+                                  "share" % (kind, name))
+            existing = arrays[name]
+            for what, want, have in (
+                    ("shape", _shape_text(shape), _shape_text(existing.shape)),
+                    ("dtype", _np.dtype(dtype).name,
+                     _np.dtype(existing.dtype).name)):
+                if want != have:
+                    raise _bind_error(shapes, _SHARE_MISMATCH[kind] % dict(
+                        what=what, want=want, have=have, name=name))
+            return existing
 
         def array(name, shape, dtype):
-            existing = shared.get(name)
-            if (existing is not None and existing.shape == tuple(shape) and
-                    existing.dtype == dtype):
-                return existing
+            if shared_buffer is not None:
+                existing = shared_buffer.get(name)
+                if (existing is not None and existing.shape == tuple(shape)
+                        and existing.dtype == dtype):
+                    return existing
             made = _nd.zeros(shape, ctx=ctx, dtype=dtype)
             if shared_buffer is not None:
                 shared_buffer[name] = made
             return made
-        args = [array(name, shape, dtype) for name, shape, dtype
+
+        def argument(name, shape, dtype):
+            if name not in named:
+                return array(name, shape, dtype)
+            if sharing:
+                return borrowed(name, shape, dtype, shared_exec.arg_dict,
+                                "arg_array")
+            return _nd.zeros(shape, ctx=ctx, dtype=dtype)
+
+        def auxiliary(name, shape, dtype):
+            if sharing:
+                return borrowed(name, shape, dtype, shared_exec.aux_dict,
+                                "aux_array")
+            return _nd.zeros(shape, ctx=ctx, dtype=dtype)
+
+        args = [argument(name, shape, dtype) for name, shape, dtype
                 in zip(arg_names, arg_shapes, arg_types)]
         if isinstance(grad_req, string_types):
             reqs = {name: grad_req for name in arg_names}
@@ -256,7 +314,7 @@ class Executor(object):
                  for name, shape, dtype in zip(arg_names, arg_shapes,
                                                arg_types)
                  if reqs.get(name, "null") != "null"}
-        aux = [array(name, shape, dtype) for name, shape, dtype
+        aux = [auxiliary(name, shape, dtype) for name, shape, dtype
                in zip(aux_names, aux_shapes, aux_types)]
         return cls(symbol, ctx, args, grads, reqs, aux)
 

@@ -22,7 +22,7 @@ are kept for the next batch of that key.
 Every batch names its bucket (DataBatch.bucket_key) and its shapes
 (provide_data/provide_label); a key seen first is bound then. The default
 bucket should be the one with the largest inputs (MXNet's advice; kiln
-allocates each bucket's inputs separately either way).
+reuses an input array across buckets only where its shape matches).
 """
 import logging
 
@@ -38,46 +38,6 @@ from .base_module import BaseModule, _check_input_names
 from .module import Module
 
 __all__ = ["BucketingModule"]
-
-
-def _shape_text(shape):
-    """A shape as MXNet's C++ prints it: [4,3]."""
-    return "[%s]" % ",".join(str(extent) for extent in shape)
-
-
-def _check_shared_shapes(module, data_shapes, label_shapes, default):
-    """Checks that the parameters and auxiliary states `module` (a new
-    bucket, not bound yet) would share with the bound `default` module have
-    the same shapes for these input shapes. RuntimeError otherwise, with
-    the words of MXNet's simple_bind ('Inferred shape does not match
-    shared_exec.arg_array's shape'), before anything is bound."""
-    inputs = {}
-    for desc in list(data_shapes or []) + list(label_shapes or []):
-        inputs[desc[0]] = tuple(desc[1])
-    symbol = module.symbol
-    arg_shapes, _, aux_shapes = symbol.infer_shape_partial(**inputs)
-    shared_exec = default._exec_group.execs[0]
-    shared = dict(shared_exec.arg_dict)
-    shared.update(shared_exec.aux_dict)
-    names = [name for name in symbol.list_arguments()
-             if name in module._param_names] + \
-        symbol.list_auxiliary_states()
-    shapes = dict(zip(symbol.list_arguments(), arg_shapes or []))
-    shapes.update(zip(symbol.list_auxiliary_states(), aux_shapes or []))
-    for name in names:
-        inferred = tuple(shapes.get(name) or ())
-        if (name not in shared or not inferred or 0 in inferred
-                or inferred == shared[name].shape):
-            continue
-        raise RuntimeError(
-            "simple_bind error. Arguments:\n%s\nInferred shape does not "
-            "match shared_exec.arg_array's shape (%s vs. %s): the memory of "
-            "the default bucket's %s cannot be shared by the argument %s "
-            "of the bucket's executor" % (
-                "\n".join("%s: %s" % (key, value)
-                          for key, value in inputs.items()),
-                _shape_text(inferred), _shape_text(shared[name].shape),
-                name, name))
 
 
 class BucketingModule(BaseModule):
@@ -311,7 +271,6 @@ class BucketingModule(BaseModule):
             module = self._new_module(symbol, data_names, label_names)
         if not module.binded:
             default = self._buckets[self._default_bucket_key]
-            _check_shared_shapes(module, data_shapes, label_shapes, default)
             module.bind(data_shapes, label_shapes,
                         self._curr_module.for_training,
                         self._curr_module.inputs_need_grad,

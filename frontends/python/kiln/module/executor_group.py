@@ -193,6 +193,9 @@ class DataParallelExecutorGroup(object):
         self.label_names = None
         self.data_layouts = None
         self.label_layouts = None
+        self.shared_data_arrays = (
+            shared_group.shared_data_arrays if shared_group is not None
+            else [{} for _ in contexts])
         self.output_names = symbol.list_outputs()
         self.num_outputs = len(self.output_names)
         self.output_layouts = [
@@ -272,10 +275,13 @@ class DataParallelExecutorGroup(object):
             if dtype != "-1":
                 # MXNet's type codes are the positions in this tuple.
                 types[desc.name] = np.dtype(_NDARRAY_DTYPES[int(dtype)]).type
-        kwargs = {}
+        # As MXNet's: the parameters are shared_group's arrays (simple_bind
+        # checks their shapes), the data and label arrays come from the
+        # buffers of this device that all groups of one shared chain use.
+        kwargs = dict(shared_arg_names=self.param_names,
+                      shared_buffer=self.shared_data_arrays[i])
         if shared_group is not None:
-            kwargs = dict(shared_exec=shared_group.execs[i],
-                          shared_arg_names=self.param_names)
+            kwargs["shared_exec"] = shared_group.execs[i]
         return self.symbol.simple_bind(ctx=self.contexts[i],
                                        grad_req=self.grad_req,
                                        type_dict=types, **dict(kwargs,
@@ -393,12 +399,24 @@ class DataParallelExecutorGroup(object):
             exe.backward(out_grads=heads or None)
 
     def get_output_shapes(self):
-        """[(output name, shape)] for the whole batch, inferred from the
-        bound input shapes (valid before the first forward)."""
-        shapes = {d.name: d.shape for d in self.data_shapes}
-        shapes.update({d.name: d.shape for d in self.label_shapes or []})
-        _, out_shapes, _ = self.symbol.infer_shape(**shapes)
-        return list(zip(self.output_names, [tuple(s) for s in out_shapes]))
+        """[(output name, shape)]: the first device's output shapes with
+        the batch size on each output's batch axis (its __layout__'s N,
+        axis 0 without one), as MXNet's: so an output with no batch axis
+        (a summed loss of shape (1,)) reports (batch_size,). Valid before
+        the first forward."""
+        arrays = self.execs[0].arg_dict
+        names = [d.name for d in self.data_shapes]
+        names += [d.name for d in self.label_shapes or []]
+        _, out_shapes, _ = self.symbol.infer_shape(
+            **{name: arrays[name].shape for name in names})
+        result = []
+        for name, shape, axis in zip(self.output_names, out_shapes,
+                                     self.output_layouts):
+            shape = list(shape)
+            if 0 <= axis < len(shape):
+                shape[axis] = self.batch_size
+            result.append((name, tuple(shape)))
+        return result
 
     def get_outputs(self, merge_multi_context=True, begin=0, end=None):
         """Outputs begin..end (all by default) of the last forward: one
