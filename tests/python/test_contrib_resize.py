@@ -260,7 +260,7 @@ KILN_ONLY = [
      r".*got 65537"),
     ("ap_huge", "A(x, output_size=(2**40, 2**40))",
      r"_contrib_AdaptiveAvgPooling2D: output_size"),
-    ("ap_empty_image", "A(nd.ones((1, 1, 0, 3)), output_size=2)",
+    ("ap_empty_image", "A(nd.empty((1, 1, 0, 3)), output_size=2)",
      r"_contrib_AdaptiveAvgPooling2D: data expected a non-empty image to "
      r"pool to \(1, 1, 2, 2\), got shape \(1, 1, 0, 3\)"),
 ]

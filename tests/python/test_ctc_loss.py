@@ -340,7 +340,7 @@ BAD = [
      r"CTCLoss: data expected dtype float32 or float64, got int32"),
 ]
 KILN_ONLY = [
-    ("no_alphabet", "nd.CTCLoss(nd.ones((4, 2, 0)), label)",
+    ("no_alphabet", "nd.CTCLoss(nd.empty((4, 2, 0)), label)",
      r"CTCLoss: data expected alphabet_size >= 1"),
 ]
 

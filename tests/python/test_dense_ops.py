@@ -190,13 +190,13 @@ def test_column_bias():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_empty_extents(dtype):
-    y = nd.FullyConnected(nd.zeros((0, 3), dtype=dtype),
+    y = nd.FullyConnected(nd.empty((0, 3), dtype=dtype),
                           nd.ones((2, 3), dtype=dtype),
                           nd.ones(2, dtype=dtype), num_hidden=2)
     assert y.shape == (0, 2)
     # No input units: the bias alone.
-    y = nd.FullyConnected(nd.zeros((3, 0), dtype=dtype),
-                          nd.ones((2, 0), dtype=dtype),
+    y = nd.FullyConnected(nd.empty((3, 0), dtype=dtype),
+                          nd.empty((2, 0), dtype=dtype),
                           nd.array([1.5, -2], dtype=dtype), num_hidden=2)
     np.testing.assert_array_equal(y.asnumpy(), [[1.5, -2]] * 3)
 

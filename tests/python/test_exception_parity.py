@@ -306,9 +306,6 @@ DEVIATIONS = {
     "slice_axis_empty": (
         None, "kiln has zero-size arrays (MXNet's legacy arrays do not), so "
               "begin == end is an empty slice, as numpy"),
-    "zeros_zero_extent": (
-        None, "kiln has zero-size arrays; MXNet's legacy shapes read 0 as "
-              "unknown"),
     "stack_shape_mismatch": (
         "MXNetError", "MXNet stacks without checking the shapes and reads "
                       "out of bounds"),

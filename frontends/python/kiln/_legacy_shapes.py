@@ -66,14 +66,18 @@ def _as_shape(value):
 
 
 def _check_arange(kwargs):
-    start = float(kwargs.get("start", 0))
-    stop = kwargs.get("stop")
-    step = float(kwargs.get("step", 1))
-    if stop is None:
-        start, stop = 0.0, start
-    stop = float(stop)
-    if step == 0 or float(kwargs.get("repeat", 1)) <= 0:
-        return  # the operator's own error names these
+    try:
+        start = float(kwargs.get("start", 0))
+        stop = kwargs.get("stop")
+        step = float(kwargs.get("step", 1))
+        if stop is None:
+            start, stop = 0.0, start
+        stop = float(stop)
+        repeat = float(kwargs.get("repeat", 1))
+    except (TypeError, ValueError):
+        return  # the operator's own parsing error names these
+    if step == 0 or repeat <= 0:
+        return
     if math.ceil((stop - start) / step) > 0:
         return
     # MXNet's messages, which differ in spacing by the step's sign.
