@@ -305,6 +305,12 @@ View narrowed(View view, int64_t dim, int64_t begin, int64_t end) {
 /// sleeping helper takes tens of microseconds on a virtual machine, and each
 /// piece packs its part of the operands again.
 constexpr int64_t kMinMacsPerPiece = int64_t{1} << 21;
+/// Products below this many multiply-adds run on the owner of the OpenMP
+/// team alone: a team of two makes each one wait for the second thread, and
+/// on a loaded machine that thread may not be scheduled for milliseconds (an
+/// unrolled LSTM's 8x64x16 products took 7 us to 20 ms each; one thread: 6
+/// us). At 2^20 the product is long enough to pay for the wake-up.
+constexpr int64_t kMinMacsForTeam = int64_t{1} << 20;
 /// Piece boundaries fall on multiples of this many rows or columns (oneDNN's
 /// register blocks).
 constexpr int64_t kPieceAlignment = 16;
@@ -365,6 +371,10 @@ void run(const Product &product) {
     if (k == 0)
       throw dnnl::error(dnnl_unimplemented, "empty sums");
     if (claimOfThisThread().owns) {
+      if (outputs * k < kMinMacsForTeam) {
+        runOnThisThread(product);
+        return;
+      }
       CoreLease lease(ThreadPool::globalBudget(),
                       ThreadPool::globalBudget().cores() - 1);
       runOnThisThread(product, lease.threads());
