@@ -234,8 +234,10 @@ class _RNNLayer(HybridBlock):
         self.skip_states = states is None
         if states is None:
             if isinstance(inputs, ndarray.NDArray):
+                # A batch of 1 for an input of the wrong rank, which the
+                # forward refuses (zeros of a 0 extent fail, as MXNet's).
                 batch_size = inputs.shape[self._layout.find('N')] \
-                    if inputs.ndim == 3 else 0
+                    if inputs.ndim == 3 else 1
                 states = self.begin_state(batch_size, ctx=inputs.context,
                                           dtype=inputs.dtype)
             else:
