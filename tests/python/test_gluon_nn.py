@@ -240,10 +240,7 @@ def _strings(outputs, suffixes):
 
 # Known differences, each owned elsewhere: the test fails (XPASS, strict)
 # once the difference is gone, so the entry gets removed.
-GRAPH_GAPS = {
-    "syncbatchnorm": "kiln's registry has no _contrib_SyncBatchNorm; the "
-                     "layer traces BatchNorm",
-}
+GRAPH_GAPS = {}
 # Cases whose run differs from MXNet's because of a gap owned elsewhere.
 RUN_GAPS = {}
 
