@@ -33,6 +33,7 @@
 #include "frontends/cpp/ops/Elementwise.h"
 #include "frontends/cpp/ops/Matrices.h"
 #include "frontends/cpp/ops/Ops.h"
+#include "runtime/ShapeOnly.h"
 
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
@@ -484,8 +485,10 @@ NDArray roiPooling(const std::vector<NDArray> &in, const Attrs &attrs) {
                               " bins over all rois (rois * pooled height * "
                               "pooled width), got ",
                               shapeAttr(pooled), " for ", count, " rois"));
-  if (count == 0)
-    return zerosOf({0, channels, pooled[0], pooled[1]}, dtype);
+  // The output's shape does not depend on the ROIs' values: shape inference
+  // (which has no values) stops here.
+  if (count == 0 || shapeOnly())
+    return zerosOf({count, channels, pooled[0], pooled[1]}, dtype);
 
   // The bins depend on the ROIs' values: read them (this waits for them).
   std::vector<double> boxes(count * 5);
