@@ -338,10 +338,6 @@ outputs["two"] = np.array(output_shapes([mx.cpu(0), mx.cpu(1)]))
 
 # -- 6. make_loss's output name ---------------------------------------------
 @requires_oracle
-@pytest.mark.xfail(strict=True, reason=(
-    "make_loss's output is named 'loss' in MXNet (FListOutputNames); kiln's "
-    "registry names it 'output' until frontends/cpp/ops/OutputOps.cpp sets "
-    "plainLoss.symbol.listOutputs"))
 def test_make_loss_output_names_match_mxnet():
     code = """
 d = mx.sym.var("data")

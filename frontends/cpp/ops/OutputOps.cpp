@@ -478,6 +478,11 @@ void registerOutputOps(OpRegistry &registry) {
   plainLoss.gradient = [](const GradientArgs &args) -> std::vector<NDArray> {
     return {call("ones_like", {args.inputs[0]})};
   };
+  // MXNet's make_loss names its output "loss" (make_loss0_loss); MakeLoss
+  // keeps "output".
+  plainLoss.symbol.listOutputs = [](const Attrs &) {
+    return std::vector<std::string>{"loss"};
+  };
   registry.add(std::move(plainLoss));
 }
 
