@@ -200,9 +200,10 @@ class Executor(object):
         self.outputs = []
         self._filled_shapes = None
         try:
-            nodes, node_shapes, _ = symbol._infer({
-                name: array.shape for name, array in
-                list(arg_dict.items()) + list(aux_dict.items())}, {})
+            arrays = list(arg_dict.items()) + list(aux_dict.items())
+            nodes, node_shapes, _ = symbol._infer(
+                {name: array.shape for name, array in arrays},
+                {name: _np.dtype(array.dtype).name for name, array in arrays})
             shapes = [node_shapes.get((id(node), index))
                       for node, index in symbol._outputs]
             types = symbol.infer_type(**{
@@ -235,16 +236,12 @@ class Executor(object):
     @classmethod
     def _simple_bind(cls, symbol, ctx, grad_req, type_dict, shared_exec,
                      shared_buffer, shapes, shared_arg_names=None):
-        arg_shapes, _, aux_shapes = symbol.infer_shape(**shapes)
-        if arg_shapes is None:
-            partial = symbol.infer_shape_partial(**shapes)[0]
-            unknown = [name for name, shape in zip(symbol.list_arguments(),
-                                                   partial)
-                       if not shape or 0 in shape]
-            raise MXNetError("simple_bind: cannot infer the shapes of %s; "
-                             "give them as keyword arguments"
-                             % ", ".join(unknown))
-        type_dict = dict(type_dict or {})
+        if type_dict is None:
+            # As MXNet's: without type_dict, inputs that have no dtype
+            # attribute are float32.
+            type_dict = {node.name: "float32" for node in symbol._nodes()
+                         if node.is_variable() and
+                         "__dtype__" not in node.attrs}
         arg_types, _, aux_types = symbol.infer_type(**{
             key: value for key, value in type_dict.items()
             if key in symbol.list_inputs()})
@@ -253,6 +250,18 @@ class Executor(object):
         if arg_types is None:
             arg_types = [_np.float32] * len(arg_names)
             aux_types = [_np.float32] * len(aux_names)
+        # Shapes with those types, as MXNet infers both together (ops that
+        # check their input types: dequantize after quantize_v2).
+        arg_shapes, _, aux_shapes = symbol._infer_shape_typed(
+            symbol._given((), shapes, "infer_shape"), dict(zip(arg_names + aux_names, arg_types + aux_types)))
+        if arg_shapes is None:
+            partial = symbol.infer_shape_partial(**shapes)[0]
+            unknown = [name for name, shape in zip(symbol.list_arguments(),
+                                                   partial)
+                       if not shape or 0 in shape]
+            raise MXNetError("simple_bind: cannot infer the shapes of %s; "
+                             "give them as keyword arguments"
+                             % ", ".join(unknown))
         # As MXNet's simple_bind: with shared_exec and a shared_buffer (as
         # Module passes), the arguments named in shared_arg_names and all
         # auxiliary states are shared_exec's arrays, which must have the
@@ -480,7 +489,8 @@ class Executor(object):
             if sized:
                 filled = _filled_shapes(sized, self._symbol._infer(
                     {name: array.shape for name, array in variables.items()},
-                    {})[1])
+                    {name: _np.dtype(array.dtype).name
+                     for name, array in variables.items()})[1])
         # Where nodes without inputs (_zeros, samplers) make their arrays:
         # the bound context, or (a hybridized block's graph) the current one.
         context = getattr(self, "_ctx", None) or current_context()
@@ -598,7 +608,10 @@ class Executor(object):
                 **kwargs):
         """A new Executor for new input shapes sharing this one's arrays
         where their shapes stay (parameters); others are new arrays."""
-        arg_shapes, _, aux_shapes = self._symbol.infer_shape(**kwargs)
+        arg_shapes, _, aux_shapes = self._symbol._infer_shape_typed(
+            self._symbol._given((), kwargs, "infer_shape"), {name: array.dtype for name, array in
+                     zip(self._arg_names + self._aux_names,
+                         self.arg_arrays + self.aux_arrays)})
         if arg_shapes is None:
             raise MXNetError("reshape: cannot infer every shape from %s"
                              % kwargs)

@@ -200,8 +200,11 @@ class CachedGraph(object):
                   zip(self.input_names, inputs)
                   if name not in self._aux_names}
         # Shape or dtype contradictions (data against initialized
-        # parameters) are MXNetErrors naming the operator, before binding.
-        self.symbol.infer_shape(**shapes)
+        # parameters) are MXNetErrors naming the operator, before binding;
+        # shapes are inferred with the arrays' types, as ops check them.
+        self.symbol._infer_shape_typed(shapes, {
+            name: array.dtype for name, array in
+            zip(self.input_names, inputs)})
         self.symbol.infer_type(**dtypes)
         args, grads, reqs, aux, buffers = {}, {}, {}, {}, {}
         ctx = inputs[0].context if inputs else None

@@ -819,9 +819,16 @@ class HybridBlock(Block):
                 if item is not None]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            arg_attrs, _, aux_attrs = getattr(out, infer_fn)(
-                **{variable.name: getattr(value, attr)
-                   for variable, value in zip(inputs, args)})
+            given = {variable.name: getattr(value, attr)
+                     for variable, value in zip(inputs, args)}
+            if infer_fn == "infer_shape":
+                # With the inputs' types, as ops check them (an int32
+                # length for softmax).
+                arg_attrs, _, aux_attrs = out._infer_shape_typed(
+                    given, {variable.name: value.dtype
+                            for variable, value in zip(inputs, args)})
+            else:
+                arg_attrs, _, aux_attrs = getattr(out, infer_fn)(**given)
         if arg_attrs is None:
             raise MXNetValueError(str(caught[0].message) if caught else
                                   "%s failed" % infer_fn)

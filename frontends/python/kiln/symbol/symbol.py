@@ -370,12 +370,21 @@ class Symbol(object):
     def _infer(self, known_shapes, known_dtypes, default_dtype="float32"):
         """Fixed-point inference over the graph: {id(node), index} ->
         shape/dtype, from the variables' given shapes and __shape__ and
-        __dtype__ attributes. A node none of whose input types is known
-        is evaluated as `default_dtype` (float32 for shape inference, which
-        does not check types, as MXNet's), without recording that guess;
-        unknown types beside known ones take theirs."""
+        __dtype__ attributes and the given dtypes, shapes and types
+        together as MXNet's passes (ops check their input types).
+
+        Each node is evaluated with the input types known so far: the
+        variables', and the output types of nodes already evaluated (so
+        quantize_v2's int8 reaches dequantize). Where some are unknown the
+        op first gets its known inputs' type (MXNet's default rule); when
+        it refuses that, the unknown ones are tried as `default_dtype`
+        (float32 for shape inference, which does not check types, as
+        MXNet's; None for type inference, which does not guess). Types
+        resting on such a guess pass on only as guesses, and only types
+        from known ones are returned. MXNetError naming the operator where
+        every attempt fails (the first attempt's message)."""
         nodes = self._nodes()
-        shapes, dtypes = {}, {}
+        shapes, dtypes, guesses = {}, {}, {}
         for node in nodes:
             if not node.is_variable():
                 continue
@@ -404,24 +413,17 @@ class Symbol(object):
                                    for key in input_keys)
                 if outputs_known and inputs_known:
                     continue
-                input_dtypes = [dtypes.get(key) for key in input_keys]
-                guessed = (default_dtype is not None and
-                           all(dtype is None for dtype in input_dtypes))
-                if guessed:
-                    input_dtypes = [default_dtype] * len(input_keys)
-                try:
-                    inputs, outputs = _core.infer_node(
-                        node.op, node.params(),
-                        [shapes.get(key) for key in input_keys],
-                        input_dtypes, False)
-                except MXNetError as error:
-                    raise MXNetError(
-                        "Error in operator %s: %s" % (node.name, error))
+                inputs, outputs, input_dtypes, sure = _evaluated(
+                    node, [shapes.get(key) for key in input_keys],
+                    [dtypes.get(key) for key in input_keys],
+                    [guesses.get(key) for key in input_keys], default_dtype)
                 for key, (shape, dtype) in zip(input_keys, inputs):
                     if shape is not None and shapes.get(key) != shape:
                         shapes[key] = shape
                         changed = True
-                    if (not guessed and dtype is not None and
+                    # Input types the op filled in count once it ran on
+                    # them (outputs told), not while shapes stop it.
+                    if (sure and outputs and dtype is not None and
                             dtypes.get(key) != dtype):
                         dtypes[key] = dtype
                         changed = True
@@ -430,8 +432,12 @@ class Symbol(object):
                     if shapes.get(key) != shape:
                         shapes[key] = shape
                         changed = True
-                    if not guessed and dtypes.get(key) != dtype:
+                    if sure and dtypes.get(key) != dtype:
                         dtypes[key] = dtype
+                        changed = True
+                    elif (not sure and key not in dtypes and
+                          guesses.get(key) != dtype):
+                        guesses[key] = dtype
                         changed = True
                 if not outputs and outputs_known:
                     complete = _REVERSE_RULES.get(node.op, _completed_inputs)
@@ -484,9 +490,20 @@ class Symbol(object):
         arguments' shapes (positional in list_arguments order, or by name;
         0 marks an unknown extent). (None, None, None), with a warning
         naming the arguments left unknown, when the graph does not tell
-        them all. MXNetError, naming the operator, when shapes disagree."""
+        them all. MXNetError, naming the operator, when shapes disagree.
+        Ops that check their input types see the variables' dtype
+        attributes and the types that flow from them."""
         given = self._given(args, kwargs, "infer_shape")
-        nodes, shapes, _ = self._infer(given, {})
+        return self._infer_shape_typed(given, {}, _stacklevel=3)
+
+    def _infer_shape_typed(self, given, dtypes, _stacklevel=2):
+        """infer_shape for {name: shape} `given`, with the inputs' dtypes
+        {name: dtype} where the caller knows them (simple_bind, bind,
+        hybridized blocks: their arrays'), as MXNet infers shapes and
+        types together there."""
+        dtypes = {name: _np.dtype(value).name
+                  for name, value in dtypes.items() if value is not None}
+        nodes, shapes, _ = self._infer(given, dtypes)
         arg_shapes, out_shapes, aux_shapes = self._shape_lists(nodes, shapes)
         unknown = [(name, tuple(shape) if shape is not None else ())
                    for name, shape in zip(self.list_arguments(), arg_shapes)
@@ -497,7 +514,8 @@ class Symbol(object):
                            "(0s in shape means unknown dimensions). Consider "
                            "providing them as input:\n\t%s"
                            % "\n\t".join("%s: %s" % item
-                                         for item in unknown), stacklevel=2)
+                                         for item in unknown),
+                           stacklevel=_stacklevel)
             return None, None, None
         return ([tuple(s) for s in arg_shapes], [tuple(s) for s in out_shapes],
                 [tuple(s) for s in aux_shapes])
@@ -546,25 +564,33 @@ class Symbol(object):
                 if node.is_variable():
                     continue
                 keys = [(id(child), index) for child, index in node.inputs]
-                known = [inferred[key] for key in keys if key in inferred]
-                if not known:
+                types = [inferred.get(key) for key in keys]
+                known = [dtype for dtype in types if dtype is not None]
+                if not known or (None not in types and all(
+                        (id(node), index) in inferred
+                        for index in range(len(node.output_names)))):
                     continue
+                # Shapes unknown: the op itself on stand-in (1,) arrays
+                # tells its output types (Cast, comparisons, argmax) and
+                # gives unknown inputs its known ones' type; an op that
+                # refuses them for that type but takes float32 there leaves
+                # them unknown (softmax's data beside an int32 length, as
+                # MXNet's); one that refuses the stand-ins gives its
+                # inputs' type.
+                stand_ins = [(1,)] * len(keys)
+                try:
+                    _, outputs = _core.infer_node(
+                        node.op, node.params(), stand_ins, types, False)
+                except MXNetError:
+                    if None in types and _accepts(
+                            node, stand_ins, ["float32" if dtype is None
+                                              else dtype for dtype in types]):
+                        continue
+                    outputs = []
                 for key in keys:
                     if key not in inferred:
                         inferred[key] = known[0]
                         changed = True
-                if all((id(node), index) in inferred
-                       for index in range(len(node.output_names))):
-                    continue
-                # Shapes unknown: the op itself on stand-in (1,) arrays
-                # tells its output types (Cast, comparisons, argmax); an op
-                # that refuses them gives its inputs' type.
-                try:
-                    _, outputs = _core.infer_node(
-                        node.op, node.params(), [(1,)] * len(keys),
-                        [inferred[key] for key in keys], False)
-                except MXNetError:
-                    outputs = []
                 for index in range(len(node.output_names)):
                     if (id(node), index) not in inferred:
                         inferred[(id(node), index)] = (
@@ -785,6 +811,47 @@ def _variable_dtype(node, given):
     if dtype is None and "__dtype__" in node.attrs:
         dtype = _FLAG_TO_DTYPE.get(int(node.attrs["__dtype__"]))
     return None if dtype is None else _np.dtype(dtype).name
+
+
+def _evaluated(node, shapes, known, guessed, default_dtype):
+    """One node's inference (Symbol._infer) with the first input types it
+    accepts: the known ones, else guessed ones, unknown ones left to the
+    op (its known inputs' type); the known ones only; the unknown ones as
+    `default_dtype`. (inputs, outputs, input dtypes used, whether they
+    rest on known types only); MXNetError naming the operator, with the
+    first attempt's message, where every attempt fails."""
+    attempts = []
+    if any(dtype is not None for dtype in guessed):
+        attempts.append(([k if k is not None else g
+                          for k, g in zip(known, guessed)],
+                         all(g is None or k is not None
+                             for k, g in zip(known, guessed))))
+    # The known types alone, unless none is (the op cannot run on no
+    # types) and a default can stand in.
+    if (default_dtype is None or not known or
+            any(dtype is not None for dtype in known)):
+        attempts.append((list(known), True))
+    if default_dtype is not None and None in known:
+        attempts.append(([default_dtype if dtype is None else dtype
+                          for dtype in known], False))
+    first = None
+    for dtypes, sure in attempts:
+        try:
+            inputs, outputs = _core.infer_node(node.op, node.params(),
+                                               shapes, dtypes, False)
+            return inputs, outputs, dtypes, sure
+        except MXNetError as error:
+            first = first or error
+    raise MXNetError("Error in operator %s: %s" % (node.name, first))
+
+
+def _accepts(node, shapes, dtypes):
+    """Whether `node`'s op runs on inputs of these shapes and dtypes."""
+    try:
+        _core.infer_node(node.op, node.params(), shapes, dtypes, False)
+    except MXNetError:
+        return False
+    return True
 
 
 def _known(shape):
