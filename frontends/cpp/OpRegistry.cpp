@@ -350,6 +350,16 @@ std::vector<const OpSpec *> OpRegistry::all() const {
   return specs;
 }
 
+namespace {
+/// Whether `a` and `b` are the same elements of the same memory.
+bool isSameTensor(const NDArray &a, const NDArray &b) {
+  const Tensor &x = a.tensor(), &y = b.tensor();
+  return a.var() == b.var() && x.storage() == y.storage() &&
+         x.offset() == y.offset() && x.shape() == y.shape() &&
+         x.strides() == y.strides() && x.dtype() == y.dtype();
+}
+} // namespace
+
 NDArray invokeOp(const std::string &name, const std::vector<NDArray> &inputs,
                  const AttrMap &attrs, const NDArray &out) {
   const OpSpec *spec = OpRegistry::global().find(name);
@@ -507,7 +517,9 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
         result = result.view(result.tensor());
         break;
       }
-    if (!out.isNone() && result.var() != out.var()) {
+    // Views share their base's variable, so only the very tensor of out
+    // (same storage, offset, extents and strides) means the op wrote out.
+    if (!out.isNone() && !isSameTensor(result, out)) {
       // An op that made a new array (or a view): copy it into out.
       if (result.shape() != out.shape())
         throw Error(formatMessage(name, ": out has shape ",
@@ -519,6 +531,10 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
         throw Error(formatMessage(name, ": out has dtype ",
                                   dtypeName(out.dtype()), ", expected ",
                                   dtypeName(result.dtype())));
+      // A view of the memory out is in (slice(a, out=a[3:6])) may overlap
+      // it: copy through a new array, as a memmove would.
+      if (result.tensor().storage() == out.tensor().storage())
+        result = dispatch::cast(result, result.dtype());
       result = dispatch::cast(result, out.dtype(), out);
     }
   }

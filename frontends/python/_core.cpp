@@ -174,11 +174,11 @@ PYBIND11_MODULE(_core, m) {
                              })
       // numpy's scalar type (numpy.float32), not a numpy.dtype, as in
       // MXNet: user code indexes dicts by it and reads dtype.__name__.
-      .def_property_readonly("dtype",
-                             [](const NDArray &self) -> py::object {
-                               return py::dtype(dtypeName(self.dtype()))
-                                   .attr("type");
-                             })
+      .def_property_readonly(
+          "dtype",
+          [](const NDArray &self) -> py::object {
+            return py::dtype(dtypeName(self.dtype())).attr("type");
+          })
       .def_property_readonly("size", &NDArray::size)
       .def_property_readonly(
           "ndim", [](const NDArray &self) { return self.shape().size(); })
@@ -229,6 +229,10 @@ PYBIND11_MODULE(_core, m) {
           value = invokeOp("broadcast_to", {value},
                            {{"shape", ops::shapeAttr(destination.shape())}});
         }
+        // A source in the destination's memory (a[1:6] = a[0:5]) may
+        // overlap it: copy through a new array, as numpy and memmove do.
+        if (value.tensor().storage() == destination.tensor().storage())
+          value = dispatch::cast(value, value.dtype());
         dispatch::cast(value, destination.dtype(), destination);
       },
       py::arg("destination"), py::arg("source"));
@@ -263,8 +267,9 @@ PYBIND11_MODULE(_core, m) {
           device.emplace(*named);
         // TypeError for an out= that is no array, as MXNet's Python raises.
         auto badOut = [&name](py::handle value) {
-          return Error(formatMessage(name, ": out expected an NDArray or a "
-                                           "list of NDArrays, got ",
+          return Error(formatMessage(name,
+                                     ": out expected an NDArray or a "
+                                     "list of NDArrays, got ",
                                      std::string(py::str(
                                          value.get_type().attr("__name__")))),
                        Error::Kind::Type);
