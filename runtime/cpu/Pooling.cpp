@@ -122,11 +122,16 @@ void referencePoolBackward(const StridedView<T> &input,
                     return;
                   const T grad = outputGrad.at(out);
                   if (p.max) {
-                    // The first largest element takes the whole gradient.
+                    // The first largest element takes the whole gradient;
+                    // NaN never wins (the forward's max skips it) unless
+                    // the window holds nothing else.
                     const std::vector<int64_t> *winner = &members.front();
+                    T best = -std::numeric_limits<T>::infinity();
                     for (const auto &in : members)
-                      if (input.at(in.data()) > input.at(winner->data()))
+                      if (input.at(in.data()) > best) {
+                        best = input.at(in.data());
                         winner = &in;
+                      }
                     inputGrad.at(winner->data()) += grad;
                   } else {
                     for (const auto &in : members)
@@ -160,11 +165,11 @@ void maxPoolBackwardRow2x2(const float *top, const float *bottom,
   for (int64_t ox = 0; ox < outWidth; ++ox) {
     const float a = top[2 * ox], b = top[2 * ox + 1];
     const float c = bottom[2 * ox], d = bottom[2 * ox + 1];
-    // The reference's rule: a later element wins only if strictly larger;
-    // std::max keeps its first argument unless the second is larger, NaN
-    // included, so `best` follows the same winner.
+    // The first largest wins; NaN never does (the forward's max skips it)
+    // unless all four are NaN, when the first takes it. std::max keeps its
+    // first argument unless the second is larger, so `best` skips NaN too.
     int64_t winner = 0;
-    float best = a;
+    float best = std::max(-std::numeric_limits<float>::infinity(), a);
     winner = pick(winner, 1, b > best);
     best = std::max(best, b);
     winner = pick(winner, 2, c > best);
@@ -237,7 +242,8 @@ void maxPoolBackward2d(const StridedView<T> &input,
             for (int64_t oy = 0; oy < outHeight; ++oy)
               for (int64_t ox = 0; ox < outWidth; ++ox) {
                 const int64_t y0 = oy * windowH, x0 = ox * windowW;
-                T best = in[y0 * inH + x0 * inW];
+                // NaN never wins unless the window holds nothing else.
+                T best = -std::numeric_limits<T>::infinity();
                 int64_t winnerY = y0, winnerX = x0;
                 for (int64_t y = y0; y < y0 + windowH; ++y)
                   for (int64_t x = x0; x < x0 + windowW; ++x) {
@@ -268,7 +274,8 @@ void maxPoolBackward2d(const StridedView<T> &input,
               const int64_t x1 = std::min(left + windowW, width);
               if (y0 >= y1 || x0 >= x1)
                 continue; // a window wholly in the padding
-              T best = in[y0 * inH + x0 * inW];
+              // NaN never wins unless the window holds nothing else.
+              T best = -std::numeric_limits<T>::infinity();
               int64_t winnerAt = y0 * dH + x0 * dW;
               // Branch-free: on random data the comparisons are coin flips.
               for (int64_t y = y0; y < y1; ++y)

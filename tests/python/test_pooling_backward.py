@@ -15,9 +15,10 @@ from kiln import autograd
 
 
 def reference_backward(x, grad, kernel, stride, pad):
-    """The rule: per window (clipped to the input), the first element in
-    row-major order that no later element strictly exceeds takes the
-    output gradient."""
+    """The rule: per window (clipped to the input), the first largest
+    element in row-major order takes the output gradient; NaN never wins
+    (the forward's max skips it) unless the window holds only NaN, when its
+    first element takes it."""
     n, c, h, w = x.shape
     oh, ow = grad.shape[2:]
     result = np.zeros_like(x)
@@ -31,10 +32,10 @@ def reference_backward(x, grad, kernel, stride, pad):
                     cells = [(y, z) for y in ys for z in xs]
                     if not cells:
                         continue
-                    best = cells[0]
-                    for cell in cells[1:]:
-                        if x[b, ch][cell] > x[b, ch][best]:
-                            best = cell
+                    best, value = cells[0], -np.inf
+                    for cell in cells:
+                        if x[b, ch][cell] > value:  # never NaN
+                            best, value = cell, x[b, ch][cell]
                     result[b, ch][best] += grad[b, ch, i, j]
     return result
 
@@ -106,3 +107,20 @@ def test_special_gradients_pass_unchanged():
         np.testing.assert_array_equal(got, expected)
         assert np.signbit(got[0, 0, 0, 1]) == np.signbit(value)
         assert not np.signbit(got[0, 0, 0, 0])
+
+
+def test_nan_never_takes_the_gradient_from_a_number():
+    # MXNet 1.9.1: the forward gives 3 and the gradient goes to the 3.
+    x = np.array([np.nan, 1, 2, 3], dtype=np.float32).reshape(1, 1, 2, 2)
+    grad = np.ones((1, 1, 1, 1), dtype=np.float32)
+    got = pooled_gradient(x, grad, kernel=(2, 2), stride=(2, 2))
+    assert got.ravel().tolist() == [0, 0, 0, 1]
+    # Overlapping windows, and a window of NaN only (its first element).
+    x = np.array([[1, np.nan, 3], [2, 5, 4]], dtype=np.float32)[None, None]
+    got = pooled_gradient(x, np.ones((1, 1, 1, 2), np.float32),
+                          kernel=(2, 2), stride=(1, 1))
+    assert got.ravel().tolist() == [0, 0, 0, 0, 2, 0]
+    x = np.full((1, 1, 2, 2), np.nan, dtype=np.float32)
+    got = pooled_gradient(x, np.ones((1, 1, 1, 1), np.float32),
+                          kernel=(2, 2), stride=(2, 2))
+    assert got.ravel().tolist() == [1, 0, 0, 0]
