@@ -191,6 +191,10 @@ def _target_forward(parsed, arrays, is_train):
         if valid == 0:
             continue
         overlaps = _corner_iou(anchors, label[:, 1:5])[:, :valid]
+        # A NaN overlap (NaN box or anchor) never compares greater in
+        # MXNet's loops, so it can never be picked: -1 is below every IoU
+        # and equals the loops' starting best.
+        overlaps = _np.where(_np.isnan(overlaps), _F32(-1), overlaps)
         flags = _np.full(count, -1, dtype=_np.int8)   # 1 +, 0 -, -1 ignore
         best_iou = _np.full(count, -1.0, dtype=_F32)
         best_gt = _np.full(count, -1, dtype=_np.int64)

@@ -43,7 +43,24 @@ _INT32_RANGE = _np.float32(2147483647)
 
 
 def _optional_float(text):
-    return None if text.strip() == "None" else float(text)
+    """None or a finite float: MXNet's dmlc::optional<float> parser
+    rejects 'nan' and 'inf' as an invalid format."""
+    if text.strip() == "None":
+        return None
+    value = float(text)
+    if not _np.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _saturate(scaled, out_type):
+    """Rounded float32 values cast to out_type, saturated; a NaN (a NaN
+    input, or inf times a zero scale) lands where MXNet's clamps put it:
+    127 for int8, 0 for uint8."""
+    info = _np.iinfo(out_type)
+    nan_to = info.max if out_type == "int8" else 0
+    scaled = _np.where(_np.isnan(scaled), _np.float32(nan_to), scaled)
+    return _np.clip(scaled, info.min, info.max).astype(out_type)
 
 
 OPTIONAL_FLOAT = _Kind("float or None", _optional_float)
@@ -62,10 +79,10 @@ def _quantize_to(values, real_range, out_type, levels=None):
     real_range = _np.float32(real_range)
     if levels is None:
         levels = _INT8_RANGE if out_type == "int8" else _UINT8_RANGE
-    scale = _np.float32(levels / real_range)
-    scaled = _np.rint(values.astype(_np.float32) * scale)
-    info = _np.iinfo(out_type)
-    return _np.clip(scaled, info.min, info.max).astype(out_type)
+    with _np.errstate(invalid="ignore", divide="ignore"):
+        scale = _np.float32(levels / real_range)
+        scaled = _np.rint(values.astype(_np.float32) * scale)
+    return _saturate(scaled, out_type)
 
 
 def _float_input(op, dtype):
@@ -168,7 +185,12 @@ def _quantize_v2_forward(parsed, arrays, is_train):
     if _calibrated(parsed):
         low, high = parsed.min_calib_range, parsed.max_calib_range
     elif data.size:
-        low, high = float(data.min()), float(data.max())
+        # MXNet's min/max reduction starts at +/-FLT_MAX and skips NaN
+        # (it never compares smaller or greater); inf counts.
+        finite_max = float(_np.finfo(_np.float32).max)
+        known = data[~_np.isnan(data)]
+        low = float(known.min()) if known.size else finite_max
+        high = float(known.max()) if known.size else -finite_max
     else:
         low, high = 0.0, 0.0
     real = max(abs(_np.float32(low)), abs(_np.float32(high)))
@@ -243,13 +265,12 @@ def _requantize_forward(parsed, arrays, is_train):
         real = _np.float32(_np.float32(biggest) * in_range) / _INT32_RANGE
     out_type = _output_type(parsed)
     levels = _np.float32(127 if out_type == "int8" else 255)
-    scale = _np.float32(in_range / _INT32_RANGE) * \
-        _np.float32(levels / _np.float32(real))
-    info = _np.iinfo(out_type)
-    values = _np.rint(data.astype(_np.float32) * scale)
+    with _np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        scale = _np.float32(in_range / _INT32_RANGE) * \
+            _np.float32(levels / _np.float32(real))
+        values = _np.rint(data.astype(_np.float32) * scale)
     low = -real if out_type == "int8" else 0.0
-    return [_np.clip(values, info.min, info.max).astype(out_type)] + \
-        _scalars(low, real)
+    return [_saturate(values, out_type)] + _scalars(low, real)
 
 
 register(_REQUANTIZE, _requantize_infer, _requantize_forward, None,
