@@ -98,3 +98,31 @@ def test_non_finite_calibration_range_is_rejected(op, value):
                              "expect float or None but value='%s'" % value):
         getattr(mx.nd.contrib, op)(*args, min_calib_range=float(value),
                                    max_calib_range=1)
+
+
+def test_jit_zero_size_argument_is_a_clear_mxnet_error():
+    import kiln.jit  # noqa: F401
+    twice = mx.jit(lambda x: x * 2 + 1)
+    with pytest.raises(mx.base.MXNetError, match="zero size.*\\(0, 3\\)"):
+        twice(mx.nd.array(np.zeros((0, 3))))
+    # the same function still compiles for non-empty input
+    assert twice(mx.nd.ones((2, 3))).asnumpy().tolist() == [[3.0] * 3] * 2
+    empty_slice = mx.jit(lambda x: x[0:0] * 2)
+    with pytest.raises(mx.base.MXNetError, match="cannot be inferred"):
+        empty_slice(mx.nd.ones((2, 3)))
+
+
+def test_imdecode_lifts_pillows_decompression_bomb_limit(tmp_path):
+    import io
+    from PIL import Image
+    import kiln.image  # noqa: F401
+    side = 14000  # 196M pixels: above Pillow's 179M-pixel bomb error
+    buffer = io.BytesIO()
+    Image.new("1", (side, 7)).resize((side, side)).save(buffer, "PNG")
+    before = Image.MAX_IMAGE_PIXELS
+    out = mx.image.imdecode(buffer.getvalue(), flag=0)
+    assert out.shape == (side, side, 1)
+    assert Image.MAX_IMAGE_PIXELS == before  # Pillow's global is restored
+    # real errors stay errors
+    with pytest.raises(mx.base.MXNetError):
+        mx.image.imdecode(buffer.getvalue()[:200], flag=0)

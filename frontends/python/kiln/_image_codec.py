@@ -13,6 +13,7 @@ PNG, a JPEG's luma straight from libjpeg, cvtColor's weights otherwise. Errors: 
 MXNetError; Pillow missing raises ImportError naming the Debian package.
 """
 import io
+import threading
 
 import numpy as np
 
@@ -27,6 +28,31 @@ def _pil():
                           "Debian's python3-pil (tools/setup/"
                           "debian-packages.txt lists it)") from None
     return Image
+
+
+# OpenCV's CV_IO_MAX_IMAGE_PIXELS: the largest image its decoders take.
+_MAX_PIXELS = 1 << 30
+_PIL_LIMIT_LOCK = threading.Lock()
+
+
+def _open_unlimited(Image, data):
+    """Image.open without Pillow's decompression-bomb limit (about 179M
+    pixels), which OpenCV does not have: MXNet decodes a 14000 x 14000
+    PNG. The limit is a Pillow global, so it is lifted only around the
+    open (where Pillow checks it), under a lock; OpenCV's own limit of
+    2**30 pixels is checked instead."""
+    with _PIL_LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            image = Image.open(io.BytesIO(data))
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    width, height = image.size
+    if width * height > _MAX_PIXELS:
+        raise ValueError("%d x %d pixels exceed OpenCV's limit of %d"
+                         % (width, height, _MAX_PIXELS))
+    return image
 
 
 def _to_grey(rgb, fmt):
@@ -51,7 +77,7 @@ def decode(buf, flag=1, bgr=False):
     data = bytes(np.asarray(buf, dtype=np.uint8)) \
         if isinstance(buf, np.ndarray) else bytes(buf)
     try:
-        image = Image.open(io.BytesIO(data))
+        image = _open_unlimited(Image, data)
         if flag == 0 and image.format == "JPEG":
             image.draft("L", image.size)
         image.load()

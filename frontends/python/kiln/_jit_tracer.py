@@ -147,9 +147,21 @@ class Trace(object):
     def argument(self, name, shape, dtype, weak=False):
         """A traced array for a graph input called `name` holding an
         argument of this shape and dtype (weak: a Python number)."""
+        self._check_not_empty("argument '%s'" % name, shape)
         variable = _symbol.var(name)
         self._record(variable, [(tuple(shape), _dtype_name(dtype))])
         return TracedArray(self, variable, weak)
+
+    def _check_not_empty(self, what, shape):
+        """MXNetError for a zero-size array: MXNet 1.x graphs read a 0
+        dimension as 'unknown', so shape inference cannot carry it."""
+        if shape is not None and 0 in tuple(shape):
+            raise MXNetError(
+                "jit: %s of `%s` has zero size (shape %s); a compiled graph "
+                "cannot hold zero-size arrays (MXNet's graphs read a 0 "
+                "dimension as unknown): call the function without jit for "
+                "empty inputs%s" % (what, self.function_name, tuple(shape),
+                                    _site_text()))
 
     def constant(self, array):
         """The variable standing for NDArray `array` read by the function
@@ -157,6 +169,8 @@ class Trace(object):
         symbol = self._constant_symbols.get(id(array))
         if symbol is None:
             name = "jit_const%d" % len(self.constants)
+            self._check_not_empty("the array read as %s" % name,
+                                  array.shape)
             symbol = _symbol.var(name)
             self._record(symbol, [(array.shape, _dtype_name(array.dtype))])
             self.constants.append((name, array))
@@ -245,6 +259,13 @@ class Trace(object):
             dtypes.append(info[1])
         _, outputs = _core.infer_node(node.op, node.params(), shapes, dtypes,
                                       False)
+        if len(outputs) < len(result._outputs):
+            # Inference stopped short: a zero-size (unknown) dimension.
+            raise MXNetError(
+                "jit: %s's output shapes cannot be inferred from input "
+                "shapes %s while `%s` is traced (a zero-size array? MXNet's "
+                "graphs read a 0 dimension as unknown)%s"
+                % (op_name, shapes, self.function_name, _site_text()))
         self._record(result, [(tuple(shape), _dtype_name(dtype))
                               for shape, dtype in outputs])
         return result
