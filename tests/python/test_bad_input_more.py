@@ -126,3 +126,87 @@ def test_imdecode_lifts_pillows_decompression_bomb_limit(tmp_path):
     # real errors stay errors
     with pytest.raises(mx.base.MXNetError):
         mx.image.imdecode(buffer.getvalue()[:200], flag=0)
+
+
+_ROI_CODE = """
+nan = float('nan'); inf = float('inf')
+D = mx.nd.array(np.arange(2 * 4 * 6 * 6).reshape(2, 4, 6, 6) / 10.)
+R = mx.nd.array([[0, 0, 0, 3, 3], [1, 1, 1, 5, 5]])
+for k, (col, value) in enumerate(((1, nan), (3, inf), (0, -1), (0, nan),
+                                  (2, 1e30))):
+    r = R.copy(); r[0, col] = value
+    if value != -1:  # MXNet leaves that ROIAlign output unwritten
+        outputs["align%d" % k] = mx.nd.contrib.ROIAlign(
+            D, r, pooled_size=(2, 2), spatial_scale=1.0).asnumpy()
+    outputs["psroi%d" % k] = mx.nd.contrib.PSROIPooling(
+        D, r, spatial_scale=1.0, output_dim=1, pooled_size=2).asnumpy()
+"""
+
+
+@requires_oracle
+def test_roi_ops_non_finite_rois_match_mxnet():
+    got, want = run_both(_ROI_CODE, mx)
+    compare_outputs(got, want)
+    assert np.isnan(got["align0"][0]).all()  # NaN roi -> NaN, not an error
+
+
+def test_roi_ops_bad_batch_index_and_sizes_are_mxnet_errors():
+    data = mx.nd.ones((2, 4, 6, 6))
+    rois = mx.nd.array([[7, 0, 0, 3, 3]])
+    good = mx.nd.array([[0, 0, 0, 3, 3]])
+    align, psroi = mx.nd.contrib.ROIAlign, mx.nd.contrib.PSROIPooling
+    for op, kw in ((align, dict(pooled_size=(2, 2))),
+                   (psroi, dict(output_dim=1, pooled_size=2))):
+        with pytest.raises(mx.base.MXNetError,
+                           match=r"rois\[0, 0\] \(the batch index\) is 7, "
+                                 r"expected 0 to 1"):
+            op(data, rois, spatial_scale=1.0, **kw).asnumpy()
+    with pytest.raises(mx.base.MXNetError, match="negative value -1"):
+        align(data, good, pooled_size=(-1, 2), spatial_scale=1.0)
+    with pytest.raises(mx.base.MXNetError, match="received -2"):
+        psroi(data, good, spatial_scale=1.0, output_dim=1, pooled_size=-2)
+    # huge sizes are refused before allocating or looping
+    with pytest.raises(mx.base.MXNetError, match="Failed to allocate"):
+        align(data, good, pooled_size=(100000, 100000),
+              spatial_scale=1.0).asnumpy()
+    with pytest.raises(mx.base.MXNetError, match="sample grid"):
+        align(data, good, pooled_size=(2, 2), spatial_scale=1.0,
+              sample_ratio=100000).asnumpy()
+    with pytest.raises(mx.base.MXNetError, match="Failed to allocate"):
+        psroi(data, good, spatial_scale=1.0, output_dim=1,
+              pooled_size=100000).asnumpy()
+
+
+def test_multibox_empty_sizes_and_batched_anchors_are_mxnet_errors():
+    with pytest.raises(mx.base.MXNetError, match=r"sizes_.size\(\) > 0"):
+        mx.nd.contrib.MultiBoxPrior(mx.nd.ones((1, 1, 2, 2)), sizes=())
+    with pytest.raises(mx.base.MXNetError, match=r"ratios_.size\(\) > 0"):
+        mx.nd.contrib.MultiBoxPrior(mx.nd.ones((1, 1, 2, 2)), ratios=())
+    anchor = mx.nd.contrib.MultiBoxPrior(mx.nd.ones((1, 3, 2, 2)),
+                                         sizes=(0.5, 0.25), ratios=(1, 2))
+    with pytest.raises(mx.base.MXNetError, match=r"\(2, 12, 4\)"):
+        mx.nd.contrib.MultiBoxDetection(
+            mx.nd.ones((2, 3, 12)) / 3, mx.nd.zeros((2, 48)),
+            mx.nd.concat(anchor, anchor, dim=0)).asnumpy()
+
+
+def test_image_int_parameters_and_count_sketch_out_dim_are_checked():
+    import io
+    from PIL import Image
+    import kiln.image  # noqa: F401
+    img = mx.nd.array(np.arange(8 * 6 * 3).reshape(8, 6, 3), dtype="uint8")
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3)).save(buffer, "PNG")
+    for flag in ("a", 0.5):
+        with pytest.raises(mx.base.MXNetError, match="flag expect int"):
+            mx.image.imdecode(buffer.getvalue(), flag=flag)
+    with pytest.raises(mx.base.MXNetError, match="top expect int.*'1.5'"):
+        mx.image.copyMakeBorder(img, 1.5, 1, 1, 1)
+    for w in (3.7, 2 ** 31, 2 ** 32):
+        with pytest.raises(mx.base.MXNetError, match="w expect int"):
+            mx.image.imresize(img, w, 5)
+    assert mx.image.imresize(img, 3, 5).shape == (5, 3, 3)
+    with pytest.raises(mx.base.MXNetError, match="out_dim expect int"):
+        mx.nd.contrib.count_sketch(mx.nd.ones((1, 4)),
+                                   mx.nd.array([[0, 1, 2, 3]]),
+                                   mx.nd.ones((1, 4)), out_dim=2 ** 40)

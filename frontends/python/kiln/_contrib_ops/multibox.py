@@ -55,6 +55,8 @@ def _prior_infer(parsed, shapes, dtypes):
           % width)
     check(len(parsed.steps) == 2, "param_.steps.ndim() == 2 (%d vs. 2) : "
           "Step ndim must be 2: (step_y, step_x)" % len(parsed.steps))
+    check(len(parsed.sizes) > 0, "sizes_.size() > 0 (0 vs. 0) : ")
+    check(len(parsed.ratios) > 0, "ratios_.size() > 0 (0 vs. 0) : ")
     anchors = height * width * (len(parsed.sizes) + len(parsed.ratios) - 1)
     return [(shape, dtype)], [((1, anchors, 4), dtype)]
 
@@ -311,6 +313,9 @@ def _detection_infer(parsed, shapes, dtypes):
                   "%d) : # anchors mismatch with # loc" % (cls[2] * 4,
                                                           loc[1]))
         check(anchor[2] == 4, "ashape[2] == 4U (%d vs. 4) " % anchor[2])
+        check(anchor[0] == 1, "ashape[0] == 1 (%d vs. 1) : anchors are "
+              "shared by the batch, got anchor shape %s with cls_prob shape "
+              "%s" % (anchor[0], tuple(anchor), tuple(cls)))
         out = (cls[0], anchor[1], 6)
     return [(cls, dtype), (loc, dtype), (anchor, dtype)], [(out, dtype)]
 

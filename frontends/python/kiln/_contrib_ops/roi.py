@@ -17,14 +17,19 @@ numpy in the inputs' dtype:
         average pooling over integer bins (R-FCN); group_size 0 means
         pooled_size. Gradient: each bin's mean back into data.
 
-Rois whose batch index is negative give zeros (MXNet leaves most of their
-output unwritten).
+Rois whose batch index is negative (or NaN, for ROIAlign) give zeros (MXNet leaves most
+of their output unwritten); one past the batch raises MXNetError (MXNet
+reads outside the data). Non-finite coordinates give what MXNet's C++
+casts give on x86 (NaN for ROIAlign, zeros for PSROIPooling); output or
+sample grids too large for memory raise MXNetError before any work.
 """
+import os as _os
 import math as _math
 
 import numpy as _np
 
 from ._common import check, register, same_float_dtype
+from ..base import MXNetError
 from ._params import BOOL, FLOAT, INT, SHAPE, Param, Params
 
 
@@ -33,6 +38,47 @@ def _rois_check(shape):
           "a 2D tensor of shape [batch, 5]" % len(shape))
     check(shape[1] == 5, "bshape[1] == 5 (%d vs. 5) : bbox should be a 2D "
           "tensor of shape [batch, 5]" % shape[1])
+
+
+_INT_MIN = -2 ** 31
+
+
+def _c_int(value):
+    """C's (int) cast of a float on x86: INT_MIN when non-finite or out of
+    the int32 range."""
+    value = float(value)
+    if not _math.isfinite(value) or not -2 ** 31 <= value < 2 ** 31:
+        return _INT_MIN
+    return int(value)
+
+
+def _wrap32(value):
+    """`value` wrapped to int32 like C's overflowing int product."""
+    return (value + 2 ** 31) % 2 ** 32 - 2 ** 31
+
+
+def _memory_check(op, what, count, itemsize):
+    """MXNetError unless `count` items of `itemsize` bytes fit in memory."""
+    try:
+        total = _os.sysconf("SC_PAGE_SIZE") * _os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 2 ** 40
+    if count * itemsize > total:
+        raise MXNetError("%s: Failed to allocate CPU Memory: %s needs %d "
+                         "bytes" % (op, what, count * itemsize))
+
+
+def _batch_index(op, rois, n, batch, nan_index=-1):
+    """Roi n's batch index (negative: below 0; NaN: nan_index, what MXNet's
+    build gives: no output for ROIAlign, batch 0 for PSROIPooling),
+    MXNetError past the batch."""
+    if _math.isnan(rois[n][0]):
+        return nan_index
+    index = _c_int(rois[n][0])
+    if index >= batch:
+        raise MXNetError("%s: rois[%d, 0] (the batch index) is %d, expected "
+                         "0 to %d" % (op, n, index, batch - 1))
+    return index
 
 
 def _data_check(shape):
@@ -54,6 +100,9 @@ def _align_infer(parsed, shapes, dtypes):
     check(len(parsed.pooled_size) == 2 and 0 not in parsed.pooled_size,
           "pooled_size expects 2 non-zero extents, got %s"
           % (parsed.pooled_size,))
+    for size in parsed.pooled_size:
+        check(size > 0, "dim_size_is_known(*it): Shape dim size cannot be "
+              "a negative value %d" % size)
     check(0 <= parsed.spatial_scale <= 1, "value %s for Parameter "
           "spatial_scale exceed bound [0,1]" % parsed.spatial_scale)
     if data is not None:
@@ -91,9 +140,21 @@ def _align_samples(parsed, roi, height, width, dtype):
         roi_w, roi_h = max(roi_w, t(1)), max(roi_h, t(1))
     bin_h, bin_w = t(roi_h / t(ph_count)), t(roi_w / t(pw_count))
     grid_h = parsed.sample_ratio if parsed.sample_ratio > 0 else \
-        int(_math.ceil(roi_h / t(ph_count)))
+        _c_int(_np.ceil(roi_h / t(ph_count)))
     grid_w = parsed.sample_ratio if parsed.sample_ratio > 0 else \
-        int(_math.ceil(roi_w / t(pw_count)))
+        _c_int(_np.ceil(roi_w / t(pw_count)))
+    finite = all(_math.isfinite(v) for v in (start_w, start_h, end_w, end_h))
+    if grid_h <= 0 or grid_w <= 0 or not finite:
+        # no samples: MXNet divides a zero sum by the wrapped int count
+        # (NaN when it wraps to 0); NaN corners read garbage there
+        count = _wrap32(grid_h * grid_w) if finite else 0
+        value = t(0) / t(count) if count else t("nan")
+        return [(ph, pw, None, value) for ph in range(ph_count)
+                for pw in range(pw_count)]
+    # MXNet's pre-computed sample table: 4 ints and 4 values per sample
+    _memory_check("ROIAlign", "the sample grid of %d x %d per bin"
+                  % (grid_h, grid_w), grid_h * grid_w * ph_count * pw_count,
+                  4 * 8 + 4 * dtype.itemsize)
     count = t(grid_h * grid_w)
     bins = []
     for ph in range(ph_count):
@@ -150,7 +211,7 @@ def _align_bins(parsed, data, rois, channels):
     bin of every roi with a batch index that is not negative."""
     height, width = data.shape[2], data.shape[3]
     for n, roi in enumerate(rois):
-        index = int(roi[0])
+        index = _batch_index("ROIAlign", rois, n, data.shape[0])
         if index < 0:
             continue
         for ph, pw, indices, weights in _align_samples(
@@ -165,10 +226,15 @@ def _align_forward(parsed, arrays, is_train):
     batch, _, height, width = data.shape
     out_shape = _align_infer(parsed, [data.shape, rois.shape],
                              [data.dtype.name, rois.dtype.name])[1][0][0]
+    _memory_check("ROIAlign", "the output %s" % (out_shape,),
+                  int(_np.prod(out_shape, dtype=object)), data.dtype.itemsize)
     out = _np.zeros(out_shape, dtype=data.dtype)
     flat = data.reshape(batch, data.shape[1], height * width)
     for n, index, ph, pw, rows, indices, weights in _align_bins(
             parsed, data, rois, out_shape[1]):
+        if indices is None:
+            out[n, :, ph, pw] = weights
+            continue
         out[n, :, ph, pw] = (flat[index][rows][:, indices] * weights).sum(
             axis=(1, 2))
     return [out]
@@ -181,6 +247,8 @@ def _align_backward(parsed, arrays, outputs, out_grads):
     head = out_grads[0]
     for n, index, ph, pw, rows, indices, weights in _align_bins(
             parsed, data, rois, head.shape[1]):
+        if indices is None:  # no samples: no gradient
+            continue
         values = head[n, :, ph, pw][:, None, None] * weights
         for k in range(4):  # samples outside the map have zero weights
             _np.add.at(grad[index], (rows[:, None], indices[None, :, k]),
@@ -206,6 +274,10 @@ def _psroi_infer(parsed, shapes, dtypes):
               % (dtypes[0], dtypes[1]))
     dtype = dtypes[0] or dtypes[1]
     out = None
+    for name in ("pooled_size", "output_dim"):
+        check(getattr(parsed, name) >= -1, "dim_size >= -1 (%d vs. -1) : "
+              "shape dim size must be >= -1, while received %d"
+              % (getattr(parsed, name), getattr(parsed, name)))
     if data is not None:
         _data_check(data)
     if rois is not None:
@@ -236,10 +308,10 @@ def _psroi_bins(parsed, roi, height, width, dtype):
     bins = []
     for ph in range(size):
         for pw in range(size):
-            h0 = int(_math.floor(t(t(ph) * bin_h + start_h)))
-            w0 = int(_math.floor(t(t(pw) * bin_w + start_w)))
-            h1 = int(_math.ceil(t(t(ph + 1) * bin_h + start_h)))
-            w1 = int(_math.ceil(t(t(pw + 1) * bin_w + start_w)))
+            h0 = _c_int(_np.floor(t(t(ph) * bin_h + start_h)))
+            w0 = _c_int(_np.floor(t(t(pw) * bin_w + start_w)))
+            h1 = _c_int(_np.ceil(t(t(ph + 1) * bin_h + start_h)))
+            w1 = _c_int(_np.ceil(t(t(pw + 1) * bin_w + start_w)))
             h0, h1 = min(max(h0, 0), height), min(max(h1, 0), height)
             w0, w1 = min(max(w0, 0), width), min(max(w1, 0), width)
             gw = min(max(int(_math.floor(t(pw) * group / size)), 0),
@@ -259,11 +331,13 @@ def _psroi_windows(parsed, data, rois):
           % (data.shape[1], parsed.output_dim * group * group))
     tops = _np.arange(parsed.output_dim) * group * group
     for n, roi in enumerate(rois):
-        index = int(roi[0])
+        index = _batch_index("PSROIPooling", rois, n, data.shape[0], 0)
         if index < 0:
             continue
-        for ph, pw, offset, (h0, h1, w0, w1) in _psroi_bins(
-                parsed, roi, data.shape[2], data.shape[3], data.dtype):
+        with _np.errstate(invalid="ignore", over="ignore"):  # inf rois
+            bins = _psroi_bins(parsed, roi, data.shape[2], data.shape[3],
+                               data.dtype)
+        for ph, pw, offset, (h0, h1, w0, w1) in bins:
             if h1 > h0 and w1 > w0:
                 yield (n, ph, pw,
                        (index, tops + offset, slice(h0, h1), slice(w0, w1)),
@@ -273,8 +347,10 @@ def _psroi_windows(parsed, data, rois):
 def _psroi_forward(parsed, arrays, is_train):
     data, rois = arrays
     size = parsed.pooled_size
-    out = _np.zeros((len(rois), parsed.output_dim, size, size),
-                    dtype=data.dtype)
+    shape = (len(rois), parsed.output_dim, size, size)
+    _memory_check("PSROIPooling", "the output %s" % (shape,),
+                  int(_np.prod(shape, dtype=object)), data.dtype.itemsize)
+    out = _np.zeros(shape, dtype=data.dtype)
     for n, ph, pw, window, area in _psroi_windows(parsed, data, rois):
         out[n, :, ph, pw] = data[window].sum(axis=(1, 2)) / area
     return [out]

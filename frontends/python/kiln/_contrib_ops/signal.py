@@ -164,6 +164,10 @@ def _sketch_infer(parsed, shapes, dtypes):
                   % (label, data[-1], tuple(table)))
         check(parsed.out_dim > 0, "out_dim expected a positive value, got %d"
               % parsed.out_dim)
+        if parsed.out_dim >= 2 ** 31:  # MXNet's int field
+            raise MXNetError("Invalid Parameter format for out_dim expect "
+                             "int but value='%d', in operator "
+                             "_contrib_count_sketch" % parsed.out_dim)
         out = tuple(data[:-1]) + (parsed.out_dim,)
     return [(data, dtype), (h, dtype), (s, dtype)], [(out, dtype)]
 

@@ -51,7 +51,8 @@ def imresize(src, w, h, *args, **kwargs):
 
     interp: 0 nearest, 1 bilinear (default), 2 bicubic, 3 area, 4 Lanczos.
     out: an NDArray to fill. Keeps src's dtype (uint8, float32, float64).
-    Raises MXNetError for w or h below 1, src not 3-D or another interp.
+    Raises MXNetError for w or h not an int32 or below 1, src not 3-D or
+    another interp.
     """
     return _internal._cvimresize(src, w, h, *args, **kwargs)
 
@@ -63,7 +64,7 @@ def imdecode(buf, *args, **kwargs):
     flag: 1 (default) (H, W, 3) colour, 0 (H, W, 1) greyscale. to_rgb:
     True (default) RGB, False BGR. out: an NDArray to fill.
     Raises ValueError for a str (or other type) buf, MXNetError for bytes
-    that are empty or not an image, or a negative flag.
+    that are empty or not an image, or a flag not a non-negative int.
     """
     if not isinstance(buf, nd.NDArray):
         if not isinstance(buf, (bytes, bytearray, np.ndarray)):
@@ -91,7 +92,8 @@ def copyMakeBorder(src, top, bot, left, right, *args, **kwargs):
     """src (H, W, C) with borders of top/bot/left/right pixels, as OpenCV's
     cv::copyMakeBorder: type 0 (default) constant (`values` per channel, or
     `value`), 1 replicate, 2 reflect, 3 wrap, 4 reflect-101. Keeps dtype.
-    Raises MXNetError for a negative margin or another type."""
+    Raises MXNetError for a margin not a non-negative int, or another
+    type."""
     return _internal._cvcopyMakeBorder(src, top, bot, left, right, *args,
                                        **kwargs)
 

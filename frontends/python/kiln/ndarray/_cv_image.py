@@ -46,6 +46,21 @@ def _check_min(op, name, value, low):
                          "equal to %d" % (op, value, name, low))
 
 
+def _int_param(op, name, value):
+    """`value` as MXNet parses an int parameter from its text: an integer
+    (or its digits) within int32, else MXNetError naming it."""
+    text = str(value)
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if isinstance(value, bool) or number is None or \
+            not -2 ** 31 <= number < 2 ** 31:
+        raise MXNetError("%s: Invalid Parameter format for %s expect int but "
+                         "value='%s', in operator %s" % (op, name, text, op))
+    return number
+
+
 def _is_grey(data):
     """Whether the encoded image stores one channel (a grey PNG/JPEG/...),
     which OpenCV keeps grey under IMREAD_ANYCOLOR (grey+alpha PNGs it
@@ -115,7 +130,8 @@ def _cvimdecode(buf, flag=1, to_rgb=True, out=None, name=None):
                          % (op, _np.dtype(buf.dtype)))
     data = buf.asnumpy().tobytes()
     try:
-        image = _decode(op, data, int(flag), bool(to_rgb))
+        image = _decode(op, data, _int_param(op, "flag", flag),
+                        bool(to_rgb))
     except MXNetError as error:
         if "cannot decode" in str(error):
             raise MXNetError("%s: Decoding failed. Invalid image file (%d "
@@ -138,7 +154,8 @@ def _cvimread(filename, flag=1, to_rgb=True, out=None, name=None):
         raise MXNetError("%s: '%s' couldn't open file: %s"
                          % (op, filename, reason)) from None
     try:
-        image = _decode(op, data, int(flag), bool(to_rgb))
+        image = _decode(op, data, _int_param(op, "flag", flag),
+                        bool(to_rgb))
     except MXNetError as error:
         if "cannot decode" in str(error):
             raise MXNetError("%s: Decoding failed. Invalid image file '%s'"
@@ -157,6 +174,7 @@ def _cvimresize(src, w, h, interp=1, out=None, name=None):
     another interp (OpenCV's 5, INTER_LINEAR_EXACT, is not implemented).
     """
     op = "_cvimresize"
+    w, h = _int_param(op, "w", w), _int_param(op, "h", h)
     _check_min(op, "w", w, 1)
     _check_min(op, "h", h, 1)
     if len(src.shape) != 3:
@@ -229,7 +247,10 @@ def _cvcopyMakeBorder(src, top, bot, left, right, type=0, value=0.0,
     if len(src.shape) != 3:
         raise MXNetError("%s: src expected shape (height, width, channels), "
                          "got %s" % (op, tuple(src.shape)))
-    margins = dict(top=top, bot=bot, left=left, right=right)
+    margins = {key: _int_param(op, key, margin) for key, margin in
+               dict(top=top, bot=bot, left=left, right=right).items()}
+    top, bot, left, right = (margins[key] for key in
+                             ("top", "bot", "left", "right"))
     for key, margin in margins.items():
         if margin < 0:
             raise MXNetError("%s: margins must be >= 0, got %s=%d"
