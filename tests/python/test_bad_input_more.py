@@ -135,11 +135,14 @@ R = mx.nd.array([[0, 0, 0, 3, 3], [1, 1, 1, 5, 5]])
 for k, (col, value) in enumerate(((1, nan), (3, inf), (0, -1), (0, nan),
                                   (2, 1e30))):
     r = R.copy(); r[0, col] = value
-    if value != -1:  # MXNet leaves that ROIAlign output unwritten
+    # A negative or NaN batch index: MXNet's ROIAlign leaves that output
+    # unwritten (whatever its memory held), so it has no value to match.
+    if col != 0:
         outputs["align%d" % k] = mx.nd.contrib.ROIAlign(
             D, r, pooled_size=(2, 2), spatial_scale=1.0).asnumpy()
-    outputs["psroi%d" % k] = mx.nd.contrib.PSROIPooling(
-        D, r, spatial_scale=1.0, output_dim=1, pooled_size=2).asnumpy()
+    if value != -1:  # likewise PSROIPooling's, for a negative index
+        outputs["psroi%d" % k] = mx.nd.contrib.PSROIPooling(
+            D, r, spatial_scale=1.0, output_dim=1, pooled_size=2).asnumpy()
 """
 
 
