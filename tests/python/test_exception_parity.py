@@ -303,9 +303,6 @@ DEVIATIONS = {
     "reshape_op_size": (
         "ValueError", "MXNet's reshape op reads a prefix of the data (or "
                       "past it); kiln checks the sizes as NDArray.reshape does"),
-    "slice_axis_empty": (
-        None, "kiln has zero-size arrays (MXNet's legacy arrays do not), so "
-              "begin == end is an empty slice, as numpy"),
     "stack_shape_mismatch": (
         "MXNetError", "MXNet stacks without checking the shapes and reads "
                       "out of bounds"),

@@ -51,3 +51,21 @@ def test_an_op_writing_its_out_directly_still_does():
     np.testing.assert_allclose(out.asnumpy(), np.exp(np.arange(4)), rtol=1e-6)
     mx.nd.relu(a - 2, out=a)
     assert a.asnumpy().tolist() == [0, 0, 0, 1]
+
+
+def test_slice_axis_refuses_what_mxnet_refuses():
+    # MXNet 1.9.1's GetSliceAxisParams: slice clamps, slice_axis refuses.
+    import pytest
+    x = mx.nd.ones((5, 2))
+    for begin, end, message in ((6, 9, "Invalid end for end=9"),
+                                (0, 9, "Invalid end for end=9"),
+                                (3, 2, "Invalid begin, end"),
+                                (-6, 2, "Invalid begin for begin=-6"),
+                                (5, None, "end=None")):
+        with pytest.raises(mx.base.MXNetError, match=message):
+            mx.nd.slice_axis(x, axis=0, begin=begin, end=end)
+    assert mx.nd.slice_axis(x, axis=0, begin=-2, end=-1).shape == (1, 2)
+    assert mx.nd.slice_axis(x, axis=0, begin=-1, end=None).shape == (1, 2)
+    # split_v2 still gives MXNet's empty parts.
+    parts = mx.nd.split_v2(x, (1, 1))
+    assert [part.shape for part in parts] == [(1, 2), (0, 2), (4, 2)]

@@ -186,6 +186,27 @@ void registerSliceOps(OpRegistry &registry) {
          const Shape &shape = in[0].shape();
          const int64_t axis =
              checkedAxis("slice_axis", attrs.getInt("axis"), shape.size());
+         // MXNet's slice_axis refuses what slice clamps (GetSliceAxisParams):
+         // an end past the axis, a begin before it, an empty range. An
+         // extent of 0 is left alone (unknown while inferring shapes).
+         const int64_t extent = shape[axis];
+         const int64_t begin = attrs.getInt("begin");
+         const std::optional<int64_t> end = attrs.getOptionalInt("end");
+         if (extent > 0) {
+           const int64_t first = begin < 0 ? begin + extent : begin;
+           const int64_t last = !end ? extent : *end < 0 ? *end + extent : *end;
+           const std::string endText = end ? std::to_string(*end) : "None";
+           if (last > extent)
+             throw Error(formatMessage("slice_axis: Invalid end for end=",
+                                       endText, " as axis_size is ", extent));
+           if (first < 0)
+             throw Error(formatMessage("slice_axis: Invalid begin for begin=",
+                                       begin, " as axis_size is ", extent));
+           if (first >= last)
+             throw Error(formatMessage(
+                 "slice_axis: Invalid begin, end, get begin=", begin,
+                 ", end=", endText, " (axis_size ", extent, ")"));
+         }
          std::vector<AxisSlice> slices;
          for (size_t d = 0; d < shape.size(); ++d)
            slices.push_back(static_cast<int64_t>(d) == axis

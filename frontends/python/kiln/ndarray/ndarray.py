@@ -762,7 +762,13 @@ def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
                          "tuple of ints, got %s" % type(indices_or_sections).__name__)
     parts = []
     for begin, end in zip(bounds[:-1], bounds[1:]):
-        part = op.slice_axis(ary, axis=axis, begin=begin, end=end)
+        if begin < end:
+            part = op.slice_axis(ary, axis=axis, begin=begin, end=end)
+        else:
+            # An empty part, as MXNet's split_v2 gives (slice_axis refuses
+            # an empty range; slice clamps).
+            part = op.slice(ary, begin=(None,) * axis + (begin,),
+                            end=(None,) * axis + (end,))
         parts.append(op.squeeze(part, axis=axis) if squeeze_axis else part)
     return parts[0] if len(parts) == 1 else parts
 
