@@ -480,6 +480,12 @@ except Exception as error:
     got = {}
     exec(compile(ERROR_CODE, "<kiln>", "exec"),
          {"mx": mx, "np": np, "p": images, "outputs": got})
+    # An ImageIter over one broken image: MXNet 1.9.1's answer varies from
+    # run to run (RuntimeError, IndexError or StopIteration: its lazy decode
+    # reads a batch it never filled). kiln skips the image, as MXNet means
+    # to, and so reaches the end of the epoch.
+    expected.pop("iter_broken")
+    assert str(got.pop("iter_broken")) == "StopIteration"
     assert sorted(got) == sorted(expected)
     for key in sorted(expected):
         assert str(expected[key]) != "ok", key
