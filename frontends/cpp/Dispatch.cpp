@@ -624,5 +624,13 @@ NDArray cast(const NDArray &input, DType dtype, const NDArray &out) {
   return elementwise("cast", "cast", {input}, dtype, out);
 }
 
+NDArray copyInto(const NDArray &source, const NDArray &destination) {
+  const NDArray moved =
+      source.tensor().storage() == destination.tensor().storage()
+          ? cast(source, source.dtype())
+          : source;
+  return cast(moved, destination.dtype(), destination);
+}
+
 } // namespace dispatch
 } // namespace kiln

@@ -101,6 +101,12 @@ NDArray scalar(double value, DType dtype);
 /// `input` converted to `dtype` (a copy even when the dtype is the same).
 NDArray cast(const NDArray &input, DType dtype, const NDArray &out = NDArray());
 
+/// `source` converted into `destination`'s dtype and written there. When
+/// the two share memory (a view of the destination's array), the copy goes
+/// through a new array first, as memmove does, so overlapping regions move
+/// whole.
+NDArray copyInto(const NDArray &source, const NDArray &destination);
+
 } // namespace dispatch
 } // namespace kiln
 

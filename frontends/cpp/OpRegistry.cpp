@@ -532,10 +532,8 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
                                   dtypeName(out.dtype()), ", expected ",
                                   dtypeName(result.dtype())));
       // A view of the memory out is in (slice(a, out=a[3:6])) may overlap
-      // it: copy through a new array, as a memmove would.
-      if (result.tensor().storage() == out.tensor().storage())
-        result = dispatch::cast(result, result.dtype());
-      result = dispatch::cast(result, out.dtype(), out);
+      // it: copyInto moves it whole.
+      result = dispatch::copyInto(result, out);
     }
   }
   if (recordWhole)

@@ -230,10 +230,8 @@ PYBIND11_MODULE(_core, m) {
                            {{"shape", ops::shapeAttr(destination.shape())}});
         }
         // A source in the destination's memory (a[1:6] = a[0:5]) may
-        // overlap it: copy through a new array, as numpy and memmove do.
-        if (value.tensor().storage() == destination.tensor().storage())
-          value = dispatch::cast(value, value.dtype());
-        dispatch::cast(value, destination.dtype(), destination);
+        // overlap it: copyInto moves it whole, as numpy does.
+        dispatch::copyInto(value, destination);
       },
       py::arg("destination"), py::arg("source"));
   m.def(

@@ -26,6 +26,7 @@ from ...block import Block, HybridBlock
 from ...nn import Sequential, HybridSequential
 from .... import nd
 from ....base import numeric_types
+from ....image.image import scale_down
 
 __all__ = ["Compose", "Cast", "ToTensor", "Normalize", "Rotate",
            "RandomRotation", "RandomResizedCrop", "CropResize", "CenterCrop",
@@ -36,17 +37,6 @@ __all__ = ["Compose", "Cast", "ToTensor", "Normalize", "Rotate",
 
 # MXNet's mx.image crop helpers (mxnet/image/image.py), on (H, W, C) images.
 
-def _scale_down(src_size, size):
-    """(w, h) of `size` shrunk, keeping its ratio, to fit in src_size."""
-    w, h = size
-    sw, sh = src_size
-    if sh < h:
-        w, h = float(w * sh) / h, sh
-    if sw < w:
-        w, h = sw, float(h * sw) / w
-    return int(w), int(h)
-
-
 def _fixed_crop(src, x0, y0, w, h, size=None, interp=2):
     out = src[y0:y0 + h, x0:x0 + w]
     if size is not None and (w, h) != tuple(size):
@@ -56,7 +46,7 @@ def _fixed_crop(src, x0, y0, w, h, size=None, interp=2):
 
 def _center_crop(src, size, interp=2):
     h, w, _ = src.shape
-    new_w, new_h = _scale_down((w, h), size)
+    new_w, new_h = scale_down((w, h), size)
     x0 = int((w - new_w) / 2)
     y0 = int((h - new_h) / 2)
     return (_fixed_crop(src, x0, y0, new_w, new_h, size, interp),
