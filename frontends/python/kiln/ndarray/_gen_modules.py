@@ -1,0 +1,12 @@
+"""mx.nd.gen_op, gen__internal, gen_contrib, gen_image, gen_linalg: the
+modules MXNet 1.9.1 writes out with its generated operator functions (for
+IDEs to read). kiln's operator modules are already Python modules with
+those functions, so these names are the modules themselves."""
+from . import op as gen_op  # noqa: F401
+from . import _internal as gen__internal  # noqa: F401
+from . import contrib as gen_contrib  # noqa: F401
+from . import image as gen_image  # noqa: F401
+from . import linalg as gen_linalg  # noqa: F401
+
+__all__ = ["gen_op", "gen__internal", "gen_contrib", "gen_image",
+           "gen_linalg"]
