@@ -16,6 +16,7 @@ Importing the package registers them (kiln/ndarray/contrib.py does).
 """
 from . import bounding_box, multibox, roi  # noqa: F401
 from . import signal, hawkes, composed, quantization  # noqa: F401
+from . import proposal, rotated_roi, deformable_psroi  # noqa: F401
 from . import deformable_conv  # noqa: F401
 
 __all__ = []
