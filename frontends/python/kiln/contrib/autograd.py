@@ -19,6 +19,8 @@ __all__ = ["set_is_training", "TrainingStateScope", "train_section",
            "test_section", "mark_variables", "backward", "compute_gradient",
            "grad_and_loss", "grad"]
 
+_GRAD_REQS = ("null", "write", "add")
+
 
 def set_is_training(is_train):
     """Sets both training mode and recording to `is_train` (bool); returns
@@ -58,6 +60,10 @@ def mark_variables(variables, gradients, grad_reqs="write"):
     `gradients` (lists of the same length). grad_reqs: 'write', 'add' or
     'null', or a list of them, one per variable (KeyError for another
     string, as MXNet's lookup raises)."""
+    reqs = [grad_reqs] if isinstance(grad_reqs, str) else grad_reqs
+    for req in reqs:
+        if req not in _GRAD_REQS:
+            raise KeyError(req)
     _autograd.mark_variables(variables, gradients, grad_reqs)
 
 

@@ -19,7 +19,7 @@ class DataLoaderIter(DataIter):
     'softmax_label'). dtype: the dtype both are cast to (default
     'float32'). batch_size is the first batch's; a shorter last batch is
     padded to it (getpad() says by how many rows; the padding is
-    uninitialised memory, as in MXNet). Reading the first batch happens at
+    uninitialised memory and the padded batch float32, as in MXNet). Reading the first batch happens at
     construction: an empty loader raises StopIteration.
     """
 
@@ -43,12 +43,13 @@ class DataLoaderIter(DataIter):
         return self._current_batch is not None
 
     def _padded(self, value):
-        """`value` cast to dtype, padded along axis 0 to batch_size."""
+        """`value` cast to dtype; a short batch padded along axis 0 to
+        batch_size."""
         value = value.astype(self.dtype)
         if not self.getpad():
             return value
-        full = nd.empty((self.batch_size,) + tuple(value.shape[1:]),
-                        dtype=self.dtype)
+        # float32 whatever dtype is, as MXNet's (its nd.empty default).
+        full = nd.empty((self.batch_size,) + tuple(value.shape[1:]))
         full[:value.shape[0]] = value
         return full
 

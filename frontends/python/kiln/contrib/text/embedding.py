@@ -374,8 +374,9 @@ class CompositeEmbedding(_TokenEmbedding):
             assert isinstance(embed, _TokenEmbedding), \
                 "The argument `token_embeddings` must be an instance or a " \
                 "list of instances of `mxnet.contrib.text.embedding." \
-                "TextEmbedding` whose embedding vectors will be loaded or " \
-                "concatenated-then-loaded to map to the indexed tokens."
+                "TextEmbedding` whose embedding vectors will be" \
+                "loaded or concatenated-then-loaded to map to the indexed " \
+                "tokens."
         self._index_tokens_from_vocabulary(vocabulary)
         self._set_idx_to_vec_by_embeddings(token_embeddings, len(self),
                                            self.idx_to_token)
