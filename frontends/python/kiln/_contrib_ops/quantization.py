@@ -336,3 +336,6 @@ register(_ACT, _act_infer, _act_forward, None,
          doc="ReLU of int8 data, ranges passed through.")
 
 __all__ = []
+
+# The int8 compute operators (quantized_conv, ...) build on these helpers.
+from . import quantized_compute  # noqa: E402,F401
