@@ -10,8 +10,6 @@ every sample inside the image) and against central differences
 everywhere (samples outside the image included).
 """
 import importlib
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -290,21 +288,7 @@ def test_symbol_json_round_trip_keeps_the_node():
 
 
 def _gluon_cnn():
-    """kiln.gluon.contrib.cnn; until its package file imports conv_layers
-    (it raised ImportError before the layers existed), the module itself
-    under a bare package."""
-    try:
-        return importlib.import_module("kiln.gluon.contrib.cnn")
-    except ImportError:
-        import kiln.gluon.contrib as contrib
-        package = types.ModuleType("kiln.gluon.contrib.cnn")
-        package.__path__ = [contrib.__path__[0] + "/cnn"]
-        sys.modules["kiln.gluon.contrib.cnn"] = package
-        try:
-            return importlib.import_module(
-                "kiln.gluon.contrib.cnn.conv_layers")
-        finally:
-            del sys.modules["kiln.gluon.contrib.cnn"]
+    return importlib.import_module("kiln.gluon.contrib.cnn")
 
 
 # Runs with `cnn` bound to the framework's gluon.contrib.cnn.

@@ -54,6 +54,14 @@ from . import recordio
 from . import rnn
 from . import image
 from . import image as img
+from . import contrib
+from . import executor_manager
+from . import libinfo
+from . import library
+from . import log
+from . import notebook
+from . import torch
+from . import torch as th
 from .jit import jit
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
@@ -72,4 +80,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "symbol", "sym", "executor", "model", "module", "mod", "kvstore", "kv",
            "monitor", "mon", "visualization", "viz", "operator", "gluon",
            "rnn", "image", "img",
-           "recordio"]
+           "recordio", "contrib", "executor_manager", "libinfo", "library",
+           "log", "notebook", "torch", "th"]

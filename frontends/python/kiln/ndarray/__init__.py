@@ -29,3 +29,8 @@ __all__ = (op.__all__ + ndarray.__all__ + utils.__all__
 from .._custom_op import Custom  # noqa: E402
 op.Custom = Custom
 __all__.append("Custom")
+
+# mx.nd.register, NDArray.handle, the gen_* module names and CachedOp.
+from . import register, _handle  # noqa: E402,F401
+from ._gen_modules import *  # noqa: E402,F401,F403
+from ._cached_op import CachedOp  # noqa: E402,F401

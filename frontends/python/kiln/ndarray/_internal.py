@@ -13,3 +13,9 @@ from ._cv_image import (_cvcopyMakeBorder, _cvimdecode, _cvimread,  # noqa: E402
                         _cvimresize, _imdecode)
 __all__ += ["_cvimdecode", "_cvimread", "_cvimresize", "_cvcopyMakeBorder",
             "_imdecode"]
+
+# MXNet's remaining _internal operators, in Python over kiln's ops
+# (kiln/ndarray/_internal_extra.py).
+from . import _internal_extra  # noqa: E402
+from ._internal_extra import *  # noqa: E402,F401,F403
+__all__ += _internal_extra.__all__

@@ -833,3 +833,6 @@ __all__ = ["NDArray", "array", "histogram", "concatenate", "eye", "zeros", "ones
 # MXNet's legacy decoder, mx.nd.imdecode (kiln/ndarray/_cv_image.py).
 from ._cv_image import imdecode  # noqa: E402
 __all__.append("imdecode")
+
+# MXNet's DLPack ctypes structures (kiln/ndarray/_dlpack.py).
+from ._dlpack import *  # noqa: E402,F401,F403

@@ -41,5 +41,7 @@ def _two_outs(op, out):
                          % (op, out))
     return out[0], out[1]
 
-
-
+# MXNet's legacy operators (Convolution_v1, Pooling_v1, ...), kiln/ndarray/_legacy_ops.py.
+from . import _legacy_ops  # noqa: E402
+from ._legacy_ops import *  # noqa: E402,F401,F403
+__all__ += _legacy_ops.__all__

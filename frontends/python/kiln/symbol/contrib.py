@@ -7,3 +7,7 @@ __all__ = _populate(globals(), "contrib")
 # The contrib operators implemented in Python (kiln/_python_ops.py).
 from .. import _python_ops, _contrib_ops  # noqa: E402,F401
 _python_ops.populate(globals(), "contrib", "symbol")
+
+# Symbolic control flow (kiln/symbol/_control_flow.py).
+from ._control_flow import foreach, while_loop, cond  # noqa: E402,F401
+__all__ += ["foreach", "while_loop", "cond"]

@@ -7,9 +7,10 @@ Built: ``estimator`` (Estimator, event handlers, BatchProcessor), ``nn``
 (Concurrent, HybridConcurrent, Identity, SyncBatchNorm, PixelShuffle1D/
 2D/3D; SparseEmbedding raises, kiln having no sparse storage), ``data``
 (IntervalSampler) and ``rnn`` (convolutional RNN/LSTM/GRU cells,
-VariationalDropoutCell, LSTMPCell; imported on first use, as it builds
-on gluon.rnn). Not built: ``cnn`` (deformable convolutions) and
-``data.text`` (WikiText); importing them raises ImportError saying so.
+VariationalDropoutCell, LSTMPCell) and ``cnn`` (DeformableConvolution,
+ModulatedDeformableConvolution), both imported on first use as they build
+on gluon.rnn and gluon.nn. Not built: ``data.text`` (WikiText); importing
+it raises ImportError saying so.
 """
 import importlib
 
@@ -22,8 +23,8 @@ _ON_FIRST_USE = ('rnn', 'cnn')
 
 def __getattr__(name):
     """``contrib.rnn`` / ``contrib.cnn``, imported on first use (MXNet
-    imports them eagerly; here ``cnn`` raises its ImportError, and
-    ``rnn`` needs gluon.rnn, which contrib itself does not)."""
+    imports them eagerly; they need gluon.rnn and gluon.nn, which
+    contrib itself does not)."""
     if name in _ON_FIRST_USE:
         return importlib.import_module('.' + name, __name__)
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
