@@ -6,7 +6,8 @@
 * io: DataLoaderIter, a DataIter over a Gluon DataLoader;
 * tensorboard: LogMetricsCallback;
 * text: Vocabulary and token embeddings;
-* onnx: ONNX import/export entry points (needing the onnx package).
+* onnx: ONNX import/export entry points (needing the onnx package);
+* quantization / quant: int8 graph quantization and calibration.
 
 As in MXNet, svrg_optimization is imported by name only
 (``import mxnet.contrib.svrg_optimization``).
@@ -23,3 +24,5 @@ from . import tensorboard
 from . import text
 from . import onnx
 from . import io
+from . import quantization
+from . import quantization as quant
