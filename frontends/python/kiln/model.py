@@ -8,7 +8,8 @@ states). Files written here load in Apache MXNet and the other way round.
     mx.model.save_checkpoint("mlp", 3, net, arg_params, aux_params)
     net, arg_params, aux_params = mx.model.load_checkpoint("mlp", 3)
 
-The deprecated FeedForward trainer is not part of kiln: use mx.mod.Module.
+FeedForward, MXNet's deprecated estimator, is in _feedforward.py (on
+mx.mod.Module); prefer Module.
 """
 import logging
 
@@ -16,8 +17,8 @@ from . import ndarray as _nd
 from .callback import BatchEndParam  # MXNet defines it here; one object
 from .context import cpu
 
-__all__ = ["BatchEndParam", "save_checkpoint", "load_checkpoint",
-           "load_params"]
+__all__ = ["BatchEndParam", "FeedForward", "save_checkpoint",
+           "load_checkpoint", "load_params"]
 
 
 def _params_file(prefix, epoch):
@@ -90,3 +91,7 @@ def load_checkpoint(prefix, epoch):
     symbol = _sym.load("%s-symbol.json" % prefix)
     arg_params, aux_params = load_params(prefix, epoch)
     return symbol, arg_params, aux_params
+
+
+# last: _feedforward uses the checkpoint functions above
+from ._feedforward import FeedForward  # noqa: E402
