@@ -189,8 +189,15 @@ std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
   };
   switch (kind) {
   case ConvolutionKind::Forward: {
+    // forward_training, even for inference: oneDNN 2.6 then picks its
+    // blocked (nChw16c) kernels, the layouts the backward primitives use,
+    // where forward_inference picks brgconv on NHWC. With plain user
+    // buffers on both sides the blocked kernel plus its reorders was as
+    // fast or faster on every shape measured (a 1-channel 28x28 input,
+    // batch 128: 0.73 ms against 1.72; ResNet-18's 512-channel 4x4 layer,
+    // batch 32: 8.3 ms against 12.3; 2 threads, AVX-512).
     dnnl::convolution_forward::primitive_desc pd(
-        forwardDesc(dnnl::prop_kind::forward_inference), attr, engine);
+        forwardDesc(dnnl::prop_kind::forward_training), attr, engine);
     plan->primitive = dnnl::convolution_forward(pd);
     plan->input = pd.src_desc();
     plan->filter = pd.weights_desc();
