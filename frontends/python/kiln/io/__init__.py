@@ -4,19 +4,27 @@
                 PrefetchingIter, MXDataIter
     mnist_iter  MNISTIter (idx-ubyte files)
     csv_iter    CSVIter
-    native      what those two share (MXNet's C++ iterators, in Python)
+    image_record_iter
+                ImageRecordIter, ImageRecordUInt8Iter, ImageRecordInt8Iter
+                and their _v1 forms (RecordIO image files)
+    native      what they share (MXNet's C++ iterators, in Python)
     utils       NDArrayIter's helpers
 
-MXNet's image-record and LibSVM iterators (ImageRecordIter, LibSVMIter,
-...) are not part of kiln.
+Not part of kiln: ImageDetRecordIter (detection records) and LibSVMIter
+(sparse csr batches).
 """
 from . import io  # noqa: F401
 from .io import (DataBatch, DataDesc, DataIter, MXDataIter, NDArrayIter,
                  PrefetchingIter, ResizeIter)
 from .mnist_iter import MNISTIter
 from .csv_iter import CSVIter
+from .image_record_iter import (ImageRecordInt8Iter, ImageRecordIter,
+                                ImageRecordIter_v1, ImageRecordUInt8Iter,
+                                ImageRecordUInt8Iter_v1)
 from . import utils  # noqa: F401
 from .utils import _getdata_by_idx, _has_instance, _init_data  # noqa: F401
 
 __all__ = ["CSVIter", "DataBatch", "DataDesc", "DataIter", "MNISTIter",
-           "MXDataIter", "NDArrayIter", "PrefetchingIter", "ResizeIter"]
+           "MXDataIter", "NDArrayIter", "PrefetchingIter", "ResizeIter",
+           "ImageRecordIter", "ImageRecordUInt8Iter", "ImageRecordInt8Iter",
+           "ImageRecordIter_v1", "ImageRecordUInt8Iter_v1"]
