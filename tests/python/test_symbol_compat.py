@@ -441,3 +441,19 @@ def test_functions_without_keyword_arguments_refuse_them_as_mxnet():
     for name, _ in cases:
         assert "unexpected keyword argument" in str(expected[name]), name
         assert "unexpected keyword argument" in str(got[name]), name
+
+
+@requires_oracle
+def test_required_attribute_given_none_is_recorded_as_mxnet_does():
+    # slice_axis's end has no default; None means "to the end" and MXNet
+    # records it as "None" (an optional attribute given None is left out).
+    code = """
+x = mx.sym.var("x")
+y = mx.sym.slice_axis(x, axis=1, begin=1, end=None)
+outputs["attrs"] = np.array(sorted(y.list_attr().items()))
+outputs["shape"] = np.array(y.infer_shape(x=(2, 5))[1][0])
+outputs["value"] = y.eval(x=mx.nd.arange(10).reshape((2, 5)))[0].asnumpy()
+"""
+    got, expected = run_both(code, mx)
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)

@@ -24,6 +24,9 @@ def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
     variadic = len(input_names) == 1 and input_names[0].startswith("*")
     names = [input_name.rstrip("?") for input_name in input_names]
     attr_names = [attr for attr, _ in attr_specs]
+    # Attributes without a default (slice_axis's end), which None is a
+    # value of: MXNet records them as "None".
+    required = {attr for attr, default in attr_specs if default is None}
 
     def operator(*args, **kwargs):
         name = kwargs.pop("name", None)
@@ -72,7 +75,7 @@ def make_symbol_operator(op_name, input_names, attr_specs, doc, func_name,
         for key, value in list(kwargs.items()):
             if isinstance(value, _symbol.Symbol):
                 named[key] = value
-            elif value is not None:
+            elif value is not None or key in required:
                 params[key] = value
         if op_name in CONTEXT_OPS:
             # MXNet records ctx on its init ops' nodes; kiln's take none
