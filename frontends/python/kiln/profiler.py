@@ -18,7 +18,7 @@ and dumps happen when asked.
 import numbers as _numbers
 
 from . import _core
-from .base import MXNetError
+from .base import KVStoreHandle, MXNetError
 
 __all__ = ["set_config", "set_state", "dump", "dumps", "pause", "resume",
            "Domain", "Task", "Frame", "Event", "Counter", "Marker",
@@ -266,6 +266,11 @@ class Marker:
     def mark(self, scope="process"):
         _core.profiler.record_marker(_qualified(self.domain, self.name),
                                      self._SCOPES.get(scope, scope))
+
+
+# MXNet's handle of the kvstore whose servers set_kvstore_handle profiles;
+# an empty one (c_void_p(None)) as long as there is none, as in MXNet.
+profiler_kvstore_handle = KVStoreHandle()
 
 
 def set_kvstore_handle(handle):
