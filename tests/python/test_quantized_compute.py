@@ -314,3 +314,27 @@ def test_ranges_must_be_scalars():
         mx.nd.contrib.quantized_elemwise_add(
             a, a, mx.nd.ones((2,)), mx.nd.ones((1,)), mx.nd.ones((1,)),
             mx.nd.ones((1,)))
+
+
+@requires_oracle
+def test_infer_shape_needs_no_types_for_int8_operators():
+    # MXNet's infer_shape checks no types; kiln's tries int8/uint8 stand-ins
+    # where an int8 operator refuses float32 for inputs of unknown type.
+    code = """
+d, w = mx.sym.var("data"), mx.sym.var("weight")
+ranges = {n: mx.sym.var(n) for n in ("min_data", "max_data", "min_weight",
+                                     "max_weight")}
+flat = mx.sym.contrib.quantized_flatten(d, ranges["min_data"], ranges["max_data"])
+conv = mx.sym.contrib.quantized_conv(data=d, weight=w, kernel=(3, 3),
+                                     num_filter=4, no_bias=True, **ranges)
+fc = mx.sym.contrib.quantized_fully_connected(data=d, weight=w, num_hidden=5,
+                                              no_bias=True, **ranges)
+deq = mx.sym.contrib.dequantize(flat[0], flat[1], flat[2])
+for key, sym, shape in (("flat", flat, (2, 3, 4)), ("conv", conv, (2, 3, 8, 8)),
+                        ("fc", fc, (2, 12)), ("deq", deq, (2, 3, 4))):
+    args, outs, _ = sym.infer_shape(data=shape)
+    outputs[key] = np.array(str((args, outs)))
+"""
+    got, expected = run_both(code, mx)
+    for key in expected:
+        assert str(got[key]) == str(expected[key]), key

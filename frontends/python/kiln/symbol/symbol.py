@@ -834,6 +834,8 @@ def _evaluated(node, shapes, known, guessed, default_dtype):
     if default_dtype is not None and None in known:
         attempts.append(([default_dtype if dtype is None else dtype
                           for dtype in known], False))
+        if default_dtype == "float32":
+            attempts.extend(_quantized_stand_ins(node, known))
     first = None
     for dtypes, sure in attempts:
         try:
@@ -843,6 +845,31 @@ def _evaluated(node, shapes, known, guessed, default_dtype):
         except MXNetError as error:
             first = first or error
     raise MXNetError("Error in operator %s: %s" % (node.name, first))
+
+
+def _quantized_stand_ins(node, known):
+    """Shape inference's last attempts for an op that refuses float32 for
+    its unknown input types (MXNet's infer_shape checks no types): the
+    int8 operators' inputs as int8 or uint8, their min_*/max_* ranges as
+    float32 (quantized_conv's uint8 data beside int8 weights included)."""
+    try:
+        names = _core.symbol_interface(node.op, node.params())[0]
+    except MXNetError:
+        return []
+    if len(names) != len(known) or not any(
+            name.startswith(("min_", "max_")) for name in names):
+        return []
+    attempts = []
+    for data_dtype, other_dtype in (("int8", "int8"), ("uint8", "uint8"),
+                                    ("uint8", "int8")):
+        dtypes = []
+        for index, (name, dtype) in enumerate(zip(names, known)):
+            if dtype is None:
+                dtype = ("float32" if name.startswith(("min_", "max_"))
+                         else data_dtype if index == 0 else other_dtype)
+            dtypes.append(dtype)
+        attempts.append((dtypes, False))
+    return attempts
 
 
 def _accepts(node, shapes, dtypes):
