@@ -457,3 +457,18 @@ outputs["value"] = y.eval(x=mx.nd.arange(10).reshape((2, 5)))[0].asnumpy()
     got, expected = run_both(code, mx)
     for key in expected:
         np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
+@requires_oracle
+def test_convolution_infer_shape_refuses_data_of_the_wrong_rank():
+    # A rank-2 input used to leave every shape unknown (None) in kiln.
+    assert_both_refuse(mx, """
+x = mx.sym.var("x")
+conv = mx.sym.Convolution(x, kernel=(3, 3), num_filter=2)
+deconv = mx.sym.Deconvolution(x, kernel=(3, 3), num_filter=2)
+""", [("conv_rank2", "conv.infer_shape(x=(2, 3))"),
+      ("conv_rank6", "conv.infer_shape(x=(2, 3, 4, 4, 4, 4))"),
+      ("deconv_rank2", "deconv.infer_shape(x=(2, 3))")])
+    with pytest.raises(MXNetError, match="3 to 5 dimensions"):
+        mx.sym.Convolution(mx.sym.var("x"), kernel=(3, 3),
+                           num_filter=2).infer_shape(x=(2, 3))

@@ -87,8 +87,16 @@ void inferFullyConnected(const Attrs &attrs, Shapes &shapes) {
 /// (C, num_filter / num_group, *kernel) for Deconvolution; channel-last
 /// layouts keep the channels last.
 void inferConvolution(const Attrs &attrs, Shapes &shapes, bool transposed) {
-  if (!shapes[0] || shapes[0]->size() < 3)
+  if (!shapes[0] || shapes[0]->empty())
     return;
+  // The op itself refuses these, but with no weight shape it never runs:
+  // a rank-2 input would leave every shape unknown instead of an error.
+  if (shapes[0]->size() < 3 || shapes[0]->size() > 5)
+    throw Error(formatMessage(
+        transposed ? "Deconvolution" : "Convolution",
+        ": data expected 3 to 5 dimensions (batch, channel, 1 to 3 spatial), "
+        "got shape ",
+        shapeToString(*shapes[0])));
   const std::vector<int64_t> kernel = attrs.getIntTuple("kernel");
   const bool last = channelLast(attrs);
   const int64_t channels = extentAt(shapes[0], last ? -1 : 1);
