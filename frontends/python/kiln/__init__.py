@@ -62,6 +62,12 @@ from . import log
 from . import notebook
 from . import torch
 from . import torch as th
+from . import api
+from . import error
+from . import ndarray_doc
+from . import symbol_doc
+from . import onnx
+from . import tvmop
 from .jit import jit
 
 # The MXNet API version kiln implements: MXNet programs test mx.__version__
@@ -81,4 +87,5 @@ __all__ = ["MXNetError", "Context", "cpu", "gpu", "cpu_pinned",
            "monitor", "mon", "visualization", "viz", "operator", "gluon",
            "rnn", "image", "img",
            "recordio", "contrib", "executor_manager", "libinfo", "library",
-           "log", "notebook", "torch", "th"]
+           "log", "notebook", "torch", "th", "api", "error", "ndarray_doc",
+           "symbol_doc", "onnx", "tvmop"]

@@ -7,11 +7,11 @@
     image_record_iter
                 ImageRecordIter, ImageRecordUInt8Iter, ImageRecordInt8Iter
                 and their _v1 forms (RecordIO image files)
+    image_det_record_iter
+                ImageDetRecordIter (detection records)
+    libsvm_iter LibSVMIter: refuses, its batches being sparse (csr)
     native      what they share (MXNet's C++ iterators, in Python)
     utils       NDArrayIter's helpers
-
-Not part of kiln: ImageDetRecordIter (detection records) and LibSVMIter
-(sparse csr batches).
 """
 from . import io  # noqa: F401
 from .io import (DataBatch, DataDesc, DataIter, MXDataIter, NDArrayIter,
@@ -21,10 +21,13 @@ from .csv_iter import CSVIter
 from .image_record_iter import (ImageRecordInt8Iter, ImageRecordIter,
                                 ImageRecordIter_v1, ImageRecordUInt8Iter,
                                 ImageRecordUInt8Iter_v1)
+from .image_det_record_iter import ImageDetRecordIter
+from .libsvm_iter import LibSVMIter
 from . import utils  # noqa: F401
 from .utils import _getdata_by_idx, _has_instance, _init_data  # noqa: F401
 
 __all__ = ["CSVIter", "DataBatch", "DataDesc", "DataIter", "MNISTIter",
            "MXDataIter", "NDArrayIter", "PrefetchingIter", "ResizeIter",
            "ImageRecordIter", "ImageRecordUInt8Iter", "ImageRecordInt8Iter",
-           "ImageRecordIter_v1", "ImageRecordUInt8Iter_v1"]
+           "ImageRecordIter_v1", "ImageRecordUInt8Iter_v1",
+           "ImageDetRecordIter", "LibSVMIter"]
