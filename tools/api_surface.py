@@ -23,10 +23,23 @@ Which names are MXNet's public API (the snapshot rule, applied by the oracle):
     __module__ is "ndarray", as MXNet's generated operator functions are);
   * minus names the module binds by importing from outside mxnet (ctypes, os,
     numpy as np, functools.reduce, ...): they are other libraries' names;
-  * minus, outside the package modules mxnet and mxnet.ndarray, names bound by
-    importing from another mxnet module (mxnet.ndarray.ndarray's c_str comes
-    from mxnet.base and is counted there); package modules re-export on
-    purpose (mx.cpu, mx.nd.NDArray);
+  * a name a module gets by `from .x import *` is judged as in mxnet.x: out
+    where x imported it (mx.image's json, mx.rnn's warnings and DataDesc
+    come from image.py's and rnn/io.py's imports), in where x defines it;
+    in a package, a class or function defined inside the package counts
+    whichever star import brings it (detection.py re-imports Augmenter);
+  * a module counts only as a package's own submodule (mx.sym.op,
+    mx.gluon.nn, mx.image.det); another module a file imports (model.py's
+    `nd`, rnn_cell.py's `symbol`) is counted under its own dotted name;
+  * minus, outside package modules (mxnet, mxnet.symbol, mxnet.gluon, ...),
+    names bound by importing from another mxnet module, unless the module
+    lists them in __all__ (mxnet.ndarray.op's CachedOp): they are its
+    plumbing, counted where defined (mxnet.ndarray.ndarray's c_str comes
+    from mxnet.base; mx.callback.save_checkpoint is mx.model's). Packages
+    re-export on purpose (mx.cpu, mx.nd.NDArray, mx.gluon.Block);
+  * minus ctypes types outside mxnet.base, which names MXNet's C handles:
+    c_void_p aliases, POINTER and CFUNCTYPE types are C plumbing (operator.py's
+    c_int_p); a Structure a module defines (mx.runtime.Feature) is its own;
   * mxnet.test_utils keeps all of its imports from mxnet and `mx`, `np`: test
     files do `from mxnet.test_utils import *` and use them.
   * mxnet.ndarray.NDArray: the class's attributes not starting with "_".
@@ -82,6 +95,39 @@ MODULES = [
     "mxnet.profiler",
     "mxnet.autograd",
     "mxnet.test_utils",
+    "mxnet.symbol",
+    "mxnet.symbol.op",
+    "mxnet.symbol.random",
+    "mxnet.symbol.linalg",
+    "mxnet.symbol.contrib",
+    "mxnet.symbol.image",
+    "mxnet.executor",
+    "mxnet.module",
+    "mxnet.model",
+    "mxnet.io",
+    "mxnet.recordio",
+    "mxnet.image",
+    "mxnet.initializer",
+    "mxnet.optimizer",
+    "mxnet.lr_scheduler",
+    "mxnet.metric",
+    "mxnet.kvstore",
+    "mxnet.callback",
+    "mxnet.monitor",
+    "mxnet.visualization",
+    "mxnet.operator",
+    "mxnet.rnn",
+    "mxnet.contrib",
+    "mxnet.gluon",
+    "mxnet.gluon.nn",
+    "mxnet.gluon.rnn",
+    "mxnet.gluon.loss",
+    "mxnet.gluon.utils",
+    "mxnet.gluon.data",
+    "mxnet.gluon.data.vision",
+    "mxnet.gluon.data.vision.transforms",
+    "mxnet.gluon.model_zoo.vision",
+    "mxnet.gluon.contrib.nn",
     "mxnet.ndarray.NDArray",
 ]
 CLASSES = {"mxnet.ndarray.NDArray"}
@@ -112,7 +158,7 @@ SET_APART = [
      "an op with row_sparse input or gradient (SparseEmbedding, retain)"),
     ("*", r"_?(backward_)?square_sum", SPARSE,
      "registered for row_sparse input only"),
-    ("mxnet.ndarray.contrib", r"getnnz|edge_id|dgl_\w+", SPARSE,
+    ("mxnet.*.contrib", r"getnnz|edge_id|dgl_\w+", SPARSE,
      "takes a csr matrix (a graph's adjacency, or nnz of csr)"),
     ("mxnet.ndarray._internal", r"_contrib_(getnnz|edge_id|dgl_\w+)", SPARSE,
      "takes a csr matrix (a graph's adjacency, or nnz of csr)"),
@@ -127,7 +173,8 @@ SET_APART = [
     ("mxnet", r"np|npx|numpy|numpy_extension|numpy_dispatch_protocol|"
      r"numpy_op_fallback|numpy_op_signature|np_symbol", NUMPY, _NUMPY_REASON),
     ("mxnet.ndarray", r"np|npx|numpy|numpy_extension", NUMPY, _NUMPY_REASON),
-    ("mxnet.ndarray.contrib", r"quantized_rnn", BROKEN,
+    ("mxnet.symbol", r"np|npx|numpy|numpy_extension", NUMPY, _NUMPY_REASON),
+    ("mxnet.*.contrib", r"quantized_rnn", BROKEN,
      "fails in MXNet 1.9.1's CPU (pip) build too: 'could not create a "
      "primitive descriptor for a reorder primitive'"),
     ("mxnet.ndarray._internal", r"_backward_\w+", INTERNAL,
@@ -150,38 +197,73 @@ def classify(module, name):
 
 # Runs in the oracle venv's python: argv[1] is the JSON list of MODULES and
 # CLASSES; prints {module: sorted names} by the rule in this file's docstring.
-_ORACLE_SCRIPT = r'''
-import ast, importlib, inspect, json, sys
+_ORACLE_SCRIPT = r"""
+import ast, importlib, inspect, json, sys, types
 import mxnet
 
 modules, classes = json.loads(sys.argv[1])
 KEEP = {"mxnet.test_utils": {"mx", "np"}}
-# Modules whose imports from other mxnet modules are API: the two packages
-# (mx.cpu, mx.nd.NDArray) and test_utils (star-imported by test files).
-KEEP_MXNET_IMPORTS = {"mxnet", "mxnet.ndarray", "mxnet.test_utils"}
+# test_utils's imports from other mxnet modules are API: test files
+# star-import it (packages' are too, see counts).
+KEEP_MXNET_IMPORTS = {"mxnet.test_utils"}
+FOREIGN, MXNET = "foreign", "mxnet"
+_BINDINGS = {}
 
 
-def import_bindings(module):
-    """Names bound at module level by imports: (from outside mxnet, from mxnet)."""
-    foreign, internal = set(), set()
+def target_of(module, statement):
+    # The dotted module an ImportFrom reads (relative imports resolved).
+    if statement.level == 0:
+        return statement.module or ""
+    package = module.__name__ if hasattr(module, "__path__") \
+        else module.__name__.rpartition(".")[0]
+    parts = package.split(".")
+    base = ".".join(parts[:len(parts) - statement.level + 1])
+    return base + ("." + statement.module if statement.module else "")
+
+
+def origin_of(dotted):
+    return MXNET if dotted.split(".")[0] == "mxnet" else FOREIGN
+
+
+def bindings(module):
+    # {name: origin} of the names `module` binds at module level by importing:
+    # FOREIGN, MXNET, or for a name a star import from mxnet module S brings
+    # and S itself imported, (S, S's origin): it is judged as in S.
+    if module.__name__ in _BINDINGS:
+        return _BINDINGS[module.__name__]
+    found = _BINDINGS[module.__name__] = {}
     try:
         tree = ast.parse(inspect.getsource(module))
     except (OSError, TypeError):
-        return foreign, internal
+        return found
 
     def visit(statements):
         for statement in statements:
             if isinstance(statement, ast.Import):
                 for alias in statement.names:
                     top = alias.name.split(".")[0]
-                    bound = alias.asname or top
-                    (internal if top == "mxnet" else foreign).add(bound)
+                    found[alias.asname or top] = origin_of(alias.name)
             elif isinstance(statement, ast.ImportFrom):
-                ours = statement.level > 0 or \
-                    (statement.module or "").split(".")[0] == "mxnet"
+                source = target_of(module, statement)
                 for alias in statement.names:
                     if alias.name != "*":
-                        (internal if ours else foreign).add(alias.asname or alias.name)
+                        found[alias.asname or alias.name] = origin_of(source)
+                        continue
+                    if origin_of(source) == FOREIGN:
+                        continue
+                    try:
+                        star = importlib.import_module(source)
+                    except ImportError:
+                        continue
+                    names = getattr(star, "__all__", None) or \
+                        [n for n in dir(star) if not n.startswith("_")]
+                    inner = bindings(star)
+                    for n in names:
+                        if n in inner:
+                            found[n] = inner[n] if isinstance(inner[n], tuple) \
+                                else (star, inner[n])
+                        else:
+                            found.pop(n, None)
             elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef,
                                             ast.ClassDef)):
                 # if/try/with blocks at module level bind module names too.
@@ -189,11 +271,43 @@ def import_bindings(module):
                     visit(getattr(statement, field, None) or [])
 
     visit(tree.body)
-    return foreign, internal
+    return found
 
 
 def is_registered_op(value):
     return inspect.isfunction(value) and value.__module__ == "ndarray"
+
+
+def is_ctypes_plumbing(name, value):
+    # c_void_p aliases, POINTER and CFUNCTYPE types outside mxnet.base (which
+    # names MXNet's C handles); a Structure a module defines
+    # (mx.runtime.Feature) is its own.
+    return name != "mxnet.base" and isinstance(value, type) \
+        and type(value).__module__ == "_ctypes" and value.__module__ != name
+
+
+def counts(name, module, n, value):
+    # Whether module's public name n is MXNet API (the tool's docstring).
+    if n in KEEP.get(name, ()):
+        return True
+    origin = bindings(module).get(n)
+    if isinstance(origin, tuple):
+        source, origin = origin
+        if origin == FOREIGN:
+            return False
+        # mx.image's Augmenter reaches it through detection's star import too.
+        if hasattr(module, "__path__") and \
+                getattr(value, "__module__", "").startswith(name + "."):
+            return True
+        return counts(source.__name__, source, n, value)
+    if origin == FOREIGN:
+        return False
+    if isinstance(value, types.ModuleType):
+        return value.__name__.startswith(name + ".")
+    if origin == MXNET and not hasattr(module, "__path__") \
+            and n not in getattr(module, "__all__", ()):
+        return name in KEEP_MXNET_IMPORTS
+    return not is_ctypes_plumbing(name, value)
 
 
 out = {"mxnet_version": mxnet.__version__, "modules": {}}
@@ -204,24 +318,18 @@ for name in modules:
         out["modules"][name] = sorted(n for n in dir(cls) if not n.startswith("_"))
         continue
     module = importlib.import_module(name)
-    foreign, internal = import_bindings(module)
-    keep = KEEP.get(name, set())
     names = []
     for n in dir(module):
         if n.startswith("_"):
-            if not (name == "mxnet.ndarray._internal" and not n.startswith("__")
-                    and is_registered_op(getattr(module, n))):
-                continue
-        elif n in keep:
-            pass
-        elif n in foreign:
+            if name == "mxnet.ndarray._internal" and not n.startswith("__") \
+                    and is_registered_op(getattr(module, n)):
+                names.append(n)
             continue
-        elif n in internal and name not in KEEP_MXNET_IMPORTS:
-            continue
-        names.append(n)
+        if counts(name, module, n, getattr(module, n)):
+            names.append(n)
     out["modules"][name] = sorted(names)
 json.dump(out, sys.stdout)
-'''
+"""
 
 
 def oracle_python():
@@ -320,8 +428,10 @@ def _coverage_text(report):
 
 def find_module(spelling, modules):
     """The module a user means: mxnet.ndarray.linalg, ndarray.linalg, nd.linalg
-    or linalg (a suffix must be unique; `random` is mxnet.random)."""
+    (sym.linalg for mxnet.symbol.linalg) or a unique suffix (`random` is
+    mxnet.random; `linalg` is ambiguous)."""
     spelling = re.sub(r"^(mxnet\.)?nd(?=\.|$)", r"\1ndarray", spelling)
+    spelling = re.sub(r"^(mxnet\.)?sym(?=\.|$)", r"\1symbol", spelling)
     for candidate in (spelling, "mxnet." + spelling):
         if candidate in modules:
             return candidate

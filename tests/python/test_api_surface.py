@@ -53,6 +53,34 @@ def test_snapshot_has_every_module_and_follows_the_rule(tool, modules):
     assert {"mx", "np", "assert_almost_equal"} <= set(modules["mxnet.test_utils"])
 
 
+def test_snapshot_rule_outside_ndarray(modules):
+    # Packages re-export on purpose: submodules and imported classes count.
+    assert {"Symbol", "var", "op", "contrib", "gen_op", "register", "sparse"} \
+        <= set(modules["mxnet.symbol"])
+    assert {"Block", "nn", "Trainer"} <= set(modules["mxnet.gluon"])
+    assert {"Augmenter", "ImageIter", "det", "imread"} <= set(modules["mxnet.image"])
+    # Star imports bring a module's imports: judged where they were imported.
+    assert not {"json", "np", "warnings", "nd", "numeric_types"} & set(modules["mxnet.image"])
+    assert not {"warnings", "DataDesc", "symbol", "save_checkpoint"} & \
+        set(modules["mxnet.rnn"])
+    assert {"save_rnn_checkpoint", "BucketSentenceIter"} <= set(modules["mxnet.rnn"])
+    # C plumbing and other modules' names a plain module imports are out.
+    operator = set(modules["mxnet.operator"])
+    assert {"CustomOp", "register", "get_operator_arguments"} <= operator
+    assert not {"ctypes", "check_call", "c_str", "c_int_p", "NDArrayHandle",
+                "NDArray", "symbol", "CFUNCTYPE"} & operator
+    assert not {"save_checkpoint", "time"} & set(modules["mxnet.callback"])
+    assert not {"load", "NDArray", "np", "sqrt"} & set(modules["mxnet.initializer"])
+    assert not {"Context", "nd", "sym", "np", "namedtuple"} & set(modules["mxnet.model"])
+    assert {"BatchEndParam", "FeedForward", "save_checkpoint"} <= set(modules["mxnet.model"])
+    # ... unless the module lists them in __all__; mxnet.base keeps its handles.
+    assert "CachedOp" in modules["mxnet.ndarray.op"]
+    assert "NDArrayHandle" in modules["mxnet.base"]
+    assert "Feature" in modules["mxnet.runtime"]
+    # metric.np is MXNet's own function (metric.py imports numpy unaliased).
+    assert "np" in modules["mxnet.metric"] and "numpy" not in modules["mxnet.metric"]
+
+
 def test_classification_sets_sparse_and_gpu_names_apart(tool):
     assert tool.classify("mxnet.ndarray.sparse", "csr_matrix")[0] == tool.SPARSE
     assert tool.classify("mxnet.ndarray", "cast_storage")[0] == tool.SPARSE
@@ -76,6 +104,16 @@ def test_classification_sets_sparse_and_gpu_names_apart(tool):
     assert tool.classify("mxnet.ndarray", "npi") is None
     assert tool.classify("mxnet.ndarray.contrib", "quantized_rnn")[0] == tool.BROKEN
     assert tool.classify("mxnet.ndarray.contrib", "quantize") is None
+    # The same rows for mx.sym.
+    assert tool.classify("mxnet.symbol", "gen_sparse")[0] == tool.SPARSE
+    assert tool.classify("mxnet.symbol", "cast_storage")[0] == tool.SPARSE
+    assert tool.classify("mxnet.symbol.contrib", "dgl_subgraph")[0] == tool.SPARSE
+    assert tool.classify("mxnet.symbol.contrib", "SparseEmbedding")[0] == tool.SPARSE
+    assert tool.classify("mxnet.gluon.contrib.nn", "SparseEmbedding")[0] == tool.SPARSE
+    assert tool.classify("mxnet.symbol", "npx")[0] == tool.NUMPY
+    assert tool.classify("mxnet.symbol.contrib", "quantized_rnn")[0] == tool.BROKEN
+    assert tool.classify("mxnet.symbol.contrib", "adamw_update") is None
+    assert tool.classify("mxnet.test_utils", "np") is None
 
     [report] = tool.measure({"mxnet.ndarray.sparse": ["csr_matrix", "retain"]})
     assert report["total"] == 0 and report["missing"] == []
@@ -115,7 +153,10 @@ def test_output_modes_and_exit_status(tool, modules, tmp_path):
     assert len(rows) == 2 + len(tool.MODULES)
 
     assert tool.find_module("nd.linalg", modules) == "mxnet.ndarray.linalg"
-    assert tool.find_module("linalg", modules) == "mxnet.ndarray.linalg"
+    assert tool.find_module("sym.linalg", modules) == "mxnet.symbol.linalg"
+    assert tool.find_module("linalg", modules) is None  # nd's or sym's
+    assert tool.find_module("transforms", modules) == \
+        "mxnet.gluon.data.vision.transforms"
     assert tool.find_module("random", modules) == "mxnet.random"
     assert tool.find_module("no_such", modules) is None
     status, text = _run(tool, ["--missing", "nd"])
@@ -135,3 +176,30 @@ def test_output_modes_and_exit_status(tool, modules, tmp_path):
     only_present = tmp_path / "present.json"
     only_present.write_text(json.dumps({"modules": {"mxnet.ndarray": ["array"]}}))
     assert _run(tool, ["--snapshot", str(only_present), "--min-coverage", "50"])[0] == 0
+
+
+# Dense names kiln still lacks, per module: a covered name that goes missing
+# fails the test below, and so does an entry here that kiln has since got.
+# The mx.sym, mx.operator, mx.nd.op/_internal and mx.model entries are
+# defined in kiln/symbol/_api_tail.py and kiln/_operator_arguments.py and
+# wait for their imports in the package files.
+KNOWN_MISSING = {
+    "mxnet.ndarray.op": {"CachedOp"},
+    "mxnet.ndarray._internal": {"CachedOp", "NDArrayBase"},
+    "mxnet.symbol": {"IdentityAttachKLSparseReg", "gen__internal", "gen_contrib",
+                     "gen_image", "gen_linalg", "gen_op", "register",
+                     "softmax_cross_entropy"},
+    "mxnet.symbol.op": {"IdentityAttachKLSparseReg", "softmax_cross_entropy"},
+    "mxnet.symbol.contrib": {"adamw_update", "group_adagrad_update",
+                             "mp_adamw_update", "rand_zipfian"},
+    "mxnet.model": {"BASE_ESTIMATOR", "SKLEARN_INSTALLED"},
+    "mxnet.operator": {"OperatorArguments", "get_operator_arguments"},
+}
+
+
+def test_no_covered_name_goes_missing(tool, modules):
+    reports = tool.measure(modules)
+    for report in reports:
+        assert report["found"], (report["module"], report["error"])
+    missing = {r["module"]: set(r["missing"]) for r in reports if r["missing"]}
+    assert missing == KNOWN_MISSING
