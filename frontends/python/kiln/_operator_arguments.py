@@ -66,10 +66,14 @@ def _python_inputs(op):
 
 
 def _signature(op_name):
-    """(input names, [(param, default text or None)]) or None."""
+    """(input names, [(param, default text or None[, type])]) or None."""
     python_op = _python_ops.lookup(op_name)
     if python_op is not None:
-        return _python_inputs(python_op), list(python_op.params)
+        params = list(python_op.params)
+        if python_op.name == "Custom":
+            # Custom's registration takes any keyword; MXNet lists op_type.
+            params = [("op_type", None, "string")]
+        return _python_inputs(python_op), params
     canonical = _core.canonical_op_name(op_name)
     for name, input_names, attr_specs, _ in _core.list_ops():
         if name == canonical:
@@ -94,7 +98,7 @@ def get_operator_arguments(op_name):
         variadic = input_name.startswith("*")
         names.append(input_name.lstrip("*").rstrip("?"))
         types.append("NDArray-or-Symbol" + ("[]" if variadic else ""))
-    for param, default in params:
-        names.append(param)
-        types.append(_param_type(default))
+    for param in params:
+        names.append(param[0])
+        types.append(param[2] if len(param) > 2 else _param_type(param[1]))
     return OperatorArguments(len(names), names, types)

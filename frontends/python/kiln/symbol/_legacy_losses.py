@@ -10,11 +10,13 @@ v1 layers).
 * IdentityAttachKLSparseReg(data): the identity, with an auxiliary state
   moving_avg of shape (data.shape[1],) (initializer 'zero'). Backward, as
   MXNet's, first updates moving_avg = momentum * moving_avg +
-  (1 - momentum) * mean(data over every axis but 1), then adds
+  (1 - momentum) * mean(data over the batch axis 0), then adds
   penalty * (-sparseness_target / moving_avg + (1 - sparseness_target) /
-  (1 - moving_avg)) to the output gradient along axis 1. Defaults:
-  sparseness_target 0.1, penalty 0.001, momentum 0.9. float32 only (MXNet
-  refuses other dtypes).
+  (1 - moving_avg)) to the output gradient along axis 1; MXNetError for
+  data of another rank than 2 (MXNet's backward fails too). Defaults:
+  sparseness_target 0.1, penalty 0.001, momentum 0.9. Outputs are float32,
+  which MXNet requires of data too (kiln's type inference does not refuse
+  other dtypes here).
 
 Registered on import; mx.nd's functions stay kiln/ndarray/_legacy_ops.py's
 (the imperative IdentityAttachKLSparseReg refuses, as MXNet's).
@@ -78,10 +80,6 @@ def _kl_infer(parsed, shapes, dtypes):
         raise MXNetError("IdentityAttachKLSparseReg: data expected 2 or "
                          "more axes (batch, units, ...), got shape %s"
                          % (data,))
-    for dtype in dtypes:
-        if dtype not in (None, "float32"):
-            raise MXNetError("IdentityAttachKLSparseReg: Unsupported data "
-                             "type %s; expected float32" % dtype)
     avg = (data[1],) if _known(data) else None
     return [(data, "float32"), (avg, "float32")], [(data, "float32")]
 
@@ -101,15 +99,19 @@ class _KLSparseReg(_autograd.Function):
 
     def backward(self, out_grad):
         data, = self.saved_tensors
+        if data.ndim != 2:
+            # MXNet's backward fails too ("reduction dimension do not
+            # match"): its moving average reduces 2-D data only.
+            raise MXNetError("IdentityAttachKLSparseReg: backward takes 2-D "
+                             "data (batch, units), got shape %s"
+                             % (data.shape,))
         target = self._parsed.sparseness_target
         momentum = self._parsed.momentum
-        axes = tuple(axis for axis in range(data.ndim) if axis != 1)
         avg = self._moving_avg
-        avg[:] = momentum * avg + (1 - momentum) * data.mean(axis=axes)
+        avg[:] = momentum * avg + (1 - momentum) * data.mean(axis=0)
         penalty = self._parsed.penalty * (-target / avg +
                                              (1 - target) / (1 - avg))
-        shape = (1, -1) + (1,) * (data.ndim - 2)
-        return out_grad + penalty.reshape(shape)
+        return out_grad + penalty.reshape((1, -1))
 
 
 def _kl_call(parsed, inputs, out, ctx):
