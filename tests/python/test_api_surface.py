@@ -183,18 +183,7 @@ def test_output_modes_and_exit_status(tool, modules, tmp_path):
 # defined (kiln/symbol/register.py, _gen_modules.py, _legacy_losses.py,
 # _contrib_tail.py and kiln/_operator_arguments.py) and wait for their
 # imports in the package files; drop them here once imported.
-KNOWN_MISSING = {
-    "mxnet.ndarray.op": {"CachedOp"},
-    "mxnet.ndarray._internal": {"CachedOp", "NDArrayBase"},
-    "mxnet.symbol": {"IdentityAttachKLSparseReg", "gen__internal", "gen_contrib",
-                     "gen_image", "gen_linalg", "gen_op", "register",
-                     "softmax_cross_entropy"},
-    "mxnet.symbol.op": {"IdentityAttachKLSparseReg", "softmax_cross_entropy"},
-    "mxnet.symbol.contrib": {"adamw_update", "group_adagrad_update",
-                             "mp_adamw_update", "rand_zipfian"},
-    "mxnet.model": {"BASE_ESTIMATOR", "SKLEARN_INSTALLED"},
-    "mxnet.operator": {"OperatorArguments", "get_operator_arguments"},
-}
+KNOWN_MISSING = {}
 
 
 def test_no_covered_name_goes_missing(tool, modules):

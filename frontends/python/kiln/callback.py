@@ -170,3 +170,7 @@ class LogValidationMetricsCallback(object):
         for name, value in param.eval_metric.get_name_value():
             logging.info('Epoch[%d] Validation-%s=%f', param.epoch, name,
                          value)
+
+# MXNet's callback module exposes model.save_checkpoint (imported last:
+# model imports this module).
+from .model import save_checkpoint  # noqa: E402,F401

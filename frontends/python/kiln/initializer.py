@@ -35,7 +35,7 @@ from . import ndarray as _nd
 from . import random as _random
 from . import registry
 from .base import string_types
-from .ndarray import NDArray
+from .ndarray import NDArray, load  # noqa: F401  (mx.init.load, as MXNet's)
 
 
 class InitDesc(str):

@@ -17,6 +17,15 @@ from . import ndarray as _nd
 from .callback import BatchEndParam  # MXNet defines it here; one object
 from .context import cpu
 
+# FeedForward is a scikit-learn estimator where scikit-learn is installed,
+# as MXNet's is.
+try:
+    from sklearn.base import BaseEstimator as BASE_ESTIMATOR
+    SKLEARN_INSTALLED = True
+except ImportError:
+    BASE_ESTIMATOR = object
+    SKLEARN_INSTALLED = False
+
 __all__ = ["BatchEndParam", "FeedForward", "save_checkpoint",
            "load_checkpoint", "load_params"]
 

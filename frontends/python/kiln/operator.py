@@ -371,3 +371,7 @@ class _LegacyOp(CustomOp):
         self._call(self._legacy.backward,
                    {"out_grad": out_grad, "in_data": in_data,
                     "out_data": out_data}, {"in_grad": in_grad})
+
+# mx.operator.get_operator_arguments (kiln/_operator_arguments.py).
+from ._operator_arguments import OperatorArguments, get_operator_arguments  # noqa: E402,F401
+__all__ += ["OperatorArguments", "get_operator_arguments"]

@@ -34,3 +34,10 @@ __all__.append("Custom")
 from . import register, _handle  # noqa: E402,F401
 from ._gen_modules import *  # noqa: E402,F401,F403
 from ._cached_op import CachedOp  # noqa: E402,F401
+# MXNet also lists CachedOp in ndarray.op and ndarray._internal, and the
+# arrays' base class in _internal (kiln's NDArray is its own base); set
+# here, as those modules load before ndarray.ndarray is complete.
+op.CachedOp = _internal.CachedOp = CachedOp
+_internal.NDArrayBase = NDArray
+op.__all__.append("CachedOp")
+_internal.__all__ += ["CachedOp", "NDArrayBase"]

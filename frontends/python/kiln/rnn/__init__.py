@@ -15,3 +15,6 @@ from .io import *  # noqa: F401,F403
 
 __all__ = rnn_cell.__all__ + rnn.__all__ + io.__all__ + [
     "rnn_cell", "rnn", "io"]
+
+# mx.rnn.save_checkpoint / load_checkpoint, as MXNet's rnn package has them.
+from ..model import save_checkpoint, load_checkpoint  # noqa: E402,F401

@@ -23,3 +23,8 @@ __all__ = op.__all__ + symbol.__all__ + ["random", "linalg", "contrib",
 # to kiln/_custom_op.py.
 from ._custom import Custom  # noqa: E402,F401
 __all__.append("Custom")
+
+# mx.sym.register, mx.sym.sparse (which refuses) and the gen_* module names.
+from . import register, sparse  # noqa: E402,F401
+from ._gen_modules import *  # noqa: E402,F401,F403
+__all__.append("sparse")

@@ -11,3 +11,9 @@ _python_ops.populate(globals(), "contrib", "symbol")
 # Symbolic control flow (kiln/symbol/_control_flow.py).
 from ._control_flow import foreach, while_loop, cond  # noqa: E402,F401
 __all__ += ["foreach", "while_loop", "cond"]
+
+# The optimizer updates and samplers mx.nd.contrib has, as symbols; the
+# sparse-only names refuse (kiln/symbol/_contrib_tail.py).
+from . import _contrib_tail  # noqa: E402
+from ._contrib_tail import *  # noqa: E402,F401,F403
+__all__ += _contrib_tail.__all__
