@@ -624,6 +624,11 @@ class HybridBlock(Block):
         self._monitor_all = False
         self._backend = None
         self._backend_opts = {}
+        # Set when the traced graph needs values read on the host while it
+        # runs (the random image transforms draw theirs there): calls then
+        # run hybrid_forward imperatively, as torch.compile falls back to
+        # eager at a graph break.
+        self._runs_imperatively = None
 
     def __setattr__(self, name, value):
         super(HybridBlock, self).__setattr__(name, value)
@@ -763,6 +768,19 @@ class HybridBlock(Block):
         self._cached_graph = ()
         self._cached_op = None
         self._cached_op_args = []
+        self._runs_imperatively = None
+
+    def _fall_back_to_imperative(self, error):
+        """From now on (until hybridize or a new child clears it) calls run
+        hybrid_forward on NDArrays; says so once, with the reason."""
+        self._clear_cached_op()
+        self._runs_imperatively = str(error)
+        if getattr(_IMPERATIVE_FALLBACK, "active", False):
+            return
+        warnings.warn("%s '%s': hybridize() runs it imperatively: its graph "
+                      "needs values read on the host while it runs (%s)"
+                      % (type(self).__name__, self.name,
+                         str(error).splitlines()[0]), stacklevel=4)
 
     def register_child(self, block, name=None):
         if not isinstance(block, HybridBlock):
@@ -903,7 +921,7 @@ class HybridBlock(Block):
             with self.name_scope():
                 return self.hybrid_forward(symbol, x, *args, **params)
         ctx = first
-        if self._active:
+        if self._active and not self._runs_imperatively:
             if len(contexts) > 1:
                 raise MXNetValueError(
                     "Find multiple contexts in the input, After hybridized, "
@@ -911,7 +929,12 @@ class HybridBlock(Block):
                     "can print the ele.ctx in the input arguments to inspect "
                     "their contexts. Find all contexts = %s" % contexts)
             with ctx:
-                return self._call_cached_op(x, *args)
+                try:
+                    return self._call_cached_op(x, *args)
+                except MXNetError as error:
+                    if not _needs_host_values(error):
+                        raise
+                    self._fall_back_to_imperative(error)
         with ctx:
             try:
                 params = {key: value.data(ctx)
@@ -922,16 +945,41 @@ class HybridBlock(Block):
                     value._finish_deferred_init()
                 params = {key: value.data(ctx)
                           for key, value in self._reg_params.items()}
+            # Descendants falling back inside a block that fell back do
+            # not say so again.
+            outer = getattr(_IMPERATIVE_FALLBACK, "active", False)
+            _IMPERATIVE_FALLBACK.active = outer or bool(
+                self._runs_imperatively)
             try:
                 return self.hybrid_forward(ndarray, x, *args, **params)
             except MXNetError as error:
                 raise _named_error(self, error)
+            finally:
+                _IMPERATIVE_FALLBACK.active = outer
 
     def hybrid_forward(self, F, x, *args, **kwargs):
         """The computation, with F the module of operators (mx.nd or
         mx.sym) and the parameters as keyword arguments; subclasses define
         it."""
         raise NotImplementedError
+
+
+# The engine's words when a traced graph asks for a value on the host
+# (runtime/Engine.cpp, Engine::waitForVar).
+_HOST_VALUE_MESSAGES = ("the result's shape depends on the values of an "
+                        "input", "a value was needed on the host")
+
+
+# Per thread: whether an enclosing block runs imperatively after falling
+# back (HybridBlock.forward).
+_IMPERATIVE_FALLBACK = threading.local()
+
+
+def _needs_host_values(error):
+    """Whether `error` says a graph op reads values on the host, which a
+    compiled graph cannot (random draws made there, data-dependent
+    shapes)."""
+    return any(text in str(error) for text in _HOST_VALUE_MESSAGES)
 
 
 def _no_backend(backend):
