@@ -2,6 +2,7 @@
 to accuracy, predict/score on given parameters, checkpoints both ways, and
 bad input."""
 import os
+import re
 import warnings
 
 import numpy as np
@@ -110,6 +111,110 @@ outputs["begin"] = np.array(loaded.begin_epoch)
                                rtol=1e-5, atol=1e-6)
 
 
+# Runs under kiln and MXNet: fit on fixed parameters and unshuffled data,
+# capturing every log line (root logger, which the `logger` argument's
+# logger propagates to) and what each callback receives.
+_FIT = """
+import io as _io, logging, warnings
+warnings.simplefilter("ignore")
+_stream = _io.StringIO()
+_handler = logging.StreamHandler(_stream)
+_handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
+_root = logging.getLogger()
+_old_level = _root.level
+_root.addHandler(_handler)
+_root.setLevel(logging.INFO)
+X, y = inputs["X"], inputs["y"]
+data = mx.sym.Variable("data")
+net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(data, num_hidden=2, name="fc"),
+                           name="softmax")
+seen = []
+def named(param):
+    return [(k, round(float(v), 6)) for k, v in param.eval_metric.get_name_value()]
+def on_batch(p): seen.append(("batch", p.epoch, p.nbatch, named(p)))
+def on_eval_batch(p): seen.append(("eval_batch", p.epoch, p.nbatch, named(p)))
+def on_eval_end(p): seen.append(("eval_end", p.epoch, p.nbatch, named(p)))
+def on_epoch(epoch, sym, arg, aux):
+    seen.append(("epoch", epoch, sym is model.symbol, arg is model.arg_params,
+                 aux is model.aux_params, sorted(arg),
+                 round(float(arg["fc_weight"].asnumpy()[0].sum()), 4)))
+def train(**kwargs):
+    return mx.io.NDArrayIter(X, y, batch_size=10)
+def evals():
+    return mx.io.NDArrayIter(X[:20], y[:20], batch_size=10)
+def make(**kwargs):
+    arg = {"fc_weight": mx.nd.array(inputs["w"]), "fc_bias": mx.nd.zeros(2)}
+    return FF(net, arg_params=arg, learning_rate=0.5, momentum=0.5, **kwargs)
+for case, kwargs, fit_kwargs in [
+        ("plain", dict(num_epoch=2),
+         dict(eval_data=evals(), epoch_end_callback=on_epoch,
+              batch_end_callback=[on_batch, mx.callback.Speedometer(10, 2)],
+              eval_batch_end_callback=on_eval_batch)),
+        ("short_epochs", dict(num_epoch=3, epoch_size=4),
+         dict(eval_data=evals(), batch_end_callback=on_batch,
+              eval_end_callback=on_eval_end, eval_batch_end_callback=[on_eval_batch])),
+        ("whole_epochs", dict(num_epoch=2, epoch_size=6, numpy_batch_size=10),
+         dict(batch_end_callback=on_batch, logger=logging.getLogger("ff"),
+              eval_data=(X[:20], y[:20]))),
+        ("long_epochs", dict(num_epoch=4, epoch_size=9, begin_epoch=2),
+         dict(batch_end_callback=mx.callback.Speedometer(10, 4), eval_metric="ce",
+              epoch_end_callback=[on_epoch], kvstore=None, work_load_list=[3])),
+        ("monitored", dict(num_epoch=1),
+         dict(monitor=mx.mon.Monitor(2, pattern="fc_bias.*"))),
+        ("none", dict(num_epoch=1, begin_epoch=1), dict(epoch_end_callback=on_epoch))]:
+    seen.append(("case", case))
+    model = make(**kwargs)
+    model.fit(train(), **fit_kwargs)
+    outputs[case + ":weight"] = model.arg_params["fc_weight"].asnumpy()
+    outputs[case + ":kwargs"] = np.array(repr(sorted(model.kwargs)))
+_root.removeHandler(_handler)
+_root.setLevel(_old_level)
+outputs["log"] = np.array(_stream.getvalue())
+outputs["seen"] = np.array(repr(seen))
+"""
+
+
+_MONITORED = r"(Batch: +\d+ fc_bias +)(\S+)"
+
+
+def _masked(log):
+    """The log text with times, speeds and Monitor's statistics (compared
+    with a tolerance instead) masked."""
+    log = re.sub(r"Time cost=[0-9.]+", "Time cost=T", log)
+    log = re.sub(_MONITORED, r"\1V", log)
+    return re.sub(r"Speed: \S+ samples/sec", "Speed: S samples/sec", log)
+
+
+@requires_oracle
+def test_fit_logs_and_callbacks_match_mxnet():
+    rng = np.random.RandomState(4)
+    X = rng.randn(60, 4).astype(np.float32)
+    inputs = {"X": X, "y": (X[:, 0] + X[:, 1] > 0).astype(np.float32),
+              "w": (rng.randn(2, 4) * 0.1).astype(np.float32)}
+    got = _run_kiln(_FIT, inputs)
+    want = run_mxnet("FF = mx.model.FeedForward\n" + _FIT, **inputs)
+    got_log, want_log = _masked(str(got["log"])), _masked(str(want["log"]))
+    assert got_log.splitlines() == want_log.splitlines()
+    assert str(got["seen"]) == str(want["seen"])
+    # the lines the new-user trial found different, by name
+    assert "INFO:root:Start training with [cpu(0)]" in got_log
+    assert "INFO:root:Epoch[0] Batch [2-4]\tSpeed: S samples/sec\taccuracy=" in got_log
+    assert got_log.count("Epoch[0] Validation-accuracy=") == 2  # once per fit logging it
+    assert "Train-" not in got_log
+    assert "INFO:ff:Epoch[1] Resetting Data Iterator" in got_log
+    assert "INFO:root:Batch:       3 fc_bias                        V\t" in got_log
+    monitored = [[float(v) for _, v in re.findall(_MONITORED, str(log))]
+                 for log in (got["log"], want["log"])]
+    assert len(monitored[0]) == 3
+    np.testing.assert_allclose(monitored[0], monitored[1], rtol=1e-5)
+    for key in want:
+        if key.endswith(":weight"):
+            np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5,
+                                       err_msg=key)
+        elif key.endswith(":kwargs"):
+            assert str(got[key]) == str(want[key]), key
+
+
 def test_fit_reaches_accuracy_and_round_trips(tmp_path):
     X, y = _problem()
     epochs = []
@@ -138,7 +243,7 @@ def test_fit_reaches_accuracy_and_round_trips(tmp_path):
         more = FeedForward.load(str(tmp_path / "ff"), 8, num_epoch=10, epoch_size=3,
                                 learning_rate=0.01)
     more.fit(X, y, batch_end_callback=lambda p: seen.append((p.epoch, p.nbatch)))
-    assert seen == [(e, b) for e in (8, 9) for b in range(3)]
+    assert seen == [(e, b) for e in (8, 9) for b in (1, 2, 3)]  # as MXNet: from 1
     assert more.score(mx.io.NDArrayIter(Xt, yt, batch_size=30)) > 0.9
 
 
@@ -177,6 +282,10 @@ _BAD = [
     ("eval_none", "model.fit(X, np.zeros(6), eval_data=(None, None))", ValueError,
      "Eval data is NONE"),
     ("dup", "FF(dup())", ValueError, "duplicated argument name"),
+    ("work_load", "model.fit(X, np.zeros(6), work_load_list=[1, 2])", AssertionError,
+     "Invalid settings for work load"),
+    ("work_load_tuple", "model.fit(X, np.zeros(6), work_load_list=(1,))", AssertionError,
+     "Invalid settings for work load"),
 ]
 
 

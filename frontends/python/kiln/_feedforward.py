@@ -18,13 +18,21 @@ value. Errors: y missing or of another length for numpy X (ValueError), X
 of another type (TypeError), eval_data of another form (TypeError,
 ValueError), duplicated argument names in the symbol (ValueError).
 
-kiln trains through mx.mod.Module.fit on the first-level parameters
-FeedForward initialises (as MXNet's _init_params: kept arg_params where
-given, the initializer elsewhere); epoch_size makes each epoch that many
-batches (a ResizeIter that goes on across epochs). A symbol generator
-(sym_gen, for buckets) is taken for its default_bucket_key only.
+fit runs MXNet's training loop (_train_multi_device) on a bound mx.mod.Module
+(its forward, backward, update and update_metric), so the log lines and
+callback arguments are MXNet's (see fit); the parameters start as
+MXNet's _init_params makes them (kept arg_params where given, the
+initializer elsewhere). With epoch_size each epoch is that many batches,
+the data going on across epochs. A symbol generator (sym_gen, for
+buckets) is taken for its default_bucket_key only.
+
+Where kiln differs on purpose: evaluation data of another batch size
+than training is run (the Module reshapes; MXNet fails with
+AssertionError 'Batch size miss match'), and predict after fit uses the
+trained parameters (MXNet keeps a predictor bound before fit).
 """
 import logging
+import time
 import warnings
 
 import numpy as np
@@ -35,6 +43,7 @@ from . import ndarray as nd
 from .callback import BatchEndParam, LogValidationMetricsCallback
 from .context import Context, cpu
 from .initializer import Uniform
+from . import optimizer as opt
 from .io import DataDesc
 from .model import load_checkpoint, save_checkpoint
 
@@ -59,9 +68,112 @@ def _load_data(batch, targets):
         source.copyto(target)
 
 
-def _callbacks(callbacks, param):
-    for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
-        callback(param)
+def _callbacks(callbacks, *args):
+    """Calls a callback, each of a list, or nothing (None) with args."""
+    if isinstance(callbacks, list):
+        for callback in callbacks:
+            callback(*args)
+    elif callbacks:
+        callbacks(*args)
+
+
+def _bind(model, data, logger, work_load_list, monitor):
+    """A Module of model.symbol bound for training on `data`'s shapes over
+    model.ctx, holding model's parameters: what MXNet's
+    DataParallelExecutorManager sets up (it logs 'Start training with
+    <ctx list>' first)."""
+    from .module import Module
+    logger.info("Start training with %s", str(model.ctx))
+    if work_load_list is None:
+        work_load_list = [1] * len(model.ctx)
+    assert isinstance(work_load_list, list) and len(work_load_list) == len(model.ctx), \
+        "Invalid settings for work load. "
+    module = Module(model.symbol, data_names=[d[0] for d in data.provide_data],
+                    label_names=[d[0] for d in data.provide_label], logger=logger,
+                    context=model.ctx, work_load_list=work_load_list)
+    module.bind(data.provide_data, data.provide_label, for_training=True)
+    if monitor:
+        if model.sym_gen is not None:
+            raise NotImplementedError("Monitoring is not implemented for bucketing")
+        module.install_monitor(monitor)
+    module.init_params(arg_params=model.arg_params, aux_params=model.aux_params,
+                       force_init=True)
+    return module
+
+
+def _train(model, module, data, eval_data, eval_metric, logger, monitor, callbacks):
+    """MXNet's _train_multi_device on a bound Module: epochs begin_epoch to
+    num_epoch of forward, backward, update and metric per batch; an epoch
+    ends when `data` runs out (it is then reset, logged) or, with
+    epoch_size, after that many batches (the data going on across
+    epochs). Parameters are copied back into model.arg_params/aux_params
+    (in place) after an epoch when there is an epoch callback, and after
+    the last; evaluation runs on the training executors."""
+    epoch_size = model.epoch_size
+    data.reset()
+    for epoch in range(model.begin_epoch, model.num_epoch):
+        tic = time.time()
+        eval_metric.reset()
+        nbatch = 0
+        while True:
+            ran_out = True
+            for data_batch in data:
+                if monitor is not None:
+                    monitor.tic()
+                module.forward(data_batch, is_train=True)
+                module.backward()
+                module.update()
+                if monitor is not None:
+                    monitor.toc_print()
+                module.update_metric(eval_metric, data_batch.label)
+                nbatch += 1
+                if callbacks["batch"] is not None:
+                    _callbacks(callbacks["batch"], BatchEndParam(
+                        epoch=epoch, nbatch=nbatch, eval_metric=eval_metric,
+                        locals=locals()))
+                if epoch_size is not None and nbatch >= epoch_size:
+                    ran_out = False
+                    break
+            if ran_out:
+                logger.info("Epoch[%d] Resetting Data Iterator", epoch)
+                data.reset()
+            if epoch_size is None or nbatch >= epoch_size:
+                break
+        logger.info("Epoch[%d] Time cost=%.3f", epoch, time.time() - tic)
+        if callbacks["epoch"] or epoch + 1 == model.num_epoch:
+            _copy_params(module, model.arg_params, model.aux_params)
+        _callbacks(callbacks["epoch"], epoch, model.symbol, model.arg_params,
+                   model.aux_params)
+        if eval_data:
+            _evaluate(module, eval_data, eval_metric, epoch, callbacks)
+
+
+def _copy_params(module, arg_params, aux_params):
+    """The module's parameters into the given dicts' arrays (their dtypes)."""
+    args, auxs = module.get_params()
+    for source, target in ((args, arg_params), (auxs, aux_params)):
+        for name, value in source.items():
+            value.astype(target[name].dtype).copyto(target[name])
+
+
+def _evaluate(module, eval_data, eval_metric, epoch, callbacks):
+    """One pass over eval_data into eval_metric (reset first), with
+    eval_batch_end_callback per batch (nbatch from 0) and
+    eval_end_callback (nbatch the number of batches) after."""
+    eval_metric.reset()
+    eval_data.reset()
+    total = 0
+    for i, eval_batch in enumerate(eval_data):
+        module.forward(eval_batch, is_train=False)
+        module.update_metric(eval_metric, eval_batch.label)
+        if callbacks["eval_batch"] is not None:
+            _callbacks(callbacks["eval_batch"], BatchEndParam(
+                epoch=epoch, nbatch=i, eval_metric=eval_metric, locals=locals()))
+        total += 1
+    if callbacks["eval_end"] is not None:
+        _callbacks(callbacks["eval_end"], BatchEndParam(
+            epoch=epoch, nbatch=total, eval_metric=eval_metric, locals=locals()))
+    eval_data.reset()
 
 
 class FeedForward(object):
@@ -284,35 +396,70 @@ class FeedForward(object):
             logger=None, work_load_list=None, monitor=None,
             eval_end_callback=LogValidationMetricsCallback(),
             eval_batch_end_callback=None):
-        """Trains from begin_epoch to num_epoch on X (and y) through
-        mx.mod.Module.fit; arg_params and aux_params hold the result."""
-        from .module import Module
+        """Trains from begin_epoch to num_epoch on X (and y), as MXNet's
+        FeedForward.fit; arg_params and aux_params are updated in place.
+
+        X, y: numpy/NDArray (y required) or a DataIter. eval_data: a
+        DataIter or an (X, y) pair, evaluated after each epoch on the
+        training executors. eval_metric: a name or an EvalMetric.
+        Callbacks are a callable, a list, or None: batch_end_callback and
+        eval_batch_end_callback get a BatchEndParam (nbatch counts 1, 2,
+        ... in training, 0, 1, ... in evaluation), epoch_end_callback
+        (epoch, symbol, arg_params, aux_params), eval_end_callback a
+        BatchEndParam with nbatch the number of evaluation batches.
+        kvstore: a name, KVStore or None (one device and a local name
+        mean none). logger: default the `logging` module. work_load_list:
+        a list with one share per context (AssertionError otherwise).
+        monitor: a Monitor installed on the executors, tic before each
+        forward and toc_print after each update.
+
+        Logs, as MXNet: 'Start training with [cpu(0)]', per epoch
+        'Epoch[e] Resetting Data Iterator' when the data runs out,
+        'Epoch[e] Time cost=%.3f', then eval_end_callback's lines (the
+        default logs 'Epoch[e] Validation-<name>=<value>'). No training
+        metric line (MXNet's FeedForward logs none).
+        """
         data = self._init_iter(X, y, is_train=True)
         eval_data = self._init_eval_iter(eval_data)
         if self.sym_gen:
             self.symbol = self.sym_gen(data.default_bucket_key)
             self._check_arguments()
-        self._init_params(data.provide_data + data.provide_label)
+        # As MXNet, the optimizer's arguments keep the symbol and the
+        # index-to-name map (model.kwargs shows them after fit).
+        self.kwargs["sym"] = self.symbol
+        _, param_names, _ = self._init_params(data.provide_data + data.provide_label)
         if not isinstance(eval_metric, metric.EvalMetric):
             eval_metric = metric.create(eval_metric)
-        module = Module(self.symbol,
-                        data_names=[d[0] for d in data.provide_data],
-                        label_names=[d[0] for d in data.provide_label],
-                        logger=logger or logging, context=self.ctx,
-                        work_load_list=work_load_list)
-        if self.epoch_size is not None:
-            data = io.ResizeIter(data, self.epoch_size, reset_internal=False)
-        module.fit(data, eval_data=eval_data, eval_metric=eval_metric,
-                   epoch_end_callback=epoch_end_callback,
-                   batch_end_callback=batch_end_callback, kvstore=kvstore,
-                   optimizer=self.optimizer, optimizer_params=self.kwargs,
-                   eval_end_callback=eval_end_callback,
-                   eval_batch_end_callback=eval_batch_end_callback,
-                   initializer=self.initializer, arg_params=self.arg_params,
-                   aux_params=self.aux_params, force_init=True,
-                   begin_epoch=self.begin_epoch, num_epoch=self.num_epoch,
-                   monitor=monitor)
-        self.arg_params, self.aux_params = module.get_params()
+        from .module.module import _create_kvstore  # module imports model
+        store, on_store = _create_kvstore(kvstore, len(self.ctx), self.arg_params)
+        if on_store:
+            idx2name = dict(enumerate(param_names))
+        else:
+            idx2name = {i * len(self.ctx) + k: name
+                        for i, name in enumerate(param_names)
+                        for k in range(len(self.ctx))}
+        self.kwargs["param_idx2name"] = idx2name
+        if isinstance(self.optimizer, str):
+            batch_size = data.batch_size
+            if store and "dist" in store.type and "_async" not in store.type:
+                batch_size *= store.num_workers
+            optimizer = opt.create(self.optimizer, rescale_grad=1.0 / batch_size,
+                                   **self.kwargs)
+        else:
+            optimizer = self.optimizer
+            if not optimizer.idx2name:
+                optimizer.idx2name = idx2name.copy()
+        module = _bind(self, data, logger or logging, work_load_list, monitor)
+        with warnings.catch_warnings():
+            # MXNet's FeedForward takes an Optimizer's rescale_grad as given.
+            warnings.filterwarnings("ignore", "Optimizer created manually")
+            module.init_optimizer(kvstore=store, optimizer=optimizer)
+        _train(self, module, data, eval_data, eval_metric, logger or logging,
+               monitor, callbacks=dict(
+                   batch=batch_end_callback, epoch=epoch_end_callback,
+                   eval_batch=eval_batch_end_callback, eval_end=eval_end_callback))
+        # kiln drops the predictor so predict sees the trained parameters
+        # (MXNet keeps a bound one, with the values it had before fit).
         self._pred_exec = None
 
     def save(self, prefix, epoch=None, remove_amp_cast=True):
