@@ -73,8 +73,14 @@ void recordNode(const std::string &name, const std::vector<NDArray> &inputs,
 /// summed gradient.
 class BackwardPass {
 public:
+  /// Called once per variable whose gradient is complete: every node that
+  /// read it has run. Set before run().
+  using VariableDone = std::function<void(const std::shared_ptr<Entry> &)>;
+
   BackwardPass(const char *api, bool retainGraph)
       : api_(api), retainGraph_(retainGraph) {}
+
+  void onVariableDone(VariableDone done) { variableDone_ = std::move(done); }
 
   void run(const std::vector<NDArray> &heads,
            const std::vector<NDArray> &headGrads) {
@@ -108,8 +114,28 @@ public:
       addGradient(entry, seed);
       visit(entry);
     }
-    for (auto it = order_.rbegin(); it != order_.rend(); ++it)
+    // Each variable's readers among the nodes to run: once the last has
+    // run its gradient is complete, and the caller can store it then
+    // rather than holding every gradient until the pass ends.
+    std::unordered_map<Entry *, size_t> readers;
+    if (variableDone_)
+      for (Node *node : order_)
+        for (const NDArray &input : node->inputs) {
+          const std::shared_ptr<Entry> &entry = input.autogradEntry();
+          if (takesGradient(entry) && entry->isVariable)
+            ++readers[entry.get()];
+        }
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
       runNode(**it);
+      if (!variableDone_)
+        continue;
+      for (const NDArray &input : (*it)->inputs) {
+        const std::shared_ptr<Entry> &entry = input.autogradEntry();
+        if (takesGradient(entry) && entry->isVariable &&
+            --readers[entry.get()] == 0)
+          variableDone_(entry);
+      }
+    }
     if (!retainGraph_)
       for (Node *node : order_) {
         node->freed = true;
@@ -117,6 +143,11 @@ public:
         node->outputValues.clear();
         node->backward = nullptr;
       }
+  }
+
+  /// Forgets `entry`'s gradient (stored by the caller).
+  void release(const std::shared_ptr<Entry> &entry) {
+    pending_.erase(entry.get());
   }
 
   /// The summed gradient of `entry`, or none when nothing reached it.
@@ -216,6 +247,7 @@ private:
 
   const char *api_;
   bool retainGraph_;
+  VariableDone variableDone_;
   std::unordered_map<Entry *, std::vector<NDArray>> pending_;
   std::unordered_set<std::shared_ptr<Entry>> alive_;
   std::unordered_set<Node *> seenNodes_;
@@ -439,18 +471,30 @@ void backward(const std::vector<NDArray> &heads,
   RecordingScope paused(false);
   TrainingScope training(trainMode);
   BackwardPass pass("backward", retainGraph);
-  pass.run(heads, headGrads);
-  for (const std::shared_ptr<Entry> &variable : pass.variables()) {
+  std::unordered_set<Entry *> stored;
+  // A variable's gradient goes to its buffer as soon as it is complete, as
+  // MXNet's executor writes each gradient when computed: a captured graph
+  // (the Executor's backward) then does not hold every weight's gradient
+  // until its end (ResNet-18's last stage alone: 33 MB at the peak).
+  auto store = [&](const std::shared_ptr<Entry> &variable) {
+    if (!stored.insert(variable.get()).second)
+      return;
     NDArray grad = pass.gradientOf(variable);
     if (grad.isNone())
-      continue;
+      return;
     NDArray &buffer = variable->gradBuffer;
     if (variable->gradReq == GradReq::Add)
       invokeOp("elemwise_add", {buffer, grad}, {}, buffer);
     else
       dispatch::cast(grad, buffer.dtype(), buffer);
     variable->freshGrad = true;
-  }
+    pass.release(variable);
+  };
+  pass.onVariableDone(store);
+  pass.run(heads, headGrads);
+  // Variables no node read (a head that is a variable itself).
+  for (const std::shared_ptr<Entry> &variable : pass.variables())
+    store(variable);
 }
 
 std::optional<bool> freshGrad(const NDArray &array) {
