@@ -499,7 +499,7 @@ PushRecorder *Engine::setRecorder(PushRecorder *recorder) {
 void Engine::waitForVar(const VarPtr &var) {
   if (shapeOnly())
     throw Error("shape inference: the result's shape depends on the values "
-                "of an input, which are not known when only shapes are");
+                "of an input, which are not known when only shapes are known");
   if (threadRecorder)
     throw Error("capturing an executable: a value was needed on the host "
                 "(an op whose result depends on data values), which does not "
