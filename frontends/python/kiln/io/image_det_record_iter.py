@@ -43,9 +43,9 @@ import numpy as np
 from .. import _image_codec
 from .. import recordio
 from ..base import MXNetError
-from .image_record_iter import (ImageRecordSource, _Param, _bgr_to_hls,
-                                _hls_to_bgr, _inter_method, _p, _resize,
-                                _saturate_u8)
+from .image_record_iter import (ImageRecordSource, _Param, _alloc_batch,
+                                _bgr_to_hls, _hls_to_bgr, _inter_method, _p,
+                                _resize, _saturate_u8)
 from .native import NativeIter, PREFETCH_PARAMS, dtype_param, make_creator
 
 
@@ -357,8 +357,9 @@ class ImageDetRecordSource(ImageRecordSource):
         self._pool = None
         bs = p["batch_size"]
         self.dtype = np.dtype(np.float32)
-        self.data = np.zeros((bs,) + tuple(shape), np.float32)
-        self.label = self._label2d = np.zeros((bs, self._pad_width + 4), _F)
+        self.data = _alloc_batch(owner, (bs,) + tuple(shape), np.float32)
+        self.label = self._label2d = _alloc_batch(
+            owner, (bs, self._pad_width + 4), _F)
         self.index = np.zeros(bs, np.uint64)
         self._mean = None
         if p["mean_img"]:

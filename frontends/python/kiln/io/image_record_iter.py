@@ -39,7 +39,8 @@ generator, seeded in record order, so results do not depend on threads.
 
 Differences kept from MXNet: ImageRecordIter with round_batch=False gives
 pad 0 for a short last batch (MXNet's parser loses it; the _v1 iterators
-count it) and the rows past the data hold the previous batch's; its index
+count it) and the rows past the data are zeros, as MXNet's (the _v1
+ones keep the previous batch's there, as MXNet's); its index
 is zeros (the _v1 iterators give the records' ids). kiln refuses
 batch_size=0 (MXNet hangs) and a part_index with no records of an indexed
 file (MXNet crashes): the first batch then raises StopIteration, as for
@@ -204,19 +205,37 @@ _ALL_PARAMS = (_PARSER_PARAMS + PREFETCH_PARAMS + [dtype_param()]
 # --- the records ----------------------------------------------------------
 
 def _rec_files(owner, path):
-    """The .rec files `path` names (a directory: its files, by name)."""
+    """The non-empty .rec files `path` names (a directory: its files, by
+    name), as dmlc's InputSplit: MXNetError when there are none ("Cannot
+    find any files") or one's size is not a multiple of 4 (a cut file)."""
     if os.path.isdir(path):
-        return sorted(os.path.join(path, n) for n in os.listdir(path)
-                      if os.path.isfile(os.path.join(path, n)))
-    if not os.path.isfile(path):
+        names = sorted(os.path.join(path, n) for n in os.listdir(path)
+                       if os.path.isfile(os.path.join(path, n)))
+    elif not os.path.isfile(path):
         raise MXNetError("%s: LocalFileSystem.GetPathInfo: %s error: No such "
                          "file or directory" % (owner, path))
-    return [path]
+    else:
+        names = [path]
+    names = [n for n in names if os.path.getsize(n) > 0]
+    if not names:
+        raise MXNetError("%s: Check failed: files_.size() != 0U (0 vs. 0) : "
+                         "Cannot find any files that matches the URI pattern "
+                         "%s (expected a non-empty .rec file)" % (owner, path))
+    for name in names:
+        size = os.path.getsize(name)
+        if size % 4:
+            raise MXNetError("%s: Check failed: files_[i].size %% align_bytes "
+                             "== 0: file do not align by 4 bytes: %s has %d "
+                             "bytes, expected a multiple of 4 (a cut RecordIO "
+                             "file)" % (owner, name, size))
+    return names
 
 
 def _scan(owner, path):
     """(start, end) byte offsets of each record of the RecordIO file, read
-    from the part headers alone (a record ends where the next begins)."""
+    from the part headers alone (a record ends where the next begins).
+    MXNetError "Invalid RecordIO Format" when a header is not where one
+    must be or a part's length runs past the end of the file."""
     starts = []
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
@@ -224,16 +243,57 @@ def _scan(owner, path):
         while pos < size:
             head = handle.read(8)
             if len(head) < 8:
-                break
+                raise MXNetError('%s: Check failed: pbegin_ <= pend_: Invalid '
+                                 'RecordIO Format: "%s" ends %d bytes into a '
+                                 "record header at byte %d, expected 8"
+                                 % (owner, path, len(head), pos))
             magic, lrec = struct.unpack("<II", head)
             if magic != _MAGIC:
                 raise MXNetError('%s: Invalid RecordIO File "%s": no magic '
                                  "number at byte %d" % (owner, path, pos))
             if lrec >> 29 in (0, 1):
                 starts.append(pos)
-            pos += 8 + (((lrec & _LENGTH_MASK) + 3) & ~3)
+            padded = ((lrec & _LENGTH_MASK) + 3) & ~3
+            if pos + 8 + padded > size:
+                raise MXNetError('%s: Check failed: pbegin_ <= pend_: Invalid '
+                                 'RecordIO Format: the record at byte %d of '
+                                 '"%s" claims upper_align=%d bytes, only %d '
+                                 "left in the file" % (owner, pos, path,
+                                                       padded, size - pos - 8))
+            pos += 8 + padded
             handle.seek(pos)
     return list(zip(starts, starts[1:] + [size]))
+
+
+def _memory_limit():
+    """Bytes a batch may take: the machine's memory, or less under an
+    address-space rlimit."""
+    import resource
+    limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    return limit
+
+
+def _alloc_batch(owner, shape, dtype):
+    """np.zeros(shape, dtype) for a batch buffer, or MXNetError naming the
+    batch's shape and bytes when it cannot fit in memory (checked before
+    allocating, so a huge batch_size or data_shape is refused cleanly)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod([int(d) for d in shape], dtype=object)) * dtype.itemsize
+    limit = _memory_limit()
+    message = ("%s: Failed to allocate CPU Memory for a batch of shape "
+               "(%s) %s: %d bytes, "
+               "expected at most %d (the memory available); lower batch_size "
+               "or data_shape" % (owner, ", ".join(map(str, shape)), dtype.name,
+                                  nbytes, limit))
+    if nbytes > limit:
+        raise MXNetError(message)
+    try:
+        return np.zeros(shape, dtype)
+    except MemoryError:
+        raise MXNetError(message) from None
 
 
 def _join_parts(owner, raw):
@@ -603,8 +663,8 @@ class ImageRecordSource(NativeIter):
         self._aug_rng = np.random.RandomState(_RAND_MAGIC)
         self._pool = None
         bs, lw = p["batch_size"], p["label_width"]
-        self.data = np.zeros((bs,) + tuple(shape), self.dtype)
-        label = np.zeros((bs, lw), np.float32)
+        self.data = _alloc_batch(owner, (bs,) + tuple(shape), self.dtype)
+        label = _alloc_batch(owner, (bs, lw), np.float32)
         self.label = label[:, 0] if lw == 1 else label
         self._label2d = label
         self.index = np.zeros(bs, np.uint64)
@@ -618,7 +678,15 @@ class ImageRecordSource(NativeIter):
     def _partition(self, owner, p):
         """[(file, start, end)] of this part's records, in file order."""
         files = _rec_files(owner, p["path_imgrec"])
-        parts, rank = max(p["num_parts"], 1), p["part_index"]
+        parts, rank = p["num_parts"], p["part_index"]
+        # dmlc compares them unsigned: a negative num_parts passes (kiln reads
+        # it as 1), a negative part_index fails
+        if rank % 2 ** 32 >= parts % 2 ** 32:
+            raise MXNetError("%s: Check failed: part < nsplit: invalid input "
+                             "parameter for InputSplit::Create: part_index %d, "
+                             "expected 0 <= part_index < num_parts = %d"
+                             % (owner, rank, parts))
+        parts = max(parts, 1)
         if p["path_imgidx"]:
             spans = _read_index(owner, p["path_imgidx"], os.path.getsize(files[0]))
             step = (len(spans) + parts - 1) // parts
@@ -779,6 +847,13 @@ class ImageRecordSource(NativeIter):
             if self.V1:
                 self.index[top + k] = ident
 
+    def _clear_rows(self, top):
+        """Zeroes rows top.. of a short last batch (MXNet's parser hands out
+        a fresh zeroed batch, so no row keeps the previous batch's data)."""
+        self.data[top:] = 0
+        self._label2d[top:] = 0
+        self.index[top:] = 0
+
     def before_first(self):
         if not self.param["round_batch"] or not self._overflow:
             self._new_pass()
@@ -808,6 +883,8 @@ class ImageRecordSource(NativeIter):
                 # MXNet's _v1 (BatchLoader) counts the missing rows; the
                 # parser of ImageRecordIter leaves pad at 0
                 self.pad = bs - filled if self.V1 else 0
+                if not self.V1:   # the _v1 BatchLoader keeps old rows
+                    self._clear_rows(filled)
                 break
             self._overflow = True
             self.pad = bs - filled
