@@ -14,11 +14,12 @@ Input: 'foo', valid values are: {...}", "Required parameter threshold of
 float is not presented, in operator ...".
 """
 import ast as _ast
+import re as _re
 
 from ..base import MXNetError
 
-__all__ = ["Params", "Param", "FLOAT", "INT", "BOOL", "FLOATS", "SHAPE",
-           "enum", "REQUIRED"]
+__all__ = ["Params", "Param", "FLOAT", "INT", "UINT", "ULONG", "BOOL",
+           "FLOATS", "SHAPE", "enum", "REQUIRED"]
 
 REQUIRED = object()
 
@@ -27,8 +28,30 @@ def _float(text):
     return float(text)
 
 
-def _int(text):
-    return int(text)  # ValueError for "1.5", as MXNet refuses it
+_DIGITS = _re.compile(r"\s*[+-]?[0-9]+\s*\Z")
+
+
+def _bounded_int(low, high):
+    """A parser of C++ `istream >> value` into an integer type of range
+    [low, high]: decimal digits only ("1.5", "0x10", "5_0" refused) and
+    ValueError outside the range, as the stream's failbit makes dmlc
+    refuse the value."""
+    def parse(text):
+        if not _DIGITS.match(text):
+            raise ValueError(text)
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+    return parse
+
+
+_int = _bounded_int(-2 ** 31, 2 ** 31 - 1)          # dmlc int (int32)
+_dim = _bounded_int(-2 ** 63, 2 ** 63 - 1)          # a Shape's int64 dim
+# unsigned types: the stream takes "-n" as well (wrapping it), so only
+# the magnitude is bounded; kiln keeps the value as written
+_uint32 = _bounded_int(-(2 ** 32 - 1), 2 ** 32 - 1)
+_uint64 = _bounded_int(-(2 ** 64 - 1), 2 ** 64 - 1)
 
 
 def _bool(text):
@@ -53,6 +76,18 @@ def _tuple_of(convert):
     return parse
 
 
+def _shape(text):
+    """A Shape: int64 dims, -1 (unknown) the only negative one taken;
+    MXNetError worded as TShape's check for one below -1."""
+    dims = _tuple_of(_dim)(text)
+    for dim in dims:
+        if dim < -1:
+            raise MXNetError("Check failed: dim_size >= -1 (%d vs. -1) : "
+                             "shape dim size must be >= -1, while received "
+                             "%d" % (dim, dim))
+    return dims
+
+
 class _Kind(object):
     """A parameter type: its name in MXNet's messages and its parser."""
 
@@ -64,9 +99,13 @@ class _Kind(object):
 
 FLOAT = _Kind("float", _float)
 INT = _Kind("int", _int)
+# "int (non-negative)" is dmlc's uint32_t field, "long (non-negative)"
+# its uint64_t one (workspace)
+UINT = _Kind("int (non-negative)", _uint32)
+ULONG = _Kind("long (non-negative)", _uint64)
 BOOL = _Kind("boolean", _bool)
 FLOATS = _Kind("tuple of <float>", _tuple_of(_float))
-SHAPE = _Kind("Shape(tuple)", _tuple_of(_int))
+SHAPE = _Kind("Shape(tuple)", _shape)
 
 
 def enum(*choices):

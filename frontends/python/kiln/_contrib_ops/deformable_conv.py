@@ -45,7 +45,7 @@ import numpy as _np
 from ..base import MXNetError
 from ._common import check
 from .. import _python_ops
-from ._params import BOOL, INT, SHAPE, Param, Params, enum
+from ._params import BOOL, INT, SHAPE, UINT, ULONG, Param, Params, enum
 
 __all__ = []
 
@@ -57,13 +57,14 @@ _CHUNK_ELEMENTS = 1 << 22
 
 
 def _make_params(op_name, modulated):
+    count = UINT if modulated else INT  # uint32_t fields in the v2 op
     params = [Param("kernel", SHAPE), Param("stride", SHAPE, ()),
               Param("dilate", SHAPE, ()), Param("pad", SHAPE, ()),
-              Param("num_filter", INT), Param("num_group", INT, 1),
-              Param("num_deformable_group", INT, 1),
-              Param("workspace", INT, 1024), Param("no_bias", BOOL, False)]
+              Param("num_filter", count), Param("num_group", count, 1),
+              Param("num_deformable_group", count, 1),
+              Param("workspace", ULONG, 1024), Param("no_bias", BOOL, False)]
     if modulated:
-        params.append(Param("im2col_step", INT, 64))
+        params.append(Param("im2col_step", UINT, 64))
     params.append(Param("layout", enum(*_LAYOUTS), None))
     return Params(op_name, params)
 

@@ -37,6 +37,11 @@ from ._checks import data_rois_dtype, in_range, with_checks
 from ._common import check
 from ._params import BOOL, FLOAT, INT, Param, Params
 
+# Samples per step at most this many (a roi's samples go in chunks of
+# sample rows), so memory stays bounded whatever sample_per_part is.
+_CHUNK = 1 << 20
+_INT_MAX = 2 ** 31 - 1
+
 _PARAMS = Params("_contrib_DeformablePSROIPooling", [
     Param("spatial_scale", FLOAT), Param("output_dim", INT),
     Param("group_size", INT), Param("pooled_size", INT),
@@ -54,6 +59,12 @@ def _non_negative(parsed, op_name, attrs):
     if parsed.group_size <= 0:
         raise MXNetError("DeformablePSROIPooling: group_size expected a "
                          "positive size, got %d" % parsed.group_size)
+    samples = parsed.sample_per_part ** 2
+    if samples > _INT_MAX:
+        # MXNet loops over them for hours; kiln refuses
+        raise MXNetError("DeformablePSROIPooling: sample_per_part %d gives "
+                         "%d samples per bin, expected at most %d"
+                         % (parsed.sample_per_part, samples, _INT_MAX))
 
 
 def _interface(parsed):
@@ -114,9 +125,10 @@ class _Layout(object):
         self.per_class = parsed.output_dim // self.classes
 
 
-def _roi_samples(parsed, layout, roi, n, trans, height, width, t):
-    """Everything about one roi's samples, arrays over (output channel,
-    ph, pw, sample row, sample column): a dict of the sample positions
+def _roi_samples(parsed, layout, roi, n, trans, height, width, t, rows):
+    """Everything about one roi's samples in sample `rows` (an array of
+    row numbers), arrays over (output channel, ph, pw, sample row, sample
+    column): a dict of the sample positions
     (x, y after clamping), validity, input channels, the trans offsets
     read (flat, x then y) and the roi's size."""
     size, group, spp = parsed.pooled_size, parsed.group_size, \
@@ -161,7 +173,7 @@ def _roi_samples(parsed, layout, roi, n, trans, height, width, t):
     hstart = (cells * bin_h + start_h)[None, :, None] + trans_y * roi_h
     steps = _np.arange(spp)
     w = wstart[..., None, None] + (steps * sub_w).astype(t)[None, :]
-    h = hstart[..., None, None] + (steps * sub_h).astype(t)[:, None]
+    h = hstart[..., None, None] + (rows * sub_h).astype(t)[:, None]
     w, h = _np.broadcast_arrays(w, h)
     valid = ~((w < -0.5) | (w > width - 0.5) | (h < -0.5) |
               (h > height - 0.5))
@@ -185,7 +197,8 @@ def _corners(s):
 
 
 def _rois(parsed, data, rois, trans):
-    """(roi, batch index, samples) of every roi."""
+    """(roi, batch index, samples) of every roi, in chunks of sample rows
+    (a roi's chunks one after another)."""
     layout = _Layout(parsed, data, trans)
     batch, _, height, width = data.shape
     t = data.dtype.type
@@ -198,8 +211,13 @@ def _rois(parsed, data, rois, trans):
             raise MXNetError("DeformablePSROIPooling: rois[%d, 0] (the batch "
                              "index) is %d, expected 0 to %d"
                              % (n, index, batch - 1))
-        yield n, index, _roi_samples(parsed, layout, roi, n, trans, height,
-                                     width, t)
+        spp = parsed.sample_per_part
+        per_row = max(1, parsed.output_dim * parsed.pooled_size ** 2 * spp)
+        step = max(1, _CHUNK // per_row)
+        for first in range(0, spp, step):
+            rows = _np.arange(first, min(first + step, spp))
+            yield n, index, _roi_samples(parsed, layout, roi, n, trans,
+                                         height, width, t, rows)
 
 
 def _forward(parsed, arrays, is_train):
@@ -208,7 +226,8 @@ def _forward(parsed, arrays, is_train):
     size = parsed.pooled_size
     shape = (len(rois), parsed.output_dim, size, size)
     out = _np.zeros(shape, dtype=data.dtype)
-    counts = _np.zeros(shape, dtype=data.dtype)
+    counts = _np.zeros(shape, dtype=_np.int64)  # exact over the chunks
+    totals = _np.zeros(shape, dtype=_np.float64)
     width = data.shape[3]
     one = data.dtype.type(1)
     for n, index, s in _rois(parsed, data, rois, trans):
@@ -222,12 +241,11 @@ def _forward(parsed, arrays, is_train):
                  (one - dx) * dy * at(y1, x0) +
                  dx * (one - dy) * at(y0, x1) + dx * dy * at(y1, x1))
         value = _np.where(s["valid"], value, 0).astype(_np.float64)
-        count = s["valid"].sum(axis=(3, 4))
-        total = value.sum(axis=(3, 4))
-        with _np.errstate(invalid="ignore", divide="ignore"):
-            out[n] = _np.where(count > 0, total / _np.maximum(count, 1), 0)
-        counts[n] = count
-    return [out, counts]
+        counts[n] += s["valid"].sum(axis=(3, 4))
+        totals[n] += value.sum(axis=(3, 4))
+    with _np.errstate(invalid="ignore", divide="ignore"):
+        out[...] = _np.where(counts > 0, totals / _np.maximum(counts, 1), 0)
+    return [out, counts.astype(data.dtype)]
 
 
 class _Sums(object):

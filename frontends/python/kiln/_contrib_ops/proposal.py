@@ -139,8 +139,22 @@ def _shifted_anchors(parsed, height, width):
 
 # -- one image -------------------------------------------------------------
 def _clip(value, limit):
-    """std::max(std::min(value, limit - 1.0f), 0.0f) in float32."""
-    return _np.maximum(_np.minimum(value, _F32(limit - _F32(1))), _F32(0))
+    """std::max(std::min(value, limit - 1.0f), 0.0f) in float32, with
+    std's NaN rule: the first argument unless the comparison holds (a NaN
+    limit leaves the value as it is)."""
+    high = _F32(limit - _F32(1))
+    value = _np.where(high < value, high, value)
+    return _np.where(value < _F32(0), _F32(0), value)
+
+
+def _c_int(value):
+    """static_cast<int> of a float as x86's cvttss2si does it: truncated,
+    and INT_MIN for NaN, infinities and values outside int (im_info NaN
+    or feature_stride 0 give such values; MXNet carries on with them)."""
+    value = float(value)
+    if value != value or not -2.0 ** 31 <= value < 2.0 ** 31:
+        return -2 ** 31
+    return int(value)
 
 
 def _decode(parsed, anchors, deltas, info):
@@ -209,8 +223,9 @@ def _one_image(parsed, anchors, scores, deltas, info, height, width):
     pre = min(pre, count)
     post = min(parsed.rpn_post_nms_top_n, pre)
     stride = parsed.feature_stride
-    real_height = int(_F32(info[0] / _F32(stride)))
-    real_width = int(_F32(info[1] / _F32(stride)))
+    with _np.errstate(divide="ignore", invalid="ignore"):
+        real_height = _c_int(_F32(info[0] / _F32(stride)))
+        real_width = _c_int(_F32(info[1] / _F32(stride)))
     check(height >= real_height, "height >= real_height (%d vs. %d) : %d %d"
           % (height, real_height, height, real_height))
     check(width >= real_width, "width >= real_width (%d vs. %d) : %d %d"
@@ -238,13 +253,20 @@ def _one_image(parsed, anchors, scores, deltas, info, height, width):
     boxes, score = boxes[order], score[order]
     keep = _nms(boxes, _F32(parsed.threshold), post)
     total = parsed.rpn_post_nms_top_n
-    picks = [keep[i % len(keep)] for i in range(total)] if keep else []
-    picks = _np.array(picks, dtype=_np.int64)
+    # kept rows repeat cyclically (vectorised: total may be large)
+    picks = _np.asarray(keep, dtype=_np.int64)[
+        _np.arange(total) % len(keep)] if keep else \
+        _np.zeros(0, dtype=_np.int64)
     return boxes[picks], score[picks]
 
 
 def _forward(batched):
     def forward(parsed, arrays, is_train):
+        # NaN/inf im_info or feature_stride 0 flow on as in MXNet
+        with _np.errstate(all="ignore"):
+            return compute(parsed, arrays)
+
+    def compute(parsed, arrays):
         cls, bbox, info = (_np.asarray(array, dtype=_F32)
                            for array in arrays)
         batch, channels, height, width = cls.shape

@@ -54,8 +54,10 @@ import numpy as _np
 
 from .. import _python_ops
 from ..base import MXNetError
+from ._checks import _where, with_checks
 from ._common import check, register
-from ._params import BOOL, FLOAT, INT, SHAPE, Param, Params, _Kind, enum
+from ._params import BOOL, FLOAT, INT, SHAPE, UINT, ULONG, Param, Params, \
+    _Kind, enum
 from .quantization import OPTIONAL_FLOAT, _saturate
 
 _F32 = _np.float32
@@ -154,12 +156,64 @@ def _spatial(param, count, default):
     return tuple(param) if param else (default,) * count
 
 
+# -- parameter checks (at parse time, as MXNet's dmlc fields check them) -----
+def _at_least_one(*names):
+    """A check: each parsed.<name> >= 1, worded as MXNet's set_lower_bound."""
+    def run(parsed, op_name, attrs):
+        for name in names:
+            value = getattr(parsed, name)
+            if value < 1:
+                raise MXNetError("value %d for Parameter %s should be greater "
+                                 "equal to 1, %s"
+                                 % (value, name, _where(op_name, attrs)))
+    return run
+
+
+def _window_params(*nonzero):
+    """A check of a window's tuples: stride, dilate, pad as long as kernel
+    (when given), the `nonzero` ones without a zero (MXNet's
+    enforce_nonzero wording), pad not negative."""
+    def run(parsed, op_name, attrs):
+        kernel = tuple(parsed.kernel)
+        for name in ("stride", "dilate", "pad"):
+            value = tuple(getattr(parsed, name, ()))
+            if kernel and value and len(value) != len(kernel):
+                raise MXNetError(
+                    "%s: %s expected %d dimensions like kernel %s, got %s"
+                    % (op_name, name, len(kernel), list(kernel),
+                       list(value)))
+        for name in nonzero:
+            value = tuple(getattr(parsed, name, ()))
+            if 0 in value:
+                raise MXNetError(
+                    "value [%s]for Parameter %s is invalid, the input shape "
+                    "must be nonzero in all dimensions, %s"
+                    % (",".join(map(str, value)), name,
+                       _where(op_name, attrs)))
+        if any(size < 0 for size in parsed.pad):
+            raise MXNetError("%s: pad expected non-negative sizes, got %s"
+                             % (op_name, list(parsed.pad)))
+    return run
+
+
+def _check_window(op, data_shape, kernel, stride, pad, dilate):
+    """MXNetError unless each (dilated) kernel extent fits the padded data
+    and the stride is positive (MXNet's pooling wording)."""
+    for axis, size in enumerate(data_shape[2:]):
+        span = dilate[axis] * (kernel[axis] - 1) + 1
+        check(stride[axis] > 0, "%s: stride expected positive sizes, got %s"
+              % (op, list(stride)))
+        check(span <= size + 2 * pad[axis],
+              "%s: kernel size (%d) exceeds input (%d padded to %d)"
+              % (op, span, size, size + 2 * pad[axis]))
+
+
 # -- quantized_conv -------------------------------------------------------------------
 _CONV = Params("_contrib_quantized_conv", [
     Param("kernel", SHAPE), Param("stride", SHAPE, ()),
     Param("dilate", SHAPE, ()), Param("pad", SHAPE, ()),
-    Param("num_filter", INT), Param("num_group", INT, 1),
-    Param("workspace", INT, 1024), Param("no_bias", BOOL, False),
+    Param("num_filter", UINT), Param("num_group", UINT, 1),
+    Param("workspace", ULONG, 1024), Param("no_bias", BOOL, False),
     Param("cudnn_tune", enum("None", "fastest", "limited_workspace", "off"),
           "None"),
     Param("cudnn_off", BOOL, False),
@@ -207,6 +261,11 @@ def _weighted_shapes(op, shapes, dtypes, expected, channels, count, ranges):
           % (op, weight, shapes[1] and tuple(shapes[1])))
     inputs = [(data, dtypes[0]), (weight, "int8")]
     if count == 3:
+        # MXNet's SHAPE_ASSIGN_CHECK wording for a bias of another length.
+        if shapes[2] is not None and tuple(shapes[2]) != (channels,):
+            raise MXNetError("%s: Shape inconsistent, Provided = [%s], "
+                             "inferred shape=(%d,) for bias"
+                             % (op, ",".join(map(str, shapes[2])), channels))
         inputs.append(((channels,), "int8"))
     return (inputs + ranges,
             [(out, "int32"), ((1,), "float32"), ((1,), "float32")])
@@ -243,8 +302,9 @@ def _conv_infer(parsed, shapes, dtypes):
               "for kernel %s, got shape %s" % (op, 2 + spatial,
                                                parsed.kernel, tuple(data)))
         weight = (parsed.num_filter, data[1]) + tuple(parsed.kernel)
-        out = (data[0], parsed.num_filter) + \
-            _conv_geometry(parsed, data)[3]
+        stride, dilate, pad, sizes = _conv_geometry(parsed, data)
+        _check_window(op, data, parsed.kernel, stride, pad, dilate)
+        out = (data[0], parsed.num_filter) + sizes
     return _weighted_shapes(op, shapes, dtypes, (data, weight, out),
                             parsed.num_filter, count, ranges)
 
@@ -278,14 +338,17 @@ def _int32_result(out, data_range, data_type, weight_range):
         _scalars(low, high)
 
 
-def _register_weighted(params, infer, forward, doc):
+def _register_weighted(params, parse, infer, forward, doc):
     _python_ops.register(
         params.op_name, inputs=_WEIGHTED_ARGS, outputs=_RANGES_OUT,
-        params=params.specs, parse=params.parse,
+        params=params.specs, parse=parse,
         interface=_weighted_interface, infer=infer, forward=forward, doc=doc)
 
 
-_register_weighted(_CONV, _conv_infer, _conv_forward,
+_register_weighted(_CONV, with_checks(_CONV, _at_least_one("num_filter"),
+                                      _window_params("kernel", "stride",
+                                                     "dilate")),
+                   _conv_infer, _conv_forward,
                    "Convolution of uint8 data with int8 weights into int32.")
 
 
@@ -339,7 +402,8 @@ def _fc_forward(parsed, arrays, is_train):
     return _int32_result(out, data_range, dtype, weight_range)
 
 
-_register_weighted(_FC, _fc_infer, _fc_forward,
+_register_weighted(_FC, with_checks(_FC, _at_least_one("num_hidden")),
+                   _fc_infer, _fc_forward,
                    "Fully connected layer of int8 / uint8 data into int32.")
 
 
@@ -387,7 +451,15 @@ def _pool_infer(parsed, shapes, dtypes):
             check(len(parsed.kernel) == len(data) - 2,
                   "%s: kernel %s expected %d dimensions for data of shape %s"
                   % (op, parsed.kernel, len(data) - 2, tuple(data)))
-        out = tuple(data[:2]) + _pool_geometry(parsed, data)[3]
+        kernel, stride, pad, sizes = _pool_geometry(parsed, data)
+        if not parsed.global_pool:
+            for axis, size in enumerate(pad):
+                # MXNet's oneDNN pooling check, with its wording.
+                check(size < kernel[axis], "pad_l[%d] < kernel[%d] (%d vs. "
+                      "%d) : %s: pad expected smaller than kernel"
+                      % (axis, axis, size, kernel[axis], op))
+            _check_window(op, data, kernel, stride, pad, (1,) * len(kernel))
+        out = tuple(data[:2]) + sizes
     return ([(data, dtypes[0])] + ranges,
             [(out, dtypes[0]), ((1,), "float32"), ((1,), "float32")])
 
@@ -429,7 +501,9 @@ def _pool_forward(parsed, arrays, is_train):
 
 _python_ops.register(
     _POOL.op_name, inputs=_POOL_INPUTS, outputs=_RANGES_OUT,
-    params=_POOL.specs, parse=_POOL.parse, infer=_pool_infer,
+    params=_POOL.specs, parse=with_checks(_POOL, _window_params("kernel",
+                                                                "stride")),
+    infer=_pool_infer,
     forward=_pool_forward,
     doc="Max / average pooling of int8 / uint8 data.")
 
