@@ -189,7 +189,28 @@ def _foreach_infer(parsed, shapes, dtypes):
             shape = ((length,) + shape if shape is not None and
                      length is not None else None)
         output_results.append((shape, dtype))
+    num_out = parsed["num_out_data"]
+    for index in range(parsed["num_states"]):
+        _check_state_shape(index, input_results[num_data + index][0],
+                           output_results[num_out + index][0])
     return input_results, output_results
+
+
+def _check_state_shape(index, entering, returned):
+    """MXNetError when foreach's body changes state `index`'s shape (each
+    step's states feed the next, so they must keep their shape)."""
+    if entering is not None and returned is not None and \
+            tuple(entering) != tuple(returned):
+        raise MXNetError(
+            "foreach: Check failed: (*out_shape)[i + params.num_out_data] == "
+            "(*in_shape)[i + params.in_data_locs.ndim()] (%s vs. %s) : the "
+            "body returns state %d with shape %s, expected the shape it "
+            "enters with, %s" % (_shape_list(returned), _shape_list(entering),
+                                 index, tuple(returned), tuple(entering)))
+
+
+def _shape_list(shape):
+    return "[%s]" % ",".join(str(extent) for extent in shape)
 
 
 def _foreach_call(parsed, inputs, out, ctx):
@@ -213,6 +234,9 @@ def _foreach_call(parsed, inputs, out, ctx):
                 array, axis=0, begin=step, end=step + 1), axis=0)
         results = _evaluate(graph, values, ctx)
         steps.append(results[:num_out])
+        for index, (name, state) in enumerate(zip(state_names,
+                                                  results[num_out:])):
+            _check_state_shape(index, values[name].shape, state.shape)
         values.update(zip(state_names, results[num_out:]))
     outputs = [_ndop.stack(*[each[index] for each in steps], axis=0)
                for index in range(num_out)]
@@ -230,7 +254,9 @@ def foreach(body, data, init_states):
     a Symbol or a list of Symbols (body gets them in the same form).
     Returns (outputs stacked along a new first axis, final states), each
     in the form body returned them. AssertionError, as MXNet's, for
-    returns that are not Symbols, and for states whose form changes."""
+    returns that are not Symbols, and for states whose form changes;
+    MXNetError (at shape inference or forward) for a state whose shape
+    the body changes, as MXNet's shape check."""
     if not callable(body):
         raise TypeError("foreach: body must be callable, got %s"
                         % type(body).__name__)
@@ -330,13 +356,17 @@ def while_loop(cond, func, loop_vars, max_iterations=None):
     as MXNet's mx.sym.contrib.while_loop. Returns (outputs stacked into
     max_iterations rows (rows past the last step: zeros here, unwritten
     in MXNet), final loop_vars), in the forms func gave them. ValueError
-    without max_iterations, AssertionError for returns that are not
+    without max_iterations, MXNetError for max_iterations < 1, AssertionError for returns that are not
     Symbols or loop_vars whose form changes, as MXNet's."""
     if max_iterations is None:
         raise ValueError("max_iterations should be specified")
     max_iterations = int(max_iterations)
     var_list, vars_is_list = _flatten(loop_vars, "loop_vars")
     name = _symbol._auto_name(None, "_while_loop")
+    if max_iterations < 1:   # MXNet's WhileLoopParam: set_lower_bound(1)
+        raise MXNetError("value %d for Parameter max_iterations should be "
+                         "greater equal to 1, in operator _while_loop(name=\"%s\")"
+                         % (max_iterations, name))
     var_names = _placeholders("%s_var" % name, len(var_list))
     placeholders = [_symbol.var(each) for each in var_names]
     condition, _ = _flatten(cond(*placeholders), "cond output")
