@@ -66,6 +66,11 @@ def _region(op_name, shape, begin, end, step):
         raise MXNetError("%s: begin %s, end %s and step %s must have the "
                          "same length, at most the rank %d"
                          % (op_name, begin, end, step, len(shape)))
+    for axis, stride in enumerate(step):
+        if stride == 0:
+            raise MXNetError("%s: Check failed: s != 0 (0 vs. 0) : slice op "
+                             "step[%d] cannot be 0 (step %s)"
+                             % (op_name, axis, step))
     step = step or (None,) * len(begin)
     key = tuple(slice(b, e, s) for b, e, s in zip(begin, end, step))
     selected = tuple(len(range(*part.indices(extent)))
@@ -145,6 +150,10 @@ def _split_v2(data=None, indices=_Null, axis=_Null, squeeze_axis=_Null,
     axis %= rank
     extent = data.shape[axis]
     sections = 0 if sections is _Null else int(sections)
+    if not -2 ** 31 <= sections < 2 ** 31:   # MXNet's parameter is an int32
+        raise MXNetError("_split_v2: Invalid Parameter format for sections "
+                         "expect int but value='%d' (expected an int32)"
+                         % sections)
     if sections > 0:
         sizes = [extent // sections + (1 if part < extent % sections else 0)
                  for part in range(sections)]

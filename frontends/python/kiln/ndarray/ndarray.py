@@ -745,12 +745,19 @@ def logical_xor(lhs, rhs):
 
 def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
     """ary cut along axis into `indices_or_sections` equal parts (an int:
-    the extent must divide, else ValueError) or at the given indices (a
+    the extent must divide, else ValueError; 0: ZeroDivisionError and a
+    negative number: MXNetError, as MXNet) or at the given indices (a
     tuple): a list of arrays, or the one array when there is one part."""
     extent = ary.shape[axis]
     if isinstance(indices_or_sections, (int, _np.integer)):
         sections = int(indices_or_sections)
-        if sections < 1 or extent % sections:
+        if sections == 0:   # MXNet's split_v2 takes extent % 0
+            raise ZeroDivisionError("split_v2: integer modulo by zero: "
+                                    "indices_or_sections must be >= 1, got 0")
+        if sections < 0:
+            raise MXNetError("split_v2: indices_or_sections must be a positive "
+                             "number of sections, got %d" % sections)
+        if extent % sections:
             raise ValueError("split_v2: axis %d of extent %d does not split "
                              "into %d equal parts" % (axis, extent, sections))
         step = extent // sections
