@@ -179,9 +179,11 @@ def _window_params(*nonzero):
             value = tuple(getattr(parsed, name, ()))
             if kernel and value and len(value) != len(kernel):
                 raise MXNetError(
-                    "%s: %s expected %d dimensions like kernel %s, got %s"
-                    % (op_name, name, len(kernel), list(kernel),
-                       list(value)))
+                    "Check failed: param_.kernel.ndim() == param_.%s.ndim() "
+                    "(%d vs. %d) : %s: %s expected as many dimensions as "
+                    "kernel %s, got %s" % (name, len(kernel), len(value),
+                                           op_name, name, list(kernel),
+                                           list(value)))
         for name in nonzero:
             value = tuple(getattr(parsed, name, ()))
             if 0 in value:
@@ -584,6 +586,10 @@ def _concat_call(parsed, inputs, out, ctx):
                              "got %d inputs" % len(inputs))
         parsed = type(parsed)(dict(parsed.__dict__,
                                    num_args=len(inputs) // 3))
+    expected = 3 * parsed.num_args
+    check(len(inputs) == expected, "num_inputs == infered_num_inputs (%d vs. "
+          "%d) : Operator _contrib_quantized_concat expects %d inputs, but "
+          "got %d instead." % (len(inputs), expected, expected, len(inputs)))
     return _python_ops._host_call(_CONCAT_HOST, parsed, inputs, out, ctx)
 
 
@@ -755,7 +761,12 @@ def _bn_infer(parsed, shapes, dtypes):
     data = shapes[0]
     channel = None
     if data is not None:
-        axis = parsed.axis % len(data) if data else 0
+        # MXNet's check, its wording: the axis, negative from the end,
+        # must name one of data's dimensions.
+        axis = parsed.axis + len(data) if parsed.axis < 0 else parsed.axis
+        check(0 <= axis < len(data), "(channelAxis) < (dshape.ndim()) "
+              "Channel axis out of range: %d (%s: axis for data of shape %s)"
+              % (parsed.axis, op, tuple(data)))
         channel = (data[axis],)
     for name, shape in zip(_BN_INPUTS[1:5], shapes[1:5]):
         check(shape is None or channel is None or tuple(shape) == channel,
@@ -881,6 +892,13 @@ def _entropy_infer(parsed, shapes, dtypes):
         check(int(_np.prod(edges)) == bins + 1,
               "inputs[1].Size() == num_bins + 1 (%d vs. %d) "
               % (int(_np.prod(edges)), bins + 1))
+        # The first candidate threshold must lie inside the histogram
+        # (MXNet crashes or reads past it otherwise).
+        most = 2 * ((bins - 1) // 2) + 1
+        check(parsed.num_quantized_bins <= most,
+              "%s: num_quantized_bins expected between 1 and %d for a "
+              "histogram of %d bins, got %d"
+              % (op, max(most, 1), bins, parsed.num_quantized_bins))
     return ([(hist, "float32"), (edges, "float32")],
             [((1,), "float32"), ((1,), "float32")])
 
@@ -909,12 +927,19 @@ def _entropy_forward(parsed, arrays, is_train):
     hist = arrays[0].reshape(-1).astype(_np.float32)
     edges = arrays[1].reshape(-1).astype(_np.float32)
     bins, quantized = hist.size, parsed.num_quantized_bins
-    check(bins % 2 == 1, "num_bins %% 2 == 1 (%d vs. 1) " % (bins % 2))
+    negative = _np.flatnonzero(hist < 0)
+    # MXNet aborts on this check (its KL divergence's); kiln raises it.
+    check(not negative.size, "p[i] > 0 && q[i] > 0 : calibrate_entropy: "
+          "hist expected non-negative counts, got %g at bin %d"
+          % (hist[negative[0]] if negative.size else 0,
+             negative[0] if negative.size else 0))
     zero = bins // 2
     half = quantized // 2
     counts = hist.astype(_np.int64)  # MXNet slices into size_t bins
     thresholds, divergences = [], []
-    for i in range(half, zero + 1):
+    # An even histogram's last window would run one bin past its end
+    # (MXNet reads beyond the arrays there); it stops one short.
+    for i in range(half, (bins - 1) // 2 + 1):
         start, stop = zero - i, zero + i + 1
         thresholds.append(edges[stop])
         sliced = counts[start:stop].copy()
@@ -947,8 +972,11 @@ def _entropy_forward(parsed, arrays, is_train):
     return _scalars(thresholds[best], least)
 
 
-register(_ENTROPY, _entropy_infer, _entropy_forward, None,
-         ["hist", "hist_edges"], ["threshold", "divergence"],
-         doc="The KL-optimal quantization threshold of a histogram.")
+_python_ops.register(
+    _ENTROPY.op_name, inputs=["hist", "hist_edges"],
+    outputs=["threshold", "divergence"], params=_ENTROPY.specs,
+    parse=with_checks(_ENTROPY, _at_least_one("num_quantized_bins")),
+    infer=_entropy_infer, forward=_entropy_forward,
+    doc="The KL-optimal quantization threshold of a histogram.")
 
 __all__ = []
