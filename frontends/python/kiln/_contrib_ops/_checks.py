@@ -2,11 +2,13 @@
 deformable_psroi.py) share, worded as MXNet 1.9.1's: the parameter checks
 of dmlc fields that kiln's Params (_params.py) leaves out (``set_range``
 bounds, ``set_expect_ndim`` / ``enforce_nonzero`` shapes), raised at
-parse time, and the dtype rule of their data and rois inputs."""
+parse time, the dtype rule of their data and rois inputs, and MXNet's
+error when their host arrays cannot be allocated."""
 from ..base import MXNetError
 from ._common import _FLAGS, check
 
-__all__ = ["with_checks", "in_range", "shape_of", "data_rois_dtype"]
+__all__ = ["with_checks", "in_range", "shape_of", "data_rois_dtype",
+           "host_memory"]
 
 
 def data_rois_dtype(dtypes):
@@ -64,3 +66,15 @@ def with_checks(params, *checks):
             each(parsed, params.op_name, attrs)
         return parsed
     return parse
+
+
+def host_memory(forward):
+    """`forward` raising MXNet's MXNetError "Failed to allocate CPU
+    Memory" where numpy cannot allocate its arrays (an output of pooled
+    size (2**20, 2**20), say) instead of numpy's MemoryError."""
+    def run(*args):
+        try:
+            return forward(*args)
+        except MemoryError:
+            raise MXNetError("Failed to allocate CPU Memory")
+    return run

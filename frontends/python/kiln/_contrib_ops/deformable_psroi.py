@@ -33,7 +33,7 @@ import numpy as _np
 
 from .. import _python_ops
 from ..base import MXNetError
-from ._checks import data_rois_dtype, in_range, with_checks
+from ._checks import data_rois_dtype, host_memory, in_range, with_checks
 from ._common import check
 from ._params import BOOL, FLOAT, INT, Param, Params
 
@@ -326,8 +326,8 @@ _python_ops.register(
     params=_PARAMS.specs,
     parse=with_checks(_PARAMS, in_range("spatial_scale", 0.0, 1.0),
                       in_range("trans_std", 0.0, 1.0), _non_negative),
-    interface=_interface, infer=_infer, forward=_forward,
-    backward=_backward,
+    interface=_interface, infer=_infer, forward=host_memory(_forward),
+    backward=host_memory(_backward),
     doc="Deformable position-sensitive region-of-interest pooling "
         "(Deformable ConvNets).")
 

@@ -33,6 +33,7 @@ import numpy as _np
 
 from .. import _python_ops
 from ..base import MXNetError
+from ._checks import host_memory
 from ._common import check, float32_only, zero_grads
 from ._params import BOOL, FLOAT, FLOATS, INT, Param, Params
 
@@ -303,7 +304,7 @@ for _name, _batched, _doc in (
     _python_ops.register(
         _name, inputs=_INPUTS, outputs=["output", "score"],
         params=_PARAMS.specs, parse=_PARAMS.parse, interface=_interface,
-        infer=_infer(_batched), forward=_forward(_batched),
+        infer=_infer(_batched), forward=host_memory(_forward(_batched)),
         backward=zero_grads, doc=_doc)
 
 __all__ = []

@@ -21,7 +21,8 @@ import numpy as _np
 
 from .. import _python_ops
 from ..base import MXNetError
-from ._checks import data_rois_dtype, in_range, shape_of, with_checks
+from ._checks import (data_rois_dtype, host_memory, in_range, shape_of,
+                      with_checks)
 from ._common import check
 from ._params import FLOAT, INT, SHAPE, Param, Params
 
@@ -181,7 +182,7 @@ _python_ops.register(
     params=_PARAMS.specs,
     parse=with_checks(_PARAMS, shape_of("pooled_size", 2),
                       in_range("spatial_scale", 0.0, 1.0)),
-    infer=_infer, forward=_forward, backward=_backward,
+    infer=_infer, forward=host_memory(_forward), backward=_backward,
     doc="Rotated region-of-interest align (text detection).")
 
 __all__ = []
