@@ -29,48 +29,55 @@ w = mx.nd.ones((2, 4, 3, 3)); m = mx.nd.ones((1, 9, 3, 3))
 """
 
 
-def _int_case(op, param, value, kind="int"):
-    return ("Invalid Parameter format for %s expect %s but value='%s'"
-            % (param, kind, value)).replace("(", r"\(").replace(")", r"\)")
+CALLS = {
+    "Proposal": "Proposal(cls, bbox, info, %s)",
+    "MultiProposal": "MultiProposal(cls, bbox, info, %s)",
+    "RROIAlign": "RROIAlign(d, r6, spatial_scale=1.0, %s)",
+    "DeformablePSROIPooling": "DeformablePSROIPooling(d, r5, t, %s, **D)",
+    "DeformableConvolution": "DeformableConvolution(x, off, w, "
+                             "no_bias=True, kernel=(3, 3), %s)",
+    "ModulatedDeformableConvolution": "ModulatedDeformableConvolution(x, "
+                                      "off, m, w, no_bias=True, "
+                                      "kernel=(3, 3), %s)"}
+
+# (name, op, attributes, the refused one, its text, its kind in MXNet)
+PARSE_CASES = [
+    ("proposal_post_2e31", "Proposal", "rpn_post_nms_top_n=2**31",
+     "rpn_post_nms_top_n", "2147483648", "int"),
+    ("multiproposal_post_2e31", "MultiProposal", "rpn_post_nms_top_n=2**31",
+     "rpn_post_nms_top_n", "2147483648", "int"),
+    ("proposal_pre_below_int", "Proposal", "rpn_pre_nms_top_n=-2**31 - 1",
+     "rpn_pre_nms_top_n", "-2147483649", "int"),
+    ("proposal_stride_2e40", "Proposal", "feature_stride=2**40",
+     "feature_stride", "1099511627776", "int"),
+    ("proposal_post_underscore", "Proposal", "rpn_post_nms_top_n='5_0'",
+     "rpn_post_nms_top_n", "5_0", "int"),
+    ("rroi_sampling_2e31", "RROIAlign",
+     "pooled_size=(2, 2), sampling_ratio=2**31", "sampling_ratio",
+     "2147483648", "int"),
+    ("rroi_pooled_shape_2e63", "RROIAlign", "pooled_size=(2**63, 2)",
+     "pooled_size", "(9223372036854775808, 2)", "Shape(tuple)"),
+    ("dpsroi_sample_2e31", "DeformablePSROIPooling",
+     "sample_per_part=2**31", "sample_per_part", "2147483648", "int"),
+    ("dconv_num_filter_2e31", "DeformableConvolution", "num_filter=2**31",
+     "num_filter", "2147483648", "int"),
+    ("mdconv_num_filter_2e32", "ModulatedDeformableConvolution",
+     "num_filter=2**32", "num_filter", "4294967296", "int (non-negative)"),
+    ("dconv_workspace_2e64", "DeformableConvolution",
+     "num_filter=2, workspace=2**64", "workspace", "18446744073709551616",
+     "long (non-negative)"),
+]
+
+
+def _escaped(text):
+    return text.replace("(", r"\(").replace(")", r"\)")
 
 
 REFUSED_BY_BOTH = [
-    ("proposal_post_2e31", "mx.nd.contrib.Proposal(cls, bbox, info, "
-     "rpn_post_nms_top_n=2**31)",
-     _int_case("Proposal", "rpn_post_nms_top_n", 2 ** 31)),
-    ("multiproposal_post_2e31", "mx.nd.contrib.MultiProposal(cls, bbox, "
-     "info, rpn_post_nms_top_n=2**31)",
-     _int_case("MultiProposal", "rpn_post_nms_top_n", 2 ** 31)),
-    ("proposal_pre_below_int", "mx.nd.contrib.Proposal(cls, bbox, info, "
-     "rpn_pre_nms_top_n=-2**31 - 1)",
-     _int_case("Proposal", "rpn_pre_nms_top_n", -2 ** 31 - 1)),
-    ("proposal_stride_2e40", "mx.nd.contrib.Proposal(cls, bbox, info, "
-     "feature_stride=2**40)",
-     _int_case("Proposal", "feature_stride", 2 ** 40)),
-    ("proposal_post_underscore", "mx.nd.contrib.Proposal(cls, bbox, info, "
-     "rpn_post_nms_top_n='5_0')",
-     _int_case("Proposal", "rpn_post_nms_top_n", "5_0")),
-    ("rroi_sampling_2e31", "mx.nd.contrib.RROIAlign(d, r6, pooled_size=(2, "
-     "2), spatial_scale=1.0, sampling_ratio=2**31)",
-     _int_case("RROIAlign", "sampling_ratio", 2 ** 31)),
-    ("dpsroi_sample_2e31", "mx.nd.contrib.DeformablePSROIPooling(d, r5, t, "
-     "sample_per_part=2**31, **D)",
-     _int_case("DeformablePSROIPooling", "sample_per_part", 2 ** 31)),
-    ("dconv_num_filter_2e31", "mx.nd.contrib.DeformableConvolution(x, off, "
-     "w, no_bias=True, kernel=(3, 3), num_filter=2**31)",
-     _int_case("DeformableConvolution", "num_filter", 2 ** 31)),
-    ("mdconv_num_filter_2e32", "mx.nd.contrib.ModulatedDeformableConvolution"
-     "(x, off, m, w, no_bias=True, kernel=(3, 3), num_filter=2**32)",
-     _int_case("ModulatedDeformableConvolution", "num_filter", 2 ** 32,
-               "int (non-negative)")),
-    ("dconv_workspace_2e64", "mx.nd.contrib.DeformableConvolution(x, off, "
-     "w, no_bias=True, kernel=(3, 3), num_filter=2, workspace=2**64)",
-     _int_case("DeformableConvolution", "workspace", 2 ** 64,
-               "long (non-negative)")),
-    ("rroi_pooled_shape_2e63", "mx.nd.contrib.RROIAlign(d, r6, "
-     "pooled_size=(2**63, 2), spatial_scale=1.0)",
-     _int_case("RROIAlign", "pooled_size", "(9223372036854775808, 2)",
-               "Shape(tuple)")),
+    (name, "mx.nd.contrib." + CALLS[op] % attributes,
+     _escaped("Invalid Parameter format for %s expect %s but value='%s', "
+              "in operator _contrib_%s(" % (param, kind, text, op)))
+    for name, op, attributes, param, text, kind in PARSE_CASES] + [
     ("rroi_pooled_2e20", "mx.nd.contrib.RROIAlign(d, r6, "
      "pooled_size=(2**20, 2**20), spatial_scale=1.0)",
      "Failed to allocate CPU Memory"),
