@@ -336,3 +336,32 @@ for key, sym, shape in (("flat", flat, (2, 3, 4)), ("conv", conv, (2, 3, 8, 8)),
     got, expected = run_both(code, mx)
     for key in expected:
         assert str(got[key]) == str(expected[key]), key
+
+
+@requires_oracle
+def test_infer_shape_without_types_for_the_other_int8_operators():
+    # Ranges named *_min/*_max (elemwise add/mul, concat), float statistics
+    # beside int8 data (batch_norm), float indices beside int8 weights
+    # (embedding).
+    code = """
+S, v = mx.sym, mx.sym.var
+cases = {
+    "add": (S.contrib.quantized_elemwise_add(*[v(n) for n in "abcdef"]),
+            dict(a=(2, 3), b=(2, 3))),
+    "mul": (S.contrib.quantized_elemwise_mul(*[v(n) for n in "abcdef"]),
+            dict(a=(2, 3), b=(2, 3))),
+    "bn": (S.contrib.quantized_batch_norm(
+        v("data"), v("g"), v("b"), v("m"), v("s"), v("lo"), v("hi"),
+        min_calib_range=-1.0, max_calib_range=1.0), dict(data=(2, 3, 4, 4))),
+    "emb": (S.contrib.quantized_embedding(v("data"), v("w"), v("lo"), v("hi"),
+                                          input_dim=10, output_dim=4),
+            dict(data=(2, 5))),
+    "pool": (S.contrib.quantized_pooling(v("data"), v("lo"), v("hi"),
+                                         kernel=(2, 2)), dict(data=(2, 3, 4, 4))),
+}
+for key, (sym, shapes) in cases.items():
+    outputs[key] = np.array(str(sym.infer_shape(**shapes)))
+"""
+    got, expected = run_both(code, mx)
+    for key in expected:
+        assert str(got[key]) == str(expected[key]), key

@@ -850,23 +850,30 @@ def _evaluated(node, shapes, known, guessed, default_dtype):
 def _quantized_stand_ins(node, known):
     """Shape inference's last attempts for an op that refuses float32 for
     its unknown input types (MXNet's infer_shape checks no types): the
-    int8 operators' inputs as int8 or uint8, their min_*/max_* ranges as
-    float32 (quantized_conv's uint8 data beside int8 weights included)."""
+    int8 operators' inputs as int8 or uint8 (the first beside the others:
+    quantized_conv's uint8 data and int8 weight, quantized_embedding's
+    float indices and int8 weight, quantized_batch_norm's int8 data and
+    float statistics), their ranges (min_*/max_*, *_min/*_max) float32."""
     try:
         names = _core.symbol_interface(node.op, node.params())[0]
     except MXNetError:
         return []
-    if len(names) != len(known) or not any(
-            name.startswith(("min_", "max_")) for name in names):
+
+    def is_range(name):
+        return name.startswith(("min_", "max_")) or name.endswith(
+            ("_min", "_max"))
+
+    if len(names) != len(known) or not any(map(is_range, names)):
         return []
     attempts = []
-    for data_dtype, other_dtype in (("int8", "int8"), ("uint8", "uint8"),
-                                    ("uint8", "int8")):
+    for first, others in (("int8", "int8"), ("uint8", "uint8"),
+                          ("uint8", "int8"), ("int8", "float32"),
+                          ("uint8", "float32"), ("float32", "int8")):
         dtypes = []
         for index, (name, dtype) in enumerate(zip(names, known)):
             if dtype is None:
-                dtype = ("float32" if name.startswith(("min_", "max_"))
-                         else data_dtype if index == 0 else other_dtype)
+                dtype = ("float32" if is_range(name)
+                         else first if index == 0 else others)
             dtypes.append(dtype)
         attempts.append((dtypes, False))
     return attempts
