@@ -1241,20 +1241,18 @@ def histogram(a, bins=10, range=None, **kwargs):
 
 
 def split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False):
-    """MXNet's split_v2 as a symbol: `indices_or_sections` equal parts
-    (SliceChannel) or the parts between cut indices (slice_axis each)."""
+    """MXNet's split_v2 as a symbol: one _split_v2 node (see
+    kiln/symbol/_split_v2.py) with `indices_or_sections` near-equal parts
+    (an int: numpy's array_split sizes) or the parts between cut indices
+    (a tuple). ValueError for any other kind, as MXNet's."""
+    indices, sections = [], 0
     if isinstance(indices_or_sections, _numbers.Integral):
-        return _create("SliceChannel", [ary], dict(
-            num_outputs=indices_or_sections, axis=axis,
-            squeeze_axis=squeeze_axis))
-    cuts = [0] + list(indices_or_sections)
-    parts = []
-    for index, begin in enumerate(cuts):
-        # "None": to the end of the axis (None values are dropped).
-        end = cuts[index + 1] if index + 1 < len(cuts) else "None"
-        part = _create("slice_axis", [ary], dict(axis=axis, begin=begin,
-                                                 end=end))
-        if squeeze_axis:
-            part = _create("squeeze", [part], dict(axis=axis))
-        parts.append(part)
-    return Group(parts)
+        sections = indices_or_sections
+    elif isinstance(indices_or_sections, tuple):
+        indices = [0] + list(indices_or_sections)
+    else:
+        raise ValueError("indices_or_sections must either int or tuple of "
+                         "ints")
+    return _create("_split_v2", [ary], dict(
+        indices=indices, axis=axis, squeeze_axis=squeeze_axis,
+        sections=sections))
