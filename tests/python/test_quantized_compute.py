@@ -294,7 +294,7 @@ test_bad_inputs_raise_at_the_call, test_mxnet_refuses_the_same_inputs = \
         ("bn_uncalibrated", "c.quantized_batch_norm(q8, g, g, g, g, lo, hi)",
          "don't support calib_mode=None"),
         ("concat_ranges", "c.quantized_concat(q8, q8, lo, hi, num_args=2)",
-         "got 4 inputs"),
+         "expects 6 inputs, but got 4"),
         ("embedding_float_weight", "c.quantized_embedding(mx.nd.ones((2,)),"
          " mx.nd.ones((3, 2)), lo, hi, input_dim=3, output_dim=2)",
          "weight expected int8, got float32"),

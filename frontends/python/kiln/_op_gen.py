@@ -102,6 +102,47 @@ def invoke_view(op_name, array, **attrs):
                         share_memory=True)
 
 
+# MXNet's operators whose functions fill in num_args, the count of their
+# inputs, when the call leaves it out (their key_var_num_args), and Crop,
+# whose count MXNet checks too.
+NUM_ARGS_OPS = frozenset([
+    "Concat", "UpSampling", "Crop", "_contrib_quantized_concat",
+    "_rnn_param_concat", "add_n", "khatri_rao", "stack"])
+_ABSENT = object()   # num_args left out (None is a value MXNet refuses)
+
+
+def check_num_args(op_name, num_args, attrs, count):
+    """A call of the variadic operator `op_name` with `count` input arrays
+    and a user-given `num_args` (attrs: its other attributes, in Python
+    form): MXNetError as MXNet's when num_args is no int, below 1, or says
+    another number of inputs (quantized_concat's inputs are the arrays,
+    then a min and max per array: 3 * num_args)."""
+    from ._python_ops import ROUTED_CORE
+    canonical = ROUTED_CORE.canonical_op_name(op_name)
+    if canonical not in NUM_ARGS_OPS:
+        return
+    text = attr_string(num_args)
+    try:
+        value = int(text)
+    except ValueError:
+        raise MXNetError("Invalid Parameter format for num_args expect int "
+                         "but value='%s', in operator %s(name=\"\", "
+                         "num_args=\"%s\")" % (text, canonical, text))
+    if value < 1:
+        raise MXNetError("value %d for Parameter num_args should be greater "
+                         "equal to 1, in operator %s(name=\"\", num_args="
+                         "\"%s\")" % (value, canonical, text))
+    params = {key: attr_string(item) for key, item in attrs.items()}
+    params["num_args"] = text
+    try:
+        expected = len(ROUTED_CORE.symbol_interface(op_name, params)[0])
+    except MXNetError:
+        return   # another attribute is bad: the call itself says which
+    if expected != count:
+        raise MXNetError("Operator %s expects %d inputs, but got %d instead."
+                         % (canonical, expected, count))
+
+
 def make_operator(name, input_names, attr_specs, doc, func_name=None,
                   module=None, invoke=None):
     """The Python function for one registered operator `name`, called
@@ -124,9 +165,13 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
 
     def variadic_operator(*args, out=None, name=None, **kwargs):
         # concat(*data, dim=1): every positional argument is an input.
-        kwargs.pop("num_args", None)  # MXNet's count of the inputs
+        # MXNet's count of the inputs: filled in when absent; a given one
+        # must agree with the inputs (check_num_args).
+        num_args = kwargs.pop("num_args", _ABSENT)
         kwargs = {key: value for key, value in kwargs.items()
                   if not is_hidden_attr(key)}
+        if num_args is not _ABSENT:
+            check_num_args(op_name, num_args, kwargs, len(args))
         for index, array in enumerate(args):
             if not isinstance(array, _core.NDArray):
                 result = foreign_invoke(op_name, args, kwargs, out)
