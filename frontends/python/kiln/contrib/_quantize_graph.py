@@ -35,6 +35,7 @@ The calibrate pass sets min_calib_range / max_calib_range (as C's "%f"
 prints a float) on each quantize_v2, requantize and quantized_batch_norm
 node whose layer th_dict ({layer: (min, max)}) names.
 """
+import ast as _ast
 import json as _json
 
 from .. import _python_ops
@@ -42,7 +43,8 @@ from .._executor_monitor import POSITIONAL_INPUTS as _POSITIONAL_INPUTS
 # The nodes reachable from heads, inputs first (MXNet's DFS order).
 from ..symbol.symbol import _topological as _order
 
-__all__ = ["quantize_symbol_json", "calibrate_symbol_json", "QUANTIZED_OPS"]
+__all__ = ["quantize_symbol_json", "calibrate_symbol_json", "QUANTIZED_OPS",
+           "mkldnn_hidden_layers"]
 
 # MXNet's operator -> (its quantized operator, the input positions it
 # takes quantized (None: all), whether the int32 result is requantized,
@@ -319,3 +321,83 @@ def calibrate_symbol_json(text, th_dict):
             node.attrs["min_calib_range"] = "%f" % float(low)
             node.attrs["max_calib_range"] = "%f" % float(high)
     return _write(heads, attrs)
+
+
+# What MXNet 1.9.1's default subgraph backend (MKLDNN, when
+# MXNET_SUBGRAPH_BACKEND is unset) fuses into one node when quantize_model
+# runs the fp32 model to calibrate: a monitor then sees none of the fused
+# outputs, so they get no calibration range. Observed on the oracle: every
+# 2-D / 3-D Convolution and every FullyConnected (replaced by _sg_mkldnn_*
+# nodes); after a convolution, a BatchNorm right after it, then an
+# elementwise activation, or an elemwise_add (either input) and a relu
+# after it; after a FullyConnected, one elementwise activation. A node
+# joins only while the chain's output has one consumer.
+_ACTIVATIONS = frozenset(["Activation", "LeakyReLU", "clip"])
+_FC_ACTIVATIONS = _ACTIVATIONS | {"square", "sqrt", "exp", "abs"}
+
+
+def _conv_chain(node, consumers):
+    """The nodes a convolution's fused node absorbs after it."""
+    chain, state = [], "start"
+    while True:
+        users = consumers.get(id(node), [])
+        if len(users) != 1 or users[0] is None:
+            return chain
+        user = users[0]
+        op = _python_ops.ROUTED_CORE.canonical_op_name(user.op)
+        if op == "BatchNorm" and state == "start":
+            state = "bn"
+        elif op in _ACTIVATIONS and state in ("start", "bn"):
+            state = "done"
+        elif op == "elemwise_add" and state in ("start", "bn"):
+            state = "sum"
+        elif op == "Activation" and state == "sum" and \
+                user.attrs.get("act_type") == "relu":
+            state = "done"
+        else:
+            return chain
+        chain.append(user)
+        node = user
+        if state == "done":
+            return chain
+
+
+def mkldnn_hidden_layers(text):
+    """The entry names (<node>_output) of the fp32 symbol JSON `text` that
+    MXNet's default MKLDNN subgraph backend hides from calibration (see
+    above)."""
+    heads, _ = _read(text)
+    nodes = _order(heads)
+    consumers = {}
+    for node in nodes:
+        for child, _, _ in node.inputs:
+            consumers.setdefault(id(child), []).append(node)
+    for node, _ in heads:   # a graph output is a consumer too
+        consumers.setdefault(id(node), []).append(None)
+    hidden = []
+    for node in nodes:
+        if node.is_variable():
+            continue
+        op = _python_ops.ROUTED_CORE.canonical_op_name(node.op)
+        if op == "Convolution" and len(_literal_tuple(
+                node.attrs.get("kernel", "()"))) in (2, 3):
+            fused = [node] + _conv_chain(node, consumers)
+        elif op == "FullyConnected":
+            fused = [node]
+            users = consumers.get(id(node), [])
+            if len(users) == 1 and users[0] is not None and \
+                    _python_ops.ROUTED_CORE.canonical_op_name(
+                        users[0].op) in _FC_ACTIVATIONS:
+                fused.append(users[0])
+        else:
+            continue
+        hidden += [_entry_name(each, 0) for each in fused]
+    return set(hidden)
+
+
+def _literal_tuple(text):
+    try:
+        value = _ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)

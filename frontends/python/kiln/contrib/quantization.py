@@ -430,6 +430,20 @@ def _quantize_logged(message, logger, sym, ctx, excluded_sym_names,
         quantize_granularity=quantize_granularity)
 
 
+def _visible_layers(sym, layers):
+    """The calibration `layers` that MXNet's run of the fp32 `sym` shows
+    its monitor: with MXNET_SUBGRAPH_BACKEND unset or MKLDNN (its default),
+    the outputs its MKLDNN backend fuses away (every Convolution and
+    FullyConnected output, and what it fuses after them) get no range, so
+    their requantize nodes requantize at run time; with another backend
+    ('NONE'), all of them."""
+    backend = os.environ.get("MXNET_SUBGRAPH_BACKEND")
+    if backend is not None and backend != "MKLDNN":
+        return layers
+    hidden = _quantize_graph.mkldnn_hidden_layers(sym.tojson())
+    return [layer for layer in layers if layer not in hidden]
+
+
 def quantize_model(sym, arg_params, aux_params, data_names=("data",),
                    label_names=("softmax_label",), ctx=cpu(),
                    excluded_sym_names=None, excluded_op_names=None,
@@ -475,6 +489,7 @@ def quantize_model(sym, arg_params, aux_params, data_names=("data",),
         else:
             mod.bind(for_training=False, data_shapes=calib_data.provide_data)
         mod.set_params(arg_params, aux_params)
+        calib_layer = _visible_layers(sym, calib_layer)
         if calib_mode == "entropy":
             hist_dict, examples = _collect_layer_histogram(
                 mod, calib_data, include_layer=calib_layer,
