@@ -303,9 +303,11 @@ def test_creation_functions_built_from_registry_ops():
         np.linspace(2, 3, 4, endpoint=False), rtol=1e-6)
     x = mx.sym.var("x")
     value = np.arange(10, dtype=np.float32).reshape(2, 5)
-    parts = mx.sym.split_v2(x, [1, 3], axis=1).eval(x=mx.nd.array(value))
+    parts = mx.sym.split_v2(x, (1, 3), axis=1).eval(x=mx.nd.array(value))
     for got, want in zip(parts, np.split(value, [1, 3], axis=1)):
         np.testing.assert_array_equal(got.asnumpy(), want)
+    with pytest.raises(ValueError, match="int or tuple"):
+        mx.sym.split_v2(x, [1, 3], axis=1)  # a list: MXNet's refuses it too
     squeezed = mx.sym.split_v2(x, 5, axis=1, squeeze_axis=True)
     assert [o.shape for o in squeezed.eval(x=mx.nd.array(value))] == [(2,)] * 5
 
