@@ -161,6 +161,20 @@ dnnl::memory::desc filterDesc(const StridedView<float> &filter,
   return dnnl_support::plainDesc(sizes, strides);
 }
 
+/// Whether the forward should ask oneDNN 2.6 for its training kernels
+/// (blocked nChw16c, the layouts the backward primitives use) rather than
+/// its inference ones (brgconv on NHWC). Measured with the reorders from
+/// and to kiln's plain buffers (2 threads, AVX-512): blocked wins for few
+/// input channels (1->32 at 28x28, batch 128: 0.69 against 1.67 ms) and
+/// where both channel counts fill whole blocks of 16 (ResNet-18's 512->512
+/// at 4x4, batch 32: 8.3 against 12.3 ms; 32->64 at 14x14 ties); NHWC
+/// wins where they do not (LeNet's 20->50 at 12x12: 2.7 against 3.9 ms).
+bool blockedForwardPays(const dnnl::memory::desc &input,
+                        const dnnl::memory::desc &output) {
+  const int64_t inChannels = input.dims()[1], outChannels = output.dims()[1];
+  return inChannels < 16 || (inChannels % 16 == 0 && outChannels % 16 == 0);
+}
+
 std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
                                             const dnnl::memory::desc &input,
                                             const dnnl::memory::desc &filter,
@@ -189,15 +203,11 @@ std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
   };
   switch (kind) {
   case ConvolutionKind::Forward: {
-    // forward_training, even for inference: oneDNN 2.6 then picks its
-    // blocked (nChw16c) kernels, the layouts the backward primitives use,
-    // where forward_inference picks brgconv on NHWC. With plain user
-    // buffers on both sides the blocked kernel plus its reorders was as
-    // fast or faster on every shape measured (a 1-channel 28x28 input,
-    // batch 128: 0.73 ms against 1.72; ResNet-18's 512-channel 4x4 layer,
-    // batch 32: 8.3 ms against 12.3; 2 threads, AVX-512).
     dnnl::convolution_forward::primitive_desc pd(
-        forwardDesc(dnnl::prop_kind::forward_training), attr, engine);
+        forwardDesc(blockedForwardPays(input, output)
+                        ? dnnl::prop_kind::forward_training
+                        : dnnl::prop_kind::forward_inference),
+        attr, engine);
     plan->primitive = dnnl::convolution_forward(pd);
     plan->input = pd.src_desc();
     plan->filter = pd.weights_desc();
