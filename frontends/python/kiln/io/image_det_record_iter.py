@@ -38,14 +38,17 @@ distributions with numpy's generators, not its sequences, and shuffle
 permutes a whole part (MXNet: each chunk). dtype other than float32 is
 refused at creation (MXNet accepts it, then fails reading the first batch).
 """
+import os
+
 import numpy as np
 
 from .. import _image_codec
 from .. import recordio
 from ..base import MXNetError
 from .image_record_iter import (ImageRecordSource, _Param, _alloc_batch,
-                                _bgr_to_hls, _hls_to_bgr, _inter_method, _p,
-                                _resize, _saturate_u8)
+                                _bgr_to_hls, _check_data_shape, _hls_to_bgr,
+                                _inter_method, _no_such_file, _p, _resize,
+                                _saturate_u8)
 from .native import NativeIter, PREFETCH_PARAMS, dtype_param, make_creator
 
 
@@ -287,10 +290,8 @@ class _DetLabel(object):
 def _read_det_imglist(owner, path, label_width):
     """{image index: float32 labels} from a .lst file: label_width labels
     after the index, or (label_width <= 0) every field but the last."""
-    import os
     if not os.path.isfile(path):
-        raise MXNetError("%s: LocalFileSystem.GetPathInfo: %s error: No such "
-                         "file or directory" % (owner, path))
+        raise _no_such_file(owner, path)
     labels = {}
     with open(path) as handle:
         for line in handle:
@@ -330,14 +331,7 @@ class ImageDetRecordSource(ImageRecordSource):
         p["seed_aug"] = None
         p["path_imgidx"] = ""
         shape = p["data_shape"]
-        if len(shape) != 3:
-            raise MXNetError("%s: value [%s]for Parameter data_shape has wrong "
-                             "dimensions, expected dimension=3"
-                             % (owner, ",".join(map(str, shape))))
-        if 0 in shape:
-            raise MXNetError("%s: value [%s]for Parameter data_shape is invalid, "
-                             "the input shape must be nonzero in all dimensions"
-                             % (owner, ",".join(map(str, shape))))
+        _check_data_shape(owner, shape)
         if shape[0] not in (1, 3, 4):
             raise MXNetError("%s: Invalid output shape [%s]"
                              % (owner, ",".join(map(str, shape))))
@@ -498,7 +492,6 @@ class ImageDetRecordSource(ImageRecordSource):
     def _mean_image(self, path):
         """The mean image: read from `path`, or averaged over this part's
         normalised images and saved there under 'mean_img'."""
-        import os
         from .. import ndarray as nd
         if os.path.isfile(path):
             return super(ImageDetRecordSource, self)._mean_image(path)

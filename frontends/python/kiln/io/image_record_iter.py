@@ -204,6 +204,24 @@ _ALL_PARAMS = (_PARSER_PARAMS + PREFETCH_PARAMS + [dtype_param()]
 
 # --- the records ----------------------------------------------------------
 
+def _no_such_file(owner, path):
+    """dmlc's error for a path that does not exist."""
+    return MXNetError("%s: LocalFileSystem.GetPathInfo: %s error: No such "
+                      "file or directory" % (owner, path))
+
+
+def _check_data_shape(owner, shape):
+    """MXNet's checks of data_shape: three extents, none of them 0."""
+    if len(shape) != 3:
+        raise MXNetError("%s: value [%s]for Parameter data_shape has wrong "
+                         "dimensions, expected dimension=3"
+                         % (owner, ",".join(map(str, shape))))
+    if 0 in shape:
+        raise MXNetError("%s: value [%s]for Parameter data_shape is invalid, "
+                         "the input shape must be nonzero in all dimensions"
+                         % (owner, ",".join(map(str, shape))))
+
+
 def _rec_files(owner, path):
     """The non-empty .rec files `path` names (a directory: its files, by
     name), as dmlc's InputSplit: MXNetError when there are none ("Cannot
@@ -212,8 +230,7 @@ def _rec_files(owner, path):
         names = sorted(os.path.join(path, n) for n in os.listdir(path)
                        if os.path.isfile(os.path.join(path, n)))
     elif not os.path.isfile(path):
-        raise MXNetError("%s: LocalFileSystem.GetPathInfo: %s error: No such "
-                         "file or directory" % (owner, path))
+        raise _no_such_file(owner, path)
     else:
         names = [path]
     names = [n for n in names if os.path.getsize(n) > 0]
@@ -314,8 +331,7 @@ def _join_parts(owner, raw):
 def _read_index(owner, path, rec_size):
     """(start, end) of each record an .idx file lists, in file order."""
     if not os.path.isfile(path):
-        raise MXNetError("%s: LocalFileSystem.GetPathInfo: %s error: No such "
-                         "file or directory" % (owner, path))
+        raise _no_such_file(owner, path)
     with open(path) as handle:
         offsets = sorted(int(line.split()[1]) for line in handle if line.strip())
     return list(zip(offsets, offsets[1:] + [rec_size]))
@@ -324,8 +340,7 @@ def _read_index(owner, path, rec_size):
 def _read_imglist(owner, path, label_width):
     """{image index: float32 labels} from a .lst file, as ImageLabelMap."""
     if not os.path.isfile(path):
-        raise MXNetError("%s: LocalFileSystem.GetPathInfo: %s error: No such "
-                         "file or directory" % (owner, path))
+        raise _no_such_file(owner, path)
     labels = {}
     with open(path) as handle:
         for line in handle:
@@ -628,14 +643,7 @@ class ImageRecordSource(NativeIter):
                                  if param.name in kwargs else param.default)
         owner = self.NAME
         shape = p["data_shape"]
-        if len(shape) != 3:
-            raise MXNetError("%s: value [%s]for Parameter data_shape has wrong "
-                             "dimensions, expected dimension=3"
-                             % (owner, ",".join(map(str, shape))))
-        if 0 in shape:
-            raise MXNetError("%s: value [%s]for Parameter data_shape is invalid, "
-                             "the input shape must be nonzero in all dimensions"
-                             % (owner, ",".join(map(str, shape))))
+        _check_data_shape(owner, shape)
         if p["batch_size"] < 1:
             raise MXNetError("%s: batch_size must be at least 1, got %d"
                              % (owner, p["batch_size"]))
@@ -725,7 +733,7 @@ class ImageRecordSource(NativeIter):
 
     # one image
     def _label_of(self, header):
-        p, lw = self.param, self.param["label_width"]
+        lw = self.param["label_width"]
         if self._labels is not None:
             key = int(header.id)
             if key not in self._labels:
