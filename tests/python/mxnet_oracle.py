@@ -118,6 +118,33 @@ def compare_outputs(got, expected, rtol=1e-4, atol=1e-5, tolerances=None):
                                    err_msg=key)
 
 
+def compare_texts_and_values(got, expected, rtol=1e-5, atol=1e-6):
+    """Asserts the same keys; string outputs equal, numeric ones of the
+    same shape and within rtol/atol (dtypes may differ)."""
+    assert sorted(got) == sorted(expected)
+    for key in sorted(expected):
+        want, have = np.asarray(expected[key]), np.asarray(got[key])
+        if want.dtype.kind in "US":
+            assert have.tolist() == want.tolist(), key
+        else:
+            assert have.shape == want.shape, key
+            np.testing.assert_allclose(have.astype(np.float64),
+                                       want.astype(np.float64), rtol=rtol,
+                                       atol=atol, err_msg=key)
+
+
+# A snippet helper: outputs["err/<name>"] is "<class>: <message>" of what
+# f() raises, or "none".
+CATCH_SNIPPET = """
+def catch(name, f):
+    try:
+        f()
+        outputs["err/" + name] = np.array("none")
+    except Exception as e:
+        outputs["err/" + name] = np.array("%s: %s" % (type(e).__name__, e))
+"""
+
+
 # Helpers for snippets that run_both runs under either framework.
 SNIPPET_HELPERS = """
 def head_like(y):

@@ -15,7 +15,6 @@ on kiln alone below):
     (MXNet: AttributeError).
 """
 import logging
-import os
 
 import numpy as np
 import pytest
@@ -24,33 +23,9 @@ import kiln as mx
 import kiln.contrib  # noqa: F401 (attaches mx.contrib before kiln wires it)
 import kiln.contrib.svrg_optimization  # noqa: F401
 from kiln.base import MXNetError
+from mxnet_oracle import CATCH_SNIPPET as CATCH
+from mxnet_oracle import compare_texts_and_values as compare
 from mxnet_oracle import requires_oracle, run_both, run_mxnet
-
-
-def compare(got, expected, rtol=1e-5, atol=1e-6):
-    """Same keys; string outputs equal, numeric ones close."""
-    assert sorted(got) == sorted(expected)
-    for key in sorted(expected):
-        want, have = np.asarray(expected[key]), np.asarray(got[key])
-        if want.dtype.kind in "US":
-            assert have.tolist() == want.tolist(), key
-        else:
-            assert have.shape == want.shape, key
-            np.testing.assert_allclose(have.astype(np.float64),
-                                       want.astype(np.float64), rtol=rtol,
-                                       atol=atol, err_msg=key)
-
-
-# Error recording shared by the snippets: outputs["err/<name>"] is
-# "<class>: <message>" of what f() raises, or "none".
-CATCH = """
-def catch(name, f):
-    try:
-        f()
-        outputs["err/" + name] = np.array("none")
-    except Exception as e:
-        outputs["err/" + name] = np.array("%s: %s" % (type(e).__name__, e))
-"""
 
 
 @requires_oracle

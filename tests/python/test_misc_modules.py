@@ -11,7 +11,6 @@ pandas raises ImportError at construction (MXNet: AttributeError).
 """
 import logging
 import os
-import warnings
 
 import numpy as np
 import pytest
@@ -25,30 +24,9 @@ import kiln.notebook  # noqa: F401
 import kiln.notebook.callback  # noqa: F401
 import kiln.torch  # noqa: F401
 from kiln.base import MXNetError
+from mxnet_oracle import CATCH_SNIPPET as CATCH
+from mxnet_oracle import compare_texts_and_values as compare
 from mxnet_oracle import requires_oracle, run_both, run_mxnet
-
-CATCH = """
-def catch(name, f):
-    try:
-        f()
-        outputs["err/" + name] = np.array("none")
-    except Exception as e:
-        outputs["err/" + name] = np.array("%s: %s" % (type(e).__name__, e))
-"""
-
-
-def compare(got, expected, rtol=1e-5, atol=1e-6):
-    """Same keys; string outputs equal, numeric ones close."""
-    assert sorted(got) == sorted(expected)
-    for key in sorted(expected):
-        want, have = np.asarray(expected[key]), np.asarray(got[key])
-        if want.dtype.kind in "US":
-            assert have.tolist() == want.tolist(), key
-        else:
-            assert have.shape == want.shape, key
-            np.testing.assert_allclose(have.astype(np.float64),
-                                       want.astype(np.float64), rtol=rtol,
-                                       atol=atol, err_msg=key)
 
 
 @requires_oracle
