@@ -628,7 +628,7 @@ class HybridBlock(Block):
         # runs (the random image transforms draw theirs there): calls then
         # run hybrid_forward imperatively, as torch.compile falls back to
         # eager at a graph break.
-        self._runs_imperatively = None
+        self._runs_imperatively = False
 
     def __setattr__(self, name, value):
         super(HybridBlock, self).__setattr__(name, value)
@@ -768,13 +768,13 @@ class HybridBlock(Block):
         self._cached_graph = ()
         self._cached_op = None
         self._cached_op_args = []
-        self._runs_imperatively = None
+        self._runs_imperatively = False
 
     def _fall_back_to_imperative(self, error):
         """From now on (until hybridize or a new child clears it) calls run
         hybrid_forward on NDArrays; says so once, with the reason."""
         self._clear_cached_op()
-        self._runs_imperatively = str(error)
+        self._runs_imperatively = True
         if getattr(_IMPERATIVE_FALLBACK, "active", False):
             return
         warnings.warn("%s '%s': hybridize() runs it imperatively: its graph "
@@ -948,8 +948,7 @@ class HybridBlock(Block):
             # Descendants falling back inside a block that fell back do
             # not say so again.
             outer = getattr(_IMPERATIVE_FALLBACK, "active", False)
-            _IMPERATIVE_FALLBACK.active = outer or bool(
-                self._runs_imperatively)
+            _IMPERATIVE_FALLBACK.active = outer or self._runs_imperatively
             try:
                 return self.hybrid_forward(ndarray, x, *args, **params)
             except MXNetError as error:
