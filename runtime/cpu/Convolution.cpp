@@ -175,6 +175,20 @@ bool blockedForwardPays(const dnnl::memory::desc &input,
   return inChannels < 16 || (inChannels % 16 == 0 && outChannels % 16 == 0);
 }
 
+/// Whether the convolution's primitives run faster on all cores than on one
+/// each beside another call (OpenMPLease's waitForTurn). oneDNN 2.6's
+/// blocked direct kernels split their work over all of the cores: for the
+/// main job's 32->64 at 14x14, batch 128, backward data and weights one
+/// after the other on both cores take 10.0 ms, side by side on one core each
+/// 13.1. Its channels-last (brgconv) backward does not: LeNet's 20->50 at
+/// 12x12 takes 14.1 ms one after the other, 6.2 side by side; nor does
+/// blocked with a single input channel (LeNet's 1->20).
+bool scalesWithCores(const dnnl::memory::desc &input,
+                     const dnnl::memory::desc &output, int64_t groups) {
+  const int64_t inChannels = input.dims()[1], outChannels = output.dims()[1];
+  return groups == 1 && inChannels % 16 == 0 && outChannels % 16 == 0;
+}
+
 /// The channels-last tag of an activation of `rank` (NWC, NHWC, NDHWC).
 dnnl::memory::format_tag channelsLast(size_t rank) {
   using Tag = dnnl::memory::format_tag;
@@ -303,13 +317,15 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
     for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
       dnnl_support::appendKey(key, *values);
     key += std::to_string(p.groups);
+    dnnl_support::OpenMPLease lease(
+        scalesWithCores(inputDesc, outputDesc, p.groups));
+    key += ";threads=" + std::to_string(lease.threads());
     std::shared_ptr<ConvolutionPlan> plan = planCache().get(key, [&] {
       return createPlan(kind, inputDesc, filterUser, outputDesc, p);
     });
     const bool forward = kind == ConvolutionKind::Forward;
     const bool data = kind == ConvolutionKind::BackwardData;
     const bool filterOut = kind == ConvolutionKind::BackwardFilter;
-    dnnl_support::OpenMPLease lease;
     dnnl_support::execute(
         plan->primitive,
         {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, inputDesc, plan->input,

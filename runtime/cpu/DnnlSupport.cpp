@@ -1,7 +1,9 @@
 //===- DnnlSupport.cpp - what kiln's oneDNN kernels share -----------------===//
 #include "runtime/cpu/DnnlSupport.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace kiln {
 namespace dnnl_support {
@@ -52,11 +54,42 @@ void appendKey(std::string &key, const std::vector<int64_t> &values) {
   key += ';';
 }
 
-OpenMPLease::OpenMPLease()
-    : lease_(ThreadPool::globalBudget(),
-             ThreadPool::globalBudget().cores() - 1) {
-  setOpenMPThreadsForThisThread(lease_.threads());
+namespace {
+std::mutex &libraryCallTurn() {
+  static auto *turn = new std::mutex();
+  return *turn;
 }
+} // namespace
+
+OpenMPLease::OpenMPLease(bool waitForTurn)
+    : turn_(libraryCallTurn(), std::defer_lock) {
+  CoreBudget &budget = ThreadPool::globalBudget();
+  const int wanted = budget.cores() - 1;
+  if (!waitForTurn) {
+    extra_ = budget.tryTake(wanted);
+    setOpenMPThreadsForThisThread(extra_ + 1);
+    return;
+  }
+  if (!turn_.try_lock()) {
+    budget.give(1);
+    turn_.lock();
+    budget.takeOne();
+  }
+  extra_ = budget.tryTake(wanted);
+  // The core of a call that just gave up its turn may still be on its way
+  // back: a short wait for it beats a whole call on fewer threads.
+  if (extra_ < wanted) {
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+    while (extra_ < wanted && std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+      extra_ += budget.tryTake(wanted - extra_);
+    }
+  }
+  setOpenMPThreadsForThisThread(extra_ + 1);
+}
+
+OpenMPLease::~OpenMPLease() { ThreadPool::globalBudget().give(extra_); }
 
 void execute(const dnnl::primitive &primitive,
              const std::vector<Argument> &arguments,

@@ -65,12 +65,30 @@ private:
 
 /// oneDNN's OpenMP threads for the current call, leased from the runtime's
 /// core budget like every other parallel kernel.
+///
+/// oneDNN 2.x sizes a primitive's parallel decomposition by
+/// omp_get_max_threads() when the primitive is created and keeps it: take
+/// the lease before creating one, and key cached primitives by threads(), or
+/// a primitive made under a one-thread lease runs on one thread for good.
+///
+/// With `waitForTurn`, one such call runs at a time: two started together
+/// (a convolution's backward-data and backward-weights, which the engine
+/// sees as independent) would each get one core for their whole run, and
+/// the core of the shorter would sit idle until the longer ends. A call that
+/// waits gives its worker's core back meanwhile. Only for primitives that
+/// scale with cores: see Convolution.cpp's scalesWithCores.
 class OpenMPLease {
 public:
-  OpenMPLease();
+  explicit OpenMPLease(bool waitForTurn = false);
+  ~OpenMPLease();
+  OpenMPLease(const OpenMPLease &) = delete;
+  OpenMPLease &operator=(const OpenMPLease &) = delete;
+
+  int threads() const { return extra_ + 1; }
 
 private:
-  CoreLease lease_;
+  std::unique_lock<std::mutex> turn_;
+  int extra_ = 0;
 };
 
 /// Runs `primitive` on user buffers: arguments whose user layout differs

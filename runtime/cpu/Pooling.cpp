@@ -329,6 +329,8 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
                            : p.countIncludePad
                                ? dnnl::algorithm::pooling_avg_include_padding
                                : dnnl::algorithm::pooling_avg_exclude_padding;
+    dnnl_support::OpenMPLease lease;
+    key += ";threads=" + std::to_string(lease.threads());
     std::shared_ptr<PoolPlan> plan = planCache().get(key, [&] {
       const dnnl::memory::dims strides(p.strides.begin(), p.strides.end()),
           window(p.window.begin(), p.window.end()),
@@ -364,7 +366,6 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
       }
       return result;
     });
-    dnnl_support::OpenMPLease lease;
     dnnl::engine &engine = dnnl_support::cpuEngine();
     dnnl::stream stream(engine);
     auto scratch = [&](int slot, const dnnl::memory::desc &desc) {
