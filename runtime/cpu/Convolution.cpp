@@ -176,13 +176,14 @@ bool blockedForwardPays(const dnnl::memory::desc &input,
 }
 
 /// Whether the convolution's primitives run faster on all cores than on one
-/// each beside another call (OpenMPLease's waitForTurn). oneDNN 2.6's
+/// each beside another call (OpenMPLease's Turn). oneDNN 2.6's
 /// blocked direct kernels split their work over all of the cores: for the
 /// main job's 32->64 at 14x14, batch 128, backward data and weights one
 /// after the other on both cores take 10.0 ms, side by side on one core each
 /// 13.1. Its channels-last (brgconv) backward does not: LeNet's 20->50 at
 /// 12x12 takes 14.1 ms one after the other, 6.2 side by side; nor does
-/// blocked with a single input channel (LeNet's 1->20).
+/// blocked with a single input channel (LeNet's 1->20 backward weights: 1.9
+/// ms on one core, 2.7 on two).
 bool scalesWithCores(const dnnl::memory::desc &input,
                      const dnnl::memory::desc &output, int64_t groups) {
   const int64_t inChannels = input.dims()[1], outChannels = output.dims()[1];
@@ -317,8 +318,14 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
     for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
       dnnl_support::appendKey(key, *values);
     key += std::to_string(p.groups);
+    using Policy = dnnl_support::OpenMPLease::Policy;
+    // Backward weights sums over the batch per thread: its thread count is
+    // fixed per shape so that its bits do not depend on timing.
+    const bool scales = scalesWithCores(inputDesc, outputDesc, p.groups);
     dnnl_support::OpenMPLease lease(
-        scalesWithCores(inputDesc, outputDesc, p.groups));
+        kind == ConvolutionKind::BackwardFilter
+            ? (scales ? Policy::AllCores : Policy::OneCore)
+            : (scales ? Policy::Turn : Policy::FreeCores));
     key += ";threads=" + std::to_string(lease.threads());
     std::shared_ptr<ConvolutionPlan> plan = planCache().get(key, [&] {
       return createPlan(kind, inputDesc, filterUser, outputDesc, p);

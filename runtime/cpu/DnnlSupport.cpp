@@ -61,26 +61,27 @@ std::mutex &libraryCallTurn() {
 }
 } // namespace
 
-OpenMPLease::OpenMPLease(bool waitForTurn)
+OpenMPLease::OpenMPLease(Policy policy)
     : turn_(libraryCallTurn(), std::defer_lock) {
   CoreBudget &budget = ThreadPool::globalBudget();
-  const int wanted = budget.cores() - 1;
-  if (!waitForTurn) {
-    extra_ = budget.tryTake(wanted);
-    setOpenMPThreadsForThisThread(extra_ + 1);
-    return;
-  }
-  if (!turn_.try_lock()) {
+  const int wanted = policy == Policy::OneCore ? 0 : budget.cores() - 1;
+  if ((policy == Policy::Turn || policy == Policy::AllCores) &&
+      !turn_.try_lock()) {
+    // The worker's own core is of no use while it waits.
     budget.give(1);
     turn_.lock();
     budget.takeOne();
   }
   extra_ = budget.tryTake(wanted);
-  // The core of a call that just gave up its turn may still be on its way
-  // back: a short wait for it beats a whole call on fewer threads.
-  if (extra_ < wanted) {
-    const auto until =
-        std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+  if ((policy == Policy::Turn || policy == Policy::AllCores) &&
+      extra_ < wanted) {
+    // Turn: the core of the call before may still be on its way back, and
+    // a short wait for it beats a whole call on fewer threads. AllCores:
+    // until the other workers' ops end (the bound only guards against a
+    // machine whose cores never come free).
+    const auto until = std::chrono::steady_clock::now() +
+                       (policy == Policy::Turn ? std::chrono::microseconds(20)
+                                               : std::chrono::seconds(1));
     while (extra_ < wanted && std::chrono::steady_clock::now() < until) {
       std::this_thread::yield();
       extra_ += budget.tryTake(wanted - extra_);

@@ -70,16 +70,29 @@ private:
 /// omp_get_max_threads() when the primitive is created and keeps it: take
 /// the lease before creating one, and key cached primitives by threads(), or
 /// a primitive made under a one-thread lease runs on one thread for good.
-///
-/// With `waitForTurn`, one such call runs at a time: two started together
-/// (a convolution's backward-data and backward-weights, which the engine
-/// sees as independent) would each get one core for their whole run, and
-/// the core of the shorter would sit idle until the longer ends. A call that
-/// waits gives its worker's core back meanwhile. Only for primitives that
-/// scale with cores: see Convolution.cpp's scalesWithCores.
 class OpenMPLease {
 public:
-  explicit OpenMPLease(bool waitForTurn = false);
+  enum class Policy {
+    /// The cores free now: for primitives whose results do not depend on
+    /// their thread count (each output written by one thread).
+    FreeCores,
+    /// One such call at a time: two started together (a convolution's
+    /// backward data and weights, which the engine sees as independent)
+    /// would each get one core for their whole run, and the core of the
+    /// shorter would sit idle until the longer ends. For primitives that
+    /// scale with cores (Convolution.cpp's scalesWithCores).
+    Turn,
+    /// Its turn and every core, waited for: a primitive that splits a
+    /// reduction over its threads (backward weights sums over the batch
+    /// per thread) gives the same bits on every run only with the same
+    /// thread count.
+    AllCores,
+    /// The worker's own core only, for the same reason as AllCores, where
+    /// the primitive gains nothing from more.
+    OneCore,
+  };
+
+  explicit OpenMPLease(Policy policy = Policy::FreeCores);
   ~OpenMPLease();
   OpenMPLease(const OpenMPLease &) = delete;
   OpenMPLease &operator=(const OpenMPLease &) = delete;
