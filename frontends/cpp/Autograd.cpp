@@ -222,8 +222,11 @@ private:
     for (size_t k = 0; k < outputGrads.size(); ++k)
       if (outputGrads[k].isNone())
         outputGrads[k] = filled(outputs[k], "_zeros");
-    std::vector<NDArray> inputGrads =
-        node.backward(node.inputs, outputs, outputGrads);
+    std::vector<NDArray> inputGrads;
+    {
+      dispatch::ScopedLaunchLabel label("_backward_" + node.name);
+      inputGrads = node.backward(node.inputs, outputs, outputGrads);
+    }
     if (inputGrads.size() != node.inputs.size())
       throw Error(formatMessage(
           api_, ": the gradient of '", node.name, "' returned ",
@@ -288,6 +291,24 @@ NDArray contiguous(const NDArray &x) {
   return x.tensor().isContiguous() ? x : dispatch::cast(x, x.dtype());
 }
 
+/// Whether `view` reads every element of a contiguous `base` in its order
+/// (a reshape: Flatten, NDArray.reshape): then the view's gradient is the
+/// output gradient reshaped, with no zeros to fill and nothing to copy.
+bool isReshapeOf(const Layout &view, const Layout &base) {
+  if (view.offset != base.offset)
+    return false;
+  int64_t expected = 1;
+  for (size_t i = view.shape.size(); i-- > 0;) {
+    if (view.shape[i] != 1 && view.strides[i] != expected)
+      return false;
+    expected *= view.shape[i];
+  }
+  int64_t baseElements = 1;
+  for (int64_t extent : base.shape)
+    baseElements *= extent;
+  return expected == baseElements;
+}
+
 /// The view primitive's two directions: `grad` shaped like the view moved
 /// into zeros shaped like the base (the view's gradient, toBase), or
 /// `grad` shaped like the base restricted to the view (the gradient of that).
@@ -299,7 +320,11 @@ NDArray throughView(const NDArray &grad, const ViewGeometry &geometry,
   NDArray result;
   {
     RecordingScope paused(false);
-    if (geometry.baseContiguous && toBase) {
+    if (geometry.baseContiguous && toBase && grad.dtype() == geometry.dtype &&
+        isReshapeOf(geometry.view, geometry.base)) {
+      NDArray source = contiguous(grad);
+      result = source.view(source.tensor().reshaped(geometry.base.shape));
+    } else if (geometry.baseContiguous && toBase) {
       // The base's layout is that of fresh zeros, shifted by its offset.
       result = ops::zerosOf(geometry.base.shape, geometry.dtype);
       dispatch::cast(

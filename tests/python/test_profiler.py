@@ -60,6 +60,27 @@ def test_chrome_trace_has_every_op(trace_file):
     assert counters and all("bytes in use" in e["args"] for e in counters)
 
 
+def test_backward_launches_are_named_by_their_op(trace_file):
+    # As MXNet's profiler shows _backward_Convolution: a gradient's kernels
+    # are named after the node they differentiate, not "backward".
+    x = mx.nd.ones((2, 3, 8, 8))
+    w = mx.nd.ones((4, 3, 3, 3))
+    w.attach_grad()
+    mx.profiler.set_state("run")
+    with mx.autograd.record():
+        y = mx.nd.Convolution(x, w, kernel=(3, 3), num_filter=4,
+                              no_bias=True)
+        loss = mx.nd.relu(y).sum()
+    loss.backward()
+    mx.nd.waitall()
+    mx.profiler.set_state("stop")
+    mx.profiler.dump()
+    names = {e["name"] for e in json.loads(trace_file.read_text())
+             ["traceEvents"] if e["ph"] == "X"}
+    assert "_backward_convolution" in names, names
+    assert "backward" not in names, names
+
+
 def test_nothing_is_recorded_when_stopped_or_paused(trace_file):
     run_adds(2)
     mx.profiler.set_state("run")
