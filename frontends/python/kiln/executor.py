@@ -503,6 +503,10 @@ class Executor(object):
                 last_reader[(id(child), index)] = position
         for node, index in self._symbol._outputs:
             last_reader[(id(node), index)] = len(nodes)
+        # Inner nodes may return views of their inputs (Flatten, reshape,
+        # transpose as zero-copy views, and a view's gradient then a view
+        # too); the graph's outputs are arrays of their own, as MXNet's.
+        returned = set(id(node) for node, _ in self._symbol._outputs)
         for position, node in enumerate(nodes):
             if node.is_variable():
                 computed[(id(node), 0)] = variables[node.name]
@@ -523,7 +527,8 @@ class Executor(object):
             else:
                 try:
                     result = _core.invoke(node.op, inputs, params, None,
-                                          False, ctx=context)
+                                          id(node) not in returned,
+                                          ctx=context)
                 except MXNetError as error:
                     raise MXNetError("Error in operator %s: %s"
                                      % (node.name, error))
