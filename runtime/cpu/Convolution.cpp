@@ -176,18 +176,20 @@ bool blockedForwardPays(const dnnl::memory::desc &input,
 }
 
 /// Whether the convolution's primitives run faster on all cores than on one
-/// each beside another call (OpenMPLease's Turn). oneDNN 2.6's
-/// blocked direct kernels split their work over all of the cores: for the
-/// main job's 32->64 at 14x14, batch 128, backward data and weights one
-/// after the other on both cores take 10.0 ms, side by side on one core each
-/// 13.1. Its channels-last (brgconv) backward does not: LeNet's 20->50 at
-/// 12x12 takes 14.1 ms one after the other, 6.2 side by side; nor does
-/// blocked with a single input channel (LeNet's 1->20 backward weights: 1.9
-/// ms on one core, 2.7 on two).
+/// each beside another call (OpenMPLease's Turn). oneDNN 2.6's blocked
+/// direct kernels split their work over all of the cores where the output
+/// channels fill whole blocks of 16: for the main job's 32->64 at 14x14,
+/// batch 128, backward data and weights one after the other on both cores
+/// take 10.0 ms, side by side on one core each 13.1; its 1->32 backward
+/// weights takes 1.9 ms on two cores, 2.8 on one. Elsewhere they do not:
+/// LeNet's 20->50 at 12x12 (channels-last) takes 14.1 ms one after the
+/// other, 6.2 side by side, and its 1->20 backward weights 2.7 ms on two
+/// cores, 1.9 on one.
 bool scalesWithCores(const dnnl::memory::desc &input,
                      const dnnl::memory::desc &output, int64_t groups) {
   const int64_t inChannels = input.dims()[1], outChannels = output.dims()[1];
-  return groups == 1 && inChannels % 16 == 0 && outChannels % 16 == 0;
+  return groups == 1 && outChannels % 16 == 0 &&
+         (inChannels < 16 || inChannels % 16 == 0);
 }
 
 /// The channels-last tag of an activation of `rank` (NWC, NHWC, NDHWC).
