@@ -145,6 +145,47 @@ def test_batchnorm_relu_and_sync_batchnorm_match_mxnet():
     compare_outputs(got, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape,axis,dtype", [
+    ((2, 3, 5, 5), 1, "float32"),   # channel blocks (runs of 25)
+    ((2, 3, 5, 5), 1, "float64"),
+    ((4, 6, 3), -1, "float32"),     # channels last: row blocks
+    ((2, 3, 5, 5), 1, "float16"),
+])
+def test_batchnorm_relu_equals_batchnorm_then_relu(shape, axis, dtype):
+    # BatchNormWithReLU applies the relu in BatchNorm's own kernels and its
+    # gradient as they read: the same numbers as the two operators.
+    rng = np.random.RandomState(2)
+    channels = shape[axis]
+    param_dtype = "float32" if dtype == "float16" else dtype
+    x0 = rng.randn(*shape).astype(dtype)
+    head = rng.randn(*shape).astype(dtype)
+    results = []
+    for fused in (False, True):
+        x = mx.nd.array(x0, dtype=dtype)
+        gamma = mx.nd.array(rng.uniform(0.5, 1.5, channels), dtype=param_dtype)
+        beta = mx.nd.array(np.linspace(-0.5, 0.5, channels), dtype=param_dtype)
+        mm = mx.nd.zeros((channels,), dtype=param_dtype)
+        mv = mx.nd.ones((channels,), dtype=param_dtype)
+        for a in (x, gamma, beta):
+            a.attach_grad()
+        with mx.autograd.record():
+            if fused:
+                y = mx.nd.contrib.BatchNormWithReLU(
+                    x, gamma, beta, mm, mv, fix_gamma=False, axis=axis)
+            else:
+                y = mx.nd.relu(mx.nd.BatchNorm(x, gamma, beta, mm, mv,
+                                               fix_gamma=False, axis=axis))
+        y.backward(mx.nd.array(head, dtype=dtype))
+        results.append([a.asnumpy() for a in
+                        (y, x.grad, gamma.grad, beta.grad, mm, mv)])
+        rng = np.random.RandomState(2)
+        rng.randn(*shape)
+        rng.randn(*shape)
+    for got, expected in zip(results[1], results[0]):
+        np.testing.assert_array_equal(got, expected)
+    assert (results[1][0] >= 0).all() and (results[1][0] == 0).any()
+
+
 # -- symbols and MXNet's JSON -------------------------------------------------------
 SYMBOLS = """
 x, h, s = mx.sym.var("x"), mx.sym.var("h"), mx.sym.var("s")
@@ -287,7 +328,7 @@ test_bad_inputs_raise_at_the_call, test_mxnet_refuses_the_same_inputs = \
          "Required parameter key of string is not presented"),
         ("bnrelu_unknown_arg",
          "mx.nd.contrib.BatchNormWithReLU(x, c, c, c, c, ndev=2)",
-         "Cannot find argument 'ndev'"),
+         "unknown argument 'ndev'"),
         ("hawkes_state_shape",
          "mx.nd.contrib.hawkesll(lda, k, k, mx.nd.zeros((3, 3)), lags, "
          "marks, n2, n2)", "state expected"),

@@ -209,12 +209,80 @@ def test_activations_join_the_elementwise_ops_around_them():
               "conv_weight": rng.randn(3, 3, 3, 3).astype(np.float32) * 0.3}
     unfused, fused, executor = compare(net, inputs)
     forward = list(executor._forward_programs.values())[0][0].launch_names
-    assert any(name.startswith("fused:relu,add,sigmoid,mul")
+    # The relu after BatchNorm runs inside it (BatchNormWithReLU).
+    assert any(name.startswith("fused:add,sigmoid,mul")
                for name in forward), forward
+    assert not any("relu" in name for name in forward), forward
     assert fused < unfused
     in_place = list(executor._forward_programs.values())[0][0] \
         .launches_in_place
     assert len(in_place) == len(forward)
+
+
+@contextmanager
+def batchnorm_relu_fusion(enabled):
+    previous = os.environ.get("KILN_FUSE_BN_RELU")
+    os.environ["KILN_FUSE_BN_RELU"] = "1" if enabled else "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["KILN_FUSE_BN_RELU"]
+        else:
+            os.environ["KILN_FUSE_BN_RELU"] = previous
+
+
+@pytest.mark.parametrize("layout", ["channels", "rows"])
+def test_batchnorm_then_relu_runs_as_one_operator(layout):
+    # The executor runs BatchNorm -> relu as _contrib_BatchNormWithReLU:
+    # the same outputs, gradients and moving statistics as the two
+    # operators, bit for bit, with no relu kernels of their own. "channels":
+    # runs of 36 elements per channel (BatchNormOps.cpp's channel blocks);
+    # "rows": BatchNorm of a Dense output (row blocks).
+    data = mx.sym.var("data")
+    if layout == "channels":
+        h = mx.sym.Convolution(data, num_filter=4, kernel=(3, 3), pad=(1, 1),
+                               no_bias=True, name="conv")
+        shape = (3, 2, 6, 6)
+    else:
+        h = mx.sym.FullyConnected(data, num_hidden=5, name="fc0")
+        shape = (6, 7)
+    h = mx.sym.BatchNorm(h, fix_gamma=False, name="bn")
+    h = mx.sym.Activation(h, act_type="relu")
+    net = mx.sym.MakeLoss(mx.sym.sum(mx.sym.FullyConnected(
+        mx.sym.flatten(h), num_hidden=3, name="fc") ** 2))
+    rng = np.random.RandomState(3)
+    arg_shapes, _, _ = net.infer_shape(data=shape)
+    values = {name: rng.uniform(-1, 1, arg_shape).astype(np.float32)
+              for name, arg_shape in zip(net.list_arguments(), arg_shapes)}
+    results = []
+    for enabled in (False, True):
+        with batchnorm_relu_fusion(enabled):
+            executor = net.simple_bind(mx.cpu(), data=shape)
+            for name, array in executor.arg_dict.items():
+                array[:] = values[name]
+            for _ in range(2):
+                outputs = executor.forward(is_train=True)
+                executor.backward()
+            names = list(executor._forward_programs.values())[0][0] \
+                .launch_names + executor._backward_program[0].launch_names
+            results.append((
+                [o.asnumpy() for o in outputs],
+                {k: g.asnumpy() for k, g in executor.grad_dict.items()
+                 if g is not None},
+                {k: a.asnumpy() for k, a in executor.aux_dict.items()},
+                names))
+    (out0, grads0, aux0, names0), (out1, grads1, aux1, names1) = results
+    for a, b in zip(out0, out1):
+        np.testing.assert_array_equal(a, b)
+    for name in grads0:
+        np.testing.assert_array_equal(grads0[name], grads1[name], err_msg=name)
+    for name in aux0:
+        np.testing.assert_array_equal(aux0[name], aux1[name], err_msg=name)
+    assert any("relu" in name or "gt,select" in name for name in names0), \
+        names0
+    assert not any("relu" in name or "gt,select" in name
+                   for name in names1), names1
 
 
 def test_arrays_given_as_out_are_always_written():

@@ -272,8 +272,10 @@ struct KernelGraph {
   compiler::Graph graph;
   KernelTypes types;
 
+  DType dtype;
+
   KernelGraph(const char *name, const Layout &layout)
-      : graph(name, kOp), types(layout.types()) {}
+      : graph(name, kOp), types(layout.types()), dtype(layout.dtype) {}
   Value argument(const compiler::TensorType &type) {
     return graph.argument(type);
   }
@@ -293,6 +295,13 @@ struct KernelGraph {
   }
   Value mean(const Value &x) {
     return graph.reduce(compiler::Reduction::Mean, x, types.axes, true);
+  }
+  /// dy where the fused relu's output is positive, else 0: relu's
+  /// gradient as MXNet's (out > 0).
+  Value reluGradient(const Value &dy, const Value &out) {
+    const Value zero = graph.literal(0, dtype);
+    return graph.select(graph.binary(compiler::Binary::Gt, out, zero), dy,
+                        zero);
   }
 };
 
@@ -403,16 +412,25 @@ KernelEntryFn movingKernel(const Layout &layout) {
   });
 }
 
-/// y = (x - mean) * scale + beta.   (x: t, mean, scale, beta: k) -> t
-KernelEntryFn normalizeKernel(const Layout &layout) {
-  return kernelFor("batch_norm_normalize", layout, [](KernelGraph &g) {
-    const Value x = g.argument(g.types.t), mean = g.argument(g.types.k),
-                scale = g.argument(g.types.k), beta = g.argument(g.types.k);
-    const Value d = g.sub(x, mean);
-    const Value t = g.mul(d, scale);
-    const Value y = g.add(t, beta);
-    return std::vector<Value>{y};
-  });
+/// y = (x - mean) * scale + beta, then relu for BatchNormWithReLU.
+///   (x: t, mean, scale, beta: k) -> t
+std::vector<Value> normalized(KernelGraph &g, bool relu) {
+  const Value x = g.argument(g.types.t), mean = g.argument(g.types.k),
+              scale = g.argument(g.types.k), beta = g.argument(g.types.k);
+  const Value d = g.sub(x, mean);
+  const Value t = g.mul(d, scale);
+  const Value y = g.add(t, beta);
+  return {relu ? g.graph.unary(compiler::Unary::Relu, y) : y};
+}
+
+// Each kernel with the fused relu is a kernelFor of its own (a lambda of
+// its own type, so a cache of its own).
+KernelEntryFn normalizeKernel(const Layout &layout, bool relu) {
+  if (relu)
+    return kernelFor("batch_norm_normalize_relu", layout,
+                     [](KernelGraph &g) { return normalized(g, true); });
+  return kernelFor("batch_norm_normalize", layout,
+                   [](KernelGraph &g) { return normalized(g, false); });
 }
 
 /// The backward coefficients from sdy = sum(dy) and sp = sum(dy (x -
@@ -436,29 +454,51 @@ std::vector<Value> coefficients(KernelGraph &g, const Value &sdy,
   return {dgamma, sdy, a, b, c};
 }
 
-/// Channel blocks, backward: the sums, then the coefficients.
-///   (x, dy: t, mean, invstd, gamma: k, invn, batch: s)
-///   -> (dgamma, dbeta, a, b, c: k)
-KernelEntryFn gradStatsKernel(const Layout &layout) {
-  return kernelFor("batch_norm_grad_stats", layout, [](KernelGraph &g) {
-    const Value x = g.argument(g.types.t), dy = g.argument(g.types.t),
-                mean = g.argument(g.types.k), invstd = g.argument(g.types.k),
-                gamma = g.argument(g.types.k), invn = g.argument(g.types.s),
-                batch = g.argument(g.types.s);
-    const auto [sdy, sp] = gradientSums(g, x, dy, mean);
-    return coefficients(g, sdy, sp, invstd, gamma, invn, batch);
-  });
+/// The backward kernels' x and dy; with the fused relu, also its output
+/// `out` (an argument after dy), dy masked by it.
+std::pair<Value, Value> gradientInputs(KernelGraph &g, bool relu) {
+  const Value x = g.argument(g.types.t), dy = g.argument(g.types.t);
+  if (!relu)
+    return {x, dy};
+  const Value out = g.argument(g.types.t);
+  return {x, g.reluGradient(dy, out)};
 }
 
-/// Row blocks, backward: each block's sums.   (x, dy: t, mean: k) ->
-/// (sdy, sp: k)
-KernelEntryFn partialGradKernel(const Layout &layout) {
-  return kernelFor("batch_norm_partial_grad", layout, [](KernelGraph &g) {
-    const Value x = g.argument(g.types.t), dy = g.argument(g.types.t),
-                mean = g.argument(g.types.k);
-    const auto [sdy, sp] = gradientSums(g, x, dy, mean);
-    return std::vector<Value>{sdy, sp};
-  });
+/// Channel blocks, backward: the sums, then the coefficients.
+///   (x, dy[, out]: t, mean, invstd, gamma: k, invn, batch: s)
+///   -> (dgamma, dbeta, a, b, c: k)
+std::vector<Value> gradStats(KernelGraph &g, bool relu) {
+  const auto [x, dy] = gradientInputs(g, relu);
+  const Value mean = g.argument(g.types.k), invstd = g.argument(g.types.k),
+              gamma = g.argument(g.types.k), invn = g.argument(g.types.s),
+              batch = g.argument(g.types.s);
+  const auto [sdy, sp] = gradientSums(g, x, dy, mean);
+  return coefficients(g, sdy, sp, invstd, gamma, invn, batch);
+}
+
+KernelEntryFn gradStatsKernel(const Layout &layout, bool relu) {
+  if (relu)
+    return kernelFor("batch_norm_grad_stats_relu", layout,
+                     [](KernelGraph &g) { return gradStats(g, true); });
+  return kernelFor("batch_norm_grad_stats", layout,
+                   [](KernelGraph &g) { return gradStats(g, false); });
+}
+
+/// Row blocks, backward: each block's sums.   (x, dy[, out]: t, mean: k)
+/// -> (sdy, sp: k)
+std::vector<Value> partialGrad(KernelGraph &g, bool relu) {
+  const auto [x, dy] = gradientInputs(g, relu);
+  const Value mean = g.argument(g.types.k);
+  const auto [sdy, sp] = gradientSums(g, x, dy, mean);
+  return {sdy, sp};
+}
+
+KernelEntryFn partialGradKernel(const Layout &layout, bool relu) {
+  if (relu)
+    return kernelFor("batch_norm_partial_grad_relu", layout,
+                     [](KernelGraph &g) { return partialGrad(g, true); });
+  return kernelFor("batch_norm_partial_grad", layout,
+                   [](KernelGraph &g) { return partialGrad(g, false); });
 }
 
 /// Row blocks, backward: the blocks' sums added, then the coefficients.
@@ -475,19 +515,26 @@ KernelEntryFn combineGradKernel(const Layout &layout) {
   });
 }
 
-/// dx = a dy + b (x - mean) + c.   (x, dy: t, mean, a, b, c: k) -> t
-KernelEntryFn gradApplyKernel(const Layout &layout) {
-  return kernelFor("batch_norm_grad_apply", layout, [](KernelGraph &g) {
-    const Value x = g.argument(g.types.t), dy = g.argument(g.types.t),
-                mean = g.argument(g.types.k), a = g.argument(g.types.k),
-                b = g.argument(g.types.k), c = g.argument(g.types.k);
-    const Value d = g.sub(x, mean);
-    const Value u = g.mul(d, b);
-    const Value v = g.mul(dy, a);
-    const Value w = g.add(u, v);
-    const Value dx = g.add(w, c);
-    return std::vector<Value>{dx};
-  });
+/// dx = a dy + b (x - mean) + c.   (x, dy[, out]: t, mean, a, b, c: k)
+/// -> t
+std::vector<Value> gradApply(KernelGraph &g, bool relu) {
+  const auto [x, dy] = gradientInputs(g, relu);
+  const Value mean = g.argument(g.types.k), a = g.argument(g.types.k),
+              b = g.argument(g.types.k), c = g.argument(g.types.k);
+  const Value d = g.sub(x, mean);
+  const Value u = g.mul(d, b);
+  const Value v = g.mul(dy, a);
+  const Value w = g.add(u, v);
+  const Value dx = g.add(w, c);
+  return {dx};
+}
+
+KernelEntryFn gradApplyKernel(const Layout &layout, bool relu) {
+  if (relu)
+    return kernelFor("batch_norm_grad_apply_relu", layout,
+                     [](KernelGraph &g) { return gradApply(g, true); });
+  return kernelFor("batch_norm_grad_apply", layout,
+                   [](KernelGraph &g) { return gradApply(g, false); });
 }
 
 Argument range(const Tensor &t) { return {t, Slice::Range}; }
@@ -510,6 +557,9 @@ SavedForBackward<Statistics> &savedStatistics() {
 //===----------------------------------------------------------------------===//
 
 struct Arguments {
+  /// "BatchNorm", or "_contrib_BatchNormWithReLU" (relu fused).
+  const char *op = kOp;
+  bool relu = false;
   NDArray data, gamma, beta, movingMean, movingVar;
   int64_t axis = 1;
   /// float32 for float16 data (MXNet keeps the parameters in float32).
@@ -521,24 +571,27 @@ struct Arguments {
 const char *const kParamNames[] = {"gamma", "beta", "moving_mean",
                                    "moving_var"};
 
-Arguments checkArguments(const std::vector<NDArray> &in, const Attrs &attrs) {
+Arguments checkArguments(const std::vector<NDArray> &in, const Attrs &attrs,
+                         const char *op, bool relu) {
   Arguments args;
+  args.op = op;
+  args.relu = relu;
   args.data = in[0];
   const NDArray &data = in[0];
   const DType dtype = data.dtype();
   if (dtype != DType::Float32 && dtype != DType::Float64 &&
       dtype != DType::Float16)
-    throw Error(formatMessage(kOp,
+    throw Error(formatMessage(op,
                               ": data expected float16, float32 or "
                               "float64, got ",
                               dtypeName(dtype)));
   const int64_t rank = data.shape().size();
   if (rank == 0)
-    throw Error(formatMessage(kOp, ": data expected an array of rank 1 or "
+    throw Error(formatMessage(op, ": data expected an array of rank 1 or "
                                    "more, got a scalar"));
   const int64_t axis = attrs.getInt("axis");
   if (axis < -rank || axis >= rank)
-    throw Error(formatMessage(kOp, ": axis ", axis,
+    throw Error(formatMessage(op, ": axis ", axis,
                               " is out of range for data of shape ",
                               shapeToString(data.shape()), " (expected -", rank,
                               " to ", rank - 1, ")"));
@@ -548,13 +601,13 @@ Arguments checkArguments(const std::vector<NDArray> &in, const Attrs &attrs) {
   for (int i = 0; i < 4; ++i) {
     const NDArray &param = in[i + 1];
     if (param.shape() != expected)
-      throw Error(formatMessage(kOp, ": ", kParamNames[i], " expected shape ",
+      throw Error(formatMessage(op, ": ", kParamNames[i], " expected shape ",
                                 shapeToString(expected),
                                 " (the extent of data's axis ", args.axis,
                                 " in ", shapeToString(data.shape()), "), got ",
                                 shapeToString(param.shape())));
     if (param.dtype() != args.paramType)
-      throw Error(formatMessage(kOp, ": ", kParamNames[i], " expected dtype ",
+      throw Error(formatMessage(op, ": ", kParamNames[i], " expected dtype ",
                                 dtypeName(args.paramType), " (for ",
                                 dtypeName(dtype), " data), got ",
                                 dtypeName(param.dtype())));
@@ -644,7 +697,7 @@ std::vector<NDArray> forward(const Arguments &args, bool training) {
                       whole(eps.tensor()), channel(mean.tensor()),
                       channel(invstd.tensor()), channel(scale)}});
   }
-  const Step normalize{normalizeKernel(layout),
+  const Step normalize{normalizeKernel(layout, args.relu),
                        {data, channel(mean.tensor()), channel(scale),
                         channel(args.beta.tensor()),
                         range(layout.data(y.tensor()))}};
@@ -667,14 +720,17 @@ std::vector<NDArray> forward(const Arguments &args, bool training) {
 
 /// dx, dgamma, dbeta given the statistics the forward pass used (`batch`:
 /// the batch's, whose gradient flows through them too).
+/// With the fused relu, `out` is the op's output (relu's), whose positive
+/// elements pass dy through.
 std::vector<NDArray> backward(const Arguments &args, const NDArray &dyGiven,
-                              const NDArray &mean, const NDArray &invstd,
-                              bool batch) {
+                              const NDArray &out, const NDArray &mean,
+                              const NDArray &invstd, bool batch) {
   const DType dtype = args.paramType;
   auto widened = [&](const NDArray &a) {
     return contiguous(a.dtype() == dtype ? a : dispatch::cast(a, dtype));
   };
   NDArray x = widened(args.data), dy = widened(dyGiven);
+  const NDArray relued = args.relu ? widened(out) : NDArray();
   const Layout layout(x.shape(), args.axis, dtype);
   const int64_t channels = layout.channels, n = layout.perChannel();
   NDArray dx = NDArray::empty(x.shape(), dtype);
@@ -688,6 +744,15 @@ std::vector<NDArray> backward(const Arguments &args, const NDArray &dyGiven,
   auto channel = [&](const Tensor &t) { return channelArgument(layout, t); };
   const Argument data = range(layout.data(x.tensor())),
                  grad = range(layout.data(dy.tensor()));
+  // x and dy, then the relu's output where it is fused.
+  std::vector<Argument> inputs = {data, grad};
+  std::vector<VarPtr> reads = {x.var(),      dy.var(),         mean.var(),
+                               invstd.var(), args.gamma.var(), invn.var(),
+                               flag.var()};
+  if (args.relu) {
+    inputs.push_back(range(layout.data(relued.tensor())));
+    reads.push_back(relued.var());
+  }
   // With fix_gamma, gamma holds ones (the forward pass wrote them).
   const std::vector<Argument> coefficients = {channel(invstd.tensor()),
                                               channel(args.gamma.tensor()),
@@ -698,29 +763,32 @@ std::vector<NDArray> backward(const Arguments &args, const NDArray &dyGiven,
                                               channel(a),
                                               channel(b),
                                               channel(c)};
-  const Step apply{gradApplyKernel(layout),
-                   {data, grad, channel(mean.tensor()), channel(a), channel(b),
-                    channel(c), range(layout.data(dx.tensor()))}};
+  std::vector<Argument> applyArguments = inputs;
+  applyArguments.insert(applyArguments.end(),
+                        {channel(mean.tensor()), channel(a), channel(b),
+                         channel(c), range(layout.data(dx.tensor()))});
+  const Step apply{gradApplyKernel(layout, args.relu),
+                   std::move(applyArguments)};
   std::vector<Phase> phases;
   if (!layout.rows) {
-    std::vector<Argument> arguments = {data, grad, channel(mean.tensor())};
+    std::vector<Argument> arguments = inputs;
+    arguments.push_back(channel(mean.tensor()));
     arguments.insert(arguments.end(), coefficients.begin(), coefficients.end());
     phases.push_back(layout.blocked(
-        {{gradStatsKernel(layout), std::move(arguments)}, apply}));
+        {{gradStatsKernel(layout, args.relu), std::move(arguments)}, apply}));
   } else {
     const Tensor sdys = layout.partial(), sps = layout.partial();
+    std::vector<Argument> partial = inputs;
+    partial.insert(partial.end(),
+                   {channel(mean.tensor()), ofBlock(sdys), ofBlock(sps)});
     phases.push_back(layout.blocked(
-        {{partialGradKernel(layout),
-          {data, grad, channel(mean.tensor()), ofBlock(sdys), ofBlock(sps)}}}));
+        {{partialGradKernel(layout, args.relu), std::move(partial)}}));
     std::vector<Argument> arguments = {whole(sdys), whole(sps)};
     arguments.insert(arguments.end(), coefficients.begin(), coefficients.end());
     phases.push_back({{{combineGradKernel(layout), arguments}}});
     phases.push_back(layout.blocked({apply}));
   }
-  pushPhases(std::move(phases),
-             {x.var(), dy.var(), mean.var(), invstd.var(), args.gamma.var(),
-              invn.var(), flag.var()},
-             {dx.var(), dgamma.var(), dbeta.var()});
+  pushPhases(std::move(phases), reads, {dx.var(), dgamma.var(), dbeta.var()});
   if (args.data.dtype() != dtype)
     dx = dispatch::cast(dx, args.data.dtype());
   if (args.fixGamma)
@@ -749,14 +817,15 @@ void updateMoving(const Arguments &args, const NDArray &mean,
   kernel.into(moving * momentum + variance * (1.0 - momentum), args.movingVar);
 }
 
-std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
+std::vector<NDArray> gradient(const OutputsGradientArgs &grad, const char *op,
+                              bool relu) {
   // The rule runs fused kernels that record nothing: under create_graph
   // its result would silently be a constant. MXNet 1.9.1 has no second
   // order here either.
   if (autograd::isRecording())
     throw Error("BatchNorm: is not differentiable again (create_graph=True); "
                 "second-order gradients through BatchNorm are not supported");
-  const Arguments args = checkArguments(grad.inputs, grad.attrs);
+  const Arguments args = checkArguments(grad.inputs, grad.attrs, op, relu);
   const bool batch = autograd::isTraining() && !args.useGlobalStats;
   std::shared_ptr<Statistics> saved = savedStatistics().take(grad.outputs[0]);
   if (saved) {
@@ -779,7 +848,8 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
              zerosOf(channels, args.paramType),
              zerosOf(channels, args.paramType)};
   } else if (batch) {
-    grads = backward(args, grad.outputGrads[0], mean, invstd, true);
+    grads = backward(args, grad.outputGrads[0], grad.outputs[0], mean, invstd,
+                     true);
     updateMoving(args, mean, invstd);
   } else {
     // MXNet's gradient here uses the moving statistics, whatever the
@@ -789,17 +859,17 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad) {
     NDArray movingInvstd =
         kernel.run(1.0 / sqrt(var + kernel.number(args.eps, var.dtype())),
                    args.movingVar.shape());
-    grads = backward(args, grad.outputGrads[0], args.movingMean, movingInvstd,
-                     false);
+    grads = backward(args, grad.outputGrads[0], grad.outputs[0],
+                     args.movingMean, movingInvstd, false);
   }
   return {grads[0], grads[1], grads[2], NDArray(), NDArray()};
 }
 
-} // namespace
-
-void registerBatchNormOps(OpRegistry &registry) {
+/// BatchNorm's spec under `name`; with `relu`, the output passes through
+/// relu in the same kernels (MXNet's _contrib_BatchNormWithReLU).
+OpSpec batchNormSpec(const char *name, bool relu, std::string doc) {
   OpSpec spec{
-      kOp,
+      name,
       {"data", "gamma", "beta", "moving_mean", "moving_var"},
       {{"eps", AttrSpec::Kind::Float, "0.0010000000474974513"},
        {"momentum", AttrSpec::Kind::Float, "0.9"},
@@ -810,6 +880,48 @@ void registerBatchNormOps(OpRegistry &registry) {
        {"cudnn_off", AttrSpec::Kind::Bool, "False"},
        {"min_calib_range", AttrSpec::Kind::String, "None"},
        {"max_calib_range", AttrSpec::Kind::String, "None"}},
+      std::move(doc)};
+  spec.computeOutputs = [name, relu](const std::vector<NDArray> &in,
+                                     const Attrs &attrs,
+                                     const std::vector<NDArray> &outs) {
+    const Arguments args = checkArguments(in, attrs, name, relu);
+    const bool outputMeanVar = attrs.getBool("output_mean_var");
+    const size_t count = outputMeanVar ? 3 : 1;
+    if (!outs.empty() && outs.size() != count)
+      throw Error(formatMessage(name, ": out has ", outs.size(),
+                                " arrays, expected ", count));
+    // out, then mean and inverse std: checked before anything runs.
+    for (size_t i = 0; i < outs.size(); ++i) {
+      const Shape &shape = i == 0 ? args.data.shape() : args.gamma.shape();
+      const DType dtype = i == 0 ? args.data.dtype() : args.paramType;
+      if (outs[i].shape() != shape || outs[i].dtype() != dtype)
+        throw Error(formatMessage(name, ": out[", i, "] expected shape ",
+                                  shapeToString(shape), " and dtype ",
+                                  dtypeName(dtype), ", got shape ",
+                                  shapeToString(outs[i].shape()), " and dtype ",
+                                  dtypeName(outs[i].dtype())));
+    }
+    const bool batch = autograd::isTraining() && !args.useGlobalStats;
+    std::vector<NDArray> results = forward(args, batch);
+    const NDArray mean = results[1], invstd = results[2];
+    results.resize(count);
+    for (size_t i = 0; i < outs.size(); ++i)
+      results[i] = invokeOp("identity", {results[i]}, {}, outs[i]);
+    savedStatistics().save(
+        results[0], std::make_shared<Statistics>(Statistics{mean, invstd}));
+    return results;
+  };
+  spec.outputsGradient = [name, relu](const OutputsGradientArgs &grad) {
+    return gradient(grad, name, relu);
+  };
+  return spec;
+}
+
+} // namespace
+
+void registerBatchNormOps(OpRegistry &registry) {
+  registry.add(batchNormSpec(
+      kOp, false,
       "Batch normalization along `axis` (the channel axis, default 1; "
       "negative from the end), as MXNet 1.9.1's BatchNorm.\n\n"
       "data: float16, float32 or float64, rank 1 or more; gamma, beta, "
@@ -830,38 +942,16 @@ void registerBatchNormOps(OpRegistry &registry) {
       "zero gradients.\n"
       "Errors: data not floating point or a scalar, axis out of range, a "
       "parameter of the wrong shape or dtype, out arrays of another shape "
-      "or dtype than the outputs'."};
-  spec.computeOutputs = [](const std::vector<NDArray> &in, const Attrs &attrs,
-                           const std::vector<NDArray> &outs) {
-    const Arguments args = checkArguments(in, attrs);
-    const bool outputMeanVar = attrs.getBool("output_mean_var");
-    const size_t count = outputMeanVar ? 3 : 1;
-    if (!outs.empty() && outs.size() != count)
-      throw Error(formatMessage(kOp, ": out has ", outs.size(),
-                                " arrays, expected ", count));
-    // out, then mean and inverse std: checked before anything runs.
-    for (size_t i = 0; i < outs.size(); ++i) {
-      const Shape &shape = i == 0 ? args.data.shape() : args.gamma.shape();
-      const DType dtype = i == 0 ? args.data.dtype() : args.paramType;
-      if (outs[i].shape() != shape || outs[i].dtype() != dtype)
-        throw Error(formatMessage(kOp, ": out[", i, "] expected shape ",
-                                  shapeToString(shape), " and dtype ",
-                                  dtypeName(dtype), ", got shape ",
-                                  shapeToString(outs[i].shape()), " and dtype ",
-                                  dtypeName(outs[i].dtype())));
-    }
-    const bool batch = autograd::isTraining() && !args.useGlobalStats;
-    std::vector<NDArray> results = forward(args, batch);
-    const NDArray mean = results[1], invstd = results[2];
-    results.resize(count);
-    for (size_t i = 0; i < outs.size(); ++i)
-      results[i] = invokeOp("identity", {results[i]}, {}, outs[i]);
-    savedStatistics().save(
-        results[0], std::make_shared<Statistics>(Statistics{mean, invstd}));
-    return results;
-  };
-  spec.outputsGradient = gradient;
-  registry.add(std::move(spec));
+      "or dtype than the outputs'."));
+  registry.add(batchNormSpec(
+      "_contrib_BatchNormWithReLU", true,
+      "BatchNorm followed by relu in the same kernels (MXNet 1.9.1's "
+      "contrib.BatchNormWithReLU): BatchNorm's inputs, attributes, "
+      "outputs, moving-statistics updates and errors, with out = "
+      "max(BatchNorm's out, 0). Its gradient passes the output gradient "
+      "where out > 0, as relu's; mean and var (output_mean_var) are "
+      "BatchNorm's. kiln's graph executor runs BatchNorm followed by a relu "
+      "Activation as this operator."));
 }
 
 } // namespace ops

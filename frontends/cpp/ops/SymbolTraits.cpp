@@ -222,18 +222,19 @@ void registerSymbolTraits(OpRegistry &registry) {
       {dataWeightBias, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
          inferConvolution(attrs, shapes, true);
        }});
-  set("BatchNorm",
-      {nullptr,
-       {"moving_mean", "moving_var"},
-       [](const Attrs &attrs) {
-         return attrs.getBool("output_mean_var")
-                    ? Names{"output", "mean", "var"}
-                    : Names{"output"};
-       },
-       [](const Attrs &attrs, Shapes &shapes) {
-         inferPerChannel(shapes, attrs.getInt("axis"));
-       },
-       {{"moving_mean", "[\"zero\", {}]"}, {"moving_var", "[\"one\", {}]"}}});
+  const SymbolTraits batchNorm{
+      nullptr,
+      {"moving_mean", "moving_var"},
+      [](const Attrs &attrs) {
+        return attrs.getBool("output_mean_var") ? Names{"output", "mean", "var"}
+                                                : Names{"output"};
+      },
+      [](const Attrs &attrs, Shapes &shapes) {
+        inferPerChannel(shapes, attrs.getInt("axis"));
+      },
+      {{"moving_mean", "[\"zero\", {}]"}, {"moving_var", "[\"one\", {}]"}}};
+  set("BatchNorm", batchNorm);
+  set("_contrib_BatchNormWithReLU", batchNorm);
   set("LayerNorm", {nullptr,
                     {},
                     [](const Attrs &attrs) {

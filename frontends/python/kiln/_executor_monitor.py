@@ -69,7 +69,9 @@ PASS_THROUGH_GRADIENT = frozenset(
 
 # Operators whose hidden outputs kiln computes through output_mean_var:
 # {op: MXNet's names of the outputs after the first}.
-HIDDEN_OUTPUTS = {"BatchNorm": ("mean", "var"), "LayerNorm": ("mean", "std")}
+HIDDEN_OUTPUTS = {"BatchNorm": ("mean", "var"),
+                  "_contrib_BatchNormWithReLU": ("mean", "var"),
+                  "LayerNorm": ("mean", "std")}
 
 
 def _input_label(node, index):

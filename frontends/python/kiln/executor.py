@@ -101,6 +101,37 @@ def _dump_programs(symbol, programs, memory_stats):
         dump.write("\n# graph\n%s\n" % symbol.tojson())
 
 
+def _relu_after_batchnorm(nodes, outputs):
+    """{id(relu node): BatchNorm node} for each relu (an Activation of
+    act_type relu, or relu) whose only input is a BatchNorm's output read by
+    nothing else: the executor runs the pair as one
+    _contrib_BatchNormWithReLU, whose kernels apply the relu as they write
+    (and pass its gradient as they read), saving the relu's passes over the
+    activations forward and backward."""
+    readers = {}
+    for node in nodes:
+        for child, index in node.inputs:
+            readers[(id(child), index)] = readers.get((id(child), index), 0) + 1
+    for node, index in outputs:
+        readers[(id(node), index)] = readers.get((id(node), index), 0) + 1
+    fused = {}
+    for node in nodes:
+        if node.op == "Activation":
+            if node.params().get("act_type") != "relu":
+                continue
+        elif node.op != "relu":
+            continue
+        if len(node.inputs) != 1:
+            continue
+        source, index = node.inputs[0]
+        if (source.op == "BatchNorm" and index == 0 and
+                readers.get((id(source), 0)) == 1 and
+                str(source.params().get("output_mean_var", "False"))
+                in ("False", "false", "0")):
+            fused[id(node)] = source
+    return fused
+
+
 def _literal_shape(text):
     """A `shape` attribute's extents ("(0, 3)" -> (0, 3)), or None when it
     is absent or no tuple of integers ("None")."""
@@ -497,9 +528,18 @@ class Executor(object):
         # Each value is dropped after its last reader, so that a captured
         # run's fusion keeps the values only a chain reads in registers
         # (frontends/cpp/ElementwiseFusion.h).
+        monitored = getattr(self, "_monitor_callback", None) is not None
+        fused = ({} if monitored or _os.environ.get("KILN_FUSE_BN_RELU") == "0"
+                 else _relu_after_batchnorm(nodes, self._symbol._outputs))
+        skipped = set(id(source) for source in fused.values())
+
+        def node_inputs(node):
+            source = fused.get(id(node))
+            return node.inputs if source is None else source.inputs
+
         last_reader = {}
         for position, node in enumerate(nodes):
-            for child, index in node.inputs:
+            for child, index in node_inputs(node):
                 last_reader[(id(child), index)] = position
         for node, index in self._symbol._outputs:
             last_reader[(id(node), index)] = len(nodes)
@@ -511,12 +551,18 @@ class Executor(object):
             if node.is_variable():
                 computed[(id(node), 0)] = variables[node.name]
                 continue
+            if id(node) in skipped:
+                continue  # run with the relu after it
             inputs = [computed[(id(child), index)]
-                      for child, index in node.inputs]
-            for child, index in node.inputs:
+                      for child, index in node_inputs(node)]
+            for child, index in node_inputs(node):
                 if last_reader.get((id(child), index)) == position:
                     computed.pop((id(child), index), None)
+            op = node.op
             params = node.params()
+            if id(node) in fused:
+                op = "_contrib_BatchNormWithReLU"
+                params = fused[id(node)].params()
             if id(node) in filled:
                 params["shape"] = filled[id(node)]
             if node.input_names and node.input_names[0] == "arg0":
@@ -526,7 +572,7 @@ class Executor(object):
                                           context)
             else:
                 try:
-                    result = _core.invoke(node.op, inputs, params, None,
+                    result = _core.invoke(op, inputs, params, None,
                                           id(node) not in returned,
                                           ctx=context)
                 except MXNetError as error:

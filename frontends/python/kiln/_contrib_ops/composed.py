@@ -84,23 +84,10 @@ _python_ops.register(
     doc="a * x^2 + b * x + c elementwise.")
 
 
-# -- BatchNormWithReLU, SyncBatchNorm ------------------------------------------
+# -- SyncBatchNorm (BatchNormWithReLU is a C++ operator: BatchNormOps.cpp) ------
 _BN_INPUTS = ["data", "gamma", "beta", "moving_mean", "moving_var"]
 _BN_SPECS = [entry[2] for entry in _core.list_ops()
              if entry[0] == "BatchNorm"][0]
-
-
-def _bn_relu_parse(attrs):
-    """The attributes as BatchNorm's (it checks their values); MXNetError
-    for one BatchNorm does not have."""
-    allowed = [name for name, _ in _BN_SPECS]
-    for key in attrs:
-        if key not in allowed:
-            raise MXNetError("Cannot find argument '%s', Possible Arguments:"
-                             "\n----------------\n%s, in operator "
-                             "_contrib_BatchNormWithReLU" % (key,
-                                                            "\n".join(allowed)))
-    return dict(attrs)
 
 
 _SYNC = Params("_contrib_SyncBatchNorm", [
@@ -143,11 +130,6 @@ def _bn_call(op_name, relu):
     return call
 
 
-_python_ops.register(
-    "_contrib_BatchNormWithReLU", inputs=_BN_INPUTS, params=_BN_SPECS,
-    parse=_bn_relu_parse, interface=_bn_interface, infer=_bn_infer,
-    call=_bn_call("_contrib_BatchNormWithReLU", True),
-    doc="Batch normalization followed by ReLU (BatchNorm's attributes).")
 _python_ops.register(
     "_contrib_SyncBatchNorm", inputs=_BN_INPUTS, params=_SYNC.specs,
     parse=_sync_parse, interface=_bn_interface, infer=_bn_infer,
