@@ -173,12 +173,27 @@ void Engine::startWorkersLocked(WorkerPool &pool) {
     pool.threads.emplace_back([this, &pool, i] { workerLoop(pool, i); });
 }
 
+namespace {
+thread_local const std::string *opLabel = nullptr;
+} // namespace
+
+ScopedOpLabel::ScopedOpLabel(std::string label)
+    : label_(std::move(label)), previous_(opLabel) {
+  opLabel = &label_;
+}
+
+ScopedOpLabel::~ScopedOpLabel() { opLabel = previous_; }
+
+const std::string *ScopedOpLabel::current() { return opLabel; }
+
 void Engine::push(std::function<void()> fn, Device device,
                   const std::vector<VarPtr> &reads,
                   const std::vector<VarPtr> &writes, int priority,
                   std::string name, QueueKind queue) {
   if (shapeOnly())
     return; // Shapes only: the work is never run (see ShapeOnly.h).
+  if (opLabel && !opLabel->empty())
+    name = *opLabel;
   if (threadRecorder) {
     threadRecorder->record(std::move(fn), device, reads, writes, priority,
                            std::move(name), queue);
@@ -232,6 +247,8 @@ bool Engine::runInlineIfIdle(const std::function<void()> &fn, Device device,
                              const char *name) {
   if (shapeOnly())
     return true; // Handled: shape-only work is never run.
+  if (opLabel && !opLabel->empty())
+    name = opLabel->c_str();
   if (threadRecorder) {
     threadRecorder->inlineDeclined();
     return false; // Recorded work goes through push.

@@ -115,6 +115,26 @@ public:
   virtual void inlineDeclined() {}
 };
 
+/// While alive, the ops this thread pushes (Engine::push, runInlineIfIdle)
+/// are named `label` rather than by their pusher, for the profiler only:
+/// autograd names the kernels of a node's gradient "_backward_<node>", as
+/// MXNet's profiler shows "_backward_Convolution". Scopes nest; an empty
+/// label lets pushes keep their own names (fused kernels).
+class ScopedOpLabel {
+public:
+  explicit ScopedOpLabel(std::string label);
+  ~ScopedOpLabel();
+  ScopedOpLabel(const ScopedOpLabel &) = delete;
+  ScopedOpLabel &operator=(const ScopedOpLabel &) = delete;
+
+  /// The innermost label in force on this thread, or null.
+  static const std::string *current();
+
+private:
+  std::string label_;
+  const std::string *previous_;
+};
+
 class Engine {
 public:
   enum class Mode {

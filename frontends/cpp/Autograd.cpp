@@ -4,6 +4,7 @@
 #include "frontends/cpp/Dispatch.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/ops/Calls.h"
+#include "runtime/Engine.h"
 #include "runtime/Error.h"
 
 #include <mutex>
@@ -224,7 +225,7 @@ private:
         outputGrads[k] = filled(outputs[k], "_zeros");
     std::vector<NDArray> inputGrads;
     {
-      dispatch::ScopedLaunchLabel label("_backward_" + node.name);
+      ScopedOpLabel label("_backward_" + node.name);
       inputGrads = node.backward(node.inputs, outputs, outputGrads);
     }
     if (inputGrads.size() != node.inputs.size())
@@ -567,7 +568,19 @@ std::vector<NDArray> grad(const std::vector<NDArray> &heads,
   std::vector<NDArray> grads;
   for (const NDArray &variable : variables) {
     NDArray grad = pass.gradientOf(variable.autogradEntry());
-    grads.push_back(grad.isNone() ? filled(variable, "_zeros") : grad);
+    if (grad.isNone()) {
+      grads.push_back(filled(variable, "_zeros"));
+      continue;
+    }
+    // A gradient passed through unchanged (x + 0) or reshaped is a view of
+    // the caller's head gradient; MXNet returns arrays of their own.
+    for (const NDArray &head : headGrads)
+      if (!head.isNone() &&
+          head.tensor().storage() == grad.tensor().storage()) {
+        grad = dispatch::cast(grad, grad.dtype());
+        break;
+      }
+    grads.push_back(grad);
   }
   return grads;
 }

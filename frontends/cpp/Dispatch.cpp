@@ -118,13 +118,6 @@ bool isFloat(DType dtype) {
          dtype == DType::Float16 || dtype == DType::BFloat16;
 }
 
-thread_local const std::string *launchLabel = nullptr;
-
-/// The engine op's name for a launch of `op`: the label in force, if any.
-const char *launchName(const char *op) {
-  return launchLabel ? launchLabel->c_str() : op;
-}
-
 /// Outputs up to this many elements take the engine's inline path.
 constexpr int64_t kInlineElements = 4096;
 
@@ -164,7 +157,7 @@ bool runTinyInline(const char *name, KernelEntryFn kernel,
         else
           invokeKernel(call.kernel, call.tensors, call.count);
       },
-      output.device(), reads, inputs.size(), &write, 1, launchName(name));
+      output.device(), reads, inputs.size(), &write, 1, name);
 }
 
 /// Pushes `kernel` over inputs then `output` on the global engine.
@@ -203,8 +196,7 @@ void push(const char *name, KernelEntryFn kernel,
           break;
         }
       },
-      output.device(), reads, {output.var()}, /*priority=*/0,
-      launchName(name));
+      output.device(), reads, {output.var()}, /*priority=*/0, name);
 }
 
 /// Where a new output goes: the device of the op being run (DeviceScope),
@@ -639,13 +631,6 @@ NDArray copyInto(const NDArray &source, const NDArray &destination) {
           : source;
   return cast(moved, destination.dtype(), destination);
 }
-
-ScopedLaunchLabel::ScopedLaunchLabel(std::string label)
-    : label_(std::move(label)), previous_(launchLabel) {
-  launchLabel = &label_;
-}
-
-ScopedLaunchLabel::~ScopedLaunchLabel() { launchLabel = previous_; }
 
 } // namespace dispatch
 } // namespace kiln

@@ -107,22 +107,6 @@ NDArray cast(const NDArray &input, DType dtype, const NDArray &out = NDArray());
 /// whole.
 NDArray copyInto(const NDArray &source, const NDArray &destination);
 
-/// While alive, the engine ops this thread pushes are named `label` rather
-/// than by their op, for the profiler only (errors still name the op).
-/// Autograd names the launches of a node's gradient "_backward_<node>", as
-/// MXNet's profiler shows "_backward_Convolution".
-class ScopedLaunchLabel {
-public:
-  explicit ScopedLaunchLabel(std::string label);
-  ~ScopedLaunchLabel();
-  ScopedLaunchLabel(const ScopedLaunchLabel &) = delete;
-  ScopedLaunchLabel &operator=(const ScopedLaunchLabel &) = delete;
-
-private:
-  std::string label_;
-  const std::string *previous_;
-};
-
 } // namespace dispatch
 } // namespace kiln
 

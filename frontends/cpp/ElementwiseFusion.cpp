@@ -46,6 +46,9 @@ thread_local uint64_t capturesFused = 0;
 void pushKernel(KernelEntryFn kernel, std::vector<Tensor> tensors, bool flat,
                 Device device, const std::vector<VarPtr> &reads,
                 const std::vector<VarPtr> &writes, std::string name) {
+  // A fused group (or a recomputation) keeps its own name, made of its
+  // members', wherever autograd is in its backward.
+  ScopedOpLabel ownName("");
   Engine::global().push(
       [kernel, tensors = std::move(tensors), flat] {
         if (flat)

@@ -77,11 +77,13 @@ OpenMPLease::OpenMPLease(Policy policy)
       extra_ < wanted) {
     // Turn: the core of the call before may still be on its way back, and
     // a short wait for it beats a whole call on fewer threads. AllCores:
-    // until the other workers' ops end (the bound only guards against a
-    // machine whose cores never come free).
-    const auto until = std::chrono::steady_clock::now() +
-                       (policy == Policy::Turn ? std::chrono::microseconds(20)
-                                               : std::chrono::seconds(1));
+    // until the other workers' ops end, which takes milliseconds; the bound
+    // keeps a caller (possibly the Python thread running a tiny op inline)
+    // from stalling behind a long one, at the price of that call's bits.
+    const auto until =
+        std::chrono::steady_clock::now() +
+        (policy == Policy::Turn ? std::chrono::microseconds(20)
+                                : std::chrono::milliseconds(200));
     while (extra_ < wanted && std::chrono::steady_clock::now() < until) {
       std::this_thread::yield();
       extra_ += budget.tryTake(wanted - extra_);

@@ -198,12 +198,12 @@ maxPoolBackwardRow2x2Avx512(const float *top, const float *bottom,
                             float *gradBottom, int64_t outWidth) {
   // Lanes 0..15 of the pair (low, high) that hold windows' first and
   // second columns, and the inverse: first/second columns back into pairs.
-  const __m512i firstColumn = _mm512_setr_epi32(
-      0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i secondColumn = _mm512_setr_epi32(
-      1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  const __m512i interleaveLow = _mm512_setr_epi32(
-      0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i firstColumn = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
+                                                18, 20, 22, 24, 26, 28, 30);
+  const __m512i secondColumn = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17,
+                                                 19, 21, 23, 25, 27, 29, 31);
+  const __m512i interleaveLow =
+      _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i interleaveHigh = _mm512_setr_epi32(
       8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const __m512 lowest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
@@ -314,8 +314,7 @@ void maxPoolBackward2d(const StridedView<T> &input,
               auto row = hasAvx512() ? maxPoolBackwardRow2x2Avx512
                                      : maxPoolBackwardRow2x2;
               for (int64_t oy = 0; oy < outHeight; ++oy)
-                row(
-                    in + 2 * oy * inH, in + (2 * oy + 1) * inH, grad + oy * gH,
+                row(in + 2 * oy * inH, in + (2 * oy + 1) * inH, grad + oy * gH,
                     inGrad + 2 * oy * dH, inGrad + (2 * oy + 1) * dH, outWidth);
               continue;
             }

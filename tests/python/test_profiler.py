@@ -65,19 +65,27 @@ def test_backward_launches_are_named_by_their_op(trace_file):
     # are named after the node they differentiate, not "backward".
     x = mx.nd.ones((2, 3, 8, 8))
     w = mx.nd.ones((4, 3, 3, 3))
-    w.attach_grad()
+    gamma, beta = mx.nd.ones((4,)), mx.nd.zeros((4,))
+    for array in (w, gamma, beta):
+        array.attach_grad()
     mx.profiler.set_state("run")
     with mx.autograd.record():
         y = mx.nd.Convolution(x, w, kernel=(3, 3), num_filter=4,
                               no_bias=True)
+        y = mx.nd.BatchNorm(y, gamma, beta, mx.nd.zeros((4,)),
+                            mx.nd.ones((4,)), fix_gamma=False)
         loss = mx.nd.relu(y).sum()
     loss.backward()
     mx.nd.waitall()
     mx.profiler.set_state("stop")
     mx.profiler.dump()
-    names = {e["name"] for e in json.loads(trace_file.read_text())
-             ["traceEvents"] if e["ph"] == "X"}
+    events = [e for e in json.loads(trace_file.read_text())["traceEvents"]
+              if e["ph"] == "X"]
+    names = {e["name"] for e in events}
     assert "_backward_convolution" in names, names
+    # Kernels a gradient pushes to the engine itself (BatchNorm's) too.
+    assert "_backward_BatchNorm" in names, names
+    assert [e["name"] for e in events].count("BatchNorm") == 1, names
     assert "backward" not in names, names
 
 

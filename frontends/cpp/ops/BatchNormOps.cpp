@@ -588,7 +588,7 @@ Arguments checkArguments(const std::vector<NDArray> &in, const Attrs &attrs,
   const int64_t rank = data.shape().size();
   if (rank == 0)
     throw Error(formatMessage(op, ": data expected an array of rank 1 or "
-                                   "more, got a scalar"));
+                                  "more, got a scalar"));
   const int64_t axis = attrs.getInt("axis");
   if (axis < -rank || axis >= rank)
     throw Error(formatMessage(op, ": axis ", axis,
@@ -868,19 +868,18 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad, const char *op,
 /// BatchNorm's spec under `name`; with `relu`, the output passes through
 /// relu in the same kernels (MXNet's _contrib_BatchNormWithReLU).
 OpSpec batchNormSpec(const char *name, bool relu, std::string doc) {
-  OpSpec spec{
-      name,
-      {"data", "gamma", "beta", "moving_mean", "moving_var"},
-      {{"eps", AttrSpec::Kind::Float, "0.0010000000474974513"},
-       {"momentum", AttrSpec::Kind::Float, "0.9"},
-       {"fix_gamma", AttrSpec::Kind::Bool, "True"},
-       {"use_global_stats", AttrSpec::Kind::Bool, "False"},
-       {"output_mean_var", AttrSpec::Kind::Bool, "False"},
-       {"axis", AttrSpec::Kind::Int, "1"},
-       {"cudnn_off", AttrSpec::Kind::Bool, "False"},
-       {"min_calib_range", AttrSpec::Kind::String, "None"},
-       {"max_calib_range", AttrSpec::Kind::String, "None"}},
-      std::move(doc)};
+  OpSpec spec{name,
+              {"data", "gamma", "beta", "moving_mean", "moving_var"},
+              {{"eps", AttrSpec::Kind::Float, "0.0010000000474974513"},
+               {"momentum", AttrSpec::Kind::Float, "0.9"},
+               {"fix_gamma", AttrSpec::Kind::Bool, "True"},
+               {"use_global_stats", AttrSpec::Kind::Bool, "False"},
+               {"output_mean_var", AttrSpec::Kind::Bool, "False"},
+               {"axis", AttrSpec::Kind::Int, "1"},
+               {"cudnn_off", AttrSpec::Kind::Bool, "False"},
+               {"min_calib_range", AttrSpec::Kind::String, "None"},
+               {"max_calib_range", AttrSpec::Kind::String, "None"}},
+              std::move(doc)};
   spec.computeOutputs = [name, relu](const std::vector<NDArray> &in,
                                      const Attrs &attrs,
                                      const std::vector<NDArray> &outs) {
