@@ -132,6 +132,31 @@ def _relu_after_batchnorm(nodes, outputs):
     return fused
 
 
+# Operators that write 1 into their gamma input (index 1) under fix_gamma,
+# as MXNet's BatchNorm does.
+_WRITES_GAMMA = frozenset(["BatchNorm", "_contrib_BatchNormWithReLU",
+                           "_contrib_SyncBatchNorm"])
+
+
+def _feeds_written_inputs(nodes):
+    """ids of the nodes whose result some operator writes into: its
+    auxiliary states (moving statistics, optimizer states) and BatchNorm's
+    gamma under fix_gamma. These run without share_memory, so that the
+    write never reaches the array a view would share (a bound argument)."""
+    written = set()
+    for node in nodes:
+        if node.is_variable():
+            continue
+        positions = set(node.aux_positions())
+        if node.op in _WRITES_GAMMA and str(node.params().get(
+                "fix_gamma", "True")) in ("True", "true", "1"):
+            positions.add(1)
+        for position in positions:
+            if position < len(node.inputs):
+                written.add(id(node.inputs[position][0]))
+    return written
+
+
 def _literal_shape(text):
     """A `shape` attribute's extents ("(0, 3)" -> (0, 3)), or None when it
     is absent or no tuple of integers ("None")."""
@@ -545,8 +570,15 @@ class Executor(object):
             last_reader[(id(node), index)] = len(nodes)
         # Inner nodes may return views of their inputs (Flatten, reshape,
         # transpose as zero-copy views, and a view's gradient then a view
-        # too); the graph's outputs are arrays of their own, as MXNet's.
-        returned = set(id(node) for node, _ in self._symbol._outputs)
+        # too), except: the graph's outputs are arrays of their own, as
+        # MXNet's; a view of a bound argument would see the user's writes
+        # between forward and backward; an operator writes into some inputs
+        # (_feeds_written_inputs).
+        own_memory = set(id(node) for node, _ in self._symbol._outputs)
+        own_memory |= _feeds_written_inputs(nodes)
+        own_memory |= set(id(node) for node in nodes
+                          if any(child.is_variable()
+                                 for child, _ in node_inputs(node)))
         for position, node in enumerate(nodes):
             if node.is_variable():
                 computed[(id(node), 0)] = variables[node.name]
@@ -573,9 +605,14 @@ class Executor(object):
             else:
                 try:
                     result = _core.invoke(op, inputs, params, None,
-                                          id(node) not in returned,
+                                          id(node) not in own_memory,
                                           ctx=context)
                 except MXNetError as error:
+                    if id(node) in fused:
+                        # The error is the BatchNorm's (a relu adds none).
+                        raise MXNetError("Error in operator %s: %s" % (
+                            fused[id(node)].name, str(error).replace(
+                                "_contrib_BatchNormWithReLU", "BatchNorm")))
                     raise MXNetError("Error in operator %s: %s"
                                      % (node.name, error))
                 results = result if isinstance(result, list) else [result]
