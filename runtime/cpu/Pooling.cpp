@@ -255,6 +255,44 @@ maxPoolBackwardRow2x2Avx512(const float *top, const float *bottom,
   }
 }
 
+/// One row of 2x2, stride-2 max windows over contiguous rows, sixteen
+/// windows at a time: out = the window's maximum in row-major order as
+/// oneDNN's forward gives it (m = v > m ? v : m from the lowest finite
+/// value: NaN never wins, a window of NaN or -inf gives the lowest finite
+/// value, and of equal zeros the first). max_ps(v, m) is exactly that.
+__attribute__((target("avx512f"))) void maxPoolRow2x2Avx512(const float *top,
+                                                            const float *bottom,
+                                                            float *out,
+                                                            int64_t outWidth) {
+  const __m512i firstColumn = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
+                                                18, 20, 22, 24, 26, 28, 30);
+  const __m512i secondColumn = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17,
+                                                 19, 21, 23, 25, 27, 29, 31);
+  const __m512 lowest = _mm512_set1_ps(std::numeric_limits<float>::lowest());
+  for (int64_t ox = 0; ox < outWidth; ox += 16) {
+    const int64_t windows = std::min<int64_t>(16, outWidth - ox);
+    const __mmask16 all = static_cast<__mmask16>((1u << windows) - 1);
+    const int64_t lowCount = std::min<int64_t>(16, 2 * windows);
+    const __mmask16 lowMask =
+        static_cast<__mmask16>((uint32_t{1} << lowCount) - 1);
+    const __mmask16 highMask =
+        static_cast<__mmask16>((uint32_t{1} << (2 * windows - lowCount)) - 1);
+    const float *t = top + 2 * ox, *b = bottom + 2 * ox;
+    const __m512 topLow = _mm512_maskz_loadu_ps(lowMask, t);
+    const __m512 topHigh = _mm512_maskz_loadu_ps(highMask, t + 16);
+    const __m512 bottomLow = _mm512_maskz_loadu_ps(lowMask, b);
+    const __m512 bottomHigh = _mm512_maskz_loadu_ps(highMask, b + 16);
+    __m512 m = lowest;
+    m = _mm512_max_ps(_mm512_permutex2var_ps(topLow, firstColumn, topHigh), m);
+    m = _mm512_max_ps(_mm512_permutex2var_ps(topLow, secondColumn, topHigh), m);
+    m = _mm512_max_ps(
+        _mm512_permutex2var_ps(bottomLow, firstColumn, bottomHigh), m);
+    m = _mm512_max_ps(
+        _mm512_permutex2var_ps(bottomLow, secondColumn, bottomHigh), m);
+    _mm512_mask_storeu_ps(out + ox, all, m);
+  }
+}
+
 bool hasAvx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
   return has;
@@ -262,8 +300,49 @@ bool hasAvx512() {
 #else
 void maxPoolBackwardRow2x2Avx512(const float *, const float *, const float *,
                                  float *, float *, int64_t) {}
+void maxPoolRow2x2Avx512(const float *, const float *, float *, int64_t) {}
 bool hasAvx512() { return false; }
 #endif
+
+/// Max pooling over 2x2, stride-2 windows without padding (the usual CNN
+/// pooling; a last odd row or column is left out, as 'valid' does) of
+/// float32 planes with contiguous rows, on AVX-512: false where that does
+/// not apply. oneDNN's forward reads the input at a third of memory speed
+/// here (1.25 ms for the main job's first pooling, 128x32x28x28, where
+/// this takes 0.4).
+bool maxPool2x2(const StridedView<float> &input,
+                const StridedView<float> &output, const PoolParams &p) {
+  if (!p.max || input.rank() != 4 || !hasAvx512() || p.window[0] != 2 ||
+      p.window[1] != 2 || p.strides[0] != 2 || p.strides[1] != 2 ||
+      p.low[0] != 0 || p.low[1] != 0 || p.high[0] != 0 || p.high[1] != 0 ||
+      input.strides[3] != 1 || output.strides[3] != 1)
+    return false;
+  const int64_t channels = input.sizes[1];
+  const int64_t outHeight = output.sizes[2], outWidth = output.sizes[3];
+  if (2 * outHeight > input.sizes[2] || 2 * outWidth > input.sizes[3])
+    return false;
+  const int64_t inN = input.strides[0], inC = input.strides[1],
+                inH = input.strides[2];
+  const int64_t outN = output.strides[0], outC = output.strides[1],
+                outH = output.strides[2];
+  const float *inputData = input.data;
+  float *outputData = output.data;
+  const int64_t planes = input.sizes[0] * channels;
+  const int64_t grain = std::max<int64_t>(
+      1, (int64_t{1} << 15) / std::max<int64_t>(1, 4 * outHeight * outWidth));
+  ThreadPool::global().parallelFor(
+      0, planes, grain, [=](int64_t first, int64_t last) {
+        for (int64_t plane = first; plane < last; ++plane) {
+          const int64_t n = plane / channels, c = plane % channels;
+          const float *in = inputData + n * inN + c * inC;
+          float *out = outputData + n * outN + c * outC;
+          for (int64_t oy = 0; oy < outHeight; ++oy)
+            maxPoolRow2x2Avx512(in + 2 * oy * inH, in + (2 * oy + 1) * inH,
+                                out + oy * outH, outWidth);
+        }
+      });
+  return true;
+}
 
 /// Max pooling's backward over 2-D windows (rank-4 arrays, any strides),
 /// one (batch, channel) plane per task: the gradient goes to the first
@@ -496,7 +575,8 @@ void pool(UnrankedMemRef *inputMemRef, UnrankedMemRef *outputMemRef,
   if (output.count() == 0)
     return;
   if constexpr (std::is_same_v<T, float>) {
-    if (input.count() > 0 && dnnlPool(input, output, nullptr, params))
+    if (input.count() > 0 && (maxPool2x2(input, output, params) ||
+                              dnnlPool(input, output, nullptr, params)))
       return;
   }
   referencePool(input, output, params);

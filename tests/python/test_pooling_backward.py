@@ -1,5 +1,7 @@
 """Max pooling's backward on 2-D windows (runtime/cpu/Pooling.cpp's direct
-loops): the gradient of each window goes to its first largest element.
+loops): the gradient of each window goes to its first largest element. Also
+the forward's own 2x2 stride-2 path (AVX-512), against the rule oneDNN's
+forward follows.
 
 The 2x2 stride-2 tiling (the common CNN case) has a branch-free path of its
 own (sixteen windows at a time on AVX-512); other windows (overlapping, padded, partial tilings) take the general
@@ -126,3 +128,35 @@ def test_nan_never_takes_the_gradient_from_a_number():
     got = pooled_gradient(x, np.ones((1, 1, 1, 1), np.float32),
                           kernel=(2, 2), stride=(2, 2))
     assert got.ravel().tolist() == [1, 0, 0, 0]
+
+
+def reference_forward_2x2(x):
+    """oneDNN's (and MXNet 1.9.1's) max over each 2x2 window in row-major
+    order, m = v > m ? v : m from the lowest finite float: NaN never wins,
+    a window of NaN or -inf gives the lowest finite value, of equal zeros
+    the first."""
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h // 2, w // 2), x.dtype)
+    for index in np.ndindex(out.shape):
+        b, ch, i, j = index
+        best = np.finfo(x.dtype).min
+        for v in x[b, ch, 2 * i:2 * i + 2, 2 * j:2 * j + 2].ravel():
+            best = v if v > best else best
+        out[index] = best
+    return out
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (1, 2, 4, 70), (1, 2, 3, 3),
+                                   (2, 1, 5, 41), (1, 1, 2, 2)])
+def test_forward_2x2_takes_the_first_largest(shape):
+    # Rows of 1 to 35 windows (whole vectors of 16 and tails), odd extents
+    # (the last row and column left out), ties, NaN, infinities and zeros.
+    rng = np.random.default_rng(shape[-1])
+    x = tied_input(shape, np.float32, rng)
+    x.flat[1::17] = -0.0
+    got = mx.nd.Pooling(mx.nd.array(x), kernel=(2, 2), stride=(2, 2),
+                        pool_type="max").asnumpy()
+    expected = reference_forward_2x2(x)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
