@@ -2,7 +2,9 @@
 #include "frontends/cpp/PrimitiveGradients.h"
 
 #include "frontends/cpp/Dispatch.h"
+#include "runtime/Engine.h"
 #include "runtime/Error.h"
+#include "runtime/cpu/Convolution.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +18,39 @@ namespace {
 
 using Grads = std::vector<NDArray>;
 const char *const kOp = "backward";
+
+/// A tensor as the runtime's convolution kernels see it, read when the
+/// kernel runs (a captured buffer may have moved by then).
+StridedView<float> floatView(const Tensor &tensor) {
+  return StridedView<float>(static_cast<float *>(tensor.data()), tensor.shape(),
+                            tensor.strides());
+}
+
+/// Both gradients of y = convolution(x, w) for dy, as one engine op (see
+/// runtime's convolutionBackward: the output gradient is converted to
+/// oneDNN's layout once, not once per gradient). `attributes` are the
+/// convolution's signature attributes.
+std::pair<NDArray, NDArray> convolutionGradients(
+    const NDArray &x, const NDArray &w, const NDArray &dy,
+    const std::map<std::string, std::vector<int64_t>> &attributes) {
+  std::vector<int64_t> params;
+  for (const char *name :
+       {"strides", "padding_low", "padding_high", "dilations", "groups"}) {
+    const std::vector<int64_t> &values = attributes.at(name);
+    params.insert(params.end(), values.begin(), values.end());
+  }
+  NDArray dx = NDArray::empty(x.shape(), DType::Float32, dy.device());
+  NDArray dw = NDArray::empty(w.shape(), DType::Float32, dy.device());
+  Engine::global().push(
+      [x = x.tensor(), w = w.tensor(), dy = dy.tensor(), dx = dx.tensor(),
+       dw = dw.tensor(), params = std::move(params)] {
+        convolutionBackward(floatView(x), floatView(w), floatView(dy),
+                            floatView(dx), floatView(dw), params);
+      },
+      dy.device(), {x.var(), w.var(), dy.var()}, {dx.var(), dw.var()},
+      /*priority=*/0, "convolution_backward");
+  return {dx, dw};
+}
 
 NDArray ew(const char *primitive, const std::vector<NDArray> &inputs) {
   return dispatch::elementwise(kOp, primitive, inputs, inputs[0].dtype());
@@ -331,6 +366,16 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
                       std::vector<NDArray> operands, const NDArray &like) {
         return dispatch::generate(kOp, s, operands, like.shape(), like.dtype());
       };
+      if (which == 0 && takesGradient(in[0]) && takesGradient(in[1]) &&
+          !isRecording() && g.dtype() == DType::Float32 &&
+          in[0].dtype() == DType::Float32 && in[1].dtype() == DType::Float32 &&
+          g.device().type == DeviceType::CPU &&
+          convolutionBackwardTogether(in[0].shape()[1], g.shape()[1],
+                                      signature.attributes.at("groups")[0])) {
+        std::tie(result[0], result[1]) =
+            convolutionGradients(in[0], in[1], g, signature.attributes);
+        return result;
+      }
       if (which == 0) { // in: x, w
         if (takesGradient(in[0]))
           result[0] = make(data, {g, in[1]}, in[0]);

@@ -351,13 +351,10 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
 }
 
 template <typename T>
-void convolution(ConvolutionKind kind, UnrankedMemRef *inputMemRef,
-                 UnrankedMemRef *filterMemRef, UnrankedMemRef *outputMemRef,
-                 UnrankedMemRef *paramsMemRef) {
-  const StridedView<T> input(*inputMemRef), filter(*filterMemRef),
-      output(*outputMemRef);
-  const ConvolutionParams params(libraryParams(*paramsMemRef),
-                                 input.rank() - 2);
+void convolutionViews(ConvolutionKind kind, const StridedView<T> &input,
+                      const StridedView<T> &filter,
+                      const StridedView<T> &output,
+                      const ConvolutionParams &params) {
   const StridedView<T> &written = kind == ConvolutionKind::Forward ? output
                                   : kind == ConvolutionKind::BackwardData
                                       ? input
@@ -375,7 +372,127 @@ void convolution(ConvolutionKind kind, UnrankedMemRef *inputMemRef,
   referenceConvolution(kind, input, filter, output, params);
 }
 
+template <typename T>
+void convolution(ConvolutionKind kind, UnrankedMemRef *inputMemRef,
+                 UnrankedMemRef *filterMemRef, UnrankedMemRef *outputMemRef,
+                 UnrankedMemRef *paramsMemRef) {
+  const StridedView<T> input(*inputMemRef), filter(*filterMemRef),
+      output(*outputMemRef);
+  convolutionViews(
+      kind, input, filter, output,
+      ConvolutionParams(libraryParams(*paramsMemRef), input.rank() - 2));
+}
+
+/// Both backward primitives with the output gradient converted once.
+/// False where oneDNN declines a plan (nothing written then).
+bool dnnlConvolutionBackward(const StridedView<float> &input,
+                             const StridedView<float> &filter,
+                             const StridedView<float> &outputGrad,
+                             const StridedView<float> &inputGrad,
+                             const StridedView<float> &filterGrad,
+                             const ConvolutionParams &p) {
+  if (input.rank() > 5)
+    return false;
+  try {
+    const dnnl::memory::desc inputDesc =
+        dnnl_support::plainDesc(input.sizes, input.strides);
+    const dnnl::memory::desc inputGradDesc =
+        dnnl_support::plainDesc(inputGrad.sizes, inputGrad.strides);
+    const dnnl::memory::desc userFilter = filterDesc(filter, p.groups);
+    const dnnl::memory::desc filterGradDesc = filterDesc(filterGrad, p.groups);
+    const dnnl::memory::desc outputDesc =
+        dnnl_support::plainDesc(outputGrad.sizes, outputGrad.strides);
+    // Backward weights sums over the batch per thread: every core, as its
+    // own call takes (OpenMPLease::AllCores), so its bits are the same.
+    dnnl_support::OpenMPLease lease(dnnl_support::OpenMPLease::Policy::AllCores);
+    auto keyOf = [&](ConvolutionKind kind, const StridedView<float> &in,
+                     const StridedView<float> &filt) {
+      std::string key = std::to_string(static_cast<int>(kind)) + ':';
+      for (const auto *view : {&in, &filt, &outputGrad}) {
+        dnnl_support::appendKey(key, view->sizes);
+        dnnl_support::appendKey(key, view->strides);
+      }
+      for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
+        dnnl_support::appendKey(key, *values);
+      key += std::to_string(p.groups);
+      key += ";threads=" + std::to_string(lease.threads());
+      return key;
+    };
+    std::shared_ptr<ConvolutionPlan> data = planCache().get(
+        keyOf(ConvolutionKind::BackwardData, inputGrad, filter), [&] {
+          return createPlan(ConvolutionKind::BackwardData, inputGradDesc,
+                            userFilter, outputDesc, p);
+        });
+    std::shared_ptr<ConvolutionPlan> weights = planCache().get(
+        keyOf(ConvolutionKind::BackwardFilter, input, filterGrad), [&] {
+          return createPlan(ConvolutionKind::BackwardFilter, inputDesc,
+                            filterGradDesc, outputDesc, p);
+        });
+    // The output gradient in the layout both want, converted once into a
+    // scratch slot execute() does not use for its own conversions.
+    const bool shared =
+        data->output == weights->output && outputDesc != data->output;
+    void *converted = nullptr;
+    if (shared) {
+      dnnl::engine &engine = dnnl_support::cpuEngine();
+      dnnl::stream stream(engine);
+      dnnl::memory user(outputDesc, engine, outputGrad.data);
+      dnnl::memory blocked(
+          data->output, engine,
+          dnnl_support::threadScratch(6, data->output.get_size()));
+      dnnl::reorder(user, blocked).execute(stream, user, blocked);
+      stream.wait();
+      converted = blocked.get_data_handle();
+    }
+    auto gradientFor =
+        [&](const dnnl::memory::desc &wanted) -> dnnl_support::Argument {
+      if (shared)
+        return {DNNL_ARG_DIFF_DST, wanted, wanted, converted, false};
+      return {DNNL_ARG_DIFF_DST, outputDesc, wanted, outputGrad.data, false};
+    };
+    dnnl_support::execute(
+        data->primitive,
+        {{DNNL_ARG_DIFF_SRC, inputGradDesc, data->input, inputGrad.data, true},
+         {DNNL_ARG_WEIGHTS, userFilter, data->filter, filter.data, false},
+         gradientFor(data->output)},
+        data->scratchpad);
+    dnnl_support::execute(
+        weights->primitive,
+        {{DNNL_ARG_SRC, inputDesc, weights->input, input.data, false},
+         {DNNL_ARG_DIFF_WEIGHTS, filterGradDesc, weights->filter,
+          filterGrad.data, true},
+         gradientFor(weights->output)},
+        weights->scratchpad);
+    return true;
+  } catch (const dnnl::error &) {
+    return false;
+  }
+}
+
 } // namespace
+
+bool convolutionBackwardTogether(int64_t inChannels, int64_t outChannels,
+                                 int64_t groups) {
+  return groups == 1 && outChannels % 16 == 0 && inChannels % 16 == 0;
+}
+
+void convolutionBackward(const StridedView<float> &input,
+                         const StridedView<float> &filter,
+                         const StridedView<float> &outputGrad,
+                         const StridedView<float> &inputGrad,
+                         const StridedView<float> &filterGrad,
+                         const std::vector<int64_t> &params) {
+  const ConvolutionParams p(params, input.rank() - 2);
+  if (input.count() > 0 && outputGrad.count() > 0 && filter.count() > 0 &&
+      dnnlConvolutionBackward(input, filter, outputGrad, inputGrad, filterGrad,
+                              p))
+    return;
+  convolutionViews(ConvolutionKind::BackwardData, inputGrad, filter,
+                   outputGrad, p);
+  convolutionViews(ConvolutionKind::BackwardFilter, input, filterGrad,
+                   outputGrad, p);
+}
+
 
 extern "C" {
 void kiln_convolution_f32(UnrankedMemRef *input, UnrankedMemRef *filter,

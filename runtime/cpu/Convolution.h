@@ -13,8 +13,33 @@
 #define KILN_RUNTIME_CPU_CONVOLUTION_H
 
 #include "runtime/cpu/DnnlMatmul.h" // UnrankedMemRef
+#include "runtime/cpu/StridedView.h"
+
+#include <cstdint>
+#include <vector>
 
 namespace kiln {
+
+/// Whether convolutionBackward beats the two backward library calls for a
+/// float32 convolution with these channel counts: where oneDNN's blocked
+/// kernels scale with cores, the two run one after the other on every core
+/// anyway, and one call converts the output gradient to oneDNN's layout
+/// once instead of twice. Elsewhere (channels-last kernels) the two calls
+/// running side by side on one core each are faster.
+bool convolutionBackwardTogether(int64_t inChannels, int64_t outChannels,
+                                 int64_t groups);
+
+/// inputGrad and filterGrad of a float32 convolution for outputGrad, in one
+/// call (see convolutionBackwardTogether). Buffers are channel-first with
+/// any strides; `params` as the library calls' (strides, padding_low,
+/// padding_high, dilations, then groups). Falls back to each gradient on
+/// its own where oneDNN declines.
+void convolutionBackward(const StridedView<float> &input,
+                         const StridedView<float> &filter,
+                         const StridedView<float> &outputGrad,
+                         const StridedView<float> &inputGrad,
+                         const StridedView<float> &filterGrad,
+                         const std::vector<int64_t> &params);
 
 extern "C" {
 /// output = convolution(input, filter).

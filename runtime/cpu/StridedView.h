@@ -10,7 +10,9 @@
 
 #include "runtime/cpu/DnnlMatmul.h" // UnrankedMemRef
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -19,6 +21,8 @@ template <typename T> struct StridedView {
   T *data;
   std::vector<int64_t> sizes, strides;
 
+  StridedView(T *data, std::vector<int64_t> sizes, std::vector<int64_t> strides)
+      : data(data), sizes(std::move(sizes)), strides(std::move(strides)) {}
   explicit StridedView(const UnrankedMemRef &memref) {
     auto *words = static_cast<int64_t *>(memref.descriptor);
     data = reinterpret_cast<T *>(words[1]) + words[2];

@@ -486,6 +486,35 @@ def numeric(op, arrays, **kwargs):
                            dtype=np.float64)
 
 
+@pytest.mark.parametrize("kwargs", [
+    dict(kernel=(3, 3), pad=(1, 1)),
+    dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1)),
+    dict(kernel=(1, 1), stride=(2, 2)),
+])
+def test_both_gradients_in_one_call_equal_float64(kwargs):
+    # Channels in whole blocks of 16: both gradients come from one runtime
+    # call that converts the output gradient to oneDNN's layout once
+    # (runtime convolutionBackward). They equal the float64 direct loops',
+    # including through strided (transposed) views of x and dy.
+    rng = np.random.RandomState(5)
+    x0 = rng.randn(3, 16, 9, 9)
+    w0 = rng.randn(32, 16, *kwargs["kernel"]) * 0.1
+    grads = {}
+    for dtype in ("float64", "float32"):
+        x = mx.nd.array(x0.transpose(0, 1, 3, 2), dtype=dtype) \
+            .transpose((0, 1, 3, 2))
+        w = mx.nd.array(w0, dtype=dtype)
+        x.attach_grad()
+        w.attach_grad()
+        with mx.autograd.record():
+            y = mx.nd.Convolution(x, w, num_filter=32, no_bias=True, **kwargs)
+        dy = np.cos(np.arange(y.size)).reshape(y.shape)
+        y.backward(mx.nd.array(dy, dtype=dtype))
+        grads[dtype] = (x.grad.asnumpy(), w.grad.asnumpy())
+    for got, want in zip(grads["float32"], grads["float64"]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("shape,kwargs", [
     ((1, 2, 5), dict(kernel=(3,), stride=(2,), pad=(1,), dilate=(2,),
                      num_filter=2)),
