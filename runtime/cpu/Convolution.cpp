@@ -200,12 +200,10 @@ dnnl::memory::format_tag channelsLast(size_t rank) {
 
 /// The plan of `kind`. Activations are left to oneDNN (`any`) or, with
 /// `channelsLastActivations`, laid out channels-last.
-std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
-                                            const dnnl::memory::desc &input,
-                                            const dnnl::memory::desc &filter,
-                                            const dnnl::memory::desc &output,
-                                            const ConvolutionParams &p,
-                                            bool channelsLastActivations) {
+std::shared_ptr<ConvolutionPlan>
+createPlan(ConvolutionKind kind, const dnnl::memory::desc &input,
+           const dnnl::memory::desc &filter, const dnnl::memory::desc &output,
+           const ConvolutionParams &p, bool channelsLastActivations) {
   using Tag = dnnl::memory::format_tag;
   using dt = dnnl::memory::data_type;
   auto any = [](const dnnl::memory::desc &desc) {
@@ -251,9 +249,9 @@ std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
     dnnl::convolution_forward::primitive_desc hint(
         forwardDesc(dnnl::prop_kind::forward_training), engine);
     dnnl::convolution_backward_data::primitive_desc pd(
-        dnnl::convolution_backward_data::desc(
-            algorithm, activation(input), any(filter), activation(output),
-            strides, dilations, low, high),
+        dnnl::convolution_backward_data::desc(algorithm, activation(input),
+                                              any(filter), activation(output),
+                                              strides, dilations, low, high),
         attr, engine, hint);
     plan->primitive = dnnl::convolution_backward_data(pd);
     plan->input = pd.diff_src_desc();
@@ -300,6 +298,24 @@ std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
   return createPlan(kind, input, filter, output, p, false);
 }
 
+/// The plan cache's key of a call of `kind` on these buffers, run on
+/// `threads` threads.
+std::string planKey(ConvolutionKind kind, const StridedView<float> &input,
+                    const StridedView<float> &filter,
+                    const StridedView<float> &output,
+                    const ConvolutionParams &p, int threads) {
+  std::string key = std::to_string(static_cast<int>(kind)) + ':';
+  for (const auto *view : {&input, &filter, &output}) {
+    dnnl_support::appendKey(key, view->sizes);
+    dnnl_support::appendKey(key, view->strides);
+  }
+  for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
+    dnnl_support::appendKey(key, *values);
+  key += std::to_string(p.groups);
+  key += ";threads=" + std::to_string(threads);
+  return key;
+}
+
 bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
                      const StridedView<float> &filter,
                      const StridedView<float> &output,
@@ -312,23 +328,16 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
     const dnnl::memory::desc filterUser = filterDesc(filter, p.groups);
     const dnnl::memory::desc outputDesc =
         dnnl_support::plainDesc(output.sizes, output.strides);
-    std::string key = std::to_string(static_cast<int>(kind)) + ':';
-    for (const auto *view : {&input, &filter, &output}) {
-      dnnl_support::appendKey(key, view->sizes);
-      dnnl_support::appendKey(key, view->strides);
-    }
-    for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
-      dnnl_support::appendKey(key, *values);
-    key += std::to_string(p.groups);
-    using Policy = dnnl_support::OpenMPLease::Policy;
     // Backward weights sums over the batch per thread: its thread count is
     // fixed per shape so that its bits do not depend on timing.
+    using Policy = dnnl_support::OpenMPLease::Policy;
     const bool scales = scalesWithCores(inputDesc, outputDesc, p.groups);
     dnnl_support::OpenMPLease lease(
         kind == ConvolutionKind::BackwardFilter
             ? (scales ? Policy::AllCores : Policy::OneCore)
             : (scales ? Policy::Turn : Policy::FreeCores));
-    key += ";threads=" + std::to_string(lease.threads());
+    const std::string key =
+        planKey(kind, input, filter, output, p, lease.threads());
     std::shared_ptr<ConvolutionPlan> plan = planCache().get(key, [&] {
       return createPlan(kind, inputDesc, filterUser, outputDesc, p);
     });
@@ -404,27 +413,19 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
         dnnl_support::plainDesc(outputGrad.sizes, outputGrad.strides);
     // Backward weights sums over the batch per thread: every core, as its
     // own call takes (OpenMPLease::AllCores), so its bits are the same.
-    dnnl_support::OpenMPLease lease(dnnl_support::OpenMPLease::Policy::AllCores);
-    auto keyOf = [&](ConvolutionKind kind, const StridedView<float> &in,
-                     const StridedView<float> &filt) {
-      std::string key = std::to_string(static_cast<int>(kind)) + ':';
-      for (const auto *view : {&in, &filt, &outputGrad}) {
-        dnnl_support::appendKey(key, view->sizes);
-        dnnl_support::appendKey(key, view->strides);
-      }
-      for (const auto *values : {&p.strides, &p.low, &p.high, &p.dilations})
-        dnnl_support::appendKey(key, *values);
-      key += std::to_string(p.groups);
-      key += ";threads=" + std::to_string(lease.threads());
-      return key;
-    };
+    dnnl_support::OpenMPLease lease(
+        dnnl_support::OpenMPLease::Policy::AllCores);
     std::shared_ptr<ConvolutionPlan> data = planCache().get(
-        keyOf(ConvolutionKind::BackwardData, inputGrad, filter), [&] {
+        planKey(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad, p,
+                lease.threads()),
+        [&] {
           return createPlan(ConvolutionKind::BackwardData, inputGradDesc,
                             userFilter, outputDesc, p);
         });
     std::shared_ptr<ConvolutionPlan> weights = planCache().get(
-        keyOf(ConvolutionKind::BackwardFilter, input, filterGrad), [&] {
+        planKey(ConvolutionKind::BackwardFilter, input, filterGrad, outputGrad,
+                p, lease.threads()),
+        [&] {
           return createPlan(ConvolutionKind::BackwardFilter, inputDesc,
                             filterGradDesc, outputDesc, p);
         });
@@ -487,12 +488,11 @@ void convolutionBackward(const StridedView<float> &input,
       dnnlConvolutionBackward(input, filter, outputGrad, inputGrad, filterGrad,
                               p))
     return;
-  convolutionViews(ConvolutionKind::BackwardData, inputGrad, filter,
-                   outputGrad, p);
+  convolutionViews(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad,
+                   p);
   convolutionViews(ConvolutionKind::BackwardFilter, input, filterGrad,
                    outputGrad, p);
 }
-
 
 extern "C" {
 void kiln_convolution_f32(UnrankedMemRef *input, UnrankedMemRef *filter,
