@@ -186,6 +186,42 @@ void maxPoolBackwardRow2x2(const float *top, const float *bottom,
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+/// Up to sixteen 2x2 windows of a row pair on AVX-512, from window `ox` on:
+/// masks of the windows and of their input elements (2 per window, over
+/// two vectors: masked at a row's end) and the windows' elements, lane i
+/// holding window ox + i: a b on the top row, c d on the bottom one.
+struct Windows2x2 {
+  __mmask16 windows, low, high;
+  __m512 a, b, c, d;
+};
+
+__attribute__((target("avx512f"), always_inline)) inline Windows2x2
+loadWindows2x2(const float *top, const float *bottom, int64_t ox,
+               int64_t outWidth) {
+  // Lanes 0..15 of a pair of vectors (low, high) holding the windows'
+  // first and second columns.
+  const __m512i firstColumn = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
+                                                18, 20, 22, 24, 26, 28, 30);
+  const __m512i secondColumn = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17,
+                                                 19, 21, 23, 25, 27, 29, 31);
+  Windows2x2 w;
+  const int64_t count = std::min<int64_t>(16, outWidth - ox);
+  const int64_t lowCount = std::min<int64_t>(16, 2 * count);
+  w.windows = static_cast<__mmask16>((1u << count) - 1);
+  w.low = static_cast<__mmask16>((uint32_t{1} << lowCount) - 1);
+  w.high = static_cast<__mmask16>((uint32_t{1} << (2 * count - lowCount)) - 1);
+  const float *t = top + 2 * ox, *b = bottom + 2 * ox;
+  const __m512 topLow = _mm512_maskz_loadu_ps(w.low, t);
+  const __m512 topHigh = _mm512_maskz_loadu_ps(w.high, t + 16);
+  const __m512 bottomLow = _mm512_maskz_loadu_ps(w.low, b);
+  const __m512 bottomHigh = _mm512_maskz_loadu_ps(w.high, b + 16);
+  w.a = _mm512_permutex2var_ps(topLow, firstColumn, topHigh);
+  w.b = _mm512_permutex2var_ps(topLow, secondColumn, topHigh);
+  w.c = _mm512_permutex2var_ps(bottomLow, firstColumn, bottomHigh);
+  w.d = _mm512_permutex2var_ps(bottomLow, secondColumn, bottomHigh);
+  return w;
+}
+
 /// maxPoolBackwardRow2x2 sixteen windows at a time on AVX-512 (the runtime
 /// is built for baseline x86-64, where the scalar form runs in SSE scalars:
 /// 1.0-1.5 ms for the main job's first pooling, 128x32x28x28, about 6% of
@@ -196,61 +232,39 @@ __attribute__((target("avx512f"))) void
 maxPoolBackwardRow2x2Avx512(const float *top, const float *bottom,
                             const float *grad, float *gradTop,
                             float *gradBottom, int64_t outWidth) {
-  // Lanes 0..15 of the pair (low, high) that hold windows' first and
-  // second columns, and the inverse: first/second columns back into pairs.
-  const __m512i firstColumn = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
-                                                18, 20, 22, 24, 26, 28, 30);
-  const __m512i secondColumn = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17,
-                                                 19, 21, 23, 25, 27, 29, 31);
+  // First and second columns back into pairs of lanes.
   const __m512i interleaveLow =
       _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i interleaveHigh = _mm512_setr_epi32(
       8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const __m512 lowest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   for (int64_t ox = 0; ox < outWidth; ox += 16) {
-    const int64_t windows = std::min<int64_t>(16, outWidth - ox);
-    const __mmask16 all = static_cast<__mmask16>((1u << windows) - 1);
-    // Input elements 2 * windows, split over two vectors.
-    const int64_t lowCount = std::min<int64_t>(16, 2 * windows);
-    const __mmask16 lowMask =
-        static_cast<__mmask16>((uint32_t{1} << lowCount) - 1);
-    const __mmask16 highMask =
-        static_cast<__mmask16>((uint32_t{1} << (2 * windows - lowCount)) - 1);
-    const float *t = top + 2 * ox, *b = bottom + 2 * ox;
-    const __m512 topLow = _mm512_maskz_loadu_ps(lowMask, t);
-    const __m512 topHigh = _mm512_maskz_loadu_ps(highMask, t + 16);
-    const __m512 bottomLow = _mm512_maskz_loadu_ps(lowMask, b);
-    const __m512 bottomHigh = _mm512_maskz_loadu_ps(highMask, b + 16);
-    const __m512 a = _mm512_permutex2var_ps(topLow, firstColumn, topHigh);
-    const __m512 bv = _mm512_permutex2var_ps(topLow, secondColumn, topHigh);
-    const __m512 c = _mm512_permutex2var_ps(bottomLow, firstColumn, bottomHigh);
-    const __m512 d =
-        _mm512_permutex2var_ps(bottomLow, secondColumn, bottomHigh);
+    const Windows2x2 w = loadWindows2x2(top, bottom, ox, outWidth);
     // std::max(-inf, a): a, or -inf where a is NaN (max_ps returns its
     // second operand when either is NaN).
-    __m512 best = _mm512_max_ps(a, lowest);
-    const __mmask16 takesB = _mm512_cmp_ps_mask(bv, best, _CMP_GT_OQ);
-    best = _mm512_mask_blend_ps(takesB, best, bv);
-    const __mmask16 takesC = _mm512_cmp_ps_mask(c, best, _CMP_GT_OQ);
-    best = _mm512_mask_blend_ps(takesC, best, c);
-    const __mmask16 takesD = _mm512_cmp_ps_mask(d, best, _CMP_GT_OQ);
+    __m512 best = _mm512_max_ps(w.a, lowest);
+    const __mmask16 takesB = _mm512_cmp_ps_mask(w.b, best, _CMP_GT_OQ);
+    best = _mm512_mask_blend_ps(takesB, best, w.b);
+    const __mmask16 takesC = _mm512_cmp_ps_mask(w.c, best, _CMP_GT_OQ);
+    best = _mm512_mask_blend_ps(takesC, best, w.c);
+    const __mmask16 takesD = _mm512_cmp_ps_mask(w.d, best, _CMP_GT_OQ);
     const __mmask16 winsD = takesD;
     const __mmask16 winsC = takesC & ~takesD;
     const __mmask16 winsB = takesB & ~takesC & ~takesD;
     const __mmask16 winsA = ~(takesB | takesC | takesD);
-    const __m512 g = _mm512_maskz_loadu_ps(all, grad + ox);
+    const __m512 g = _mm512_maskz_loadu_ps(w.windows, grad + ox);
     const __m512 ga = _mm512_maskz_mov_ps(winsA, g);
     const __m512 gb = _mm512_maskz_mov_ps(winsB, g);
     const __m512 gc = _mm512_maskz_mov_ps(winsC, g);
     const __m512 gd = _mm512_maskz_mov_ps(winsD, g);
     float *gt = gradTop + 2 * ox, *gbm = gradBottom + 2 * ox;
-    _mm512_mask_storeu_ps(gt, lowMask,
+    _mm512_mask_storeu_ps(gt, w.low,
                           _mm512_permutex2var_ps(ga, interleaveLow, gb));
-    _mm512_mask_storeu_ps(gt + 16, highMask,
+    _mm512_mask_storeu_ps(gt + 16, w.high,
                           _mm512_permutex2var_ps(ga, interleaveHigh, gb));
-    _mm512_mask_storeu_ps(gbm, lowMask,
+    _mm512_mask_storeu_ps(gbm, w.low,
                           _mm512_permutex2var_ps(gc, interleaveLow, gd));
-    _mm512_mask_storeu_ps(gbm + 16, highMask,
+    _mm512_mask_storeu_ps(gbm + 16, w.high,
                           _mm512_permutex2var_ps(gc, interleaveHigh, gd));
   }
 }
@@ -264,32 +278,14 @@ __attribute__((target("avx512f"))) void maxPoolRow2x2Avx512(const float *top,
                                                             const float *bottom,
                                                             float *out,
                                                             int64_t outWidth) {
-  const __m512i firstColumn = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16,
-                                                18, 20, 22, 24, 26, 28, 30);
-  const __m512i secondColumn = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17,
-                                                 19, 21, 23, 25, 27, 29, 31);
   const __m512 lowest = _mm512_set1_ps(std::numeric_limits<float>::lowest());
   for (int64_t ox = 0; ox < outWidth; ox += 16) {
-    const int64_t windows = std::min<int64_t>(16, outWidth - ox);
-    const __mmask16 all = static_cast<__mmask16>((1u << windows) - 1);
-    const int64_t lowCount = std::min<int64_t>(16, 2 * windows);
-    const __mmask16 lowMask =
-        static_cast<__mmask16>((uint32_t{1} << lowCount) - 1);
-    const __mmask16 highMask =
-        static_cast<__mmask16>((uint32_t{1} << (2 * windows - lowCount)) - 1);
-    const float *t = top + 2 * ox, *b = bottom + 2 * ox;
-    const __m512 topLow = _mm512_maskz_loadu_ps(lowMask, t);
-    const __m512 topHigh = _mm512_maskz_loadu_ps(highMask, t + 16);
-    const __m512 bottomLow = _mm512_maskz_loadu_ps(lowMask, b);
-    const __m512 bottomHigh = _mm512_maskz_loadu_ps(highMask, b + 16);
-    __m512 m = lowest;
-    m = _mm512_max_ps(_mm512_permutex2var_ps(topLow, firstColumn, topHigh), m);
-    m = _mm512_max_ps(_mm512_permutex2var_ps(topLow, secondColumn, topHigh), m);
-    m = _mm512_max_ps(
-        _mm512_permutex2var_ps(bottomLow, firstColumn, bottomHigh), m);
-    m = _mm512_max_ps(
-        _mm512_permutex2var_ps(bottomLow, secondColumn, bottomHigh), m);
-    _mm512_mask_storeu_ps(out + ox, all, m);
+    const Windows2x2 w = loadWindows2x2(top, bottom, ox, outWidth);
+    __m512 m = _mm512_max_ps(w.a, lowest);
+    m = _mm512_max_ps(w.b, m);
+    m = _mm512_max_ps(w.c, m);
+    m = _mm512_max_ps(w.d, m);
+    _mm512_mask_storeu_ps(out + ox, w.windows, m);
   }
 }
 
