@@ -185,9 +185,7 @@ bool blockedForwardPays(const dnnl::memory::desc &input,
 /// LeNet's 20->50 at 12x12 (channels-last) takes 14.1 ms one after the
 /// other, 6.2 side by side, and its 1->20 backward weights 2.7 ms on two
 /// cores, 1.9 on one.
-bool scalesWithCores(const dnnl::memory::desc &input,
-                     const dnnl::memory::desc &output, int64_t groups) {
-  const int64_t inChannels = input.dims()[1], outChannels = output.dims()[1];
+bool scalesWithCores(int64_t inChannels, int64_t outChannels, int64_t groups) {
   return groups == 1 && outChannels % 16 == 0 &&
          (inChannels < 16 || inChannels % 16 == 0);
 }
@@ -298,12 +296,25 @@ std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
   return createPlan(kind, input, filter, output, p, false);
 }
 
-/// The plan cache's key of a call of `kind` on these buffers, run on
-/// `threads` threads.
-std::string planKey(ConvolutionKind kind, const StridedView<float> &input,
+/// kiln's (plain, strided) descriptors of a call's three buffers.
+struct UserDescs {
+  dnnl::memory::desc input, filter, output;
+};
+
+UserDescs userDescs(const StridedView<float> &input,
                     const StridedView<float> &filter,
-                    const StridedView<float> &output,
-                    const ConvolutionParams &p, int threads) {
+                    const StridedView<float> &output, int64_t groups) {
+  return {dnnl_support::plainDesc(input.sizes, input.strides),
+          filterDesc(filter, groups),
+          dnnl_support::plainDesc(output.sizes, output.strides)};
+}
+
+/// The cached plan of a call of `kind` on these buffers (`user`: their
+/// descriptors), run on `threads` threads.
+std::shared_ptr<ConvolutionPlan>
+cachedPlan(ConvolutionKind kind, const StridedView<float> &input,
+           const StridedView<float> &filter, const StridedView<float> &output,
+           const UserDescs &user, const ConvolutionParams &p, int threads) {
   std::string key = std::to_string(static_cast<int>(kind)) + ':';
   for (const auto *view : {&input, &filter, &output}) {
     dnnl_support::appendKey(key, view->sizes);
@@ -313,7 +324,9 @@ std::string planKey(ConvolutionKind kind, const StridedView<float> &input,
     dnnl_support::appendKey(key, *values);
   key += std::to_string(p.groups);
   key += ";threads=" + std::to_string(threads);
-  return key;
+  return planCache().get(key, [&] {
+    return createPlan(kind, user.input, user.filter, user.output, p);
+  });
 }
 
 bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
@@ -323,34 +336,28 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
   if (input.rank() > 5)
     return false;
   try {
-    const dnnl::memory::desc inputDesc =
-        dnnl_support::plainDesc(input.sizes, input.strides);
-    const dnnl::memory::desc filterUser = filterDesc(filter, p.groups);
-    const dnnl::memory::desc outputDesc =
-        dnnl_support::plainDesc(output.sizes, output.strides);
+    const UserDescs user = userDescs(input, filter, output, p.groups);
     // Backward weights sums over the batch per thread: its thread count is
     // fixed per shape so that its bits do not depend on timing.
     using Policy = dnnl_support::OpenMPLease::Policy;
-    const bool scales = scalesWithCores(inputDesc, outputDesc, p.groups);
+    const bool scales =
+        scalesWithCores(input.sizes[1], output.sizes[1], p.groups);
     dnnl_support::OpenMPLease lease(
         kind == ConvolutionKind::BackwardFilter
             ? (scales ? Policy::AllCores : Policy::OneCore)
             : (scales ? Policy::Turn : Policy::FreeCores));
-    const std::string key =
-        planKey(kind, input, filter, output, p, lease.threads());
-    std::shared_ptr<ConvolutionPlan> plan = planCache().get(key, [&] {
-      return createPlan(kind, inputDesc, filterUser, outputDesc, p);
-    });
+    std::shared_ptr<ConvolutionPlan> plan =
+        cachedPlan(kind, input, filter, output, user, p, lease.threads());
     const bool forward = kind == ConvolutionKind::Forward;
     const bool data = kind == ConvolutionKind::BackwardData;
     const bool filterOut = kind == ConvolutionKind::BackwardFilter;
     dnnl_support::execute(
         plan->primitive,
-        {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, inputDesc, plan->input,
+        {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, user.input, plan->input,
           input.data, data},
-         {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, filterUser,
+         {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, user.filter,
           plan->filter, filter.data, filterOut},
-         {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST, outputDesc, plan->output,
+         {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST, user.output, plan->output,
           output.data, forward}},
         plan->scratchpad);
     return true;
@@ -403,32 +410,23 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
   if (input.rank() > 5)
     return false;
   try {
-    const dnnl::memory::desc inputDesc =
-        dnnl_support::plainDesc(input.sizes, input.strides);
-    const dnnl::memory::desc inputGradDesc =
-        dnnl_support::plainDesc(inputGrad.sizes, inputGrad.strides);
-    const dnnl::memory::desc userFilter = filterDesc(filter, p.groups);
-    const dnnl::memory::desc filterGradDesc = filterDesc(filterGrad, p.groups);
-    const dnnl::memory::desc outputDesc =
-        dnnl_support::plainDesc(outputGrad.sizes, outputGrad.strides);
+    // Data: (inputGrad, filter, outputGrad); weights: (input, filterGrad,
+    // outputGrad), as each backward call of its own sees its buffers.
+    const UserDescs dataUser =
+        userDescs(inputGrad, filter, outputGrad, p.groups);
+    const UserDescs weightsUser =
+        userDescs(input, filterGrad, outputGrad, p.groups);
+    const dnnl::memory::desc &outputDesc = dataUser.output;
     // Backward weights sums over the batch per thread: every core, as its
     // own call takes (OpenMPLease::AllCores), so its bits are the same.
     dnnl_support::OpenMPLease lease(
         dnnl_support::OpenMPLease::Policy::AllCores);
-    std::shared_ptr<ConvolutionPlan> data = planCache().get(
-        planKey(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad, p,
-                lease.threads()),
-        [&] {
-          return createPlan(ConvolutionKind::BackwardData, inputGradDesc,
-                            userFilter, outputDesc, p);
-        });
-    std::shared_ptr<ConvolutionPlan> weights = planCache().get(
-        planKey(ConvolutionKind::BackwardFilter, input, filterGrad, outputGrad,
-                p, lease.threads()),
-        [&] {
-          return createPlan(ConvolutionKind::BackwardFilter, inputDesc,
-                            filterGradDesc, outputDesc, p);
-        });
+    std::shared_ptr<ConvolutionPlan> data =
+        cachedPlan(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad,
+                   dataUser, p, lease.threads());
+    std::shared_ptr<ConvolutionPlan> weights =
+        cachedPlan(ConvolutionKind::BackwardFilter, input, filterGrad,
+                   outputGrad, weightsUser, p, lease.threads());
     // The output gradient in the layout both want, converted once into a
     // scratch slot execute() does not use for its own conversions.
     const bool shared =
@@ -453,14 +451,14 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
     };
     dnnl_support::execute(
         data->primitive,
-        {{DNNL_ARG_DIFF_SRC, inputGradDesc, data->input, inputGrad.data, true},
-         {DNNL_ARG_WEIGHTS, userFilter, data->filter, filter.data, false},
+        {{DNNL_ARG_DIFF_SRC, dataUser.input, data->input, inputGrad.data, true},
+         {DNNL_ARG_WEIGHTS, dataUser.filter, data->filter, filter.data, false},
          gradientFor(data->output)},
         data->scratchpad);
     dnnl_support::execute(
         weights->primitive,
-        {{DNNL_ARG_SRC, inputDesc, weights->input, input.data, false},
-         {DNNL_ARG_DIFF_WEIGHTS, filterGradDesc, weights->filter,
+        {{DNNL_ARG_SRC, weightsUser.input, weights->input, input.data, false},
+         {DNNL_ARG_DIFF_WEIGHTS, weightsUser.filter, weights->filter,
           filterGrad.data, true},
          gradientFor(weights->output)},
         weights->scratchpad);
@@ -474,7 +472,10 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
 
 bool convolutionBackwardTogether(int64_t inChannels, int64_t outChannels,
                                  int64_t groups) {
-  return groups == 1 && outChannels % 16 == 0 && inChannels % 16 == 0;
+  // The data gradient's channels fill blocks too (so not a 1-channel input,
+  // whose gradient nobody asks for anyway).
+  return scalesWithCores(inChannels, outChannels, groups) &&
+         inChannels % 16 == 0;
 }
 
 void convolutionBackward(const StridedView<float> &input,
