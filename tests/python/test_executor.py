@@ -2,8 +2,6 @@
 backward of a CNN with BatchNorm and Dropout, gradients and updated
 auxiliary states, grad_req write/add/null, head gradients, reshape,
 copy_params_from, and the binding errors."""
-import os
-
 import numpy as np
 import pytest
 
@@ -179,7 +177,7 @@ def test_captured_executable_equals_interpreted(monkeypatch):
             np.testing.assert_array_equal(a, b)
 
 
-def test_flatten_in_a_graph_copies_nothing():
+def test_flatten_in_a_graph_copies_nothing(monkeypatch):
     # Inside a graph Flatten is a view of its input, forward, and its
     # gradient a view of the output gradient: no copy kernels (they cost
     # the main job's CNN 2 ms a step).
@@ -195,7 +193,8 @@ def test_flatten_in_a_graph_copies_nothing():
                 exe._backward_program[0].launch_names)
     assert not [name for name in launches
                 if name in ("_backward_cast", "_backward_view")], launches
-    _, interpreted = _interpreted_steps(net, shapes, 2)
+    monkeypatch.setenv("KILN_EXECUTOR", "interpret")
+    _, interpreted = _train_steps(net, shapes, 2)
     for got, want in zip(captured, interpreted):
         for a, b in zip(got, want):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -233,18 +232,6 @@ def test_operators_never_write_through_a_view_into_an_argument():
     exe.arg_dict["g"][:] = np.array([[5, 6, 7]], np.float32)
     exe.forward(is_train=True)
     np.testing.assert_array_equal(exe.arg_dict["g"].asnumpy(), [[5, 6, 7]])
-
-
-def _interpreted_steps(net, shapes, steps):
-    previous = os.environ.get("KILN_EXECUTOR")
-    os.environ["KILN_EXECUTOR"] = "interpret"
-    try:
-        return _train_steps(net, shapes, steps)
-    finally:
-        if previous is None:
-            del os.environ["KILN_EXECUTOR"]
-        else:
-            os.environ["KILN_EXECUTOR"] = previous
 
 
 def test_captured_dropout_draws_anew_each_run():

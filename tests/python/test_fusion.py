@@ -15,16 +15,22 @@ import kiln as mx
 
 
 @contextmanager
-def fusion(enabled):
-    previous = os.environ.get("KILN_FUSION")
-    os.environ["KILN_FUSION"] = "1" if enabled else "0"
+def environment(name, value):
+    """The environment variable `name` set to `value` inside the block,
+    restored (or removed) after it."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if previous is None:
-            del os.environ["KILN_FUSION"]
+            del os.environ[name]
         else:
-            os.environ["KILN_FUSION"] = previous
+            os.environ[name] = previous
+
+
+def fusion(enabled):
+    return environment("KILN_FUSION", "1" if enabled else "0")
 
 
 def run(symbol, inputs, grad_req="write", head_grads=None, steps=2,
@@ -219,17 +225,8 @@ def test_activations_join_the_elementwise_ops_around_them():
     assert len(in_place) == len(forward)
 
 
-@contextmanager
 def batchnorm_relu_fusion(enabled):
-    previous = os.environ.get("KILN_FUSE_BN_RELU")
-    os.environ["KILN_FUSE_BN_RELU"] = "1" if enabled else "0"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["KILN_FUSE_BN_RELU"]
-        else:
-            os.environ["KILN_FUSE_BN_RELU"] = previous
+    return environment("KILN_FUSE_BN_RELU", "1" if enabled else "0")
 
 
 @pytest.mark.parametrize("layout", ["channels", "rows"])
@@ -299,19 +296,12 @@ def test_arrays_given_as_out_are_always_written():
 
 
 def test_dump_ir_writes_programs_and_each_kernels_passes(tmp_path):
-    previous = os.environ.get("KILN_DUMP_IR")
-    os.environ["KILN_DUMP_IR"] = str(tmp_path)
-    try:
+    with environment("KILN_DUMP_IR", str(tmp_path)):
         x = mx.sym.var("x")
         # A constant no other test uses: its kernel is compiled here.
         y = mx.sym.tanh(x * 0.123456) + 7.654321
         executor = y.simple_bind(mx.cpu(), x=(3, 5), grad_req="null")
         executor.forward(is_train=False)[0].wait_to_read()
-    finally:
-        if previous is None:
-            del os.environ["KILN_DUMP_IR"]
-        else:
-            os.environ["KILN_DUMP_IR"] = previous
     program = (tmp_path / "executable-0.txt").read_text()
     assert "fused:mul,tanh,add" in program and '"op": "tanh"' in program
     kernels = [path.read_text() for path in tmp_path.glob("*fused_elementwise*")]
@@ -336,15 +326,8 @@ def test_backward_mirror_recomputes_activations_instead_of_keeping_them():
         inputs["fc%d_weight" % layer] = rng.randn(
             128, 64 if layer == 0 else 128).astype(np.float32) * 0.1
     _, _, _, kept = run(net, inputs)
-    previous = os.environ.get("MXNET_BACKWARD_DO_MIRROR")
-    os.environ["MXNET_BACKWARD_DO_MIRROR"] = "1"
-    try:
+    with environment("MXNET_BACKWARD_DO_MIRROR", "1"):
         _, _, mirrored = compare(net, inputs)
-    finally:
-        if previous is None:
-            del os.environ["MXNET_BACKWARD_DO_MIRROR"]
-        else:
-            os.environ["MXNET_BACKWARD_DO_MIRROR"] = previous
     backward = mirrored._backward_program[0].launch_names
     assert sum(name.startswith("recompute:") for name in backward) == 4
     assert (mirrored._memory_stats["arena_bytes"] <
