@@ -88,14 +88,27 @@ def run_mxnet(code, **arrays):
             return {k: data[k] for k in data.files}
 
 
+def run_kiln(code, kiln_mx, names=None, **arrays):
+    """Runs `code` under kiln (the caller's `kiln_mx`) as run_mxnet runs it
+    under MXNet: `inputs` holds `arrays`, `names` are further globals.
+    Returns its `outputs` as numpy arrays. The working directory is restored
+    afterwards (a snippet may change it)."""
+    scope = {"mx": kiln_mx, "np": np, "inputs": dict(arrays), "outputs": {}}
+    scope.update(names or {})
+    cwd = os.getcwd()
+    try:
+        exec(compile(textwrap.dedent(code), "<kiln>", "exec"), scope)
+    finally:
+        os.chdir(cwd)
+    return {k: np.asarray(v) for k, v in scope["outputs"].items()}
+
+
 def run_both(code, kiln_mx, **arrays):
     """Runs `code` under MXNet 1.9.1 and under kiln (the caller's `kiln_mx`)
     with the same `inputs`; returns (kiln's outputs, MXNet's outputs), dicts
     of numpy arrays to compare key by key (compare_outputs)."""
     expected = run_mxnet(code, **arrays)
-    scope = {"mx": kiln_mx, "np": np, "inputs": dict(arrays), "outputs": {}}
-    exec(compile(textwrap.dedent(code), "<run_both>", "exec"), scope)
-    return {k: np.asarray(v) for k, v in scope["outputs"].items()}, expected
+    return run_kiln(code, kiln_mx, **arrays), expected
 
 
 def compare_outputs(got, expected, rtol=1e-4, atol=1e-5, tolerances=None):

@@ -23,19 +23,12 @@ from kiln.base import MXNetError
 from kiln.gluon.data import (ArrayDataset, DataLoader, Dataset,
                              RecordFileDataset, SimpleDataset)
 from kiln.gluon.data.vision import transforms
-from mxnet_oracle import requires_oracle, run_mxnet
+from mxnet_oracle import requires_oracle, run_kiln, run_mxnet
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 needs_fashion = pytest.mark.skipif(
     not os.path.isfile(os.path.join(FASHION, "t10k-labels-idx1-ubyte.gz")),
     reason="Debian's dataset-fashion-mnist is not installed")
-
-
-def kiln_outputs(code, **arrays):
-    """A run_mxnet snippet's outputs under kiln."""
-    scope = {"mx": mx, "np": np, "inputs": dict(arrays), "outputs": {}}
-    exec(compile(textwrap.dedent(code), "<test_gluon_data>", "exec"), scope)
-    return {k: np.asarray(v) for k, v in scope["outputs"].items()}
 
 
 def assert_equal_outputs(got, want, close=()):
@@ -55,7 +48,7 @@ def assert_equal_outputs(got, want, close=()):
 def same_as_mxnet(code, close=(), **arrays):
     want = run_mxnet(code, **arrays)
     assert want, "the snippet recorded nothing"
-    assert_equal_outputs(kiln_outputs(code, **arrays), want, close)
+    assert_equal_outputs(run_kiln(code, mx, **arrays), want, close)
 
 
 # Samplers, dataset operations and DataLoader batches, shuffle off.
@@ -562,7 +555,7 @@ def test_image_records_and_folders_match_mxnet(tmp_path):
     """
     code = "import os\nPREFIX = %r\nFOLDER = %r\n" % (
         prefix, str(tmp_path / "folder")) + textwrap.dedent(code)
-    got, want = kiln_outputs(code), run_mxnet(code)
+    got, want = run_kiln(code, mx), run_mxnet(code)
     assert_equal_outputs(got, want)  # grey (flag 0) and JPEG images too
     for i, image in enumerate(images):
         np.testing.assert_array_equal(got["rec1/%d" % i], image)
@@ -687,7 +680,7 @@ def test_transforms_match_mxnet():
     arrays = dict(img=_image(rng, 11, 14), batch=rng.integers(
         0, 256, (2, 8, 9, 3)).astype(np.uint8), small=_image(rng, 5, 7))
     # Resizes (OpenCV's, in fixed point on uint8) match exactly.
-    assert_equal_outputs(kiln_outputs(TRANSFORMS, **arrays),
+    assert_equal_outputs(run_kiln(TRANSFORMS, mx, **arrays),
                          run_mxnet(TRANSFORMS, **arrays), close=_CLOSE)
 
 

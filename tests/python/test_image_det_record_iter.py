@@ -2,7 +2,6 @@
 1.9.1: deterministic pipelines batch for batch (labels padded as MXNet pads
 them), random augmenters by invariants, and bad input."""
 import os
-import textwrap
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import pytest
 import kiln as mx
 import kiln.recordio  # noqa: F401
 import kiln.io.image_det_record_iter as det
-from mxnet_oracle import requires_oracle, run_mxnet
+from mxnet_oracle import requires_oracle, run_kiln, run_mxnet
 
 # [header_width, object_width, (extra header), objects of object_width]
 _LABELS = [
@@ -92,23 +91,13 @@ outputs["mean/file"] = mx.nd.load(MEAN)["mean_img"].asnumpy()
 """
 
 
-def _run_kiln(code, **names):
-    scope = {"mx": mx, "np": np, "CREATE": det.ImageDetRecordIter, "outputs": {}}
-    scope.update(names)
-    cwd = os.getcwd()
-    try:
-        exec(compile(textwrap.dedent(code), "<kiln>", "exec"), scope)
-    finally:
-        os.chdir(cwd)
-    return {k: np.asarray(v) for k, v in scope["outputs"].items()}
-
-
 @requires_oracle
 def test_deterministic_pipelines_match_mxnet(recs):
     code = "CASES = %r\nFOLDER = %r\n" % (_CASES, recs) + _SNIPPET
     want = run_mxnet("CREATE = mx.io.ImageDetRecordIter\nMEAN = %r\n"
                      % os.path.join(recs, "mx_mean.nd") + code)
-    got = _run_kiln(code, MEAN=os.path.join(recs, "kiln_mean.nd"))
+    got = run_kiln(code, mx, {"CREATE": det.ImageDetRecordIter,
+                              "MEAN": os.path.join(recs, "kiln_mean.nd")})
     assert sorted(got) == sorted(want)
     for key in sorted(want):
         have, expected = got[key], want[key]

@@ -2,7 +2,6 @@
 MXNet 1.9.1: deterministic pipelines batch for batch, random ones by shape,
 range and distribution, and bad input."""
 import os
-import textwrap
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import pytest
 import kiln as mx
 import kiln.recordio  # noqa: F401
 import kiln.io.image_record_iter as irec
-from mxnet_oracle import requires_oracle, run_mxnet
+from mxnet_oracle import requires_oracle, run_kiln, run_mxnet
 
 
 @pytest.fixture(scope="module")
@@ -111,22 +110,12 @@ outputs["mean/file"] = mx.nd.load(MEAN)["mean_img"].asnumpy()
 """
 
 
-def _run_kiln(folder, code, **names):
-    scope = {"mx": mx, "np": np, "IO": irec, "outputs": {}}
-    scope.update(names)
-    cwd = os.getcwd()
-    try:
-        exec(compile(textwrap.dedent(code), "<kiln>", "exec"), scope)
-    finally:
-        os.chdir(cwd)
-    return {k: np.asarray(v) for k, v in scope["outputs"].items()}
-
-
 @requires_oracle
 def test_deterministic_pipelines_match_mxnet(recs):
     code = "CASES = %r\nFOLDER = %r\n" % (_CASES, recs) + _SNIPPET
     want = run_mxnet("IO = mx.io\nMEAN = %r\n" % os.path.join(recs, "mx_mean.nd") + code)
-    got = _run_kiln(recs, code, MEAN=os.path.join(recs, "kiln_mean.nd"))
+    got = run_kiln(code, mx, {"IO": irec,
+                              "MEAN": os.path.join(recs, "kiln_mean.nd")})
     assert sorted(got) == sorted(want)
     for key in sorted(want):
         have, expected = got[key], want[key]

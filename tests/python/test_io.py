@@ -7,7 +7,6 @@ import gzip
 import os
 import shutil
 import struct
-import textwrap
 
 import numpy as np
 import pytest
@@ -15,16 +14,9 @@ import pytest
 import kiln as mx
 import kiln.io  # noqa: F401  (attaches mx.io before kiln/__init__ does)
 from kiln.base import MXNetError
-from mxnet_oracle import requires_oracle, run_mxnet
+from mxnet_oracle import requires_oracle, run_kiln, run_mxnet
 
 FASHION = "/usr/share/datasets/fashion-mnist"
-
-
-def run_kiln(code, **arrays):
-    """Runs a run_mxnet snippet under kiln; returns its outputs."""
-    scope = {"mx": mx, "np": np, "inputs": dict(arrays), "outputs": {}}
-    exec(compile(textwrap.dedent(code), "<test_io>", "exec"), scope)
-    return {k: np.asarray(v) for k, v in scope["outputs"].items()}
 
 
 def assert_same(got, want):
@@ -41,7 +33,7 @@ def compare_with_mxnet(code, **arrays):
     """Runs `code` under both frameworks and asserts equal outputs."""
     want = run_mxnet(code, **arrays)
     assert want, "the snippet recorded nothing"
-    assert_same(run_kiln(code, **arrays), want)
+    assert_same(run_kiln(code, mx, **arrays), want)
 
 
 # Records every batch of `it` for `epochs` epochs (reset in between) as
@@ -313,8 +305,8 @@ outputs["desc"] = np.array(repr(it.provide_data + it.provide_label))
         packed = "IMAGE, LABEL, SHUFFLE = %r, %r, %r\n" % (
             os.path.join(FASHION, "t10k-images-idx3-ubyte.gz"),
             os.path.join(FASHION, "t10k-labels-idx1-ubyte.gz"), shuffle)
-        assert_same(run_kiln(packed + code), want)
-        assert_same(run_kiln(setup + code), want)
+        assert_same(run_kiln(packed + code, mx), want)
+        assert_same(run_kiln(setup + code, mx), want)
 
 
 # ------------------------------------------------------------------- CSV
