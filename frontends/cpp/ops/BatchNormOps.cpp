@@ -48,6 +48,8 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <string_view>
+#include <tuple>
 
 namespace kiln {
 namespace ops {
@@ -306,16 +308,19 @@ struct KernelGraph {
 };
 
 /// The kernel `build` (KernelGraph & -> its results) makes for `layout`.
-/// Each graph is built once per layout kind and dtype and its text (the
-/// kernel cache's key) kept, so that a call costs one lookup.
+/// Each graph is built once per kernel name (a string literal: the cache
+/// keeps a view of it), layout kind and dtype and its text (the kernel
+/// cache's key) kept, so that a call costs one lookup.
 template <class Build>
 KernelEntryFn kernelFor(const char *name, const Layout &layout, Build build) {
   static std::mutex mutex;
-  static std::map<std::pair<int, DType>, std::string> sources;
+  static std::map<std::tuple<std::string_view, int, DType>, std::string>
+      sources;
   const std::string *source;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    const std::pair<int, DType> key{layout.kind(), layout.dtype};
+    const std::tuple<std::string_view, int, DType> key{name, layout.kind(),
+                                                       layout.dtype};
     auto found = sources.find(key);
     if (found == sources.end()) {
       KernelGraph g(name, layout);
@@ -423,14 +428,10 @@ std::vector<Value> normalized(KernelGraph &g, bool relu) {
   return {relu ? g.graph.unary(compiler::Unary::Relu, y) : y};
 }
 
-// Each kernel with the fused relu is a kernelFor of its own (a lambda of
-// its own type, so a cache of its own).
 KernelEntryFn normalizeKernel(const Layout &layout, bool relu) {
-  if (relu)
-    return kernelFor("batch_norm_normalize_relu", layout,
-                     [](KernelGraph &g) { return normalized(g, true); });
-  return kernelFor("batch_norm_normalize", layout,
-                   [](KernelGraph &g) { return normalized(g, false); });
+  return kernelFor(relu ? "batch_norm_normalize_relu" : "batch_norm_normalize",
+                   layout,
+                   [relu](KernelGraph &g) { return normalized(g, relu); });
 }
 
 /// The backward coefficients from sdy = sum(dy) and sp = sum(dy (x -
@@ -477,11 +478,9 @@ std::vector<Value> gradStats(KernelGraph &g, bool relu) {
 }
 
 KernelEntryFn gradStatsKernel(const Layout &layout, bool relu) {
-  if (relu)
-    return kernelFor("batch_norm_grad_stats_relu", layout,
-                     [](KernelGraph &g) { return gradStats(g, true); });
-  return kernelFor("batch_norm_grad_stats", layout,
-                   [](KernelGraph &g) { return gradStats(g, false); });
+  return kernelFor(
+      relu ? "batch_norm_grad_stats_relu" : "batch_norm_grad_stats", layout,
+      [relu](KernelGraph &g) { return gradStats(g, relu); });
 }
 
 /// Row blocks, backward: each block's sums.   (x, dy[, out]: t, mean: k)
@@ -494,11 +493,9 @@ std::vector<Value> partialGrad(KernelGraph &g, bool relu) {
 }
 
 KernelEntryFn partialGradKernel(const Layout &layout, bool relu) {
-  if (relu)
-    return kernelFor("batch_norm_partial_grad_relu", layout,
-                     [](KernelGraph &g) { return partialGrad(g, true); });
-  return kernelFor("batch_norm_partial_grad", layout,
-                   [](KernelGraph &g) { return partialGrad(g, false); });
+  return kernelFor(
+      relu ? "batch_norm_partial_grad_relu" : "batch_norm_partial_grad", layout,
+      [relu](KernelGraph &g) { return partialGrad(g, relu); });
 }
 
 /// Row blocks, backward: the blocks' sums added, then the coefficients.
@@ -530,11 +527,9 @@ std::vector<Value> gradApply(KernelGraph &g, bool relu) {
 }
 
 KernelEntryFn gradApplyKernel(const Layout &layout, bool relu) {
-  if (relu)
-    return kernelFor("batch_norm_grad_apply_relu", layout,
-                     [](KernelGraph &g) { return gradApply(g, true); });
-  return kernelFor("batch_norm_grad_apply", layout,
-                   [](KernelGraph &g) { return gradApply(g, false); });
+  return kernelFor(
+      relu ? "batch_norm_grad_apply_relu" : "batch_norm_grad_apply", layout,
+      [relu](KernelGraph &g) { return gradApply(g, relu); });
 }
 
 Argument range(const Tensor &t) { return {t, Slice::Range}; }
