@@ -126,8 +126,7 @@ def _relu_after_batchnorm(nodes, outputs):
         source, index = node.inputs[0]
         if (source.op == "BatchNorm" and index == 0 and
                 readers.get((id(source), 0)) == 1 and
-                str(source.params().get("output_mean_var", "False"))
-                in ("False", "false", "0")):
+                not _monitor._shows_mean_var(source.params())):
             fused[id(node)] = source
     return fused
 
