@@ -184,8 +184,6 @@ ScopedOpLabel::ScopedOpLabel(std::string label)
 
 ScopedOpLabel::~ScopedOpLabel() { opLabel = previous_; }
 
-const std::string *ScopedOpLabel::current() { return opLabel; }
-
 void Engine::push(std::function<void()> fn, Device device,
                   const std::vector<VarPtr> &reads,
                   const std::vector<VarPtr> &writes, int priority,

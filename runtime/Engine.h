@@ -127,9 +127,6 @@ public:
   ScopedOpLabel(const ScopedOpLabel &) = delete;
   ScopedOpLabel &operator=(const ScopedOpLabel &) = delete;
 
-  /// The innermost label in force on this thread, or null.
-  static const std::string *current();
-
 private:
   std::string label_;
   const std::string *previous_;
