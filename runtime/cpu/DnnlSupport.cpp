@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
 namespace kiln {
 namespace dnnl_support {
@@ -25,6 +26,65 @@ dnnl::memory::desc plainDesc(const std::vector<int64_t> &sizes,
     inner = std::max<int64_t>(inner, steps[dim] * dims[dim]);
   }
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, steps);
+}
+
+namespace {
+/// One dimension's address arithmetic, most significant part first: its
+/// outer part and then each of its inner blocks as (size, stride) pairs,
+/// without parts of size 1 and with parts that tile the next merged.
+std::vector<std::pair<int64_t, int64_t>>
+dimensionParts(const dnnl_memory_desc_t &desc, int dim) {
+  const dnnl_blocking_desc_t &blocking = desc.format_desc.blocking;
+  std::vector<std::pair<int64_t, int64_t>> parts;
+  int64_t blocked = 1;
+  for (int i = 0; i < blocking.inner_nblks; ++i)
+    if (blocking.inner_idxs[i] == dim)
+      blocked *= blocking.inner_blks[i];
+  parts.emplace_back(desc.dims[dim] / blocked, blocking.strides[dim]);
+  for (int i = 0; i < blocking.inner_nblks; ++i) {
+    if (blocking.inner_idxs[i] != dim)
+      continue;
+    // Inner blocks are laid out densely, the last listed fastest.
+    int64_t stride = 1;
+    for (int j = i + 1; j < blocking.inner_nblks; ++j)
+      stride *= blocking.inner_blks[j];
+    parts.emplace_back(blocking.inner_blks[i], stride);
+  }
+  std::vector<std::pair<int64_t, int64_t>> merged;
+  for (const auto &part : parts) {
+    if (part.first == 1)
+      continue;
+    if (!merged.empty() && merged.back().second == part.first * part.second)
+      merged.back() = {merged.back().first * part.first, part.second};
+    else
+      merged.push_back(part);
+  }
+  return merged;
+}
+} // namespace
+
+bool sameLayout(const dnnl::memory::desc &a, const dnnl::memory::desc &b) {
+  if (a == b)
+    return true;
+  const dnnl_memory_desc_t &x = a.data, &y = b.data;
+  if (x.ndims != y.ndims || x.data_type != y.data_type ||
+      x.format_kind != dnnl_blocked || y.format_kind != dnnl_blocked ||
+      x.offset0 != y.offset0 || x.extra.flags != 0 || y.extra.flags != 0)
+    return false;
+  for (int dim = 0; dim < x.ndims; ++dim) {
+    // Padded dims hold zeros a plain buffer has no room for.
+    if (x.dims[dim] != y.dims[dim] || x.padded_dims[dim] != x.dims[dim] ||
+        y.padded_dims[dim] != y.dims[dim] || x.padded_offsets[dim] != 0 ||
+        y.padded_offsets[dim] != 0)
+      return false;
+  }
+  for (int dim = 0; dim < x.ndims; ++dim)
+    if (x.dims[dim] == 0)
+      return true; // No elements, no addresses.
+  for (int dim = 0; dim < x.ndims; ++dim)
+    if (dimensionParts(x, dim) != dimensionParts(y, dim))
+      return false;
+  return true;
 }
 
 void *threadScratch(int slot, size_t bytes) {
@@ -103,11 +163,12 @@ void execute(const dnnl::primitive &primitive,
   std::vector<std::pair<dnnl::memory, dnnl::memory>> writeBack;
   int slot = 0;
   for (const Argument &argument : arguments) {
-    dnnl::memory user(argument.user, engine, argument.data);
-    if (argument.user == argument.wanted) {
-      args.emplace(argument.id, user);
+    if (sameLayout(argument.user, argument.wanted)) {
+      args.emplace(argument.id,
+                   dnnl::memory(argument.wanted, engine, argument.data));
       continue;
     }
+    dnnl::memory user(argument.user, engine, argument.data);
     dnnl::memory converted(argument.wanted, engine,
                            threadScratch(slot++, argument.wanted.get_size()));
     if (argument.isOutput)

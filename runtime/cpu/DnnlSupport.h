@@ -31,6 +31,13 @@ dnnl::engine &cpuEngine();
 dnnl::memory::desc plainDesc(const std::vector<int64_t> &sizes,
                              const std::vector<int64_t> &strides);
 
+/// Whether `a` and `b` put every element at the same address: the same
+/// dims and type, and per dimension the same sizes and strides once blocks
+/// of one element are dropped and blocks that tile their outer part are
+/// merged. A blocked activation whose spatial extent is 1 (nChw16c at 1x1)
+/// is then its plain NCHW buffer, and needs no reorder.
+bool sameLayout(const dnnl::memory::desc &a, const dnnl::memory::desc &b);
+
 /// Per-thread growable scratch buffers; `slot` picks one of a few.
 void *threadScratch(int slot, size_t bytes);
 
