@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 namespace kiln {
 namespace {
@@ -130,6 +131,81 @@ void referenceConvolution(ConvolutionKind kind, const StridedView<T> &input,
                 });
     break;
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Taps that only ever meet padding
+//===----------------------------------------------------------------------===//
+
+/// The part of the filter that meets the input at some output position,
+/// per spatial dimension, and the padding that keeps the output's extent
+/// for it. The taps outside multiply padding zeros at every position: they
+/// add nothing to the output or the input gradient, and their gradient is
+/// 0. A 3x3 filter over a 1x1 input with padding 1 (ResNet-18's last stage
+/// on 32x32 images) is its centre tap alone: a ninth of the filter to
+/// convert between layouts and of the products to compute.
+struct LiveWindow {
+  std::vector<int64_t> first, size;
+  ConvolutionParams params;
+
+  /// `filter` (or its gradient) cut to the live taps.
+  template <typename T>
+  StridedView<T> crop(const StridedView<T> &filter) const {
+    StridedView<T> view = filter;
+    for (size_t d = 0; d < first.size(); ++d) {
+      view.data += first[d] * filter.strides[d + 2];
+      view.sizes[d + 2] = size[d];
+    }
+    return view;
+  }
+};
+
+/// The live window where it is smaller than the filter; none where every
+/// tap meets the input, or where no tap does (the output is then all
+/// zeros, which the uncut call computes).
+std::optional<LiveWindow> liveWindow(const std::vector<int64_t> &input,
+                                     const std::vector<int64_t> &filter,
+                                     const std::vector<int64_t> &output,
+                                     const ConvolutionParams &p) {
+  const size_t spatial = input.size() - 2;
+  LiveWindow live{{}, {}, p};
+  bool cut = false;
+  for (size_t d = 0; d < spatial; ++d) {
+    const int64_t in = input[d + 2], out = output[d + 2], taps = filter[d + 2];
+    const int64_t stride = p.strides[d], dilation = p.dilations[d];
+    live.first.push_back(0);
+    live.size.push_back(taps);
+    if (stride < 1 || dilation < 1)
+      return std::nullopt;
+    int64_t first = taps, last = -1;
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      // Where the tap reads for output position 0, and the first position
+      // at which it reads inside the input.
+      const int64_t start = tap * dilation - p.low[d];
+      const int64_t position = start >= 0 ? 0 : (-start + stride - 1) / stride;
+      if (position < out && position * stride + start < in) {
+        first = std::min(first, tap);
+        last = tap;
+      }
+    }
+    if (last < 0)
+      return std::nullopt;
+    if (first == 0 && last == taps - 1)
+      continue;
+    const int64_t size = last - first + 1, low = p.low[d] - first * dilation;
+    const int64_t high =
+        (out - 1) * stride + (size - 1) * dilation + 1 - in - low;
+    if (low < 0 || high < 0)
+      continue;
+    live.first.back() = first;
+    live.size.back() = size;
+    live.params.low[d] = low;
+    live.params.high[d] = high;
+    cut = true;
+  }
+  if (!cut)
+    return std::nullopt;
+  return live;
 }
 
 //===----------------------------------------------------------------------===//
@@ -335,6 +411,13 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
                      const ConvolutionParams &p) {
   if (input.rank() > 5)
     return false;
+  if (std::optional<LiveWindow> live =
+          liveWindow(input.sizes, filter.sizes, output.sizes, p)) {
+    if (kind == ConvolutionKind::BackwardFilter)
+      fillZero(filter); // The taps left out.
+    return dnnlConvolution(kind, input, live->crop(filter), output,
+                           live->params);
+  }
   try {
     const UserDescs user = userDescs(input, filter, output, p.groups);
     // Backward weights sums over the batch per thread: its thread count is
@@ -409,6 +492,13 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
                              const ConvolutionParams &p) {
   if (input.rank() > 5)
     return false;
+  if (std::optional<LiveWindow> live =
+          liveWindow(input.sizes, filter.sizes, outputGrad.sizes, p)) {
+    fillZero(filterGrad); // The taps left out.
+    return dnnlConvolutionBackward(input, live->crop(filter), outputGrad,
+                                   inputGrad, live->crop(filterGrad),
+                                   live->params);
+  }
   try {
     // Data: (inputGrad, filter, outputGrad); weights: (input, filterGrad,
     // outputGrad), as each backward call of its own sees its buffers.
@@ -429,8 +519,8 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
                    outputGrad, weightsUser, p, lease.threads());
     // The output gradient in the layout both want, converted once into a
     // scratch slot execute() does not use for its own conversions.
-    const bool shared =
-        data->output == weights->output && outputDesc != data->output;
+    const bool shared = data->output == weights->output &&
+                        !dnnl_support::sameLayout(outputDesc, data->output);
     void *converted = nullptr;
     if (shared) {
       dnnl::engine &engine = dnnl_support::cpuEngine();

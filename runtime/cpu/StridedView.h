@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -45,9 +46,25 @@ template <typename T> struct StridedView {
   }
 };
 
+/// Whether `view` is row-major and without gaps (unit dimensions may have
+/// any stride).
+template <typename T> bool isDense(const StridedView<T> &view) {
+  int64_t expected = 1;
+  for (int64_t d = view.rank(); d-- > 0;) {
+    if (view.sizes[d] != 1 && view.strides[d] != expected)
+      return false;
+    expected *= view.sizes[d];
+  }
+  return true;
+}
+
 /// Zeroes every element of `view`, whatever its strides (the direct loops
 /// accumulate into a zeroed result).
 template <typename T> void fillZero(const StridedView<T> &view) {
+  if (isDense(view)) {
+    std::memset(view.data, 0, view.count() * sizeof(T));
+    return;
+  }
   std::vector<int64_t> index(view.rank(), 0);
   for (int64_t i = 0, count = view.count(); i < count; ++i) {
     view.at(index.data()) = T(0);

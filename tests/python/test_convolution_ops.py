@@ -515,6 +515,56 @@ def test_both_gradients_in_one_call_equal_float64(kwargs):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("x_shape,w_shape,kwargs", [
+    # ResNet-18's last stage on 32x32 images: only the centre tap meets
+    # the 1x1 input; both gradients in one call (channels fill blocks).
+    ((4, 32, 1, 1), (32, 32, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    # Its stride-2 entry, 2x2 -> 1x1: a 2x2 corner of the kernel.
+    ((4, 32, 2, 2), (64, 32, 3, 3),
+     dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1))),
+    # Cut along one dimension only; channels that fill no blocks (each
+    # gradient in a call of its own, channels-last kernels).
+    ((3, 5, 1, 6), (7, 5, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    ((2, 16, 3, 3), (32, 16, 7, 7), dict(kernel=(7, 7), pad=(3, 3))),
+    ((2, 16, 2, 2), (32, 16, 3, 3),
+     dict(kernel=(3, 3), pad=(2, 2), dilate=(2, 2))),
+    ((2, 32, 1, 1), (32, 16, 3, 3),
+     dict(kernel=(3, 3), pad=(1, 1), num_group=2)),
+    ((2, 16, 1), (16, 16, 3), dict(kernel=(3,), pad=(1,))),
+    ((2, 16, 1, 2, 1), (16, 16, 3, 3, 3),
+     dict(kernel=(3, 3, 3), pad=(1, 1, 1))),
+])
+@pytest.mark.parametrize("grad_req", ["write", "add"])
+def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
+    # Filter taps that read padding at every output position are left out
+    # of the oneDNN calls (runtime/cpu/Convolution.cpp, LiveWindow): the
+    # float32 results equal the float64 direct loops', which compute every
+    # tap, and the left-out taps' weight gradient is written as 0 over
+    # whatever the gradient buffer held (NaN here), or adds 0 under 'add'.
+    rng = np.random.RandomState(11)
+    x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape)
+    prior = rng.randn(*w_shape)
+    results = {}
+    for dtype in ("float64", "float32"):
+        x, w = mx.nd.array(x0, dtype=dtype), mx.nd.array(w0, dtype=dtype)
+        x.attach_grad()
+        w.attach_grad(grad_req=grad_req)
+        w.grad[:] = prior if grad_req == "add" else np.nan
+        with mx.autograd.record():
+            y = mx.nd.Convolution(x, w, num_filter=w_shape[0], no_bias=True,
+                                  **kwargs)
+        dy = np.cos(np.arange(y.size)).reshape(y.shape)
+        y.backward(mx.nd.array(dy, dtype=dtype))
+        results[dtype] = (y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy())
+    for got, want in zip(results["float32"], results["float64"]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    weight_grad = results["float32"][2]
+    assert np.isfinite(weight_grad).all()
+    if x_shape[2:] == (1, 1) and kwargs.get("stride") is None:
+        before = prior.astype(np.float32) if grad_req == "add" else 0 * prior
+        assert (weight_grad[..., 0, 0] == before[..., 0, 0]).all()
+
+
 @pytest.mark.parametrize("shape,kwargs", [
     ((1, 2, 5), dict(kernel=(3,), stride=(2,), pad=(1,), dilate=(2,),
                      num_filter=2)),
