@@ -565,6 +565,49 @@ def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
         assert (weight_grad[..., 0, 0] == before[..., 0, 0]).all()
 
 
+@pytest.mark.parametrize("x_shape,w_shape,kwargs", [
+    # One output pixel an image: rows of the products are the images.
+    ((4, 64, 1, 1), (64, 64, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    # Cut to a 2x2 corner (taps not one stride apart: a packed copy).
+    ((4, 64, 2, 2), (128, 64, 3, 3),
+     dict(kernel=(3, 3), pad=(1, 1), stride=(2, 2))),
+    ((4, 64, 2, 2), (64, 64, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    ((4, 64, 4, 4), (128, 64, 1, 1), dict(kernel=(1, 1), stride=(2, 2))),
+    ((2, 64, 5, 5), (64, 64, 3, 3), dict(kernel=(3, 3), stride=(2, 2))),
+    ((3, 70, 2, 2), (66, 70, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    ((2, 64, 3, 3), (64, 64, 2, 2), dict(kernel=(2, 2), dilate=(2, 2))),
+    ((3, 64, 4), (64, 64, 3), dict(kernel=(3,), pad=(1,), stride=(2,))),
+    ((2, 64, 2, 2, 1), (64, 64, 3, 3, 3),
+     dict(kernel=(3, 3, 3), pad=(1, 1, 1))),
+])
+def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
+    # Images of at most 4 output pixels and 64+ channels run as matrix
+    # products of their patches (runtime/cpu/Convolution.cpp,
+    # PatchConvolution): forward, both gradients (buffers full of NaN
+    # before) and through transposed views of x and the output gradient,
+    # against the float64 direct loops.
+    rng = np.random.RandomState(12)
+    x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape) * 0.1
+    results = {}
+    for dtype in ("float64", "float32"):
+        swap = tuple(range(x0.ndim - 2)) + (x0.ndim - 1, x0.ndim - 2)
+        x = mx.nd.array(x0.transpose(swap), dtype=dtype).transpose(swap)
+        w = mx.nd.array(w0, dtype=dtype)
+        x.attach_grad()
+        w.attach_grad()
+        x.grad[:] = np.nan
+        w.grad[:] = np.nan
+        with mx.autograd.record():
+            y = mx.nd.Convolution(x, w, num_filter=w_shape[0], no_bias=True,
+                                  **kwargs)
+        dy0 = np.cos(np.arange(y.size)).reshape(y.shape)
+        dy = mx.nd.array(dy0.transpose(swap), dtype=dtype).transpose(swap)
+        y.backward(dy)
+        results[dtype] = (y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy())
+    for got, want in zip(results["float32"], results["float64"]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("shape,kwargs", [
     ((1, 2, 5), dict(kernel=(3,), stride=(2,), pad=(1,), dilate=(2,),
                      num_filter=2)),
