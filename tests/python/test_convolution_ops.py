@@ -576,6 +576,9 @@ def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
     ((2, 64, 5, 5), (64, 64, 3, 3), dict(kernel=(3, 3), stride=(2, 2))),
     ((3, 70, 2, 2), (66, 70, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
     ((2, 64, 3, 3), (64, 64, 2, 2), dict(kernel=(2, 2), dilate=(2, 2))),
+    # Every product reads padding: zeros out, zero gradients.
+    ((2, 64, 1, 1), (64, 64, 1, 1), dict(kernel=(1, 1), pad=(2, 2),
+                                         stride=(3, 3))),
     ((3, 64, 4), (64, 64, 3), dict(kernel=(3,), pad=(1,), stride=(2,))),
     ((2, 64, 2, 2, 1), (64, 64, 3, 3, 3),
      dict(kernel=(3, 3, 3), pad=(1, 1, 1))),
@@ -583,9 +586,11 @@ def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
 def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
     # Images of at most 4 output pixels and 64+ channels run as matrix
     # products of their patches (runtime/cpu/Convolution.cpp,
-    # PatchConvolution): forward, both gradients (buffers full of NaN
-    # before) and through transposed views of x and the output gradient,
-    # against the float64 direct loops.
+    # PatchConvolution; taps that only read padding are cut first by
+    # LiveWindow): forward, both gradients (buffers full of NaN before, so
+    # the cut taps' weight gradient must be written as 0) and through
+    # transposed views of x and the output gradient, against the float64
+    # direct loops.
     rng = np.random.RandomState(12)
     x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape) * 0.1
     results = {}
