@@ -252,6 +252,22 @@ KernelEntryFn KernelCache::lookup(const std::string &key,
   return kernel;
 }
 
+namespace {
+/// A kernel's name in perf's map (KILN_PERF_MAP=1): its key without
+/// spaces, shortened.
+std::string perfLabel(const std::string &key) {
+  std::string label;
+  for (char c : key) {
+    if (label.size() >= 120)
+      break;
+    const bool space = c == ' ' || c == '\n' || c == '\t';
+    if (!(space && !label.empty() && label.back() == '_'))
+      label += space ? '_' : c;
+  }
+  return label;
+}
+} // namespace
+
 KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
                                          const ModuleSource &emit,
                                          Source &source) {
@@ -261,6 +277,7 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
   const std::string digest = sha256Hex(key + "|" + environment);
   // Symbols named by the digest: objects from other processes never clash.
   const std::string functionName = "kiln_" + digest.substr(0, 32);
+  const std::string label = perfLabel(key);
   // Dumping the IR (KILN_DUMP_IR) means compiling: disk entries are
   // neither read nor written meanwhile.
   const bool diskUsable = disk_ && disk_->enabled() &&
@@ -269,7 +286,8 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
   if (diskUsable) {
     if (std::optional<std::string> object = disk_->load(digest)) {
       try {
-        KernelEntryFn kernel = compiler_->jit.loadObject(*object, functionName);
+        KernelEntryFn kernel =
+            compiler_->jit.loadObject(*object, functionName, label);
         source = Source::Disk;
         return kernel;
       } catch (const Error &) {
@@ -278,14 +296,14 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
         std::remove(disk_->pathFor(digest).c_str());
         const std::string retryName = functionName + "_r";
         std::string fresh = emit(*compiler_, retryName);
-        return compiler_->jit.loadObject(fresh, retryName);
+        return compiler_->jit.loadObject(fresh, retryName, label);
       }
     }
   }
   std::string object = emit(*compiler_, functionName);
   if (diskUsable)
     disk_->store(digest, object);
-  return compiler_->jit.loadObject(object, functionName);
+  return compiler_->jit.loadObject(object, functionName, label);
 }
 
 KernelCacheStats KernelCache::stats() const {

@@ -18,13 +18,22 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
 
 namespace kiln {
 namespace compiler {
@@ -282,8 +291,81 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
   return std::string(buffer.data(), buffer.size());
 }
 
+namespace {
+
+/// Appends the functions of a linked `object` to perf's map of JIT code,
+/// /tmp/perf-<pid>.map ("start size name" in hex), each placed by its
+/// offset from the entry (`entryName` at `entry`): one object's text is
+/// linked whole, and its local functions cannot be looked up by name.
+void appendToPerfMap(const std::string &object, const std::string &entryName,
+                     uint64_t entry, const std::string &label) {
+  auto file = llvm::object::ObjectFile::createObjectFile(
+      llvm::MemoryBufferRef(object, entryName));
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return;
+  }
+  struct Function {
+    std::string name;
+    uint64_t offset, size;
+    llvm::object::section_iterator section;
+  };
+  std::vector<Function> functions;
+  std::optional<Function> entryFunction;
+  for (const llvm::object::SymbolRef &symbol : (*file)->symbols()) {
+    auto type = symbol.getType();
+    auto name = symbol.getName();
+    auto offset = symbol.getValue();
+    auto section = symbol.getSection();
+    if (!type || !name || !offset || !section ||
+        *type != llvm::object::SymbolRef::ST_Function) {
+      if (!type)
+        llvm::consumeError(type.takeError());
+      if (!name)
+        llvm::consumeError(name.takeError());
+      if (!offset)
+        llvm::consumeError(offset.takeError());
+      if (!section)
+        llvm::consumeError(section.takeError());
+      continue;
+    }
+    Function function{name->str(), *offset,
+                      llvm::object::ELFSymbolRef(symbol).getSize(), *section};
+    if (function.name == entryName)
+      entryFunction = function;
+    functions.push_back(function);
+  }
+  if (!entryFunction)
+    return;
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  static FILE *map = std::fopen(
+      ("/tmp/perf-" + std::to_string(::getpid()) + ".map").c_str(), "a");
+  if (!map)
+    return;
+  for (const Function &function : functions)
+    if (function.section == entryFunction->section && function.size > 0)
+      std::fprintf(map, "%llx %llx %s %s\n",
+                   static_cast<unsigned long long>(entry + function.offset -
+                                                   entryFunction->offset),
+                   static_cast<unsigned long long>(function.size),
+                   label.c_str(), function.name.c_str());
+  std::fflush(map);
+}
+
+bool perfMapWanted() {
+  static const bool wanted = [] {
+    const char *setting = std::getenv("KILN_PERF_MAP");
+    return setting && std::string(setting) != "0";
+  }();
+  return wanted;
+}
+
+} // namespace
+
 KernelEntryFn JitCompiler::loadObject(const std::string &object,
-                                      const std::string &functionName) {
+                                      const std::string &functionName,
+                                      const std::string &label) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, functionName);
   // Each object under a tracker of its own: one that fails to link (an
@@ -304,6 +386,9 @@ KernelEntryFn JitCompiler::loadObject(const std::string &object,
     discard();
     throw Error("JIT: cannot link " + functionName + ": " + why);
   }
+  if (perfMapWanted())
+    appendToPerfMap(object, entryName(functionName), address->getValue(),
+                    label.empty() ? functionName : label);
   return address->toPtr<KernelEntryFn>();
 }
 

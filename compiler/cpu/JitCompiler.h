@@ -37,14 +37,16 @@ public:
   /// index, as in flat kernels), the loops are marked free of dependences
   /// between iterations, so an output aliasing an input still vectorizes
   /// (compiler/cpu/LoopHints.h).
-  std::string emitObject(mlir::ModuleOp module,
-                         const std::string &functionName,
+  std::string emitObject(mlir::ModuleOp module, const std::string &functionName,
                          bool streaming = false, bool elementwise = false);
 
   /// The second half: links `object` (from emitObject, perhaps in another
-  /// process) into the JIT and returns the entry of `functionName`.
+  /// process) into the JIT and returns the entry of `functionName`. With
+  /// KILN_PERF_MAP=1 its functions are added to /tmp/perf-<pid>.map under
+  /// `label` (what the kernel computes), so that `perf report` names them.
   KernelEntryFn loadObject(const std::string &object,
-                           const std::string &functionName);
+                           const std::string &functionName,
+                           const std::string &label = "");
 
   /// The name of the packed entry point emitObject adds for `functionName`.
   static std::string entryName(const std::string &functionName);
