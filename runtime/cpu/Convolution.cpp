@@ -533,8 +533,8 @@ public:
   void forward() {
     float *patches = gatherPatches(0);
     float *result = outputMatrix(2);
-    dnnlMatmulBias({patches, rows(), columns(), columns(), 1}, filterT(3),
-                   nullptr, resultMatrix(result));
+    dnnlMatmulReproducible({patches, rows(), columns(), columns(), 1},
+                           filterT(3), resultMatrix(result));
     scatterOutput(result);
   }
 
@@ -544,9 +544,10 @@ public:
         dnnl_support::threadScratch(0, rows() * columns() * sizeof(float)));
     const StridedMatrix f = filterT(3);
     // filter (O x K) is filter^T (K x O) transposed.
-    dnnlMatmulBias(resultMatrix(grads),
-                   {f.data, f.columns, f.rows, f.columnStride, f.rowStride},
-                   nullptr, {patchGrads, rows(), columns(), columns(), 1});
+    dnnlMatmulReproducible(
+        resultMatrix(grads),
+        {f.data, f.columns, f.rows, f.columnStride, f.rowStride},
+        {patchGrads, rows(), columns(), columns(), 1});
     fillZero(input_);
     for (int64_t n = 0; n < images_; ++n)
       for (int64_t c = 0; c < channels_; ++c) {
@@ -571,15 +572,15 @@ public:
                               g.rowStride};
     const std::optional<int64_t> column = mergedStride(filter_, 1);
     if (column && *column == 1) {
-      dnnlMatmulBias(
-          gT, {patches, rows(), columns(), columns(), 1}, nullptr,
+      dnnlMatmulReproducible(
+          gT, {patches, rows(), columns(), columns(), 1},
           {filter_.data, outChannels_, columns(), filter_.strides[0], *column});
       return;
     }
     auto *result = static_cast<float *>(dnnl_support::threadScratch(
         3, outChannels_ * columns() * sizeof(float)));
-    dnnlMatmulBias(gT, {patches, rows(), columns(), columns(), 1}, nullptr,
-                   {result, outChannels_, columns(), columns(), 1});
+    dnnlMatmulReproducible(gT, {patches, rows(), columns(), columns(), 1},
+                           {result, outChannels_, columns(), columns(), 1});
     forEachFilterElement([&](int64_t o, int64_t k, float &element) {
       element = result[o * columns() + k];
     });

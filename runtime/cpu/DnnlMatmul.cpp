@@ -319,8 +319,11 @@ constexpr int64_t kPieceAlignment = 16;
 /// (columns of b, c and the bias), whichever divides the larger operand,
 /// oneDNN single-threaded in each. The pool never waits for a helper that
 /// has not started: a busy machine runs the pieces on the caller instead of
-/// stalling.
-void runInPieces(const Product &product, int64_t macs) {
+/// stalling. `reproducible`: the pieces are cut by the shape alone, even
+/// when no core is free (oneDNN's sums may round differently for another
+/// cut), so the bits never depend on timing.
+void runInPieces(const Product &product, int64_t macs,
+                 bool reproducible = false) {
   ThreadPool &pool = ThreadPool::global();
   const View &c = product.c;
   const int64_t rank = c.rank;
@@ -330,7 +333,8 @@ void runInPieces(const Product &product, int64_t macs) {
   const int64_t pieces =
       std::min<int64_t>({int64_t{pool.numThreads()}, macs / kMinMacsPerPiece,
                          extent / kPieceAlignment});
-  if (pieces <= 1 || ThreadPool::globalBudget().freeCores() <= 0) {
+  if (pieces <= 1 ||
+      (!reproducible && ThreadPool::globalBudget().freeCores() <= 0)) {
     runOnThisThread(product);
     return;
   }
@@ -410,6 +414,24 @@ void claimOpenMPTeam() {
   std::thread::id none;
   claim.owns =
       openMPOwner.compare_exchange_strong(none, std::this_thread::get_id());
+}
+
+void dnnlMatmulReproducible(const StridedMatrix &a, const StridedMatrix &b,
+                            const StridedMatrix &c) {
+  Product product;
+  product.a.set(a);
+  product.b.set(b);
+  product.c.set(c);
+  if (c.rows == 0 || c.columns == 0)
+    return;
+  try {
+    if (a.columns == 0)
+      throw dnnl::error(dnnl_unimplemented, "empty sums");
+    runInPieces(product, c.rows * c.columns * a.columns,
+                /*reproducible=*/true);
+  } catch (const dnnl::error &) {
+    referenceMatmul(product);
+  }
 }
 
 void dnnlMatmulBias(const StridedMatrix &a, const StridedMatrix &b,

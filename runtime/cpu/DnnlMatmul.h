@@ -48,6 +48,14 @@ struct StridedMatrix {
 void dnnlMatmulBias(const StridedMatrix &a, const StridedMatrix &b,
                     const float *bias, const StridedMatrix &c);
 
+/// c = a b, with the work split over kiln's thread pool by the shapes
+/// alone: the same operands give the same bits on every run, however busy
+/// the cores are (dnnlMatmulBias's split, and so its rounding, follows the
+/// cores free when it runs). For products inside kernels whose results
+/// must not depend on timing, such as a convolution's in a training step.
+void dnnlMatmulReproducible(const StridedMatrix &a, const StridedMatrix &b,
+                            const StridedMatrix &c);
+
 } // namespace kiln
 
 #endif // KILN_RUNTIME_CPU_DNNLMATMUL_H

@@ -685,6 +685,28 @@ def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+def test_patch_products_give_the_same_bits_every_run():
+    # The products of PatchConvolution are split over threads by their
+    # shapes alone (dnnlMatmulReproducible): with the split following the
+    # cores free at the time, repeated identical steps differed in the last
+    # bits of y and dx (a break-it trial's finding).
+    rng = np.random.RandomState(0)
+    x0 = rng.randn(32, 512, 1, 1).astype(np.float32)
+    w0 = (rng.randn(512, 512, 3, 3) * 0.02).astype(np.float32)
+    dy = mx.nd.array(np.cos(np.arange(32 * 512)).reshape(32, 512, 1, 1))
+    runs = set()
+    for _ in range(12):
+        x, w = mx.nd.array(x0), mx.nd.array(w0)
+        x.attach_grad()
+        w.attach_grad()
+        with mx.autograd.record():
+            y = mx.nd.Convolution(x, w, kernel=(3, 3), pad=(1, 1),
+                                  num_filter=512, no_bias=True)
+        y.backward(dy)
+        runs.add(tuple(a.asnumpy().tobytes() for a in (y, x.grad, w.grad)))
+    assert len(runs) == 1
+
+
 @pytest.mark.parametrize("shape,kwargs", [
     ((1, 2, 5), dict(kernel=(3,), stride=(2,), pad=(1,), dilate=(2,),
                      num_filter=2)),
