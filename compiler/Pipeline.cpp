@@ -75,7 +75,13 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // aligned_alloc rather than malloc plus pointer arithmetic: LLVM knows
+  // what an allocation function returns aliases nothing else, so a kernel's
+  // temporary buffers (the accumulators of merged reductions) can live in
+  // registers; an aligned pointer made by inttoptr could alias anything.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
