@@ -9,6 +9,12 @@
 // body is cheap to recompute (plain arithmetic, no math library calls);
 // otherwise it stays a kernel of its own and its result is materialized once.
 //
+// Then sibling reductions merge: two reductions over the same iteration
+// domain (they read one tensor through the same permutation map), neither
+// using the other's result, become one loop nest with both accumulators, so
+// that the inputs they share are read once (BatchNorm's backward sums dy and
+// dy * (x - mean) per channel in one pass instead of two).
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 
@@ -16,7 +22,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <optional>
 
 namespace mlir {
 namespace kiln {
@@ -53,6 +63,153 @@ bool shouldFuse(OpOperand *fusedOperand) {
   return result.hasOneUse() || isCheapToRecompute(producer);
 }
 
+bool hasReduction(linalg::GenericOp op) {
+  return llvm::any_of(op.getIteratorTypesArray(), [](utils::IteratorType t) {
+    return t == utils::IteratorType::reduction;
+  });
+}
+
+/// The ops between `first` and `second` (later in the same block) that use
+/// `first`'s results, directly or through each other, in block order; none
+/// when `second` is one of them (it depends on `first`).
+std::optional<SmallVector<Operation *>> dependentsBetween(Operation *first,
+                                                          Operation *second) {
+  llvm::SmallPtrSet<Operation *, 8> dependent = {first};
+  SmallVector<Operation *> between;
+  for (Operation *op = first->getNextNode(); op; op = op->getNextNode()) {
+    bool uses = false;
+    op->walk([&](Operation *inner) {
+      for (Value operand : inner->getOperands())
+        if (Operation *definer = operand.getDefiningOp())
+          uses |= dependent.contains(definer);
+    });
+    if (op == second)
+      return uses ? std::nullopt
+                  : std::optional<SmallVector<Operation *>>(between);
+    if (uses) {
+      dependent.insert(op);
+      between.push_back(op);
+    }
+  }
+  return std::nullopt;
+}
+
+/// Whether `first` and `second` (later in the same block) can become one
+/// loop nest: both reductions over the same loops, iterating one tensor
+/// through the same permutation (so their loop ranges are equal), and
+/// `second` not depending on `first`.
+bool areSiblingReductions(linalg::GenericOp first, linalg::GenericOp second) {
+  if (first->getBlock() != second->getBlock() || !hasReduction(first) ||
+      !hasReduction(second) || !first.hasPureTensorSemantics() ||
+      !second.hasPureTensorSemantics() ||
+      first.getIteratorTypesArray() != second.getIteratorTypesArray())
+    return false;
+  bool sameDomain = false;
+  for (OpOperand *a : first.getDpsInputOperands())
+    for (OpOperand *b : second.getDpsInputOperands()) {
+      AffineMap map = first.getMatchingIndexingMap(a);
+      if (a->get() == b->get() && map.isPermutation() &&
+          map == second.getMatchingIndexingMap(b))
+        sameDomain = true;
+    }
+  return sameDomain && dependentsBetween(first, second).has_value();
+}
+
+/// `first` and `second` as one linalg.generic at `second`'s place: inputs
+/// (those `second` shares with `first` once) and outputs concatenated, both
+/// bodies in one block, both yields.
+void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second) {
+  // What uses `first`'s results before `second` (a reshape of a sum) moves
+  // after it, in order, to follow the merged op.
+  Operation *after = second;
+  for (Operation *op : *dependentsBetween(first, second)) {
+    op->moveAfter(after);
+    after = op;
+  }
+  OpBuilder builder(second);
+  Block *firstBody = first.getBody(), *secondBody = second.getBody();
+  SmallVector<Value> inputs, outputs;
+  SmallVector<AffineMap> inputMaps, outputMaps;
+  SmallVector<Type> argumentTypes;
+  // Block argument positions (inputs first, then outputs) of each op's
+  // arguments in the merged block.
+  SmallVector<unsigned> firstPositions, secondPositions;
+  auto addInput = [&](linalg::GenericOp op, OpOperand *operand,
+                      SmallVector<unsigned> &positions) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    for (unsigned i = 0; i < inputs.size(); ++i)
+      if (inputs[i] == operand->get() && inputMaps[i] == map) {
+        positions.push_back(i);
+        return;
+      }
+    positions.push_back(inputs.size());
+    inputs.push_back(operand->get());
+    inputMaps.push_back(map);
+    argumentTypes.push_back(
+        op.getBody()->getArgument(operand->getOperandNumber()).getType());
+  };
+  for (OpOperand *operand : first.getDpsInputOperands())
+    addInput(first, operand, firstPositions);
+  for (OpOperand *operand : second.getDpsInputOperands())
+    addInput(second, operand, secondPositions);
+  for (auto [op, positions] : {std::make_pair(first, &firstPositions),
+                               std::make_pair(second, &secondPositions)})
+    for (OpOperand &operand : op.getDpsInitsMutable()) {
+      positions->push_back(inputs.size() + outputs.size());
+      outputs.push_back(operand.get());
+      outputMaps.push_back(op.getMatchingIndexingMap(&operand));
+    }
+  SmallVector<AffineMap> maps(inputMaps);
+  llvm::append_range(maps, outputMaps);
+  SmallVector<Type> results(first->getResultTypes());
+  llvm::append_range(results, second->getResultTypes());
+  auto merged = builder.create<linalg::GenericOp>(
+      second.getLoc(), results, inputs, outputs, maps,
+      first.getIteratorTypesArray());
+  Block *block = builder.createBlock(&merged.getRegion());
+  for (Type type : argumentTypes)
+    block->addArgument(type, second.getLoc());
+  for (Value output : outputs)
+    block->addArgument(cast<ShapedType>(output.getType()).getElementType(),
+                       second.getLoc());
+  IRMapping mapping;
+  SmallVector<Value> yielded;
+  for (auto [body, positions] :
+       {std::make_pair(firstBody, &firstPositions),
+        std::make_pair(secondBody, &secondPositions)}) {
+    for (unsigned i = 0; i < body->getNumArguments(); ++i)
+      mapping.map(body->getArgument(i), block->getArgument((*positions)[i]));
+    for (Operation &inner : body->without_terminator())
+      builder.clone(inner, mapping);
+    for (Value value : body->getTerminator()->getOperands())
+      yielded.push_back(mapping.lookupOrDefault(value));
+  }
+  builder.create<linalg::YieldOp>(second.getLoc(), yielded);
+  const unsigned firstResults = first->getNumResults();
+  first->replaceAllUsesWith(merged->getResults().take_front(firstResults));
+  second->replaceAllUsesWith(merged->getResults().drop_front(firstResults));
+  first->erase();
+  second->erase();
+}
+
+/// Merges sibling reductions under `root` until none are left.
+void mergeSiblingReductions(Operation *root) {
+  bool merged = true;
+  while (merged) {
+    merged = false;
+    SmallVector<linalg::GenericOp> generics;
+    root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    for (size_t i = 0; i < generics.size() && !merged; ++i)
+      for (size_t j = 0; j < generics.size() && !merged; ++j)
+        if (i != j && generics[i]->getBlock() == generics[j]->getBlock() &&
+            generics[i]->isBeforeInBlock(generics[j]) &&
+            areSiblingReductions(generics[i], generics[j])) {
+          mergeSiblings(generics[i], generics[j]);
+          merged = true;
+        }
+  }
+}
+
 struct KilnFuseElementwisePass
     : public mlir::kiln::impl::KilnFuseElementwiseBase<
           KilnFuseElementwisePass> {
@@ -64,7 +221,8 @@ struct KilnFuseElementwisePass
     linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    mergeSiblingReductions(getOperation());
   }
 };
 

@@ -175,3 +175,42 @@ func.func @nine_ops_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf3
   %b = kiln.mul %p, %x : tensor<?xf32>, tensor<?xf32>
   return %a, %b : tensor<?xf32>, tensor<?xf32>
 }
+
+// -----
+
+// Sibling reductions over the same input (BatchNorm's backward statistics:
+// the sums of dy and of dy * (x - mean) per channel) become one loop nest
+// with both accumulators, reading dy once.
+// CHECK-LABEL: func.func @sibling_reductions
+// CHECK: %[[R:.*]]:2 = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @sibling_reductions(%dy: tensor<?x?xf32>, %x: tensor<?x?xf32>, %mean: tensor<?x1xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %s = kiln.reduce_sum %dy {axes = array<i64: 1>} : tensor<?x?xf32> -> tensor<?xf32>
+  %c = kiln.sub %x, %mean : tensor<?x?xf32>, tensor<?x1xf32>
+  %p = kiln.mul %dy, %c : tensor<?x?xf32>, tensor<?x?xf32>
+  %t = kiln.reduce_sum %p {axes = array<i64: 1>} : tensor<?x?xf32> -> tensor<?xf32>
+  return %s, %t : tensor<?xf32>, tensor<?xf32>
+}
+
+// -----
+
+// A reduction that reads another's result (softmax's max, then its sum) is
+// not a sibling: two loop nests. Neither are reductions over different
+// tensors of equal type: nothing says their extents are equal.
+// CHECK-LABEL: func.func @dependent_and_unrelated_reductions
+// CHECK-COUNT-3: linalg.generic
+// CHECK-NOT: linalg.generic
+func.func @dependent_and_unrelated_reductions(%x: tensor<?x?xf32>, %y: tensor<?x?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %m = kiln.reduce_max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x?xf32> -> tensor<?x1xf32>
+  %d = kiln.sub %x, %m : tensor<?x?xf32>, tensor<?x1xf32>
+  %s = kiln.reduce_sum %d {axes = array<i64: 1>} : tensor<?x?xf32> -> tensor<?xf32>
+  %t = kiln.reduce_sum %y {axes = array<i64: 1>} : tensor<?x?xf32> -> tensor<?xf32>
+  return %s, %t : tensor<?xf32>, tensor<?xf32>
+}
