@@ -55,7 +55,11 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "ModuleOp"> {
     fold into the body. A producer used by several consumers is duplicated
     into each only when its body is cheap (at most 8 arith ops, no math
     calls, no divisions); an expensive one (say, an exp feeding two
-    consumers) stays its own kernel so it is computed once.
+    consumers) stays its own kernel so it is computed once. Then sibling
+    reductions merge: two reductions over the same iteration domain (they
+    read one tensor through the same permutation map), neither using the
+    other's result, become one linalg.generic with both accumulators, so
+    their shared inputs are read once (BatchNorm's backward statistics).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
