@@ -122,7 +122,9 @@ void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second) {
   // What uses `first`'s results before `second` (a reshape of a sum) moves
   // after it, in order, to follow the merged op.
   Operation *after = second;
-  for (Operation *op : *dependentsBetween(first, second)) {
+  const std::optional<SmallVector<Operation *>> dependents =
+      dependentsBetween(first, second);
+  for (Operation *op : *dependents) {
     op->moveAfter(after);
     after = op;
   }
