@@ -1,6 +1,8 @@
 //===- DnnlSupport.cpp - what kiln's oneDNN kernels share -----------------===//
 #include "runtime/cpu/DnnlSupport.h"
 
+#include "runtime/Allocator.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -91,14 +93,18 @@ void *threadScratch(int slot, size_t bytes) {
   struct Buffer {
     void *data = nullptr;
     size_t bytes = 0;
-    ~Buffer() { std::free(data); }
+    ~Buffer() { HostMemory().free(data, bytes); }
   };
   thread_local Buffer buffers[8];
   Buffer &buffer = buffers[slot];
   if (buffer.bytes < bytes) {
-    std::free(buffer.data);
+    // HostMemory's: large buffers on transparent huge pages, which a
+    // process's first convolutions fault in 512 times faster (Winograd's
+    // scratchpads and the converted activations are megabytes each).
+    HostMemory memory;
+    memory.free(buffer.data, buffer.bytes);
     const size_t rounded = (bytes + 63) / 64 * 64;
-    buffer.data = std::aligned_alloc(64, rounded);
+    buffer.data = memory.allocate(rounded, 64);
     if (!buffer.data)
       throw std::bad_alloc();
     buffer.bytes = rounded;
