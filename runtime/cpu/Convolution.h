@@ -5,8 +5,9 @@
 // spatial...) with 1 to 3 spatial dimensions and any strides. `params` holds
 // strides, padding_low, padding_high and dilations (one entry per spatial
 // dimension each) and then groups. f32 runs on oneDNN, with its primitives
-// cached by shapes, strides and parameters; f64 (and any f32 case oneDNN
-// declines) runs on direct loops.
+// cached by shapes, strides and parameters; f64 on the system BLAS (im2col
+// products, groups 1) or direct loops (grouped, and any f32 case oneDNN
+// declines).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_CPU_CONVOLUTION_H
