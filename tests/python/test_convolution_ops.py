@@ -39,6 +39,8 @@ Where kiln deliberately differs from MXNet 1.9.1 (each checked below):
     checked against finite differences;
   * num_group=0 is an error in kiln (MXNet's process dies).
 """
+import itertools
+
 import numpy as np
 import pytest
 
@@ -683,6 +685,68 @@ def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
         results[dtype] = (y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy())
     for got, want in zip(results["float32"], results["float64"]):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def numpy_convolution(x, w, stride, pad, dilate):
+    # An independent reference: the sum over filter taps of strided slices
+    # of the padded input (groups 1).
+    spatial = x.ndim - 2
+    padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    out = [(x.shape[2 + d] + 2 * pad[d] - dilate[d] * (w.shape[2 + d] - 1) -
+            1) // stride[d] + 1 for d in range(spatial)]
+    y = np.zeros((x.shape[0], w.shape[0]) + tuple(out))
+    for taps in itertools.product(*[range(k) for k in w.shape[2:]]):
+        window = tuple(slice(taps[d] * dilate[d],
+                             taps[d] * dilate[d] + stride[d] * (out[d] - 1) + 1,
+                             stride[d]) for d in range(spatial))
+        y += np.einsum("nc...,oc->no...", padded[(slice(None),) * 2 + window],
+                       w[(slice(None),) * 2 + taps])
+    return y
+
+
+def test_float64_convolutions_against_numpy():
+    # float64 runs as im2col products on BLAS (runtime/cpu/Convolution.cpp,
+    # DoublePatches): random 1-3-D shapes, strides, dilations and padding
+    # against numpy, the gradients through the adjoint identities
+    # <dy, conv(e, w)> = <dx, e> and <dy, conv(x, e)> = <dw, e>, with the
+    # gradient buffers full of NaN before.
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        spatial = int(rng.integers(1, 4))
+        n, c, o = (int(v) for v in rng.integers(1, 5, size=3))
+        kernel = [int(v) for v in rng.integers(1, 4, size=spatial)]
+        stride = [int(v) for v in rng.integers(1, 3, size=spatial)]
+        dilate = [int(v) for v in rng.integers(1, 3, size=spatial)]
+        pad = [int(v) for v in rng.integers(0, 3, size=spatial)]
+        size = [int(rng.integers(max(1, dilate[d] * (kernel[d] - 1) + 1 -
+                                     2 * pad[d]), 8)) for d in range(spatial)]
+        x0 = rng.standard_normal((n, c, *size))
+        w0 = rng.standard_normal((o, c, *kernel))
+        x, w = nd.array(x0, dtype="float64"), nd.array(w0, dtype="float64")
+        x.attach_grad()
+        w.attach_grad()
+        x.grad[:] = np.nan
+        w.grad[:] = np.nan
+        with mx.autograd.record():
+            y = nd.Convolution(x, w, kernel=tuple(kernel), stride=tuple(stride),
+                               dilate=tuple(dilate), pad=tuple(pad),
+                               num_filter=o, no_bias=True)
+        dy = rng.standard_normal(y.shape)
+        y.backward(nd.array(dy, dtype="float64"))
+        case = (x0.shape, w0.shape, stride, dilate, pad)
+        np.testing.assert_allclose(
+            y.asnumpy(), numpy_convolution(x0, w0, stride, pad, dilate),
+            rtol=1e-10, atol=1e-10, err_msg=str(case))
+        e = rng.standard_normal(x0.shape)
+        np.testing.assert_allclose(
+            (x.grad.asnumpy() * e).sum(),
+            (dy * numpy_convolution(e, w0, stride, pad, dilate)).sum(),
+            rtol=1e-9, atol=1e-9, err_msg=str(case))
+        e = rng.standard_normal(w0.shape)
+        np.testing.assert_allclose(
+            (w.grad.asnumpy() * e).sum(),
+            (dy * numpy_convolution(x0, e, stride, pad, dilate)).sum(),
+            rtol=1e-9, atol=1e-9, err_msg=str(case))
 
 
 def test_patch_products_give_the_same_bits_every_run():
