@@ -157,6 +157,19 @@ void stepSpatial(std::vector<int64_t> &index,
   }
 }
 
+/// Output pixels per image and filter taps per channel of a convolution.
+struct PatchExtent {
+  int64_t pixels = 1, taps = 1;
+
+  PatchExtent(const std::vector<int64_t> &filter,
+              const std::vector<int64_t> &output) {
+    for (size_t d = 2; d < output.size(); ++d) {
+      pixels *= output[d];
+      taps *= filter[d];
+    }
+  }
+};
+
 /// Where each filter tap of each output pixel reads an image's channel:
 /// the input offset (elements, through `input`'s strides) of (pixel, tap)
 /// at [pixel * taps + tap], -1 where the tap reads padding.
@@ -166,11 +179,9 @@ patchOffsets(const StridedView<T> &input, const std::vector<int64_t> &filter,
              const std::vector<int64_t> &output, const ConvolutionParams &p,
              int64_t &pixels, int64_t &taps) {
   const size_t spatial = input.sizes.size() - 2;
-  pixels = taps = 1;
-  for (size_t d = 0; d < spatial; ++d) {
-    pixels *= output[d + 2];
-    taps *= filter[d + 2];
-  }
+  const PatchExtent extent(filter, output);
+  pixels = extent.pixels;
+  taps = extent.taps;
   std::vector<int64_t> offsets, position(spatial, 0), tap(spatial, 0);
   offsets.reserve(pixels * taps);
   for (int64_t pixel = 0; pixel < pixels; ++pixel) {
@@ -212,11 +223,24 @@ void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
     }
 }
 
-/// Image (or out channel) n of `view` alone.
+/// Image n of `view` alone.
 template <typename T> StridedView<T> sliceOf(StridedView<T> view, int64_t n) {
   view.data += n * view.strides[0];
   view.sizes[0] = 1;
   return view;
+}
+
+/// The call of `kind` on `patches` (DoublePatches or PatchConvolution).
+template <typename Patches>
+void runPatches(Patches &&patches, ConvolutionKind kind) {
+  switch (kind) {
+  case ConvolutionKind::Forward:
+    return patches.forward();
+  case ConvolutionKind::BackwardData:
+    return patches.backwardData();
+  case ConvolutionKind::BackwardFilter:
+    return patches.backwardFilter();
+  }
 }
 
 /// C (m x n, row-major, leading dimension ldc) = A B + beta C for row-major
@@ -344,11 +368,7 @@ private:
 bool doublePatchesFit(const StridedView<double> &input,
                       const StridedView<double> &filter,
                       const StridedView<double> &output, int64_t groups) {
-  int64_t pixels = 1, taps = 1;
-  for (size_t d = 2; d < output.sizes.size(); ++d) {
-    pixels *= output.sizes[d];
-    taps *= filter.sizes[d];
-  }
+  const auto [pixels, taps] = PatchExtent(filter.sizes, output.sizes);
   const int64_t limit = std::numeric_limits<int>::max();
   return groups == 1 && pixels <= limit && input.sizes[1] * taps <= limit &&
          output.sizes[1] <= limit &&
@@ -682,32 +702,10 @@ cachedPlan(ConvolutionKind kind, const StridedView<float> &input,
 bool patchProductsPay(const std::vector<int64_t> &input,
                       const std::vector<int64_t> &filter,
                       const std::vector<int64_t> &output, int64_t groups) {
-  int64_t pixels = 1, taps = 1;
-  for (size_t d = 2; d < output.size(); ++d) {
-    pixels *= output[d];
-    taps *= filter[d];
-  }
+  const auto [pixels, taps] = PatchExtent(filter, output);
   const int64_t channels = input[1];
   return groups == 1 && pixels <= 4 && channels >= 64 && output[1] >= 64 &&
          output[0] * pixels * channels * taps <= (int64_t{1} << 24);
-}
-
-/// `view`'s dimensions from `first` on as one matrix dimension: its stride
-/// where they merge into one (unit dimensions go anywhere), else none.
-std::optional<int64_t> mergedStride(const StridedView<float> &view,
-                                    size_t first) {
-  std::optional<int64_t> stride;
-  int64_t next = 0;
-  for (size_t d = view.sizes.size(); d-- > first;) {
-    if (view.sizes[d] == 1)
-      continue;
-    if (!stride)
-      stride = view.strides[d];
-    else if (view.strides[d] != next)
-      return std::nullopt;
-    next = view.strides[d] * view.sizes[d];
-  }
-  return stride ? stride : std::optional<int64_t>(1);
 }
 
 /// A convolution as matrix products. Rows of the patch matrix are output
@@ -766,11 +764,10 @@ public:
     const StridedMatrix g = resultMatrix(grads);
     const StridedMatrix gT = {g.data, g.columns, g.rows, g.columnStride,
                               g.rowStride};
-    const std::optional<int64_t> column = mergedStride(filter_, 1);
-    if (column && *column == 1) {
+    if (filterRowsDense()) {
       dnnlMatmulReproducible(
           gT, {patches, rows(), columns(), columns(), 1},
-          {filter_.data, outChannels_, columns(), filter_.strides[0], *column});
+          {filter_.data, outChannels_, columns(), filter_.strides[0], 1});
       return;
     }
     auto *result = static_cast<float *>(dnnl_support::threadScratch(
@@ -859,13 +856,19 @@ private:
                    });
   }
 
-  /// filter^T (K x O): the filter's own view where its taps merge into one
-  /// stride, else a dense copy in scratch `slot`.
+  /// Whether each out channel's (channel, tap) block of the filter is
+  /// dense, so that the filter is an (O x K) matrix with unit columns.
+  bool filterRowsDense() const {
+    return isDense(StridedView<float>(
+        filter_.data, {filter_.sizes.begin() + 1, filter_.sizes.end()},
+        {filter_.strides.begin() + 1, filter_.strides.end()}));
+  }
+
+  /// filter^T (K x O): the filter's own view where its rows are dense,
+  /// else a dense copy in scratch `slot`.
   StridedMatrix filterT(int slot) {
-    std::optional<int64_t> column = mergedStride(filter_, 1);
-    if (column && *column == 1)
-      return {filter_.data, columns(), outChannels_, *column,
-              filter_.strides[0]};
+    if (filterRowsDense())
+      return {filter_.data, columns(), outChannels_, 1, filter_.strides[0]};
     auto *copy = static_cast<float *>(dnnl_support::threadScratch(
         slot, outChannels_ * columns() * sizeof(float)));
     forEachFilterElement([&](int64_t o, int64_t k, float &element) {
@@ -893,18 +896,7 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
                            live->params);
   }
   if (patchProductsPay(input.sizes, filter.sizes, output.sizes, p.groups)) {
-    PatchConvolution patches(input, filter, output, p);
-    switch (kind) {
-    case ConvolutionKind::Forward:
-      patches.forward();
-      break;
-    case ConvolutionKind::BackwardData:
-      patches.backwardData();
-      break;
-    case ConvolutionKind::BackwardFilter:
-      patches.backwardFilter();
-      break;
-    }
+    runPatches(PatchConvolution(input, filter, output, p), kind);
     return true;
   }
   try {
@@ -958,17 +950,8 @@ void convolutionViews(ConvolutionKind kind, const StridedView<T> &input,
       return;
   }
   if constexpr (std::is_same_v<T, double>) {
-    if (doublePatchesFit(input, filter, output, params.groups)) {
-      DoublePatches patches(input, filter, output, params);
-      switch (kind) {
-      case ConvolutionKind::Forward:
-        return patches.forward();
-      case ConvolutionKind::BackwardData:
-        return patches.backwardData();
-      case ConvolutionKind::BackwardFilter:
-        return patches.backwardFilter();
-      }
-    }
+    if (doublePatchesFit(input, filter, output, params.groups))
+      return runPatches(DoublePatches(input, filter, output, params), kind);
   }
   referenceConvolution(kind, input, filter, output, params);
 }
