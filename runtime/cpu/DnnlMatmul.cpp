@@ -362,8 +362,9 @@ void runInPieces(const Product &product, int64_t macs,
 }
 
 /// The product on oneDNN with the threads above; the loops when oneDNN
-/// declines it.
-void run(const Product &product) {
+/// declines it. `reproducible`: always in pieces cut by the shape alone
+/// (runInPieces), whichever thread calls and however many cores are free.
+void run(const Product &product, bool reproducible = false) {
   const View &c = product.c;
   int64_t outputs = 1;
   for (int64_t dim = 0; dim < c.rank; ++dim)
@@ -374,7 +375,9 @@ void run(const Product &product) {
   try {
     if (k == 0)
       throw dnnl::error(dnnl_unimplemented, "empty sums");
-    if (claimOfThisThread().owns) {
+    if (reproducible) {
+      runInPieces(product, outputs * k, /*reproducible=*/true);
+    } else if (claimOfThisThread().owns) {
       if (outputs * k < kMinMacsForTeam) {
         runOnThisThread(product);
         return;
@@ -422,16 +425,7 @@ void dnnlMatmulReproducible(const StridedMatrix &a, const StridedMatrix &b,
   product.a.set(a);
   product.b.set(b);
   product.c.set(c);
-  if (c.rows == 0 || c.columns == 0)
-    return;
-  try {
-    if (a.columns == 0)
-      throw dnnl::error(dnnl_unimplemented, "empty sums");
-    runInPieces(product, c.rows * c.columns * a.columns,
-                /*reproducible=*/true);
-  } catch (const dnnl::error &) {
-    referenceMatmul(product);
-  }
+  run(product, /*reproducible=*/true);
 }
 
 void dnnlMatmulBias(const StridedMatrix &a, const StridedMatrix &b,
