@@ -23,9 +23,9 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include <optional>
 
 namespace mlir {
@@ -94,16 +94,19 @@ std::optional<SmallVector<Operation *>> dependentsBetween(Operation *first,
   return std::nullopt;
 }
 
-/// Whether `first` and `second` (later in the same block) can become one
-/// loop nest: both reductions over the same loops, iterating one tensor
-/// through the same permutation (so their loop ranges are equal), and
-/// `second` not depending on `first`.
-bool areSiblingReductions(linalg::GenericOp first, linalg::GenericOp second) {
+/// Where `first` and `second` (later in the same block) can become one loop
+/// nest, the ops between them that must move after `second`
+/// (dependentsBetween); none where they cannot. They can when both are
+/// reductions over the same loops, iterating one tensor through the same
+/// permutation (so their loop ranges are equal), and `second` does not
+/// depend on `first`.
+std::optional<SmallVector<Operation *>>
+siblingReductions(linalg::GenericOp first, linalg::GenericOp second) {
   if (first->getBlock() != second->getBlock() || !hasReduction(first) ||
       !hasReduction(second) || !first.hasPureTensorSemantics() ||
       !second.hasPureTensorSemantics() ||
       first.getIteratorTypesArray() != second.getIteratorTypesArray())
-    return false;
+    return std::nullopt;
   bool sameDomain = false;
   for (OpOperand *a : first.getDpsInputOperands())
     for (OpOperand *b : second.getDpsInputOperands()) {
@@ -112,19 +115,20 @@ bool areSiblingReductions(linalg::GenericOp first, linalg::GenericOp second) {
           map == second.getMatchingIndexingMap(b))
         sameDomain = true;
     }
-  return sameDomain && dependentsBetween(first, second).has_value();
+  if (!sameDomain)
+    return std::nullopt;
+  return dependentsBetween(first, second);
 }
 
 /// `first` and `second` as one linalg.generic at `second`'s place: inputs
 /// (those `second` shares with `first` once) and outputs concatenated, both
-/// bodies in one block, both yields.
-void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second) {
-  // What uses `first`'s results before `second` (a reshape of a sum) moves
-  // after it, in order, to follow the merged op.
+/// bodies in one block, both yields. `dependents` (siblingReductions'), which
+/// use `first`'s results before `second` (a reshape of a sum), move after
+/// it, in order, to follow the merged op.
+void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second,
+                   ArrayRef<Operation *> dependents) {
   Operation *after = second;
-  const std::optional<SmallVector<Operation *>> dependents =
-      dependentsBetween(first, second);
-  for (Operation *op : *dependents) {
+  for (Operation *op : dependents) {
     op->moveAfter(after);
     after = op;
   }
@@ -201,12 +205,12 @@ void mergeSiblingReductions(Operation *root) {
     merged = false;
     SmallVector<linalg::GenericOp> generics;
     root->walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    // The walk visits the ops of a block in order.
     for (size_t i = 0; i < generics.size() && !merged; ++i)
-      for (size_t j = 0; j < generics.size() && !merged; ++j)
-        if (i != j && generics[i]->getBlock() == generics[j]->getBlock() &&
-            generics[i]->isBeforeInBlock(generics[j]) &&
-            areSiblingReductions(generics[i], generics[j])) {
-          mergeSiblings(generics[i], generics[j]);
+      for (size_t j = i + 1; j < generics.size() && !merged; ++j)
+        if (std::optional<SmallVector<Operation *>> dependents =
+                siblingReductions(generics[i], generics[j])) {
+          mergeSiblings(generics[i], generics[j], *dependents);
           merged = true;
         }
   }
