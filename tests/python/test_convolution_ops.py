@@ -560,6 +560,33 @@ def numeric(op, arrays, **kwargs):
                            dtype=np.float64)
 
 
+def run_convolution(dtype, x0, w0, kwargs, transpose_x=False,
+                    transpose_dy=False, x_grad=None, w_grad=None,
+                    w_grad_req="write"):
+    # y, x.grad and w.grad (numpy) of Convolution(x0, w0) in `dtype` after
+    # backward from cos(arange) as the output gradient. transpose_x /
+    # transpose_dy pass x / the output gradient as transposed views of
+    # their last two axes; x_grad / w_grad set the gradient buffers first.
+    swap = tuple(range(x0.ndim - 2)) + (x0.ndim - 1, x0.ndim - 2)
+    x = (mx.nd.array(x0.transpose(swap), dtype=dtype).transpose(swap)
+         if transpose_x else mx.nd.array(x0, dtype=dtype))
+    w = mx.nd.array(w0, dtype=dtype)
+    x.attach_grad()
+    w.attach_grad(grad_req=w_grad_req)
+    if x_grad is not None:
+        x.grad[:] = x_grad
+    if w_grad is not None:
+        w.grad[:] = w_grad
+    with mx.autograd.record():
+        y = mx.nd.Convolution(x, w, num_filter=w0.shape[0], no_bias=True,
+                              **kwargs)
+    dy0 = np.cos(np.arange(y.size)).reshape(y.shape)
+    dy = (mx.nd.array(dy0.transpose(swap), dtype=dtype).transpose(swap)
+          if transpose_dy else mx.nd.array(dy0, dtype=dtype))
+    y.backward(dy)
+    return y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy()
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(kernel=(3, 3), pad=(1, 1)),
     dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1)),
@@ -573,18 +600,9 @@ def test_both_gradients_in_one_call_equal_float64(kwargs):
     rng = np.random.RandomState(5)
     x0 = rng.randn(3, 16, 9, 9)
     w0 = rng.randn(32, 16, *kwargs["kernel"]) * 0.1
-    grads = {}
-    for dtype in ("float64", "float32"):
-        x = mx.nd.array(x0.transpose(0, 1, 3, 2), dtype=dtype) \
-            .transpose((0, 1, 3, 2))
-        w = mx.nd.array(w0, dtype=dtype)
-        x.attach_grad()
-        w.attach_grad()
-        with mx.autograd.record():
-            y = mx.nd.Convolution(x, w, num_filter=32, no_bias=True, **kwargs)
-        dy = np.cos(np.arange(y.size)).reshape(y.shape)
-        y.backward(mx.nd.array(dy, dtype=dtype))
-        grads[dtype] = (x.grad.asnumpy(), w.grad.asnumpy())
+    grads = {dtype: run_convolution(dtype, x0, w0, kwargs,
+                                    transpose_x=True)[1:]
+             for dtype in ("float64", "float32")}
     for got, want in zip(grads["float32"], grads["float64"]):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
@@ -618,18 +636,10 @@ def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
     rng = np.random.RandomState(11)
     x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape)
     prior = rng.randn(*w_shape)
-    results = {}
-    for dtype in ("float64", "float32"):
-        x, w = mx.nd.array(x0, dtype=dtype), mx.nd.array(w0, dtype=dtype)
-        x.attach_grad()
-        w.attach_grad(grad_req=grad_req)
-        w.grad[:] = prior if grad_req == "add" else np.nan
-        with mx.autograd.record():
-            y = mx.nd.Convolution(x, w, num_filter=w_shape[0], no_bias=True,
-                                  **kwargs)
-        dy = np.cos(np.arange(y.size)).reshape(y.shape)
-        y.backward(mx.nd.array(dy, dtype=dtype))
-        results[dtype] = (y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy())
+    results = {dtype: run_convolution(
+        dtype, x0, w0, kwargs, w_grad_req=grad_req,
+        w_grad=prior if grad_req == "add" else np.nan)
+        for dtype in ("float64", "float32")}
     for got, want in zip(results["float32"], results["float64"]):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     weight_grad = results["float32"][2]
@@ -667,22 +677,10 @@ def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
     # direct loops.
     rng = np.random.RandomState(12)
     x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape) * 0.1
-    results = {}
-    for dtype in ("float64", "float32"):
-        swap = tuple(range(x0.ndim - 2)) + (x0.ndim - 1, x0.ndim - 2)
-        x = mx.nd.array(x0.transpose(swap), dtype=dtype).transpose(swap)
-        w = mx.nd.array(w0, dtype=dtype)
-        x.attach_grad()
-        w.attach_grad()
-        x.grad[:] = np.nan
-        w.grad[:] = np.nan
-        with mx.autograd.record():
-            y = mx.nd.Convolution(x, w, num_filter=w_shape[0], no_bias=True,
-                                  **kwargs)
-        dy0 = np.cos(np.arange(y.size)).reshape(y.shape)
-        dy = mx.nd.array(dy0.transpose(swap), dtype=dtype).transpose(swap)
-        y.backward(dy)
-        results[dtype] = (y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy())
+    results = {dtype: run_convolution(dtype, x0, w0, kwargs,
+                                      transpose_x=True, transpose_dy=True,
+                                      x_grad=np.nan, w_grad=np.nan)
+               for dtype in ("float64", "float32")}
     for got, want in zip(results["float32"], results["float64"]):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
