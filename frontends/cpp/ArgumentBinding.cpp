@@ -19,6 +19,12 @@ bool coversItsStorage(const Tensor &tensor) {
              tensor.storage()->bytes();
 }
 
+/// Whether `a` and `b` hold the same elements' worth: shape, dtype, device.
+bool sameGeometry(const Tensor &a, const Tensor &b) {
+  return a.shape() == b.shape() && a.dtype() == b.dtype() &&
+         a.device() == b.device();
+}
+
 } // namespace
 
 bool bindArgument(const NDArray &buffer, const NDArray &source) {
@@ -26,8 +32,7 @@ bool bindArgument(const NDArray &buffer, const NDArray &source) {
     return false;
   const Tensor &target = buffer.tensor();
   const Tensor &lent = source.tensor();
-  if (target.shape() != lent.shape() || target.dtype() != lent.dtype() ||
-      !(target.device() == lent.device()) || !lent.isContiguous() ||
+  if (!sameGeometry(target, lent) || !lent.isContiguous() ||
       !coversItsStorage(target) || target.storage() == lent.storage())
     return false;
   std::shared_ptr<Storage> storage = target.storage();
@@ -106,6 +111,29 @@ std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
         tensor.device(), {}, {buffer.var(), taken[i].var()}, 0, "TakeResult");
   }
   return taken;
+}
+
+bool adoptMemory(const NDArray &target, const NDArray &donor) {
+  if (target.isNone() || donor.isNone())
+    return false;
+  const Tensor &to = target.tensor();
+  const Tensor &from = donor.tensor();
+  if (!sameGeometry(to, from) || to.device().type != DeviceType::CPU ||
+      !coversItsStorage(to) || !coversItsStorage(from) ||
+      to.storage() == from.storage())
+    return false;
+  std::shared_ptr<Storage> destination = to.storage();
+  std::shared_ptr<Storage> source = from.storage();
+  Engine::global().push(
+      [destination, source] {
+        if (destination->ownsPooledMemory() && source->ownsPooledMemory())
+          destination->exchangeMemory(*source);
+        else
+          std::memcpy(destination->data(), source->data(),
+                      destination->bytes());
+      },
+      to.device(), {}, {target.var(), donor.var()}, 0, "AdoptGradient");
+  return true;
 }
 
 } // namespace kiln

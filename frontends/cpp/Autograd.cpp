@@ -1,6 +1,7 @@
 //===- Autograd.cpp - recording and backpropagation -----------------------===//
 #include "frontends/cpp/Autograd.h"
 
+#include "frontends/cpp/ArgumentBinding.h"
 #include "frontends/cpp/Dispatch.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/ops/Calls.h"
@@ -25,6 +26,7 @@ struct Node {
   std::vector<NDArray> outputValues;
   std::vector<std::weak_ptr<Entry>> outputEntries;
   BackwardFn backward;
+  bool donatesGradients = false; // See recordFunction.
   bool freed = false;
 };
 
@@ -54,10 +56,12 @@ NDArray sumOf(std::vector<NDArray> &terms) {
 }
 
 void recordNode(const std::string &name, const std::vector<NDArray> &inputs,
-                const std::vector<NDArray> &outputs, BackwardFn backward) {
+                const std::vector<NDArray> &outputs, BackwardFn backward,
+                bool donatesGradients = false) {
   auto node = std::make_shared<Node>();
   node->name = name;
   node->backward = std::move(backward);
+  node->donatesGradients = donatesGradients;
   for (const NDArray &input : inputs)
     node->inputs.push_back(input.withAutogradEntry(input.autogradEntry()));
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -154,11 +158,22 @@ public:
   /// The summed gradient of `entry`, or none when nothing reached it.
   NDArray gradientOf(const std::shared_ptr<Entry> &entry) {
     auto found = pending_.find(entry.get());
-    if (found == pending_.end() || found->second.empty())
+    if (found == pending_.end() || found->second.terms.empty())
       return NDArray();
-    if (found->second.size() > 1)
-      found->second = {sumOf(found->second)};
-    return found->second.front();
+    Pending &pending = found->second;
+    if (pending.terms.size() > 1) {
+      pending.terms = {sumOf(pending.terms)};
+      pending.donated = true; // A new array nothing else holds.
+    }
+    return pending.terms.front();
+  }
+
+  /// Whether gradientOf(entry) is an array whose memory nobody else reads:
+  /// a donating node's gradient, or a sum made here.
+  bool isDonated(const std::shared_ptr<Entry> &entry) const {
+    auto found = pending_.find(entry.get());
+    return found != pending_.end() && found->second.terms.size() == 1 &&
+           found->second.donated;
   }
 
   const std::vector<std::shared_ptr<Entry>> &variables() const {
@@ -166,8 +181,11 @@ public:
   }
 
 private:
-  void addGradient(const std::shared_ptr<Entry> &entry, const NDArray &grad) {
-    pending_[entry.get()].push_back(grad);
+  void addGradient(const std::shared_ptr<Entry> &entry, const NDArray &grad,
+                   bool donated = false) {
+    Pending &pending = pending_[entry.get()];
+    pending.donated = pending.terms.empty() && donated;
+    pending.terms.push_back(grad);
     alive_.insert(entry);
   }
 
@@ -243,16 +261,24 @@ private:
                                   shapeToString(inputGrads[i].shape()),
                                   ", expected ", shapeToString(input.shape())));
       NDArray grad = inputGrads[i];
-      if (grad.dtype() != input.dtype())
+      bool donated = node.donatesGradients;
+      if (grad.dtype() != input.dtype()) {
         grad = dispatch::cast(grad, input.dtype());
-      addGradient(entry, grad);
+        donated = true;
+      }
+      addGradient(entry, grad, donated);
     }
   }
 
   const char *api_;
   bool retainGraph_;
   VariableDone variableDone_;
-  std::unordered_map<Entry *, std::vector<NDArray>> pending_;
+  /// The gradients reaching an entry, summed when first asked for.
+  struct Pending {
+    std::vector<NDArray> terms;
+    bool donated = false; // Of the single term; see isDonated.
+  };
+  std::unordered_map<Entry *, Pending> pending_;
   std::unordered_set<std::shared_ptr<Entry>> alive_;
   std::unordered_set<Node *> seenNodes_;
   std::unordered_set<Entry *> seenVariables_;
@@ -487,8 +513,9 @@ void recordOp(const OpSpec &spec, const Attrs &attrs,
 }
 
 void recordFunction(const std::string &name, const std::vector<NDArray> &inputs,
-                    const std::vector<NDArray> &outputs, BackwardFn backward) {
-  recordNode(name, inputs, outputs, std::move(backward));
+                    const std::vector<NDArray> &outputs, BackwardFn backward,
+                    bool donatesGradients) {
+  recordNode(name, inputs, outputs, std::move(backward), donatesGradients);
 }
 
 void backward(const std::vector<NDArray> &heads,
@@ -511,7 +538,7 @@ void backward(const std::vector<NDArray> &heads,
     NDArray &buffer = variable->gradBuffer;
     if (variable->gradReq == GradReq::Add)
       invokeOp("elemwise_add", {buffer, grad}, {}, buffer);
-    else
+    else if (!pass.isDonated(variable) || !adoptMemory(buffer, grad))
       dispatch::cast(grad, buffer.dtype(), buffer);
     variable->freshGrad = true;
     pass.release(variable);

@@ -100,8 +100,13 @@ std::vector<std::string> recordedPrimitives();
 void recordOp(const OpSpec &spec, const Attrs &attrs,
               const std::vector<NDArray> &inputs, const NDArray &output);
 /// Records a custom function (autograd.Function) whose outputs get entries.
+/// With `donatesGradients`, the arrays `backward` returns are the tape's to
+/// keep (nothing reads their memory afterwards, as a captured graph's
+/// gradient buffers, which its next backward overwrites): a variable's
+/// gradient then takes their memory over instead of copying it.
 void recordFunction(const std::string &name, const std::vector<NDArray> &inputs,
-                    const std::vector<NDArray> &outputs, BackwardFn backward);
+                    const std::vector<NDArray> &outputs, BackwardFn backward,
+                    bool donatesGradients = false);
 
 /// Backpropagates from `heads` (gradients `headGrads`, ones where none),
 /// writing or adding into the variables' buffers by their requests.

@@ -80,7 +80,8 @@ void bindAutograd(py::module_ &m) {
   m.def(
       "autograd_record_function",
       [](const std::string &name, const std::vector<NDArray> &inputs,
-         const std::vector<NDArray> &outputs, py::object backward) {
+         const std::vector<NDArray> &outputs, py::object backward,
+         bool donateGradients) {
         std::shared_ptr<py::object> callable = keepCallable(backward);
         autograd::recordFunction(
             name, inputs, outputs,
@@ -101,10 +102,11 @@ void bindAutograd(py::module_ &m) {
                       std::string(py::str(item.get_type()))));
               }
               return grads;
-            });
+            },
+            donateGradients);
       },
       py::arg("name"), py::arg("inputs"), py::arg("outputs"),
-      py::arg("backward"));
+      py::arg("backward"), py::arg("donate_gradients") = false);
 }
 
 } // namespace kiln

@@ -159,6 +159,11 @@ class Function(object):
                 return dy * y * (1 - y)
     """
 
+    # Whether the arrays backward() returns may be taken over by the
+    # variables' gradient buffers instead of copied (kiln's own functions
+    # whose gradient arrays nobody reads afterwards).
+    _donates_gradients = False
+
     def __init__(self):
         self._used = False
         self.saved_tensors = ()
@@ -199,8 +204,9 @@ class Function(object):
                                  "inputs" % (name, len(grads), len(inputs)))
             return grads
 
-        _core.autograd_record_function(name, list(inputs), output_list,
-                                       backward_callback)
+        _core.autograd_record_function(
+            name, list(inputs), output_list, backward_callback,
+            donate_gradients=self._donates_gradients)
         return output_list[0] if single else tuple(output_list)
 
 

@@ -20,7 +20,8 @@ recorded forward, its backward the executor's captured backward, and it
 returns the executor's gradients to the outer tape, which writes or adds
 them into Parameter.grad() (grad_req) and into attach_grad'ed inputs, and
 sums them with gradients from outside the block, exactly as an imperative
-forward would. Outputs are copies, so a caller may keep them across calls.
+forward would (a written gradient takes over the executor buffer's memory,
+which gets the old gradient's: no copy). Outputs are copies, so a caller may keep them across calls.
 
 Some calls are evaluated op by op on the real arrays under autograd
 instead (the same operators, so the same values; gradients flow as
@@ -95,6 +96,10 @@ class _Slot(object):
 
 class _GraphFunction(autograd.Function):
     """One recorded call: forward and backward through a slot."""
+
+    # The executor's gradient buffers are rewritten by its next backward and
+    # read by nothing else: the parameters' gradients take their memory.
+    _donates_gradients = True
 
     def __init__(self, graph, slot, requests):
         super(_GraphFunction, self).__init__()
