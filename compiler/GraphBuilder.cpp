@@ -765,7 +765,7 @@ std::string Graph::source() const {
     names += (i ? ", %v" : "%v") + std::to_string(results_[i]);
   }
   text += ") -> " + (results_.size() == 1 ? types : "(" + types + ")") +
-          " {\n" + body_;
+          (onePass_ ? " attributes {kiln.one_pass}" : "") + " {\n" + body_;
   return text + "  return " + names + " : " + types + "\n}\n";
 }
 

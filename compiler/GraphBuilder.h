@@ -235,6 +235,11 @@ public:
   /// Forgets the results added so far, so that the same graph gives the
   /// source of another kernel (a fused group's recomputation).
   void clearResults() { results_.clear(); }
+  /// Marks the function kiln.one_pass: its loops must merge into one pass
+  /// over the arrays, so that its results may overwrite its inputs (an
+  /// optimizer update writing its states and weight in place); compiling
+  /// it fails otherwise. For flat kernels, whose arrays share one length.
+  void requireOnePass(bool onePass = true) { onePass_ = onePass; }
 
   const std::string &name() const { return name_; }
   int64_t numArguments() const {
@@ -273,6 +278,7 @@ private:
   std::vector<int32_t> arguments_, results_;
   std::map<int64_t, std::string> indexConstants_;
   std::string body_;
+  bool onePass_ = false;
 };
 
 } // namespace compiler

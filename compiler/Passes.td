@@ -60,6 +60,13 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "ModuleOp"> {
     read one tensor through the same permutation map), neither using the
     other's result, become one linalg.generic with both accumulators, so
     their shared inputs are read once (BatchNorm's backward statistics).
+
+    A function marked `kiln.one_pass` (a flat kernel whose arrays share one
+    length: an optimizer update writing its states and weight in place)
+    must become one loop: its loop nests merge in order, a later one
+    reading an earlier one's results as values of the same iteration, so
+    element i of every input is read before element i of any result is
+    written. The pass fails with an error where they cannot merge.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -15,10 +15,19 @@
 // that the inputs they share are read once (BatchNorm's backward sums dy and
 // dy * (x - mean) per channel in one pass instead of two).
 //
+// A function marked `kiln.one_pass` (a flat kernel of several results: every
+// array has one length, and an optimizer update writes its states and weight
+// in place) must become one loop: its loop nests merge in order, a later one
+// reading an earlier one's results as the values computed in the same
+// iteration. Then element i of every input is read before element i of any
+// output is written, whatever aliases what. The pass fails where that cannot
+// be done, so the caller can fall back to separate buffers.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -71,9 +80,11 @@ bool hasReduction(linalg::GenericOp op) {
 
 /// The ops between `first` and `second` (later in the same block) that use
 /// `first`'s results, directly or through each other, in block order; none
-/// when `second` is one of them (it depends on `first`).
-std::optional<SmallVector<Operation *>> dependentsBetween(Operation *first,
-                                                          Operation *second) {
+/// when `second` uses one of them, or `first` itself unless
+/// `secondMayReadFirst`.
+std::optional<SmallVector<Operation *>>
+dependentsBetween(Operation *first, Operation *second,
+                  bool secondMayReadFirst = false) {
   llvm::SmallPtrSet<Operation *, 8> dependent = {first};
   SmallVector<Operation *> between;
   for (Operation *op = first->getNextNode(); op; op = op->getNextNode()) {
@@ -81,7 +92,8 @@ std::optional<SmallVector<Operation *>> dependentsBetween(Operation *first,
     op->walk([&](Operation *inner) {
       for (Value operand : inner->getOperands())
         if (Operation *definer = operand.getDefiningOp())
-          uses |= dependent.contains(definer);
+          uses |= dependent.contains(definer) &&
+                  !(op == second && secondMayReadFirst && definer == first);
     });
     if (op == second)
       return uses ? std::nullopt
@@ -120,11 +132,29 @@ siblingReductions(linalg::GenericOp first, linalg::GenericOp second) {
   return dependentsBetween(first, second);
 }
 
+/// Whether `second` reads `first`'s results, if at all, only as inputs
+/// through the indexing map `first` writes them with: element by element,
+/// so that one loop can hand each value over within an iteration.
+bool readsElementwise(linalg::GenericOp first, linalg::GenericOp second) {
+  for (OpOperand &operand : second->getOpOperands()) {
+    auto result = dyn_cast<OpResult>(operand.get());
+    if (!result || result.getOwner() != first.getOperation())
+      continue;
+    if (!second.isDpsInput(&operand) ||
+        second.getMatchingIndexingMap(&operand) !=
+            first.getIndexingMapMatchingResult(result))
+      return false;
+  }
+  return true;
+}
+
 /// `first` and `second` as one linalg.generic at `second`'s place: inputs
 /// (those `second` shares with `first` once) and outputs concatenated, both
-/// bodies in one block, both yields. `dependents` (siblingReductions'), which
-/// use `first`'s results before `second` (a reshape of a sum), move after
-/// it, in order, to follow the merged op.
+/// bodies in one block, both yields; an input of `second` that is a result
+/// of `first` (readsElementwise) becomes the value `first`'s body yields.
+/// `dependents` (dependentsBetween's), which use `first`'s results before
+/// `second` (a reshape of a sum), move after it, in order, to follow the
+/// merged op.
 void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second,
                    ArrayRef<Operation *> dependents) {
   Operation *after = second;
@@ -138,10 +168,17 @@ void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second,
   SmallVector<AffineMap> inputMaps, outputMaps;
   SmallVector<Type> argumentTypes;
   // Block argument positions (inputs first, then outputs) of each op's
-  // arguments in the merged block.
+  // arguments in the merged block; kFromFirst + k for `second`'s arguments
+  // that are `first`'s result k.
+  constexpr unsigned kFromFirst = 1u << 30;
   SmallVector<unsigned> firstPositions, secondPositions;
   auto addInput = [&](linalg::GenericOp op, OpOperand *operand,
                       SmallVector<unsigned> &positions) {
+    if (auto result = dyn_cast<OpResult>(operand->get());
+        result && result.getOwner() == first.getOperation()) {
+      positions.push_back(kFromFirst + result.getResultNumber());
+      return;
+    }
     AffineMap map = op.getMatchingIndexingMap(operand);
     for (unsigned i = 0; i < inputs.size(); ++i)
       if (inputs[i] == operand->get() && inputMaps[i] == map) {
@@ -183,8 +220,12 @@ void mergeSiblings(linalg::GenericOp first, linalg::GenericOp second,
   for (auto [body, positions] :
        {std::make_pair(firstBody, &firstPositions),
         std::make_pair(secondBody, &secondPositions)}) {
-    for (unsigned i = 0; i < body->getNumArguments(); ++i)
-      mapping.map(body->getArgument(i), block->getArgument((*positions)[i]));
+    for (unsigned i = 0; i < body->getNumArguments(); ++i) {
+      const unsigned position = (*positions)[i];
+      mapping.map(body->getArgument(i), position >= kFromFirst
+                                            ? yielded[position - kFromFirst]
+                                            : block->getArgument(position));
+    }
     for (Operation &inner : body->without_terminator())
       builder.clone(inner, mapping);
     for (Value value : body->getTerminator()->getOperands())
@@ -216,6 +257,39 @@ void mergeSiblingReductions(Operation *root) {
   }
 }
 
+/// Merges the loop nests of `function` (marked kiln.one_pass) into one, in
+/// order (see the file comment); an error where two cannot merge. Generics
+/// without loops (scalar arithmetic) stay.
+LogicalResult mergeIntoOnePass(func::FuncOp function) {
+  while (true) {
+    SmallVector<linalg::GenericOp> loops;
+    function.walk([&](linalg::GenericOp op) {
+      if (op.getNumLoops() > 0)
+        loops.push_back(op);
+    });
+    if (loops.size() <= 1)
+      return success();
+    bool merged = false;
+    for (size_t i = 0; i + 1 < loops.size() && !merged; ++i) {
+      linalg::GenericOp first = loops[i], second = loops[i + 1];
+      if (first->getBlock() != second->getBlock() ||
+          !first.hasPureTensorSemantics() || !second.hasPureTensorSemantics() ||
+          hasReduction(first) || hasReduction(second) ||
+          first.getNumLoops() != second.getNumLoops() ||
+          !readsElementwise(first, second))
+        continue;
+      if (std::optional<SmallVector<Operation *>> dependents =
+              dependentsBetween(first, second, /*secondMayReadFirst=*/true)) {
+        mergeSiblings(first, second, *dependents);
+        merged = true;
+      }
+    }
+    if (!merged)
+      return function.emitError() << "kiln.one_pass: " << loops.size()
+                                  << " loop nests cannot merge into one";
+  }
+}
+
 struct KilnFuseElementwisePass
     : public mlir::kiln::impl::KilnFuseElementwiseBase<
           KilnFuseElementwisePass> {
@@ -229,6 +303,22 @@ struct KilnFuseElementwisePass
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     mergeSiblingReductions(getOperation());
+    bool onePass = false;
+    for (auto function : getOperation().getOps<func::FuncOp>()) {
+      if (!function->hasAttr("kiln.one_pass"))
+        continue;
+      if (failed(mergeIntoOnePass(function)))
+        return signalPassFailure();
+      onePass = true;
+    }
+    if (!onePass)
+      return;
+    // Results only the merged-in consumers read are dead now.
+    RewritePatternSet cleanup(context);
+    linalg::populateEraseUnusedOperandsAndResultsPatterns(cleanup);
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(cleanup))))
+      signalPassFailure();
   }
 };
 

@@ -214,3 +214,33 @@ func.func @dependent_and_unrelated_reductions(%x: tensor<?x?xf32>, %y: tensor<?x
   %t = kiln.reduce_sum %y {axes = array<i64: 1>} : tensor<?x?xf32> -> tensor<?xf32>
   return %s, %t : tensor<?xf32>, tensor<?xf32>
 }
+
+// -----
+
+// A kiln.one_pass function (an optimizer update writing its states and
+// weight in place) becomes one loop nest: the exp feeding two results would
+// stay a kernel of its own elsewhere (see @expensive_value_used_twice); here
+// it is computed once per element in the merged body, and unrelated results
+// (the last reads neither earlier value) join too. The intermediate results
+// the merged-in consumers read are not written out.
+// CHECK-LABEL: func.func @one_pass
+// CHECK: %[[R:.*]]:3 = linalg.generic
+// CHECK-SAME: iterator_types = ["parallel"]
+// CHECK: math.exp
+// CHECK-NOT: math.exp
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]#0, %[[R]]#1, %[[R]]#2
+func.func @one_pass(%w: tensor<?xf32>, %g: tensor<?xf32>, %m: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) attributes {kiln.one_pass} {
+  %lr = kiln.constant dense<0.1> : tensor<f32>
+  %mu = kiln.constant dense<0.9> : tensor<f32>
+  %a = kiln.mul %m, %mu : tensor<?xf32>, tensor<f32>
+  %b = kiln.mul %g, %lr : tensor<?xf32>, tensor<f32>
+  %newm = kiln.sub %a, %b : tensor<?xf32>, tensor<?xf32>
+  %e = kiln.exp %newm : tensor<?xf32>
+  %neww = kiln.add %w, %e : tensor<?xf32>, tensor<?xf32>
+  %s = kiln.mul %e, %e : tensor<?xf32>, tensor<?xf32>
+  %t = kiln.mul %g, %g : tensor<?xf32>, tensor<?xf32>
+  %u = kiln.add %s, %t : tensor<?xf32>, tensor<?xf32>
+  return %newm, %neww, %u : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
+}
