@@ -4,6 +4,7 @@
 
 #include "runtime/Device.h"
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -67,6 +68,15 @@ public:
   /// Whether this storage owns an allocation of its own from a pool (not
   /// memory placed in an arena or wrapped from elsewhere).
   bool ownsPooledMemory() const { return allocator_ != nullptr; }
+  /// Marks this storage's address as held outside kiln (a DLPack export):
+  /// its memory then stays where it is, never exchanged with another's.
+  void pinAddress() { addressPinned_.store(true, std::memory_order_relaxed); }
+  /// Whether exchangeMemory may move this storage's memory: a pool block of
+  /// its own whose address nobody outside kiln holds.
+  bool exchangeable() const {
+    return allocator_ != nullptr &&
+           !addressPinned_.load(std::memory_order_relaxed);
+  }
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
 
@@ -81,6 +91,8 @@ private:
   Device device_;
   PooledAllocator *allocator_; // Null for wrapped memory.
   std::function<void()> release_;
+  // Set from the exporting thread, read by engine workers.
+  std::atomic<bool> addressPinned_{false};
 };
 
 } // namespace kiln

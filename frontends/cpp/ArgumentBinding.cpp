@@ -103,7 +103,7 @@ std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
     // executable's plan: that result is copied out instead.
     Engine::global().push(
         [storage, fresh] {
-          if (storage->ownsPooledMemory())
+          if (storage->exchangeable())
             storage->exchangeMemory(*fresh);
           else
             std::memcpy(fresh->data(), storage->data(), storage->bytes());
@@ -126,7 +126,7 @@ bool adoptMemory(const NDArray &target, const NDArray &donor) {
   std::shared_ptr<Storage> source = from.storage();
   Engine::global().push(
       [destination, source] {
-        if (destination->ownsPooledMemory() && source->ownsPooledMemory())
+        if (destination->exchangeable() && source->exchangeable())
           destination->exchangeMemory(*source);
         else
           std::memcpy(destination->data(), source->data(),

@@ -59,7 +59,8 @@ std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
 /// false, pushing nothing, where that cannot stand for a copy: another
 /// shape, dtype or device, or either array not covering its whole storage
 /// (a view, or a gradient buffer inside a larger one). The op copies when
-/// either memory is not a pool block of its own (an arena's, a lent one).
+/// either memory cannot move (Storage::exchangeable: an arena's, a lent
+/// one, one exported through DLPack).
 bool adoptMemory(const NDArray &target, const NDArray &donor);
 
 } // namespace kiln

@@ -62,6 +62,9 @@ DLManagedTensor *toDLPack(const NDArray &array) {
   context->strides = tensor.strides();
   DLTensor &dl = context->managed.dl_tensor;
   dl.data = tensor.data(); // Element 0 of the view.
+  // The consumer keeps this address: the memory must not move to another
+  // storage (ArgumentBinding's exchanges) while it may read it.
+  tensor.storage()->pinAddress();
   dl.device = {kDLCPU, tensor.device().id};
   dl.ndim = static_cast<int32_t>(tensor.shape().size());
   dl.dtype = toDLDataType(tensor.dtype());

@@ -508,6 +508,49 @@ void graphIntoFlat(const std::string &op, const std::string &source,
   push(op.c_str(), kernel, inputs, output, Invocation::Flat);
 }
 
+void graphIntoFlat(const std::string &op, const std::string &source,
+                   const std::vector<NDArray> &inputs,
+                   const std::vector<NDArray> &outputs, bool onePass) {
+  if (outputs.size() == 1) {
+    graphIntoFlat(op, source, inputs, outputs.front());
+    return;
+  }
+  if (autograd::isRecording() && autograd::anyTakesGradient(inputs))
+    throw Error(formatMessage(op, ": is not differentiable again (it runs "
+                                  "as one fused kernel)"));
+  const Shape &shape = outputs.front().shape();
+  std::vector<Tensor> arguments;
+  std::vector<VarPtr> reads, writes;
+  for (const NDArray &input : inputs) {
+    if (!input.shape().empty() &&
+        (input.shape() != shape || !input.tensor().isContiguous()))
+      throw Error(formatMessage(op, ": internal: a flat graph kernel reads "
+                                    "scalars or contiguous arrays of its "
+                                    "outputs' length"));
+    arguments.push_back(input.tensor());
+    reads.push_back(input.var());
+  }
+  for (const NDArray &output : outputs) {
+    if (output.shape() != shape || shape.size() != 1 ||
+        !output.tensor().isContiguous())
+      throw Error(formatMessage(op, ": internal: a flat graph kernel writes "
+                                    "contiguous rank-1 arrays of one length"));
+    for (const NDArray &input : inputs)
+      if (!onePass && input.tensor().storage() == output.tensor().storage())
+        throw Error(formatMessage(op, ": internal: a flat graph kernel of "
+                                      "several results writes an input"));
+    arguments.push_back(output.tensor());
+    writes.push_back(output.var());
+  }
+  KernelEntryFn kernel = compiler::KernelCache::global().getGraph(
+      source, /*identityLayouts=*/true);
+  Engine::global().push(
+      [kernel, arguments = std::move(arguments)] {
+        invokeFlatKernel(kernel, arguments);
+      },
+      outputs.front().device(), reads, writes, /*priority=*/0, op.c_str());
+}
+
 NDArray reshape(const NDArray &x, const Shape &shape) {
   if (x.shape() == shape)
     return x;

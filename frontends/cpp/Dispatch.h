@@ -68,6 +68,14 @@ void graphInto(const std::string &op, const std::string &source,
 /// reads only element i of each input.
 void graphIntoFlat(const std::string &op, const std::string &source,
                    const std::vector<NDArray> &inputs, const NDArray &output);
+/// The same for a graph of several results, each written to the output at
+/// its index (contiguous, rank 1, of one length). An output may be among
+/// the inputs only when the graph is one pass (Graph::requireOnePass, which
+/// fails to compile otherwise): separate loops would let a later result read
+/// an input an earlier one had already overwritten.
+void graphIntoFlat(const std::string &op, const std::string &source,
+                   const std::vector<NDArray> &inputs,
+                   const std::vector<NDArray> &outputs, bool onePass);
 /// Matrix products up to this many multiply-adds run on the calling thread
 /// when their arrays are idle, as PyTorch's do: handing one to an engine
 /// worker costs two thread wake-ups, as much as the product itself at the

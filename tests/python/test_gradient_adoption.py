@@ -193,3 +193,31 @@ def test_donated_gradient_memory_is_taken_not_copied():
     # The donor got the buffer's old memory (attach_grad's zeros): the
     # gradient was exchanged, not copied.
     np.testing.assert_array_equal(donated.asnumpy(), [0, 0, 0])
+
+
+def test_gradient_exported_through_dlpack_keeps_its_memory():
+    # A DLPack consumer holds the gradient's address: the next gradient is
+    # written there (copied), not exchanged into other memory.
+    hybrid, plain = _twins()
+    weight = hybrid.collect_params()[hybrid.prefix + "dense0_weight"]
+    _backward((hybrid,), _inputs(0)[0])
+    exported = np.from_dlpack(weight.grad())
+    for step in range(1, 3):
+        _backward((hybrid, plain), _inputs(step)[0])
+        want = plain.collect_params()[plain.prefix + "dense0_weight"]
+        # A DLPack consumer reads the memory directly: wait for the writes.
+        weight.grad().wait_to_read()
+        np.testing.assert_allclose(exported, want.grad().asnumpy(),
+                                   rtol=1e-5, atol=1e-6)
+        plain.collect_params().zero_grad()
+
+
+def test_optimizer_update_in_place_over_an_exported_weight():
+    w = nd.array(np.arange(6, dtype=np.float32))
+    g = nd.array(np.ones(6, np.float32))
+    mom = nd.zeros(6)
+    exported = np.from_dlpack(w)
+    nd.sgd_mom_update(w, g, mom, lr=0.5, momentum=0.9, out=w)
+    nd.waitall()
+    np.testing.assert_allclose(exported, np.arange(6) - 0.5)
+    np.testing.assert_allclose(mom.asnumpy(), np.full(6, -0.5))

@@ -47,18 +47,26 @@ NDArray numberArray(double value, DType dtype) {
   return dispatch::scalar(value, dtype);
 }
 
-/// weight32 = new value, then the weight (target) = its rounding; or the
-/// weight alone.
-void writeWeight(UpdateKernel &kernel, const KValue &value,
-                 const NDArray &weight32, const NDArray &target,
-                 const std::string &op) {
-  if (weight32.isNone()) {
-    kernel.into(value, target);
-    return;
+/// Runs `kernel` writing `states` (new values and the arrays they go to)
+/// and the new weight `value`: into weight32 and its rounding into the
+/// weight (target) for mixed precision, else into target.
+void writeWeight(UpdateKernel &kernel,
+                 std::vector<std::pair<KValue, NDArray>> states,
+                 const KValue &value, const NDArray &weight32,
+                 const NDArray &target) {
+  if (!weight32.isNone()) {
+    states.emplace_back(value, weight32);
+    states.emplace_back(kernel.cast(value, target.dtype()), target);
+  } else {
+    states.emplace_back(value, target);
   }
-  kernel.into(value, weight32);
-  UpdateKernel round(op, target.shape().size());
-  round.into(round.cast(round.input(weight32), target.dtype()), target);
+  std::vector<KValue> results;
+  std::vector<NDArray> targets;
+  for (auto &[result, array] : states) {
+    results.push_back(result);
+    targets.push_back(array);
+  }
+  kernel.into(results, targets);
 }
 
 } // namespace
@@ -95,20 +103,16 @@ void sgdStep(const std::string &op, const std::string &suffix,
     KValue g = clipTo(k.input(grad, dtype) * params.rescale, params.clip);
     return std::make_pair(w, g + k.input(params.wd, dtype) * w);
   };
+  UpdateKernel step(op, rank);
+  auto [w, g] = gradient(step);
   if (!params.hasMomentum) {
-    UpdateKernel step(op, rank);
-    auto [w, g] = gradient(step);
-    writeWeight(step, w - step.input(params.lr, dtype) * g, weight32, target,
-                op);
+    writeWeight(step, {}, w - step.input(params.lr, dtype) * g, weight32,
+                target);
     return;
   }
-  UpdateKernel velocity(op, rank);
-  auto [w, g] = gradient(velocity);
-  velocity.into(velocity.input(mom) * params.momentum -
-                    velocity.input(params.lr, dtype) * g,
-                mom);
-  UpdateKernel step(op, rank);
-  writeWeight(step, step.input(master) + step.input(mom), weight32, target, op);
+  KValue velocity =
+      step.input(mom) * params.momentum - step.input(params.lr, dtype) * g;
+  writeWeight(step, {{velocity, mom}}, w + velocity, weight32, target);
 }
 
 namespace {
@@ -157,7 +161,7 @@ NDArray nag(const std::string &op, const std::vector<NDArray> &in,
   KValue w = step.input(master);
   KValue g = gradient(step, w);
   KValue velocity = step.input(mom) * momentum - g * lr;
-  writeWeight(step, w + velocity * momentum - g * lr, weight32, target, op);
+  writeWeight(step, {}, w + velocity * momentum - g * lr, weight32, target);
   UpdateKernel update(op, rank);
   update.into(update.input(mom) * momentum -
                   gradient(update, update.input(master)) * lr,
@@ -213,17 +217,16 @@ NDArray adam(const std::vector<NDArray> &in, const Attrs &attrs,
                       k.input(weight) * attrs.getFloat("wd"),
                   attrs.getFloat("clip_gradient"));
   };
-  UpdateKernel first(op, rank);
-  first.into(first.input(mean) * beta1 + gradient(first) * (1 - beta1), mean);
-  UpdateKernel second(op, rank);
-  second.into(
-      second.input(var) * beta2 + square(gradient(second)) * (1 - beta2), var);
   NDArray target = updateTarget(op, out, weight.shape(), weight.dtype());
   UpdateKernel step(op, rank);
-  step.into(step.input(weight) -
-                step.input(mean) * attrs.getFloat("lr") /
-                    (sqrt(step.input(var)) + attrs.getFloat("epsilon")),
-            target);
+  const KValue g = gradient(step);
+  const KValue newMean = step.input(mean) * beta1 + g * (1 - beta1);
+  const KValue newVar = step.input(var) * beta2 + square(g) * (1 - beta2);
+  step.into(
+      {newMean, newVar,
+       step.input(weight) - newMean * attrs.getFloat("lr") /
+                                (sqrt(newVar) + attrs.getFloat("epsilon"))},
+      {mean, var, target});
   return target;
 }
 

@@ -1,8 +1,12 @@
 //===- UpdateKernel.cpp - fused optimizer-update kernels ------------------===//
 #include "frontends/cpp/ops/UpdateKernel.h"
 
+#include "frontends/cpp/ArgumentBinding.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
+
+#include <mutex>
+#include <set>
 
 namespace kiln {
 namespace ops {
@@ -94,6 +98,89 @@ void UpdateKernel::into(const KValue &result, const NDArray &target) {
     return;
   }
   writeFlat(dispatch::reshape(target, {size_}));
+}
+
+namespace {
+
+/// Sources of update kernels that could not be compiled as one pass (see
+/// UpdateKernel.h), so each is tried once per process.
+std::mutex notOnePassMutex;
+std::set<std::string> &notOnePass() {
+  static auto *sources = new std::set<std::string>();
+  return *sources;
+}
+
+} // namespace
+
+void UpdateKernel::into(const std::vector<KValue> &results,
+                        const std::vector<NDArray> &targets) {
+  if (results.size() == 1 && targets.size() == 1) {
+    into(results.front(), targets.front());
+    return;
+  }
+  if (results.size() != targets.size() || results.empty() || reduces_ ||
+      graph_.numResults() != 0)
+    throw Error(formatMessage(op_, ": internal: ", results.size(),
+                              " results for ", targets.size(),
+                              " targets in one update kernel"));
+  bool contiguous = true;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const KValue &result = results[i];
+    const NDArray &target = targets[i];
+    if (!result.isArray() || target.shape().size() != size_t(rank_) ||
+        target.size() != size_ || target.dtype() != result.dtype())
+      throw Error(formatMessage(
+          op_, ": internal: result ", i, " (", dtypeName(result.dtype()),
+          result.isArray() ? " array" : " scalar", ") written to ",
+          dtypeName(target.dtype()), " ", shapeToString(target.shape())));
+    graph_.result(result.value_);
+    contiguous &= target.tensor().isContiguous();
+  }
+  if (contiguous) {
+    graph_.requireOnePass(true);
+    const std::string source = graph_.source();
+    bool tried;
+    {
+      std::lock_guard<std::mutex> lock(notOnePassMutex);
+      tried = notOnePass().count(source) != 0;
+    }
+    if (!tried) {
+      std::vector<NDArray> flat;
+      for (const NDArray &target : targets)
+        flat.push_back(dispatch::reshape(target, {size_}));
+      try {
+        dispatch::graphIntoFlat(op_, source, inputs_, flat, /*onePass=*/true);
+        return;
+      } catch (const Error &) {
+        std::lock_guard<std::mutex> lock(notOnePassMutex);
+        notOnePass().insert(source);
+      }
+    }
+    graph_.requireOnePass(false);
+  }
+  // Separate loops: a result that overwrites an input goes to a new array,
+  // which then takes the input's place.
+  std::vector<NDArray> outputs;
+  std::vector<std::pair<NDArray, NDArray>> replacements;
+  for (const NDArray &target : targets) {
+    bool read = false;
+    for (const NDArray &input : inputs_)
+      read |= input.tensor().storage() == target.tensor().storage();
+    if (!read && target.tensor().isContiguous()) {
+      outputs.push_back(dispatch::reshape(target, {size_}));
+      continue;
+    }
+    NDArray fresh = NDArray::empty({size_}, target.dtype(), target.device());
+    outputs.push_back(fresh);
+    replacements.emplace_back(target, fresh);
+  }
+  dispatch::graphIntoFlat(op_, graph_.source(), inputs_, outputs,
+                          /*onePass=*/false);
+  for (const auto &[target, fresh] : replacements) {
+    NDArray shaped = dispatch::reshape(fresh, target.shape());
+    if (!adoptMemory(target, shaped))
+      dispatch::cast(shaped, target.dtype(), target);
+  }
 }
 
 void UpdateKernel::writeFlat(const NDArray &target) {
