@@ -1,6 +1,7 @@
 //===- Convolution.cpp - convolution kernels for compiled code ------------===//
 #include "runtime/cpu/Convolution.h"
 
+#include "runtime/ThreadPool.h"
 #include "runtime/cpu/DnnlSupport.h"
 #include "runtime/cpu/StridedView.h"
 
@@ -202,8 +203,24 @@ patchOffsets(const StridedView<T> &input, const std::vector<int64_t> &filter,
   return offsets;
 }
 
+/// Elements a chunk of the patch paths' gather and scatter loops gets on the
+/// thread pool: waking a helper costs tens of microseconds on a virtual
+/// machine, about what 2^15 strided copies take.
+constexpr int64_t kMinElementsPerChunk = int64_t{1} << 15;
+
+/// body(begin, end) over [0, extent) on the thread pool, in chunks of at
+/// least kMinElementsPerChunk elements (`perItem` elements an item). Each
+/// item's elements are its own, so the results do not depend on the split.
+template <typename Body>
+void parallelOver(int64_t extent, int64_t perItem, Body body) {
+  const int64_t grain = std::max<int64_t>(1, kMinElementsPerChunk /
+                                                 std::max<int64_t>(1, perItem));
+  ThreadPool::global().parallelFor(0, extent, grain, body);
+}
+
 /// visit(i, j, k, element) over `view` (sizes (I, J, spatial...)), k
-/// counting its `count` spatial positions in row-major order.
+/// counting its `count` spatial positions in row-major order; `i` split
+/// across the thread pool, so visit must only touch what (i, j, k) owns.
 template <typename T, typename Visit>
 void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
   const size_t spatial = view.sizes.size() - 2;
@@ -215,12 +232,15 @@ void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
     offsets.push_back(offset);
     stepSpatial(position, view.sizes);
   }
-  for (int64_t i = 0; i < view.sizes[0]; ++i)
-    for (int64_t j = 0; j < view.sizes[1]; ++j) {
-      T *base = view.data + i * view.strides[0] + j * view.strides[1];
-      for (int64_t k = 0; k < count; ++k)
-        visit(i, j, k, base[offsets[k]]);
-    }
+  parallelOver(
+      view.sizes[0], view.sizes[1] * count, [&](int64_t first, int64_t last) {
+        for (int64_t i = first; i < last; ++i)
+          for (int64_t j = 0; j < view.sizes[1]; ++j) {
+            T *base = view.data + i * view.strides[0] + j * view.strides[1];
+            for (int64_t k = 0; k < count; ++k)
+              visit(i, j, k, base[offsets[k]]);
+          }
+      });
 }
 
 /// Image n of `view` alone.
@@ -743,19 +763,23 @@ public:
         {f.data, f.columns, f.rows, f.columnStride, f.rowStride},
         {patchGrads, rows(), columns(), columns(), 1});
     fillZero(input_);
-    for (int64_t n = 0; n < images_; ++n)
-      for (int64_t c = 0; c < channels_; ++c) {
-        float *base =
-            input_.data + n * input_.strides[0] + c * input_.strides[1];
-        for (int64_t pixel = 0; pixel < pixels_; ++pixel) {
-          const float *from =
-              patchGrads + (n * pixels_ + pixel) * columns() + c * taps_;
-          const int64_t *offsets = offsets_.data() + pixel * taps_;
-          for (int64_t t = 0; t < taps_; ++t)
-            if (offsets[t] >= 0)
-              base[offsets[t]] += from[t];
-        }
-      }
+    // Images apart: each adds into its own part of the input gradient.
+    parallelOver(
+        images_, pixels_ * columns(), [&](int64_t first, int64_t last) {
+          for (int64_t n = first; n < last; ++n)
+            for (int64_t c = 0; c < channels_; ++c) {
+              float *base =
+                  input_.data + n * input_.strides[0] + c * input_.strides[1];
+              for (int64_t pixel = 0; pixel < pixels_; ++pixel) {
+                const float *from =
+                    patchGrads + (n * pixels_ + pixel) * columns() + c * taps_;
+                const int64_t *offsets = offsets_.data() + pixel * taps_;
+                for (int64_t t = 0; t < taps_; ++t)
+                  if (offsets[t] >= 0)
+                    base[offsets[t]] += from[t];
+              }
+            }
+        });
   }
 
   void backwardFilter() {
@@ -787,17 +811,21 @@ private:
   float *gatherPatches(int slot) {
     auto *patches = static_cast<float *>(
         dnnl_support::threadScratch(slot, rows() * columns() * sizeof(float)));
-    for (int64_t n = 0; n < images_; ++n)
-      for (int64_t c = 0; c < channels_; ++c) {
-        const float *base =
-            input_.data + n * input_.strides[0] + c * input_.strides[1];
-        for (int64_t pixel = 0; pixel < pixels_; ++pixel) {
-          float *to = patches + (n * pixels_ + pixel) * columns() + c * taps_;
-          const int64_t *offsets = offsets_.data() + pixel * taps_;
-          for (int64_t t = 0; t < taps_; ++t)
-            to[t] = offsets[t] >= 0 ? base[offsets[t]] : 0.0f;
-        }
-      }
+    parallelOver(
+        images_, pixels_ * columns(), [&](int64_t first, int64_t last) {
+          for (int64_t n = first; n < last; ++n)
+            for (int64_t c = 0; c < channels_; ++c) {
+              const float *base =
+                  input_.data + n * input_.strides[0] + c * input_.strides[1];
+              for (int64_t pixel = 0; pixel < pixels_; ++pixel) {
+                float *to =
+                    patches + (n * pixels_ + pixel) * columns() + c * taps_;
+                const int64_t *offsets = offsets_.data() + pixel * taps_;
+                for (int64_t t = 0; t < taps_; ++t)
+                  to[t] = offsets[t] >= 0 ? base[offsets[t]] : 0.0f;
+              }
+            }
+        });
     return patches;
   }
 
@@ -882,6 +910,129 @@ private:
   std::vector<int64_t> offsets_;
 };
 
+//===----------------------------------------------------------------------===//
+// Batch pieces, for small feature maps
+//===----------------------------------------------------------------------===//
+
+/// Output pixels an image up to which a convolution runs as batch pieces.
+/// oneDNN 2.6 splits small feature maps poorly over threads: ResNet-18's
+/// 64 channels at 8x8 (batch 32, forward and both gradients) take 2.0 ms on
+/// one core and 1.67-1.85 ms on two, 1.27 ms as two pieces side by side;
+/// the reorders around them scale no better.
+constexpr int64_t kMaxPixelsForBatchPieces = 16 * 16;
+/// Images a piece gets at least.
+constexpr int64_t kMinImagesPerPiece = 8;
+
+/// How many pieces of its batch a convolution on these shapes runs as, side
+/// by side on the thread pool, each a call on one core (1: one call on
+/// every core). Fixed by the shapes and the pool's size, never by how many
+/// cores are free, so that the sums over the batch (backward weights) add
+/// up in the same order on every run.
+int64_t batchPieces(const std::vector<int64_t> &input,
+                    const std::vector<int64_t> &filter,
+                    const std::vector<int64_t> &output, int64_t groups) {
+  const int64_t threads = ThreadPool::global().numThreads();
+  int64_t pixels = 1, imageElements = input[1], filterElements = 1;
+  for (size_t d = 2; d < output.size(); ++d) {
+    pixels *= output[d];
+    imageElements *= input[d];
+  }
+  for (int64_t extent : filter)
+    filterElements *= extent;
+  if (threads < 2 || groups != 1 || pixels > kMaxPixelsForBatchPieces ||
+      !scalesWithCores(input[1], output[1], groups))
+    return 1;
+  const int64_t pieces =
+      std::min<int64_t>(threads, output[0] / kMinImagesPerPiece);
+  // Each piece converts the whole filter again (to oneDNN's blocks, or
+  // Winograd's domain): where a piece's images hold fewer elements than the
+  // filter, that costs more than the pieces save (ResNet-18's 128 channels
+  // at 4x4: 2.2 ms either way).
+  if (pieces < 2 || output[0] / pieces * imageElements < filterElements)
+    return 1;
+  return pieces;
+}
+
+/// Images [begin, end) of `view`.
+template <typename T>
+StridedView<T> imagesOf(StridedView<T> view, int64_t begin, int64_t end) {
+  view.data += begin * view.strides[0];
+  view.sizes[0] = end - begin;
+  return view;
+}
+
+/// call(begin, end, filter) for each of `pieces` parts [begin, end) of a
+/// batch of `images`, on the thread pool. Where the calls sum a gradient
+/// into `filter` (`sums`), the first piece writes `filter` and each later one
+/// a dense partial of its own, added into `filter` in piece order at the
+/// end; otherwise every piece gets `filter` itself.
+template <typename Call>
+void inBatchPieces(int64_t pieces, int64_t images,
+                   const StridedView<float> &filter, bool sums, Call call) {
+  const int64_t filterCount = filter.count();
+  // Scratch slot 5: execute() converts arguments in slots 0-2 and keeps
+  // the scratchpad in 7; the backward's shared gradient is in 6.
+  float *partial = sums ? static_cast<float *>(dnnl_support::threadScratch(
+                              5, (pieces - 1) * filterCount * sizeof(float)))
+                        : nullptr;
+  std::vector<int64_t> dense(filter.rank());
+  for (int64_t d = filter.rank(), stride = 1; d-- > 0;) {
+    dense[d] = stride;
+    stride *= filter.sizes[d];
+  }
+  ThreadPool::global().parallelFor(
+      0, pieces, 1, [&](int64_t first, int64_t last) {
+        for (int64_t piece = first; piece < last; ++piece)
+          call(images * piece / pieces, images * (piece + 1) / pieces,
+               sums && piece > 0
+                   ? StridedView<float>(partial + (piece - 1) * filterCount,
+                                        filter.sizes, dense)
+                   : filter);
+      });
+  if (!sums)
+    return;
+  const int64_t taps = filterCount / (filter.sizes[0] * filter.sizes[1]);
+  forEachElement(filter, taps,
+                 [&](int64_t o, int64_t c, int64_t t, float &element) {
+                   const int64_t at = (o * filter.sizes[1] + c) * taps + t;
+                   for (int64_t piece = 1; piece < pieces; ++piece)
+                     element += partial[(piece - 1) * filterCount + at];
+                 });
+}
+
+/// One oneDNN call of `kind` on these buffers: on the worker's own core
+/// (`oneCore`: a batch piece), else under the lease its kind takes. Throws
+/// dnnl::error where oneDNN declines.
+void dnnlConvolutionCall(ConvolutionKind kind, const StridedView<float> &input,
+                         const StridedView<float> &filter,
+                         const StridedView<float> &output,
+                         const ConvolutionParams &p, bool oneCore) {
+  const UserDescs user = userDescs(input, filter, output, p.groups);
+  // Backward weights sums over the batch per thread: its thread count is
+  // fixed per shape so that its bits do not depend on timing.
+  using Policy = dnnl_support::OpenMPLease::Policy;
+  const bool scales =
+      scalesWithCores(input.sizes[1], output.sizes[1], p.groups);
+  dnnl_support::OpenMPLease lease(
+      oneCore ? Policy::OneCore
+      : kind == ConvolutionKind::BackwardFilter
+          ? (scales ? Policy::AllCores : Policy::OneCore)
+          : (scales ? Policy::Turn : Policy::FreeCores));
+  std::shared_ptr<ConvolutionPlan> plan =
+      cachedPlan(kind, input, filter, output, user, p, lease.threads());
+  const bool forward = kind == ConvolutionKind::Forward;
+  const bool data = kind == ConvolutionKind::BackwardData;
+  const bool filterOut = kind == ConvolutionKind::BackwardFilter;
+  dnnl_support::execute(plan->primitive,
+                        {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, user.input,
+                          plan->input, input.data, data},
+                         {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS,
+                          user.filter, plan->filter, filter.data, filterOut},
+                         {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST,
+                          user.output, plan->output, output.data, forward}},
+                        plan->scratchpad);
+}
+
 bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
                      const StridedView<float> &filter,
                      const StridedView<float> &output,
@@ -900,30 +1051,21 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
     return true;
   }
   try {
-    const UserDescs user = userDescs(input, filter, output, p.groups);
-    // Backward weights sums over the batch per thread: its thread count is
-    // fixed per shape so that its bits do not depend on timing.
-    using Policy = dnnl_support::OpenMPLease::Policy;
-    const bool scales =
-        scalesWithCores(input.sizes[1], output.sizes[1], p.groups);
-    dnnl_support::OpenMPLease lease(
-        kind == ConvolutionKind::BackwardFilter
-            ? (scales ? Policy::AllCores : Policy::OneCore)
-            : (scales ? Policy::Turn : Policy::FreeCores));
-    std::shared_ptr<ConvolutionPlan> plan =
-        cachedPlan(kind, input, filter, output, user, p, lease.threads());
-    const bool forward = kind == ConvolutionKind::Forward;
-    const bool data = kind == ConvolutionKind::BackwardData;
-    const bool filterOut = kind == ConvolutionKind::BackwardFilter;
-    dnnl_support::execute(
-        plan->primitive,
-        {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, user.input, plan->input,
-          input.data, data},
-         {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, user.filter,
-          plan->filter, filter.data, filterOut},
-         {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST, user.output, plan->output,
-          output.data, forward}},
-        plan->scratchpad);
+    if (const int64_t pieces =
+            batchPieces(input.sizes, filter.sizes, output.sizes, p.groups);
+        pieces > 1) {
+      inBatchPieces(pieces, input.sizes[0], filter,
+                    kind == ConvolutionKind::BackwardFilter,
+                    [&](int64_t begin, int64_t end,
+                        const StridedView<float> &pieceFilter) {
+                      dnnlConvolutionCall(kind, imagesOf(input, begin, end),
+                                          pieceFilter,
+                                          imagesOf(output, begin, end), p,
+                                          /*oneCore=*/true);
+                    });
+      return true;
+    }
+    dnnlConvolutionCall(kind, input, filter, output, p, /*oneCore=*/false);
     return true;
   } catch (const dnnl::error &) {
     return false;
@@ -967,6 +1109,69 @@ void convolution(ConvolutionKind kind, UnrankedMemRef *inputMemRef,
       ConvolutionParams(libraryParams(*paramsMemRef), input.rank() - 2));
 }
 
+/// Both backward primitives on these buffers, the output gradient converted
+/// once: on the worker's own core (`oneCore`: a batch piece), else on every
+/// core. Throws dnnl::error where oneDNN declines.
+void dnnlBackwardCall(const StridedView<float> &input,
+                      const StridedView<float> &filter,
+                      const StridedView<float> &outputGrad,
+                      const StridedView<float> &inputGrad,
+                      const StridedView<float> &filterGrad,
+                      const ConvolutionParams &p, bool oneCore) {
+  // Data: (inputGrad, filter, outputGrad); weights: (input, filterGrad,
+  // outputGrad), as each backward call of its own sees its buffers.
+  const UserDescs dataUser = userDescs(inputGrad, filter, outputGrad, p.groups);
+  const UserDescs weightsUser =
+      userDescs(input, filterGrad, outputGrad, p.groups);
+  const dnnl::memory::desc &outputDesc = dataUser.output;
+  // Backward weights sums over the batch per thread: every core, as its
+  // own call takes (OpenMPLease::AllCores), so its bits are the same.
+  dnnl_support::OpenMPLease lease(
+      oneCore ? dnnl_support::OpenMPLease::Policy::OneCore
+              : dnnl_support::OpenMPLease::Policy::AllCores);
+  std::shared_ptr<ConvolutionPlan> data =
+      cachedPlan(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad,
+                 dataUser, p, lease.threads());
+  std::shared_ptr<ConvolutionPlan> weights =
+      cachedPlan(ConvolutionKind::BackwardFilter, input, filterGrad, outputGrad,
+                 weightsUser, p, lease.threads());
+  // The output gradient in the layout both want, converted once into a
+  // scratch slot execute() does not use for its own conversions.
+  const bool shared = data->output == weights->output &&
+                      !dnnl_support::sameLayout(outputDesc, data->output);
+  void *converted = nullptr;
+  if (shared) {
+    dnnl::engine &engine = dnnl_support::cpuEngine();
+    dnnl::stream stream(engine);
+    dnnl::memory user(outputDesc, engine, outputGrad.data);
+    dnnl::memory blocked(
+        data->output, engine,
+        dnnl_support::threadScratch(6, data->output.get_size()));
+    dnnl::reorder(user, blocked).execute(stream, user, blocked);
+    stream.wait();
+    converted = blocked.get_data_handle();
+  }
+  auto gradientFor =
+      [&](const dnnl::memory::desc &wanted) -> dnnl_support::Argument {
+    if (shared)
+      return {DNNL_ARG_DIFF_DST, wanted, wanted, converted, false};
+    return {DNNL_ARG_DIFF_DST, outputDesc, wanted, outputGrad.data, false};
+  };
+  dnnl_support::execute(
+      data->primitive,
+      {{DNNL_ARG_DIFF_SRC, dataUser.input, data->input, inputGrad.data, true},
+       {DNNL_ARG_WEIGHTS, dataUser.filter, data->filter, filter.data, false},
+       gradientFor(data->output)},
+      data->scratchpad);
+  dnnl_support::execute(
+      weights->primitive,
+      {{DNNL_ARG_SRC, weightsUser.input, weights->input, input.data, false},
+       {DNNL_ARG_DIFF_WEIGHTS, weightsUser.filter, weights->filter,
+        filterGrad.data, true},
+       gradientFor(weights->output)},
+      weights->scratchpad);
+}
+
 /// Both backward primitives with the output gradient converted once.
 /// False where oneDNN declines a plan (nothing written then).
 bool dnnlConvolutionBackward(const StridedView<float> &input,
@@ -990,58 +1195,21 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
     return true;
   }
   try {
-    // Data: (inputGrad, filter, outputGrad); weights: (input, filterGrad,
-    // outputGrad), as each backward call of its own sees its buffers.
-    const UserDescs dataUser =
-        userDescs(inputGrad, filter, outputGrad, p.groups);
-    const UserDescs weightsUser =
-        userDescs(input, filterGrad, outputGrad, p.groups);
-    const dnnl::memory::desc &outputDesc = dataUser.output;
-    // Backward weights sums over the batch per thread: every core, as its
-    // own call takes (OpenMPLease::AllCores), so its bits are the same.
-    dnnl_support::OpenMPLease lease(
-        dnnl_support::OpenMPLease::Policy::AllCores);
-    std::shared_ptr<ConvolutionPlan> data =
-        cachedPlan(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad,
-                   dataUser, p, lease.threads());
-    std::shared_ptr<ConvolutionPlan> weights =
-        cachedPlan(ConvolutionKind::BackwardFilter, input, filterGrad,
-                   outputGrad, weightsUser, p, lease.threads());
-    // The output gradient in the layout both want, converted once into a
-    // scratch slot execute() does not use for its own conversions.
-    const bool shared = data->output == weights->output &&
-                        !dnnl_support::sameLayout(outputDesc, data->output);
-    void *converted = nullptr;
-    if (shared) {
-      dnnl::engine &engine = dnnl_support::cpuEngine();
-      dnnl::stream stream(engine);
-      dnnl::memory user(outputDesc, engine, outputGrad.data);
-      dnnl::memory blocked(
-          data->output, engine,
-          dnnl_support::threadScratch(6, data->output.get_size()));
-      dnnl::reorder(user, blocked).execute(stream, user, blocked);
-      stream.wait();
-      converted = blocked.get_data_handle();
+    if (const int64_t pieces =
+            batchPieces(input.sizes, filter.sizes, outputGrad.sizes, p.groups);
+        pieces > 1) {
+      inBatchPieces(pieces, input.sizes[0], filterGrad, /*sums=*/true,
+                    [&](int64_t begin, int64_t end,
+                        const StridedView<float> &pieceFilterGrad) {
+                      dnnlBackwardCall(imagesOf(input, begin, end), filter,
+                                       imagesOf(outputGrad, begin, end),
+                                       imagesOf(inputGrad, begin, end),
+                                       pieceFilterGrad, p, /*oneCore=*/true);
+                    });
+      return true;
     }
-    auto gradientFor =
-        [&](const dnnl::memory::desc &wanted) -> dnnl_support::Argument {
-      if (shared)
-        return {DNNL_ARG_DIFF_DST, wanted, wanted, converted, false};
-      return {DNNL_ARG_DIFF_DST, outputDesc, wanted, outputGrad.data, false};
-    };
-    dnnl_support::execute(
-        data->primitive,
-        {{DNNL_ARG_DIFF_SRC, dataUser.input, data->input, inputGrad.data, true},
-         {DNNL_ARG_WEIGHTS, dataUser.filter, data->filter, filter.data, false},
-         gradientFor(data->output)},
-        data->scratchpad);
-    dnnl_support::execute(
-        weights->primitive,
-        {{DNNL_ARG_SRC, weightsUser.input, weights->input, input.data, false},
-         {DNNL_ARG_DIFF_WEIGHTS, weightsUser.filter, weights->filter,
-          filterGrad.data, true},
-         gradientFor(weights->output)},
-        weights->scratchpad);
+    dnnlBackwardCall(input, filter, outputGrad, inputGrad, filterGrad, p,
+                     /*oneCore=*/false);
     return true;
   } catch (const dnnl::error &) {
     return false;

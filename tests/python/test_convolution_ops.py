@@ -685,6 +685,67 @@ def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+def distinct_runs(x_shape, filters, scale, repeats):
+    # How many different (y, dx, dw) bit patterns `repeats` identical
+    # float32 3x3 convolution steps give (1 when they are reproducible).
+    rng = np.random.RandomState(0)
+    x0 = rng.randn(*x_shape).astype(np.float32)
+    w0 = (rng.randn(filters, x_shape[1], 3, 3) * scale).astype(np.float32)
+    y_shape = (x_shape[0], filters) + x_shape[2:]
+    dy = mx.nd.array(np.cos(np.arange(np.prod(y_shape))).reshape(y_shape))
+    runs = set()
+    for _ in range(repeats):
+        x, w = mx.nd.array(x0), mx.nd.array(w0)
+        x.attach_grad()
+        w.attach_grad()
+        with mx.autograd.record():
+            y = mx.nd.Convolution(x, w, kernel=(3, 3), pad=(1, 1),
+                                  num_filter=filters, no_bias=True)
+        y.backward(dy)
+        runs.add(tuple(a.asnumpy().tobytes() for a in (y, x.grad, w.grad)))
+    return len(runs)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,kwargs", [
+    # ResNet-18's first stages on 32x32 images (64 channels at 8x8, 128 at
+    # 4x4): Winograd and the direct kernels, each gradient in one call.
+    ((32, 16, 8, 8), (32, 16, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    # An odd batch: pieces of 12 and 13 images.
+    ((25, 32, 4, 4), (16, 32, 3, 3),
+     dict(kernel=(3, 3), pad=(1, 1), stride=(2, 2))),
+    ((24, 16, 6, 6), (16, 16, 1, 1), dict(kernel=(1, 1))),
+    # 1-D and 3-D, and the taps cut first (LiveWindow), then the pieces.
+    ((16, 16, 9), (16, 16, 3), dict(kernel=(3,), pad=(1,))),
+    ((16, 16, 4, 4, 4), (16, 16, 3, 3, 3), dict(kernel=(3, 3, 3),
+                                                pad=(1, 1, 1))),
+    ((64, 16, 1, 1), (16, 16, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+])
+@pytest.mark.parametrize("grad_req", ["write", "add"])
+def test_batch_pieces_equal_float64(x_shape, w_shape, kwargs, grad_req):
+    # Small feature maps with whole channel blocks run as pieces of the
+    # batch side by side, each a oneDNN call on one core, the later pieces'
+    # weight gradients summed into the first's (runtime/cpu/Convolution.cpp,
+    # batchPieces): forward and both gradients, through transposed views,
+    # over gradient buffers full of NaN (write) or a prior (add), against
+    # the float64 direct loops.
+    rng = np.random.RandomState(13)
+    x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape) * 0.1
+    prior = rng.randn(*w_shape)
+    results = {dtype: run_convolution(
+        dtype, x0, w0, kwargs, transpose_x=True, transpose_dy=True,
+        x_grad=np.nan, w_grad=prior if grad_req == "add" else np.nan,
+        w_grad_req=grad_req)
+        for dtype in ("float64", "float32")}
+    for got, want in zip(results["float32"], results["float64"]):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_pieces_give_the_same_bits_every_run():
+    # The pieces are cut by the shapes alone, never by the cores free:
+    # the weight gradient's sums add up in one order on every run.
+    assert distinct_runs((32, 64, 8, 8), 64, 0.05, repeats=8) == 1
+
+
 def numpy_convolution(x, w, stride, pad, dilate):
     # An independent reference: the sum over filter taps of strided slices
     # of the padded input (groups 1).
@@ -752,21 +813,7 @@ def test_patch_products_give_the_same_bits_every_run():
     # shapes alone (dnnlMatmulReproducible): with the split following the
     # cores free at the time, repeated identical steps differed in the last
     # bits of y and dx (a break-it trial's finding).
-    rng = np.random.RandomState(0)
-    x0 = rng.randn(32, 512, 1, 1).astype(np.float32)
-    w0 = (rng.randn(512, 512, 3, 3) * 0.02).astype(np.float32)
-    dy = mx.nd.array(np.cos(np.arange(32 * 512)).reshape(32, 512, 1, 1))
-    runs = set()
-    for _ in range(12):
-        x, w = mx.nd.array(x0), mx.nd.array(w0)
-        x.attach_grad()
-        w.attach_grad()
-        with mx.autograd.record():
-            y = mx.nd.Convolution(x, w, kernel=(3, 3), pad=(1, 1),
-                                  num_filter=512, no_bias=True)
-        y.backward(dy)
-        runs.add(tuple(a.asnumpy().tobytes() for a in (y, x.grad, w.grad)))
-    assert len(runs) == 1
+    assert distinct_runs((32, 512, 1, 1), 512, 0.02, repeats=12) == 1
 
 
 @pytest.mark.parametrize("shape,kwargs", [
