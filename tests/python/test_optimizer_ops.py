@@ -79,3 +79,37 @@ def test_errors():
         nd.sgd_update(w, w)
     with pytest.raises(mx.MXNetError, match="floating-point"):
         nd.sgd_update(nd.ones((2,), dtype="int32"), nd.ones((2,), dtype="int32"), lr=1)
+
+
+def test_arguments_passed_twice_follow_mxnets_statement_order():
+    # One array as two arguments: MXNet's kernels write the state first and
+    # read it back for the weight (values from MXNet 1.9.1). kiln's updates
+    # otherwise read every input before writing (one pass), which would give
+    # 1.849, 3.898 here.
+    W, G, M = [1.0, 2.0], [0.5, -1.0], [0.2, 0.4]
+    w, g = nd.array(W), nd.array(G)
+    nd.sgd_mom_update(w, g, w, out=w, lr=0.1, momentum=0.9, wd=0.01)
+    np.testing.assert_allclose(w.asnumpy(), [1.698, 3.796], rtol=1e-6)
+    w, g, m = nd.array(W), nd.array(G), nd.array(M)
+    nd.adam_update(w, g, m, m, out=w, lr=0.1)
+    np.testing.assert_allclose(w.asnumpy(), [0.9520396, 1.9489373],
+                               rtol=1e-6)
+    np.testing.assert_allclose(m.asnumpy(), [0.23002, 0.26073995], rtol=1e-6)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_mixed_precision_forms_take_a_float32_weight(momentum):
+    # The weight and its master copy are then one value of the kernel: it
+    # writes the master copy and copies it to the weight (MXNet 1.9.1 gives
+    # both [0.95, 2.05, 2.9] without momentum).
+    w, g = nd.array([1.0, 2.0, 3.0]), nd.array([0.5, -0.5, 1.0])
+    w32 = nd.array([1.0, 2.0, 3.0])
+    want = np.array([1.0, 2.0, 3.0]) - 0.1 * np.array([0.5, -0.5, 1.0])
+    if momentum:
+        mom = nd.zeros(3)
+        nd.mp_sgd_mom_update(w, g, mom, w32, out=w, lr=0.1, momentum=momentum)
+        np.testing.assert_allclose(mom.asnumpy(), want - [1, 2, 3], rtol=1e-6)
+    else:
+        nd.mp_sgd_update(w, g, w32, out=w, lr=0.1)
+    np.testing.assert_allclose(w.asnumpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(w32.asnumpy(), want, rtol=1e-6)

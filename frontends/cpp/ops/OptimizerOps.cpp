@@ -47,6 +47,20 @@ NDArray numberArray(double value, DType dtype) {
   return dispatch::scalar(value, dtype);
 }
 
+/// Whether two of an update's arguments share memory: a caller passing one
+/// array as two of them (mom=weight, mean=var). MXNet's kernels then see
+/// one statement's writes in the next, so such an update runs one kernel
+/// per array written, in MXNet's order, rather than one pass that reads
+/// every input before writing.
+bool argumentsAlias(const std::vector<NDArray> &arrays) {
+  for (size_t i = 0; i < arrays.size(); ++i)
+    for (size_t j = i + 1; j < arrays.size(); ++j)
+      if (!arrays[i].isNone() && !arrays[j].isNone() &&
+          arrays[i].tensor().storage() == arrays[j].tensor().storage())
+        return true;
+  return false;
+}
+
 /// Runs `kernel` writing `states` (new values and the arrays they go to)
 /// and the new weight `value`: into weight32 and its rounding into the
 /// weight (target) for mixed precision, else into target.
@@ -112,6 +126,15 @@ void sgdStep(const std::string &op, const std::string &suffix,
   }
   KValue velocity =
       step.input(mom) * params.momentum - step.input(params.lr, dtype) * g;
+  if (argumentsAlias({weight, grad, mom, weight32})) {
+    // MXNet's order: mom first; the weight then reads it (and the weight)
+    // back from memory.
+    step.into(velocity, mom);
+    UpdateKernel next(op, rank);
+    writeWeight(next, {}, next.input(master) + next.input(mom), weight32,
+                target);
+    return;
+  }
   writeWeight(step, {{velocity, mom}}, w + velocity, weight32, target);
 }
 
@@ -218,15 +241,28 @@ NDArray adam(const std::vector<NDArray> &in, const Attrs &attrs,
                   attrs.getFloat("clip_gradient"));
   };
   NDArray target = updateTarget(op, out, weight.shape(), weight.dtype());
+  const double lr = attrs.getFloat("lr"), epsilon = attrs.getFloat("epsilon");
+  if (argumentsAlias({weight, grad, mean, var})) {
+    // MXNet's order, each array read back from memory: mean, var, weight.
+    UpdateKernel first(op, rank);
+    first.into(first.input(mean) * beta1 + gradient(first) * (1 - beta1), mean);
+    UpdateKernel second(op, rank);
+    second.into(second.input(var) * beta2 +
+                    square(gradient(second)) * (1 - beta2),
+                var);
+    UpdateKernel step(op, rank);
+    step.into(step.input(weight) -
+                  step.input(mean) * lr / (sqrt(step.input(var)) + epsilon),
+              target);
+    return target;
+  }
   UpdateKernel step(op, rank);
   const KValue g = gradient(step);
   const KValue newMean = step.input(mean) * beta1 + g * (1 - beta1);
   const KValue newVar = step.input(var) * beta2 + square(g) * (1 - beta2);
-  step.into(
-      {newMean, newVar,
-       step.input(weight) - newMean * attrs.getFloat("lr") /
-                                (sqrt(newVar) + attrs.getFloat("epsilon"))},
-      {mean, var, target});
+  step.into({newMean, newVar,
+             step.input(weight) - newMean * lr / (sqrt(newVar) + epsilon)},
+            {mean, var, target});
   return target;
 }
 

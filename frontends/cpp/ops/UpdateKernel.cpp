@@ -123,6 +123,12 @@ void UpdateKernel::into(const std::vector<KValue> &results,
     throw Error(formatMessage(op_, ": internal: ", results.size(),
                               " results for ", targets.size(),
                               " targets in one update kernel"));
+  // A value that is several results (an mp_ update of a float32 weight,
+  // whose master copy is the same value) is written once, to the first of
+  // its targets; the others get copies after the kernel (one value cannot
+  // be materialized into two buffers).
+  std::vector<NDArray> written;
+  std::vector<std::pair<NDArray, NDArray>> copies; // (target, source)
   bool contiguous = true;
   for (size_t i = 0; i < results.size(); ++i) {
     const KValue &result = results[i];
@@ -133,9 +139,21 @@ void UpdateKernel::into(const std::vector<KValue> &results,
           op_, ": internal: result ", i, " (", dtypeName(result.dtype()),
           result.isArray() ? " array" : " scalar", ") written to ",
           dtypeName(target.dtype()), " ", shapeToString(target.shape())));
+    size_t first = 0;
+    while (first < i && results[first].value_.id() != result.value_.id())
+      ++first;
+    if (first < i) {
+      copies.emplace_back(target, targets[first]);
+      continue;
+    }
     graph_.result(result.value_);
+    written.push_back(target);
     contiguous &= target.tensor().isContiguous();
   }
+  auto copyDuplicates = [&] {
+    for (const auto &[target, source] : copies)
+      dispatch::cast(source, target.dtype(), target);
+  };
   if (contiguous) {
     graph_.requireOnePass(true);
     const std::string source = graph_.source();
@@ -146,10 +164,11 @@ void UpdateKernel::into(const std::vector<KValue> &results,
     }
     if (!tried) {
       std::vector<NDArray> flat;
-      for (const NDArray &target : targets)
+      for (const NDArray &target : written)
         flat.push_back(dispatch::reshape(target, {size_}));
       try {
         dispatch::graphIntoFlat(op_, source, inputs_, flat, /*onePass=*/true);
+        copyDuplicates();
         return;
       } catch (const Error &) {
         std::lock_guard<std::mutex> lock(notOnePassMutex);
@@ -162,7 +181,7 @@ void UpdateKernel::into(const std::vector<KValue> &results,
   // which then takes the input's place.
   std::vector<NDArray> outputs;
   std::vector<std::pair<NDArray, NDArray>> replacements;
-  for (const NDArray &target : targets) {
+  for (const NDArray &target : written) {
     bool read = false;
     for (const NDArray &input : inputs_)
       read |= input.tensor().storage() == target.tensor().storage();
@@ -181,6 +200,7 @@ void UpdateKernel::into(const std::vector<KValue> &results,
     if (!adoptMemory(target, shaped))
       dispatch::cast(shaped, target.dtype(), target);
   }
+  copyDuplicates();
 }
 
 void UpdateKernel::writeFlat(const NDArray &target) {
