@@ -4,6 +4,7 @@
 #include "runtime/MemoryPlan.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 namespace kiln {
@@ -231,6 +232,20 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
 
   const ArenaPlan plan = planArena(groups);
   stats.arenaBytes = plan.arenaBytes;
+  {
+    // Live bytes at each launch: +bytes where a group starts, - after it.
+    std::map<int64_t, int64_t> change;
+    for (const BufferLifetime &lifetime : groups) {
+      change[lifetime.first] += static_cast<int64_t>(lifetime.bytes);
+      change[lifetime.last + 1] -= static_cast<int64_t>(lifetime.bytes);
+    }
+    int64_t live = 0;
+    for (const auto &[launch, delta] : change) {
+      live += delta;
+      stats.peakLiveBytes =
+          std::max(stats.peakLiveBytes, static_cast<size_t>(live));
+    }
+  }
   const Device device = planned.front().storage->device();
   std::shared_ptr<Storage> arena = Storage::allocate(plan.arenaBytes, device);
   auto *base = static_cast<char *>(arena->data());

@@ -63,6 +63,10 @@ public:
   struct MemoryStats {
     /// The one arena the planned buffers share.
     size_t arenaBytes = 0;
+    /// The most bytes of planned buffers alive at one launch: the least any
+    /// placement of them in one arena can take (arenaBytes minus this is
+    /// what fragmentation costs).
+    size_t peakLiveBytes = 0;
     /// The planned buffers' sizes added up (what they would take apart).
     size_t plannedBytes = 0;
     size_t plannedBuffers = 0;

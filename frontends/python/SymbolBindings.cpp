@@ -84,6 +84,7 @@ void bindSymbol(py::module_ &m) {
             Executable::planMemory(programs, vars);
         py::dict result;
         result["arena_bytes"] = stats.arenaBytes;
+        result["peak_live_bytes"] = stats.peakLiveBytes;
         result["planned_bytes"] = stats.plannedBytes;
         result["planned_buffers"] = stats.plannedBuffers;
         result["unplanned_bytes"] = stats.unplannedBytes;

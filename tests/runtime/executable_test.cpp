@@ -113,6 +113,8 @@ TEST(Executable, PlannedMemoryKeepsResultsAndSharesBytes) {
   EXPECT_EQ(stats.unplannedBuffers, 1u); // d is kept.
   EXPECT_EQ(stats.plannedBytes, 3 * n * sizeof(float));
   EXPECT_EQ(stats.arenaBytes, 2 * n * sizeof(float)); // a and c share.
+  // At most two of a, b, c are alive at once: the arena is that bound.
+  EXPECT_EQ(stats.peakLiveBytes, 2 * n * sizeof(float));
   EXPECT_EQ(a.data(), c.data());
   for (int run = 0; run < 20; ++run)
     executable->run();
