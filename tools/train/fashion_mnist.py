@@ -131,7 +131,11 @@ def train_cnn(args):
         net.export(args.export, epoch=0)
         print("exported %s-symbol.json and %s-0000.params"
               % (args.export, args.export))
-    return 0 if accuracy >= args.min_accuracy else 1
+    if accuracy < args.min_accuracy:
+        print("test accuracy %.4f is under --min-accuracy %.4f: exit status 1"
+              % (accuracy, args.min_accuracy), file=sys.stderr)
+        return 1
+    return 0
 
 
 def main():
