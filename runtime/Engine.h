@@ -173,10 +173,14 @@ public:
   /// Schedules `fn` on `device`'s `queue`. A variable listed in both `reads`
   /// and `writes` counts as written; duplicates are ignored. Returns before
   /// `fn` runs (in naive mode, after it ran; its exception is thrown here).
+  /// `heldBytes`: memory allocated for the op when it was pushed (its new
+  /// outputs), held until it runs. A thread outside the engine that pushes
+  /// while too many ops, or ops holding too much memory, are in flight
+  /// waits for them to drain (see Engine.cpp).
   void push(std::function<void()> fn, Device device,
             const std::vector<VarPtr> &reads, const std::vector<VarPtr> &writes,
             int priority = 0, std::string name = "",
-            QueueKind queue = QueueKind::Compute);
+            QueueKind queue = QueueKind::Compute, size_t heldBytes = 0);
 
   /// Like push, but when no op is queued on or running with any of the
   /// variables and none holds an error, runs `fn` at once on the calling
@@ -256,6 +260,7 @@ private:
   std::vector<std::unique_ptr<WorkerPool>> pools_;
   std::deque<EngineOp *> inlineReady_; // Ready ops once workers are gone.
   size_t opsInFlight_ = 0;
+  size_t bytesInFlight_ = 0; // The heldBytes of the ops in flight.
   uint64_t nextSequence_ = 0;
   bool stopping_ = false;
   bool stopped_ = false;

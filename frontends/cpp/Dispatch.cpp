@@ -160,6 +160,12 @@ bool runTinyInline(const char *name, KernelEntryFn kernel,
       output.device(), reads, inputs.size(), &write, 1, name);
 }
 
+/// The bytes of `output`, for the engine's backpressure: memory a queued
+/// op holds until it runs (Engine::push).
+size_t heldBytes(const NDArray &output) {
+  return static_cast<size_t>(output.size()) * dtypeSize(output.dtype());
+}
+
 /// Pushes `kernel` over inputs then `output` on the global engine.
 void push(const char *name, KernelEntryFn kernel,
           const std::vector<NDArray> &inputs, const NDArray &output,
@@ -196,7 +202,8 @@ void push(const char *name, KernelEntryFn kernel,
           break;
         }
       },
-      output.device(), reads, {output.var()}, /*priority=*/0, name);
+      output.device(), reads, {output.var()}, /*priority=*/0, name,
+      QueueKind::Compute, heldBytes(output));
 }
 
 /// Where a new output goes: the device of the op being run (DeviceScope),
@@ -548,7 +555,8 @@ void graphIntoFlat(const std::string &op, const std::string &source,
       [kernel, arguments = std::move(arguments)] {
         invokeFlatKernel(kernel, arguments);
       },
-      outputs.front().device(), reads, writes, /*priority=*/0, op.c_str());
+      outputs.front().device(), reads, writes, /*priority=*/0, op.c_str(),
+      QueueKind::Compute, heldBytes(outputs.front()) * outputs.size());
 }
 
 NDArray reshape(const NDArray &x, const Shape &shape) {
