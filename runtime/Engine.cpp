@@ -25,7 +25,7 @@ struct EngineOp {
   Device device;
   int priority = 0;
   uint64_t sequence = 0;
-  size_t heldBytes = 0; // See Engine::push.
+  size_t heldBytes = 0;       // See Engine::push.
   WorkerPool *pool = nullptr; // Null when the op runs inline.
   // Variables whose turn has not come yet; the op is ready at zero.
   size_t unmetDependencies = 0;
