@@ -38,7 +38,10 @@ dnnl::memory::desc plainDesc(const std::vector<int64_t> &sizes,
 /// is then its plain NCHW buffer, and needs no reorder.
 bool sameLayout(const dnnl::memory::desc &a, const dnnl::memory::desc &b);
 
-/// Per-thread growable scratch buffers; `slot` picks one of a few.
+/// Per-thread growable scratch buffers; `slot` picks one of a few. A thread
+/// holding the library-call turn (an OpenMPLease of policy Turn or
+/// AllCores) gets the turn's own set instead, shared by whoever holds it
+/// next: use the memory only inside the lease.
 void *threadScratch(int slot, size_t bytes);
 
 /// Appends `values` to a cache key.
