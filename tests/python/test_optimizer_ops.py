@@ -95,6 +95,16 @@ def test_arguments_passed_twice_follow_mxnets_statement_order():
     np.testing.assert_allclose(w.asnumpy(), [0.9520396, 1.9489373],
                                rtol=1e-6)
     np.testing.assert_allclose(m.asnumpy(), [0.23002, 0.26073995], rtol=1e-6)
+    kw = dict(lr=0.1, momentum=0.9, wd=0.01)
+    w, g, m = nd.array(W), nd.array(G), nd.array(M)
+    nd.nag_mom_update(w, g, m, out=m, **kw)
+    np.testing.assert_allclose(m.asnumpy(), [1.0141, 2.6082], rtol=1e-5)
+    np.testing.assert_allclose(w.asnumpy(), W)
+    w, g = nd.array(W), nd.array(G)
+    nd.nag_mom_update(w, g, g, out=w, **kw)
+    np.testing.assert_allclose(w.asnumpy(), [1.3176, 1.3572001], rtol=1e-5)
+    np.testing.assert_allclose(g.asnumpy(), [0.40368238, -0.8113572],
+                               rtol=1e-6)
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])

@@ -180,6 +180,27 @@ NDArray nag(const std::string &op, const std::vector<NDArray> &in,
   auto gradient = [&](UpdateKernel &k, const KValue &w) {
     return clipTo(k.input(grad, dtype) * rescale, clip) + w * wd;
   };
+  if (!mixed &&
+      (argumentsAlias({weight, grad, mom}) || argumentsAlias({target, grad}) ||
+       argumentsAlias({target, mom}))) {
+    // One array as two arguments (or out= a state or the gradient):
+    // MXNet's three statements, each reading what the one before wrote.
+    //   mom = momentum * mom
+    //   out = weight - mom + (momentum + 1) * (mom - lr * gradient)
+    //   mom = mom - lr * gradient
+    UpdateKernel decay(op, rank);
+    decay.into(decay.input(mom) * momentum, mom);
+    UpdateKernel step(op, rank);
+    KValue m = step.input(mom);
+    step.into(step.input(weight) - m +
+                  (momentum + 1) *
+                      (m - gradient(step, step.input(weight)) * lr),
+              target);
+    UpdateKernel update(op, rank);
+    update.into(update.input(mom) - gradient(update, update.input(weight)) * lr,
+                mom);
+    return target;
+  }
   UpdateKernel step(op, rank);
   KValue w = step.input(master);
   KValue g = gradient(step, w);
