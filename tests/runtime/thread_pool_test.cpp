@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -81,11 +82,16 @@ TEST(ThreadPool, UsesFreeCores) {
   CoreBudget budget(4);
   ThreadPool pool(4, budget);
   std::mutex mutex;
+  std::condition_variable joined;
   std::set<std::thread::id> threads;
   pool.parallelFor(0, 64, 1, [&](int64_t, int64_t) {
-    std::this_thread::sleep_for(2ms);
-    std::lock_guard<std::mutex> lock(mutex);
+    std::unique_lock<std::mutex> lock(mutex);
     threads.insert(std::this_thread::get_id());
+    joined.notify_all();
+    // Each chunk waits for a second thread to have taken one, so that a
+    // helper waking late (sanitizers, a loaded CI machine: 60 ms was not
+    // enough) still shows; one that never comes fails after the bound.
+    joined.wait_for(lock, 10s, [&] { return threads.size() > 1; });
   });
   EXPECT_GT(threads.size(), 1u);
   EXPECT_LE(threads.size(), 4u);
