@@ -80,6 +80,9 @@ constexpr size_t kMaxBytesInFlight = size_t{256} << 20;
 constexpr size_t kResumeBytesInFlight = kMaxBytesInFlight / 2;
 constexpr size_t kFewOpsInFlight = 8;
 
+/// The binding's lock a waiting push lets go of (Engine::setHeldLock).
+Engine::HeldLock heldLock;
+
 bool naiveFromEnvironment() {
   const char *kiln = std::getenv("KILN_ENGINE");
   if (kiln && std::strcmp(kiln, "naive") == 0)
@@ -217,12 +220,21 @@ void Engine::push(std::function<void()> fn, Device device,
       opsInFlight_ >= kMaxOpsInFlight ||
       (bytesInFlight_ >= kMaxBytesInFlight && opsInFlight_ > kFewOpsInFlight);
   if (overloaded && mode_ != Mode::Naive && !stopping_ &&
-      opsRunningOnThisThread == 0)
+      opsRunningOnThisThread == 0) {
+    // Releasing never blocks, so it may happen under the mutex; taking the
+    // lock back may, so that happens outside it.
+    void *token = heldLock.release ? heldLock.release() : nullptr;
     doneCondition_.wait(lock, [this] {
       return (opsInFlight_ <= kResumeOpsInFlight &&
               bytesInFlight_ <= kResumeBytesInFlight) ||
              opsInFlight_ <= kFewOpsInFlight || stopping_;
     });
+    if (token) {
+      lock.unlock();
+      heldLock.reacquire(token);
+      lock.lock();
+    }
+  }
   ErrorCell error = submitLocked(op, queue, lock);
   if (mode_ != Mode::Naive || !error)
     return;
@@ -526,6 +538,8 @@ void Engine::workerLoop(WorkerPool &pool, int index) {
     retired = op;
   }
 }
+
+void Engine::setHeldLock(HeldLock lock) { heldLock = lock; }
 
 PushRecorder *Engine::setRecorder(PushRecorder *recorder) {
   PushRecorder *previous = threadRecorder;

@@ -170,6 +170,19 @@ public:
   /// an error: the values do not exist until the recorded work runs.
   static PushRecorder *setRecorder(PushRecorder *recorder);
 
+  /// A lock the pushing thread may hold that ops in flight can need: a
+  /// language binding's interpreter lock (Python's GIL, which the deleters
+  /// of memory a Python object owns take on whichever worker frees it). A
+  /// push that waits for backpressure calls `release` first (it returns a
+  /// token, null when the thread held nothing) and `reacquire(token)` after,
+  /// outside the engine's mutex; otherwise the wait could deadlock. Set once
+  /// by the binding; null: nothing to release.
+  struct HeldLock {
+    void *(*release)() = nullptr;
+    void (*reacquire)(void *token) = nullptr;
+  };
+  static void setHeldLock(HeldLock lock);
+
   /// Schedules `fn` on `device`'s `queue`. A variable listed in both `reads`
   /// and `writes` counts as written; duplicates are ignored. Returns before
   /// `fn` runs (in naive mode, after it ran; its exception is thrown here).

@@ -104,6 +104,19 @@ bool sharesMemoryWithAny(const NDArray &result,
 PYBIND11_MODULE(_core, m) {
   m.doc() = "kiln's C++ core: NDArray, operators, engine";
 
+  // A push that waits for the engine's backpressure lets go of the GIL:
+  // ops in flight may need it (freeing memory a Python object owns, a
+  // Python callable's last reference), and a C++ call that pushes many ops
+  // (backward) holds it throughout.
+  Engine::setHeldLock(
+      {[]() -> void * {
+         return PyGILState_Check() ? static_cast<void *>(PyEval_SaveThread())
+                                   : nullptr;
+       },
+       [](void *token) {
+         PyEval_RestoreThread(static_cast<PyThreadState *>(token));
+       }});
+
   // kiln::Error surfaces as kiln.base.MXNetError (defined here, re-exported
   // there), a RuntimeError as in Apache MXNet.
   static py::exception<Error> mxnetError(m, "MXNetError", PyExc_RuntimeError);

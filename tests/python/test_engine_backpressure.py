@@ -38,3 +38,42 @@ def test_one_large_op_never_waits_on_itself():
     big = mx.nd.ones((80 * MIB,), dtype="float32")  # 320 MB
     out = big * 2
     assert float(out[-1].asscalar()) == 2.0
+
+
+_GIL_SCENARIO = r"""
+import numpy as np
+import kiln as mx
+x0 = mx.nd.ones((1 << 23,))  # 32 MiB
+x0.attach_grad()
+with mx.autograd.record():
+    h = x0
+    for _ in range(14):
+        h = h * 1.01
+    loss = h.sum()
+mx.nd.waitall()
+keep = []
+for _ in range(2):
+    a = np.random.rand(1024, 1024).astype(np.float32)
+    x = mx.nd.from_dlpack(a)
+    del a
+    keep.append(mx.nd.dot(x, x))
+    del x  # numpy's memory is freed (with the GIL) by the worker that ran dot
+loss.backward()  # one C++ call pushing many 32 MiB ops, holding the GIL
+mx.nd.waitall()
+print(float(x0.grad[0].asscalar()))
+"""
+
+
+def test_a_push_waiting_for_backpressure_lets_go_of_the_gil():
+    # A break-it trial's deadlock: backward() held the GIL while it waited
+    # for the queue to drain, and the workers waited for the GIL to free
+    # numpy-owned memory imported through DLPack.
+    import os
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", _GIL_SCENARIO],
+                          capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_allclose(float(done.stdout.split()[-1]), 1.01 ** 14,
+                               rtol=1e-5)
