@@ -123,3 +123,32 @@ def test_mixed_precision_forms_take_a_float32_weight(momentum):
         nd.mp_sgd_update(w, g, w32, out=w, lr=0.1)
     np.testing.assert_allclose(w.asnumpy(), want, rtol=1e-6)
     np.testing.assert_allclose(w32.asnumpy(), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("alias,want", [
+    (None, [0.148892, -0.097901, 0.309172, -0.102804]),
+    ("out=grad", [0.148892, -0.097901, 0.309172, -0.102804]),
+    ("grad=weight", [0.07903, 0.111697, 0.219353, -0.302424]),
+])
+def test_mixed_precision_nag_reads_every_input_first(alias, want):
+    # MXNet 1.9.1's mp_nag_mom_update reads its inputs before writing mom,
+    # weight32 and out (values from MXNet; the momentum decays with the new
+    # master weight).
+    w0 = np.array([1.0, -2.0, 0.5, 3.0], np.float16)
+    g0 = np.array([0.3, 0.1, -0.4, 1.0], np.float16)
+    w, g = nd.array(w0, dtype="float16"), nd.array(g0, dtype="float16")
+    m = nd.array([0.2, -0.1, 0.3, 0.0])
+    w32 = nd.array(w0.astype(np.float32))
+    kw = dict(lr=0.1, momentum=0.9, wd=0.01)
+    if alias == "out=grad":
+        nd.mp_nag_mom_update(w, g, m, w32, out=g, **kw)
+        written = g
+    elif alias == "grad=weight":
+        nd.mp_nag_mom_update(w, w, m, w32, out=w, **kw)
+        written = w
+    else:
+        nd.mp_nag_mom_update(w, g, m, w32, out=w, **kw)
+        written = w
+    np.testing.assert_allclose(m.asnumpy(), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(written.asnumpy(),
+                                  w32.asnumpy().astype(np.float16))

@@ -180,9 +180,21 @@ NDArray nag(const std::string &op, const std::vector<NDArray> &in,
   auto gradient = [&](UpdateKernel &k, const KValue &w) {
     return clipTo(k.input(grad, dtype) * rescale, clip) + w * wd;
   };
-  if (!mixed &&
-      (argumentsAlias({weight, grad, mom}) || argumentsAlias({target, grad}) ||
-       argumentsAlias({target, mom}))) {
+  if (mixed) {
+    // MXNet's mixed-precision kernel in one pass: it reads every input
+    // before writing mom, weight32 and out, in that order, and its momentum
+    // decays with the new master weight.
+    UpdateKernel step(op, rank);
+    const KValue w = step.input(weight32);
+    const KValue m = step.input(mom) * momentum;
+    const KValue g = clipTo(step.input(grad, dtype) * rescale, clip);
+    const KValue updated = w - m + (momentum + 1) * (m - (g + w * wd) * lr);
+    writeWeight(step, {{m - (g + updated * wd) * lr, mom}}, updated, weight32,
+                target);
+    return target;
+  }
+  if (argumentsAlias({weight, grad, mom}) || argumentsAlias({target, grad}) ||
+      argumentsAlias({target, mom})) {
     // One array as two arguments (or out= a state or the gradient):
     // MXNet's three statements, each reading what the one before wrote.
     //   mom = momentum * mom
