@@ -161,8 +161,13 @@ bool runTinyInline(const char *name, KernelEntryFn kernel,
 }
 
 /// The bytes of `output`, for the engine's backpressure: memory a queued
-/// op holds until it runs (Engine::push).
-size_t heldBytes(const NDArray &output) {
+/// op holds until it runs (Engine::push). An output that is one of the
+/// inputs (an in-place update: an optimizer's weight, +=) holds nothing
+/// new.
+size_t heldBytes(const NDArray &output, const std::vector<NDArray> &inputs) {
+  for (const NDArray &input : inputs)
+    if (input.tensor().storage() == output.tensor().storage())
+      return 0;
   return static_cast<size_t>(output.size()) * dtypeSize(output.dtype());
 }
 
@@ -203,7 +208,7 @@ void push(const char *name, KernelEntryFn kernel,
         }
       },
       output.device(), reads, {output.var()}, /*priority=*/0, name,
-      QueueKind::Compute, heldBytes(output));
+      QueueKind::Compute, heldBytes(output, inputs));
 }
 
 /// Where a new output goes: the device of the op being run (DeviceScope),
@@ -528,6 +533,7 @@ void graphIntoFlat(const std::string &op, const std::string &source,
   const Shape &shape = outputs.front().shape();
   std::vector<Tensor> arguments;
   std::vector<VarPtr> reads, writes;
+  size_t held = 0;
   for (const NDArray &input : inputs) {
     if (!input.shape().empty() &&
         (input.shape() != shape || !input.tensor().isContiguous()))
@@ -548,6 +554,7 @@ void graphIntoFlat(const std::string &op, const std::string &source,
                                       "several results writes an input"));
     arguments.push_back(output.tensor());
     writes.push_back(output.var());
+    held += heldBytes(output, inputs);
   }
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(
       source, /*identityLayouts=*/true);
@@ -556,7 +563,7 @@ void graphIntoFlat(const std::string &op, const std::string &source,
         invokeFlatKernel(kernel, arguments);
       },
       outputs.front().device(), reads, writes, /*priority=*/0, op.c_str(),
-      QueueKind::Compute, heldBytes(outputs.front()) * outputs.size());
+      QueueKind::Compute, held);
 }
 
 NDArray reshape(const NDArray &x, const Shape &shape) {
