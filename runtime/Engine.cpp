@@ -78,7 +78,7 @@ constexpr size_t kResumeOpsInFlight = kMaxOpsInFlight / 2;
 /// pushing thread waits until they hold half as much.
 constexpr size_t kMaxBytesInFlight = size_t{256} << 20;
 constexpr size_t kResumeBytesInFlight = kMaxBytesInFlight / 2;
-constexpr size_t kFewOpsInFlight = 8;
+constexpr size_t kFewOpsInFlight = 2;
 
 /// The binding's lock a waiting push lets go of (Engine::setHeldLock).
 Engine::HeldLock heldLock;
