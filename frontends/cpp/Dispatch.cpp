@@ -500,20 +500,36 @@ void graphInto(const std::string &op, const std::string &source,
     push(op.c_str(), kernel, inputs, output, invocation);
 }
 
-void graphIntoFlat(const std::string &op, const std::string &source,
-                   const std::vector<NDArray> &inputs, const NDArray &output) {
+namespace {
+
+/// What both graphIntoFlat forms require: no recording through the inputs
+/// (the kernel has no gradient), contiguous rank-1 outputs of one length,
+/// and inputs that are scalars or contiguous arrays of that length.
+void checkFlatArguments(const std::string &op,
+                        const std::vector<NDArray> &inputs,
+                        const std::vector<NDArray> &outputs) {
   if (autograd::isRecording() && autograd::anyTakesGradient(inputs))
     throw Error(formatMessage(op, ": is not differentiable again (it runs "
                                   "as one fused kernel)"));
-  if (output.shape().size() != 1 || !output.tensor().isContiguous())
-    throw Error(formatMessage(op, ": internal: a flat graph kernel writes a "
-                                  "contiguous rank-1 array"));
+  const Shape &shape = outputs.front().shape();
+  for (const NDArray &output : outputs)
+    if (output.shape() != shape || shape.size() != 1 ||
+        !output.tensor().isContiguous())
+      throw Error(formatMessage(op, ": internal: a flat graph kernel writes "
+                                    "contiguous rank-1 arrays of one length"));
   for (const NDArray &input : inputs)
     if (!input.shape().empty() &&
-        (input.shape() != output.shape() || !input.tensor().isContiguous()))
+        (input.shape() != shape || !input.tensor().isContiguous()))
       throw Error(formatMessage(op, ": internal: a flat graph kernel reads "
                                     "scalars or contiguous arrays of its "
-                                    "output's length"));
+                                    "outputs' length"));
+}
+
+} // namespace
+
+void graphIntoFlat(const std::string &op, const std::string &source,
+                   const std::vector<NDArray> &inputs, const NDArray &output) {
+  checkFlatArguments(op, inputs, {output});
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(
       source, /*identityLayouts=*/true);
   markInPlaceSafe(inputs, output);
@@ -527,27 +543,15 @@ void graphIntoFlat(const std::string &op, const std::string &source,
     graphIntoFlat(op, source, inputs, outputs.front());
     return;
   }
-  if (autograd::isRecording() && autograd::anyTakesGradient(inputs))
-    throw Error(formatMessage(op, ": is not differentiable again (it runs "
-                                  "as one fused kernel)"));
-  const Shape &shape = outputs.front().shape();
+  checkFlatArguments(op, inputs, outputs);
   std::vector<Tensor> arguments;
   std::vector<VarPtr> reads, writes;
   size_t held = 0;
   for (const NDArray &input : inputs) {
-    if (!input.shape().empty() &&
-        (input.shape() != shape || !input.tensor().isContiguous()))
-      throw Error(formatMessage(op, ": internal: a flat graph kernel reads "
-                                    "scalars or contiguous arrays of its "
-                                    "outputs' length"));
     arguments.push_back(input.tensor());
     reads.push_back(input.var());
   }
   for (const NDArray &output : outputs) {
-    if (output.shape() != shape || shape.size() != 1 ||
-        !output.tensor().isContiguous())
-      throw Error(formatMessage(op, ": internal: a flat graph kernel writes "
-                                    "contiguous rank-1 arrays of one length"));
     for (const NDArray &input : inputs)
       if (!onePass && input.tensor().storage() == output.tensor().storage())
         throw Error(formatMessage(op, ": internal: a flat graph kernel of "
