@@ -25,6 +25,16 @@ bool sameGeometry(const Tensor &a, const Tensor &b) {
          a.device() == b.device();
 }
 
+/// Gives `to` the elements of `from` (storages of one size): their memory
+/// exchanged where both may move (Storage::exchangeable), else copied. The
+/// body of an engine op ordered after every use of both.
+void moveElements(Storage &to, Storage &from) {
+  if (to.exchangeable() && from.exchangeable())
+    to.exchangeMemory(from);
+  else
+    std::memcpy(to.data(), from.data(), to.bytes());
+}
+
 } // namespace
 
 bool bindArgument(const NDArray &buffer, const NDArray &source) {
@@ -101,14 +111,9 @@ std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
     // After the launches that write the buffer: `fresh` takes their
     // result, the buffer the unwritten block. Arena memory belongs to the
     // executable's plan: that result is copied out instead.
-    Engine::global().push(
-        [storage, fresh] {
-          if (storage->exchangeable())
-            storage->exchangeMemory(*fresh);
-          else
-            std::memcpy(fresh->data(), storage->data(), storage->bytes());
-        },
-        tensor.device(), {}, {buffer.var(), taken[i].var()}, 0, "TakeResult");
+    Engine::global().push([storage, fresh] { moveElements(*fresh, *storage); },
+                          tensor.device(), {}, {buffer.var(), taken[i].var()},
+                          0, "TakeResult");
   }
   return taken;
 }
@@ -125,13 +130,7 @@ bool adoptMemory(const NDArray &target, const NDArray &donor) {
   std::shared_ptr<Storage> destination = to.storage();
   std::shared_ptr<Storage> source = from.storage();
   Engine::global().push(
-      [destination, source] {
-        if (destination->exchangeable() && source->exchangeable())
-          destination->exchangeMemory(*source);
-        else
-          std::memcpy(destination->data(), source->data(),
-                      destination->bytes());
-      },
+      [destination, source] { moveElements(*destination, *source); },
       to.device(), {}, {target.var(), donor.var()}, 0, "AdoptGradient");
   return true;
 }
