@@ -1,6 +1,7 @@
 //===- Convolution.cpp - convolution kernels for compiled code ------------===//
 #include "runtime/cpu/Convolution.h"
 
+#include "runtime/Tensor.h"
 #include "runtime/ThreadPool.h"
 #include "runtime/cpu/DnnlSupport.h"
 #include "runtime/cpu/StridedView.h"
@@ -975,11 +976,7 @@ void inBatchPieces(int64_t pieces, int64_t images,
   float *partial = sums ? static_cast<float *>(dnnl_support::threadScratch(
                               5, (pieces - 1) * filterCount * sizeof(float)))
                         : nullptr;
-  std::vector<int64_t> dense(filter.rank());
-  for (int64_t d = filter.rank(), stride = 1; d-- > 0;) {
-    dense[d] = stride;
-    stride *= filter.sizes[d];
-  }
+  const std::vector<int64_t> dense = contiguousStrides(filter.sizes);
   ThreadPool::global().parallelFor(
       0, pieces, 1, [&](int64_t first, int64_t last) {
         for (int64_t piece = first; piece < last; ++piece)
