@@ -171,7 +171,6 @@ NDArray nag(const std::string &op, const std::vector<NDArray> &in,
   checkArrays(op, weight,
               {{"grad", grad}, {"mom", mom}, {"weight32", weight32}}, dtype);
   const int64_t rank = weight.shape().size();
-  const NDArray &master = mixed ? weight32 : weight;
   const double momentum = attrs.getFloat("momentum"), lr = attrs.getFloat("lr"),
                wd = attrs.getFloat("wd"),
                rescale = attrs.getFloat("rescale_grad"),
@@ -214,13 +213,13 @@ NDArray nag(const std::string &op, const std::vector<NDArray> &in,
     return target;
   }
   UpdateKernel step(op, rank);
-  KValue w = step.input(master);
+  KValue w = step.input(weight);
   KValue g = gradient(step, w);
   KValue velocity = step.input(mom) * momentum - g * lr;
-  writeWeight(step, {}, w + velocity * momentum - g * lr, weight32, target);
+  step.into(w + velocity * momentum - g * lr, target);
   UpdateKernel update(op, rank);
   update.into(update.input(mom) * momentum -
-                  gradient(update, update.input(master)) * lr,
+                  gradient(update, update.input(weight)) * lr,
               mom);
   return target;
 }
