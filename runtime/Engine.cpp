@@ -83,6 +83,13 @@ constexpr size_t kFewOpsInFlight = 2;
 /// The binding's lock a waiting push lets go of (Engine::setHeldLock).
 Engine::HeldLock heldLock;
 
+/// Whether an op finishing with `opsInFlight` left may end a wait: at the
+/// counts waitAll and the backpressure (by ops or by memory) resume at.
+bool wakesWaiters(size_t opsInFlight) {
+  return opsInFlight == 0 || opsInFlight == kResumeOpsInFlight ||
+         opsInFlight == kFewOpsInFlight;
+}
+
 bool naiveFromEnvironment() {
   const char *kiln = std::getenv("KILN_ENGINE");
   if (kiln && std::strcmp(kiln, "naive") == 0)
@@ -320,8 +327,7 @@ bool Engine::runInlineIfIdle(const std::function<void()> &fn, Device device,
     writes[i]->activeWriter_ = false;
     grantLocked(*writes[i]);
   }
-  if (--opsInFlight_ == 0 || opsInFlight_ == kResumeOpsInFlight ||
-      opsInFlight_ == kFewOpsInFlight)
+  if (wakesWaiters(--opsInFlight_))
     doneCondition_.notify_all();
   return true;
 }
@@ -448,8 +454,7 @@ void Engine::completeLocked(EngineOp *op, const ErrorCell &error) {
       op->heldBytes && bytesInFlight_ > kResumeBytesInFlight &&
       bytesInFlight_ - op->heldBytes <= kResumeBytesInFlight;
   bytesInFlight_ -= op->heldBytes;
-  if (--opsInFlight_ == 0 || opsInFlight_ == kResumeOpsInFlight ||
-      opsInFlight_ == kFewOpsInFlight || bytesDrained)
+  if (wakesWaiters(--opsInFlight_) || bytesDrained)
     doneCondition_.notify_all();
 }
 
