@@ -17,6 +17,7 @@
 #include "frontends/cpp/ops/Ops.h"
 #include "frontends/python/Bindings.h"
 #include "runtime/Error.h"
+#include "runtime/cpu/Pooling.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -340,6 +341,9 @@ PYBIND11_MODULE(_core, m) {
     info["entries"] = stats.entries;
     return info;
   });
+  m.def("max_pool_vector_isa", &maxPoolVectorIsa,
+        "The vector instructions 2x2, stride-2 max pooling runs on here: "
+        "'avx512', 'avx2' or 'scalar' (ONEDNN_MAX_CPU_ISA caps it).");
   m.def("random_seed", &ops::setRandomSeed, py::arg("seed"),
         "Seeds the random operators (mx.random.seed).");
   // mx.nd.save / load in MXNet's format (see frontends/cpp/Serialization.h).

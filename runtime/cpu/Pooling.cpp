@@ -8,9 +8,12 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace kiln {
 namespace {
@@ -185,6 +188,29 @@ void maxPoolBackwardRow2x2(const float *top, const float *bottom,
   }
 }
 
+/// One row of 2x2, stride-2 max windows over contiguous rows: out = the
+/// window's maximum in row-major order as oneDNN's forward gives it
+/// (m = v > m ? v : m from the lowest finite value: NaN never wins, a window
+/// of NaN or -inf gives the lowest finite value, and of equal zeros the
+/// first).
+void maxPoolRow2x2(const float *top, const float *bottom, float *out,
+                   int64_t outWidth) {
+  for (int64_t ox = 0; ox < outWidth; ++ox) {
+    float m = std::numeric_limits<float>::lowest();
+    for (const float v :
+         {top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]})
+      m = v > m ? v : m;
+    out[ox] = m;
+  }
+}
+
+/// The row kernels, each chosen once for the CPU it runs on.
+using RowForward = void (*)(const float *top, const float *bottom, float *out,
+                            int64_t outWidth);
+using RowBackward = void (*)(const float *top, const float *bottom,
+                             const float *grad, float *gradTop,
+                             float *gradBottom, int64_t outWidth);
+
 #if defined(__x86_64__) && defined(__GNUC__)
 /// Up to sixteen 2x2 windows of a row pair on AVX-512, from window `ox` on:
 /// masks of the windows and of their input elements (2 per window, over
@@ -270,10 +296,8 @@ maxPoolBackwardRow2x2Avx512(const float *top, const float *bottom,
 }
 
 /// One row of 2x2, stride-2 max windows over contiguous rows, sixteen
-/// windows at a time: out = the window's maximum in row-major order as
-/// oneDNN's forward gives it (m = v > m ? v : m from the lowest finite
-/// value: NaN never wins, a window of NaN or -inf gives the lowest finite
-/// value, and of equal zeros the first). max_ps(v, m) is exactly that.
+/// windows at a time: maxPoolRow2x2's result (max_ps(v, m) is exactly
+/// v > m ? v : m).
 __attribute__((target("avx512f"))) void maxPoolRow2x2Avx512(const float *top,
                                                             const float *bottom,
                                                             float *out,
@@ -289,28 +313,167 @@ __attribute__((target("avx512f"))) void maxPoolRow2x2Avx512(const float *top,
   }
 }
 
-bool hasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
+/// Eight 2x2 windows of a row pair on AVX2, from window `ox` on (all eight
+/// inside the row), in the lane order an in-lane shuffle leaves them:
+/// windows 0 1 4 5 | 2 3 6 7. That order is what unpacklo/unpackhi need to
+/// write pairs back in place, so only the forward's result and the
+/// backward's gradient cross lanes (one permute each).
+struct Windows2x2Avx2 {
+  __m256 a, b, c, d;
+};
+
+__attribute__((target("avx2"), always_inline)) inline Windows2x2Avx2
+loadWindows2x2Avx2(const float *top, const float *bottom, int64_t ox) {
+  const float *t = top + 2 * ox, *b = bottom + 2 * ox;
+  const __m256 top0 = _mm256_loadu_ps(t), top1 = _mm256_loadu_ps(t + 8);
+  const __m256 bottom0 = _mm256_loadu_ps(b), bottom1 = _mm256_loadu_ps(b + 8);
+  Windows2x2Avx2 w;
+  w.a = _mm256_shuffle_ps(top0, top1, _MM_SHUFFLE(2, 0, 2, 0));
+  w.b = _mm256_shuffle_ps(top0, top1, _MM_SHUFFLE(3, 1, 3, 1));
+  w.c = _mm256_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(2, 0, 2, 0));
+  w.d = _mm256_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(3, 1, 3, 1));
+  return w;
+}
+
+/// Swaps the middle 64-bit quarters: natural window order <-> the order of
+/// Windows2x2Avx2 (the permutation is its own inverse).
+__attribute__((target("avx2"), always_inline)) inline __m256
+swapMiddleQuarters(__m256 value) {
+  return _mm256_castpd_ps(
+      _mm256_permute4x64_pd(_mm256_castps_pd(value), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/// maxPoolBackwardRow2x2 eight windows at a time on AVX2 (the runtime is
+/// built for baseline x86-64): the same compare-and-select sequence lane by
+/// lane, so the same winner; the row's last windows go through the scalar
+/// form.
+__attribute__((target("avx2"))) void
+maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
+                          const float *grad, float *gradTop, float *gradBottom,
+                          int64_t outWidth) {
+  const __m256 lowest = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t ox = 0;
+  for (; ox + 8 <= outWidth; ox += 8) {
+    const Windows2x2Avx2 w = loadWindows2x2Avx2(top, bottom, ox);
+    // std::max(-inf, a): a, or -inf where a is NaN (max_ps returns its
+    // second operand when either is NaN).
+    __m256 best = _mm256_max_ps(w.a, lowest);
+    const __m256 takesB = _mm256_cmp_ps(w.b, best, _CMP_GT_OQ);
+    best = _mm256_blendv_ps(best, w.b, takesB);
+    const __m256 takesC = _mm256_cmp_ps(w.c, best, _CMP_GT_OQ);
+    best = _mm256_blendv_ps(best, w.c, takesC);
+    const __m256 takesD = _mm256_cmp_ps(w.d, best, _CMP_GT_OQ);
+    const __m256 winsC = _mm256_andnot_ps(takesD, takesC);
+    const __m256 winsB = _mm256_andnot_ps(_mm256_or_ps(takesC, takesD), takesB);
+    const __m256 g = swapMiddleQuarters(_mm256_loadu_ps(grad + ox));
+    // andnot(mask, g): g where no later element won, i.e. where a did.
+    const __m256 ga =
+        _mm256_andnot_ps(_mm256_or_ps(takesB, _mm256_or_ps(takesC, takesD)), g);
+    const __m256 gb = _mm256_and_ps(winsB, g);
+    const __m256 gc = _mm256_and_ps(winsC, g);
+    const __m256 gd = _mm256_and_ps(takesD, g);
+    float *gt = gradTop + 2 * ox, *gbm = gradBottom + 2 * ox;
+    _mm256_storeu_ps(gt, _mm256_unpacklo_ps(ga, gb));
+    _mm256_storeu_ps(gt + 8, _mm256_unpackhi_ps(ga, gb));
+    _mm256_storeu_ps(gbm, _mm256_unpacklo_ps(gc, gd));
+    _mm256_storeu_ps(gbm + 8, _mm256_unpackhi_ps(gc, gd));
+  }
+  maxPoolBackwardRow2x2(top + 2 * ox, bottom + 2 * ox, grad + ox,
+                        gradTop + 2 * ox, gradBottom + 2 * ox, outWidth - ox);
+}
+
+/// maxPoolRow2x2Avx512 eight windows at a time on AVX2; the row's last
+/// windows go through the scalar form.
+__attribute__((target("avx2"))) void maxPoolRow2x2Avx2(const float *top,
+                                                       const float *bottom,
+                                                       float *out,
+                                                       int64_t outWidth) {
+  const __m256 lowest = _mm256_set1_ps(std::numeric_limits<float>::lowest());
+  int64_t ox = 0;
+  for (; ox + 8 <= outWidth; ox += 8) {
+    const Windows2x2Avx2 w = loadWindows2x2Avx2(top, bottom, ox);
+    __m256 m = _mm256_max_ps(w.a, lowest);
+    m = _mm256_max_ps(w.b, m);
+    m = _mm256_max_ps(w.c, m);
+    m = _mm256_max_ps(w.d, m);
+    _mm256_storeu_ps(out + ox, swapMiddleQuarters(m));
+  }
+  maxPoolRow2x2(top + 2 * ox, bottom + 2 * ox, out + ox, outWidth - ox);
+}
+
+/// The widest vector instructions kiln's own pooling kernels use: the
+/// CPU's, capped by ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) as oneDNN caps
+/// its own, so that one machine can run, and test, every path.
+enum class VectorIsa { Scalar, Avx2, Avx512 };
+
+VectorIsa vectorIsa() {
+  static const VectorIsa isa = [] {
+    const VectorIsa cpu = __builtin_cpu_supports("avx512f") ? VectorIsa::Avx512
+                          : __builtin_cpu_supports("avx2")  ? VectorIsa::Avx2
+                                                            : VectorIsa::Scalar;
+    const char *cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+    if (!cap)
+      cap = std::getenv("DNNL_MAX_CPU_ISA");
+    if (!cap)
+      return cpu;
+    std::string name(cap);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    auto startsWith = [&](const char *prefix) {
+      return name.rfind(prefix, 0) == 0;
+    };
+    // oneDNN's names: SSE41, AVX, AVX2, AVX2_VNNI, AVX512_CORE..., AMX...,
+    // ALL.
+    VectorIsa limit = VectorIsa::Avx512;
+    if (startsWith("SSE") || name == "AVX")
+      limit = VectorIsa::Scalar;
+    else if (startsWith("AVX2"))
+      limit = VectorIsa::Avx2;
+    return std::min(cpu, limit);
+  }();
+  return isa;
+}
+
+RowForward maxPoolRowKernel() {
+  switch (vectorIsa()) {
+  case VectorIsa::Avx512:
+    return maxPoolRow2x2Avx512;
+  case VectorIsa::Avx2:
+    return maxPoolRow2x2Avx2;
+  case VectorIsa::Scalar:
+    break;
+  }
+  return maxPoolRow2x2;
+}
+
+RowBackward maxPoolBackwardRowKernel() {
+  switch (vectorIsa()) {
+  case VectorIsa::Avx512:
+    return maxPoolBackwardRow2x2Avx512;
+  case VectorIsa::Avx2:
+    return maxPoolBackwardRow2x2Avx2;
+  case VectorIsa::Scalar:
+    break;
+  }
+  return maxPoolBackwardRow2x2;
 }
 #else
-void maxPoolBackwardRow2x2Avx512(const float *, const float *, const float *,
-                                 float *, float *, int64_t) {}
-void maxPoolRow2x2Avx512(const float *, const float *, float *, int64_t) {}
-bool hasAvx512() { return false; }
+RowForward maxPoolRowKernel() { return maxPoolRow2x2; }
+RowBackward maxPoolBackwardRowKernel() { return maxPoolBackwardRow2x2; }
 #endif
 
 /// Max pooling over 2x2, stride-2 windows without padding (the usual CNN
 /// pooling; a last odd row or column is left out, as 'valid' does) of
-/// float32 planes with contiguous rows, on AVX-512: false where that does
-/// not apply. oneDNN's forward reads the input at a third of memory speed
-/// here (1.25 ms for the main job's first pooling, 128x32x28x28, where
-/// this takes 0.4).
+/// float32 planes with contiguous rows: false where that does not apply.
+/// oneDNN's forward reads the input at a third of memory speed here on
+/// AVX-512 (1.25 ms for the main job's first pooling, 128x32x28x28, where
+/// this takes 0.4), and on AVX2 it has only its reference code for plain
+/// layouts (24 ms for the same pooling on a Zen 3).
 bool maxPool2x2(const StridedView<float> &input,
                 const StridedView<float> &output, const PoolParams &p) {
-  if (!p.max || input.rank() != 4 || !hasAvx512() || p.window[0] != 2 ||
-      p.window[1] != 2 || p.strides[0] != 2 || p.strides[1] != 2 ||
-      p.low[0] != 0 || p.low[1] != 0 || p.high[0] != 0 || p.high[1] != 0 ||
+  if (!p.max || input.rank() != 4 || p.window[0] != 2 || p.window[1] != 2 ||
+      p.strides[0] != 2 || p.strides[1] != 2 || p.low[0] != 0 ||
+      p.low[1] != 0 || p.high[0] != 0 || p.high[1] != 0 ||
       input.strides[3] != 1 || output.strides[3] != 1)
     return false;
   const int64_t channels = input.sizes[1];
@@ -326,6 +489,7 @@ bool maxPool2x2(const StridedView<float> &input,
   const int64_t planes = input.sizes[0] * channels;
   const int64_t grain = std::max<int64_t>(
       1, (int64_t{1} << 15) / std::max<int64_t>(1, 4 * outHeight * outWidth));
+  const RowForward row = maxPoolRowKernel();
   ThreadPool::global().parallelFor(
       0, planes, grain, [=](int64_t first, int64_t last) {
         for (int64_t plane = first; plane < last; ++plane) {
@@ -333,8 +497,8 @@ bool maxPool2x2(const StridedView<float> &input,
           const float *in = inputData + n * inN + c * inC;
           float *out = outputData + n * outN + c * outC;
           for (int64_t oy = 0; oy < outHeight; ++oy)
-            maxPoolRow2x2Avx512(in + 2 * oy * inH, in + (2 * oy + 1) * inH,
-                                out + oy * outH, outWidth);
+            row(in + 2 * oy * inH, in + (2 * oy + 1) * inH, out + oy * outH,
+                outWidth);
         }
       });
   return true;
@@ -386,8 +550,7 @@ void maxPoolBackward2d(const StridedView<T> &input,
           if constexpr (std::is_same_v<T, float>) {
             if (tiles && windowH == 2 && windowW == 2 && inW == 1 && dW == 1 &&
                 gW == 1) {
-              auto row = hasAvx512() ? maxPoolBackwardRow2x2Avx512
-                                     : maxPoolBackwardRow2x2;
+              const RowBackward row = maxPoolBackwardRowKernel();
               for (int64_t oy = 0; oy < outHeight; ++oy)
                 row(in + 2 * oy * inH, in + (2 * oy + 1) * inH, grad + oy * gH,
                     inGrad + 2 * oy * dH, inGrad + (2 * oy + 1) * dH, outWidth);
@@ -618,6 +781,20 @@ void kiln_pool_backward_f64(UnrankedMemRef *input, UnrankedMemRef *outputGrad,
                             UnrankedMemRef *inputGrad, UnrankedMemRef *params) {
   poolBackward<double>(input, outputGrad, inputGrad, params);
 }
+}
+
+const char *maxPoolVectorIsa() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  switch (vectorIsa()) {
+  case VectorIsa::Avx512:
+    return "avx512";
+  case VectorIsa::Avx2:
+    return "avx2";
+  case VectorIsa::Scalar:
+    break;
+  }
+#endif
+  return "scalar";
 }
 
 } // namespace kiln

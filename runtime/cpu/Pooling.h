@@ -27,6 +27,11 @@ void kiln_pool_backward_f64(UnrankedMemRef *input, UnrankedMemRef *outputGrad,
                             UnrankedMemRef *inputGrad, UnrankedMemRef *params);
 }
 
+/// The vector instructions 2-D max pooling's own 2x2, stride-2 rows run on
+/// this CPU: "avx512", "avx2" or "scalar" (ONEDNN_MAX_CPU_ISA or
+/// DNNL_MAX_CPU_ISA caps it, as it caps oneDNN's kernels).
+const char *maxPoolVectorIsa();
+
 } // namespace kiln
 
 #endif // KILN_RUNTIME_CPU_POOLING_H

@@ -4,11 +4,17 @@ the forward's own 2x2 stride-2 path (AVX-512), against the rule oneDNN's
 forward follows.
 
 The 2x2 stride-2 tiling (the common CNN case) has a branch-free path of its
-own (sixteen windows at a time on AVX-512); other windows (overlapping, padded, partial tilings) take the general
+own (sixteen windows at a time on AVX-512, eight on AVX2, one in scalar
+code; test_every_vector_path runs the 2x2 tests again under each narrower
+ISA the CPU allows, in a child process with ONEDNN_MAX_CPU_ISA); other windows (overlapping, padded, partial tilings) take the general
 path. Both are checked against a numpy statement of the rule, with ties,
 NaN and infinities, for float32 and float64, in NCHW and through NHWC
 (strided) views.
 """
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -160,3 +166,31 @@ def test_forward_2x2_takes_the_first_largest(shape):
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
 
+
+
+ISA_LEVELS = ["scalar", "avx2", "avx512"]
+
+
+@pytest.mark.parametrize("cap,level", [("AVX2", "avx2"), ("SSE41", "scalar")])
+def test_every_vector_path(cap, level):
+    # Each row kernel is chosen once per process by the CPU, so the paths a
+    # CPU with AVX-512 would never take run in a child process under oneDNN's
+    # ISA cap: this file's 2x2 tests again (rows of whole vectors of 8 and
+    # tails, ties, NaN, infinities, signed zeros).
+    cpu = mx._core.max_pool_vector_isa()
+    if ISA_LEVELS.index(cpu) < ISA_LEVELS.index(level):
+        pytest.skip("this CPU's widest path is %s, below %s" % (cpu, level))
+    env = dict(os.environ, ONEDNN_MAX_CPU_ISA=cap)
+    env.pop("DNNL_MAX_CPU_ISA", None)
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import kiln; print(kiln._core.max_pool_vector_isa())"],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == level
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         os.path.abspath(__file__), "-k", "not every_vector_path"],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout
