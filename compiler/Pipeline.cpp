@@ -69,8 +69,13 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   // LLVM.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createKilnLowerMath());
-  // ceildivsi and friends (slice bounds) have no direct LLVM lowering.
-  pm.addPass(arith::createArithExpandOpsPass());
+  // ceildivsi and friends (slice bounds) have no direct LLVM lowering. bf16
+  // conversions become integer code: LLVM rounds f32 to bf16 with an
+  // instruction only on AVX-512 BF16 and otherwise calls __truncsfbf2, which
+  // GCC 12's libgcc lacks (the JIT then fails to link the kernel).
+  arith::ArithExpandOpsPassOptions expandOptions;
+  expandOptions.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
   pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

@@ -40,8 +40,8 @@ Value ScalarBuilder::truncF64ToNarrow(Value x, Type to) {
   Value roundedAway = cmpf(arith::CmpFPredicate::OGT, op<math::AbsFOp>(back),
                            op<math::AbsFOp>(x));
   // One ulp toward zero: the magnitude bits, whatever the sign.
-  Value towardZero = select(
-      roundedAway, op<arith::SubIOp>({bits, constant(i32, 1)}), bits);
+  Value towardZero =
+      select(roundedAway, op<arith::SubIOp>({bits, constant(i32, 1)}), bits);
   Value odd = select(inexact, op<arith::OrIOp>({towardZero, constant(i32, 1)}),
                      towardZero);
   Value f32Odd = b.create<arith::BitcastOp>(loc, f32, odd);
@@ -59,6 +59,10 @@ Value ScalarBuilder::cast(Value x, Type to, bool fromUnsigned,
     Value wide = from.isF64() ? x : cast(x, b.getF64Type(), fromUnsigned);
     return truncF64ToNarrow(wide, to);
   }
+  if (from.isInteger(1) && to.isBF16())
+    // 0 or 1, exact in f32; LLVM would convert an i1 straight to bf16
+    // through __truncsfbf2, which GCC 12's libgcc lacks.
+    return cast(cast(x, b.getF32Type(), fromUnsigned), to);
   if (to.isInteger(1))
     return truth(x);
   auto toFloat = dyn_cast<FloatType>(to);
