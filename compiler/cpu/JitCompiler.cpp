@@ -79,6 +79,8 @@ struct JitCompiler::Impl {
   std::unique_ptr<llvm::TargetMachine> targetMachine;
   std::string targetDescription;
   bool hasAvx512 = false;
+  /// The widest vector registers kernels use (0 where unknown).
+  unsigned vectorBits = 0;
   std::mutex mutex;
 };
 
@@ -100,9 +102,17 @@ JitCompiler::JitCompiler() : impl_(std::make_unique<Impl>()) {
   impl_->targetDescription = machineBuilder->getTargetTriple().str() + " " +
                              machineBuilder->getCPU() + " " +
                              machineBuilder->getFeatures().getString();
-  for (const std::string &feature : machineBuilder->getFeatures().getFeatures())
+  for (const std::string &feature :
+       machineBuilder->getFeatures().getFeatures()) {
     if (feature == "+avx512f")
       impl_->hasAvx512 = true;
+    if (feature == "+avx")
+      impl_->vectorBits = std::max(impl_->vectorBits, 256u);
+    if (feature == "+sse2")
+      impl_->vectorBits = std::max(impl_->vectorBits, 128u);
+  }
+  if (impl_->hasAvx512) // kernels prefer full width (below)
+    impl_->vectorBits = 512;
 
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(*machineBuilder))
@@ -258,7 +268,7 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
       if (!function.isDeclaration())
         function.addFnAttr("prefer-vector-width", "512");
 
-  addLoopHints(*llvmModule, elementwise);
+  addLoopHints(*llvmModule, elementwise, impl_->vectorBits);
 
   // Vectorization and unrolling need the target's cost model, hence the
   // target machine in the pass builder.

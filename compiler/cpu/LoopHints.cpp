@@ -1,6 +1,8 @@
 //===- LoopHints.cpp - loop metadata for LLVM's vectorizer ----------------===//
 #include "compiler/cpu/LoopHints.h"
 
+#include <algorithm>
+
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Dominators.h"
@@ -8,6 +10,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Metadata.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/Operator.h"
 
 namespace kiln {
 namespace compiler {
@@ -33,6 +36,31 @@ bool isFloatOperation(const llvm::Instruction &instruction) {
   return llvm::isa<llvm::IntrinsicInst>(instruction);
 }
 
+/// The type of the loop's floating-point accumulator, or null where the loop
+/// accumulates no float: a float phi in its header, or (before LLVM keeps
+/// it in a register, as kiln's lowered reductions are) an accumulation the
+/// compiler allowed to reassociate, which only reductions are.
+llvm::Type *floatAccumulator(const llvm::Loop &loop) {
+  for (const llvm::PHINode &phi : loop.getHeader()->phis())
+    if (phi.getType()->isFloatingPointTy())
+      return phi.getType();
+  for (const llvm::BasicBlock *block : loop.blocks())
+    for (const llvm::Instruction &instruction : *block)
+      if (llvm::isa<llvm::FPMathOperator>(instruction) &&
+          instruction.getType()->isFloatingPointTy() &&
+          instruction.hasAllowReassoc())
+        return instruction.getType();
+  return nullptr;
+}
+
+llvm::MDNode *intHint(llvm::LLVMContext &context, const char *name,
+                      unsigned value) {
+  return llvm::MDNode::get(
+      context, {llvm::MDString::get(context, name),
+                llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(
+                    llvm::Type::getInt32Ty(context), value))});
+}
+
 unsigned countFloatOperations(const llvm::Loop &loop) {
   unsigned count = 0;
   for (const llvm::BasicBlock *block : loop.blocks())
@@ -54,7 +82,8 @@ llvm::MDNode *groupMemoryAccesses(llvm::Loop &loop) {
 
 } // namespace
 
-void addLoopHints(llvm::Module &module, bool independentIterations) {
+void addLoopHints(llvm::Module &module, bool independentIterations,
+                  unsigned vectorBits) {
   for (llvm::Function &function : module) {
     if (function.isDeclaration())
       continue;
@@ -66,15 +95,21 @@ void addLoopHints(llvm::Module &module, bool independentIterations) {
       llvm::LLVMContext &context = loop->getHeader()->getContext();
       llvm::SmallVector<llvm::Metadata *> hints;
       const unsigned floatOps = countFloatOperations(*loop);
-      if (floatOps >= kInterleaveMinFloatOps) {
+      llvm::Type *accumulator = floatAccumulator(*loop);
+      if (accumulator && vectorBits) {
+        // A reassociated sum adds in the order lanes x interleave fix: the
+        // same for every loop that accumulates this type, whatever else its
+        // body does (fused or not), so fusion changes no bits.
+        const unsigned bits = accumulator->getPrimitiveSizeInBits();
+        hints.push_back(intHint(context, "llvm.loop.vectorize.width",
+                                std::max(1u, vectorBits / bits)));
+        hints.push_back(intHint(context, "llvm.loop.interleave.count",
+                                kReductionInterleaveCount));
+      } else if (floatOps >= kInterleaveMinFloatOps) {
         const unsigned count = floatOps > kLongBodyFloatOps
                                    ? kLongBodyInterleaveCount
                                    : kInterleaveCount;
-        hints.push_back(llvm::MDNode::get(
-            context,
-            {llvm::MDString::get(context, "llvm.loop.interleave.count"),
-             llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(
-                 llvm::Type::getInt32Ty(context), count))}));
+        hints.push_back(intHint(context, "llvm.loop.interleave.count", count));
       }
       if (independentIterations)
         hints.push_back(llvm::MDNode::get(

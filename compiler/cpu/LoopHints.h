@@ -15,6 +15,11 @@
 //   buffers). LLVM's runtime overlap check then fails and the scalar loop
 //   runs: adam_update's weight pass took 1.2 ms per 2^20 floats in scalar
 //   square roots and divides.
+// * The order of reassociated sums. A vectorized float reduction adds in an
+//   order set by its vector width and interleave count, which LLVM's cost
+//   model picks from the whole loop body and the target's registers: on
+//   AVX2, BatchNorm's backward fused with ReLU summed in another order than
+//   BatchNorm's own kernel, and their gradients differed in the last bit.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_CPU_LOOPHINTS_H
@@ -29,18 +34,27 @@ namespace compiler {
 
 /// Writes loop metadata on each innermost loop of `module` (loops that
 /// already carry some are left alone):
-/// * `llvm.loop.interleave.count` where the body holds at least
+/// * where the loop accumulates a float (a float phi in its header) and
+///   `vectorBits` (the target's vector register width; 0: unknown) is
+///   given, `llvm.loop.vectorize.width` = vectorBits / the accumulator's
+///   bits and `llvm.loop.interleave.count` = kReductionInterleaveCount;
+/// * otherwise `llvm.loop.interleave.count` where the body holds at least
 ///   kInterleaveMinFloatOps floating-point operations;
 /// * with `independentIterations` (the module is an elementwise kernel: no
 ///   iteration reads what another writes, except at its own index),
 ///   `llvm.loop.parallel_accesses` over every memory access of the loop, so
 ///   the vectorizer needs no overlap check between inputs and outputs.
-void addLoopHints(llvm::Module &module, bool independentIterations);
+void addLoopHints(llvm::Module &module, bool independentIterations,
+                  unsigned vectorBits = 0);
 
 /// Floating-point operations (arithmetic, compares, selects of floats and
 /// float intrinsics such as fma or floor) from which a loop is interleaved.
 /// Short bodies are left to LLVM's own choice.
 constexpr unsigned kInterleaveMinFloatOps = 24;
+
+/// Vector accumulators per float reduction: four hide an add's latency on
+/// current x86 cores.
+constexpr unsigned kReductionInterleaveCount = 4;
 
 } // namespace compiler
 } // namespace kiln

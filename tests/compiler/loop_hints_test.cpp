@@ -46,6 +46,38 @@ std::string loopIR(int ops) {
          "exit:\n  ret void\n}\n";
 }
 
+/// `sum += body(in[i])` over n elements of `type` (float or double), `body`
+/// being `ops` dependent fmuls; returns the sum.
+std::string reductionIR(int ops, const std::string &type = "float") {
+  std::string body;
+  std::string last = "%x";
+  for (int i = 0; i < ops; ++i) {
+    const std::string next = "%v" + std::to_string(i);
+    body += "  " + next + " = fmul " + type + " " + last + ", 1.5\n";
+    last = next;
+  }
+  return "define " + type +
+         " @kernel(ptr %in, i64 %n) {\n"
+         "entry:\n  br label %loop\n"
+         "loop:\n"
+         "  %i = phi i64 [ 0, %entry ], [ %next, %loop ]\n"
+         "  %sum = phi " +
+         type +
+         " [ 0.0, %entry ], [ %add, %loop ]\n"
+         "  %src = getelementptr " +
+         type +
+         ", ptr %in, i64 %i\n"
+         "  %x = load " +
+         type + ", ptr %src\n" + body + "  %add = fadd reassoc " + type +
+         " %sum, " + last +
+         "\n"
+         "  %next = add i64 %i, 1\n"
+         "  %done = icmp eq i64 %next, %n\n"
+         "  br i1 %done, label %exit, label %loop\n"
+         "exit:\n  ret " +
+         type + " %add\n}\n";
+}
+
 struct Parsed {
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module;
@@ -96,6 +128,53 @@ int64_t interleaveCount(llvm::MDNode *id) {
              : 0;
 }
 
+int64_t vectorizeWidth(llvm::MDNode *id) {
+  auto *value = llvm::dyn_cast_or_null<llvm::ConstantAsMetadata>(
+      hint(id, "llvm.loop.vectorize.width"));
+  return value
+             ? llvm::cast<llvm::ConstantInt>(value->getValue())->getSExtValue()
+             : 0;
+}
+
+TEST(LoopHints, ReductionsAddInOneOrderWhateverTheirBody) {
+  // Short and long bodies alike: lanes from the register width and the
+  // accumulator's type, and kReductionInterleaveCount accumulators.
+  for (int ops : {0, 3, 40, 300}) {
+    auto parsed = parse(reductionIR(ops));
+    addLoopHints(*parsed->module, false, /*vectorBits=*/256);
+    llvm::MDNode *id = loopID(*parsed->module);
+    ASSERT_NE(id, nullptr) << ops;
+    EXPECT_EQ(vectorizeWidth(id), 8) << ops;
+    EXPECT_EQ(interleaveCount(id), kReductionInterleaveCount) << ops;
+  }
+  // Before LLVM promotes it to a register, kiln's accumulator is a load and
+  // a store in the loop; the reassociable add marks it.
+  std::string inMemory = reductionIR(3);
+  inMemory.replace(
+      inMemory.find("  %sum = phi float [ 0.0, %entry ], [ %add, %loop ]\n"),
+      std::string("  %sum = phi float [ 0.0, %entry ], [ %add, %loop ]\n")
+          .size(),
+      "  %sum = load float, ptr %acc\n");
+  inMemory.replace(inMemory.find("  %next ="), 0,
+                   "  store float %add, ptr %acc\n");
+  inMemory.replace(inMemory.find("ptr %in, i64 %n"), 0, "ptr %acc, ");
+  auto promoted = parse(inMemory);
+  addLoopHints(*promoted->module, false, 256);
+  EXPECT_EQ(vectorizeWidth(loopID(*promoted->module)), 8);
+  EXPECT_EQ(interleaveCount(loopID(*promoted->module)),
+            kReductionInterleaveCount);
+  auto wide = parse(reductionIR(3, "double"));
+  addLoopHints(*wide->module, false, 512);
+  EXPECT_EQ(vectorizeWidth(loopID(*wide->module)), 8);
+  EXPECT_EQ(interleaveCount(loopID(*wide->module)), kReductionInterleaveCount);
+}
+
+TEST(LoopHints, ReductionsAreLeftToLLVMWithoutARegisterWidth) {
+  auto parsed = parse(reductionIR(3));
+  addLoopHints(*parsed->module, false);
+  EXPECT_EQ(loopID(*parsed->module), nullptr);
+}
+
 TEST(LoopHints, LongFloatChainsAreInterleaved) {
   auto parsed = parse(loopIR(40));
   addLoopHints(*parsed->module, /*independentIterations=*/false);
@@ -114,7 +193,7 @@ TEST(LoopHints, VeryLongBodiesInterleaveLess) {
 
 TEST(LoopHints, ShortBodiesAreLeftToLLVM) {
   auto parsed = parse(loopIR(3));
-  addLoopHints(*parsed->module, false);
+  addLoopHints(*parsed->module, false, /*vectorBits=*/512);
   EXPECT_EQ(loopID(*parsed->module), nullptr);
 }
 
