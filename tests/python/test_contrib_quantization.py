@@ -138,6 +138,17 @@ fc = S.elemwise_add(S.FullyConnected(f, num_hidden=5, name="fc0"),
                                      no_bias=True), name="add0")
 net = S.SoftmaxOutput(fc, name="softmax")
 args = {k[2:]: mx.nd.array(v) for k, v in inputs.items() if k[:2] == "p:"}
+# Whether this CPU's int8 products are exact: oneDNN's int8 GEMM without
+# VNNI adds u8 x s8 pairs in saturating int16 (MXNet's quantized
+# FullyConnected on AVX2 is off by a third here).
+probe = np.arange(4 * 72).reshape(4, 72) % 56 + 200
+weights = np.arange(5 * 72).reshape(5, 72) % 28 + 100
+one = lambda v: mx.nd.array([v])
+product = mx.nd.contrib.quantized_fully_connected(
+    mx.nd.array(probe, dtype="uint8"), mx.nd.array(weights, dtype="int8"),
+    one(0), one(255), one(-127), one(127), num_hidden=5, no_bias=True)[0]
+outputs["int8_exact"] = np.array(
+    bool((product.asnumpy() == probe @ weights.T).all()))
 
 def put(prefix, qsym, qargs):
     nodes = json.loads(qsym.tojson())["nodes"]
@@ -207,8 +218,17 @@ def _model_inputs():
 def test_quantize_model_matches_mxnet():
     got, expected = run_both(MODEL, mx, **_model_inputs())
     assert sorted(got) == sorted(expected)
+    # kiln's int8 products are exact on every CPU; MXNet's are where oneDNN
+    # has VNNI. Elsewhere MXNet's quantized models' outputs are not the
+    # rule's (a third off in the probe), so only the graphs, ranges and
+    # quantized weights are compared (test_quantized_compute compares the
+    # int8 operators themselves, on inputs too small to saturate).
+    assert bool(got["int8_exact"])
+    mxnet_exact = bool(expected["int8_exact"])
     for key in sorted(expected):
         want, have = expected[key], got[key]
+        if key == "int8_exact" or (key.endswith("/out") and not mxnet_exact):
+            continue
         if want.dtype.kind == "U":
             assert str(have) == str(want), key
         elif "/arg/" in key or key.endswith("examples"):

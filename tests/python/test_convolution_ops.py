@@ -179,6 +179,17 @@ np.save(OUT, np.concatenate([a.asnumpy().ravel()
 """
 
 
+def _has_avx512_core():
+    """Whether this CPU has what oneDNN calls avx512_core (F, BW, VL, DQ)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            flags = next((line.split() for line in info
+                          if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= set(flags)
+
+
 @pytest.mark.parametrize("setting", [None, "1", "0"])
 def test_winograd_switch(tmp_path, setting):
     # KILN_CONV_WINOGRAD=0 (read once per process) keeps 3x3 stride-1
@@ -201,7 +212,9 @@ def test_winograd_switch(tmp_path, setting):
                         "OUT = %r\n" % out + WINOGRAD_SWITCH],
                        env=env, check=True)
         runs[name] = np.load(out)
-    if setting == "0":
+    if setting == "0" or not _has_avx512_core():
+        # (oneDNN 2.6's Winograd kernels need AVX-512: elsewhere the switch
+        # changes nothing.)
         np.testing.assert_array_equal(runs["given"], runs["direct"])
     else:
         assert not np.array_equal(runs["given"], runs["direct"])
