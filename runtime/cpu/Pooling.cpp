@@ -411,10 +411,11 @@ VectorIsa vectorIsa() {
     const VectorIsa cpu = __builtin_cpu_supports("avx512f") ? VectorIsa::Avx512
                           : __builtin_cpu_supports("avx2")  ? VectorIsa::Avx2
                                                             : VectorIsa::Scalar;
+    // An empty value counts as unset, as oneDNN reads it.
     const char *cap = std::getenv("ONEDNN_MAX_CPU_ISA");
-    if (!cap)
+    if (!cap || !*cap)
       cap = std::getenv("DNNL_MAX_CPU_ISA");
-    if (!cap)
+    if (!cap || !*cap)
       return cpu;
     std::string name(cap);
     std::transform(name.begin(), name.end(), name.begin(),
@@ -616,7 +617,33 @@ void maxPoolBackward2d(const StridedView<T> &input,
 struct PoolPlan {
   dnnl::primitive forward, backward;
   dnnl::memory::desc forwardScratchpad, backwardScratchpad, workspace, output;
+  /// Whether the primitives run on oneDNN's blocked layout, between
+  /// reorders from and to kiln's plain buffers (see blockedTag).
+  bool blocked = false;
+  dnnl::memory::desc blockedInput, blockedOutput;
+  dnnl::primitive inputIn, outputOut, gradIn, gradOut;
 };
+
+/// The blocked layout (channels in blocks of 8) oneDNN's AVX2 pooling
+/// kernels take, for a rank-3 to -5 activation. For plain layouts oneDNN 2.6
+/// has only its reference code on AVX2 (a 3x3 stride-2 max pooling of
+/// 32x64x16x16 took 5.4 ms, an average one of 128x64x14x14 39 ms); the
+/// blocked kernels with the two reorders take a fraction of that.
+dnnl::memory::format_tag blockedTag(size_t rank) {
+  using Tag = dnnl::memory::format_tag;
+  return rank == 3 ? Tag::aBc8b : rank == 4 ? Tag::aBcd8b : Tag::aBcde8b;
+}
+
+bool isReferenceKernel(const char *implementation) {
+  const std::string name(implementation ? implementation : "");
+  return name.rfind("ref", 0) == 0 || name.rfind("simple", 0) == 0;
+}
+
+dnnl::primitive reorderPrimitive(const dnnl::memory::desc &from,
+                                 const dnnl::memory::desc &to) {
+  dnnl::engine &engine = dnnl_support::cpuEngine();
+  return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to));
+}
 
 dnnl_support::PlanCache<PoolPlan> &planCache() {
   static auto *cache = new dnnl_support::PlanCache<PoolPlan>();
@@ -659,33 +686,65 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       dnnl::engine &engine = dnnl_support::cpuEngine();
-      auto result = std::make_shared<PoolPlan>();
-      // The backward's forward writes its output to scratch: the caller
-      // only wants the input gradient.
-      const dnnl::memory::desc forwardOutput =
-          inputGrad ? dnnl::memory::desc(outputDesc.dims(),
-                                         dnnl::memory::data_type::f32,
-                                         dnnl::memory::format_tag::any)
-                    : outputDesc;
-      dnnl::pooling_forward::primitive_desc forward(
-          dnnl::pooling_forward::desc(
-              inputGrad ? dnnl::prop_kind::forward_training
-                        : dnnl::prop_kind::forward_inference,
-              algorithm, inputDesc, forwardOutput, strides, window, low, high),
-          attr, engine);
-      result->forward = dnnl::pooling_forward(forward);
-      result->forwardScratchpad = forward.scratchpad_desc();
-      result->output = forward.dst_desc();
-      if (inputGrad) {
-        result->workspace = forward.workspace_desc();
-        dnnl::pooling_backward::primitive_desc backward(
-            dnnl::pooling_backward::desc(algorithm, gradDesc, outputDesc,
-                                         strides, window, low, high),
-            attr, engine, forward);
-        result->backward = dnnl::pooling_backward(backward);
-        result->backwardScratchpad = backward.scratchpad_desc();
+      // The primitives on (input, output, input gradient) descriptors.
+      auto build = [&](const dnnl::memory::desc &in,
+                       const dnnl::memory::desc &out,
+                       const dnnl::memory::desc &grad) {
+        auto result = std::make_shared<PoolPlan>();
+        // The backward's forward writes its output to scratch: the caller
+        // only wants the input gradient.
+        const dnnl::memory::desc forwardOutput =
+            inputGrad
+                ? dnnl::memory::desc(out.dims(), dnnl::memory::data_type::f32,
+                                     dnnl::memory::format_tag::any)
+                : out;
+        dnnl::pooling_forward::primitive_desc forward(
+            dnnl::pooling_forward::desc(
+                inputGrad ? dnnl::prop_kind::forward_training
+                          : dnnl::prop_kind::forward_inference,
+                algorithm, in, forwardOutput, strides, window, low, high),
+            attr, engine);
+        const bool reference = isReferenceKernel(forward.impl_info_str());
+        result->forward = dnnl::pooling_forward(forward);
+        result->forwardScratchpad = forward.scratchpad_desc();
+        result->output = forward.dst_desc();
+        if (inputGrad) {
+          result->workspace = forward.workspace_desc();
+          dnnl::pooling_backward::primitive_desc backward(
+              dnnl::pooling_backward::desc(algorithm, grad, out, strides,
+                                           window, low, high),
+              attr, engine, forward);
+          result->backward = dnnl::pooling_backward(backward);
+          result->backwardScratchpad = backward.scratchpad_desc();
+        }
+        return std::make_pair(result, reference);
+      };
+      auto [plain, reference] = build(inputDesc, outputDesc, gradDesc);
+      if (!reference)
+        return plain;
+      const auto tag = blockedTag(input.rank());
+      const dnnl::memory::desc blockedIn(inputDesc.dims(),
+                                         dnnl::memory::data_type::f32, tag),
+          blockedOut(outputDesc.dims(), dnnl::memory::data_type::f32, tag);
+      try {
+        auto [blocked, stillReference] =
+            build(blockedIn, blockedOut, blockedIn);
+        if (stillReference)
+          return plain;
+        blocked->blocked = true;
+        blocked->blockedInput = blockedIn;
+        blocked->blockedOutput = blockedOut;
+        blocked->inputIn = reorderPrimitive(inputDesc, blockedIn);
+        if (inputGrad) {
+          blocked->gradIn = reorderPrimitive(outputDesc, blockedOut);
+          blocked->gradOut = reorderPrimitive(blockedIn, gradDesc);
+        } else {
+          blocked->outputOut = reorderPrimitive(blockedOut, outputDesc);
+        }
+        return blocked;
+      } catch (const dnnl::error &) {
+        return plain;
       }
-      return result;
     });
     dnnl::engine &engine = dnnl_support::cpuEngine();
     dnnl::stream stream(engine);
@@ -694,23 +753,44 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
                           dnnl_support::threadScratch(slot, desc.get_size()));
     };
     dnnl::memory source(inputDesc, engine, input.data);
+    // On the blocked plan, the primitives read and write blocked copies.
+    auto blockedCopy = [&](const dnnl::primitive &reorder, dnnl::memory plain,
+                           int slot, const dnnl::memory::desc &desc) {
+      dnnl::memory copy = scratch(slot, desc);
+      reorder.execute(stream, {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, copy}});
+      return copy;
+    };
+    if (plan->blocked)
+      source = blockedCopy(plan->inputIn, source, 4, plan->blockedInput);
     if (!inputGrad) {
       dnnl::memory destination(outputDesc, engine, output.data);
+      dnnl::memory written =
+          plan->blocked ? scratch(5, plan->blockedOutput) : destination;
       plan->forward.execute(
           stream, {{DNNL_ARG_SRC, source},
-                   {DNNL_ARG_DST, destination},
+                   {DNNL_ARG_DST, written},
                    {DNNL_ARG_SCRATCHPAD, scratch(0, plan->forwardScratchpad)}});
+      if (plan->blocked)
+        plan->outputOut.execute(
+            stream, {{DNNL_ARG_FROM, written}, {DNNL_ARG_TO, destination}});
       stream.wait();
       return true;
     }
+    dnnl::memory outputGrad(outputDesc, engine, output.data);
+    dnnl::memory sourceGrad(gradDesc, engine, inputGrad->data);
+    if (plan->blocked)
+      outputGrad =
+          blockedCopy(plan->gradIn, outputGrad, 5, plan->blockedOutput);
+    dnnl::memory writtenGrad =
+        plan->blocked ? scratch(6, plan->blockedInput) : sourceGrad;
     dnnl::memory winners;
     std::unordered_map<int, dnnl::memory> forwardArgs = {
         {DNNL_ARG_SRC, source},
         {DNNL_ARG_DST, scratch(1, plan->output)},
         {DNNL_ARG_SCRATCHPAD, scratch(0, plan->forwardScratchpad)}};
     std::unordered_map<int, dnnl::memory> backwardArgs = {
-        {DNNL_ARG_DIFF_DST, dnnl::memory(outputDesc, engine, output.data)},
-        {DNNL_ARG_DIFF_SRC, dnnl::memory(gradDesc, engine, inputGrad->data)},
+        {DNNL_ARG_DIFF_DST, outputGrad},
+        {DNNL_ARG_DIFF_SRC, writtenGrad},
         {DNNL_ARG_SCRATCHPAD, scratch(3, plan->backwardScratchpad)}};
     if (p.max) {
       winners = scratch(2, plan->workspace);
@@ -719,6 +799,9 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
       plan->forward.execute(stream, forwardArgs);
     }
     plan->backward.execute(stream, backwardArgs);
+    if (plan->blocked)
+      plan->gradOut.execute(
+          stream, {{DNNL_ARG_FROM, writtenGrad}, {DNNL_ARG_TO, sourceGrad}});
     stream.wait();
     return true;
   } catch (const dnnl::error &) {

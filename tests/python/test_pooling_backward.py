@@ -194,3 +194,60 @@ def test_every_vector_path(cap, level):
         env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout
+
+
+GENERAL_POOLINGS = [
+    ((2, 5, 9, 11), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1),
+                         pool_type="max")),
+    ((2, 12, 7, 7), dict(kernel=(3, 3), stride=(1, 1), pad=(1, 1),
+                         pool_type="avg")),
+    ((2, 12, 7, 7), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1),
+                         pool_type="avg", count_include_pad=False)),
+    ((3, 9, 10), dict(kernel=(3,), stride=(2,), pool_type="avg")),
+    ((1, 8, 4, 6, 5), dict(kernel=(2, 3, 2), stride=(1, 2, 2),
+                           pool_type="max")),
+    ((2, 16, 5, 5), dict(kernel=(1, 1), global_pool=True, pool_type="avg")),
+]
+
+GENERAL_CHILD = """
+import sys, numpy as np, kiln as mx
+from kiln import autograd
+cases = eval(sys.argv[1])
+out = {}
+for k, (shape, kw) in enumerate(cases):
+    rng = np.random.RandomState(k)
+    x = mx.nd.array(rng.randn(*shape).astype(np.float32))
+    x.attach_grad()
+    with autograd.record():
+        y = mx.nd.Pooling(x, **kw)
+    y.backward(mx.nd.array(rng.randn(*y.shape).astype(np.float32)))
+    out["y%d" % k], out["g%d" % k] = y.asnumpy(), x.grad.asnumpy()
+np.savez(sys.argv[2], **out)
+"""
+
+
+def test_general_pooling_under_an_avx2_cap(tmp_path):
+    # Under ONEDNN_MAX_CPU_ISA=AVX2 oneDNN 2.6 has only reference kernels for
+    # plain layouts, so float32 pooling runs on its blocked (nCx8c) kernels
+    # between reorders. Forward and backward equal the float64 loops (which
+    # never touch oneDNN) within float32 rounding.
+    path = str(tmp_path / "general.npz")
+    env = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2")
+    env.pop("DNNL_MAX_CPU_ISA", None)
+    run = subprocess.run(
+        [sys.executable, "-c", GENERAL_CHILD, repr(GENERAL_POOLINGS), path],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = np.load(path)
+    for k, (shape, kw) in enumerate(GENERAL_POOLINGS):
+        rng = np.random.RandomState(k)
+        x = mx.nd.array(rng.randn(*shape), dtype="float64")
+        x.attach_grad()
+        with autograd.record():
+            y = mx.nd.Pooling(x, **kw)
+        y.backward(mx.nd.array(
+            rng.randn(*y.shape).astype(np.float32), dtype="float64"))
+        for name, want in (("y", y.asnumpy()), ("g", x.grad.asnumpy())):
+            np.testing.assert_allclose(got["%s%d" % (name, k)], want,
+                                       rtol=1e-5, atol=1e-6,
+                                       err_msg="%s %s" % (name, kw))
