@@ -34,7 +34,9 @@ namespace compiler {
 
 /// Writes loop metadata on each innermost loop of `module` (loops that
 /// already carry some are left alone):
-/// * where the loop accumulates a float (a float phi in its header) and
+/// * where the loop accumulates a float (a float phi in its header, or an
+///   operation allowed to reassociate, as kiln's reductions' accumulations
+///   are before LLVM keeps them in registers) and
 ///   `vectorBits` (the target's vector register width; 0: unknown) is
 ///   given, `llvm.loop.vectorize.width` = vectorBits / the accumulator's
 ///   bits and `llvm.loop.interleave.count` = kReductionInterleaveCount;

@@ -382,8 +382,8 @@ maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
                         gradTop + 2 * ox, gradBottom + 2 * ox, outWidth - ox);
 }
 
-/// maxPoolRow2x2Avx512 eight windows at a time on AVX2; the row's last
-/// windows go through the scalar form.
+/// maxPoolRow2x2 eight windows at a time on AVX2; the row's last windows go
+/// through the scalar form.
 __attribute__((target("avx2"))) void maxPoolRow2x2Avx2(const float *top,
                                                        const float *bottom,
                                                        float *out,
