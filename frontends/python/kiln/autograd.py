@@ -126,9 +126,10 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
 def grad(heads, variables, head_grads=None, retain_graph=None,
          create_graph=False, train_mode=True):
     """The gradients of `heads` with respect to `variables`, returned instead
-    of stored. With create_graph=True they are recorded, so they can be
-    differentiated again (higher-order gradients)."""
-    single = isinstance(variables, NDArray)
+    of stored: a list with one NDArray per variable, also when `variables`
+    is a single NDArray (as MXNet 1.9.1 returns it, so `grad(y, x)[0]` is
+    x's whole gradient). With create_graph=True they are recorded, so they
+    can be differentiated again (higher-order gradients)."""
     head_list = _as_list(heads, "grad")
     variable_list = _as_list(variables, "grad")
     if retain_graph is None:
@@ -137,7 +138,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None,
                                 _head_grads(head_list, head_grads),
                                 bool(retain_graph), bool(create_graph),
                                 bool(train_mode))
-    return grads[0] if single else grads
+    return list(grads)
 
 
 def get_symbol(x):
