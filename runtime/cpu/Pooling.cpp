@@ -211,6 +211,57 @@ using RowBackward = void (*)(const float *top, const float *bottom,
                              const float *grad, float *gradTop,
                              float *gradBottom, int64_t outWidth);
 
+/// The widest vector instructions kiln's own pooling kernels use: the
+/// CPU's, capped by ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) as oneDNN caps
+/// its own, so that one machine can run, and test, every path.
+enum class VectorIsa { Scalar, Avx2, Avx512 };
+
+VectorIsa vectorIsa() {
+  static const VectorIsa isa = [] {
+#if defined(__x86_64__) && defined(__GNUC__)
+    const VectorIsa cpu = __builtin_cpu_supports("avx512f") ? VectorIsa::Avx512
+                          : __builtin_cpu_supports("avx2")  ? VectorIsa::Avx2
+                                                            : VectorIsa::Scalar;
+#else
+    const VectorIsa cpu = VectorIsa::Scalar;
+#endif
+    // An empty value counts as unset, as oneDNN reads it.
+    const char *cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+    if (!cap || !*cap)
+      cap = std::getenv("DNNL_MAX_CPU_ISA");
+    if (!cap || !*cap)
+      return cpu;
+    std::string name(cap);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    auto startsWith = [&](const char *prefix) {
+      return name.rfind(prefix, 0) == 0;
+    };
+    // oneDNN's names: SSE41, AVX, AVX2, AVX2_VNNI, AVX512_CORE..., AMX...,
+    // ALL.
+    VectorIsa limit = VectorIsa::Avx512;
+    if (startsWith("SSE") || name == "AVX")
+      limit = VectorIsa::Scalar;
+    else if (startsWith("AVX2"))
+      limit = VectorIsa::Avx2;
+    return std::min(cpu, limit);
+  }();
+  return isa;
+}
+
+/// The one of `avx512`, `avx2` and `scalar` that vectorIsa() picks.
+template <typename T> T forVectorIsa(T avx512, T avx2, T scalar) {
+  switch (vectorIsa()) {
+  case VectorIsa::Avx512:
+    return avx512;
+  case VectorIsa::Avx2:
+    return avx2;
+  case VectorIsa::Scalar:
+    break;
+  }
+  return scalar;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 /// Up to sixteen 2x2 windows of a row pair on AVX-512, from window `ox` on:
 /// masks of the windows and of their input elements (2 per window, over
@@ -401,62 +452,15 @@ __attribute__((target("avx2"))) void maxPoolRow2x2Avx2(const float *top,
   maxPoolRow2x2(top + 2 * ox, bottom + 2 * ox, out + ox, outWidth - ox);
 }
 
-/// The widest vector instructions kiln's own pooling kernels use: the
-/// CPU's, capped by ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) as oneDNN caps
-/// its own, so that one machine can run, and test, every path.
-enum class VectorIsa { Scalar, Avx2, Avx512 };
-
-VectorIsa vectorIsa() {
-  static const VectorIsa isa = [] {
-    const VectorIsa cpu = __builtin_cpu_supports("avx512f") ? VectorIsa::Avx512
-                          : __builtin_cpu_supports("avx2")  ? VectorIsa::Avx2
-                                                            : VectorIsa::Scalar;
-    // An empty value counts as unset, as oneDNN reads it.
-    const char *cap = std::getenv("ONEDNN_MAX_CPU_ISA");
-    if (!cap || !*cap)
-      cap = std::getenv("DNNL_MAX_CPU_ISA");
-    if (!cap || !*cap)
-      return cpu;
-    std::string name(cap);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return std::toupper(c); });
-    auto startsWith = [&](const char *prefix) {
-      return name.rfind(prefix, 0) == 0;
-    };
-    // oneDNN's names: SSE41, AVX, AVX2, AVX2_VNNI, AVX512_CORE..., AMX...,
-    // ALL.
-    VectorIsa limit = VectorIsa::Avx512;
-    if (startsWith("SSE") || name == "AVX")
-      limit = VectorIsa::Scalar;
-    else if (startsWith("AVX2"))
-      limit = VectorIsa::Avx2;
-    return std::min(cpu, limit);
-  }();
-  return isa;
-}
-
 RowForward maxPoolRowKernel() {
-  switch (vectorIsa()) {
-  case VectorIsa::Avx512:
-    return maxPoolRow2x2Avx512;
-  case VectorIsa::Avx2:
-    return maxPoolRow2x2Avx2;
-  case VectorIsa::Scalar:
-    break;
-  }
-  return maxPoolRow2x2;
+  return forVectorIsa<RowForward>(maxPoolRow2x2Avx512, maxPoolRow2x2Avx2,
+                                  maxPoolRow2x2);
 }
 
 RowBackward maxPoolBackwardRowKernel() {
-  switch (vectorIsa()) {
-  case VectorIsa::Avx512:
-    return maxPoolBackwardRow2x2Avx512;
-  case VectorIsa::Avx2:
-    return maxPoolBackwardRow2x2Avx2;
-  case VectorIsa::Scalar:
-    break;
-  }
-  return maxPoolBackwardRow2x2;
+  return forVectorIsa<RowBackward>(maxPoolBackwardRow2x2Avx512,
+                                   maxPoolBackwardRow2x2Avx2,
+                                   maxPoolBackwardRow2x2);
 }
 #else
 RowForward maxPoolRowKernel() { return maxPoolRow2x2; }
@@ -614,14 +618,13 @@ void maxPoolBackward2d(const StridedView<T> &input,
       });
 }
 
+/// Prepared pooling primitives and the layouts they take: kiln's plain
+/// ones, or oneDNN's blocked ones (blockedTag) that dnnl_support::execute
+/// reorders kiln's buffers from and to.
 struct PoolPlan {
   dnnl::primitive forward, backward;
-  dnnl::memory::desc forwardScratchpad, backwardScratchpad, workspace, output;
-  /// Whether the primitives run on oneDNN's blocked layout, between
-  /// reorders from and to kiln's plain buffers (see blockedTag).
-  bool blocked = false;
-  dnnl::memory::desc blockedInput, blockedOutput;
-  dnnl::primitive inputIn, outputOut, gradIn, gradOut;
+  dnnl::memory::desc input, output, outputGrad, inputGrad;
+  dnnl::memory::desc forwardScratchpad, backwardScratchpad, workspace;
 };
 
 /// The blocked layout (channels in blocks of 8) oneDNN's AVX2 pooling
@@ -637,12 +640,6 @@ dnnl::memory::format_tag blockedTag(size_t rank) {
 bool isReferenceKernel(const char *implementation) {
   const std::string name(implementation ? implementation : "");
   return name.rfind("ref", 0) == 0 || name.rfind("simple", 0) == 0;
-}
-
-dnnl::primitive reorderPrimitive(const dnnl::memory::desc &from,
-                                 const dnnl::memory::desc &to) {
-  dnnl::engine &engine = dnnl_support::cpuEngine();
-  return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from, engine, to));
 }
 
 dnnl_support::PlanCache<PoolPlan> &planCache() {
@@ -686,7 +683,7 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
       dnnl::primitive_attr attr;
       attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
       dnnl::engine &engine = dnnl_support::cpuEngine();
-      // The primitives on (input, output, input gradient) descriptors.
+      // The primitives on (input, output, input gradient) layouts.
       auto build = [&](const dnnl::memory::desc &in,
                        const dnnl::memory::desc &out,
                        const dnnl::memory::desc &grad) {
@@ -707,6 +704,7 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
         const bool reference = isReferenceKernel(forward.impl_info_str());
         result->forward = dnnl::pooling_forward(forward);
         result->forwardScratchpad = forward.scratchpad_desc();
+        result->input = in;
         result->output = forward.dst_desc();
         if (inputGrad) {
           result->workspace = forward.workspace_desc();
@@ -716,6 +714,8 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
               attr, engine, forward);
           result->backward = dnnl::pooling_backward(backward);
           result->backwardScratchpad = backward.scratchpad_desc();
+          result->outputGrad = out;
+          result->inputGrad = grad;
         }
         return std::make_pair(result, reference);
       };
@@ -729,80 +729,47 @@ bool dnnlPool(const StridedView<float> &input, const StridedView<float> &output,
       try {
         auto [blocked, stillReference] =
             build(blockedIn, blockedOut, blockedIn);
-        if (stillReference)
-          return plain;
-        blocked->blocked = true;
-        blocked->blockedInput = blockedIn;
-        blocked->blockedOutput = blockedOut;
-        blocked->inputIn = reorderPrimitive(inputDesc, blockedIn);
-        if (inputGrad) {
-          blocked->gradIn = reorderPrimitive(outputDesc, blockedOut);
-          blocked->gradOut = reorderPrimitive(blockedIn, gradDesc);
-        } else {
-          blocked->outputOut = reorderPrimitive(blockedOut, outputDesc);
-        }
-        return blocked;
+        return stillReference ? plain : blocked;
       } catch (const dnnl::error &) {
         return plain;
       }
     });
-    dnnl::engine &engine = dnnl_support::cpuEngine();
-    dnnl::stream stream(engine);
-    auto scratch = [&](int slot, const dnnl::memory::desc &desc) {
-      return dnnl::memory(desc, engine,
-                          dnnl_support::threadScratch(slot, desc.get_size()));
-    };
-    dnnl::memory source(inputDesc, engine, input.data);
-    // On the blocked plan, the primitives read and write blocked copies.
-    auto blockedCopy = [&](const dnnl::primitive &reorder, dnnl::memory plain,
-                           int slot, const dnnl::memory::desc &desc) {
-      dnnl::memory copy = scratch(slot, desc);
-      reorder.execute(stream, {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, copy}});
-      return copy;
-    };
-    if (plan->blocked)
-      source = blockedCopy(plan->inputIn, source, 4, plan->blockedInput);
+    // dnnl_support::execute reorders into its scratch slots from 0 and puts
+    // the scratchpad in slot 7; the backward's forward output and the
+    // winners live in 5 and 6.
+    using dnnl_support::Argument;
     if (!inputGrad) {
-      dnnl::memory destination(outputDesc, engine, output.data);
-      dnnl::memory written =
-          plan->blocked ? scratch(5, plan->blockedOutput) : destination;
-      plan->forward.execute(
-          stream, {{DNNL_ARG_SRC, source},
-                   {DNNL_ARG_DST, written},
-                   {DNNL_ARG_SCRATCHPAD, scratch(0, plan->forwardScratchpad)}});
-      if (plan->blocked)
-        plan->outputOut.execute(
-            stream, {{DNNL_ARG_FROM, written}, {DNNL_ARG_TO, destination}});
-      stream.wait();
+      dnnl_support::execute(
+          plan->forward,
+          {Argument{DNNL_ARG_SRC, inputDesc, plan->input, input.data, false},
+           Argument{DNNL_ARG_DST, outputDesc, plan->output, output.data, true}},
+          plan->forwardScratchpad);
       return true;
     }
-    dnnl::memory outputGrad(outputDesc, engine, output.data);
-    dnnl::memory sourceGrad(gradDesc, engine, inputGrad->data);
-    if (plan->blocked)
-      outputGrad =
-          blockedCopy(plan->gradIn, outputGrad, 5, plan->blockedOutput);
-    dnnl::memory writtenGrad =
-        plan->blocked ? scratch(6, plan->blockedInput) : sourceGrad;
-    dnnl::memory winners;
-    std::unordered_map<int, dnnl::memory> forwardArgs = {
-        {DNNL_ARG_SRC, source},
-        {DNNL_ARG_DST, scratch(1, plan->output)},
-        {DNNL_ARG_SCRATCHPAD, scratch(0, plan->forwardScratchpad)}};
-    std::unordered_map<int, dnnl::memory> backwardArgs = {
-        {DNNL_ARG_DIFF_DST, outputGrad},
-        {DNNL_ARG_DIFF_SRC, writtenGrad},
-        {DNNL_ARG_SCRATCHPAD, scratch(3, plan->backwardScratchpad)}};
+    std::vector<Argument> backwardArguments = {
+        Argument{DNNL_ARG_DIFF_DST, outputDesc, plan->outputGrad, output.data,
+                 false},
+        Argument{DNNL_ARG_DIFF_SRC, gradDesc, plan->inputGrad, inputGrad->data,
+                 true}};
     if (p.max) {
-      winners = scratch(2, plan->workspace);
-      forwardArgs.emplace(DNNL_ARG_WORKSPACE, winners);
-      backwardArgs.emplace(DNNL_ARG_WORKSPACE, winners);
-      plan->forward.execute(stream, forwardArgs);
+      // The backward needs the forward's winners (its workspace).
+      void *forwardOutput =
+          dnnl_support::threadScratch(5, plan->output.get_size());
+      void *winners =
+          dnnl_support::threadScratch(6, plan->workspace.get_size());
+      dnnl_support::execute(
+          plan->forward,
+          {Argument{DNNL_ARG_SRC, inputDesc, plan->input, input.data, false},
+           Argument{DNNL_ARG_DST, plan->output, plan->output, forwardOutput,
+                    true},
+           Argument{DNNL_ARG_WORKSPACE, plan->workspace, plan->workspace,
+                    winners, true}},
+          plan->forwardScratchpad);
+      backwardArguments.push_back(Argument{DNNL_ARG_WORKSPACE, plan->workspace,
+                                           plan->workspace, winners, false});
     }
-    plan->backward.execute(stream, backwardArgs);
-    if (plan->blocked)
-      plan->gradOut.execute(
-          stream, {{DNNL_ARG_FROM, writtenGrad}, {DNNL_ARG_TO, sourceGrad}});
-    stream.wait();
+    dnnl_support::execute(plan->backward, backwardArguments,
+                          plan->backwardScratchpad);
     return true;
   } catch (const dnnl::error &) {
     return false;
@@ -867,17 +834,7 @@ void kiln_pool_backward_f64(UnrankedMemRef *input, UnrankedMemRef *outputGrad,
 }
 
 const char *maxPoolVectorIsa() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  switch (vectorIsa()) {
-  case VectorIsa::Avx512:
-    return "avx512";
-  case VectorIsa::Avx2:
-    return "avx2";
-  case VectorIsa::Scalar:
-    break;
-  }
-#endif
-  return "scalar";
+  return forVectorIsa<const char *>("avx512", "avx2", "scalar");
 }
 
 } // namespace kiln
