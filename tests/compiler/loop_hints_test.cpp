@@ -120,20 +120,21 @@ llvm::Metadata *hint(llvm::MDNode *id, const std::string &name) {
   return nullptr;
 }
 
-int64_t interleaveCount(llvm::MDNode *id) {
-  auto *value = llvm::dyn_cast_or_null<llvm::ConstantAsMetadata>(
-      hint(id, "llvm.loop.interleave.count"));
+/// The integer value of the hint named `name` in `id` (0 when absent).
+int64_t intHint(llvm::MDNode *id, const std::string &name) {
+  auto *value =
+      llvm::dyn_cast_or_null<llvm::ConstantAsMetadata>(hint(id, name));
   return value
              ? llvm::cast<llvm::ConstantInt>(value->getValue())->getSExtValue()
              : 0;
 }
 
+int64_t interleaveCount(llvm::MDNode *id) {
+  return intHint(id, "llvm.loop.interleave.count");
+}
+
 int64_t vectorizeWidth(llvm::MDNode *id) {
-  auto *value = llvm::dyn_cast_or_null<llvm::ConstantAsMetadata>(
-      hint(id, "llvm.loop.vectorize.width"));
-  return value
-             ? llvm::cast<llvm::ConstantInt>(value->getValue())->getSExtValue()
-             : 0;
+  return intHint(id, "llvm.loop.vectorize.width");
 }
 
 TEST(LoopHints, ReductionsAddInOneOrderWhateverTheirBody) {
