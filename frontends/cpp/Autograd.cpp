@@ -3,6 +3,7 @@
 
 #include "frontends/cpp/ArgumentBinding.h"
 #include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "frontends/cpp/OpRegistry.h"
 #include "frontends/cpp/ops/Calls.h"
 #include "runtime/Engine.h"
@@ -244,7 +245,19 @@ private:
     std::vector<NDArray> inputGrads;
     {
       ScopedOpLabel label("_backward_" + node.name);
-      inputGrads = node.backward(node.inputs, outputs, outputGrads);
+      // Values the forward capture left to be recomputed
+      // (MXNET_BACKWARD_DO_MIRROR=1) are read from their recomputation.
+      fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current();
+      if (fusion && fusion->hasRecomputations()) {
+        std::vector<NDArray> inputs;
+        for (const NDArray &input : node.inputs)
+          inputs.push_back(fusion->recomputedFor(input));
+        for (NDArray &output : outputs)
+          output = fusion->recomputedFor(output);
+        inputGrads = node.backward(inputs, outputs, outputGrads);
+      } else {
+        inputGrads = node.backward(node.inputs, outputs, outputGrads);
+      }
     }
     if (inputGrads.size() != node.inputs.size())
       throw Error(formatMessage(

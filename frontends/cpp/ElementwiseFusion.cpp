@@ -27,6 +27,9 @@ struct ElementwiseFusion::Recipe {
   std::vector<VarPtr> reads, writes;
   std::string name;
   uint64_t capture = 0; // The capture that kept it (captureNumber).
+  /// Set for an op's own recomputation (rematerialize): pushes it; the
+  /// graph fields are then unused.
+  std::function<void()> launch;
 };
 
 namespace {
@@ -36,6 +39,9 @@ namespace {
 thread_local std::unordered_map<const Var *,
                                 std::shared_ptr<ElementwiseFusion::Recipe>>
     recipesForNext;
+/// And the values whose readers take those recipes' results instead.
+thread_local std::unordered_map<const Var *, ElementwiseFusion::Recomputed>
+    recomputedForNext;
 
 thread_local ElementwiseFusion *currentFusion = nullptr;
 /// Numbers the fusions of this thread's captures.
@@ -150,6 +156,8 @@ ElementwiseFusion::ElementwiseFusion(ExecutableCapture &capture)
   mirror_ = mirror && std::strcmp(mirror, "1") == 0;
   recipes_ = std::move(recipesForNext);
   recipesForNext.clear();
+  recomputedValues_ = std::move(recomputedForNext);
+  recomputedForNext.clear();
   captureNumber_ = ++capturesFused;
   capture_.setBeforeLaunch([this](const std::vector<VarPtr> &reads,
                                   const std::vector<VarPtr> &writes) {
@@ -489,6 +497,41 @@ void ElementwiseFusion::finish() {
     if (recipe->capture == captureNumber_)
       recipesForNext.emplace(var, recipe);
   recipes_.clear();
+  recomputedForNext.clear();
+  for (auto &[var, recomputed] : recomputedValues_)
+    if (recomputed.capture == captureNumber_)
+      recomputedForNext.emplace(var, std::move(recomputed));
+  recomputedValues_.clear();
+}
+
+void ElementwiseFusion::rematerialize(const NDArray &value,
+                                      const NDArray &recomputed,
+                                      std::function<void()> launch,
+                                      std::vector<VarPtr> reads,
+                                      std::string name) {
+  if (!mirror_)
+    return;
+  auto recipe = std::make_shared<Recipe>();
+  recipe->device = recomputed.device();
+  recipe->reads = std::move(reads);
+  recipe->writes = {recomputed.var()};
+  recipe->name = std::move(name);
+  recipe->capture = captureNumber_;
+  recipe->launch = std::move(launch);
+  recipes_[recomputed.var().get()] = recipe;
+  recomputedValues_[value.var().get()] = {value.var(), recomputed,
+                                          captureNumber_};
+  ++stats_.mirrored;
+}
+
+NDArray ElementwiseFusion::recomputedFor(const NDArray &array) const {
+  if (array.isNone())
+    return array;
+  auto found = recomputedValues_.find(array.var().get());
+  if (found == recomputedValues_.end() ||
+      found->second.capture == captureNumber_)
+    return array; // The forward itself reads its own value.
+  return found->second.recomputed.withAutogradEntry(array.autogradEntry());
 }
 
 void ElementwiseFusion::compute(const Var *var) {
@@ -498,6 +541,12 @@ void ElementwiseFusion::compute(const Var *var) {
   std::shared_ptr<Recipe> recipe = found->second;
   for (const VarPtr &written : recipe->writes)
     recipes_.erase(written.get());
+  if (recipe->launch) {
+    ++stats_.recomputed;
+    ScopedOpLabel label(recipe->name); // Not the reader's name.
+    recipe->launch();
+    return;
+  }
   // The push's own hook computes the recipe's arguments first, if they
   // are recipes' values too.
   KernelEntryFn kernel = compiler::KernelCache::global().getGraph(

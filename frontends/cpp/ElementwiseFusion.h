@@ -32,7 +32,10 @@
 // with it as a result is kept as a recipe, which the next capture on the
 // thread (the backward) pushes where it first reads the value. The value's
 // buffer then lives only in the backward, and the recipe's arguments until
-// it runs.
+// it runs. Ops that are not elementwise give recipes of their own for
+// values the forward must write but the backward could recompute
+// (rematerialize: BatchNormWithReLU's output), and autograd's backward
+// reads the recomputation in their place (recomputedFor).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
@@ -41,6 +44,7 @@
 #include "frontends/cpp/NDArray.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -84,6 +88,24 @@ public:
   void noteAlias(const NDArray &array, const NDArray &alias);
   /// Pushes the pending group as one kernel (nothing if empty).
   void flush();
+
+  /// MXNET_BACKWARD_DO_MIRROR=1 is set: the backward recomputes values
+  /// rather than keeping them from the forward.
+  bool mirrors() const { return mirror_; }
+  /// For a value this capture's op wrote and its gradient rules read again
+  /// (BatchNormWithReLU's output): the backward, the next capture on this
+  /// thread, reads `recomputed` in `value`'s place (recomputedFor), which
+  /// `launch` pushes (reading `reads`, writing `recomputed`) where the
+  /// backward first reads it. `value` then lives only while the forward
+  /// reads it. Only while mirrors().
+  void rematerialize(const NDArray &value, const NDArray &recomputed,
+                     std::function<void()> launch, std::vector<VarPtr> reads,
+                     std::string name);
+  /// What the backward reads in place of `array`: the recomputation the
+  /// previous capture left for it (rematerialize), else `array` itself.
+  NDArray recomputedFor(const NDArray &array) const;
+  /// Whether recomputedFor may return anything but its argument.
+  bool hasRecomputations() const { return !recomputedValues_.empty(); }
   /// Pushes what is pending and uninstalls.
   void finish();
 
@@ -97,6 +119,12 @@ public:
   const Stats &stats() const { return stats_; }
 
   struct Recipe;
+  /// A value's recomputation (rematerialize).
+  struct Recomputed {
+    VarPtr value; // Keeps the key's variable alive.
+    NDArray recomputed;
+    uint64_t capture = 0; // The capture that made it (captureNumber).
+  };
 
 private:
   class Group;
@@ -120,6 +148,10 @@ private:
   /// The recipes of values not written yet, by their variables: this
   /// capture's and those the previous capture on this thread left.
   std::unordered_map<const Var *, std::shared_ptr<Recipe>> recipes_;
+  /// Values whose readers in the backward take a recomputation instead
+  /// (rematerialize), by the value's variable: this capture's and the
+  /// previous capture's, as recipes_.
+  std::unordered_map<const Var *, Recomputed> recomputedValues_;
   Stats stats_;
   ElementwiseFusion *previous_ = nullptr;
   bool installed_ = false;

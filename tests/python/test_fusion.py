@@ -336,3 +336,132 @@ def test_backward_mirror_recomputes_activations_instead_of_keeping_them():
     for name, grad in grads_kept.items():
         np.testing.assert_array_equal(
             grad, mirrored.grad_dict[name].asnumpy(), err_msg=name)
+
+
+def conv_bn_relu_net():
+    """Two convolution-BatchNorm-relu layers (the executor runs each
+    BatchNorm and relu as one _contrib_BatchNormWithReLU), then a third
+    convolution and BatchNorm added to the second layer's output."""
+    h = mx.sym.var("data")
+    for layer in range(2):
+        h = mx.sym.Convolution(h, kernel=(3, 3), pad=(1, 1), num_filter=8,
+                               no_bias=True, name="conv%d" % layer)
+        h = mx.sym.BatchNorm(h, fix_gamma=False, name="bn%d" % layer)
+        h = mx.sym.Activation(h, act_type="relu", name="relu%d" % layer)
+    branch = mx.sym.BatchNorm(
+        mx.sym.Convolution(h, kernel=(3, 3), pad=(1, 1), num_filter=8,
+                           no_bias=True, name="conv2"),
+        fix_gamma=False, name="bn2")
+    h = mx.sym.relu(h + branch)
+    return mx.sym.SoftmaxOutput(
+        mx.sym.FullyConnected(mx.sym.flatten(h), num_hidden=5, name="fc"),
+        name="softmax")
+
+
+def conv_bn_relu_inputs(batch=16):
+    rng = np.random.RandomState(5)
+    inputs = {"data": rng.randn(batch, 4, 16, 16).astype(np.float32),
+              "softmax_label": rng.randint(0, 5, batch).astype(np.float32),
+              "fc_weight": rng.randn(5, 8 * 16 * 16).astype(np.float32) * 0.01}
+    for layer in range(3):
+        inputs["conv%d_weight" % layer] = rng.randn(
+            8, 4 if layer == 0 else 8, 3, 3).astype(np.float32) * 0.2
+        inputs["bn%d_gamma" % layer] = rng.uniform(
+            0.5, 1.5, 8).astype(np.float32)
+        inputs["bn%d_beta" % layer] = rng.uniform(
+            -0.5, 0.5, 8).astype(np.float32)
+    return inputs
+
+
+def run_steps(symbol, inputs, mirror, grad_req="write", outputs_too=False):
+    """Two training steps of `symbol` with MXNET_BACKWARD_DO_MIRROR=mirror:
+    the executor and every array it ends with, as numpy."""
+    with environment("MXNET_BACKWARD_DO_MIRROR", mirror):
+        outputs, grads, _, executor = run(symbol, inputs, grad_req=grad_req)
+    arrays = {"aux:" + name: value.asnumpy()
+              for name, value in executor.aux_dict.items()}
+    arrays.update(("grad:" + name, grad) for name, grad in grads.items())
+    arrays.update(("out%d" % i, out) for i, out in enumerate(outputs))
+    return executor, arrays
+
+
+@pytest.mark.parametrize("grad_req", ["write", "add"])
+def test_backward_mirror_recomputes_batchnorm_relu_outputs(grad_req):
+    # MXNET_BACKWARD_DO_MIRROR=1: the backward reads each BatchNormWithReLU
+    # output from a recomputation (the same normalization kernel over the
+    # saved statistics), so the forward's copy dies at its last forward
+    # reader. The results are the same bits.
+    net, inputs = conv_bn_relu_net(), conv_bn_relu_inputs()
+    kept, expected = run_steps(net, inputs, "0", grad_req)
+    mirrored, got = run_steps(net, inputs, "1", grad_req)
+    assert expected.keys() == got.keys()
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name],
+                                      err_msg=name)
+    recomputed = [name for name in mirrored._backward_program[0].launch_names
+                  if name == "recompute:_contrib_BatchNormWithReLU"]
+    assert len(recomputed) == 2
+    assert not any(name.startswith("recompute:") for name in
+                   kept._backward_program[0].launch_names)
+    # About one layer's output (16 x 8 x 16 x 16 floats) fewer bytes at
+    # the peak: both lived from the forward into the backward, and now one
+    # recomputation lives at a time.
+    layer_bytes = 16 * 8 * 16 * 16 * 4
+    assert (mirrored._memory_stats["arena_bytes"] <=
+            kept._memory_stats["arena_bytes"] - 0.9 * layer_bytes)
+
+
+def test_backward_mirror_when_the_relu_output_is_also_a_graph_output():
+    # The executor keeps the first layer's output for the caller; the
+    # backward still reads the recomputation, and both agree.
+    net = conv_bn_relu_net()
+    relu0 = net.get_internals()["relu0_output"]
+    group = mx.sym.Group([net, mx.sym.BlockGrad(relu0), relu0 * 1.0])
+    inputs = conv_bn_relu_inputs(batch=4)
+    _, expected = run_steps(group, inputs, "0")
+    _, got = run_steps(group, inputs, "1")
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name],
+                                      err_msg=name)
+
+
+def test_backward_mirror_in_a_hybridized_gluon_block():
+    def train(mirror):
+        mx.random.seed(11)
+        net = mx.gluon.nn.HybridSequential()
+        with net.name_scope():
+            for _ in range(2):
+                net.add(mx.gluon.nn.Conv2D(6, 3, padding=1, use_bias=False),
+                        mx.gluon.nn.BatchNorm(),
+                        mx.gluon.nn.Activation("relu"))
+            net.add(mx.gluon.nn.Dense(3))
+        net.initialize(mx.init.Xavier())
+        net.hybridize()
+        trainer = mx.gluon.Trainer(net.collect_params(), "sgd",
+                                   {"learning_rate": 0.1, "momentum": 0.9})
+        loss = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+        rng = np.random.RandomState(2)
+        with environment("MXNET_BACKWARD_DO_MIRROR", mirror):
+            for _ in range(3):
+                x = mx.nd.array(rng.randn(8, 3, 12, 12))
+                y = mx.nd.array(rng.randint(0, 3, 8))
+                with mx.autograd.record():
+                    value = loss(net(x), y)
+                value.backward()
+                trainer.step(8)
+        executors = [slot.executor for slots in
+                     net._cached_op._slots.values() for slot in slots]
+        recomputed = sum(
+            name == "recompute:_contrib_BatchNormWithReLU"
+            for executor in executors
+            for name in executor._backward_program[0].launch_names)
+        # Weights and running statistics, in the blocks' order (each net
+        # has its own name prefix).
+        return recomputed, [p.data().asnumpy()
+                            for p in net.collect_params().values()]
+
+    (none, expected), (two, got) = train("0"), train("1")
+    assert (none, two) == (0, 2)
+    assert len(expected) == len(got) == 12
+    for i, (a, b) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(a, b, err_msg="parameter %d" % i)

@@ -41,6 +41,7 @@
 #include "compiler/KernelCache.h"
 #include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "runtime/Error.h"
 #include "runtime/KernelAbi.h"
 #include "runtime/ThreadPool.h"
@@ -644,8 +645,42 @@ Argument channelArgument(const Layout &layout, const Tensor &t) {
   return layout.rows ? whole(layout.channel(t)) : range(layout.channel(t));
 }
 
+/// What a forward pass normalized with: enough to write its output again,
+/// as the same kernel over the same values (so the same bits).
+struct Normalization {
+  NDArray x, mean, scale, beta;
+  int64_t axis = 1;
+  bool relu = false;
+};
+
+/// The forward pass's output, its statistics and how it normalized.
+struct Forward {
+  NDArray y, mean, invstd;
+  Normalization normalization;
+};
+
+/// Pushes `normalization`'s output again, into `into` (of x's shape and
+/// dtype): MXNET_BACKWARD_DO_MIRROR=1's recomputation of
+/// BatchNormWithReLU's output for its backward.
+void pushNormalization(const Normalization &normalization,
+                       const NDArray &into) {
+  const Layout layout(normalization.x.shape(), normalization.axis,
+                      normalization.x.dtype());
+  auto channel = [&](const Tensor &t) { return channelArgument(layout, t); };
+  const Step normalize{normalizeKernel(layout, normalization.relu),
+                       {range(layout.data(normalization.x.tensor())),
+                        channel(normalization.mean.tensor()),
+                        channel(normalization.scale.tensor()),
+                        channel(normalization.beta.tensor()),
+                        range(layout.data(into.tensor()))}};
+  pushPhases({layout.blocked({normalize})},
+             {normalization.x.var(), normalization.mean.var(),
+              normalization.scale.var(), normalization.beta.var()},
+             {into.var()});
+}
+
 /// y, mean, invstd of the forward pass.
-std::vector<NDArray> forward(const Arguments &args, bool training) {
+Forward forward(const Arguments &args, bool training) {
   if (args.fixGamma)
     fillOnes(args.gamma);
   // float16 data computes in float32, rounded once at the end.
@@ -658,7 +693,10 @@ std::vector<NDArray> forward(const Arguments &args, bool training) {
   NDArray y = NDArray::empty(x.shape(), dtype);
   NDArray mean = NDArray::empty({channels}, dtype);
   NDArray invstd = NDArray::empty({channels}, dtype);
-  const Tensor scale = Tensor::empty({channels}, dtype);
+  // gamma * invstd: an array (with a variable) so that a recomputation of
+  // the output can read it after this pass.
+  NDArray scaleArray = NDArray::empty({channels}, dtype);
+  const Tensor &scale = scaleArray.tensor();
   NDArray eps = dispatch::scalar(args.eps, dtype);
   NDArray invn = dispatch::scalar(n > 0 ? 1.0 / n : 0.0, dtype);
   std::vector<VarPtr> reads = {x.var(), args.gamma.var(), args.beta.var(),
@@ -703,10 +741,13 @@ std::vector<NDArray> forward(const Arguments &args, bool training) {
     first.push_back(normalize);
     phases.push_back(layout.blocked(std::move(first)));
   }
-  pushPhases(std::move(phases), reads, {y.var(), mean.var(), invstd.var()});
+  pushPhases(std::move(phases), reads,
+             {y.var(), mean.var(), invstd.var(), scaleArray.var()});
+  Normalization normalization{x,         mean,      scaleArray,
+                              args.beta, args.axis, args.relu};
   if (args.data.dtype() != dtype)
     y = dispatch::cast(y, args.data.dtype());
-  return {y, mean, invstd};
+  return {y, mean, invstd, std::move(normalization)};
 }
 
 //===----------------------------------------------------------------------===//
@@ -830,8 +871,8 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad, const char *op,
     // Not saved (never expected): the statistics the forward pass would
     // have used in this mode.
     autograd::TrainingScope mode(batch);
-    std::vector<NDArray> again = forward(args, batch);
-    saved = std::make_shared<Statistics>(Statistics{again[1], again[2]});
+    Forward again = forward(args, batch);
+    saved = std::make_shared<Statistics>(Statistics{again.mean, again.invstd});
   }
   const NDArray &mean = saved->mean, &invstd = saved->invstd;
   std::vector<NDArray> grads;
@@ -858,6 +899,32 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad, const char *op,
                      args.movingMean, movingInvstd, false);
   }
   return {grads[0], grads[1], grads[2], NDArray(), NDArray()};
+}
+
+/// MXNET_BACKWARD_DO_MIRROR=1 in a captured training graph: the backward
+/// reads a recomputation of BatchNormWithReLU's output (one normalization
+/// kernel from x and the saved statistics) instead of the forward's, so the
+/// forward's output lives only until the forward's last reader (the next
+/// convolution) rather than across the whole backward. It is the largest
+/// activation memory of a ResNet's training step after the convolutions'
+/// outputs, which BatchNorm's backward needs anyway.
+void rematerialize(const Forward &pass, const NDArray &data, const char *op,
+                   const std::shared_ptr<Statistics> &statistics) {
+  fusion::ElementwiseFusion *fusion = fusion::ElementwiseFusion::current();
+  const Normalization &normalization = pass.normalization;
+  // Not for float16 (the output is a cast of the normalization) or where
+  // x is a contiguous copy of the data, which the recomputation would keep.
+  if (!fusion || !fusion->mirrors() || normalization.x.var() != data.var())
+    return;
+  NDArray again = NDArray::empty(pass.y.shape(), pass.y.dtype());
+  fusion->rematerialize(
+      pass.y, again,
+      [normalization, again] { pushNormalization(normalization, again); },
+      {normalization.x.var(), normalization.mean.var(),
+       normalization.scale.var(), normalization.beta.var()},
+      std::string("recompute:") + op);
+  // The backward's gradient rule finds the statistics by its output.
+  savedStatistics().save(again, statistics);
 }
 
 /// BatchNorm's spec under `name`; with `relu`, the output passes through
@@ -896,13 +963,18 @@ OpSpec batchNormSpec(const char *name, bool relu, std::string doc) {
                                   dtypeName(outs[i].dtype())));
     }
     const bool batch = autograd::isTraining() && !args.useGlobalStats;
-    std::vector<NDArray> results = forward(args, batch);
-    const NDArray mean = results[1], invstd = results[2];
+    Forward pass = forward(args, batch);
+    std::vector<NDArray> results = {pass.y, pass.mean, pass.invstd};
     results.resize(count);
     for (size_t i = 0; i < outs.size(); ++i)
       results[i] = invokeOp("identity", {results[i]}, {}, outs[i]);
-    savedStatistics().save(
-        results[0], std::make_shared<Statistics>(Statistics{mean, invstd}));
+    auto statistics =
+        std::make_shared<Statistics>(Statistics{pass.mean, pass.invstd});
+    savedStatistics().save(results[0], statistics);
+    // (computeOutputs runs with recording paused: the op is recorded
+    // after it, whole.)
+    if (relu && batch && outs.empty())
+      rematerialize(pass, in[0], name, statistics);
     return results;
   };
   spec.outputsGradient = [name, relu](const OutputsGradientArgs &grad) {
