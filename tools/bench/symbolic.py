@@ -41,9 +41,16 @@ NAME:
                     allocated" line of exe.debug_str() after simple_bind
                     (its storage pool for intermediates, whole MiB;
                     oneDNN's reordered weights and TempSpace workspaces
-                    are outside it). Peak-RSS growth over the step of both
-                    goes to stderr. Lower is better: ratio = baseline /
-                    kiln.
+                    are outside it). Both run with MXNET_BACKWARD_DO_MIRROR=0.
+                    Peak-RSS growth over the step of both goes to stderr.
+                    Lower is better: ratio = baseline / kiln.
+  graph_memory_mirror
+                    the same with MXNET_BACKWARD_DO_MIRROR=1 in both (kiln
+                    then recomputes fused elementwise values and
+                    BatchNormWithReLU outputs in backward instead of
+                    keeping them), against MXNet 1.9.1 with the same
+                    setting and against its default one. Part of
+                    graph_memory (run by that name).
 
 Every kiln figure comes from a child process running the optimized build
 under BAZEL_BIN (staged as frontend.py does; `symbolic.py --kiln CHILD
@@ -359,39 +366,66 @@ def bench_graph_compile(stage, work):
              baseline, label, "s")
 
 
+def memory_children(stage, work, mirror):
+    """The graph children of kiln and MXNet with MXNET_BACKWARD_DO_MIRROR
+    set to `mirror` ("0" or "1") in both."""
+    previous = os.environ.get("MXNET_BACKWARD_DO_MIRROR")
+    os.environ["MXNET_BACKWARD_DO_MIRROR"] = mirror
+    try:
+        cache_dir = os.path.join(work, "kernel-cache-memory")
+        os.makedirs(cache_dir, exist_ok=True)
+        return (kiln_child(stage, "graph", work, cache_dir),
+                baseline_child(__file__, "mxnet", "graph", work))
+    finally:
+        if previous is None:
+            del os.environ["MXNET_BACKWARD_DO_MIRROR"]
+        else:
+            os.environ["MXNET_BACKWARD_DO_MIRROR"] = previous
+
+
 def bench_graph_memory(stage, work):
-    cache_dir = os.path.join(work, "kernel-cache-memory")
-    os.mkdir(cache_dir)
-    kiln = kiln_child(stage, "graph", work, cache_dir)
-    mxnet = baseline_child(__file__, "mxnet", "graph", work)
     mib = float(1 << 20)
-    if not kiln["peak_is_the_steps"]:
-        note("graph_memory: kiln's peak was reached before the step; the "
-             "figure is an upper bound")
-    note("graph_memory: kiln: pool (in use + pooled) %.1f MiB after the step, "
-         "peak-RSS growth over the step %.1f MiB"
-         % (kiln["pool_bytes"] / mib, kiln["rss_growth_bytes"] / mib))
-    if kiln.get("memory_plan") is not None:
-        note("graph_memory: kiln's executor plan: %s" % kiln["memory_plan"])
-    if mxnet:
-        note("graph_memory: MXNet 1.9.1: peak-RSS growth over the step %.1f MiB"
-             % (mxnet["rss_growth_bytes"] / mib))
-        if mxnet["intermediate_bytes"] != kiln["intermediate_bytes"]:
-            note("graph_memory: MXNet's shapes give %d intermediate bytes, "
-                 "kiln's %d" % (mxnet["intermediate_bytes"],
-                                kiln["intermediate_bytes"]))
-    # kiln's figure: the executable's planned arena and what stayed outside
-    # it; the pool's peak (which rounds the arena up to a power of two) goes
-    # to stderr.
-    note("graph_memory: kiln: the pool's peak over the bound arrays %.1f MiB"
-         % (kiln["peak_bytes"] / mib))
-    figure = kiln.get("planned_memory_bytes") or kiln["peak_bytes"]
-    emit("graph_memory", figure / mib, kiln["intermediate_bytes"] / mib,
-         "sum of all intermediate tensors, forward and backward", "MiB")
-    planned = mxnet and mxnet["planned_bytes"]
-    emit("graph_memory", figure / mib,
-         None if planned is None else planned / mib,
-         "MXNet 1.9.1 executor (debug_str 'Total MB allocated')", "MiB")
+    mxnet_default = None
+    for mirror, bench in (("0", "graph_memory"), ("1", "graph_memory_mirror")):
+        kiln, mxnet = memory_children(stage, work, mirror)
+        label = "%s (MXNET_BACKWARD_DO_MIRROR=%s)" % (bench, mirror)
+        if not kiln["peak_is_the_steps"]:
+            note("%s: kiln's peak was reached before the step; the figure "
+                 "is an upper bound" % label)
+        note("%s: kiln: pool (in use + pooled) %.1f MiB after the step, "
+             "peak-RSS growth over the step %.1f MiB"
+             % (label, kiln["pool_bytes"] / mib,
+                kiln["rss_growth_bytes"] / mib))
+        if kiln.get("memory_plan") is not None:
+            note("%s: kiln's executor plan: %s" % (label, kiln["memory_plan"]))
+        if mxnet:
+            note("%s: MXNet 1.9.1: peak-RSS growth over the step %.1f MiB"
+                 % (label, mxnet["rss_growth_bytes"] / mib))
+            if mxnet["intermediate_bytes"] != kiln["intermediate_bytes"]:
+                note("%s: MXNet's shapes give %d intermediate bytes, kiln's %d"
+                     % (label, mxnet["intermediate_bytes"],
+                        kiln["intermediate_bytes"]))
+        # kiln's figure: the executable's planned arena and what stayed
+        # outside it; the pool's peak (which rounds the arena up to a power
+        # of two) goes to stderr.
+        note("%s: kiln: the pool's peak over the bound arrays %.1f MiB"
+             % (label, kiln["peak_bytes"] / mib))
+        figure = kiln.get("planned_memory_bytes") or kiln["peak_bytes"]
+        planned = mxnet and mxnet["planned_bytes"]
+        planned = None if planned is None else planned / mib
+        if mirror == "0":
+            mxnet_default = planned
+            emit(bench, figure / mib, kiln["intermediate_bytes"] / mib,
+                 "sum of all intermediate tensors, forward and backward",
+                 "MiB")
+            emit(bench, figure / mib, planned,
+                 "MXNet 1.9.1 executor (debug_str 'Total MB allocated')",
+                 "MiB")
+        else:
+            emit(bench, figure / mib, planned,
+                 "MXNet 1.9.1 executor, MXNET_BACKWARD_DO_MIRROR=1", "MiB")
+            emit(bench, figure / mib, mxnet_default,
+                 "MXNet 1.9.1 executor, default settings", "MiB")
 
 
 BENCHES = {"module_lenet_fit": bench_module_lenet_fit,
