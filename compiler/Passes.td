@@ -108,6 +108,33 @@ def KilnHoistScalarOperands
   ];
 }
 
+def KilnMaterializeRepeatedResults
+    : Pass<"kiln-materialize-repeated-results", "ModuleOp"> {
+  let summary = "Copy a value written to several destinations from the first";
+  let description = [{
+    A graph kernel writes each result into its output argument with
+    `bufferization.materialize_in_destination`. When one value is written
+    twice (a fused group keeping a value and its copy, or two results the
+    canonicalizer folded into one: `a * 1` and `a`), the second write
+    reading the value itself, after the first may have been placed in the
+    value's own buffer, is a read-after-write that one-shot bufferization
+    sometimes cannot avoid (whether it finds one depends on the order it
+    visits aliases in). This pass makes every later write of a value in a
+    block read the result of its first write instead.
+
+    Example:
+
+    ```mlir
+    %0 = bufferization.materialize_in_destination %v in %out0 : ...
+    %1 = bufferization.materialize_in_destination %v in %out1 : ...
+    ```
+
+    becomes a second write from `%0`:
+    `bufferization.materialize_in_destination %0 in %out1`.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 def KilnMatmulToDnnl : Pass<"kiln-matmul-to-dnnl", "ModuleOp"> {
   let summary = "Hand bufferized f32 matmuls to oneDNN";
   let description = [{

@@ -35,6 +35,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   // may alias the loop's stores, so LLVM neither hoists them nor vectorizes
   // (adam_update over 2^20 floats: scalar divides and square roots).
   pm.addPass(createKilnHoistScalarOperands());
+  // After the canonicalizer, which may fold two results into one value.
+  pm.addPass(createKilnMaterializeRepeatedResults());
 
   // Buffers. Outputs are written in place: empty-tensor elimination makes each
   // result's tensor.empty init the destination argument itself. Arguments get

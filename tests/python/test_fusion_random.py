@@ -244,9 +244,6 @@ KNOWN_FAILURES = {
 # Known failures that no template avoids; differences() leaves them out
 # unless KILN_FUSION_FUZZ_KNOWN=1. Remove an entry when its xfail passes.
 KNOWN_ISSUES = {
-    # test_fused_group_writing_one_value_twice_compiles: a run whose
-    # fused capture fails (and is interpreted instead) is not compared.
-    "capture falls back",
     # test_second_backward_reads_the_forward_values: no backward twice.
     "second backward",
 }
@@ -1566,17 +1563,12 @@ def test_float16_gradient_computed_in_float64_rounds_as_unfused():
         "float16", modes=("symbol",), head_grads=False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A fused group that writes one value to two arrays (a copy of a value "
-    "it also keeps, ElementwiseFusion::defer's copy path: identity, "
-    "BlockGrad, a cast to the same dtype, Dropout when not training; or "
-    "two values the canonicalizer folds into one: a * 1, a - 0, "
-    "maximum(a, a), where(c, a, a)) gets a kernel returning one SSA value "
-    "for two results; one-shot bufferization fails ('linalg.generic' op "
-    "not bufferizable: cannot avoid RaW conflict), the capture raises and "
-    "the Executor (simple_bind, Gluon's, jit's) silently interprets the "
-    "graph node by node from then on. About a third of the generated "
-    "graphs hit it"))
+# A fused group writing one value to two arrays (a copy of a value it also
+# keeps: identity, BlockGrad, a cast to the same dtype, Dropout when not
+# training; or two values the canonicalizer folds into one) returns one SSA
+# value twice: kiln-materialize-repeated-results keeps one-shot
+# bufferization from failing on it, which made the capture fall back to
+# interpretation for about a third of the generated graphs.
 @pytest.mark.parametrize("second", [
     "F.identity(a)", "F.BlockGrad(a)", 'F.cast(a, "float32")',
     "F.Dropout(a, p=0.5)", "a * 1", "a - 0", "F.maximum(a, a)",
