@@ -8,6 +8,7 @@
 #include "compiler/cpu/JitCompiler.h"
 #include "runtime/Error.h"
 #include "runtime/ShapeOnly.h"
+#include "runtime/ThreadPool.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -22,11 +23,19 @@
 
 #include <dlfcn.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <exception>
+#include <thread>
+#include <utility>
 
 namespace kiln {
 namespace compiler {
@@ -174,6 +183,213 @@ private:
   std::string environment_;
 };
 
+namespace {
+
+/// The innermost AsyncScope on this thread: its misses compile in the
+/// background.
+thread_local KernelCache::AsyncScope *asyncScope = nullptr;
+
+//===----------------------------------------------------------------------===//
+// Entry points handed out before their kernels exist
+//===----------------------------------------------------------------------===//
+
+/// A kernel entry is a plain function pointer (KernelEntryFn), which carries
+/// no state: a kernel still compiling is handed out as one of a fixed set of
+/// functions, each forwarding to its slot's kernel once that is set. Slots
+/// are never reused, like the kernels they forward to; when all are taken,
+/// misses compile in the caller again.
+constexpr size_t kWaitingEntries = 1024;
+
+struct WaitingSlot {
+  std::atomic<KernelEntryFn> kernel{nullptr};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error; // Set before `failed`.
+};
+
+WaitingSlot waitingSlots[kWaitingEntries];
+std::atomic<size_t> waitingSlotsTaken{0};
+std::mutex waitingMutex;
+std::condition_variable waitingDone;
+
+KernelEntryFn waitForSlot(size_t index) {
+  WaitingSlot &slot = waitingSlots[index];
+  std::unique_lock<std::mutex> lock(waitingMutex);
+  waitingDone.wait(lock, [&] {
+    return slot.kernel.load(std::memory_order_acquire) ||
+           slot.failed.load(std::memory_order_acquire);
+  });
+  if (KernelEntryFn kernel = slot.kernel.load(std::memory_order_acquire))
+    return kernel;
+  std::rethrow_exception(slot.error);
+}
+
+template <size_t Index> void waitingEntry(void **arguments) {
+  KernelEntryFn kernel =
+      waitingSlots[Index].kernel.load(std::memory_order_acquire);
+  (kernel ? kernel : waitForSlot(Index))(arguments);
+}
+
+template <size_t... Index>
+constexpr std::array<KernelEntryFn, sizeof...(Index)>
+makeWaitingEntries(std::index_sequence<Index...>) {
+  return {&waitingEntry<Index>...};
+}
+
+constexpr std::array<KernelEntryFn, kWaitingEntries> waitingEntries =
+    makeWaitingEntries(std::make_index_sequence<kWaitingEntries>{});
+
+void settleSlot(size_t index, KernelEntryFn kernel, std::exception_ptr error) {
+  WaitingSlot &slot = waitingSlots[index];
+  {
+    std::lock_guard<std::mutex> lock(waitingMutex);
+    if (kernel) {
+      slot.kernel.store(kernel, std::memory_order_release);
+    } else {
+      slot.error = std::move(error);
+      slot.failed.store(true, std::memory_order_release);
+    }
+  }
+  waitingDone.notify_all();
+}
+
+} // namespace
+
+KernelCache::AsyncScope::AsyncScope() : previous_(asyncScope) {
+  asyncScope = this;
+}
+
+KernelCache::AsyncScope::~AsyncScope() { asyncScope = previous_; }
+
+void KernelCache::AsyncScope::wait() const {
+  for (size_t slot : slots_)
+    waitForSlot(slot);
+}
+
+//===----------------------------------------------------------------------===//
+// Background compiles
+//===----------------------------------------------------------------------===//
+
+/// Threads that compile queued kernels, each with a Compiler of its own (an
+/// MLIR context is used by one thread at a time). The global cache's live
+/// until the process exits, which waits for their compiles first.
+class KernelCache::Background {
+public:
+  struct Job {
+    std::string key;
+    ModuleSource emit; // Owns what it reads.
+    size_t slot;
+    std::string digest, functionName, label;
+    bool store; // In the disk cache.
+  };
+
+  Background(KernelCache &cache, int threads)
+      : cache_(cache), process_(::getpid()) {
+    for (int i = 0; i < threads; ++i)
+      threads_.emplace_back([this] { work(); });
+    // Compiles still running when the process exits would use LLVM while
+    // its static objects are destroyed: exit waits for them first (the
+    // handler runs before the destructors of statics made before it).
+    static std::once_flag registered;
+    std::call_once(registered, [] {
+      std::atexit([] {
+        std::lock_guard<std::mutex> lock(liveMutex());
+        for (Background *background : live())
+          if (background->serves()) // A forked child has no compiles.
+            background->drain();
+      });
+    });
+    std::lock_guard<std::mutex> lock(liveMutex());
+    live().push_back(this);
+  }
+
+  ~Background() {
+    {
+      std::lock_guard<std::mutex> lock(liveMutex());
+      live().erase(std::find(live().begin(), live().end(), this));
+    }
+    drain(); // Every entry handed out gets its kernel or its error.
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread &thread : threads_)
+      if (thread.joinable())
+        thread.join();
+  }
+
+  /// Whether the threads are this process's (a forked child has none).
+  bool serves() const { return process_ == ::getpid(); }
+
+  void enqueue(Job job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+
+  /// Returns when every queued compile has finished.
+  void drain() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    idle_.wait(lock, [&] { return jobs_.empty() && busy_ == 0; });
+  }
+
+private:
+  static std::mutex &liveMutex() {
+    static auto *mutex = new std::mutex;
+    return *mutex;
+  }
+  static std::vector<Background *> &live() {
+    static auto *backgrounds = new std::vector<Background *>;
+    return *backgrounds;
+  }
+
+  void work() {
+    std::unique_ptr<Compiler> compiler;
+    while (true) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty())
+          return; // Stopping.
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+        ++busy_;
+      }
+      KernelEntryFn kernel = nullptr;
+      std::exception_ptr error;
+      try {
+        if (!compiler)
+          compiler = std::make_unique<Compiler>();
+        std::string object = job.emit(*compiler, job.functionName);
+        if (job.store && cache_.disk_)
+          cache_.disk_->store(job.digest, object);
+        kernel = compiler->jit.loadObject(object, job.functionName, job.label);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      cache_.backgroundDone(job.key, waitingEntries[job.slot], kernel);
+      settleSlot(job.slot, kernel, error);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --busy_;
+      }
+      idle_.notify_all();
+    }
+  }
+
+  KernelCache &cache_;
+  const pid_t process_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable ready_, idle_;
+  std::deque<Job> jobs_;
+  int busy_ = 0; // Jobs taken and not finished.
+  bool stopping_ = false;
+};
+
 KernelCache::KernelCache()
     : KernelCache(DiskCache::directoryFromEnvironment()) {}
 
@@ -182,7 +398,10 @@ KernelCache::KernelCache(std::string diskDirectory) {
     disk_ = std::make_unique<DiskCache>(std::move(diskDirectory));
 }
 
-KernelCache::~KernelCache() = default;
+KernelCache::~KernelCache() {
+  // First: its compiles end in this cache's memory (mutex_, kernels_).
+  background_.reset();
+}
 
 KernelCache &KernelCache::global() {
   // Leaked on purpose: compiled code must outlive every kernel still queued
@@ -200,25 +419,39 @@ void shapeOnlyKernel(void **) {}
 KernelEntryFn KernelCache::get(const KernelSignature &signature) {
   if (shapeOnly())
     return shapeOnlyKernel;
-  return lookup(signature.key(),
-                [&](Compiler &compiler, const std::string &functionName) {
-                  return compiler.emit(signature, functionName);
-                });
+  return lookup(
+      signature.key(),
+      [&](Compiler &compiler, const std::string &functionName) {
+        return compiler.emit(signature, functionName);
+      },
+      [&]() -> ModuleSource {
+        return
+            [signature](Compiler &compiler, const std::string &functionName) {
+              return compiler.emit(signature, functionName);
+            };
+      });
 }
 
 KernelEntryFn KernelCache::getGraph(const std::string &source,
                                     bool identityLayouts) {
   if (shapeOnly())
     return shapeOnlyKernel;
-  return lookup((identityLayouts ? "graph-identity:" : "graph:") + source,
-                [&](Compiler &compiler, const std::string &functionName) {
-                  return compiler.emitGraph(source, functionName,
-                                            identityLayouts);
-                });
+  return lookup(
+      (identityLayouts ? "graph-identity:" : "graph:") + source,
+      [&](Compiler &compiler, const std::string &functionName) {
+        return compiler.emitGraph(source, functionName, identityLayouts);
+      },
+      [&]() -> ModuleSource {
+        return [source, identityLayouts](Compiler &compiler,
+                                         const std::string &functionName) {
+          return compiler.emitGraph(source, functionName, identityLayouts);
+        };
+      });
 }
 
 KernelEntryFn KernelCache::lookup(const std::string &key,
-                                  const ModuleSource &emit) {
+                                  const ModuleSource &emit,
+                                  const DetachedSource &detach) {
   // The kernel if memory has it (a hit), else null; under mutex_. The last
   // look before loading or compiling counts its miss, whether that succeeds
   // or throws.
@@ -241,15 +474,31 @@ KernelEntryFn KernelCache::lookup(const std::string &key,
   if (KernelEntryFn kernel = inMemory(true))
     return kernel;
   Source source = Source::Compiled;
-  KernelEntryFn kernel = loadOrCompile(key, emit, source);
+  KernelEntryFn kernel = loadOrCompile(key, emit, detach, source);
   std::lock_guard<std::mutex> lock(mutex_);
   if (source == Source::Disk)
     ++stats_.diskHits;
   else
-    ++stats_.compilations;
+    ++stats_.compilations; // Compiled, or compiling in the background.
   kernels_.emplace(key, kernel);
   stats_.entries = kernels_.size();
   return kernel;
+}
+
+void KernelCache::backgroundDone(const std::string &key, KernelEntryFn pending,
+                                 KernelEntryFn kernel) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = kernels_.find(key);
+  if (found == kernels_.end() || found->second != pending)
+    return;
+  if (kernel) {
+    found->second = kernel; // Later requests skip the waiting entry.
+  } else {
+    // Failed: the next request compiles it in the caller, whose error the
+    // caller sees.
+    kernels_.erase(found);
+    stats_.entries = kernels_.size();
+  }
 }
 
 namespace {
@@ -270,6 +519,7 @@ std::string perfLabel(const std::string &key) {
 
 KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
                                          const ModuleSource &emit,
+                                         const DetachedSource &detach,
                                          Source &source) {
   if (!compiler_)
     compiler_ = std::make_unique<Compiler>();
@@ -298,6 +548,25 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
         std::string fresh = emit(*compiler_, retryName);
         return compiler_->jit.loadObject(fresh, retryName, label);
       }
+    }
+  }
+  // In an AsyncScope (not while dumping, which numbers kernels in compile
+  // order), the kernel compiles in the background.
+  if (asyncScope && dumpDirectory().empty()) {
+    std::call_once(backgroundStarted_, [&] {
+      background_ = std::make_unique<Background>(
+          *this, std::max(1, ThreadPool::threadsFromEnvironment()));
+    });
+    const size_t slot =
+        background_->serves()
+            ? waitingSlotsTaken.fetch_add(1, std::memory_order_relaxed)
+            : kWaitingEntries;
+    if (slot < kWaitingEntries) {
+      background_->enqueue(
+          {key, detach(), slot, digest, functionName, label, diskUsable});
+      asyncScope->slots_.push_back(slot);
+      source = Source::Background;
+      return waitingEntries[slot];
     }
   }
   std::string object = emit(*compiler_, functionName);

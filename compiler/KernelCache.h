@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace kiln {
 namespace compiler {
@@ -69,24 +70,61 @@ public:
 
   KernelCacheStats stats() const;
 
+  /// While one is alive on a thread (an executable's capture, which runs
+  /// nothing until it ends), that thread's requests for kernels that are
+  /// neither in memory nor on disk return at once: each gets an entry point
+  /// that waits for its kernel the first time it runs, while the kernel
+  /// compiles on a background thread (one per core, each with its own MLIR
+  /// context and JIT). A graph's kernels then compile side by side instead
+  /// of one after another. A kernel that fails to compile throws its error
+  /// where it runs, and later requests compile it again in the caller.
+  class AsyncScope {
+  public:
+    AsyncScope();
+    ~AsyncScope();
+    AsyncScope(const AsyncScope &) = delete;
+    AsyncScope &operator=(const AsyncScope &) = delete;
+
+    /// Waits for the kernels this scope sent to the background; throws the
+    /// first one's compile error (kiln::Error), as a compile in the caller
+    /// would have thrown it during the scope.
+    void wait() const;
+
+  private:
+    friend class KernelCache;
+    AsyncScope *previous_;
+    std::vector<size_t> slots_; // The waiting entries handed out.
+  };
+
   /// The disk cache's directory, empty when there is none.
   std::string diskDirectory() const;
 
 private:
   class Compiler;
+  class Background;
   /// Builds the kiln module of a kernel, given its function name.
   using ModuleSource =
       std::function<std::string(Compiler &, const std::string &)>;
-  enum class Source { Disk, Compiled };
-  KernelEntryFn lookup(const std::string &key, const ModuleSource &emit);
+  /// A ModuleSource that owns what it reads (for a background compile),
+  /// made only when one is needed.
+  using DetachedSource = std::function<ModuleSource()>;
+  enum class Source { Disk, Compiled, Background };
+  KernelEntryFn lookup(const std::string &key, const ModuleSource &emit,
+                       const DetachedSource &detach);
   /// Under compileMutex_; says in `source` where the kernel came from.
   KernelEntryFn loadOrCompile(const std::string &key, const ModuleSource &emit,
-                              Source &source);
+                              const DetachedSource &detach, Source &source);
+  /// A background compile's end: `kernel` (null on failure) replaces the
+  /// waiting entry `pending` that memory holds for `key`.
+  void backgroundDone(const std::string &key, KernelEntryFn pending,
+                      KernelEntryFn kernel);
 
   // Under compileMutex_, which serializes misses (one MLIR context):
   std::mutex compileMutex_;
   std::unique_ptr<Compiler> compiler_; // Created on first miss.
   std::unique_ptr<DiskCache> disk_;
+  std::unique_ptr<Background> background_; // Started on first use.
+  std::once_flag backgroundStarted_;
   // Under mutex_, held only briefly, so hits never wait for a compilation:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, KernelEntryFn> kernels_;

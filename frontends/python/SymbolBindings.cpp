@@ -7,6 +7,7 @@
 // read and checked (frontends/cpp/SymbolJson.h).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/KernelCache.h"
 #include "frontends/cpp/ArgumentBinding.h"
 #include "frontends/cpp/ElementwiseFusion.h"
 #include "frontends/cpp/SymbolInference.h"
@@ -130,9 +131,18 @@ void bindSymbol(py::module_ &m) {
       "capture",
       [](const py::function &build, bool planned) {
         ExecutableCapture capture(planned);
+        // Nothing runs until the capture ends: its kernels compile side by
+        // side in the background meanwhile.
+        compiler::KernelCache::AsyncScope compileInBackground;
         fusion::ElementwiseFusion fusion(capture);
         py::object result = build();
         fusion.finish();
+        {
+          // A kernel that fails to compile fails the capture, as it would
+          // have compiling in this thread (the Executor then interprets).
+          py::gil_scoped_release unlocked;
+          compileInBackground.wait();
+        }
         return py::make_tuple(capture.finish(), result);
       },
       py::arg("build"), py::arg("planned") = false,

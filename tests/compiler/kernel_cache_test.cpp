@@ -170,6 +170,66 @@ TEST(KernelCache, ConcurrentRequestsForOneNewKernelCompileItOnce) {
   EXPECT_EQ(stats.hits, 3u);
 }
 
+TEST(KernelCache, AsyncScopeCompilesInTheBackgroundAndEntriesWait) {
+  KernelCache cache("");
+  std::vector<KernelEntryFn> waiting;
+  {
+    KernelCache::AsyncScope scope;
+    for (int64_t rank = 1; rank <= 4; ++rank)
+      waiting.push_back(cache.get(addSignature(DType::Float32, rank)));
+    // Requested again while compiling: the same waiting entry.
+    EXPECT_EQ(cache.get(addSignature(DType::Float32, 2)), waiting[1]);
+    scope.wait(); // All four compiled, without an error.
+  }
+  EXPECT_EQ(cache.stats().compilations, 4u);
+  for (int64_t rank = 1; rank <= 4; ++rank) {
+    Shape shape(rank, 3);
+    Tensor lhs = filledTensor<float>(shape, DType::Float32, 1);
+    Tensor rhs = filledTensor<float>(shape, DType::Float32, 2);
+    Tensor out = Tensor::empty(shape, DType::Float32);
+    invokeKernel(waiting[rank - 1], {lhs, rhs, out});
+    expectSum<float>(lhs, rhs, out);
+    // Compiled now: later requests get the kernel itself.
+    KernelEntryFn direct = cache.get(addSignature(DType::Float32, rank));
+    EXPECT_NE(direct, waiting[rank - 1]);
+    Tensor again = Tensor::empty(shape, DType::Float32);
+    invokeKernel(direct, {lhs, rhs, again});
+    expectSum<float>(lhs, rhs, again);
+  }
+  EXPECT_EQ(cache.stats().compilations, 4u);
+}
+
+TEST(KernelCache, AsyncCompileErrorsSurfaceWhereTheEntryRuns) {
+  KernelCache cache("");
+  const std::string bad = R"mlir(
+func.func @f(%x: tensor<3xf32>, %y: tensor<4xf32>) -> tensor<3xf32> {
+  %0 = kiln.add %x, %y : tensor<3xf32>, tensor<4xf32>
+  return %0 : tensor<3xf32>
+})mlir";
+  KernelEntryFn entry;
+  {
+    KernelCache::AsyncScope scope;
+    entry = cache.getGraph(bad); // Returns before compiling.
+    // The scope's owner (a capture) waits for its compiles at its end.
+    EXPECT_THROW(scope.wait(), Error);
+  }
+  Tensor x = Tensor::empty({3}, DType::Float32);
+  Tensor y = Tensor::empty({4}, DType::Float32);
+  Tensor out = Tensor::empty({3}, DType::Float32);
+  for (int run = 0; run < 2; ++run) {
+    try {
+      invokeKernel(entry, {x, y, out});
+      FAIL() << "expected kiln::Error";
+    } catch (const Error &error) {
+      EXPECT_NE(std::string(error.what()).find("do not broadcast"),
+                std::string::npos)
+          << error.what();
+    }
+  }
+  // Forgotten after failing: the next request compiles in the caller.
+  EXPECT_THROW(cache.getGraph(bad), Error);
+}
+
 TEST(KernelCache, UnknownPrimitiveIsAnError) {
   KernelCache cache;
   KernelSignature signature{"no_such_primitive", {}, {}};
