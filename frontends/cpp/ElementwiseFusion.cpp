@@ -519,8 +519,9 @@ void ElementwiseFusion::rematerialize(const NDArray &value,
   recipe->capture = captureNumber_;
   recipe->launch = std::move(launch);
   recipes_[recomputed.var().get()] = recipe;
-  recomputedValues_[value.var().get()] = {value.var(), recomputed,
-                                          captureNumber_};
+  recomputedValues_[value.var().get()] = {
+      value.var(),   value.weakHandle(), value.tensor().storage().get(),
+      value.dtype(), recomputed,         captureNumber_};
   ++stats_.mirrored;
 }
 
@@ -528,10 +529,22 @@ NDArray ElementwiseFusion::recomputedFor(const NDArray &array) const {
   if (array.isNone())
     return array;
   auto found = recomputedValues_.find(array.var().get());
-  if (found == recomputedValues_.end() ||
-      found->second.capture == captureNumber_)
-    return array; // The forward itself reads its own value.
-  return found->second.recomputed.withAutogradEntry(array.autogradEntry());
+  if (found == recomputedValues_.end())
+    return array;
+  const Recomputed &value = found->second;
+  // The forward itself reads its own value; one kept for a caller costs
+  // nothing more to read.
+  if (value.capture == captureNumber_ || !value.handle.expired())
+    return array;
+  const Tensor &tensor = array.tensor();
+  // Views of the value (slices, transposes) share its variable: the same
+  // view of the recomputation, which is laid out as the value was.
+  if (tensor.storage().get() != value.storage || tensor.dtype() != value.dtype)
+    return array;
+  const Tensor &again = value.recomputed.tensor();
+  return value.recomputed
+      .view(again.strided(tensor.shape(), tensor.strides(), tensor.offset()))
+      .withAutogradEntry(array.autogradEntry());
 }
 
 void ElementwiseFusion::compute(const Var *var) {

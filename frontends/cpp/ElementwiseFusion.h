@@ -101,8 +101,10 @@ public:
   void rematerialize(const NDArray &value, const NDArray &recomputed,
                      std::function<void()> launch, std::vector<VarPtr> reads,
                      std::string name);
-  /// What the backward reads in place of `array`: the recomputation the
-  /// previous capture left for it (rematerialize), else `array` itself.
+  /// What the backward reads in place of `array`: the same view (shape,
+  /// strides, offset) of the recomputation the previous capture left for
+  /// the value `array` views (rematerialize), else `array` itself, which it
+  /// also is while the value is held outside autograd's tape.
   NDArray recomputedFor(const NDArray &array) const;
   /// Whether recomputedFor may return anything but its argument.
   bool hasRecomputations() const { return !recomputedValues_.empty(); }
@@ -122,6 +124,11 @@ public:
   /// A value's recomputation (rematerialize).
   struct Recomputed {
     VarPtr value; // Keeps the key's variable alive.
+    /// The value's own handle: while anything else holds it (a graph
+    /// output), the value stays in memory anyway and is read as it is.
+    std::weak_ptr<const void> handle;
+    const Storage *storage = nullptr; // The value's; its views share it.
+    DType dtype = DType::Float32;
     NDArray recomputed;
     uint64_t capture = 0; // The capture that made it (captureNumber).
   };

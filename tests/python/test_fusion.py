@@ -412,14 +412,53 @@ def test_backward_mirror_recomputes_batchnorm_relu_outputs(grad_req):
 
 
 def test_backward_mirror_when_the_relu_output_is_also_a_graph_output():
-    # The executor keeps the first layer's output for the caller; the
-    # backward still reads the recomputation, and both agree.
+    # The executor keeps the first layer's output for the caller: the
+    # backward reads it rather than a recomputation (which would only add
+    # memory); the second layer's is still recomputed.
     net = conv_bn_relu_net()
     relu0 = net.get_internals()["relu0_output"]
-    group = mx.sym.Group([net, mx.sym.BlockGrad(relu0), relu0 * 1.0])
+    group = mx.sym.Group([net, relu0, mx.sym.BlockGrad(relu0), relu0 * 1.0])
     inputs = conv_bn_relu_inputs(batch=4)
-    _, expected = run_steps(group, inputs, "0")
-    _, got = run_steps(group, inputs, "1")
+    kept, expected = run_steps(group, inputs, "0")
+    mirrored, got = run_steps(group, inputs, "1")
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name],
+                                      err_msg=name)
+    assert mirrored._backward_program[0].launch_names.count(
+        "recompute:_contrib_BatchNormWithReLU") == 1
+    # A recomputation of the kept output would add up to a layer's output
+    # (4 x 8 x 16 x 16 floats) beside it.
+    assert (mirrored._memory_stats["arena_bytes"] <
+            kept._memory_stats["arena_bytes"] + 4 * 8 * 16 * 16 * 4 // 2)
+
+
+@pytest.mark.parametrize("view", [
+    lambda r: mx.sym.transpose(r, axes=(0, 1, 3, 2)),
+    lambda r: mx.sym.flip(r, axis=3),
+    lambda r: mx.sym.slice_axis(r, axis=1, begin=2, end=6),
+    lambda r: mx.sym.reshape(r, shape=(4, 4, 256, 2))],
+    ids=["transpose", "flip", "slice_axis", "reshape"])
+def test_backward_mirror_reads_views_of_the_recomputation(view):
+    # Views of a BatchNormWithReLU output share its variable: the backward
+    # must read the same view of the recomputation, not the whole of it.
+    data = mx.sym.var("data")
+    h = mx.sym.Convolution(data, kernel=(3, 3), pad=(1, 1), num_filter=8,
+                           no_bias=True, name="conv0")
+    h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name="bn0"),
+                          act_type="relu")
+    v = view(h)
+    net = mx.sym.MakeLoss(
+        mx.sym.sum(mx.sym.Convolution(v, kernel=(3, 3), pad=(1, 1),
+                                      num_filter=3, no_bias=True,
+                                      name="conv1")) + mx.sym.sum(v * v))
+    rng = np.random.RandomState(1)
+    inputs = {"data": rng.randn(4, 4, 16, 16).astype(np.float32),
+              "conv0_weight": rng.randn(8, 4, 3, 3).astype(np.float32) * 0.2}
+    kept, expected = run_steps(net, inputs, "0")
+    mirrored, got = run_steps(net, inputs, "1")
+    assert mirrored._static
+    assert mirrored._backward_program[0].launch_names.count(
+        "recompute:_contrib_BatchNormWithReLU") == 1
     for name in expected:
         np.testing.assert_array_equal(got[name], expected[name],
                                       err_msg=name)
