@@ -358,3 +358,24 @@ def test_monitor_callback_sees_every_operator_output():
     seen.clear()
     exe.forward()
     assert seen == [] and exe._static
+
+
+def test_debug_str_ends_with_the_planned_memory():
+    # MXNet's executor debug_str ends with "Total N MB allocated"; kiln's
+    # plans at the first forward, so the line appears from then on.
+    x = mx.sym.var("data")
+    h = mx.sym.Activation(mx.sym.FullyConnected(x, num_hidden=512, name="fc"),
+                          act_type="relu")
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(h, num_hidden=10,
+                                                     name="fc2"),
+                               name="softmax")
+    executor = net.simple_bind(mx.cpu(), data=(1024, 256))
+    assert "MB allocated" not in executor.debug_str()
+    executor.forward(is_train=True)
+    executor.backward()
+    text = executor.debug_str()
+    assert text.startswith(net.debug_str().rstrip("\n"))
+    stats = executor._memory_stats
+    total = stats["arena_bytes"] + stats["unplanned_bytes"]
+    assert total >> 20 >= 2  # At least the 1024 x 512 hidden layer, twice.
+    assert text.endswith("Total %d MB allocated\n" % (total >> 20))

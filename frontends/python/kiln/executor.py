@@ -748,5 +748,16 @@ class Executor(object):
         self._monitor_all = bool(monitor_all)
 
     def debug_str(self):
-        """The bound symbol's debug_str."""
-        return self._symbol.debug_str()
+        """The bound symbol's debug_str, then, once a forward has planned
+        the executor's memory, MXNet's summary line of it: "Total N MB
+        allocated", N the planned arena plus the buffers left outside it
+        (intermediates, not the bound arrays), in whole MiB, of the latest
+        plan (training or prediction)."""
+        text = self._symbol.debug_str()
+        stats = self._memory_stats
+        if stats is not None:
+            if not text.endswith("\n"):
+                text += "\n"
+            text += "Total %d MB allocated\n" % (
+                (stats["arena_bytes"] + stats["unplanned_bytes"]) >> 20)
+        return text
