@@ -4,6 +4,7 @@
 #include "runtime/MemoryPlan.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 
@@ -101,7 +102,10 @@ std::shared_ptr<Executable> ExecutableCapture::finish() {
 
 Executable::MemoryStats
 Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
-                       const std::vector<VarPtr> &keep) {
+                       const std::vector<VarPtr> &keep,
+                       std::shared_ptr<RetainedValues> *retained) {
+  if (retained)
+    *retained = std::make_shared<RetainedValues>();
   // Each variable's uses, by launch index across the programs in order.
   struct Use {
     int64_t first = -1, last = -1;
@@ -110,7 +114,10 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
   };
   std::unordered_map<const Var *, Use> uses;
   int64_t index = 0;
-  for (const std::shared_ptr<Executable> &program : programs)
+  // The index of the last program's first launch.
+  int64_t lastProgramStart = 0;
+  for (const std::shared_ptr<Executable> &program : programs) {
+    lastProgramStart = index;
     for (Launch &launch : program->launches_) {
       auto touch = [&](const VarPtr &var, bool write) {
         Use &use = uses[var.get()];
@@ -130,11 +137,12 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
         touch(var, true);
       ++index;
     }
+  }
   for (const VarPtr &var : keep)
     uses[var.get()].firstIsWrite = false; // Never shared.
 
   struct Candidate {
-    Storage *storage;
+    std::shared_ptr<Storage> storage;
     std::vector<VarPtr> vars;
     Launch *firstWriter;
   };
@@ -182,7 +190,7 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
         ++stats.unplannedBuffers;
         continue;
       }
-      planned.push_back({storage, vars, use->firstLaunch});
+      planned.push_back({program->allocations_[i], vars, use->firstLaunch});
       lifetimes.push_back({storage->bytes(), use->first, use->last});
       stats.plannedBytes += storage->bytes();
       ++stats.plannedBuffers;
@@ -307,7 +315,72 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
       }
     }
   }
+  if (retained && programs.size() > 1)
+    for (size_t i = 0; i < planned.size(); ++i) {
+      // Made before the last program and read in it: a value it keeps.
+      if (lifetimes[i].first >= lastProgramStart ||
+          lifetimes[i].last < lastProgramStart)
+        continue;
+      std::vector<VarPtr> overwriters;
+      for (size_t j : sharing[i])
+        if (lifetimes[j].first >= lastProgramStart)
+          overwriters.push_back(planned[j].vars[0]);
+      if (overwriters.empty())
+        continue;
+      RetainedValues &values = **retained;
+      values.values_.push_back(planned[i].storage);
+      values.valueVars_.push_back(planned[i].vars[0]);
+      for (const VarPtr &var : overwriters)
+        if (std::find(values.overwriterVars_.begin(),
+                      values.overwriterVars_.end(),
+                      var) == values.overwriterVars_.end())
+          values.overwriterVars_.push_back(var);
+    }
   return stats;
+}
+
+size_t RetainedValues::bytes() const {
+  size_t total = 0;
+  for (const std::shared_ptr<Storage> &value : values_)
+    total += value->bytes();
+  return total;
+}
+
+void RetainedValues::save() {
+  if (values_.empty())
+    return;
+  const Device device = values_.front()->device();
+  if (!copy_) {
+    copy_ = Storage::allocate(bytes(), device);
+    copyVar_ = Engine::newVar();
+  }
+  // The values' addresses are read when the op runs: a planned buffer
+  // stays at its arena offset, but nothing here depends on that.
+  Engine::global().push(
+      [values = values_, copy = copy_] {
+        auto *to = static_cast<char *>(copy->data());
+        for (const std::shared_ptr<Storage> &value : values) {
+          std::memcpy(to, value->data(), value->bytes());
+          to += value->bytes();
+        }
+      },
+      device, valueVars_, {copyVar_}, 0, "retain_graph:save");
+}
+
+void RetainedValues::restore() {
+  if (values_.empty() || !copy_)
+    return;
+  std::vector<VarPtr> writes = valueVars_;
+  writes.insert(writes.end(), overwriterVars_.begin(), overwriterVars_.end());
+  Engine::global().push(
+      [values = values_, copy = copy_] {
+        const auto *from = static_cast<const char *>(copy->data());
+        for (const std::shared_ptr<Storage> &value : values) {
+          std::memcpy(value->data(), from, value->bytes());
+          from += value->bytes();
+        }
+      },
+      values_.front()->device(), {copyVar_}, writes, 0, "retain_graph:restore");
 }
 
 } // namespace kiln

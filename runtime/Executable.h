@@ -29,6 +29,8 @@
 
 namespace kiln {
 
+class RetainedValues;
+
 class Executable {
 public:
   /// One captured engine op. `makeFn`, when set, makes the closure at push
@@ -92,9 +94,12 @@ public:
   /// with, so the engine orders them (within a run and across runs). Call
   /// before the programs first run. Buffers captured without memory
   /// (ExecutableCapture(planned)) that are not planned get their own.
+  /// With `retained`, it is set to the values the last program reads that
+  /// its own buffers overwrite (RetainedValues), for running it twice.
   static MemoryStats
   planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
-             const std::vector<VarPtr> &keep);
+             const std::vector<VarPtr> &keep,
+             std::shared_ptr<RetainedValues> *retained = nullptr);
 
 private:
   friend class ExecutableCapture;
@@ -103,6 +108,37 @@ private:
   /// made over them (ExecutableCapture::noteArray).
   std::vector<std::shared_ptr<Storage>> allocations_;
   std::vector<std::vector<VarPtr>> allocationVars_;
+};
+
+/// The values of earlier programs (a forward) that the last program of a
+/// plan (its backward) reads, and whose bytes that program's own buffers
+/// take once it has read them for the last time: the plan is made for the
+/// backward running once per forward. Running it again on the same forward
+/// (autograd's retain_graph=True, then a second backward) would read them
+/// overwritten, so such a run is bracketed by save(), which copies them
+/// aside, and restore(), which copies them back once the run's launches are
+/// done with their bytes. Both are engine ops ordered through the buffers'
+/// variables; the copy's memory is taken on the first save and kept.
+class RetainedValues {
+public:
+  bool empty() const { return values_.empty(); }
+  /// The bytes a save copies.
+  size_t bytes() const;
+  /// Pushes the copy aside: after the launches pushed so far that write
+  /// the values, before later ones that overwrite them.
+  void save();
+  /// Pushes the copy back: after the launches pushed so far that use the
+  /// values' bytes, before later ones that use them. After a save.
+  void restore();
+
+private:
+  friend class Executable;
+  std::vector<std::shared_ptr<Storage>> values_;
+  std::vector<VarPtr> valueVars_;
+  /// The variables of the last program's buffers sharing the values' bytes.
+  std::vector<VarPtr> overwriterVars_;
+  std::shared_ptr<Storage> copy_;
+  VarPtr copyVar_;
 };
 
 /// Records what this thread pushes into an Executable while it lives.

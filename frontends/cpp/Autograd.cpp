@@ -35,6 +35,7 @@ namespace {
 
 thread_local bool recordingFlag = false;
 thread_local bool trainingFlag = false;
+thread_local bool retainingGraphFlag = false;
 
 bool takesGradient(const std::shared_ptr<Entry> &entry) {
   return entry && (entry->node ||
@@ -131,6 +132,15 @@ public:
           if (takesGradient(entry) && entry->isVariable)
             ++readers[entry.get()];
         }
+    // Nodes' gradients (a captured graph's backward) ask whether they run
+    // again on the same forward values.
+    struct RetainingScope {
+      bool previous;
+      explicit RetainingScope(bool retaining) : previous(retainingGraphFlag) {
+        retainingGraphFlag = retaining;
+      }
+      ~RetainingScope() { retainingGraphFlag = previous; }
+    } retaining(retainGraph_);
     for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
       runNode(**it);
       if (!variableDone_)
@@ -446,6 +456,8 @@ GradReq parseGradReq(const std::string &op, const std::string &name) {
 }
 
 bool isRecording() { return recordingFlag; }
+
+bool isRetainingGraph() { return retainingGraphFlag; }
 bool setRecording(bool recording) {
   const bool previous = recordingFlag;
   recordingFlag = recording;

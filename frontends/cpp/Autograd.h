@@ -114,6 +114,11 @@ void backward(const std::vector<NDArray> &heads,
               const std::vector<NDArray> &headGrads, bool retainGraph,
               bool trainMode);
 
+/// Whether the backward pass running on this thread (in a node's gradient,
+/// such as a custom function's backward) keeps its graph for another
+/// backward (retain_graph=True). False outside backward.
+bool isRetainingGraph();
+
 /// The gradients of `heads` with respect to `variables`, returned rather
 /// than stored; with `createGraph` they are recorded and differentiable.
 std::vector<NDArray> grad(const std::vector<NDArray> &heads,

@@ -55,6 +55,9 @@ void bindAutograd(py::module_ &m) {
         "the flag was cleared.");
   m.def("autograd_set_fresh_grad", &autograd::setFreshGrad, py::arg("array"),
         py::arg("fresh"));
+  m.def("autograd_is_retaining_graph", &autograd::isRetainingGraph,
+        "Whether the backward pass running on this thread keeps its graph "
+        "(retain_graph=True); False outside backward.");
   m.def("autograd_takes_gradient", &autograd::takesGradient, py::arg("array"),
         "Whether the array is a variable or computed from one while "
         "recording.");

@@ -74,15 +74,24 @@ void bindSymbol(py::module_ &m) {
           },
           "For each launch, whether memory planning may give its output "
           "the bytes of an input that dies there.");
+  py::class_<RetainedValues, std::shared_ptr<RetainedValues>>(
+      m, "RetainedValues",
+      "Forward values a planned backward overwrites after reading them "
+      "(runtime/Executable.h): save() before a backward that runs again "
+      "on the same forward, restore() after it.")
+      .def_property_readonly("bytes", &RetainedValues::bytes)
+      .def("save", &RetainedValues::save)
+      .def("restore", &RetainedValues::restore);
   m.def(
       "plan_memory",
       [](const std::vector<std::shared_ptr<Executable>> &programs,
-         const std::vector<NDArray> &keep) {
+         const std::vector<NDArray> &keep, bool retained) -> py::object {
         std::vector<VarPtr> vars;
         for (const NDArray &array : keep)
           vars.push_back(array.var());
-        const Executable::MemoryStats stats =
-            Executable::planMemory(programs, vars);
+        std::shared_ptr<RetainedValues> values;
+        const Executable::MemoryStats stats = Executable::planMemory(
+            programs, vars, retained ? &values : nullptr);
         py::dict result;
         result["arena_bytes"] = stats.arenaBytes;
         result["peak_live_bytes"] = stats.peakLiveBytes;
@@ -92,12 +101,15 @@ void bindSymbol(py::module_ &m) {
         result["unplanned_buffers"] = stats.unplannedBuffers;
         result["dropped_bytes"] = stats.droppedBytes;
         result["dropped_buffers"] = stats.droppedBuffers;
-        return result;
+        if (!retained)
+          return std::move(result);
+        return py::make_tuple(result, values);
       },
-      py::arg("programs"), py::arg("keep"),
+      py::arg("programs"), py::arg("keep"), py::arg("retained") = false,
       "Plans the memory of captured programs that run in this order "
       "(runtime/Executable.h); `keep` are arrays the caller reads (never "
-      "shared). Returns the arena's size and what was planned.");
+      "shared). Returns the arena's size and what was planned; with "
+      "`retained`, (that, RetainedValues of the last program).");
   m.def("bind_argument", &bindArgument, py::arg("buffer"), py::arg("source"),
         "Lends source's memory to an executable's argument buffer for the "
         "launches pushed next (frontends/cpp/ArgumentBinding.h); False, "

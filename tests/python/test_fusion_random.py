@@ -1589,7 +1589,13 @@ def test_fused_group_writing_one_value_twice_compiles(second):
     "forward values whose bytes Executable::planMemory gave to the first "
     "backward's temporaries once their last use passed: the planner plans "
     "forward then backward once. Unfused, the second backward of "
-    "rsqrt(abs(maximum(x, 0.5)) + 1) flips the gradients' sign"))
+    "rsqrt(abs(maximum(x, 0.5)) + 1) flips the gradients' sign. MXNet "
+    "1.9.1's executor gets this graph right but reads overwritten values "
+    "too in larger ones (a conv-BN-relu-conv-FC net: a second backward "
+    "changes every weight gradient); a hybridized block under "
+    "retain_graph=True keeps its forward values "
+    "(test_retained_graph.py), and a plain Executor does not pay for that "
+    "copy on every step"))
 def test_second_backward_reads_the_forward_values():
     x = mx.sym.var("x")
     y = mx.sym.rsqrt(mx.sym.abs(mx.sym.maximum(x, 0.5)) + 1)

@@ -123,6 +123,105 @@ TEST(Executable, PlannedMemoryKeepsResultsAndSharesBytes) {
     ASSERT_EQ(static_cast<const float *>(d.data())[i], 5.0f);
 }
 
+/// Forward: s = 1. Backward: t = s + 1; u = t * 2 (taking s's bytes, dead
+/// by then); d = u + 1. A second backward on the same forward reads s
+/// overwritten by u unless RetainedValues brackets the first.
+TEST(Executable, RetainedValuesKeepForwardValuesForASecondBackward) {
+  constexpr int64_t n = 1024;
+  VarPtr vs = Engine::newVar(), vt = Engine::newVar(), vu = Engine::newVar(),
+         vd = Engine::newVar();
+  auto fill = [](Tensor out, float value) {
+    return [out, value] {
+      auto *y = static_cast<float *>(out.data());
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = value;
+    };
+  };
+  auto map = [](Tensor in, Tensor out, float add, float scale) {
+    return [in, out, add, scale] {
+      const auto *x = static_cast<const float *>(in.data());
+      auto *y = static_cast<float *>(out.data());
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = (x[i] + add) * scale;
+    };
+  };
+  Engine &engine = Engine::global();
+  Tensor s, t, u, d;
+  std::shared_ptr<Executable> forward, backward;
+  {
+    ExecutableCapture capture;
+    s = Tensor::empty({n}, DType::Float32);
+    capture.noteArray(s.storage(), vs);
+    engine.push(fill(s, 1), Device::cpu(), {}, {vs});
+    forward = capture.finish();
+  }
+  {
+    ExecutableCapture capture;
+    t = Tensor::empty({n}, DType::Float32);
+    u = Tensor::empty({n}, DType::Float32);
+    d = Tensor::empty({n}, DType::Float32);
+    capture.noteArray(t.storage(), vt);
+    capture.noteArray(u.storage(), vu);
+    capture.noteArray(d.storage(), vd);
+    engine.push(map(s, t, 1, 1), Device::cpu(), {vs}, {vt});
+    engine.push(map(t, u, 0, 2), Device::cpu(), {vt}, {vu});
+    engine.push(map(u, d, 1, 1), Device::cpu(), {vu}, {vd});
+    backward = capture.finish();
+  }
+  std::shared_ptr<RetainedValues> retained;
+  Executable::planMemory({forward, backward}, {vd}, &retained);
+  ASSERT_EQ(s.data(), u.data()) << "the plan no longer reuses s's bytes";
+  ASSERT_TRUE(retained);
+  EXPECT_EQ(retained->bytes(), n * sizeof(float));
+  auto expectD = [&](float want) {
+    engine.waitForVar(vd);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(static_cast<const float *>(d.data())[i], want) << i;
+  };
+  for (int step = 0; step < 3; ++step) {
+    forward->run();
+    retained->save();
+    backward->run();
+    retained->restore();
+    expectD(5);
+    backward->run(); // The last backward on this forward: no restore.
+    expectD(5);
+  }
+  // Without them, the second backward reads u's bytes as s.
+  forward->run();
+  backward->run();
+  expectD(5);
+  backward->run();
+  expectD(11);
+}
+
+TEST(Executable, NothingIsRetainedWhenTheBackwardReusesNoForwardValue) {
+  constexpr int64_t n = 1024;
+  VarPtr vs = Engine::newVar(), vd = Engine::newVar();
+  Tensor s, d;
+  std::shared_ptr<Executable> forward, backward;
+  {
+    ExecutableCapture capture;
+    s = Tensor::empty({n}, DType::Float32);
+    capture.noteArray(s.storage(), vs);
+    Engine::global().push([] {}, Device::cpu(), {}, {vs});
+    forward = capture.finish();
+  }
+  {
+    ExecutableCapture capture;
+    d = Tensor::empty({n}, DType::Float32);
+    capture.noteArray(d.storage(), vd);
+    Engine::global().push([] {}, Device::cpu(), {vs}, {vd});
+    backward = capture.finish();
+  }
+  std::shared_ptr<RetainedValues> retained;
+  Executable::planMemory({forward, backward}, {vd}, &retained);
+  ASSERT_TRUE(retained);
+  EXPECT_TRUE(retained->empty());
+  retained->save(); // Nothing to do, and no error.
+  retained->restore();
+}
+
 } // namespace
 } // namespace kiln
 

@@ -284,6 +284,7 @@ class Executor(object):
         self._static_error = None
         self._forward_programs = {}
         self._backward_program = None
+        self._retained_values = None
         self._recorded_heads = None
         self._memory_stats = None
 
@@ -448,6 +449,7 @@ class Executor(object):
                     self._static_error = str(error)
                     self._forward_programs = {}
                     self._backward_program = None
+                    self._retained_values = None
                     program = None
             if program is not None:
                 executable, outputs = program
@@ -503,7 +505,11 @@ class Executor(object):
             self._backward_program = (_core.capture(build, True)[0], buffers,
                                       [None] * len(buffers))
             programs.append(self._backward_program[0])
-        self._memory_stats = _core.plan_memory(programs, list(outputs))
+        self._memory_stats, retained = _core.plan_memory(
+            programs, list(outputs), retained=True)
+        # The forward values the backward overwrites once read: kept across
+        # a backward that must leave them for another (retain_graph).
+        self._retained_values = retained if recording else None
         _dump_programs(self._symbol, programs, self._memory_stats)
 
     def _graph_forward(self, is_train, differentiable):
@@ -624,6 +630,12 @@ class Executor(object):
         """Gradients of the last forward(is_train=True) into the gradient
         arrays. out_grads: the head gradients (NDArray, list or dict by
         output name); ones for loss outputs when None."""
+        self._backward(out_grads, is_train, False)
+
+    def _backward(self, out_grads, is_train, retain):
+        """backward; with `retain`, a captured backward leaves the forward
+        values as they were, for another backward on them (a hybridized
+        block's backward under retain_graph=True)."""
         if self._heads is None:
             if not any(req != "null" for req in self._grad_reqs.values()):
                 return
@@ -642,7 +654,7 @@ class Executor(object):
             self._heads = None
             return
         if self._static and self._recorded_heads is not None:
-            self._static_backward(out_grads, is_train)
+            self._static_backward(out_grads, is_train, retain)
             return
         taking = [index for index, head in enumerate(self._heads)
                   if _core.autograd_takes_gradient(head)]
@@ -650,12 +662,17 @@ class Executor(object):
             _autograd.backward(
                 [self._heads[i] for i in taking],
                 None if out_grads is None else [out_grads[i] for i in taking],
-                retain_graph=False, train_mode=is_train)
-        self._heads = None
+                retain_graph=retain, train_mode=is_train)
+        if not retain:
+            self._heads = None
 
-    def _static_backward(self, out_grads, is_train):
+    def _static_backward(self, out_grads, is_train, retain=False):
         """Runs the captured backward: each head gradient given is copied
-        into the buffer the program reads, a head given none gets ones."""
+        into the buffer the program reads, a head given none gets ones.
+        With `retain`, the forward values it reads are as the forward left
+        them afterwards, for another backward (the plan lets the backward's
+        own buffers take their bytes once read: they are copied aside and
+        back)."""
         executable, buffers, holding = self._backward_program
         for index, buffer in enumerate(buffers):
             grad = out_grads[index] if out_grads is not None else None
@@ -670,7 +687,12 @@ class Executor(object):
                                                  grad.shape))
             grad.copyto(buffer)
             holding[index] = "given"
+        retained = self._retained_values if retain else None
+        if retained is not None:
+            retained.save()
         executable.run()
+        if retained is not None:
+            retained.restore()
 
     # -- parameters -----------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None,

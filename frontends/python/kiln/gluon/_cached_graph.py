@@ -112,7 +112,10 @@ class _GraphFunction(autograd.Function):
 
     def backward(self, *output_grads):
         executor = self._slot.executor
-        executor.backward(list(output_grads))
+        # Under retain_graph=True another backward may follow on this
+        # forward's values: the executor keeps them intact.
+        executor._backward(list(output_grads), True,
+                           _core.autograd_is_retaining_graph())
         grads = executor.grad_dict
         return [grads.get(name) if request != "null" else None
                 for name, request in zip(self._graph.input_names,
