@@ -128,9 +128,11 @@ Value SquareOp::buildScalar(ScalarBuilder &s, ValueRange x, Type, bool) {
 
 Value ReluOp::buildScalar(ScalarBuilder &s, ValueRange x, Type,
                           bool isUnsigned) {
+  // x <= 0 ? 0 : x, so that NaN stays NaN as in MXNet's relu (its
+  // Activation(act_type='relu') gives 0: frontends/cpp/ops/ActivationOps).
   if (ScalarBuilder::isFloat(x[0]))
-    return s.select(s.cmpf(FP::OGT, x[0], zeroLike(s, x[0])), x[0],
-                    zeroLike(s, x[0]));
+    return s.select(s.cmpf(FP::OLE, x[0], zeroLike(s, x[0])), zeroLike(s, x[0]),
+                    x[0]);
   return isUnsigned ? x[0] : s.op<arith::MaxSIOp>({x[0], zeroLike(s, x[0])});
 }
 

@@ -60,7 +60,7 @@ def Kiln_SquareOp : Kiln_UnaryOp<"square", Kiln_NumericTensor, "x * x"> {
   let summary = "elementwise square";
 }
 def Kiln_ReluOp : Kiln_UnaryOp<"relu", Kiln_NumericTensor,
-                               "x > 0 ? x : 0 (NaN gives 0, as in MXNet)"> {
+                               "x <= 0 ? 0 : x (NaN stays NaN, as in MXNet's relu)"> {
   let summary = "rectified linear unit";
 }
 def Kiln_ExpOp : Kiln_UnaryOp<"exp", Kiln_FloatTensor, "e^x"> {

@@ -375,11 +375,11 @@ func.func @square(%x0: tensor<?xf32>,
   return %0, %1, %2 : tensor<?xf32>, tensor<?xi32>, tensor<?xui8>
 }
 
-// relu: x > 0 ? x : 0 for floats (NaN gives 0), max(x, 0) for integers; uint8
-// is itself.
+// relu: x <= 0 ? 0 : x for floats (NaN stays NaN), max(x, 0) for integers;
+// uint8 is itself.
 // CHECK-LABEL: func.func @relu(
 // CHECK: ^bb0(%{{.*}}: f32
-// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf ole
 // CHECK: arith.select
 // CHECK: linalg.yield
 // CHECK: ^bb0(%{{.*}}: i32

@@ -69,6 +69,29 @@ for dtype in ("float32", "float64", "float16"):
 
 
 @requires_oracle
+def test_relu_keeps_nan_and_activation_zeroes_it_as_mxnet():
+    """MXNet 1.9.1's relu op keeps NaN; Activation(act_type='relu') gives
+    0; maximum(x, 0) keeps it; BatchNormWithReLU (a fused BatchNorm + relu)
+    keeps it. Imperatively and through a bound symbol."""
+    x = np.array([np.nan, -1.0, 2.0, -0.0, np.inf, -np.inf], np.float32)
+    code = """
+x = mx.nd.array(inputs["x"])
+outputs["relu"] = mx.nd.relu(x).asnumpy()
+outputs["activation"] = mx.nd.Activation(x, act_type="relu").asnumpy()
+outputs["maximum"] = mx.nd.maximum(x, 0).asnumpy()
+for name, make in (("relu", mx.sym.relu),
+                   ("activation", lambda s: mx.sym.Activation(s, act_type="relu"))):
+    executor = make(mx.sym.var("x")).simple_bind(mx.cpu(), x=x.shape)
+    executor.arg_dict["x"][:] = x
+    outputs["sym_" + name] = executor.forward()[0].asnumpy()
+"""
+    got, expected = run_both(code, mx, x=x)
+    assert np.isnan(expected["relu"][0]) and expected["activation"][0] == 0
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
+@requires_oracle
 def test_leaky_relu_family_matches_mxnet():
     x = away_from_zero((2, 3, 4), 3.0)
     x.flat[:2] = [0.0, -30.0]

@@ -210,8 +210,6 @@ def test_bn_relu_json_loads_in_mxnet():
 # -- BatchNormWithReLU: confirmed divergences ---------------------------------
 
 @requires_oracle
-@pytest.mark.xfail(strict=True, reason="BatchNormWithReLU maps NaN to 0; "
-                   "MXNet 1.9.1's (MKL-DNN) propagates NaN")
 def test_bn_relu_propagates_nan_like_mxnet():
     x = np.random.RandomState(0).randn(2, 3, 2, 2).astype(np.float32)
     x[0, 0, 0, 0] = np.nan

@@ -71,7 +71,9 @@ bool gradientReadsInput(Act act) {
 template <class V> V activate(Act act, const V &x, const V &slope) {
   switch (act) {
   case Act::Relu:
-    return fn("relu", x);
+    // Not the relu primitive: MXNet's Activation maps NaN to 0, its relu
+    // op keeps NaN.
+    return select(x > 0.0, x, number(x, 0));
   case Act::Sigmoid:
     return fn("sigmoid", x);
   case Act::Tanh:
