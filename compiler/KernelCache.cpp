@@ -480,6 +480,8 @@ KernelEntryFn KernelCache::lookup(const std::string &key,
     ++stats_.diskHits;
   else
     ++stats_.compilations; // Compiled, or compiling in the background.
+  if (source == Source::Background)
+    ++stats_.backgroundCompilations;
   kernels_.emplace(key, kernel);
   stats_.entries = kernels_.size();
   return kernel;

@@ -27,6 +27,8 @@ struct KernelCacheStats {
   uint64_t misses = 0;       // Not in memory: loaded from disk or compiled.
   uint64_t diskHits = 0;     // Misses loaded from the disk cache.
   uint64_t compilations = 0; // Misses compiled.
+  /// Of the compilations, those sent to the background (AsyncScope).
+  uint64_t backgroundCompilations = 0;
   size_t entries = 0;
 };
 

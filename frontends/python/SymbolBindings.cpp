@@ -139,6 +139,43 @@ void bindSymbol(py::module_ &m) {
       "For each result buffer, a new array that takes over its memory "
       "(the buffer gets a fresh block; no copy), or None where it cannot: "
       "copy those. Only when no later program reads the results.");
+  // A Python `with` block whose kernel misses compile in the background
+  // (KernelCache::AsyncScope), waited for at its end.
+  struct BackgroundCompiles {
+    std::unique_ptr<compiler::KernelCache::AsyncScope> scope;
+  };
+  py::class_<BackgroundCompiles>(
+      m, "background_compiles",
+      "with background_compiles(): ... -- kernels the block's ops miss "
+      "compile on background threads (one per core) while it goes on "
+      "pushing work; ops that run meanwhile wait for their kernels. The "
+      "end of the block waits for the compiles and raises the first "
+      "failure (MXNetError), as compiling in the caller would have. For "
+      "code that pushes many new kernels in a row (a hybridized block's "
+      "first, op-by-op call).")
+      .def(py::init<>())
+      .def("__enter__",
+           [](BackgroundCompiles &self) {
+             if (self.scope)
+               throw Error("background_compiles: already entered");
+             self.scope = std::make_unique<compiler::KernelCache::AsyncScope>();
+           })
+      .def("__exit__", [](BackgroundCompiles &self, const py::object &type,
+                          const py::object &, const py::object &) {
+        if (!self.scope)
+          return false;
+        std::unique_ptr<compiler::KernelCache::AsyncScope> scope =
+            std::move(self.scope);
+        try {
+          py::gil_scoped_release unlocked;
+          scope->wait();
+        } catch (...) {
+          // The block's own exception, when it has one, is the one to see.
+          if (type.is_none())
+            throw;
+        }
+        return false;
+      });
   m.def(
       "capture",
       [](const py::function &build, bool planned) {

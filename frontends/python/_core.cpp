@@ -338,6 +338,7 @@ PYBIND11_MODULE(_core, m) {
     info["misses"] = stats.misses;
     info["disk_hits"] = stats.diskHits;
     info["compilations"] = stats.compilations;
+    info["background_compilations"] = stats.backgroundCompilations;
     info["entries"] = stats.entries;
     return info;
   });

@@ -182,6 +182,11 @@ TEST(KernelCache, AsyncScopeCompilesInTheBackgroundAndEntriesWait) {
     scope.wait(); // All four compiled, without an error.
   }
   EXPECT_EQ(cache.stats().compilations, 4u);
+  EXPECT_EQ(cache.stats().backgroundCompilations, 4u);
+  // Outside the scope a miss compiles in the caller.
+  cache.get(addSignature(DType::Float32, 5));
+  EXPECT_EQ(cache.stats().compilations, 5u);
+  EXPECT_EQ(cache.stats().backgroundCompilations, 4u);
   for (int64_t rank = 1; rank <= 4; ++rank) {
     Shape shape(rank, 3);
     Tensor lhs = filledTensor<float>(shape, DType::Float32, 1);
@@ -196,7 +201,7 @@ TEST(KernelCache, AsyncScopeCompilesInTheBackgroundAndEntriesWait) {
     invokeKernel(direct, {lhs, rhs, again});
     expectSum<float>(lhs, rhs, again);
   }
-  EXPECT_EQ(cache.stats().compilations, 4u);
+  EXPECT_EQ(cache.stats().compilations, 5u);
 }
 
 TEST(KernelCache, AsyncCompileErrorsSurfaceWhereTheEntryRuns) {

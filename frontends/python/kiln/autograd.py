@@ -119,8 +119,11 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     if not heads:
         raise MXNetError("backward: there are no heads, so no inputs in the "
                          "computation graph that require gradients")
-    _core.autograd_backward(heads, _head_grads(heads, head_grads),
-                            bool(retain_graph), bool(train_mode))
+    # A first backward meets a new kernel at almost every node: they
+    # compile side by side in the background while the nodes are pushed.
+    with _core.background_compiles():
+        _core.autograd_backward(heads, _head_grads(heads, head_grads),
+                                bool(retain_graph), bool(train_mode))
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None,

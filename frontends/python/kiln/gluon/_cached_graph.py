@@ -167,7 +167,10 @@ class CachedGraph(object):
         if recording:
             differentiable = self._differentiable.get(requests)
             if differentiable is None:
-                outputs = self._evaluate(inputs)
+                # Op by op, each op's kernel new: they compile side by side
+                # in the background while the ops are pushed.
+                with _core.background_compiles():
+                    outputs = self._evaluate(inputs)
                 self._differentiable[requests] = all(
                     takes_gradient(output) for output in outputs)
                 return outputs
