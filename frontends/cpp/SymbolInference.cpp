@@ -154,9 +154,18 @@ NodeInference inferNode(const std::string &op, const AttrMap &attrs,
       common = input.dtype;
       break;
     }
-  for (ValueInfo &input : inputs)
-    if (!input.dtype)
-      input.dtype = common;
+  // BatchNorm's parameters and statistics are in the data's accumulation
+  // type, as MXNet's BatchNormType: float32 for half-precision data.
+  const bool accumulates = op == "BatchNorm" ||
+                           op == "_contrib_BatchNormWithReLU" ||
+                           op == "_contrib_SyncBatchNorm";
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i].dtype)
+      inputs[i].dtype =
+          accumulates && i > 0 && common &&
+                  (*common == DType::Float16 || *common == DType::BFloat16)
+              ? std::optional<DType>(DType::Float32)
+              : common;
 
   NodeInference result{inputs, {}};
   for (const ValueInfo &input : inputs)

@@ -225,17 +225,32 @@ def test_bn_relu_propagates_nan_like_mxnet():
     np.testing.assert_array_equal(got, want["y"])
 
 
-@pytest.mark.xfail(strict=True, reason="infer_type gives gamma, beta and the "
-                   "moving statistics float16 for float16 data; MXNet 1.9.1 "
-                   "gives float32 (BatchNorm shares this)")
-def test_bn_relu_float16_infer_type_keeps_params_float32():
-    d = sym.var("data")
-    s = sym.contrib.BatchNormWithReLU(d, name="bn")
+@pytest.mark.parametrize("make", [sym.contrib.BatchNormWithReLU,
+                                  sym.BatchNorm])
+def test_bn_float16_infer_type_keeps_params_float32(make):
+    s = make(sym.var("data"), name="bn")
     args, outs, aux = s.infer_type(data="float16")
     # MXNet 1.9.1: [float16, float32, float32], [float16], [float32]*2
     assert args == [np.float16, np.float32, np.float32]
     assert outs == [np.float16]
     assert aux == [np.float32, np.float32]
+    # float64 data keeps float64 parameters.
+    assert s.infer_type(data="float64")[0] == [np.float64] * 3
+    # simple_bind makes them so, and the graph runs on them.
+    executor = s.simple_bind(mx.cpu(), data=(2, 3, 2, 2),
+                             type_dict={"data": "float16"})
+    assert executor.arg_dict["bn_gamma"].dtype == np.float32
+    assert executor.aux_dict["bn_moving_var"].dtype == np.float32
+    executor.arg_dict["data"][:] = np.arange(24).reshape(2, 3, 2, 2) - 12
+    executor.arg_dict["bn_gamma"][:] = 1
+    executor.aux_dict["bn_moving_var"][:] = 1
+    out = executor.forward(is_train=False)[0]
+    assert out.dtype == np.float16
+    want = np.arange(24).reshape(2, 3, 2, 2) - 12.0
+    want = want / np.sqrt(1 + 1e-3)
+    if make is sym.contrib.BatchNormWithReLU:
+        want = np.maximum(want, 0)
+    np.testing.assert_allclose(out.asnumpy(), want, rtol=2e-3, atol=2e-3)
 
 
 @pytest.mark.xfail(strict=True, reason="with fix_gamma and grad_req 'add' "

@@ -587,9 +587,22 @@ class Symbol(object):
                                               else dtype for dtype in types]):
                         continue
                     outputs = []
-                for key in keys:
+                # The types the op gives its unknown inputs without running
+                # (BatchNorm's float32 statistics beside float16 data), else
+                # its known inputs' type.
+                filled = []
+                if None in types:
+                    try:
+                        filled = _core.infer_node(
+                            node.op, node.params(), [None] * len(keys),
+                            types, False)[0]
+                    except MXNetError:
+                        pass
+                for position, key in enumerate(keys):
                     if key not in inferred:
-                        inferred[key] = known[0]
+                        inferred[key] = (
+                            filled[position][1] if position < len(filled)
+                            and filled[position][1] else known[0])
                         changed = True
                 for index in range(len(node.output_names)):
                     if (id(node), index) not in inferred:
