@@ -297,8 +297,6 @@ def test_bad_labels_and_options_raise_what_mxnet_raises():
 
 
 @requires_oracle
-@pytest.mark.xfail(strict=True, reason="kiln's Symbol accepts *= and += "
-                   "(MXNet's raise NotImplementedForSymbol)")
 def test_poisson_compute_full_cannot_be_hybridized_as_in_mxnet():
     _assert_same_errors(SYMBOL_IN_PLACE_CASE)
 

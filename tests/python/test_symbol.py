@@ -183,6 +183,21 @@ def test_fluent_methods_and_scalar_operators():
     np.testing.assert_allclose(compare.asnumpy(), [0.0, 1.0])
 
 
+@pytest.mark.parametrize("statement", ["x += 1", "x -= y", "x *= 2",
+                                       "x /= y"])
+def test_in_place_operators_raise_as_mxnet(statement):
+    # A Symbol is immutable: MXNet 1.9.1 raises NotImplementedForSymbol (an
+    # MXNetError) rather than rebinding x to a new graph.
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    original = x
+    with pytest.raises(mx.base.NotImplementedForSymbol,
+                       match="Function .* \\(namely operator \"[-+*/]=\"\\)"):
+        exec(statement, {}, {"x": x, "y": y})
+    assert original.list_arguments() == ["x"]
+    # The out-of-place forms still build graphs.
+    assert (x + 1).list_arguments() == ["x"]
+
+
 def test_variable_attributes():
     v = mx.sym.var("w", shape=(3, 4), lr_mult=0.5, wd_mult=2, dtype="float16",
                    init=mx.init.Zero(), __custom__="x")

@@ -26,7 +26,7 @@ import numpy as _np
 
 from .. import _core
 from .. import attribute as _attribute
-from ..base import MXNetError, string_types
+from ..base import MXNetError, NotImplementedForSymbol, string_types
 from .. import name as _name_module
 from .._op_gen import attr_string as _attr_string
 from .._op_gen import is_hidden_attr as _is_user_attr
@@ -733,6 +733,22 @@ class Symbol(object):
                             reflected=True)
 
     __div__, __rdiv__ = __truediv__, __rtruediv__
+
+    # A Symbol is immutable: MXNet refuses the in-place forms (its += names
+    # `other, 1` as arguments; %= and **= fall back to % and **).
+    def __iadd__(self, other):
+        raise NotImplementedForSymbol(self.__iadd__, "+=", other, 1)
+
+    def __isub__(self, other):
+        raise NotImplementedForSymbol(self.__isub__, "-=", other)
+
+    def __imul__(self, other):
+        raise NotImplementedForSymbol(self.__imul__, "*=", other)
+
+    def __itruediv__(self, other):
+        raise NotImplementedForSymbol(self.__itruediv__, "/=", other)
+
+    __idiv__ = __itruediv__
 
     def __mod__(self, other):
         return self._binary(other, "_Mod", "_ModScalar")
