@@ -171,9 +171,6 @@ def test_automatic_names_of_an_lstm_unroll():
         mx.gluon.rnn.LSTMCell
 
 
-@pytest.mark.xfail(strict=True, reason="kiln's shape inference of `where` "
-                   "does not fill a zeros((0, 0)) operand from the others "
-                   "(C++ SymbolTraits); MXNet's does")
 def test_zoneout_outputs_infer_their_shapes():
     cell = mx.rnn.ZoneoutCell(mx.rnn.LSTMCell(5), zoneout_outputs=0.5)
     out, _ = cell.unroll(2, mx.sym.Variable("data"), merge_outputs=True)

@@ -262,6 +262,20 @@ void registerSymbolTraits(OpRegistry &registry) {
                       setInputShape(shapes, 1, {groups}, "gamma");
                       setInputShape(shapes, 2, {groups}, "beta");
                     }});
+  // x and y take each other's extents, and a condition of unknown shape
+  // (or of their rank) theirs, as MXNet's WhereOpShape (a 1-D condition
+  // of x's first extent stays so).
+  set("where", {nullptr, {}, nullptr, [](const Attrs &, Shapes &shapes) {
+                  if (shapes.size() != 3)
+                    return;
+                  if (shapes[1])
+                    setInputShape(shapes, 2, *shapes[1], "y");
+                  if (shapes[2])
+                    setInputShape(shapes, 1, *shapes[2], "x");
+                  if (shapes[1] &&
+                      (!shapes[0] || shapes[0]->size() == shapes[1]->size()))
+                    setInputShape(shapes, 0, *shapes[1], "condition");
+                }});
   set("Embedding",
       {nullptr, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
          setInputShape(shapes, 1,
