@@ -1610,13 +1610,9 @@ def test_second_backward_reads_the_forward_values():
                                       first)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The interpreted Executor (KILN_EXECUTOR=interpret, and any Executor "
-    "whose capture failed) refuses a second backward after one forward "
-    "('backward: call forward(is_train=True) first'); MXNet 1.9.1 runs it "
-    "again (with grad_req 'add', twice the gradient), as kiln's captured "
-    "Executor does"))
 def test_interpreted_executor_runs_backward_twice():
+    """As MXNet 1.9.1's executor and kiln's captured one: with grad_req
+    'add', twice the gradient."""
     x = mx.sym.var("x")
     with environment("KILN_EXECUTOR", "interpret"):
         executor = (mx.sym.exp(x) * 2).simple_bind(mx.cpu(), x=(2, 2),

@@ -475,6 +475,9 @@ class Executor(object):
         # backward reports each node's gradients (_executor_monitor).
         self._node_tape = ({} if recording and
                            self._monitor_callback is not None else None)
+        # The previous forward's recorded graph (kept for backward) goes
+        # before this one records.
+        self._heads = None
         outputs = self._graph_forward(is_train, differentiable)
         self._heads = outputs if recording else None
         return outputs
@@ -649,7 +652,8 @@ class Executor(object):
     def _backward(self, out_grads, is_train, retain):
         """backward; with `retain`, a captured backward leaves the forward
         values as they were, for another backward on them (a hybridized
-        block's backward under retain_graph=True)."""
+        block's backward under retain_graph=True; an interpreted graph
+        keeps them anyway)."""
         if self._heads is None:
             if not any(req != "null" for req in self._grad_reqs.values()):
                 return
@@ -672,13 +676,14 @@ class Executor(object):
             return
         taking = [index for index, head in enumerate(self._heads)
                   if _core.autograd_takes_gradient(head)]
+        # The recorded graph stays until the next forward: MXNet's executor
+        # runs backward again on the same forward (grad_req 'add' adds
+        # again), as the captured program does.
         if taking:
             _autograd.backward(
                 [self._heads[i] for i in taking],
                 None if out_grads is None else [out_grads[i] for i in taking],
-                retain_graph=retain, train_mode=is_train)
-        if not retain:
-            self._heads = None
+                retain_graph=True, train_mode=is_train)
 
     def _static_backward(self, out_grads, is_train, retain=False):
         """Runs the captured backward: each head gradient given is copied
