@@ -154,6 +154,8 @@ ElementwiseFusion::ElementwiseFusion(ExecutableCapture &capture)
   installed_ = true;
   const char *mirror = std::getenv("MXNET_BACKWARD_DO_MIRROR");
   mirror_ = mirror && std::strcmp(mirror, "1") == 0;
+  const char *recompute = std::getenv("KILN_BACKWARD_RECOMPUTE");
+  rematerialize_ = mirror_ || !recompute || std::strcmp(recompute, "0") != 0;
   recipes_ = std::move(recipesForNext);
   recipesForNext.clear();
   recomputedValues_ = std::move(recomputedForNext);
@@ -509,7 +511,7 @@ void ElementwiseFusion::rematerialize(const NDArray &value,
                                       std::function<void()> launch,
                                       std::vector<VarPtr> reads,
                                       std::string name) {
-  if (!mirror_)
+  if (!rematerialize_)
     return;
   auto recipe = std::make_shared<Recipe>();
   recipe->device = recomputed.device();

@@ -37,6 +37,14 @@
 // (rematerialize: BatchNormWithReLU's output), and autograd's backward
 // reads the recomputation in their place (recomputedFor).
 //
+// Those recipes run by default, mirror or not (KILN_BACKWARD_RECOMPUTE=0
+// turns them off): recomputing BatchNormWithReLU's output reads one tensor
+// the backward keeps anyway (the normalization's input) and writes one, so
+// a ResNet's step keeps one activation per convolution instead of two
+// (ResNet-18, batch 32, 32x32: 153 -> 116 MiB planned) for one elementwise
+// pass each. PyTorch's torch.compile makes the same trade by default (its
+// min-cut partitioner recomputes fusible pointwise ops in backward).
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
 #define KILN_FRONTENDS_CPP_ELEMENTWISEFUSION_H
@@ -92,12 +100,15 @@ public:
   /// MXNET_BACKWARD_DO_MIRROR=1 is set: the backward recomputes values
   /// rather than keeping them from the forward.
   bool mirrors() const { return mirror_; }
+  /// Ops' own recipes (rematerialize) are kept: unless
+  /// KILN_BACKWARD_RECOMPUTE=0, or always with mirrors().
+  bool rematerializes() const { return rematerialize_; }
   /// For a value this capture's op wrote and its gradient rules read again
   /// (BatchNormWithReLU's output): the backward, the next capture on this
   /// thread, reads `recomputed` in `value`'s place (recomputedFor), which
   /// `launch` pushes (reading `reads`, writing `recomputed`) where the
   /// backward first reads it. `value` then lives only while the forward
-  /// reads it. Only while mirrors().
+  /// reads it. Only while rematerializes().
   void rematerialize(const NDArray &value, const NDArray &recomputed,
                      std::function<void()> launch, std::vector<VarPtr> reads,
                      std::string name);
@@ -151,6 +162,7 @@ private:
   /// MXNET_BACKWARD_DO_MIRROR=1: values only autograd's tape holds are not
   /// written by the forward but recomputed where first read.
   bool mirror_ = false;
+  bool rematerialize_ = false;
   uint64_t captureNumber_ = 0;
   /// The recipes of values not written yet, by their variables: this
   /// capture's and those the previous capture on this thread left.

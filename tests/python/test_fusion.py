@@ -373,10 +373,17 @@ def conv_bn_relu_inputs(batch=16):
     return inputs
 
 
-def run_steps(symbol, inputs, mirror, grad_req="write", outputs_too=False):
+def run_steps(symbol, inputs, mirror, grad_req="write", outputs_too=False,
+              recompute=None):
     """Two training steps of `symbol` with MXNET_BACKWARD_DO_MIRROR=mirror:
-    the executor and every array it ends with, as numpy."""
-    with environment("MXNET_BACKWARD_DO_MIRROR", mirror):
+    the executor and every array it ends with, as numpy. With mirror "0",
+    BatchNormWithReLU outputs are still recomputed (kiln's default) unless
+    `recompute` is "0" (KILN_BACKWARD_RECOMPUTE); "keep" is mirror "0" with
+    recompute "0": every value kept from the forward."""
+    if mirror == "keep":
+        mirror, recompute = "0", "0"
+    with environment("MXNET_BACKWARD_DO_MIRROR", mirror), \
+            environment("KILN_BACKWARD_RECOMPUTE", recompute or "1"):
         outputs, grads, _, executor = run(symbol, inputs, grad_req=grad_req)
     arrays = {"aux:" + name: value.asnumpy()
               for name, value in executor.aux_dict.items()}
@@ -392,7 +399,7 @@ def test_backward_mirror_recomputes_batchnorm_relu_outputs(grad_req):
     # saved statistics), so the forward's copy dies at its last forward
     # reader. The results are the same bits.
     net, inputs = conv_bn_relu_net(), conv_bn_relu_inputs()
-    kept, expected = run_steps(net, inputs, "0", grad_req)
+    kept, expected = run_steps(net, inputs, "keep", grad_req)
     mirrored, got = run_steps(net, inputs, "1", grad_req)
     assert expected.keys() == got.keys()
     for name in expected:
@@ -411,6 +418,42 @@ def test_backward_mirror_recomputes_batchnorm_relu_outputs(grad_req):
             kept._memory_stats["arena_bytes"] - 0.9 * layer_bytes)
 
 
+@pytest.mark.parametrize("recompute", [None, "1", "0"])
+def test_batchnorm_relu_outputs_are_recomputed_by_default(recompute):
+    # Without MXNET_BACKWARD_DO_MIRROR, BatchNormWithReLU outputs are still
+    # recomputed in backward (one normalization kernel each) unless
+    # KILN_BACKWARD_RECOMPUTE=0; fused elementwise values are not (only the
+    # mirror recomputes those). The bits are the same either way.
+    net, inputs = conv_bn_relu_net(), conv_bn_relu_inputs()
+    kept, expected = run_steps(net, inputs, "keep")
+    previous = os.environ.pop("KILN_BACKWARD_RECOMPUTE", None)
+    try:
+        if recompute is not None:
+            os.environ["KILN_BACKWARD_RECOMPUTE"] = recompute
+        os.environ.pop("MXNET_BACKWARD_DO_MIRROR", None)
+        outputs, grads, _, executor = run(net, inputs)
+    finally:
+        os.environ.pop("KILN_BACKWARD_RECOMPUTE", None)
+        if previous is not None:
+            os.environ["KILN_BACKWARD_RECOMPUTE"] = previous
+    names = executor._backward_program[0].launch_names
+    expected_count = 0 if recompute == "0" else 2
+    assert names.count("recompute:_contrib_BatchNormWithReLU") == \
+        expected_count, names
+    assert not any(name.startswith("recompute:") and "BatchNorm" not in name
+                   for name in names), names
+    for name, grad in grads.items():
+        np.testing.assert_array_equal(grad, expected["grad:" + name],
+                                      err_msg=name)
+    layer_bytes = 16 * 8 * 16 * 16 * 4
+    if expected_count:
+        assert (executor._memory_stats["arena_bytes"] <=
+                kept._memory_stats["arena_bytes"] - 0.9 * layer_bytes)
+    else:
+        assert (executor._memory_stats["arena_bytes"] ==
+                kept._memory_stats["arena_bytes"])
+
+
 def test_backward_mirror_when_the_relu_output_is_also_a_graph_output():
     # The executor keeps the first layer's output for the caller: the
     # backward reads it rather than a recomputation (which would only add
@@ -419,7 +462,7 @@ def test_backward_mirror_when_the_relu_output_is_also_a_graph_output():
     relu0 = net.get_internals()["relu0_output"]
     group = mx.sym.Group([net, relu0, mx.sym.BlockGrad(relu0), relu0 * 1.0])
     inputs = conv_bn_relu_inputs(batch=4)
-    kept, expected = run_steps(group, inputs, "0")
+    kept, expected = run_steps(group, inputs, "keep")
     mirrored, got = run_steps(group, inputs, "1")
     for name in expected:
         np.testing.assert_array_equal(got[name], expected[name],
@@ -454,7 +497,7 @@ def test_backward_mirror_reads_views_of_the_recomputation(view):
     rng = np.random.RandomState(1)
     inputs = {"data": rng.randn(4, 4, 16, 16).astype(np.float32),
               "conv0_weight": rng.randn(8, 4, 3, 3).astype(np.float32) * 0.2}
-    kept, expected = run_steps(net, inputs, "0")
+    kept, expected = run_steps(net, inputs, "keep")
     mirrored, got = run_steps(net, inputs, "1")
     assert mirrored._static
     assert mirrored._backward_program[0].launch_names.count(
@@ -480,7 +523,8 @@ def test_backward_mirror_in_a_hybridized_gluon_block():
                                    {"learning_rate": 0.1, "momentum": 0.9})
         loss = mx.gluon.loss.SoftmaxCrossEntropyLoss()
         rng = np.random.RandomState(2)
-        with environment("MXNET_BACKWARD_DO_MIRROR", mirror):
+        with environment("MXNET_BACKWARD_DO_MIRROR", mirror), \
+                environment("KILN_BACKWARD_RECOMPUTE", mirror):
             for _ in range(3):
                 x = mx.nd.array(rng.randn(8, 3, 12, 12))
                 y = mx.nd.array(rng.randint(0, 3, 8))

@@ -49,9 +49,16 @@ NAME:
                     allocated" line of exe.debug_str() after simple_bind
                     (its storage pool for intermediates, whole MiB;
                     oneDNN's reordered weights and TempSpace workspaces
-                    are outside it). Both run with MXNET_BACKWARD_DO_MIRROR=0.
+                    are outside it). Both run with MXNET_BACKWARD_DO_MIRROR=0;
+                    kiln's default plan recomputes BatchNormWithReLU outputs
+                    in backward (one normalization kernel each) rather than
+                    keeping them from the forward.
                     Peak-RSS growth over the step of both goes to stderr.
                     Lower is better: ratio = baseline / kiln.
+  graph_memory_no_recompute
+                    the same with KILN_BACKWARD_RECOMPUTE=0 in kiln (every
+                    activation kept, as MXNet's default plan does), against
+                    MXNet's default. Part of graph_memory.
   graph_memory_mirror
                     the same with MXNET_BACKWARD_DO_MIRROR=1 in both (kiln
                     then recomputes fused elementwise values and
@@ -399,29 +406,41 @@ def bench_graph_compile(stage, work):
              baseline, label, "s")
 
 
-def memory_children(stage, work, mirror):
+def memory_children(stage, work, mirror, recompute="1", with_mxnet=True):
     """The graph children of kiln and MXNet with MXNET_BACKWARD_DO_MIRROR
-    set to `mirror` ("0" or "1") in both."""
-    previous = os.environ.get("MXNET_BACKWARD_DO_MIRROR")
-    os.environ["MXNET_BACKWARD_DO_MIRROR"] = mirror
+    set to `mirror` ("0" or "1") in both and KILN_BACKWARD_RECOMPUTE to
+    `recompute` in kiln's; MXNet's is None without `with_mxnet`."""
+    settings = {"MXNET_BACKWARD_DO_MIRROR": mirror,
+                "KILN_BACKWARD_RECOMPUTE": recompute}
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         cache_dir = os.path.join(work, "kernel-cache-memory")
         os.makedirs(cache_dir, exist_ok=True)
         return (kiln_child(stage, "graph", work, cache_dir),
-                baseline_child(__file__, "mxnet", "graph", work))
+                baseline_child(__file__, "mxnet", "graph", work)
+                if with_mxnet else None)
     finally:
-        if previous is None:
-            del os.environ["MXNET_BACKWARD_DO_MIRROR"]
-        else:
-            os.environ["MXNET_BACKWARD_DO_MIRROR"] = previous
+        for name, value in previous.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 def bench_graph_memory(stage, work):
     mib = float(1 << 20)
     mxnet_default = None
-    for mirror, bench in (("0", "graph_memory"), ("1", "graph_memory_mirror")):
-        kiln, mxnet = memory_children(stage, work, mirror)
-        label = "%s (MXNET_BACKWARD_DO_MIRROR=%s)" % (bench, mirror)
+    # kiln's default plan recomputes BatchNormWithReLU outputs in backward;
+    # graph_memory_no_recompute keeps every activation (as MXNet's default).
+    for mirror, recompute, bench in (
+            ("0", "1", "graph_memory"),
+            ("0", "0", "graph_memory_no_recompute"),
+            ("1", "1", "graph_memory_mirror")):
+        kiln, mxnet = memory_children(stage, work, mirror, recompute,
+                                      with_mxnet=recompute == "1")
+        label = ("%s (MXNET_BACKWARD_DO_MIRROR=%s, KILN_BACKWARD_RECOMPUTE=%s)"
+                 % (bench, mirror, recompute))
         if not kiln["peak_is_the_steps"]:
             note("%s: kiln's peak was reached before the step; the figure "
                  "is an upper bound" % label)
@@ -446,7 +465,7 @@ def bench_graph_memory(stage, work):
         figure = kiln.get("planned_memory_bytes") or kiln["peak_bytes"]
         planned = mxnet and mxnet["planned_bytes"]
         planned = None if planned is None else planned / mib
-        if mirror == "0":
+        if bench == "graph_memory":
             mxnet_default = planned
             emit(bench, figure / mib, kiln["intermediate_bytes"] / mib,
                  "sum of all intermediate tensors, forward and backward",
@@ -454,6 +473,9 @@ def bench_graph_memory(stage, work):
             emit(bench, figure / mib, planned,
                  "MXNet 1.9.1 executor (debug_str 'Total MB allocated')",
                  "MiB")
+        elif bench == "graph_memory_no_recompute":
+            emit(bench, figure / mib, mxnet_default,
+                 "MXNet 1.9.1 executor, default settings", "MiB")
         else:
             emit(bench, figure / mib, planned,
                  "MXNet 1.9.1 executor, MXNET_BACKWARD_DO_MIRROR=1", "MiB")

@@ -660,8 +660,8 @@ struct Forward {
 };
 
 /// Pushes `normalization`'s output again, into `into` (of x's shape and
-/// dtype): MXNET_BACKWARD_DO_MIRROR=1's recomputation of
-/// BatchNormWithReLU's output for its backward.
+/// dtype): the recomputation of BatchNormWithReLU's output for its backward
+/// (by default; KILN_BACKWARD_RECOMPUTE=0 keeps the forward's instead).
 void pushNormalization(const Normalization &normalization,
                        const NDArray &into) {
   const Layout layout(normalization.x.shape(), normalization.axis,
@@ -901,8 +901,8 @@ std::vector<NDArray> gradient(const OutputsGradientArgs &grad, const char *op,
   return {grads[0], grads[1], grads[2], NDArray(), NDArray()};
 }
 
-/// MXNET_BACKWARD_DO_MIRROR=1 in a captured training graph: the backward
-/// reads a recomputation of BatchNormWithReLU's output (one normalization
+/// In a captured training graph (unless KILN_BACKWARD_RECOMPUTE=0): the
+/// backward reads a recomputation of BatchNormWithReLU's output (one normalization
 /// kernel from x and the saved statistics) instead of the forward's, so the
 /// forward's output lives only until the forward's last reader (the next
 /// convolution) rather than across the whole backward. It is the largest
@@ -914,7 +914,8 @@ void rematerialize(const Forward &pass, const NDArray &data, const char *op,
   const Normalization &normalization = pass.normalization;
   // Not for float16 (the output is a cast of the normalization) or where
   // x is a contiguous copy of the data, which the recomputation would keep.
-  if (!fusion || !fusion->mirrors() || normalization.x.var() != data.var())
+  if (!fusion || !fusion->rematerializes() ||
+      normalization.x.var() != data.var())
     return;
   NDArray again = NDArray::empty(pass.y.shape(), pass.y.dtype());
   fusion->rematerialize(
