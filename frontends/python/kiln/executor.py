@@ -206,6 +206,15 @@ def _filled_shapes(sized, shapes):
     return filled
 
 
+
+class _ForwardValueError(MXNetError, ValueError):
+    """Executor.forward's bad keyword value: a ValueError as in MXNet 1.9.1,
+    and an MXNetError as kiln's other argument errors."""
+
+
+class _ForwardTypeError(MXNetError, TypeError):
+    """Executor.forward's unknown keyword: a TypeError as in MXNet 1.9.1."""
+
 class Executor(object):
     """A Symbol bound to arrays. Built by Symbol.bind / simple_bind."""
 
@@ -420,20 +429,32 @@ class Executor(object):
 
     # -- running --------------------------------------------------------
     def forward(self, is_train=False, **kwargs):
-        """Runs the graph; kwargs are copied into the named arguments
-        first. Returns the outputs (also in self.outputs). With is_train
-        and some grad_req other than 'null', records for backward()."""
+        """Runs the graph; kwargs (NDArrays or numpy arrays of the bound
+        shapes) are copied into the named arguments first. Returns the
+        outputs (also in self.outputs). With is_train and some grad_req
+        other than 'null', records for backward().
+
+        Raises, as MXNet 1.9.1 does: ValueError for a keyword value that is
+        not an NDArray or numpy array and for one of another shape than the
+        bound argument, TypeError for a name that is not an argument (each
+        also an MXNetError)."""
         arg_dict = self.arg_dict
         for name, value in kwargs.items():
+            if not isinstance(value, (_nd.NDArray, _np.ndarray)):
+                raise _ForwardValueError(
+                    "only accept keyword argument of NDArrays and "
+                    "numpy.ndarray (forward: argument '%s' is a %s)"
+                    % (name, type(value).__name__))
             if name not in arg_dict:
-                raise MXNetError("forward: unknown argument '%s'; the "
-                                 "arguments are %s" % (name, self._arg_names))
+                raise _ForwardTypeError(
+                    "Unknown argument %s (forward: the arguments are %s)"
+                    % (name, self._arg_names))
             target = arg_dict[name]
+            if tuple(value.shape) != target.shape:
+                raise _ForwardValueError(
+                    "Shape not match! Argument %s, need: %s, received: %s"
+                    % (name, target.shape, tuple(value.shape)))
             if isinstance(value, _nd.NDArray):
-                if value.shape != target.shape:
-                    raise MXNetError("forward: argument '%s' expected shape "
-                                     "%s, got %s" % (name, target.shape,
-                                                     value.shape))
                 value.copyto(target)
             else:
                 target[:] = value
