@@ -588,3 +588,40 @@ for index, value in enumerate(jit(f_mixed)(x, w, b)):
     exec(compile(code, "<kiln>", "exec"), scope)
     compare_outputs({key: np.asarray(value)
                      for key, value in scope["outputs"].items()}, expected)
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_gluon_blocks_inside_a_jitted_function(hybridize):
+    # A Gluon block called on a trace's arrays joins the traced graph
+    # (deferred initialization included; its own compiled graph is not
+    # used): outputs, parameter gradients and BatchNorm's running
+    # statistics are the bits of calling the block outside jit.
+    x = mx.nd.array(np.random.RandomState(1).randn(2, 3, 6, 6))
+
+    def run(use_jit):
+        mx.random.seed(3)
+        net = mx.gluon.nn.HybridSequential(prefix="net_")
+        with net.name_scope():
+            net.add(mx.gluon.nn.Conv2D(4, 3), mx.gluon.nn.BatchNorm(),
+                    mx.gluon.nn.Activation("relu"), mx.gluon.nn.Dense(3))
+        net.initialize(mx.init.Xavier())
+        if hybridize:
+            net.hybridize()
+
+        def loss(data):
+            return (net(data) ** 2).mean()
+        step = jit(loss) if use_jit else loss
+        for _ in range(2):
+            with mx.autograd.record():
+                value = step(x)
+            value.backward()
+        arrays = {"loss": value.asnumpy(), "predict": step(x).asnumpy()}
+        for name, param in net.collect_params().items():
+            arrays[name] = (param.data() if param.grad_req == "null"
+                            else param.grad()).asnumpy()
+        return arrays
+
+    expected, got = run(False), run(True)
+    assert expected.keys() == got.keys() and len(got) == 10
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name], err_msg=name)

@@ -43,6 +43,7 @@ from .. import name as _name
 from .. import ndarray
 from .. import symbol
 from .._core import MXNetValueError
+from .._jit_tracer import TracedArray, _contains_traced
 from ..base import MXNetError, mx_real_t
 from ..initializer import Uniform
 from ..ndarray import NDArray
@@ -111,8 +112,9 @@ class _BlockScope(object):
 
 def _gather_type_ctx_info(args):
     """(has a Symbol, has an NDArray, the set of contexts, the first
-    NDArray's context) over nested lists of arguments."""
-    if isinstance(args, NDArray):
+    NDArray's context) over nested lists of arguments; a @kiln.jit trace's
+    arrays count as NDArrays."""
+    if isinstance(args, (NDArray, TracedArray)):
         return False, True, {args.context}, args.context
     if isinstance(args, Symbol):
         return True, False, set(), None
@@ -140,7 +142,7 @@ def _flatten(args, what, leaves=False):
     `leaves`, anything that is not a list or tuple is an item (format 0)."""
     if leaves and not isinstance(args, (list, tuple)):
         return [args], 0
-    if isinstance(args, NDArray):
+    if isinstance(args, (NDArray, TracedArray)):
         return [args], 0
     if isinstance(args, Symbol):
         count = len(args.list_outputs())
@@ -902,8 +904,9 @@ class HybridBlock(Block):
             child._monitor_all = monitor_all
 
     def forward(self, x, *args):
-        """hybrid_forward on NDArrays (the compiled graph when hybridized)
-        or Symbols; ValueError for a mix of both or neither."""
+        """hybrid_forward on NDArrays (the compiled graph when hybridized),
+        on a @kiln.jit trace's arrays (traced into its graph) or on Symbols;
+        ValueError for a mix of both or neither."""
         has_symbol, has_ndarray, contexts, first = \
             _gather_type_ctx_info([x] + list(args))
         if has_symbol and has_ndarray:
@@ -921,7 +924,12 @@ class HybridBlock(Block):
             with self.name_scope():
                 return self.hybrid_forward(symbol, x, *args, **params)
         ctx = first
-        if self._active and not self._runs_imperatively:
+        # Inside a @kiln.jit trace the block's operators join the traced
+        # function's graph (its parameters as the trace's constants, which
+        # take gradients as arrays a jitted function reads do), so the
+        # block's own compiled graph is not used.
+        traced = _contains_traced([x] + list(args))
+        if self._active and not self._runs_imperatively and not traced:
             if len(contexts) > 1:
                 raise MXNetValueError(
                     "Find multiple contexts in the input, After hybridized, "
