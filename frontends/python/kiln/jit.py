@@ -73,7 +73,11 @@ Inside the traced function (JAX's rules):
   values in the result (numbers, None, NDArrays the inputs do not flow
   into) are those the trace returned, the same objects on every call.
 
-Nested calls of jitted functions while tracing are inlined.
+Nested calls of jitted functions while tracing are inlined, and so are
+Gluon blocks called on traced arrays, hybridized or not: their operators
+join the trace (deferred initialization happens then), and their
+parameters are constants of the graph read on every call, which take
+gradients as the parameters of the block called eagerly do.
 """
 import collections
 import functools
