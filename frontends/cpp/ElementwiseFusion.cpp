@@ -527,6 +527,18 @@ void ElementwiseFusion::rematerialize(const NDArray &value,
   ++stats_.mirrored;
 }
 
+void ElementwiseFusion::keepFromForward(const NDArray &array) {
+  if (array.isNone())
+    return;
+  auto found = recomputedValues_.find(array.var().get());
+  if (found == recomputedValues_.end() ||
+      found->second.capture != captureNumber_)
+    return;
+  recipes_.erase(found->second.recomputed.var().get());
+  recomputedValues_.erase(found);
+  --stats_.mirrored;
+}
+
 NDArray ElementwiseFusion::recomputedFor(const NDArray &array) const {
   if (array.isNone())
     return array;

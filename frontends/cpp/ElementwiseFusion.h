@@ -112,6 +112,12 @@ public:
   void rematerialize(const NDArray &value, const NDArray &recomputed,
                      std::function<void()> launch, std::vector<VarPtr> reads,
                      std::string name);
+  /// Cancels rematerialize() for the value `array` views, if this capture
+  /// made one: the backward reads the forward's copy. For readers whose own
+  /// backward reads the value and costs about as much as recomputing it
+  /// (max pooling), where the recomputation would double their backward's
+  /// memory traffic for the memory it saves.
+  void keepFromForward(const NDArray &array);
   /// What the backward reads in place of `array`: the same view (shape,
   /// strides, offset) of the recomputation the previous capture left for
   /// the value `array` views (rematerialize), else `array` itself, which it

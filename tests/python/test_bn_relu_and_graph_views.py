@@ -477,7 +477,10 @@ def _gluon_steps(net, hybridize=True, static=False, pred=False, steps=3):
                     ).sum()
         loss.backward()
         outs.append(y.asnumpy())
-    params = sorted(net.collect_params().items())
+    # In the blocks' order: names carry global counters (conv9_, conv10_),
+    # so sorting them would pair different parameters of two nets built
+    # one after the other.
+    params = list(net.collect_params().items())
     return outs + [p.data().asnumpy() for _, p in params] + [
         p.grad().asnumpy() for _, p in params if p.grad_req != "null"]
 

@@ -454,6 +454,37 @@ def test_batchnorm_relu_outputs_are_recomputed_by_default(recompute):
                 kept._memory_stats["arena_bytes"])
 
 
+@pytest.mark.parametrize("pool_type, recomputed", [
+    ("max", 0), ("avg", 1), (None, 1)])
+def test_max_pooled_batchnorm_relu_outputs_are_kept(pool_type, recomputed):
+    # Max pooling's backward reads its input and costs about one pass over
+    # it, as the recomputation would: a BatchNorm+relu output it pools is
+    # kept from the forward. Average pooling's backward does not read it;
+    # a convolution's dwarfs the recomputation. The bits never change.
+    data = mx.sym.var("data")
+    h = mx.sym.Convolution(data, kernel=(3, 3), pad=(1, 1), num_filter=8,
+                           no_bias=True, name="conv0")
+    h = mx.sym.Activation(mx.sym.BatchNorm(h, fix_gamma=False, name="bn0"),
+                          act_type="relu")
+    if pool_type:
+        h = mx.sym.Pooling(h, kernel=(2, 2), stride=(2, 2),
+                           pool_type=pool_type)
+    h = mx.sym.Convolution(h, kernel=(3, 3), pad=(1, 1), num_filter=4,
+                           no_bias=True, name="conv1")
+    net = mx.sym.MakeLoss(mx.sym.sum(h * h))
+    rng = np.random.RandomState(4)
+    inputs = {"data": rng.randn(4, 3, 16, 16).astype(np.float32),
+              "conv0_weight": rng.randn(8, 3, 3, 3).astype(np.float32) * 0.3,
+              "conv1_weight": rng.randn(4, 8, 3, 3).astype(np.float32) * 0.3}
+    kept, expected = run_steps(net, inputs, "keep")
+    default, got = run_steps(net, inputs, "0")
+    assert default._backward_program[0].launch_names.count(
+        "recompute:_contrib_BatchNormWithReLU") == recomputed
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name],
+                                      err_msg=name)
+
+
 def test_backward_mirror_when_the_relu_output_is_also_a_graph_output():
     # The executor keeps the first layer's output for the caller: the
     # backward reads it rather than a recomputation (which would only add
