@@ -17,6 +17,11 @@ ExecutableCapture *Executable::current() { return currentCapture; }
 
 void Executable::run() const {
   Engine &engine = Engine::global();
+  // Each launch keeps the name it was captured with (the op, or the
+  // gradient rule's _backward_ name), also when the run is itself a
+  // recorded op's backward (a hybridized block's under autograd), so the
+  // profiler shows the executable's kernels rather than one label.
+  ScopedOpLabel ownNames("");
   for (const Launch &launch : launches_) {
     std::function<void()> fn = launch.makeFn ? launch.makeFn() : launch.fn;
     if (launch.mayRunInline)

@@ -89,6 +89,34 @@ def test_backward_launches_are_named_by_their_op(trace_file):
     assert "backward" not in names, names
 
 
+def test_hybridized_backward_launches_keep_their_names(trace_file):
+    # A hybridized block's backward runs its captured executable as one
+    # recorded operation's gradient: its kernels still show under their own
+    # names (_backward_convolution, ...), not that operation's label.
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Conv2D(4, 3), mx.gluon.nn.BatchNorm(),
+            mx.gluon.nn.Activation("relu"), mx.gluon.nn.Dense(3))
+    net.initialize()
+    net.hybridize()
+    x = mx.nd.ones((2, 3, 8, 8))
+    for _ in range(2):  # The second step replays the captured programs.
+        with mx.autograd.record():
+            loss = net(x).sum()
+        loss.backward()
+    mx.nd.waitall()
+    mx.profiler.set_state("run")
+    with mx.autograd.record():
+        loss = net(x).sum()
+    loss.backward()
+    mx.nd.waitall()
+    mx.profiler.set_state("stop")
+    mx.profiler.dump()
+    names = [e["name"] for e in json.loads(trace_file.read_text())[
+        "traceEvents"] if e["ph"] == "X"]
+    assert "_backward_convolution" in names, names
+    assert "_backward_FullyConnected" in names, names
+
+
 def test_nothing_is_recorded_when_stopped_or_paused(trace_file):
     run_adds(2)
     mx.profiler.set_state("run")
