@@ -18,6 +18,7 @@ import os as _os
 import numpy as _np
 
 from . import _core
+from ._core import MXNetTypeError, MXNetValueError
 from . import _executor_monitor as _monitor
 from . import autograd as _autograd
 from .base import MXNetError, string_types
@@ -205,15 +206,6 @@ def _filled_shapes(sized, shapes):
         filled[id(node)] = _attr_string(tuple(shape))
     return filled
 
-
-
-class _ForwardValueError(MXNetError, ValueError):
-    """Executor.forward's bad keyword value: a ValueError as in MXNet 1.9.1,
-    and an MXNetError as kiln's other argument errors."""
-
-
-class _ForwardTypeError(MXNetError, TypeError):
-    """Executor.forward's unknown keyword: a TypeError as in MXNet 1.9.1."""
 
 class Executor(object):
     """A Symbol bound to arrays. Built by Symbol.bind / simple_bind."""
@@ -441,17 +433,17 @@ class Executor(object):
         arg_dict = self.arg_dict
         for name, value in kwargs.items():
             if not isinstance(value, (_nd.NDArray, _np.ndarray)):
-                raise _ForwardValueError(
+                raise MXNetValueError(
                     "only accept keyword argument of NDArrays and "
                     "numpy.ndarray (forward: argument '%s' is a %s)"
                     % (name, type(value).__name__))
             if name not in arg_dict:
-                raise _ForwardTypeError(
+                raise MXNetTypeError(
                     "Unknown argument %s (forward: the arguments are %s)"
                     % (name, self._arg_names))
             target = arg_dict[name]
             if tuple(value.shape) != target.shape:
-                raise _ForwardValueError(
+                raise MXNetValueError(
                     "Shape not match! Argument %s, need: %s, received: %s"
                     % (name, target.shape, tuple(value.shape)))
             if isinstance(value, _nd.NDArray):
