@@ -43,7 +43,7 @@ from .. import name as _name
 from .. import ndarray
 from .. import symbol
 from .._core import MXNetValueError
-from .._jit_tracer import TracedArray, _contains_traced
+from .._jit_tracer import TracedArray
 from ..base import MXNetError, mx_real_t
 from ..initializer import Uniform
 from ..ndarray import NDArray
@@ -112,27 +112,30 @@ class _BlockScope(object):
 
 def _gather_type_ctx_info(args):
     """(has a Symbol, has an NDArray, the set of contexts, the first
-    NDArray's context) over nested lists of arguments; a @kiln.jit trace's
-    arrays count as NDArrays."""
-    if isinstance(args, (NDArray, TracedArray)):
-        return False, True, {args.context}, args.context
+    NDArray's context, has a @kiln.jit trace's array) over nested lists of
+    arguments; a trace's arrays count as NDArrays too."""
+    if isinstance(args, NDArray):
+        return False, True, {args.context}, args.context, False
+    if isinstance(args, TracedArray):
+        return False, True, {args.context}, args.context, True
     if isinstance(args, Symbol):
-        return True, False, set(), None
+        return True, False, set(), None, False
     if isinstance(args, (list, tuple)):
-        has_symbol = has_ndarray = False
+        has_symbol = has_ndarray = has_traced = False
         contexts, first = set(), None
         for item in args:
-            item_symbol, item_ndarray, item_contexts, item_first = \
-                _gather_type_ctx_info(item)
+            item_symbol, item_ndarray, item_contexts, item_first, \
+                item_traced = _gather_type_ctx_info(item)
             has_symbol |= item_symbol
             has_ndarray |= item_ndarray
+            has_traced |= item_traced
             contexts |= item_contexts
             if first is None:
                 first = item_first
             if has_symbol and has_ndarray:
                 break
-        return has_symbol, has_ndarray, contexts, first
-    return False, False, set(), None
+        return has_symbol, has_ndarray, contexts, first, has_traced
+    return False, False, set(), None, False
 
 
 def _flatten(args, what, leaves=False):
@@ -907,7 +910,7 @@ class HybridBlock(Block):
         """hybrid_forward on NDArrays (the compiled graph when hybridized),
         on a @kiln.jit trace's arrays (traced into its graph) or on Symbols;
         ValueError for a mix of both or neither."""
-        has_symbol, has_ndarray, contexts, first = \
+        has_symbol, has_ndarray, contexts, first, traced = \
             _gather_type_ctx_info([x] + list(args))
         if has_symbol and has_ndarray:
             raise MXNetValueError(
@@ -928,7 +931,6 @@ class HybridBlock(Block):
         # function's graph (its parameters as the trace's constants, which
         # take gradients as arrays a jitted function reads do), so the
         # block's own compiled graph is not used.
-        traced = _contains_traced([x] + list(args))
         if self._active and not self._runs_imperatively and not traced:
             if len(contexts) > 1:
                 raise MXNetValueError(
