@@ -16,15 +16,18 @@ import kiln as mx
 
 @contextmanager
 def environment(name, value):
-    """The environment variable `name` set to `value` inside the block,
-    restored (or removed) after it."""
+    """The environment variable `name` set to `value` (unset for None)
+    inside the block, restored (or removed) after it."""
     previous = os.environ.get(name)
-    os.environ[name] = value
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
     try:
         yield
     finally:
         if previous is None:
-            del os.environ[name]
+            os.environ.pop(name, None)
         else:
             os.environ[name] = previous
 
@@ -426,16 +429,9 @@ def test_batchnorm_relu_outputs_are_recomputed_by_default(recompute):
     # mirror recomputes those). The bits are the same either way.
     net, inputs = conv_bn_relu_net(), conv_bn_relu_inputs()
     kept, expected = run_steps(net, inputs, "keep")
-    previous = os.environ.pop("KILN_BACKWARD_RECOMPUTE", None)
-    try:
-        if recompute is not None:
-            os.environ["KILN_BACKWARD_RECOMPUTE"] = recompute
-        os.environ.pop("MXNET_BACKWARD_DO_MIRROR", None)
+    with environment("KILN_BACKWARD_RECOMPUTE", recompute), \
+            environment("MXNET_BACKWARD_DO_MIRROR", None):
         outputs, grads, _, executor = run(net, inputs)
-    finally:
-        os.environ.pop("KILN_BACKWARD_RECOMPUTE", None)
-        if previous is not None:
-            os.environ["KILN_BACKWARD_RECOMPUTE"] = previous
     names = executor._backward_program[0].launch_names
     expected_count = 0 if recompute == "0" else 2
     assert names.count("recompute:_contrib_BatchNormWithReLU") == \
