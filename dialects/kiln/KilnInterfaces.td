@@ -35,6 +35,34 @@ def Kiln_ElementwiseOpInterface : OpInterface<"ElementwiseOpInterface"> {
   ];
 }
 
+def Kiln_GradientOpInterface : OpInterface<"GradientOpInterface"> {
+  let cppNamespace = "::mlir::kiln";
+  let description = [{
+    The primitive's gradient rule: the kiln ops that compute the gradients of
+    its operands from the gradients of its results (reverse mode). The rules
+    are MXNet 1.9.1's (and kiln's eager autograd's, frontends/cpp): at a
+    kink the subgradient MXNet picks (relu'(0) = 0, abs'(0) = 0, ties of
+    maximum go to the left operand). `kiln-autodiff` builds a backward
+    function from them; every primitive without `Kiln_NoGradient` has one
+    (tests/frontends:primitive_coverage_test).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds, at the builder's insertion point, the gradient of each
+        operand given `resultGradients` (one per result, each of its result's
+        type). `operandGradients` arrives with one null entry per operand;
+        the rule sets the entries that have a gradient, each of its operand's
+        shape and element type (a dynamic extent may be left dynamic), and
+        leaves integer and boolean operands null. Fails, with an error on the
+        op, when this instance has no gradient (max pool_backward).
+      }],
+      "::mlir::LogicalResult", "buildGradient",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::mlir::ValueRange":$resultGradients,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGradients)>,
+  ];
+}
+
 // Marker traits (empty C++ classes in KilnTraits.h).
 
 // The result is constant to autograd: no gradient flows back through the op

@@ -26,6 +26,14 @@ def Kiln_FloatTensor : RankedTensorOf<[F16, BF16, F32, F64]>;
 def Kiln_NumericTensor : RankedTensorOf<[F16, BF16, F32, F64, I8, UI8, I32, I64]>;
 def Kiln_BoolTensor : RankedTensorOf<[I1]>;
 
+// The gradient rule of a primitive (KilnGradients.cpp), unless `traits` mark
+// it constant to autograd.
+class Kiln_GradientUnless<list<Trait> traits> {
+  list<Trait> traitList =
+      !if(!empty(!filter(t, traits, !eq(t, Kiln_NoGradient))),
+          [DeclareOpInterfaceMethods<Kiln_GradientOpInterface>], []);
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise unary operations
 //===----------------------------------------------------------------------===//
@@ -35,6 +43,7 @@ def Kiln_BoolTensor : RankedTensorOf<[I1]>;
 class Kiln_UnaryOp<string mnemonic, Type operandType, string formula,
                    list<Trait> traits = []>
     : Kiln_Op<mnemonic, !listconcat(traits,
+        Kiln_GradientUnless<traits>.traitList,
         !if(!eq(operandType, Kiln_FloatTensor), [Kiln_FloatOperands], []), [
         Pure, SameOperandsAndResultType,
         DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>])> {
@@ -140,7 +149,8 @@ class Kiln_BroadcastBinaryOp<string mnemonic, Type operandType, string formula,
                              bit booleanResult = 0, list<Trait> traits = []>
     : Kiln_Op<mnemonic, !listconcat(traits,
         // A truth value has no gradient.
-        !if(booleanResult, [Kiln_BooleanResult, Kiln_NoGradient], []), [
+        !if(booleanResult, [Kiln_BooleanResult, Kiln_NoGradient],
+            [DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]), [
         Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
         DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>])> {
   let arguments = (ins operandType:$lhs, operandType:$rhs);
@@ -254,6 +264,7 @@ def Kiln_ConstantOp : Kiln_Op<"constant", [
 
 def Kiln_SelectOp : Kiln_Op<"select", [
     Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>,
     DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>]> {
   let summary = "elementwise choice between two tensors";
   let description = [{
@@ -281,7 +292,8 @@ def Kiln_SelectOp : Kiln_Op<"select", [
 }
 
 def Kiln_CastOp : Kiln_Op<"cast", [
-    Pure, DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "elementwise conversion to another element type";
   let description = [{
     Converts each element to the result's element type as numpy's `astype`
@@ -304,7 +316,8 @@ def Kiln_CastOp : Kiln_Op<"cast", [
 //===----------------------------------------------------------------------===//
 
 class Kiln_ReduceOp<string mnemonic, Type operandType, string what>
-    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    : Kiln_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                         DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let arguments = (ins operandType:$operand, DenseI64ArrayAttr:$axes,
                    DefaultValuedAttr<BoolAttr, "false">:$keepdims);
   let results = (outs Kiln_Tensor:$result);
@@ -381,7 +394,8 @@ def Kiln_ArgminOp : Kiln_ArgReduceOp<"argmin", "smallest element"> {
 //===----------------------------------------------------------------------===//
 
 def Kiln_TransposeOp : Kiln_Op<"transpose", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "permutation of dimensions";
   let description = [{
     `result[i_p0, ..., i_pn] = operand[i_0, ..., i_n]` where `permutation`
@@ -404,7 +418,8 @@ def Kiln_TransposeOp : Kiln_Op<"transpose", [
   }];
 }
 
-def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [Pure]> {
+def Kiln_BroadcastToOp : Kiln_Op<"broadcast_to", [
+    Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "numpy's broadcast_to";
   let description = [{
     Stretches the operand to the result's shape by numpy's rules (aligned at
@@ -443,7 +458,8 @@ def Kiln_IotaOp : Kiln_Op<"iota", [Pure, Kiln_NoGradient]> {
 }
 
 def Kiln_SliceOp : Kiln_Op<"slice", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "strided slice, as x[begin:end:step] per dimension";
   let description = [{
     Python slicing on every dimension: negative `begin`/`end` count from the
@@ -470,7 +486,8 @@ def Kiln_SliceOp : Kiln_Op<"slice", [
 }
 
 def Kiln_ConcatOp : Kiln_Op<"concat", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "concatenation along an axis";
   let description = [{
     The operands, of one element type and rank and equal extents except
@@ -493,7 +510,8 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [
 }
 
 def Kiln_TakeOp : Kiln_Op<"take", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "gather along an axis (numpy's take)";
   let description = [{
     `result[a..., i..., b...] = operand[a..., indices[i...], b...]` with the
@@ -523,7 +541,8 @@ def Kiln_TakeOp : Kiln_Op<"take", [
   }];
 }
 
-def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
+def Kiln_ReshapeOp : Kiln_Op<"reshape", [
+    Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "the same elements in another shape (row-major)";
   let description = [{
     The operand's elements, in row-major order, seen with the result's shape;
@@ -546,7 +565,8 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure]> {
 }
 
 def Kiln_PadOp : Kiln_Op<"pad", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "constant padding";
   let description = [{
     The operand surrounded by `low[d]` elements before and `high[d]` after
@@ -572,7 +592,8 @@ def Kiln_PadOp : Kiln_Op<"pad", [
 }
 
 def Kiln_ScatterAddOp : Kiln_Op<"scatter_add", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "adds updates into a tensor at indices along an axis";
   let description = [{
     The inverse of `take` (and its gradient): the result is `dest` with
@@ -639,7 +660,8 @@ def Kiln_RandomNormalOp : Kiln_RandomOp<"random_normal",
 //===----------------------------------------------------------------------===//
 
 def Kiln_MatmulOp : Kiln_Op<"matmul", [
-    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
   let summary = "(batched) matrix product";
   let description = [{
     numpy's `matmul` for operands of rank 2 or more: the last two dimensions
@@ -677,7 +699,8 @@ def Kiln_MatmulOp : Kiln_Op<"matmul", [
 def Kiln_SpatialTensor : RankedTensorOf<[F32, F64]>;
 
 class Kiln_ConvolutionOp<string mnemonic, list<Trait> traits = []>
-    : Kiln_Op<mnemonic, !listconcat([Pure], traits)> {
+    : Kiln_Op<mnemonic, !listconcat([
+        Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>], traits)> {
   dag convolutionAttributes = (ins DenseI64ArrayAttr:$strides,
                                    DenseI64ArrayAttr:$padding_low,
                                    DenseI64ArrayAttr:$padding_high,
@@ -782,7 +805,8 @@ def Kiln_ConvolutionBackwardFilterOp
 }
 
 class Kiln_PoolingOp<string mnemonic, list<Trait> traits = []>
-    : Kiln_Op<mnemonic, !listconcat([Pure], traits)> {
+    : Kiln_Op<mnemonic, !listconcat([
+        Pure, DeclareOpInterfaceMethods<Kiln_GradientOpInterface>], traits)> {
   dag poolingAttributes = (ins Kiln_PoolKindAttr:$kind,
                                DenseI64ArrayAttr:$window,
                                DenseI64ArrayAttr:$strides,
