@@ -14,9 +14,9 @@
 namespace kiln {
 namespace compiler {
 
-mlir::OwningOpRef<mlir::ModuleOp>
-buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
-                       const std::string &functionName) {
+mlir::OwningOpRef<mlir::ModuleOp> parseGraph(mlir::MLIRContext &context,
+                                             const std::string &source,
+                                             const std::string &what) {
   std::string diagnostics;
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
     diagnostics += "\n  " + d.str();
@@ -25,13 +25,22 @@ buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(source, &context);
   if (!module)
-    throw Error("compiler: cannot parse the graph:" + diagnostics);
-
+    throw Error(what + ": cannot parse the graph:" + diagnostics);
   auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
   if (functions.size() != 1 || functions.front().isExternal())
-    throw Error(formatMessage("compiler: a graph kernel is one function with "
-                              "a body; got ",
+    throw Error(formatMessage(what,
+                              ": a graph is one function with a body; "
+                              "got ",
                               functions.size(), " functions"));
+  return module;
+}
+
+mlir::OwningOpRef<mlir::ModuleOp>
+buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
+                       const std::string &functionName) {
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseGraph(context, source, "compiler");
+  auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
   mlir::func::FuncOp function = functions.front();
   mlir::FunctionType type = function.getFunctionType();
   for (mlir::Type argument : type.getInputs())
@@ -78,6 +87,11 @@ buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
               .getResult());
     }
     ret->setOperands(written);
+  });
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    diagnostics += "\n  " + d.str();
+    return mlir::success();
   });
   if (mlir::failed(mlir::verify(*module)))
     throw Error("compiler: invalid graph:" + diagnostics);

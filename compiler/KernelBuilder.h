@@ -18,6 +18,13 @@ mlir::OwningOpRef<mlir::ModuleOp>
 buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                   const std::string &functionName);
 
+/// Parses `source`, MLIR text with one func.func with a body (a graph).
+/// Throws kiln::Error, its message starting with `what`, with the parser's
+/// diagnostics, or when the text holds another number of functions.
+mlir::OwningOpRef<mlir::ModuleOp> parseGraph(mlir::MLIRContext &context,
+                                             const std::string &source,
+                                             const std::string &what);
+
 /// Builds a kernel module from `source`: MLIR text with one func.func of
 /// kiln ops on ranked tensors, arguments then results (a whole graph, as
 /// hybridize and the ahead-of-time compiler produce). The function is renamed

@@ -165,4 +165,36 @@ def KilnLibraryCallToFunc : Pass<"kiln-library-call-to-func", "ModuleOp"> {
   ];
 }
 
+def KilnAutodiff : Pass<"kiln-autodiff", "ModuleOp"> {
+  let summary = "Build the reverse-mode gradient function of marked functions";
+  let description = [{
+    For each `func.func @f` carrying the unit attribute `kiln.differentiate`,
+    adds `func.func @f_grad` (replacing one of that name) that takes f's
+    arguments followed by one cotangent per floating-point result, and
+    returns f's results followed by the gradient of every floating-point
+    argument (the vector-Jacobian product), in argument order. Its
+    `kiln.gradient_of` attribute lists the differentiated argument indices.
+
+    The forward body is cloned, then walked in reverse: each op with a
+    cotangent asks its `GradientOpInterface` rule for its operands'
+    gradients, and a value used several times sums them (`kiln.add`).
+    Ops marked `Kiln_NoGradient` (comparisons, rounding, random numbers)
+    and integer values stop the gradient; `tensor.cast` passes it through;
+    arith and `tensor.dim` ops carry no tensors and are skipped. An
+    argument no result depends on gets zeros. Both functions stay kiln
+    functions: the forward ops the backward needs are shared, and the pair
+    fuses and compiles like any other kernel.
+
+    Fails with an error on an op on the gradient path that has no rule (a
+    non-kiln op, or `kiln.pool_backward` of max pooling) and on functions
+    with regions or several blocks.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::kiln::KilnDialect",
+  ];
+}
+
 #endif // KILN_COMPILER_PASSES_TD

@@ -1,0 +1,246 @@
+//===- Autodiff.cpp - reverse-mode gradients of kiln functions ------------===//
+//
+// kiln-autodiff: for a function marked `kiln.differentiate`, a second
+// function that returns its results and the gradients of its floating-point
+// arguments. The backward ops come from each primitive's
+// GradientOpInterface (dialects/kiln/KilnGradients.cpp), so the gradient is
+// itself a kiln function: the rest of the pipeline fuses its elementwise
+// chains with the forward's and plans its memory like any other kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+#include "dialects/kiln/KilnOps.h"
+#include "dialects/kiln/KilnTraits.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace mlir {
+namespace kiln {
+#define GEN_PASS_DEF_KILNAUTODIFF
+#include "compiler/Passes.h.inc"
+} // namespace kiln
+} // namespace mlir
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kDifferentiate = "kiln.differentiate";
+constexpr llvm::StringLiteral kGradientOf = "kiln.gradient_of";
+
+bool isFloatTensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && isa<FloatType>(tensor.getElementType());
+}
+
+/// Zeros of `like`'s type, its dynamic extents read from `like`.
+Value zerosLike(OpBuilder &b, Location loc, Value like) {
+  auto type = cast<RankedTensorType>(like.getType());
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value zero = b.create<kiln::ConstantOp>(
+      loc, DenseElementsAttr::get(scalarType,
+                                  b.getFloatAttr(type.getElementType(), 0.0)));
+  SmallVector<Value> extents;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      extents.push_back(b.create<tensor::DimOp>(loc, like, d));
+  return b.create<kiln::BroadcastToOp>(loc, type, zero, extents);
+}
+
+/// The reverse sweep over one function body: the cotangent of each value
+/// the gradient reaches, summed over the value's uses.
+class ReverseSweep {
+public:
+  ReverseSweep(OpBuilder &builder, const DenseSet<Value> &active)
+      : builder(builder), active(active) {}
+
+  /// Adds `gradient` to the cotangent of `value` (seen with its type).
+  void accumulate(Location loc, Value value, Value gradient) {
+    if (!active.contains(value))
+      return;
+    if (gradient.getType() != value.getType())
+      gradient = builder.create<tensor::CastOp>(loc, value.getType(), gradient);
+    auto [entry, inserted] = cotangents.try_emplace(value, gradient);
+    if (!inserted)
+      entry->second = builder.create<kiln::AddOp>(loc, entry->second, gradient);
+  }
+
+  Value cotangent(Value value) const { return cotangents.lookup(value); }
+
+  /// Sends the cotangents of `op`'s results to its operands.
+  LogicalResult visit(Operation *op) {
+    if (llvm::none_of(op->getResults(),
+                      [&](Value result) { return cotangents.count(result); }))
+      return success();
+    // Only operands that depend on an argument take a gradient.
+    if (llvm::none_of(op->getOperands(),
+                      [&](Value operand) { return active.contains(operand); }))
+      return success();
+    Location loc = op->getLoc();
+    if (auto cast = dyn_cast<tensor::CastOp>(op)) {
+      accumulate(loc, cast.getSource(), cotangent(cast.getResult()));
+      return success();
+    }
+    if (op->hasTrait<kiln::OpTrait::NoGradient>())
+      return success();
+    auto rule = dyn_cast<kiln::GradientOpInterface>(op);
+    if (!rule)
+      return op->emitOpError()
+             << "has no gradient rule: kiln-autodiff cannot differentiate "
+                "through it";
+    SmallVector<Value> resultGradients;
+    for (Value result : op->getResults()) {
+      Value gradient = cotangent(result);
+      if (!gradient && isFloatTensor(result.getType()))
+        gradient = zerosLike(builder, loc, result);
+      resultGradients.push_back(gradient);
+    }
+    SmallVector<Value> operandGradients(op->getNumOperands());
+    if (failed(rule.buildGradient(builder, resultGradients, operandGradients)))
+      return failure();
+    for (auto [operand, gradient] :
+         llvm::zip_equal(op->getOperands(), operandGradients))
+      if (gradient && isFloatTensor(operand.getType()))
+        accumulate(loc, operand, gradient);
+    return success();
+  }
+
+private:
+  OpBuilder &builder;
+  const DenseSet<Value> &active;
+  DenseMap<Value, Value> cotangents;
+};
+
+/// The float values of `body` that depend on a float argument: the only
+/// ones whose gradient anything needs.
+DenseSet<Value> activeValues(Block &body) {
+  DenseSet<Value> active;
+  for (BlockArgument argument : body.getArguments())
+    if (isFloatTensor(argument.getType()))
+      active.insert(argument);
+  for (Operation &op : body)
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value operand) { return active.contains(operand); }))
+      for (Value result : op.getResults())
+        if (isFloatTensor(result.getType()))
+          active.insert(result);
+  return active;
+}
+
+/// Builds `@<name>_grad` for `forward` next to it.
+LogicalResult buildGradientFunction(func::FuncOp forward) {
+  if (forward.isExternal())
+    return forward.emitError("kiln-autodiff: '")
+           << forward.getSymName() << "' has no body to differentiate";
+  if (!forward.getBody().hasOneBlock())
+    return forward.emitError("kiln-autodiff: '")
+           << forward.getSymName() << "' has several blocks; only straight-"
+           << "line kiln functions can be differentiated";
+  for (Operation &op : forward.getBody().front())
+    if (op.getNumRegions() != 0)
+      return op.emitOpError("has regions; kiln-autodiff differentiates only "
+                            "straight-line kiln functions");
+
+  std::string gradientName = (forward.getSymName() + "_grad").str();
+  auto module = forward->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol(gradientName))
+    return forward.emitError("kiln-autodiff: '")
+           << gradientName << "' already exists";
+
+  FunctionType forwardType = forward.getFunctionType();
+  SmallVector<Type> inputs(forwardType.getInputs());
+  SmallVector<unsigned> floatResults;
+  for (auto [i, type] : llvm::enumerate(forwardType.getResults()))
+    if (isFloatTensor(type)) {
+      floatResults.push_back(i);
+      inputs.push_back(type);
+    }
+  SmallVector<Type> outputs(forwardType.getResults());
+  SmallVector<int64_t> differentiated;
+  for (auto [i, type] : llvm::enumerate(forwardType.getInputs()))
+    if (isFloatTensor(type)) {
+      differentiated.push_back(static_cast<int64_t>(i));
+      outputs.push_back(type);
+    }
+
+  OpBuilder builder(forward);
+  builder.setInsertionPointAfter(forward);
+  Location loc = forward.getLoc();
+  auto gradient = builder.create<func::FuncOp>(
+      loc, gradientName, builder.getFunctionType(inputs, outputs));
+  gradient->setAttr(kGradientOf, builder.getDenseI64ArrayAttr(differentiated));
+  Block *body = gradient.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+
+  // The forward, cloned.
+  Block &forwardBody = forward.getBody().front();
+  IRMapping mapping;
+  for (auto [from, to] :
+       llvm::zip(forwardBody.getArguments(), body->getArguments()))
+    mapping.map(from, to);
+  SmallVector<Operation *> forwardOps;
+  auto forwardReturn = cast<func::ReturnOp>(forwardBody.getTerminator());
+  for (Operation &op : forwardBody.without_terminator())
+    forwardOps.push_back(builder.clone(op, mapping));
+  SmallVector<Value> results;
+  for (Value result : forwardReturn.getOperands())
+    results.push_back(mapping.lookup(result));
+
+  // The reverse sweep, seeded with the cotangent arguments.
+  DenseSet<Value> active = activeValues(*body);
+  ReverseSweep sweep(builder, active);
+  const unsigned numArguments = forwardType.getNumInputs();
+  for (auto [k, resultIndex] : llvm::enumerate(floatResults))
+    sweep.accumulate(loc, results[resultIndex],
+                     body->getArgument(numArguments + k));
+  for (Operation *op : llvm::reverse(forwardOps))
+    if (failed(sweep.visit(op)))
+      return failure();
+
+  SmallVector<Value> returned(results);
+  for (int64_t index : differentiated) {
+    BlockArgument argument = body->getArgument(index);
+    Value argumentGradient = sweep.cotangent(argument);
+    if (!argumentGradient)
+      argumentGradient = zerosLike(builder, loc, argument);
+    returned.push_back(argumentGradient);
+  }
+  builder.create<func::ReturnOp>(loc, returned);
+
+  // Rules build the gradient of every operand; drop those nothing uses
+  // (gradients of constants, of values no argument reaches).
+  SmallVector<Operation *> ops;
+  for (Operation &op : body->without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops))
+    if (isOpTriviallyDead(op))
+      op->erase();
+  return success();
+}
+
+struct KilnAutodiffPass
+    : public kiln::impl::KilnAutodiffBase<KilnAutodiffPass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> marked;
+    for (auto function : getOperation().getOps<func::FuncOp>())
+      if (function->hasAttr(kDifferentiate))
+        marked.push_back(function);
+    for (func::FuncOp function : marked) {
+      if (failed(buildGradientFunction(function)))
+        return signalPassFailure();
+      // Done: running the pass again adds nothing.
+      function->removeAttr(kDifferentiate);
+    }
+  }
+};
+
+} // namespace

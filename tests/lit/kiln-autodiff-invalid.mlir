@@ -1,0 +1,42 @@
+// RUN: kiln-opt %s --kiln-autodiff -split-input-file -verify-diagnostics
+
+// Max pooling's backward routes gradients to the window maxima; it has no
+// gradient of its own (MXNet 1.9.1 refuses it too).
+func.func @max_pool_backward(%x: tensor<1x1x4x4xf32>, %dy: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> attributes {kiln.differentiate} {
+  // expected-error@+1 {{'kiln.pool_backward' op has no gradient for max pooling}}
+  %dx = kiln.pool_backward %x, %dy {kind = #kiln<pool_kind max>, window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, count_include_pad = true} : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32> -> tensor<1x1x4x4xf32>
+  return %dx : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// An op of another dialect on the gradient path.
+func.func @foreign(%x: tensor<3xf32>) -> tensor<2xf32> attributes {kiln.differentiate} {
+  // expected-error@+1 {{'tensor.extract_slice' op has no gradient rule: kiln-autodiff cannot differentiate through it}}
+  %s = tensor.extract_slice %x[0] [2] [1] : tensor<3xf32> to tensor<2xf32>
+  return %s : tensor<2xf32>
+}
+
+// -----
+
+// The same op off the gradient path (an integer tensor) is fine.
+func.func @foreign_integer(%x: tensor<3xf32>, %i: tensor<3xi64>) -> (tensor<3xf32>, tensor<2xi64>) attributes {kiln.differentiate} {
+  %s = tensor.extract_slice %i[0] [2] [1] : tensor<3xi64> to tensor<2xi64>
+  %y = kiln.exp %x : tensor<3xf32>
+  return %y, %s : tensor<3xf32>, tensor<2xi64>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: 'taken_grad' already exists}}
+func.func @taken(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate} {
+  return %x : tensor<3xf32>
+}
+func.func @taken_grad(%x: tensor<3xf32>) -> tensor<3xf32> {
+  return %x : tensor<3xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: 'declared' has no body to differentiate}}
+func.func private @declared(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate}

@@ -1,0 +1,91 @@
+// RUN: kiln-opt %s --kiln-autodiff --split-input-file | FileCheck %s
+
+// A dense layer's activation: the bias gradient is the cotangent chain
+// summed over the batch it was broadcast along; the forward ops the
+// backward needs (tanh's result) are shared, not recomputed.
+// CHECK-LABEL: func.func @dense(
+// CHECK-NOT: kiln.differentiate
+// CHECK-LABEL: func.func @dense_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x4xf32>, %[[B:[a-z0-9]+]]: tensor<4xf32>, %[[DY:[a-z0-9]+]]: tensor<?x4xf32>)
+// CHECK-SAME: -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<4xf32>)
+// CHECK-SAME: attributes {kiln.gradient_of = array<i64: 0, 1>}
+// CHECK: %[[Z:.*]] = kiln.add %[[X]], %[[B]]
+// CHECK: %[[Y:.*]] = kiln.tanh %[[Z]]
+// CHECK: %[[SQ:.*]] = kiln.mul %[[Y]], %[[Y]]
+// CHECK: %[[ONE:.*]] = kiln.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: %[[SLOPE:.*]] = kiln.sub %[[ONE]], %[[SQ]]
+// CHECK: %[[DZ:.*]] = kiln.mul %[[DY]], %[[SLOPE]]
+// CHECK: %[[DB:.*]] = kiln.reduce_sum %[[DZ]] {axes = array<i64: 0>} : tensor<?x4xf32> -> tensor<4xf32>
+// CHECK: return %[[Y]], %[[DZ]], %[[DB]]
+func.func @dense(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> attributes {kiln.differentiate} {
+  %z = kiln.add %x, %b : tensor<?x4xf32>, tensor<4xf32>
+  %y = kiln.tanh %z : tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+// A value used twice: its gradients add up. Two results: one cotangent
+// each.
+// CHECK-LABEL: func.func @twice_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<3xf64>, %[[DA:[a-z0-9]+]]: tensor<3xf64>, %[[DB:[a-z0-9]+]]: tensor<3xf64>)
+// CHECK: %[[A:.*]] = kiln.mul %[[X]], %[[X]]
+// CHECK: %[[E:.*]] = kiln.exp %[[X]]
+// CHECK: %[[FROM_EXP:.*]] = kiln.mul %[[DB]], %[[E]]
+// CHECK: %[[LEFT:.*]] = kiln.mul %[[DA]], %[[X]]
+// CHECK: %[[RIGHT:.*]] = kiln.mul %[[DA]], %[[X]]
+// CHECK: %[[SUM:.*]] = kiln.add %[[FROM_EXP]], %[[LEFT]]
+// CHECK: %[[TOTAL:.*]] = kiln.add %[[SUM]], %[[RIGHT]]
+// CHECK: return %[[A]], %[[E]], %[[TOTAL]]
+func.func @twice(%x: tensor<3xf64>) -> (tensor<3xf64>, tensor<3xf64>) attributes {kiln.differentiate} {
+  %a = kiln.mul %x, %x : tensor<3xf64>, tensor<3xf64>
+  %e = kiln.exp %x : tensor<3xf64>
+  return %a, %e : tensor<3xf64>, tensor<3xf64>
+}
+
+// -----
+
+// Integer arguments and results take no gradient and no cotangent; take's
+// gradient scatters into zeros; rounding stops the gradient, and an
+// argument nothing differentiable reaches gets zeros of its shape.
+// CHECK-LABEL: func.func @gather_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3xf32>, %[[I:[a-z0-9]+]]: tensor<4xi64>, %[[R:[a-z0-9]+]]: tensor<?xf32>, %[[DG:[a-z0-9]+]]: tensor<4x3xf32>, %[[DF:[a-z0-9]+]]: tensor<?xf32>)
+// CHECK-SAME: -> (tensor<4x3xf32>, tensor<?xf32>, tensor<4xi64>, tensor<?x3xf32>, tensor<?xf32>)
+// CHECK-SAME: attributes {kiln.gradient_of = array<i64: 0, 2>}
+// CHECK: %[[G:.*]] = kiln.take %[[X]], %[[I]]
+// CHECK: %[[F:.*]] = kiln.floor %[[R]]
+// CHECK: %[[ZERO:.*]] = kiln.constant dense<0.000000e+00> : tensor<f32>
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %[[C0]]
+// CHECK: %[[ZEROS:.*]] = kiln.broadcast_to %[[ZERO]], %[[N]] : tensor<f32> -> tensor<?x3xf32>
+// CHECK: %[[DX:.*]] = kiln.scatter_add %[[ZEROS]], %[[I]], %[[DG]] {axis = 0 : i64}
+// CHECK: %[[M:.*]] = tensor.dim %[[R]]
+// CHECK: %[[DR:.*]] = kiln.broadcast_to %{{.*}}, %[[M]] : tensor<f32> -> tensor<?xf32>
+// CHECK: return %[[G]], %[[F]], %[[I]], %[[DX]], %[[DR]]
+func.func @gather(%x: tensor<?x3xf32>, %i: tensor<4xi64>, %r: tensor<?xf32>) -> (tensor<4x3xf32>, tensor<?xf32>, tensor<4xi64>) attributes {kiln.differentiate} {
+  %g = kiln.take %x, %i {axis = 0 : i64} : tensor<?x3xf32>, tensor<4xi64> -> tensor<4x3xf32>
+  %f = kiln.floor %r : tensor<?xf32>
+  return %g, %f, %i : tensor<4x3xf32>, tensor<?xf32>, tensor<4xi64>
+}
+
+// -----
+
+// Convolution: the data and filter gradients are the other two convolution
+// primitives with the same attributes; the batch extent is read at run time.
+// CHECK-LABEL: func.func @conv_grad(
+// CHECK: kiln.convolution_backward_data %arg2, %arg1, %{{.*}} {dilations = array<i64: 1, 1>, groups = 1 : i64, padding_high = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x8x4x4xf32>, tensor<8x3x3x3xf32> -> tensor<?x3x8x8xf32>
+// CHECK: kiln.convolution_backward_filter %arg0, %arg2 {dilations = array<i64: 1, 1>, groups = 1 : i64, padding_high = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x3x8x8xf32>, tensor<?x8x4x4xf32> -> tensor<8x3x3x3xf32>
+func.func @conv(%x: tensor<?x3x8x8xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<?x8x4x4xf32> attributes {kiln.differentiate} {
+  %y = kiln.convolution %x, %w {strides = array<i64: 2, 2>, padding_low = array<i64: 1, 1>, padding_high = array<i64: 1, 1>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<?x3x8x8xf32>, tensor<8x3x3x3xf32> -> tensor<?x8x4x4xf32>
+  return %y : tensor<?x8x4x4xf32>
+}
+
+// -----
+
+// Unmarked functions are left alone.
+// CHECK-LABEL: func.func @plain(
+// CHECK-NOT: func.func @plain_grad
+func.func @plain(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %y = kiln.exp %x : tensor<3xf32>
+  return %y : tensor<3xf32>
+}
