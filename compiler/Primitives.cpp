@@ -31,6 +31,7 @@ const std::vector<PrimitiveInfo> &primitives() {
       info.floatOperands = op.hasTrait<mlir::kiln::OpTrait::FloatOperands>();
       info.booleanResult = op.hasTrait<mlir::kiln::OpTrait::BooleanResult>();
       info.differentiable = !op.hasTrait<mlir::kiln::OpTrait::NoGradient>();
+      info.hasGradientRule = op.hasInterface<mlir::kiln::GradientOpInterface>();
       info.buildable = hasKernelBuilder(context, info.name);
       list->push_back(std::move(info));
     }

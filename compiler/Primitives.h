@@ -1,4 +1,5 @@
-//===- Primitives.h - the kiln dialect's primitives, for frontends -*- C++ -*-===//
+//===- Primitives.h - the kiln dialect's primitives, for frontends -*- C++
+//-*-===//
 //
 // What the frontends need to know about each primitive, read from the
 // dialect's ODS definitions (traits and interfaces) so that no layer keeps
@@ -29,6 +30,9 @@ struct PrimitiveInfo {
   /// A gradient flows through it (no Kiln_NoGradient trait): autograd must
   /// have a rule for it.
   bool differentiable = false;
+  /// The dialect has its gradient rule (GradientOpInterface), which
+  /// kiln-autodiff builds graph gradients from.
+  bool hasGradientRule = false;
   /// A single-primitive kernel can be built for it (every primitive except
   /// kiln.constant, which only appears inside graphs).
   bool buildable = false;

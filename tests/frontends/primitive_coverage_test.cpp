@@ -3,7 +3,8 @@
 // A primitive is defined once, in dialects/kiln/KilnOps.td; these tests fail
 // when one lacks what every primitive must have: a kernel builder (from its
 // ElementwiseOpInterface, or an entry in KernelBuilder.cpp) and, unless ODS
-// marks it Kiln_NoGradient, a gradient rule in PrimitiveGradients.cpp.
+// marks it Kiln_NoGradient, a gradient rule in PrimitiveGradients.cpp (eager
+// autograd) and one in dialects/kiln/KilnGradients.cpp (graphs).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Primitives.h"
@@ -26,9 +27,10 @@ std::set<std::string> ruleNames() {
 TEST(PrimitiveCoverage, TheCatalogListsTheDialect) {
   const auto &all = compiler::primitives();
   EXPECT_GE(all.size(), 60u);
-  EXPECT_TRUE(std::is_sorted(
-      all.begin(), all.end(),
-      [](const auto &a, const auto &b) { return a.name < b.name; }));
+  EXPECT_TRUE(
+      std::is_sorted(all.begin(), all.end(), [](const auto &a, const auto &b) {
+        return a.name < b.name;
+      }));
   const compiler::PrimitiveInfo &add = compiler::primitive("add");
   EXPECT_TRUE(add.elementwise && add.differentiable && add.buildable);
   EXPECT_FALSE(add.booleanResult || add.floatOperands);
@@ -66,6 +68,18 @@ TEST(PrimitiveCoverage, DifferentiablePrimitivesHaveGradientRules) {
           << "kiln." << primitive.name
           << " is marked Kiln_NoGradient but has a gradient rule";
   }
+}
+
+TEST(PrimitiveCoverage, DifferentiablePrimitivesHaveGraphGradientRules) {
+  for (const compiler::PrimitiveInfo &primitive : compiler::primitives())
+    EXPECT_EQ(primitive.hasGradientRule, primitive.differentiable)
+        << "kiln." << primitive.name
+        << (primitive.differentiable
+                ? " is differentiable but has no GradientOpInterface: "
+                  "declare it in KilnOps.td and write the rule in "
+                  "dialects/kiln/KilnGradients.cpp"
+                : " is marked Kiln_NoGradient but declares "
+                  "GradientOpInterface");
 }
 
 TEST(PrimitiveCoverage, EveryRuleBelongsToAPrimitive) {
