@@ -7,6 +7,7 @@
 #include "runtime/Error.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -18,7 +19,8 @@
 namespace kiln {
 namespace compiler {
 
-std::string gradientSource(const std::string &source) {
+std::string gradientSource(const std::string &source,
+                           const std::vector<std::string> &gradReq) {
   mlir::DialectRegistry registry;
   mlir::kiln::registerCompilerDialects(registry);
   mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
@@ -33,6 +35,11 @@ std::string gradientSource(const std::string &source) {
   auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
   mlir::func::FuncOp forward = functions.front();
   forward->setAttr("kiln.differentiate", mlir::UnitAttr::get(&context));
+  if (!gradReq.empty()) {
+    mlir::Builder builder(&context);
+    llvm::SmallVector<llvm::StringRef> requests(gradReq.begin(), gradReq.end());
+    forward->setAttr("kiln.grad_req", builder.getStrArrayAttr(requests));
+  }
 
   mlir::PassManager pm(&context);
   pm.addPass(mlir::kiln::createKilnAutodiff());

@@ -169,11 +169,19 @@ def KilnAutodiff : Pass<"kiln-autodiff", "ModuleOp"> {
   let summary = "Build the reverse-mode gradient function of marked functions";
   let description = [{
     For each `func.func @f` carrying the unit attribute `kiln.differentiate`,
-    adds `func.func @f_grad` (replacing one of that name) that takes f's
-    arguments followed by one cotangent per floating-point result, and
-    returns f's results followed by the gradient of every floating-point
-    argument (the vector-Jacobian product), in argument order. Its
-    `kiln.gradient_of` attribute lists the differentiated argument indices.
+    adds `func.func @f_grad` that takes f's arguments, then one cotangent
+    (head gradient) per floating-point result, then the gradient so far of
+    each argument whose grad_req is add; and returns f's results followed
+    by the gradient (the vector-Jacobian product) of each argument whose
+    grad_req is write or add, in argument order, the add ones summed with
+    the gradient passed in. Its `kiln.gradient_of` attribute lists those
+    argument indices.
+
+    grad_req is MXNet's: `kiln.grad_req = ["write", "add", "null"]` gives
+    one per argument; without it, floating-point arguments are write and
+    the others null. A null argument (an auxiliary state, a frozen
+    parameter, integer labels) is a constant to the sweep: no gradient
+    of it is computed, nor of what only it reaches.
 
     The forward body is cloned, then walked in reverse: each op with a
     cotangent asks its `GradientOpInterface` rule for its operands'
@@ -186,8 +194,10 @@ def KilnAutodiff : Pass<"kiln-autodiff", "ModuleOp"> {
     fuses and compiles like any other kernel.
 
     Fails with an error on an op on the gradient path that has no rule (a
-    non-kiln op, or `kiln.pool_backward` of max pooling) and on functions
-    with regions or several blocks.
+    non-kiln op, or `kiln.pool_backward` of max pooling), on functions
+    with regions or several blocks, on an existing `@f_grad`, and on a
+    malformed `kiln.grad_req` (wrong length, an unknown value, a gradient
+    asked of an integer argument).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -23,6 +23,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <optional>
+
 namespace mlir {
 namespace kiln {
 #define GEN_PASS_DEF_KILNAUTODIFF
@@ -36,6 +38,7 @@ namespace {
 
 constexpr llvm::StringLiteral kDifferentiate = "kiln.differentiate";
 constexpr llvm::StringLiteral kGradientOf = "kiln.gradient_of";
+constexpr llvm::StringLiteral kGradReq = "kiln.grad_req";
 
 bool isFloatTensor(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
@@ -120,12 +123,60 @@ private:
   DenseMap<Value, Value> cotangents;
 };
 
-/// The float values of `body` that depend on a float argument: the only
-/// ones whose gradient anything needs.
-DenseSet<Value> activeValues(Block &body) {
+/// MXNet's grad_req of an argument: its gradient written, added to the
+/// one passed in, or not computed.
+enum class GradReq { Write, Add, Null };
+
+/// Each argument's grad_req: from `kiln.grad_req` (one string per
+/// argument), else write for floating-point arguments and null for the
+/// others. Fails on a malformed attribute or a gradient asked of an
+/// integer argument.
+FailureOr<SmallVector<GradReq>> gradientRequests(func::FuncOp function) {
+  FunctionType type = function.getFunctionType();
+  SmallVector<GradReq> requests;
+  auto given = function->getAttrOfType<ArrayAttr>(kGradReq);
+  if (!given) {
+    if (Attribute other = function->getAttr(kGradReq))
+      return function.emitError("kiln-autodiff: ")
+             << kGradReq << " must be an array of strings, got " << other;
+    for (Type argument : type.getInputs())
+      requests.push_back(isFloatTensor(argument) ? GradReq::Write
+                                                 : GradReq::Null);
+    return requests;
+  }
+  if (given.size() != type.getNumInputs())
+    return function.emitError("kiln-autodiff: ")
+           << kGradReq << " has " << given.size() << " entries for "
+           << type.getNumInputs() << " arguments";
+  for (auto [i, entry] : llvm::enumerate(given)) {
+    auto name = dyn_cast<StringAttr>(entry);
+    std::optional<GradReq> request;
+    if (name && name.getValue() == "write")
+      request = GradReq::Write;
+    else if (name && name.getValue() == "add")
+      request = GradReq::Add;
+    else if (name && name.getValue() == "null")
+      request = GradReq::Null;
+    if (!request)
+      return function.emitError("kiln-autodiff: ")
+             << kGradReq << " of argument " << i
+             << ": expected \"write\", \"add\" or \"null\", got " << entry;
+    if (*request != GradReq::Null && !isFloatTensor(type.getInput(i)))
+      return function.emitError("kiln-autodiff: ")
+             << kGradReq << " of argument " << i << " is " << name << ", but a "
+             << type.getInput(i)
+             << " has no gradient (only floating-point tensors do)";
+    requests.push_back(*request);
+  }
+  return requests;
+}
+
+/// The float values of `body` that depend on an argument whose gradient is
+/// requested: the only ones whose gradient anything needs.
+DenseSet<Value> activeValues(Block &body, ArrayRef<GradReq> requests) {
   DenseSet<Value> active;
-  for (BlockArgument argument : body.getArguments())
-    if (isFloatTensor(argument.getType()))
+  for (auto [argument, request] : llvm::zip(body.getArguments(), requests))
+    if (request != GradReq::Null)
       active.insert(argument);
   for (Operation &op : body)
     if (llvm::any_of(op.getOperands(),
@@ -157,6 +208,9 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
            << gradientName << "' already exists";
 
   FunctionType forwardType = forward.getFunctionType();
+  FailureOr<SmallVector<GradReq>> requests = gradientRequests(forward);
+  if (failed(requests))
+    return failure();
   SmallVector<Type> inputs(forwardType.getInputs());
   SmallVector<unsigned> floatResults;
   for (auto [i, type] : llvm::enumerate(forwardType.getResults()))
@@ -166,11 +220,15 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
     }
   SmallVector<Type> outputs(forwardType.getResults());
   SmallVector<int64_t> differentiated;
-  for (auto [i, type] : llvm::enumerate(forwardType.getInputs()))
-    if (isFloatTensor(type)) {
-      differentiated.push_back(static_cast<int64_t>(i));
-      outputs.push_back(type);
-    }
+  for (auto [i, type] : llvm::enumerate(forwardType.getInputs())) {
+    if ((*requests)[i] == GradReq::Null)
+      continue;
+    differentiated.push_back(static_cast<int64_t>(i));
+    outputs.push_back(type);
+    // The gradient so far, which the new one is added to.
+    if ((*requests)[i] == GradReq::Add)
+      inputs.push_back(type);
+  }
 
   OpBuilder builder(forward);
   builder.setInsertionPointAfter(forward);
@@ -195,8 +253,9 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
   for (Value result : forwardReturn.getOperands())
     results.push_back(mapping.lookup(result));
 
-  // The reverse sweep, seeded with the cotangent arguments.
-  DenseSet<Value> active = activeValues(*body);
+  // The reverse sweep, seeded with the cotangent arguments. Arguments
+  // with grad_req null are constants to it.
+  DenseSet<Value> active = activeValues(*body, *requests);
   ReverseSweep sweep(builder, active);
   const unsigned numArguments = forwardType.getNumInputs();
   for (auto [k, resultIndex] : llvm::enumerate(floatResults))
@@ -207,9 +266,17 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
       return failure();
 
   SmallVector<Value> returned(results);
+  unsigned nextAccumulated = numArguments + floatResults.size();
   for (int64_t index : differentiated) {
     BlockArgument argument = body->getArgument(index);
     Value argumentGradient = sweep.cotangent(argument);
+    if ((*requests)[index] == GradReq::Add) {
+      Value previous = body->getArgument(nextAccumulated++);
+      argumentGradient =
+          argumentGradient
+              ? builder.create<kiln::AddOp>(loc, previous, argumentGradient)
+              : previous;
+    }
     if (!argumentGradient)
       argumentGradient = zerosLike(builder, loc, argument);
     returned.push_back(argumentGradient);
@@ -239,6 +306,7 @@ struct KilnAutodiffPass
         return signalPassFailure();
       // Done: running the pass again adds nothing.
       function->removeAttr(kDifferentiate);
+      function->removeAttr(kGradReq);
     }
   }
 };

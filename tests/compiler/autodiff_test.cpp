@@ -541,9 +541,41 @@ func.func @f(%x: tensor<3xf64>, %unused: tensor<2xf64>) -> tensor<3xf64> {
   EXPECT_EQ(load(dunused, 1), 0);
 }
 
-void expectError(const std::string &source, const std::string &message) {
+TEST(Autodiff, GradReqAddSumsAndNullSkips) {
+  // y = w * s + b with grad_req w: write, b: add, s: null.
+  constexpr const char *kAffine = R"mlir(
+func.func @affine(%w: tensor<?xf64>, %b: tensor<?xf64>, %s: tensor<?xf64>) -> tensor<?xf64> {
+  %ws = kiln.mul %w, %s : tensor<?xf64>, tensor<?xf64>
+  %y = kiln.add %ws, %b : tensor<?xf64>, tensor<?xf64>
+  return %y : tensor<?xf64>
+}
+)mlir";
+  KernelCache cache("");
+  KernelEntryFn backward =
+      cache.getGraph(gradientSource(kAffine, {"write", "add", "null"}));
+  const int64_t n = 5;
+  auto filled = [&](double scale) {
+    Tensor t = Tensor::empty({n}, DType::Float64);
+    for (int64_t i = 0; i < n; ++i)
+      store(t, i, scale * (i + 1));
+    return t;
+  };
+  Tensor w = filled(1), b = filled(10), s = filled(-2), dy = filled(0.5),
+         bSoFar = filled(100);
+  Tensor y = filled(0), dw = filled(0), db = filled(0);
+  invokeKernel(backward, {w, b, s, dy, bSoFar, y, dw, db});
+  for (int64_t i = 0; i < n; ++i) {
+    const double k = i + 1;
+    EXPECT_EQ(load(y, i), k * (-2 * k) + 10 * k);
+    EXPECT_EQ(load(dw, i), 0.5 * k * (-2 * k)) << "dy * s";
+    EXPECT_EQ(load(db, i), 100 * k + 0.5 * k) << "the gradient so far + dy";
+  }
+}
+
+void expectError(const std::string &source, const std::string &message,
+                 const std::vector<std::string> &gradReq = {}) {
   try {
-    gradientSource(source);
+    gradientSource(source, gradReq);
     ADD_FAILURE() << "no error; expected one containing '" << message << "'";
   } catch (const Error &e) {
     expectContains(e.what(), message);
@@ -578,6 +610,11 @@ func.func @f(%x: tensor<3xf32>) -> tensor<2xf32> {
 }
 )mlir",
               "'tensor.extract_slice' op has no gradient rule");
+  expectError("func.func @f(%x: tensor<3xf32>, %i: tensor<3xi32>) -> "
+              "tensor<3xf32> {\n  return %x : tensor<3xf32>\n}\n",
+              "kiln.grad_req of argument 1 is \"add\", but a 'tensor<3xi32>' "
+              "has no gradient",
+              {"write", "add"});
   // Only straight-line functions.
   expectError(R"mlir(
 func.func @f(%x: tensor<3xf32>) -> tensor<3xf32> {

@@ -40,3 +40,31 @@ func.func @taken_grad(%x: tensor<3xf32>) -> tensor<3xf32> {
 
 // expected-error@+1 {{kiln-autodiff: 'declared' has no body to differentiate}}
 func.func private @declared(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: kiln.grad_req has 1 entries for 2 arguments}}
+func.func @short(%x: tensor<3xf32>, %y: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = ["write"]} {
+  return %x : tensor<3xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: kiln.grad_req of argument 0: expected "write", "add" or "null", got "read"}}
+func.func @unknown(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = ["read"]} {
+  return %x : tensor<3xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: kiln.grad_req of argument 1 is "write", but a 'tensor<3xi64>' has no gradient (only floating-point tensors do)}}
+func.func @integer(%x: tensor<3xf32>, %i: tensor<3xi64>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = ["null", "write"]} {
+  return %x : tensor<3xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: kiln.grad_req must be an array of strings, got "write"}}
+func.func @not_array(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = "write"} {
+  return %x : tensor<3xf32>
+}

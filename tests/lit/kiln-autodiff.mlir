@@ -89,3 +89,37 @@ func.func @plain(%x: tensor<3xf32>) -> tensor<3xf32> {
   %y = kiln.exp %x : tensor<3xf32>
   return %y : tensor<3xf32>
 }
+
+// -----
+
+// grad_req per argument, as MXNet's: write, add (the gradient so far comes
+// in after the cotangents and is summed), null (an auxiliary state: no
+// gradient, and nothing computed for what only it reaches).
+// CHECK-LABEL: func.func @requests_grad(
+// CHECK-SAME: %[[W:[a-z0-9]+]]: tensor<3xf32>, %[[B:[a-z0-9]+]]: tensor<3xf32>, %[[S:[a-z0-9]+]]: tensor<3xf32>, %[[DY:[a-z0-9]+]]: tensor<3xf32>, %[[BSOFAR:[a-z0-9]+]]: tensor<3xf32>)
+// CHECK-SAME: -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK-SAME: attributes {kiln.gradient_of = array<i64: 0, 1>}
+// CHECK: %[[WS:.*]] = kiln.mul %[[W]], %[[S]]
+// CHECK: %[[Y:.*]] = kiln.add %[[WS]], %[[B]]
+// CHECK: %[[DW:.*]] = kiln.mul %[[DY]], %[[S]]
+// CHECK-NOT: kiln.mul %[[DY]], %[[W]]
+// CHECK: %[[DB:.*]] = kiln.add %[[BSOFAR]], %[[DY]]
+// CHECK: return %[[Y]], %[[DW]], %[[DB]]
+// CHECK-NOT: kiln.grad_req
+func.func @requests(%w: tensor<3xf32>, %b: tensor<3xf32>, %s: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = ["write", "add", "null"]} {
+  %ws = kiln.mul %w, %s : tensor<3xf32>, tensor<3xf32>
+  %y = kiln.add %ws, %b : tensor<3xf32>, tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+// An add argument nothing reaches keeps the gradient passed in.
+// CHECK-LABEL: func.func @unreached_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<2xf64>, %[[DY:[a-z0-9]+]]: tensor<2xf64>, %[[SOFAR:[a-z0-9]+]]: tensor<2xf64>)
+// CHECK: %[[F:.*]] = kiln.floor %[[X]]
+// CHECK-NEXT: return %[[F]], %[[SOFAR]]
+func.func @unreached(%x: tensor<2xf64>) -> tensor<2xf64> attributes {kiln.differentiate, kiln.grad_req = ["add"]} {
+  %f = kiln.floor %x : tensor<2xf64>
+  return %f : tensor<2xf64>
+}
