@@ -482,7 +482,8 @@ KernelEntryFn KernelCache::lookup(const std::string &key,
     ++stats_.compilations; // Compiled, or compiling in the background.
   if (source == Source::Background)
     ++stats_.backgroundCompilations;
-  kernels_.emplace(key, kernel);
+  else // A background job's entry is in the map already (loadOrCompile).
+    kernels_.emplace(key, kernel);
   stats_.entries = kernels_.size();
   return kernel;
 }
@@ -564,6 +565,12 @@ KernelEntryFn KernelCache::loadOrCompile(const std::string &key,
             ? waitingSlotsTaken.fetch_add(1, std::memory_order_relaxed)
             : kWaitingEntries;
     if (slot < kWaitingEntries) {
+      // In the map before the job can finish: backgroundDone then always
+      // finds it, to replace it with the kernel or forget it on failure.
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        kernels_.emplace(key, waitingEntries[slot]);
+      }
       background_->enqueue(
           {key, detach(), slot, digest, functionName, label, diskUsable});
       asyncScope->slots_.push_back(slot);
