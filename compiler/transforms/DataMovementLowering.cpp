@@ -316,6 +316,11 @@ struct ReshapeToTensor : public OpConversionPattern<ReshapeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getType());
+    if (resultType.hasStaticShape() &&
+        adaptor.getOperand().getType() == resultType) {
+      rewriter.replaceOp(op, adaptor.getOperand());
+      return success();
+    }
     SmallVector<Value> extents;
     auto dynamic = adaptor.getDynamicExtents().begin();
     for (int64_t dim = 0; dim < resultType.getRank(); ++dim)
@@ -323,7 +328,11 @@ struct ReshapeToTensor : public OpConversionPattern<ReshapeOp> {
           resultType.isDynamicDim(dim)
               ? *dynamic++
               : indexConstant(rewriter, loc, resultType.getDimSize(dim)));
-    Value shape = rewriter.create<tensor::FromElementsOp>(loc, extents);
+    // Typed explicitly: a rank-0 result has no extents to infer it from.
+    auto shapeType =
+        RankedTensorType::get({resultType.getRank()}, rewriter.getIndexType());
+    Value shape =
+        rewriter.create<tensor::FromElementsOp>(loc, shapeType, extents);
     rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, resultType,
                                                    adaptor.getOperand(), shape);
     return success();

@@ -1377,6 +1377,21 @@ func.func @reshape(%x: tensor<?x6xi32>, %n: index) -> tensor<?x3xi32> {
 
 // -----
 
+// reshape to rank 0: an empty shape, typed (there is no extent to infer
+// its type from); to the operand's own static type: nothing.
+// CHECK-LABEL: func.func @reshape_to_rank0
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1xf32>, %[[S:.*]]: tensor<f32>)
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements  : tensor<0xindex>
+// CHECK: %[[R:.*]] = tensor.reshape %[[X]](%[[SHAPE]]) : (tensor<1x1xf32>, tensor<0xindex>) -> tensor<f32>
+// CHECK: return %[[R]], %[[S]]
+func.func @reshape_to_rank0(%x: tensor<1x1xf32>, %s: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  %0 = kiln.reshape %x : tensor<1x1xf32> -> tensor<f32>
+  %1 = kiln.reshape %s : tensor<f32> -> tensor<f32>
+  return %0, %1 : tensor<f32>, tensor<f32>
+}
+
+// -----
+
 // pad: a tensor of the padded shape filled with the value (converted to the
 // element type) and the operand inserted at the low pads.
 // CHECK-LABEL: func.func @pad
