@@ -52,10 +52,13 @@ def KilnFuseElementwise : Pass<"kiln-fuse-elementwise", "ModuleOp"> {
     Fuses each `linalg.generic` producer (elementwise, broadcasting) into
     its consumers, which may be elementwise ops or reductions, so that a
     chain becomes one loop nest reading every input once; splat constants
-    fold into the body. A producer used by several consumers is duplicated
-    into each only when its body is cheap (at most 8 arith ops, no math
-    calls, no divisions); an expensive one (say, an exp feeding two
-    consumers) stays its own kernel so it is computed once. Then sibling
+    fold into the body. An op reading one tensor through several operands
+    (x * x) first reads it through one. A producer used by several
+    consumers is duplicated into each only when its body is cheap (at most
+    8 arith ops, no math calls, no divisions) and the consumer's body stays
+    within 64 ops with the copies; an expensive one (say, an exp feeding
+    two consumers) stays its own kernel so it is computed once, and a chain
+    of diamonds does not double its body at every step. Then sibling
     reductions merge: two reductions over the same iteration domain (they
     read one tensor through the same permutation map), neither using the
     other's result, become one linalg.generic with both accumulators, so

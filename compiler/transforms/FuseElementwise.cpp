@@ -52,6 +52,18 @@ namespace {
 /// multi-use producer is fused into each consumer.
 constexpr int kCheapBodyOps = 8;
 
+/// At most this many ops in a consumer's body after a fusion that
+/// duplicates its producer. Each duplicating fusion copies the producer's
+/// body once per operand reading it, so a chain of diamonds (every value
+/// used twice, as in x * x or in the gradients autodiff writes) would
+/// otherwise double the consumer's body at every step: 2^n ops, and a
+/// compile that never ends, for n chained squares.
+constexpr int kMaxDuplicatedBodyOps = 64;
+
+int bodyOps(linalg::GenericOp op) {
+  return static_cast<int>(op.getBody()->getOperations().size()) - 1;
+}
+
 bool isCheapToRecompute(linalg::GenericOp producer) {
   int count = 0;
   for (Operation &op : producer.getBody()->without_terminator()) {
@@ -69,7 +81,18 @@ bool shouldFuse(OpOperand *fusedOperand) {
   if (!producer)
     return true; // Constants and fills: always.
   Value result = fusedOperand->get();
-  return result.hasOneUse() || isCheapToRecompute(producer);
+  if (result.hasOneUse())
+    return true;
+  if (!isCheapToRecompute(producer))
+    return false;
+  auto consumer = dyn_cast<linalg::GenericOp>(fusedOperand->getOwner());
+  if (!consumer)
+    return true;
+  int copies = 0;
+  for (OpOperand *input : consumer.getDpsInputOperands())
+    copies += input->get() == result ? 1 : 0;
+  return bodyOps(consumer) + copies * bodyOps(producer) <=
+         kMaxDuplicatedBodyOps;
 }
 
 bool hasReduction(linalg::GenericOp op) {
@@ -295,6 +318,15 @@ struct KilnFuseElementwisePass
           KilnFuseElementwisePass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    // First one operand per distinct input (x * x reads x once), so that
+    // fusing a producer into it copies the producer's body once.
+    {
+      RewritePatternSet deduplicate(context);
+      linalg::populateEraseUnusedOperandsAndResultsPatterns(deduplicate);
+      if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                              std::move(deduplicate))))
+        return signalPassFailure();
+    }
     RewritePatternSet patterns(context);
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
     // Fused producers whose results nobody uses any more disappear.

@@ -89,6 +89,66 @@ func.func @cheap_value_used_twice(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?
 
 // -----
 
+// A value read twice by one op (x * x) is one operand, so fusing its
+// producer copies the producer's body once: a chain of squares stays one
+// multiplication per square instead of doubling at each step.
+// CHECK-LABEL: func.func @chain_of_squares
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{[^ ]*}} : tensor<?xf32>)
+// CHECK-COUNT-6: arith.mulf
+// CHECK-NOT: arith.mulf
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+func.func @chain_of_squares(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = kiln.mul %x, %x : tensor<?xf32>, tensor<?xf32>
+  %1 = kiln.mul %0, %0 : tensor<?xf32>, tensor<?xf32>
+  %2 = kiln.mul %1, %1 : tensor<?xf32>, tensor<?xf32>
+  %3 = kiln.mul %2, %2 : tensor<?xf32>, tensor<?xf32>
+  %4 = kiln.mul %3, %3 : tensor<?xf32>, tensor<?xf32>
+  %5 = kiln.mul %4, %4 : tensor<?xf32>, tensor<?xf32>
+  return %5 : tensor<?xf32>
+}
+
+// -----
+
+// Diamonds that differ (a value read by two ops that meet again) are
+// copied into a consumer only while its body stays within 64 ops: eight
+// of them become one loop of about a hundred ops. Copied at every step,
+// the body doubled with each diamond and the pass did not finish.
+// CHECK-LABEL: func.func @chain_of_diamonds
+// CHECK: linalg.generic
+// CHECK: arith.negf
+// CHECK: return
+func.func @chain_of_diamonds(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %m0 = kiln.mul %x, %x : tensor<?xf32>, tensor<?xf32>
+  %n0 = kiln.neg %x : tensor<?xf32>
+  %a0 = kiln.add %m0, %n0 : tensor<?xf32>, tensor<?xf32>
+  %m1 = kiln.mul %a0, %a0 : tensor<?xf32>, tensor<?xf32>
+  %n1 = kiln.neg %a0 : tensor<?xf32>
+  %a1 = kiln.add %m1, %n1 : tensor<?xf32>, tensor<?xf32>
+  %m2 = kiln.mul %a1, %a1 : tensor<?xf32>, tensor<?xf32>
+  %n2 = kiln.neg %a1 : tensor<?xf32>
+  %a2 = kiln.add %m2, %n2 : tensor<?xf32>, tensor<?xf32>
+  %m3 = kiln.mul %a2, %a2 : tensor<?xf32>, tensor<?xf32>
+  %n3 = kiln.neg %a2 : tensor<?xf32>
+  %a3 = kiln.add %m3, %n3 : tensor<?xf32>, tensor<?xf32>
+  %m4 = kiln.mul %a3, %a3 : tensor<?xf32>, tensor<?xf32>
+  %n4 = kiln.neg %a3 : tensor<?xf32>
+  %a4 = kiln.add %m4, %n4 : tensor<?xf32>, tensor<?xf32>
+  %m5 = kiln.mul %a4, %a4 : tensor<?xf32>, tensor<?xf32>
+  %n5 = kiln.neg %a4 : tensor<?xf32>
+  %a5 = kiln.add %m5, %n5 : tensor<?xf32>, tensor<?xf32>
+  %m6 = kiln.mul %a5, %a5 : tensor<?xf32>, tensor<?xf32>
+  %n6 = kiln.neg %a5 : tensor<?xf32>
+  %a6 = kiln.add %m6, %n6 : tensor<?xf32>, tensor<?xf32>
+  %m7 = kiln.mul %a6, %a6 : tensor<?xf32>, tensor<?xf32>
+  %n7 = kiln.neg %a6 : tensor<?xf32>
+  %a7 = kiln.add %m7, %n7 : tensor<?xf32>, tensor<?xf32>
+  return %a7 : tensor<?xf32>
+}
+
+// -----
+
 // A division is expensive too: used twice, it is computed once.
 // CHECK-LABEL: func.func @division_used_twice
 // CHECK: %[[Q:.*]] = linalg.generic
