@@ -196,11 +196,18 @@ def KilnAutodiff : Pass<"kiln-autodiff", "ModuleOp"> {
     functions: the forward ops the backward needs are shared, and the pair
     fuses and compiles like any other kernel.
 
+    Only ranked tensors of f16, bf16, f32 and f64 take gradients; a
+    gradient that would pass through anything else (a scalar from
+    `tensor.extract`, an unranked tensor) stops at an error where no rule
+    carries it on, never at a silent zero. `kiln.differentiate = false`
+    leaves a function alone; the pass looks at the module's own functions.
+
     Fails with an error on an op on the gradient path that has no rule (a
     non-kiln op, or `kiln.pool_backward` of max pooling), on functions
-    with regions or several blocks, on an existing `@f_grad`, and on a
-    malformed `kiln.grad_req` (wrong length, an unknown value, a gradient
-    asked of an integer argument).
+    with regions or several blocks, on an existing `@f_grad`, on a float
+    result that is not a ranked kiln tensor, and on a malformed
+    `kiln.grad_req` (wrong length, an unknown value, a gradient asked of an
+    argument that takes none).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

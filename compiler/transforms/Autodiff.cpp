@@ -40,10 +40,30 @@ constexpr llvm::StringLiteral kDifferentiate = "kiln.differentiate";
 constexpr llvm::StringLiteral kGradientOf = "kiln.gradient_of";
 constexpr llvm::StringLiteral kGradReq = "kiln.grad_req";
 
+/// A ranked tensor of one of kiln's float types: what takes a gradient (an
+/// argument) or a cotangent (a result).
 bool isFloatTensor(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor && isa<FloatType>(tensor.getElementType());
+  if (!tensor)
+    return false;
+  Type element = tensor.getElementType();
+  return element.isF16() || element.isBF16() || element.isF32() ||
+         element.isF64();
 }
+
+/// Whether a gradient could flow through a value of `type`: a float scalar
+/// or a tensor of floats, ranked or not. Wider than isFloatTensor, so that
+/// a gradient leaving tensors (tensor.extract) or their ranks (a cast to
+/// an unranked tensor) stops at an error at the op that cannot pass it on,
+/// instead of silently becoming zero.
+bool carriesGradient(Type type) {
+  if (auto shaped = dyn_cast<ShapedType>(type))
+    type = shaped.getElementType();
+  return isa<FloatType>(type);
+}
+
+constexpr llvm::StringLiteral kDifferentiableTypes =
+    "only ranked tensors of f16, bf16, f32 or f64 do";
 
 /// Zeros of `like`'s type, its dynamic extents read from `like`.
 Value zerosLike(OpBuilder &b, Location loc, Value like) {
@@ -163,27 +183,31 @@ FailureOr<SmallVector<GradReq>> gradientRequests(func::FuncOp function) {
              << ": expected \"write\", \"add\" or \"null\", got " << entry;
     if (*request != GradReq::Null && !isFloatTensor(type.getInput(i)))
       return function.emitError("kiln-autodiff: ")
-             << kGradReq << " of argument " << i << " is " << name << ", but a "
+             << kGradReq << " of argument " << i << " is " << name << ", but "
              << type.getInput(i)
-             << " has no gradient (only floating-point tensors do)";
+             << " takes no gradient: " << kDifferentiableTypes;
     requests.push_back(*request);
   }
   return requests;
 }
 
 /// The float values of `body` that depend on an argument whose gradient is
-/// requested: the only ones whose gradient anything needs.
+/// requested: the only ones whose gradient anything needs. Ops marked
+/// Kiln_NoGradient give constants.
 DenseSet<Value> activeValues(Block &body, ArrayRef<GradReq> requests) {
   DenseSet<Value> active;
   for (auto [argument, request] : llvm::zip(body.getArguments(), requests))
     if (request != GradReq::Null)
       active.insert(argument);
-  for (Operation &op : body)
-    if (llvm::any_of(op.getOperands(),
-                     [&](Value operand) { return active.contains(operand); }))
-      for (Value result : op.getResults())
-        if (isFloatTensor(result.getType()))
-          active.insert(result);
+  for (Operation &op : body) {
+    if (op.hasTrait<kiln::OpTrait::NoGradient>() ||
+        llvm::none_of(op.getOperands(),
+                      [&](Value operand) { return active.contains(operand); }))
+      continue;
+    for (Value result : op.getResults())
+      if (carriesGradient(result.getType()))
+        active.insert(result);
+  }
   return active;
 }
 
@@ -213,11 +237,16 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
     return failure();
   SmallVector<Type> inputs(forwardType.getInputs());
   SmallVector<unsigned> floatResults;
-  for (auto [i, type] : llvm::enumerate(forwardType.getResults()))
+  for (auto [i, type] : llvm::enumerate(forwardType.getResults())) {
     if (isFloatTensor(type)) {
       floatResults.push_back(i);
       inputs.push_back(type);
+    } else if (carriesGradient(type)) {
+      return forward.emitError("kiln-autodiff: result ")
+             << i << " of '" << forward.getSymName() << "' is a " << type
+             << ", which takes no cotangent: " << kDifferentiableTypes;
     }
+  }
   SmallVector<Type> outputs(forwardType.getResults());
   SmallVector<int64_t> differentiated;
   for (auto [i, type] : llvm::enumerate(forwardType.getInputs())) {
@@ -298,9 +327,22 @@ struct KilnAutodiffPass
     : public kiln::impl::KilnAutodiffBase<KilnAutodiffPass> {
   void runOnOperation() override {
     SmallVector<func::FuncOp> marked;
-    for (auto function : getOperation().getOps<func::FuncOp>())
-      if (function->hasAttr(kDifferentiate))
+    for (auto function : getOperation().getOps<func::FuncOp>()) {
+      Attribute mark = function->getAttr(kDifferentiate);
+      if (!mark)
+        continue;
+      auto flag = dyn_cast<BoolAttr>(mark);
+      if (!flag && !isa<UnitAttr>(mark)) {
+        function.emitError("kiln-autodiff: ")
+            << kDifferentiate << " must be a unit or bool attribute, got "
+            << mark;
+        return signalPassFailure();
+      }
+      if (!flag || flag.getValue())
         marked.push_back(function);
+      else
+        function->removeAttr(kDifferentiate);
+    }
     for (func::FuncOp function : marked) {
       if (failed(buildGradientFunction(function)))
         return signalPassFailure();

@@ -47,6 +47,12 @@ Value scalar(OpBuilder &b, Location loc, Type element, double value) {
     attribute = b.getIntegerAttr(element, static_cast<int64_t>(value));
   return b.create<ConstantOp>(loc, DenseElementsAttr::get(type, attribute));
 }
+/// A rank-0 i64 constant, exact for every int64_t.
+Value integerScalar(OpBuilder &b, Location loc, int64_t value) {
+  auto type = RankedTensorType::get({}, b.getI64Type());
+  return b.create<ConstantOp>(
+      loc, DenseElementsAttr::get(type, b.getI64IntegerAttr(value)));
+}
 Value scalarLike(OpBuilder &b, Location loc, Value like, double value) {
   return scalar(b, loc, tensorType(like).getElementType(), value);
 }
@@ -141,7 +147,7 @@ Value expandReduced(OpBuilder &b, Location loc, Value reduced, Value operand,
                     ArrayRef<int64_t> axes, bool keepdims) {
   RankedTensorType operandType = tensorType(operand);
   Value kept = reduced;
-  if (!keepdims) {
+  if (!keepdims && !axes.empty()) {
     SmallVector<int64_t> shape(operandType.getShape());
     for (int64_t axis : axes)
       shape[axis] = 1;
@@ -181,14 +187,11 @@ Value strideIndices(OpBuilder &b, Location loc, Value count, Value first,
     extents.push_back(count);
   Value indices = b.create<IotaOp>(loc, type, extents, /*dimension=*/0);
   if (step != 1)
-    indices = b.create<MulOp>(
-        loc, indices,
-        scalar(b, loc, b.getI64Type(), static_cast<double>(step)));
+    indices = b.create<MulOp>(loc, indices, integerScalar(b, loc, step));
   std::optional<int64_t> staticFirst = getConstantIntValue(first);
   if (staticFirst && *staticFirst == 0)
     return indices;
-  Value offset = staticFirst ? scalar(b, loc, b.getI64Type(),
-                                      static_cast<double>(*staticFirst))
+  Value offset = staticFirst ? integerScalar(b, loc, *staticFirst)
                              : indexTensor(b, loc, first);
   return b.create<AddOp>(loc, indices, offset);
 }
@@ -417,11 +420,16 @@ LogicalResult SelectOp::buildGradient(OpBuilder &b, ValueRange grads,
 
 LogicalResult CastOp::buildGradient(OpBuilder &b, ValueRange grads,
                                     SmallVectorImpl<Value> &operandGrads) {
-  // Back to the operand's type; integer operands take none.
+  // Back to the operand's element type; integer operands take none. The
+  // cast keeps the cotangent's shape (a cast may not forget a static
+  // extent), and tensor.cast then gives the operand's type.
   RankedTensorType operandType = tensorType(getOperand());
   if (!isa<FloatType>(operandType.getElementType()))
     return success();
-  operandGrads[0] = b.create<CastOp>(getLoc(), operandType, grads[0]);
+  auto type = RankedTensorType::get(tensorType(grads[0]).getShape(),
+                                    operandType.getElementType());
+  operandGrads[0] = castTo(
+      b, getLoc(), b.create<CastOp>(getLoc(), type, grads[0]), operandType);
   return success();
 }
 
@@ -438,29 +446,44 @@ LogicalResult reductionGradient(Operation *op, OpBuilder &b, Value grad,
                                 SmallVectorImpl<Value> &operandGrads) {
   Location loc = op->getLoc();
   Value x = op->getOperand(0), y = op->getResult(0);
+  if (axes.empty()) { // Reduces nothing: the identity.
+    operandGrads[0] = castTo(b, loc, grad, tensorType(x));
+    return success();
+  }
   Value spread = expandReduced(b, loc, grad, x, axes, keepdims);
   switch (kind) {
   case ReduceKind::Sum:
     operandGrads[0] = spread;
     break;
   case ReduceKind::Mean: {
-    // Divided by the number of reduced elements (at least 1, as eager).
+    // Divided by the number of reduced elements (at least 1, as eager), in
+    // f32 for f16 and bf16, whose range a count can pass (65504).
     Value count = indexConstant(b, loc, 1);
     for (int64_t axis : axes)
-      count = b.create<arith::MulIOp>(loc, count, dimOf(b, loc, x, axis));
-    count = b.create<arith::MaxSIOp>(loc, count, indexConstant(b, loc, 1));
-    Type element = tensorType(x).getElementType();
+      count = b.createOrFold<arith::MulIOp>(loc, count, dimOf(b, loc, x, axis));
+    count = b.createOrFold<arith::MaxSIOp>(loc, count, indexConstant(b, loc, 1));
+    RankedTensorType spreadType = tensorType(spread);
+    Type element = spreadType.getElementType();
+    Type computeType =
+        element.isF16() || element.isBF16() ? Type(b.getF32Type()) : element;
     Value divisor;
     if (std::optional<int64_t> known = getConstantIntValue(count)) {
-      divisor = scalar(b, loc, element, static_cast<double>(*known));
+      divisor = scalar(b, loc, computeType, static_cast<double>(*known));
     } else {
       Value asInteger =
           b.create<arith::IndexCastOp>(loc, b.getI64Type(), count);
-      Value asFloat = b.create<arith::SIToFPOp>(loc, element, asInteger);
+      Value asFloat = b.create<arith::SIToFPOp>(loc, computeType, asInteger);
       divisor = b.create<tensor::FromElementsOp>(
-          loc, RankedTensorType::get({}, element), ValueRange{asFloat});
+          loc, RankedTensorType::get({}, computeType), ValueRange{asFloat});
     }
-    operandGrads[0] = b.create<DivOp>(loc, spread, divisor);
+    if (computeType == element) {
+      operandGrads[0] = b.create<DivOp>(loc, spread, divisor);
+      break;
+    }
+    auto wide = RankedTensorType::get(spreadType.getShape(), computeType);
+    Value quotient =
+        b.create<DivOp>(loc, b.create<CastOp>(loc, wide, spread), divisor);
+    operandGrads[0] = b.create<CastOp>(loc, spreadType, quotient);
     break;
   }
   case ReduceKind::Prod: {

@@ -254,6 +254,15 @@ func.func @f(%x: tensor<5xf64>) -> tensor<5xf64> {
 )mlir",
                                 {{{5}}}, {{5}});
   cast.step = 1e-2;
+  // A cast that learns a static extent: the gradient must forget it again.
+  cases.push_back(graphCase("cast_refines", R"mlir(
+func.func @f(%x: tensor<?xf64>) -> tensor<3xf64> {
+  %r = kiln.cast %x : tensor<?xf64> to tensor<3xf64>
+  %s = kiln.mul %r, %r : tensor<3xf64>, tensor<3xf64>
+  return %s : tensor<3xf64>
+}
+)mlir",
+                            {{{3}}}, {{3}}));
   cast.tolerance = 1e-5;
   cases.push_back(cast);
   return cases;
@@ -283,6 +292,16 @@ std::vector<GradientCase> reductionCases() {
             "tensor<1x3xf64>\n}\n",
         {{{2, 3, 4}}, {{5, 3}}}, {{3}, {1, 3, 1}, {1, 3}}));
   }
+  // Over no axes (the identity, also of rank 0) and down to rank 0.
+  cases.push_back(graphCase("reduce_no_axes", R"mlir(
+func.func @f(%x: tensor<f64>, %y: tensor<4xf64>) -> (tensor<f64>, tensor<4xf64>, tensor<f64>) {
+  %a = kiln.reduce_sum %x {axes = array<i64>} : tensor<f64> -> tensor<f64>
+  %b = kiln.reduce_prod %y {axes = array<i64>} : tensor<4xf64> -> tensor<4xf64>
+  %c = kiln.reduce_mean %y {axes = array<i64: 0>} : tensor<4xf64> -> tensor<f64>
+  return %a, %b, %c : tensor<f64>, tensor<4xf64>, tensor<f64>
+}
+)mlir",
+                            {{{}}, {{4}}}, {{}, {4}, {}}));
   return cases;
 }
 
@@ -612,8 +631,8 @@ func.func @f(%x: tensor<3xf32>) -> tensor<2xf32> {
               "'tensor.extract_slice' op has no gradient rule");
   expectError("func.func @f(%x: tensor<3xf32>, %i: tensor<3xi32>) -> "
               "tensor<3xf32> {\n  return %x : tensor<3xf32>\n}\n",
-              "kiln.grad_req of argument 1 is \"add\", but a 'tensor<3xi32>' "
-              "has no gradient",
+              "kiln.grad_req of argument 1 is \"add\", but 'tensor<3xi32>' "
+              "takes no gradient",
               {"write", "add"});
   // Only straight-line functions.
   expectError(R"mlir(

@@ -57,7 +57,7 @@ func.func @unknown(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differen
 
 // -----
 
-// expected-error@+1 {{kiln-autodiff: kiln.grad_req of argument 1 is "write", but a 'tensor<3xi64>' has no gradient (only floating-point tensors do)}}
+// expected-error@+1 {{kiln-autodiff: kiln.grad_req of argument 1 is "write", but 'tensor<3xi64>' takes no gradient: only ranked tensors of f16, bf16, f32 or f64 do}}
 func.func @integer(%x: tensor<3xf32>, %i: tensor<3xi64>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = ["null", "write"]} {
   return %x : tensor<3xf32>
 }
@@ -66,5 +66,41 @@ func.func @integer(%x: tensor<3xf32>, %i: tensor<3xi64>) -> tensor<3xf32> attrib
 
 // expected-error@+1 {{kiln-autodiff: kiln.grad_req must be an array of strings, got "write"}}
 func.func @not_array(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = "write"} {
+  return %x : tensor<3xf32>
+}
+
+// -----
+
+// A gradient that would leave tensors (through a scalar) is an error where
+// it cannot go on, not a silent zero.
+func.func @through_a_scalar(%x: tensor<f32>) -> tensor<1xf32> attributes {kiln.differentiate} {
+  %e = tensor.extract %x[] : tensor<f32>
+  %s = arith.mulf %e, %e : f32
+  // expected-error@+1 {{'tensor.from_elements' op has no gradient rule: kiln-autodiff cannot differentiate through it}}
+  %t = tensor.from_elements %s : tensor<1xf32>
+  return %t : tensor<1xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: result 0 of 'unranked_result' is a 'tensor<*xf32>', which takes no cotangent: only ranked tensors of f16, bf16, f32 or f64 do}}
+func.func @unranked_result(%x: tensor<3xf32>) -> tensor<*xf32> attributes {kiln.differentiate} {
+  %y = kiln.exp %x : tensor<3xf32>
+  %u = tensor.cast %y : tensor<3xf32> to tensor<*xf32>
+  return %u : tensor<*xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: kiln.grad_req of argument 0 is "write", but 'tensor<*xf32>' takes no gradient: only ranked tensors of f16, bf16, f32 or f64 do}}
+func.func @unranked_argument(%x: tensor<*xf32>) -> tensor<3xf32> attributes {kiln.differentiate, kiln.grad_req = ["write"]} {
+  %r = tensor.cast %x : tensor<*xf32> to tensor<3xf32>
+  return %r : tensor<3xf32>
+}
+
+// -----
+
+// expected-error@+1 {{kiln-autodiff: kiln.differentiate must be a unit or bool attribute, got "yes"}}
+func.func @odd_mark(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate = "yes"} {
   return %x : tensor<3xf32>
 }

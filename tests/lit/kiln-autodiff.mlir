@@ -123,3 +123,66 @@ func.func @unreached(%x: tensor<2xf64>) -> tensor<2xf64> attributes {kiln.differ
   %f = kiln.floor %x : tensor<2xf64>
   return %f : tensor<2xf64>
 }
+
+// -----
+
+// Off the gradient path: after floor (no gradient) and on integers, ops
+// without rules are fine; a float type kiln does not compute (f8) takes no
+// gradient by default.
+// CHECK-LABEL: func.func @off_path_grad(
+// CHECK-SAME: -> (tensor<2xf32>, tensor<3xf32>)
+// CHECK-SAME: attributes {kiln.gradient_of = array<i64: 0>}
+func.func @off_path(%x: tensor<3xf32>, %q: tensor<3xf8E4M3FN>) -> tensor<2xf32> attributes {kiln.differentiate} {
+  %f = kiln.floor %x : tensor<3xf32>
+  %s = tensor.extract_slice %f[0] [2] [1] : tensor<3xf32> to tensor<2xf32>
+  return %s : tensor<2xf32>
+}
+
+// -----
+
+// kiln.differentiate = false leaves the function alone.
+// CHECK-LABEL: func.func @switched_off(
+// CHECK-NOT: @switched_off_grad
+func.func @switched_off(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate = false} {
+  %y = kiln.exp %x : tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+// A cast that learns a static extent: its gradient casts back with the
+// cotangent's shape, then tensor.cast forgets the extent again.
+// CHECK-LABEL: func.func @cast_refines_grad(
+// CHECK: %[[BACK:.*]] = kiln.cast %arg1 : tensor<3xf64> to tensor<3xf32>
+// CHECK: %[[DX:.*]] = tensor.cast %[[BACK]] : tensor<3xf32> to tensor<?xf32>
+// CHECK: return %{{.*}}, %[[DX]]
+func.func @cast_refines(%x: tensor<?xf32>) -> tensor<3xf64> attributes {kiln.differentiate} {
+  %r = kiln.cast %x : tensor<?xf32> to tensor<3xf64>
+  return %r : tensor<3xf64>
+}
+
+// -----
+
+// A reduction over no axes is the identity, and so is its gradient (no
+// y / x for reduce_prod, which is NaN at 0).
+// CHECK-LABEL: func.func @reduce_nothing_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<3xf32>, %[[DY:[a-z0-9]+]]: tensor<3xf32>)
+// CHECK: %[[Y:.*]] = kiln.reduce_prod %[[X]]
+// CHECK-NEXT: return %[[Y]], %[[DY]]
+func.func @reduce_nothing(%x: tensor<3xf32>) -> tensor<3xf32> attributes {kiln.differentiate} {
+  %y = kiln.reduce_prod %x {axes = array<i64>} : tensor<3xf32> -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+// f16 mean: the count (here 90000, past f16's 65504) divides in f32.
+// CHECK-LABEL: func.func @mean_f16_grad(
+// CHECK: %[[COUNT:.*]] = kiln.constant dense<9.000000e+04> : tensor<f32>
+// CHECK: %[[WIDE:.*]] = kiln.cast %{{.*}} : tensor<300x300xf16> to tensor<300x300xf32>
+// CHECK: %[[Q:.*]] = kiln.div %[[WIDE]], %[[COUNT]]
+// CHECK: kiln.cast %[[Q]] : tensor<300x300xf32> to tensor<300x300xf16>
+func.func @mean_f16(%x: tensor<300x300xf16>) -> tensor<f16> attributes {kiln.differentiate} {
+  %m = kiln.reduce_mean %x {axes = array<i64: 0, 1>} : tensor<300x300xf16> -> tensor<f16>
+  return %m : tensor<f16>
+}
