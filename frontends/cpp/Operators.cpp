@@ -17,7 +17,9 @@ NDArray elemwiseAdd(const NDArray &lhs, const NDArray &rhs) {
                               ": operands must have the same shape, got "
                               "lhs ",
                               shapeToString(lhs.shape()), " and rhs ",
-                              shapeToString(rhs.shape())));
+                              shapeToString(rhs.shape()),
+                              " (elemwise ops do not broadcast, as in MXNet; "
+                              "broadcast_add does)"));
   if (lhs.dtype() != rhs.dtype())
     throw Error(formatMessage(name,
                               ": operands must have the same dtype, got "

@@ -222,7 +222,11 @@ def test_generated_functions_have_mxnet_signatures():
     (lambda: mx.nd.dot(mx.nd.array([1], dtype="int32"), mx.nd.array([1], dtype="int32")),
      "dot: expected a floating-point array, got int32"),
     (lambda: mx.nd.elemwise_add(mx.nd.array([1.0]), mx.nd.array([1.0, 2.0])),
-     "elemwise_add: operands must have the same shape"),
+     r"elemwise_add: operands must have the same shape, got lhs \(1,\) and rhs "
+     r"\(2,\) \(elemwise ops do not broadcast, as in MXNet; broadcast_add does\)"),
+    (lambda: mx.nd.elemwise_mul(mx.nd.ones((2, 3)), mx.nd.ones((2, 1))),
+     r"elemwise_mul: .* rhs \(2, 1\) \(elemwise ops do not broadcast, as in MXNet; "
+     r"broadcast_mul does\)"),
     (lambda: mx.nd.exp(), "exp: missing input 'data'"),
     (lambda: mx.nd.broadcast_add(mx.nd.array([1.0, 2.0]), mx.nd.array([1.0, 2.0]),
                                  out=mx.nd.array([0.0])),

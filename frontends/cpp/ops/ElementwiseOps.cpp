@@ -14,6 +14,16 @@ bool isComparisonOrLogical(const std::string &primitive) {
   return compiler::primitive(primitive).booleanResult;
 }
 
+/// For elemwise_<op>, which never broadcasts (MXNet's rule), where to turn
+/// to: a user writing `a * b` on symbols gets elemwise_mul.
+std::string broadcastHint(const std::string &op) {
+  const std::string prefix = "elemwise_";
+  if (op.compare(0, prefix.size(), prefix) != 0)
+    return "";
+  return " (elemwise ops do not broadcast, as in MXNet; broadcast_" +
+         op.substr(prefix.size()) + " does)";
+}
+
 /// A binary primitive on two arrays of one dtype. Comparisons and logical
 /// ops return 1/0 in the operands' dtype, as in MXNet.
 NDArray binary(const std::string &op, const std::string &primitive,
@@ -211,12 +221,10 @@ void registerElementwiseOps(OpRegistry &registry) {
                                               const Attrs &,
                                               const NDArray &out) {
            if (in[0].shape() != in[1].shape())
-             throw Error(formatMessage(name,
-                                       ": operands must have the same shape, "
-                                       "got lhs ",
-                                       shapeToString(in[0].shape()),
-                                       " and rhs ",
-                                       shapeToString(in[1].shape())));
+             throw Error(formatMessage(
+                 name, ": operands must have the same shape, got lhs ",
+                 shapeToString(in[0].shape()), " and rhs ",
+                 shapeToString(in[1].shape()), broadcastHint(name)));
            return binary(name, primitive, in[0], in[1], out);
          }},
         aliases);
