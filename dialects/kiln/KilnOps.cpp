@@ -695,10 +695,11 @@ LogicalResult IotaOp::verify() {
   if (failed(verifyDynamicExtents(*this, getDynamicExtents())))
     return failure();
   auto result = cast<RankedTensorType>(getType());
-  if (getDimension() < 0 || getDimension() >= result.getRank())
+  // The I64Attr reads back as uint64_t: a negative dimension wraps.
+  const auto dimension = static_cast<int64_t>(getDimension());
+  if (dimension < 0 || dimension >= result.getRank())
     return emitOpError("dimension ")
-           << getDimension() << " is out of range for rank "
-           << result.getRank();
+           << dimension << " is out of range for rank " << result.getRank();
   return success();
 }
 

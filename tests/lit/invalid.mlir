@@ -386,6 +386,14 @@ func.func @iota_dimension_out_of_range() {
 
 // -----
 
+func.func @iota_negative_dimension() {
+  // expected-error@+1 {{'kiln.iota' op dimension -1 is out of range for rank 2}}
+  %0 = kiln.iota {dimension = -1 : i64} : tensor<3x4xi32>
+  return
+}
+
+// -----
+
 func.func @slice_bounds_per_dimension(%x: tensor<4x4xf32>) {
   // expected-error@+1 {{begin, end and step need 2 entries each}}
   %0 = kiln.slice %x {begin = array<i64: 0, 0>, end = array<i64: 2>, step = array<i64: 1, 1>} : tensor<4x4xf32> -> tensor<2x4xf32>
