@@ -38,8 +38,10 @@ TEST(NDArray, DifferentShapesAreAnErrorNamingOpAndShapes) {
     a + b;
     FAIL() << "expected kiln::Error";
   } catch (const Error &error) {
-    EXPECT_STREQ(error.what(), "elemwise_add: operands must have the same "
-                               "shape, got lhs (2, 3) and rhs (3, 2)");
+    EXPECT_STREQ(error.what(),
+                 "elemwise_add: operands must have the same shape, got lhs "
+                 "(2, 3) and rhs (3, 2) (elemwise ops do not broadcast, as in "
+                 "MXNet; broadcast_add does)");
   }
 }
 
