@@ -20,7 +20,8 @@ namespace kiln {
 namespace compiler {
 
 std::string gradientSource(const std::string &source,
-                           const std::vector<std::string> &gradReq) {
+                           const std::vector<std::string> &gradReq,
+                           bool gradientsOnly) {
   mlir::DialectRegistry registry;
   mlir::kiln::registerCompilerDialects(registry);
   mlir::MLIRContext context(registry, mlir::MLIRContext::Threading::DISABLED);
@@ -35,6 +36,8 @@ std::string gradientSource(const std::string &source,
   auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
   mlir::func::FuncOp forward = functions.front();
   forward->setAttr("kiln.differentiate", mlir::UnitAttr::get(&context));
+  if (gradientsOnly)
+    forward->setAttr("kiln.gradients_only", mlir::UnitAttr::get(&context));
   if (!gradReq.empty()) {
     mlir::Builder builder(&context);
     llvm::SmallVector<llvm::StringRef> requests(gradReq.begin(), gradReq.end());

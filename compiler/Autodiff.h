@@ -27,9 +27,11 @@ namespace compiler {
 /// gradients follow MXNet 1.9.1's backward rules (kiln's eager autograd).
 /// Throws kiln::Error with the compiler's diagnostics when the text does
 /// not parse, is not one function, holds an op without a gradient rule on
-/// the gradient's path, or `gradReq` does not fit the arguments.
+/// the gradient's path, or `gradReq` does not fit the arguments. With
+/// `gradientsOnly` the function's results are left out of `@<name>_grad`'s.
 std::string gradientSource(const std::string &source,
-                           const std::vector<std::string> &gradReq = {});
+                           const std::vector<std::string> &gradReq = {},
+                           bool gradientsOnly = false);
 
 } // namespace compiler
 } // namespace kiln

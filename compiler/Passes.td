@@ -178,7 +178,9 @@ def KilnAutodiff : Pass<"kiln-autodiff", "ModuleOp"> {
     by the gradient (the vector-Jacobian product) of each argument whose
     grad_req is write or add, in argument order, the add ones summed with
     the gradient passed in. Its `kiln.gradient_of` attribute lists those
-    argument indices.
+    argument indices. With the unit attribute `kiln.gradients_only` on f,
+    @f_grad returns the gradients alone (for a backward kernel whose caller
+    has the forward's results already).
 
     grad_req is MXNet's: `kiln.grad_req = ["write", "add", "null"]` gives
     one per argument; without it, floating-point arguments are write and

@@ -39,6 +39,7 @@ namespace {
 constexpr llvm::StringLiteral kDifferentiate = "kiln.differentiate";
 constexpr llvm::StringLiteral kGradientOf = "kiln.gradient_of";
 constexpr llvm::StringLiteral kGradReq = "kiln.grad_req";
+constexpr llvm::StringLiteral kGradientsOnly = "kiln.gradients_only";
 
 /// A ranked tensor of one of kiln's float types: what takes a gradient (an
 /// argument) or a cotangent (a result).
@@ -247,7 +248,11 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
              << ", which takes no cotangent: " << kDifferentiableTypes;
     }
   }
-  SmallVector<Type> outputs(forwardType.getResults());
+  // The forward's results first, unless only gradients are asked for.
+  const bool gradientsOnly = forward->hasAttr(kGradientsOnly);
+  SmallVector<Type> outputs;
+  if (!gradientsOnly)
+    llvm::append_range(outputs, forwardType.getResults());
   SmallVector<int64_t> differentiated;
   for (auto [i, type] : llvm::enumerate(forwardType.getInputs())) {
     if ((*requests)[i] == GradReq::Null)
@@ -294,7 +299,9 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
     if (failed(sweep.visit(op)))
       return failure();
 
-  SmallVector<Value> returned(results);
+  SmallVector<Value> returned;
+  if (!gradientsOnly)
+    llvm::append_range(returned, results);
   unsigned nextAccumulated = numArguments + floatResults.size();
   for (int64_t index : differentiated) {
     BlockArgument argument = body->getArgument(index);
@@ -349,6 +356,7 @@ struct KilnAutodiffPass
       // Done: running the pass again adds nothing.
       function->removeAttr(kDifferentiate);
       function->removeAttr(kGradReq);
+      function->removeAttr(kGradientsOnly);
     }
   }
 };

@@ -186,3 +186,22 @@ func.func @mean_f16(%x: tensor<300x300xf16>) -> tensor<f16> attributes {kiln.dif
   %m = kiln.reduce_mean %x {axes = array<i64: 0, 1>} : tensor<300x300xf16> -> tensor<f16>
   return %m : tensor<f16>
 }
+
+// -----
+
+// kiln.gradients_only: the gradients alone; the forward ops the gradient
+// does not need are gone.
+// CHECK-LABEL: func.func @only_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?xf32>, %[[DY:[a-z0-9]+]]: tensor<?xf32>, %{{[a-z0-9]+}}: tensor<?xf32>) -> tensor<?xf32>
+// CHECK-NOT: kiln.exp
+// CHECK: %[[ZERO:.*]] = kiln.constant dense<0.000000e+00> : tensor<f32>
+// CHECK: %[[POSITIVE:.*]] = kiln.gt %[[X]], %[[ZERO]]
+// CHECK: %[[MASK:.*]] = kiln.cast %[[POSITIVE]] : tensor<?xi1> to tensor<?xf32>
+// CHECK: %[[DX:.*]] = kiln.mul %[[DY]], %[[MASK]]
+// CHECK: return %[[DX]] : tensor<?xf32>
+func.func @only(%x: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) attributes {kiln.differentiate, kiln.gradients_only} {
+  %r = kiln.relu %x : tensor<?xf32>
+  %e = kiln.exp %x : tensor<?xf32>
+  %c = kiln.floor %e : tensor<?xf32>
+  return %r, %c : tensor<?xf32>, tensor<?xf32>
+}
