@@ -1,7 +1,10 @@
 //===- PrimitiveGradients.cpp ---------------------------------------------===//
 #include "frontends/cpp/PrimitiveGradients.h"
 
+#include "compiler/Autodiff.h"
+#include "compiler/GraphBuilder.h"
 #include "frontends/cpp/Dispatch.h"
+#include "frontends/cpp/ElementwiseFusion.h"
 #include "runtime/Engine.h"
 #include "runtime/Error.h"
 #include "runtime/cpu/Convolution.h"
@@ -11,6 +14,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
 
 namespace kiln {
 namespace autograd {
@@ -111,8 +115,57 @@ BackwardFn broadcasting(Partials partials) {
   };
 }
 
-BackwardFn unary(Slope slope) {
-  return [slope](const Grads &in, const Grads &out, const Grads &grads) {
+/// kiln-autodiff's gradient of the unary `primitive` on rank-1 arrays of
+/// `dtype`, gradients only: `@<primitive>_grad(x, dy) -> dx`. Derived
+/// from the dialect's rule (GradientOpInterface) once per primitive and
+/// dtype, then kept.
+const std::string &unaryGradientSource(const std::string &primitive,
+                                       DType dtype) {
+  static std::mutex mutex;
+  static auto *sources =
+      new std::map<std::pair<std::string, DType>, std::string>;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = sources->find({primitive, dtype});
+  if (found != sources->end())
+    return found->second;
+  compiler::Graph forward(primitive, kOp);
+  forward.result(forward.unary(primitive, forward.argument(dtype, 1)));
+  std::string source = compiler::gradientSource(forward.source(), {},
+                                                /*gradientsOnly=*/true);
+  return sources->emplace(std::make_pair(primitive, dtype), std::move(source))
+      .first->second;
+}
+
+/// dx = g * slope(x) as one kernel, from the primitive's graph gradient
+/// rule: one pass over x and g instead of a kernel, and an array, per
+/// operation of the slope (relu's mask was three: compare, cast, multiply).
+/// Taken where nobody differentiates the gradient again (create_graph needs
+/// recorded primitives) and outside captures, whose elementwise fusion
+/// already merges the slope's kernels with their neighbours; none
+/// otherwise, and for arrays of other shapes or dtypes than x's.
+NDArray fusedUnaryGradient(const char *primitive, const NDArray &x,
+                           const NDArray &g) {
+  const DType dtype = x.dtype();
+  const bool floating = dtype == DType::Float32 || dtype == DType::Float64 ||
+                        dtype == DType::Float16 || dtype == DType::BFloat16;
+  if (isRecording() || fusion::ElementwiseFusion::current() || !floating ||
+      g.dtype() != dtype || g.shape() != x.shape() || x.size() == 0)
+    return NDArray();
+  const Shape flat = {x.size()};
+  NDArray dx = NDArray::empty(flat, dtype, x.device());
+  dispatch::graphIntoFlat(kOp, unaryGradientSource(primitive, dtype),
+                          {reshape(x, flat), reshape(g, flat)}, dx);
+  return reshape(dx, x.shape());
+}
+
+/// The rule of the unary `primitive`: g * slope(x, y), fused where it can
+/// be (fusedUnaryGradient), else as recorded primitives.
+BackwardFn unary(const char *primitive, Slope slope) {
+  return [primitive, slope](const Grads &in, const Grads &out,
+                            const Grads &grads) {
+    NDArray fused = fusedUnaryGradient(primitive, in[0], grads[0]);
+    if (!fused.isNone())
+      return Grads{fused};
     return Grads{mul(grads[0], slope(in[0], out[0]))};
   };
 }
@@ -166,46 +219,65 @@ const std::map<std::string, BackwardFn> &elementwiseRules() {
                       need[2] ? select(zero, g) : NDArray()};
        })},
       {"neg", [](auto &, auto &, auto &grads) { return Grads{neg(grads[0])}; }},
-      {"abs", unary([](auto &x, auto &) { return ew("sign", {x}); })},
-      {"square", unary([](auto &x, auto &) { return scaled(x, 2); })},
+      {"abs", unary("abs", [](auto &x, auto &) { return ew("sign", {x}); })},
+      {"square", unary("square", [](auto &x, auto &) { return scaled(x, 2); })},
       {"relu",
-       unary([](auto &x, auto &) { return where("gt", x, constant(0, x)); })},
-      {"sigmoid", unary([](auto &, auto &out) {
-         return mul(out, ew("sub", {constant(1, out), out}));
-       })},
-      {"exp", unary([](auto &, auto &out) { return out; })},
-      {"expm1", unary([](auto &, auto &out) {
-         return ew("add", {out, constant(1, out)});
-       })},
-      {"log", unary([](auto &x, auto &) { return ew("reciprocal", {x}); })},
-      {"log1p", unary([](auto &x, auto &) {
-         return ew("reciprocal", {ew("add", {x, constant(1, x)})});
-       })},
+       unary("relu",
+             [](auto &x, auto &) { return where("gt", x, constant(0, x)); })},
+      {"sigmoid", unary("sigmoid",
+                        [](auto &, auto &out) {
+                          return mul(out, ew("sub", {constant(1, out), out}));
+                        })},
+      {"exp", unary("exp", [](auto &, auto &out) { return out; })},
+      {"expm1", unary("expm1",
+                      [](auto &, auto &out) {
+                        return ew("add", {out, constant(1, out)});
+                      })},
+      {"log",
+       unary("log", [](auto &x, auto &) { return ew("reciprocal", {x}); })},
+      {"log1p",
+       unary("log1p",
+             [](auto &x, auto &) {
+               return ew("reciprocal", {ew("add", {x, constant(1, x)})});
+             })},
       {"sqrt",
-       unary([](auto &, auto &out) { return div(constant(0.5, out), out); })},
-      {"rsqrt", unary([](auto &, auto &out) {
-         return scaled(mul(out, mul(out, out)), -0.5);
-       })},
-      {"tanh", unary([](auto &, auto &out) {
-         return ew("sub", {constant(1, out), mul(out, out)});
-       })},
-      {"sin", unary([](auto &x, auto &) { return ew("cos", {x}); })},
+       unary("sqrt",
+             [](auto &, auto &out) { return div(constant(0.5, out), out); })},
+      {"rsqrt", unary("rsqrt",
+                      [](auto &, auto &out) {
+                        return scaled(mul(out, mul(out, out)), -0.5);
+                      })},
+      {"tanh", unary("tanh",
+                     [](auto &, auto &out) {
+                       return ew("sub", {constant(1, out), mul(out, out)});
+                     })},
+      {"sin", unary("sin", [](auto &x, auto &) { return ew("cos", {x}); })},
       // asin' = 1 / sqrt(1 - x^2), acos' = -asin', atan' = 1 / (1 + x^2).
-      {"asin", unary([](auto &x, auto &) {
-         return ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})});
-       })},
-      {"acos", unary([](auto &x, auto &) {
-         return neg(ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})}));
-       })},
-      {"atan", unary([](auto &x, auto &) {
-         return ew("reciprocal", {ew("add", {constant(1, x), mul(x, x)})});
-       })},
-      {"cos", unary([](auto &x, auto &) { return neg(ew("sin", {x})); })},
+      {"asin",
+       unary("asin",
+             [](auto &x, auto &) {
+               return ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})});
+             })},
+      {"acos", unary("acos",
+                     [](auto &x, auto &) {
+                       return neg(ew("rsqrt",
+                                     {ew("sub", {constant(1, x), mul(x, x)})}));
+                     })},
+      {"atan", unary("atan",
+                     [](auto &x, auto &) {
+                       return ew("reciprocal",
+                                 {ew("add", {constant(1, x), mul(x, x)})});
+                     })},
+      {"cos",
+       unary("cos", [](auto &x, auto &) { return neg(ew("sin", {x})); })},
       {"reciprocal",
-       unary([](auto &, auto &out) { return neg(mul(out, out)); })},
-      {"erf", unary([](auto &x, auto &) {
-         return scaled(ew("exp", {neg(mul(x, x))}), 2 / std::sqrt(M_PI));
-       })},
+       unary("reciprocal",
+             [](auto &, auto &out) { return neg(mul(out, out)); })},
+      {"erf", unary("erf",
+                    [](auto &x, auto &) {
+                      return scaled(ew("exp", {neg(mul(x, x))}),
+                                    2 / std::sqrt(M_PI));
+                    })},
       {"cast",
        [](auto &in, auto &,
           auto &
