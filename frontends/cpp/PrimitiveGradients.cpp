@@ -151,10 +151,16 @@ NDArray fusedUnaryGradient(const char *primitive, const NDArray &x,
   if (isRecording() || fusion::ElementwiseFusion::current() || !floating ||
       g.dtype() != dtype || g.shape() != x.shape() || x.size() == 0)
     return NDArray();
+  // Contiguous arrays only (a flat kernel's contract): reshape copies a
+  // strided view of another shape, but leaves a strided rank-1 view (a
+  // column, a diagonal) as it is; that takes the recorded path.
   const Shape flat = {x.size()};
+  NDArray flatX = reshape(x, flat), flatG = reshape(g, flat);
+  if (!flatX.tensor().isContiguous() || !flatG.tensor().isContiguous())
+    return NDArray();
   NDArray dx = NDArray::empty(flat, dtype, x.device());
   dispatch::graphIntoFlat(kOp, unaryGradientSource(primitive, dtype),
-                          {reshape(x, flat), reshape(g, flat)}, dx);
+                          {flatX, flatG}, dx);
   return reshape(dx, x.shape());
 }
 

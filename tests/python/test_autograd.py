@@ -526,6 +526,25 @@ def test_fused_unary_gradient_matches_the_recorded_rule(name, low, high, dtype):
                                atol=tolerance)
 
 
+@pytest.mark.parametrize("name", ["relu", "exp", "tanh"])
+def test_unary_gradient_of_a_strided_vector(name):
+    # A column is a strided rank-1 view, which a flat kernel cannot read:
+    # its gradient takes the recorded primitives' path, and is right.
+    data = np.arange(12, dtype=np.float32).reshape(4, 3) / 6 - 1
+    x = nd.array(data)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = getattr(nd, name)(x[:, 1])
+    y.backward()
+    expected = np.zeros_like(data)
+    column = data[:, 1]
+    expected[:, 1] = {"relu": (column > 0).astype(np.float32),
+                      "exp": np.exp(column),
+                      "tanh": 1 - np.tanh(column) ** 2}[name]
+    np.testing.assert_allclose(x.grad.asnumpy(), expected, rtol=1e-6,
+                               atol=1e-7)
+
+
 def test_relu_backward_is_one_kernel(tmp_path):
     # relu's gradient (g where x > 0) was three kernels and two temporary
     # arrays eagerly (compare, cast, multiply); fused it is one.

@@ -83,7 +83,9 @@ def test_chain_becomes_one_kernel_forward_and_backward():
         y = mx.sym.tanh(mx.sym.exp(y * 0.5) - 1.0 + y)
     unfused, fused, executor = compare(
         y, {"x": rand(64, 128)}, head_grads=mx.nd.ones((64, 128)))
-    assert unfused >= 40
+    # Unfused, each op is a kernel; each unary gradient is one too (eager
+    # autograd's from the dialect's rule: tanh's was three).
+    assert unfused >= 35, unfused
     assert fused <= 4, fused
     stats = executor._memory_stats
     assert stats["dropped_buffers"] > 0
