@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace kiln {
 namespace autograd {
@@ -100,78 +101,116 @@ using Partials =
                         const std::vector<bool> &need)>;
 using Slope = std::function<NDArray(const NDArray &x, const NDArray &out)>;
 
-/// Rules of broadcasting primitives: partials, then summed to each input's
-/// shape.
-BackwardFn broadcasting(Partials partials) {
-  return [partials](const Grads &in, const Grads &out, const Grads &grads) {
-    std::vector<bool> need;
-    for (const NDArray &input : in)
-      need.push_back(takesGradient(input));
-    Grads result = partials(in, out[0], grads[0], need);
-    for (size_t i = 0; i < in.size(); ++i)
-      if (!result[i].isNone())
-        result[i] = sumTo(result[i], in[i].shape());
-    return result;
-  };
-}
-
-/// kiln-autodiff's gradient of the unary `primitive` on rank-1 arrays of
-/// `dtype`, gradients only: `@<primitive>_grad(x, dy) -> dx`. Derived
-/// from the dialect's rule (GradientOpInterface) once per primitive and
-/// dtype, then kept.
-const std::string &unaryGradientSource(const std::string &primitive,
-                                       DType dtype) {
+/// kiln-autodiff's gradient of the elementwise `primitive` (unary or
+/// binary) on rank-1 arrays of `dtype`, gradients only, of the operands
+/// `need` marks (the others are grad_req null):
+/// `@<primitive>_grad(operands..., dy) -> (gradients...)`. Derived from the
+/// dialect's rule (GradientOpInterface) once per primitive, dtype and
+/// `need`, then kept.
+const std::string &elementwiseGradientSource(const std::string &primitive,
+                                             DType dtype,
+                                             const std::vector<bool> &need) {
   static std::mutex mutex;
-  static auto *sources =
-      new std::map<std::pair<std::string, DType>, std::string>;
+  static auto *sources = new std::map<std::string, std::string>;
+  std::string key = primitive + "/" + dtypeName(dtype) + "/";
+  for (bool needed : need)
+    key += needed ? '1' : '0';
   std::lock_guard<std::mutex> lock(mutex);
-  auto found = sources->find({primitive, dtype});
+  auto found = sources->find(key);
   if (found != sources->end())
     return found->second;
   compiler::Graph forward(primitive, kOp);
-  forward.result(forward.unary(primitive, forward.argument(dtype, 1)));
-  std::string source = compiler::gradientSource(forward.source(), {},
+  std::vector<std::string> gradReq;
+  std::vector<compiler::Value> operands;
+  for (bool needed : need) {
+    operands.push_back(forward.argument(dtype, 1));
+    gradReq.push_back(needed ? "write" : "null");
+  }
+  forward.result(operands.size() == 1
+                     ? forward.unary(primitive, operands[0])
+                     : forward.binary(primitive, operands[0], operands[1]));
+  std::string source = compiler::gradientSource(forward.source(), gradReq,
                                                 /*gradientsOnly=*/true);
-  return sources->emplace(std::make_pair(primitive, dtype), std::move(source))
-      .first->second;
+  return sources->emplace(std::move(key), std::move(source)).first->second;
 }
 
-/// dx = g * slope(x) as one kernel, from the primitive's graph gradient
-/// rule: one pass over x and g instead of a kernel, and an array, per
-/// operation of the slope (relu's mask was three: compare, cast, multiply).
-/// Taken where nobody differentiates the gradient again (create_graph needs
-/// recorded primitives) and outside captures, whose elementwise fusion
-/// already merges the slope's kernels with their neighbours; none
-/// otherwise, and for arrays of other shapes or dtypes than x's.
-NDArray fusedUnaryGradient(const char *primitive, const NDArray &x,
-                           const NDArray &g) {
-  const DType dtype = x.dtype();
+/// The gradients of an elementwise primitive's operands `in` (those `need`
+/// marks; none for the others) as one kernel, from the primitive's graph
+/// gradient rule: one pass over the operands and g instead of a kernel, and
+/// an array, per operation of the rule (relu's mask was three: compare,
+/// cast, multiply; maximum's six). Taken where nobody differentiates the
+/// gradient again (create_graph needs recorded primitives) and outside
+/// captures, whose elementwise fusion already merges the rule's kernels
+/// with their neighbours; for operands of g's shape and dtype (broadcast
+/// ones need sums) that flatten to contiguous arrays. Nothing otherwise.
+std::optional<Grads> fusedGradient(const char *primitive, const Grads &in,
+                                   const NDArray &g,
+                                   const std::vector<bool> &need) {
+  const DType dtype = g.dtype();
   const bool floating = dtype == DType::Float32 || dtype == DType::Float64 ||
                         dtype == DType::Float16 || dtype == DType::BFloat16;
   if (isRecording() || fusion::ElementwiseFusion::current() || !floating ||
-      g.dtype() != dtype || g.shape() != x.shape() || x.size() == 0)
-    return NDArray();
+      g.size() == 0 || std::find(need.begin(), need.end(), true) == need.end())
+    return std::nullopt;
   // Contiguous arrays only (a flat kernel's contract): reshape copies a
   // strided view of another shape, but leaves a strided rank-1 view (a
   // column, a diagonal) as it is; that takes the recorded path.
-  const Shape flat = {x.size()};
-  NDArray flatX = reshape(x, flat), flatG = reshape(g, flat);
-  if (!flatX.tensor().isContiguous() || !flatG.tensor().isContiguous())
-    return NDArray();
-  NDArray dx = NDArray::empty(flat, dtype, x.device());
-  dispatch::graphIntoFlat(kOp, unaryGradientSource(primitive, dtype),
-                          {flatX, flatG}, dx);
-  return reshape(dx, x.shape());
+  const Shape flat = {g.size()};
+  std::vector<NDArray> inputs;
+  for (const NDArray &operand : in) {
+    if (operand.dtype() != dtype || operand.shape() != g.shape())
+      return std::nullopt;
+    inputs.push_back(reshape(operand, flat));
+  }
+  inputs.push_back(reshape(g, flat));
+  for (const NDArray &input : inputs)
+    if (!input.tensor().isContiguous())
+      return std::nullopt;
+  Grads result(in.size()), outputs;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (need[i]) {
+      result[i] = NDArray::empty(flat, dtype, g.device());
+      outputs.push_back(result[i]);
+    }
+  dispatch::graphIntoFlat(kOp,
+                          elementwiseGradientSource(primitive, dtype, need),
+                          inputs, outputs, /*onePass=*/false);
+  for (NDArray &gradient : result)
+    if (!gradient.isNone())
+      gradient = reshape(gradient, g.shape());
+  return result;
+}
+
+/// Rules of broadcasting primitives: partials, then summed to each input's
+/// shape. With `fused`, the primitive whose rule runs as one kernel where
+/// its operands are not broadcast (fusedGradient): given for those whose
+/// rule computes more than g itself.
+BackwardFn broadcasting(Partials partials, const char *fused = nullptr) {
+  return
+      [partials, fused](const Grads &in, const Grads &out, const Grads &grads) {
+        std::vector<bool> need;
+        for (const NDArray &input : in)
+          need.push_back(takesGradient(input));
+        if (fused)
+          if (std::optional<Grads> gradients =
+                  fusedGradient(fused, in, grads[0], need))
+            return *gradients;
+        Grads result = partials(in, out[0], grads[0], need);
+        for (size_t i = 0; i < in.size(); ++i)
+          if (!result[i].isNone())
+            result[i] = sumTo(result[i], in[i].shape());
+        return result;
+      };
 }
 
 /// The rule of the unary `primitive`: g * slope(x, y), fused where it can
-/// be (fusedUnaryGradient), else as recorded primitives.
+/// be (fusedGradient), else as recorded primitives.
 BackwardFn unary(const char *primitive, Slope slope) {
   return [primitive, slope](const Grads &in, const Grads &out,
                             const Grads &grads) {
-    NDArray fused = fusedUnaryGradient(primitive, in[0], grads[0]);
-    if (!fused.isNone())
-      return Grads{fused};
+    if (std::optional<Grads> fused =
+            fusedGradient(primitive, in, grads[0], {true}))
+      return *fused;
     return Grads{mul(grads[0], slope(in[0], out[0]))};
   };
 }
@@ -184,37 +223,56 @@ const std::map<std::string, BackwardFn> &elementwiseRules() {
       {"sub", broadcasting([](auto &, auto &, auto &g, auto &need) {
          return Grads{g, need[1] ? neg(g) : NDArray()};
        })},
-      {"mul", broadcasting([](auto &in, auto &, auto &g, auto &need) {
-         return Grads{need[0] ? mul(g, in[1]) : NDArray(),
-                      need[1] ? mul(g, in[0]) : NDArray()};
-       })},
-      {"div", broadcasting([](auto &in, auto &out, auto &g, auto &need) {
-         NDArray ga = div(g, in[1]);
-         return Grads{ga, need[1] ? neg(mul(ga, out)) : NDArray()};
-       })},
-      {"pow", broadcasting([](auto &in, auto &out, auto &g, auto &need) {
-         Grads result(2);
-         if (need[0])
-           result[0] = mul(
-               g,
-               mul(in[1],
-                   ew("pow", {in[0], ew("sub", {in[1], constant(1, in[1])})})));
-         if (need[1])
-           result[1] = mul(g, mul(out, ew("log", {in[0]})));
-         return result;
-       })},
-      {"maximum", broadcasting([](auto &in, auto &, auto &g, auto &need) {
-         return Grads{need[0] ? mul(g, where("ge", in[0], in[1])) : NDArray(),
-                      need[1] ? mul(g, where("lt", in[0], in[1])) : NDArray()};
-       })},
-      {"minimum", broadcasting([](auto &in, auto &, auto &g, auto &need) {
-         return Grads{need[0] ? mul(g, where("le", in[0], in[1])) : NDArray(),
-                      need[1] ? mul(g, where("gt", in[0], in[1])) : NDArray()};
-       })},
-      {"mod", broadcasting([](auto &in, auto &, auto &g, auto &need) {
-         return Grads{g, need[1] ? neg(mul(g, ew("floor", {div(in[0], in[1])})))
-                                 : NDArray()};
-       })},
+      {"mul", broadcasting(
+                  [](auto &in, auto &, auto &g, auto &need) {
+                    return Grads{need[0] ? mul(g, in[1]) : NDArray(),
+                                 need[1] ? mul(g, in[0]) : NDArray()};
+                  },
+                  "mul")},
+      {"div", broadcasting(
+                  [](auto &in, auto &out, auto &g, auto &need) {
+                    NDArray ga = div(g, in[1]);
+                    return Grads{ga, need[1] ? neg(mul(ga, out)) : NDArray()};
+                  },
+                  "div")},
+      {"pow", broadcasting(
+                  [](auto &in, auto &out, auto &g, auto &need) {
+                    Grads result(2);
+                    if (need[0])
+                      result[0] = mul(
+                          g, mul(in[1],
+                                 ew("pow",
+                                    {in[0],
+                                     ew("sub", {in[1], constant(1, in[1])})})));
+                    if (need[1])
+                      result[1] = mul(g, mul(out, ew("log", {in[0]})));
+                    return result;
+                  },
+                  "pow")},
+      {"maximum", broadcasting(
+                      [](auto &in, auto &, auto &g, auto &need) {
+                        return Grads{need[0] ? mul(g, where("ge", in[0], in[1]))
+                                             : NDArray(),
+                                     need[1] ? mul(g, where("lt", in[0], in[1]))
+                                             : NDArray()};
+                      },
+                      "maximum")},
+      {"minimum", broadcasting(
+                      [](auto &in, auto &, auto &g, auto &need) {
+                        return Grads{need[0] ? mul(g, where("le", in[0], in[1]))
+                                             : NDArray(),
+                                     need[1] ? mul(g, where("gt", in[0], in[1]))
+                                             : NDArray()};
+                      },
+                      "minimum")},
+      {"mod", broadcasting(
+                  [](auto &in, auto &, auto &g, auto &need) {
+                    return Grads{
+                        g, need[1]
+                               ? neg(mul(g, ew("floor", {div(in[0], in[1])})))
+                               : NDArray()};
+                  },
+                  "mod")},
       {"select", broadcasting([](auto &in, auto &, auto &g, auto &need) {
          NDArray zero = constant(0, g);
          auto select = [&](const NDArray &x, const NDArray &y) {

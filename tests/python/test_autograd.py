@@ -526,6 +526,49 @@ def test_fused_unary_gradient_matches_the_recorded_rule(name, low, high, dtype):
                                atol=tolerance)
 
 
+BINARY_GRADIENT_CASES = [
+    ("broadcast_mul", -1.0, 1.0, -1.0, 1.0), ("broadcast_div", -1.0, 1.0, 0.5, 2.0),
+    ("broadcast_power", 0.5, 2.0, -1.0, 1.0),
+    ("broadcast_maximum", -1.0, 1.0, -1.0, 1.0),
+    ("broadcast_minimum", -1.0, 1.0, -1.0, 1.0),
+    ("broadcast_mod", 2.2, 2.8, 1.0, 1.05)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("which", ["both", "lhs", "rhs"])
+@pytest.mark.parametrize("rhs_shape", [(5, 7), (1, 7)])
+@pytest.mark.parametrize("name, low, high, rlow, rhigh", BINARY_GRADIENT_CASES)
+def test_fused_binary_gradient_matches_the_recorded_rule(
+        name, low, high, rlow, rhigh, rhs_shape, which, dtype):
+    # Operands of one shape: both gradients from one kernel of the dialect's
+    # rule; a broadcast rhs (1, 7) takes the recorded rule and its sums.
+    # Only the operands that take gradients get them.
+    rng = np.random.default_rng(1)
+    a = rng.uniform(low, high, size=(5, 7)).astype(dtype)
+    b = rng.uniform(rlow, rhigh, size=rhs_shape).astype(dtype)
+    if name in ("broadcast_maximum", "broadcast_minimum"):
+        b.flat[::3] = a.flat[:b.size:3]  # ties go to the left, as MXNet
+    head = rng.uniform(-1, 1, size=(5, 7)).astype(dtype)
+    op = getattr(nd, name)
+
+    def gradients(create_graph):
+        x, y = nd.array(a, dtype=dtype), nd.array(b, dtype=dtype)
+        inputs = [v for v, on in ((x, which != "rhs"), (y, which != "lhs")) if on]
+        for v in inputs:
+            v.attach_grad()
+        with mx.autograd.record():
+            out = op(x, y)
+            if create_graph:
+                return [g.asnumpy() for g in mx.autograd.grad(
+                    out, inputs, head_grads=nd.array(head, dtype=dtype),
+                    create_graph=True)]
+        out.backward(nd.array(head, dtype=dtype))
+        return [v.grad.asnumpy() for v in inputs]
+
+    for fused, recorded in zip(gradients(False), gradients(True)):
+        np.testing.assert_allclose(fused, recorded, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("name", ["relu", "exp", "tanh"])
 def test_unary_gradient_of_a_strided_vector(name):
     # A column is a strided rank-1 view, which a flat kernel cannot read:
@@ -545,13 +588,17 @@ def test_unary_gradient_of_a_strided_vector(name):
                                atol=1e-7)
 
 
-def test_relu_backward_is_one_kernel(tmp_path):
+@pytest.mark.parametrize("name", ["relu", "maximum"])
+def test_elementwise_backward_is_one_kernel(name, tmp_path):
     # relu's gradient (g where x > 0) was three kernels and two temporary
-    # arrays eagerly (compare, cast, multiply); fused it is one.
+    # arrays eagerly (compare, cast, multiply), maximum's six; fused, each
+    # is one kernel.
     x = nd.array(np.linspace(-1, 1, 10000, dtype=np.float32))
+    z = nd.array(np.linspace(1, -1, 10000, dtype=np.float32))
     x.attach_grad()
+    z.attach_grad()
     with mx.autograd.record():
-        y = nd.relu(x)
+        y = nd.relu(x) if name == "relu" else nd.maximum(x, z)
     mx.nd.waitall()
     mx.profiler.set_config(profile_all=True, filename=str(tmp_path / "t.json"),
                            aggregate_stats=True)
@@ -565,6 +612,10 @@ def test_relu_backward_is_one_kernel(tmp_path):
     events = json.loads((tmp_path / "t.json").read_text())["traceEvents"]
     names = [e["name"] for e in events if e["ph"] == "X"]
     _core.profiler.clear()
-    assert names.count("_backward_relu") == 1, names
-    np.testing.assert_array_equal(x.grad.asnumpy(),
-                                  (x.asnumpy() > 0).astype(np.float32))
+    assert names.count("_backward_" + name) == 1, names
+    if name == "relu":
+        expected = (x.asnumpy() > 0).astype(np.float32)
+    else:
+        expected = (x.asnumpy() >= z.asnumpy()).astype(np.float32)
+        np.testing.assert_array_equal(z.grad.asnumpy(), 1 - expected)
+    np.testing.assert_array_equal(x.grad.asnumpy(), expected)
