@@ -5,6 +5,7 @@
 #include "compiler/GraphBuilder.h"
 #include "frontends/cpp/Dispatch.h"
 #include "frontends/cpp/ElementwiseFusion.h"
+#include "frontends/cpp/ops/Ops.h"
 #include "runtime/Engine.h"
 #include "runtime/Error.h"
 #include "runtime/cpu/Convolution.h"
@@ -147,10 +148,9 @@ std::optional<Grads> fusedGradient(const char *primitive, const Grads &in,
                                    const NDArray &g,
                                    const std::vector<bool> &need) {
   const DType dtype = g.dtype();
-  const bool floating = dtype == DType::Float32 || dtype == DType::Float64 ||
-                        dtype == DType::Float16 || dtype == DType::BFloat16;
-  if (isRecording() || fusion::ElementwiseFusion::current() || !floating ||
-      g.size() == 0 || std::find(need.begin(), need.end(), true) == need.end())
+  if (isRecording() || fusion::ElementwiseFusion::current() ||
+      !ops::isFloatDType(dtype) || g.size() == 0 ||
+      std::find(need.begin(), need.end(), true) == need.end())
     return std::nullopt;
   // Contiguous arrays only (a flat kernel's contract): reshape copies a
   // strided view of another shape, but leaves a strided rank-1 view (a
@@ -183,8 +183,7 @@ std::optional<Grads> fusedGradient(const char *primitive, const Grads &in,
 
 /// Rules of broadcasting primitives: partials, then summed to each input's
 /// shape. With `fused`, the primitive whose rule runs as one kernel where
-/// its operands are not broadcast (fusedGradient): given for those whose
-/// rule computes more than g itself.
+/// its operands are not broadcast (fusedGradient).
 BackwardFn broadcasting(Partials partials, const char *fused = nullptr) {
   return
       [partials, fused](const Grads &in, const Grads &out, const Grads &grads) {
@@ -203,16 +202,25 @@ BackwardFn broadcasting(Partials partials, const char *fused = nullptr) {
       };
 }
 
+using Rule = std::pair<const std::string, BackwardFn>;
+
+/// The rule of the broadcasting `primitive` whose gradient is more than g
+/// itself: one kernel where its operands are not broadcast, else
+/// `partials` summed.
+Rule fusedBroadcasting(const char *primitive, Partials partials) {
+  return {primitive, broadcasting(std::move(partials), primitive)};
+}
+
 /// The rule of the unary `primitive`: g * slope(x, y), fused where it can
 /// be (fusedGradient), else as recorded primitives.
-BackwardFn unary(const char *primitive, Slope slope) {
-  return [primitive, slope](const Grads &in, const Grads &out,
-                            const Grads &grads) {
-    if (std::optional<Grads> fused =
-            fusedGradient(primitive, in, grads[0], {true}))
-      return *fused;
-    return Grads{mul(grads[0], slope(in[0], out[0]))};
-  };
+Rule unary(const char *primitive, Slope slope) {
+  return {primitive, [primitive, slope](const Grads &in, const Grads &out,
+                                        const Grads &grads) {
+            if (std::optional<Grads> fused =
+                    fusedGradient(primitive, in, grads[0], {true}))
+              return *fused;
+            return Grads{mul(grads[0], slope(in[0], out[0]))};
+          }};
 }
 
 const std::map<std::string, BackwardFn> &elementwiseRules() {
@@ -223,56 +231,54 @@ const std::map<std::string, BackwardFn> &elementwiseRules() {
       {"sub", broadcasting([](auto &, auto &, auto &g, auto &need) {
          return Grads{g, need[1] ? neg(g) : NDArray()};
        })},
-      {"mul", broadcasting(
-                  [](auto &in, auto &, auto &g, auto &need) {
-                    return Grads{need[0] ? mul(g, in[1]) : NDArray(),
-                                 need[1] ? mul(g, in[0]) : NDArray()};
-                  },
-                  "mul")},
-      {"div", broadcasting(
-                  [](auto &in, auto &out, auto &g, auto &need) {
-                    NDArray ga = div(g, in[1]);
-                    return Grads{ga, need[1] ? neg(mul(ga, out)) : NDArray()};
-                  },
-                  "div")},
-      {"pow", broadcasting(
-                  [](auto &in, auto &out, auto &g, auto &need) {
-                    Grads result(2);
-                    if (need[0])
-                      result[0] = mul(
-                          g, mul(in[1],
-                                 ew("pow",
-                                    {in[0],
-                                     ew("sub", {in[1], constant(1, in[1])})})));
-                    if (need[1])
-                      result[1] = mul(g, mul(out, ew("log", {in[0]})));
-                    return result;
-                  },
-                  "pow")},
-      {"maximum", broadcasting(
-                      [](auto &in, auto &, auto &g, auto &need) {
-                        return Grads{need[0] ? mul(g, where("ge", in[0], in[1]))
-                                             : NDArray(),
-                                     need[1] ? mul(g, where("lt", in[0], in[1]))
-                                             : NDArray()};
-                      },
-                      "maximum")},
-      {"minimum", broadcasting(
-                      [](auto &in, auto &, auto &g, auto &need) {
-                        return Grads{need[0] ? mul(g, where("le", in[0], in[1]))
-                                             : NDArray(),
-                                     need[1] ? mul(g, where("gt", in[0], in[1]))
-                                             : NDArray()};
-                      },
-                      "minimum")},
-      {"mod", broadcasting(
-                  [](auto &in, auto &, auto &g, auto &need) {
-                    return Grads{
-                        g, need[1]
-                               ? neg(mul(g, ew("floor", {div(in[0], in[1])})))
-                               : NDArray()};
-                  },
-                  "mod")},
+      fusedBroadcasting("mul",
+                        [](auto &in, auto &, auto &g, auto &need) {
+                          return Grads{need[0] ? mul(g, in[1]) : NDArray(),
+                                       need[1] ? mul(g, in[0]) : NDArray()};
+                        }),
+      fusedBroadcasting(
+          "div",
+          [](auto &in, auto &out, auto &g, auto &need) {
+            NDArray ga = div(g, in[1]);
+            return Grads{ga, need[1] ? neg(mul(ga, out)) : NDArray()};
+          }),
+      fusedBroadcasting("pow",
+                        [](auto &in, auto &out, auto &g, auto &need) {
+                          Grads result(2);
+                          if (need[0])
+                            result[0] = mul(
+                                g, mul(in[1],
+                                       ew("pow",
+                                          {in[0],
+                                           ew("sub",
+                                              {in[1], constant(1, in[1])})})));
+                          if (need[1])
+                            result[1] = mul(g, mul(out, ew("log", {in[0]})));
+                          return result;
+                        }),
+      fusedBroadcasting("maximum",
+                        [](auto &in, auto &, auto &g, auto &need) {
+                          return Grads{
+                              need[0] ? mul(g, where("ge", in[0], in[1]))
+                                      : NDArray(),
+                              need[1] ? mul(g, where("lt", in[0], in[1]))
+                                      : NDArray()};
+                        }),
+      fusedBroadcasting("minimum",
+                        [](auto &in, auto &, auto &g, auto &need) {
+                          return Grads{
+                              need[0] ? mul(g, where("le", in[0], in[1]))
+                                      : NDArray(),
+                              need[1] ? mul(g, where("gt", in[0], in[1]))
+                                      : NDArray()};
+                        }),
+      fusedBroadcasting("mod",
+                        [](auto &in, auto &, auto &g, auto &need) {
+                          return Grads{
+                              g, need[1] ? neg(mul(g, ew("floor",
+                                                         {div(in[0], in[1])})))
+                                         : NDArray()};
+                        }),
       {"select", broadcasting([](auto &in, auto &, auto &g, auto &need) {
          NDArray zero = constant(0, g);
          auto select = [&](const NDArray &x, const NDArray &y) {
@@ -283,65 +289,54 @@ const std::map<std::string, BackwardFn> &elementwiseRules() {
                       need[2] ? select(zero, g) : NDArray()};
        })},
       {"neg", [](auto &, auto &, auto &grads) { return Grads{neg(grads[0])}; }},
-      {"abs", unary("abs", [](auto &x, auto &) { return ew("sign", {x}); })},
-      {"square", unary("square", [](auto &x, auto &) { return scaled(x, 2); })},
-      {"relu",
-       unary("relu",
-             [](auto &x, auto &) { return where("gt", x, constant(0, x)); })},
-      {"sigmoid", unary("sigmoid",
-                        [](auto &, auto &out) {
-                          return mul(out, ew("sub", {constant(1, out), out}));
-                        })},
-      {"exp", unary("exp", [](auto &, auto &out) { return out; })},
-      {"expm1", unary("expm1",
-                      [](auto &, auto &out) {
-                        return ew("add", {out, constant(1, out)});
-                      })},
-      {"log",
-       unary("log", [](auto &x, auto &) { return ew("reciprocal", {x}); })},
-      {"log1p",
-       unary("log1p",
-             [](auto &x, auto &) {
-               return ew("reciprocal", {ew("add", {x, constant(1, x)})});
-             })},
-      {"sqrt",
-       unary("sqrt",
-             [](auto &, auto &out) { return div(constant(0.5, out), out); })},
-      {"rsqrt", unary("rsqrt",
-                      [](auto &, auto &out) {
-                        return scaled(mul(out, mul(out, out)), -0.5);
-                      })},
-      {"tanh", unary("tanh",
-                     [](auto &, auto &out) {
-                       return ew("sub", {constant(1, out), mul(out, out)});
-                     })},
-      {"sin", unary("sin", [](auto &x, auto &) { return ew("cos", {x}); })},
+      unary("abs", [](auto &x, auto &) { return ew("sign", {x}); }),
+      unary("square", [](auto &x, auto &) { return scaled(x, 2); }),
+      unary("relu",
+            [](auto &x, auto &) { return where("gt", x, constant(0, x)); }),
+      unary("sigmoid",
+            [](auto &, auto &out) {
+              return mul(out, ew("sub", {constant(1, out), out}));
+            }),
+      unary("exp", [](auto &, auto &out) { return out; }),
+      unary("expm1",
+            [](auto &, auto &out) {
+              return ew("add", {out, constant(1, out)});
+            }),
+      unary("log", [](auto &x, auto &) { return ew("reciprocal", {x}); }),
+      unary("log1p",
+            [](auto &x, auto &) {
+              return ew("reciprocal", {ew("add", {x, constant(1, x)})});
+            }),
+      unary("sqrt",
+            [](auto &, auto &out) { return div(constant(0.5, out), out); }),
+      unary("rsqrt",
+            [](auto &, auto &out) {
+              return scaled(mul(out, mul(out, out)), -0.5);
+            }),
+      unary("tanh",
+            [](auto &, auto &out) {
+              return ew("sub", {constant(1, out), mul(out, out)});
+            }),
+      unary("sin", [](auto &x, auto &) { return ew("cos", {x}); }),
       // asin' = 1 / sqrt(1 - x^2), acos' = -asin', atan' = 1 / (1 + x^2).
-      {"asin",
-       unary("asin",
-             [](auto &x, auto &) {
-               return ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})});
-             })},
-      {"acos", unary("acos",
-                     [](auto &x, auto &) {
-                       return neg(ew("rsqrt",
-                                     {ew("sub", {constant(1, x), mul(x, x)})}));
-                     })},
-      {"atan", unary("atan",
-                     [](auto &x, auto &) {
-                       return ew("reciprocal",
-                                 {ew("add", {constant(1, x), mul(x, x)})});
-                     })},
-      {"cos",
-       unary("cos", [](auto &x, auto &) { return neg(ew("sin", {x})); })},
-      {"reciprocal",
-       unary("reciprocal",
-             [](auto &, auto &out) { return neg(mul(out, out)); })},
-      {"erf", unary("erf",
-                    [](auto &x, auto &) {
-                      return scaled(ew("exp", {neg(mul(x, x))}),
-                                    2 / std::sqrt(M_PI));
-                    })},
+      unary("asin",
+            [](auto &x, auto &) {
+              return ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})});
+            }),
+      unary("acos",
+            [](auto &x, auto &) {
+              return neg(ew("rsqrt", {ew("sub", {constant(1, x), mul(x, x)})}));
+            }),
+      unary("atan",
+            [](auto &x, auto &) {
+              return ew("reciprocal", {ew("add", {constant(1, x), mul(x, x)})});
+            }),
+      unary("cos", [](auto &x, auto &) { return neg(ew("sin", {x})); }),
+      unary("reciprocal", [](auto &, auto &out) { return neg(mul(out, out)); }),
+      unary("erf",
+            [](auto &x, auto &) {
+              return scaled(ew("exp", {neg(mul(x, x))}), 2 / std::sqrt(M_PI));
+            }),
       {"cast",
        [](auto &in, auto &,
           auto &
