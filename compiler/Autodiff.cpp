@@ -1,6 +1,7 @@
 //===- Autodiff.cpp - gradientSource: kiln-autodiff on MLIR text ----------===//
 #include "compiler/Autodiff.h"
 
+#include "compiler/DiagnosticText.h"
 #include "compiler/KernelBuilder.h"
 #include "compiler/Passes.h"
 #include "compiler/Registration.h"
@@ -9,7 +10,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -28,11 +28,7 @@ std::string gradientSource(const std::string &source,
   mlir::OwningOpRef<mlir::ModuleOp> module =
       parseGraph(context, source, "autodiff");
   // Diagnostics of the pass, for the error.
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnostics += "\n  " + d.str();
-    return mlir::success();
-  });
+  DiagnosticText diagnostics(&context);
   auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
   mlir::func::FuncOp forward = functions.front();
   forward->setAttr("kiln.differentiate", mlir::UnitAttr::get(&context));
@@ -48,7 +44,8 @@ std::string gradientSource(const std::string &source,
   pm.addPass(mlir::kiln::createKilnAutodiff());
   if (mlir::failed(pm.run(*module)))
     throw Error(formatMessage("autodiff: cannot differentiate '",
-                              forward.getSymName().str(), "':", diagnostics));
+                              forward.getSymName().str(),
+                              "':", diagnostics.str()));
 
   auto gradient = module->lookupSymbol<mlir::func::FuncOp>(
       (forward.getSymName() + "_grad").str());

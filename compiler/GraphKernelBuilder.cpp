@@ -1,6 +1,7 @@
 //===- GraphKernelBuilder.cpp - kernels from whole kiln functions ---------===//
 #include "compiler/KernelBuilder.h"
 
+#include "compiler/DiagnosticText.h"
 #include "runtime/Error.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -17,15 +18,11 @@ namespace compiler {
 mlir::OwningOpRef<mlir::ModuleOp> parseGraph(mlir::MLIRContext &context,
                                              const std::string &source,
                                              const std::string &what) {
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnostics += "\n  " + d.str();
-    return mlir::success();
-  });
+  DiagnosticText diagnostics(&context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(source, &context);
   if (!module)
-    throw Error(what + ": cannot parse the graph:" + diagnostics);
+    throw Error(what + ": cannot parse the graph:" + diagnostics.str());
   auto functions = llvm::to_vector(module->getOps<mlir::func::FuncOp>());
   if (functions.size() != 1 || functions.front().isExternal())
     throw Error(formatMessage(what,
@@ -88,13 +85,9 @@ buildGraphKernelModule(mlir::MLIRContext &context, const std::string &source,
     }
     ret->setOperands(written);
   });
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnostics += "\n  " + d.str();
-    return mlir::success();
-  });
+  DiagnosticText diagnostics(&context);
   if (mlir::failed(mlir::verify(*module)))
-    throw Error("compiler: invalid graph:" + diagnostics);
+    throw Error("compiler: invalid graph:" + diagnostics.str());
   return module;
 }
 

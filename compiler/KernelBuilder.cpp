@@ -1,6 +1,7 @@
 //===- KernelBuilder.cpp - kiln IR for one kernel signature ---------------===//
 #include "compiler/KernelBuilder.h"
 
+#include "compiler/DiagnosticText.h"
 #include "dialects/kiln/KilnOps.h"
 #include "runtime/Error.h"
 
@@ -487,11 +488,7 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
 
   // Verifier failures (a primitive given element types it does not take)
   // become the error's message instead of going to stderr.
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnostics += "\n  " + d.str();
-    return mlir::success();
-  });
+  DiagnosticText diagnostics(&context);
 
   mlir::OpBuilder builder(&context);
   mlir::Location loc =
@@ -531,7 +528,7 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                         arguments[numInputs], signature);
   } catch (const InferenceFailed &) {
     throw Error(formatMessage("compiler: invalid kernel ", signature.key(), ":",
-                              diagnostics));
+                              diagnostics.str()));
   }
   mlir::SmallVector<mlir::Value> results{result};
 
@@ -551,7 +548,7 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
 
   if (mlir::failed(mlir::verify(*module)))
     throw Error(formatMessage("compiler: invalid kernel ", signature.key(), ":",
-                              diagnostics));
+                              diagnostics.str()));
   return module;
 }
 

@@ -1,6 +1,7 @@
 //===- KernelCache.cpp - compiled kernels by signature --------------------===//
 #include "compiler/KernelCache.h"
 
+#include "compiler/DiagnosticText.h"
 #include "compiler/DiskCache.h"
 #include "compiler/KernelBuilder.h"
 #include "compiler/Passes.h"
@@ -109,11 +110,7 @@ private:
     mlir::MLIRContext &context = mlirContext();
     // Pipeline failures are compiler bugs, but still errors, not aborts:
     // collect the diagnostics into the message.
-    std::string diagnostics;
-    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-      diagnostics += "\n  " + d.str();
-      return mlir::success();
-    });
+    DiagnosticText diagnostics(&context);
     mlir::PassManager pipeline(&context);
     mlir::kiln::buildLowerToLLVMPipeline(pipeline, identityLayouts);
     std::unique_ptr<llvm::raw_fd_ostream> dump = openDump(what);
@@ -129,7 +126,8 @@ private:
           /*printAfterOnlyOnFailure=*/false, *dump);
     }
     if (mlir::failed(pipeline.run(*module)))
-      throw Error("compiler: lowering " + what + " failed:" + diagnostics);
+      throw Error("compiler: lowering " + what +
+                  " failed:" + diagnostics.str());
     // Flat kernels (identity layouts) are elementwise by construction:
     // Dispatch's pushFlat and graphIntoFlat, the fusion's flat groups.
     return jit.emitObject(*module, functionName, streaming,

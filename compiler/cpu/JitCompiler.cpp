@@ -1,5 +1,6 @@
 //===- JitCompiler.cpp - LLVM dialect to callable host code ---------------===//
 #include "compiler/cpu/JitCompiler.h"
+#include "compiler/DiagnosticText.h"
 #include "compiler/cpu/LoopHints.h"
 
 #include "runtime/Error.h"
@@ -236,19 +237,14 @@ std::string JitCompiler::emitObject(mlir::ModuleOp module,
                                     bool streaming, bool elementwise) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   llvm::LLVMContext context;
-  std::string diagnostics;
   std::unique_ptr<llvm::Module> llvmModule;
   {
-    mlir::ScopedDiagnosticHandler handler(
-        module.getContext(), [&](mlir::Diagnostic &diagnostic) {
-          diagnostics += "\n  " + diagnostic.str();
-          return mlir::success();
-        });
+    DiagnosticText diagnostics(module.getContext());
     llvmModule = mlir::translateModuleToLLVMIR(module, context, functionName);
+    if (!llvmModule)
+      throw Error("JIT: cannot translate " + functionName +
+                  " to LLVM IR:" + diagnostics.str());
   }
-  if (!llvmModule)
-    throw Error("JIT: cannot translate " + functionName +
-                " to LLVM IR:" + diagnostics);
   llvmModule->setDataLayout(impl_->targetMachine->createDataLayout());
   llvmModule->setTargetTriple(impl_->targetMachine->getTargetTriple().str());
 
