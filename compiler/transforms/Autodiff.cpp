@@ -66,20 +66,6 @@ bool carriesGradient(Type type) {
 constexpr llvm::StringLiteral kDifferentiableTypes =
     "only ranked tensors of f16, bf16, f32 or f64 do";
 
-/// Zeros of `like`'s type, its dynamic extents read from `like`.
-Value zerosLike(OpBuilder &b, Location loc, Value like) {
-  auto type = cast<RankedTensorType>(like.getType());
-  auto scalarType = RankedTensorType::get({}, type.getElementType());
-  Value zero = b.create<kiln::ConstantOp>(
-      loc, DenseElementsAttr::get(scalarType,
-                                  b.getFloatAttr(type.getElementType(), 0.0)));
-  SmallVector<Value> extents;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      extents.push_back(b.create<tensor::DimOp>(loc, like, d));
-  return b.create<kiln::BroadcastToOp>(loc, type, zero, extents);
-}
-
 /// The reverse sweep over one function body: the cotangent of each value
 /// the gradient reaches, summed over the value's uses.
 class ReverseSweep {
@@ -125,7 +111,7 @@ public:
     for (Value result : op->getResults()) {
       Value gradient = cotangent(result);
       if (!gradient && isFloatTensor(result.getType()))
-        gradient = zerosLike(builder, loc, result);
+        gradient = kiln::buildZerosLike(builder, loc, result);
       resultGradients.push_back(gradient);
     }
     SmallVector<Value> operandGradients(op->getNumOperands());
@@ -314,7 +300,7 @@ LogicalResult buildGradientFunction(func::FuncOp forward) {
               : previous;
     }
     if (!argumentGradient)
-      argumentGradient = zerosLike(builder, loc, argument);
+      argumentGradient = kiln::buildZerosLike(builder, loc, argument);
     returned.push_back(argumentGradient);
   }
   builder.create<func::ReturnOp>(loc, returned);

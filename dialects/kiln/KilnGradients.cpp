@@ -98,11 +98,6 @@ Value broadcastLike(OpBuilder &b, Location loc, Value x, Value like) {
                                  dynamicExtents(b, loc, type, like));
 }
 
-/// Zeros of `like`'s type.
-Value zerosLike(OpBuilder &b, Location loc, Value like) {
-  return broadcastLike(b, loc, scalarLike(b, loc, like, 0.0), like);
-}
-
 /// The gradient of a broadcast operand: `grad` (the result's shape) summed
 /// over the leading dimensions the operand lacks and over those where the
 /// operand has a static 1 that was stretched, giving `operand`'s type.
@@ -221,6 +216,10 @@ LogicalResult noRule(Operation *op, const Twine &why) {
 }
 
 } // namespace
+
+Value buildZerosLike(OpBuilder &b, Location loc, Value like) {
+  return broadcastLike(b, loc, scalarLike(b, loc, like, 0.0), like);
+}
 
 //===----------------------------------------------------------------------===//
 // Elementwise unary primitives: grad = g * slope(x, y)
@@ -461,7 +460,8 @@ LogicalResult reductionGradient(Operation *op, OpBuilder &b, Value grad,
     Value count = indexConstant(b, loc, 1);
     for (int64_t axis : axes)
       count = b.createOrFold<arith::MulIOp>(loc, count, dimOf(b, loc, x, axis));
-    count = b.createOrFold<arith::MaxSIOp>(loc, count, indexConstant(b, loc, 1));
+    count =
+        b.createOrFold<arith::MaxSIOp>(loc, count, indexConstant(b, loc, 1));
     RankedTensorType spreadType = tensorType(spread);
     Type element = spreadType.getElementType();
     Type computeType =
@@ -617,7 +617,7 @@ LogicalResult PadOp::buildGradient(OpBuilder &b, ValueRange grads,
 LogicalResult TakeOp::buildGradient(OpBuilder &b, ValueRange grads,
                                     SmallVectorImpl<Value> &operandGrads) {
   Location loc = getLoc();
-  Value zeros = zerosLike(b, loc, getOperand());
+  Value zeros = buildZerosLike(b, loc, getOperand());
   operandGrads[0] = b.create<ScatterAddOp>(loc, zeros, getIndices(), grads[0],
                                            getAxis(), getMode());
   return success();

@@ -20,4 +20,17 @@
 #define GET_OP_CLASSES
 #include "dialects/kiln/KilnOps.h.inc"
 
+namespace mlir {
+class OpBuilder;
+namespace kiln {
+
+/// Zeros of `like`'s type (ranked, of a float or integer element type): a
+/// kiln.constant broadcast to it, its dynamic extents read from `like`. The
+/// gradient of what no gradient reaches; defined with the gradient rules
+/// (KilnGradients.cpp).
+Value buildZerosLike(OpBuilder &builder, Location loc, Value like);
+
+} // namespace kiln
+} // namespace mlir
+
 #endif // KILN_DIALECTS_KILN_KILNOPS_H
