@@ -1,6 +1,7 @@
 //===- Executable.cpp -----------------------------------------------------===//
 #include "runtime/Executable.h"
 
+#include "runtime/Error.h"
 #include "runtime/MemoryPlan.h"
 
 #include <algorithm>
@@ -79,7 +80,25 @@ void ExecutableCapture::record(std::function<void()> fn, Device device,
   launch.queue = queue;
   launch.mayRunInline = inlineDeclined;
   launch.inPlaceSafe = inPlaceSafe;
+  if (copyMark_.source && launch.reads.size() == 1 &&
+      launch.writes.size() == 1 &&
+      launch.reads[0].get() == copyMark_.sourceVar.get() &&
+      launch.writes[0].get() == copyMark_.destinationVar.get()) {
+    launch.copySource = std::move(copyMark_.source);
+    launch.copyDestination = std::move(copyMark_.destination);
+    copyMark_ = {};
+  }
   executable_->launches_.push_back(std::move(launch));
+}
+
+void ExecutableCapture::markCopy(std::shared_ptr<Storage> source,
+                                 VarPtr sourceVar,
+                                 std::shared_ptr<Storage> destination,
+                                 VarPtr destinationVar) {
+  if (!source || !destination || source->bytes() != destination->bytes())
+    throw Error("ExecutableCapture::markCopy: the storages differ in size");
+  copyMark_ = {std::move(source), std::move(destination), std::move(sourceVar),
+               std::move(destinationVar)};
 }
 
 void ExecutableCapture::recordDeferred(
@@ -105,6 +124,78 @@ std::shared_ptr<Executable> ExecutableCapture::finish() {
   return std::move(executable_);
 }
 
+struct Executable::VarUse {
+  int64_t first = -1, last = -1;
+  bool firstIsWrite = false; // The first use writes without reading.
+  Launch *firstLaunch = nullptr;
+};
+
+std::unordered_set<const Storage *> Executable::forwardCopies(
+    const std::vector<std::shared_ptr<Executable>> &programs,
+    const VarUses &uses, MemoryStats &stats) {
+  std::unordered_set<const Storage *> forwarded;
+  // The buffers the programs allocated, with their variables.
+  std::unordered_map<const Storage *, const std::vector<VarPtr> *> allocated;
+  for (const std::shared_ptr<Executable> &program : programs)
+    for (size_t i = 0; i < program->allocations_.size(); ++i)
+      allocated[program->allocations_[i].get()] = &program->allocationVars_[i];
+  auto useOf = [&](const VarPtr &var) -> const VarUse * {
+    auto found = uses.find(var.get());
+    return found == uses.end() ? nullptr : &found->second;
+  };
+  int64_t index = 0;
+  for (const std::shared_ptr<Executable> &program : programs)
+    for (Launch &copy : program->launches_) {
+      const int64_t at = index++;
+      if (!copy.copySource)
+        continue;
+      std::shared_ptr<Storage> source = std::move(copy.copySource);
+      std::shared_ptr<Storage> destination = std::move(copy.copyDestination);
+      const VarPtr sourceVar = copy.reads[0], destinationVar = copy.writes[0];
+      auto sourceVars = allocated.find(source.get());
+      const VarUse *sourceUse = useOf(sourceVar),
+                   *destinationUse = useOf(destinationVar);
+      // The source: a buffer of the programs that only this array names,
+      // written whole first and read by the copy last. The destination:
+      // memory of its own that no other launch of the programs touches.
+      const bool forwardable =
+          sourceVars != allocated.end() && sourceVars->second->size() == 1 &&
+          (*sourceVars->second)[0].get() == sourceVar.get() && sourceUse &&
+          sourceUse->firstIsWrite && sourceUse->last == at && destinationUse &&
+          destinationUse->first == at && destinationUse->last == at &&
+          !allocated.count(destination.get()) && destination->data() &&
+          !destination->isAlias() && !source->isAlias() &&
+          source->bytes() == destination->bytes() &&
+          source->device() == destination->device();
+      if (!forwardable)
+        continue;
+      source->aliasOf(destination);
+      forwarded.insert(source.get());
+      copy.fn = [] {};
+      ++stats.forwardedCopies;
+      stats.forwardedBytes += source->bytes();
+      // The source's uses are now uses of the destination's memory.
+      for (const std::shared_ptr<Executable> &other : programs)
+        for (Launch &launch : other->launches_) {
+          if (&launch == &copy)
+            continue;
+          auto names = [&](const std::vector<VarPtr> &vars, const VarPtr &var) {
+            return std::any_of(vars.begin(), vars.end(), [&](const VarPtr &v) {
+              return v.get() == var.get();
+            });
+          };
+          if (names(launch.writes, sourceVar)) {
+            if (!names(launch.writes, destinationVar))
+              launch.writes.push_back(destinationVar);
+          } else if (names(launch.reads, sourceVar) &&
+                     !names(launch.reads, destinationVar)) {
+            launch.reads.push_back(destinationVar);
+          }
+        }
+    }
+  return forwarded;
+}
+
 Executable::MemoryStats
 Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
                        const std::vector<VarPtr> &keep,
@@ -112,12 +203,8 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
   if (retained)
     *retained = std::make_shared<RetainedValues>();
   // Each variable's uses, by launch index across the programs in order.
-  struct Use {
-    int64_t first = -1, last = -1;
-    bool firstIsWrite = false; // The first use writes without reading.
-    Launch *firstLaunch = nullptr;
-  };
-  std::unordered_map<const Var *, Use> uses;
+  using Use = VarUse;
+  VarUses uses;
   int64_t index = 0;
   // The index of the last program's first launch.
   int64_t lastProgramStart = 0;
@@ -146,6 +233,10 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
   for (const VarPtr &var : keep)
     uses[var.get()].firstIsWrite = false; // Never shared.
 
+  MemoryStats stats;
+  const std::unordered_set<const Storage *> forwarded =
+      forwardCopies(programs, uses, stats);
+
   struct Candidate {
     std::shared_ptr<Storage> storage;
     std::vector<VarPtr> vars;
@@ -153,10 +244,11 @@ Executable::planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
   };
   std::vector<Candidate> planned;
   std::vector<BufferLifetime> lifetimes;
-  MemoryStats stats;
   for (const std::shared_ptr<Executable> &program : programs)
     for (size_t i = 0; i < program->allocations_.size(); ++i) {
       Storage *storage = program->allocations_[i].get();
+      if (forwarded.count(storage))
+        continue; // Lives in its copy's destination now.
       const std::vector<VarPtr> &vars = program->allocationVars_[i];
       // A buffer is planned when exactly one array variable reaches it and
       // a launch writes it whole before any reads it; anything else

@@ -25,6 +25,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace kiln {
@@ -51,6 +53,11 @@ public:
     /// its output: its output may take the bytes of an input of the same
     /// size that no later launch uses (in-place, as MXNet's planner does).
     bool inPlaceSafe = false;
+    /// A copy of the whole of `copySource` into the whole of
+    /// `copyDestination` (ExecutableCapture::markCopy), which planMemory may
+    /// forward: the source's writers then write the destination in place
+    /// and the launch does nothing.
+    std::shared_ptr<Storage> copySource, copyDestination;
   };
 
   /// Pushes every launch to the global engine, in capture order. Returns at
@@ -81,6 +88,10 @@ public:
     /// kernel kept in registers).
     size_t droppedBytes = 0;
     size_t droppedBuffers = 0;
+    /// Copies forwarded (the copied buffer made an alias of the
+    /// destination, Storage::aliasOf) and the bytes they no longer copy.
+    size_t forwardedCopies = 0;
+    size_t forwardedBytes = 0;
   };
 
   /// Memory planning over `programs`, which run in this order (a forward
@@ -96,6 +107,19 @@ public:
   /// (ExecutableCapture(planned)) that are not planned get their own.
   /// With `retained`, it is set to the values the last program reads that
   /// its own buffers overwrite (RetainedValues), for running it twice.
+  ///
+  /// Copy forwarding comes first: a copy launch (Launch::copySource) whose
+  /// source is a buffer the programs allocated, that a launch writes before
+  /// anything reads it and the copy reads last, and whose destination no
+  /// other launch of the programs uses (a variable's gradient buffer, which
+  /// autograd's backward fills by copying), is done away with: the source
+  /// becomes an alias of the destination, the copy launch an empty one
+  /// kept for its ordering, and every launch using the source also uses
+  /// the destination's variable, so the engine orders them with whatever
+  /// uses the destination outside the programs (an optimizer's update; an
+  /// exchange of its memory). The destination's memory then holds the
+  /// source's value from its first write on: a caller must not read the
+  /// destination while the programs run, as it may not anyway.
   static MemoryStats
   planMemory(const std::vector<std::shared_ptr<Executable>> &programs,
              const std::vector<VarPtr> &keep,
@@ -103,6 +127,14 @@ public:
 
 private:
   friend class ExecutableCapture;
+  /// A variable's first and last use by launch index across programs.
+  struct VarUse;
+  using VarUses = std::unordered_map<const Var *, VarUse>;
+  /// planMemory's copy forwarding; returns the storages made aliases.
+  static std::unordered_set<const Storage *>
+  forwardCopies(const std::vector<std::shared_ptr<Executable>> &programs,
+                const VarUses &uses, MemoryStats &stats);
+
   std::vector<Launch> launches_;
   /// Storages allocated while capturing, with the variables of the arrays
   /// made over them (ExecutableCapture::noteArray).
@@ -160,6 +192,14 @@ public:
   void inlineDeclined() override { inlineDeclined_ = true; }
   /// The next recorded launch is in-place safe (Launch::inPlaceSafe).
   void markInPlaceSafe() { inPlaceSafe_ = true; }
+  /// The next launch recorded that reads exactly `sourceVar` and writes
+  /// exactly `destinationVar` copies the whole of `source` into the whole
+  /// of `destination`, which have one size (Launch::copySource). The
+  /// caller vouches for what the launch does; clearCopy forgets the mark
+  /// if no such launch came (the copy was fused into another kernel).
+  void markCopy(std::shared_ptr<Storage> source, VarPtr sourceVar,
+                std::shared_ptr<Storage> destination, VarPtr destinationVar);
+  void clearCopy() { copyMark_ = {}; }
   void allocated(const std::shared_ptr<Storage> &storage) override;
   bool defersMemory(size_t bytes) const override {
     return planned_ && bytes > (64u << 10);
@@ -193,6 +233,10 @@ private:
   bool inlineDeclined_ = false;
   bool inPlaceSafe_ = false;
   bool planned_ = false;
+  struct CopyMark {
+    std::shared_ptr<Storage> source, destination;
+    VarPtr sourceVar, destinationVar;
+  } copyMark_;
   LaunchHook beforeLaunch_;
 };
 

@@ -37,15 +37,34 @@ void Storage::rebind(void *data, std::shared_ptr<Storage> owner) {
   else if (release_)
     release_();
   allocator_ = nullptr;
+  alias_.reset();
   data_ = data;
   // The owner (the arena) lives as long as any storage placed in it.
   release_ = [owner = std::move(owner)] {};
+}
+
+void Storage::aliasOf(std::shared_ptr<Storage> target) {
+  if (!target || target->alias_ || target.get() == this ||
+      target->bytes_ < bytes_ || !(target->device_ == device_))
+    throw Error("Storage::aliasOf: the target is missing, an alias itself, "
+                "smaller, or on another device");
+  if (allocator_)
+    allocator_->release(data_, bytes_);
+  else if (release_)
+    release_();
+  allocator_ = nullptr;
+  release_ = nullptr;
+  data_ = nullptr;
+  alias_ = std::move(target);
 }
 
 void Storage::exchangeMemory(Storage &other) {
   if (other.bytes_ != bytes_ || !(other.device_ == device_))
     throw Error("Storage::exchangeMemory: the storages differ in size or "
                 "device");
+  if (alias_ || other.alias_)
+    throw Error("Storage::exchangeMemory: an alias has no memory of its own "
+                "to exchange");
   std::swap(data_, other.data_);
   std::swap(allocator_, other.allocator_);
   std::swap(release_, other.release_);

@@ -52,13 +52,23 @@ public:
   Storage(const Storage &) = delete;
   Storage &operator=(const Storage &) = delete;
 
-  void *data() const { return data_; }
+  /// The elements' address: the storage this one aliases' when it
+  /// aliases one (aliasOf).
+  void *data() const { return alias_ ? alias_->data() : data_; }
 
   /// Moves this storage onto memory owned by `owner` (an executable's
   /// arena) at `data`, returning its own allocation to the pool. Tensors and
   /// captured closures read data() when they run, so they follow. The
   /// contents are not copied.
   void rebind(void *data, std::shared_ptr<Storage> owner);
+  /// Makes this storage a second name for `target`'s memory, following it
+  /// wherever it moves (rebind, exchangeMemory), and returns its own
+  /// allocation to the pool: an executable's planned buffer whose only
+  /// purpose was to be copied whole into `target` (Executable::planMemory's
+  /// copy forwarding) is then written in place. `target` must be no
+  /// smaller and not itself an alias. rebind ends the aliasing.
+  void aliasOf(std::shared_ptr<Storage> target);
+  bool isAlias() const { return alias_ != nullptr; }
   /// Swaps the memory (and who releases it) of this storage and `other`,
   /// which must have the same size and device: hands an executable's output
   /// block to the caller and the caller's fresh block to the executable,
@@ -74,7 +84,7 @@ public:
   /// Whether exchangeMemory may move this storage's memory: a pool block of
   /// its own whose address nobody outside kiln holds.
   bool exchangeable() const {
-    return allocator_ != nullptr &&
+    return allocator_ != nullptr && !alias_ &&
            !addressPinned_.load(std::memory_order_relaxed);
   }
   size_t bytes() const { return bytes_; }
@@ -91,6 +101,8 @@ private:
   Device device_;
   PooledAllocator *allocator_; // Null for wrapped memory.
   std::function<void()> release_;
+  /// The storage whose memory this one names (aliasOf), or null.
+  std::shared_ptr<Storage> alias_;
   // Set from the exporting thread, read by engine workers.
   std::atomic<bool> addressPinned_{false};
 };

@@ -1,8 +1,10 @@
 //===- ArgumentBinding.cpp - zero-copy arguments and results --------------===//
 #include "frontends/cpp/ArgumentBinding.h"
 
+#include "frontends/cpp/Dispatch.h"
 #include "runtime/DType.h"
 #include "runtime/Engine.h"
+#include "runtime/Executable.h"
 
 #include <cstring>
 #include <unordered_set>
@@ -133,6 +135,21 @@ bool adoptMemory(const NDArray &target, const NDArray &donor) {
       [destination, source] { moveElements(*destination, *source); },
       to.device(), {}, {target.var(), donor.var()}, 0, "AdoptGradient");
   return true;
+}
+
+void copyIntoBuffer(const NDArray &buffer, const NDArray &value) {
+  ExecutableCapture *capture = Executable::current();
+  const Tensor &to = buffer.tensor();
+  const Tensor &from = value.tensor();
+  const bool whole = capture && sameGeometry(to, from) &&
+                     coversItsStorage(to) && coversItsStorage(from) &&
+                     to.storage() != from.storage();
+  if (whole)
+    capture->markCopy(from.storage(), value.var(), to.storage(), buffer.var());
+  dispatch::cast(value, buffer.dtype(), buffer);
+  // The copy may have joined a fused kernel instead of being a launch.
+  if (whole)
+    capture->clearCopy();
 }
 
 } // namespace kiln

@@ -564,7 +564,7 @@ void backward(const std::vector<NDArray> &heads,
     if (variable->gradReq == GradReq::Add)
       invokeOp("elemwise_add", {buffer, grad}, {}, buffer);
     else if (!pass.isDonated(variable) || !adoptMemory(buffer, grad))
-      dispatch::cast(grad, buffer.dtype(), buffer);
+      copyIntoBuffer(buffer, grad);
     variable->freshGrad = true;
     pass.release(variable);
   };

@@ -101,6 +101,8 @@ void bindSymbol(py::module_ &m) {
         result["unplanned_buffers"] = stats.unplannedBuffers;
         result["dropped_bytes"] = stats.droppedBytes;
         result["dropped_buffers"] = stats.droppedBuffers;
+        result["forwarded_copies"] = stats.forwardedCopies;
+        result["forwarded_bytes"] = stats.forwardedBytes;
         if (!retained)
           return std::move(result);
         return py::make_tuple(result, values);

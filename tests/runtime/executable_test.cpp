@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 
 namespace kiln {
 namespace {
@@ -378,6 +379,116 @@ TEST(Executable, LaunchHookRunsFirstAndFlagsStayWithTheirLaunch) {
   EXPECT_EQ(executable->launches()[1].name, "outer");
   EXPECT_TRUE(executable->launches()[1].inPlaceSafe);
   EXPECT_EQ(executable->launches()[2].name, "deferred");
+}
+
+/// What copy forwarding tests capture: s = value (a counter read at each
+/// run), then a marked copy of s into d, an array made before the capture
+/// (a variable's gradient buffer); `extra` pushes more launches after it.
+struct CopyProgram {
+  static constexpr int64_t n = 4096;
+  Tensor s, d = Tensor::empty({n}, DType::Float32);
+  VarPtr vs = Engine::newVar(), vd = Engine::newVar();
+  std::shared_ptr<Executable> executable;
+  std::shared_ptr<std::atomic<int>> value =
+      std::make_shared<std::atomic<int>>(1);
+
+  static std::function<void()> copy(Tensor from, Tensor to) {
+    return
+        [from, to] { std::memcpy(to.data(), from.data(), n * sizeof(float)); };
+  }
+  float at(const Tensor &t, int64_t i) const {
+    return static_cast<const float *>(t.data())[i];
+  }
+  enum class Mark { Right, None, OtherVariables };
+  explicit CopyProgram(const std::function<void(CopyProgram &)> &extra = {},
+                       Mark mark = Mark::Right) {
+    Engine &engine = Engine::global();
+    ExecutableCapture capture;
+    s = Tensor::empty({n}, DType::Float32);
+    capture.noteArray(s.storage(), vs);
+    engine.push(
+        [s = s, value = value] {
+          auto *x = static_cast<float *>(s.data());
+          for (int64_t i = 0; i < n; ++i)
+            x[i] = static_cast<float>(value->load());
+        },
+        Device::cpu(), {}, {vs}, 0, "fill");
+    if (mark == Mark::Right)
+      capture.markCopy(s.storage(), vs, d.storage(), vd);
+    if (mark == Mark::OtherVariables)
+      capture.markCopy(s.storage(), Engine::newVar(), d.storage(), vd);
+    engine.push(copy(s, d), Device::cpu(), {vs}, {vd}, 0, "copy");
+    // A mark that no launch matched (the copy was fused) is forgotten.
+    capture.clearCopy();
+    if (extra)
+      extra(*this);
+    executable = capture.finish();
+  }
+};
+
+/// The copy of a planned buffer into a buffer nothing else in the program
+/// uses becomes its source writing the destination itself, which stays
+/// right when the destination's memory is exchanged between runs (as an
+/// adopted gradient's is).
+TEST(Executable, WholeCopiesIntoOutsideBuffersAreForwarded) {
+  CopyProgram program;
+  Executable::MemoryStats stats =
+      Executable::planMemory({program.executable}, {});
+  EXPECT_EQ(stats.forwardedCopies, 1u);
+  EXPECT_EQ(stats.forwardedBytes, CopyProgram::n * sizeof(float));
+  EXPECT_EQ(stats.plannedBuffers, 0u);
+  EXPECT_EQ(program.s.data(), program.d.data());
+  Engine &engine = Engine::global();
+  Tensor taken = Tensor::empty({CopyProgram::n}, DType::Float32);
+  VarPtr vtaken = Engine::newVar();
+  for (int run = 1; run <= 3; ++run) {
+    *program.value = run;
+    program.executable->run();
+    // Hand the result over, as AdoptGradient does: ordered after the run
+    // through d's variable alone.
+    engine.push([d = program.d.storage(),
+                 t = taken.storage()] { d->exchangeMemory(*t); },
+                Device::cpu(), {}, {program.vd, vtaken}, 0, "adopt");
+    engine.waitForVar(vtaken);
+    for (int64_t i = 0; i < CopyProgram::n; i += 511)
+      ASSERT_EQ(program.at(taken, i), static_cast<float>(run)) << run;
+    EXPECT_EQ(program.s.data(), program.d.data());
+  }
+}
+
+/// Anything else using the source after the copy or the destination at
+/// all, or an unmarked copy, keeps the copy (and the values right).
+TEST(Executable, CopiesWhoseBuffersHaveOtherUsesAreNotForwarded) {
+  Engine &engine = Engine::global();
+  Tensor after = Tensor::empty({CopyProgram::n}, DType::Float32);
+  VarPtr vafter = Engine::newVar();
+  std::vector<std::pair<std::string, CopyProgram>> programs;
+  programs.emplace_back("the source is read after the copy",
+                        CopyProgram([&](CopyProgram &p) {
+                          engine.push(CopyProgram::copy(p.s, after),
+                                      Device::cpu(), {p.vs}, {vafter});
+                        }));
+  programs.emplace_back("the destination is read in the program",
+                        CopyProgram([&](CopyProgram &p) {
+                          engine.push(CopyProgram::copy(p.d, after),
+                                      Device::cpu(), {p.vd}, {vafter});
+                        }));
+  programs.emplace_back("the copy is not marked",
+                        CopyProgram({}, CopyProgram::Mark::None));
+  programs.emplace_back("the mark names other variables",
+                        CopyProgram({}, CopyProgram::Mark::OtherVariables));
+  for (auto &[why, program] : programs) {
+    const bool marked = program.executable->launches()[1].copySource != nullptr;
+    EXPECT_EQ(marked, why.find("mark") == std::string::npos) << why;
+    Executable::MemoryStats stats =
+        Executable::planMemory({program.executable}, {});
+    EXPECT_EQ(stats.forwardedCopies, 0u) << why;
+    EXPECT_NE(program.s.data(), program.d.data()) << why;
+    *program.value = 7;
+    program.executable->run();
+    engine.waitForVar(program.vd);
+    EXPECT_EQ(program.at(program.d, 5), 7.0f) << why;
+  }
 }
 
 } // namespace

@@ -59,7 +59,6 @@ TEST(DType, SizesAndNames) {
   EXPECT_EQ(Device::cpu().toString(), "cpu(0)");
 }
 
-
 namespace kiln {
 namespace {
 
@@ -122,6 +121,27 @@ TEST(Tensor, StridedViewsWhoseOffsetsOverflowAreErrors) {
   Tensor tensor = Tensor::empty({4}, DType::Float32);
   EXPECT_THROW(tensor.strided({int64_t{1} << 40}, {int64_t{1} << 40}, 0),
                Error);
+}
+
+TEST(Storage, AnAliasFollowsItsTargetsMemory) {
+  std::shared_ptr<Storage> target = Storage::allocate(64);
+  std::shared_ptr<Storage> alias = Storage::allocate(64);
+  std::shared_ptr<Storage> other = Storage::allocate(64);
+  alias->aliasOf(target);
+  EXPECT_TRUE(alias->isAlias());
+  EXPECT_EQ(alias->data(), target->data());
+  EXPECT_FALSE(alias->exchangeable()); // No memory of its own to give.
+  void *before = other->data();
+  target->exchangeMemory(*other); // As an adopted gradient moves memory.
+  EXPECT_EQ(alias->data(), before);
+  EXPECT_THROW(alias->exchangeMemory(*other), Error);
+  std::shared_ptr<Storage> aliasOfAlias = Storage::allocate(64);
+  EXPECT_THROW(aliasOfAlias->aliasOf(alias), Error);
+  EXPECT_THROW(Storage::allocate(128)->aliasOf(target), Error); // Smaller.
+  std::shared_ptr<Storage> arena = Storage::allocate(256);
+  alias->rebind(arena->data(), arena); // Ends the aliasing.
+  EXPECT_FALSE(alias->isAlias());
+  EXPECT_EQ(alias->data(), arena->data());
 }
 
 TEST(Error, CarriesTheKindOfMistake) {
