@@ -219,11 +219,10 @@ void parallelOver(int64_t extent, int64_t perItem, Body body) {
   ThreadPool::global().parallelFor(0, extent, grain, body);
 }
 
-/// visit(i, j, k, element) over `view` (sizes (I, J, spatial...)), k
-/// counting its `count` spatial positions in row-major order; `i` split
-/// across the thread pool, so visit must only touch what (i, j, k) owns.
-template <typename T, typename Visit>
-void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
+/// The offsets (through `view`'s strides) of its first `count` spatial
+/// positions (sizes (I, J, spatial...)) in row-major order.
+template <typename T>
+std::vector<int64_t> spatialOffsets(const StridedView<T> &view, int64_t count) {
   const size_t spatial = view.sizes.size() - 2;
   std::vector<int64_t> position(spatial, 0), offsets;
   for (int64_t k = 0; k < count; ++k) {
@@ -233,6 +232,15 @@ void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
     offsets.push_back(offset);
     stepSpatial(position, view.sizes);
   }
+  return offsets;
+}
+
+/// visit(i, j, k, element) over `view` (sizes (I, J, spatial...)), k
+/// counting its `count` spatial positions in row-major order; `i` split
+/// across the thread pool, so visit must only touch what (i, j, k) owns.
+template <typename T, typename Visit>
+void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
+  const std::vector<int64_t> offsets = spatialOffsets(view, count);
   parallelOver(
       view.sizes[0], view.sizes[1] * count, [&](int64_t first, int64_t last) {
         for (int64_t i = first; i < last; ++i)
@@ -242,6 +250,37 @@ void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
               visit(i, j, k, base[offsets[k]]);
           }
       });
+}
+
+/// Copies `view` (sizes (I, J, spatial...)) into `to`, dense and row-major,
+/// `I` split across the thread pool. The filter of a convolution cut to its
+/// live taps is such a view (ResNet-18's 512x512x3x3 at 1x1: every ninth
+/// element). Plain loops over locals, since forEachElement's callback
+/// reloaded its captures for every element: that forward (batch 32) took
+/// 0.82 ms with it, 0.64 ms with this.
+template <typename T> void gatherDense(const StridedView<T> &view, T *to) {
+  int64_t count = 1;
+  for (size_t d = 2; d < view.sizes.size(); ++d)
+    count *= view.sizes[d];
+  const std::vector<int64_t> offsets = spatialOffsets(view, count);
+  const T *const from = view.data;
+  const int64_t inner = view.sizes[1], outerStride = view.strides[0],
+                innerStride = view.strides[1];
+  const int64_t *const at = offsets.data();
+  parallelOver(view.sizes[0], inner * count, [=](int64_t first, int64_t last) {
+    for (int64_t i = first; i < last; ++i) {
+      T *row = to + i * inner * count;
+      for (int64_t j = 0; j < inner; ++j) {
+        const T *base = from + i * outerStride + j * innerStride;
+        if (count == 1) {
+          row[j] = base[at[0]];
+          continue;
+        }
+        for (int64_t k = 0; k < count; ++k)
+          row[j * count + k] = base[at[k]];
+      }
+    }
+  });
 }
 
 /// Image n of `view` alone.
@@ -470,6 +509,80 @@ std::optional<LiveWindow> liveWindow(const std::vector<int64_t> &input,
   if (!cut)
     return std::nullopt;
   return live;
+}
+
+/// Computes a filter gradient through its live taps: `compute` writes the
+/// live taps' gradient into a dense (O, C, live sizes...) array (scratch
+/// slot 4), then one pass over `filterGrad` writes every tap, 0 where it is
+/// left out. Zeroing the whole gradient first and then writing the live
+/// taps element by element through its strides went over each of its cache
+/// lines three times: the backward of ResNet-18's 512->512 3x3 at 1x1
+/// (batch 32; a 9.4 MB filter, its centre tap live) took 3.4 ms, 2.0 ms
+/// like this. `compute` returns false when it wrote nothing (oneDNN
+/// declined); so does this, writing nothing.
+template <typename Compute>
+bool withLiveFilterGradient(const StridedView<float> &filterGrad,
+                            const LiveWindow &live, Compute compute) {
+  const StridedView<float> cropped = live.crop(filterGrad);
+  auto *dense = static_cast<float *>(
+      dnnl_support::threadScratch(4, cropped.count() * sizeof(float)));
+  if (!compute(StridedView<float>(dense, cropped.sizes,
+                                  contiguousStrides(cropped.sizes))))
+    return false;
+  // Each tap of the whole filter in row-major order: where it is, and its
+  // index among the live taps (-1: left out).
+  const size_t spatial = filterGrad.sizes.size() - 2;
+  std::vector<int64_t> offsets, liveIndex, position(spatial, 0);
+  int64_t taps = 1, liveTaps = 1;
+  for (size_t d = 0; d < spatial; ++d) {
+    taps *= filterGrad.sizes[d + 2];
+    liveTaps *= live.size[d];
+  }
+  for (int64_t t = 0; t < taps; ++t) {
+    int64_t offset = 0, index = 0;
+    bool inside = true;
+    for (size_t d = 0; d < spatial; ++d) {
+      offset += position[d] * filterGrad.strides[d + 2];
+      const int64_t at = position[d] - live.first[d];
+      inside &= at >= 0 && at < live.size[d];
+      index = index * live.size[d] + at;
+    }
+    offsets.push_back(offset);
+    liveIndex.push_back(inside ? index : -1);
+    stepSpatial(position, filterGrad.sizes);
+  }
+  const int64_t channels = filterGrad.sizes[1];
+  // Where each out channel's (channel, tap) block is dense (the usual
+  // case), it is zeroed whole and then given its live taps while it is in
+  // the cache: one pass to memory, and a vectorized fill rather than a
+  // lookup per element (a 512x512x3x3 filter on one core: 0.5 against
+  // 2.9 ms).
+  bool denseRows = filterGrad.strides[1] == taps;
+  for (int64_t t = 0; t < taps; ++t)
+    denseRows &= offsets[t] == t;
+  std::vector<int64_t> liveOffsets(liveTaps);
+  for (int64_t t = 0; t < taps; ++t)
+    if (liveIndex[t] >= 0)
+      liveOffsets[liveIndex[t]] = offsets[t];
+  parallelOver(
+      filterGrad.sizes[0], channels * taps, [&](int64_t first, int64_t last) {
+        for (int64_t o = first; o < last; ++o) {
+          float *row = filterGrad.data + o * filterGrad.strides[0];
+          const float *from = dense + o * channels * liveTaps;
+          if (denseRows) {
+            std::memset(row, 0, channels * taps * sizeof(float));
+            for (int64_t c = 0; c < channels; ++c)
+              for (int64_t j = 0; j < liveTaps; ++j)
+                row[c * taps + liveOffsets[j]] = from[c * liveTaps + j];
+            continue;
+          }
+          for (int64_t c = 0; c < channels; ++c)
+            for (int64_t t = 0; t < taps; ++t)
+              row[c * filterGrad.strides[1] + offsets[t]] =
+                  liveIndex[t] >= 0 ? from[c * liveTaps + liveIndex[t]] : 0.0f;
+        }
+      });
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -900,9 +1013,7 @@ private:
       return {filter_.data, columns(), outChannels_, 1, filter_.strides[0]};
     auto *copy = static_cast<float *>(dnnl_support::threadScratch(
         slot, outChannels_ * columns() * sizeof(float)));
-    forEachFilterElement([&](int64_t o, int64_t k, float &element) {
-      copy[o * columns() + k] = element;
-    });
+    gatherDense(filter_, copy);
     return {copy, columns(), outChannels_, 1, columns()};
   }
 
@@ -1039,7 +1150,10 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
   if (std::optional<LiveWindow> live =
           liveWindow(input.sizes, filter.sizes, output.sizes, p)) {
     if (kind == ConvolutionKind::BackwardFilter)
-      fillZero(filter); // The taps left out.
+      return withLiveFilterGradient(
+          filter, *live, [&](const StridedView<float> &liveGrad) {
+            return dnnlConvolution(kind, input, liveGrad, output, live->params);
+          });
     return dnnlConvolution(kind, input, live->crop(filter), output,
                            live->params);
   }
@@ -1181,10 +1295,11 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
     return false;
   if (std::optional<LiveWindow> live =
           liveWindow(input.sizes, filter.sizes, outputGrad.sizes, p)) {
-    fillZero(filterGrad); // The taps left out.
-    return dnnlConvolutionBackward(input, live->crop(filter), outputGrad,
-                                   inputGrad, live->crop(filterGrad),
-                                   live->params);
+    return withLiveFilterGradient(
+        filterGrad, *live, [&](const StridedView<float> &liveGrad) {
+          return dnnlConvolutionBackward(input, live->crop(filter), outputGrad,
+                                         inputGrad, liveGrad, live->params);
+        });
   }
   if (patchProductsPay(input.sizes, filter.sizes, outputGrad.sizes, p.groups)) {
     PatchConvolution(inputGrad, filter, outputGrad, p).backwardData();
