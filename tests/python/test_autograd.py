@@ -619,3 +619,23 @@ def test_elementwise_backward_is_one_kernel(name, tmp_path):
         expected = (x.asnumpy() >= z.asnumpy()).astype(np.float32)
         np.testing.assert_array_equal(z.grad.asnumpy(), 1 - expected)
     np.testing.assert_array_equal(x.grad.asnumpy(), expected)
+
+
+@pytest.mark.parametrize("grad_req, want", [("write", [0, 0]), ("add", [7, 7])])
+def test_variable_no_gradient_reaches_gets_zero_under_write(grad_req, want):
+    # softmax's length takes no gradient: under 'write' its gradient is
+    # written as 0 (MXNet 1.9.1 gives [0, 0] here), not left as it was;
+    # 'add' adds nothing.
+    x = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    length = mx.nd.array([2, 3], dtype="int32")
+    x.attach_grad()
+    length.attach_grad(grad_req=grad_req)
+    length.grad[:] = 7
+    with mx.autograd.record():
+        y = mx.nd.softmax(x, length=length, use_length=True, axis=-1)
+    y.backward(mx.nd.array(np.arange(6.0).reshape(2, 3)))
+    assert length.grad.asnumpy().tolist() == want
+    assert _core.autograd_fresh_grad(length)
+    np.testing.assert_allclose(
+        x.grad.asnumpy(), [[-0.1966, 0.1966, 0], [-0.1418, -0.1408, 0.2826]],
+        atol=1e-4)

@@ -40,13 +40,14 @@ void registerGradients(OpRegistry &registry) {
             grad = callScalar("_mul_scalar", grad, 1 / temperature);
           // dtype= makes the output another dtype than the data; positions
           // past softmax's length have output 0, so their gradient is 0
-          // already, and the length takes none.
+          // already. The length's gradient is zero, which MXNet writes
+          // (under 'write' a length's old gradient does not survive).
           const NDArray &data = args.inputs[0];
           if (grad.dtype() != data.dtype())
             grad = call("cast", {grad}, {{"dtype", dtypeName(data.dtype())}});
           std::vector<NDArray> grads = {grad};
           if (args.inputs.size() > 1)
-            grads.push_back(NDArray());
+            grads.push_back(call("zeros_like", {args.inputs[1]}));
           return grads;
         });
   registry.setGradient(
