@@ -16,7 +16,7 @@ thread_local ExecutableCapture *currentCapture = nullptr;
 
 ExecutableCapture *Executable::current() { return currentCapture; }
 
-void Executable::run() const {
+void Executable::run(bool replay) const {
   Engine &engine = Engine::global();
   // Each launch keeps the name it was captured with (the op, or the
   // gradient rule's _backward_ name), also when the run is itself a
@@ -24,7 +24,12 @@ void Executable::run() const {
   // profiler shows the executable's kernels rather than one label.
   ScopedOpLabel ownNames("");
   for (const Launch &launch : launches_) {
-    std::function<void()> fn = launch.makeFn ? launch.makeFn() : launch.fn;
+    std::function<void()> fn = launch.fn;
+    if (launch.makeFn) {
+      if (!replay || !launch.lastMade)
+        launch.lastMade = launch.makeFn();
+      fn = launch.lastMade;
+    }
     if (launch.mayRunInline)
       engine.pushOrRunInline(std::move(fn), launch.device, launch.reads,
                              launch.writes, launch.name);

@@ -40,6 +40,8 @@ public:
   struct Launch {
     std::function<void()> fn;
     std::function<std::function<void()>()> makeFn;
+    /// What makeFn made at the last run (run(replay) pushes it again).
+    mutable std::function<void()> lastMade;
     Device device;
     std::vector<VarPtr> reads;
     std::vector<VarPtr> writes;
@@ -62,7 +64,11 @@ public:
 
   /// Pushes every launch to the global engine, in capture order. Returns at
   /// once; errors surface at the next wait on what the launches write.
-  void run() const;
+  /// With `replay`, deferred launches push the closures they made at the
+  /// previous run (the same random keys) instead of making new ones: the
+  /// run repeats the previous one exactly (an Executor's forward run again
+  /// for a second backward, whose values the first backward overwrote).
+  void run(bool replay = false) const;
 
   const std::vector<Launch> &launches() const { return launches_; }
 

@@ -47,8 +47,10 @@ void bindSymbol(py::module_ &m) {
       m, "Executable",
       "Engine launches captured once (kiln._core.capture) and pushed again "
       "by run().")
-      .def("run", &Executable::run, py::call_guard<py::gil_scoped_release>(),
-           "Pushes every captured launch to the engine; returns at once.")
+      .def("run", &Executable::run, py::arg("replay") = false,
+           py::call_guard<py::gil_scoped_release>(),
+           "Pushes every captured launch to the engine; returns at once. "
+           "With replay, random launches reuse the previous run's keys.")
       .def_property_readonly(
           "num_launches",
           [](const Executable &executable) {

@@ -427,6 +427,60 @@ def test_gradient_copies_are_forwarded_and_stay_right(monkeypatch):
                                        atol=1e-4, err_msg=(step, name))
 
 
+@pytest.mark.parametrize("grad_req", ["write", "add"])
+@pytest.mark.parametrize("tail", ["tanh3", "square", "relu_bn", "dropout"])
+def test_backward_again_on_one_forward(monkeypatch, grad_req, tail):
+    # MXNet's Executor.backward may run again on the same forward (other
+    # head gradients; 'add' adds again). The captured backward's plan lets
+    # it overwrite forward values it has read, so a second backward read
+    # garbage; now the forward runs again first, with the same random
+    # draws. Gradients and BatchNorm's moving statistics (which each
+    # backward updates) equal the interpreted executor's on every backward.
+    data = mx.sym.var("x")
+    fc = mx.sym.FullyConnected(data, num_hidden=8, name="fc")
+    if tail == "tanh3":
+        net = mx.sym.tanh(fc) * 3.0
+    elif tail == "square":
+        net = fc * fc
+    elif tail == "relu_bn":
+        net = mx.sym.FullyConnected(mx.sym.relu(mx.sym.BatchNorm(
+            fc, fix_gamma=False, name="bn")), num_hidden=4, name="out")
+    else:
+        net = mx.sym.tanh(mx.sym.Dropout(mx.sym.tanh(fc), p=0.5)) * 2.0
+    rng = np.random.default_rng(7)
+    shapes = dict(zip(net.list_arguments(),
+                      net.infer_shape(x=(6, 5))[0]))
+    values = {name: rng.standard_normal(shape).astype(np.float32)
+              for name, shape in shapes.items()}
+    out_shape = net.infer_shape(x=(6, 5))[1][0]
+    heads = [rng.standard_normal(out_shape).astype(np.float32) * (k + 1)
+             for k in range(3)]
+
+    def backwards(executor):
+        for name, value in values.items():
+            executor.arg_dict[name][:] = value
+        mx.random.seed(3)
+        executor.forward(is_train=True)
+        seen = []
+        for head in heads:
+            executor.backward(mx.nd.array(head))
+            seen.append({name: executor.grad_dict[name].asnumpy()
+                         for name in values})
+        seen.append({"aux/" + name: array.asnumpy()
+                     for name, array in executor.aux_dict.items()})
+        return seen
+
+    captured = net.simple_bind(mx.cpu(), grad_req=grad_req, x=(6, 5))
+    got = backwards(captured)
+    assert captured._static
+    monkeypatch.setenv("KILN_EXECUTOR", "interpret")
+    want = backwards(net.simple_bind(mx.cpu(), grad_req=grad_req, x=(6, 5)))
+    for k, (g, w) in enumerate(zip(got, want)):
+        for name in w:
+            np.testing.assert_allclose(g[name], w[name], rtol=1e-4,
+                                       atol=1e-4, err_msg=(k, name))
+
+
 @pytest.mark.parametrize("kwargs, error, words", [
     ({"data": [[1.0, 2.0, 3.0]] * 2}, ValueError, "only accept keyword"),
     ({"data": 1.0}, ValueError, "only accept keyword"),

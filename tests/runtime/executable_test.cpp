@@ -125,38 +125,38 @@ TEST(Executable, PlannedMemoryKeepsResultsAndSharesBytes) {
 }
 
 /// Forward: s = 1. Backward: t = s + 1; u = t * 2 (taking s's bytes, dead
-/// by then); d = u + 1. A second backward on the same forward reads s
-/// overwritten by u unless RetainedValues brackets the first.
-TEST(Executable, RetainedValuesKeepForwardValuesForASecondBackward) {
-  constexpr int64_t n = 1024;
+/// by then); d = u + 1.
+struct ForwardBackward {
+  static constexpr int64_t n = 1024;
   VarPtr vs = Engine::newVar(), vt = Engine::newVar(), vu = Engine::newVar(),
          vd = Engine::newVar();
-  auto fill = [](Tensor out, float value) {
-    return [out, value] {
-      auto *y = static_cast<float *>(out.data());
-      for (int64_t i = 0; i < n; ++i)
-        y[i] = value;
-    };
-  };
-  auto map = [](Tensor in, Tensor out, float add, float scale) {
-    return [in, out, add, scale] {
-      const auto *x = static_cast<const float *>(in.data());
-      auto *y = static_cast<float *>(out.data());
-      for (int64_t i = 0; i < n; ++i)
-        y[i] = (x[i] + add) * scale;
-    };
-  };
-  Engine &engine = Engine::global();
   Tensor s, t, u, d;
   std::shared_ptr<Executable> forward, backward;
-  {
-    ExecutableCapture capture;
-    s = Tensor::empty({n}, DType::Float32);
-    capture.noteArray(s.storage(), vs);
-    engine.push(fill(s, 1), Device::cpu(), {}, {vs});
-    forward = capture.finish();
-  }
-  {
+
+  ForwardBackward() {
+    auto fill = [](Tensor out, float value) {
+      return [out, value] {
+        auto *y = static_cast<float *>(out.data());
+        for (int64_t i = 0; i < n; ++i)
+          y[i] = value;
+      };
+    };
+    auto map = [](Tensor in, Tensor out, float add, float scale) {
+      return [in, out, add, scale] {
+        const auto *x = static_cast<const float *>(in.data());
+        auto *y = static_cast<float *>(out.data());
+        for (int64_t i = 0; i < n; ++i)
+          y[i] = (x[i] + add) * scale;
+      };
+    };
+    Engine &engine = Engine::global();
+    {
+      ExecutableCapture capture;
+      s = Tensor::empty({n}, DType::Float32);
+      capture.noteArray(s.storage(), vs);
+      engine.push(fill(s, 1), Device::cpu(), {}, {vs});
+      forward = capture.finish();
+    }
     ExecutableCapture capture;
     t = Tensor::empty({n}, DType::Float32);
     u = Tensor::empty({n}, DType::Float32);
@@ -169,58 +169,63 @@ TEST(Executable, RetainedValuesKeepForwardValuesForASecondBackward) {
     engine.push(map(u, d, 1, 1), Device::cpu(), {vu}, {vd});
     backward = capture.finish();
   }
-  std::shared_ptr<RetainedValues> retained;
-  Executable::planMemory({forward, backward}, {vd}, &retained);
-  ASSERT_EQ(s.data(), u.data()) << "the plan no longer reuses s's bytes";
-  ASSERT_TRUE(retained);
-  EXPECT_EQ(retained->bytes(), n * sizeof(float));
-  auto expectD = [&](float want) {
-    engine.waitForVar(vd);
+  void expectD(float want) {
+    Engine::global().waitForVar(vd);
     for (int64_t i = 0; i < n; ++i)
       ASSERT_EQ(static_cast<const float *>(d.data())[i], want) << i;
-  };
+  }
+};
+
+/// A second backward on the same forward reads s overwritten by u unless
+/// RetainedValues brackets the first.
+TEST(Executable, RetainedValuesKeepForwardValuesForASecondBackward) {
+  ForwardBackward p;
+  std::shared_ptr<RetainedValues> retained;
+  Executable::planMemory({p.forward, p.backward}, {p.vd}, &retained);
+  ASSERT_EQ(p.s.data(), p.u.data()) << "the plan no longer reuses s's bytes";
+  ASSERT_TRUE(retained);
+  EXPECT_EQ(retained->bytes(), ForwardBackward::n * sizeof(float));
   for (int step = 0; step < 3; ++step) {
-    forward->run();
+    p.forward->run();
     retained->save();
-    backward->run();
+    p.backward->run();
     retained->restore();
-    expectD(5);
-    backward->run(); // The last backward on this forward: no restore.
-    expectD(5);
+    p.expectD(5);
+    p.backward->run(); // The last backward on this forward: no restore.
+    p.expectD(5);
   }
   // Without them, the second backward reads u's bytes as s.
-  forward->run();
-  backward->run();
-  expectD(5);
-  backward->run();
-  expectD(11);
+  p.forward->run();
+  p.backward->run();
+  p.expectD(5);
+  p.backward->run();
+  p.expectD(11);
 }
 
-TEST(Executable, NothingIsRetainedWhenTheBackwardReusesNoForwardValue) {
-  constexpr int64_t n = 1024;
-  VarPtr vs = Engine::newVar(), vd = Engine::newVar();
-  Tensor s, d;
-  std::shared_ptr<Executable> forward, backward;
-  {
-    ExecutableCapture capture;
-    s = Tensor::empty({n}, DType::Float32);
-    capture.noteArray(s.storage(), vs);
-    Engine::global().push([] {}, Device::cpu(), {}, {vs});
-    forward = capture.finish();
-  }
-  {
-    ExecutableCapture capture;
-    d = Tensor::empty({n}, DType::Float32);
-    capture.noteArray(d.storage(), vd);
-    Engine::global().push([] {}, Device::cpu(), {vs}, {vd});
-    backward = capture.finish();
-  }
-  std::shared_ptr<RetainedValues> retained;
-  Executable::planMemory({forward, backward}, {vd}, &retained);
-  ASSERT_TRUE(retained);
-  EXPECT_TRUE(retained->empty());
-  retained->save(); // Nothing to do, and no error.
-  retained->restore();
+/// run(replay) pushes the closures deferred launches made at the previous
+/// run (the same random keys) rather than making new ones.
+TEST(Executable, ReplayRepeatsTheDeferredLaunchesOfThePreviousRun) {
+  int made = 0;
+  auto value = std::make_shared<std::atomic<int>>(0);
+  VarPtr var = Engine::newVar();
+  ExecutableCapture capture;
+  capture.recordDeferred(
+      [&made, value]() -> std::function<void()> {
+        const int next = ++made;
+        return [value, next] { *value = next; };
+      },
+      Device::cpu(), {var}, "deferred");
+  std::shared_ptr<Executable> executable = capture.finish();
+  executable->run(/*replay=*/true); // Nothing made yet: makes one.
+  executable->run(/*replay=*/true);
+  Engine::global().waitForVar(var);
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(value->load(), 1);
+  executable->run();
+  executable->run(/*replay=*/true);
+  Engine::global().waitForVar(var);
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(value->load(), 2);
 }
 
 } // namespace

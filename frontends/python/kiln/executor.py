@@ -298,6 +298,11 @@ class Executor(object):
         self._backward_program = None
         self._retained_values = None
         self._recorded_heads = None
+        # The training forward program last run, and whether a backward
+        # has run on it since (see _static_backward).
+        self._last_forward = None
+        self._backward_ran = False
+        self._saved_for_again = False
         self._memory_stats = None
 
     # -- construction ---------------------------------------------------
@@ -483,6 +488,8 @@ class Executor(object):
                 executable.run()
                 self._heads = outputs if recording else None
                 self._recorded_heads = outputs if recording else None
+                self._last_forward = executable if recording else None
+                self._backward_ran = self._saved_for_again = False
                 return outputs
         # A monitored training forward records node by node, so that
         # backward reports each node's gradients (_executor_monitor).
@@ -720,11 +727,28 @@ class Executor(object):
             grad.copyto(buffer)
             holding[index] = "given"
         retained = self._retained_values if retain else None
+        if (self._backward_ran and self._last_forward is not None and
+                self._retained_values is not None and
+                self._retained_values.bytes and not self._saved_for_again):
+            self._rerun_forward()
+        self._saved_for_again = retained is not None
         if retained is not None:
             retained.save()
         executable.run()
         if retained is not None:
             retained.restore()
+        self._backward_ran = True
+
+    def _rerun_forward(self):
+        """The last training forward again, exactly (the same random
+        draws, replay=True), for a second backward on it: MXNet's
+        Executor.backward may run again on one forward, and the plan lets
+        the first backward overwrite forward values it read once
+        (RetainedValues; saving them on every step would cost a copy for
+        a rare call). Running it again changes no state: auxiliary states
+        are written by backward (BatchNorm's moving statistics, as MXNet
+        1.x's BatchNorm updates them), never by a forward."""
+        self._last_forward.run(replay=True)
 
     # -- parameters -----------------------------------------------------
     def copy_params_from(self, arg_params, aux_params=None,
