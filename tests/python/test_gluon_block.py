@@ -768,3 +768,29 @@ def test_several_contexts():
         results.append(seen)
     for want, got in zip(*results):
         np.testing.assert_array_equal(got, want)
+
+
+def test_executors_kept_for_few_input_signatures():
+    # Each input signature's executor holds the arena of its shapes: a
+    # block called with ever new shapes (variable-length sequences) kept
+    # them all. The least recently used signatures go; one that comes back
+    # is captured again and gives the same results.
+    from kiln.gluon import _cached_graph
+    net = mx.gluon.nn.Dense(16, flatten=False)
+    net.initialize()
+    net.hybridize()
+    rng = np.random.RandomState(0)
+    inputs = {t: mx.nd.array(rng.randn(2, t, 8)) for t in range(1, 13)}
+    first = {t: net(x).asnumpy() for t, x in inputs.items()}
+    slots = net._cached_op._slots
+    assert len(slots) == _cached_graph._MAX_SIGNATURES
+    assert [key[0][0][0][1] for key in slots] == list(range(5, 13))
+    again = net(inputs[1]).asnumpy()  # evicted: captured again
+    np.testing.assert_array_equal(again, first[1])
+    assert list(slots)[-1][0][0][0][1] == 1
+    with mx.autograd.record():
+        loss = net(inputs[2]).sum()
+    loss.backward()
+    np.testing.assert_allclose(net.weight.grad().asnumpy().sum(axis=0),
+                               inputs[2].asnumpy().sum(axis=(0, 1)) * 16,
+                               rtol=1e-4)
