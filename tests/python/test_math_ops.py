@@ -722,3 +722,34 @@ def test_amp_multicast_gradient_is_cast_back():
         (x * 2 + y * 5).sum().backward()
     assert a.grad.dtype == np.float16 and a.grad.asnumpy().tolist() == [2, 2]
     assert b.grad.asnumpy().tolist() == [5, 5]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_square_and_cube_are_products(dtype):
+    # x ** 2 and x ** 3 run as x * x and x * x * x (libm's pow per element
+    # does not vectorize): x * x is the correctly rounded square, the cube
+    # within an ulp of it; special values and the gradient as pow's.
+    values = np.array([-2.5, -0.0, 0.0, 1e-30, 3.0, np.inf, -np.inf, np.nan,
+                       1e20, -7.25], dtype=dtype)
+    x = mx.nd.array(values, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.testing.assert_array_equal((x ** 2).asnumpy(), values * values)
+        want = np.power(values.astype(np.float64), 3).astype(dtype)
+    np.testing.assert_allclose((x ** 3).asnumpy(), want, rtol=2e-7)
+    assert np.signbit((x ** 3).asnumpy()[1])  # (-0) ** 3 is -0
+    finite = mx.nd.array(values[np.isfinite(values) & (abs(values) < 1e10)],
+                         dtype=dtype)
+    finite.attach_grad()
+    with mx.autograd.record():
+        y = finite ** 3 + finite ** 2
+    y.backward()
+    f = finite.asnumpy().astype(np.float64)
+    np.testing.assert_allclose(finite.grad.asnumpy(), 3 * f * f + 2 * f,
+                               rtol=1e-6)
+    # In a graph they fuse with their neighbours as products.
+    data = mx.sym.var("data")
+    executor = ((data ** 3) + 1).simple_bind(mx.cpu(), data=(4,))
+    executor.forward(data=mx.nd.array(values[:4], dtype="float32"))
+    names = list(executor._forward_programs.values())[0][0].launch_names
+    assert any(name.startswith("fused:mul,mul") for name in names), names
+    assert not any("pow" in name for name in names), names
