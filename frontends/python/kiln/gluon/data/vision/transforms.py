@@ -131,13 +131,17 @@ def _imrotate(src, rotation_degrees, zoom_in=False, zoom_out=False):
 
 class Compose(Sequential):
     """The transforms applied in order; each run of consecutive
-    HybridBlocks becomes one hybridized HybridSequential."""
+    HybridBlocks becomes one hybridized HybridSequential, as MXNet's. The
+    random ones (flips, colour jitter, lighting) draw their numbers on the
+    host, which a compiled graph cannot: they stay imperative blocks of
+    their own rather than hybridized ones that fall back with a warning."""
 
     def __init__(self, transforms):
         super(Compose, self).__init__()
         hybrid = []
         for transform in list(transforms) + [None]:
-            if isinstance(transform, HybridBlock):
+            if (isinstance(transform, HybridBlock) and
+                    not getattr(transform, "_draws_on_host", False)):
                 hybrid.append(transform)
                 continue
             if len(hybrid) == 1:
@@ -297,6 +301,7 @@ class Resize(HybridBlock):
 
 class RandomFlipLeftRight(HybridBlock):
     """Flips the image left to right with probability 0.5."""
+    _draws_on_host = True  # See Compose.
 
     def hybrid_forward(self, F, x):
         return F.image.random_flip_left_right(x)
@@ -304,6 +309,7 @@ class RandomFlipLeftRight(HybridBlock):
 
 class RandomFlipTopBottom(HybridBlock):
     """Flips the image top to bottom with probability 0.5."""
+    _draws_on_host = True  # See Compose.
 
     def hybrid_forward(self, F, x):
         return F.image.random_flip_top_bottom(x)
@@ -313,6 +319,7 @@ class _RandomFactor(HybridBlock):
     """A colour jitter by a factor uniform in [max(0, 1 - amount),
     1 + amount], through the operator F.image.<_op>."""
     _op = None
+    _draws_on_host = True  # See Compose.
 
     def __init__(self, amount):
         super(_RandomFactor, self).__init__()
@@ -356,6 +363,7 @@ class RandomHue(_RandomFactor):
 
 class RandomColorJitter(HybridBlock):
     """Brightness, contrast, saturation and hue jittered (each 0: not)."""
+    _draws_on_host = True  # See Compose.
 
     def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
         super(RandomColorJitter, self).__init__()
@@ -367,6 +375,7 @@ class RandomColorJitter(HybridBlock):
 
 class RandomLighting(HybridBlock):
     """AlexNet's PCA lighting noise of intensity alpha."""
+    _draws_on_host = True  # See Compose.
 
     def __init__(self, alpha):
         super(RandomLighting, self).__init__()
