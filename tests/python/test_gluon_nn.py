@@ -559,3 +559,26 @@ def test_every_name_of_mxnets_gluon_nn_exists():
     assert issubclass(nn.Conv2D, nn.HybridBlock)
     assert issubclass(nn.Sequential, nn.Block)
     assert not issubclass(nn.Sequential, nn.HybridBlock)
+
+
+def test_embedding_sparse_grad_is_dense_with_a_warning():
+    # MXNet code often asks for sparse_grad=True; kiln has dense arrays
+    # only: a warning, then the same gradient as a dense one (repeated
+    # indices summed), and training runs.
+    with pytest.warns(UserWarning, match="sparse_grad=True gives a dense"):
+        sparse = mx.gluon.nn.Embedding(6, 3, sparse_grad=True)
+    dense = mx.gluon.nn.Embedding(6, 3)
+    x = mx.nd.array([[1, 4, 1], [0, 1, 5]])
+    grads = []
+    for net in (sparse, dense):
+        net.initialize(mx.init.Constant(0.5))
+        trainer = mx.gluon.Trainer(net.collect_params(), "sgd",
+                                   {"learning_rate": 0.1})
+        with mx.autograd.record():
+            loss = (net(x) * mx.nd.arange(3)).sum()
+        loss.backward()
+        trainer.step(1)
+        grads.append(net.weight.grad().asnumpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert grads[0][1].tolist() == [0, 3, 6]  # index 1 three times
+    assert grads[0][2].tolist() == [0, 0, 0]

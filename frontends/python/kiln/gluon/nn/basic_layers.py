@@ -301,18 +301,24 @@ class SyncBatchNorm(BatchNorm):
 class Embedding(_block.HybridBlock):
     """Rows of ``weight`` ``(input_dim, output_dim)`` picked by integer
     indices (``F.Embedding``): input ``(x1, ..., xk)``, output
-    ``(x1, ..., xk, output_dim)`` of ``dtype``. ``sparse_grad`` asks for a
-    row_sparse gradient (the parameter's ``grad_stype``)."""
+    ``(x1, ..., xk, output_dim)`` of ``dtype``. ``sparse_grad`` asks MXNet
+    for a row_sparse gradient; kiln has dense arrays only, so the gradient
+    is dense (with a warning): the same values, but an optimizer then
+    updates every row, as MXNet's do with ``lazy_update=False``."""
 
     def __init__(self, input_dim, output_dim, dtype='float32',
                  weight_initializer=None, sparse_grad=False, **kwargs):
         super(Embedding, self).__init__(**kwargs)
+        if sparse_grad:
+            warnings.warn(
+                "Embedding: sparse_grad=True gives a dense gradient (kiln "
+                "has no row_sparse storage): optimizers update every row, "
+                "as with lazy_update=False", stacklevel=2)
         self._kwargs = {'input_dim': input_dim, 'output_dim': output_dim,
                         'dtype': dtype, 'sparse_grad': sparse_grad}
         self.weight = self.params.get(
             'weight', shape=(input_dim, output_dim), init=weight_initializer,
-            dtype=dtype, allow_deferred_init=True,
-            grad_stype='row_sparse' if sparse_grad else 'default')
+            dtype=dtype, allow_deferred_init=True)
 
     def hybrid_forward(self, F, x, weight):
         return F.Embedding(x, weight, name='fwd', **self._kwargs)
