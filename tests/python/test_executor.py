@@ -460,12 +460,18 @@ def test_backward_again_on_one_forward(monkeypatch, grad_req, tail):
         for name, value in values.items():
             executor.arg_dict[name][:] = value
         mx.random.seed(3)
-        executor.forward(is_train=True)
         seen = []
-        for head in heads:
-            executor.backward(mx.nd.array(head))
-            seen.append({name: executor.grad_dict[name].asnumpy()
-                         for name in values})
+        # A prediction between two training steps captures a program of
+        # its own; the training program's plan must still be known.
+        for is_train in (True, False, True):
+            executor.forward(is_train=is_train)
+            if not is_train:
+                executor.arg_dict["x"][:] = values["x"] * 0.5
+                continue
+            for head in heads:
+                executor.backward(mx.nd.array(head))
+                seen.append({name: executor.grad_dict[name].asnumpy()
+                             for name in values})
         seen.append({"aux/" + name: array.asnumpy()
                      for name, array in executor.aux_dict.items()})
         return seen

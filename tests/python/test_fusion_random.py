@@ -244,8 +244,8 @@ KNOWN_FAILURES = {
 # Known failures that no template avoids; differences() leaves them out
 # unless KILN_FUSION_FUZZ_KNOWN=1. Remove an entry when its xfail passes.
 KNOWN_ISSUES = {
-    # test_second_backward_reads_the_forward_values: no backward twice.
-    "second backward",
+    # Empty: a second backward on one forward (the Executor runs the
+    # forward again first) is covered since the fix.
 }
 
 
@@ -1583,20 +1583,12 @@ def test_fused_group_writing_one_value_twice_compiles(second):
     assert executor._static_error is None, executor._static_error
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Executor.backward() run again after one forward (MXNet 1.9.1 allows "
-    "it, and the captured Executor runs its backward program again) reads "
-    "forward values whose bytes Executable::planMemory gave to the first "
-    "backward's temporaries once their last use passed: the planner plans "
-    "forward then backward once. Unfused, the second backward of "
-    "rsqrt(abs(maximum(x, 0.5)) + 1) flips the gradients' sign. MXNet "
-    "1.9.1's executor gets this graph right but reads overwritten values "
-    "too in larger ones (a conv-BN-relu-conv-FC net: a second backward "
-    "changes every weight gradient); a hybridized block under "
-    "retain_graph=True keeps its forward values "
-    "(test_retained_graph.py), and a plain Executor does not pay for that "
-    "copy on every step"))
 def test_second_backward_reads_the_forward_values():
+    # Executor.backward() run again after one forward (MXNet 1.9.1 allows
+    # it) reads forward values whose bytes the plan gave to the first
+    # backward's temporaries: unfused, the second backward of this graph
+    # flipped the gradients' sign. The Executor now runs the forward again
+    # first (Executor._rerun_forward).
     x = mx.sym.var("x")
     y = mx.sym.rsqrt(mx.sym.abs(mx.sym.maximum(x, 0.5)) + 1)
     with fusion(False):

@@ -545,8 +545,10 @@ class Executor(object):
         self._memory_stats, retained = _core.plan_memory(
             programs, list(outputs), retained=True)
         # The forward values the backward overwrites once read: kept across
-        # a backward that must leave them for another (retain_graph).
-        self._retained_values = retained if recording else None
+        # a backward that must leave them for another (retain_graph). A
+        # prediction program has no backward: the training program's stay.
+        if recording:
+            self._retained_values = retained
         _dump_programs(self._symbol, programs, self._memory_stats)
 
     def _graph_forward(self, is_train, differentiable):
