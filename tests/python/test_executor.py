@@ -99,6 +99,32 @@ def test_reshape_shares_parameters():
         exe.reshape(data=(6, 4))
 
 
+def test_reshape_to_smaller_shapes_views_the_arrays():
+    # As MXNet 1.9.1's: an argument (and its gradient) that shrinks is a
+    # view of the first elements of the original, so the smaller
+    # executor starts from its values and its writes show in the bigger
+    # one ('add' gradients accumulate across both).
+    x = mx.sym.var("x")
+    net = mx.sym.sum(x * 2.0)
+    big = net.simple_bind(mx.cpu(), grad_req="add", x=(4, 3))
+    big.arg_dict["x"][:] = 1.0
+    big.grad_dict["x"][:] = 0.0
+    big.forward(is_train=True)
+    big.backward()
+    small = big.reshape(x=(2, 3))
+    np.testing.assert_array_equal(small.arg_dict["x"].asnumpy(),
+                                  np.ones((2, 3)))
+    small.forward(is_train=True)
+    small.backward()
+    small.arg_dict["x"][:] = 5.0
+    np.testing.assert_array_equal(small.grad_dict["x"].asnumpy(),
+                                  np.full((2, 3), 4.0))
+    np.testing.assert_array_equal(
+        big.arg_dict["x"].asnumpy(), np.repeat([5.0, 1.0], 6).reshape(4, 3))
+    np.testing.assert_array_equal(
+        big.grad_dict["x"].asnumpy(), np.repeat([4.0, 2.0], 6).reshape(4, 3))
+
+
 def test_copy_params_from_and_eval():
     x = mx.sym.var("x")
     net = mx.sym.FullyConnected(x, num_hidden=2, no_bias=True, name="f")

@@ -207,6 +207,16 @@ def _filled_shapes(sized, shapes):
     return filled
 
 
+
+def _resized(array, shape, ctx):
+    """`array` at a new shape for Executor.reshape: a view of its first
+    elements where it shrinks (MXNet's NDArray.reshape to a smaller size),
+    a new zero array where it grows."""
+    size = int(_np.prod(shape))
+    if size <= array.size:
+        return array.reshape(-1)[:size].reshape(shape)
+    return _nd.zeros(shape, ctx=ctx, dtype=array.dtype)
+
 class Executor(object):
     """A Symbol bound to arrays. Built by Symbol.bind / simple_bind."""
 
@@ -773,8 +783,10 @@ class Executor(object):
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False,
                 **kwargs):
-        """A new Executor for new input shapes sharing this one's arrays
-        where their shapes stay (parameters); others are new arrays."""
+        """A new Executor for new input shapes sharing this one's arrays:
+        those whose shapes stay (parameters) whole, those that shrink as
+        views of their first elements (as MXNet 1.9.1's: writes show in
+        both executors); those that grow (allow_up_sizing) are new."""
         arg_shapes, _, aux_shapes = self._symbol._infer_shape_typed(
             self._symbol._given((), kwargs, "infer_shape"), {name: array.dtype for name, array in
                      zip(self._arg_names + self._aux_names,
@@ -804,13 +816,12 @@ class Executor(object):
                     "reshape: argument '%s' grows from %s to %s; pass "
                     "allow_up_sizing=True to allow it"
                     % (name, old.shape, tuple(shape)))
-            args.append(_nd.zeros(shape, ctx=self._ctx, dtype=old.dtype))
+            args.append(_resized(old, shape, self._ctx))
             if grad is not None:
-                grads[name] = _nd.zeros(shape, ctx=self._ctx,
-                                        dtype=grad.dtype)
+                grads[name] = _resized(grad, shape, self._ctx)
         for shape, old in zip(aux_shapes, self.aux_arrays):
             aux.append(old if old.shape == tuple(shape) else
-                       _nd.zeros(shape, ctx=self._ctx, dtype=old.dtype))
+                       _resized(old, shape, self._ctx))
         return Executor(self._symbol, self._ctx, args, grads,
                         dict(self._grad_reqs), aux)
 
