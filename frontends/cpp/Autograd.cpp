@@ -29,6 +29,13 @@ struct Node {
   BackwardFn backward;
   bool donatesGradients = false; // See recordFunction.
   bool freed = false;
+  /// Recorded only so that backward reaches the variables behind it: a
+  /// call with no gradient (a comparison, rounding, a cast from bool) of
+  /// arrays that take one. Its output takes no gradient and it keeps no
+  /// values; a variable only such calls read gets a zero gradient, which
+  /// MXNet writes (its gradient of such ops is zeros), rather than keeping
+  /// its last one.
+  bool reachOnly = false;
 };
 
 namespace {
@@ -38,8 +45,13 @@ thread_local bool trainingFlag = false;
 thread_local bool retainingGraphFlag = false;
 
 bool takesGradient(const std::shared_ptr<Entry> &entry) {
-  return entry && (entry->node ||
+  return entry && ((entry->node && !entry->node->reachOnly) ||
                    (entry->isVariable && entry->gradReq != GradReq::Null));
+}
+
+/// Whether `entry` is the output of a reach-only call (Node::reachOnly).
+bool reachesOnly(const std::shared_ptr<Entry> &entry) {
+  return entry && entry->node && entry->node->reachOnly;
 }
 
 /// Ones (the default head gradient) or zeros shaped like `like`.
@@ -59,18 +71,25 @@ NDArray sumOf(std::vector<NDArray> &terms) {
 
 void recordNode(const std::string &name, const std::vector<NDArray> &inputs,
                 const std::vector<NDArray> &outputs, BackwardFn backward,
-                bool donatesGradients = false) {
+                bool donatesGradients = false, bool reachOnly = false) {
   auto node = std::make_shared<Node>();
   node->name = name;
   node->backward = std::move(backward);
   node->donatesGradients = donatesGradients;
+  node->reachOnly = reachOnly;
+  // A reach-only node keeps its inputs' places, not their values: holding
+  // them would make a capture's fusion write values it keeps in registers.
   for (const NDArray &input : inputs)
-    node->inputs.push_back(input.withAutogradEntry(input.autogradEntry()));
+    node->inputs.push_back(
+        reachOnly ? NDArray::placeOnly(input.autogradEntry())
+                  : input.withAutogradEntry(input.autogradEntry()));
   for (size_t i = 0; i < outputs.size(); ++i) {
     auto entry = std::make_shared<Entry>();
     entry->node = node;
     entry->outputIndex = i;
-    node->outputValues.push_back(outputs[i].withAutogradEntry(nullptr));
+    node->outputValues.push_back(reachOnly
+                                     ? NDArray::placeOnly(nullptr)
+                                     : outputs[i].withAutogradEntry(nullptr));
     node->outputEntries.push_back(entry);
     outputs[i].setAutogradEntry(std::move(entry));
   }
@@ -132,6 +151,24 @@ public:
           if (takesGradient(entry) && entry->isVariable)
             ++readers[entry.get()];
         }
+    // The variables behind a reach-only node, through any nodes between
+    // (u.reshape(...) > 0): consumers come before producers in reverse
+    // post-order.
+    std::unordered_set<Node *> behindReachOnly;
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+      Node *node = *it;
+      if (!node->reachOnly && !behindReachOnly.count(node))
+        continue;
+      for (const NDArray &input : node->inputs) {
+        const std::shared_ptr<Entry> &entry = input.autogradEntry();
+        if (!entry)
+          continue;
+        if (entry->isVariable)
+          readByReachOnly_.insert(entry.get());
+        else if (entry->node)
+          behindReachOnly.insert(entry->node.get());
+      }
+    }
     // Nodes' gradients (a captured graph's backward) ask whether they run
     // again on the same forward values.
     struct RetainingScope {
@@ -191,6 +228,12 @@ public:
     return variables_;
   }
 
+  /// Whether a reach-only node (Node::reachOnly) reads `variable`, directly
+  /// or through other nodes.
+  bool readByReachOnly(const std::shared_ptr<Entry> &variable) const {
+    return readByReachOnly_.count(variable.get()) > 0;
+  }
+
 private:
   void addGradient(const std::shared_ptr<Entry> &entry, const NDArray &grad,
                    bool donated = false) {
@@ -225,7 +268,7 @@ private:
       if (next < node->inputs.size()) {
         const std::shared_ptr<Entry> &entry =
             node->inputs[next++].autogradEntry();
-        if (takesGradient(entry))
+        if (takesGradient(entry) || reachesOnly(entry))
           enter(entry);
         continue;
       }
@@ -235,6 +278,8 @@ private:
   }
 
   void runNode(Node &node) {
+    if (node.reachOnly)
+      return; // No gradient to compute: it is there to be traversed.
     std::vector<NDArray> outputs, outputGrads;
     bool any = false;
     for (size_t k = 0; k < node.outputValues.size(); ++k) {
@@ -305,6 +350,7 @@ private:
   std::unordered_set<std::shared_ptr<Entry>> alive_;
   std::unordered_set<Node *> seenNodes_;
   std::unordered_set<Entry *> seenVariables_;
+  std::unordered_set<Entry *> readByReachOnly_;
   std::vector<std::shared_ptr<Entry>> variables_;
   std::vector<Node *> order_;
 };
@@ -414,15 +460,33 @@ NDArray throughView(const NDArray &grad, const ViewGeometry &geometry,
 void recordPrimitive(const std::string &name,
                      const std::vector<NDArray> &inputs, const NDArray &output,
                      BackwardFn backward) {
-  if (!backward || !anyTakesGradient(inputs))
+  if (!backward || !anyTakesGradient(inputs)) {
+    recordReachOnly(name, inputs, {output});
     return;
+  }
   noteRecorded(name);
   recordNode(name, inputs, {output}, std::move(backward));
 }
 
-void recordView(const NDArray &input, const NDArray &view) {
-  if (!takesGradient(input.autogradEntry()))
+void recordReachOnly(const std::string &name,
+                     const std::vector<NDArray> &inputs,
+                     const std::vector<NDArray> &outputs) {
+  if (!isRecording())
     return;
+  const bool reaches =
+      std::any_of(inputs.begin(), inputs.end(), [](const NDArray &input) {
+        const std::shared_ptr<Entry> &entry = input.autogradEntry();
+        return takesGradient(entry) || reachesOnly(entry);
+      });
+  if (reaches)
+    recordNode(name, inputs, outputs, nullptr, false, /*reachOnly=*/true);
+}
+
+void recordView(const NDArray &input, const NDArray &view) {
+  if (!takesGradient(input.autogradEntry())) {
+    recordReachOnly("view", {input}, {view});
+    return;
+  }
   const Tensor &base = input.tensor();
   ViewGeometry geometry{
       Layout::of(base), Layout::of(view.tensor()),
@@ -558,9 +622,22 @@ void backward(const std::vector<NDArray> &heads,
     if (!stored.insert(variable.get()).second)
       return;
     NDArray grad = pass.gradientOf(variable);
-    if (grad.isNone())
-      return;
     NDArray &buffer = variable->gradBuffer;
+    if (grad.isNone()) {
+      // Read only through calls without a gradient: zero, which 'write'
+      // stores, as MXNet does. (A rule that gives an input no gradient,
+      // such as SoftmaxOutput's label, leaves it as it was, as MXNet's.)
+      if (!pass.readByReachOnly(variable))
+        return;
+      if (variable->gradReq == GradReq::Write)
+        invokeOp("_zeros", {},
+                 {{"shape", ops::shapeAttr(buffer.shape())},
+                  {"dtype", dtypeName(buffer.dtype())}},
+                 buffer);
+      variable->freshGrad = true;
+      pass.release(variable);
+      return;
+    }
     if (variable->gradReq == GradReq::Add)
       invokeOp("elemwise_add", {buffer, grad}, {}, buffer);
     else if (!pass.isDonated(variable) || !adoptMemory(buffer, grad))

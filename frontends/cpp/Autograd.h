@@ -88,6 +88,13 @@ NDArray gradBuffer(const NDArray &array);
 void recordPrimitive(const std::string &name,
                      const std::vector<NDArray> &inputs, const NDArray &output,
                      BackwardFn backward);
+/// Records, while recording, a call without a gradient (a comparison,
+/// rounding, a cast from bool) of arrays that take one or are results of
+/// such calls, so that backward reaches the variables behind it and gives
+/// them MXNet's zero gradient; nothing otherwise.
+void recordReachOnly(const std::string &name,
+                     const std::vector<NDArray> &inputs,
+                     const std::vector<NDArray> &outputs);
 /// Records `view`, a view of `input`'s storage (reshape, transpose, slice,
 /// ...), as the "view" primitive: its gradient writes the output gradient
 /// through the same layout into zeros of the input's shape.

@@ -405,10 +405,13 @@ NDArray elementwise(const std::string &op, const std::string &primitive,
   } else {
     pushGeneral(op, primitive, inputs, output, shape);
   }
-  if (autograd::isRecording() && isFloat(outType) &&
-      (primitive != "cast" || isFloat(inputs[0].dtype())))
-    autograd::recordPrimitive(primitive, inputs, output,
-                              autograd::elementwiseGradient(primitive));
+  if (autograd::isRecording()) {
+    if (isFloat(outType) && (primitive != "cast" || isFloat(inputs[0].dtype())))
+      autograd::recordPrimitive(primitive, inputs, output,
+                                autograd::elementwiseGradient(primitive));
+    else
+      autograd::recordReachOnly(primitive, inputs, {output});
+  }
   return output;
 }
 
@@ -441,6 +444,8 @@ NDArray reduction(const std::string &primitive, const NDArray &input,
   if (autograd::isRecording() && isFloat(outType))
     autograd::recordPrimitive(primitive, {input}, output,
                               autograd::reductionGradient(primitive, axes));
+  else
+    autograd::recordReachOnly(primitive, {input}, {output});
   return output;
 }
 
@@ -466,6 +471,8 @@ NDArray generate(const std::string &op, compiler::KernelSignature signature,
   if (autograd::isRecording() && isFloat(outType))
     autograd::recordPrimitive(signature.primitive, inputs, output,
                               autograd::generatedGradient(signature));
+  else
+    autograd::recordReachOnly(signature.primitive, inputs, {output});
   return output;
 }
 

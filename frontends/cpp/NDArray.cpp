@@ -89,6 +89,13 @@ void NDArray::setAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
   chunk_->autograd = std::move(entry);
 }
 
+NDArray NDArray::placeOnly(std::shared_ptr<autograd::Entry> entry) {
+  NDArray array;
+  array.chunk_ =
+      std::make_shared<Chunk>(Chunk{Tensor(), VarPtr(), std::move(entry)});
+  return array;
+}
+
 NDArray
 NDArray::withAutogradEntry(std::shared_ptr<autograd::Entry> entry) const {
   NDArray array;

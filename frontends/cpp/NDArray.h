@@ -56,6 +56,9 @@ public:
   /// A new array (with its own engine variable) over an existing tensor,
   /// such as memory wrapped from DLPack.
   static NDArray fromTensor(const Tensor &tensor);
+  /// An array with no elements that only carries `entry` (autograd's
+  /// reach-only nodes keep their inputs' places, not their values).
+  static NDArray placeOnly(std::shared_ptr<autograd::Entry> entry);
 
   /// Another view of this array's data (reshape, transpose, slice): it
   /// shares the engine variable, so operations on either stay ordered.

@@ -639,3 +639,60 @@ def test_variable_no_gradient_reaches_gets_zero_under_write(grad_req, want):
     np.testing.assert_allclose(
         x.grad.asnumpy(), [[-0.1966, 0.1966, 0], [-0.1418, -0.1408, 0.2826]],
         atol=1e-4)
+
+
+@pytest.mark.parametrize("expression", [
+    lambda x, u: x * 2 + (u > 0),
+    lambda x, u: x * 2 + mx.nd.round(u),
+    lambda x, u: x * 2 + mx.nd.zeros_like(u),
+    lambda x, u: x * 2 + mx.nd.ones_like(u) * 0,
+    lambda x, u: x * (u.reshape((3, 1)) > 0).reshape((3,)),
+], ids=["comparison", "round", "zeros_like", "ones_like", "through-views"])
+def test_variable_read_only_without_a_gradient_gets_zero(expression):
+    # MXNet 1.9.1 writes a zero gradient into a variable that only ops
+    # without a gradient read (its results here: u.grad [0, 0, 0]); kiln
+    # left the old gradient in place, and Gluon's Trainer then refused to
+    # step ("has not been updated by backward").
+    x = mx.nd.array([1.0, 2.0, 3.0])
+    u = mx.nd.array([-1.0, 2.0, 3.0])
+    x.attach_grad()
+    u.attach_grad()
+    u.grad[:] = np.nan
+    with mx.autograd.record():
+        y = expression(x, u)
+    y.backward()
+    assert u.grad.asnumpy().tolist() == [0, 0, 0]
+    assert _core.autograd_fresh_grad(u)
+    assert np.isfinite(x.grad.asnumpy()).all()
+
+
+def test_parameter_used_only_as_a_mask_steps_with_zero_gradient():
+    # As MXNet: the Trainer steps (the mask's parameter gets 0), hybridized
+    # or not.
+    class Masked(mx.gluon.HybridBlock):
+        def __init__(self):
+            super(Masked, self).__init__()
+            with self.name_scope():
+                self.w = self.params.get("w", shape=(3,), init=mx.init.One())
+                self.m = self.params.get("m", shape=(3,),
+                                         init=mx.init.Constant(0.5))
+
+        def hybrid_forward(self, F, x, w, m):
+            return x * w * (m > 0)
+
+    for hybridize in (False, True):
+        net = Masked()
+        net.initialize()
+        if hybridize:
+            net.hybridize()
+        trainer = mx.gluon.Trainer(net.collect_params(), "sgd",
+                                   {"learning_rate": 0.1})
+        for _ in range(2):
+            with mx.autograd.record():
+                loss = net(mx.nd.array([1.0, 2.0, 3.0])).sum()
+            loss.backward()
+            trainer.step(1)
+        assert net.m.grad().asnumpy().tolist() == [0, 0, 0]
+        np.testing.assert_allclose(net.m.data().asnumpy(), [0.5] * 3)
+        np.testing.assert_allclose(net.w.data().asnumpy(),
+                                   [0.8, 0.6, 0.4], rtol=1e-6)
