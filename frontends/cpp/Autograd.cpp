@@ -119,6 +119,12 @@ public:
       if (head.isNone())
         throw Error(formatMessage(api_, ": head ", i, " is an empty array"));
       const std::shared_ptr<Entry> &entry = head.autogradEntry();
+      if (reachesOnly(entry)) {
+        // Computed only by ops without a gradient ((u > 0).sum()): nothing
+        // flows, but the variables behind it get MXNet's zeros.
+        visit(entry);
+        continue;
+      }
       if (!takesGradient(entry))
         throw Error(formatMessage(
             api_, ": cannot differentiate head ", i,

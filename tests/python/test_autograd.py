@@ -696,3 +696,23 @@ def test_parameter_used_only_as_a_mask_steps_with_zero_gradient():
         np.testing.assert_allclose(net.m.data().asnumpy(), [0.5] * 3)
         np.testing.assert_allclose(net.w.data().asnumpy(),
                                    [0.8, 0.6, 0.4], rtol=1e-6)
+
+
+def test_head_computed_only_without_gradients_gives_zeros():
+    # MXNet 1.9.1: (u > 0).sum().backward() writes u.grad = 0, also as one
+    # head among others; kiln raised "cannot differentiate head".
+    u = mx.nd.array([[-1.0, 2.0]])
+    x = mx.nd.array([1.0, 2.0])
+    u.attach_grad()
+    x.attach_grad()
+    u.grad[:] = 7
+    with mx.autograd.record():
+        y = (u > 0).sum()
+    y.backward()
+    assert u.grad.asnumpy().tolist() == [[0, 0]]
+    u.grad[:] = 7
+    with mx.autograd.record():
+        heads = [x * 2, u > 0]
+    mx.autograd.backward(heads)
+    assert x.grad.asnumpy().tolist() == [2, 2]
+    assert u.grad.asnumpy().tolist() == [[0, 0]]
