@@ -125,6 +125,31 @@ def test_reshape_to_smaller_shapes_views_the_arrays():
         big.grad_dict["x"].asnumpy(), np.repeat([4.0, 2.0], 6).reshape(4, 3))
 
 
+def test_backward_again_while_monitored():
+    # A monitored Executor runs node by node; its backward may run again
+    # on one forward too ('add' adds both), and a later unmonitored
+    # forward does not reuse the monitored tape.
+    data = mx.sym.var("data")
+    net = mx.sym.tanh(mx.sym.FullyConnected(data, num_hidden=3, name="fc"))
+    results = []
+    for monitored in (False, True):
+        exe = net.simple_bind(mx.cpu(), data=(4, 5), grad_req="add")
+        for array in exe.arg_dict.values():
+            array[:] = np.random.RandomState(0).randn(*array.shape)
+        for grad in exe.grad_dict.values():
+            grad[:] = 0
+        if monitored:
+            exe.set_monitor_callback(lambda name, array: None)
+        exe.forward(is_train=True)
+        exe.backward([mx.nd.ones((4, 3))])
+        exe.backward([mx.nd.ones((4, 3)) * 2])
+        exe.set_monitor_callback(None)
+        exe.forward(is_train=True)
+        exe.backward([mx.nd.ones((4, 3))])
+        results.append(exe.grad_dict["fc_weight"].asnumpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-5)
+
+
 def test_copy_params_from_and_eval():
     x = mx.sym.var("x")
     net = mx.sym.FullyConnected(x, num_hidden=2, no_bias=True, name="f")

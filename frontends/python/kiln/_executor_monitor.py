@@ -206,9 +206,10 @@ def backward(executor, out_grads, is_train):
                  _core.autograd_takes_gradient(value)]
         if not pairs:
             continue
+        # Retained: MXNet's backward may run again on one forward.
         _autograd.backward([value for value, _ in pairs],
                            [grad for _, grad in pairs],
-                           retain_graph=False, train_mode=is_train)
+                           retain_graph=True, train_mode=is_train)
         aux = set(node.aux_positions())
         positions = [index for index in range(len(leaves))
                      if index not in aux]
@@ -234,5 +235,5 @@ def backward(executor, out_grads, is_train):
                 (array + total).copyto(array)
             else:
                 total.copyto(array)
-    executor._node_tape = None
+    # The tape stays until the next forward: backward may run again.
 

@@ -500,6 +500,7 @@ class Executor(object):
                 self._recorded_heads = outputs if recording else None
                 self._last_forward = executable if recording else None
                 self._backward_ran = self._saved_for_again = False
+                self._node_tape = None  # A monitored forward's, if any.
                 return outputs
         # A monitored training forward records node by node, so that
         # backward reports each node's gradients (_executor_monitor).
@@ -701,7 +702,6 @@ class Executor(object):
                              % (len(self._heads), len(out_grads)))
         if getattr(self, "_node_tape", None) is not None:
             _monitor.backward(self, out_grads, is_train)
-            self._heads = None
             return
         if self._static and self._recorded_heads is not None:
             self._static_backward(out_grads, is_train, retain)
