@@ -464,6 +464,14 @@ std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
       rethrowNamed(op.name, error);
     }
   }
+  if (!record && autograd::isRecording()) {
+    std::vector<NDArray> untracked;
+    for (const NDArray &result : results)
+      if (!result.autogradEntry())
+        untracked.push_back(result);
+    if (!untracked.empty())
+      autograd::recordReachOnly(op.name, inputs, untracked);
+  }
   if (record) {
     const OpSpec *spec = &op; // Registry entries live for the whole process.
     autograd::recordFunction(
@@ -538,6 +546,10 @@ NDArray invokeOp(const OpSpec &op, const std::vector<NDArray> &inputs,
   }
   if (recordWhole)
     autograd::recordOp(*spec, parsed, inputs, result);
+  else if (autograd::isRecording() && !result.autogradEntry())
+    // A result no recorded primitive gave a gradient (argsort, topk's
+    // indices, shape_array): its inputs get MXNet's zeros (Autograd.h).
+    autograd::recordReachOnly(name, inputs, {result});
   return result;
 }
 

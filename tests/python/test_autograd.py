@@ -716,3 +716,28 @@ def test_head_computed_only_without_gradients_gives_zeros():
     mx.autograd.backward(heads)
     assert x.grad.asnumpy().tolist() == [2, 2]
     assert u.grad.asnumpy().tolist() == [[0, 0]]
+
+
+@pytest.mark.parametrize("make", [
+    lambda u: mx.nd.argsort(u),
+    lambda u: mx.nd.topk(u, k=2, ret_typ="indices"),
+    lambda u: mx.nd.shape_array(u).astype("float32").reshape((1, 2)).sum()
+    * mx.nd.ones((2, 3)),
+    lambda u: mx.nd.random.uniform_like(u),
+    lambda u: mx.nd.ravel_multi_index(u.abs(), shape=(9, 9)).reshape(
+        (1, 3)).broadcast_to((2, 3)),
+], ids=["argsort", "topk", "shape_array", "uniform_like", "ravel_multi_index"])
+def test_ops_without_gradients_give_their_inputs_zeros(make):
+    # As MXNet 1.9.1 (its results here: u.grad all 0): index results,
+    # shapes and random draws like u take no gradient, and u's old one is
+    # overwritten; ravel_multi_index's arithmetic is not differentiated.
+    u = mx.nd.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    w = mx.nd.ones((1,))
+    u.attach_grad()
+    w.attach_grad()
+    u.grad[:] = 7
+    with mx.autograd.record():
+        y = (make(u) * w).sum()
+    y.backward()
+    assert u.grad.asnumpy().tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert np.isfinite(w.grad.asnumpy()).all()

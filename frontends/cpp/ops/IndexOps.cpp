@@ -11,6 +11,7 @@
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
+#include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
@@ -125,6 +126,22 @@ NDArray unravelIndex(const std::vector<NDArray> &in, const Attrs &attrs) {
   }
   rows[0] = rest;
   return dispatch::cast(call("stack", rows, {{"axis", "0"}}), data.dtype());
+}
+
+/// `compute` (index arithmetic in float64) with nothing recorded: indices
+/// take no gradient, which MXNet writes as zeros (a reach-only node);
+/// recorded, the arithmetic gave data a gradient as if it were linear.
+NDArray indexArithmetic(const char *op, const std::vector<NDArray> &in,
+                        const Attrs &attrs,
+                        NDArray (*compute)(const std::vector<NDArray> &,
+                                           const Attrs &)) {
+  NDArray result;
+  {
+    autograd::RecordingScope paused(false);
+    result = compute(in, attrs);
+  }
+  autograd::recordReachOnly(op, in, {result});
+  return result;
 }
 
 NDArray diag(const std::vector<NDArray> &in, const Attrs &attrs) {
@@ -604,7 +621,8 @@ void registerIndexOps(OpRegistry &registry) {
        "ravel_multi_index([[3, 6, 6], [4, 5, 1]], shape=(7, 6)) = [22, 41, "
        "37].\n\nErrors: shape missing, data not (len(shape), N).",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
-         return ravelMultiIndex(in, attrs);
+         return indexArithmetic("_ravel_multi_index", in, attrs,
+                                ravelMultiIndex);
        }},
       {"ravel_multi_index"});
   registry.add(
@@ -620,7 +638,7 @@ void registerIndexOps(OpRegistry &registry) {
        "shape=(7, 6)) = [[3, 6, 6], [4, 5, 1]].\n\nErrors: shape missing, "
        "data not of rank 1.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
-         return unravelIndex(in, attrs);
+         return indexArithmetic("_unravel_index", in, attrs, unravelIndex);
        }},
       {"unravel_index"});
   registry.add(
