@@ -513,8 +513,9 @@ std::optional<LiveWindow> liveWindow(const std::vector<int64_t> &input,
 
 /// Computes a filter gradient through its live taps: `compute` writes the
 /// live taps' gradient into a dense (O, C, live sizes...) array (scratch
-/// slot 4), then one pass over `filterGrad` writes every tap, 0 where it is
-/// left out. Zeroing the whole gradient first and then writing the live
+/// slot 4), then `filterGrad` is written out channel by channel: zeroed,
+/// then given its live taps while the row is in the cache. Zeroing the
+/// whole gradient first and then writing the live
 /// taps element by element through its strides went over each of its cache
 /// lines three times: the backward of ResNet-18's 512->512 3x3 at 1x1
 /// (batch 32; a 9.4 MB filter, its centre tap live) took 3.4 ms, 2.0 ms
@@ -529,29 +530,14 @@ bool withLiveFilterGradient(const StridedView<float> &filterGrad,
   if (!compute(StridedView<float>(dense, cropped.sizes,
                                   contiguousStrides(cropped.sizes))))
     return false;
-  // Each tap of the whole filter in row-major order: where it is, and its
-  // index among the live taps (-1: left out).
-  const size_t spatial = filterGrad.sizes.size() - 2;
-  std::vector<int64_t> offsets, liveIndex, position(spatial, 0);
-  int64_t taps = 1, liveTaps = 1;
-  for (size_t d = 0; d < spatial; ++d) {
-    taps *= filterGrad.sizes[d + 2];
-    liveTaps *= live.size[d];
-  }
-  for (int64_t t = 0; t < taps; ++t) {
-    int64_t offset = 0, index = 0;
-    bool inside = true;
-    for (size_t d = 0; d < spatial; ++d) {
-      offset += position[d] * filterGrad.strides[d + 2];
-      const int64_t at = position[d] - live.first[d];
-      inside &= at >= 0 && at < live.size[d];
-      index = index * live.size[d] + at;
-    }
-    offsets.push_back(offset);
-    liveIndex.push_back(inside ? index : -1);
-    stepSpatial(position, filterGrad.sizes);
-  }
   const int64_t channels = filterGrad.sizes[1];
+  const int64_t taps = filterGrad.count() / (filterGrad.sizes[0] * channels);
+  const int64_t liveTaps = cropped.count() / (cropped.sizes[0] * channels);
+  // Where each tap of the whole filter is, and where each live one is.
+  const std::vector<int64_t> offsets = spatialOffsets(filterGrad, taps);
+  std::vector<int64_t> liveOffsets = spatialOffsets(cropped, liveTaps);
+  for (int64_t &offset : liveOffsets)
+    offset += cropped.data - filterGrad.data;
   // Where each out channel's (channel, tap) block is dense (the usual
   // case), it is zeroed whole and then given its live taps while it is in
   // the cache: one pass to memory, and a vectorized fill rather than a
@@ -560,26 +546,21 @@ bool withLiveFilterGradient(const StridedView<float> &filterGrad,
   bool denseRows = filterGrad.strides[1] == taps;
   for (int64_t t = 0; t < taps; ++t)
     denseRows &= offsets[t] == t;
-  std::vector<int64_t> liveOffsets(liveTaps);
-  for (int64_t t = 0; t < taps; ++t)
-    if (liveIndex[t] >= 0)
-      liveOffsets[liveIndex[t]] = offsets[t];
+  const int64_t channelStride = filterGrad.strides[1];
   parallelOver(
       filterGrad.sizes[0], channels * taps, [&](int64_t first, int64_t last) {
         for (int64_t o = first; o < last; ++o) {
           float *row = filterGrad.data + o * filterGrad.strides[0];
           const float *from = dense + o * channels * liveTaps;
-          if (denseRows) {
+          if (denseRows)
             std::memset(row, 0, channels * taps * sizeof(float));
+          else
             for (int64_t c = 0; c < channels; ++c)
-              for (int64_t j = 0; j < liveTaps; ++j)
-                row[c * taps + liveOffsets[j]] = from[c * liveTaps + j];
-            continue;
-          }
+              for (int64_t t = 0; t < taps; ++t)
+                row[c * channelStride + offsets[t]] = 0.0f;
           for (int64_t c = 0; c < channels; ++c)
-            for (int64_t t = 0; t < taps; ++t)
-              row[c * filterGrad.strides[1] + offsets[t]] =
-                  liveIndex[t] >= 0 ? from[c * liveTaps + liveIndex[t]] : 0.0f;
+            for (int64_t j = 0; j < liveTaps; ++j)
+              row[c * channelStride + liveOffsets[j]] = from[c * liveTaps + j];
         }
       });
   return true;
