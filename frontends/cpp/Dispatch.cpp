@@ -441,11 +441,13 @@ NDArray reduction(const std::string &primitive, const NDArray &input,
       primitive == "reduce_max" || primitive == "reduce_min";
   push(primitive.c_str(), kernel, {input}, output, Invocation::Reduction, axes,
        keepdims, associative);
-  if (autograd::isRecording() && isFloat(outType))
-    autograd::recordPrimitive(primitive, {input}, output,
-                              autograd::reductionGradient(primitive, axes));
-  else
-    autograd::recordReachOnly(primitive, {input}, {output});
+  if (autograd::isRecording()) {
+    if (isFloat(outType))
+      autograd::recordPrimitive(primitive, {input}, output,
+                                autograd::reductionGradient(primitive, axes));
+    else
+      autograd::recordReachOnly(primitive, {input}, {output});
+  }
   return output;
 }
 
@@ -468,11 +470,13 @@ NDArray generate(const std::string &op, compiler::KernelSignature signature,
   signature.outputs = {{outType, static_cast<int64_t>(shape.size())}};
   KernelEntryFn kernel = compiler::KernelCache::global().get(signature);
   push(op.c_str(), kernel, inputs, output, Invocation::Whole);
-  if (autograd::isRecording() && isFloat(outType))
-    autograd::recordPrimitive(signature.primitive, inputs, output,
-                              autograd::generatedGradient(signature));
-  else
-    autograd::recordReachOnly(signature.primitive, inputs, {output});
+  if (autograd::isRecording()) {
+    if (isFloat(outType))
+      autograd::recordPrimitive(signature.primitive, inputs, output,
+                                autograd::generatedGradient(signature));
+    else
+      autograd::recordReachOnly(signature.primitive, inputs, {output});
+  }
   return output;
 }
 

@@ -223,6 +223,16 @@ Rule unary(const char *primitive, Slope slope) {
           }};
 }
 
+/// maximum's or minimum's rule: g goes to the left operand where
+/// `left` (x, y) holds, to the right one where `right` does.
+Rule extremum(const char *primitive, const char *left, const char *right) {
+  return fusedBroadcasting(
+      primitive, [left, right](auto &in, auto &, auto &g, auto &need) {
+        return Grads{need[0] ? mul(g, where(left, in[0], in[1])) : NDArray(),
+                     need[1] ? mul(g, where(right, in[0], in[1])) : NDArray()};
+      });
+}
+
 const std::map<std::string, BackwardFn> &elementwiseRules() {
   static const auto *rules = new std::map<std::string, BackwardFn>{
       {"add", broadcasting([](auto &, auto &, auto &g, auto &) {
@@ -256,22 +266,9 @@ const std::map<std::string, BackwardFn> &elementwiseRules() {
                             result[1] = mul(g, mul(out, ew("log", {in[0]})));
                           return result;
                         }),
-      fusedBroadcasting("maximum",
-                        [](auto &in, auto &, auto &g, auto &need) {
-                          return Grads{
-                              need[0] ? mul(g, where("ge", in[0], in[1]))
-                                      : NDArray(),
-                              need[1] ? mul(g, where("lt", in[0], in[1]))
-                                      : NDArray()};
-                        }),
-      fusedBroadcasting("minimum",
-                        [](auto &in, auto &, auto &g, auto &need) {
-                          return Grads{
-                              need[0] ? mul(g, where("le", in[0], in[1]))
-                                      : NDArray(),
-                              need[1] ? mul(g, where("gt", in[0], in[1]))
-                                      : NDArray()};
-                        }),
+      // Ties go to the left operand.
+      extremum("maximum", "ge", "lt"),
+      extremum("minimum", "le", "gt"),
       fusedBroadcasting("mod",
                         [](auto &in, auto &, auto &g, auto &need) {
                           return Grads{

@@ -8,7 +8,6 @@
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
-#include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
@@ -140,10 +139,7 @@ void registerBroadcastOps(OpRegistry &registry) {
        {},
        "Zeros of data's shape and dtype.",
        [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
-         NDArray zeros = zerosOf(in[0].shape(), in[0].dtype());
-         // data's gradient is zero, which MXNet writes (Autograd.h).
-         autograd::recordReachOnly("zeros_like", in, {zeros});
-         return zeros;
+         return zerosOf(in[0].shape(), in[0].dtype());
        }});
   registry.add(
       {"ones_like",
@@ -151,11 +147,9 @@ void registerBroadcastOps(OpRegistry &registry) {
        {},
        "Ones of data's shape and dtype.",
        [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
-         NDArray ones = call("_ones", {},
-                             {{"shape", shapeAttr(in[0].shape())},
-                              {"dtype", dtypeName(in[0].dtype())}});
-         autograd::recordReachOnly("ones_like", in, {ones});
-         return ones;
+         return call("_ones", {},
+                     {{"shape", shapeAttr(in[0].shape())},
+                      {"dtype", dtypeName(in[0].dtype())}});
        }});
   registry.add(
       {"reshape_like",

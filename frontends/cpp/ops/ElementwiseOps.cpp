@@ -282,7 +282,7 @@ void registerElementwiseOps(OpRegistry &registry) {
                            binary(name, "mul", in[0], in[0], NDArray()), in[0],
                            out);
            }
-           NDArray value = dispatch::scalar(scalar, in[0].dtype());
+           NDArray value = dispatch::scalar(scalar, dtype);
            return reversed ? binary(name, primitive, value, in[0], out)
                            : binary(name, primitive, in[0], value, out);
          }},

@@ -129,19 +129,14 @@ NDArray unravelIndex(const std::vector<NDArray> &in, const Attrs &attrs) {
 }
 
 /// `compute` (index arithmetic in float64) with nothing recorded: indices
-/// take no gradient, which MXNet writes as zeros (a reach-only node);
-/// recorded, the arithmetic gave data a gradient as if it were linear.
-NDArray indexArithmetic(const char *op, const std::vector<NDArray> &in,
-                        const Attrs &attrs,
-                        NDArray (*compute)(const std::vector<NDArray> &,
-                                           const Attrs &)) {
-  NDArray result;
-  {
-    autograd::RecordingScope paused(false);
-    result = compute(in, attrs);
-  }
-  autograd::recordReachOnly(op, in, {result});
-  return result;
+/// take no gradient (recorded, the arithmetic gave data one as if it were
+/// linear); invokeOp then records the untracked result as reach-only, so
+/// data gets MXNet's zeros.
+NDArray unrecorded(const std::vector<NDArray> &in, const Attrs &attrs,
+                   NDArray (*compute)(const std::vector<NDArray> &,
+                                      const Attrs &)) {
+  autograd::RecordingScope paused(false);
+  return compute(in, attrs);
 }
 
 NDArray diag(const std::vector<NDArray> &in, const Attrs &attrs) {
@@ -621,8 +616,7 @@ void registerIndexOps(OpRegistry &registry) {
        "ravel_multi_index([[3, 6, 6], [4, 5, 1]], shape=(7, 6)) = [22, 41, "
        "37].\n\nErrors: shape missing, data not (len(shape), N).",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
-         return indexArithmetic("_ravel_multi_index", in, attrs,
-                                ravelMultiIndex);
+         return unrecorded(in, attrs, ravelMultiIndex);
        }},
       {"ravel_multi_index"});
   registry.add(
@@ -638,7 +632,7 @@ void registerIndexOps(OpRegistry &registry) {
        "shape=(7, 6)) = [[3, 6, 6], [4, 5, 1]].\n\nErrors: shape missing, "
        "data not of rank 1.",
        [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
-         return indexArithmetic("_unravel_index", in, attrs, unravelIndex);
+         return unrecorded(in, attrs, unravelIndex);
        }},
       {"unravel_index"});
   registry.add(
