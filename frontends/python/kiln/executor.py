@@ -207,7 +207,6 @@ def _filled_shapes(sized, shapes):
     return filled
 
 
-
 def _resized(array, shape, ctx):
     """`array` at a new shape for Executor.reshape: a view of its first
     elements where it shrinks (MXNet's NDArray.reshape to a smaller size),
@@ -216,6 +215,7 @@ def _resized(array, shape, ctx):
     if size <= array.size:
         return array.reshape(-1)[:size].reshape(shape)
     return _nd.zeros(shape, ctx=ctx, dtype=array.dtype)
+
 
 class Executor(object):
     """A Symbol bound to arrays. Built by Symbol.bind / simple_bind."""
@@ -308,11 +308,11 @@ class Executor(object):
         self._backward_program = None
         self._retained_values = None
         self._recorded_heads = None
-        # The training forward program last run, and whether a backward
-        # has run on it since (see _static_backward).
+        # The training forward program last run, and whether its values are
+        # as it left them (no backward overwrote them since: see
+        # _static_backward).
         self._last_forward = None
-        self._backward_ran = False
-        self._saved_for_again = False
+        self._forward_intact = False
         self._memory_stats = None
 
     # -- construction ---------------------------------------------------
@@ -499,7 +499,7 @@ class Executor(object):
                 self._heads = outputs if recording else None
                 self._recorded_heads = outputs if recording else None
                 self._last_forward = executable if recording else None
-                self._backward_ran = self._saved_for_again = False
+                self._forward_intact = True
                 self._node_tape = None  # A monitored forward's, if any.
                 return outputs
         # A monitored training forward records node by node, so that
@@ -739,17 +739,16 @@ class Executor(object):
             grad.copyto(buffer)
             holding[index] = "given"
         retained = self._retained_values if retain else None
-        if (self._backward_ran and self._last_forward is not None and
+        if (not self._forward_intact and self._last_forward is not None and
                 self._retained_values is not None and
-                self._retained_values.bytes and not self._saved_for_again):
+                self._retained_values.bytes):
             self._rerun_forward()
-        self._saved_for_again = retained is not None
         if retained is not None:
             retained.save()
         executable.run()
         if retained is not None:
             retained.restore()
-        self._backward_ran = True
+        self._forward_intact = retained is not None
 
     def _rerun_forward(self):
         """The last training forward again, exactly (the same random
