@@ -252,6 +252,38 @@ void forEachElement(const StridedView<T> &view, int64_t count, Visit visit) {
       });
 }
 
+/// The bias where the library did not take it: added along the channels of
+/// a forward's `output`, or, for a filter gradient, `bias` (its gradient)
+/// written as the sums of the output gradient `output` over the images and
+/// positions, channel by channel in a fixed order (in double for float).
+template <typename T>
+void applyBias(ConvolutionKind kind, const StridedView<T> &output,
+               const StridedView<T> &bias) {
+  int64_t count = 1;
+  for (size_t d = 2; d < output.sizes.size(); ++d)
+    count *= output.sizes[d];
+  if (kind == ConvolutionKind::Forward) {
+    forEachElement(output, count, [&](int64_t, int64_t o, int64_t, T &element) {
+      element += bias.data[o * bias.strides[0]];
+    });
+    return;
+  }
+  const std::vector<int64_t> offsets = spatialOffsets(output, count);
+  parallelOver(bias.sizes[0], output.sizes[0] * count,
+               [&](int64_t first, int64_t last) {
+                 for (int64_t o = first; o < last; ++o) {
+                   double sum = 0;
+                   for (int64_t n = 0; n < output.sizes[0]; ++n) {
+                     const T *base = output.data + n * output.strides[0] +
+                                     o * output.strides[1];
+                     for (int64_t k = 0; k < count; ++k)
+                       sum += base[offsets[k]];
+                   }
+                   bias.data[o * bias.strides[0]] = static_cast<T>(sum);
+                 }
+               });
+}
+
 /// Copies `view` (sizes (I, J, spatial...)) into `to`, dense and row-major,
 /// `I` split across the thread pool. The filter of a convolution cut to its
 /// live taps is such a view (ResNet-18's 512x512x3x3 at 1x1: every ninth
@@ -572,7 +604,9 @@ bool withLiveFilterGradient(const StridedView<float> &filterGrad,
 
 struct ConvolutionPlan {
   dnnl::primitive primitive;
-  dnnl::memory::desc input, filter, output, scratchpad;
+  /// bias: the forward's bias or the filter gradient's bias gradient, where
+  /// the plan takes one.
+  dnnl::memory::desc input, filter, output, bias, scratchpad;
 };
 
 dnnl_support::PlanCache<ConvolutionPlan> &planCache() {
@@ -631,12 +665,13 @@ dnnl::memory::format_tag channelsLast(size_t rank) {
 }
 
 /// The plan of `kind`. Activations are left to oneDNN (`any`) or, with
-/// `channelsLastActivations`, laid out channels-last.
+/// `channelsLastActivations`, laid out channels-last. `withBias`: the
+/// forward adds a bias, the filter gradient also writes the bias's.
 std::shared_ptr<ConvolutionPlan>
 createPlan(ConvolutionKind kind, const dnnl::memory::desc &input,
            const dnnl::memory::desc &filter, const dnnl::memory::desc &output,
            const ConvolutionParams &p, bool channelsLastActivations,
-           dnnl::algorithm algorithm) {
+           dnnl::algorithm algorithm, bool withBias) {
   using Tag = dnnl::memory::format_tag;
   using dt = dnnl::memory::data_type;
   auto any = [](const dnnl::memory::desc &desc) {
@@ -658,7 +693,12 @@ createPlan(ConvolutionKind kind, const dnnl::memory::desc &input,
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   dnnl::engine &engine = dnnl_support::cpuEngine();
   auto plan = std::make_shared<ConvolutionPlan>();
+  const dnnl::memory::desc bias({output.dims()[1]}, dt::f32, Tag::x);
   auto forwardDesc = [&](dnnl::prop_kind prop) {
+    if (withBias)
+      return dnnl::convolution_forward::desc(
+          prop, algorithm, activation(input), any(filter), bias,
+          activation(output), strides, dilations, low, high);
     return dnnl::convolution_forward::desc(prop, algorithm, activation(input),
                                            any(filter), activation(output),
                                            strides, dilations, low, high);
@@ -674,6 +714,7 @@ createPlan(ConvolutionKind kind, const dnnl::memory::desc &input,
     plan->input = pd.src_desc();
     plan->filter = pd.weights_desc();
     plan->output = pd.dst_desc();
+    plan->bias = pd.bias_desc();
     plan->scratchpad = pd.scratchpad_desc();
     break;
   }
@@ -696,14 +737,18 @@ createPlan(ConvolutionKind kind, const dnnl::memory::desc &input,
     dnnl::convolution_forward::primitive_desc hint(
         forwardDesc(dnnl::prop_kind::forward_training), engine);
     dnnl::convolution_backward_weights::primitive_desc pd(
-        dnnl::convolution_backward_weights::desc(
-            algorithm, activation(input), any(filter), activation(output),
-            strides, dilations, low, high),
+        withBias ? dnnl::convolution_backward_weights::desc(
+                       algorithm, activation(input), any(filter), bias,
+                       activation(output), strides, dilations, low, high)
+                 : dnnl::convolution_backward_weights::desc(
+                       algorithm, activation(input), any(filter),
+                       activation(output), strides, dilations, low, high),
         attr, engine, hint);
     plan->primitive = dnnl::convolution_backward_weights(pd);
     plan->input = pd.src_desc();
     plan->filter = pd.diff_weights_desc();
     plan->output = pd.diff_dst_desc();
+    plan->bias = pd.diff_bias_desc();
     plan->scratchpad = pd.scratchpad_desc();
     break;
   }
@@ -747,24 +792,24 @@ bool winogradPays(const dnnl::memory::desc &input,
 /// backward data 6.1 against 8.4 ms, backward weights 5.1 against 8.6;
 /// the padded blocks waste the difference). Blocked layouts elsewhere, and
 /// wherever oneDNN declines channels-last.
-std::shared_ptr<ConvolutionPlan> createPlan(ConvolutionKind kind,
-                                            const dnnl::memory::desc &input,
-                                            const dnnl::memory::desc &filter,
-                                            const dnnl::memory::desc &output,
-                                            const ConvolutionParams &p) {
+std::shared_ptr<ConvolutionPlan>
+createPlan(ConvolutionKind kind, const dnnl::memory::desc &input,
+           const dnnl::memory::desc &filter, const dnnl::memory::desc &output,
+           const ConvolutionParams &p, bool withBias) {
   if (winogradPays(input, filter, p))
     try {
       return createPlan(kind, input, filter, output, p, false,
-                        dnnl::algorithm::convolution_winograd);
+                        dnnl::algorithm::convolution_winograd, withBias);
     } catch (const dnnl::error &) {
     }
   const auto direct = dnnl::algorithm::convolution_direct;
   if (kind != ConvolutionKind::Forward && !blockedForwardPays(input, output))
     try {
-      return createPlan(kind, input, filter, output, p, true, direct);
+      return createPlan(kind, input, filter, output, p, true, direct,
+                        withBias);
     } catch (const dnnl::error &) {
     }
-  return createPlan(kind, input, filter, output, p, false, direct);
+  return createPlan(kind, input, filter, output, p, false, direct, withBias);
 }
 
 /// kiln's (plain, strided) descriptors of a call's three buffers.
@@ -781,11 +826,12 @@ UserDescs userDescs(const StridedView<float> &input,
 }
 
 /// The cached plan of a call of `kind` on these buffers (`user`: their
-/// descriptors), run on `threads` threads.
+/// descriptors), run on `threads` threads; `withBias` as createPlan's.
 std::shared_ptr<ConvolutionPlan>
 cachedPlan(ConvolutionKind kind, const StridedView<float> &input,
            const StridedView<float> &filter, const StridedView<float> &output,
-           const UserDescs &user, const ConvolutionParams &p, int threads) {
+           const UserDescs &user, const ConvolutionParams &p, int threads,
+           bool withBias = false) {
   std::string key = std::to_string(static_cast<int>(kind)) + ':';
   for (const auto *view : {&input, &filter, &output}) {
     dnnl_support::appendKey(key, view->sizes);
@@ -795,8 +841,10 @@ cachedPlan(ConvolutionKind kind, const StridedView<float> &input,
     dnnl_support::appendKey(key, *values);
   key += std::to_string(p.groups);
   key += ";threads=" + std::to_string(threads);
+  if (withBias)
+    key += ";bias";
   return planCache().get(key, [&] {
-    return createPlan(kind, user.input, user.filter, user.output, p);
+    return createPlan(kind, user.input, user.filter, user.output, p, withBias);
   });
 }
 
@@ -1089,13 +1137,26 @@ void inBatchPieces(int64_t pieces, int64_t images,
                  });
 }
 
+/// The bias argument of a plan taking one: the forward's bias, or the
+/// filter gradient's bias gradient (an output).
+dnnl_support::Argument biasArgument(ConvolutionKind kind,
+                                    const ConvolutionPlan &plan,
+                                    const StridedView<float> &bias) {
+  const bool gradient = kind == ConvolutionKind::BackwardFilter;
+  return {gradient ? DNNL_ARG_DIFF_BIAS : DNNL_ARG_BIAS,
+          dnnl_support::plainDesc(bias.sizes, bias.strides), plan.bias,
+          bias.data, gradient};
+}
+
 /// One oneDNN call of `kind` on these buffers: on the worker's own core
-/// (`oneCore`: a batch piece), else under the lease its kind takes. Throws
-/// dnnl::error where oneDNN declines.
+/// (`oneCore`: a batch piece), else under the lease its kind takes. With a
+/// `bias` (Forward and BackwardFilter), the call adds it or writes its
+/// gradient. Throws dnnl::error where oneDNN declines.
 void dnnlConvolutionCall(ConvolutionKind kind, const StridedView<float> &input,
                          const StridedView<float> &filter,
                          const StridedView<float> &output,
-                         const ConvolutionParams &p, bool oneCore) {
+                         const ConvolutionParams &p, bool oneCore,
+                         const StridedView<float> *bias) {
   const UserDescs user = userDescs(input, filter, output, p.groups);
   // Backward weights sums over the batch per thread: its thread count is
   // fixed per shape so that its bits do not depend on timing.
@@ -1107,25 +1168,32 @@ void dnnlConvolutionCall(ConvolutionKind kind, const StridedView<float> &input,
       : kind == ConvolutionKind::BackwardFilter
           ? (scales ? Policy::AllCores : Policy::OneCore)
           : (scales ? Policy::Turn : Policy::FreeCores));
-  std::shared_ptr<ConvolutionPlan> plan =
-      cachedPlan(kind, input, filter, output, user, p, lease.threads());
+  std::shared_ptr<ConvolutionPlan> plan = cachedPlan(
+      kind, input, filter, output, user, p, lease.threads(), bias != nullptr);
   const bool forward = kind == ConvolutionKind::Forward;
   const bool data = kind == ConvolutionKind::BackwardData;
   const bool filterOut = kind == ConvolutionKind::BackwardFilter;
-  dnnl_support::execute(plan->primitive,
-                        {{data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, user.input,
-                          plan->input, input.data, data},
-                         {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS,
-                          user.filter, plan->filter, filter.data, filterOut},
-                         {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST,
-                          user.output, plan->output, output.data, forward}},
-                        plan->scratchpad);
+  std::vector<dnnl_support::Argument> arguments = {
+      {data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_SRC, user.input, plan->input,
+       input.data, data},
+      {filterOut ? DNNL_ARG_DIFF_WEIGHTS : DNNL_ARG_WEIGHTS, user.filter,
+       plan->filter, filter.data, filterOut},
+      {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_DST, user.output, plan->output,
+       output.data, forward}};
+  if (bias)
+    arguments.push_back(biasArgument(kind, *plan, *bias));
+  dnnl_support::execute(plan->primitive, arguments, plan->scratchpad);
 }
 
+/// The call of `kind` on oneDNN (or its patch products), false where it
+/// declines. `bias` as dnnlConvolutionCall's; `biasDone` tells whether the
+/// call took it (else the caller applies it).
 bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
                      const StridedView<float> &filter,
                      const StridedView<float> &output,
-                     const ConvolutionParams &p) {
+                     const ConvolutionParams &p,
+                     const StridedView<float> *bias, bool &biasDone) {
+  biasDone = false;
   if (input.rank() > 5)
     return false;
   if (std::optional<LiveWindow> live =
@@ -1133,10 +1201,11 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
     if (kind == ConvolutionKind::BackwardFilter)
       return withLiveFilterGradient(
           filter, *live, [&](const StridedView<float> &liveGrad) {
-            return dnnlConvolution(kind, input, liveGrad, output, live->params);
+            return dnnlConvolution(kind, input, liveGrad, output, live->params,
+                                   bias, biasDone);
           });
     return dnnlConvolution(kind, input, live->crop(filter), output,
-                           live->params);
+                           live->params, bias, biasDone);
   }
   if (patchProductsPay(input.sizes, filter.sizes, output.sizes, p.groups)) {
     runPatches(PatchConvolution(input, filter, output, p), kind);
@@ -1146,6 +1215,9 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
     if (const int64_t pieces =
             batchPieces(input.sizes, filter.sizes, output.sizes, p.groups);
         pieces > 1) {
+      // A forward's pieces each add the bias to their images; the bias
+      // gradient sums over all of them and is left to the caller.
+      const bool forward = kind == ConvolutionKind::Forward;
       inBatchPieces(pieces, input.sizes[0], filter,
                     kind == ConvolutionKind::BackwardFilter,
                     [&](int64_t begin, int64_t end,
@@ -1153,22 +1225,30 @@ bool dnnlConvolution(ConvolutionKind kind, const StridedView<float> &input,
                       dnnlConvolutionCall(kind, imagesOf(input, begin, end),
                                           pieceFilter,
                                           imagesOf(output, begin, end), p,
-                                          /*oneCore=*/true);
+                                          /*oneCore=*/true,
+                                          forward ? bias : nullptr);
                     });
+      biasDone = forward;
       return true;
     }
-    dnnlConvolutionCall(kind, input, filter, output, p, /*oneCore=*/false);
+    dnnlConvolutionCall(kind, input, filter, output, p, /*oneCore=*/false,
+                        bias);
+    biasDone = true;
     return true;
   } catch (const dnnl::error &) {
     return false;
   }
 }
 
+/// The call of `kind` on these views, the bias to the library where it
+/// takes one (`biasDone` says whether it did).
 template <typename T>
-void convolutionViews(ConvolutionKind kind, const StridedView<T> &input,
-                      const StridedView<T> &filter,
-                      const StridedView<T> &output,
-                      const ConvolutionParams &params) {
+void computeConvolution(ConvolutionKind kind, const StridedView<T> &input,
+                        const StridedView<T> &filter,
+                        const StridedView<T> &output,
+                        const ConvolutionParams &params,
+                        const StridedView<T> *bias, bool &biasDone) {
+  biasDone = false;
   const StridedView<T> &written = kind == ConvolutionKind::Forward ? output
                                   : kind == ConvolutionKind::BackwardData
                                       ? input
@@ -1180,7 +1260,7 @@ void convolutionViews(ConvolutionKind kind, const StridedView<T> &input,
     return;
   }
   if constexpr (std::is_same_v<T, float>) {
-    if (dnnlConvolution(kind, input, filter, output, params))
+    if (dnnlConvolution(kind, input, filter, output, params, bias, biasDone))
       return;
   }
   if constexpr (std::is_same_v<T, double>) {
@@ -1190,15 +1270,35 @@ void convolutionViews(ConvolutionKind kind, const StridedView<T> &input,
   referenceConvolution(kind, input, filter, output, params);
 }
 
+/// The call of `kind` on these views. `bias` (Forward and BackwardFilter
+/// only; may be null): the bias the forward adds, or the bias gradient the
+/// filter gradient's call also writes.
+template <typename T>
+void convolutionViews(ConvolutionKind kind, const StridedView<T> &input,
+                      const StridedView<T> &filter,
+                      const StridedView<T> &output,
+                      const ConvolutionParams &params,
+                      const StridedView<T> *bias = nullptr) {
+  bool biasDone = false;
+  computeConvolution(kind, input, filter, output, params, bias, biasDone);
+  if (bias && !biasDone)
+    applyBias(kind, output, *bias);
+}
+
 template <typename T>
 void convolution(ConvolutionKind kind, UnrankedMemRef *inputMemRef,
                  UnrankedMemRef *filterMemRef, UnrankedMemRef *outputMemRef,
-                 UnrankedMemRef *paramsMemRef) {
+                 UnrankedMemRef *paramsMemRef,
+                 UnrankedMemRef *biasMemRef = nullptr) {
   const StridedView<T> input(*inputMemRef), filter(*filterMemRef),
       output(*outputMemRef);
+  std::optional<StridedView<T>> bias;
+  if (biasMemRef)
+    bias.emplace(*biasMemRef);
   convolutionViews(
       kind, input, filter, output,
-      ConvolutionParams(libraryParams(*paramsMemRef), input.rank() - 2));
+      ConvolutionParams(libraryParams(*paramsMemRef), input.rank() - 2),
+      bias ? &*bias : nullptr);
 }
 
 /// Both backward primitives on these buffers, the output gradient converted
@@ -1209,7 +1309,8 @@ void dnnlBackwardCall(const StridedView<float> &input,
                       const StridedView<float> &outputGrad,
                       const StridedView<float> &inputGrad,
                       const StridedView<float> &filterGrad,
-                      const ConvolutionParams &p, bool oneCore) {
+                      const ConvolutionParams &p, bool oneCore,
+                      const StridedView<float> *biasGrad) {
   // Data: (inputGrad, filter, outputGrad); weights: (input, filterGrad,
   // outputGrad), as each backward call of its own sees its buffers.
   const UserDescs dataUser = userDescs(inputGrad, filter, outputGrad, p.groups);
@@ -1224,9 +1325,9 @@ void dnnlBackwardCall(const StridedView<float> &input,
   std::shared_ptr<ConvolutionPlan> data =
       cachedPlan(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad,
                  dataUser, p, lease.threads());
-  std::shared_ptr<ConvolutionPlan> weights =
-      cachedPlan(ConvolutionKind::BackwardFilter, input, filterGrad, outputGrad,
-                 weightsUser, p, lease.threads());
+  std::shared_ptr<ConvolutionPlan> weights = cachedPlan(
+      ConvolutionKind::BackwardFilter, input, filterGrad, outputGrad,
+      weightsUser, p, lease.threads(), biasGrad != nullptr);
   // The output gradient in the layout both want, converted once into a
   // scratch slot execute() does not use for its own conversions.
   const bool shared = data->output == weights->output &&
@@ -1255,23 +1356,30 @@ void dnnlBackwardCall(const StridedView<float> &input,
        {DNNL_ARG_WEIGHTS, dataUser.filter, data->filter, filter.data, false},
        gradientFor(data->output)},
       data->scratchpad);
-  dnnl_support::execute(
-      weights->primitive,
-      {{DNNL_ARG_SRC, weightsUser.input, weights->input, input.data, false},
-       {DNNL_ARG_DIFF_WEIGHTS, weightsUser.filter, weights->filter,
-        filterGrad.data, true},
-       gradientFor(weights->output)},
-      weights->scratchpad);
+  std::vector<dnnl_support::Argument> weightsArguments = {
+      {DNNL_ARG_SRC, weightsUser.input, weights->input, input.data, false},
+      {DNNL_ARG_DIFF_WEIGHTS, weightsUser.filter, weights->filter,
+       filterGrad.data, true},
+      gradientFor(weights->output)};
+  if (biasGrad)
+    weightsArguments.push_back(
+        biasArgument(ConvolutionKind::BackwardFilter, *weights, *biasGrad));
+  dnnl_support::execute(weights->primitive, weightsArguments,
+                        weights->scratchpad);
 }
 
 /// Both backward primitives with the output gradient converted once.
-/// False where oneDNN declines a plan (nothing written then).
+/// False where oneDNN declines a plan (nothing written then). `biasGrad`
+/// and `biasDone` as dnnlConvolution's.
 bool dnnlConvolutionBackward(const StridedView<float> &input,
                              const StridedView<float> &filter,
                              const StridedView<float> &outputGrad,
                              const StridedView<float> &inputGrad,
                              const StridedView<float> &filterGrad,
-                             const ConvolutionParams &p) {
+                             const ConvolutionParams &p,
+                             const StridedView<float> *biasGrad,
+                             bool &biasDone) {
+  biasDone = false;
   if (input.rank() > 5)
     return false;
   if (std::optional<LiveWindow> live =
@@ -1279,7 +1387,8 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
     return withLiveFilterGradient(
         filterGrad, *live, [&](const StridedView<float> &liveGrad) {
           return dnnlConvolutionBackward(input, live->crop(filter), outputGrad,
-                                         inputGrad, liveGrad, live->params);
+                                         inputGrad, liveGrad, live->params,
+                                         biasGrad, biasDone);
         });
   }
   if (patchProductsPay(input.sizes, filter.sizes, outputGrad.sizes, p.groups)) {
@@ -1297,12 +1406,14 @@ bool dnnlConvolutionBackward(const StridedView<float> &input,
                       dnnlBackwardCall(imagesOf(input, begin, end), filter,
                                        imagesOf(outputGrad, begin, end),
                                        imagesOf(inputGrad, begin, end),
-                                       pieceFilterGrad, p, /*oneCore=*/true);
+                                       pieceFilterGrad, p, /*oneCore=*/true,
+                                       /*biasGrad=*/nullptr);
                     });
       return true;
     }
     dnnlBackwardCall(input, filter, outputGrad, inputGrad, filterGrad, p,
-                     /*oneCore=*/false);
+                     /*oneCore=*/false, biasGrad);
+    biasDone = biasGrad != nullptr;
     return true;
   } catch (const dnnl::error &) {
     return false;
@@ -1324,16 +1435,31 @@ void convolutionBackward(const StridedView<float> &input,
                          const StridedView<float> &outputGrad,
                          const StridedView<float> &inputGrad,
                          const StridedView<float> &filterGrad,
-                         const std::vector<int64_t> &params) {
+                         const std::vector<int64_t> &params,
+                         const StridedView<float> *biasGrad) {
   const ConvolutionParams p(params, input.rank() - 2);
+  bool biasDone = false;
   if (input.count() > 0 && outputGrad.count() > 0 && filter.count() > 0 &&
       dnnlConvolutionBackward(input, filter, outputGrad, inputGrad, filterGrad,
-                              p))
+                              p, biasGrad, biasDone)) {
+    if (biasGrad && !biasDone)
+      applyBias(ConvolutionKind::BackwardFilter, outputGrad, *biasGrad);
     return;
+  }
   convolutionViews(ConvolutionKind::BackwardData, inputGrad, filter, outputGrad,
                    p);
   convolutionViews(ConvolutionKind::BackwardFilter, input, filterGrad,
-                   outputGrad, p);
+                   outputGrad, p, biasGrad);
+}
+
+void convolutionFilterGradient(const StridedView<float> &input,
+                               const StridedView<float> &outputGrad,
+                               const StridedView<float> &filterGrad,
+                               const StridedView<float> &biasGrad,
+                               const std::vector<int64_t> &params) {
+  convolutionViews(ConvolutionKind::BackwardFilter, input, filterGrad,
+                   outputGrad, ConvolutionParams(params, input.rank() - 2),
+                   &biasGrad);
 }
 
 extern "C" {
@@ -1344,6 +1470,18 @@ void kiln_convolution_f32(UnrankedMemRef *input, UnrankedMemRef *filter,
 void kiln_convolution_f64(UnrankedMemRef *input, UnrankedMemRef *filter,
                           UnrankedMemRef *output, UnrankedMemRef *params) {
   convolution<double>(ConvolutionKind::Forward, input, filter, output, params);
+}
+void kiln_convolution_bias_f32(UnrankedMemRef *input, UnrankedMemRef *filter,
+                               UnrankedMemRef *bias, UnrankedMemRef *output,
+                               UnrankedMemRef *params) {
+  convolution<float>(ConvolutionKind::Forward, input, filter, output, params,
+                     bias);
+}
+void kiln_convolution_bias_f64(UnrankedMemRef *input, UnrankedMemRef *filter,
+                               UnrankedMemRef *bias, UnrankedMemRef *output,
+                               UnrankedMemRef *params) {
+  convolution<double>(ConvolutionKind::Forward, input, filter, output, params,
+                      bias);
 }
 void kiln_convolution_backward_data_f32(UnrankedMemRef *outputGrad,
                                         UnrankedMemRef *filter,

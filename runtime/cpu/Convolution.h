@@ -31,16 +31,28 @@ bool convolutionBackwardTogether(int64_t inChannels, int64_t outChannels,
                                  int64_t groups);
 
 /// inputGrad and filterGrad of a float32 convolution for outputGrad, in one
-/// call (see convolutionBackwardTogether). Buffers are channel-first with
-/// any strides; `params` as the library calls' (strides, padding_low,
-/// padding_high, dilations, then groups). Falls back to each gradient on
-/// its own where oneDNN declines.
+/// call (see convolutionBackwardTogether), and the bias's gradient into
+/// `biasGrad` where not null. Buffers are channel-first with any strides;
+/// `params` as the library calls' (strides, padding_low, padding_high,
+/// dilations, then groups). Falls back to each gradient on its own where
+/// oneDNN declines.
 void convolutionBackward(const StridedView<float> &input,
                          const StridedView<float> &filter,
                          const StridedView<float> &outputGrad,
                          const StridedView<float> &inputGrad,
                          const StridedView<float> &filterGrad,
-                         const std::vector<int64_t> &params);
+                         const std::vector<int64_t> &params,
+                         const StridedView<float> *biasGrad = nullptr);
+
+/// filterGrad and biasGrad (O) of a float32 convolution with a bias for
+/// outputGrad, in one library call: oneDNN's backward weights computes the
+/// bias gradient while it reads the output gradient, which a separate sum
+/// would read again. Buffers and `params` as convolutionBackward's.
+void convolutionFilterGradient(const StridedView<float> &input,
+                               const StridedView<float> &outputGrad,
+                               const StridedView<float> &filterGrad,
+                               const StridedView<float> &biasGrad,
+                               const std::vector<int64_t> &params);
 
 extern "C" {
 /// output = convolution(input, filter).
@@ -48,6 +60,13 @@ void kiln_convolution_f32(UnrankedMemRef *input, UnrankedMemRef *filter,
                           UnrankedMemRef *output, UnrankedMemRef *params);
 void kiln_convolution_f64(UnrankedMemRef *input, UnrankedMemRef *filter,
                           UnrankedMemRef *output, UnrankedMemRef *params);
+/// output = convolution(input, filter) + bias (O) along the channels.
+void kiln_convolution_bias_f32(UnrankedMemRef *input, UnrankedMemRef *filter,
+                               UnrankedMemRef *bias, UnrankedMemRef *output,
+                               UnrankedMemRef *params);
+void kiln_convolution_bias_f64(UnrankedMemRef *input, UnrankedMemRef *filter,
+                               UnrankedMemRef *bias, UnrankedMemRef *output,
+                               UnrankedMemRef *params);
 /// inputGrad = the input gradient of convolution for outputGrad.
 void kiln_convolution_backward_data_f32(UnrankedMemRef *outputGrad,
                                         UnrankedMemRef *filter,

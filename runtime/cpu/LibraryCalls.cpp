@@ -13,6 +13,8 @@ const std::vector<LibrarySymbol> &librarySymbols() {
 #define KILN_LIBRARY_CALL(name) {#name, reinterpret_cast<void *>(&name)}
       KILN_LIBRARY_CALL(kiln_convolution_f32),
       KILN_LIBRARY_CALL(kiln_convolution_f64),
+      KILN_LIBRARY_CALL(kiln_convolution_bias_f32),
+      KILN_LIBRARY_CALL(kiln_convolution_bias_f64),
       KILN_LIBRARY_CALL(kiln_convolution_backward_data_f32),
       KILN_LIBRARY_CALL(kiln_convolution_backward_data_f64),
       KILN_LIBRARY_CALL(kiln_convolution_backward_filter_f32),
