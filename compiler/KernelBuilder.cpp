@@ -52,6 +52,8 @@ bool flagAttribute(const KernelSignature &signature, const std::string &name) {
 struct PrimitiveInfo {
   size_t numInputs;
   PrimitiveBuilder build;
+  /// Trailing inputs that may be left out (a convolution's bias).
+  size_t optionalInputs = 0;
 };
 
 /// Thrown when an op's result type cannot be inferred from the signature's
@@ -263,10 +265,12 @@ const std::map<std::string, PrimitiveInfo> &primitiveTable() {
            mlir::ValueRange inputs, mlir::Value,
            const KernelSignature &signature) -> mlir::Value {
           ConvolutionAttributes a(builder, signature);
-          return createInferred<ConvolutionOp>(builder, loc, inputs[0],
-                                               inputs[1], a.strides, a.low,
-                                               a.high, a.dilations, a.groups);
-        }}},
+          mlir::Value bias = inputs.size() > 2 ? inputs[2] : mlir::Value();
+          return createInferred<ConvolutionOp>(
+              builder, loc, inputs[0], inputs[1], bias, a.strides, a.low,
+              a.high, a.dilations, a.groups);
+        },
+        /*optionalInputs=*/1}},
       {"convolution_backward_data",
        convolutionBackward<ConvolutionBackwardDataOp>()},
       {"convolution_backward_filter",
@@ -470,14 +474,20 @@ buildKernelModule(mlir::MLIRContext &context, const KernelSignature &signature,
                                 signature.primitive, "'"));
     info = found->second;
   }
-  const bool arityMatches = info.numInputs == kVariadic
-                                ? !signature.inputs.empty()
-                                : signature.inputs.size() == info.numInputs;
+  const size_t given = signature.inputs.size();
+  const bool arityMatches =
+      info.numInputs == kVariadic
+          ? given != 0
+          : given >= info.numInputs &&
+                given <= info.numInputs + info.optionalInputs;
   if (!arityMatches || signature.outputs.size() != 1)
     throw Error(formatMessage(
         "compiler: primitive '", signature.primitive, "' takes ",
         info.numInputs == kVariadic ? std::string("one or more")
-                                    : std::to_string(info.numInputs),
+        : info.optionalInputs
+            ? formatMessage(info.numInputs, " to ",
+                            info.numInputs + info.optionalInputs)
+            : std::to_string(info.numInputs),
         " inputs and 1 output, got ", signature.key()));
   for (const std::vector<ArgumentType> *arguments :
        {&signature.inputs, &signature.outputs})

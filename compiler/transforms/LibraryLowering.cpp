@@ -115,8 +115,13 @@ struct ConvolutionToCall : public OpConversionPattern<ConvolutionOp> {
                             op.getDilations()[s], op.getStrides()[s],
                             op.getPaddingLow()[s], op.getPaddingHigh()[s]);
     });
-    replaceWithCall(rewriter, op, "kiln_convolution", convolutionParams(op),
-                    {input, filter}, extents);
+    SmallVector<Value> inputs = {input, filter};
+    if (Value bias = adaptor.getBias())
+      inputs.push_back(bias);
+    replaceWithCall(rewriter, op,
+                    inputs.size() == 3 ? "kiln_convolution_bias"
+                                       : "kiln_convolution",
+                    convolutionParams(op), inputs, extents);
     return success();
   }
 };

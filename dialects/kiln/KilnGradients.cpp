@@ -685,6 +685,15 @@ ConvolutionOp::buildGradient(OpBuilder &b, ValueRange grads,
   operandGrads[0] = convolutionLike<ConvolutionBackwardDataOp>(b, op, g, w, x);
   operandGrads[1] =
       convolutionLike<ConvolutionBackwardFilterOp>(b, op, x, g, w);
+  if (Value bias = getBias()) {
+    // The bias is broadcast over the images and positions: its gradient
+    // sums g over every axis but the channel axis.
+    SmallVector<int64_t> axes = {0};
+    for (int64_t d = 2; d < tensorType(g).getRank(); ++d)
+      axes.push_back(d);
+    Value summed = b.create<ReduceSumOp>(getLoc(), g, axes, /*keepdims=*/false);
+    operandGrads[2] = castTo(b, getLoc(), summed, tensorType(bias));
+  }
   return success();
 }
 

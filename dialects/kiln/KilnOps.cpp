@@ -872,13 +872,24 @@ template <typename OpTy>
 LogicalResult inferConvolutionOp(MLIRContext *, std::optional<Location> location,
                                  ValueRange operands, OpaqueProperties properties,
                                  SmallVectorImpl<Type> &inferred) {
-  auto types = rankedOperandTypes(location, operands, 2);
+  // input, filter and the optional bias.
+  auto types =
+      rankedOperandTypes(location, operands, operands.size() == 3 ? 3 : 2);
   if (failed(types))
     return failure();
   const auto *props = properties.as<typename OpTy::Properties *>();
   if (!props || !props->strides || !props->padding_low ||
       !props->padding_high || !props->dilations || !props->groups)
     return emitOptionalError(location, "missing convolution attributes");
+  if (types->size() == 3) {
+    RankedTensorType bias = (*types)[2], filter = (*types)[1];
+    if (bias.getElementType() != filter.getElementType() ||
+        bias.getRank() != 1 ||
+        !extentsAgree(bias.getDimSize(0), filter.getDimSize(0)))
+      return emitOptionalError(location, "bias ", describeType(bias),
+                               " does not fit filter ", describeType(filter),
+                               ": expected one element per filter");
+  }
   SmallVector<int64_t> shape;
   if (failed(checkConvolution(
           location, (*types)[0], (*types)[1], {}, props->strides.asArrayRef(),

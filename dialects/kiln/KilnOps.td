@@ -717,7 +717,10 @@ def Kiln_ConvolutionOp : Kiln_ConvolutionOp<"convolution", [
     with zeros outside the input. `input` is (N, C, spatial...), `filter`
     (O, C / groups, window...); each output extent is
     `(extent + low + high - dilation * (window - 1) - 1) / stride + 1`.
-    MXNet's `Convolution` without its bias.
+    The optional `bias` (O) is added along the channel axis, as MXNet's
+    `Convolution` does unless `no_bias`: the library adds it as it writes
+    the output, and computes its gradient with the filter's, rather than a
+    separate pass over the output and another over its gradient.
 
     Example:
 
@@ -726,15 +729,21 @@ def Kiln_ConvolutionOp : Kiln_ConvolutionOp<"convolution", [
         padding_low = array<i64: 1, 1>, padding_high = array<i64: 1, 1>,
         dilations = array<i64: 1, 1>, groups = 1 : i64}
         : tensor<?x64x56x56xf32>, tensor<64x64x3x3xf32> -> tensor<?x64x56x56xf32>
+    %z = kiln.convolution %x, %w, %b {strides = array<i64: 1, 1>,
+        padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>,
+        dilations = array<i64: 1, 1>, groups = 1 : i64}
+        : tensor<?x64x56x56xf32>, tensor<64x64x3x3xf32>, tensor<64xf32>
+        -> tensor<?x64x54x54xf32>
     ```
   }];
   let arguments = !con((ins Kiln_SpatialTensor:$input,
-                            Kiln_SpatialTensor:$filter),
+                            Kiln_SpatialTensor:$filter,
+                            Optional<RankedTensorOf<[F32, F64]>>:$bias),
                        convolutionAttributes);
   let results = (outs Kiln_SpatialTensor:$result);
   let assemblyFormat = [{
-    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->`
-    type($result)
+    $input `,` $filter (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($filter) (`,` type($bias)^)? `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{

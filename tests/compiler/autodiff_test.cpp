@@ -417,6 +417,16 @@ func.func @f(%a: tensor<2x3x4xf64>, %b: tensor<4x5xf64>) -> tensor<2x3x5xf64> {
           " : tensor<?x4x5x5xf64>, tensor<6x2x3x3xf64> -> tensor<?x6x2x2xf64>\n"
           "  return %y : tensor<?x6x2x2xf64>\n}\n",
       {{{2, 4, 5, 5}}, {{6, 2, 3, 3}}}, {{2, 6, 2, 2}}));
+  // With its bias (the library's biased entry point).
+  cases.push_back(graphCase(
+      "convolution_with_bias",
+      "func.func @f(%x: tensor<?x4x5x5xf64>, %w: tensor<6x2x3x3xf64>, "
+      "%b: tensor<6xf64>) -> tensor<?x6x2x2xf64> {\n  %y = kiln.convolution "
+      "%x, %w, %b " +
+          attributes +
+          " : tensor<?x4x5x5xf64>, tensor<6x2x3x3xf64>, tensor<6xf64> -> "
+          "tensor<?x6x2x2xf64>\n  return %y : tensor<?x6x2x2xf64>\n}\n",
+      {{{2, 4, 5, 5}}, {{6, 2, 3, 3}}, {{6}}}, {{2, 6, 2, 2}}));
   cases.push_back(graphCase(
       "convolution_backward_data",
       "func.func @f(%dy: tensor<2x6x2x2xf64>, %w: tensor<6x2x3x3xf64>) -> "

@@ -837,6 +837,22 @@ TEST(LibraryPrimitives, BadSignaturesAreErrors) {
       argument->rank = 2;
     expectRejected(signature, "no spatial dimension");
   }
+  // The convolution's optional bias: rank 1, of the filter's element type;
+  // the backward primitives take none.
+  KernelSignature biased = convolutionSignature("convolution", f32, c);
+  biased.inputs.push_back({f32, 2});
+  expectRejected(biased, "bias of rank 2");
+  biased.inputs.back() = {DType::Float64, 1};
+  expectRejected(biased, "bias of another element type");
+  biased.inputs.back() = {f32, 1};
+  biased.inputs.push_back({f32, 1});
+  expectRejected(biased, "four inputs");
+  for (const char *primitive :
+       {"convolution_backward_data", "convolution_backward_filter"}) {
+    KernelSignature signature = convolutionSignature(primitive, f32, c);
+    signature.inputs.push_back({f32, 1});
+    expectRejected(signature, "a bias on a backward primitive");
+  }
   Pool p{true, {1, 2, 4, 4}, {2, 2}};
   p.fillDefaults();
   for (const char *primitive : {"pool", "pool_backward"}) {
@@ -897,8 +913,10 @@ TEST(LibraryCalls, EveryCalleeTheLoweringEmitsIsInTheTable) {
       c.fillDefaults();
       Pool p{true, Shape(spatial + 2, 4), filled(spatial, 2)};
       p.fillDefaults();
+      KernelSignature biased = convolutionSignature("convolution", dtype, c);
+      biased.inputs.insert(biased.inputs.begin() + 2, {dtype, 1});
       std::vector<KernelSignature> signatures = {
-          convolutionSignature("convolution", dtype, c),
+          convolutionSignature("convolution", dtype, c), biased,
           convolutionSignature("convolution_backward_data", dtype, c),
           convolutionSignature("convolution_backward_filter", dtype, c),
           poolSignature("pool", dtype, p),

@@ -717,6 +717,30 @@ func.func @convolution_without_groups(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x
 
 // -----
 
+func.func @convolution_bias_of_the_wrong_length(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<4xf32>) {
+  // expected-error@+1 {{bias tensor<4xf32> does not fit filter tensor<3x2x3x3xf32>: expected one element per filter}}
+  %0 = kiln.convolution %x, %w, %b {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>, tensor<4xf32> -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_bias_of_rank_two(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<3x1xf32>) {
+  // expected-error@+1 {{bias tensor<3x1xf32> does not fit filter tensor<3x2x3x3xf32>: expected one element per filter}}
+  %0 = kiln.convolution %x, %w, %b {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>, tensor<3x1xf32> -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convolution_bias_of_another_element_type(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<3xf64>) {
+  // expected-error@+1 {{bias tensor<3xf64> does not fit filter tensor<3x2x3x3xf32>: expected one element per filter}}
+  %0 = kiln.convolution %x, %w, %b {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>, tensor<3xf64> -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
 func.func @convolution_element_types_differ(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf64>) {
   // expected-error@+1 {{element types differ: tensor<1x2x5x5xf32> vs tensor<3x2x3x3xf64>}}
   %0 = kiln.convolution %x, %w {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf64> -> tensor<1x3x3x3xf32>

@@ -82,6 +82,22 @@ func.func @conv(%x: tensor<?x3x8x8xf32>, %w: tensor<8x3x3x3xf32>) -> tensor<?x8x
 
 // -----
 
+// A convolution's bias: its gradient sums the cotangent over the images and
+// positions (every axis but the channels).
+// CHECK-LABEL: func.func @conv_bias_grad(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3x8x8xf32>, %[[W:[a-z0-9]+]]: tensor<8x3x3x3xf32>, %[[B:[a-z0-9]+]]: tensor<8xf32>, %[[DY:[a-z0-9]+]]: tensor<?x8x6x6xf32>)
+// CHECK: kiln.convolution %[[X]], %[[W]], %[[B]]
+// CHECK: kiln.convolution_backward_data %[[DY]], %[[W]]
+// CHECK: kiln.convolution_backward_filter %[[X]], %[[DY]]
+// CHECK: %[[DB:.*]] = kiln.reduce_sum %[[DY]] {axes = array<i64: 0, 2, 3>} : tensor<?x8x6x6xf32> -> tensor<8xf32>
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[DB]]
+func.func @conv_bias(%x: tensor<?x3x8x8xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>) -> tensor<?x8x6x6xf32> attributes {kiln.differentiate} {
+  %y = kiln.convolution %x, %w, %b {strides = array<i64: 1, 1>, padding_low = array<i64: 0, 0>, padding_high = array<i64: 0, 0>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<?x3x8x8xf32>, tensor<8x3x3x3xf32>, tensor<8xf32> -> tensor<?x8x6x6xf32>
+  return %y : tensor<?x8x6x6xf32>
+}
+
+// -----
+
 // Unmarked functions are left alone.
 // CHECK-LABEL: func.func @plain(
 // CHECK-NOT: func.func @plain_grad

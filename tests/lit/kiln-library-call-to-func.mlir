@@ -138,6 +138,22 @@ func.func @kernel(%x: tensor<?x?x?xf32>, %w: tensor<?x?x?xf32>,
 
 // -----
 
+// A convolution with a bias calls the runtime's biased entry point, the
+// bias after the filter.
+// PIPELINE-LABEL: func.func private @kiln_convolution_bias_f32(memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xf32>, memref<*xi64>)
+// PIPELINE-LABEL: func.func @biased(
+// PIPELINE: call @kiln_convolution_bias_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+func.func @biased(%x: tensor<?x?x?xf32>, %w: tensor<?x?x?xf32>, %b: tensor<?xf32>,
+                  %out: tensor<?x?x?xf32> {bufferization.writable = true}) -> tensor<?x?x?xf32>
+    attributes {llvm.emit_c_interface} {
+  %y = kiln.convolution %x, %w, %b {strides = array<i64: 1>, padding_low = array<i64: 1>, padding_high = array<i64: 1>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?xf32> -> tensor<?x?x?xf32>
+  %written = bufferization.materialize_in_destination %y in %out
+      : (tensor<?x?x?xf32>, tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+  return %written : tensor<?x?x?xf32>
+}
+
+// -----
+
 // An intermediate between two library calls is a buffer the kernel
 // allocates. kiln.library_call states its memory effects (reads its inputs,
 // writes its outputs), so buffer deallocation can free that buffer after its

@@ -1403,6 +1403,19 @@ func.func @convolution(
   return %0, %1, %2, %3 : tensor<2x6x4x7xf32>, tensor<?x8x5xf64>, tensor<1x4x4x3x7xf32>, tensor<?x?x?x?xf32>
 }
 
+// The optional bias, one element per filter, after the filter.
+// CHECK-LABEL: func.func @convolution_with_bias(
+// CHECK: kiln.convolution %arg0, %arg1, %arg2 {dilations = array<i64: 1, 1>, groups = 1 : i64, padding_high = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, strides = array<i64: 1, 1>} : tensor<?x4x9x9xf32>, tensor<6x4x3x3xf32>, tensor<6xf32> -> tensor<?x6x9x9xf32>
+// CHECK: kiln.convolution %arg3, %arg4, %arg5 {dilations = array<i64: 1>, groups = 1 : i64, padding_high = array<i64: 0>, padding_low = array<i64: 0>, strides = array<i64: 1>} : tensor<?x?x?xf64>, tensor<?x?x?xf64>, tensor<?xf64> -> tensor<?x?x?xf64>
+func.func @convolution_with_bias(
+    %x0: tensor<?x4x9x9xf32>, %w0: tensor<6x4x3x3xf32>, %b0: tensor<6xf32>,
+    %x1: tensor<?x?x?xf64>, %w1: tensor<?x?x?xf64>, %b1: tensor<?xf64>)
+    -> (tensor<?x6x9x9xf32>, tensor<?x?x?xf64>) {
+  %0 = kiln.convolution %x0, %w0, %b0 {strides = array<i64: 1, 1>, padding_low = array<i64: 1, 1>, padding_high = array<i64: 1, 1>, dilations = array<i64: 1, 1>, groups = 1 : i64} : tensor<?x4x9x9xf32>, tensor<6x4x3x3xf32>, tensor<6xf32> -> tensor<?x6x9x9xf32>
+  %1 = kiln.convolution %x1, %w1, %b1 {strides = array<i64: 1>, padding_low = array<i64: 0>, padding_high = array<i64: 0>, dilations = array<i64: 1>, groups = 1 : i64} : tensor<?x?x?xf64>, tensor<?x?x?xf64>, tensor<?xf64> -> tensor<?x?x?xf64>
+  return %0, %1 : tensor<?x6x9x9xf32>, tensor<?x?x?xf64>
+}
+
 // The result type gives the input's shape, which strides make ambiguous
 // (11 and 12 both give 5 here); one index operand per dynamic extent.
 // CHECK-LABEL: func.func @convolution_backward_data(
