@@ -32,30 +32,68 @@ StridedView<float> floatView(const Tensor &tensor) {
                             tensor.strides());
 }
 
-/// Both gradients of y = convolution(x, w) for dy, as one engine op (see
-/// runtime's convolutionBackward: the output gradient is converted to
-/// oneDNN's layout once, not once per gradient). `attributes` are the
-/// convolution's signature attributes.
-std::pair<NDArray, NDArray> convolutionGradients(
-    const NDArray &x, const NDArray &w, const NDArray &dy,
-    const std::map<std::string, std::vector<int64_t>> &attributes) {
+/// The library calls' params of a convolution's signature attributes.
+std::vector<int64_t>
+convolutionParams(const std::map<std::string, std::vector<int64_t>> &attributes) {
   std::vector<int64_t> params;
   for (const char *name :
        {"strides", "padding_low", "padding_high", "dilations", "groups"}) {
     const std::vector<int64_t> &values = attributes.at(name);
     params.insert(params.end(), values.begin(), values.end());
   }
+  return params;
+}
+
+/// The gradients of y = convolution(x, w) (+ b where `withBias`) for dy, as
+/// one engine op (see runtime's convolutionBackward: the output gradient is
+/// converted to oneDNN's layout once, not once per gradient, and the bias
+/// gradient is summed as it is read). `attributes` are the convolution's
+/// signature attributes. Returns dx, dw and db (none without the bias).
+std::vector<NDArray> convolutionGradients(
+    const NDArray &x, const NDArray &w, const NDArray &dy, bool withBias,
+    const std::map<std::string, std::vector<int64_t>> &attributes) {
   NDArray dx = NDArray::empty(x.shape(), DType::Float32, dy.device());
   NDArray dw = NDArray::empty(w.shape(), DType::Float32, dy.device());
+  NDArray db = withBias ? NDArray::empty({w.shape()[0]}, DType::Float32,
+                                         dy.device())
+                        : NDArray();
+  std::vector<VarPtr> written = {dx.var(), dw.var()};
+  std::optional<Tensor> biasGrad;
+  if (withBias) {
+    written.push_back(db.var());
+    biasGrad = db.tensor();
+  }
   Engine::global().push(
       [x = x.tensor(), w = w.tensor(), dy = dy.tensor(), dx = dx.tensor(),
-       dw = dw.tensor(), params = std::move(params)] {
+       dw = dw.tensor(), biasGrad, params = convolutionParams(attributes)] {
+        std::optional<StridedView<float>> biasView;
+        if (biasGrad)
+          biasView.emplace(floatView(*biasGrad));
         convolutionBackward(floatView(x), floatView(w), floatView(dy),
-                            floatView(dx), floatView(dw), params);
+                            floatView(dx), floatView(dw), params,
+                            biasView ? &*biasView : nullptr);
       },
-      dy.device(), {x.var(), w.var(), dy.var()}, {dx.var(), dw.var()},
+      dy.device(), {x.var(), w.var(), dy.var()}, written,
       /*priority=*/0, "convolution_backward");
-  return {dx, dw};
+  return {dx, dw, db};
+}
+
+/// dw and db of y = convolution(x, w) + b for dy, as one engine op: the
+/// library sums the bias gradient as it reads dy for the filter's.
+std::pair<NDArray, NDArray> convolutionFilterAndBiasGradients(
+    const NDArray &x, const NDArray &w, const NDArray &dy,
+    const std::map<std::string, std::vector<int64_t>> &attributes) {
+  NDArray dw = NDArray::empty(w.shape(), DType::Float32, dy.device());
+  NDArray db = NDArray::empty({w.shape()[0]}, DType::Float32, dy.device());
+  Engine::global().push(
+      [x = x.tensor(), dy = dy.tensor(), dw = dw.tensor(), db = db.tensor(),
+       params = convolutionParams(attributes)] {
+        convolutionFilterGradient(floatView(x), floatView(dy), floatView(dw),
+                                  floatView(db), params);
+      },
+      dy.device(), {x.var(), dy.var()}, {dw.var(), db.var()},
+      /*priority=*/0, "convolution_backward_filter");
+  return {dw, db};
 }
 
 NDArray ew(const char *primitive, const std::vector<NDArray> &inputs) {
@@ -489,26 +527,45 @@ BackwardFn generatedGradient(const compiler::KernelSignature &signature) {
                                                                  : 2;
     return [=](const Grads &in, const Grads &, const Grads &grads) {
       const NDArray &g = grads[0];
-      Grads result(2);
+      Grads result(in.size());
       auto make = [&](const compiler::KernelSignature &s,
                       std::vector<NDArray> operands, const NDArray &like) {
         return dispatch::generate(kOp, s, operands, like.shape(), like.dtype());
       };
-      if (which == 0 && takesGradient(in[0]) && takesGradient(in[1]) &&
-          !isRecording() && g.dtype() == DType::Float32 &&
-          in[0].dtype() == DType::Float32 && in[1].dtype() == DType::Float32 &&
-          g.device().type == DeviceType::CPU &&
-          convolutionBackwardTogether(in[0].shape()[1], g.shape()[1],
-                                      signature.attributes.at("groups")[0])) {
-        std::tie(result[0], result[1]) =
-            convolutionGradients(in[0], in[1], g, signature.attributes);
-        return result;
-      }
-      if (which == 0) { // in: x, w
-        if (takesGradient(in[0]))
+      if (which == 0) { // in: x, w and the optional bias
+        const bool wantX = takesGradient(in[0]), wantW = takesGradient(in[1]),
+                   wantB = in.size() == 3 && takesGradient(in[2]);
+        // Float32 on the CPU, not differentiated again: the runtime's
+        // library calls of more than one gradient at once.
+        const bool library =
+            !isRecording() && g.dtype() == DType::Float32 &&
+            in[0].dtype() == DType::Float32 &&
+            in[1].dtype() == DType::Float32 &&
+            g.device().type == DeviceType::CPU;
+        if (library && wantX && wantW &&
+            convolutionBackwardTogether(in[0].shape()[1], g.shape()[1],
+                                        signature.attributes.at("groups")[0])) {
+          Grads all =
+              convolutionGradients(in[0], in[1], g, wantB, signature.attributes);
+          all.resize(in.size());
+          return all;
+        }
+        if (wantX)
           result[0] = make(data, {g, in[1]}, in[0]);
-        if (takesGradient(in[1]))
+        if (library && wantW && wantB) {
+          std::tie(result[1], result[2]) = convolutionFilterAndBiasGradients(
+              in[0], in[1], g, signature.attributes);
+          return result;
+        }
+        if (wantW)
           result[1] = make(filter, {in[0], g}, in[1]);
+        if (wantB) { // Summed over the images and positions.
+          std::vector<int64_t> axes = {0};
+          for (size_t d = 2; d < g.shape().size(); ++d)
+            axes.push_back(static_cast<int64_t>(d));
+          result[2] = dispatch::reduction("reduce_sum", g, axes, false,
+                                          g.dtype());
+        }
       } else if (which == 1) { // in: y, w; out: x
         if (takesGradient(in[0]))
           result[0] = make(conv, {g, in[1]}, in[0]);

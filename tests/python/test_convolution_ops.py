@@ -575,29 +575,54 @@ def numeric(op, arrays, **kwargs):
 
 def run_convolution(dtype, x0, w0, kwargs, transpose_x=False,
                     transpose_dy=False, x_grad=None, w_grad=None,
-                    w_grad_req="write"):
-    # y, x.grad and w.grad (numpy) of Convolution(x0, w0) in `dtype` after
-    # backward from cos(arange) as the output gradient. transpose_x /
-    # transpose_dy pass x / the output gradient as transposed views of
-    # their last two axes; x_grad / w_grad set the gradient buffers first.
+                    w_grad_req="write", with_bias=False, x_grad_req="write",
+                    b_grad_req=None):
+    # y, x.grad and w.grad (numpy; None where not asked for) of
+    # Convolution(x0, w0) in `dtype` after backward from cos(arange) as the
+    # output gradient, and b.grad with_bias (a bias sin(arange), its
+    # gradient buffer set as w's). transpose_x / transpose_dy pass x / the
+    # output gradient as transposed views of their last two axes; x_grad /
+    # w_grad set the gradient buffers first (w_grad also the bias's: its
+    # first elements, or the scalar); b_grad_req defaults to w_grad_req.
     swap = tuple(range(x0.ndim - 2)) + (x0.ndim - 1, x0.ndim - 2)
     x = (mx.nd.array(x0.transpose(swap), dtype=dtype).transpose(swap)
          if transpose_x else mx.nd.array(x0, dtype=dtype))
     w = mx.nd.array(w0, dtype=dtype)
-    x.attach_grad()
+    b = mx.nd.array(np.sin(np.arange(w0.shape[0])), dtype=dtype)
+    x.attach_grad(grad_req=x_grad_req)
     w.attach_grad(grad_req=w_grad_req)
+    b_grad_req = b_grad_req or w_grad_req
+    b.attach_grad(grad_req=b_grad_req)
     if x_grad is not None:
         x.grad[:] = x_grad
     if w_grad is not None:
         w.grad[:] = w_grad
+        b.grad[:] = (w_grad if np.isscalar(w_grad)
+                     else np.ravel(w_grad)[:w0.shape[0]])
     with mx.autograd.record():
-        y = mx.nd.Convolution(x, w, num_filter=w0.shape[0], no_bias=True,
-                              **kwargs)
+        if with_bias:
+            y = mx.nd.Convolution(x, w, b, num_filter=w0.shape[0], **kwargs)
+        else:
+            y = mx.nd.Convolution(x, w, num_filter=w0.shape[0], no_bias=True,
+                                  **kwargs)
     dy0 = np.cos(np.arange(y.size)).reshape(y.shape)
     dy = (mx.nd.array(dy0.transpose(swap), dtype=dtype).transpose(swap)
           if transpose_dy else mx.nd.array(dy0, dtype=dtype))
     y.backward(dy)
-    return y.asnumpy(), x.grad.asnumpy(), w.grad.asnumpy()
+    grads = [None if a.grad is None or req == "null" else a.grad.asnumpy()
+             for a, req in ((x, x_grad_req), (w, w_grad_req))]
+    if with_bias:
+        grads.append(None if b_grad_req == "null" else b.grad.asnumpy())
+    return (y.asnumpy(), *grads)
+
+
+def assert_all_close(got, want, **tolerances):
+    # Elementwise over two results of run_convolution.
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert (g is None) == (w is None)
+        if g is not None:
+            np.testing.assert_allclose(g, w, **tolerances)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -605,19 +630,21 @@ def run_convolution(dtype, x0, w0, kwargs, transpose_x=False,
     dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1)),
     dict(kernel=(1, 1), stride=(2, 2)),
 ])
-def test_both_gradients_in_one_call_equal_float64(kwargs):
-    # Channels in whole blocks of 16: both gradients come from one runtime
-    # call that converts the output gradient to oneDNN's layout once
-    # (runtime convolutionBackward). They equal the float64 direct loops',
-    # including through strided (transposed) views of x and dy.
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_both_gradients_in_one_call_equal_float64(kwargs, with_bias):
+    # Channels in whole blocks of 16: both gradients (and the bias's) come
+    # from one runtime call that converts the output gradient to oneDNN's
+    # layout once (runtime convolutionBackward). They equal the float64
+    # direct loops', including through strided (transposed) views of x and
+    # dy.
     rng = np.random.RandomState(5)
     x0 = rng.randn(3, 16, 9, 9)
     w0 = rng.randn(32, 16, *kwargs["kernel"]) * 0.1
-    grads = {dtype: run_convolution(dtype, x0, w0, kwargs,
-                                    transpose_x=True)[1:]
-             for dtype in ("float64", "float32")}
-    for got, want in zip(grads["float32"], grads["float64"]):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    results = {dtype: run_convolution(dtype, x0, w0, kwargs,
+                                      transpose_x=True, with_bias=with_bias)
+               for dtype in ("float64", "float32")}
+    assert_all_close(results["float32"], results["float64"], rtol=1e-4,
+                     atol=1e-4)
 
 
 @pytest.mark.parametrize("x_shape,w_shape,kwargs", [
@@ -640,7 +667,9 @@ def test_both_gradients_in_one_call_equal_float64(kwargs):
      dict(kernel=(3, 3, 3), pad=(1, 1, 1))),
 ])
 @pytest.mark.parametrize("grad_req", ["write", "add"])
-def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req,
+                                     with_bias):
     # Filter taps that read padding at every output position are left out
     # of the oneDNN calls (runtime/cpu/Convolution.cpp, LiveWindow): the
     # float32 results equal the float64 direct loops', which compute every
@@ -651,10 +680,10 @@ def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
     prior = rng.randn(*w_shape)
     results = {dtype: run_convolution(
         dtype, x0, w0, kwargs, w_grad_req=grad_req,
-        w_grad=prior if grad_req == "add" else np.nan)
+        w_grad=prior if grad_req == "add" else np.nan, with_bias=with_bias)
         for dtype in ("float64", "float32")}
-    for got, want in zip(results["float32"], results["float64"]):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    assert_all_close(results["float32"], results["float64"], rtol=1e-4,
+                     atol=1e-4)
     weight_grad = results["float32"][2]
     assert np.isfinite(weight_grad).all()
     if x_shape[2:] == (1, 1) and kwargs.get("stride") is None:
@@ -680,7 +709,9 @@ def test_taps_that_only_meet_padding(x_shape, w_shape, kwargs, grad_req):
     ((2, 64, 2, 2, 1), (64, 64, 3, 3, 3),
      dict(kernel=(3, 3, 3), pad=(1, 1, 1))),
 ])
-def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs,
+                                                  with_bias):
     # Images of at most 4 output pixels and 64+ channels run as matrix
     # products of their patches (runtime/cpu/Convolution.cpp,
     # PatchConvolution; taps that only read padding are cut first by
@@ -692,10 +723,11 @@ def test_few_pixel_convolutions_as_patch_products(x_shape, w_shape, kwargs):
     x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape) * 0.1
     results = {dtype: run_convolution(dtype, x0, w0, kwargs,
                                       transpose_x=True, transpose_dy=True,
-                                      x_grad=np.nan, w_grad=np.nan)
+                                      x_grad=np.nan, w_grad=np.nan,
+                                      with_bias=with_bias)
                for dtype in ("float64", "float32")}
-    for got, want in zip(results["float32"], results["float64"]):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    assert_all_close(results["float32"], results["float64"], rtol=1e-4,
+                     atol=1e-4)
 
 
 def distinct_runs(x_shape, filters, scale, repeats):
@@ -734,7 +766,9 @@ def distinct_runs(x_shape, filters, scale, repeats):
     ((64, 16, 1, 1), (16, 16, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
 ])
 @pytest.mark.parametrize("grad_req", ["write", "add"])
-def test_batch_pieces_equal_float64(x_shape, w_shape, kwargs, grad_req):
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_batch_pieces_equal_float64(x_shape, w_shape, kwargs, grad_req,
+                                    with_bias):
     # Small feature maps with whole channel blocks run as pieces of the
     # batch side by side, each a oneDNN call on one core, the later pieces'
     # weight gradients summed into the first's (runtime/cpu/Convolution.cpp,
@@ -747,16 +781,58 @@ def test_batch_pieces_equal_float64(x_shape, w_shape, kwargs, grad_req):
     results = {dtype: run_convolution(
         dtype, x0, w0, kwargs, transpose_x=True, transpose_dy=True,
         x_grad=np.nan, w_grad=prior if grad_req == "add" else np.nan,
-        w_grad_req=grad_req)
+        w_grad_req=grad_req, with_bias=with_bias)
         for dtype in ("float64", "float32")}
-    for got, want in zip(results["float32"], results["float64"]):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    assert_all_close(results["float32"], results["float64"], rtol=1e-4,
+                     atol=1e-4)
 
 
 def test_batch_pieces_give_the_same_bits_every_run():
     # The pieces are cut by the shapes alone, never by the cores free:
     # the weight gradient's sums add up in one order on every run.
     assert distinct_runs((32, 64, 8, 8), 64, 0.05, repeats=8) == 1
+
+
+@pytest.mark.parametrize("x_shape,w_shape,kwargs", [
+    # LeNet's second convolution (channels-last kernels, each gradient a
+    # call of its own: the filter's also sums the bias's).
+    ((4, 20, 12, 12), (50, 20, 5, 5), dict(kernel=(5, 5))),
+    # Its first: one input channel, blocked kernels.
+    ((4, 1, 28, 28), (20, 1, 5, 5), dict(kernel=(5, 5))),
+    ((3, 16, 9, 9), (32, 16, 3, 3), dict(kernel=(3, 3), pad=(1, 1))),
+    ((2, 6, 7), (4, 3, 3), dict(kernel=(3,), num_group=2)),
+    ((2, 3, 4, 5, 6), (4, 3, 2, 2, 2), dict(kernel=(2, 2, 2))),
+])
+@pytest.mark.parametrize("x_grad_req,w_grad_req,b_grad_req", [
+    ("write", "write", "write"), ("null", "write", "write"),
+    ("write", "null", "null"), ("null", "add", "add"),
+    ("write", "null", "write"), ("null", "write", "null")])
+def test_bias_in_the_library_call_equals_float64(x_shape, w_shape, kwargs,
+                                                 x_grad_req, w_grad_req,
+                                                 b_grad_req):
+    # The bias is the convolution primitive's third operand: oneDNN adds it
+    # in the forward and sums its gradient in the filter gradient's call
+    # (runtime convolutionFilterGradient; the float64 paths add and sum
+    # it in loops). Every combination of the gradients asked for equals
+    # the float64 results, over buffers of NaN (write) or a prior (add).
+    rng = np.random.RandomState(17)
+    x0, w0 = rng.randn(*x_shape), rng.randn(*w_shape) * 0.1
+    prior = rng.randn(*w_shape)
+    results = {dtype: run_convolution(
+        dtype, x0, w0, kwargs, x_grad_req=x_grad_req, w_grad_req=w_grad_req,
+        x_grad=None if x_grad_req == "null" else np.nan,
+        w_grad=prior if w_grad_req == "add" else None if w_grad_req == "null"
+        else np.nan, with_bias=True, b_grad_req=b_grad_req)
+        for dtype in ("float64", "float32")}
+    assert_all_close(results["float32"], results["float64"], rtol=1e-4,
+                     atol=1e-4)
+    y, dx, dw, db = results["float64"]
+    dy = np.cos(np.arange(y.size)).reshape(y.shape)
+    if b_grad_req != "null":
+        before = prior.ravel()[:w_shape[0]] if b_grad_req == "add" else 0
+        np.testing.assert_allclose(
+            db, before + dy.sum(axis=(0,) + tuple(range(2, dy.ndim))),
+            rtol=1e-12, atol=1e-12)
 
 
 def numpy_convolution(x, w, stride, pad, dilate):

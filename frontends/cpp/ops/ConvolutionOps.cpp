@@ -274,10 +274,15 @@ NDArray convolution(const std::vector<NDArray> &in, const Attrs &attrs) {
   }
   checkWeight(op, in, c.noBias, c.last, w.kernel, c.filters,
               c.data[1] / c.groups, c.filters);
+  // The bias is the primitive's third operand: the library adds it as it
+  // writes the output and computes its gradient with the filter's.
+  std::vector<NDArray> operands = {c.firstData(in), c.firstWeight(in)};
+  if (!c.noBias)
+    operands.push_back(in[2]);
   NDArray y = dispatch::generate(
       op, convolutionSignature("convolution", w, w.pad, w.pad, c.groups),
-      {c.firstData(in), c.firstWeight(in)}, shape, in[0].dtype());
-  return c.finish(op, y, in);
+      operands, shape, in[0].dtype());
+  return c.last ? toChannelLast(y) : y;
 }
 
 NDArray deconvolution(const std::vector<NDArray> &in, const Attrs &attrs) {
