@@ -52,8 +52,13 @@ def emit(bench, kiln, baseline, baseline_name, unit):
 
 def per_call_us(function, calls, sync=lambda: None, repeats=7):
     """Median over repeats of the time per call, in microseconds, each
-    repeat ending with sync() (kiln's ops are asynchronous)."""
-    function()
+    repeat ending with sync() (kiln's ops are asynchronous), after one
+    untimed repeat of warm-up: the first calls of each framework compile
+    or create kernels (kiln's oneDNN plans are made per thread count, so
+    a convolution's first few calls on a 2-core VM made LeNet's first
+    repeats 15-60% slower than its steady state)."""
+    for _ in range(calls):
+        function()
     sync()
     samples = []
     for _ in range(repeats):
