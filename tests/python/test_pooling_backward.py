@@ -74,6 +74,12 @@ CASES = [
     ((2, 3, 8, 6), dict(kernel=(2, 2), stride=(2, 2))),            # tiling
     # Rows of 35 windows: two whole vectors of 16 and a tail on AVX-512.
     ((1, 2, 4, 70), dict(kernel=(2, 2), stride=(2, 2))),
+    # On AVX2 (eight windows a vector): tails of 7 and 4 windows (LeNet's
+    # 24x24 and 8x8 maps), and a row of exactly one vector.
+    ((2, 3, 4, 30), dict(kernel=(2, 2), stride=(2, 2))),
+    ((2, 2, 4, 24), dict(kernel=(2, 2), stride=(2, 2))),
+    ((2, 2, 8, 8), dict(kernel=(2, 2), stride=(2, 2))),
+    ((1, 2, 2, 16), dict(kernel=(2, 2), stride=(2, 2))),
     ((2, 3, 7, 9), dict(kernel=(2, 2), stride=(2, 2))),            # partial
     ((1, 2, 9, 8), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1))),
     ((1, 2, 6, 7), dict(kernel=(3, 2), stride=(1, 1))),            # overlap
@@ -153,9 +159,11 @@ def reference_forward_2x2(x):
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 8, 6), (1, 2, 4, 70), (1, 2, 3, 3),
-                                   (2, 1, 5, 41), (1, 1, 2, 2)])
+                                   (2, 1, 5, 41), (1, 1, 2, 2), (1, 2, 4, 30),
+                                   (2, 2, 8, 8), (1, 2, 2, 16), (1, 2, 2, 27)])
 def test_forward_2x2_takes_the_first_largest(shape):
-    # Rows of 1 to 35 windows (whole vectors of 16 and tails), odd extents
+    # Rows of 1 to 35 windows (whole vectors of 16 or 8 and tails of every
+    # length on AVX2: 1, 3, 4, 5 (from 13), 7), odd extents
     # (the last row and column left out), ties, NaN, infinities and zeros.
     rng = np.random.default_rng(shape[-1])
     x = tied_input(shape, np.float32, rng)
