@@ -644,7 +644,7 @@ bool blockedForwardPays(const dnnl::memory::desc &input,
 }
 
 /// Whether the convolution's primitives run faster on all cores than on one
-/// each beside another call (OpenMPLease's Turn). oneDNN 2.6's blocked
+/// each beside another call (OpenMPLease's Turn). oneDNN 2.6's AVX-512
 /// direct kernels split their work over all of the cores where the output
 /// channels fill whole blocks of 16: for the main job's 32->64 at 14x14,
 /// batch 128, backward data and weights one after the other on both cores
@@ -652,10 +652,18 @@ bool blockedForwardPays(const dnnl::memory::desc &input,
 /// weights takes 1.9 ms on two cores, 2.8 on one. Elsewhere they do not:
 /// LeNet's 20->50 at 12x12 (channels-last) takes 14.1 ms one after the
 /// other, 6.2 side by side, and its 1->20 backward weights 2.7 ms on two
-/// cores, 1.9 on one.
+/// cores, 1.9 on one. Its AVX2 kernels (8-channel blocks) split LeNet's
+/// shapes well (2-core Zen 3, batch 128, medians of oneDNN's own timings):
+/// 1->20 backward weights 7.6 ms on both cores against 14.3 on one;
+/// 20->50 backward weights 3.8-5.2 against 8.2, backward data 5.1-6.3
+/// against 10.9 side by side, forward 3.3-4.0 against 6.2 (LeNet's whole
+/// training step 41-45 ms against 47-50 on that noisy VM).
 bool scalesWithCores(int64_t inChannels, int64_t outChannels, int64_t groups) {
-  return groups == 1 && outChannels % 16 == 0 &&
-         (inChannels < 16 || inChannels % 16 == 0);
+  if (groups != 1)
+    return false;
+  if (!dnnl_support::hasAvx512Kernels())
+    return true;
+  return outChannels % 16 == 0 && (inChannels < 16 || inChannels % 16 == 0);
 }
 
 /// The channels-last tag of an activation of `rank` (NWC, NHWC, NDHWC).

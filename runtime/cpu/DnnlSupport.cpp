@@ -16,6 +16,14 @@ dnnl::engine &cpuEngine() {
   return *engine;
 }
 
+bool hasAvx512Kernels() {
+  static const bool avx512 = [] {
+    const int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
+    return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+  }();
+  return avx512;
+}
+
 dnnl::memory::desc plainDesc(const std::vector<int64_t> &sizes,
                              const std::vector<int64_t> &strides) {
   dnnl::memory::dims dims(sizes.begin(), sizes.end());

@@ -27,6 +27,11 @@ namespace dnnl_support {
 
 dnnl::engine &cpuEngine();
 
+/// Whether oneDNN runs its AVX-512 kernels here (avx512_core or later, as
+/// ONEDNN_MAX_CPU_ISA allows): their blocks hold 16 channels, the AVX2
+/// kernels' 8, and how they split work over threads differs with them.
+bool hasAvx512Kernels();
+
 /// A plain (strided) f32 descriptor of `sizes` and `strides` in elements.
 dnnl::memory::desc plainDesc(const std::vector<int64_t> &sizes,
                              const std::vector<int64_t> &strides);
