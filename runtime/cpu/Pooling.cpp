@@ -373,17 +373,23 @@ struct Windows2x2Avx2 {
   __m256 a, b, c, d;
 };
 
+/// The windows of sixteen elements of a row pair (two vectors a row).
 __attribute__((target("avx2"), always_inline)) inline Windows2x2Avx2
-loadWindows2x2Avx2(const float *top, const float *bottom, int64_t ox) {
-  const float *t = top + 2 * ox, *b = bottom + 2 * ox;
-  const __m256 top0 = _mm256_loadu_ps(t), top1 = _mm256_loadu_ps(t + 8);
-  const __m256 bottom0 = _mm256_loadu_ps(b), bottom1 = _mm256_loadu_ps(b + 8);
+windowsOfRows(__m256 top0, __m256 top1, __m256 bottom0, __m256 bottom1) {
   Windows2x2Avx2 w;
   w.a = _mm256_shuffle_ps(top0, top1, _MM_SHUFFLE(2, 0, 2, 0));
   w.b = _mm256_shuffle_ps(top0, top1, _MM_SHUFFLE(3, 1, 3, 1));
   w.c = _mm256_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(2, 0, 2, 0));
   w.d = _mm256_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(3, 1, 3, 1));
   return w;
+}
+
+__attribute__((target("avx2"), always_inline)) inline Windows2x2Avx2
+loadWindows2x2Avx2(const float *top, const float *bottom, int64_t ox) {
+  const float *t = top + 2 * ox, *b = bottom + 2 * ox;
+  const __m256 top0 = _mm256_loadu_ps(t), top1 = _mm256_loadu_ps(t + 8);
+  const __m256 bottom0 = _mm256_loadu_ps(b), bottom1 = _mm256_loadu_ps(b + 8);
+  return windowsOfRows(top0, top1, bottom0, bottom1);
 }
 
 /// The first `count` (0..8) lanes of a vector set, for masked loads and
@@ -410,12 +416,7 @@ loadTailWindows2x2Avx2(const float *top, const float *bottom, int64_t ox,
                top1 = _mm256_maskload_ps(t + 8, second);
   const __m256 bottom0 = _mm256_maskload_ps(b, first),
                bottom1 = _mm256_maskload_ps(b + 8, second);
-  Windows2x2Avx2 w;
-  w.a = _mm256_shuffle_ps(top0, top1, _MM_SHUFFLE(2, 0, 2, 0));
-  w.b = _mm256_shuffle_ps(top0, top1, _MM_SHUFFLE(3, 1, 3, 1));
-  w.c = _mm256_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(2, 0, 2, 0));
-  w.d = _mm256_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(3, 1, 3, 1));
-  return w;
+  return windowsOfRows(top0, top1, bottom0, bottom1);
 }
 
 /// Swaps the middle 64-bit quarters: natural window order <-> the order of
