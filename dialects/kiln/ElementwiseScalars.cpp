@@ -278,28 +278,30 @@ Value PowOp::buildScalar(ScalarBuilder &s, ValueRange x, Type,
                          bool isUnsigned) {
   if (ScalarBuilder::isFloat(x[0]))
     return s.op<math::PowFOp>(x);
+  // MXNet 1.9.1 computes integer powers in float32 (mshadow's math::pow is
+  // powf for every integer type) and converts back as x86's cvttss2si
+  // does: toward zero, and where the result does not fit (or is NaN: 0 to
+  // a negative power is inf) the lowest value of int32, or of int64 for
+  // int64 arrays; int8 and uint8 keep the low byte of that int32. So
+  // int32 3 ** 19 is 1162261504, 7 ** 11 as uint8 is 128, 2 ** -1 is 0.
   Type t = x[0].getType();
-  if (isUnsigned) {
-    // In i32 so that exponents >= 128 are not read as negative; the product
-    // wraps to the same 8 bits.
-    Type i32 = s.b.getI32Type();
-    Value wideX = s.b.create<arith::ExtUIOp>(s.loc, i32, x[0]);
-    Value wideY = s.b.create<arith::ExtUIOp>(s.loc, i32, x[1]);
-    Value power = s.b.create<math::IPowIOp>(s.loc, wideX, wideY);
-    return s.b.create<arith::TruncIOp>(s.loc, t, power);
-  }
-  // x ^ -n truncates to 0 unless |x| is 1; 0 ^ -n is 0 here rather than a
-  // division by zero.
-  Value zero = s.constant(t, 0), one = s.constant(t, 1);
-  Value negativeExponent = s.cmpi(IP::slt, x[1], zero);
-  Value power = s.b.create<math::IPowIOp>(
-      s.loc, x[0], s.select(negativeExponent, zero, x[1]));
-  Value oddExponent = s.cmpi(IP::ne, s.op<arith::AndIOp>({x[1], one}), zero);
-  Value minusOnePower = s.select(oddExponent, s.constant(t, -1), one);
-  Value reciprocal = s.select(
-      s.cmpi(IP::eq, x[0], one), one,
-      s.select(s.cmpi(IP::eq, x[0], s.constant(t, -1)), minusOnePower, zero));
-  return s.select(negativeExponent, reciprocal, power);
+  Type f32 = s.b.getF32Type();
+  Value base = s.cast(x[0], f32, isUnsigned);
+  Value exponent = s.cast(x[1], f32, isUnsigned);
+  Value power = s.b.create<math::PowFOp>(s.loc, base, exponent);
+  const bool is64 = t.isInteger(64);
+  Type wide = is64 ? t : s.b.getI32Type();
+  const double limit = is64 ? 9223372036854775808.0 : 2147483648.0;
+  Value fits =
+      s.op<arith::AndIOp>({s.cmpf(FP::OGE, power, s.constant(f32, -limit)),
+                           s.cmpf(FP::OLT, power, s.constant(f32, limit))});
+  // fptosi of a value out of range is poison: convert an in-range one.
+  Value inRange = s.select(fits, power, s.constant(f32, 0));
+  Value truncated = s.b.create<arith::FPToSIOp>(s.loc, wide, inRange);
+  Value lowest = s.b.create<arith::ConstantOp>(
+      s.loc, s.b.getIntegerAttr(wide, is64 ? INT64_MIN : INT32_MIN));
+  Value result = s.select(fits, truncated, lowest);
+  return wide == t ? result : s.b.create<arith::TruncIOp>(s.loc, t, result);
 }
 
 Value MaximumOp::buildScalar(ScalarBuilder &s, ValueRange x, Type,

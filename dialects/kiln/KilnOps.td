@@ -188,7 +188,9 @@ def Kiln_DivOp : Kiln_BroadcastBinaryOp<"div", Kiln_NumericTensor,
   let summary = "elementwise division";
 }
 def Kiln_PowOp : Kiln_BroadcastBinaryOp<"pow", Kiln_NumericTensor,
-    "x ^ y; for integers a negative y gives 1 / x^-y truncated"> {
+    "x ^ y; integers as MXNet computes them, in float32 (powf) converted "
+    "back toward zero, the lowest int32 (int64) where that does not fit, "
+    "8-bit types the low byte of that int32"> {
   let summary = "elementwise power";
 }
 def Kiln_MaximumOp : Kiln_BroadcastBinaryOp<"maximum", Kiln_Tensor,

@@ -41,18 +41,25 @@ double pythonMod(double x, double y, bool integer) {
   return r;
 }
 
-double integerPower(double base, double exponent) {
-  int64_t b = static_cast<int64_t>(base), e = static_cast<int64_t>(exponent);
-  if (e < 0)
-    return b == 1 ? 1 : b == -1 ? ((e & 1) ? -1 : 1) : 0;
-  // Wrapping, like the kernel: the low bits of the exact power.
-  uint64_t result = 1;
-  for (int64_t i = 0; i < e; ++i)
-    result *= static_cast<uint64_t>(b);
-  // The low 32 bits, exactly representable as a double: enough for every
-  // dtype the tests raise to powers (int64 inputs stay small).
-  return static_cast<double>(
-      static_cast<int32_t>(static_cast<uint32_t>(result)));
+/// MXNet 1.9.1's integer power, as the kernel computes it: powf, then x86's
+/// truncating conversion (the lowest int32, or int64 for int64, where the
+/// power does not fit or is infinite; 8-bit types keep the low byte of that
+/// int32).
+double integerPower(double base, double exponent, DType dtype) {
+  const float power =
+      std::pow(static_cast<float>(base), static_cast<float>(exponent));
+  if (dtype == DType::Int64)
+    return power >= -9223372036854775808.0f && power < 9223372036854775808.0f
+               ? static_cast<double>(static_cast<int64_t>(power))
+               : static_cast<double>(std::numeric_limits<int64_t>::min());
+  const int32_t wide = power >= -2147483648.0f && power < 2147483648.0f
+                           ? static_cast<int32_t>(power)
+                           : std::numeric_limits<int32_t>::min();
+  if (dtype == DType::UInt8)
+    return static_cast<uint8_t>(wide);
+  if (dtype == DType::Int8)
+    return static_cast<int8_t>(wide);
+  return wide;
 }
 
 using Reference = std::function<double(const std::vector<double> &, DType)>;
@@ -103,7 +110,7 @@ const std::map<std::string, Reference> &references() {
        }},
       {"pow",
        [](auto &x, DType t) {
-         return isFloat(t) ? std::pow(x[0], x[1]) : integerPower(x[0], x[1]);
+         return isFloat(t) ? std::pow(x[0], x[1]) : integerPower(x[0], x[1], t);
        }},
       {"maximum",
        [](auto &x, DType) {

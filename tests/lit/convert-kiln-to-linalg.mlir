@@ -712,31 +712,32 @@ func.func @div(%x0: tensor<?xf32>, %y0: tensor<?xf32>,
   return %0, %1, %2 : tensor<?xf32>, tensor<?xi32>, tensor<?xui8>
 }
 
-// pow: powf; integers take ipowi of a non-negative exponent and patch negative
-// ones (1 / x^n truncated: 1, -1 by parity, or 0); uint8 works in i32 and
-// truncates.
+// pow: powf; integers too, as MXNet 1.9.1: through f32, converted back toward
+// zero where the power fits and to the lowest int32 where it does not; uint8
+// converts from unsigned and keeps the low byte of that i32.
 // CHECK-LABEL: func.func @pow(
 // CHECK: ^bb0(%{{.*}}: f32
 // CHECK: math.powf
 // CHECK: linalg.yield
 // CHECK: ^bb0(%{{.*}}: i32
-// CHECK: arith.cmpi slt
-// CHECK: arith.select
-// CHECK: math.ipowi
-// CHECK: arith.andi
-// CHECK: arith.cmpi ne
-// CHECK: arith.select
-// CHECK: arith.cmpi eq
-// CHECK: arith.select
-// CHECK: arith.cmpi eq
-// CHECK: arith.select
-// CHECK: arith.select
+// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: %[[P:.*]] = math.powf
+// CHECK: arith.cmpf oge, %[[P]], %cst{{.*}} : f32
+// CHECK: arith.cmpf olt, %[[P]]
+// CHECK: %[[FITS:.*]] = arith.andi
+// CHECK: %[[SAFE:.*]] = arith.select %[[FITS]], %[[P]]
+// CHECK: %[[INT:.*]] = arith.fptosi %[[SAFE]] : f32 to i32
+// CHECK: arith.constant -2147483648 : i32
+// CHECK: arith.select %[[FITS]], %[[INT]]
 // CHECK: linalg.yield
 // CHECK: ^bb0(%{{.*}}: i8
-// CHECK: arith.extui
-// CHECK: arith.extui
-// CHECK: math.ipowi
-// CHECK: arith.trunci
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: math.powf
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+// CHECK: arith.select
+// CHECK: arith.trunci %{{.*}} : i32 to i8
 // CHECK: linalg.yield
 func.func @pow(%x0: tensor<?xf32>, %y0: tensor<?xf32>,
     %x1: tensor<?xi32>, %y1: tensor<?xi32>,

@@ -75,3 +75,53 @@ def test_math_on_int32_truncates_as_mxnet():
     np.testing.assert_array_equal(mx.nd.sqrt(x).asnumpy(), [7071, 3, 1])
     np.testing.assert_array_equal(mx.nd.log(x).asnumpy(), [17, 2, 1])
     np.testing.assert_array_equal(mx.nd.sigmoid(x).asnumpy(), [1, 0, 0])
+
+
+# MXNet 1.9.1 computes integer powers in float32 (powf) and converts back
+# as x86 truncates: values past 2**24 round, results that do not fit become
+# the lowest int32 (int64 for int64), 8-bit types keep the low byte of that
+# int32. Measured with mxnet==1.9.1 (elementwise, scalar and reversed
+# scalar forms; broadcast_power below).
+POWER_BASES = [3, 7, -3, 2, 5, 0]
+POWER_EXPONENTS = [19, 11, 19, 62, 2, 0]
+POWERS = {
+    "int32": ([1162261504, 1977326720, -1162261504, -2147483648, 25, 1],
+              [1162261504, -2147483648, -1162261504, 524288, -2147483648, 0],
+              [524288, 2048, 524288, -2147483648, 4, 1]),
+    "int64": ([1162261504, 1977326720, -1162261504, 4611686018427387904, 25,
+               1],
+              [1162261504, 11398894743191552, -1162261504, 524288,
+               19073486290944, 0],
+              [524288, 2048, 524288, 4611686018427387904, 4, 1]),
+    "uint8": ([0, 128, 0, 0, 25, 1], [0] * 6, [0, 0, 0, 0, 4, 1]),
+    "int8": ([0, -128, 0, 0, 25, 1], [0] * 6, [0, 0, 0, 0, 4, 1]),
+}
+
+
+@pytest.mark.parametrize("dtype", sorted(POWERS))
+def test_integer_power_goes_through_float32(dtype):
+    a = mx.nd.array(POWER_BASES, dtype=dtype)
+    b = mx.nd.array(POWER_EXPONENTS, dtype=dtype)
+    elementwise, scalar_exponent, scalar_base = POWERS[dtype]
+    for got, expected in [(a ** b, elementwise), (a ** 19, scalar_exponent),
+                          (2 ** b, scalar_base)]:
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got.asnumpy(),
+                                      np.array(expected, dtype=dtype))
+
+
+def test_integer_power_of_negative_exponents_and_large_values():
+    a = mx.nd.array([2, 0, -1, -2, 1, 16777217, -5], dtype="int32")
+    b = mx.nd.array([-1, -1, -1, -1, -3, 1, 3], dtype="int32")
+    np.testing.assert_array_equal(
+        mx.nd.power(a, b).asnumpy(),
+        [0, -2147483648, -1, 0, 1, 16777216, -125])
+    np.testing.assert_array_equal(
+        mx.nd.broadcast_power(a.reshape((7, 1)),
+                              b[:2].reshape((1, 2))).asnumpy(),
+        [[0, 0], [-2147483648] * 2, [-1, -1], [0, 0], [1, 1], [0, 0], [0, 0]])
+    big = mx.nd.array([16777217, 2**40 + 1, -3], dtype="int64")
+    np.testing.assert_array_equal((big ** 1).asnumpy(),
+                                  [16777216, 1099511627776, -3])
+    np.testing.assert_array_equal((big ** 2).asnumpy(),
+                                  [281474976710656, -2**63, 9])
