@@ -168,7 +168,7 @@ OpenMPLease::OpenMPLease(Policy policy)
     // a short wait for it beats a whole call on fewer threads. AllCores:
     // until the other workers' ops end, which takes milliseconds; the bound
     // keeps a caller (possibly the Python thread running a tiny op inline)
-    // from stalling behind a long one, at the price of that call's bits.
+    // from stalling behind a long one (it then oversubscribes, below).
     const auto until =
         std::chrono::steady_clock::now() +
         (policy == Policy::Turn ? std::chrono::microseconds(20)
@@ -178,7 +178,11 @@ OpenMPLease::OpenMPLease(Policy policy)
       extra_ += budget.tryTake(wanted - extra_);
     }
   }
-  setOpenMPThreadsForThisThread(extra_ + 1);
+  // AllCores keeps its thread count whatever it got: a hybridized block's
+  // second backward under retain_graph differed from its first in a weight
+  // gradient when a busy machine gave one of them fewer threads.
+  threads_ = policy == Policy::AllCores ? wanted + 1 : extra_ + 1;
+  setOpenMPThreadsForThisThread(threads_);
   holdsLibraryTurn = turn_.owns_lock();
 }
 

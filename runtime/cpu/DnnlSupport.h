@@ -100,7 +100,9 @@ public:
     /// Its turn and every core, waited for: a primitive that splits a
     /// reduction over its threads (backward weights sums over the batch
     /// per thread) gives the same bits on every run only with the same
-    /// thread count.
+    /// thread count. Where the cores do not come free in time, it runs on
+    /// that many threads anyway, sharing cores with other work for once,
+    /// rather than on fewer threads and with other bits.
     AllCores,
     /// The worker's own core only, for the same reason as AllCores, where
     /// the primitive gains nothing from more.
@@ -112,11 +114,12 @@ public:
   OpenMPLease(const OpenMPLease &) = delete;
   OpenMPLease &operator=(const OpenMPLease &) = delete;
 
-  int threads() const { return extra_ + 1; }
+  int threads() const { return threads_; }
 
 private:
   std::unique_lock<std::mutex> turn_;
-  int extra_ = 0;
+  int extra_ = 0;   // Cores taken from the budget (given back at the end).
+  int threads_ = 1; // OpenMP threads: extra_ + 1, or every core (AllCores).
 };
 
 /// Runs `primitive` on user buffers: arguments whose user layout differs

@@ -72,11 +72,11 @@ def test_second_backward_equals_the_first(monkeypatch, mirror):
     for first, second in results:
         for name in first:
             np.testing.assert_array_equal(second[name], first[name],
-                                          err_msg=name)
+                                          err_msg=str(name))
     imperative = _backward_twice(_net(hybridize=False), steps=1)[0][0]
     for name, value in results[-1][0].items():
         np.testing.assert_allclose(value, imperative[name], rtol=1e-4,
-                                   atol=1e-5, err_msg=name)
+                                   atol=1e-5, err_msg=str(name))
 
 
 def test_the_plan_overwrites_forward_values_in_backward(monkeypatch):
@@ -115,7 +115,7 @@ def test_grad_req_add_accumulates_both_backwards():
     twice = _gradients(net)
     for name in once:
         np.testing.assert_allclose(twice[name], 2 * once[name], rtol=1e-5,
-                                   atol=1e-6, err_msg=name)
+                                   atol=1e-6, err_msg=str(name))
 
 
 MXNET_CODE = """
