@@ -400,7 +400,21 @@ firstLanesAvx2(int64_t count) {
                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/// The row's last `count` (1..7) windows from window `ox` on, as
+/// The masks of a row's last `count` (0..7) windows: of their elements in
+/// each of the row pair's two vectors a row (`first`, `second`), and of the
+/// windows themselves (`windows`: one lane each, as the output is laid out).
+struct TailMasksAvx2 {
+  __m256i first, second, windows;
+};
+
+__attribute__((target("avx2"), always_inline)) inline TailMasksAvx2
+tailMasksAvx2(int64_t count) {
+  return {firstLanesAvx2(std::min<int64_t>(2 * count, 8)),
+          firstLanesAvx2(std::max<int64_t>(2 * count - 8, 0)),
+          firstLanesAvx2(count)};
+}
+
+/// The row's last windows from window `ox` on (`masks` of their count), as
 /// loadWindows2x2Avx2 lays them out: masked loads (AVX2's maskload neither
 /// reads nor faults past the row), the missing windows' lanes zero.
 /// Handling the tail in vectors matters: LeNet's rows are 12 and 4
@@ -408,14 +422,12 @@ firstLanesAvx2(int64_t count) {
 /// pooling's time on a Zen 3.
 __attribute__((target("avx2"), always_inline)) inline Windows2x2Avx2
 loadTailWindows2x2Avx2(const float *top, const float *bottom, int64_t ox,
-                       int64_t count) {
+                       const TailMasksAvx2 &masks) {
   const float *t = top + 2 * ox, *b = bottom + 2 * ox;
-  const __m256i first = firstLanesAvx2(std::min<int64_t>(2 * count, 8));
-  const __m256i second = firstLanesAvx2(std::max<int64_t>(2 * count - 8, 0));
-  const __m256 top0 = _mm256_maskload_ps(t, first),
-               top1 = _mm256_maskload_ps(t + 8, second);
-  const __m256 bottom0 = _mm256_maskload_ps(b, first),
-               bottom1 = _mm256_maskload_ps(b + 8, second);
+  const __m256 top0 = _mm256_maskload_ps(t, masks.first),
+               top1 = _mm256_maskload_ps(t + 8, masks.second);
+  const __m256 bottom0 = _mm256_maskload_ps(b, masks.first),
+               bottom1 = _mm256_maskload_ps(b + 8, masks.second);
   return windowsOfRows(top0, top1, bottom0, bottom1);
 }
 
@@ -436,12 +448,13 @@ maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
                           const float *grad, float *gradTop, float *gradBottom,
                           int64_t outWidth) {
   const __m256 lowest = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  // The last iteration's, where the row does not end on a whole vector.
+  const TailMasksAvx2 masks = tailMasksAvx2(outWidth % 8);
   for (int64_t ox = 0; ox < outWidth; ox += 8) {
-    const int64_t count = std::min<int64_t>(8, outWidth - ox);
-    const bool whole = count == 8;
+    const bool whole = ox + 8 <= outWidth;
     const Windows2x2Avx2 w =
         whole ? loadWindows2x2Avx2(top, bottom, ox)
-              : loadTailWindows2x2Avx2(top, bottom, ox, count);
+              : loadTailWindows2x2Avx2(top, bottom, ox, masks);
     // std::max(-inf, a): a, or -inf where a is NaN (max_ps returns its
     // second operand when either is NaN).
     __m256 best = _mm256_max_ps(w.a, lowest);
@@ -454,7 +467,7 @@ maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
     const __m256 winsB = _mm256_andnot_ps(_mm256_or_ps(takesC, takesD), takesB);
     const __m256 g = swapMiddleQuarters(
         whole ? _mm256_loadu_ps(grad + ox)
-              : _mm256_maskload_ps(grad + ox, firstLanesAvx2(count)));
+              : _mm256_maskload_ps(grad + ox, masks.windows));
     // andnot(mask, g): g where no later element won, i.e. where a did.
     const __m256 ga =
         _mm256_andnot_ps(_mm256_or_ps(takesB, _mm256_or_ps(takesC, takesD)), g);
@@ -469,12 +482,10 @@ maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
       _mm256_storeu_ps(gbm + 8, _mm256_unpackhi_ps(gc, gd));
       continue;
     }
-    const __m256i first = firstLanesAvx2(std::min<int64_t>(2 * count, 8));
-    const __m256i second = firstLanesAvx2(std::max<int64_t>(2 * count - 8, 0));
-    _mm256_maskstore_ps(gt, first, _mm256_unpacklo_ps(ga, gb));
-    _mm256_maskstore_ps(gt + 8, second, _mm256_unpackhi_ps(ga, gb));
-    _mm256_maskstore_ps(gbm, first, _mm256_unpacklo_ps(gc, gd));
-    _mm256_maskstore_ps(gbm + 8, second, _mm256_unpackhi_ps(gc, gd));
+    _mm256_maskstore_ps(gt, masks.first, _mm256_unpacklo_ps(ga, gb));
+    _mm256_maskstore_ps(gt + 8, masks.second, _mm256_unpackhi_ps(ga, gb));
+    _mm256_maskstore_ps(gbm, masks.first, _mm256_unpacklo_ps(gc, gd));
+    _mm256_maskstore_ps(gbm + 8, masks.second, _mm256_unpackhi_ps(gc, gd));
   }
 }
 
@@ -485,20 +496,21 @@ __attribute__((target("avx2"))) void maxPoolRow2x2Avx2(const float *top,
                                                        float *out,
                                                        int64_t outWidth) {
   const __m256 lowest = _mm256_set1_ps(std::numeric_limits<float>::lowest());
+  // The last iteration's, where the row does not end on a whole vector.
+  const TailMasksAvx2 masks = tailMasksAvx2(outWidth % 8);
   for (int64_t ox = 0; ox < outWidth; ox += 8) {
-    const int64_t count = std::min<int64_t>(8, outWidth - ox);
+    const bool whole = ox + 8 <= outWidth;
     const Windows2x2Avx2 w =
-        count == 8 ? loadWindows2x2Avx2(top, bottom, ox)
-                   : loadTailWindows2x2Avx2(top, bottom, ox, count);
+        whole ? loadWindows2x2Avx2(top, bottom, ox)
+              : loadTailWindows2x2Avx2(top, bottom, ox, masks);
     __m256 m = _mm256_max_ps(w.a, lowest);
     m = _mm256_max_ps(w.b, m);
     m = _mm256_max_ps(w.c, m);
     m = _mm256_max_ps(w.d, m);
-    if (count == 8)
+    if (whole)
       _mm256_storeu_ps(out + ox, swapMiddleQuarters(m));
     else
-      _mm256_maskstore_ps(out + ox, firstLanesAvx2(count),
-                          swapMiddleQuarters(m));
+      _mm256_maskstore_ps(out + ox, masks.windows, swapMiddleQuarters(m));
   }
 }
 
