@@ -248,11 +248,15 @@ struct ConvolutionCall {
     return last ? toChannelFirst(in[1]) : in[1];
   }
   /// y (channel-first) plus the bias, in the caller's layout.
+  /// y (channel-first) in the layout the call asked for.
+  NDArray inLayout(const NDArray &y) const {
+    return last ? toChannelLast(y) : y;
+  }
   NDArray finish(const std::string &op, NDArray y,
                  const std::vector<NDArray> &in) const {
     if (!noBias)
       y = addBias(op, y, in[2]);
-    return last ? toChannelLast(y) : y;
+    return inLayout(y);
   }
 };
 
@@ -282,7 +286,7 @@ NDArray convolution(const std::vector<NDArray> &in, const Attrs &attrs) {
   NDArray y = dispatch::generate(
       op, convolutionSignature("convolution", w, w.pad, w.pad, c.groups),
       operands, shape, in[0].dtype());
-  return c.last ? toChannelLast(y) : y;
+  return c.inLayout(y);
 }
 
 NDArray deconvolution(const std::vector<NDArray> &in, const Attrs &attrs) {
