@@ -153,6 +153,46 @@ def KilnMatmulToDnnl : Pass<"kiln-matmul-to-dnnl", "ModuleOp"> {
   ];
 }
 
+def KilnPlanMemory : Pass<"kiln-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Reuse a kernel's intermediate buffers by liveness";
+  let description = [{
+    Runs on bufferized functions, before the deallocation passes. Orders
+    the function's top-level ops, gives each `memref.alloc` of the top
+    block a live range (first to last use of the buffer or of any view of
+    it, a use in a nested region counting at its top-level op) and assigns
+    buffers whose ranges do not overlap to one slot (one of the same shape
+    first, then the one freed last, for its memory is likeliest in cache): a
+    slot of buffers of one type and the same size operands is the first
+    one's allocation, reused; any other slot is one `memref<?xi8>` of the
+    largest member's bytes (rounded up to 64), which every member views
+    with `memref.view` (their sizes' computations, side-effect free, move
+    up to where the slot is allocated).
+
+    In place: an elementwise `linalg.generic` (all loops parallel) that
+    reads a buffer for the last time and writes a buffer of the same shape
+    through the same permutation map, touching neither through any other
+    operand and not reading its output's initial value, writes into the
+    buffer it reads.
+
+    Buffers live at the same time keep allocations of their own: LLVM
+    knows distinct allocations do not alias (a merged reduction's
+    accumulators stay in registers), which views of one arena at run-time
+    offsets would not tell it. Left alone: buffers returned, passed to a
+    call or already deallocated, allocations in nested regions, and
+    element types of less than a byte (other than i1, which LLVM stores in
+    one) or of no fixed width.
+
+    Example: `conv(x) -> %a; relu(%a) -> %b; conv(%b) -> %c;
+    relu(%c) -> %d; conv(%d) -> %e`, each value read only by the next op,
+    needs two buffers: each relu writes into its input, and `%e` takes the
+    memory of `%a` and `%b`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 def KilnLibraryCallToFunc : Pass<"kiln-library-call-to-func", "ModuleOp"> {
   let summary = "Turn bufferized kiln.library_call ops into runtime calls";
   let description = [{

@@ -57,6 +57,11 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, bool identityLayouts) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCanonicalizerPass());
+  // One size computation per extent (memref.dim of an argument), so that
+  // buffers of one shape are recognized as such; then intermediates whose
+  // lives do not overlap share memory.
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createKilnPlanMemory());
   // Intermediate buffers of graph kernels (reductions, library calls) are
   // freed where their last use is; without this every call leaked them.
   pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
