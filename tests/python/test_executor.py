@@ -63,6 +63,74 @@ outputs['eval'] = exe.forward(is_train=False)[0].asnumpy()
 
 
 @requires_oracle
+def test_backward_after_prediction_matches_mxnet():
+    # MXNet's executor differentiates the graph as forward(is_train=False)
+    # ran it: BatchNorm on its moving statistics (left as they were),
+    # Dropout off. Only a first backward on a fresh executor: MXNet's next
+    # ones (a second on one prediction, or one after a training step) mix
+    # in the batch statistics of earlier runs, and not even the same way
+    # from run to run; kiln's give the prediction's gradients each time.
+    x = np.random.RandomState(3).rand(4, 3, 8, 8).astype(np.float32)
+    label = np.array([0, 1, 2, 4], np.float32)
+    got, want = run_both(NET.replace(
+        "net = mx.sym.flatten(net)",
+        "net = mx.sym.Dropout(mx.sym.flatten(net), p=0.5)") + """
+args = {n: mx.nd.array(v) for n, v in params.items()}
+for case in ('write', 'add'):
+    grads = {n: mx.nd.ones(v.shape) for n, v in params.items()}
+    auxs = {n: mx.nd.array(v) for n, v in aux.items()}
+    exe = net.bind(mx.cpu(), args=args, args_grad=grads,
+                   grad_req='add' if case == 'add' else 'write',
+                   aux_states=auxs)
+    exe.forward(is_train=False)
+    exe.backward()
+    for name in ('c1_weight', 'bn1_gamma', 'bn1_beta', 'fc_weight', 'data'):
+        outputs[case + '/grad/' + name] = exe.grad_dict[name].asnumpy()
+    for name, a in exe.aux_dict.items():
+        outputs[case + '/aux/' + name] = a.asnumpy()
+""", mx, x=x, label=label)
+    compare_outputs(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_backward_after_prediction_is_the_predictions_gradient():
+    # After a training step, forward(is_train=False) then backward gives
+    # what a fresh executor with the same states gives: the prediction's
+    # gradients (no dropout, moving statistics), twice in a row alike.
+    data = mx.sym.var("data")
+    net = mx.sym.BatchNorm(mx.sym.FullyConnected(data, num_hidden=4,
+                                                 name="fc"), name="bn")
+    net = mx.sym.MakeLoss(mx.sym.sum(mx.sym.Dropout(net, p=0.5) ** 2))
+    rng = np.random.RandomState(0)
+    first = net.simple_bind(mx.cpu(), data=(3, 5))
+    for name, array in first.arg_dict.items():
+        array[:] = rng.uniform(-1, 1, array.shape)
+    first.forward(is_train=True)
+    first.backward()
+    first.forward(is_train=False)
+    first.backward()
+    once = {n: g.asnumpy() for n, g in first.grad_dict.items()}
+    first.backward()
+    fresh = net.simple_bind(mx.cpu(), data=(3, 5))
+    fresh.copy_params_from(first.arg_dict, first.aux_dict)
+    fresh.forward(is_train=False)
+    fresh.backward()
+    for name, grad in fresh.grad_dict.items():
+        np.testing.assert_allclose(once[name], grad.asnumpy(), rtol=1e-6,
+                                   err_msg=name)
+        np.testing.assert_allclose(first.grad_dict[name].asnumpy(),
+                                   grad.asnumpy(), rtol=1e-6, err_msg=name)
+    assert any(np.abs(g).sum() > 0 for g in once.values())
+
+
+def test_backward_before_any_forward_raises():
+    net = mx.sym.MakeLoss(mx.sym.sum(mx.sym.FullyConnected(
+        mx.sym.var("data"), num_hidden=2, name="fc")))
+    exe = net.simple_bind(mx.cpu(), data=(3, 5))
+    with pytest.raises(mx.MXNetError, match="call forward"):
+        exe.backward()
+
+
+@requires_oracle
 def test_simple_bind_head_gradients_and_outputs():
     x = np.random.RandomState(1).rand(3, 4).astype(np.float32)
     got, want = run_both("""

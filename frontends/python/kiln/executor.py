@@ -474,6 +474,7 @@ class Executor(object):
         differentiable = [index for index, name in enumerate(self._arg_names)
                           if self._grad_reqs[name] != "null"]
         recording = bool(is_train and differentiable)
+        self._predicted = not is_train
         if self._static and self._monitor_callback is None:
             key = (bool(is_train), recording)
             program = self._forward_programs.get(key)
@@ -562,15 +563,17 @@ class Executor(object):
             self._retained_values = retained
         _dump_programs(self._symbol, programs, self._memory_stats)
 
-    def _graph_forward(self, is_train, differentiable):
+    def _graph_forward(self, is_train, differentiable, record=None):
         """One evaluation of the graph over the bound arrays, recorded for
-        autograd when training with gradients requested."""
+        autograd when training with gradients requested (or when `record`
+        says so: a prediction's graph, for backward after
+        forward(is_train=False))."""
         values = {}
         for name, array in zip(self._arg_names, self.arg_arrays):
             values[name] = array
         for name, array in zip(self._aux_names, self.aux_arrays):
             values[name] = array
-        if is_train and differentiable:
+        if (is_train if record is None else record) and differentiable:
             # Fresh leaves whose gradient buffers are the bound ones.
             leaves = {}
             for index in differentiable:
@@ -581,7 +584,7 @@ class Executor(object):
                 [self.grad_arrays[i] for i in differentiable],
                 [self._grad_reqs[self._arg_names[i]] for i in differentiable])
             values.update(leaves)
-            with _autograd.record(train_mode=True):
+            with _autograd.record(train_mode=bool(is_train)):
                 return self._run(values)
         with _autograd.pause(train_mode=bool(is_train)):
             return self._run(values)
@@ -677,9 +680,11 @@ class Executor(object):
                 for node, index in self._symbol._outputs]
 
     def backward(self, out_grads=None, is_train=True):
-        """Gradients of the last forward(is_train=True) into the gradient
-        arrays. out_grads: the head gradients (NDArray, list or dict by
-        output name); ones for loss outputs when None."""
+        """Gradients of the last forward into the gradient arrays (after
+        forward(is_train=False), of the graph as it predicted, as MXNet's).
+        out_grads: the head gradients (NDArray, list or dict by output
+        name); ones for loss outputs when None. MXNetError before any
+        forward."""
         self._backward(out_grads, is_train, False)
 
     def _backward(self, out_grads, is_train, retain):
@@ -690,7 +695,18 @@ class Executor(object):
         if self._heads is None:
             if not any(req != "null" for req in self._grad_reqs.values()):
                 return
-            raise MXNetError("backward: call forward(is_train=True) first")
+            if not getattr(self, "_predicted", False):
+                raise MXNetError("backward: call forward() first")
+            # After forward(is_train=False) MXNet's executor differentiates
+            # the graph as that forward ran it (BatchNorm on its moving
+            # statistics, no dropout): the prediction again, recorded.
+            differentiable = [
+                index for index, name in enumerate(self._arg_names)
+                if self._grad_reqs[name] != "null"]
+            self._node_tape = None
+            self._heads = self._graph_forward(False, differentiable,
+                                              record=True)
+            self._recorded_heads = None
         if isinstance(out_grads, (list, tuple)) and not out_grads:
             out_grads = None  # MXNet's "loss heads": ones
         if isinstance(out_grads, dict):
