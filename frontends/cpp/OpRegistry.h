@@ -136,6 +136,14 @@ struct SymbolTraits {
   /// for inputs the caller leaves out, by input name (MXNet's
   /// FSetInputVarAttrOnCompose: BatchNorm's moving_var starts at one).
   std::map<std::string, std::string> inputInitializers;
+  /// Fills in the dtypes of inputs left unknown that follow from the
+  /// attributes and the known ones (MXNet's FInferType, backward half), in
+  /// `dtypes` (one per listed input; nullopt: unknown): BatchNorm's
+  /// float32 statistics beside float16 data, Embedding's weight of its
+  /// `dtype`. Inputs it leaves unknown take the first known input's dtype
+  /// (MXNet's default rule).
+  std::function<void(const Attrs &, std::vector<std::optional<DType>> &)>
+      inferInputTypes;
 };
 
 struct OpSpec {

@@ -148,24 +148,24 @@ NodeInference inferNode(const std::string &op, const AttrMap &attrs,
     for (size_t i = 0; i < inputs.size() && i < shapes.size(); ++i)
       inputs[i].shape = shapes[i];
   }
+  if (spec.symbol.inferInputTypes) {
+    std::vector<std::optional<DType>> dtypes;
+    for (const ValueInfo &input : inputs)
+      dtypes.push_back(input.dtype);
+    spec.symbol.inferInputTypes(parsed, dtypes);
+    for (size_t i = 0; i < inputs.size() && i < dtypes.size(); ++i)
+      if (!inputs[i].dtype)
+        inputs[i].dtype = dtypes[i];
+  }
   std::optional<DType> common;
   for (const ValueInfo &input : inputs)
     if (input.dtype) {
       common = input.dtype;
       break;
     }
-  // BatchNorm's parameters and statistics are in the data's accumulation
-  // type, as MXNet's BatchNormType: float32 for half-precision data.
-  const bool accumulates = op == "BatchNorm" ||
-                           op == "_contrib_BatchNormWithReLU" ||
-                           op == "_contrib_SyncBatchNorm";
-  for (size_t i = 0; i < inputs.size(); ++i)
-    if (!inputs[i].dtype)
-      inputs[i].dtype =
-          accumulates && i > 0 && common &&
-                  (*common == DType::Float16 || *common == DType::BFloat16)
-              ? std::optional<DType>(DType::Float32)
-              : common;
+  for (ValueInfo &input : inputs)
+    if (!input.dtype)
+      input.dtype = common;
 
   NodeInference result{inputs, {}};
   for (const ValueInfo &input : inputs)

@@ -355,3 +355,41 @@ def test_wild_integer_attributes_are_errors_not_crashes(build, message):
     inference included); they are bounded now."""
     with pytest.raises(mx.MXNetError, match=message):
         build()
+
+
+@pytest.mark.parametrize("build, given, message", [
+    # MXNet 1.9.1: "This layer requires uniform type ... at 'bias'".
+    (lambda d: mx.sym.Convolution(d, kernel=(3, 3), num_filter=4,
+                                  name="conv"),
+     {"data": "float32", "conv_bias": "float64"},
+     "operator conv: .*bias expected dtype float32"),
+    (lambda d: mx.sym.Convolution(d, kernel=(3, 3), num_filter=4,
+                                  name="conv"),
+     {"data": "float32", "conv_weight": "float16"},
+     "operator conv: .*weight expected dtype float32"),
+    # MXNet: "Incompatible attr in node fc at 2-th input".
+    (lambda d: mx.sym.FullyConnected(d, num_hidden=3, name="fc"),
+     {"data": "float32", "fc_bias": "float64"},
+     "operator fc: .*bias expected dtype float32"),
+    (lambda d: mx.sym.elemwise_add(d, mx.sym.var("b"), name="plus"),
+     {"data": "float32", "b": "float64"}, "operator plus: .*same dtype"),
+])
+def test_infer_type_rejects_mixed_types_without_shapes(build, given, message):
+    net = build(mx.sym.var("data"))
+    with pytest.raises(mx.MXNetError, match=message):
+        net.infer_type(**given)
+    with pytest.raises(mx.MXNetError, match=message):
+        net.infer_type_partial(**given)
+
+
+def test_infer_type_keeps_mixed_types_an_op_takes():
+    data, index = mx.sym.var("data"), mx.sym.var("index")
+    taken = mx.sym.take(data, index)
+    args, outs, _ = taken.infer_type(data="float32", index="int32")
+    assert args == [np.float32, np.int32] and outs == [np.float32]
+    embedded = mx.sym.Embedding(data, input_dim=10, output_dim=4, name="emb")
+    args, outs, _ = embedded.infer_type(data="int32", emb_weight="float32")
+    assert args == [np.int32, np.float32] and outs == [np.float32]
+    # One type throughout is never questioned.
+    conv = mx.sym.Convolution(data, kernel=(3, 3), num_filter=4, name="conv")
+    assert conv.infer_type(data="float64")[1] == [np.float64]

@@ -232,7 +232,20 @@ void registerSymbolTraits(OpRegistry &registry) {
       [](const Attrs &attrs, Shapes &shapes) {
         inferPerChannel(shapes, attrs.getInt("axis"));
       },
-      {{"moving_mean", "[\"zero\", {}]"}, {"moving_var", "[\"one\", {}]"}}};
+      {{"moving_mean", "[\"zero\", {}]"}, {"moving_var", "[\"one\", {}]"}},
+      // The parameters and statistics are in the data's accumulation type,
+      // as MXNet's BatchNormType: float32 for half-precision data.
+      [](const Attrs &, std::vector<std::optional<DType>> &dtypes) {
+        if (dtypes.empty() || !dtypes[0])
+          return;
+        const DType accumulation =
+            *dtypes[0] == DType::Float16 || *dtypes[0] == DType::BFloat16
+                ? DType::Float32
+                : *dtypes[0];
+        for (size_t i = 1; i < dtypes.size(); ++i)
+          if (!dtypes[i])
+            dtypes[i] = accumulation;
+      }};
   set("BatchNorm", batchNorm);
   set("_contrib_BatchNormWithReLU", batchNorm);
   set("LayerNorm", {nullptr,
@@ -277,10 +290,20 @@ void registerSymbolTraits(OpRegistry &registry) {
                     setInputShape(shapes, 0, *shapes[1], "condition");
                 }});
   set("Embedding",
-      {nullptr, {}, nullptr, [](const Attrs &attrs, Shapes &shapes) {
+      {nullptr,
+       {},
+       nullptr,
+       [](const Attrs &attrs, Shapes &shapes) {
          setInputShape(shapes, 1,
                        {attrs.getInt("input_dim"), attrs.getInt("output_dim")},
                        "weight");
+       },
+       {},
+       // The weight is of the op's dtype whatever the indices' (MXNet's
+       // EmbeddingOpType).
+       [](const Attrs &attrs, std::vector<std::optional<DType>> &dtypes) {
+         if (dtypes.size() > 1 && !dtypes[1])
+           dtypes[1] = attrs.getDType("dtype");
        }});
   set("LeakyReLU",
       {[](const Attrs &attrs) {

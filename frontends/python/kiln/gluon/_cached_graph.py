@@ -218,9 +218,11 @@ class CachedGraph(object):
         """A new executor for these inputs' shapes and requests."""
         shapes = {name: array.shape for name, array in
                   zip(self.input_names, inputs)}
+        # Every input's own type, auxiliary states' too: a variable's
+        # __dtype__ is the parameter's at the graph's making, stale after
+        # cast(), and mixed types an op refuses are errors.
         dtypes = {name: array.dtype for name, array in
-                  zip(self.input_names, inputs)
-                  if name not in self._aux_names}
+                  zip(self.input_names, inputs)}
         # Shape or dtype contradictions (data against initialized
         # parameters) are MXNetErrors naming the operator, before binding;
         # shapes are inferred with the arrays' types, as ops check them.

@@ -575,8 +575,8 @@ class Symbol(object):
                 # gives unknown inputs its known ones' type; an op that
                 # refuses them for that type but takes float32 there leaves
                 # them unknown (softmax's data beside an int32 length, as
-                # MXNet's); one that refuses the stand-ins gives its
-                # inputs' type.
+                # MXNet's); one that refuses the stand-ins runs on the
+                # probe shapes, and failing those gives its inputs' type.
                 stand_ins = [(1,)] * len(keys)
                 try:
                     _, outputs = _core.infer_node(
@@ -586,7 +586,10 @@ class Symbol(object):
                             node, stand_ins, ["float32" if dtype is None
                                               else dtype for dtype in types]):
                         continue
-                    outputs = []
+                    # Ops of a fixed rank (layers) on shapes they accept:
+                    # Embedding's output is its weight's type.
+                    probed = _probe(node, types)
+                    outputs = probed[1] if probed else []
                 # The types the op gives its unknown inputs without running
                 # (BatchNorm's float32 statistics beside float16 data), else
                 # its known inputs' type.
@@ -610,6 +613,18 @@ class Symbol(object):
                             outputs[index][1] if index < len(outputs) and
                             outputs[index][1] else known[0])
                         changed = True
+        # Mixed input types an op refuses are an error, as in MXNet, also
+        # where no shapes are known to run it on.
+        for node in nodes:
+            if node.is_variable():
+                continue
+            types = [inferred.get((id(child), index))
+                     for child, index in node.inputs]
+            if types and None not in types and len(set(types)) > 1:
+                refusal = _type_refusal(node, types)
+                if refusal is not None:
+                    raise MXNetError("Error in operator %s: %s"
+                                     % (node.name, refusal))
         return nodes, shapes, inferred
 
     # -- serialization --------------------------------------------------
@@ -906,6 +921,49 @@ def _quantized_stand_ins(node, known):
             dtypes.append(dtype)
         attempts.append((dtypes, False))
     return attempts
+
+
+# Input shapes on which _type_refusal asks an op about its input types:
+# rank 1 for elementwise ops; batch 2, 4 channels and extents of 8 for the
+# layers (a 3x3 kernel, 4 groups and 2x2 pooling all fit).
+_TYPE_PROBE_SHAPES = [(1,), (2, 4), (2, 4, 8), (2, 4, 8, 8), (2, 4, 8, 8, 8)]
+
+
+def _probe(node, types):
+    """(inputs, outputs) of `node`'s op run shape-only with input `types`
+    (None: the op's rule, else the first known type) on the first probe
+    shapes it accepts, as infer_node gives them; None when it takes none."""
+    count = len(types)
+    for first in _TYPE_PROBE_SHAPES:
+        # Every input of that shape (elementwise ops), or the op telling
+        # the others' (a weight's from the data's).
+        for shapes in ([first] * count, [first] + [None] * (count - 1)):
+            try:
+                filled, outputs = _core.infer_node(
+                    node.op, node.params(), shapes, types, False)
+            except MXNetError:
+                continue
+            if outputs:
+                return filled, outputs
+    return None
+
+
+def _type_refusal(node, types):
+    """Why `node`'s op refuses inputs of `types` (all known), found without
+    their shapes: the op's error on input shapes it accepts when every
+    input has the first one's type, as MXNet's type inference rejects
+    mixed types ("This layer requires uniform type"). None when it takes
+    `types`, or when no probe shape is one it accepts (its rule is then not
+    known here, and the types pass)."""
+    probed = _probe(node, [types[0]] * len(types))
+    if probed is None:
+        return None
+    try:
+        _core.infer_node(node.op, node.params(),
+                         [shape for shape, _ in probed[0]], types, False)
+    except MXNetError as error:
+        return str(error)
+    return None
 
 
 def _accepts(node, shapes, dtypes):
