@@ -113,6 +113,25 @@ void referencePool(const StridedView<T> &input, const StridedView<T> &output,
                 });
 }
 
+/// Which element of a max-pooling window takes its gradient: MXNet 1.9.1's
+/// two rules, each a running maximum that moves on a strictly larger value
+/// (so NaN never wins, and of equal values the first does), started at
+/// maxPoolStartingBest from maxPoolStartsAtOrigin's position.
+///  * float32 is MXNet's oneDNN path: the maximum starts at the lowest
+///    finite value on the window's first position, padding included. A
+///    window whose values are none above that (-inf, NaN, -FLT_MAX) gives
+///    the gradient to its first position, or to nobody when that is
+///    padding.
+///  * float64 is MXNet's own (unpool_max): the first element equal to the
+///    forward's maximum, nobody when none is (a window of -inf or NaN).
+template <typename T> constexpr T maxPoolStartingBest() {
+  return std::is_same_v<T, float> ? std::numeric_limits<T>::lowest()
+                                  : -std::numeric_limits<T>::infinity();
+}
+template <typename T> constexpr bool maxPoolStartsAtOrigin() {
+  return std::is_same_v<T, float>;
+}
+
 template <typename T>
 void referencePoolBackward(const StridedView<T> &input,
                            const StridedView<T> &outputGrad,
@@ -127,17 +146,24 @@ void referencePoolBackward(const StridedView<T> &input,
                     return;
                   const T grad = outputGrad.at(out);
                   if (p.max) {
-                    // The first largest element takes the whole gradient;
-                    // NaN never wins (the forward's max skips it) unless
-                    // the window holds nothing else.
-                    const std::vector<int64_t> *winner = &members.front();
-                    T best = -std::numeric_limits<T>::infinity();
+                    // The first largest element takes the whole gradient
+                    // (maxPoolStartingBest for the rest of the rule).
+                    const std::vector<int64_t> *winner = nullptr;
+                    if (maxPoolStartsAtOrigin<T>()) {
+                      bool inside = true; // The window's first position.
+                      for (size_t d = 2; d < members.front().size(); ++d)
+                        inside &= members.front()[d] ==
+                                  out[d] * p.strides[d - 2] - p.low[d - 2];
+                      winner = inside ? &members.front() : nullptr;
+                    }
+                    T best = maxPoolStartingBest<T>();
                     for (const auto &in : members)
                       if (input.at(in.data()) > best) {
                         best = input.at(in.data());
                         winner = &in;
                       }
-                    inputGrad.at(winner->data()) += grad;
+                    if (winner)
+                      inputGrad.at(winner->data()) += grad;
                   } else {
                     for (const auto &in : members)
                       inputGrad.at(in.data()) += grad / T(divisor);
@@ -170,11 +196,12 @@ void maxPoolBackwardRow2x2(const float *top, const float *bottom,
   for (int64_t ox = 0; ox < outWidth; ++ox) {
     const float a = top[2 * ox], b = top[2 * ox + 1];
     const float c = bottom[2 * ox], d = bottom[2 * ox + 1];
-    // The first largest wins; NaN never does (the forward's max skips it)
-    // unless all four are NaN, when the first takes it. std::max keeps its
-    // first argument unless the second is larger, so `best` skips NaN too.
+    // The first largest wins; NaN never does (the forward's max skips it),
+    // and the first takes it when none is above the lowest finite value
+    // (maxPoolStartingBest). std::max keeps its first argument unless the
+    // second is larger, so `best` skips NaN too.
     int64_t winner = 0;
-    float best = std::max(-std::numeric_limits<float>::infinity(), a);
+    float best = std::max(std::numeric_limits<float>::lowest(), a);
     winner = pick(winner, 1, b > best);
     best = std::max(best, b);
     winner = pick(winner, 2, c > best);
@@ -314,11 +341,11 @@ maxPoolBackwardRow2x2Avx512(const float *top, const float *bottom,
       _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i interleaveHigh = _mm512_setr_epi32(
       8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  const __m512 lowest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512 lowest = _mm512_set1_ps(std::numeric_limits<float>::lowest());
   for (int64_t ox = 0; ox < outWidth; ox += 16) {
     const Windows2x2 w = loadWindows2x2(top, bottom, ox, outWidth);
-    // std::max(-inf, a): a, or -inf where a is NaN (max_ps returns its
-    // second operand when either is NaN).
+    // std::max(lowest, a): a, or the lowest finite value where a is NaN or
+    // below it (max_ps returns its second operand when either is NaN).
     __m512 best = _mm512_max_ps(w.a, lowest);
     const __mmask16 takesB = _mm512_cmp_ps_mask(w.b, best, _CMP_GT_OQ);
     best = _mm512_mask_blend_ps(takesB, best, w.b);
@@ -447,7 +474,7 @@ __attribute__((target("avx2"))) void
 maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
                           const float *grad, float *gradTop, float *gradBottom,
                           int64_t outWidth) {
-  const __m256 lowest = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m256 lowest = _mm256_set1_ps(std::numeric_limits<float>::lowest());
   // The last iteration's, where the row does not end on a whole vector.
   const TailMasksAvx2 masks = tailMasksAvx2(outWidth % 8);
   for (int64_t ox = 0; ox < outWidth; ox += 8) {
@@ -455,8 +482,8 @@ maxPoolBackwardRow2x2Avx2(const float *top, const float *bottom,
     const Windows2x2Avx2 w =
         whole ? loadWindows2x2Avx2(top, bottom, ox)
               : loadTailWindows2x2Avx2(top, bottom, ox, masks);
-    // std::max(-inf, a): a, or -inf where a is NaN (max_ps returns its
-    // second operand when either is NaN).
+    // std::max(lowest, a): a, or the lowest finite value where a is NaN or
+    // below it (max_ps returns its second operand when either is NaN).
     __m256 best = _mm256_max_ps(w.a, lowest);
     const __m256 takesB = _mm256_cmp_ps(w.b, best, _CMP_GT_OQ);
     best = _mm256_blendv_ps(best, w.b, takesB);
@@ -630,9 +657,11 @@ void maxPoolBackward2d(const StridedView<T> &input,
             for (int64_t oy = 0; oy < outHeight; ++oy)
               for (int64_t ox = 0; ox < outWidth; ++ox) {
                 const int64_t y0 = oy * windowH, x0 = ox * windowW;
-                // NaN never wins unless the window holds nothing else.
-                T best = -std::numeric_limits<T>::infinity();
-                int64_t winnerY = y0, winnerX = x0;
+                // maxPoolStartingBest: NaN never wins; float32's first
+                // position wins where nothing is above the lowest value.
+                T best = maxPoolStartingBest<T>();
+                int64_t winnerY = maxPoolStartsAtOrigin<T>() ? y0 : -1;
+                int64_t winnerX = x0;
                 for (int64_t y = y0; y < y0 + windowH; ++y)
                   for (int64_t x = x0; x < x0 + windowW; ++x) {
                     const T value = in[y * inH + x * inW];
@@ -662,9 +691,14 @@ void maxPoolBackward2d(const StridedView<T> &input,
               const int64_t x1 = std::min(left + windowW, width);
               if (y0 >= y1 || x0 >= x1)
                 continue; // a window wholly in the padding
-              // NaN never wins unless the window holds nothing else.
-              T best = -std::numeric_limits<T>::infinity();
-              int64_t winnerAt = y0 * dH + x0 * dW;
+              // maxPoolStartingBest: NaN never wins; float32's first
+              // position wins where nothing is above the lowest value, and
+              // nobody does when that position is padding.
+              T best = maxPoolStartingBest<T>();
+              int64_t winnerAt =
+                  maxPoolStartsAtOrigin<T>() && top >= 0 && left >= 0
+                      ? y0 * dH + x0 * dW
+                      : -1;
               // Branch-free: on random data the comparisons are coin flips.
               for (int64_t y = y0; y < y1; ++y)
                 for (int64_t x = x0; x < x1; ++x) {
@@ -673,7 +707,8 @@ void maxPoolBackward2d(const StridedView<T> &input,
                   best = better ? value : best;
                   winnerAt = better ? y * dH + x * dW : winnerAt;
                 }
-              inGrad[winnerAt] += grad[oy * gH + ox * gW];
+              if (winnerAt >= 0)
+                inGrad[winnerAt] += grad[oy * gH + ox * gW];
             }
           }
         }

@@ -21,12 +21,19 @@ import pytest
 import kiln as mx
 from kiln import autograd
 
+from mxnet_oracle import requires_oracle, run_both
+
 
 def reference_backward(x, grad, kernel, stride, pad):
-    """The rule: per window (clipped to the input), the first largest
-    element in row-major order takes the output gradient; NaN never wins
-    (the forward's max skips it) unless the window holds only NaN, when its
-    first element takes it."""
+    """The rule (MXNet 1.9.1's): per window (clipped to the input), the
+    first largest element in row-major order takes the output gradient, by
+    a running maximum that moves on a strictly larger value, so NaN never
+    wins. float32 (MXNet's oneDNN path) starts it at the lowest finite
+    value on the window's first position, padding included: a window of
+    nothing above that (-inf, NaN, -FLT_MAX) gives the gradient to its
+    first position, or to nobody when that is padding. float64 (MXNet's
+    unpool_max) starts at -inf on nobody: a window of -inf and NaN gives
+    nobody the gradient."""
     n, c, h, w = x.shape
     oh, ow = grad.shape[2:]
     result = np.zeros_like(x)
@@ -40,11 +47,16 @@ def reference_backward(x, grad, kernel, stride, pad):
                     cells = [(y, z) for y in ys for z in xs]
                     if not cells:
                         continue
-                    best, value = cells[0], -np.inf
+                    if x.dtype == np.float32:
+                        best = cells[0] if cells[0] == (top, left) else None
+                        value = np.finfo(np.float32).min
+                    else:
+                        best, value = None, -np.inf
                     for cell in cells:
                         if x[b, ch][cell] > value:  # never NaN
                             best, value = cell, x[b, ch][cell]
-                    result[b, ch][best] += grad[b, ch, i, j]
+                    if best is not None:
+                        result[b, ch][best] += grad[b, ch, i, j]
     return result
 
 
@@ -140,6 +152,43 @@ def test_nan_never_takes_the_gradient_from_a_number():
     got = pooled_gradient(x, np.ones((1, 1, 1, 1), np.float32),
                           kernel=(2, 2), stride=(2, 2))
     assert got.ravel().tolist() == [1, 0, 0, 0]
+
+
+@requires_oracle
+def test_windows_of_nothing_above_the_lowest_value_match_mxnet():
+    # Windows whose largest value is -FLT_MAX or less (-inf, NaN): MXNet's
+    # float32 (oneDNN) and float64 (its own loops) rules differ, and padding
+    # matters (tiled 2x2 row kernels, the tiled loop, the general one).
+    lowest = np.finfo(np.float32).min
+    windows = [[-np.inf, lowest, -np.inf, -np.inf], [-np.inf] * 4,
+               [np.nan, -np.inf, lowest, np.nan], [lowest, -np.inf, 1, 2],
+               [np.nan] * 4, [np.nan, 1.0, 2.0, 0.5], [3.0, 3.0, 1.0, 3.0]]
+    # One row of seven 2x2 windows (the row kernels, a vector tail on AVX2).
+    row = np.array(windows, np.float64).reshape(7, 2, 2)
+    row = row.transpose(1, 0, 2).reshape(1, 1, 2, 14)
+    cases = [(row, dict(kernel=(2, 2), stride=(2, 2))),
+             (np.repeat(np.repeat(row, 3, axis=2), 1, axis=3)[:, :, :6, :12],
+              dict(kernel=(3, 3), stride=(3, 3))),
+             (np.full((1, 2, 2, 3), -np.inf),
+              dict(kernel=(2, 2), stride=(2, 2), pad=(1, 1))),
+             (row, dict(kernel=(2, 3), stride=(1, 2), pad=(0, 1)))]
+    arrays, code = {}, ""
+    for k, (x, kwargs) in enumerate(cases):
+        arrays["x%d" % k] = x
+        code += """
+for dtype in ('float32', 'float64'):
+    x = mx.nd.array(inputs['x%d'], dtype=dtype)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.Pooling(x, pool_type='max', **%r)
+    y.backward(mx.nd.ones(y.shape, dtype=dtype))
+    outputs['y%d' + dtype] = y.asnumpy()
+    outputs['g%d' + dtype] = x.grad.asnumpy()
+""" % (k, kwargs, k, k)
+    got, want = run_both(code, mx, **arrays)
+    assert sorted(got) == sorted(want)
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
 
 
 def reference_forward_2x2(x):
