@@ -1143,9 +1143,13 @@ BAD = [
      "Convolution: expected 2 inputs .data, weight. with no_bias=True, got 3"),
     ("conv_layout_nwc", 'conv(x1, nd.ones((3, 3, 2)), kernel=(3,), '
      'layout="NWC")',
-     "Convolution: layout expected None, 'NCW', .* got 'NWC'"),
+     "Convolution: layout expected None, 'NCDHW', 'NCHW', 'NCW', 'NDHWC' "
+     "or 'NHWC', got 'NWC'"),
     ("conv_layout_rank", 'conv(layout="NCW")',
-     "Convolution: layout 'NCW' does not fit a 4-D input"),
+     r"Convolution: layout 'NCW' does not fit a 4-D input \(expected NCHW "
+     r"or NHWC\)"),
+    ("conv_layout_unknown", 'conv(layout="HWCN")',
+     "Convolution: layout expected None, .* or 'NHWC', got 'HWCN'"),
     ("conv_cudnn_tune", 'conv(cudnn_tune="bogus")',
      "Convolution: cudnn_tune expected .*got 'bogus'"),
     # Deconvolution
@@ -1241,7 +1245,8 @@ BAD = [
     ("pool_layout_rank", 'nd.Pooling(x, kernel=(2, 2), layout="NCDHW")',
      "Pooling: layout 'NCDHW' does not fit a 4-D input"),
     ("pool_layout_unknown", 'nd.Pooling(x, kernel=(2, 2), layout="CHWN")',
-     "Pooling: layout 'CHWN' does not fit a 4-D input"),
+     "Pooling: layout expected None, 'NCDHW', 'NCHW', 'NCW', 'NDHWC', "
+     "'NHWC' or 'NWC', got 'CHWN'"),
 ]
 KILN_ONLY = [
     # MXNet 1.9.1's process dies (a division by zero) on num_group=0.

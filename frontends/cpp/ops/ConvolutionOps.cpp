@@ -65,26 +65,41 @@ std::vector<int64_t> spatialTuple(const std::string &op, const Attrs &attrs,
 
 /// MXNet's layouts: channel-first (NCW, NCHW, NCDHW) or channel-last (NWC,
 /// NHWC, NDHWC), for an input of `rank`. MXNet's Convolution and
-/// Deconvolution do not list NWC (`withNwc` false).
+/// Deconvolution do not list NWC (`withNwc` false). A name outside the list
+/// is an error listing it (as MXNet's "Invalid Input ... valid values
+/// are"); one in it but of another rank says which layouts fit the input.
 bool channelLast(const std::string &op, const Attrs &attrs, int64_t rank,
                  bool withNwc = true) {
   if (attrs.isNone("layout"))
     return false;
   const std::string layout = attrs.getString("layout");
-  if (!withNwc && layout == "NWC")
-    throw Error(formatMessage(op, ": layout expected None, 'NCW', 'NCHW', "
-                                  "'NCDHW', 'NHWC' or 'NDHWC', got 'NWC'"));
   static const char *const first[] = {"NCW", "NCHW", "NCDHW"};
   static const char *const last[] = {"NWC", "NHWC", "NDHWC"};
+  const bool listed =
+      std::find(std::begin(first), std::end(first), layout) !=
+          std::end(first) ||
+      (std::find(std::begin(last), std::end(last), layout) != std::end(last) &&
+       (withNwc || layout != "NWC"));
+  if (!listed)
+    throw Error(formatMessage(
+        op, ": layout expected None, 'NCDHW', 'NCHW', 'NCW', ",
+        withNwc ? "'NDHWC', 'NHWC' or 'NWC'" : "'NDHWC' or 'NHWC'", ", got '",
+        layout, "'"));
   if (rank >= 3 && rank <= 5) {
     if (layout == first[rank - 3])
       return false;
     if (layout == last[rank - 3])
       return true;
   }
-  throw Error(formatMessage(op, ": layout '", layout, "' does not fit a ", rank,
-                            "-D input (expected NCW/NWC, NCHW/NHWC or "
-                            "NCDHW/NDHWC)"));
+  const bool known = rank >= 3 && rank <= 5;
+  throw Error(formatMessage(
+      op, ": layout '", layout, "' does not fit a ", rank, "-D input",
+      known ? formatMessage(" (expected ", first[rank - 3],
+                            withNwc || rank != 3
+                                ? formatMessage(" or ", last[rank - 3])
+                                : std::string(),
+                            ")")
+            : std::string(" (expected 3 to 5 dimensions)")));
 }
 
 /// `shape` (of a channel-last array when `last`) in channel-first order.
