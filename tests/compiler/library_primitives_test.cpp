@@ -795,6 +795,65 @@ func.func @block(%x: tensor<?x?x?x?xf64>, %w: tensor<?x?x?x?xf64>) -> tensor<?x?
   expectMatches(out, expected, "convolution -> relu -> pool");
 }
 
+// A chain of poolings whose intermediates kiln-plan-memory places in shared
+// memory: the third pooling's output takes the first's bytes (another shape,
+// so a view of one byte buffer) once the second has read them. The result
+// must be the chain's, in f32 (oneDNN) and f64 (the runtime's loops).
+TEST(LibraryPrimitives, ChainedIntermediatesShareMemory) {
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    const std::string type = dtype == DType::Float32 ? "f32" : "f64";
+    const std::string pool =
+        "{kind = #kiln<pool_kind avg>, window = array<i64: 2, 2>, strides = "
+        "array<i64: 2, 2>, padding_low = array<i64: 0, 0>, padding_high = "
+        "array<i64: 0, 0>, count_include_pad = true} : tensor<?x?x?x?x" +
+        type + "> -> tensor<?x?x?x?x" + type + ">";
+    KernelCache cache("");
+    KernelEntryFn kernel =
+        cache.getGraph("func.func @chain(%x: tensor<?x?x?x?x" + type +
+                       ">) -> tensor<?x?x?x?x" + type +
+                       "> {\n"
+                       "  %a = kiln.pool %x " +
+                       pool +
+                       "\n"
+                       "  %b = kiln.pool %a " +
+                       pool +
+                       "\n"
+                       "  %c = kiln.pool %b " +
+                       pool +
+                       "\n"
+                       "  %d = kiln.pool %c " +
+                       pool +
+                       "\n"
+                       "  return %d : tensor<?x?x?x?x" +
+                       type + ">\n}\n");
+    std::mt19937 random(11);
+    const Tensor x =
+        randomTensor({2, 3, 16, 16}, dtype, Layout::Contiguous, random);
+    const Tensor out = outputTensor({2, 3, 1, 1}, dtype, Layout::Contiguous);
+    invokeKernel(kernel, {x, out});
+    Shape shape = {2, 3, 16, 16};
+    std::vector<double> values;
+    forEachIndex(shape, [&](const Shape &i) {
+      values.push_back(load(x, offsetOf(x, i)));
+    });
+    for (int stage = 0; stage < 4; ++stage) {
+      Pool p{false, shape, {2, 2}, {2, 2}, {0, 0}, {0, 0}};
+      Reference next(p.output());
+      Reference input(shape);
+      forEachPoolWindow(p,
+                        [&](const Shape &o, const std::vector<Shape> &members,
+                            int64_t divisor) {
+                          for (const Shape &in : members)
+                            next.add(o, values[input.at(in)] / double(divisor));
+                        });
+      values = next.value;
+      shape = p.output();
+      if (stage == 3)
+        expectMatches(out, next, "four chained poolings, " + type);
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Signatures the primitives reject
 //===----------------------------------------------------------------------===//
@@ -916,7 +975,8 @@ TEST(LibraryCalls, EveryCalleeTheLoweringEmitsIsInTheTable) {
       KernelSignature biased = convolutionSignature("convolution", dtype, c);
       biased.inputs.insert(biased.inputs.begin() + 2, {dtype, 1});
       std::vector<KernelSignature> signatures = {
-          convolutionSignature("convolution", dtype, c), biased,
+          convolutionSignature("convolution", dtype, c),
+          biased,
           convolutionSignature("convolution_backward_data", dtype, c),
           convolutionSignature("convolution_backward_filter", dtype, c),
           poolSignature("pool", dtype, p),
