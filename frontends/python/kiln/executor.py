@@ -467,12 +467,16 @@ class Executor(object):
                 target[:] = value
         return self._publish(self._forward_outputs(is_train))
 
+    def _differentiable(self):
+        """The indices of the arguments whose grad_req is not 'null'."""
+        return [index for index, name in enumerate(self._arg_names)
+                if self._grad_reqs[name] != "null"]
+
     def _forward_outputs(self, is_train):
         """Runs the graph over the bound arrays; returns its own output
         arrays (a captured program's are the same ones every run; forward()
         copies them into self.outputs, CachedGraph into new arrays)."""
-        differentiable = [index for index, name in enumerate(self._arg_names)
-                          if self._grad_reqs[name] != "null"]
+        differentiable = self._differentiable()
         recording = bool(is_train and differentiable)
         self._predicted = not is_train
         if self._static and self._monitor_callback is None:
@@ -700,11 +704,8 @@ class Executor(object):
             # After forward(is_train=False) MXNet's executor differentiates
             # the graph as that forward ran it (BatchNorm on its moving
             # statistics, no dropout): the prediction again, recorded.
-            differentiable = [
-                index for index, name in enumerate(self._arg_names)
-                if self._grad_reqs[name] != "null"]
             self._node_tape = None
-            self._heads = self._graph_forward(False, differentiable,
+            self._heads = self._graph_forward(False, self._differentiable(),
                                               record=True)
             self._recorded_heads = None
         if isinstance(out_grads, (list, tuple)) and not out_grads:

@@ -923,7 +923,8 @@ def _quantized_stand_ins(node, known):
     return attempts
 
 
-# Input shapes on which _type_refusal asks an op about its input types:
+# Input shapes on which _probe runs an op to learn its types (output types,
+# and _type_refusal's refusals):
 # rank 1 for elementwise ops; batch 2, 4 channels and extents of 8 for the
 # layers (a 3x3 kernel, 4 groups and 2x2 pooling all fit).
 _TYPE_PROBE_SHAPES = [(1,), (2, 4), (2, 4, 8), (2, 4, 8, 8), (2, 4, 8, 8, 8)]
