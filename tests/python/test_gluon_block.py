@@ -770,11 +770,52 @@ def test_several_contexts():
         np.testing.assert_array_equal(got, want)
 
 
+def test_signatures_in_turn_are_not_captured_on_every_call():
+    # Nine batch sizes in turn, one more than the executors kept: each
+    # return of an evicted size used to be captured again (about ten
+    # op-by-op calls' time, every call). Now it runs op by op until it has
+    # come back _RECAPTURE_AFTER times; outputs and gradients are those of
+    # the imperative block.
+    from kiln.gluon import _cached_graph
+    net = mx.gluon.nn.HybridSequential()
+    net.add(mx.gluon.nn.Dense(8, activation="relu"), mx.gluon.nn.Dense(3))
+    net.initialize(mx.init.Xavier())
+    rng = np.random.RandomState(1)
+    sizes = range(1, _cached_graph._MAX_SIGNATURES + 2)
+    inputs = {n: mx.nd.array(rng.randn(n, 5)) for n in sizes}
+
+    def step(x):
+        with mx.autograd.record():
+            loss = (net(x) ** 2).sum()
+        loss.backward()
+        return [net(x).asnumpy()] + [
+            p.grad().asnumpy() for p in net.collect_params().values()]
+
+    want = {n: step(x) for n, x in inputs.items()}
+    net.hybridize()
+    graph_binds = []
+    rounds = 3
+    for _ in range(rounds):
+        for n, x in inputs.items():
+            got = step(x)
+            for a, b in zip(got, want[n]):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+            graph = net._cached_op
+            if not graph_binds:
+                real_bind = graph._bind
+                graph._bind = lambda *args: (graph_binds.append(1),
+                                             real_bind(*args))[1]
+    # Each size once (the first's bind was before counting), none again.
+    assert len(graph_binds) == len(inputs) - 1
+    assert len(graph._slots) == _cached_graph._MAX_SIGNATURES
+
+
 def test_executors_kept_for_few_input_signatures():
     # Each input signature's executor holds the arena of its shapes: a
     # block called with ever new shapes (variable-length sequences) kept
     # them all. The least recently used signatures go; one that comes back
-    # is captured again and gives the same results.
+    # runs op by op, then is captured again once it stays in use, and gives
+    # the same results either way.
     from kiln.gluon import _cached_graph
     net = mx.gluon.nn.Dense(16, flatten=False)
     net.initialize()
@@ -785,9 +826,12 @@ def test_executors_kept_for_few_input_signatures():
     slots = net._cached_op._slots
     assert len(slots) == _cached_graph._MAX_SIGNATURES
     assert [key[0][0][0][1] for key in slots] == list(range(5, 13))
-    again = net(inputs[1]).asnumpy()  # evicted: captured again
-    np.testing.assert_array_equal(again, first[1])
-    assert list(slots)[-1][0][0][0][1] == 1
+    for call in range(_cached_graph._RECAPTURE_AFTER):
+        again = net(inputs[1]).asnumpy()  # evicted: op by op, then captured
+        np.testing.assert_allclose(again, first[1], rtol=1e-6, atol=1e-6)
+        captured = list(slots)[-1][0][0][0][1] == 1
+        assert captured == (call == _cached_graph._RECAPTURE_AFTER - 1)
+    np.testing.assert_array_equal(net(inputs[1]).asnumpy(), first[1])
     with mx.autograd.record():
         loss = net(inputs[2]).sum()
     loss.backward()

@@ -56,8 +56,20 @@ _MAX_EXECUTORS = 4
 # so a block called with ever new shapes (variable-length sequences) grew
 # without bound (120 lengths of a 1024-wide Dense: 2.7 GiB against MXNet's
 # 0.2). A signature that comes back is captured again (its kernels are in
-# the kernel cache).
+# the kernel cache) after _RECAPTURE_AFTER calls.
 _MAX_SIGNATURES = 8
+# A call of a signature evicted earlier means the block cycles through more
+# signatures than are kept (9 batch sizes in turn). Capturing it again on
+# each return made every call cost a capture: a Dense-relu-Dense block took
+# 1.7 ms a call, against 0.16 ms op by op. Such calls run op by op, as a
+# call does while every executor of its signature awaits backward; the
+# signature is captured again at its _RECAPTURE_AFTER-th call since it was
+# evicted, so one that stays in use gets an executor back (9 sizes in turn:
+# 0.16 ms a call, 8: 0.09). torch.compile stops recompiling past its
+# cache_size_limit of 8 for the same reason.
+_RECAPTURE_AFTER = 32
+# Evicted signatures remembered (their calls since eviction).
+_MAX_EVICTED = 1024
 # Sets of parameter arrays kept executors for (one per context, when a
 # block runs on several; replaced arrays fall out).
 _MAX_BINDINGS = 4
@@ -145,6 +157,8 @@ class CachedGraph(object):
         self._data_names = set(data_names)
         self._bindings = OrderedDict()  # parameter arrays' ids -> slots
         self._slots = OrderedDict()  # input signature -> slots, LRU order
+        # Evicted input signature -> its calls since (run op by op).
+        self._evicted = OrderedDict()
         # requests -> whether every output takes a gradient when recorded.
         self._differentiable = {}
 
@@ -199,12 +213,22 @@ class CachedGraph(object):
 
     def _free_slot(self, key, inputs, requests):
         """A slot of signature `key` not awaiting backward, made when none
-        is free (None past _MAX_EXECUTORS)."""
-        slots = self._slots.pop(key, None) or []
+        is free (None past _MAX_EXECUTORS, or for an evicted signature's
+        first _RECAPTURE_AFTER calls: the caller then runs op by op)."""
+        slots = self._slots.pop(key, None)
+        if slots is None:
+            calls = self._evicted.pop(key, None)
+            if calls is not None and calls + 1 < _RECAPTURE_AFTER:
+                self._evicted[key] = calls + 1  # most recent last
+                return None
+            slots = []
         self._slots[key] = slots
         while len(self._slots) > _MAX_SIGNATURES:
             # A slot awaiting backward stays alive through its function.
-            self._slots.popitem(last=False)
+            evicted, _ = self._slots.popitem(last=False)
+            self._evicted[evicted] = 0
+        while len(self._evicted) > _MAX_EVICTED:
+            self._evicted.popitem(last=False)
         for slot in slots:
             if not slot.busy:
                 return slot
