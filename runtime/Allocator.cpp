@@ -4,6 +4,8 @@
 #include "runtime/Error.h"
 #include "runtime/Profiler.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -21,6 +23,22 @@ constexpr int kNumClasses = 64 - kMinClassLog2;
 bool poolingFromEnvironment() {
   const char *value = std::getenv("KILN_MEMORY_POOL");
   return !(value && std::strcmp(value, "0") == 0);
+}
+
+/// KILN_MEMORY_POOL_LIMIT_MB in bytes, else the automatic limit.
+size_t poolLimitFromEnvironment() {
+  const char *value = std::getenv("KILN_MEMORY_POOL_LIMIT_MB");
+  if (!value || !*value)
+    return PooledAllocator::kAutomaticPoolLimit;
+  char *end = nullptr;
+  errno = 0;
+  const unsigned long long mebibytes = std::strtoull(value, &end, 10);
+  if (*end != '\0' || errno == ERANGE || value[0] == '-' ||
+      mebibytes > (size_t{1} << 43))
+    throw Error(formatMessage("KILN_MEMORY_POOL_LIMIT_MB: expected a whole "
+                              "number of MiB, got '",
+                              value, "'"));
+  return static_cast<size_t>(mebibytes) << 20;
 }
 
 using MemoryFactory = std::function<std::unique_ptr<DeviceMemory>(int)>;
@@ -66,15 +84,18 @@ PooledAllocator::PooledAllocator(Device device,
                                  std::unique_ptr<DeviceMemory> memory,
                                  bool pooling)
     : device_(device), memory_(std::move(memory)), pooling_(pooling),
-      freeLists_(kNumClasses) {}
+      freeLists_(kNumClasses), classLastUse_(kNumClasses, 0) {}
 
 PooledAllocator::~PooledAllocator() { trim(); }
 
 PooledAllocator &PooledAllocator::host() {
   // Leaked on purpose: blocks may be released by objects destroyed during
   // static destruction, after a function-local static would be gone.
-  static PooledAllocator *allocator =
-      new PooledAllocator(poolingFromEnvironment());
+  static PooledAllocator *allocator = [] {
+    auto *made = new PooledAllocator(poolingFromEnvironment());
+    made->setPoolLimit(poolLimitFromEnvironment());
+    return made;
+  }();
   return *allocator;
 }
 
@@ -94,6 +115,7 @@ PooledAllocator &PooledAllocator::forDevice(Device device) {
                               "(built without CUDA?)"));
   auto *allocator = new PooledAllocator(device, backend->second(device.id),
                                         poolingFromEnvironment());
+  allocator->setPoolLimit(poolLimitFromEnvironment());
   registry.allocators.emplace(key, allocator);
   return *allocator;
 }
@@ -134,6 +156,7 @@ void *PooledAllocator::allocate(size_t bytes) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++stats_.allocations;
+    classLastUse_[index] = ++useClock_;
     auto &freeList = freeLists_[index];
     if (!freeList.empty()) {
       void *block = freeList.back();
@@ -170,17 +193,61 @@ void PooledAllocator::release(void *block, size_t bytes) {
     return;
   const int index = sizeClassIndex(bytes);
   const size_t classBytes = size_t{1} << (index + kMinClassLog2);
+  std::vector<std::pair<void *, size_t>> evicted;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.bytesInUse -= classBytes;
     reportUsage(stats_.bytesInUse);
-    if (pooling_) {
+    if (pooling_ && classBytes > poolLimitLocked()) {
+      // Larger than the whole pool may be: kept, it would only push out
+      // every other class first.
+      evicted.emplace_back(block, classBytes);
+      ++stats_.poolEvictions;
+    } else if (pooling_) {
+      classLastUse_[index] = ++useClock_;
       freeLists_[index].push_back(block);
       stats_.bytesPooled += classBytes;
-      return;
+      evictOverLimit(evicted);
+    } else {
+      evicted.emplace_back(block, classBytes);
     }
   }
-  memory_->free(block, classBytes);
+  for (auto &[evictedBlock, evictedBytes] : evicted)
+    memory_->free(evictedBlock, evictedBytes);
+}
+
+size_t PooledAllocator::poolLimitLocked() const {
+  if (poolLimit_ != kAutomaticPoolLimit)
+    return poolLimit_;
+  return std::max(kMinAutomaticPoolLimit, stats_.peakBytesInUse);
+}
+
+void PooledAllocator::evictOverLimit(
+    std::vector<std::pair<void *, size_t>> &evicted) {
+  const size_t limit = poolLimitLocked();
+  while (stats_.bytesPooled > limit) {
+    int oldest = -1;
+    for (int index = 0; index < kNumClasses; ++index)
+      if (!freeLists_[index].empty() &&
+          (oldest < 0 || classLastUse_[index] < classLastUse_[oldest]))
+        oldest = index;
+    const size_t classBytes = size_t{1} << (oldest + kMinClassLog2);
+    evicted.emplace_back(freeLists_[oldest].back(), classBytes);
+    freeLists_[oldest].pop_back();
+    stats_.bytesPooled -= classBytes;
+    ++stats_.poolEvictions;
+  }
+}
+
+void PooledAllocator::setPoolLimit(size_t bytes) {
+  std::vector<std::pair<void *, size_t>> evicted;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    poolLimit_ = bytes;
+    evictOverLimit(evicted);
+  }
+  for (auto &[block, classBytes] : evicted)
+    memory_->free(block, classBytes);
 }
 
 void PooledAllocator::trim() {
@@ -200,7 +267,9 @@ void PooledAllocator::trim() {
 
 AllocatorStats PooledAllocator::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  AllocatorStats stats = stats_;
+  stats.poolLimitBytes = poolLimitLocked();
+  return stats;
 }
 
 } // namespace kiln

@@ -4,6 +4,15 @@
 // step looks like the last), so freed blocks are kept in per-size-class free
 // lists and handed out again instead of going back to malloc.
 //
+// The pool is bounded: a program whose sizes keep changing (variable-length
+// sequences, a hybridized block's executors for many shapes) used to keep
+// every block it ever freed (1 GiB pooled beside 0.6 GiB in use after 120
+// sequence lengths of a Dense layer). Past the limit, the blocks of the size
+// classes used least recently go back to the system. The limit follows the
+// peak bytes in use (at least kMinAutomaticPoolLimit): a program in a steady
+// loop frees at most what it once held at the same time, so its steps are
+// still served from the pool, and memory held stays within twice the peak.
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_ALLOCATOR_H
 #define KILN_RUNTIME_ALLOCATOR_H
@@ -15,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -48,6 +58,9 @@ struct AllocatorStats {
   size_t bytesPooled = 0; // Released and waiting in free lists.
   uint64_t allocations = 0;
   uint64_t poolHits = 0; // Allocations served from a free list.
+  // Pooled blocks given back to the system to stay within the limit.
+  uint64_t poolEvictions = 0;
+  size_t poolLimitBytes = 0; // The limit on bytesPooled now.
 };
 
 class PooledAllocator {
@@ -55,6 +68,10 @@ public:
   /// Every block is aligned to this many bytes (a cache line, and enough for
   /// AVX-512 loads).
   static constexpr size_t kAlignment = 64;
+  /// The least the automatic limit on pooled bytes is.
+  static constexpr size_t kMinAutomaticPoolLimit = size_t{256} << 20;
+  /// setPoolLimit's "follow the peak bytes in use".
+  static constexpr size_t kAutomaticPoolLimit = ~size_t{0};
 
   /// `pooling` false sends every release straight back to the system.
   explicit PooledAllocator(bool pooling = true);
@@ -65,7 +82,9 @@ public:
   PooledAllocator(const PooledAllocator &) = delete;
   PooledAllocator &operator=(const PooledAllocator &) = delete;
 
-  /// The process-wide host allocator; pooling is off when KILN_MEMORY_POOL=0.
+  /// The process-wide host allocator; pooling is off when KILN_MEMORY_POOL=0,
+  /// and KILN_MEMORY_POOL_LIMIT_MB=n keeps at most n MiB pooled (throws
+  /// kiln::Error naming the variable when n is not a number).
   static PooledAllocator &host();
 
   /// The process-wide allocator of `device`: every CPU id shares host(); other
@@ -87,6 +106,11 @@ public:
   /// Frees every pooled block back to the system.
   void trim();
 
+  /// Keeps at most `bytes` pooled from now on (kAutomaticPoolLimit: the
+  /// larger of kMinAutomaticPoolLimit and the peak bytes in use, the
+  /// default), giving back the least recently used size classes' blocks.
+  void setPoolLimit(size_t bytes);
+
   AllocatorStats stats() const;
   bool pooling() const { return pooling_; }
   Device device() const { return device_; }
@@ -98,12 +122,22 @@ private:
   static int sizeClassIndex(size_t bytes);
   /// Reports bytes in use to the profiler when it records memory.
   void reportUsage(size_t bytesInUse) const;
+  /// The limit on pooled bytes now. Under mutex_.
+  size_t poolLimitLocked() const;
+  /// Moves pooled blocks of the least recently used size classes into
+  /// `evicted` (block, bytes) until the pool is within its limit, for the
+  /// caller to free outside the lock. Under mutex_.
+  void evictOverLimit(std::vector<std::pair<void *, size_t>> &evicted);
 
   const Device device_;
   const std::unique_ptr<DeviceMemory> memory_;
   const bool pooling_;
   mutable std::mutex mutex_;
   std::vector<std::vector<void *>> freeLists_;
+  // When each size class was last allocated or released (useClock_ ticks).
+  std::vector<uint64_t> classLastUse_;
+  uint64_t useClock_ = 0;
+  size_t poolLimit_ = kAutomaticPoolLimit;
   AllocatorStats stats_;
 };
 

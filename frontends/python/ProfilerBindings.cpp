@@ -111,6 +111,8 @@ void bindProfiler(py::module_ &parent) {
     info["bytes_pooled"] = stats.bytesPooled;
     info["allocations"] = stats.allocations;
     info["pool_hits"] = stats.poolHits;
+    info["pool_evictions"] = stats.poolEvictions;
+    info["pool_limit_bytes"] = stats.poolLimitBytes;
     info["pooling"] = PooledAllocator::host().pooling();
     return info;
   });

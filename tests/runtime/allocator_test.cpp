@@ -164,6 +164,64 @@ TEST(PooledAllocator, RegisteredBackendServesItsDevices) {
                Error);
 }
 
+TEST(PooledAllocator, PastItsLimitThePoolGivesBackTheOldestSizeClass) {
+  int liveBlocks = 0;
+  PooledAllocator allocator(Device::cpu(),
+                            std::make_unique<CountingMemory>(&liveBlocks),
+                            /*pooling=*/true);
+  allocator.setPoolLimit(3072);
+  void *large = allocator.allocate(2048);
+  void *small = allocator.allocate(1024);
+  allocator.release(large, 2048);
+  allocator.release(small, 1024); // 3072 pooled: at the limit, kept
+  EXPECT_EQ(allocator.stats().bytesPooled, 3072u);
+  // The 1024-byte class is used again, so the 2048 one is now the oldest.
+  small = allocator.allocate(1000);
+  allocator.release(small, 1000);
+  void *tiny = allocator.allocate(512);
+  allocator.release(tiny, 512); // 3584 pooled: the 2048 block goes
+  AllocatorStats stats = allocator.stats();
+  EXPECT_EQ(stats.bytesPooled, 1536u);
+  EXPECT_EQ(stats.poolEvictions, 1u);
+  EXPECT_EQ(stats.poolLimitBytes, 3072u);
+  EXPECT_EQ(liveBlocks, 2);
+  // What stayed still serves its class.
+  small = allocator.allocate(1024);
+  EXPECT_EQ(allocator.stats().poolHits, 2u);
+  EXPECT_EQ(liveBlocks, 2);
+  allocator.release(small, 1024);
+  // A block larger than the limit is not kept at all.
+  void *huge = allocator.allocate(8192);
+  allocator.release(huge, 8192);
+  EXPECT_EQ(allocator.stats().bytesPooled, 1536u);
+  EXPECT_EQ(liveBlocks, 2);
+  // Lowering the limit gives back at once.
+  allocator.setPoolLimit(0);
+  EXPECT_EQ(allocator.stats().bytesPooled, 0u);
+  EXPECT_EQ(liveBlocks, 0);
+}
+
+TEST(PooledAllocator, AutomaticLimitFollowsThePeakInUse) {
+  int liveBlocks = 0;
+  PooledAllocator allocator(Device::cpu(),
+                            std::make_unique<CountingMemory>(&liveBlocks),
+                            /*pooling=*/true);
+  EXPECT_EQ(allocator.stats().poolLimitBytes,
+            PooledAllocator::kMinAutomaticPoolLimit);
+  // Twice the floor in use at once (never touched: no pages are made).
+  const size_t half = PooledAllocator::kMinAutomaticPoolLimit;
+  void *first = allocator.allocate(half);
+  void *second = allocator.allocate(half);
+  allocator.release(first, half);
+  allocator.release(second, half);
+  AllocatorStats stats = allocator.stats();
+  EXPECT_EQ(stats.poolLimitBytes, 2 * half);
+  EXPECT_EQ(stats.bytesPooled, 2 * half); // a step like it reuses both
+  EXPECT_EQ(stats.poolEvictions, 0u);
+  allocator.trim();
+  EXPECT_EQ(liveBlocks, 0);
+}
+
 TEST(PooledAllocator, SystemOutOfMemoryIsAnError) {
   // Large enough that no machine has it, small enough to reach the system.
   PooledAllocator allocator;

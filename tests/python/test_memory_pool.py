@@ -1,0 +1,91 @@
+"""The host memory pool's limit (runtime/Allocator.h): freed blocks are kept
+for reuse, but no more than the peak bytes in use (at least 256 MiB), or
+KILN_MEMORY_POOL_LIMIT_MB; past it the least recently used size classes go
+back to the system. A program of ever new sizes kept every block it freed
+(1 GiB pooled beside 0.6 GiB in use after 120 sequence lengths)."""
+import os
+import subprocess
+import sys
+
+import kiln as mx
+from kiln import _core
+
+MIB = 1 << 20
+
+
+def run_child(script, **env):
+    done = subprocess.run([sys.executable, "-c", script],
+                          capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, **env))
+    return done.returncode, done.stdout.split(), done.stderr
+
+
+_EVER_NEW_SIZES = r"""
+import kiln as mx
+from kiln import _core
+for n in range(1, 41):
+    # 40 size classes' worth of arrays, each freed before the next.
+    a = mx.nd.ones((n * 64 * 1024,))
+    (a * 2).wait_to_read()
+    del a
+mx.nd.waitall()
+stats = _core.profiler.memory_stats()
+print(stats["bytes_pooled"], stats["pool_evictions"],
+      stats["pool_limit_bytes"], stats["peak_bytes_in_use"])
+"""
+
+
+def test_default_limit_follows_the_peak_and_is_at_least_256_mib():
+    stats = _core.profiler.memory_stats()
+    assert stats["pool_limit_bytes"] == max(256 * MIB,
+                                            stats["peak_bytes_in_use"])
+    assert stats["bytes_pooled"] <= stats["pool_limit_bytes"]
+
+
+def test_a_limit_keeps_the_pool_within_it():
+    code, out, err = run_child(_EVER_NEW_SIZES, KILN_MEMORY_POOL_LIMIT_MB="8")
+    assert code == 0, err
+    pooled, evictions, limit, peak = (int(value) for value in out)
+    assert limit == 8 * MIB
+    assert pooled <= 8 * MIB
+    assert evictions > 0
+    # Without a limit of its own the same program pools what it freed.
+    code, out, err = run_child(_EVER_NEW_SIZES)
+    assert code == 0, err
+    pooled, evictions, limit, peak = (int(value) for value in out)
+    assert pooled > 8 * MIB and evictions == 0 and limit == 256 * MIB
+
+
+def test_zero_pools_nothing():
+    code, out, err = run_child(_EVER_NEW_SIZES, KILN_MEMORY_POOL_LIMIT_MB="0")
+    assert code == 0, err
+    assert int(out[0]) == 0
+
+
+def test_a_limit_that_is_not_a_number_is_an_error():
+    code, out, err = run_child(
+        "import kiln as mx\nmx.nd.ones((4,)).asnumpy()\n",
+        KILN_MEMORY_POOL_LIMIT_MB="12 GB")
+    assert code != 0
+    assert "MXNetError" in err
+    assert ("KILN_MEMORY_POOL_LIMIT_MB: expected a whole number of MiB, "
+            "got '12 GB'") in err
+
+
+def test_arrays_stay_right_when_blocks_are_given_back():
+    # Blocks that went back to the system are never handed out again: a
+    # new array of a given-back class is fresh memory, and values hold.
+    code, out, err = run_child(r"""
+import numpy as np
+import kiln as mx
+kept = []
+for n in range(1, 60):
+    a = mx.nd.arange(n * 1000, dtype="float32")
+    kept.append((n, a * 1))
+    del a
+for n, b in kept[::7]:
+    assert np.array_equal(b.asnumpy(), np.arange(n * 1000, dtype="float32"))
+print("ok")
+""", KILN_MEMORY_POOL_LIMIT_MB="1")
+    assert code == 0, err
+    assert out == ["ok"]
