@@ -99,9 +99,52 @@ py::object notImplemented() {
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
 }
 
+/// While kiln.jit traces a function on this thread, the callable that takes
+/// operators on arrays read from outside the function (globals, closures)
+/// into its graph (kiln/_op_gen.py's set_trace_hook), else null. A raw
+/// owned reference: a thread_local py::object could be released after the
+/// interpreter is gone.
+thread_local PyObject *traceHook = nullptr;
+
+/// hook(opName, inputs, attrs, None): the traced result, or a null object
+/// when no trace takes the operator (then it runs eagerly).
+py::object traced(const OpSpec &op, py::list inputs, py::dict attrs) {
+  py::object result = py::reinterpret_borrow<py::object>(traceHook)(
+      op.name, inputs, attrs, py::none());
+  return result.is(notImplemented()) ? py::object() : result;
+}
+
+/// self (op) other for the trace hook: with an array, arrayOp; with a
+/// number, scalarOp's (or reversedOp's, for number (op) self) "scalar".
+py::object tracedBinary(const OpSpec &arrayOp, const OpSpec &scalarOp,
+                        py::handle self, py::handle other) {
+  if (asNDArray(other)) {
+    py::list inputs;
+    inputs.append(self);
+    inputs.append(other);
+    return traced(arrayOp, inputs, py::dict());
+  }
+  double number;
+  if (!asNumber(other, number))
+    return py::object();
+  py::list inputs;
+  inputs.append(self);
+  py::dict attrs;
+  attrs["scalar"] = number;
+  return traced(scalarOp, inputs, attrs);
+}
+
 } // namespace
 
 void bindOperators(py::class_<NDArray> &ndarray) {
+  // kiln/_op_gen.py's set_trace_hook: the operators' trace hook of this
+  // thread (None: none); returns the previous one.
+  ndarray.def_static("_set_trace_hook", [](py::object hook) -> py::object {
+    PyObject *previous = traceHook;
+    traceHook = hook.is_none() ? nullptr : hook.release().ptr();
+    return previous ? py::reinterpret_steal<py::object>(previous)
+                    : py::object(py::none());
+  });
   for (const BinaryOperator &op : kOperators) {
     const OpSpec *arrayOp = &lookup(op.arrayOp);
     const OpSpec *scalarOp = &lookup(op.scalarOp);
@@ -112,6 +155,10 @@ void bindOperators(py::class_<NDArray> &ndarray) {
         [arrayOp, scalarOp](py::handle selfObject,
                             py::handle other) -> py::object {
           const NDArray *self = asNDArray(selfObject);
+          if (self && traceHook)
+            if (py::object result =
+                    tracedBinary(*arrayOp, *scalarOp, selfObject, other))
+              return result;
           std::optional<NDArray> result;
           if (self)
             result = apply(*arrayOp, *scalarOp, *self, other, NDArray());
@@ -122,6 +169,10 @@ void bindOperators(py::class_<NDArray> &ndarray) {
         ("__r" + name + "__").c_str(),
         [reversedOp](py::handle selfObject, py::handle other) -> py::object {
           const NDArray *self = asNDArray(selfObject);
+          if (self && traceHook && !asNDArray(other))
+            if (py::object result =
+                    tracedBinary(*reversedOp, *reversedOp, selfObject, other))
+              return result;
           double number;
           if (self && asNumber(other, number))
             return py::cast(invokeOp(*reversedOp, {*self},
@@ -133,6 +184,8 @@ void bindOperators(py::class_<NDArray> &ndarray) {
         ("__i" + name + "__").c_str(),
         [arrayOp, scalarOp](py::object selfObject,
                             py::handle other) -> py::object {
+          // Not traced: a write into an array runs when the function is
+          // traced, as out= does (kiln/_op_gen.py's traced_invoke).
           const NDArray *self = asNDArray(selfObject);
           if (!self || !apply(*arrayOp, *scalarOp, *self, other, *self))
             return notImplemented();

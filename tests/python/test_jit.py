@@ -194,6 +194,96 @@ def test_closure_arrays_are_constants_read_on_every_call():
     assert scaled.cache_info().misses == 1
 
 
+@needs_dispatch
+def test_operators_on_closure_arrays_run_on_every_call():
+    # Operators whose inputs are all arrays read from outside (W.T, w * 2,
+    # exp(w), w[0]) used to run once, at trace time: later writes to the
+    # arrays (an optimizer step) were missed. They are graph nodes now.
+    weight, bias = _array(2, 3), _array(2)
+
+    def affine(x):
+        scale = mx.nd.exp(bias * 0.5) + 1 - (2 - bias)  # C++ and mx.nd ops
+        return mx.nd.dot(x, weight.T) * scale + weight[0].sum()
+
+    compiled = jit(affine)
+    x = _array(4, 3)
+    for _ in range(3):
+        assert_same(compiled(x), affine(x))
+        weight[:] = weight * 0.5 + 1.0  # the same arrays, new values
+        bias[:] = bias - 0.25
+    assert compiled.cache_info().misses == 1
+
+
+@needs_dispatch
+def test_gradients_reach_closure_arrays_through_their_own_operators():
+    # exp(w) of a closure array raised "cannot differentiate head 0", and an
+    # array read only through a mask (w > 0) kept its stale gradient where
+    # eager code (and MXNet) writes zeros.
+    weight, bias = _array(2, 3), _array(2)
+
+    def loss(x):
+        hidden = mx.nd.dot(x, weight.T) + mx.nd.exp(bias) * 2
+        return (hidden * (bias > 0)).sum()
+
+    compiled = jit(loss)
+    mask_only = jit(lambda x: (x * (weight[0] > 0)).sum())
+    x = _array(4, 3)
+    for function in (loss, compiled, compiled, mask_only):
+        weight.attach_grad()
+        bias.attach_grad()
+        weight.grad[:] = 7.0
+        bias.grad[:] = 7.0
+        with mx.autograd.record():
+            total = function(x)
+        total.backward()
+        if function is mask_only:
+            assert (weight.grad.asnumpy() == 0).all()
+            assert (bias.grad.asnumpy() == 7.0).all()  # never read
+            continue
+        if function is loss:
+            want = [weight.grad.asnumpy(), bias.grad.asnumpy()]
+            continue
+        np.testing.assert_allclose(weight.grad.asnumpy(), want[0], rtol=1e-5)
+        np.testing.assert_allclose(bias.grad.asnumpy(), want[1], rtol=1e-5)
+
+
+@needs_dispatch
+def test_arrays_made_without_inputs_stay_trace_time_constants():
+    # zeros, shape-only samplers, and what is written into them in place,
+    # are computed once when tracing (JAX's rule for made constants).
+    made = []
+
+    @jit
+    def shifted(x):
+        offset = mx.nd.zeros((3,))
+        offset += 2.0  # in place into the function's own array
+        made.append(offset)
+        return x + offset
+
+    x = _array(2, 3)
+    for _ in range(2):
+        np.testing.assert_allclose(shifted(x).asnumpy(), x.asnumpy() + 2.0,
+                                   rtol=1e-6)
+    assert len(made) == 1 and isinstance(made[0], mx.nd.NDArray)
+
+
+@needs_dispatch
+def test_control_flow_on_a_closure_array_names_the_line():
+    weight = _array(3)
+
+    @jit
+    def branch(x):
+        if weight.sum() > 0:
+            return x
+        return -x
+
+    with pytest.raises(mx.base.MXNetError) as info:
+        branch(_array(3))
+    message = str(info.value)
+    assert "test_jit.py" in message and "if weight.sum() > 0:" in message
+    assert "globals or closures" in message
+
+
 # -- one trace per signature ---------------------------------------------
 def test_batch_size_reuses_the_trace_and_other_signatures_retrace():
     traces = []

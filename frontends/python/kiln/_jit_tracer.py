@@ -22,8 +22,10 @@ x.asscalar(), np.asarray(x) (Python control flow on array values) raise an
 MXNetError naming the user's file and line (ValueDependenceError).
 
 Arrays the function reads without receiving them (globals, closures,
-arrays it makes from constants) enter the graph as constants, bound by
-identity. Python numbers passed as arguments are traced as 0-d arrays that
+arrays it makes without array inputs) enter the graph as constants, bound
+by identity. Operators whose inputs are all such arrays become nodes too
+(kiln/_op_gen.py's trace hook, which NDArray's C++ operators call as
+well), so that they see the arrays' values at each call. Python numbers passed as arguments are traced as 0-d arrays that
 take their partner's dtype in arithmetic, as JAX's weakly typed values do.
 """
 import linecache
@@ -36,6 +38,7 @@ import numpy as np
 
 from . import _core
 from . import _indexing
+from . import _op_gen
 from . import autograd
 from .base import MXNetError
 from .name import NameManager
@@ -286,7 +289,9 @@ _ADVICE = ("Python control flow on array values cannot be compiled: pass "
            "static_argnames=...): the function is traced once per value), "
            "or compute both branches and select with mx.nd.where "
            "(mx.nd.contrib.cond evaluates its predicate eagerly, so it "
-           "runs outside jit only).")
+           "runs outside jit only). Operators on arrays the function reads "
+           "from globals or closures are traced too: compute a decision on "
+           "their values before calling the function.")
 
 
 def _invoke(op_name, inputs, attrs, out):
@@ -573,12 +578,30 @@ for _name, (_array_op, _scalar_op) in _COMPARISONS.items():
 TracedArray.__hash__ = object.__hash__
 
 
+def _external_operator(trace):
+    """The trace hook (_op_gen.set_trace_hook) of `trace`: an operator whose
+    inputs are all NDArrays the function read from outside (globals,
+    closures, a Gluon block's parameters) becomes a node over them, bound by
+    identity like any such array. Computed once at trace time instead, its
+    value missed later writes to those arrays (a parameter an optimizer
+    updates) and their gradients were never written."""
+    def hook(op_name, inputs, attrs, out):
+        if out is not None or not trace.active or not any(
+                isinstance(item, _nd.NDArray) for item in inputs):
+            return NotImplemented  # writes run at trace time
+        return trace.apply(op_name, inputs, attrs)
+    return hook
+
+
 def run_traced(trace, function, args, kwargs):
     """function(*args, **kwargs) with autograd paused (arrays the function
-    makes from constants are constants, not recorded); the trace is
-    inactive afterwards, whatever happens."""
+    makes without array inputs are constants, not recorded) and operators
+    on outside arrays traced (_external_operator); the trace is inactive
+    afterwards, whatever happens."""
+    previous = _op_gen.set_trace_hook(_external_operator(trace))
     try:
         with autograd.pause(train_mode=autograd.is_training()):
             return function(*args, **kwargs)
     finally:
         trace.active = False
+        _op_gen.set_trace_hook(previous)

@@ -10,7 +10,9 @@ mx.nd.linalg, .contrib, .image, .sparse; ``_random_X_like`` becomes
 ``X_like`` in mx.nd.random; every other name starting with ``_`` (the
 ``_random_`` samplers included) goes to mx.nd._internal, the rest to mx.nd.op.
 """
+import contextlib
 import numbers
+import threading
 
 import numpy as _np
 
@@ -89,12 +91,62 @@ def foreign_invoke(op_name, inputs, attrs, out):
     return NotImplemented
 
 
+# While kiln.jit traces a function on a thread: hook(op_name, inputs,
+# attrs, out), which takes operators whose inputs are all NDArrays (arrays
+# the function read from globals or closures) into the graph, so that they
+# run on every call with those arrays' current values and pass gradients to
+# them, as eagerly. Operators without array inputs (zeros, shape-only
+# samplers) and writes into arrays (out=, +=) still run at trace time.
+_trace_state = threading.local()
+_traces = [0]  # hooks set on any thread: the fast check on every call
+_traces_lock = threading.Lock()
+
+
+def set_trace_hook(hook):
+    """Makes `hook` (None: none) this thread's trace hook, for the
+    generated functions and NDArray's C++ operators; returns the previous
+    one."""
+    previous = getattr(_trace_state, "hook", None)
+    _trace_state.hook = hook
+    with _traces_lock:
+        _traces[0] += (hook is not None) - (previous is not None)
+    _core.NDArray._set_trace_hook(hook)
+    return previous
+
+
+@contextlib.contextmanager
+def untraced():
+    """Operators on NDArrays run eagerly inside, even while a function is
+    traced: library code that fills arrays of its own (a Gluon parameter's
+    deferred initialization)."""
+    previous = set_trace_hook(None)
+    try:
+        yield
+    finally:
+        set_trace_hook(previous)
+
+
+def traced_invoke(op_name, inputs, attrs, out):
+    """The trace hook's result for an operator over NDArrays, or
+    NotImplemented (no trace on this thread takes it: run it)."""
+    if not _traces[0] or out is not None or not inputs:
+        return NotImplemented
+    hook = getattr(_trace_state, "hook", None)
+    if hook is None:
+        return NotImplemented
+    return hook(op_name, inputs, attrs, out)
+
+
 def invoke_view(op_name, array, **attrs):
     """The registry operator's result as a view of `array` (shared memory),
     for the few places MXNet shares: NDArray.reshape and contiguous basic
     indexing. Attributes in their Python form."""
     if not isinstance(array, _core.NDArray):
         result = foreign_invoke(op_name, [array], attrs, None)
+        if result is not NotImplemented:
+            return result
+    elif _traces[0]:
+        result = traced_invoke(op_name, [array], attrs, None)
         if result is not NotImplemented:
             return result
     return _core.invoke(op_name, [array],
@@ -181,6 +233,10 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                 raise AssertionError(
                     "%s: positional arguments must have NDArray type, but "
                     "input %d is %s" % (op_name, index, type(array).__name__))
+        if _traces[0] and invoke is None:
+            result = traced_invoke(op_name, list(args), kwargs, out)
+            if result is not NotImplemented:
+                return result
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
         result = (invoke or _core.invoke)(op_name, list(args), attrs, out)
@@ -241,6 +297,10 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                   if not is_hidden_attr(key)}
         _legacy_shapes.check(op_name, inputs, kwargs)
         ctx = _take_context(op_name, kwargs, bool(inputs))
+        if _traces[0] and invoke is None:
+            result = traced_invoke(op_name, inputs, kwargs, out)
+            if result is not NotImplemented:
+                return result
         _dtype_names(kwargs)
         attrs = {key: attr_string(value) for key, value in kwargs.items()}
         result = (invoke or _core.invoke)(op_name, inputs, attrs, out,

@@ -61,12 +61,17 @@ Inside the traced function (JAX's rules):
   iterating over x give the shapes of the call being traced, and make the
   trace hold for exactly those shapes (the function is traced again for
   others: see cache_info());
-* side effects (print, appending to a list, mutating globals) happen when
-  the function is traced, not on the calls that reuse the trace; arrays
-  it creates without its inputs (mx.nd.zeros, random samples, arrays
-  computed from globals) are computed once, at trace time, and are
-  constants of the graph, as are NDArrays read from globals or closures
-  (bound by identity: their current values are read on every call);
+* side effects (print, appending to a list, writing into arrays with
+  out= or +=) happen when the function is traced, not on the calls that
+  reuse the trace; arrays it makes without array inputs (mx.nd.zeros,
+  shape-only random samples) are computed once, at trace time, and are
+  constants of the graph;
+* NDArrays read from globals or closures (and a Gluon block's
+  parameters) are graph inputs bound by identity: their current values
+  are read on every call, and operators on them (W.T, mx.nd.exp(w),
+  w[0], w * 2) are part of the graph, so they follow later writes (an
+  optimizer step) and pass gradients to attach_grad'ed ones, as eagerly;
+  Python control flow on their values is a ValueDependenceError too;
 * the function is pure: in-place updates (x += 1 rebinds x; x[...] = v
   and out= raise) never write into the caller's arrays;
 * a result computed from the inputs is a new array on every call; other

@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 
+from .. import _op_gen
 from .. import autograd
 from .. import context
 from .. import initializer
@@ -304,7 +305,8 @@ class Parameter(object):
                 "Cannot initialize Parameter '%s' because it has invalid "
                 "shape: %s. Please specify in_units, in_channels, etc for "
                 "`Block`s." % (self.name, str(self.shape)))
-        with autograd.pause():
+        # Inside a function kiln.jit traces, too, the arrays are filled now.
+        with autograd.pause(), _op_gen.untraced():
             if data is None:
                 data = ndarray.zeros(shape=self.shape, dtype=self.dtype,
                                      ctx=cpu())
