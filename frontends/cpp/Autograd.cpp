@@ -36,6 +36,10 @@ struct Node {
   /// MXNet writes (its gradient of such ops is zeros), rather than keeping
   /// its last one.
   bool reachOnly = false;
+  /// Inputs read for their shapes only (recordShapeReads): backward reaches
+  /// them with no gradient, as it does a reach-only node's inputs. Places
+  /// only, like a reach-only node's.
+  std::vector<NDArray> shapeReads;
 };
 
 namespace {
@@ -161,19 +165,23 @@ public:
     // (u.reshape(...) > 0): consumers come before producers in reverse
     // post-order.
     std::unordered_set<Node *> behindReachOnly;
+    auto readWithoutGradient = [&](const NDArray &input) {
+      const std::shared_ptr<Entry> &entry = input.autogradEntry();
+      if (!entry)
+        return;
+      if (entry->isVariable)
+        readByReachOnly_.insert(entry.get());
+      else if (entry->node)
+        behindReachOnly.insert(entry->node.get());
+    };
     for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
       Node *node = *it;
+      for (const NDArray &input : node->shapeReads)
+        readWithoutGradient(input);
       if (!node->reachOnly && !behindReachOnly.count(node))
         continue;
-      for (const NDArray &input : node->inputs) {
-        const std::shared_ptr<Entry> &entry = input.autogradEntry();
-        if (!entry)
-          continue;
-        if (entry->isVariable)
-          readByReachOnly_.insert(entry.get());
-        else if (entry->node)
-          behindReachOnly.insert(entry->node.get());
-      }
+      for (const NDArray &input : node->inputs)
+        readWithoutGradient(input);
     }
     // Nodes' gradients (a captured graph's backward) ask whether they run
     // again on the same forward values.
@@ -199,6 +207,7 @@ public:
       for (Node *node : order_) {
         node->freed = true;
         node->inputs.clear();
+        node->shapeReads.clear();
         node->outputValues.clear();
         node->backward = nullptr;
       }
@@ -271,9 +280,12 @@ private:
     enter(root);
     while (!stack.empty()) {
       auto &[node, next] = stack.back();
-      if (next < node->inputs.size()) {
+      const size_t inputs = node->inputs.size();
+      if (next < inputs + node->shapeReads.size()) {
+        const size_t index = next++;
         const std::shared_ptr<Entry> &entry =
-            node->inputs[next++].autogradEntry();
+            index < inputs ? node->inputs[index].autogradEntry()
+                           : node->shapeReads[index - inputs].autogradEntry();
         if (takesGradient(entry) || reachesOnly(entry))
           enter(entry);
         continue;
@@ -486,6 +498,22 @@ void recordReachOnly(const std::string &name,
       });
   if (reaches)
     recordNode(name, inputs, outputs, nullptr, false, /*reachOnly=*/true);
+}
+
+void recordShapeReads(const std::string &name, const NDArray &result,
+                      const std::vector<NDArray> &inputs) {
+  if (!isRecording())
+    return;
+  const std::shared_ptr<Entry> &entry = result.autogradEntry();
+  if (!entry || !entry->node) {
+    recordReachOnly(name, inputs, {result});
+    return;
+  }
+  for (const NDArray &input : inputs) {
+    const std::shared_ptr<Entry> &read = input.autogradEntry();
+    if (takesGradient(read) || reachesOnly(read))
+      entry->node->shapeReads.push_back(NDArray::placeOnly(read));
+  }
 }
 
 void recordView(const NDArray &input, const NDArray &view) {

@@ -95,6 +95,13 @@ void recordPrimitive(const std::string &name,
 void recordReachOnly(const std::string &name,
                      const std::vector<NDArray> &inputs,
                      const std::vector<NDArray> &outputs);
+/// While recording: `result` (already recorded from its other inputs) also
+/// read `inputs` for their shapes only (slice_like's shape_like,
+/// reshape_like's rhs). Backward reaches them through it with no gradient,
+/// so a variable read only so gets MXNet's zero gradient, as its backward
+/// writes for those inputs. An untracked result is recorded reach-only.
+void recordShapeReads(const std::string &name, const NDArray &result,
+                      const std::vector<NDArray> &inputs);
 /// Records `view`, a view of `input`'s storage (reshape, transpose, slice,
 /// ...), as the "view" primitive: its gradient writes the output gradient
 /// through the same layout into zeros of the input's shape.

@@ -8,6 +8,7 @@
 #include "frontends/cpp/ops/Calls.h"
 #include "frontends/cpp/ops/Ops.h"
 
+#include "frontends/cpp/Autograd.h"
 #include "frontends/cpp/Dispatch.h"
 #include "runtime/Error.h"
 
@@ -20,6 +21,18 @@ namespace {
 NDArray broadcastCopy(const NDArray &x, const Shape &target) {
   return x.shape() == target ? dispatch::cast(x, x.dtype())
                              : dispatch::broadcastTo(x, target);
+}
+
+/// `result`, computed from in[0], as an op that reads in[1] for its shape
+/// only (reshape_like, broadcast_like): backward gives in[1] MXNet's zero
+/// gradient. A result that is in[0] itself becomes a view of it first, as
+/// invokeOp would make it, so that in[0]'s own place is not touched.
+NDArray withShapeRead(const char *op, NDArray result,
+                      const std::vector<NDArray> &in) {
+  if (&result.tensor() == &in[0].tensor())
+    result = result.view(result.tensor());
+  autograd::recordShapeReads(op, result, {in[1]});
+  return result;
 }
 
 NDArray padConstant(const NDArray &data, const Shape &widths, double value) {
@@ -129,9 +142,12 @@ void registerBroadcastOps(OpRegistry &registry) {
        {},
        "lhs broadcast to rhs's shape.",
        [](const std::vector<NDArray> &in, const Attrs &, const NDArray &) {
-         return broadcastCopy(
-             in[0],
-             broadcastTarget("broadcast_like", in[0].shape(), in[1].shape()));
+         return withShapeRead(
+             "broadcast_like",
+             broadcastCopy(in[0],
+                           broadcastTarget("broadcast_like", in[0].shape(),
+                                           in[1].shape())),
+             in);
        }});
   registry.add(
       {"zeros_like",
@@ -161,7 +177,8 @@ void registerBroadcastOps(OpRegistry &registry) {
            throw Error(formatMessage(
                "reshape_like: cannot reshape ", shapeToString(in[0].shape()),
                " like ", shapeToString(in[1].shape()), ": the sizes differ"));
-         return dispatch::reshape(in[0], in[1].shape());
+         return withShapeRead("reshape_like",
+                              dispatch::reshape(in[0], in[1].shape()), in);
        }});
   registry.add(
       {"pad",

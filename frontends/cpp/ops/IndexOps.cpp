@@ -547,7 +547,9 @@ void registerIndexOps(OpRegistry &registry) {
                                        ", more than data's ", data.shape()[a]));
            shape[a] = from[a];
          }
-         return boxView(data, Shape(rank, 0), shape);
+         NDArray result = boxView(data, Shape(rank, 0), shape);
+         autograd::recordShapeReads("slice_like", result, {in[1]});
+         return result;
        }});
   registry.add(
       {"shape_array",

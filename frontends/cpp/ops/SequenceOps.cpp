@@ -53,9 +53,13 @@ Sequences sequences(const std::string &op, const std::vector<NDArray> &in,
     throw Error(formatMessage(op, ": sequence_length has shape ",
                               shapeToString(length.shape()), ", expected (",
                               result.batch, ",) (the batch size)"));
-  result.length = length.dtype() == DType::Int64
-                      ? length
-                      : dispatch::cast(length, DType::Int64);
+  // Read for its values only: MXNet's backward leaves sequence_length's
+  // gradient as it was, so no autograd node (not even one that writes
+  // zeros) may read it.
+  const NDArray untracked = length.withAutogradEntry(nullptr);
+  result.length = untracked.dtype() == DType::Int64
+                      ? untracked
+                      : dispatch::cast(untracked, DType::Int64);
   return result;
 }
 
