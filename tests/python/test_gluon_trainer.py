@@ -395,3 +395,30 @@ def test_properties_and_param_dict():
     sgd = mx.optimizer.SGD(learning_rate=0.1)
     assert mx.gluon.trainer.Trainer([params["net_fc1_bias"]], sgd).optimizer is sgd
     assert sgd.param_dict == {0: params["net_fc1_bias"]}
+
+
+def test_sparse_grad_embedding_trains_with_update_on_kvstore_on_one_context():
+    # MXNet's Trainer ignores update_on_kvstore=True on one context when a
+    # parameter asks for a sparse gradient (its sparse-gradient branch
+    # makes no store there) and trains; kiln raised "needs a KVStore". A
+    # dense model keeps the error (MXNet fails with an AttributeError).
+    code = """
+net = mx.gluon.nn.Embedding(10, 4, sparse_grad=True)
+net.initialize(mx.init.Constant(0.5))
+trainer = mx.gluon.Trainer(net.collect_params(), "sgd",
+                           {"learning_rate": 0.1}, kvstore="device",
+                           update_on_kvstore=True)
+for _ in range(2):
+    with mx.autograd.record():
+        loss = (net(mx.nd.array([1, 2, 2])) ** 2).sum()
+    loss.backward()
+    trainer.step(1)
+outputs["weight"] = net.weight.data().asnumpy()
+"""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # kiln's dense-gradient warning
+        got, expected = run_both(code, mx)
+    compare_outputs(got, expected)
+    assert not np.allclose(got["weight"][1:3], 0.5)  # trained
+    np.testing.assert_allclose(got["weight"][0], 0.5)  # untouched row

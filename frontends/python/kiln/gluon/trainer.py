@@ -83,7 +83,9 @@ class Trainer(object):
     update_on_kvstore : bool, default None
         None: as MXNet chooses (see the module docstring). ValueError when
         True without a store (one context or kvstore=None), where MXNet
-        fails with an AttributeError.
+        fails with an AttributeError; but with a parameter that asked for a
+        sparse gradient (Embedding(sparse_grad=True)) it is ignored without
+        a store, as MXNet's Trainer ignores it then.
 
     All Parameters must be initialized (or deferred) on the same contexts
     (AssertionError naming the one that differs).
@@ -166,7 +168,12 @@ class Trainer(object):
         store, on_store = _create_kvstore(config["kvstore"],
                                           len(self._contexts), arg_arrays)
         self._distributed = "dist" in store.type if store else False
-        if config["update_on_kvstore"] is not None:
+        sparse_grad = any(getattr(param, "_sparse_grad_asked", False)
+                          for param in self._params)
+        if config["update_on_kvstore"] is not None and (
+                store or not sparse_grad):
+            # (Without a store, MXNet's sparse-gradient branch ignores the
+            # setting and trains locally.)
             if config["update_on_kvstore"] and not store:
                 raise ValueError(
                     "update_on_kvstore=True needs a KVStore, and there is "

@@ -319,6 +319,9 @@ class Embedding(_block.HybridBlock):
         self.weight = self.params.get(
             'weight', shape=(input_dim, output_dim), init=weight_initializer,
             dtype=dtype, allow_deferred_init=True)
+        # Where MXNet's grad_stype would be 'row_sparse': Trainer follows
+        # MXNet's choices for sparse gradients.
+        self.weight._sparse_grad_asked = bool(sparse_grad)
 
     def hybrid_forward(self, F, x, weight):
         return F.Embedding(x, weight, name='fwd', **self._kwargs)
