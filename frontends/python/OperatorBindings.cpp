@@ -185,8 +185,15 @@ void bindOperators(py::class_<NDArray> &ndarray) {
         [arrayOp, scalarOp](py::object selfObject,
                             py::handle other) -> py::object {
           // Not traced: a write into an array runs when the function is
-          // traced, as out= does (kiln/_op_gen.py's traced_invoke).
+          // traced, as out= does (kiln/_op_gen.py's traced_invoke). A
+          // traced value cannot be written into it: jit's error, rather
+          // than Python rebinding the name to the traced sum.
           const NDArray *self = asNDArray(selfObject);
+          double number;
+          if (self && traceHook && !asNDArray(other) &&
+              !asNumber(other, number))
+            py::module_::import("kiln._op_gen")
+                .attr("refuse_traced_write")(selfObject, other);
           if (!self || !apply(*arrayOp, *scalarOp, *self, other, *self))
             return notImplemented();
           return selfObject; // The same object, as MXNet's in-place operators.

@@ -268,6 +268,137 @@ def test_arrays_made_without_inputs_stay_trace_time_constants():
 
 
 @needs_dispatch
+def test_nested_calls_on_global_arrays_only_are_traced_inline():
+    # A jitted function or a hybridized block called inside a trace with
+    # no traced argument (only globals) ran eagerly at trace time: frozen
+    # values, no gradient.
+    weight = mx.nd.array([1.0, 2.0])
+    inner = jit(lambda: weight * 2)
+    outer = jit(lambda x: x + inner())
+    block = mx.gluon.nn.Dense(1, in_units=2, use_bias=False)
+    block.initialize(mx.init.Constant(1.0))
+    block.hybridize()
+    rows = mx.nd.array([[1.0, 2.0]])
+    with_block = jit(lambda x: x + block(rows))
+    x = mx.nd.zeros((2,))
+    outer(x)
+    with_block(mx.nd.zeros((1, 1)))
+    weight[:] = 10.0
+    rows[:] = 10.0
+    np.testing.assert_allclose(outer(x).asnumpy(), [20.0, 20.0])
+    np.testing.assert_allclose(with_block(mx.nd.zeros((1, 1))).asnumpy(),
+                               [[20.0]])
+    weight.attach_grad()
+    with mx.autograd.record():
+        total = outer(x).sum()
+    total.backward()
+    np.testing.assert_allclose(weight.grad.asnumpy(), [2.0, 2.0])
+
+
+@needs_dispatch
+@pytest.mark.parametrize("change", ["force_reinit", "cast"])
+def test_gluon_parameters_given_new_arrays_trace_again(change):
+    # initialize(force_reinit=True) and cast() give parameters new arrays;
+    # a jitted function bound to the old ones kept computing with them and
+    # sent their gradients nowhere (Trainer: "not been updated").
+    import warnings
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd",
+                               {"learning_rate": 0.1})
+    loss = jit(lambda x: net(x).sum())
+    x = mx.nd.ones((1, 2))
+    with mx.autograd.record():
+        total = loss(x)
+    total.backward()
+    trainer.step(1)
+    if change == "force_reinit":
+        net.initialize(mx.init.Constant(0.25), force_reinit=True)
+    else:
+        net.cast("float64")
+        net.cast("float32")
+    np.testing.assert_allclose(loss(x).asnumpy(), net(x).sum().asnumpy(),
+                               rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a stale gradient warns
+        with mx.autograd.record():
+            total = loss(x)
+        total.backward()
+        trainer.step(1)
+    np.testing.assert_allclose(loss(x).asnumpy(), net(x).sum().asnumpy(),
+                               rtol=1e-6)
+    assert loss.cache_info().misses == 2
+
+
+@needs_dispatch
+@pytest.mark.parametrize("key", [
+    "W[None]", "W[...]", "W[:, None]", "W[1, 2, 3]", "W[0:1, 2]", "W[1]",
+    "W[:, ::2]", "W[-1, 1:, ::-1]", "W[[1, 0]]"])
+def test_indexing_a_global_array(key):
+    # Basic indexing of a global went through NDArray's own indexing and
+    # met a traced view (TypeError); now the traced arrays' indexing.
+    scope = {"W": mx.nd.array(np.arange(24, dtype=np.float32).reshape(
+        2, 3, 4))}
+    compiled = jit(eval("lambda x: x + (%s).sum()" % key, scope))
+    for _ in range(2):
+        np.testing.assert_allclose(compiled(mx.nd.zeros((1,))).asnumpy(),
+                                   [eval(key, scope).sum().asscalar()])
+        scope["W"][:] = 1.0  # the global's new values: read at each call
+
+
+_GLOBAL = mx.nd.ones((2,))
+
+
+@needs_dispatch
+def test_writing_a_traced_value_into_a_global_is_refused():
+    def assign(x):
+        _GLOBAL[0] = x[0]
+        return x
+
+    def add(x):
+        global _GLOBAL
+        _GLOBAL += x
+        return x
+
+    for function in (assign, add):
+        with pytest.raises(mx.base.MXNetError) as info:
+            jit(function)(mx.nd.ones((2,)))
+        assert "cannot be written into an NDArray" in str(info.value)
+        assert "test_jit.py" in str(info.value)
+    assert isinstance(_GLOBAL, mx.nd.NDArray)  # not rebound to a tracer
+    np.testing.assert_allclose(_GLOBAL.asnumpy(), [1.0, 1.0])
+
+
+@needs_dispatch
+def test_calls_from_several_threads_get_their_own_results():
+    # Concurrent calls shared one executor's buffers: other threads'
+    # results came back. A claimed executor is now one thread's.
+    import threading
+    compiled = jit(lambda x: x.sum(axis=1))
+    block = mx.gluon.nn.Dense(3, in_units=4)
+    block.initialize(mx.init.Constant(1.0))
+    block.hybridize()
+    wrong = []
+
+    def work(value):
+        for _ in range(200):
+            got = compiled(mx.nd.full((2, 4), value)).asnumpy()
+            if not np.allclose(got, 4 * value):
+                wrong.append(("jit", value, got))
+            got = block(mx.nd.full((2, 4), value)).asnumpy()
+            if not np.allclose(got, 4 * value):
+                wrong.append(("block", value, got))
+
+    threads = [threading.Thread(target=work, args=(value,))
+               for value in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not wrong, wrong[:3]
+
+
+@needs_dispatch
 def test_control_flow_on_a_closure_array_names_the_line():
     weight = _array(3)
 

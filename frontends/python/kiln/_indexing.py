@@ -473,6 +473,12 @@ def _advanced_getitem(self, key):
 def getitem(self, key):
     """x[key], as MXNet 1.9.1's legacy NDArray indexes (the module's
     docstring gives the rules and errors)."""
+    if _op_gen._traces[0] and isinstance(self, _core.NDArray):
+        # A global or closure array while kiln.jit traces a function: the
+        # traced arrays' indexing makes it part of the graph.
+        traced = _op_gen.traced_array(self)
+        if traced is not None:
+            return traced[key]
     if isinstance(key, tuple) and not key:
         return self
     if self.ndim == 0 and isinstance(key, slice) and key == slice(None):
@@ -721,6 +727,8 @@ def _set_scalar_array(self, key, value):
 def setitem(self, key, value):
     """x[key] = value, as MXNet 1.9.1's legacy NDArray assigns (the
     module's docstring gives the rules and errors)."""
+    if _op_gen._traces[0]:
+        _op_gen.refuse_traced_write(self, value)
     if self.ndim == 0:
         _set_scalar_array(self, key, value)
         return

@@ -143,6 +143,9 @@ class Trace(object):
         self._info = {}        # (id(node), index) -> (shape, dtype name)
         self._nodes = []       # keeps the nodes behind _info's ids alive
         self.constants = []    # (variable name, NDArray), in use order
+        # (Gluon Parameter, NDArray) for each parameter array read: the
+        # trace holds while each parameter still holds its array.
+        self.parameter_reads = []
         self._constant_symbols = {}  # id(NDArray) -> its variable
         self._names = NameManager()
 
@@ -590,6 +593,31 @@ def _external_operator(trace):
                 isinstance(item, _nd.NDArray) for item in inputs):
             return NotImplemented  # writes run at trace time
         return trace.apply(op_name, inputs, attrs)
+
+    def lift(array):
+        """`array` as a traced array of the graph (indexing a global takes
+        the traced arrays' own indexing), None once the trace is over."""
+        if not trace.active:
+            return None
+        return TracedArray(trace, trace.constant(array))
+
+    def write_refused(target, value):
+        """The error for writing traced `value` into NDArray `target`."""
+        return MXNetError(
+            "jit: a traced value cannot be written into an NDArray (%s of "
+            "shape %s) while `%s` is traced: arrays from outside the "
+            "function are read, not written, by the compiled graph; return "
+            "the new value and assign it after the call%s"
+            % (_dtype_name(target.dtype), tuple(target.shape),
+               trace.function_name, _site_text()))
+
+    def note_parameter(parameter, array):
+        if trace.active:
+            trace.parameter_reads.append((parameter, array))
+
+    hook.lift = lift
+    hook.write_refused = write_refused
+    hook.note_parameter = note_parameter
     return hook
 
 

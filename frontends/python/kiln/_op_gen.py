@@ -137,6 +137,36 @@ def traced_invoke(op_name, inputs, attrs, out):
     return hook(op_name, inputs, attrs, out)
 
 
+def tracing():
+    """Whether kiln.jit is tracing a function on this thread."""
+    return bool(_traces[0]) and getattr(_trace_state, "hook", None) is not None
+
+
+def traced_array(array):
+    """NDArray `array` as a traced array of the function being traced on
+    this thread, or None when none is."""
+    hook = getattr(_trace_state, "hook", None) if _traces[0] else None
+    return None if hook is None else hook.lift(array)
+
+
+def note_parameter_read(parameter, array):
+    """A Gluon Parameter handed out `array` while a function is traced on
+    this thread: the trace is valid while the parameter holds it."""
+    hook = getattr(_trace_state, "hook", None)
+    if hook is not None:
+        hook.note_parameter(parameter, array)
+
+
+def refuse_traced_write(target, value):
+    """Raises jit's error when `value`, about to be written into NDArray
+    `target` (x[...] = v, x += v), is a traced array."""
+    if getattr(type(value), "__kiln_invoke__", None) is None:
+        return
+    hook = getattr(_trace_state, "hook", None) if _traces[0] else None
+    if hook is not None:
+        raise hook.write_refused(target, value)
+
+
 def invoke_view(op_name, array, **attrs):
     """The registry operator's result as a view of `array` (shared memory),
     for the few places MXNet shares: NDArray.reshape and contiguous basic

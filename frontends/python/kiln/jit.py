@@ -71,7 +71,11 @@ Inside the traced function (JAX's rules):
   are read on every call, and operators on them (W.T, mx.nd.exp(w),
   w[0], w * 2) are part of the graph, so they follow later writes (an
   optimizer step) and pass gradients to attach_grad'ed ones, as eagerly;
-  Python control flow on their values is a ValueDependenceError too;
+  Python control flow on their values is a ValueDependenceError too
+  (reading them on the host, w.asnumpy(), happens at trace time); a
+  traced value written into them (w[...] = v, w += v) is an MXNetError;
+  a Gluon parameter given new arrays (initialize(force_reinit=True),
+  cast, reset_ctx) makes the next call trace again;
 * the function is pure: in-place updates (x += 1 rebinds x; x[...] = v
   and out= raise) never write into the caller's arrays;
 * a result computed from the inputs is a new array on every call; other
@@ -79,7 +83,7 @@ Inside the traced function (JAX's rules):
   into) are those the trace returned, the same objects on every call.
 
 Nested calls of jitted functions while tracing are inlined, and so are
-Gluon blocks called on traced arrays, hybridized or not: their operators
+Gluon blocks called while tracing, hybridized or not: their operators
 join the trace (deferred initialization happens then), and their
 parameters are constants of the graph read on every call, which take
 gradients as the parameters of the block called eagerly do.
@@ -91,6 +95,7 @@ import numbers
 
 import numpy as np
 
+from . import _op_gen
 from . import autograd
 from ._core import MXNetTypeError, MXNetValueError
 from ._jit_tracer import Trace, TracedArray, run_traced
@@ -228,8 +233,21 @@ class _Entry(object):
                            enumerate(leaf_names)}
         self.constants = {name: array for name, array in trace.constants
                           if name in used}
+        constant_ids = {id(array) for array in self.constants.values()}
+        # Gluon parameters whose arrays the graph reads: when a parameter
+        # gets new arrays (initialize(force_reinit=True), cast, reset_ctx),
+        # the trace is stale and is traced again.
+        self.parameters = [(parameter, array) for parameter, array in
+                           trace.parameter_reads
+                           if id(array) in constant_ids]
         self.input_names = inputs
         self.graph = CachedGraph(symbol, self.data_names)
+
+    def stale(self):
+        """Whether a Gluon parameter the graph reads holds other arrays
+        now."""
+        return any(not parameter._holds(array)
+                   for parameter, array in self.parameters)
 
     def run(self, leaves):
         """The result for the call's leaves (NDArrays and numbers)."""
@@ -321,8 +339,10 @@ class JitFunction(object):
             tuple((name, _flatten(value, leaves, "argument '%s' of %s" %
                                   (name, self._name)))
                   for name, value in sorted(dynamic_kwargs.items())))
-        if any(isinstance(leaf, TracedArray) for leaf in leaves):
-            # Called while another function is traced: traced inline.
+        if _op_gen.tracing() or any(isinstance(leaf, TracedArray)
+                                    for leaf in leaves):
+            # Called while another function is traced (on its arrays or
+            # only on global ones): traced inline.
             return self._fn(*args, **kwargs)
         signature = (len(args), statics, structure,
                      tuple(_leaf_signature(leaf) for leaf in leaves))
@@ -330,6 +350,8 @@ class JitFunction(object):
         key = ((signature, shapes) if signature in self._shape_keyed
                else signature)
         entry = self._cache.get(key)
+        if entry is not None and entry.graph is not None and entry.stale():
+            entry = None  # its parameters got new arrays: trace again
         if entry is None:
             entry = self._trace(args, kwargs, [index for index, _ in
                                                dynamic_args],

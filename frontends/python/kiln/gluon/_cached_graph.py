@@ -23,6 +23,10 @@ sums them with gradients from outside the block, exactly as an imperative
 forward would (a written gradient takes over the executor buffer's memory,
 which gets the old gradient's: no copy). Outputs are copies, so a caller may keep them across calls.
 
+Calls may come from several threads: an executor is one call's at a time
+(claimed under a lock), so a concurrent call takes another executor, up
+to _MAX_EXECUTORS per signature, or runs op by op.
+
 Some calls are evaluated op by op on the real arrays under autograd
 instead (the same operators, so the same values; gradients flow as
 imperatively):
@@ -39,6 +43,7 @@ imperatively):
   twice in one recorded graph takes a second executor, up to
   _MAX_EXECUTORS, before that.
 """
+import threading
 import types
 import weakref
 from collections import OrderedDict
@@ -161,9 +166,35 @@ class CachedGraph(object):
         self._evicted = OrderedDict()
         # requests -> whether every output takes a gradient when recorded.
         self._differentiable = {}
+        # Calls from several threads: the tables, and a slot's claim, are
+        # changed under it; a claimed slot (busy) is one thread's until its
+        # forward (or, recorded, its backward) is done, so another thread
+        # takes another executor or runs op by op.
+        self._lock = threading.RLock()
 
     def __call__(self, inputs, param_requests):
         inputs = list(inputs)
+        with self._lock:
+            claimed = self._claim(inputs, param_requests)
+        if claimed is None:
+            return self._evaluate(inputs)
+        if claimed[0] == "outputs":
+            return claimed[1]  # a first recorded call, evaluated op by op
+        _, slot, recording, training, requests = claimed
+        if not recording:
+            try:
+                return self._forward(slot, inputs, training, lend=True)
+            finally:
+                slot.release()
+        function = _GraphFunction(self, slot, requests)
+        weakref.finalize(function, slot.release)
+        outputs = function(*inputs)
+        return list(outputs) if isinstance(outputs, tuple) else [outputs]
+
+    def _claim(self, inputs, param_requests):
+        """Under the lock: ("slot", a slot it marked busy, recording,
+        training, requests); None to run op by op; or ("outputs", outputs)
+        of a first recorded call, evaluated op by op here."""
         # Executors are bound to the parameter arrays: other arrays (on
         # another context, or new ones after force_reinit, reset_ctx, cast)
         # take executors of their own; the least recently used go.
@@ -177,7 +208,7 @@ class CachedGraph(object):
         recording = autograd.is_recording()
         training = autograd.is_training()
         if recording and not training:
-            return self._evaluate(inputs)
+            return None
         requests = tuple(
             request if name not in self._data_names else
             ("write" if recording and takes_gradient(array) else "null")
@@ -194,22 +225,17 @@ class CachedGraph(object):
                     outputs = self._evaluate(inputs)
                 self._differentiable[requests] = all(
                     takes_gradient(output) for output in outputs)
-                return outputs
+                return "outputs", outputs
             if not differentiable:
-                return self._evaluate(inputs)
+                return None
         key = (tuple((array.shape, array.dtype, array.context)
                      for name, array in zip(self.input_names, inputs)
                      if name in self._data_names), requests)
         slot = self._free_slot(key, inputs, requests)
         if slot is None:
-            return self._evaluate(inputs)
-        if not recording:
-            return self._forward(slot, inputs, training, lend=True)
-        function = _GraphFunction(self, slot, requests)
+            return None
         slot.busy = True
-        weakref.finalize(function, slot.release)
-        outputs = function(*inputs)
-        return list(outputs) if isinstance(outputs, tuple) else [outputs]
+        return "slot", slot, recording, training, requests
 
     def _free_slot(self, key, inputs, requests):
         """A slot of signature `key` not awaiting backward, made when none

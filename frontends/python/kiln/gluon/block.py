@@ -39,6 +39,7 @@ from collections import OrderedDict, defaultdict
 
 import numpy as np
 
+from .. import _op_gen
 from .. import name as _name
 from .. import ndarray
 from .. import symbol
@@ -930,7 +931,9 @@ class HybridBlock(Block):
         # Inside a @kiln.jit trace the block's operators join the traced
         # function's graph (its parameters as the trace's constants, which
         # take gradients as arrays a jitted function reads do), so the
-        # block's own compiled graph is not used.
+        # block's own compiled graph is not used; so do its operators on
+        # the function's global arrays (no traced input).
+        traced = traced or _op_gen.tracing()
         if self._active and not self._runs_imperatively and not traced:
             if len(contexts) > 1:
                 raise MXNetValueError(

@@ -218,11 +218,24 @@ class Parameter(object):
 
     def data(self, ctx=None):
         """The array on `ctx` (the only one by default)."""
-        return self._check_and_get(self._data, ctx)
+        array = self._check_and_get(self._data, ctx)
+        if _op_gen._traces[0]:
+            _op_gen.note_parameter_read(self, array)
+        return array
 
     def list_data(self):
         """The arrays on every context, in initialization order."""
-        return self._check_and_get(self._data, list)
+        arrays = self._check_and_get(self._data, list)
+        if _op_gen._traces[0]:
+            for array in arrays:
+                _op_gen.note_parameter_read(self, array)
+        return arrays
+
+    def _holds(self, array):
+        """Whether `array` is still one of this parameter's arrays (not
+        replaced by initialize(force_reinit=True), cast, reset_ctx)."""
+        return self._data is not None and any(item is array
+                                              for item in self._data)
 
     def grad(self, ctx=None):
         """The gradient buffer on `ctx`; MXNetError when grad_req is
