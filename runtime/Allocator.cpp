@@ -5,6 +5,7 @@
 #include "runtime/Profiler.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -33,8 +34,9 @@ size_t poolLimitFromEnvironment() {
   char *end = nullptr;
   errno = 0;
   const unsigned long long mebibytes = std::strtoull(value, &end, 10);
-  if (*end != '\0' || errno == ERANGE || value[0] == '-' ||
-      mebibytes > (size_t{1} << 43))
+  // strtoull takes leading spaces and a sign (" -1" wraps): digits only.
+  if (!std::isdigit(static_cast<unsigned char>(value[0])) || *end != '\0' ||
+      errno == ERANGE || mebibytes > (size_t{1} << 43))
     throw Error(formatMessage("KILN_MEMORY_POOL_LIMIT_MB: expected a whole "
                               "number of MiB, got '",
                               value, "'"));
@@ -58,24 +60,56 @@ struct DeviceAllocators {
 
 } // namespace
 
-void *HostMemory::allocate(size_t bytes, size_t alignment) {
-  // Large blocks go on transparent huge pages, as numpy's do: streaming
-  // kernels over them take a TLB miss per 2 MB instead of per 4 KB (each one
-  // a two-level walk under a hypervisor).
-  if (bytes >= kHugePageThreshold && alignment <= kHugePageBytes) {
-    // aligned_alloc wants a multiple of the alignment (size classes of 4 MB
-    // and up are already).
-    const size_t rounded =
-        (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
-    void *block = std::aligned_alloc(kHugePageBytes, rounded);
-    if (block)
-      madvise(block, rounded, MADV_HUGEPAGE); // advice only: may be refused
-    return block;
-  }
-  return std::aligned_alloc(alignment, bytes);
+namespace {
+
+/// `bytes` rounded up to whole pages of `page` bytes.
+size_t roundUp(size_t bytes, size_t page) {
+  return (bytes + page - 1) / page * page;
 }
 
-void HostMemory::free(void *block, size_t) { std::free(block); }
+/// The page size of mapped blocks of `bytes`: huge pages' for large ones.
+size_t mappedAlignment(size_t bytes) {
+  return bytes >= HostMemory::kHugePageThreshold ? HostMemory::kHugePageBytes
+                                                 : size_t{4096};
+}
+
+} // namespace
+
+void *HostMemory::allocate(size_t bytes, size_t alignment) {
+  if (bytes < kMapThreshold || alignment > kHugePageBytes)
+    return std::aligned_alloc(alignment, roundUp(bytes, alignment));
+  // Mapped: page-aligned already; a huge-page block maps one huge page more
+  // and unmaps what lies outside its 2 MB-aligned span.
+  const size_t page = mappedAlignment(bytes);
+  const size_t length = roundUp(bytes, page);
+  const size_t mapped = page > 4096 ? length + page : length;
+  void *start = mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (start == MAP_FAILED)
+    return nullptr;
+  auto *first = static_cast<char *>(start);
+  char *block = first;
+  if (mapped != length) {
+    block = reinterpret_cast<char *>(
+        roundUp(reinterpret_cast<uintptr_t>(first), page));
+    if (block != first)
+      munmap(first, block - first);
+    if (char *end = block + length; end != first + mapped)
+      munmap(end, first + mapped - end);
+    // Large blocks go on transparent huge pages, as numpy's do: streaming
+    // kernels over them take a TLB miss per 2 MB instead of per 4 KB (each
+    // one a two-level walk under a hypervisor). Advice only: may be refused.
+    madvise(block, length, MADV_HUGEPAGE);
+  }
+  return block;
+}
+
+void HostMemory::free(void *block, size_t bytes) {
+  if (bytes < kMapThreshold)
+    std::free(block);
+  else
+    munmap(block, roundUp(bytes, mappedAlignment(bytes)));
+}
 
 PooledAllocator::PooledAllocator(bool pooling)
     : PooledAllocator(Device::cpu(), std::make_unique<HostMemory>(), pooling) {}

@@ -39,14 +39,20 @@ public:
   virtual void free(void *block, size_t bytes) = 0;
 };
 
-/// malloc'd host memory. Blocks of kHugePageThreshold bytes and more are
+/// Host memory. Blocks of kMapThreshold bytes and more are mapped from the
+/// system (mmap) and unmapped when freed, so what the pool gives back (or
+/// every block, with pooling off) leaves the process: from malloc, glibc
+/// raises its mmap threshold after the first large frees and keeps later
+/// blocks in its heaps (1 GB of 1 MB arrays freed with KILN_MEMORY_POOL=0
+/// stayed resident). Blocks of kHugePageThreshold bytes and more are
 /// aligned to kHugePageBytes and advised onto transparent huge pages, as
 /// numpy does for its large arrays: a kernel streaming through them misses
-/// the TLB once per 2 MB instead of per 4 KB.
+/// the TLB once per 2 MB instead of per 4 KB. Smaller blocks are malloc's.
 class HostMemory : public DeviceMemory {
 public:
   static constexpr size_t kHugePageBytes = size_t{2} << 20;
   static constexpr size_t kHugePageThreshold = size_t{4} << 20;
+  static constexpr size_t kMapThreshold = size_t{256} << 10;
 
   void *allocate(size_t bytes, size_t alignment) override;
   void free(void *block, size_t bytes) override;

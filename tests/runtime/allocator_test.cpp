@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include <sys/mman.h>
 
 namespace kiln {
 namespace {
@@ -53,6 +56,26 @@ TEST(HostMemory, LargeBlocksStartOnAHugePage) {
   ASSERT_NE(small, nullptr);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
   memory.free(small, 4096);
+}
+
+TEST(HostMemory, MappedBlocksLeaveTheProcessWhenFreed) {
+  // From kMapThreshold up, a freed block is unmapped: glibc's heaps kept
+  // such blocks resident after the first frees (its mmap threshold rises).
+  HostMemory memory;
+  for (size_t bytes : {HostMemory::kMapThreshold, size_t{1} << 20,
+                       HostMemory::kHugePageThreshold}) {
+    auto *block = static_cast<unsigned char *>(
+        memory.allocate(bytes, PooledAllocator::kAlignment));
+    ASSERT_NE(block, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(block) % 4096, 0u) << bytes;
+    std::memset(block, 0xcd, bytes);
+    unsigned char resident[1];
+    EXPECT_EQ(mincore(block, 4096, resident), 0) << bytes;
+    memory.free(block, bytes);
+    errno = 0;
+    EXPECT_EQ(mincore(block, 4096, resident), -1) << bytes;
+    EXPECT_EQ(errno, ENOMEM) << bytes; // no longer mapped
+  }
 }
 
 TEST(PooledAllocator, ReleasedBlockIsReusedForTheSameSizeClass) {
