@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <string>
 
 #include <sys/mman.h>
 
@@ -21,9 +22,22 @@ namespace {
 constexpr int kMinClassLog2 = 6;
 constexpr int kNumClasses = 64 - kMinClassLog2;
 
+/// KILN_MEMORY_POOL: off for 0/false/off/no, on for 1/true/on/yes or
+/// unset (any case); anything else is an error rather than silently on.
 bool poolingFromEnvironment() {
   const char *value = std::getenv("KILN_MEMORY_POOL");
-  return !(value && std::strcmp(value, "0") == 0);
+  if (!value || !*value)
+    return true;
+  std::string word(value);
+  for (char &c : word)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (word == "0" || word == "false" || word == "off" || word == "no")
+    return false;
+  if (word == "1" || word == "true" || word == "on" || word == "yes")
+    return true;
+  throw Error(formatMessage("KILN_MEMORY_POOL: expected 0/false/off/no or "
+                            "1/true/on/yes, got '",
+                            value, "'"));
 }
 
 /// KILN_MEMORY_POOL_LIMIT_MB in bytes, else the automatic limit.

@@ -346,6 +346,45 @@ def test_indexing_a_global_array(key):
         scope["W"][:] = 1.0  # the global's new values: read at each call
 
 
+_REBOUND = mx.nd.ones((3, 1))
+
+
+@needs_dispatch
+def test_a_global_or_closure_name_bound_to_a_new_array_traces_again():
+    # W = W - lr * W.grad rebinds the name: the trace held the old array
+    # (loss and gradients frozen after the first step).
+    global _REBOUND
+    _REBOUND = mx.nd.ones((3, 1))
+    loss = jit(lambda x: mx.nd.dot(x, _REBOUND).sum())
+    x = mx.nd.array(np.arange(6, dtype=np.float32).reshape(2, 3))
+    for _ in range(3):
+        _REBOUND.attach_grad()
+        with mx.autograd.record():
+            total = loss(x)
+        total.backward()
+        np.testing.assert_allclose(total.asscalar(),
+                                   (x.asnumpy() @ _REBOUND.asnumpy()).sum(),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(_REBOUND.grad.asnumpy().ravel(),
+                                   x.asnumpy().sum(axis=0))
+        _REBOUND = _REBOUND - 0.1 * _REBOUND.grad
+    assert loss.cache_info().misses == 3
+
+    def make():
+        scale = mx.nd.ones((2,))
+
+        def rebind():
+            nonlocal scale
+            scale = scale * 3
+
+        return jit(lambda v: v * scale), rebind
+
+    scaled, rebind = make()
+    np.testing.assert_allclose(scaled(mx.nd.ones((2,))).asnumpy(), [1, 1])
+    rebind()
+    np.testing.assert_allclose(scaled(mx.nd.ones((2,))).asnumpy(), [3, 3])
+
+
 _GLOBAL = mx.nd.ones((2,))
 
 

@@ -66,14 +66,32 @@ def test_zero_pools_nothing():
 
 @pytest.mark.parametrize("value", ["12 GB", " -18446744073709551615",
                                    "-5", "1e3", " 8"])
-def test_a_limit_that_is_not_a_number_is_an_error(value):
-    code, out, err = run_child(
-        "import kiln as mx\nmx.nd.ones((4,)).asnumpy()\n",
-        KILN_MEMORY_POOL_LIMIT_MB=value)
-    assert code != 0
+def test_a_limit_that_is_not_a_number_is_an_error_at_import(value):
+    code, out, err = run_child("import kiln\nprint('imported')\n",
+                               KILN_MEMORY_POOL_LIMIT_MB=value)
+    assert code != 0 and "imported" not in out
     assert "MXNetError" in err
     assert ("KILN_MEMORY_POOL_LIMIT_MB: expected a whole number of MiB, "
             "got '%s'" % value) in err
+
+
+@pytest.mark.parametrize("value,pooling", [
+    ("0", False), ("off", False), ("False", False), ("no", False),
+    ("1", True), ("ON", True), ("true", True), ("", True)])
+def test_pool_switch_words(value, pooling):
+    code, out, err = run_child(
+        "from kiln import _core\n"
+        "print(_core.profiler.memory_stats()['pooling'])\n",
+        KILN_MEMORY_POOL=value)
+    assert code == 0, err
+    assert out == [str(pooling)]
+
+
+def test_a_pool_switch_that_is_not_a_word_is_an_error():
+    code, out, err = run_child("import kiln\n", KILN_MEMORY_POOL="garbage")
+    assert code != 0 and "MXNetError" in err
+    assert ("KILN_MEMORY_POOL: expected 0/false/off/no or 1/true/on/yes, "
+            "got 'garbage'") in err
 
 
 _FREED_TWICE = r"""

@@ -11,6 +11,11 @@ that kiln has.
 """
 from . import base
 from .base import MXNetError
+from . import _core
+# The memory pool's settings (KILN_MEMORY_POOL, KILN_MEMORY_POOL_LIMIT_MB)
+# are read now: a bad value is an MXNetError at import, not at every
+# allocation after it.
+_core.profiler.memory_stats()
 from . import context
 from .context import Context, cpu, cpu_pinned, current_context, gpu
 from . import engine

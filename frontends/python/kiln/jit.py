@@ -75,7 +75,10 @@ Inside the traced function (JAX's rules):
   (reading them on the host, w.asnumpy(), happens at trace time); a
   traced value written into them (w[...] = v, w += v) is an MXNetError;
   a Gluon parameter given new arrays (initialize(force_reinit=True),
-  cast, reset_ctx) makes the next call trace again;
+  cast, reset_ctx), or a global or closure name of the function bound to
+  another array (W = W - lr * W.grad), makes the next call trace again;
+  in-place updates (W[:] = ..., W -= ..., sgd_update(..., out=W)) keep
+  the trace;
 * the function is pure: in-place updates (x += 1 rebinds x; x[...] = v
   and out= raise) never write into the caller's arrays;
 * a result computed from the inputs is a new array on every call; other
@@ -223,6 +226,8 @@ class _Entry(object):
         self.shape_dependent = trace.shape_dependent
         self.context = trace.context
         self.graph = None
+        self.parameters = []
+        self.names = []  # see _named_constants
         if not tracers:
             return  # nothing computed from the inputs: a constant result
         symbol = _symbol.Group([tracer._symbol for tracer in tracers])
@@ -245,9 +250,11 @@ class _Entry(object):
 
     def stale(self):
         """Whether a Gluon parameter the graph reads holds other arrays
-        now."""
+        now, or a global or closure name of the function is bound to
+        another array than the one traced."""
         return any(not parameter._holds(array)
-                   for parameter, array in self.parameters)
+                   for parameter, array in self.parameters) or any(
+            lookup() is not array for lookup, array in self.names)
 
     def run(self, leaves):
         """The result for the call's leaves (NDArrays and numbers)."""
@@ -268,6 +275,37 @@ class _Entry(object):
                                 takes_gradient(constant) else "null")
         outputs = self.graph(arrays, requests)
         return _build_output(self.structure, iter(outputs))
+
+
+def _named_constants(fn, constants):
+    """[(lookup, array)] for the graph's constants that `fn` reads through
+    one of its own global or closure names (W = W - lr * W.grad rebinds
+    the name to a new array): lookup() gives the name's current value."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    by_id = {id(array): array for array in constants.values()}
+    found = []
+    module = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        value = module.get(name)
+        if id(value) in by_id and value is by_id[id(value)]:
+            found.append((functools.partial(module.get, name), value))
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if id(value) in by_id and value is by_id[id(value)]:
+            found.append((functools.partial(_cell_value, cell), value))
+    return found
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # emptied (del of the closure variable)
+        return None
 
 
 def _as_array(leaf, context):
@@ -351,7 +389,7 @@ class JitFunction(object):
                else signature)
         entry = self._cache.get(key)
         if entry is not None and entry.graph is not None and entry.stale():
-            entry = None  # its parameters got new arrays: trace again
+            entry = None  # its arrays were replaced: trace again
         if entry is None:
             entry = self._trace(args, kwargs, [index for index, _ in
                                                dynamic_args],
@@ -416,7 +454,10 @@ class JitFunction(object):
         for name, item in keyword:
             call_kwargs[name] = _unflatten(item, traced_iter)
         result = run_traced(trace, self._fn, call_args, call_kwargs)
-        return _Entry(trace, names, result)
+        entry = _Entry(trace, names, result)
+        if entry.graph is not None:
+            entry.names = _named_constants(self._fn, entry.constants)
+        return entry
 
 
 def _static_key(value, where):
