@@ -346,6 +346,24 @@ def test_indexing_a_global_array(key):
         scope["W"][:] = 1.0  # the global's new values: read at each call
 
 
+@needs_dispatch
+def test_samplers_with_array_parameters():
+    # normal/uniform with traced (or global) array parameters refused the
+    # traced arrays ("must be NDArrays or numbers").
+    bound = mx.nd.full((2, 3), 2.0)
+    exact = jit(lambda x: (mx.nd.random.normal(loc=x, scale=x * 0),
+                           mx.nd.random.uniform(low=x, high=x),
+                           x + mx.nd.random.normal(loc=bound,
+                                                   scale=bound * 0)))
+    x = _array(2, 3)
+    for got, want in zip(exact(x), (x, x, x + 2.0)):
+        np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-6)
+    drawn = jit(lambda x: mx.nd.random.normal(loc=x, scale=x * 0 + 1,
+                                              shape=(500,)))(x)
+    assert drawn.shape == (2, 3, 500)
+    assert abs(float((drawn - x.expand_dims(2)).mean().asscalar())) < 0.1
+
+
 _REBOUND = mx.nd.ones((3, 1))
 
 

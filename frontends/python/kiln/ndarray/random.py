@@ -31,8 +31,14 @@ def _sample(name, from_numbers, from_arrays, params, shape, dtype, ctx, out,
     `from_arrays` when they are NDArrays (all of one kind, else
     AssertionError, as MXNet)."""
     from .ndarray import NDArray, _check_context
+
+    def is_array(value):
+        # kiln.jit's traced arrays stand for NDArrays.
+        return isinstance(value, NDArray) or getattr(
+            type(value), "__kiln_invoke__", None) is not None
+
     first = params[0]
-    if isinstance(first, NDArray):
+    if is_array(first):
         kind = "NDArray"
     elif isinstance(first, numeric_types):
         kind = "number"
@@ -40,8 +46,8 @@ def _sample(name, from_numbers, from_arrays, params, shape, dtype, ctx, out,
         raise ValueError("%s: distribution parameters must be NDArrays or "
                          "numbers, got %s" % (name, type(first)))
     for param in params[1:]:
-        same = isinstance(param, NDArray) if kind == "NDArray" else \
-            isinstance(param, numeric_types) and not isinstance(param, NDArray)
+        same = is_array(param) if kind == "NDArray" else \
+            isinstance(param, numeric_types) and not is_array(param)
         assert same, ("%s: distribution parameters must all be numbers or all "
                       "NDArrays, got %s and %s" % (name, type(first),
                                                    type(param)))
@@ -82,7 +88,8 @@ def randn(*shape, **kwargs):
     loc = kwargs.pop("loc", 0)
     scale = kwargs.pop("scale", 1)
     for value in (loc, scale):
-        assert isinstance(value, (int, float, NDArray)), \
+        assert isinstance(value, (int, float, NDArray)) or getattr(
+            type(value), "__kiln_invoke__", None) is not None, \
             "randn: loc and scale must be numbers or NDArrays, got %s" % \
             type(value)
     return _sample("randn", _random_normal, _sample_normal, [loc, scale],
