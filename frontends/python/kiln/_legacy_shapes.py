@@ -90,6 +90,12 @@ def _check_arange(kwargs):
                      "(%g,%g,%g)" % (start, stop, step))
 
 
+def checks(op_name):
+    """Whether check() has anything to check for `op_name`."""
+    return (op_name in _SHAPED or op_name in _LIKE or
+            op_name in _PER_PARAMETER or op_name == "_arange")
+
+
 def check(op_name, inputs, kwargs):
     """Raises MXNetError where MXNet 1.9.1's `op_name` called imperatively
     on `inputs` (NDArrays) with `kwargs` (Python values) fails for an

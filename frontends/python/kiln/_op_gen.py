@@ -273,7 +273,31 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
         # MXNet returns `out` itself (the same Python object).
         return result if out is None else out
 
+    # The common call, op(x, w, attr=value, ...) with every input an NDArray
+    # given by position, no out, nothing traced, goes straight to
+    # _core.invoke: the general path's argument handling took 2.7 us of a
+    # 4.3 us mx.nd.relu(x).
+    input_count = len(input_names)
+    fast_path = (not variadic and not optional and invoke is None and
+                 input_count > 0 and not _legacy_shapes.checks(op_name))
+    attr_set = frozenset(attr_names)
+
     def operator(*args, out=None, name=None, **kwargs):
+        if (fast_path and out is None and len(args) == input_count and
+                not _traces[0]):
+            ndarray_type = _core.NDArray
+            for array in args:
+                if not isinstance(array, ndarray_type):
+                    break
+            else:
+                if not kwargs:
+                    return _core.invoke(op_name, list(args), {}, None)
+                if attr_set.issuperset(kwargs):
+                    _dtype_names(kwargs)
+                    return _core.invoke(
+                        op_name, list(args),
+                        {key: attr_string(value)
+                         for key, value in kwargs.items()}, None)
         if variadic:
             return variadic_operator(*args, out=out, name=name, **kwargs)
         # Positional values past the inputs are attributes, in order, then
