@@ -364,6 +364,23 @@ def test_samplers_with_array_parameters():
     assert abs(float((drawn - x.expand_dims(2)).mean().asscalar())) < 0.1
 
 
+
+@needs_dispatch
+def test_a_shape_reading_function_keeps_few_traces():
+    # One trace per set of shapes, each holding its executor: 60 batch
+    # sizes kept 60 (154 MiB and growing). The least recently used go.
+    import sys
+    jit_module = sys.modules["kiln.jit"]  # kiln.jit is the decorator
+    flatten = jit(lambda x: x.reshape((x.shape[0], -1)) * 2)
+    sizes = list(range(1, 3 * jit_module._MAX_SHAPE_TRACES))
+    for size in sizes + sizes[:2]:  # the first sizes again: traced again
+        x = _array(size, 3, 2)
+        np.testing.assert_allclose(flatten(x).asnumpy(),
+                                   x.asnumpy().reshape(size, 6) * 2)
+        assert flatten.cache_info().currsize <= jit_module._MAX_SHAPE_TRACES
+    assert flatten.cache_info().misses == len(sizes) + 2
+
+
 _REBOUND = mx.nd.ones((3, 1))
 
 
