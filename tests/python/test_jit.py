@@ -381,6 +381,18 @@ def test_a_shape_reading_function_keeps_few_traces():
     assert flatten.cache_info().misses == len(sizes) + 2
 
 
+
+@needs_dispatch
+def test_integers_beyond_int64_are_taken_as_eager_code_takes_them():
+    # A traced int64 wrapped np.uint64(2**64 - 1) to -1 and raised a bare
+    # OverflowError for 2**70; eager code multiplies by them as doubles.
+    scaled = jit(lambda x, n: x * n)
+    x = mx.nd.array([1.0, 2.0])
+    for number in (2**70, np.uint64(2**64 - 1), -2**63, 3):
+        np.testing.assert_allclose(scaled(x, number).asnumpy(),
+                                   (x * float(number)).asnumpy(), rtol=1e-6)
+
+
 _REBOUND = mx.nd.ones((3, 1))
 
 

@@ -126,7 +126,9 @@ def _number_kind(value):
     if isinstance(value, (bool, np.bool_)):
         return bool
     if isinstance(value, (numbers.Integral, np.integer)):
-        return int
+        # Beyond int64 (2**70, np.uint64(2**64 - 1)) a traced int64 would
+        # wrap or overflow; eager code computes with it as a double.
+        return int if -2**63 <= int(value) < 2**63 else float
     if isinstance(value, (numbers.Real, np.floating)):
         return float
     return None
