@@ -456,6 +456,28 @@ def test_writing_a_traced_value_into_a_global_is_refused():
 
 
 @needs_dispatch
+def test_writing_numbers_into_a_global_happens_at_trace_time():
+    # A side effect, as documented: it runs when the function is traced.
+    # The region written must stay the global's own view, not a traced one
+    # (a review found W[0] = 5.0 raising a TypeError).
+    target = mx.nd.zeros((3, 4))
+
+    def fill(x):
+        target[0] = 5.0
+        target[1, 1:3] = 2.0
+        return x * 2
+
+    compiled = jit(fill)
+    for _ in range(2):
+        np.testing.assert_allclose(compiled(mx.nd.ones((2,))).asnumpy(),
+                                   [2.0, 2.0])
+    want = np.zeros((3, 4), dtype=np.float32)
+    want[0] = 5.0
+    want[1, 1:3] = 2.0
+    np.testing.assert_allclose(target.asnumpy(), want)
+
+
+@needs_dispatch
 def test_calls_from_several_threads_get_their_own_results():
     # Concurrent calls shared one executor's buffers: other threads'
     # results came back. A claimed executor is now one thread's.

@@ -70,8 +70,9 @@ def _view(op_name, array, **attrs):
     """The registry op's result as a view of `array` (shared memory), as
     _op_gen.invoke_view, with the tuple attributes formatted here (this
     runs on every x[i])."""
-    if not isinstance(array, _core.NDArray) or _op_gen._traces[0]:
-        # jit's traced arrays, or a global's while a function is traced.
+    if not isinstance(array, _core.NDArray):  # jit's traced arrays
+        # (A global's reads while a function is traced were lifted into
+        # the trace by getitem; what reaches here is a write's region.)
         return _op_gen.invoke_view(op_name, array, **attrs)
     return _core.invoke(op_name, [array], {
         name: _tuple_attr(value) for name, value in attrs.items()},
