@@ -126,33 +126,36 @@ def untraced():
         set_trace_hook(previous)
 
 
+def _hook():
+    """This thread's trace hook, or None."""
+    return getattr(_trace_state, "hook", None) if _traces[0] else None
+
+
 def traced_invoke(op_name, inputs, attrs, out):
     """The trace hook's result for an operator over NDArrays, or
     NotImplemented (no trace on this thread takes it: run it)."""
-    if not _traces[0] or out is not None or not inputs:
-        return NotImplemented
-    hook = getattr(_trace_state, "hook", None)
-    if hook is None:
+    hook = _hook()
+    if hook is None or out is not None or not inputs:
         return NotImplemented
     return hook(op_name, inputs, attrs, out)
 
 
 def tracing():
     """Whether kiln.jit is tracing a function on this thread."""
-    return bool(_traces[0]) and getattr(_trace_state, "hook", None) is not None
+    return _hook() is not None
 
 
 def traced_array(array):
     """NDArray `array` as a traced array of the function being traced on
     this thread, or None when none is."""
-    hook = getattr(_trace_state, "hook", None) if _traces[0] else None
+    hook = _hook()
     return None if hook is None else hook.lift(array)
 
 
 def note_parameter_read(parameter, array):
     """A Gluon Parameter handed out `array` while a function is traced on
     this thread: the trace is valid while the parameter holds it."""
-    hook = getattr(_trace_state, "hook", None)
+    hook = _hook()
     if hook is not None:
         hook.note_parameter(parameter, array)
 
@@ -162,7 +165,7 @@ def refuse_traced_write(target, value):
     `target` (x[...] = v, x += v), is a traced array."""
     if getattr(type(value), "__kiln_invoke__", None) is None:
         return
-    hook = getattr(_trace_state, "hook", None) if _traces[0] else None
+    hook = _hook()
     if hook is not None:
         raise hook.write_refused(target, value)
 
