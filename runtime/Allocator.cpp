@@ -8,7 +8,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <string>
 
@@ -71,10 +70,6 @@ struct DeviceAllocators {
     return *registry;
   }
 };
-
-} // namespace
-
-namespace {
 
 /// `bytes` rounded up to whole pages of `page` bytes.
 size_t roundUp(size_t bytes, size_t page) {
@@ -260,8 +255,7 @@ void PooledAllocator::release(void *block, size_t bytes) {
       evicted.emplace_back(block, classBytes);
     }
   }
-  for (auto &[evictedBlock, evictedBytes] : evicted)
-    memory_->free(evictedBlock, evictedBytes);
+  giveBack(evicted);
 }
 
 size_t PooledAllocator::poolLimitLocked() const {
@@ -294,7 +288,12 @@ void PooledAllocator::setPoolLimit(size_t bytes) {
     poolLimit_ = bytes;
     evictOverLimit(evicted);
   }
-  for (auto &[block, classBytes] : evicted)
+  giveBack(evicted);
+}
+
+void PooledAllocator::giveBack(
+    const std::vector<std::pair<void *, size_t>> &blocks) {
+  for (const auto &[block, classBytes] : blocks)
     memory_->free(block, classBytes);
 }
 
@@ -309,8 +308,7 @@ void PooledAllocator::trim() {
     }
     stats_.bytesPooled = 0;
   }
-  for (auto &[block, classBytes] : blocks)
-    memory_->free(block, classBytes);
+  giveBack(blocks);
 }
 
 AllocatorStats PooledAllocator::stats() const {

@@ -134,6 +134,8 @@ private:
   /// `evicted` (block, bytes) until the pool is within its limit, for the
   /// caller to free outside the lock. Under mutex_.
   void evictOverLimit(std::vector<std::pair<void *, size_t>> &evicted);
+  /// Frees (block, bytes) pairs to the system. Outside mutex_.
+  void giveBack(const std::vector<std::pair<void *, size_t>> &blocks);
 
   const Device device_;
   const std::unique_ptr<DeviceMemory> memory_;
