@@ -79,6 +79,13 @@ def _dtype_names(kwargs):
         kwargs["dtype"] = dtype.names[0] if dtype.names else dtype.name
 
 
+def _attr_strings(kwargs):
+    """kwargs (Python values) as _core.invoke takes attributes: MXNet's
+    string forms, a dtype by numpy's name."""
+    _dtype_names(kwargs)
+    return {key: attr_string(value) for key, value in kwargs.items()}
+
+
 def foreign_invoke(op_name, inputs, attrs, out):
     """The operator applied to inputs of which some are not NDArrays, by
     the first input whose type defines __kiln_invoke__(op_name, inputs,
@@ -270,9 +277,8 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
             result = traced_invoke(op_name, list(args), kwargs, out)
             if result is not NotImplemented:
                 return result
-        _dtype_names(kwargs)
-        attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        result = (invoke or _core.invoke)(op_name, list(args), attrs, out)
+        result = (invoke or _core.invoke)(op_name, list(args),
+                                          _attr_strings(kwargs), out)
         # MXNet returns `out` itself (the same Python object).
         return result if out is None else out
 
@@ -296,11 +302,8 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                 if not kwargs:
                     return _core.invoke(op_name, list(args), {}, None)
                 if attr_set.issuperset(kwargs):
-                    _dtype_names(kwargs)
-                    return _core.invoke(
-                        op_name, list(args),
-                        {key: attr_string(value)
-                         for key, value in kwargs.items()}, None)
+                    return _core.invoke(op_name, list(args),
+                                        _attr_strings(kwargs), None)
         if variadic:
             return variadic_operator(*args, out=out, name=name, **kwargs)
         # Positional values past the inputs are attributes, in order, then
@@ -358,9 +361,8 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
             result = traced_invoke(op_name, inputs, kwargs, out)
             if result is not NotImplemented:
                 return result
-        _dtype_names(kwargs)
-        attrs = {key: attr_string(value) for key, value in kwargs.items()}
-        result = (invoke or _core.invoke)(op_name, inputs, attrs, out,
+        result = (invoke or _core.invoke)(op_name, inputs,
+                                          _attr_strings(kwargs), out,
                                           ctx=ctx)
         return result if out is None else out
 
