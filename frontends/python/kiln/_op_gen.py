@@ -285,14 +285,19 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
     # The common call, op(x, w, attr=value, ...) with every input an NDArray
     # given by position, no out, nothing traced, goes straight to
     # _core.invoke: the general path's argument handling took 2.7 us of a
-    # 4.3 us mx.nd.relu(x).
+    # 4.3 us mx.nd.relu(x). Optional inputs are trailing, so a call giving
+    # the required ones and some of the optional ones by position is what
+    # the general path would pass (FullyConnected(x, w, b, num_hidden=n):
+    # 6 us of a 26 us 256x128x10 product went to the general path).
     input_count = len(input_names)
-    fast_path = (not variadic and not optional and invoke is None and
-                 input_count > 0 and not _legacy_shapes.checks(op_name))
+    required_count = input_count - len(optional)
+    fast_path = (not variadic and invoke is None and required_count > 0 and
+                 not _legacy_shapes.checks(op_name))
     attr_set = frozenset(attr_names)
 
     def operator(*args, out=None, name=None, **kwargs):
-        if (fast_path and out is None and len(args) == input_count and
+        if (fast_path and out is None and
+                required_count <= len(args) <= input_count and
                 not _traces[0]):
             ndarray_type = _core.NDArray
             for array in args:
