@@ -70,6 +70,20 @@ void Storage::exchangeMemory(Storage &other) {
   std::swap(release_, other.release_);
 }
 
+void Storage::acquireMemory() {
+  if (data_ || !allocator_)
+    return;
+  data_ = allocator_->allocate(bytes_);
+}
+
+void Storage::releaseMemory() {
+  if (!allocator_ || alias_)
+    throw Error("Storage::releaseMemory: the storage has no pool memory of "
+                "its own");
+  allocator_->release(data_, bytes_);
+  data_ = nullptr;
+}
+
 Storage::~Storage() {
   if (allocator_)
     allocator_->release(data_, bytes_);

@@ -78,13 +78,24 @@ public:
   /// Whether this storage owns an allocation of its own from a pool (not
   /// memory placed in an arena or wrapped from elsewhere).
   bool ownsPooledMemory() const { return allocator_ != nullptr; }
+  /// Makes this pooled storage a lent buffer: it holds memory only while
+  /// in use. acquireMemory gives it a pool block (contents undefined) when
+  /// it has none; releaseMemory returns the block, leaving data() null. A
+  /// hybridized block's gradient buffers are lent per backward, so that
+  /// executors of several input signatures share one set of blocks
+  /// instead of each keeping its own. Not synchronized: the caller orders
+  /// both after every use of the storage (engine ops writing its variable).
+  void setLent() { lent_.store(true, std::memory_order_relaxed); }
+  bool isLent() const { return lent_.load(std::memory_order_relaxed); }
+  void acquireMemory();
+  void releaseMemory();
   /// Marks this storage's address as held outside kiln (a DLPack export):
   /// its memory then stays where it is, never exchanged with another's.
   void pinAddress() { addressPinned_.store(true, std::memory_order_relaxed); }
   /// Whether exchangeMemory may move this storage's memory: a pool block of
   /// its own whose address nobody outside kiln holds.
   bool exchangeable() const {
-    return allocator_ != nullptr && !alias_ &&
+    return allocator_ != nullptr && data_ != nullptr && !alias_ &&
            !addressPinned_.load(std::memory_order_relaxed);
   }
   size_t bytes() const { return bytes_; }
@@ -105,6 +116,7 @@ private:
   std::shared_ptr<Storage> alias_;
   // Set from the exporting thread, read by engine workers.
   std::atomic<bool> addressPinned_{false};
+  std::atomic<bool> lent_{false}; // See setLent; set by the caller's thread.
 };
 
 } // namespace kiln

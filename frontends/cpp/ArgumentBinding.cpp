@@ -120,6 +120,20 @@ std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
   return taken;
 }
 
+bool lendBuffer(const NDArray &buffer) {
+  if (buffer.isNone())
+    return false;
+  const Tensor &tensor = buffer.tensor();
+  std::shared_ptr<Storage> storage = tensor.storage();
+  if (!coversItsStorage(tensor) || tensor.device().type != DeviceType::CPU ||
+      !storage->ownsPooledMemory() || storage->isAlias())
+    return false;
+  storage->setLent();
+  Engine::global().push([storage] { storage->acquireMemory(); },
+                        tensor.device(), {}, {buffer.var()}, 0, "LendBuffer");
+  return true;
+}
+
 bool adoptMemory(const NDArray &target, const NDArray &donor) {
   if (target.isNone() || donor.isNone())
     return false;
@@ -132,7 +146,11 @@ bool adoptMemory(const NDArray &target, const NDArray &donor) {
   std::shared_ptr<Storage> destination = to.storage();
   std::shared_ptr<Storage> source = from.storage();
   Engine::global().push(
-      [destination, source] { moveElements(*destination, *source); },
+      [destination, source] {
+        moveElements(*destination, *source);
+        if (source->isLent())
+          source->releaseMemory();
+      },
       to.device(), {}, {target.var(), donor.var()}, 0, "AdoptGradient");
   return true;
 }

@@ -50,6 +50,16 @@ void unbindArgument(const NDArray &buffer);
 std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
                                  const std::vector<NDArray> &arguments);
 
+/// Makes `buffer` (an executable's gradient buffer, a whole pooled
+/// storage) hold memory only while a backward uses it (Storage::setLent),
+/// and pushes an op writing it that gives it a pool block if it has none:
+/// call before pushing each backward that writes the buffer whole. When
+/// adoptMemory then hands its gradient to a variable, the block it gets in
+/// exchange goes back to the pool. Returns false, pushing nothing, for a
+/// view, an alias, memory not from a pool, or another device than the
+/// host.
+bool lendBuffer(const NDArray &buffer);
+
 /// Gives `target` (a variable's gradient buffer) the elements of `donor` (a
 /// gradient nothing else will read) by exchanging the two storages' memory
 /// in a pushed op ordered after every use of both, instead of copying: a
@@ -60,7 +70,8 @@ std::vector<NDArray> takeResults(const std::vector<NDArray> &results,
 /// shape, dtype or device, or either array not covering its whole storage
 /// (a view, or a gradient buffer inside a larger one). The op copies when
 /// either memory cannot move (Storage::exchangeable: an arena's, a lent
-/// one, one exported through DLPack).
+/// one, one exported through DLPack). A lent donor (lendBuffer) then
+/// returns the memory it holds to the pool.
 bool adoptMemory(const NDArray &target, const NDArray &donor);
 
 /// Copies `value` into `buffer` (converting its dtype if they differ), as

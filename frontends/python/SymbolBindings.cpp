@@ -75,7 +75,18 @@ void bindSymbol(py::module_ &m) {
             return inPlace;
           },
           "For each launch, whether memory planning may give its output "
-          "the bytes of an input that dies there.");
+          "the bytes of an input that dies there.")
+      .def(
+          "writes",
+          [](const Executable &executable, const NDArray &array) {
+            for (const Executable::Launch &launch : executable.launches())
+              for (const VarPtr &var : launch.writes)
+                if (var == array.var())
+                  return true;
+            return false;
+          },
+          py::arg("array"),
+          "Whether some launch writes the array (its engine variable).");
   py::class_<RetainedValues, std::shared_ptr<RetainedValues>>(
       m, "RetainedValues",
       "Forward values a planned backward overwrites after reading them "
@@ -126,6 +137,11 @@ void bindSymbol(py::module_ &m) {
   m.def("unbind_argument", &unbindArgument, py::arg("buffer"),
         "Gives an argument buffer memory of its own again before a copy "
         "into it.");
+  m.def("lend_buffer", &lendBuffer, py::arg("buffer"),
+        "Makes a gradient buffer of an executable hold memory only while a "
+        "backward uses it: call before each backward that writes it whole "
+        "(frontends/cpp/ArgumentBinding.h). False, nothing pushed, for a "
+        "view or memory not from the pool.");
   m.def(
       "take_results",
       [](const std::vector<NDArray> &results,

@@ -1,3 +1,4 @@
+#include "runtime/Allocator.h"
 #include "runtime/Error.h"
 #include "runtime/Tensor.h"
 
@@ -142,6 +143,42 @@ TEST(Storage, AnAliasFollowsItsTargetsMemory) {
   alias->rebind(arena->data(), arena); // Ends the aliasing.
   EXPECT_FALSE(alias->isAlias());
   EXPECT_EQ(alias->data(), arena->data());
+}
+
+TEST(Storage, ALentBufferHoldsMemoryOnlyWhileInUse) {
+  std::shared_ptr<Storage> buffer = Storage::allocate(1 << 16);
+  auto bytesInUse = [] {
+    return PooledAllocator::forDevice(Device::cpu()).stats().bytesInUse;
+  };
+  const size_t inUse = bytesInUse();
+  buffer->setLent();
+  EXPECT_TRUE(buffer->isLent());
+  buffer->releaseMemory();
+  EXPECT_EQ(buffer->data(), nullptr);
+  EXPECT_EQ(bytesInUse(), inUse - (1 << 16));
+  // Without memory it has none to exchange (an adopted gradient would get
+  // a null block).
+  EXPECT_FALSE(buffer->exchangeable());
+  buffer->acquireMemory();
+  ASSERT_NE(buffer->data(), nullptr);
+  EXPECT_EQ(bytesInUse(), inUse);
+  static_cast<char *>(buffer->data())[(1 << 16) - 1] = 1; // Writable.
+  void *held = buffer->data();
+  buffer->acquireMemory(); // Already has memory: kept.
+  EXPECT_EQ(buffer->data(), held);
+  buffer->releaseMemory();
+  // Destroyed without memory: nothing is returned twice.
+  buffer.reset();
+  EXPECT_EQ(bytesInUse(), inUse - (1 << 16));
+  // Memory not from the pool, or an alias, has none of its own to lend.
+  char outside[64];
+  std::shared_ptr<Storage> wrapped =
+      Storage::wrap(outside, sizeof(outside), Device::cpu(), nullptr);
+  EXPECT_THROW(wrapped->releaseMemory(), Error);
+  std::shared_ptr<Storage> target = Storage::allocate(64);
+  std::shared_ptr<Storage> alias = Storage::allocate(64);
+  alias->aliasOf(target);
+  EXPECT_THROW(alias->releaseMemory(), Error);
 }
 
 TEST(Error, CarriesTheKindOfMistake) {
