@@ -792,7 +792,8 @@ def test_arguments_that_are_not_arrays_or_numbers(bad, kind):
         compiled(mx.nd.ones(2), bad)
     assert isinstance(caught.value, mx.MXNetError)
     message = str(caught.value)
-    assert "argument 1" in message and kind in message
+    # Named by the parameter, as the function's signature has it.
+    assert "argument y" in message and kind in message
     assert "static" in message
 
 
@@ -803,7 +804,7 @@ def test_unhashable_static_arguments():
     assert isinstance(caught.value, mx.MXNetError)
     assert "hashable" in str(caught.value) and "list" in str(caught.value)
     keyed = jit(lambda x, opts: x, static_argnames="opts")
-    with pytest.raises(TypeError, match="'opts'.*hashable.*dict"):
+    with pytest.raises(TypeError, match="argument opts .*hashable.*dict"):
         keyed(mx.nd.ones(4), opts={"a": 1})
 
 
@@ -847,6 +848,41 @@ def test_writes_and_leaks_are_refused():
     leak(_array(3))
     with pytest.raises(mx.MXNetError, match="after its trace ended"):
         kept[0] + 1
+
+
+def test_containers_without_order_holding_results_are_refused():
+    # A set (or an object holding traced arrays) cannot be rebuilt from
+    # the graph's outputs: it handed out tracers dead after the trace.
+    with pytest.raises(TypeError) as caught:
+        jit(lambda x: {x * 2})(_array(3))
+    assert isinstance(caught.value, mx.MXNetError)
+    assert "returned a set" in str(caught.value)
+    with pytest.raises(TypeError, match="returned a frozenset"):
+        jit(lambda x: [frozenset([x + 1])])(_array(3))
+    # Constants in any container are returned as they are.
+    assert jit(lambda x: (x + 1, {1, 2}))(_array(3))[1] == {1, 2}
+
+
+def test_zero_size_arguments_are_named_by_parameter():
+    empty = mx.nd.array(np.ones((0, 3), np.float32))
+
+    def pair_sum(pair, scale=1.0):
+        return pair[0] * scale + pair[1]
+
+    compiled = jit(pair_sum)
+    with pytest.raises(mx.MXNetError,
+                       match=r"argument pair\[1\] of .*pair_sum has zero "
+                             r"size \(shape \(0, 3\)\)"):
+        compiled((_array(2, 3), empty))
+    with pytest.raises(mx.MXNetError, match="argument scale of .*pair_sum"):
+        compiled((_array(2, 3), _array(2, 3)), scale=empty)
+    # A signature traced on other shapes gives the same error, not a
+    # graph's shape inference failure.
+    twice = jit(lambda x: x * 2)
+    twice(_array(2, 3))
+    with pytest.raises(mx.MXNetError, match="argument x of .*<lambda> has "
+                                            "zero size"):
+        twice(empty)
 
 
 @needs_dispatch

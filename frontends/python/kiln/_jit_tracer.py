@@ -150,10 +150,12 @@ class Trace(object):
         self._names = NameManager()
 
     # -- inputs ---------------------------------------------------------
-    def argument(self, name, shape, dtype, weak=False):
+    def argument(self, name, shape, dtype, weak=False, what=None):
         """A traced array for a graph input called `name` holding an
-        argument of this shape and dtype (weak: a Python number)."""
-        self._check_not_empty("argument '%s'" % name, shape)
+        argument of this shape and dtype (weak: a Python number); `what`
+        names the argument in errors ("argument 'x' of f[0]")."""
+        self._check_not_empty(what or "argument '%s' of `%s`"
+                              % (name, self.function_name), shape)
         variable = _symbol.var(name)
         self._record(variable, [(tuple(shape), _dtype_name(dtype))])
         return TracedArray(self, variable, weak)
@@ -163,11 +165,10 @@ class Trace(object):
         dimension as 'unknown', so shape inference cannot carry it."""
         if shape is not None and 0 in tuple(shape):
             raise MXNetError(
-                "jit: %s of `%s` has zero size (shape %s); a compiled graph "
+                "jit: %s has zero size (shape %s); a compiled graph "
                 "cannot hold zero-size arrays (MXNet's graphs read a 0 "
                 "dimension as unknown): call the function without jit for "
-                "empty inputs%s" % (what, self.function_name, tuple(shape),
-                                    _site_text()))
+                "empty inputs%s" % (what, tuple(shape), _site_text()))
 
     def constant(self, array):
         """The variable standing for NDArray `array` read by the function
@@ -175,8 +176,8 @@ class Trace(object):
         symbol = self._constant_symbols.get(id(array))
         if symbol is None:
             name = "jit_const%d" % len(self.constants)
-            self._check_not_empty("the array read as %s" % name,
-                                  array.shape)
+            self._check_not_empty("the array `%s` reads as %s"
+                                  % (self.function_name, name), array.shape)
             symbol = _symbol.var(name)
             self._record(symbol, [(array.shape, _dtype_name(array.dtype))])
             self.constants.append((name, array))

@@ -84,7 +84,11 @@ Inside the traced function (JAX's rules):
   and out= raise) never write into the caller's arrays;
 * a result computed from the inputs is a new array on every call; other
   values in the result (numbers, None, NDArrays the inputs do not flow
-  into) are those the trace returned, the same objects on every call.
+  into) are those the trace returned, the same objects on every call;
+  computed arrays come back in tuples, lists, namedtuples and dicts (a
+  set or another object holding them is an MXNetTypeError);
+* a zero-size array argument is an MXNetError naming its parameter (MXNet
+  graphs read a 0 extent as unknown): call the function without jit.
 
 Nested calls of jitted functions while tracing are inlined, and so are
 Gluon blocks called while tracing, hybridized or not: their operators
@@ -93,6 +97,7 @@ parameters are constants of the graph read on every call, which take
 gradients as the parameters of the block called eagerly do.
 """
 import collections
+import collections.abc
 import functools
 import inspect
 import numbers
@@ -135,17 +140,20 @@ def _number_kind(value):
 
 
 # -- argument structure ---------------------------------------------------
-def _flatten(value, leaves, where):
+def _flatten(value, leaves, where, places=None):
     """The structure of `value` (hashable), its array and number leaves
-    appended to `leaves`. MXNetTypeError naming `where` for other types."""
-    if isinstance(value, (_nd.NDArray, TracedArray)):
+    appended to `leaves` (and to `places`, when given, where each was).
+    `where` is (path, function name): ("pair[1]", "k") reads "argument
+    pair[1] of k". MXNetTypeError naming it for other types."""
+    if isinstance(value, (_nd.NDArray, TracedArray)) or (
+            _number_kind(value) is not None):
         leaves.append(value)
-        return "*"
-    if _number_kind(value) is not None:
-        leaves.append(value)
+        if places is not None:
+            places.append(_where_text(where))
         return "*"
     if value is None:
         return None
+    path, function_name = where
     if isinstance(value, (tuple, list)):
         kind = type(value) if type(value) in (tuple, list) else (
             type(value) if hasattr(value, "_fields") else None)
@@ -153,18 +161,26 @@ def _flatten(value, leaves, where):
             raise MXNetTypeError(
                 "jit: %s is a %s; a jitted function takes NDArrays, numbers "
                 "and tuples/lists/dicts of them (mark other arguments "
-                "static)" % (where, type(value).__name__))
-        return (kind, tuple(_flatten(item, leaves, "%s[%d]" % (where, i))
-                            for i, item in enumerate(value)))
+                "static)" % (_where_text(where), type(value).__name__))
+        return (kind, tuple(
+            _flatten(item, leaves, ("%s[%d]" % (path, i), function_name),
+                     places)
+            for i, item in enumerate(value)))
     if isinstance(value, dict):
         return (dict, tuple(
-            (key, _flatten(item, leaves, "%s[%r]" % (where, key)))
+            (key, _flatten(item, leaves, ("%s[%r]" % (path, key),
+                                          function_name), places))
             for key, item in value.items()))
     raise MXNetTypeError(
         "jit: %s is a %s (%s); a jitted function takes NDArrays, numbers and "
         "tuples/lists/dicts of them: mark other arguments static "
         "(static_argnums/static_argnames) or pass an NDArray (mx.nd.array)"
-        % (where, type(value).__name__, _short_repr(value)))
+        % (_where_text(where), type(value).__name__, _short_repr(value)))
+
+
+def _where_text(where):
+    """(path, function name) as errors say it."""
+    return "argument %s of %s" % where
 
 
 def _unflatten(structure, leaves):
@@ -187,20 +203,49 @@ def _short_repr(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _output_structure(value, tracers):
+def _holds_traced(value):
+    """Whether a value jit keeps as returned at trace time holds traced
+    arrays: a set, frozenset or other container, or an object's attribute
+    (a dataclass), one level down from where _output_structure looks."""
+    if isinstance(value, (str, bytes, _nd.NDArray, np.ndarray)):
+        return False
+    if isinstance(value, collections.abc.Collection):
+        try:
+            items = list(value.values() if isinstance(
+                value, collections.abc.Mapping) else value)
+        except Exception:  # noqa: BLE001 - a container that cannot iterate
+            return False
+        return any(isinstance(item, TracedArray) or _holds_traced(item)
+                   for item in items)
+    attributes = getattr(value, "__dict__", None)
+    return isinstance(attributes, dict) and any(
+        isinstance(item, TracedArray) for item in attributes.values())
+
+
+def _output_structure(value, tracers, function_name):
     """The structure of a traced function's result: traced arrays become
     graph outputs (appended to `tracers`); other values (None, numbers,
-    NDArrays) are kept as returned at trace time."""
+    NDArrays) are kept as returned at trace time. TypeError for other
+    containers holding traced arrays (a set has no order to rebuild it
+    by), as JAX refuses what is not a pytree (MXNetTypeError)."""
     if isinstance(value, TracedArray):
         tracers.append(value)
         return ("out",)
     if isinstance(value, (tuple, list)) and (
             type(value) in (tuple, list) or hasattr(value, "_fields")):
-        return (type(value), tuple(_output_structure(item, tracers)
+        return (type(value), tuple(_output_structure(item, tracers,
+                                                     function_name)
                                    for item in value))
     if isinstance(value, dict):
-        return (dict, tuple((key, _output_structure(item, tracers))
+        return (dict, tuple((key, _output_structure(item, tracers,
+                                                    function_name))
                             for key, item in value.items()))
+    if _holds_traced(value):
+        raise MXNetTypeError(
+            "jit: `%s` returned a %s holding arrays computed from its "
+            "inputs; jit returns such arrays in a tuple, list, namedtuple "
+            "or dict (nested as you like)"
+            % (function_name, type(value).__name__))
     return ("const", value)
 
 
@@ -225,7 +270,8 @@ class _Entry(object):
 
     def __init__(self, trace, leaf_names, result):
         tracers = []
-        self.structure = _output_structure(result, tracers)
+        self.structure = _output_structure(result, tracers,
+                                           trace.function_name)
         self.shape_dependent = trace.shape_dependent
         self.context = trace.context
         self.graph = None
@@ -349,6 +395,14 @@ class JitFunction(object):
         self._name = getattr(fn, "__qualname__", None) or repr(fn)
         self._static_argnums, self._static_argnames = _static_arguments(
             fn, static_argnums, static_argnames)
+        try:
+            parameters = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature
+            parameters = []
+        self._positional_names = [
+            parameter.name for parameter in parameters
+            if parameter.kind in (parameter.POSITIONAL_ONLY,
+                                  parameter.POSITIONAL_OR_KEYWORD)]
         self._cache = {}
         self._shape_keyed = set()  # signatures whose trace read shapes
         # Keys of traces held for one set of shapes, least recently used
@@ -384,17 +438,18 @@ class JitFunction(object):
         statics, dynamic_args, dynamic_kwargs = self._split(args, kwargs)
         leaves = []
         structure = (
-            tuple(_flatten(value, leaves, "argument %d of %s" %
-                           (index, self._name))
+            tuple(_flatten(value, leaves, self._where(index))
                   for index, value in dynamic_args),
-            tuple((name, _flatten(value, leaves, "argument '%s' of %s" %
-                                  (name, self._name)))
+            tuple((name, _flatten(value, leaves, (name, self._name)))
                   for name, value in sorted(dynamic_kwargs.items())))
         if _op_gen.tracing() or any(isinstance(leaf, TracedArray)
                                     for leaf in leaves):
             # Called while another function is traced (on its arrays or
             # only on global ones): traced inline.
             return self._fn(*args, **kwargs)
+        for leaf in leaves:
+            if isinstance(leaf, _nd.NDArray) and 0 in leaf.shape:
+                self._refuse_empty(dynamic_args, kwargs, leaves)
         signature = (len(args), statics, structure,
                      tuple(_leaf_signature(leaf) for leaf in leaves))
         shapes = tuple(getattr(leaf, "shape", None) for leaf in leaves)
@@ -423,6 +478,32 @@ class JitFunction(object):
                 self._cache.pop(evicted, None)
         return entry.run(leaves)
 
+    def _where(self, index):
+        """Positional argument `index` as _flatten takes it: named by its
+        parameter where the function has one."""
+        if index < len(self._positional_names):
+            return (self._positional_names[index], self._name)
+        return (str(index), self._name)
+
+    def _refuse_empty(self, dynamic_args, kwargs, leaves):
+        """The MXNetError a trace gives a zero-size argument, for a call
+        whose signature was traced with other shapes."""
+        trace = Trace(self._name, current_context())
+        for leaf, place in zip(leaves, self._places(dynamic_args, kwargs)):
+            if isinstance(leaf, _nd.NDArray):
+                trace.argument("jit_arg", leaf.shape, leaf.dtype, what=place)
+
+    def _places(self, dynamic_args, kwargs):
+        """Where each leaf of the call's dynamic arguments is, in leaf
+        order (the flattening again, for a trace's error messages)."""
+        leaves, places = [], []
+        for index, value in dynamic_args:
+            _flatten(value, leaves, self._where(index), places)
+        for name, value in sorted(kwargs.items()):
+            if name not in self._static_argnames:
+                _flatten(value, leaves, (name, self._name), places)
+        return places
+
     def _split(self, args, kwargs):
         """(static values (hashable key), dynamic positional arguments
         [(index, value)], dynamic keyword arguments {name: value})."""
@@ -437,14 +518,14 @@ class JitFunction(object):
         for index, value in enumerate(args):
             if index in numbers_:
                 statics.append(("#%d" % index, _static_key(
-                    value, "argument %d of %s" % (index, self._name))))
+                    value, _where_text(self._where(index)))))
             else:
                 dynamic_args.append((index, value))
         dynamic_kwargs = {}
         for name, value in sorted(kwargs.items()):
             if name in self._static_argnames:
                 statics.append((name, _static_key(
-                    value, "argument '%s' of %s" % (name, self._name))))
+                    value, _where_text((name, self._name)))))
             else:
                 dynamic_kwargs[name] = value
         return tuple(statics), dynamic_args, dynamic_kwargs
@@ -454,15 +535,19 @@ class JitFunction(object):
         arrays = [leaf for leaf in leaves if isinstance(leaf, _nd.NDArray)]
         context = arrays[0].context if arrays else current_context()
         trace = Trace(self._name, context)
+        places = self._places([(index, args[index])
+                               for index in dynamic_indices], kwargs)
         names, traced = [], []
-        for index, leaf in enumerate(leaves):
+        for index, (leaf, place) in enumerate(zip(leaves, places)):
             name = "jit_arg%d" % index
             names.append(name)
             if isinstance(leaf, _nd.NDArray):
-                traced.append(trace.argument(name, leaf.shape, leaf.dtype))
+                traced.append(trace.argument(name, leaf.shape, leaf.dtype,
+                                             what=place))
             else:
                 traced.append(trace.argument(
-                    name, (), _NUMBER_DTYPES[_number_kind(leaf)], weak=True))
+                    name, (), _NUMBER_DTYPES[_number_kind(leaf)], weak=True,
+                    what=place))
         # The call's arguments with the traced arrays in place.
         traced_iter = iter(traced)
         call_args = list(args)
