@@ -214,6 +214,21 @@ def test_operators_on_closure_arrays_run_on_every_call():
     assert compiled.cache_info().misses == 1
 
 
+def test_copyto_of_a_closure_array_follows_its_updates():
+    # W.copyto(ctx), a C++ copy into a new array, ran once at trace time.
+    weight = _array(3)
+    scale = jit(lambda x: x * weight.copyto(mx.cpu()))
+    x = _array(3)
+    for _ in range(2):
+        assert_same(scale(x), x * weight)
+        weight[:] = weight + 1.0
+    weight.attach_grad()
+    with mx.autograd.record():
+        total = scale(x).sum()
+    total.backward()
+    np.testing.assert_allclose(weight.grad.asnumpy(), x.asnumpy())
+
+
 @needs_dispatch
 def test_gradients_reach_closure_arrays_through_their_own_operators():
     # exp(w) of a closure array raised "cannot differentiate head 0", and an

@@ -259,7 +259,12 @@ def _copyto(self, other):
     if not isinstance(other, Context):
         raise TypeError("copyto does not support type %s; expected an NDArray "
                         "or a Context" % type(other))
-    return _core.copy_to(self, _check_context(other, "copyto"))
+    context = _check_context(other, "copyto")
+    if context == self.context and _op_gen.tracing():
+        # A global or closure array copied inside kiln.jit: an operator of
+        # the trace (as copy()), so the copy follows the array's updates.
+        return _copy(self)
+    return _core.copy_to(self, context)
 
 
 def _copy(self):
