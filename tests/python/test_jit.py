@@ -2,6 +2,7 @@
 per signature, errors for value-dependent control flow (naming the line)
 and for bad arguments."""
 import gc
+import warnings
 
 import numpy as np
 import pytest
@@ -909,6 +910,26 @@ def test_operator_errors_are_raised_while_tracing():
     assert compiled.cache_info().currsize == 0
     with pytest.raises(IndexError, match="out of bounds"):
         jit(lambda x: x[5])(_array(3, 2))
+
+
+def test_an_int_index_checks_the_bounds_of_each_calls_shapes():
+    # The trace holds for any batch size; x[3] of a smaller one said
+    # "squeeze: axis 0 has extent 0" (and warned) where eager code says
+    # index out of bounds.
+    third = jit(lambda x: x[3] * 2)
+    assert third(_array(5, 2)).shape == (2,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(IndexError, match="index 3 is out of bounds for "
+                                             "axis 0 with size 2"):
+            third(_array(2, 2))
+    assert third(_array(9, 2)).shape == (2,)
+    # On an intermediate, counted from the end.
+    last_but_two = jit(lambda x: (x * 2).T[:, -3])
+    assert last_but_two(_array(4, 5)).shape == (5,)
+    with pytest.raises(IndexError, match="index -3 is out of bounds for "
+                                         "axis 1 with size 2"):
+        last_but_two(_array(2, 5))
 
 
 def test_mx_jit_is_the_decorator():

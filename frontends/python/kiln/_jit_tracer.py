@@ -140,6 +140,11 @@ class Trace(object):
         self.context = context
         self.active = True
         self.shape_dependent = False
+        # (Symbol of an indexed array, axis, int index) for x[i] whose
+        # bounds depend on the extent (i > 0 or i < -1): the graph is
+        # shape-polymorphic, so a call with a smaller extent is checked
+        # against these (jit's _Entry.check_indices) for eager's IndexError.
+        self.index_guards = []
         self._info = {}        # (id(node), index) -> (shape, dtype name)
         self._nodes = []       # keeps the nodes behind _info's ids alive
         self.constants = []    # (variable name, NDArray), in use order
@@ -527,6 +532,9 @@ class TracedArray(object):
                 if not -extent <= index < extent:
                     raise IndexError("index %d is out of bounds for axis %d "
                                      "with size %d" % (index, axis, extent))
+                if index > 0 or index < -1:
+                    self._trace.index_guards.append(
+                        (self._symbol, axis, index))
                 begin.append(index)
                 end.append(index + 1 if index != -1 else None)
                 step.append(1)

@@ -107,6 +107,7 @@ import numpy as np
 from . import _op_gen
 from . import autograd
 from ._core import MXNetTypeError, MXNetValueError
+from .base import MXNetError
 from ._jit_tracer import Trace, TracedArray, run_traced
 from .context import current_context
 from .gluon._cached_graph import CachedGraph, takes_gradient
@@ -273,6 +274,7 @@ class _Entry(object):
         self.structure = _output_structure(result, tracers,
                                            trace.function_name)
         self.shape_dependent = trace.shape_dependent
+        self.index_guards = trace.index_guards
         self.context = trace.context
         self.graph = None
         self.parameters = []
@@ -322,8 +324,31 @@ class _Entry(object):
                 # Closure arrays that take a gradient get it, as eagerly.
                 requests.append("write" if recording and
                                 takes_gradient(constant) else "null")
-        outputs = self.graph(arrays, requests)
+        try:
+            outputs = self.graph(arrays, requests)
+        except MXNetError:
+            self.check_indices(arrays)
+            raise
         return _build_output(self.structure, iter(outputs))
+
+    def check_indices(self, arrays):
+        """IndexError, as eagerly, where an int index the trace checked
+        against its shapes is out of bounds for these arrays' (the graph's
+        slice then fails to bind with an error of its own)."""
+        shapes = {name: array.shape
+                  for name, array in zip(self.input_names, arrays)}
+        for symbol, axis, index in self.index_guards:
+            wanted = set(symbol.list_inputs())
+            try:
+                _, (shape,), _ = symbol.infer_shape_partial(
+                    **{name: shape for name, shape in shapes.items()
+                       if name in wanted})
+            except MXNetError:
+                continue  # inference fails before this index: not it
+            extent = shape[axis] if shape and axis < len(shape) else 0
+            if extent > 0 and not -extent <= index < extent:
+                raise IndexError("index %d is out of bounds for axis %d with "
+                                 "size %d" % (index, axis, extent)) from None
 
 
 def _named_constants(fn, constants):

@@ -48,6 +48,7 @@ imperatively):
 """
 import threading
 import types
+import warnings
 import weakref
 from collections import OrderedDict
 
@@ -307,9 +308,12 @@ class CachedGraph(object):
         # Shape or dtype contradictions (data against initialized
         # parameters) are MXNetErrors naming the operator, before binding;
         # shapes are inferred with the arrays' types, as ops check them.
-        self.symbol._infer_shape_typed(shapes, {
-            name: array.dtype for name, array in
-            zip(self.input_names, inputs)})
+        # Every input's shape is known here: an unknown one inferred is a
+        # zero extent inside the graph, which binding reports itself, so
+        # infer_shape's "Cannot decide shape" warning would only be noise.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            self.symbol._infer_shape_typed(shapes, dtypes)
         self.symbol.infer_type(**dtypes)
         args, grads, reqs, aux, buffers = {}, {}, {}, {}, {}
         ctx = inputs[0].context if inputs else None
