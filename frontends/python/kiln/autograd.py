@@ -198,6 +198,9 @@ class Function(object):
         name = type(self).__name__
 
         def backward_callback(output_grads):
+            # Whether this backward is itself recorded (create_graph=True),
+            # for subclasses that cannot be differentiated again.
+            self._backward_recorded = is_recording()
             with pause(train_mode=is_training()):
                 grads = self.backward(*output_grads)
             if isinstance(grads, NDArray) or grads is None:

@@ -61,7 +61,8 @@ Inside the traced function (JAX's rules):
   iterating over x give the shapes of the call being traced, and make the
   trace hold for exactly those shapes (the function is traced again for
   others, and keeps the traces of its 8 most recently used shapes: see
-  cache_info());
+  cache_info(); shapes whose trace was dropped run eagerly, the same
+  operators, until their 32nd call since, then are traced again);
 * side effects (print, appending to a list, writing into arrays with
   out= or +=) happen when the function is traced, not on the calls that
   reuse the trace; arrays it makes without array inputs (mx.nd.zeros,
@@ -88,7 +89,11 @@ Inside the traced function (JAX's rules):
   computed arrays come back in tuples, lists, namedtuples and dicts (a
   set or another object holding them is an MXNetTypeError);
 * a zero-size array argument is an MXNetError naming its parameter (MXNet
-  graphs read a 0 extent as unknown): call the function without jit.
+  graphs read a 0 extent as unknown): call the function without jit;
+* differentiable under autograd.record(), but not twice: a backward with
+  create_graph=True through a compiled call is an MXNetError (as MXNet's
+  hybridized blocks); the first recorded call of a signature runs op by
+  op and is the exception.
 
 Nested calls of jitted functions while tracing are inlined, and so are
 Gluon blocks called while tracing, hybridized or not: their operators
@@ -297,7 +302,9 @@ class _Entry(object):
                            trace.parameter_reads
                            if id(array) in constant_ids]
         self.input_names = inputs
-        self.graph = CachedGraph(symbol, self.data_names)
+        self.graph = CachedGraph(symbol, self.data_names, (
+            "kiln.jit (`%s`)" % trace.function_name,
+            "call the function without jit"))
 
     def stale(self):
         """Whether a Gluon parameter the graph reads holds other arrays
@@ -405,6 +412,11 @@ def _leaf_signature(leaf):
 # executor of its shapes, so a function called with ever new shapes kept
 # them all (60 batch sizes of a (n, 64, 64) reshape: 154 MiB and growing).
 _MAX_SHAPE_TRACES = 8
+# A call whose shapes' trace was evicted runs eagerly until its
+# _RETRACE_AFTER-th call since, then is traced again (CachedGraph's rule
+# for evicted signatures); _MAX_EVICTED such keys are remembered.
+_RETRACE_AFTER = 32
+_MAX_EVICTED = 1024
 
 class JitFunction(object):
     """A function compiled by kiln.jit; call it as the function. Also:
@@ -433,6 +445,9 @@ class JitFunction(object):
         # Keys of traces held for one set of shapes, least recently used
         # first (see _MAX_SHAPE_TRACES).
         self._shape_traces = collections.OrderedDict()
+        # Keys of evicted shape traces -> calls since (run eagerly until
+        # the _RETRACE_AFTER-th), the least recently called first.
+        self._evicted = collections.OrderedDict()
         self._hits = 0
         self._misses = 0
 
@@ -458,6 +473,7 @@ class JitFunction(object):
         self._cache.clear()
         self._shape_keyed.clear()
         self._shape_traces.clear()
+        self._evicted.clear()
 
     def __call__(self, *args, **kwargs):
         statics, dynamic_args, dynamic_kwargs = self._split(args, kwargs)
@@ -484,6 +500,15 @@ class JitFunction(object):
         if entry is not None and entry.graph is not None and entry.stale():
             entry = None  # its arrays were replaced: trace again
         if entry is None:
+            calls = self._evicted.pop(key, None)
+            if calls is not None and calls + 1 < _RETRACE_AFTER:
+                # Shapes whose trace was evicted: more shapes in turn than
+                # are kept. Tracing again on each return cost every call a
+                # trace (9 batch sizes in turn: 4.7 ms a step, 1.6
+                # eagerly); such calls run eagerly, the same operators, as
+                # CachedGraph runs an evicted signature op by op.
+                self._evicted[key] = calls + 1  # most recent last
+                return self._fn(*args, **kwargs)
             entry = self._trace(args, kwargs, [index for index, _ in
                                                dynamic_args],
                                 structure, leaves)
@@ -491,16 +516,30 @@ class JitFunction(object):
                 # Its trace holds for these shapes only.
                 self._shape_keyed.add(signature)
                 key = (signature, shapes)
+            elif signature in self._shape_keyed:
+                # This trace holds for every shape: the earlier one read
+                # shapes only while a Gluon block inside initialized its
+                # parameters (deferred initialization), which kept a trace
+                # per shape, never evicted (400 batch sizes: 400 traces).
+                self._shape_keyed.discard(signature)
+                for old in [old for old in self._shape_traces
+                            if old[0] == signature]:
+                    del self._shape_traces[old]
+                    self._cache.pop(old, None)
+                key = signature
             self._cache[key] = entry
             self._misses += 1
         else:
             self._hits += 1
-        if entry.shape_dependent:
+        if signature in self._shape_keyed:
             self._shape_traces.pop(key, None)
             self._shape_traces[key] = True
             while len(self._shape_traces) > _MAX_SHAPE_TRACES:
                 evicted, _ = self._shape_traces.popitem(last=False)
                 self._cache.pop(evicted, None)
+                self._evicted[evicted] = 0
+            while len(self._evicted) > _MAX_EVICTED:
+                self._evicted.popitem(last=False)
         return entry.run(leaves)
 
     def _where(self, index):

@@ -166,6 +166,14 @@ class _GraphFunction(autograd.Function):
         return self._graph._forward(self._slot, inputs, True)
 
     def backward(self, *output_grads):
+        if getattr(self, "_backward_recorded", False):
+            # autograd.grad(..., create_graph=True): the executor's
+            # backward is not recorded, so the gradient's own gradient
+            # would silently lose this call's terms. MXNet's CachedOp
+            # refuses too.
+            raise MXNetError(
+                "%s does not support higher order gradients: with "
+                "create_graph=True, %s" % self._graph.higher_order_advice)
         self._slot.lend_gradients()
         executor = self._slot.executor
         # Under retain_graph=True another backward may follow on this
@@ -184,10 +192,17 @@ class CachedGraph(object):
     symbol: the traced Symbol; data_names: the inputs that are data (the
     others are parameters, bound by identity). Call with the input arrays
     and the parameters' grad_req (None for data inputs). Returns the list
-    of outputs (NDArrays).
+    of outputs (NDArrays). higher_order_advice: (what runs the graph, what
+    to do instead) for the MXNetError of a backward with create_graph=True
+    through a captured call.
     """
 
-    def __init__(self, symbol, data_names):
+    def __init__(self, symbol, data_names,
+                 higher_order_advice=("CachedOp (a hybridized block)",
+                                      "call the block without hybridize()")):
+        # (what runs the graph, what to do instead), for the error of a
+        # higher-order gradient through it.
+        self.higher_order_advice = higher_order_advice
         self.symbol = symbol
         self.input_names = symbol.list_inputs()
         self._aux_names = set(symbol.list_auxiliary_states())
