@@ -300,3 +300,19 @@ def test_lent_gradient_buffers_give_the_imperative_gradients():
             for name in want:
                 np.testing.assert_allclose(got[name], want[name], rtol=1e-6,
                                            err_msg="%s %s" % (req, name))
+
+
+def test_zero_size_batches_run_op_by_op_between_captured_ones():
+    # Eagerly a zero-size batch works; hybridized, it did only on the
+    # block's first call (later ones failed in shape inference).
+    net = nn.Dense(3, in_units=4)
+    net.initialize(mx.init.Constant(0.5))
+    net.hybridize()
+    for batch in [0, 3, 0, 2, 0]:
+        x = nd.array(np.ones((batch, 4), np.float32))
+        with mx.autograd.record():
+            y = net(x)
+        y.backward()
+        assert y.shape == (batch, 3)
+        np.testing.assert_allclose(net.weight.grad().asnumpy(),
+                                   np.full((3, 4), float(batch)))

@@ -107,3 +107,17 @@ def test_shortcut_records_for_autograd():
     np.testing.assert_allclose(b.grad.asnumpy(), np.full(3, 4.0))
     np.testing.assert_allclose(w.grad.asnumpy(),
                                np.ones((3, 4)) @ x.asnumpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["SequenceMask", "SequenceLast",
+                                "SequenceReverse"])
+def test_sequence_length_without_its_flag_is_refused(op):
+    # It was silently ignored eagerly (nothing masked); MXNet counts the
+    # inputs by use_sequence_length and refuses the extra one.
+    x, = _arrays((3, 2, 4))
+    length = nd.array([1, 3])
+    with pytest.raises(MXNetError, match="expects 1 inputs, but got 2"):
+        getattr(nd, op)(x, length)
+    with pytest.raises(MXNetError, match="expects 1 inputs, but got 2"):
+        getattr(nd, op)(x, sequence_length=length)
+    getattr(nd, op)(x, length, use_sequence_length=True)

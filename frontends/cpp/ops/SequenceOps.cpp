@@ -43,8 +43,16 @@ Sequences sequences(const std::string &op, const std::vector<NDArray> &in,
                               "batch axes), got shape ",
                               shapeToString(data.shape())));
   Sequences result{axis, data.shape()[axis], data.shape()[1 - axis], NDArray()};
-  if (!attrs.getBool("use_sequence_length"))
+  if (!attrs.getBool("use_sequence_length")) {
+    // MXNet counts the inputs by the flag: a length given without it is an
+    // error there, not silently ignored.
+    if (in.size() > 1)
+      throw Error(formatMessage(
+          "expects 1 inputs, but got ", in.size(),
+          " instead (sequence_length is read only with "
+          "use_sequence_length=True)"));
     return result;
+  }
   if (in.size() < 2)
     throw Error(formatMessage(op, ": use_sequence_length is True but no "
                                   "sequence_length was given"));

@@ -278,6 +278,10 @@ class CachedGraph(object):
         key = (tuple((array.shape, array.dtype, array.context)
                      for name, array in zip(self.input_names, inputs)
                      if name in self._data_names), requests)
+        if any(0 in shape for shape, _, _ in key[0]):
+            # A zero-size batch: MXNet's graphs read a 0 extent as unknown,
+            # so it cannot be captured; op by op it runs as eagerly.
+            return None
         slot = self._free_slot(key, inputs, requests)
         if slot is None:
             return None
