@@ -434,6 +434,63 @@ def test_a_block_initialized_while_tracing_keeps_one_trace():
     assert (info.misses, info.currsize) == (2, 1), info
 
 
+class _Triple(mx.operator.CustomOp):
+    def forward(self, is_train, req, in_data, out_data, aux):
+        self.assign(out_data[0], req[0], in_data[0] * 3)
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        self.assign(in_grad[0], req[0], out_grad[0] * 3)
+
+
+@mx.operator.register("jit_test_triple")
+class _TripleProp(mx.operator.CustomOpProp):
+    def __init__(self):
+        super(_TripleProp, self).__init__(need_top_grad=True)
+
+    def list_arguments(self):
+        return ["data"]
+
+    def list_outputs(self):
+        return ["output"]
+
+    def infer_shape(self, in_shape):
+        return in_shape, [in_shape[0]], []
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _Triple()
+
+
+def test_custom_operators_are_nodes_of_the_trace():
+    # mx.nd.Custom on traced arrays raised "expected an NDArray, got
+    # TracedArray"; it is a node of the graph now, run node by node as in
+    # a hybridized block, with its backward.
+    compiled = jit(lambda x: mx.nd.Custom(x * 2, op_type="jit_test_triple")
+                   + 1)
+    x = _array(2, 3)
+    x.attach_grad()
+    for _ in range(2):
+        with mx.autograd.record():
+            y = compiled(x)
+        y.backward()
+        np.testing.assert_allclose(y.asnumpy(), x.asnumpy() * 6 + 1,
+                                   rtol=1e-6)
+        np.testing.assert_allclose(x.grad.asnumpy(), np.full((2, 3), 6.0))
+    assert compiled.cache_info().misses == 1
+
+
+def test_an_autograd_function_inside_jit_is_a_clear_error():
+    class Halve(mx.autograd.Function):
+        def forward(self, x):
+            return x / 2
+
+        def backward(self, dy):
+            return dy / 2
+
+    with pytest.raises(mx.MXNetError, match="Halve: an autograd.Function "
+                                            "cannot be traced by kiln.jit"):
+        jit(lambda x: Halve()(x))(_array(3))
+
+
 @pytest.mark.parametrize("kind", ["hybridize", "jit"])
 def test_higher_order_gradients_through_a_captured_call_are_refused(kind):
     # autograd.grad(..., create_graph=True) through a captured call lost

@@ -46,6 +46,7 @@ from . import operator as _operator
 from .base import MXNetError
 from .context import current_context
 from .ndarray import ndarray as _nd
+from . import _op_gen
 from ._op_gen import is_hidden_attr
 
 __all__ = ["describe", "interface", "infer", "run", "Custom",
@@ -377,6 +378,11 @@ def Custom(*data, **kwargs):
     wrong number of inputs, or an error inside the operator (naming it)."""
     out = kwargs.pop("out", None)
     kwargs.pop("name", None)
+    if not all(isinstance(array, _nd.NDArray) for array in data):
+        # kiln.jit's traced arrays: a Custom node of the trace's graph.
+        result = _op_gen.foreign_invoke(OP_NAME, list(data), kwargs, out)
+        if result is not NotImplemented:
+            return result
     described = describe(custom_attrs(kwargs))
     results = run(described, list(data), out=out)
     if out is not None:

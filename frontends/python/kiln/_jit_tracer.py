@@ -45,6 +45,7 @@ from .name import NameManager
 from .ndarray import ndarray as _nd
 from .symbol import symbol as _symbol
 from ._op_gen import _dtype_names
+from ._python_ops import ROUTED_CORE
 
 __all__ = ["Trace", "TracedArray", "ValueDependenceError"]
 
@@ -248,7 +249,7 @@ class Trace(object):
                     % (op_name, index, type(item).__name__))
         attrs = dict(attrs)
         _dtype_names(attrs)
-        if _core.canonical_op_name(op_name) in _variadic_ops():
+        if ROUTED_CORE.canonical_op_name(op_name) in _variadic_ops():
             attrs.setdefault("num_args", len(symbols))  # concat, stack
         result = self._node(op_name, symbols, attrs)
         tracers = [TracedArray(self, output, not strong)
@@ -269,8 +270,10 @@ class Trace(object):
                     op_name, node.input_names[position]))
             shapes.append(info[0])
             dtypes.append(info[1])
-        _, outputs = _core.infer_node(node.op, node.params(), shapes, dtypes,
-                                      False)
+        # Python operators (Custom, numpy contrib ops) too: their nodes
+        # run in the executor node by node, as in a hybridized block.
+        _, outputs = ROUTED_CORE.infer_node(node.op, node.params(), shapes,
+                                            dtypes, False)
         if len(outputs) < len(result._outputs):
             # Inference stopped short: a zero-size (unknown) dimension.
             raise MXNetError(

@@ -186,6 +186,15 @@ class Function(object):
             raise MXNetError("%s: each Function object can be called once; "
                              "create a new one per call" % type(self).__name__)
         self._used = True
+        for array in inputs:
+            if hasattr(type(array), "__kiln_invoke__"):
+                # kiln.jit's traced arrays: the Python forward and backward
+                # cannot become nodes of a compiled graph.
+                raise MXNetError(
+                    "%s: an autograd.Function cannot be traced by kiln.jit "
+                    "(its forward and backward are Python); call it outside "
+                    "the jitted function, or the function without jit"
+                    % type(self).__name__)
         _as_list(list(inputs), type(self).__name__)
         with pause(train_mode=is_training()):
             outputs = self.forward(*inputs)
