@@ -247,6 +247,24 @@ outputs["g"] = x.grad.asnumpy()
     np.testing.assert_allclose(data.grad.asnumpy(), expected["g"], rtol=1e-5)
 
 
+def test_softmax_cross_entropy_caps_each_row_as_mxnet():
+    # MXNet takes -log max(p, 1e-8): a confidently wrong row adds 18.42,
+    # not its margin; the gradient stays softmax - one_hot.
+    x = np.array([[1, 2, 3], [0, -1, 5], [1e4, 0, -1e4]], np.float32)
+    label = np.array([2, 0, 1], np.float32)
+    data = mx.nd.array(x)
+    data.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.softmax_cross_entropy(data, mx.nd.array(label))
+    y.backward()
+    # Measured with mxnet==1.9.1.
+    np.testing.assert_allclose(y.asnumpy(), [23.837461], rtol=1e-6)
+    np.testing.assert_allclose(data.grad.asnumpy()[2], [1, -1, 0], atol=1e-6)
+    with pytest.raises(AssertionError, match="Argument label must have "
+                                             "NDArray type"):
+        mx.nd.softmax_cross_entropy(data, label)
+
+
 def test_sample_unique_zipfian():
     mx.random.seed(3)
     samples, trials = _internal_extra._sample_unique_zipfian(range_max=20,

@@ -11,6 +11,7 @@ import numpy as _np
 
 from ..base import MXNetError
 from . import op as _op
+from .. import _core
 
 __all__ = ["Convolution_v1", "Pooling_v1", "BatchNorm_v1",
            "softmax_cross_entropy", "IdentityAttachKLSparseReg"]
@@ -113,11 +114,18 @@ def IdentityAttachKLSparseReg(data=None, sparseness_target=None,
 
 def softmax_cross_entropy(data=None, label=None, out=None, name=None,
                           **kwargs):
-    """sum over the batch of -log softmax(data)[i, label[i]], shape (1,).
+    """sum over the batch of -log max(softmax(data)[i, label[i]], 1e-8),
+    shape (1,): each row's loss is at most -log(1e-8) ~ 18.42, as MXNet's.
     data: (batch, classes); label: (batch,) class indices of data's dtype,
     clipped into [0, classes). Its gradient for data is softmax(data) -
-    one_hot(label), as MXNet's. MXNetError for other ranks, a batch
+    one_hot(label), as MXNet's (the cap does not stop it). AssertionError
+    for inputs that are not NDArrays; MXNetError for other ranks, a batch
     mismatch or a label dtype unlike data's."""
+    for argument, array in (("data", data), ("label", label)):
+        if not isinstance(array, _core.NDArray):
+            # As MXNet's generated function asserts.
+            raise AssertionError("Argument %s must have NDArray type, but "
+                                 "got %s" % (argument, array))
     if data.ndim != 2:
         raise MXNetError("softmax_cross_entropy: SoftmaxCrossEntropy only "
                          "accept 2D data, got shape %s" % (data.shape,))
@@ -135,4 +143,11 @@ def softmax_cross_entropy(data=None, label=None, out=None, name=None,
     classes = data.shape[1]
     index = _op.clip(label, 0, classes - 1).detach()
     picked = _op.pick(_op.log_softmax(data, axis=-1), index, axis=-1)
+    # The value capped at log(1e-8), the gradient that of the uncapped one:
+    # where capped, floor + (picked - picked) (exactly floor; adding the
+    # difference of the values instead loses the floor's digits to
+    # cancellation against -1e4).
+    floor = _op.zeros_like(picked) + float(_np.log(_np.float32(1e-8)))
+    picked = _op.where((picked < floor).detach(),
+                       floor + (picked - _op.BlockGrad(picked)), picked)
     return _op.reshape(-_op.sum(picked), shape=(1,), out=out)
