@@ -121,3 +121,24 @@ def test_sequence_length_without_its_flag_is_refused(op):
     with pytest.raises(MXNetError, match="expects 1 inputs, but got 2"):
         getattr(nd, op)(x, sequence_length=length)
     getattr(nd, op)(x, length, use_sequence_length=True)
+
+
+def test_a_required_input_given_as_none_is_mxnets_count_error():
+    # MXNet's generated functions leave None out and the operator counts
+    # too few inputs (MXNetError); kiln asserted the type instead.
+    x, w, b = _arrays((4, 6), (3, 6), (3,))
+    with pytest.raises(MXNetError, match="Operator FullyConnected expects 3 "
+                                         "inputs, but got 2 instead"):
+        nd.FullyConnected(None, w, b, num_hidden=3)
+    with pytest.raises(MXNetError, match="Operator dot expects 2 inputs, but "
+                                         "got 1 instead"):
+        nd.dot(x, None)
+    with pytest.raises(MXNetError, match="expects 3 inputs, but got 2"):
+        nd.LayerNorm(x, nd.ones((6,)), None)
+
+
+def test_an_input_given_by_position_and_keyword_is_a_type_error():
+    x, w, b = _arrays((4, 6), (3, 6), (3,))
+    with pytest.raises(TypeError, match="got multiple values for argument "
+                                        "'data'"):
+        nd.FullyConnected(x, w, b, data=x, num_hidden=3)

@@ -329,6 +329,10 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                 raise TypeError("%s() got multiple values for argument 'out'"
                                 % op_name)
             out = extra[0]
+        for input_name in input_names[:len(inputs)]:
+            if input_name in kwargs:
+                raise TypeError("%s() got multiple values for argument '%s'"
+                                % (op_name, input_name))
         for input_name in input_names[len(inputs):]:
             if input_name not in kwargs and input_name not in optional:
                 raise MXNetError("%s: missing input '%s'" % (op_name,
@@ -340,6 +344,16 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
         # As MXNet's generated functions: optional inputs given as None are
         # dropped, and the op reads the rest by its attributes (RNN's
         # sequence_length follows state when there is no state_cell).
+        for name, array in zip(input_names, inputs):
+            if array is None and name not in optional:
+                # MXNet's generated functions leave None inputs out, and
+                # the operator then counts too few.
+                given = sum(1 for array in inputs if array is not None)
+                expected = sum(1 for name_, array_ in zip(input_names, inputs)
+                               if name_ not in optional or array_ is not None)
+                raise MXNetError(
+                    "Operator %s expects %d inputs, but got %d instead "
+                    "(input '%s' is None)" % (op_name, expected, given, name))
         names = [name for name, array in zip(input_names, inputs)
                  if not (array is None and name in optional)]
         inputs = [array for name, array in zip(input_names, inputs)
