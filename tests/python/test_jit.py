@@ -811,6 +811,35 @@ def test_training_mode_reaches_the_graph():
 
 
 # -- tracing rules -------------------------------------------------------
+def test_random_draws_of_a_shape_are_drawn_on_every_call():
+    # mx.nd.random.normal(shape=...) ran once at trace time: every call
+    # returned the same noise, also from a hybridized block inlined in the
+    # trace, where MXNet's hybridized block draws anew.
+    noise = jit(lambda x: x + mx.nd.random.normal(shape=(4,)))
+    x = mx.nd.zeros((4,))
+    first, second = noise(x).asnumpy(), noise(x).asnumpy()
+    assert not np.array_equal(first, second)
+    mx.random.seed(11)
+    again = noise(x).asnumpy()
+    mx.random.seed(11)
+    np.testing.assert_array_equal(noise(x).asnumpy(), again)
+    assert noise.cache_info().misses == 1
+
+    class Noisy(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x + F.random.uniform(shape=(4,))
+
+    block = Noisy()
+    block.hybridize()
+    inlined = jit(lambda x: block(x) * 1)
+    assert not np.array_equal(inlined(x).asnumpy(), inlined(x).asnumpy())
+    # A function of no arguments at all.
+    draw = jit(lambda: mx.nd.random.randint(0, 1000, shape=(8,)))
+    assert not np.array_equal(draw().asnumpy(), draw().asnumpy())
+    # Other arrays without array inputs stay constants of the trace.
+    assert_same(jit(lambda x: x + mx.nd.arange(4))(x), mx.nd.arange(4))
+
+
 def test_side_effects_happen_when_tracing_only(capsys):
     seen = []
 

@@ -593,6 +593,17 @@ for _name, (_array_op, _scalar_op) in _COMPARISONS.items():
 TracedArray.__hash__ = object.__hash__
 
 
+# The registry's samplers of a shape, without array inputs.
+_SAMPLERS = frozenset(
+    "_random_%s" % name for name in (
+        "exponential", "gamma", "generalized_negative_binomial",
+        "negative_binomial", "normal", "poisson", "randint", "uniform"))
+
+
+def _is_sampler(op_name):
+    return ROUTED_CORE.canonical_op_name(op_name) in _SAMPLERS
+
+
 def _external_operator(trace):
     """The trace hook (_op_gen.set_trace_hook) of `trace`: an operator whose
     inputs are all NDArrays the function read from outside (globals,
@@ -601,9 +612,15 @@ def _external_operator(trace):
     value missed later writes to those arrays (a parameter an optimizer
     updates) and their gradients were never written."""
     def hook(op_name, inputs, attrs, out):
-        if out is not None or not trace.active or not any(
-                isinstance(item, _nd.NDArray) for item in inputs):
+        if out is not None or not trace.active:
             return NotImplemented  # writes run at trace time
+        if not inputs and _is_sampler(op_name):
+            # A draw of a shape (mx.nd.random.normal(shape=...)): a node
+            # that draws anew on every call, as eagerly and in hybridized
+            # blocks (computed once at trace time, it was a constant).
+            return trace.apply(op_name, [], attrs)
+        if not any(isinstance(item, _nd.NDArray) for item in inputs):
+            return NotImplemented  # zeros, ones, arange: constants
         return trace.apply(op_name, inputs, attrs)
 
     def lift(array):

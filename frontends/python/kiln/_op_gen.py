@@ -102,8 +102,9 @@ def foreign_invoke(op_name, inputs, attrs, out):
 # attrs, out), which takes operators whose inputs are all NDArrays (arrays
 # the function read from globals or closures) into the graph, so that they
 # run on every call with those arrays' current values and pass gradients to
-# them, as eagerly. Operators without array inputs (zeros, shape-only
-# samplers) and writes into arrays (out=, +=) still run at trace time.
+# them, as eagerly; and random draws of a shape (no array inputs), which
+# draw on every call. Other operators without array inputs (zeros) and
+# writes into arrays (out=, +=) still run at trace time.
 _trace_state = threading.local()
 _traces = [0]  # hooks set on any thread: the fast check on every call
 _traces_lock = threading.Lock()
@@ -142,7 +143,7 @@ def traced_invoke(op_name, inputs, attrs, out):
     """The trace hook's result for an operator over NDArrays, or
     NotImplemented (no trace on this thread takes it: run it)."""
     hook = _hook()
-    if hook is None or out is not None or not inputs:
+    if hook is None or out is not None:
         return NotImplemented
     return hook(op_name, inputs, attrs, out)
 

@@ -66,8 +66,10 @@ Inside the traced function (JAX's rules):
 * side effects (print, appending to a list, writing into arrays with
   out= or +=) happen when the function is traced, not on the calls that
   reuse the trace; arrays it makes without array inputs (mx.nd.zeros,
-  shape-only random samples) are computed once, at trace time, and are
-  constants of the graph;
+  mx.nd.arange) are computed once, at trace time, and are constants of
+  the graph, but random draws of a shape (mx.nd.random.normal(shape=...),
+  also inside Gluon blocks) are graph nodes that draw anew on every call,
+  from mx.random.seed's generator, as eagerly;
 * NDArrays read from globals or closures (and a Gluon block's
   parameters) are graph inputs bound by identity: their current values
   are read on every call, and operators on them (W.T, mx.nd.exp(w),
