@@ -135,6 +135,11 @@ def test_a_required_input_given_as_none_is_mxnets_count_error():
         nd.dot(x, None)
     with pytest.raises(MXNetError, match="expects 3 inputs, but got 2"):
         nd.LayerNorm(x, nd.ones((6,)), None)
+    # Counted by the attributes, as MXNet: with the bias unless no_bias.
+    with pytest.raises(MXNetError, match="expects 3 inputs, but got 1"):
+        nd.FullyConnected(x, None, num_hidden=3)
+    with pytest.raises(MXNetError, match="expects 2 inputs, but got 1"):
+        nd.FullyConnected(x, None, num_hidden=3, no_bias=True)
 
 
 def test_an_input_given_by_position_and_keyword_is_a_type_error():

@@ -86,6 +86,19 @@ def _attr_strings(kwargs):
     return {key: attr_string(value) for key, value in kwargs.items()}
 
 
+def _expected_inputs(op_name, kwargs):
+    """How many inputs the operator takes with these attributes (Python
+    values), as MXNet counts them (FullyConnected: 3 unless no_bias); None
+    when the attributes do not say."""
+    from ._python_ops import ROUTED_CORE
+    try:
+        params = {key: attr_string(value) for key, value in kwargs.items()
+                  if not is_hidden_attr(key)}
+        return len(ROUTED_CORE.symbol_interface(op_name, params)[0])
+    except Exception:  # noqa: BLE001 - an attribute is bad: the op says it
+        return None
+
+
 def foreign_invoke(op_name, inputs, attrs, out):
     """The operator applied to inputs of which some are not NDArrays, by
     the first input whose type defines __kiln_invoke__(op_name, inputs,
@@ -350,8 +363,9 @@ def make_operator(name, input_names, attr_specs, doc, func_name=None,
                 # MXNet's generated functions leave None inputs out, and
                 # the operator then counts too few.
                 given = sum(1 for array in inputs if array is not None)
-                expected = sum(1 for name_, array_ in zip(input_names, inputs)
-                               if name_ not in optional or array_ is not None)
+                expected = _expected_inputs(op_name, kwargs) or sum(
+                    1 for name_, array_ in zip(input_names, inputs)
+                    if name_ not in optional or array_ is not None)
                 raise MXNetError(
                     "Operator %s expects %d inputs, but got %d instead "
                     "(input '%s' is None)" % (op_name, expected, given, name))
