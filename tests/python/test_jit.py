@@ -1027,6 +1027,102 @@ def test_writes_and_leaks_are_refused():
         kept[0] + 1
 
 
+_PARAMS = {}
+
+
+def test_arrays_rebound_in_containers_and_attributes_trace_again():
+    # A manual SGD loop rebinding P['w'] (or params[0], cfg.w, self.w) kept
+    # the first arrays under jit: the loss never moved, silently.
+    rng = np.random.default_rng(0)
+    X = mx.nd.array(rng.standard_normal((32, 3)).astype(np.float32))
+    Y = mx.nd.dot(X, mx.nd.array([[1.0], [2.0], [3.0]]))
+    _PARAMS.clear()
+    _PARAMS.update(w=mx.nd.zeros((3, 1)), b=mx.nd.zeros((1,)))
+    listed = [mx.nd.zeros((3, 1))]
+
+    class Model(object):
+        def __init__(self):
+            self.w = mx.nd.zeros((3, 1))
+
+        @jit(static_argnums=0)
+        def loss(self, x, y):
+            return ((mx.nd.dot(x, self.w) - y) ** 2).mean()
+
+    by_dict = jit(lambda x, y: ((mx.nd.dot(x, _PARAMS["w"]) + _PARAMS["b"]
+                                 - y) ** 2).mean())
+    by_list = jit(lambda x, y: ((mx.nd.dot(x, listed[0]) - y) ** 2).mean())
+    model = Model()
+    losses = {"dict": [], "list": [], "attribute": []}
+    for _ in range(25):
+        for key, function, get, put in (
+                ("dict", by_dict, lambda: _PARAMS["w"],
+                 lambda v: _PARAMS.__setitem__("w", v)),
+                ("list", by_list, lambda: listed[0],
+                 lambda v: listed.__setitem__(0, v)),
+                ("attribute", lambda x, y: model.loss(x, y),
+                 lambda: model.w, lambda v: setattr(model, "w", v))):
+            weight = get()
+            weight.attach_grad()
+            with mx.autograd.record():
+                loss = function(X, Y)
+            loss.backward()
+            losses[key].append(float(loss.asscalar()))
+            put(weight - 0.1 * weight.grad)
+    for key, values in losses.items():
+        assert values[-1] < 0.05 * values[0], (key, values[0], values[-1])
+
+
+def test_in_place_arithmetic_on_an_array_argument_is_refused():
+    # Eagerly `x += y` writes into the caller's array; under jit it
+    # silently did not. On the function's own values it is `h = h + y`.
+    def accumulate(x, y):
+        x += y
+        return x * 2
+
+    with pytest.raises(mx.MXNetError, match=r"`x \+= \.\.\.` would write "
+                                            r"into argument x of"):
+        jit(accumulate)(_array(3), _array(3))
+
+    def local(x, y):
+        h = x * 1
+        h += y
+        h *= 2
+        return h
+
+    x, y = _array(3), _array(3)
+    assert_same(jit(local)(x, y), local(x, y))
+    # A number argument is a value: `n += 1` rebinds it, eagerly too.
+    assert_same(jit(lambda x, n: x + (n + 1))(x, 2), x + 3)
+
+
+def test_backward_and_grad_inside_jit_say_where_to_record():
+    x = _array(3)
+    x.attach_grad()
+    with pytest.raises(mx.MXNetError, match="record around the jitted call"):
+        jit(lambda v: mx.autograd.grad(v * 2, [x]))(x)
+    with pytest.raises(mx.MXNetError, match="Record around the jitted call"):
+        jit(lambda v: (v * 2).backward())(x)
+
+
+def test_a_generator_result_is_refused():
+    with pytest.raises(TypeError, match="returned a generator"):
+        jit(lambda x: (x * i for i in range(2)))(_array(2))
+
+
+def test_clear_cache_resets_the_counts():
+    twice = jit(lambda x: x * 2)
+    twice(_array(2))
+    twice(_array(2))
+    twice.clear_cache()
+    info = twice.cache_info()
+    assert (info.hits, info.misses, info.currsize) == (0, 0, 0)
+
+
+def test_help_shows_the_rules():
+    assert "Inside the traced function" in mx.jit.__doc__
+    assert "static_argnums" in mx.jit.__doc__
+
+
 def test_containers_without_order_holding_results_are_refused():
     # A set (or an object holding traced arrays) cannot be rebuilt from
     # the graph's outputs: it handed out tracers dead after the trace.

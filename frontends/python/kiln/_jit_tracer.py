@@ -164,7 +164,12 @@ class Trace(object):
                               % (name, self.function_name), shape)
         variable = _symbol.var(name)
         self._record(variable, [(tuple(shape), _dtype_name(dtype))])
-        return TracedArray(self, variable, weak)
+        traced = TracedArray(self, variable, weak)
+        if not weak:
+            # An array of the caller's: `x += y` on it writes into that
+            # array eagerly, which the compiled graph cannot do.
+            traced._caller_array = what or name
+        return traced
 
     def _check_not_empty(self, what, shape):
         """MXNetError for a zero-size array: MXNet 1.x graphs read a 0
@@ -341,6 +346,7 @@ class TracedArray(object):
         self._symbol = symbol
         self._shape, self._dtype = trace.info(symbol)
         self._weak = weak
+        self._caller_array = None  # see Trace.argument
 
     # -- what is known --------------------------------------------------
     @property
@@ -462,9 +468,14 @@ class TracedArray(object):
         if name in _NOT_TRACEABLE:
             self._trace.check_active()
             raise MXNetError("jit: NDArray.%s cannot be used on an array "
-                             "while `%s` is traced%s"
+                             "while `%s` is traced%s%s"
                              % (name, self._trace.function_name,
-                                _site_text()))
+                                _site_text(),
+                                "\nRecord around the jitted call instead "
+                                "(with autograd.record(): loss = f(x)) and "
+                                "call backward outside it"
+                                if name in ("backward", "grad",
+                                            "attach_grad") else ""))
         attribute = _nd.NDArray.__dict__.get(name)
         if isinstance(attribute, types.FunctionType):
             return types.MethodType(attribute, self)
@@ -586,6 +597,26 @@ def _comparison(array_op, scalar_op):
     def compare(self, other):
         return self._binary(other, array_op, scalar_op)
     return compare
+
+
+def _in_place(name, symbol):
+    """`x op= y`: as `x = x op y` for the function's own values; an
+    MXNetError for an array argument, which eagerly it writes into."""
+    def method(self, other):
+        if self._caller_array is not None:
+            self._trace.check_active()
+            raise MXNetError(
+                "jit: `x %s= ...` would write into %s, the caller's array, "
+                "as it does eagerly; a jitted function cannot write into its "
+                "arguments: write `x = x %s ...` and return the new value%s"
+                % (symbol, self._caller_array, symbol, _site_text()))
+        return getattr(self, "__%s__" % name)(other)
+    return method
+
+
+for _name, _symbol_text in (("add", "+"), ("sub", "-"), ("mul", "*"),
+                            ("truediv", "/"), ("mod", "%"), ("pow", "**")):
+    setattr(TracedArray, "__i%s__" % _name, _in_place(_name, _symbol_text))
 
 
 for _name, (_array_op, _scalar_op) in _COMPARISONS.items():

@@ -133,6 +133,13 @@ def grad(heads, variables, head_grads=None, retain_graph=None,
     is a single NDArray (as MXNet 1.9.1 returns it, so `grad(y, x)[0]` is
     x's whole gradient). With create_graph=True they are recorded, so they
     can be differentiated again (higher-order gradients)."""
+    for array in (heads if isinstance(heads, (list, tuple)) else [heads]):
+        if hasattr(type(array), "__kiln_invoke__"):
+            raise MXNetError(
+                "autograd.grad cannot run while kiln.jit traces a function: "
+                "record around the jitted call instead (with "
+                "autograd.record(): loss = f(x)) and take the gradients "
+                "outside it")
     head_list = _as_list(heads, "grad")
     variable_list = _as_list(variables, "grad")
     if retain_graph is None:

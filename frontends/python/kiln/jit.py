@@ -79,12 +79,20 @@ Inside the traced function (JAX's rules):
   (reading them on the host, w.asnumpy(), happens at trace time); a
   traced value written into them (w[...] = v, w += v) is an MXNetError;
   a Gluon parameter given new arrays (initialize(force_reinit=True),
-  cast, reset_ctx), or a global or closure name of the function bound to
-  another array (W = W - lr * W.grad), makes the next call trace again;
-  in-place updates (W[:] = ..., W -= ..., sgd_update(..., out=W)) keep
-  the trace;
-* the function is pure: in-place updates (x += 1 rebinds x; x[...] = v
-  and out= raise) never write into the caller's arrays;
+  cast, reset_ctx), or a place the function read an array through bound
+  to another array, makes the next call trace again: a global or closure
+  name (W = W - lr * W.grad), an item or attribute of what such a name
+  or a static argument holds, two levels deep (P['w'] = new,
+  params[0] = new, self.w = new, self.params['w'] = new); in-place
+  updates (W[:] = ..., W -= ..., sgd_update(..., out=W)) keep the trace;
+* Python numbers read from globals or closures are constants of the
+  trace (as in JAX): pass a number that changes as an argument;
+* the function is pure: it never writes into the caller's arrays:
+  x[...] = v, out= and `x += y` on an array argument raise (`h += 1` on
+  the function's own values rebinds h, as `h = h + 1`);
+* backward() and autograd.grad cannot run inside the function: record
+  around the call (with autograd.record(): loss = f(x)) and take the
+  gradients outside it;
 * a result computed from the inputs is a new array on every call; other
   values in the result (numbers, None, NDArrays the inputs do not flow
   into) are those the trace returned, the same objects on every call;
@@ -95,7 +103,13 @@ Inside the traced function (JAX's rules):
 * differentiable under autograd.record(), but not twice: a backward with
   create_graph=True through a compiled call is an MXNetError (as MXNet's
   hybridized blocks); the first recorded call of a signature runs op by
-  op and is the exception.
+  op and is the exception, so such a loop fails from its second step.
+
+cache_info() counts traces (misses) and calls that reused one (hits);
+maxsize is None: one trace is kept per signature, and only the per-shape
+traces of a shape-reading function are limited (8). Each trace runs on
+executors bound per input shape, the 8 most recently used kept.
+clear_cache() forgets the traces and the counts.
 
 Nested calls of jitted functions while tracing are inlined, and so are
 Gluon blocks called while tracing, hybridized or not: their operators
@@ -108,6 +122,7 @@ import collections.abc
 import functools
 import inspect
 import numbers
+import types
 
 import numpy as np
 
@@ -248,6 +263,11 @@ def _output_structure(value, tracers, function_name):
         return (dict, tuple((key, _output_structure(item, tracers,
                                                     function_name))
                             for key, item in value.items()))
+    if isinstance(value, (types.GeneratorType, collections.abc.Iterator)):
+        raise MXNetTypeError(
+            "jit: `%s` returned a %s, which would compute after the trace "
+            "ended; return a tuple or list (tuple(generator))"
+            % (function_name, type(value).__name__))
     if _holds_traced(value):
         raise MXNetTypeError(
             "jit: `%s` returned a %s holding arrays computed from its "
@@ -310,7 +330,8 @@ class _Entry(object):
 
     def stale(self):
         """Whether a Gluon parameter the graph reads holds other arrays
-        now, or a global or closure name of the function is bound to
+        now, or a place the function read an array through (a global or
+        closure name, an item or attribute of what one holds) holds
         another array than the one traced."""
         return any(not parameter._holds(array)
                    for parameter, array in self.parameters) or any(
@@ -360,28 +381,79 @@ class _Entry(object):
                                  "size %d" % (index, axis, extent)) from None
 
 
-def _named_constants(fn, constants):
+# How far _reachable_constants looks into containers and objects (P['w'],
+# self.params['w']), and how many entries of each it reads.
+_SCAN_DEPTH = 2
+_SCAN_ITEMS = 256
+
+
+def _named_constants(fn, constants, statics=()):
     """[(lookup, array)] for the graph's constants that `fn` reads through
-    one of its own global or closure names (W = W - lr * W.grad rebinds
-    the name to a new array): lookup() gives the name's current value."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return []
+    one of its own global or closure names, or through a dict, list, tuple
+    or object attribute such a name (or a static argument, `statics`)
+    holds, up to _SCAN_DEPTH levels: lookup() gives what that place holds
+    now. Rebinding the place (W = W - lr * W.grad, P['w'] = new,
+    self.w = new) then traces again, as torch.compile guards them."""
     by_id = {id(array): array for array in constants.values()}
-    found = []
+    found, seen = [], set()
+    code = getattr(fn, "__code__", None)
     module = getattr(fn, "__globals__", {})
-    for name in code.co_names:
-        value = module.get(name)
-        if id(value) in by_id and value is by_id[id(value)]:
-            found.append((functools.partial(module.get, name), value))
+    for name in (code.co_names if code is not None else ()):
+        if name in module:
+            _reachable_constants(functools.partial(module.get, name),
+                                 module[name], by_id, found, seen)
     for cell in getattr(fn, "__closure__", None) or ():
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if id(value) in by_id and value is by_id[id(value)]:
-            found.append((functools.partial(_cell_value, cell), value))
+        _reachable_constants(functools.partial(_cell_value, cell), value,
+                             by_id, found, seen)
+    for value in statics:
+        _reachable_constants(functools.partial(_same, value), value, by_id,
+                             found, seen)
     return found
+
+
+def _reachable_constants(lookup, value, by_id, found, seen,
+                         depth=_SCAN_DEPTH):
+    """Appends (lookup, array) for `value` (what lookup() gives) if it is a
+    constant of the graph, else for the constants inside it."""
+    if isinstance(value, _nd.NDArray):
+        if by_id.get(id(value)) is value:
+            found.append((lookup, value))
+        return
+    if depth == 0 or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, dict):
+        entries, read = list(value.items())[:_SCAN_ITEMS], _item
+    elif isinstance(value, (list, tuple)):
+        entries, read = list(enumerate(value[:_SCAN_ITEMS])), _item
+    elif (not isinstance(value, (type, types.ModuleType, types.FunctionType,
+                                 types.MethodType, functools.partial)) and
+          isinstance(getattr(value, "__dict__", None), dict)):
+        entries, read = list(vars(value).items())[:_SCAN_ITEMS], _attribute
+    else:
+        return
+    for key, item in entries:
+        _reachable_constants(functools.partial(read, lookup, key), item,
+                             by_id, found, seen, depth - 1)
+
+
+def _same(value):
+    return value
+
+
+def _item(lookup, key):
+    try:
+        return lookup()[key]
+    except Exception:  # noqa: BLE001 - gone or no longer indexable
+        return None
+
+
+def _attribute(lookup, name):
+    return getattr(lookup(), name, None)
 
 
 def _cell_value(cell):
@@ -476,6 +548,7 @@ class JitFunction(object):
         self._shape_keyed.clear()
         self._shape_traces.clear()
         self._evicted.clear()
+        self._hits = self._misses = 0
 
     def __call__(self, *args, **kwargs):
         statics, dynamic_args, dynamic_kwargs = self._split(args, kwargs)
@@ -626,7 +699,13 @@ class JitFunction(object):
         result = run_traced(trace, self._fn, call_args, call_kwargs)
         entry = _Entry(trace, names, result)
         if entry.graph is not None:
-            entry.names = _named_constants(self._fn, entry.constants)
+            dynamic = set(dynamic_indices)
+            statics = [value for index, value in enumerate(args)
+                       if index not in dynamic] + [
+                value for name, value in kwargs.items()
+                if name in self._static_argnames]
+            entry.names = _named_constants(self._fn, entry.constants,
+                                           statics)
         return entry
 
 
@@ -727,8 +806,8 @@ def jit(fn=None, *, static_argnums=(), static_argnames=()):
     per signature (array ranks, dtypes and contexts; number kinds;
     argument structure; static arguments by value) into an mx.sym graph
     run on kiln's graph executor. `@jit`, `@jit(static_argnums=1)` and
-    `jit(fn, static_argnames="axis")` all work. See the module docstring
-    for the rules (JAX's jax.jit; MXNet's analogue is hybridize()).
+    `jit(fn, static_argnames="axis")` all work. The rules (JAX's jax.jit;
+    MXNet's analogue is hybridize()) follow the parameters below.
 
     static_argnums: int or ints, positions of arguments passed to `fn` as
     they are (hashable values; each new value traces again); negative
@@ -745,3 +824,7 @@ def jit(fn=None, *, static_argnums=(), static_argnames=()):
         return lambda function: JitFunction(function, static_argnums,
                                             static_argnames)
     return JitFunction(fn, static_argnums, static_argnames)
+
+
+# help(mx.jit) shows the function: it carries the module's rules too.
+jit.__doc__ += "\n\n" + __doc__
