@@ -98,8 +98,9 @@ Inside the traced function (JAX's rules):
   into) are those the trace returned, the same objects on every call;
   computed arrays come back in tuples, lists, namedtuples and dicts (a
   set or another object holding them is an MXNetTypeError);
-* a zero-size array argument is an MXNetError naming its parameter (MXNet
-  graphs read a 0 extent as unknown): call the function without jit;
+* a call with a zero-size array argument runs the function eagerly, as
+  a hybridized block runs such a batch op by op (MXNet graphs read a 0
+  extent as unknown, so no trace holds it);
 * differentiable under autograd.record(), but not twice: a backward with
   create_graph=True through a compiled call is an MXNetError (as MXNet's
   hybridized blocks); the first recorded call of a signature runs op by
@@ -565,7 +566,10 @@ class JitFunction(object):
             return self._fn(*args, **kwargs)
         for leaf in leaves:
             if isinstance(leaf, _nd.NDArray) and 0 in leaf.shape:
-                self._refuse_empty(dynamic_args, kwargs, leaves)
+                # A zero-size batch: MXNet's graphs read a 0 extent as
+                # unknown, so no trace holds it. It runs eagerly, the same
+                # operators, as a hybridized block runs it op by op.
+                return self._fn(*args, **kwargs)
         signature = (len(args), statics, structure,
                      tuple(_leaf_signature(leaf) for leaf in leaves))
         shapes = tuple(getattr(leaf, "shape", None) for leaf in leaves)
@@ -623,14 +627,6 @@ class JitFunction(object):
         if index < len(self._positional_names):
             return (self._positional_names[index], self._name)
         return (str(index), self._name)
-
-    def _refuse_empty(self, dynamic_args, kwargs, leaves):
-        """The MXNetError a trace gives a zero-size argument, for a call
-        whose signature was traced with other shapes."""
-        trace = Trace(self._name, current_context())
-        for leaf, place in zip(leaves, self._places(dynamic_args, kwargs)):
-            if isinstance(leaf, _nd.NDArray):
-                trace.argument("jit_arg", leaf.shape, leaf.dtype, what=place)
 
     def _places(self, dynamic_args, kwargs):
         """Where each leaf of the call's dynamic arguments is, in leaf
