@@ -1104,6 +1104,22 @@ def test_backward_and_grad_inside_jit_say_where_to_record():
         jit(lambda v: (v * 2).backward())(x)
 
 
+def test_value_dependent_shapes_run_eagerly_with_one_warning():
+    # boolean_mask's result shape depends on values: the trace failed
+    # with a shape-inference error, where hybridize() runs the block
+    # imperatively. jit now runs that signature eagerly.
+    masked = jit(lambda x: mx.nd.contrib.boolean_mask(
+        x, x.sum(axis=1) > 0) * 2)
+    x = mx.nd.array([[1, 2], [-3, 1], [2, 2]])
+    with pytest.warns(UserWarning, match="runs eagerly"):
+        first = masked(x)
+    np.testing.assert_array_equal(first.asnumpy(), [[2, 4], [4, 4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = masked(mx.nd.array([[1, 1], [2, -5]]))
+    np.testing.assert_array_equal(again.asnumpy(), [[2, 2]])
+
+
 def test_a_generator_result_is_refused():
     with pytest.raises(TypeError, match="returned a generator"):
         jit(lambda x: (x * i for i in range(2)))(_array(2))

@@ -98,6 +98,9 @@ Inside the traced function (JAX's rules):
   into) are those the trace returned, the same objects on every call;
   computed arrays come back in tuples, lists, namedtuples and dicts (a
   set or another object holding them is an MXNetTypeError);
+* a function whose operators need values to know their results' shapes
+  (mx.nd.contrib.boolean_mask) runs eagerly for that signature, with
+  one warning, as hybridize() falls back to running a block imperatively;
 * a call with a zero-size array argument runs the function eagerly, as
   a hybridized block runs such a batch op by op (MXNet graphs read a 0
   extent as unknown, so no trace holds it);
@@ -124,6 +127,7 @@ import functools
 import inspect
 import numbers
 import types
+import warnings
 
 import numpy as np
 
@@ -134,6 +138,7 @@ from .base import MXNetError
 from ._jit_tracer import Trace, TracedArray, run_traced
 from .context import current_context
 from .gluon._cached_graph import CachedGraph, takes_gradient
+from .gluon.block import _needs_host_values
 from .ndarray import ndarray as _nd
 from .symbol import symbol as _symbol
 
@@ -523,6 +528,8 @@ class JitFunction(object):
         # Keys of evicted shape traces -> calls since (run eagerly until
         # the _RETRACE_AFTER-th), the least recently called first.
         self._evicted = collections.OrderedDict()
+        # Signatures whose trace needed values on the host: run eagerly.
+        self._eager = set()
         self._hits = 0
         self._misses = 0
 
@@ -549,6 +556,7 @@ class JitFunction(object):
         self._shape_keyed.clear()
         self._shape_traces.clear()
         self._evicted.clear()
+        self._eager.clear()
         self._hits = self._misses = 0
 
     def __call__(self, *args, **kwargs):
@@ -572,6 +580,8 @@ class JitFunction(object):
                 return self._fn(*args, **kwargs)
         signature = (len(args), statics, structure,
                      tuple(_leaf_signature(leaf) for leaf in leaves))
+        if signature in self._eager:
+            return self._fn(*args, **kwargs)
         shapes = tuple(getattr(leaf, "shape", None) for leaf in leaves)
         key = ((signature, shapes) if signature in self._shape_keyed
                else signature)
@@ -588,9 +598,22 @@ class JitFunction(object):
                 # CachedGraph runs an evicted signature op by op.
                 self._evicted[key] = calls + 1  # most recent last
                 return self._fn(*args, **kwargs)
-            entry = self._trace(args, kwargs, [index for index, _ in
-                                               dynamic_args],
-                                structure, leaves)
+            try:
+                entry = self._trace(args, kwargs, [index for index, _ in
+                                                   dynamic_args],
+                                    structure, leaves)
+            except MXNetError as error:
+                if not _needs_host_values(error):
+                    raise
+                # An operator whose result's shape depends on values
+                # (boolean_mask): no graph holds it. The signature runs
+                # eagerly from now on, as hybridize() falls back to
+                # running a block imperatively, with one warning.
+                self._eager.add(signature)
+                warnings.warn("jit: `%s` runs eagerly for these argument "
+                              "types: %s" % (self._name, error),
+                              stacklevel=2)
+                return self._fn(*args, **kwargs)
             if entry.shape_dependent:
                 # Its trace holds for these shapes only.
                 self._shape_keyed.add(signature)
