@@ -923,6 +923,18 @@ def cond_inside(x):
                               lambda: -x)
 
 
+def zeros_of_sum(x):
+    return x.sum() + mx.nd.zeros((2, x.sum()))  # VALUE-SHAPE
+
+
+def slice_to_sum(x):
+    return x[:x.sum()]  # VALUE-SLICE
+
+
+def attribute_of_zeros(x):
+    return mx.nd.zeros_like(x) + mx.nd.arange(x.sum())  # VALUE-OP-ATTR
+
+
 @pytest.mark.parametrize("function, args, marker", [
     (branch_on_sum, (), "VALUE-IF"),
     (float_of_sum, (), "VALUE-FLOAT"),
@@ -934,6 +946,9 @@ def cond_inside(x):
     (while_loop, (), "VALUE-WHILE"),
     (traced_axis, (1,), "VALUE-ATTR"),
     (cond_inside, (), "VALUE-COND"),
+    (zeros_of_sum, (), "VALUE-SHAPE"),
+    (slice_to_sum, (), "VALUE-SLICE"),
+    (attribute_of_zeros, (), "VALUE-OP-ATTR"),
 ])
 def test_value_dependent_control_flow_names_the_line(function, args, marker):
     if function in (asscalar_inside, while_loop, traced_axis,
@@ -950,8 +965,10 @@ def test_value_dependent_control_flow_names_the_line(function, args, marker):
     assert function.__name__ in message
     assert compiled.cache_info().currsize == 0
     # The eager function runs (NDArray has no float() or int() eagerly
-    # either: TypeError, as MXNet's), and static arguments are the way out.
-    if function not in (float_of_sum, int_of):
+    # either: TypeError, as MXNet's; nor do an array shape, slice bound or
+    # arange start), and static arguments are the way out.
+    if function not in (float_of_sum, int_of, zeros_of_sum, slice_to_sum,
+                        attribute_of_zeros):
         function(x, *args)
     if args:
         assert_same(jit(function, static_argnums=1)(x, *args),

@@ -498,6 +498,12 @@ class TracedArray(object):
     # -- indexing -------------------------------------------------------
     def __getitem__(self, key):
         items = key if isinstance(key, tuple) else (key,)
+        for item in items:
+            if isinstance(item, slice) and any(
+                    isinstance(bound, TracedArray)
+                    for bound in (item.start, item.stop, item.step)):
+                self._trace.value_needed("a slice bound (x[:n] with a "
+                                         "traced n)")
         if all(item is None or item is Ellipsis or isinstance(
                 item, (slice, int, np.integer)) and not isinstance(item, bool)
                for item in items):
@@ -645,6 +651,10 @@ def _external_operator(trace):
     def hook(op_name, inputs, attrs, out):
         if out is not None or not trace.active:
             return NotImplemented  # writes run at trace time
+        if any(_contains_traced(value) for value in attrs.values()):
+            # A traced value as an attribute (zeros(x.sum())): the trace
+            # refuses it, naming the line.
+            return trace.apply(op_name, inputs, attrs)
         if not inputs and _is_sampler(op_name):
             # A draw of a shape (mx.nd.random.normal(shape=...)): a node
             # that draws anew on every call, as eagerly and in hybridized

@@ -447,6 +447,12 @@ def _shape(shape, where="zeros"):
     if isinstance(shape, (tuple, list)) and all(
             isinstance(extent, (int, _np.integer)) for extent in shape):
         return tuple(int(extent) for extent in shape)
+    extents = shape if isinstance(shape, (tuple, list)) else (shape,)
+    for extent in extents:
+        if hasattr(type(extent), "__kiln_invoke__"):
+            # A kiln.jit traced array as an extent: its error names the
+            # user's line and says what to do instead.
+            extent._trace.value_needed("a shape (%s(x.sum()))" % where)
     raise MXNetError("%s: invalid parameter format for shape: expected a tuple "
                      "of integers, got %r" % (where, shape))
 
