@@ -1137,6 +1137,35 @@ def test_value_dependent_shapes_run_eagerly_with_one_warning():
     np.testing.assert_array_equal(again.asnumpy(), [[2, 2]])
 
 
+def test_foreach_unrolls_into_the_trace():
+    # contrib.foreach asserted its inputs were NDArrays; on traced arrays
+    # it is a Python loop over the slices, unrolled into the trace (one
+    # trace per number of slices), with eager's values and gradients.
+    def scan(x, h):
+        def body(step, states):
+            hidden = mx.nd.tanh(step + states[0])
+            return hidden * 2, [hidden]
+        return mx.nd.contrib.foreach(body, x, [h])
+
+    compiled = jit(scan)
+    h = mx.nd.zeros((2, 3))
+    for steps in (4, 5, 4):
+        x = _array(steps, 2, 3)
+        (want, [want_state]), (got, [got_state]) = scan(x, h), compiled(x, h)
+        assert_same(got, want)
+        assert_same(got_state, want_state)
+    assert compiled.cache_info().misses == 2
+    x = _array(4, 2, 3)
+    grads = []
+    for function in (scan, compiled):
+        x.attach_grad()
+        with mx.autograd.record():
+            out, _ = function(x, h)
+        out.backward()
+        grads.append(x.grad.asnumpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5, atol=1e-6)
+
+
 def test_a_generator_result_is_refused():
     with pytest.raises(TypeError, match="returned a generator"):
         jit(lambda x: (x * i for i in range(2)))(_array(2))

@@ -57,8 +57,9 @@ def _flatten_list(nested_list):
 
 def _flatten(args, inout_str):
     """(flat list of the NDArrays in `args`, its structure): 0 for a bare
-    NDArray, else a list of the items' structures."""
-    if isinstance(args, _ndarray()):
+    NDArray (or a kiln.jit traced array), else a list of the items'
+    structures."""
+    if isinstance(args, _ndarray()) or hasattr(type(args), "__kiln_invoke__"):
         return [args], 0
     assert isinstance(args, (list, tuple)), (
         "%s must be (nested) list of NDArray, but got %s of type %s"
@@ -109,17 +110,24 @@ def foreach(body, data, init_states):
     on axis 0, in the structure body returns them; the last states).
     """
     NDArray = _ndarray()
+
+    def is_array(item):
+        # kiln.jit's traced arrays too: the loop unrolls into the trace
+        # (which then holds for this number of slices).
+        return isinstance(item, NDArray) or hasattr(type(item),
+                                                    "__kiln_invoke__")
+
     for flat, what in [(_flatten(data, "foreach input")[0], "data"),
                        (_flatten(init_states, "foreach states")[0],
                         "init_states")]:
-        assert all(isinstance(item, NDArray) for item in flat), (
+        assert all(is_array(item) for item in flat), (
             "foreach: %s should be an NDArray or a nested list of NDArrays"
             % what)
-    single = isinstance(data, NDArray)
+    single = is_array(data)
     num_iters = data.shape[0] if single else data[0].shape[0]
     if not single:
         for index, item in enumerate(data):
-            if not isinstance(item, NDArray) or item.shape[:1] != (num_iters,):
+            if not is_array(item) or item.shape[:1] != (num_iters,):
                 raise MXNetError(
                     "foreach: data[%d] expected %d slices on axis 0 (as "
                     "data[0]), got shape %s" % (index, num_iters,
