@@ -401,12 +401,13 @@ def test_a_shape_reading_function_keeps_few_traces():
 def test_shapes_whose_trace_was_evicted_run_eagerly_then_trace_again():
     # Cycling through more shapes than the 8 traces kept traced on every
     # call (a step cost a trace). Evicted shapes run eagerly until their
-    # _RETRACE_AFTER-th call, then are traced again.
+    # 32nd call (CachedGraph's _RECAPTURE_AFTER), then are traced again.
     import sys
     jit_module = sys.modules["kiln.jit"]
     flatten = jit(lambda x: x.reshape((x.shape[0], -1)).sum(axis=1))
     sizes = list(range(1, jit_module._MAX_SHAPE_TRACES + 2))
-    rounds = jit_module._RETRACE_AFTER + 2
+    from kiln.gluon import _cached_graph
+    rounds = _cached_graph._RECAPTURE_AFTER + 2
     for _ in range(rounds):
         for size in sizes:
             x = _array(size, 2, 3)

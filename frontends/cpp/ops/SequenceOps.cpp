@@ -47,10 +47,9 @@ Sequences sequences(const std::string &op, const std::vector<NDArray> &in,
     // MXNet counts the inputs by the flag: a length given without it is an
     // error there, not silently ignored.
     if (in.size() > 1)
-      throw Error(formatMessage(
-          "expects 1 inputs, but got ", in.size(),
-          " instead (sequence_length is read only with "
-          "use_sequence_length=True)"));
+      throw Error(formatMessage("expects 1 inputs, but got ", in.size(),
+                                " instead (sequence_length is read only with "
+                                "use_sequence_length=True)"));
     return result;
   }
   if (in.size() < 2)

@@ -159,9 +159,8 @@ class Trace(object):
     def argument(self, name, shape, dtype, weak=False, what=None):
         """A traced array for a graph input called `name` holding an
         argument of this shape and dtype (weak: a Python number); `what`
-        names the argument in errors ("argument 'x' of f[0]")."""
-        self._check_not_empty(what or "argument '%s' of `%s`"
-                              % (name, self.function_name), shape)
+        names the argument in errors ("argument pair[0] of f"). Zero-size
+        arguments never get here: jit runs such calls eagerly."""
         variable = _symbol.var(name)
         self._record(variable, [(tuple(shape), _dtype_name(dtype))])
         traced = TracedArray(self, variable, weak)

@@ -91,12 +91,18 @@ def _expected_inputs(op_name, kwargs):
     values), as MXNet counts them (FullyConnected: 3 unless no_bias); None
     when the attributes do not say."""
     from ._python_ops import ROUTED_CORE
+    params = {key: attr_string(value) for key, value in kwargs.items()
+              if not is_hidden_attr(key)}
     try:
-        params = {key: attr_string(value) for key, value in kwargs.items()
-                  if not is_hidden_attr(key)}
         return len(ROUTED_CORE.symbol_interface(op_name, params)[0])
-    except Exception:  # noqa: BLE001 - an attribute is bad: the op says it
+    except MXNetError:  # an attribute is bad: the operator says which
         return None
+
+
+def is_traced(value):
+    """Whether `value` is an array some trace stands in for an NDArray
+    (kiln.jit's traced arrays: their type defines __kiln_invoke__)."""
+    return getattr(type(value), "__kiln_invoke__", None) is not None
 
 
 def foreign_invoke(op_name, inputs, attrs, out):
@@ -184,7 +190,7 @@ def note_parameter_read(parameter, array):
 def refuse_traced_write(target, value):
     """Raises jit's error when `value`, about to be written into NDArray
     `target` (x[...] = v, x += v), is a traced array."""
-    if getattr(type(value), "__kiln_invoke__", None) is None:
+    if not is_traced(value):
         return
     hook = _hook()
     if hook is not None:
@@ -238,11 +244,8 @@ def check_num_args(op_name, num_args, attrs, count):
         raise MXNetError("value %d for Parameter num_args should be greater "
                          "equal to 1, in operator %s(name=\"\", num_args="
                          "\"%s\")" % (value, canonical, text))
-    params = {key: attr_string(item) for key, item in attrs.items()}
-    params["num_args"] = text
-    try:
-        expected = len(ROUTED_CORE.symbol_interface(op_name, params)[0])
-    except MXNetError:
+    expected = _expected_inputs(op_name, dict(attrs, num_args=text))
+    if expected is None:
         return   # another attribute is bad: the call itself says which
     if expected != count:
         raise MXNetError("Operator %s expects %d inputs, but got %d instead."

@@ -10,7 +10,7 @@ Recording and training flags are per thread, as in MXNet. Gradient rules are
 registered once with each C++ operator; backward runs them through the same
 compiled kernels as the forward pass.
 """
-from . import _core
+from . import _core, _op_gen
 from .base import MXNetError
 
 NDArray = _core.NDArray
@@ -134,7 +134,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None,
     x's whole gradient). With create_graph=True they are recorded, so they
     can be differentiated again (higher-order gradients)."""
     for array in (heads if isinstance(heads, (list, tuple)) else [heads]):
-        if hasattr(type(array), "__kiln_invoke__"):
+        if _op_gen.is_traced(array):
             raise MXNetError(
                 "autograd.grad cannot run while kiln.jit traces a function: "
                 "record around the jitted call instead (with "
@@ -194,7 +194,7 @@ class Function(object):
                              "create a new one per call" % type(self).__name__)
         self._used = True
         for array in inputs:
-            if hasattr(type(array), "__kiln_invoke__"):
+            if _op_gen.is_traced(array):
                 # kiln.jit's traced arrays: the Python forward and backward
                 # cannot become nodes of a compiled graph.
                 raise MXNetError(

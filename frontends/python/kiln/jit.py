@@ -137,7 +137,7 @@ from ._core import MXNetTypeError, MXNetValueError
 from .base import MXNetError
 from ._jit_tracer import Trace, TracedArray, run_traced
 from .context import current_context
-from .gluon._cached_graph import CachedGraph, takes_gradient
+from .gluon._cached_graph import CachedGraph, EvictedKeys, takes_gradient
 from .gluon.block import _needs_host_values
 from .ndarray import ndarray as _nd
 from .symbol import symbol as _symbol
@@ -492,11 +492,9 @@ def _leaf_signature(leaf):
 # executor of its shapes, so a function called with ever new shapes kept
 # them all (60 batch sizes of a (n, 64, 64) reshape: 154 MiB and growing).
 _MAX_SHAPE_TRACES = 8
-# A call whose shapes' trace was evicted runs eagerly until its
-# _RETRACE_AFTER-th call since, then is traced again (CachedGraph's rule
-# for evicted signatures); _MAX_EVICTED such keys are remembered.
-_RETRACE_AFTER = 32
-_MAX_EVICTED = 1024
+# A call whose shapes' trace was evicted runs eagerly until its 32nd call
+# since, then is traced again: CachedGraph's rule for evicted signatures
+# (gluon/_cached_graph.py's EvictedKeys).
 
 class JitFunction(object):
     """A function compiled by kiln.jit; call it as the function. Also:
@@ -525,9 +523,8 @@ class JitFunction(object):
         # Keys of traces held for one set of shapes, least recently used
         # first (see _MAX_SHAPE_TRACES).
         self._shape_traces = collections.OrderedDict()
-        # Keys of evicted shape traces -> calls since (run eagerly until
-        # the _RETRACE_AFTER-th), the least recently called first.
-        self._evicted = collections.OrderedDict()
+        # Keys of evicted shape traces (their calls run eagerly for a while).
+        self._evicted = EvictedKeys()
         # Signatures whose trace needed values on the host: run eagerly.
         self._eager = set()
         self._hits = 0
@@ -572,31 +569,28 @@ class JitFunction(object):
             # Called while another function is traced (on its arrays or
             # only on global ones): traced inline.
             return self._fn(*args, **kwargs)
-        for leaf in leaves:
-            if isinstance(leaf, _nd.NDArray) and 0 in leaf.shape:
-                # A zero-size batch: MXNet's graphs read a 0 extent as
-                # unknown, so no trace holds it. It runs eagerly, the same
-                # operators, as a hybridized block runs it op by op.
-                return self._fn(*args, **kwargs)
+        shapes = tuple(getattr(leaf, "shape", None) for leaf in leaves)
+        if any(shape and 0 in shape for shape in shapes):
+            # A zero-size batch: MXNet's graphs read a 0 extent as unknown,
+            # so no trace holds it. It runs eagerly, the same operators, as
+            # a hybridized block runs it op by op.
+            return self._fn(*args, **kwargs)
         signature = (len(args), statics, structure,
                      tuple(_leaf_signature(leaf) for leaf in leaves))
         if signature in self._eager:
             return self._fn(*args, **kwargs)
-        shapes = tuple(getattr(leaf, "shape", None) for leaf in leaves)
         key = ((signature, shapes) if signature in self._shape_keyed
                else signature)
         entry = self._cache.get(key)
         if entry is not None and entry.graph is not None and entry.stale():
             entry = None  # its arrays were replaced: trace again
         if entry is None:
-            calls = self._evicted.pop(key, None)
-            if calls is not None and calls + 1 < _RETRACE_AFTER:
+            if self._evicted.defers(key):
                 # Shapes whose trace was evicted: more shapes in turn than
                 # are kept. Tracing again on each return cost every call a
                 # trace (9 batch sizes in turn: 4.7 ms a step, 1.6
                 # eagerly); such calls run eagerly, the same operators, as
                 # CachedGraph runs an evicted signature op by op.
-                self._evicted[key] = calls + 1  # most recent last
                 return self._fn(*args, **kwargs)
             try:
                 entry = self._trace(args, kwargs, [index for index, _ in
@@ -639,9 +633,7 @@ class JitFunction(object):
             while len(self._shape_traces) > _MAX_SHAPE_TRACES:
                 evicted, _ = self._shape_traces.popitem(last=False)
                 self._cache.pop(evicted, None)
-                self._evicted[evicted] = 0
-            while len(self._evicted) > _MAX_EVICTED:
-                self._evicted.popitem(last=False)
+                self._evicted.add(evicted)
         return entry.run(leaves)
 
     def _where(self, index):

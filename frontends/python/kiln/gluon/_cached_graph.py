@@ -79,6 +79,35 @@ _MAX_SIGNATURES = 8
 _RECAPTURE_AFTER = 32
 # Evicted signatures remembered (their calls since eviction).
 _MAX_EVICTED = 1024
+
+
+class EvictedKeys(object):
+    """The keys a cache of captures (CachedGraph's executors, kiln.jit's
+    per-shape traces) evicted, with their calls since: a key that comes
+    back runs op by op until its _RECAPTURE_AFTER-th call since eviction,
+    then is captured again. The _MAX_EVICTED most recently called are
+    remembered."""
+
+    def __init__(self):
+        self._calls = OrderedDict()  # key -> calls since, most recent last
+
+    def defers(self, key):
+        """For a miss of `key`: True (the call counted) while it should
+        run op by op; False when it should be captured (forgotten here)."""
+        calls = self._calls.pop(key, None)
+        if calls is not None and calls + 1 < _RECAPTURE_AFTER:
+            self._calls[key] = calls + 1
+            return True
+        return False
+
+    def add(self, key):
+        """`key` was just evicted."""
+        self._calls[key] = 0
+        while len(self._calls) > _MAX_EVICTED:
+            self._calls.popitem(last=False)
+
+    def clear(self):
+        self._calls.clear()
 # Sets of parameter arrays kept executors for (one per context, when a
 # block runs on several; replaced arrays fall out).
 _MAX_BINDINGS = 4
@@ -200,8 +229,6 @@ class CachedGraph(object):
     def __init__(self, symbol, data_names,
                  higher_order_advice=("CachedOp (a hybridized block)",
                                       "call the block without hybridize()")):
-        # (what runs the graph, what to do instead), for the error of a
-        # higher-order gradient through it.
         self.higher_order_advice = higher_order_advice
         self.symbol = symbol
         self.input_names = symbol.list_inputs()
@@ -210,7 +237,7 @@ class CachedGraph(object):
         self._bindings = OrderedDict()  # parameter arrays' ids -> slots
         self._slots = OrderedDict()  # input signature -> slots, LRU order
         # Evicted input signature -> its calls since (run op by op).
-        self._evicted = OrderedDict()
+        self._evicted = EvictedKeys()
         # requests -> whether every output takes a gradient when recorded.
         self._differentiable = {}
         # Calls from several threads: the tables, and a slot's claim, are
@@ -294,18 +321,14 @@ class CachedGraph(object):
         first _RECAPTURE_AFTER calls: the caller then runs op by op)."""
         slots = self._slots.pop(key, None)
         if slots is None:
-            calls = self._evicted.pop(key, None)
-            if calls is not None and calls + 1 < _RECAPTURE_AFTER:
-                self._evicted[key] = calls + 1  # most recent last
+            if self._evicted.defers(key):
                 return None
             slots = []
         self._slots[key] = slots
         while len(self._slots) > _MAX_SIGNATURES:
             # A slot awaiting backward stays alive through its function.
             evicted, _ = self._slots.popitem(last=False)
-            self._evicted[evicted] = 0
-        while len(self._evicted) > _MAX_EVICTED:
-            self._evicted.popitem(last=False)
+            self._evicted.add(evicted)
         for slot in slots:
             if not slot.busy:
                 return slot

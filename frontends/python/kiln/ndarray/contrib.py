@@ -59,7 +59,7 @@ def _flatten(args, inout_str):
     """(flat list of the NDArrays in `args`, its structure): 0 for a bare
     NDArray (or a kiln.jit traced array), else a list of the items'
     structures."""
-    if isinstance(args, _ndarray()) or hasattr(type(args), "__kiln_invoke__"):
+    if isinstance(args, _ndarray()) or _op_gen.is_traced(args):
         return [args], 0
     assert isinstance(args, (list, tuple)), (
         "%s must be (nested) list of NDArray, but got %s of type %s"
@@ -114,8 +114,7 @@ def foreach(body, data, init_states):
     def is_array(item):
         # kiln.jit's traced arrays too: the loop unrolls into the trace
         # (which then holds for this number of slices).
-        return isinstance(item, NDArray) or hasattr(type(item),
-                                                    "__kiln_invoke__")
+        return isinstance(item, NDArray) or _op_gen.is_traced(item)
 
     for flat, what in [(_flatten(data, "foreach input")[0], "data"),
                        (_flatten(init_states, "foreach states")[0],

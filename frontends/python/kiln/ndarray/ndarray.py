@@ -449,7 +449,7 @@ def _shape(shape, where="zeros"):
         return tuple(int(extent) for extent in shape)
     extents = shape if isinstance(shape, (tuple, list)) else (shape,)
     for extent in extents:
-        if hasattr(type(extent), "__kiln_invoke__"):
+        if _op_gen.is_traced(extent):
             # A kiln.jit traced array as an extent: its error names the
             # user's line and says what to do instead.
             extent._trace.value_needed("a shape (%s(x.sum()))" % where)
@@ -607,7 +607,7 @@ def _ufunc_helper(lhs, rhs, fn_array, fn_scalar, lfn_scalar, rfn_scalar=None):
         return rfn_scalar(rhs, float(lhs))
     if isinstance(rhs, numeric_types):
         return lfn_scalar(lhs, float(rhs))
-    if isinstance(rhs, NDArray) or hasattr(type(rhs), "__kiln_invoke__"):
+    if isinstance(rhs, NDArray) or _op_gen.is_traced(rhs):
         return fn_array(lhs, rhs)
     raise TypeError("type %s not supported" % type(rhs).__name__)
 

@@ -34,8 +34,7 @@ def _sample(name, from_numbers, from_arrays, params, shape, dtype, ctx, out,
 
     def is_array(value):
         # kiln.jit's traced arrays stand for NDArrays.
-        return isinstance(value, NDArray) or getattr(
-            type(value), "__kiln_invoke__", None) is not None
+        return isinstance(value, NDArray) or _op_gen.is_traced(value)
 
     first = params[0]
     if is_array(first):
@@ -88,8 +87,8 @@ def randn(*shape, **kwargs):
     loc = kwargs.pop("loc", 0)
     scale = kwargs.pop("scale", 1)
     for value in (loc, scale):
-        assert isinstance(value, (int, float, NDArray)) or getattr(
-            type(value), "__kiln_invoke__", None) is not None, \
+        assert isinstance(value, (int, float, NDArray)) or \
+            _op_gen.is_traced(value), \
             "randn: loc and scale must be numbers or NDArrays, got %s" % \
             type(value)
     return _sample("randn", _random_normal, _sample_normal, [loc, scale],
