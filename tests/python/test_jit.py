@@ -1343,3 +1343,22 @@ def test_gluon_blocks_inside_a_jitted_function(hybridize):
     assert expected.keys() == got.keys() and len(got) == 10
     for name in expected:
         np.testing.assert_array_equal(got[name], expected[name], err_msg=name)
+
+
+@needs_dispatch
+def test_python_implemented_softmax_cross_entropy_is_traced():
+    # mx.nd.softmax_cross_entropy is written in Python over registry
+    # operators; its NDArray check refused traced arrays (AssertionError).
+    logits, labels = _array(6, 5), mx.nd.array([0, 4, 2, 2, 1, 3])
+    compiled = jit(lambda z, y: mx.nd.softmax_cross_entropy(z, y))
+    assert_same(compiled(logits, labels),
+                mx.nd.softmax_cross_entropy(logits, labels))
+    grads = []
+    for function in (compiled, mx.nd.softmax_cross_entropy):
+        logits.attach_grad()
+        with mx.autograd.record():
+            function(logits, labels).backward()
+        grads.append(logits.grad.asnumpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-7)
+    with pytest.raises(AssertionError, match="must have NDArray type"):
+        jit(lambda z: mx.nd.softmax_cross_entropy(z, [1, 2]))(logits)

@@ -12,6 +12,7 @@ import numpy as _np
 from ..base import MXNetError
 from . import op as _op
 from .. import _core
+from .. import _op_gen
 
 __all__ = ["Convolution_v1", "Pooling_v1", "BatchNorm_v1",
            "softmax_cross_entropy", "IdentityAttachKLSparseReg"]
@@ -122,8 +123,10 @@ def softmax_cross_entropy(data=None, label=None, out=None, name=None,
     for inputs that are not NDArrays; MXNetError for other ranks, a batch
     mismatch or a label dtype unlike data's."""
     for argument, array in (("data", data), ("label", label)):
-        if not isinstance(array, _core.NDArray):
-            # As MXNet's generated function asserts.
+        if not (isinstance(array, _core.NDArray) or
+                _op_gen.is_traced(array)):
+            # As MXNet's generated function asserts (kiln.jit's traced
+            # arrays stand in for NDArrays).
             raise AssertionError("Argument %s must have NDArray type, but "
                                  "got %s" % (argument, array))
     if data.ndim != 2:
