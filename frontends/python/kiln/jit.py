@@ -83,7 +83,10 @@ Inside the traced function (JAX's rules):
   to another array, makes the next call trace again: a global or closure
   name (W = W - lr * W.grad), an item or attribute of what such a name
   or a static argument holds, two levels deep (P['w'] = new,
-  params[0] = new, self.w = new, self.params['w'] = new); in-place
+  params[0] = new, self.w = new, self.params['w'] = new); a place seen
+  rebound to an array of the same shape, dtype and context is read on
+  every call from then on (a data input of the new trace), so a manual
+  SGD loop that rebinds its weights traces twice, not at every step; in-place
   updates (W[:] = ..., W -= ..., sgd_update(..., out=W)) keep the trace;
 * Python numbers read from globals or closures are constants of the
   trace (as in JAX): pass a number that changes as an argument;
@@ -309,9 +312,12 @@ class _Entry(object):
         self.shape_dependent = trace.shape_dependent
         self.index_guards = trace.index_guards
         self.context = trace.context
+        self.function_name = trace.function_name
         self.graph = None
         self.parameters = []
-        self.names = []  # see _named_constants
+        self.places = []  # see bind_places
+        self.place_inputs = {}  # constant name: lookup of its place
+        self.symbol = None
         if not tracers:
             return  # nothing computed from the inputs: a constant result
         symbol = _symbol.Group([tracer._symbol for tracer in tracers])
@@ -330,18 +336,69 @@ class _Entry(object):
                            trace.parameter_reads
                            if id(array) in constant_ids]
         self.input_names = inputs
-        self.graph = CachedGraph(symbol, self.data_names, (
-            "kiln.jit (`%s`)" % trace.function_name,
-            "call the function without jit"))
+        self.symbol = symbol
+        self.graph = None  # made by bind_places
+
+    def bind_places(self, places, rebindable):
+        """Makes the graph, given the places the function read its
+        constants through (_named_constants): a constant read through a
+        place in `rebindable` (one the caller rebinds between calls,
+        W = W - lr * W.grad) is a data input of the graph, read from its
+        place on every call, rather than an array the executors are bound
+        to (new arrays there would bind new executors); the others stay
+        bound by identity."""
+        by_id = {id(array): name for name, array in self.constants.items()}
+        self.place_inputs = {}
+        for key, lookup, array in places:
+            name = by_id[id(array)]
+            if key in rebindable and name not in self.place_inputs:
+                self.place_inputs[name] = lookup
+        # (key, lookup, what it must hold, the lookup of the data input it
+        # feeds or None). Every place of a data input must hold the array
+        # the first gives (the trace read them as one), like the traced
+        # one, which is not kept (a stale copy of the weights).
+        self.places = []
+        for key, lookup, array in places:
+            source = self.place_inputs.get(by_id[id(array)])
+            self.places.append((key, lookup, array if source is None
+                                else _like(array), source))
+        for name in self.place_inputs:
+            del self.constants[name]
+        self.graph = CachedGraph(self.symbol, self.data_names + [
+            name for name in self.input_names if name in self.place_inputs],
+            ("kiln.jit (`%s`)" % self.function_name,
+             "call the function without jit"))
 
     def stale(self):
         """Whether a Gluon parameter the graph reads holds other arrays
         now, or a place the function read an array through (a global or
         closure name, an item or attribute of what one holds) holds
-        another array than the one traced."""
-        return any(not parameter._holds(array)
-                   for parameter, array in self.parameters) or any(
-            lookup() is not array for lookup, array in self.names)
+        another array than the one traced; for a place that is a data
+        input, an array unlike the traced one (shape, dtype, context), or
+        not the one its constant's other places hold."""
+        if any(not parameter._holds(array)
+               for parameter, array in self.parameters):
+            return True
+        for _, lookup, expected, source in self.places:
+            now = lookup()
+            if source is None:
+                if now is not expected:
+                    return True
+            elif now is not source() or not _fits(now, expected):
+                return True
+        return False
+
+    def rebound_places(self):
+        """The keys of the places bound by identity that hold another
+        array like the traced one now: rebound between calls, they are
+        data inputs of the next trace."""
+        found = set()
+        for key, lookup, expected, source in self.places:
+            now = lookup()
+            if (source is None and now is not expected and
+                    _fits(now, _like(expected))):
+                found.add(key)
+        return found
 
     def run(self, leaves):
         """The result for the call's leaves (NDArrays and numbers)."""
@@ -350,6 +407,11 @@ class _Entry(object):
         recording = autograd.is_recording()
         arrays, requests = [], []
         for name in self.input_names:
+            lookup = self.place_inputs.get(name)
+            if lookup is not None:
+                arrays.append(lookup())  # stale() checked that it fits
+                requests.append(None)
+                continue
             constant = self.constants.get(name)
             if constant is None:
                 arrays.append(_as_array(leaves[self.leaf_index[name]],
@@ -394,40 +456,46 @@ _SCAN_ITEMS = 256
 
 
 def _named_constants(fn, constants, statics=()):
-    """[(lookup, array)] for the graph's constants that `fn` reads through
-    one of its own global or closure names, or through a dict, list, tuple
-    or object attribute such a name (or a static argument, `statics`)
-    holds, up to _SCAN_DEPTH levels: lookup() gives what that place holds
-    now. Rebinding the place (W = W - lr * W.grad, P['w'] = new,
-    self.w = new) then traces again, as torch.compile guards them."""
+    """[(key, lookup, array)] for the graph's constants that `fn` reads
+    through one of its own global or closure names, or through a dict,
+    list, tuple or object attribute such a name (or a static argument,
+    `statics`) holds, up to _SCAN_DEPTH levels: lookup() gives what that
+    place holds now, and key names the place (("global", "P"), ("item",
+    "w")) the same way in every trace. Rebinding the place (W = W - lr *
+    W.grad, P['w'] = new, self.w = new) then traces again, as
+    torch.compile guards them, once: from then on the place is a data
+    input of the graph (_Entry.bind_places)."""
     by_id = {id(array): array for array in constants.values()}
     found, seen = [], set()
     code = getattr(fn, "__code__", None)
     module = getattr(fn, "__globals__", {})
     for name in (code.co_names if code is not None else ()):
         if name in module:
-            _reachable_constants(functools.partial(module.get, name),
+            _reachable_constants(("global", name),
+                                 functools.partial(module.get, name),
                                  module[name], by_id, found, seen)
-    for cell in getattr(fn, "__closure__", None) or ():
+    for index, cell in enumerate(getattr(fn, "__closure__", None) or ()):
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        _reachable_constants(functools.partial(_cell_value, cell), value,
+        _reachable_constants(("closure", index),
+                             functools.partial(_cell_value, cell), value,
                              by_id, found, seen)
-    for value in statics:
-        _reachable_constants(functools.partial(_same, value), value, by_id,
-                             found, seen)
+    for index, value in enumerate(statics):
+        _reachable_constants(("static", index), functools.partial(_same, value),
+                             value, by_id, found, seen)
     return found
 
 
-def _reachable_constants(lookup, value, by_id, found, seen,
+def _reachable_constants(key, lookup, value, by_id, found, seen,
                          depth=_SCAN_DEPTH):
-    """Appends (lookup, array) for `value` (what lookup() gives) if it is a
-    constant of the graph, else for the constants inside it."""
+    """Appends (key, lookup, array) for `value` (what lookup() gives, at
+    the place `key` names) if it is a constant of the graph, else for the
+    constants inside it."""
     if isinstance(value, _nd.NDArray):
         if by_id.get(id(value)) is value:
-            found.append((lookup, value))
+            found.append((key, lookup, value))
         return
     if depth == 0 or id(value) in seen:
         return
@@ -442,8 +510,9 @@ def _reachable_constants(lookup, value, by_id, found, seen,
         entries, read = list(vars(value).items())[:_SCAN_ITEMS], _attribute
     else:
         return
-    for key, item in entries:
-        _reachable_constants(functools.partial(read, lookup, key), item,
+    for inner, item in entries:
+        _reachable_constants(key + (read.__name__, inner),
+                             functools.partial(read, lookup, inner), item,
                              by_id, found, seen, depth - 1)
 
 
@@ -467,6 +536,18 @@ def _cell_value(cell):
         return cell.cell_contents
     except ValueError:  # emptied (del of the closure variable)
         return None
+
+
+def _like(array):
+    """What an array rebound in its place must agree with."""
+    return (array.shape, array.dtype, array.context)
+
+
+def _fits(now, like):
+    """Whether `now`, found in a place, can be the data input that held an
+    array `like` (_like) when traced."""
+    return (isinstance(now, _nd.NDArray) and
+            (now.shape, now.dtype, now.context) == like)
 
 
 def _as_array(leaf, context):
@@ -527,6 +608,8 @@ class JitFunction(object):
         self._evicted = EvictedKeys()
         # Signatures whose trace needed values on the host: run eagerly.
         self._eager = set()
+        # Keys of the places (_named_constants) seen rebound between calls.
+        self._rebound = set()
         self._hits = 0
         self._misses = 0
 
@@ -554,6 +637,7 @@ class JitFunction(object):
         self._shape_traces.clear()
         self._evicted.clear()
         self._eager.clear()
+        self._rebound.clear()
         self._hits = self._misses = 0
 
     def __call__(self, *args, **kwargs):
@@ -583,7 +667,11 @@ class JitFunction(object):
                else signature)
         entry = self._cache.get(key)
         if entry is not None and entry.graph is not None and entry.stale():
-            entry = None  # its arrays were replaced: trace again
+            # Its arrays were replaced: trace again. Places rebound to
+            # arrays like the traced ones (a manual SGD step) are data
+            # inputs of the new trace, so later steps reuse it.
+            self._rebound |= entry.rebound_places()
+            entry = None
         if entry is None:
             if self._evicted.defers(key):
                 # Shapes whose trace was evicted: more shapes in turn than
@@ -709,14 +797,14 @@ class JitFunction(object):
             call_kwargs[name] = _unflatten(item, traced_iter)
         result = run_traced(trace, self._fn, call_args, call_kwargs)
         entry = _Entry(trace, names, result)
-        if entry.graph is not None:
+        if entry.symbol is not None:
             dynamic = set(dynamic_indices)
             statics = [value for index, value in enumerate(args)
                        if index not in dynamic] + [
                 value for name, value in kwargs.items()
                 if name in self._static_argnames]
-            entry.names = _named_constants(self._fn, entry.constants,
-                                           statics)
+            entry.bind_places(_named_constants(self._fn, entry.constants,
+                                               statics), self._rebound)
         return entry
 
 
