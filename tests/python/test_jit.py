@@ -1447,3 +1447,34 @@ def test_python_implemented_softmax_cross_entropy_is_traced():
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-7)
     with pytest.raises(AssertionError, match="must have NDArray type"):
         jit(lambda z: mx.nd.softmax_cross_entropy(z, [1, 2]))(logits)
+
+
+_RETURNED = mx.nd.ones((2,))
+
+
+@needs_dispatch
+def test_arrays_made_at_trace_time_are_returned_as_new_arrays_per_call():
+    # Eagerly each call returns a new zeros array; jit returned the trace's
+    # own object on every call, so a caller's in-place write into one
+    # result changed what later calls returned.
+    net = mx.gluon.nn.Dense(2, in_units=2)
+    net.initialize()
+
+    def f(x):
+        return x * 2, mx.nd.zeros((2,)), _RETURNED, net.weight.data()
+
+    compiled = jit(f)
+    x = mx.nd.ones((2,))
+    first = compiled(x)
+    first[1][:] = 5
+    second = compiled(x)
+    np.testing.assert_allclose(second[1].asnumpy(), [0, 0])
+    assert second[1] is not first[1]
+    # Arrays from outside are themselves, as eagerly.
+    assert second[2] is _RETURNED and first[2] is _RETURNED
+    assert second[3] is net.weight.data()
+    only_constant = jit(lambda v: {"state": mx.nd.full((3,), 7.0)})
+    a, b = only_constant(x), only_constant(x)
+    a["state"] += 1
+    np.testing.assert_allclose(b["state"].asnumpy(), [7, 7, 7])
+    np.testing.assert_allclose(only_constant(x)["state"].asnumpy(), [7, 7, 7])

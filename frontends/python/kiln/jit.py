@@ -98,7 +98,9 @@ Inside the traced function (JAX's rules):
   gradients outside it;
 * a result computed from the inputs is a new array on every call; other
   values in the result (numbers, None, NDArrays the inputs do not flow
-  into) are those the trace returned, the same objects on every call;
+  into) are those the trace returned, the same objects on every call,
+  except arrays the function made at trace time (mx.nd.zeros(...)): each
+  call returns a copy of those, as each eager call a new array;
   computed arrays come back in tuples, lists, namedtuples and dicts (a
   set or another object holding them is an MXNetTypeError);
 * a function whose operators need values to know their results' shapes
@@ -286,12 +288,47 @@ def _output_structure(value, tracers, function_name):
     return ("const", value)
 
 
+def _fresh_constants(structure, outside):
+    """`structure` with each NDArray kept from the trace (a ("const",
+    array) leaf) whose id is not in `outside` marked ("fresh", array): an
+    array the function made at trace time (mx.nd.zeros(...)), which each
+    call returns a copy of, as each eager call returns a new one (one
+    object for all calls let a caller's in-place write change what later
+    calls return). Arrays from outside (a global, a Gluon parameter) stay
+    themselves, as eagerly."""
+    tag = structure[0]
+    if tag == "const":
+        value = structure[1]
+        if isinstance(value, _nd.NDArray) and id(value) not in outside:
+            return ("fresh", value)
+        return structure
+    if tag == "out":
+        return structure
+    return (tag, tuple(
+        (item[0], _fresh_constants(item[1], outside)) if tag is dict
+        else _fresh_constants(item, outside) for item in structure[1]))
+
+
+def _constant_arrays(structure, found):
+    """Appends the NDArrays kept from the trace in `structure`."""
+    tag = structure[0]
+    if tag == "const":
+        if isinstance(structure[1], _nd.NDArray):
+            found.append(structure[1])
+    elif tag != "out":
+        for item in structure[1]:
+            _constant_arrays(item[1] if tag is dict else item, found)
+    return found
+
+
 def _build_output(structure, outputs):
     tag = structure[0]
     if tag == "out":
         return next(outputs)
     if tag == "const":
         return structure[1]
+    if tag == "fresh":
+        return structure[1].copy()
     if tag is dict:
         return {key: _build_output(item, outputs)
                 for key, item in structure[1]}
@@ -797,15 +834,28 @@ class JitFunction(object):
             call_kwargs[name] = _unflatten(item, traced_iter)
         result = run_traced(trace, self._fn, call_args, call_kwargs)
         entry = _Entry(trace, names, result)
+        made = _constant_arrays(entry.structure, [])
+        if made:
+            # Returned arrays the function did not read from outside.
+            outside = {id(array) for _, _, array in _named_constants(
+                self._fn, {str(index): array for index, array
+                           in enumerate(made)}, self._statics(args, kwargs,
+                                                              dynamic_indices))}
+            outside.update(id(array) for _, array in trace.parameter_reads)
+            entry.structure = _fresh_constants(entry.structure, outside)
         if entry.symbol is not None:
-            dynamic = set(dynamic_indices)
-            statics = [value for index, value in enumerate(args)
-                       if index not in dynamic] + [
-                value for name, value in kwargs.items()
-                if name in self._static_argnames]
-            entry.bind_places(_named_constants(self._fn, entry.constants,
-                                               statics), self._rebound)
+            entry.bind_places(_named_constants(
+                self._fn, entry.constants,
+                self._statics(args, kwargs, dynamic_indices)), self._rebound)
         return entry
+
+    def _statics(self, args, kwargs, dynamic_indices):
+        """The call's static argument values."""
+        dynamic = set(dynamic_indices)
+        return [value for index, value in enumerate(args)
+                if index not in dynamic] + [
+            value for name, value in kwargs.items()
+            if name in self._static_argnames]
 
 
 def _static_key(value, where):
