@@ -79,17 +79,28 @@ Inside the traced function (JAX's rules):
   (reading them on the host, w.asnumpy(), happens at trace time); a
   traced value written into them (w[...] = v, w += v) is an MXNetError;
   a Gluon parameter given new arrays (initialize(force_reinit=True),
-  cast, reset_ctx), or a place the function read an array through bound
-  to another array, makes the next call trace again: a global or closure
-  name (W = W - lr * W.grad), an item or attribute of what such a name
-  or a static argument holds, two levels deep (P['w'] = new,
-  params[0] = new, self.w = new, self.params['w'] = new); a place seen
-  rebound to an array of the same shape, dtype and context is read on
-  every call from then on (a data input of the new trace), so a manual
-  SGD loop that rebinds its weights traces twice, not at every step; in-place
-  updates (W[:] = ..., W -= ..., sgd_update(..., out=W)) keep the trace;
+  cast, reset_ctx), or a place the function read an array or a Gluon
+  block through bound to another, makes the next call trace again.
+  Places are the global and closure names the function's code uses
+  (its comprehensions, lambdas and inner functions included, and
+  globals()['W']), the attributes of modules it names (mymod.W), the
+  items and attributes (slots too) of what those and the static
+  arguments hold, three levels deep (P['w'] = new, params[0] = new,
+  self.w = new, cfg.model.w = new), and the same places of the
+  functions it calls through them (helpers, methods and their instance,
+  functools.partial, decorated and jitted functions, callable objects),
+  four calls deep; an array reached otherwise is bound by identity. A
+  place seen rebound to an array of the same shape, dtype and context
+  is read on every call from then on (a data input of the new trace), so
+  a manual SGD loop that rebinds its weights traces twice, not at every
+  step; in-place updates (W[:] = ..., W -= ..., sgd_update(..., out=W))
+  keep the trace; a traced value stored in such a place (global W;
+  W = W * 2, cache['h'] = h, history.append(h)) is an MXNetError naming
+  it: return the value instead;
 * Python numbers read from globals or closures are constants of the
-  trace (as in JAX): pass a number that changes as an argument;
+  trace (as in JAX): pass a number that changes as an argument; a name
+  that held None or a number when traced and holds an array later
+  (lazy initialization) traces again;
 * the function is pure: it never writes into the caller's arrays:
   x[...] = v, out= and `x += y` on an array argument raise (`h += 1` on
   the function's own values rebinds h, as `h = h + 1`);
@@ -99,8 +110,9 @@ Inside the traced function (JAX's rules):
 * a result computed from the inputs is a new array on every call; other
   values in the result (numbers, None, NDArrays the inputs do not flow
   into) are those the trace returned, the same objects on every call,
-  except arrays the function made at trace time (mx.nd.zeros(...)): each
-  call returns a copy of those, as each eager call a new array;
+  except arrays: one the function made at trace time (mx.nd.zeros(...))
+  comes back as a copy on every call, as each eager call makes a new
+  one, and one read from a place comes back as what the place holds;
   computed arrays come back in tuples, lists, namedtuples and dicts (a
   set or another object holding them is an MXNetTypeError);
 * a function whose operators need values to know their results' shapes
@@ -143,7 +155,7 @@ from .base import MXNetError
 from ._jit_tracer import Trace, TracedArray, run_traced
 from .context import current_context
 from .gluon._cached_graph import CachedGraph, EvictedKeys, takes_gradient
-from .gluon.block import _needs_host_values
+from .gluon.block import Block, _needs_host_values
 from .ndarray import ndarray as _nd
 from .symbol import symbol as _symbol
 
@@ -288,25 +300,33 @@ def _output_structure(value, tracers, function_name):
     return ("const", value)
 
 
-def _fresh_constants(structure, outside):
+def _returned_constants(structure, outside, sources):
     """`structure` with each NDArray kept from the trace (a ("const",
-    array) leaf) whose id is not in `outside` marked ("fresh", array): an
-    array the function made at trace time (mx.nd.zeros(...)), which each
-    call returns a copy of, as each eager call returns a new one (one
-    object for all calls let a caller's in-place write change what later
-    calls return). Arrays from outside (a global, a Gluon parameter) stay
-    themselves, as eagerly."""
+    array) leaf) marked by where it came from: read from a place that is a
+    data input (`sources`: id: lookup), ("place", lookup), so that each
+    call returns what the place holds then, as eagerly; an array the
+    function made at trace time (mx.nd.zeros(...), not in `outside`),
+    ("fresh", array), of which each call returns a copy, as each eager
+    call returns a new one (one object for all calls let a caller's
+    in-place write change what later calls return). Other arrays from
+    outside (a global, a Gluon parameter) stay themselves, as eagerly
+    (their places are guarded: _Entry.stale)."""
     tag = structure[0]
     if tag == "const":
         value = structure[1]
-        if isinstance(value, _nd.NDArray) and id(value) not in outside:
+        if not isinstance(value, _nd.NDArray):
+            return structure
+        if id(value) in sources:
+            return ("place", sources[id(value)])
+        if id(value) not in outside:
             return ("fresh", value)
         return structure
     if tag == "out":
         return structure
     return (tag, tuple(
-        (item[0], _fresh_constants(item[1], outside)) if tag is dict
-        else _fresh_constants(item, outside) for item in structure[1]))
+        (item[0], _returned_constants(item[1], outside, sources))
+        if tag is dict else _returned_constants(item, outside, sources)
+        for item in structure[1]))
 
 
 def _constant_arrays(structure, found):
@@ -329,6 +349,8 @@ def _build_output(structure, outputs):
         return structure[1]
     if tag == "fresh":
         return structure[1].copy()
+    if tag == "place":
+        return structure[1]()
     if tag is dict:
         return {key: _build_output(item, outputs)
                 for key, item in structure[1]}
@@ -355,6 +377,8 @@ class _Entry(object):
         self.places = []  # see bind_places
         self.place_inputs = {}  # constant name: lookup of its place
         self.symbol = None
+        self.constants = {}
+        self.input_names = []
         if not tracers:
             return  # nothing computed from the inputs: a constant result
         symbol = _symbol.Group([tracer._symbol for tracer in tracers])
@@ -365,60 +389,79 @@ class _Entry(object):
                            enumerate(leaf_names)}
         self.constants = {name: array for name, array in trace.constants
                           if name in used}
-        constant_ids = {id(array) for array in self.constants.values()}
-        # Gluon parameters whose arrays the graph reads: when a parameter
-        # gets new arrays (initialize(force_reinit=True), cast, reset_ctx),
-        # the trace is stale and is traced again.
-        self.parameters = [(parameter, array) for parameter, array in
-                           trace.parameter_reads
-                           if id(array) in constant_ids]
         self.input_names = inputs
         self.symbol = symbol
         self.graph = None  # made by bind_places
 
-    def bind_places(self, places, rebindable):
-        """Makes the graph, given the places the function read its
-        constants through (_named_constants): a constant read through a
-        place in `rebindable` (one the caller rebinds between calls,
-        W = W - lr * W.grad) is a data input of the graph, read from its
-        place on every call, rather than an array the executors are bound
-        to (new arrays there would bind new executors); the others stay
-        bound by identity."""
+    def bind_places(self, scan, rebindable, parameter_reads):
+        """Makes the graph and the guards of the trace, given the places
+        it read arrays through (`scan`, a _PlaceScan of its constants and
+        returned arrays). An array at a place in `rebindable` (one the
+        caller rebinds between calls, W = W - lr * W.grad) is read from
+        its place on every call: a data input of the graph, rather than
+        an array the executors are bound to (new arrays there would bind
+        new executors), and, returned, what the place holds. Other arrays
+        and Gluon blocks at places are bound by identity, and a Gluon
+        parameter read or returned must keep its arrays (when it gets new
+        ones, initialize(force_reinit=True), cast, reset_ctx, the trace is
+        stale)."""
+        sources = {}  # id(array): the lookup of its rebindable place
+        for key, lookup, value in scan.found:
+            if key in rebindable and isinstance(value, _nd.NDArray):
+                sources.setdefault(id(value), lookup)
         by_id = {id(array): name for name, array in self.constants.items()}
-        self.place_inputs = {}
-        for key, lookup, array in places:
-            name = by_id[id(array)]
-            if key in rebindable and name not in self.place_inputs:
-                self.place_inputs[name] = lookup
+        self.place_inputs = {by_id[key]: lookup
+                             for key, lookup in sources.items()
+                             if key in by_id}
         # (key, lookup, what it must hold, the lookup of the data input it
         # feeds or None). Every place of a data input must hold the array
         # the first gives (the trace read them as one), like the traced
         # one, which is not kept (a stale copy of the weights).
         self.places = []
-        for key, lookup, array in places:
-            source = self.place_inputs.get(by_id[id(array)])
-            self.places.append((key, lookup, array if source is None
-                                else _like(array), source))
+        for key, lookup, value in scan.found:
+            source = sources.get(id(value))
+            self.places.append((key, lookup, value if source is None
+                                else _like(value), source))
+        self.places.extend((key, lookup, _NO_ARRAY, None)
+                           for key, lookup in scan.guards)
+        returned = _constant_arrays(self.structure, [])
+        kept = {id(array) for array in
+                list(self.constants.values()) + returned}
+        self.parameters = [(parameter, array) for parameter, array in
+                           parameter_reads if id(array) in kept]
+        outside = {id(value) for _, _, value in scan.found}
+        outside.update(id(array) for _, array in self.parameters)
+        self.structure = _returned_constants(self.structure, outside,
+                                             sources)
         for name in self.place_inputs:
             del self.constants[name]
+        if self.symbol is None:
+            return
         self.graph = CachedGraph(self.symbol, self.data_names + [
             name for name in self.input_names if name in self.place_inputs],
             ("kiln.jit (`%s`)" % self.function_name,
              "call the function without jit"))
 
     def stale(self):
-        """Whether a Gluon parameter the graph reads holds other arrays
-        now, or a place the function read an array through (a global or
-        closure name, an item or attribute of what one holds) holds
-        another array than the one traced; for a place that is a data
-        input, an array unlike the traced one (shape, dtype, context), or
-        not the one its constant's other places hold."""
-        if any(not parameter._holds(array)
-               for parameter, array in self.parameters):
-            return True
+        """Whether a Gluon parameter the trace reads holds other arrays
+        now, or a place the function read an array or a block through (a
+        global or closure name, an item or attribute of what one holds)
+        holds another than the one traced, or a name that held None or a
+        number holds an array; for a place that is a data input, an array
+        unlike the traced one (shape, dtype, context), or not the one its
+        constant's other places hold."""
+        for parameter, array in self.parameters:
+            # Parameter._holds, inlined: this runs on every call.
+            data = parameter._data
+            if not data or (data[0] is not array and
+                                not any(item is array for item in data)):
+                return True
         for _, lookup, expected, source in self.places:
             now = lookup()
-            if source is None:
+            if expected is _NO_ARRAY:
+                if isinstance(now, _nd.NDArray):
+                    return True
+            elif source is None:
                 if now is not expected:
                     return True
             elif now is not source() or not _fits(now, expected):
@@ -431,9 +474,10 @@ class _Entry(object):
         data inputs of the next trace."""
         found = set()
         for key, lookup, expected, source in self.places:
+            if source is not None or not isinstance(expected, _nd.NDArray):
+                continue
             now = lookup()
-            if (source is None and now is not expected and
-                    _fits(now, _like(expected))):
+            if now is not expected and _fits(now, _like(expected)):
                 found.add(key)
         return found
 
@@ -486,71 +530,213 @@ class _Entry(object):
                                  "size %d" % (index, axis, extent)) from None
 
 
-# How far _reachable_constants looks into containers and objects (P['w'],
-# self.params['w']), and how many entries of each it reads.
-_SCAN_DEPTH = 2
-_SCAN_ITEMS = 256
+# How far the place scan looks into containers and objects (P['w'],
+# self.params['w'], cfg.model.w), how many entries of each it reads, and
+# how many calls deep it follows the functions the function calls.
+_SCAN_DEPTH = 3
+_SCAN_ITEMS = 4096
+_FUNCTION_DEPTH = 4
+# Functions of these packages are not scanned (they hold no user arrays).
+_LIBRARY_MODULES = ("kiln", "mxnet", "numpy", "builtins", "functools")
 
 
-def _named_constants(fn, constants, statics=()):
-    """[(key, lookup, array)] for the graph's constants that `fn` reads
-    through one of its own global or closure names, or through a dict,
-    list, tuple or object attribute such a name (or a static argument,
-    `statics`) holds, up to _SCAN_DEPTH levels: lookup() gives what that
-    place holds now, and key names the place (("global", "P"), ("item",
-    "w")) the same way in every trace. Rebinding the place (W = W - lr *
-    W.grad, P['w'] = new, self.w = new) then traces again, as
-    torch.compile guards them, once: from then on the place is a data
-    input of the graph (_Entry.bind_places)."""
-    by_id = {id(array): array for array in constants.values()}
-    found, seen = [], set()
+class _PlaceScan(object):
+    """The places a traced function can read arrays through, and what they
+    hold: the globals named by its code (and by the code of the
+    comprehensions, lambdas and inner functions in it, and its string
+    constants, for globals()['W']), its closure cells, what those and the
+    static arguments hold (dict and list items, object attributes and
+    slots, _SCAN_DEPTH levels deep; attributes of modules it names), and
+    the same for the functions it reaches there (helpers, methods and
+    their instance, functools.partial, wrapped functions, callable
+    objects, jitted functions), _FUNCTION_DEPTH calls deep.
+
+    After scan():
+    * found: [(key, lookup, value)] for each place holding an array of
+      `wanted` or a Gluon Block (either bound by identity); lookup() gives
+      what the place holds now, key names it the same way in every trace
+      (("global", module, "P"), ("_item", "w"));
+    * guards: [(key, lookup)] for names that held None or a number, which
+      must not hold an array later (lazy initialization: `b = None`, then
+      `b = mx.nd.zeros(...)`, which the trace could not see);
+    * leaked: the keys of places holding a traced array (the function
+      stored one: `global W; W = W * 2`)."""
+
+    def __init__(self, wanted, statics=()):
+        self.wanted = {id(array): array for array in wanted}
+        self.statics = statics
+        self.found, self.guards, self.leaked = [], [], []
+        self._seen_values, self._seen_functions = set(), set()
+
+    def scan(self, fn):
+        self._function(fn, 0)
+        for index, value in enumerate(self.statics):
+            self._value(("static", index), functools.partial(_same, value),
+                        value, _SCAN_DEPTH)
+        return self
+
+    def _function(self, fn, depth):
+        if depth > _FUNCTION_DEPTH or id(fn) in self._seen_functions:
+            return
+        self._seen_functions.add(id(fn))
+        if isinstance(fn, JitFunction):
+            return self._function(fn._fn, depth)
+        if isinstance(fn, functools.partial):
+            for index, value in enumerate(tuple(fn.args) +
+                                          tuple(fn.keywords.values())):
+                self._value(("partial", _code_key(fn.func), index),
+                            functools.partial(_same, value), value,
+                            _SCAN_DEPTH)
+            return self._function(fn.func, depth)
+        if isinstance(fn, types.MethodType):
+            owner = fn.__self__
+            self._value(("self", _code_key(fn.__func__)),
+                        functools.partial(_same, owner), owner, _SCAN_DEPTH)
+            return self._function(fn.__func__, depth)
+        wrapped = getattr(fn, "__wrapped__", None)
+        if wrapped is not None and wrapped is not fn:
+            self._function(wrapped, depth)
+        if not isinstance(fn, types.FunctionType):
+            if callable(fn) and not isinstance(fn, type):
+                # A callable object: its attributes, and its __call__.
+                self._value(("object", type(fn).__qualname__),
+                            functools.partial(_same, fn), fn, _SCAN_DEPTH)
+                self._function(getattr(type(fn), "__call__", None), depth)
+            return
+        if (getattr(fn, "__module__", None) or "").split(".")[0] in \
+                _LIBRARY_MODULES and depth > 0:
+            return
+        names, strings = set(), set()
+        _code_names(fn.__code__, names, strings)
+        module = fn.__globals__
+        module_name = module.get("__name__")
+        for name in sorted(names | (strings & set(module))):
+            if name in module:
+                self._root(("global", module_name, name),
+                           functools.partial(module.get, name), module[name],
+                           names, depth)
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            self._root(("closure", _code_key(fn), name),
+                       functools.partial(_cell_value, cell), value, names,
+                       depth)
+
+    def _root(self, key, lookup, value, names, depth):
+        """A global or closure name holding `value`."""
+        if isinstance(value, (types.FunctionType, types.MethodType,
+                              functools.partial, JitFunction)):
+            self._function(value, depth + 1)
+        elif isinstance(value, types.ModuleType):
+            # mymod.W: the module's attributes the code names.
+            for name in sorted(names):
+                inner = getattr(value, name, None)
+                if inner is not None and not isinstance(
+                        inner, (types.ModuleType, type)):
+                    self._root(key + ("_attribute", name),
+                               functools.partial(_attribute, lookup, name),
+                               inner, (), depth)
+        elif value is None or isinstance(value, (numbers.Number, np.generic)):
+            self.guards.append((key, lookup))
+        else:
+            self._value(key, lookup, value, _SCAN_DEPTH)
+
+    def _value(self, key, lookup, value, depth):
+        """Records `value` (what lookup() gives, at the place `key` names)
+        if it is a wanted array, a Gluon Block or a traced array, and
+        looks inside it."""
+        if isinstance(value, TracedArray):
+            self.leaked.append(key)
+            return
+        if isinstance(value, _nd.NDArray):
+            if self.wanted.get(id(value)) is value:
+                self.found.append((key, lookup, value))
+            return
+        if isinstance(value, Block):
+            # Another block there (net = net2) has other parameters.
+            self.found.append((key, lookup, value))
+        if depth == 0 or id(value) in self._seen_values:
+            return
+        self._seen_values.add(id(value))
+        if isinstance(value, dict):
+            entries, read = list(value.items())[:_SCAN_ITEMS], _item
+        elif isinstance(value, (list, tuple)):
+            entries, read = list(enumerate(value[:_SCAN_ITEMS])), _item
+        elif isinstance(value, (type, types.ModuleType, types.FunctionType,
+                                types.MethodType, functools.partial,
+                                str, bytes, numbers.Number, np.ndarray)):
+            return
+        else:
+            entries, read = _attributes(value), _attribute
+            if isinstance(value, Block):
+                # Its own attributes (self.w of a jitted method), not its
+                # children and parameters: those are tracked as the
+                # parameters the trace reads, and guarding each child
+                # block cost every call of a 12-layer net 10 us.
+                entries = [(name, item) for name, item in entries
+                           if not name.startswith("_")]
+        for inner, item in entries:
+            self._value(key + (read.__name__, inner),
+                        functools.partial(read, lookup, inner), item,
+                        depth - 1)
+
+
+def _place_text(key):
+    """A place's key as Python: global W, P['w'], self.w."""
+    kind = key[0]
+    if kind == "global":
+        text, rest = "global " + key[2], key[3:]
+    elif kind == "closure":
+        text, rest = "closure variable " + key[2], key[3:]
+    elif kind == "partial":
+        text, rest = "a functools.partial argument", key[3:]
+    elif kind == "self":
+        text, rest = "self", key[2:]
+    else:  # a static argument, a callable object
+        text, rest = "a %s argument" % kind, key[2:]
+    for index in range(0, len(rest) - 1, 2):
+        how, inner = rest[index], rest[index + 1]
+        text += ("[%r]" % (inner,) if how == "_item" else ".%s" % inner)
+    return text
+
+
+def _code_names(code, names, strings):
+    """The global names, and the identifier-like string constants, of
+    `code` and the code objects nested in it."""
+    names.update(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            _code_names(constant, names, strings)
+        elif isinstance(constant, str) and constant.isidentifier():
+            strings.add(constant)
+
+
+def _code_key(fn):
     code = getattr(fn, "__code__", None)
-    module = getattr(fn, "__globals__", {})
-    for name in (code.co_names if code is not None else ()):
-        if name in module:
-            _reachable_constants(("global", name),
-                                 functools.partial(module.get, name),
-                                 module[name], by_id, found, seen)
-    for index, cell in enumerate(getattr(fn, "__closure__", None) or ()):
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        _reachable_constants(("closure", index),
-                             functools.partial(_cell_value, cell), value,
-                             by_id, found, seen)
-    for index, value in enumerate(statics):
-        _reachable_constants(("static", index), functools.partial(_same, value),
-                             value, by_id, found, seen)
-    return found
+    if code is None:
+        return getattr(fn, "__qualname__", type(fn).__qualname__)
+    return (code.co_filename, code.co_firstlineno, code.co_name)
 
 
-def _reachable_constants(key, lookup, value, by_id, found, seen,
-                         depth=_SCAN_DEPTH):
-    """Appends (key, lookup, array) for `value` (what lookup() gives, at
-    the place `key` names) if it is a constant of the graph, else for the
-    constants inside it."""
-    if isinstance(value, _nd.NDArray):
-        if by_id.get(id(value)) is value:
-            found.append((key, lookup, value))
-        return
-    if depth == 0 or id(value) in seen:
-        return
-    seen.add(id(value))
-    if isinstance(value, dict):
-        entries, read = list(value.items())[:_SCAN_ITEMS], _item
-    elif isinstance(value, (list, tuple)):
-        entries, read = list(enumerate(value[:_SCAN_ITEMS])), _item
-    elif (not isinstance(value, (type, types.ModuleType, types.FunctionType,
-                                 types.MethodType, functools.partial)) and
-          isinstance(getattr(value, "__dict__", None), dict)):
-        entries, read = list(vars(value).items())[:_SCAN_ITEMS], _attribute
-    else:
-        return
-    for inner, item in entries:
-        _reachable_constants(key + (read.__name__, inner),
-                             functools.partial(read, lookup, inner), item,
-                             by_id, found, seen, depth - 1)
+def _attributes(value):
+    """(name, value) of an object's attributes: its __dict__'s and its
+    __slots__'."""
+    entries = []
+    attributes = getattr(value, "__dict__", None)
+    if isinstance(attributes, dict):
+        entries = list(attributes.items())[:_SCAN_ITEMS]
+    for cls in type(value).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        for name in ((slots,) if isinstance(slots, str) else slots):
+            if name in ("__dict__", "__weakref__"):
+                continue
+            try:
+                entries.append((name, getattr(value, name)))
+            except AttributeError:  # an unset slot
+                continue
+    return entries
 
 
 def _same(value):
@@ -573,6 +759,10 @@ def _cell_value(cell):
         return cell.cell_contents
     except ValueError:  # emptied (del of the closure variable)
         return None
+
+
+# What a place that held None or a number at trace time must not become.
+_NO_ARRAY = object()
 
 
 def _like(array):
@@ -645,7 +835,7 @@ class JitFunction(object):
         self._evicted = EvictedKeys()
         # Signatures whose trace needed values on the host: run eagerly.
         self._eager = set()
-        # Keys of the places (_named_constants) seen rebound between calls.
+        # Keys of the places (_PlaceScan) seen rebound between calls.
         self._rebound = set()
         self._hits = 0
         self._misses = 0
@@ -703,7 +893,7 @@ class JitFunction(object):
         key = ((signature, shapes) if signature in self._shape_keyed
                else signature)
         entry = self._cache.get(key)
-        if entry is not None and entry.graph is not None and entry.stale():
+        if entry is not None and entry.stale():
             # Its arrays were replaced: trace again. Places rebound to
             # arrays like the traced ones (a manual SGD step) are data
             # inputs of the new trace, so later steps reuse it.
@@ -834,19 +1024,18 @@ class JitFunction(object):
             call_kwargs[name] = _unflatten(item, traced_iter)
         result = run_traced(trace, self._fn, call_args, call_kwargs)
         entry = _Entry(trace, names, result)
-        made = _constant_arrays(entry.structure, [])
-        if made:
-            # Returned arrays the function did not read from outside.
-            outside = {id(array) for _, _, array in _named_constants(
-                self._fn, {str(index): array for index, array
-                           in enumerate(made)}, self._statics(args, kwargs,
-                                                              dynamic_indices))}
-            outside.update(id(array) for _, array in trace.parameter_reads)
-            entry.structure = _fresh_constants(entry.structure, outside)
-        if entry.symbol is not None:
-            entry.bind_places(_named_constants(
-                self._fn, entry.constants,
-                self._statics(args, kwargs, dynamic_indices)), self._rebound)
+        scan = _PlaceScan(
+            list(entry.constants.values()) +
+            _constant_arrays(entry.structure, []),
+            self._statics(args, kwargs, dynamic_indices)).scan(self._fn)
+        if scan.leaked:
+            raise MXNetError(
+                "jit: `%s` stored a traced value in %s while it was traced: "
+                "the stored value would be a placeholder after the trace, "
+                "and later calls would not store anything; return the new "
+                "value and assign it after the call"
+                % (self._name, _place_text(scan.leaked[0])))
+        entry.bind_places(scan, self._rebound, trace.parameter_reads)
         return entry
 
     def _statics(self, args, kwargs, dynamic_indices):
