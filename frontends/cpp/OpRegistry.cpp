@@ -52,6 +52,8 @@ Attrs::Attrs(const std::string &op, const std::vector<AttrSpec> &specs,
     }
   }
   for (const AttrSpec &spec : specs) {
+    if (spec.kind == AttrSpec::Kind::Float32)
+      float32Names_.push_back(spec.name);
     auto found = given.find(spec.name);
     if (found != given.end())
       values_[spec.name] = found->second;
@@ -88,6 +90,9 @@ double Attrs::getFloat(const std::string &name) const {
   double value = std::strtod(t.c_str(), &end);
   if (t.empty() || *end != '\0')
     fail(name, "a number");
+  for (const std::string &float32Name : float32Names_)
+    if (float32Name == name)
+      return static_cast<float>(value);
   return value;
 }
 

@@ -28,6 +28,10 @@ struct AttrSpec {
   enum class Kind {
     Int,
     Float,
+    /// MXNet's `float` parameter field: the number rounded to float32 as
+    /// MXNet parses it (the optimizers' lr, wd, beta1, ...), so that
+    /// 1 - beta2 and lr of a float64 weight's update are MXNet's.
+    Float32,
     Bool,
     IntTuple,
     /// MXNet's tuple of <float>: "(0.1, 0.2)" (multi_sgd_update's lrs).
@@ -57,6 +61,7 @@ public:
         const AttrMap &given);
 
   int64_t getInt(const std::string &name) const;
+  /// The number; rounded to float32 for a Kind::Float32 attribute.
   double getFloat(const std::string &name) const;
   bool getBool(const std::string &name) const;
   std::vector<int64_t> getIntTuple(const std::string &name) const;
@@ -83,6 +88,7 @@ private:
 
   std::string op_;
   AttrMap values_;
+  std::vector<std::string> float32Names_; // Of the Kind::Float32 specs.
 };
 
 /// What an op's gradient rule sees: the recorded inputs and output (carrying

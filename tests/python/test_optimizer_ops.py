@@ -28,6 +28,10 @@ def test_adam_update(clip, shape):
     result = nd.adam_update(w, g, m, v, out=w, lr=lr, wd=wd, rescale_grad=rescale,
                             clip_gradient=clip, beta1=b1, beta2=b2, epsilon=eps)
     assert result is w or result._same_data(w)
+    # MXNet reads the parameters as float32 (float fields), also for a
+    # float64 weight.
+    lr, wd, rescale, b1, b2, eps, clip = (
+        float(np.float32(value)) for value in (lr, wd, rescale, b1, b2, eps, clip))
     grad = rescale * g0 + wd * w0
     if clip >= 0:
         grad = np.clip(grad, -clip, clip)
@@ -41,20 +45,23 @@ def test_adam_update(clip, shape):
 @pytest.mark.parametrize("clip", [-1.0, 0.3])
 def test_sgd_and_momentum_updates(clip):
     w0, g0, m0, _ = arrays(4, 5)
+    # Parameters as MXNet reads them: float32 (float fields).
+    lr, momentum, wd, rounded_clip = (float(np.float32(value))
+                                      for value in (0.1, 0.9, 0.01, clip))
     grad = rescaled = 0.5 * g0
     if clip >= 0:
-        rescaled = np.clip(rescaled, -clip, clip)
-    grad = rescaled + 0.01 * w0
+        rescaled = np.clip(rescaled, -rounded_clip, rounded_clip)
+    grad = rescaled + wd * w0
     w, mom = nd.array(w0, dtype="float64"), nd.array(m0, dtype="float64")
     nd.sgd_mom_update(w, nd.array(g0, dtype="float64"), mom, out=w, lr=0.1, momentum=0.9,
                       wd=0.01, rescale_grad=0.5, clip_gradient=clip)
-    expected_mom = 0.9 * m0 - 0.1 * grad
+    expected_mom = momentum * m0 - lr * grad
     np.testing.assert_allclose(mom.asnumpy(), expected_mom, rtol=1e-12)
     np.testing.assert_allclose(w.asnumpy(), w0 + expected_mom, rtol=1e-12)
     w = nd.array(w0, dtype="float64")
     fresh = nd.sgd_update(w, nd.array(g0, dtype="float64"), lr=0.1, wd=0.01,
                           rescale_grad=0.5, clip_gradient=clip)
-    np.testing.assert_allclose(fresh.asnumpy(), w0 - 0.1 * grad, rtol=1e-12)
+    np.testing.assert_allclose(fresh.asnumpy(), w0 - lr * grad, rtol=1e-12)
     np.testing.assert_array_equal(w.asnumpy(), w0)  # without out=, w is kept
 
 
@@ -152,3 +159,22 @@ def test_mixed_precision_nag_reads_every_input_first(alias, want):
     np.testing.assert_allclose(m.asnumpy(), want, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(written.asnumpy(),
                                   w32.asnumpy().astype(np.float16))
+
+
+def test_update_parameters_are_read_as_mxnet_floats():
+    # MXNet's update parameters are `float` fields: 1 - beta2 is
+    # 1.f - 0.999f = 0.00099998713 (kiln computed 0.001 in double, 1.3e-5
+    # relative off in every Adam/FTML/LAMB/RMSProp state), and a float64
+    # weight's step uses lr rounded to float32. The expected values are
+    # MXNet 1.9.1's.
+    w, g = mx.nd.array([0.5]), mx.nd.array([1.0])
+    m, v = mx.nd.zeros((1,)), mx.nd.zeros((1,))
+    mx.nd.adam_update(w, g, m, v, lr=0.1, out=w)
+    np.testing.assert_array_equal(m.asnumpy(), np.float32(0.10000002384185791))
+    np.testing.assert_array_equal(v.asnumpy(), np.float32(0.0009999871253967285))
+    np.testing.assert_array_equal(w.asnumpy(), np.float32(0.18377023935317993))
+    w64 = mx.nd.array([0.5], dtype="float64")
+    mx.nd.signsgd_update(w64, mx.nd.array([1.0], dtype="float64"), lr=0.1,
+                         out=w64)
+    np.testing.assert_allclose(w64.asnumpy(), [0.3999999985098839],
+                               rtol=1e-15)

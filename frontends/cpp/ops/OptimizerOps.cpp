@@ -86,7 +86,7 @@ void writeWeight(UpdateKernel &kernel,
 } // namespace
 
 AttrSpec floatSpec(const char *name, const char *defaultValue) {
-  return {name, AttrSpec::Kind::Float,
+  return {name, AttrSpec::Kind::Float32,
           defaultValue ? std::optional<std::string>(defaultValue)
                        : std::nullopt};
 }

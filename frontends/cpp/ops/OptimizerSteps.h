@@ -14,7 +14,8 @@
 namespace kiln {
 namespace ops {
 
-/// A float attribute with MXNet's default (required without one).
+/// A float attribute with MXNet's default (required without one), read
+/// as MXNet's `float` parameter fields are: rounded to float32.
 AttrSpec floatSpec(const char *name, const char *defaultValue = nullptr);
 /// wd, rescale_grad, clip_gradient: the attributes most updates end with.
 std::vector<AttrSpec> decayAndClip(std::vector<AttrSpec> before,
