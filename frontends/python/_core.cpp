@@ -167,6 +167,31 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<NDArray> ndarray(m, "NDArray");
   ndarray
+      .def(py::init([](py::object handle, bool /*writable*/) {
+             if (!handle.is_none())
+               throw Error("NDArray(handle): kiln arrays have no C handles; "
+                           "make them with mx.nd.array, mx.nd.empty or "
+                           "mx.nd.zeros",
+                           Error::Kind::Type);
+             return NDArray();
+           }),
+           py::arg("handle") = py::none(), py::arg("writable") = true,
+           "MXNet's NDArray(handle=None, writable=True) with no handle: an "
+           "array without contents, which only unpickling fills (MXNet "
+           "pickles an array as NDArray(None) and its __setstate__); "
+           "anything else on it is an MXNetError. TypeError for a handle.")
+      .def(
+          "_adopt",
+          [](NDArray &self, const NDArray &source) {
+            if (!self.isNone())
+              throw Error("NDArray: only an array made as NDArray(None) "
+                          "takes another's contents");
+            self = source;
+          },
+          "Makes this contentless NDArray(None) the array `source` (its "
+          "data and engine variable), for unpickling.")
+      .def_property_readonly("_is_none", &NDArray::isNone,
+                             "Whether this is a contentless NDArray(None).")
       .def_static("from_numpy", &fromNumpy, py::arg("source"),
                   py::arg("ctx") = py::none(),
                   "A new array holding a copy of a C-contiguous numpy array, "

@@ -5,6 +5,7 @@ util, engine, test_utils, ndarray.sparse) behave as MXNet's."""
 import importlib
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import warnings
@@ -205,6 +206,23 @@ def test_setstate_reads_mxnet_pickled_bytes(tmp_path):
     assert target.asnumpy().tolist() == [[1, 2], [3, 4]]
     with pytest.raises(mx.MXNetError, match="cannot change shape"):
         mx.nd.zeros((3,), dtype="int32").__setstate__({"handle": raw})
+    # MXNet's pickle of an array is NDArray(None) and then __setstate__:
+    # pickle.loads of one (Updater.get_states, a pickled dataset) failed
+    # with "No constructor defined".
+    mxnet_pickle = (b"\x80\x04\x95" + struct.pack("<Q", 0) +
+                    b"\x8c\x15mxnet.ndarray.ndarray\x94\x8c\x07NDArray"
+                    b"\x94\x93\x94N\x85\x94R\x94}\x94\x8c\x06handle\x94"
+                    b"C" + bytes([len(raw)]) + raw + b"\x94sb.")
+    loaded = pickle.loads(mxnet_pickle)
+    assert loaded.dtype == np.int32
+    assert loaded.asnumpy().tolist() == [[1, 2], [3, 4]]
+    empty = mx.nd.NDArray(None)
+    with pytest.raises(mx.MXNetError, match="empty"):
+        empty.shape
+    with pytest.raises(TypeError, match="no C handles"):
+        mx.nd.NDArray(12345)
+    with pytest.raises(mx.MXNetError, match="only an array made as"):
+        source._adopt(target)
 
 
 def test_base_names():

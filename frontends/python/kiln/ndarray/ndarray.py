@@ -340,15 +340,19 @@ NDArray.split = lambda self, *args, **kwargs: op.split(self, *args, **kwargs)
 
 def _setstate(self, state):
     """Restores values pickled by MXNet ({'handle': the array's bytes}) into
-    self. kiln arrays cannot change shape or dtype in place, so self must
-    already have the pickled shape and dtype (else MXNetError); kiln's own
-    pickles go through __reduce__ and never call this."""
+    self: an NDArray(None), which MXNet's pickles make first (so that
+    pickle.loads reads them), or an array of the pickled shape and dtype
+    (kiln arrays cannot change either in place: MXNetError otherwise);
+    kiln's own pickles go through __reduce__ and never call this."""
     from .utils import _load_raw_bytes
     handle = state.get("handle") if isinstance(state, dict) else None
     if handle is None:
         raise MXNetError("__setstate__: expected a dict with the array's "
                          "bytes under 'handle'")
     source = _load_raw_bytes(handle)
+    if self._is_none:
+        self._adopt(source)
+        return
     if source.shape != self.shape or source.dtype != self.dtype:
         raise MXNetError("__setstate__: the pickled array is %s %s, this one %s "
                          "%s; kiln arrays cannot change shape or dtype in place"
