@@ -592,7 +592,7 @@ def test_executor_interprets_a_graph_with_a_custom_node():
     values = np.array([0.0, 1.0, 2.0], dtype=np.float32)
     for step in range(3):
         exe.forward(is_train=True, data=mx.nd.array(values + step))
-        exe.backward()
+        exe.backward(mx.nd.ones((1,)))
         np.testing.assert_allclose(exe.outputs[0].asnumpy(),
                                    [np.sum(np.exp(values + step) * 2 + 1)],
                                    rtol=1e-5)

@@ -178,12 +178,12 @@ def test_reshape_to_smaller_shapes_views_the_arrays():
     big.arg_dict["x"][:] = 1.0
     big.grad_dict["x"][:] = 0.0
     big.forward(is_train=True)
-    big.backward()
+    big.backward(mx.nd.ones((1,)))
     small = big.reshape(x=(2, 3))
     np.testing.assert_array_equal(small.arg_dict["x"].asnumpy(),
                                   np.ones((2, 3)))
     small.forward(is_train=True)
-    small.backward()
+    small.backward(mx.nd.ones((1,)))
     small.arg_dict["x"][:] = 5.0
     np.testing.assert_array_equal(small.grad_dict["x"].asnumpy(),
                                   np.full((2, 3), 4.0))
@@ -382,9 +382,9 @@ def test_data_dependent_graph_falls_back_to_interpreting():
 
 
 def test_captured_backward_with_and_without_head_gradients(monkeypatch):
-    """One captured backward serves loss heads (ones) and given head
-    gradients alike; CTCLoss's backward reruns its kernel on the swapaxes
-    copy of the label, which must still hold it (a planned buffer)."""
+    """One captured backward serves every given head gradient; CTCLoss's
+    backward reruns its kernel on the swapaxes copy of the label, which
+    must still hold it (a planned buffer)."""
     def run():
         p, l = mx.sym.var("p"), mx.sym.var("l")
         net = mx.sym.CTCLoss(p, mx.sym.swapaxes(l, 0, 1), blank_label="last")
@@ -394,8 +394,8 @@ def test_captured_backward_with_and_without_head_gradients(monkeypatch):
             "l": mx.nd.array([[0, 2], [1, 3], [-1, 1]])},
             args_grad={"p": mx.nd.zeros((6, 2, 5))})
         grads = []
-        for head in [None, [mx.nd.array([1.0, 2.0])], None,
-                     [mx.nd.array([0.5, -1.0])]]:
+        for head in [[mx.nd.ones((2,))], [mx.nd.array([1.0, 2.0])],
+                     [mx.nd.ones((2,))], [mx.nd.array([0.5, -1.0])]]:
             exe.forward(is_train=True)
             exe.backward(head)
             grads.append(exe.grad_dict["p"].asnumpy())
@@ -419,7 +419,7 @@ def test_outputs_that_take_no_gradient_are_left_out(monkeypatch, mode):
     exe.arg_dict["x"][:] = np.arange(6).reshape(2, 3)
     for _ in range(2):
         outs = exe.forward(is_train=True)
-        exe.backward()
+        exe.backward([mx.nd.ones((1,)), None, None])
     np.testing.assert_allclose(outs[1].asnumpy(), [2, 2])
     np.testing.assert_allclose(exe.grad_dict["x"].asnumpy(),
                                2 * np.arange(6).reshape(2, 3))
@@ -628,3 +628,30 @@ def test_forward_keyword_errors_are_mxnets(kwargs, error, words):
                            + 2)[0]
     np.testing.assert_array_equal(out.asnumpy(),
                                   [[2, 1, 0], [0, 0, 0]])
+
+
+def test_backward_without_head_gradients_needs_loss_outputs():
+    # MXNet: "Because the last operator is not Loss function, head_gradient
+    # is required when calling backward"; kiln silently used ones (the
+    # gradient of the output's sum).
+    x = mx.sym.var("x")
+    for net in (mx.sym.FullyConnected(x, num_hidden=3, name="fc"),
+                mx.sym.relu(x), mx.sym.sum(x), mx.sym.Group([x]),
+                mx.sym.Group([mx.sym.MakeLoss(mx.sym.sum(x)), x * 2])):
+        exe = net.simple_bind(mx.cpu(), x=(2, 4))
+        exe.forward(is_train=True)
+        for heads in (None, []):
+            with pytest.raises(mx.MXNetError, match="head_gradient is "
+                                                    "required"):
+                exe.backward(heads)
+    # Losses, and outputs no gradient flows from, need none.
+    for net, expected in ((mx.sym.MakeLoss(mx.sym.sum(x)), 8.0),
+                          (mx.sym.SoftmaxOutput(x, name="so"), 0.0),
+                          (mx.sym.BlockGrad(x), 0.0),
+                          (mx.sym.Group([mx.sym.MakeLoss(mx.sym.sum(x)),
+                                         mx.sym.argmax(x, axis=1)]), 8.0)):
+        exe = net.simple_bind(mx.cpu(), x=(2, 4))
+        exe.arg_dict["x"][:] = 1.0
+        exe.forward(is_train=True)
+        exe.backward()
+        assert exe.grad_dict["x"].asnumpy().sum() == pytest.approx(expected)

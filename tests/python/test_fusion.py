@@ -265,7 +265,7 @@ def test_batchnorm_then_relu_runs_as_one_operator(layout):
                 array[:] = values[name]
             for _ in range(2):
                 outputs = executor.forward(is_train=True)
-                executor.backward()
+                executor.backward([mx.nd.ones(out.shape) for out in outputs])
             names = list(executor._forward_programs.values())[0][0] \
                 .launch_names + executor._backward_program[0].launch_names
             results.append((
@@ -379,7 +379,7 @@ def conv_bn_relu_inputs(batch=16):
 
 
 def run_steps(symbol, inputs, mirror, grad_req="write", outputs_too=False,
-              recompute=None):
+              recompute=None, head_grads=None):
     """Two training steps of `symbol` with MXNET_BACKWARD_DO_MIRROR=mirror:
     the executor and every array it ends with, as numpy. With mirror "0",
     BatchNormWithReLU outputs are still recomputed (kiln's default) unless
@@ -389,7 +389,8 @@ def run_steps(symbol, inputs, mirror, grad_req="write", outputs_too=False,
         mirror, recompute = "0", "0"
     with environment("MXNET_BACKWARD_DO_MIRROR", mirror), \
             environment("KILN_BACKWARD_RECOMPUTE", recompute or "1"):
-        outputs, grads, _, executor = run(symbol, inputs, grad_req=grad_req)
+        outputs, grads, _, executor = run(symbol, inputs, grad_req=grad_req,
+                                          head_grads=head_grads)
     arrays = {"aux:" + name: value.asnumpy()
               for name, value in executor.aux_dict.items()}
     arrays.update(("grad:" + name, grad) for name, grad in grads.items())
@@ -491,8 +492,11 @@ def test_backward_mirror_when_the_relu_output_is_also_a_graph_output():
     relu0 = net.get_internals()["relu0_output"]
     group = mx.sym.Group([net, relu0, mx.sym.BlockGrad(relu0), relu0 * 1.0])
     inputs = conv_bn_relu_inputs(batch=4)
-    kept, expected = run_steps(group, inputs, "keep")
-    mirrored, got = run_steps(group, inputs, "1")
+    # relu0 and relu0 * 1 are not losses: they take head gradients.
+    heads = [None, mx.nd.ones((4, 8, 16, 16)), None,
+             mx.nd.ones((4, 8, 16, 16))]
+    kept, expected = run_steps(group, inputs, "keep", head_grads=heads)
+    mirrored, got = run_steps(group, inputs, "1", head_grads=heads)
     for name in expected:
         np.testing.assert_array_equal(got[name], expected[name],
                                       err_msg=name)

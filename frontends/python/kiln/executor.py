@@ -113,6 +113,29 @@ def _dump_programs(symbol, programs, memory_stats):
         dump.write("\n# graph\n%s\n" % symbol.tojson())
 
 
+# Operators whose gradient reads no head gradient (MXNet's loss heads: its
+# executor needs none for them).
+_LOSS_OPS = frozenset([
+    "SoftmaxOutput", "Softmax", "LinearRegressionOutput",
+    "LogisticRegressionOutput", "MAERegressionOutput", "SVMOutput",
+    "MakeLoss", "make_loss", "BlockGrad", "stop_gradient"])
+
+
+def _is_loss(node):
+    """Whether `node`'s output takes no head gradient in MXNet's backward."""
+    op = _core.canonical_op_name(node.op)
+    if op in _LOSS_OPS or node.op in _LOSS_OPS:
+        return True
+    if op == "Custom":
+        from . import _custom_op
+        try:
+            prop = _custom_op.describe(node.attrs).prop
+        except MXNetError:
+            return False
+        return not getattr(prop, "need_top_grad_", True)
+    return False
+
+
 def _relu_after_batchnorm(nodes, outputs):
     """{id(relu node): BatchNorm node} for each relu (an Activation of
     act_type relu, or relu) whose only input is a BatchNorm's output read by
@@ -687,8 +710,11 @@ class Executor(object):
         """Gradients of the last forward into the gradient arrays (after
         forward(is_train=False), of the graph as it predicted, as MXNet's).
         out_grads: the head gradients (NDArray, list or dict by output
-        name); ones for loss outputs when None. MXNetError before any
-        forward."""
+        name; None entries for outputs that need none). Outputs that are
+        losses (SoftmaxOutput, MakeLoss, the regression outputs, BlockGrad,
+        a Custom op without need_top_grad) or take no gradient (argmax)
+        need none; any other without one is an MXNetError, as MXNet's
+        "head_gradient is required". MXNetError before any forward."""
         self._backward(out_grads, is_train, False)
 
     def _backward(self, out_grads, is_train, retain):
@@ -717,6 +743,7 @@ class Executor(object):
         if out_grads is not None and len(out_grads) != len(self._heads):
             raise MXNetError("backward: expected %d head gradients, got %d"
                              % (len(self._heads), len(out_grads)))
+        self._check_head_gradients(out_grads)
         if getattr(self, "_node_tape", None) is not None:
             _monitor.backward(self, out_grads, is_train)
             return
@@ -733,6 +760,29 @@ class Executor(object):
                 [self._heads[i] for i in taking],
                 None if out_grads is None else [out_grads[i] for i in taking],
                 retain_graph=True, train_mode=is_train)
+
+    def _check_head_gradients(self, out_grads):
+        """MXNet's rule: an output without a head gradient must be a loss
+        (an operator whose gradient does not read one: SoftmaxOutput,
+        MakeLoss, the regression outputs, BlockGrad, a Custom operator
+        without need_top_grad) or take no gradient (argmax); for any
+        other, ones would silently differentiate the sum of the output."""
+        heads = self._heads or ()
+        for index, (node, _) in enumerate(self._symbol._outputs):
+            if out_grads is not None and out_grads[index] is not None:
+                continue
+            if index < len(heads) and not _core.autograd_takes_gradient(
+                    heads[index]):
+                continue  # no gradient flows from it (argmax, BlockGrad)
+            if node.op is not None and _is_loss(node):
+                continue
+            raise MXNetError(
+                "backward: output %d ('%s', of %s) is not a loss, so it "
+                "needs a head gradient: pass out_grads, or make the output "
+                "a loss with mx.sym.MakeLoss (MXNet: \"Because the last "
+                "operator is not Loss function, head_gradient is required "
+                "when calling backward\")"
+                % (index, self._output_names[index], node.op))
 
     def _static_backward(self, out_grads, is_train, retain=False):
         """Runs the captured backward: each head gradient given is copied
