@@ -438,6 +438,24 @@ std::vector<NDArray> invokeOpOutputs(const OpSpec &op,
                                      const std::vector<NDArray> &inputs,
                                      const AttrMap &attrs,
                                      const std::vector<NDArray> &outs) {
+  if (op.splitCalls) {
+    std::vector<AttrMap> calls;
+    try {
+      calls = op.splitCalls(Attrs(op.name, op.attrs, attrs), attrs);
+    } catch (const Error &error) {
+      rethrowNamed(op.name, error);
+    }
+    if (!calls.empty()) {
+      if (!outs.empty() && outs.size() != calls.size())
+        throw Error(formatMessage(op.name, ": out has ", outs.size(),
+                                  " arrays, expected ", calls.size()));
+      std::vector<NDArray> results;
+      for (size_t i = 0; i < calls.size(); ++i)
+        results.push_back(
+            invokeOp(op, inputs, calls[i], outs.empty() ? NDArray() : outs[i]));
+      return results;
+    }
+  }
   if (!op.computeOutputs) {
     if (outs.size() > 1)
       throw Error(formatMessage(op.name, ": out has ", outs.size(),

@@ -180,6 +180,13 @@ struct OpSpec {
   GradientFn gradient = nullptr;
   /// The gradient rule of an op with `computeOutputs`.
   OutputsGradientFn outputsGradient = nullptr;
+  /// Single-output ops whose attributes may ask for several outputs, each
+  /// the op's own call with other attributes (topk's ret_typ='both' is its
+  /// 'value' call, then its 'indices' call): the attributes of those calls,
+  /// or none for the one output. Each call is recorded as the op is, so
+  /// every output differentiates as its single form does.
+  std::function<std::vector<AttrMap>(const Attrs &attrs, const AttrMap &given)>
+      splitCalls = nullptr;
   SymbolTraits symbol;
 };
 

@@ -320,7 +320,10 @@ PYBIND11_MODULE(_core, m) {
             if (!py::isinstance<NDArray>(item))
               throw badOut(item);
         const OpSpec *spec = OpRegistry::global().find(name);
-        if (spec && (spec->computeOutputs || outIsList)) {
+        if (spec && (spec->computeOutputs || outIsList ||
+                     (spec->splitCalls &&
+                      !spec->splitCalls(Attrs(name, spec->attrs, attrs), attrs)
+                           .empty()))) {
           // Several outputs (multi_sgd_update, ...), or out= a list: as
           // MXNet, the result is `out` itself when given, else the one
           // output or a list of them.

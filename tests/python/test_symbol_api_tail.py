@@ -327,3 +327,31 @@ def test_reexports_and_wiring(oracle):
     assert mx.sym.contrib.rand_zipfian is sym_contrib.rand_zipfian
     assert mx.sym.sparse is sym_sparse and mx.sym.cast_storage is sym_sparse.cast_storage
     assert mx.sym.register is sym_register and mx.sym.gen_op is mx.sym.op
+
+
+def test_symbolic_topk_both_gives_values_and_indices():
+    # mx.sym.topk(ret_typ='both') has two outputs (MXNet 1.9.1's values,
+    # then indices of `dtype`); the registry op had one, so every
+    # inference, eval and bind of it failed. Expected values: MXNet's.
+    x = mx.sym.var("x")
+    top = mx.sym.topk(x, k=2, ret_typ="both", dtype="int32")
+    assert top.list_outputs() == ["topk0_output0", "topk0_output1"]
+    assert top.infer_shape(x=(3, 4))[1] == [(3, 2), (3, 2)]
+    assert top.infer_type(x="float32")[1] == [np.float32, np.int32]
+    data = np.array([[1, 5, 3, 2], [9, 0, 4, 7], [2, 2, 8, 1]], np.float32)
+    values, indices = mx.sym.load_json(top.tojson()).eval(
+        x=mx.nd.array(data))
+    assert values.asnumpy().tolist() == [[5, 3], [9, 7], [8, 2]]
+    assert indices.dtype == np.int32
+    assert indices.asnumpy().tolist() == [[1, 2], [0, 3], [2, 0]]
+    exe = mx.sym.Group([mx.sym.MakeLoss(mx.sym.sum(top[0])),
+                        mx.sym.BlockGrad(top[1])]).simple_bind(
+        mx.cpu(), x=(3, 4))
+    exe.arg_dict["x"][:] = data
+    exe.forward(is_train=True)
+    exe.backward()
+    assert exe.grad_dict["x"].asnumpy().tolist() == [
+        [0, 1, 1, 0], [1, 0, 0, 1], [1, 0, 1, 0]]
+    with pytest.raises(mx.MXNetError, match="out has 1 arrays, expected 2"):
+        mx._core.invoke("topk", [mx.nd.array(data)], {"ret_typ": "both"},
+                        [mx.nd.zeros((3, 2))])

@@ -125,48 +125,59 @@ void registerSortOps(OpRegistry &registry) {
                                .indices;
          return dispatch::cast(indices, attrs.getDType("dtype"));
        }});
-  registry.add(
-      {"topk",
-       {"data"},
-       {{"axis", AttrSpec::Kind::OptionalInt, "-1"},
-        {"k", AttrSpec::Kind::Int, "1"},
-        {"ret_typ", AttrSpec::Kind::String, "indices"},
-        {"is_ascend", AttrSpec::Kind::Bool, "False"},
-        {"dtype", AttrSpec::Kind::DType, "float32"}},
-       "The k largest (smallest with is_ascend) along axis: their 'value's, "
-       "'indices', or a 'mask' of data's shape.",
-       [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
-         auto [data, axis] =
-             axisOf("topk", in[0], attrs.getOptionalInt("axis"));
-         const int64_t extent = data.shape()[axis];
-         int64_t k = attrs.getInt("k");
-         if (k <= 0)
-           k = extent; // MXNet: k < 1 means all.
-         if (k > extent)
-           throw Error(formatMessage("topk: k (", k,
-                                     ") exceeds the axis's extent ", extent));
-         // Not getChoice: the message names 'both' too, which mx.nd.topk
-         // serves by calling this op twice.
-         const std::string kind = attrs.getString("ret_typ");
-         if (kind != "value" && kind != "indices" && kind != "mask")
-           throw Error(formatMessage("topk: ret_typ expected 'value', "
-                                     "'indices', 'mask' or 'both', got '",
-                                     kind, "'"));
-         if (kind == "value")
-           return sortedValues("topk", data, axis, k,
-                               attrs.getBool("is_ascend"));
-         Sorted top = sortAlong("topk", data, axis, k,
-                                attrs.getBool("is_ascend"), false, true);
-         if (kind == "indices")
-           return dispatch::cast(top.indices, attrs.getDType("dtype"));
-         // mask: one-hot rows of the chosen positions, summed over the k.
-         NDArray hot = call("one_hot", {top.indices},
-                            {{"depth", std::to_string(extent)},
-                             {"dtype", dtypeName(in[0].dtype())}});
-         NDArray mask = call("sum", {hot}, {{"axis", std::to_string(axis)}});
-         // one_hot put the positions last; move them back to `axis`.
-         return dispatch::reshape(moveLastAxisTo(mask, axis), in[0].shape());
-       }});
+  OpSpec topk{
+      "topk",
+      {"data"},
+      {{"axis", AttrSpec::Kind::OptionalInt, "-1"},
+       {"k", AttrSpec::Kind::Int, "1"},
+       {"ret_typ", AttrSpec::Kind::String, "indices"},
+       {"is_ascend", AttrSpec::Kind::Bool, "False"},
+       {"dtype", AttrSpec::Kind::DType, "float32"}},
+      "The k largest (smallest with is_ascend) along axis: their 'value's, "
+      "'indices', or a 'mask' of data's shape.",
+      [](const std::vector<NDArray> &in, const Attrs &attrs, const NDArray &) {
+        auto [data, axis] = axisOf("topk", in[0], attrs.getOptionalInt("axis"));
+        const int64_t extent = data.shape()[axis];
+        int64_t k = attrs.getInt("k");
+        if (k <= 0)
+          k = extent; // MXNet: k < 1 means all.
+        if (k > extent)
+          throw Error(formatMessage("topk: k (", k,
+                                    ") exceeds the axis's extent ", extent));
+        // Not getChoice: the message names 'both' too, which mx.nd.topk
+        // serves by calling this op twice.
+        const std::string kind = attrs.getString("ret_typ");
+        if (kind != "value" && kind != "indices" && kind != "mask")
+          throw Error(formatMessage("topk: ret_typ expected 'value', "
+                                    "'indices', 'mask' or 'both', got '",
+                                    kind, "'"));
+        if (kind == "value")
+          return sortedValues("topk", data, axis, k,
+                              attrs.getBool("is_ascend"));
+        Sorted top = sortAlong("topk", data, axis, k,
+                               attrs.getBool("is_ascend"), false, true);
+        if (kind == "indices")
+          return dispatch::cast(top.indices, attrs.getDType("dtype"));
+        // mask: one-hot rows of the chosen positions, summed over the k.
+        NDArray hot = call("one_hot", {top.indices},
+                           {{"depth", std::to_string(extent)},
+                            {"dtype", dtypeName(in[0].dtype())}});
+        NDArray mask = call("sum", {hot}, {{"axis", std::to_string(axis)}});
+        // one_hot put the positions last; move them back to `axis`.
+        return dispatch::reshape(moveLastAxisTo(mask, axis), in[0].shape());
+      }};
+  // ret_typ='both': [values, indices], MXNet's two outputs (mx.sym.topk's
+  // graph nodes, an Executor's node), each the op's own call.
+  topk.splitCalls = [](const Attrs &attrs, const AttrMap &given) {
+    if (attrs.getString("ret_typ") != "both")
+      return std::vector<AttrMap>{};
+    std::vector<AttrMap> calls(2, given);
+    calls[0]["ret_typ"] = "value";
+    calls[0].erase("dtype"); // The values keep data's dtype.
+    calls[1]["ret_typ"] = "indices";
+    return calls;
+  };
+  registry.add(std::move(topk));
 }
 
 } // namespace ops
