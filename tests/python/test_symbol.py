@@ -393,3 +393,30 @@ def test_infer_type_keeps_mixed_types_an_op_takes():
     # One type throughout is never questioned.
     conv = mx.sym.Convolution(data, kernel=(3, 3), num_filter=4, name="conv")
     assert conv.infer_type(data="float64")[1] == [np.float64]
+
+
+def test_infer_type_flows_back_from_outputs_to_untyped_inputs():
+    # MXNet's type functions unify an op's inputs with its outputs both
+    # ways: in q + relu(k) the float16 of q reaches k through relu.
+    # kiln inferred forward only, so infer_type gave (None, None, None) and
+    # simple_bind made float32 arrays despite type_dict. Expected: MXNet
+    # 1.9.1's results.
+    q, k, d = mx.sym.var("q"), mx.sym.var("k"), mx.sym.var("d")
+    f16, f64 = np.float16, np.float64
+    for net, given, arguments in (
+            (q + mx.sym.relu(k), {"q": "float16"}, [f16, f16]),
+            (q + mx.sym.reshape(mx.sym.exp(k), shape=(-1,)),
+             {"q": "float64"}, [f64, f64]),
+            (q + mx.sym.FullyConnected(k, num_hidden=3, name="fc"),
+             {"q": "float16"}, [f16] * 4),
+            (q + mx.sym.sum(mx.sym.transpose(k)), {"q": "float16"},
+             [f16, f16]),
+            (mx.sym.batch_dot(mx.sym.softmax(mx.sym.batch_dot(
+                q, k, transpose_b=True)), d), {"q": "float16"}, [f16] * 3)):
+        assert net.infer_type(**given)[0] == arguments
+    # Cast's input type does not follow its output's: still unknown.
+    assert mx.sym.Cast(k, dtype="float16").__add__(q).infer_type(
+        q="float16") == (None, None, None)
+    exe = (q + mx.sym.relu(k)).simple_bind(
+        mx.cpu(), type_dict={"q": "float16"}, q=(2, 3), k=(2, 3))
+    assert exe.arg_dict["k"].dtype == f16 and exe.outputs[0].dtype == f16

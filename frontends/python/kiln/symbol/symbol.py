@@ -613,6 +613,27 @@ class Symbol(object):
                             outputs[index][1] if index < len(outputs) and
                             outputs[index][1] else known[0])
                         changed = True
+            # Backward, as MXNet's type functions unify inputs with
+            # outputs: a node none of whose inputs has a type but whose
+            # output has one (relu(k) beside a float16 q in q + relu(k))
+            # gives its inputs that type where its output's type follows
+            # theirs (not Cast's, argmax's).
+            for node in nodes:
+                if node.is_variable() or not node.inputs:
+                    continue
+                keys = [(id(child), index) for child, index in node.inputs]
+                if any(key in inferred for key in keys):
+                    continue
+                outputs = [inferred.get((id(node), index))
+                           for index in range(len(node.output_names))]
+                target = next((dtype for dtype in outputs
+                               if dtype is not None), None)
+                if target is None or not _output_type_follows_inputs(
+                        node, len(keys), outputs.index(target), target):
+                    continue
+                for key in keys:
+                    inferred[key] = target
+                changed = True
         # Mixed input types an op refuses are an error, as in MXNet, also
         # where no shapes are known to run it on.
         for node in nodes:
@@ -965,6 +986,27 @@ def _type_refusal(node, types):
     except MXNetError as error:
         return str(error)
     return None
+
+
+def _output_type_follows_inputs(node, count, index, dtype):
+    """Whether output `index` of `node`'s op (of `count` inputs) has its
+    inputs' type: run shape-only with every input of `dtype`, then of
+    another float type, it has that type each time (relu, reshape,
+    FullyConnected; not Cast, argmax or shape_array)."""
+    other = "float64" if dtype != "float64" else "float32"
+    for probe in (dtype, other):
+        types = [probe] * count
+        try:
+            _, outputs = _core.infer_node(node.op, node.params(),
+                                          [(1,)] * count, types, False)
+        except MXNetError:
+            probed = _probe(node, types)
+            if probed is None:
+                return False
+            outputs = probed[1]
+        if index >= len(outputs) or outputs[index][1] != probe:
+            return False
+    return True
 
 
 def _accepts(node, shapes, dtypes):
