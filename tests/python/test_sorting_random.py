@@ -96,8 +96,6 @@ def test_errors():
         nd.topk(x, k=4)
     with pytest.raises(mx.MXNetError, match="ret_typ"):
         nd.topk(x, ret_typ="everything")
-    with pytest.raises(mx.MXNetError, match="float16"):
-        nd.sort(nd.ones((2,), dtype="float16"))
     with pytest.raises(mx.MXNetError, match=r"indices.shape\[0\] is 3"):
         nd.gather_nd(x, nd.ones((3, 1)))
     with pytest.raises(mx.MXNetError, match="scatter_nd: data has shape"):
@@ -128,3 +126,31 @@ def test_multinomial_samples_follow_the_probabilities():
         np.log(probabilities.asnumpy()[np.arange(2), drawn.asnumpy()]), rtol=1e-6)
     with pytest.raises(mx.MXNetError, match="rank 1 or more"):
         nd.random.multinomial(nd.array(np.array(1.0)).reshape(()))
+
+
+def test_float16_sorts_as_mxnet():
+    # float16 (and bfloat16) were refused ("dtype float16 is not
+    # supported"); MXNet 1.9.1 sorts them (argsort, sort, topk indices),
+    # indices in the requested dtype. Values below are MXNet's.
+    x = mx.nd.array([[1, 5, 3, 2], [9, 0, 4, 7.5]], dtype="float16")
+    top = mx.nd.topk(x, k=2)
+    assert top.dtype == np.float32 and top.asnumpy().tolist() == [[1, 2], [0, 3]]
+    ordered = mx.nd.sort(x)
+    assert ordered.dtype == np.float16
+    assert ordered.asnumpy().tolist() == [[1, 2, 3, 5], [0, 4, 7.5, 9]]
+    indices = mx.nd.argsort(x, dtype="int32")
+    assert indices.dtype == np.int32
+    assert indices.asnumpy().tolist() == [[0, 3, 2, 1], [1, 2, 3, 0]]
+    assert mx.nd.topk(x, k=2, ret_typ="mask").asnumpy().tolist() == [
+        [0, 1, 1, 0], [1, 0, 0, 1]]
+    assert mx.sym.argsort(mx.sym.var("x")).infer_type(x="float16")[1] == [
+        np.float32]
+    x.attach_grad()
+    with mx.autograd.record():
+        values = mx.nd.topk(x, k=2, ret_typ="value")
+    values.backward()
+    assert values.dtype == np.float16
+    assert x.grad.asnumpy().tolist() == [[0, 1, 1, 0], [1, 0, 0, 1]]
+    bf16 = mx.nd.cast(mx.nd.array([[3, 1, 2]]), dtype="bfloat16")
+    assert mx.nd.cast(mx.nd.sort(bf16), dtype="float32").asnumpy().tolist() \
+        == [[1, 2, 3]]

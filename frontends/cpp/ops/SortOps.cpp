@@ -25,14 +25,19 @@ struct Sorted {
 /// The first k of each line along `axis` of `data` in sorted order.
 Sorted sortAlong(const std::string &op, const NDArray &data, int64_t axis,
                  int64_t k, bool ascending, bool wantValues, bool wantIndices) {
-  // The sorted axis last, in a contiguous copy.
-  NDArray input = dispatch::cast(moveAxisToLast(data, axis), data.dtype());
+  // The sorted axis last, in a contiguous copy; float16 and bfloat16 as
+  // float32, which holds their values exactly (the row sort has no
+  // half-precision comparisons).
+  const bool half =
+      data.dtype() == DType::Float16 || data.dtype() == DType::BFloat16;
+  NDArray input = dispatch::cast(moveAxisToLast(data, axis),
+                                 half ? DType::Float32 : data.dtype());
   Shape outShape = input.shape();
   outShape.back() = k;
   Sorted result;
   std::vector<VarPtr> writes;
   if (wantValues) {
-    result.values = NDArray::empty(outShape, data.dtype());
+    result.values = NDArray::empty(outShape, input.dtype());
     writes.push_back(result.values.var());
   }
   if (wantIndices) {
@@ -47,6 +52,8 @@ Sorted sortAlong(const std::string &op, const NDArray &data, int64_t axis,
         sortRows(in, k, ascending, values, indices);
       },
       data.device(), {input.var()}, writes, 0, op);
+  if (wantValues && half)
+    result.values = dispatch::cast(result.values, data.dtype());
   // Back to the original axis order, as views.
   if (wantValues)
     result.values = moveLastAxisTo(result.values, axis);
@@ -58,9 +65,6 @@ Sorted sortAlong(const std::string &op, const NDArray &data, int64_t axis,
 /// `data` and the axis to sort: None flattens.
 std::pair<NDArray, int64_t> axisOf(const std::string &op, const NDArray &data,
                                    std::optional<int64_t> axis) {
-  if (data.dtype() == DType::Float16 || data.dtype() == DType::BFloat16)
-    throw Error(formatMessage(op, ": dtype ", dtypeName(data.dtype()),
-                              " is not supported"));
   if (!axis)
     return {dispatch::reshape(data, {data.size()}), 0};
   return {data, checkedAxis(op, *axis, data.shape().size())};
