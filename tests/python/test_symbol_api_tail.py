@@ -355,3 +355,31 @@ def test_symbolic_topk_both_gives_values_and_indices():
     with pytest.raises(mx.MXNetError, match="out has 1 arrays, expected 2"):
         mx._core.invoke("topk", [mx.nd.array(data)], {"ret_typ": "both"},
                         [mx.nd.zeros((3, 2))])
+
+
+def test_symbol_class_has_mxnets_fluent_and_ndarray_only_methods():
+    # The fluent operators were reachable only through instance lookups:
+    # mx.sym.Symbol.reshape was an AttributeError and dir(sym) lacked them;
+    # NDArray-only methods and gradient were missing (MXNet raises).
+    x = mx.sym.var("x")
+    assert callable(mx.sym.Symbol.reshape) and "topk" in dir(x)
+    assert mx.sym.Symbol.reshape(x, shape=(2, -1)).infer_shape(
+        x=(4, 3))[1] == [(2, 6)]
+    for name in ("asnumpy", "asscalar", "wait_to_read", "backward",
+                 "detach", "copy", "as_in_context"):
+        with pytest.raises(mx.base.NotImplementedForSymbol,
+                           match="Function %s is not implemented for "
+                                 "Symbol" % name):
+            getattr(x, name)()
+    with pytest.raises(mx.MXNetError, match="not implemented"):
+        x.gradient(["x"])
+    assert x.as_nd_ndarray() is x
+
+
+def test_simple_bind_ignores_shapes_of_names_the_graph_lacks():
+    # As MXNet's simple_bind (its infer_shape refuses them).
+    net = mx.sym.relu(mx.sym.var("x"))
+    exe = net.simple_bind(mx.cpu(), x=(2, 5), bogus=(3,))
+    assert list(exe.arg_dict) == ["x"]
+    with pytest.raises(mx.MXNetError, match="bogus"):
+        net.infer_shape(x=(2, 5), bogus=(3,))

@@ -342,6 +342,11 @@ class Executor(object):
     @classmethod
     def _simple_bind(cls, symbol, ctx, grad_req, type_dict, shared_exec,
                      shared_buffer, shapes, shared_arg_names=None):
+        # Shapes of names the graph lacks are ignored, as MXNet's
+        # simple_bind does (its infer_shape refuses them).
+        inputs = set(symbol.list_inputs())
+        shapes = {name: shape for name, shape in shapes.items()
+                  if name in inputs}
         if type_dict is None:
             # As MXNet's: without type_dict, inputs that have no dtype
             # attribute are float32.

@@ -869,6 +869,75 @@ class Symbol(object):
         return lambda *args, **kwargs: function(self, *args, **kwargs)
 
 
+# MXNet 1.9.1's fluent methods of Symbol: each the operator of that name
+# applied to the symbol (sym.reshape(shape=...) is mx.sym.reshape(sym,
+# ...)), defined on the class so that Symbol.reshape and dir() show them.
+_FLUENT_METHODS = (
+    "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh",
+    "argmax", "argmax_channel", "argmin", "argsort", "broadcast_axes",
+    "broadcast_like", "broadcast_to", "cbrt", "ceil", "clip", "cos", "cosh",
+    "degrees", "depth_to_space", "diag", "exp", "expand_dims", "expm1",
+    "fix", "flatten", "flip", "floor", "log", "log10", "log1p", "log2",
+    "log_softmax", "max", "mean", "min", "nanprod", "nansum", "norm",
+    "one_hot", "ones_like", "pad", "pick", "prod", "radians", "rcbrt",
+    "reciprocal", "relu", "repeat", "reshape", "reshape_like", "rint",
+    "round", "rsqrt", "shape_array", "sigmoid", "sign", "sin", "sinh",
+    "size_array", "slice", "slice_axis", "slice_like", "softmax", "softmin",
+    "sort", "space_to_depth", "split", "split_v2", "sqrt", "square",
+    "squeeze", "sum", "swapaxes", "take", "tan", "tanh", "tile", "topk",
+    "transpose", "trunc", "zeros_like")
+# NDArray methods Symbol has only to raise NotImplementedForSymbol.
+_NDARRAY_ONLY_METHODS = ("as_in_context", "asnumpy", "asscalar",
+                         "wait_to_read", "backward", "detach", "copy")
+
+
+def _fluent_method(name):
+    def method(self, *args, **kwargs):
+        from . import op as _op
+        return getattr(_op, name)(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = ("mx.sym.%s with this symbol as its first input."
+                      % name)
+    return method
+
+
+def _ndarray_only_method(name):
+    def method(self, *args, **kwargs):
+        raise NotImplementedForSymbol(getattr(Symbol, name), None)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = ("NDArray's %s; for a Symbol, MXNet's "
+                      "NotImplementedForSymbol." % name)
+    return method
+
+
+def _gradient(self, wrt):
+    """MXNet 1.9.1's Symbol.gradient is not implemented: MXNetError. Bind
+    the symbol and run backward for gradients."""
+    raise MXNetError("Symbol.gradient: not implemented (as in MXNet 1.9.1); "
+                     "bind the symbol (simple_bind) and call backward")
+
+
+def _as_nd_ndarray(self):
+    """The symbol itself (it is MXNet's legacy Symbol already)."""
+    return self
+
+
+def _as_np_ndarray(self):
+    """MXNet's numpy-style symbol (mx.sym.np), which kiln lacks:
+    MXNetError."""
+    raise MXNetError("as_np_ndarray: kiln has no numpy-style symbols "
+                     "(mx.sym.np); use the legacy mx.sym operators")
+
+
+for _method_name in _FLUENT_METHODS:
+    setattr(Symbol, _method_name, _fluent_method(_method_name))
+for _method_name in _NDARRAY_ONLY_METHODS:
+    setattr(Symbol, _method_name, _ndarray_only_method(_method_name))
+Symbol.gradient = _gradient
+Symbol.as_nd_ndarray = _as_nd_ndarray
+Symbol.as_np_ndarray = _as_np_ndarray
+
+
 def _variable_dtype(node, given):
     """A variable's dtype name: given by name in `given`, else its __dtype__
     attribute, else None."""
