@@ -420,3 +420,28 @@ def test_infer_type_flows_back_from_outputs_to_untyped_inputs():
     exe = (q + mx.sym.relu(k)).simple_bind(
         mx.cpu(), type_dict={"q": "float16"}, q=(2, 3), k=(2, 3))
     assert exe.arg_dict["k"].dtype == f16 and exe.outputs[0].dtype == f16
+
+
+def test_infer_shape_partial_carries_unknown_extents_through_ops():
+    # MXNet 1.x's 0 is an unknown extent: relu of (0, 3) is (0, 3), and two
+    # convolutions over (0, 1, 28, 28) give their weights and (0, 16, 20,
+    # 20). kiln stopped at the first unknown extent (outputs ()).
+    # Expected: MXNet 1.9.1's results.
+    d = mx.sym.var("data")
+    assert mx.sym.relu(d).infer_shape_partial(data=(0, 3)) == (
+        [(0, 3)], [(0, 3)], [])
+    c1 = mx.sym.Convolution(d, kernel=(5, 5), num_filter=6, name="c1")
+    c2 = mx.sym.Convolution(c1, kernel=(5, 5), num_filter=16, name="c2")
+    assert c2.infer_shape_partial(data=(0, 1, 28, 28)) == (
+        [(0, 1, 28, 28), (6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,)],
+        [(0, 16, 20, 20)], [])
+    assert mx.sym.BatchNorm(d, name="bn").infer_shape_partial(
+        data=(0, 3, 4, 4)) == ([(0, 3, 4, 4), (3,), (3,)], [(0, 3, 4, 4)],
+                               [(3,), (3,)])
+    assert (d + mx.sym.var("e")).infer_shape_partial(data=(0, 3)) == (
+        [(0, 3), (0, 3)], [(0, 3)], [])
+    assert mx.sym.reshape(d, shape=(-1, 6)).infer_shape_partial(
+        data=(0, 3, 4))[1] == [(0, 6)]
+    # Still unknown for infer_shape, which needs every extent.
+    with pytest.warns(UserWarning):
+        assert mx.sym.relu(d).infer_shape(data=(0, 3)) == (None, None, None)

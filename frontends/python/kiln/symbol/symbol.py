@@ -417,6 +417,13 @@ class Symbol(object):
                     node, [shapes.get(key) for key in input_keys],
                     [dtypes.get(key) for key in input_keys],
                     [guesses.get(key) for key in input_keys], default_dtype)
+                if not outputs and not outputs_known:
+                    # Unknown (0) extents: what the op tells regardless of
+                    # them, as MXNet 1.x's infer_shape_partial (known
+                    # outputs complete the inputs below instead).
+                    inputs, outputs = _partial_shapes(
+                        node, [shapes.get(key) for key in input_keys],
+                        input_dtypes, inputs, outputs)
                 for key, (shape, dtype) in zip(input_keys, inputs):
                     if shape is not None and shapes.get(key) != shape:
                         shapes[key] = shape
@@ -1055,6 +1062,52 @@ def _type_refusal(node, types):
     except MXNetError as error:
         return str(error)
     return None
+
+
+# Extents that stand in for unknown (0) ones in _partial_shapes: two, so
+# that what depends on them shows as a difference.
+_PARTIAL_STAND_INS = (61, 67)
+
+
+def _partial_shapes(node, shapes, dtypes, inputs, outputs):
+    """(inputs, outputs) of `node` as far as its input `shapes` tell them
+    when some hold unknown (0) extents (None: a shape the op fills from
+    the others'): the op run shape-only twice, each unknown extent standing
+    in as 61, then 67; extents that agree in both runs are known, the
+    others unknown (0), the rank known when both runs agree on it.
+    (`inputs`, `outputs`) as given when no shape holds a 0 or the op
+    refuses the stand-ins (a split that needs a divisible extent)."""
+    if not any(shape is not None and 0 in shape for shape in shapes):
+        return inputs, outputs
+    # Types do not decide shapes here: unknown ones as the known ones'.
+    known = [dtype for dtype in dtypes if dtype is not None]
+    dtypes = [dtype if dtype is not None else (known[0] if known else
+                                               "float32")
+              for dtype in dtypes]
+    runs = []
+    for stand_in in _PARTIAL_STAND_INS:
+        trial = [None if shape is None else
+                 tuple(stand_in if extent == 0 else extent
+                       for extent in shape) for shape in shapes]
+        try:
+            runs.append(_core.infer_node(node.op, node.params(), trial,
+                                         dtypes, False))
+        except MXNetError:
+            return inputs, outputs
+        if not runs[-1][1]:
+            return inputs, outputs
+
+    def merged(first, second, given=None):
+        shape = None
+        if given is None and first[0] is not None and \
+                second[0] is not None and len(first[0]) == len(second[0]):
+            shape = tuple(a if a == b else 0
+                          for a, b in zip(first[0], second[0]))
+        return (shape, first[1])  # None: an input's own shape stays
+    (inputs_a, outputs_a), (inputs_b, outputs_b) = runs
+    return ([merged(a, b, given) for a, b, given
+             in zip(inputs_a, inputs_b, shapes)],
+            [merged(a, b) for a, b in zip(outputs_a, outputs_b)])
 
 
 def _output_type_follows_inputs(node, count, index, dtype):
