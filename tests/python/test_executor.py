@@ -655,3 +655,19 @@ def test_backward_without_head_gradients_needs_loss_outputs():
         exe.forward(is_train=True)
         exe.backward()
         assert exe.grad_dict["x"].asnumpy().sum() == pytest.approx(expected)
+
+
+def test_bind_checks_the_arrays_shapes_against_the_graph():
+    # MXNet's bind fails on a weight of the wrong shape ("Shape
+    # inconsistent"); kiln bound it and failed only at forward.
+    x = mx.sym.var("x")
+    net = mx.sym.FullyConnected(x, num_hidden=3, name="fc")
+    with pytest.raises(mx.MXNetError, match=r"operator fc: FullyConnected: "
+                                            r"weight expected shape \(3, 5\)"):
+        net.bind(mx.cpu(), {"x": mx.nd.ones((2, 5)),
+                            "fc_weight": mx.nd.ones((3, 4)),
+                            "fc_bias": mx.nd.ones((3,))})
+    exe = net.bind(mx.cpu(), {"x": mx.nd.ones((2, 5)),
+                              "fc_weight": mx.nd.ones((3, 5)),
+                              "fc_bias": mx.nd.ones((3,))})
+    assert exe.forward()[0].asnumpy().tolist() == [[6.0] * 3] * 2

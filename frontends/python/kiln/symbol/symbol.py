@@ -729,9 +729,25 @@ class Symbol(object):
     def bind(self, ctx=None, args=None, args_grad=None, grad_req="write",
              aux_states=None, group2ctx=None, shared_exec=None):
         """An Executor over the given arrays (lists in list_arguments order
-        or dicts by name)."""
+        or dicts by name). MXNetError, naming the operator, when their
+        shapes contradict the graph (a weight of the wrong shape), as
+        MXNet's bind checks them."""
         from ..executor import Executor
-        return Executor(self, ctx, args, args_grad, grad_req, aux_states)
+        from ..gluon.block import _needs_host_values
+        executor = Executor(self, ctx, args, args_grad, grad_req, aux_states)
+        arrays = dict(executor.arg_dict)
+        arrays.update(executor.aux_dict)
+        try:
+            self._infer_shape_typed(
+                {name: array.shape for name, array in arrays.items()},
+                {name: _np.dtype(array.dtype).name
+                 for name, array in arrays.items()})
+        except MXNetError as error:
+            # Shapes that depend on values (boolean_mask) are told only by
+            # running the graph, as MXNet's dynamic-shape binds.
+            if not _needs_host_values(error):
+                raise
+        return executor
 
     def _bind(self, *args, **kwargs):
         return self.bind(*args, **kwargs)
