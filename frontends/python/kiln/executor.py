@@ -114,17 +114,18 @@ def _dump_programs(symbol, programs, memory_stats):
 
 
 # Operators whose gradient reads no head gradient (MXNet's loss heads: its
-# executor needs none for them).
+# executor needs none for them), by canonical name (Softmax and
+# stop_gradient are aliases of SoftmaxOutput and BlockGrad).
 _LOSS_OPS = frozenset([
-    "SoftmaxOutput", "Softmax", "LinearRegressionOutput",
-    "LogisticRegressionOutput", "MAERegressionOutput", "SVMOutput",
-    "MakeLoss", "make_loss", "BlockGrad", "stop_gradient"])
+    "SoftmaxOutput", "LinearRegressionOutput", "LogisticRegressionOutput",
+    "MAERegressionOutput", "SVMOutput", "MakeLoss", "make_loss",
+    "BlockGrad"])
 
 
 def _is_loss(node):
     """Whether `node`'s output takes no head gradient in MXNet's backward."""
     op = _core.canonical_op_name(node.op)
-    if op in _LOSS_OPS or node.op in _LOSS_OPS:
+    if op in _LOSS_OPS:
         return True
     if op == "Custom":
         from . import _custom_op
@@ -772,15 +773,21 @@ class Executor(object):
         MakeLoss, the regression outputs, BlockGrad, a Custom operator
         without need_top_grad) or take no gradient (argmax); for any
         other, ones would silently differentiate the sum of the output."""
+        losses = getattr(self, "_loss_outputs", None)
+        if losses is None:
+            # The symbol's: found once (a Custom op's prop is made for it),
+            # not on every backward.
+            losses = self._loss_outputs = [
+                node.op is not None and _is_loss(node)
+                for node, _ in self._symbol._outputs]
         heads = self._heads or ()
         for index, (node, _) in enumerate(self._symbol._outputs):
-            if out_grads is not None and out_grads[index] is not None:
+            if losses[index] or (out_grads is not None and
+                                 out_grads[index] is not None):
                 continue
             if index < len(heads) and not _core.autograd_takes_gradient(
                     heads[index]):
-                continue  # no gradient flows from it (argmax, BlockGrad)
-            if node.op is not None and _is_loss(node):
-                continue
+                continue  # no gradient flows from it (argmax)
             raise MXNetError(
                 "backward: output %d ('%s', of %s) is not a loss, so it "
                 "needs a head gradient: pass out_grads, or make the output "

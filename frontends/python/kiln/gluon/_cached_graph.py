@@ -81,6 +81,15 @@ _RECAPTURE_AFTER = 32
 _MAX_EVICTED = 1024
 
 
+# Sets of parameter arrays kept executors for (one per context, when a
+# block runs on several; replaced arrays fall out).
+_MAX_BINDINGS = 4
+
+# _core's answer to "does this array take a gradient", where it has one.
+_core_takes_gradient = getattr(_core, "autograd_takes_gradient", None)
+_sentinel = []  # an array that takes no gradient, made on first use
+
+
 class EvictedKeys(object):
     """The keys a cache of captures (CachedGraph's executors, kiln.jit's
     per-shape traces) evicted, with their calls since: a key that comes
@@ -108,13 +117,6 @@ class EvictedKeys(object):
 
     def clear(self):
         self._calls.clear()
-# Sets of parameter arrays kept executors for (one per context, when a
-# block runs on several; replaced arrays fall out).
-_MAX_BINDINGS = 4
-
-# _core's answer to "does this array take a gradient", where it has one.
-_core_takes_gradient = getattr(_core, "autograd_takes_gradient", None)
-_sentinel = []  # an array that takes no gradient, made on first use
 
 
 def takes_gradient(array):
@@ -229,6 +231,8 @@ class CachedGraph(object):
     def __init__(self, symbol, data_names,
                  higher_order_advice=("CachedOp (a hybridized block)",
                                       "call the block without hybridize()")):
+        # (what runs the graph, what to do instead), for the error of a
+        # higher-order gradient through it.
         self.higher_order_advice = higher_order_advice
         self.symbol = symbol
         self.input_names = symbol.list_inputs()

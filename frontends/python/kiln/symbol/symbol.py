@@ -558,6 +558,8 @@ class Symbol(object):
             nodes, shapes, inferred = self._infer({}, dtypes, None)
         except MXNetError:
             nodes, shapes, inferred = self._nodes(), {}, {}
+        # (node, output, type) found not to pass to the node's inputs.
+        unfollowed = set()
         for node in nodes:
             if node.is_variable():
                 key = (id(node), 0)
@@ -635,8 +637,12 @@ class Symbol(object):
                            for index in range(len(node.output_names))]
                 target = next((dtype for dtype in outputs
                                if dtype is not None), None)
-                if target is None or not _output_type_follows_inputs(
-                        node, len(keys), outputs.index(target), target):
+                if target is None:
+                    continue
+                probe = (id(node), outputs.index(target), target)
+                if probe in unfollowed or not _output_type_follows_inputs(
+                        node, len(keys), probe[1], target):
+                    unfollowed.add(probe)
                     continue
                 for key in keys:
                     inferred[key] = target
