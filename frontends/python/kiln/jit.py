@@ -379,6 +379,8 @@ class _Entry(object):
         self.symbol = None
         self.constants = {}
         self.input_names = []
+        # The NDArrays the result holds as returned at trace time.
+        self.returned = _constant_arrays(self.structure, [])
         if not tracers:
             return  # nothing computed from the inputs: a constant result
         symbol = _symbol.Group([tracer._symbol for tracer in tracers])
@@ -390,8 +392,7 @@ class _Entry(object):
         self.constants = {name: array for name, array in trace.constants
                           if name in used}
         self.input_names = inputs
-        self.symbol = symbol
-        self.graph = None  # made by bind_places
+        self.symbol = symbol  # its graph is made by bind_places
 
     def bind_places(self, scan, rebindable, parameter_reads):
         """Makes the graph and the guards of the trace, given the places
@@ -424,9 +425,8 @@ class _Entry(object):
                                 else _like(value), source))
         self.places.extend((key, lookup, _NO_ARRAY, None)
                            for key, lookup in scan.guards)
-        returned = _constant_arrays(self.structure, [])
         kept = {id(array) for array in
-                list(self.constants.values()) + returned}
+                list(self.constants.values()) + self.returned}
         self.parameters = [(parameter, array) for parameter, array in
                            parameter_reads if id(array) in kept]
         outside = {id(value) for _, _, value in scan.found}
@@ -1025,8 +1025,7 @@ class JitFunction(object):
         result = run_traced(trace, self._fn, call_args, call_kwargs)
         entry = _Entry(trace, names, result)
         scan = _PlaceScan(
-            list(entry.constants.values()) +
-            _constant_arrays(entry.structure, []),
+            list(entry.constants.values()) + entry.returned,
             self._statics(args, kwargs, dynamic_indices)).scan(self._fn)
         if scan.leaked:
             raise MXNetError(

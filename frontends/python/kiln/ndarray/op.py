@@ -22,12 +22,12 @@ def topk(data, axis=-1, k=1, ret_typ="indices", is_ascend=False,
     'mask' (data's shape, 1 where chosen) or 'both' ([values, indices]).
     Raises MXNetError for an axis out of range or k above its extent."""
     if ret_typ == "both":
+        # The registry op gives both (its 'value' call, then 'indices').
         values_out, indices_out = _two_outs("topk", out)
-        return [_registry_topk(data, axis=axis, k=k, ret_typ="value",
-                               is_ascend=is_ascend, out=values_out),
-                _registry_topk(data, axis=axis, k=k, ret_typ="indices",
-                               is_ascend=is_ascend, dtype=dtype,
-                               out=indices_out)]
+        return list(_registry_topk(
+            data, axis=axis, k=k, ret_typ="both", is_ascend=is_ascend,
+            dtype=dtype, out=None if out is None else [values_out,
+                                                       indices_out]))
     return _registry_topk(data, axis=axis, k=k, ret_typ=ret_typ,
                           is_ascend=is_ascend, dtype=dtype, out=out)
 
